@@ -1,2 +1,38 @@
-//! Placeholder.
-#![no_std]
+//! x86_64 hardware for Courage.
+//!
+//! This crate owns everything that touches the processor or a legacy device
+//! directly: the GDT, TSS and interrupt stacks ([`gdt`]), the IDT and the
+//! entry stubs that every interrupt and exception goes through ([`idt`],
+//! [`trap`]), the 8259 PIC ([`pic`]), the 16550 serial port ([`serial`]),
+//! control registers and CPUID ([`cpu`]), frame-pointer backtraces
+//! ([`backtrace`]) and QEMU's debug-exit device ([`qemu`]).
+//!
+//! It is one of the three places where `unsafe` is allowed; every `unsafe`
+//! block says why it holds. Subsystem crates never depend on it: the kernel
+//! image wires it to them.
+//!
+//! # Interrupt stacks and the red zone
+//! Courage is built with `-C no-redzone`, but the precompiled `core` and
+//! `alloc` are not, so any kernel function may keep live data in the 128 bytes
+//! below its stack pointer. Every vector therefore enters on an IST stack,
+//! where the CPU pushes its frame without touching the interrupted stack; the
+//! common stub then moves that frame to the interrupted kernel stack 128 bytes
+//! below its `rsp` (or to the current thread's kernel stack top when the
+//! interrupt came from ring 3) and continues there, so handlers may nest and
+//! later preempt. The double fault and NMI stay on their own IST stacks.
+//!
+//! # Locking
+//! The serial port is behind a spin lock taken with interrupts disabled; the
+//! crash path uses [`serial::emergency_writer`], which takes no lock.
+
+#![cfg_attr(not(test), no_std)]
+#![warn(missing_docs)]
+
+pub mod backtrace;
+pub mod cpu;
+pub mod gdt;
+pub mod idt;
+pub mod pic;
+pub mod qemu;
+pub mod serial;
+pub mod trap;

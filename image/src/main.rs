@@ -1,7 +1,79 @@
+//! The Courage kernel image.
+//!
+//! This crate is the only one that knows every other: it owns the boot entry
+//! ([`boot`]), the order in which subsystems start ([`kernel_entry`]), the
+//! glue that gives subsystem crates their hardware (the physical-memory
+//! reader for boot information, the serial logger), crash reporting
+//! ([`trap`], [`crash`], [`ksyms`]), the freestanding runtime ([`rt`]) and the
+//! in-kernel test runner ([`ktest`], tests in [`ktests`]).
+//!
+//! Build it only through `cargo xtask build`: it needs the kernel code model,
+//! the linker script and a second link with its own symbol table.
+
 #![no_std]
 #![no_main]
-//! Placeholder.
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
-    loop {}
+#![warn(missing_docs)]
+
+mod boot;
+mod boot_info;
+mod crash;
+mod ksyms;
+mod ktest;
+mod ktests;
+mod logger;
+mod rt;
+mod trap;
+
+use core::sync::atomic::Ordering;
+
+use boot::{PROTOCOL_MULTIBOOT2, PROTOCOL_PVH};
+
+/// The kernel's version, from Cargo.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Entered from `boot.rs` on the boot stack, in the higher half, with
+/// interrupts off and the early page tables live.
+#[unsafe(no_mangle)]
+extern "C" fn kernel_entry(protocol: u32, info_address: u32) -> ! {
+    arch::serial::init();
+    arch::gdt::init(boot::boot_stack_top());
+    arch::trap::set_kernel_stack_top(boot::boot_stack_top());
+    arch::trap::set_handler(trap::handle);
+    arch::idt::init();
+    arch::pic::remap_and_mask();
+
+    let info = match protocol {
+        PROTOCOL_PVH => boot_info::parse_pvh(u64::from(info_address)),
+        PROTOCOL_MULTIBOOT2 => boot_info::parse_multiboot2(u64::from(info_address)),
+        other => panic!("entered through unknown boot protocol {other}"),
+    };
+    let options = boot_info::options();
+    crash::EXIT_ON_CRASH.store(
+        options.exit_on_panic || options.ktest.is_some(),
+        Ordering::SeqCst,
+    );
+    let level = if options.quiet {
+        log::LevelFilter::Warn
+    } else {
+        options.log_level.into()
+    };
+    logger::init(level);
+
+    log::info!(
+        "Courage {VERSION} (x86_64), booted via {}, {} MiB usable memory, command line \"{}\"",
+        match info.protocol {
+            ::boot::BootProtocol::Pvh => "PVH",
+            ::boot::BootProtocol::Multiboot2 => "multiboot2",
+        },
+        info.usable_memory_bytes() / (1024 * 1024),
+        info.command_line()
+    );
+    boot_info::log_details(info, &options);
+
+    if let Some(filter) = options.ktest {
+        ktest::run(filter);
+    }
+
+    log::info!("nothing to run yet: halting (QEMU: Ctrl-A X to quit)");
+    arch::cpu::halt_forever()
 }

@@ -1,1 +1,283 @@
-//! Placeholder.
+//! Booting Courage under QEMU from the host, for the integration tests and
+//! for `cargo xtask`.
+//!
+//! [`Qemu`] builds the command line every run shares (q35, `-cpu max`, one
+//! CPU, the debug-exit device that lets the kernel report a status) and runs
+//! it either interactively or captured with a hard timeout, so a hung kernel
+//! fails a test instead of hanging it. The integration tests in `tests/` read
+//! the artefacts to boot from environment variables that `cargo xtask test`
+//! sets ([`artifact`]).
+
+#![warn(missing_docs)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// QEMU's exit status when the kernel reports success through debug-exit.
+pub const EXIT_SUCCESS: i32 = 0x10 * 2 + 1;
+/// QEMU's exit status when the kernel reports failure through debug-exit.
+pub const EXIT_FAILURE: i32 = 0x11 * 2 + 1;
+
+/// Where the firmware for UEFI boots usually is on Debian and Ubuntu.
+pub const OVMF_CANDIDATES: &[&str] = &[
+    "/usr/share/ovmf/OVMF.fd",
+    "/usr/share/OVMF/OVMF.fd",
+    "/usr/share/qemu/OVMF.fd",
+];
+
+/// The OVMF firmware image, if one is installed.
+pub fn ovmf() -> Option<PathBuf> {
+    OVMF_CANDIDATES
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// How the machine boots.
+#[derive(Clone, Debug)]
+pub enum Boot {
+    /// `-kernel` (PVH) with a command line and an optional initrd.
+    Kernel {
+        /// The kernel ELF.
+        kernel: PathBuf,
+        /// The kernel command line.
+        cmdline: String,
+        /// An initial RAM disk.
+        initrd: Option<PathBuf>,
+    },
+    /// A GRUB ISO from the CD drive on SeaBIOS.
+    Iso(PathBuf),
+    /// A GRUB ISO on UEFI firmware (OVMF).
+    IsoUefi {
+        /// The ISO.
+        iso: PathBuf,
+        /// The OVMF image.
+        firmware: PathBuf,
+    },
+}
+
+/// One QEMU machine.
+#[derive(Clone, Debug)]
+pub struct Qemu {
+    /// What to boot.
+    pub boot: Boot,
+    /// Guest memory, QEMU syntax.
+    pub memory: String,
+    /// Wait for a debugger on :1234 before the first instruction.
+    pub gdb: bool,
+    /// Extra arguments appended at the end.
+    pub extra: Vec<String>,
+}
+
+/// What a captured run produced.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Everything the guest printed on its serial port.
+    pub output: String,
+    /// QEMU's exit status, `None` if it was killed.
+    pub status: Option<ExitStatus>,
+    /// Whether the run hit its timeout.
+    pub timed_out: bool,
+    /// Whether the run was stopped because the awaited text appeared.
+    pub stopped_at_marker: bool,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    /// QEMU's exit code, if it exited by itself.
+    pub fn code(&self) -> Option<i32> {
+        self.status.and_then(|s| s.code())
+    }
+}
+
+impl Qemu {
+    /// A machine booting `boot` with the standard settings.
+    pub fn new(boot: Boot) -> Self {
+        Self {
+            boot,
+            memory: "512M".into(),
+            gdb: false,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The full argument list (without the program name).
+    pub fn args(&self, interactive: bool) -> Vec<String> {
+        let mut args: Vec<String> = [
+            "-machine",
+            "q35",
+            "-cpu",
+            "max",
+            "-smp",
+            "1",
+            "-m",
+            &self.memory,
+            "-no-reboot",
+            "-device",
+            "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if interactive {
+            args.push("-nographic".into());
+        } else {
+            args.extend(
+                ["-display", "none", "-serial", "stdio", "-monitor", "none"].map(String::from),
+            );
+        }
+        match &self.boot {
+            Boot::Kernel {
+                kernel,
+                cmdline,
+                initrd,
+            } => {
+                args.push("-kernel".into());
+                args.push(kernel.display().to_string());
+                args.push("-append".into());
+                args.push(cmdline.clone());
+                if let Some(initrd) = initrd {
+                    args.push("-initrd".into());
+                    args.push(initrd.display().to_string());
+                }
+            }
+            Boot::Iso(iso) => {
+                args.extend([
+                    "-boot".into(),
+                    "d".into(),
+                    "-cdrom".into(),
+                    iso.display().to_string(),
+                ]);
+            }
+            Boot::IsoUefi { iso, firmware } => {
+                args.extend([
+                    "-bios".into(),
+                    firmware.display().to_string(),
+                    "-boot".into(),
+                    "d".into(),
+                    "-cdrom".into(),
+                    iso.display().to_string(),
+                ]);
+            }
+        }
+        if self.gdb {
+            args.extend(["-s".into(), "-S".into()]);
+        }
+        args.extend(self.extra.iter().cloned());
+        args
+    }
+
+    /// A `Command` for this machine.
+    pub fn command(&self, interactive: bool) -> Command {
+        let mut command = Command::new("qemu-system-x86_64");
+        command.args(self.args(interactive));
+        command
+    }
+
+    /// Runs with the serial console captured, until QEMU exits, `timeout`
+    /// passes, or (when given) a line containing `stop_at` appears; QEMU is
+    /// killed in the last two cases.
+    pub fn run_captured(
+        &self,
+        timeout: Duration,
+        stop_at: Option<&str>,
+    ) -> std::io::Result<Outcome> {
+        let start = Instant::now();
+        let mut child = self
+            .command(false)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let lines = spawn_line_reader(&mut child);
+        let mut output = String::new();
+        let mut timed_out = false;
+        let mut stopped_at_marker = false;
+        loop {
+            let left = timeout.saturating_sub(start.elapsed());
+            match lines.recv_timeout(left.min(Duration::from_millis(100))) {
+                Ok(line) => {
+                    output.push_str(&line);
+                    output.push('\n');
+                    if stop_at.is_some_and(|marker| line.contains(marker)) {
+                        stopped_at_marker = true;
+                        break;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if start.elapsed() >= timeout {
+                        timed_out = true;
+                        break;
+                    }
+                }
+            }
+        }
+        let status = if timed_out || stopped_at_marker {
+            let _ = child.kill();
+            let _ = child.wait();
+            None
+        } else {
+            Some(child.wait()?)
+        };
+        // Collect what was printed between the last line and the exit.
+        while let Ok(line) = lines.try_recv() {
+            output.push_str(&line);
+            output.push('\n');
+        }
+        Ok(Outcome {
+            output,
+            status,
+            timed_out,
+            stopped_at_marker,
+            elapsed: start.elapsed(),
+        })
+    }
+}
+
+/// Streams the child's stdout and stderr as lines (serial output has `\r\n`).
+fn spawn_line_reader(child: &mut Child) -> mpsc::Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    if let Some(stdout) = child.stdout.take() {
+        let sender = sender.clone();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).split(b'\n') {
+                let Ok(line) = line else { break };
+                let text = String::from_utf8_lossy(&line)
+                    .trim_end_matches('\r')
+                    .to_string();
+                if sender.send(text).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    if let Some(stderr) = child.stderr.take() {
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(format!("qemu: {line}")).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    receiver
+}
+
+/// The artefact `cargo xtask test` passes in environment variable `name`.
+///
+/// Panics with instructions when it is missing: these tests need the kernel
+/// that xtask builds, and must not pass vacuously without it.
+pub fn artifact(name: &str) -> PathBuf {
+    match std::env::var_os(name) {
+        Some(path) if Path::new(&path).exists() => PathBuf::from(path),
+        Some(path) => panic!("{name}={} does not exist", Path::new(&path).display()),
+        None => panic!("{name} is not set: run these tests through `cargo xtask test`"),
+    }
+}

@@ -1,1 +1,136 @@
-fn main() {}
+//! `cargo xtask`: the one entry point for building, running and testing
+//! Courage.
+//!
+//! ```text
+//! cargo xtask build [--release]            build the kernel, print its path last
+//! cargo xtask run [--release] [--iso|--uefi] [--gdb] [-- CMDLINE...]
+//! cargo xtask iso [--release] [-- CMDLINE...]   GRUB ISO for BIOS and UEFI
+//! cargo xtask test [--release]             every test; ends with "N passed, M failed"
+//! cargo xtask clippy                       clippy for host crates and the kernel
+//! cargo xtask setup                        install missing host packages
+//! ```
+
+mod elf;
+mod iso;
+mod kernel;
+mod test;
+mod tools;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use kernel::Profile;
+use tests::{Boot, Qemu};
+
+struct Options {
+    profile: Profile,
+    iso: bool,
+    uefi: bool,
+    gdb: bool,
+    cmdline: Vec<String>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut options = Options {
+        profile: Profile::Debug,
+        iso: false,
+        uefi: false,
+        gdb: false,
+        cmdline: Vec::new(),
+    };
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--release" => options.profile = Profile::Release,
+            "--iso" => options.iso = true,
+            "--uefi" => {
+                options.iso = true;
+                options.uefi = true;
+            }
+            "--gdb" => options.gdb = true,
+            "--" => options.cmdline.extend(iter.by_ref().cloned()),
+            other => return Err(format!("unknown option `{other}`\n{USAGE}")),
+        }
+    }
+    Ok(options)
+}
+
+const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup> [--release] [--iso] [--uefi] [--gdb] [-- KERNEL COMMAND LINE]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let result = parse(rest).and_then(|options| match command.as_str() {
+        "build" => kernel::build(options.profile).map(|path| {
+            println!("{}", path.display());
+            ExitCode::SUCCESS
+        }),
+        "iso" => build_iso(&options).map(|path| {
+            println!("{}", path.display());
+            ExitCode::SUCCESS
+        }),
+        "run" => run(&options),
+        "test" => test::run_all(options.profile),
+        "clippy" => test::clippy().map(|()| ExitCode::SUCCESS),
+        "setup" => {
+            tools::ensure(&[tools::QEMU, tools::ISO, tools::UEFI]).map(|()| ExitCode::SUCCESS)
+        }
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    });
+    result.unwrap_or_else(|error| {
+        eprintln!("xtask: {error}");
+        ExitCode::FAILURE
+    })
+}
+
+fn build_iso(options: &Options) -> Result<PathBuf, String> {
+    tools::ensure(&[tools::ISO])?;
+    let kernel = kernel::build(options.profile)?;
+    iso::build("courage", &kernel, None, &options.cmdline.join(" "))
+}
+
+fn run(options: &Options) -> Result<ExitCode, String> {
+    let mut needed = vec![tools::QEMU];
+    if options.iso {
+        needed.push(tools::ISO);
+    }
+    if options.uefi {
+        needed.push(tools::UEFI);
+    }
+    tools::ensure(&needed)?;
+    let kernel = kernel::build(options.profile)?;
+    let cmdline = options.cmdline.join(" ");
+    let boot = if options.iso {
+        let iso = iso::build("courage", &kernel, None, &cmdline)?;
+        if options.uefi {
+            let firmware = tests::ovmf().ok_or("OVMF firmware not found")?;
+            Boot::IsoUefi { iso, firmware }
+        } else {
+            Boot::Iso(iso)
+        }
+    } else {
+        Boot::Kernel {
+            kernel,
+            cmdline,
+            initrd: None,
+        }
+    };
+    let mut qemu = Qemu::new(boot);
+    qemu.gdb = options.gdb;
+    if options.gdb {
+        eprintln!("xtask: QEMU waits for gdb on localhost:1234 (target remote :1234)");
+    }
+    eprintln!("xtask: serial console follows; quit QEMU with Ctrl-A X");
+    let status = qemu
+        .command(true)
+        .status()
+        .map_err(|e| format!("cannot start QEMU: {e}"))?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(status.code().unwrap_or(1).clamp(1, 255) as u8)
+    })
+}

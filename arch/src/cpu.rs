@@ -1,0 +1,104 @@
+//! Control registers, CPUID and the few instructions the kernel needs.
+
+use x86_64::registers::control::{Cr0, Cr0Flags, Cr2, Cr4, Cr4Flags};
+
+/// Halts until the next interrupt, forever, with interrupts disabled: the
+/// end of the line after a fatal error.
+pub fn halt_forever() -> ! {
+    loop {
+        x86_64::instructions::interrupts::disable();
+        x86_64::instructions::hlt();
+    }
+}
+
+/// The address of the last page fault.
+pub fn page_fault_address() -> u64 {
+    Cr2::read_raw()
+}
+
+/// Enables SSE for kernel code (the precompiled `core` uses it): no x87
+/// emulation, monitor coprocessor, FXSAVE/FXRSTOR and SIMD exceptions on.
+///
+/// The boot code does this before entering Rust; this is for processors
+/// brought up later and is idempotent.
+pub fn enable_sse() {
+    let mut cr0 = Cr0::read();
+    cr0.remove(Cr0Flags::EMULATE_COPROCESSOR | Cr0Flags::TASK_SWITCHED);
+    cr0.insert(Cr0Flags::MONITOR_COPROCESSOR);
+    // SAFETY: enabling the FPU/SSE unit does not change memory safety.
+    unsafe { Cr0::write(cr0) };
+    let mut cr4 = Cr4::read();
+    cr4.insert(Cr4Flags::OSFXSR | Cr4Flags::OSXMMEXCPT_ENABLE);
+    // SAFETY: as above; the kernel saves this state on every entry.
+    unsafe { Cr4::write(cr4) };
+}
+
+/// CPU features the kernel cares about, read once with CPUID.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Features {
+    /// Supervisor-mode execution prevention.
+    pub smep: bool,
+    /// Supervisor-mode access prevention.
+    pub smap: bool,
+    /// No-execute page bit.
+    pub nx: bool,
+    /// 1 GiB pages.
+    pub huge_pages_1g: bool,
+    /// RDRAND instruction.
+    pub rdrand: bool,
+    /// RDSEED instruction.
+    pub rdseed: bool,
+    /// The TSC runs at a constant rate in every P/C-state.
+    pub invariant_tsc: bool,
+    /// Local APIC present.
+    pub apic: bool,
+}
+
+fn cpuid(leaf: u32, subleaf: u32) -> core::arch::x86_64::CpuidResult {
+    // CPUID is always present in long mode and has no side effects.
+    core::arch::x86_64::__cpuid_count(leaf, subleaf)
+}
+
+impl Features {
+    /// Reads the features of the running CPU.
+    pub fn detect() -> Self {
+        let max_leaf = cpuid(0, 0).eax;
+        let max_extended = cpuid(0x8000_0000, 0).eax;
+        let leaf1 = cpuid(1, 0);
+        let leaf7 = (max_leaf >= 7).then(|| cpuid(7, 0));
+        let ext1 = (max_extended >= 0x8000_0001).then(|| cpuid(0x8000_0001, 0));
+        let ext7 = (max_extended >= 0x8000_0007).then(|| cpuid(0x8000_0007, 0));
+        Self {
+            smep: leaf7.is_some_and(|l| l.ebx & (1 << 7) != 0),
+            smap: leaf7.is_some_and(|l| l.ebx & (1 << 20) != 0),
+            rdseed: leaf7.is_some_and(|l| l.ebx & (1 << 18) != 0),
+            nx: ext1.is_some_and(|l| l.edx & (1 << 20) != 0),
+            huge_pages_1g: ext1.is_some_and(|l| l.edx & (1 << 26) != 0),
+            rdrand: leaf1.ecx & (1 << 30) != 0,
+            apic: leaf1.edx & (1 << 9) != 0,
+            invariant_tsc: ext7.is_some_and(|l| l.edx & (1 << 8) != 0),
+        }
+    }
+}
+
+/// The CPU's brand string ("QEMU TCG CPU version 2.5+"), or "" without one.
+pub fn brand_string(buffer: &mut [u8; 48]) -> &str {
+    if cpuid(0x8000_0000, 0).eax < 0x8000_0004 {
+        return "";
+    }
+    for (i, leaf) in (0x8000_0002u32..=0x8000_0004).enumerate() {
+        let r = cpuid(leaf, 0);
+        for (j, word) in [r.eax, r.ebx, r.ecx, r.edx].into_iter().enumerate() {
+            let at = i * 16 + j * 4;
+            buffer[at..at + 4].copy_from_slice(&word.to_le_bytes());
+        }
+    }
+    let end = buffer.iter().position(|&b| b == 0).unwrap_or(48);
+    core::str::from_utf8(&buffer[..end]).unwrap_or("").trim()
+}
+
+/// Reads the time-stamp counter.
+pub fn rdtsc() -> u64 {
+    // SAFETY: RDTSC only reads a counter; CR4.TSD is clear in ring 0 anyway.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}

@@ -1,0 +1,99 @@
+//! The global descriptor table, the task-state segment and the IST stacks.
+//!
+//! Segment order is fixed by `syscall`/`sysret`: kernel code, kernel data,
+//! then user data before user code (`sysret` loads SS from STAR+8 and CS from
+//! STAR+16).
+
+use spin::Once;
+use x86_64::VirtAddr;
+use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
+use x86_64::instructions::tables::load_tss;
+use x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable, SegmentSelector};
+use x86_64::structures::tss::TaskStateSegment;
+
+/// TSS slot (0-based) of the stack every ordinary vector enters on.
+pub const IST_INTERRUPT: usize = 0;
+/// TSS slot of the double-fault stack.
+pub const IST_DOUBLE_FAULT: usize = 1;
+/// TSS slot of the NMI stack.
+pub const IST_NMI: usize = 2;
+
+const IST_STACK_SIZE: usize = 16 * 1024;
+
+#[repr(C, align(16))]
+struct IstStack([u8; IST_STACK_SIZE]);
+
+// Written only by the CPU while it delivers an interrupt; Rust code only
+// takes the address.
+static mut IST_STACKS: [IstStack; 3] = [const { IstStack([0; IST_STACK_SIZE]) }; 3];
+
+/// The selectors the rest of the kernel needs.
+#[derive(Clone, Copy, Debug)]
+pub struct Selectors {
+    /// Ring-0 code.
+    pub kernel_code: SegmentSelector,
+    /// Ring-0 data and stack.
+    pub kernel_data: SegmentSelector,
+    /// Ring-3 data and stack (RPL 3).
+    pub user_data: SegmentSelector,
+    /// Ring-3 64-bit code (RPL 3).
+    pub user_code: SegmentSelector,
+    /// The task-state segment.
+    pub tss: SegmentSelector,
+}
+
+static TSS: Once<TaskStateSegment> = Once::new();
+static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
+
+fn ist_top(slot: usize) -> VirtAddr {
+    // SAFETY: only the address is taken; no reference to the mutable static
+    // is created.
+    let base = unsafe { (&raw const IST_STACKS[slot]) as u64 };
+    VirtAddr::new(base + IST_STACK_SIZE as u64)
+}
+
+/// Builds and loads the GDT and TSS and reloads every segment register.
+/// `kernel_stack_top` becomes RSP0, the stack used if anything ever enters
+/// ring 0 without an IST.
+pub fn init(kernel_stack_top: u64) -> Selectors {
+    let tss = TSS.call_once(|| {
+        let mut tss = TaskStateSegment::new();
+        tss.interrupt_stack_table[IST_INTERRUPT] = ist_top(IST_INTERRUPT);
+        tss.interrupt_stack_table[IST_DOUBLE_FAULT] = ist_top(IST_DOUBLE_FAULT);
+        tss.interrupt_stack_table[IST_NMI] = ist_top(IST_NMI);
+        tss.privilege_stack_table[0] = VirtAddr::new(kernel_stack_top);
+        tss
+    });
+    let (gdt, selectors) = GDT.call_once(|| {
+        let mut gdt = GlobalDescriptorTable::new();
+        let kernel_code = gdt.append(Descriptor::kernel_code_segment());
+        let kernel_data = gdt.append(Descriptor::kernel_data_segment());
+        let user_data = gdt.append(Descriptor::user_data_segment());
+        let user_code = gdt.append(Descriptor::user_code_segment());
+        let tss = gdt.append(Descriptor::tss_segment(tss));
+        let selectors = Selectors {
+            kernel_code,
+            kernel_data,
+            user_data,
+            user_code,
+            tss,
+        };
+        (gdt, selectors)
+    });
+    gdt.load();
+    // SAFETY: the selectors index descriptors of the GDT just loaded, which
+    // lives for the rest of the kernel's life.
+    unsafe {
+        CS::set_reg(selectors.kernel_code);
+        SS::set_reg(selectors.kernel_data);
+        DS::set_reg(SegmentSelector(0));
+        ES::set_reg(SegmentSelector(0));
+        load_tss(selectors.tss);
+    }
+    *selectors
+}
+
+/// The selectors, once [`init`] has run.
+pub fn selectors() -> Option<Selectors> {
+    GDT.get().map(|(_, selectors)| *selectors)
+}

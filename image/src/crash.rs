@@ -1,0 +1,37 @@
+//! The end of the kernel after a panic or a fatal exception.
+
+use core::fmt::Write;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once the command line asks for it (`panic=exit`) or tests run: a
+/// crash then ends QEMU with a failure status instead of halting.
+pub static EXIT_ON_CRASH: AtomicBool = AtomicBool::new(false);
+
+static CRASHING: AtomicBool = AtomicBool::new(false);
+
+/// Stops the kernel after a crash report: exits QEMU with failure when asked
+/// to (or halts), after letting the test runner print its summary.
+pub fn stop() -> ! {
+    crate::ktest::on_crash();
+    if EXIT_ON_CRASH.load(Ordering::SeqCst) {
+        arch::qemu::exit(arch::qemu::ExitCode::Failure);
+    }
+    arch::cpu::halt_forever()
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    x86_64::instructions::interrupts::disable();
+    let mut out = arch::serial::emergency_writer();
+    if CRASHING.swap(true, Ordering::SeqCst) {
+        let _ = writeln!(out, "\n!!! panic while crashing: {}", info.message());
+        stop();
+    }
+    let _ = write!(out, "\n!!! KERNEL PANIC");
+    if let Some(location) = info.location() {
+        let _ = write!(out, " at {}:{}", location.file(), location.line());
+    }
+    let _ = writeln!(out, ": {}", info.message());
+    crate::ksyms::print_backtrace(&mut out, None, arch::backtrace::current_frame_pointer());
+    stop()
+}

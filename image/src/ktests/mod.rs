@@ -1,0 +1,7 @@
+//! The in-kernel tests, one module per area.
+
+mod backtrace;
+mod boot_info;
+mod crash;
+mod interrupts;
+mod runtime;

@@ -1,0 +1,116 @@
+//! What the kernel does with each interrupt and exception.
+//!
+//! For now every exception in ring 0 is fatal: the kernel prints a report
+//! (vector, name, error code, `rip` and `cr2` symbolised, registers and a
+//! backtrace) and stops. The breakpoint is the exception: it is counted and
+//! returns, which the in-kernel tests use to exercise the entry path.
+
+use core::fmt::Write;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use arch::trap::{FpuState, TrapFrame};
+
+/// How many breakpoints (`int3`) the kernel has handled.
+pub static BREAKPOINTS: AtomicU64 = AtomicU64::new(0);
+
+/// Short and long names of the architectural exceptions.
+pub fn exception_name(vector: u64) -> (&'static str, &'static str) {
+    match vector {
+        0 => ("#DE", "divide error"),
+        1 => ("#DB", "debug"),
+        2 => ("NMI", "non-maskable interrupt"),
+        3 => ("#BP", "breakpoint"),
+        4 => ("#OF", "overflow"),
+        5 => ("#BR", "bound range exceeded"),
+        6 => ("#UD", "invalid opcode"),
+        7 => ("#NM", "device not available"),
+        8 => ("#DF", "double fault"),
+        9 => ("#MF", "coprocessor segment overrun"),
+        10 => ("#TS", "invalid TSS"),
+        11 => ("#NP", "segment not present"),
+        12 => ("#SS", "stack-segment fault"),
+        13 => ("#GP", "general protection fault"),
+        14 => ("#PF", "page fault"),
+        16 => ("#MF", "x87 floating-point error"),
+        17 => ("#AC", "alignment check"),
+        18 => ("#MC", "machine check"),
+        19 => ("#XM", "SIMD floating-point exception"),
+        20 => ("#VE", "virtualization exception"),
+        21 => ("#CP", "control protection exception"),
+        28 => ("#HV", "hypervisor injection exception"),
+        29 => ("#VC", "VMM communication exception"),
+        30 => ("#SX", "security exception"),
+        0..=31 => ("#??", "reserved exception"),
+        _ => ("IRQ", "interrupt"),
+    }
+}
+
+/// The handler registered with `arch::trap`.
+pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
+    match frame.vector {
+        3 => {
+            BREAKPOINTS.fetch_add(1, Ordering::SeqCst);
+            crate::ktest::on_breakpoint(frame, fpu);
+        }
+        0..=31 => fatal_exception(frame),
+        vector => log::warn!("unexpected interrupt vector {vector}, ignored"),
+    }
+}
+
+fn fatal_exception(frame: &TrapFrame) -> ! {
+    let mut out = arch::serial::emergency_writer();
+    let (short, long) = exception_name(frame.vector);
+    let _ = writeln!(
+        out,
+        "\n!!! KERNEL EXCEPTION {short} {long} (vector {}), error code {:#x}",
+        frame.vector, frame.error_code
+    );
+    if frame.vector == 14 {
+        let error = frame.error_code;
+        let _ = writeln!(
+            out,
+            "    cr2={:#018x} ({}, {}, {}{})",
+            arch::cpu::page_fault_address(),
+            if error & 1 != 0 {
+                "protection violation"
+            } else {
+                "not present"
+            },
+            if error & 2 != 0 { "write" } else { "read" },
+            if error & 4 != 0 { "user" } else { "kernel" },
+            if error & 16 != 0 {
+                ", instruction fetch"
+            } else {
+                ""
+            },
+        );
+    }
+    let _ = write!(out, "    rip=");
+    let _ = crate::ksyms::write_symbolised(&mut out, frame.rip);
+    let _ = writeln!(
+        out,
+        "\n    cs={:#x} rflags={:#x} rsp={:#x} ss={:#x}",
+        frame.cs, frame.rflags, frame.rsp, frame.ss
+    );
+    let _ = writeln!(
+        out,
+        "    rax={:#x} rbx={:#x} rcx={:#x} rdx={:#x}\n    rsi={:#x} rdi={:#x} rbp={:#x}\n    r8={:#x} r9={:#x} r10={:#x} r11={:#x}\n    r12={:#x} r13={:#x} r14={:#x} r15={:#x}",
+        frame.rax,
+        frame.rbx,
+        frame.rcx,
+        frame.rdx,
+        frame.rsi,
+        frame.rdi,
+        frame.rbp,
+        frame.r8,
+        frame.r9,
+        frame.r10,
+        frame.r11,
+        frame.r12,
+        frame.r13,
+        frame.r14,
+        frame.r15
+    );
+    crate::ksyms::print_backtrace(&mut out, Some(frame.rip), frame.rbp);
+    crate::crash::stop()
+}

@@ -1,0 +1,180 @@
+//! `cargo xtask test` and `cargo xtask clippy`.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Duration;
+
+use tests::{Boot, EXIT_SUCCESS, Qemu};
+
+use crate::kernel::{self, Profile};
+use crate::{iso, tools};
+
+/// Test counts, summed over every stage.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+    broken_stages: Vec<String>,
+}
+
+impl Tally {
+    fn stage_failed(&mut self, stage: &str, why: impl std::fmt::Display) {
+        eprintln!("xtask: {stage}: {why}");
+        self.broken_stages.push(stage.to_string());
+    }
+}
+
+/// Runs a cargo test command, echoing its output and adding up its
+/// `test result:` lines.
+fn cargo_tests(tally: &mut Tally, stage: &str, command: &mut Command) {
+    eprintln!("\n=== {stage}");
+    let child = command.stdout(Stdio::piped()).spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => return tally.stage_failed(stage, format!("cannot run cargo: {e}")),
+    };
+    let stdout = child.stdout.take().expect("piped");
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        println!("{line}");
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            let count = |word: &str| {
+                rest.split(';')
+                    .find_map(|part| part.trim().strip_suffix(word))
+                    .and_then(|n| n.trim().parse::<usize>().ok())
+                    .unwrap_or(0)
+            };
+            tally.passed += count(" passed");
+            tally.failed += count(" failed");
+        }
+    }
+    match child.wait() {
+        Ok(status) if status.success() => {}
+        Ok(status) => tally.stage_failed(stage, format!("cargo exited with {status}")),
+        Err(e) => tally.stage_failed(stage, e),
+    }
+}
+
+/// Boots the kernel with `ktest` and counts its tests.
+fn kernel_tests(tally: &mut Tally, kernel: &Path) {
+    let stage = "in-kernel tests (QEMU)";
+    eprintln!("\n=== {stage}");
+    let qemu = Qemu::new(Boot::Kernel {
+        kernel: kernel.to_path_buf(),
+        cmdline: "ktest panic=exit".into(),
+        initrd: None,
+    });
+    let outcome = match qemu.run_captured(Duration::from_secs(120), None) {
+        Ok(outcome) => outcome,
+        Err(e) => return tally.stage_failed(stage, format!("cannot start QEMU: {e}")),
+    };
+    print!("{}", outcome.output);
+    let mut summary = None;
+    for line in outcome.output.lines() {
+        if let Some(rest) = line.strip_prefix("ktests: ") {
+            let numbers: Vec<usize> = rest
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            if let [passed, failed] = numbers[..] {
+                summary = Some((passed, failed));
+            }
+        }
+    }
+    match summary {
+        Some((passed, failed)) => {
+            tally.passed += passed;
+            tally.failed += failed;
+        }
+        None => tally.failed += 1,
+    }
+    if outcome.timed_out {
+        tally.stage_failed(stage, "timed out after 120 s (kernel hung?)");
+    } else if outcome.code() != Some(EXIT_SUCCESS) {
+        tally.stage_failed(stage, format!("QEMU exited with {:?}", outcome.code()));
+    } else if summary.is_none_or(|(passed, _)| passed == 0) {
+        tally.stage_failed(stage, "no in-kernel test ran");
+    }
+}
+
+/// Every test: host unit tests, in-kernel tests, boot tests.
+pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
+    tools::ensure(&[tools::QEMU, tools::ISO, tools::UEFI])?;
+    let mut tally = Tally::default();
+
+    let mut host = Command::new(cargo());
+    host.current_dir(kernel::root()).args([
+        "test",
+        "--workspace",
+        "--all-features",
+        "--exclude",
+        "image",
+        "--exclude",
+        "tests",
+    ]);
+    cargo_tests(&mut tally, "host unit tests", &mut host);
+
+    eprintln!("\n=== building the kernel");
+    let kernel = kernel::build(profile)?;
+    kernel_tests(&mut tally, &kernel);
+
+    eprintln!("\n=== building the GRUB ISO");
+    let iso = iso::build("courage-test", &kernel, None, "panic=exit")?;
+    let mut boot = Command::new(cargo());
+    boot.current_dir(kernel::root())
+        .args(["test", "-p", "tests"])
+        .env("COURAGE_KERNEL", &kernel)
+        .env("COURAGE_ISO", &iso);
+    cargo_tests(&mut tally, "boot tests (QEMU)", &mut boot);
+
+    println!();
+    if !tally.broken_stages.is_empty() {
+        println!("failed stages: {}", tally.broken_stages.join(", "));
+        tally.failed = tally.failed.max(1);
+    }
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    Ok(if tally.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Clippy with warnings as errors, for the host crates and for the kernel
+/// build with its real flags.
+pub fn clippy() -> Result<(), String> {
+    let status = Command::new(cargo())
+        .current_dir(kernel::root())
+        .args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("clippy (host) found problems".into());
+    }
+    let ksyms = kernel::target_dir().join("ksyms-debug.bin");
+    if !ksyms.exists() {
+        std::fs::create_dir_all(kernel::target_dir()).map_err(|e| e.to_string())?;
+        std::fs::write(&ksyms, []).map_err(|e| e.to_string())?;
+    }
+    let status = kernel::cargo("clippy", Profile::Debug)
+        .env("COURAGE_KSYMS", &ksyms)
+        .args(["--", "-D", "warnings"])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("clippy (kernel build) found problems".into());
+    }
+    Ok(())
+}
