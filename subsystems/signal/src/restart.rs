@@ -1,0 +1,99 @@
+//! Interrupted system calls: whether a syscall that a signal interrupted
+//! returns `EINTR` or runs again, as Linux's x86 `handle_signal` and
+//! `arch_do_signal_or_restart` decide.
+
+use crate::action::SaFlags;
+use crate::registers::UserRegisters;
+
+/// `restart_syscall`'s number on x86_64.
+pub const SYS_RESTART_SYSCALL: u64 = 219;
+
+/// The length of the `syscall` instruction: backing `rip` up by this much
+/// executes it again.
+pub const SYSCALL_INSTRUCTION_LEN: u64 = 2;
+
+/// Kernel-internal return codes (never seen by user space) with which a
+/// blocking syscall says "a signal interrupted me".
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(i32)]
+pub enum RestartCode {
+    /// `ERESTARTSYS` (512): restart if no handler ran or it has `SA_RESTART`.
+    RestartSys = 512,
+    /// `ERESTARTNOINTR` (513): always restart.
+    RestartNoIntr = 513,
+    /// `ERESTARTNOHAND` (514): restart only if no handler ran.
+    RestartNoHand = 514,
+    /// `ERESTART_RESTARTBLOCK` (516): restart through `restart_syscall`
+    /// (with the remaining time) if no handler ran, else `EINTR`.
+    RestartBlock = 516,
+}
+
+impl RestartCode {
+    /// The code a syscall's raw return value (`-512`...) carries, if any.
+    pub const fn from_syscall_return(value: i64) -> Option<RestartCode> {
+        match value {
+            -512 => Some(RestartCode::RestartSys),
+            -513 => Some(RestartCode::RestartNoIntr),
+            -514 => Some(RestartCode::RestartNoHand),
+            -516 => Some(RestartCode::RestartBlock),
+            _ => None,
+        }
+    }
+
+    /// The raw return value (`-512`...).
+    pub const fn to_syscall_return(self) -> i64 {
+        -(self as i32 as i64)
+    }
+}
+
+/// What becomes of an interrupted syscall.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RestartDecision {
+    /// Not an interrupted syscall: return its value unchanged.
+    Unchanged,
+    /// Return `-EINTR` to user space.
+    ReturnEintr,
+    /// Execute the same syscall again with the same arguments.
+    Restart,
+    /// Execute `restart_syscall` instead.
+    RestartViaRestartSyscall,
+}
+
+/// Decides for a syscall that returned `syscall_return` when the thread
+/// goes back to user space: `handler` holds the flags of the handler about
+/// to run, `None` if no handler runs (the signal was ignored, stopped and
+/// continued the process, or nothing was pending).
+pub fn restart_decision(syscall_return: i64, handler: Option<SaFlags>) -> RestartDecision {
+    let Some(code) = RestartCode::from_syscall_return(syscall_return) else {
+        return RestartDecision::Unchanged;
+    };
+    match (code, handler) {
+        (RestartCode::RestartBlock, None) => RestartDecision::RestartViaRestartSyscall,
+        (_, None) | (RestartCode::RestartNoIntr, Some(_)) => RestartDecision::Restart,
+        (RestartCode::RestartSys, Some(flags)) if flags.contains(SaFlags::RESTART) => {
+            RestartDecision::Restart
+        }
+        (_, Some(_)) => RestartDecision::ReturnEintr,
+    }
+}
+
+/// Applies `decision` to the registers of a thread returning from a
+/// syscall whose number was `orig_rax`: back `rip` up over the `syscall`
+/// instruction and reload `rax`, or put `-EINTR` in `rax`. Do this before
+/// building a handler's frame, so the frame records the fixed registers.
+pub fn apply_restart(registers: &mut UserRegisters, decision: RestartDecision, orig_rax: u64) {
+    match decision {
+        RestartDecision::Unchanged => {}
+        RestartDecision::ReturnEintr => {
+            registers.rax = abi::Errno::EINTR.to_syscall_return() as u64;
+        }
+        RestartDecision::Restart => {
+            registers.rax = orig_rax;
+            registers.rip = registers.rip.wrapping_sub(SYSCALL_INSTRUCTION_LEN);
+        }
+        RestartDecision::RestartViaRestartSyscall => {
+            registers.rax = SYS_RESTART_SYSCALL;
+            registers.rip = registers.rip.wrapping_sub(SYSCALL_INSTRUCTION_LEN);
+        }
+    }
+}

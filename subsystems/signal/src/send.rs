@@ -1,0 +1,118 @@
+//! Posting a signal: the sender's side of the delivery decision.
+//!
+//! Mirrors Linux's `prepare_signal` + `__send_signal`: SIGCONT discards
+//! pending stop signals and a stop signal discards a pending SIGCONT (in
+//! the whole process, whatever the disposition), then a signal the
+//! receiver ignores and does not block is dropped, then the rest is queued
+//! on the process's shared queue or the target thread's own one.
+
+use crate::action::Disposition;
+use crate::pending::PostOutcome;
+use crate::process::ProcessSignalState;
+use crate::siginfo::SigInfo;
+use crate::signal::Signal;
+use crate::sigset::SigSet;
+use crate::thread::ThreadSignalState;
+use abi::KernelResult;
+use alloc::vec::Vec;
+
+/// Sends a process-directed signal (`kill`, `sigqueue`, SIGCHLD, SIGALRM):
+/// it goes to the shared queue; wake a thread picked by
+/// [`crate::choose_target_thread`]. `threads` must yield every thread of
+/// the process. A signal blocked by any thread is kept even if ignored (a
+/// thread may be about to `sigwait` for it). If the signal is SIGCONT the
+/// caller also resumes the process if it was stopped, whatever the outcome.
+pub fn send_to_process<'a>(
+    process: &mut ProcessSignalState,
+    threads: impl IntoIterator<Item = &'a mut ThreadSignalState>,
+    info: SigInfo,
+) -> KernelResult<PostOutcome> {
+    let mut threads: Vec<&mut ThreadSignalState> = threads.into_iter().collect();
+    let blocked = threads.iter().any(|t| t.blocked().contains(info.signal));
+    if !prepare(process, &mut threads, &info, blocked) {
+        return Ok(PostOutcome::Ignored);
+    }
+    let limit = process.queue_limit();
+    process.shared_pending_mut().post(info, limit)
+}
+
+/// Sends a thread-directed signal (`tkill`, `tgkill`) to `target`;
+/// `others` yields the process's other threads (for the SIGCONT/stop
+/// discarding, which is process-wide).
+pub fn send_to_thread<'a>(
+    process: &mut ProcessSignalState,
+    target: &mut ThreadSignalState,
+    others: impl IntoIterator<Item = &'a mut ThreadSignalState>,
+    info: SigInfo,
+) -> KernelResult<PostOutcome> {
+    let blocked = target.blocked().contains(info.signal);
+    let proceed = {
+        let mut threads: Vec<&mut ThreadSignalState> = others.into_iter().collect();
+        threads.push(&mut *target);
+        prepare(process, &mut threads, &info, blocked)
+    };
+    if !proceed {
+        return Ok(PostOutcome::Ignored);
+    }
+    let limit = process.queue_limit();
+    target.pending_mut().post(info, limit)
+}
+
+/// Sends a synchronous fault signal (SIGSEGV, SIGILL, ...) to the thread
+/// that faulted. A blocked or ignored fault signal cannot be survived: the
+/// disposition is reset to `SIG_DFL` and the signal unblocked, as Linux's
+/// `force_sig_info` does, so the fault kills the process instead of
+/// looping forever. Even init dies of its own faults.
+pub fn force_fault_signal(
+    process: &mut ProcessSignalState,
+    thread: &mut ThreadSignalState,
+    info: SigInfo,
+) -> KernelResult<PostOutcome> {
+    let signal = info.signal;
+    let blocked = thread.blocked().contains(signal);
+    let action = process.action_mut(signal);
+    if blocked || action.handler == Disposition::Ignore {
+        action.handler = Disposition::Default;
+        thread.set_blocked(thread.blocked().without(signal));
+    }
+    if action.handler == Disposition::Default {
+        process.set_unkillable(false);
+    }
+    let limit = process.queue_limit();
+    thread.pending_mut().post(info, limit)
+}
+
+/// The process-wide side effects of sending `info`, then whether it should
+/// be queued at all.
+fn prepare(
+    process: &mut ProcessSignalState,
+    threads: &mut [&mut ThreadSignalState],
+    info: &SigInfo,
+    blocked: bool,
+) -> bool {
+    let signal = info.signal;
+    let discard = if signal == Signal::SIGCONT {
+        SigSet::STOP_SIGNALS
+    } else if signal.is_stop() {
+        SigSet::single(Signal::SIGCONT)
+    } else {
+        SigSet::EMPTY
+    };
+    if !discard.is_empty() {
+        process.shared_pending_mut().discard(discard);
+        for thread in threads.iter_mut() {
+            thread.pending_mut().discard(discard);
+        }
+    }
+    // Blocked signals are never dropped: the handler may change before
+    // they are unblocked.
+    if blocked {
+        return true;
+    }
+    let force = !info.is_from_user();
+    let default = process.action(signal).handler == Disposition::Default;
+    if process.is_unkillable() && default && !(force && signal.is_unblockable()) {
+        return false;
+    }
+    !process.ignores(signal)
+}
