@@ -97,6 +97,9 @@ macro_rules! ktest {
     };
     (@register $kind:ident $(#[$meta:meta])* fn $name:ident() $body:block) => {
         $(#[$meta])*
+        // The failure carries its message inline because tests may run
+        // before the heap exists; its size costs nothing off the hot path.
+        #[allow(clippy::result_large_err)]
         fn $name() -> $crate::ktest::TestResult $body
         const _: () = {
             #[unsafe(link_section = ".ktests")]

@@ -40,7 +40,7 @@ pub fn exception_name(vector: u64) -> (&'static str, &'static str) {
         28 => ("#HV", "hypervisor injection exception"),
         29 => ("#VC", "VMM communication exception"),
         30 => ("#SX", "security exception"),
-        0..=31 => ("#??", "reserved exception"),
+        15 | 22..=27 | 31 => ("#??", "reserved exception"),
         _ => ("IRQ", "interrupt"),
     }
 }

@@ -8,6 +8,7 @@
 //! cargo xtask test [--release]             every test; ends with "N passed, M failed"
 //! cargo xtask clippy                       clippy for host crates and the kernel
 //! cargo xtask setup                        install missing host packages
+//! cargo xtask boot-time [--release]        median of 5 boots to the banner
 //! ```
 
 mod elf;
@@ -55,7 +56,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup> [--release] [--iso] [--uefi] [--gdb] [-- KERNEL COMMAND LINE]";
+const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup|boot-time> [--release] [--iso] [--uefi] [--gdb] [-- KERNEL COMMAND LINE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -75,6 +76,7 @@ fn main() -> ExitCode {
         "run" => run(&options),
         "test" => test::run_all(options.profile),
         "clippy" => test::clippy().map(|()| ExitCode::SUCCESS),
+        "boot-time" => boot_time(options.profile).map(|()| ExitCode::SUCCESS),
         "setup" => {
             tools::ensure(&[tools::QEMU, tools::ISO, tools::UEFI]).map(|()| ExitCode::SUCCESS)
         }
@@ -133,4 +135,35 @@ fn run(options: &Options) -> Result<ExitCode, String> {
     } else {
         ExitCode::from(status.code().unwrap_or(1).clamp(1, 255) as u8)
     })
+}
+
+/// Times QEMU start to the kernel banner over five `-kernel` (PVH) boots.
+fn boot_time(profile: Profile) -> Result<(), String> {
+    tools::ensure(&[tools::QEMU])?;
+    let kernel = kernel::build(profile)?;
+    let size = std::fs::metadata(&kernel).map_err(|e| e.to_string())?.len();
+    let mut times = Vec::new();
+    for run in 1..=5 {
+        let qemu = Qemu::new(Boot::Kernel {
+            kernel: kernel.clone(),
+            cmdline: String::new(),
+            initrd: None,
+        });
+        let outcome = qemu
+            .run_captured(std::time::Duration::from_secs(30), Some("booted via"))
+            .map_err(|e| e.to_string())?;
+        if !outcome.stopped_at_marker {
+            return Err(format!("no banner in run {run}:\n{}", outcome.output));
+        }
+        println!("run {run}: {:.3} s", outcome.elapsed.as_secs_f64());
+        times.push(outcome.elapsed);
+    }
+    times.sort();
+    println!(
+        "median QEMU start to banner: {:.3} s; kernel ELF {} bytes ({:.1} KiB)",
+        times[2].as_secs_f64(),
+        size,
+        size as f64 / 1024.0
+    );
+    Ok(())
 }

@@ -1,0 +1,403 @@
+//! User and group identity and the `set*id` family's permission rules.
+//!
+//! Rules follow Linux with no capabilities: a caller whose effective uid is 0
+//! may set any id (Linux's `CAP_SETUID`/`CAP_SETGID`); anyone else may only
+//! move between the ids it already holds. `-1` (`u32::MAX`) means "leave
+//! unchanged" where Linux allows it. The filesystem ids follow the effective
+//! ids on every change, as on Linux.
+
+use alloc::vec::Vec;
+
+use abi::{Errno, KernelResult};
+
+/// A user id (`uid_t`).
+pub type Uid = u32;
+/// A group id (`gid_t`).
+pub type Gid = u32;
+
+/// `(uid_t)-1`: "no change" for the set*id calls, never a valid id.
+pub const NO_CHANGE: u32 = u32::MAX;
+/// Linux's `NGROUPS_MAX`: the most supplementary groups a process may hold.
+pub const NGROUPS_MAX: usize = 65536;
+
+/// A process's identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    uid: Uid,
+    euid: Uid,
+    suid: Uid,
+    fsuid: Uid,
+    gid: Gid,
+    egid: Gid,
+    sgid: Gid,
+    fsgid: Gid,
+    /// Sorted, as Linux keeps them.
+    groups: Vec<Gid>,
+}
+
+impl Credentials {
+    /// Real, effective, saved and filesystem ids all set to `uid`/`gid`,
+    /// with no supplementary groups.
+    pub const fn new(uid: Uid, gid: Gid) -> Self {
+        Self {
+            uid,
+            euid: uid,
+            suid: uid,
+            fsuid: uid,
+            gid,
+            egid: gid,
+            sgid: gid,
+            fsgid: gid,
+            groups: Vec::new(),
+        }
+    }
+
+    /// Root's credentials (all ids 0).
+    pub const fn root() -> Self {
+        Self::new(0, 0)
+    }
+
+    /// Real user id.
+    pub fn uid(&self) -> Uid {
+        self.uid
+    }
+    /// Effective user id.
+    pub fn euid(&self) -> Uid {
+        self.euid
+    }
+    /// Saved set-user-id.
+    pub fn suid(&self) -> Uid {
+        self.suid
+    }
+    /// Filesystem user id (used for permission checks on files).
+    pub fn fsuid(&self) -> Uid {
+        self.fsuid
+    }
+    /// Real group id.
+    pub fn gid(&self) -> Gid {
+        self.gid
+    }
+    /// Effective group id.
+    pub fn egid(&self) -> Gid {
+        self.egid
+    }
+    /// Saved set-group-id.
+    pub fn sgid(&self) -> Gid {
+        self.sgid
+    }
+    /// Filesystem group id.
+    pub fn fsgid(&self) -> Gid {
+        self.fsgid
+    }
+    /// Supplementary groups, sorted.
+    pub fn groups(&self) -> &[Gid] {
+        &self.groups
+    }
+
+    /// Whether this caller is privileged: effective uid 0 (no capabilities).
+    pub fn is_superuser(&self) -> bool {
+        self.euid == 0
+    }
+
+    /// Linux's `in_group_p`: the filesystem gid or a supplementary group.
+    pub fn in_group(&self, gid: Gid) -> bool {
+        self.fsgid == gid || self.groups.binary_search(&gid).is_ok()
+    }
+
+    /// `setuid(2)`.
+    pub fn setuid(&mut self, uid: Uid) -> KernelResult<()> {
+        if uid == NO_CHANGE {
+            return Err(Errno::EINVAL);
+        }
+        if self.is_superuser() {
+            self.uid = uid;
+            self.suid = uid;
+        } else if uid != self.uid && uid != self.suid {
+            return Err(Errno::EPERM);
+        }
+        self.euid = uid;
+        self.fsuid = uid;
+        Ok(())
+    }
+
+    /// `setgid(2)`.
+    pub fn setgid(&mut self, gid: Gid) -> KernelResult<()> {
+        if gid == NO_CHANGE {
+            return Err(Errno::EINVAL);
+        }
+        if self.is_superuser() {
+            self.gid = gid;
+            self.sgid = gid;
+        } else if gid != self.gid && gid != self.sgid {
+            return Err(Errno::EPERM);
+        }
+        self.egid = gid;
+        self.fsgid = gid;
+        Ok(())
+    }
+
+    /// `setreuid(2)`; [`NO_CHANGE`] leaves an id alone.
+    pub fn setreuid(&mut self, ruid: Uid, euid: Uid) -> KernelResult<()> {
+        let privileged = self.is_superuser();
+        let (old_r, old_e, old_s) = (self.uid, self.euid, self.suid);
+        if ruid != NO_CHANGE && !privileged && ruid != old_r && ruid != old_e {
+            return Err(Errno::EPERM);
+        }
+        if euid != NO_CHANGE && !privileged && euid != old_r && euid != old_e && euid != old_s {
+            return Err(Errno::EPERM);
+        }
+        let new_r = if ruid == NO_CHANGE { old_r } else { ruid };
+        let new_e = if euid == NO_CHANGE { old_e } else { euid };
+        // Linux: the saved id follows the effective id whenever the real id
+        // is set or the effective id becomes something other than the old real id.
+        if ruid != NO_CHANGE || (euid != NO_CHANGE && euid != old_r) {
+            self.suid = new_e;
+        }
+        self.uid = new_r;
+        self.euid = new_e;
+        self.fsuid = new_e;
+        Ok(())
+    }
+
+    /// `setregid(2)`; [`NO_CHANGE`] leaves an id alone.
+    pub fn setregid(&mut self, rgid: Gid, egid: Gid) -> KernelResult<()> {
+        let privileged = self.is_superuser();
+        let (old_r, old_e, old_s) = (self.gid, self.egid, self.sgid);
+        if rgid != NO_CHANGE && !privileged && rgid != old_r && rgid != old_e {
+            return Err(Errno::EPERM);
+        }
+        if egid != NO_CHANGE && !privileged && egid != old_r && egid != old_e && egid != old_s {
+            return Err(Errno::EPERM);
+        }
+        let new_r = if rgid == NO_CHANGE { old_r } else { rgid };
+        let new_e = if egid == NO_CHANGE { old_e } else { egid };
+        if rgid != NO_CHANGE || (egid != NO_CHANGE && egid != old_r) {
+            self.sgid = new_e;
+        }
+        self.gid = new_r;
+        self.egid = new_e;
+        self.fsgid = new_e;
+        Ok(())
+    }
+
+    /// `setresuid(2)`: an unprivileged caller may set each id only to one of
+    /// its current real, effective or saved uids.
+    pub fn setresuid(&mut self, ruid: Uid, euid: Uid, suid: Uid) -> KernelResult<()> {
+        let held = [self.uid, self.euid, self.suid];
+        let allowed = |id: Uid| id == NO_CHANGE || held.contains(&id);
+        let permitted = self.is_superuser() || (allowed(ruid) && allowed(euid) && allowed(suid));
+        if !permitted {
+            return Err(Errno::EPERM);
+        }
+        if ruid != NO_CHANGE {
+            self.uid = ruid;
+        }
+        if euid != NO_CHANGE {
+            self.euid = euid;
+        }
+        if suid != NO_CHANGE {
+            self.suid = suid;
+        }
+        self.fsuid = self.euid;
+        Ok(())
+    }
+
+    /// `setresgid(2)`, with the same rule as [`Credentials::setresuid`].
+    pub fn setresgid(&mut self, rgid: Gid, egid: Gid, sgid: Gid) -> KernelResult<()> {
+        let held = [self.gid, self.egid, self.sgid];
+        let allowed = |id: Gid| id == NO_CHANGE || held.contains(&id);
+        let permitted = self.is_superuser() || (allowed(rgid) && allowed(egid) && allowed(sgid));
+        if !permitted {
+            return Err(Errno::EPERM);
+        }
+        if rgid != NO_CHANGE {
+            self.gid = rgid;
+        }
+        if egid != NO_CHANGE {
+            self.egid = egid;
+        }
+        if sgid != NO_CHANGE {
+            self.sgid = sgid;
+        }
+        self.fsgid = self.egid;
+        Ok(())
+    }
+
+    /// `setfsuid(2)`: always returns the previous fsuid; changes it only to
+    /// one of the held uids (any uid for root). It never fails, as on Linux.
+    pub fn setfsuid(&mut self, fsuid: Uid) -> Uid {
+        let old = self.fsuid;
+        let held = [self.uid, self.euid, self.suid, self.fsuid];
+        if fsuid != NO_CHANGE && (self.is_superuser() || held.contains(&fsuid)) {
+            self.fsuid = fsuid;
+        }
+        old
+    }
+
+    /// `setfsgid(2)`, like [`Credentials::setfsuid`].
+    pub fn setfsgid(&mut self, fsgid: Gid) -> Gid {
+        let old = self.fsgid;
+        let held = [self.gid, self.egid, self.sgid, self.fsgid];
+        if fsgid != NO_CHANGE && (self.is_superuser() || held.contains(&fsgid)) {
+            self.fsgid = fsgid;
+        }
+        old
+    }
+
+    /// `setgroups(2)`: root only (`EPERM`), at most [`NGROUPS_MAX`] (`EINVAL`).
+    pub fn setgroups(&mut self, groups: &[Gid]) -> KernelResult<()> {
+        if !self.is_superuser() {
+            return Err(Errno::EPERM);
+        }
+        if groups.len() > NGROUPS_MAX {
+            return Err(Errno::EINVAL);
+        }
+        let mut sorted = Vec::new();
+        sorted
+            .try_reserve_exact(groups.len())
+            .map_err(|_| Errno::ENOMEM)?;
+        sorted.extend_from_slice(groups);
+        sorted.sort_unstable();
+        self.groups = sorted;
+        Ok(())
+    }
+
+    /// `getgroups(2)` for a user buffer of `capacity` entries: with capacity 0
+    /// only the count is asked for (an empty slice comes back); a buffer
+    /// smaller than the list is `EINVAL`. Returns the count and the groups to copy.
+    pub fn getgroups(&self, capacity: usize) -> KernelResult<(usize, &[Gid])> {
+        let count = self.groups.len();
+        if capacity == 0 {
+            return Ok((count, &[]));
+        }
+        if capacity < count {
+            return Err(Errno::EINVAL);
+        }
+        Ok((count, &self.groups))
+    }
+
+    /// Whether `self` may act on a process with credentials `target` the way
+    /// `kill(2)` and `prlimit(2)` check it: root, or a real/effective uid that
+    /// matches the target's real or saved uid.
+    pub fn may_signal(&self, target: &Credentials) -> bool {
+        self.is_superuser()
+            || [self.uid, self.euid]
+                .iter()
+                .any(|id| *id == target.uid || *id == target.suid)
+    }
+
+    /// Whether the ids that decide dumpability changed between `self` and
+    /// `after` (Linux clears the dumpable flag when they do).
+    pub fn effective_ids_differ(&self, after: &Credentials) -> bool {
+        self.euid != after.euid
+            || self.egid != after.egid
+            || self.fsuid != after.fsuid
+            || self.fsgid != after.fsgid
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(uid: Uid) -> Credentials {
+        Credentials::new(uid, uid)
+    }
+
+    #[test]
+    fn root_setuid_drops_every_uid() {
+        let mut c = Credentials::root();
+        c.setuid(1000).unwrap();
+        assert_eq!(
+            (c.uid(), c.euid(), c.suid(), c.fsuid()),
+            (1000, 1000, 1000, 1000)
+        );
+        // And the drop is permanent.
+        assert_eq!(c.setuid(0), Err(Errno::EPERM));
+    }
+
+    #[test]
+    fn user_setuid_may_only_pick_real_or_saved() {
+        let mut c = user(1000);
+        c.setresuid(1000, 1000, 2000).unwrap_err(); // not held
+        let mut c2 = Credentials::root();
+        c2.setresuid(1000, 2000, 2000).unwrap();
+        // Now real 1000, effective and saved 2000: switch euid to real and back.
+        c2.setuid(1000).unwrap();
+        assert_eq!((c2.uid(), c2.euid(), c2.suid()), (1000, 1000, 2000));
+        c2.setuid(2000).unwrap();
+        assert_eq!(c2.euid(), 2000);
+        assert_eq!(c2.setuid(3000), Err(Errno::EPERM));
+        assert_eq!(c.setuid(NO_CHANGE), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn setreuid_swaps_real_and_effective_for_users() {
+        let mut c = Credentials::root();
+        c.setresuid(1000, 2000, 2000).unwrap();
+        c.setreuid(2000, 1000).unwrap();
+        // The real id was set, so the saved id follows the new effective id.
+        assert_eq!((c.uid(), c.euid(), c.suid()), (2000, 1000, 1000));
+        assert_eq!(c.setreuid(3000, NO_CHANGE), Err(Errno::EPERM));
+        assert_eq!(c.setreuid(NO_CHANGE, 3000), Err(Errno::EPERM));
+    }
+
+    #[test]
+    fn setreuid_effective_only_keeps_saved_when_equal_to_real() {
+        let mut c = Credentials::root();
+        c.setresuid(1000, 2000, 3000).unwrap();
+        c.setreuid(NO_CHANGE, 1000).unwrap();
+        assert_eq!((c.uid(), c.euid(), c.suid()), (1000, 1000, 3000));
+    }
+
+    #[test]
+    fn setresgid_rules_follow_effective_uid() {
+        let mut c = user(1000);
+        assert_eq!(c.setresgid(0, NO_CHANGE, NO_CHANGE), Err(Errno::EPERM));
+        c.setresgid(NO_CHANGE, 1000, 1000).unwrap();
+        let mut r = Credentials::root();
+        r.setresgid(5, 6, 7).unwrap();
+        assert_eq!((r.gid(), r.egid(), r.sgid(), r.fsgid()), (5, 6, 7, 6));
+        r.setregid(8, NO_CHANGE).unwrap();
+        assert_eq!((r.gid(), r.egid(), r.sgid()), (8, 6, 6));
+        r.setgid(9).unwrap();
+        assert_eq!((r.gid(), r.egid(), r.sgid()), (9, 9, 9));
+    }
+
+    #[test]
+    fn setfsuid_returns_old_value_and_ignores_foreign_ids() {
+        let mut c = user(1000);
+        assert_eq!(c.setfsuid(0), 1000);
+        assert_eq!(c.fsuid(), 1000);
+        let mut r = Credentials::root();
+        assert_eq!(r.setfsuid(42), 0);
+        assert_eq!(r.fsuid(), 42);
+        assert_eq!(r.setfsgid(43), 0);
+        assert!(r.in_group(43));
+    }
+
+    #[test]
+    fn setgroups_is_root_only_and_getgroups_checks_size() {
+        let mut c = Credentials::root();
+        c.setgroups(&[30, 10, 20]).unwrap();
+        assert_eq!(c.getgroups(0), Ok((3, &[][..])));
+        assert_eq!(c.getgroups(2), Err(Errno::EINVAL));
+        assert_eq!(c.getgroups(8), Ok((3, &[10, 20, 30][..])));
+        assert!(c.in_group(20));
+        assert!(!c.in_group(25));
+        c.setuid(1000).unwrap();
+        assert_eq!(c.setgroups(&[]), Err(Errno::EPERM));
+        let too_many = alloc::vec![1; NGROUPS_MAX + 1];
+        assert_eq!(Credentials::root().setgroups(&too_many), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn may_signal_matches_real_or_saved_uid() {
+        let a = user(1000);
+        let b = user(1000);
+        let other = user(2000);
+        assert!(a.may_signal(&b));
+        assert!(!a.may_signal(&other));
+        assert!(Credentials::root().may_signal(&other));
+    }
+}

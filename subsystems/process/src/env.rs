@@ -1,0 +1,48 @@
+//! The seam: what this crate needs from memory management, the file system,
+//! the signal subsystem, the terminal layer and the scheduler.
+//!
+//! A kernel names its concrete types and the few operations on them once, in
+//! one [`ProcessEnv`] implementation on a marker type of its own; every
+//! process type is generic over that one parameter. Because the operations
+//! are associated functions of the kernel's own marker type, the concrete
+//! types can come straight from other crates (mm's address space, fs's
+//! custody, signal's state) without newtype wrappers.
+
+use abi::KernelResult;
+
+use crate::credentials::Credentials;
+
+/// The set of types a kernel plugs into the process model, and what the
+/// model needs done to them.
+pub trait ProcessEnv: Sized + Send + Sync + 'static {
+    /// A process's user address space (mm's `AddressSpace`).
+    type AddressSpace: Send;
+    /// A resolved directory (fs's `Custody`), for the cwd and root.
+    type Custody: Clone + Send + Sync;
+    /// An open file description (fs's `Arc<FileDescription>`), shared by
+    /// duplicated descriptors and across fork.
+    type Description: Clone + Send + Sync;
+    /// A process's signal dispositions and shared pending set (signal's
+    /// `ProcessSignalState`).
+    type Signals: Send;
+    /// A controlling terminal handle.
+    type Tty: Clone + Send + Sync;
+    /// Per-thread state owned by the scheduler and arch (saved registers,
+    /// kernel stack, FPU area, per-thread signal mask); stored, never read.
+    type ThreadData: Send + Sync;
+
+    /// A copy-on-write duplicate of `space` for a forked child (the parent's
+    /// private pages become read-only, hence `&mut`). `ENOMEM` on failure.
+    fn fork_address_space(space: &mut Self::AddressSpace) -> KernelResult<Self::AddressSpace>;
+
+    /// The child's signal state after fork: same dispositions, nothing pending.
+    fn fork_signals(signals: &Self::Signals) -> Self::Signals;
+
+    /// `execve`: caught signals back to their default action; ignored ones
+    /// stay ignored; the mask and pending set survive.
+    fn reset_signals_for_exec(signals: &mut Self::Signals);
+
+    /// `Ok` if `credentials` may make `dir` the cwd or root: it must be a
+    /// directory (`ENOTDIR`) they may search (`EACCES`).
+    fn check_search(dir: &Self::Custody, credentials: &Credentials) -> KernelResult<()>;
+}

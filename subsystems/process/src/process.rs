@@ -1,0 +1,509 @@
+//! One process: its identity, resources, lifecycle and threads.
+//!
+//! Relationship fields (parent, children, process group, session) are
+//! written only by [`crate::ProcessTable`] while it holds its lock; everything
+//! else is the process's own, behind its data lock.
+
+use alloc::collections::BTreeSet;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use abi::KernelResult;
+use intrusive_collections::{LinkedList, rbtree};
+use spin::{Mutex, MutexGuard};
+
+use crate::coredump::CoredumpProperties;
+use crate::credentials::Credentials;
+use crate::env::ProcessEnv;
+use crate::fd_table::FileDescriptions;
+use crate::fs_context::FsContext;
+use crate::lifecycle::{Lifecycle, ProcessState, Termination};
+use crate::links::ThreadAdapter;
+use crate::pid::Pid;
+use crate::rlimit::Rlimits;
+use crate::thread::Thread;
+
+/// CPU time in scheduler ticks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuTimes {
+    /// Ticks spent in user mode.
+    pub user: u64,
+    /// Ticks spent in the kernel on the process's behalf.
+    pub kernel: u64,
+}
+
+impl CpuTimes {
+    fn add(&mut self, other: CpuTimes) {
+        self.user = self.user.saturating_add(other.user);
+        self.kernel = self.kernel.saturating_add(other.kernel);
+    }
+}
+
+/// Where a process sits in the tree and in job control.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Family {
+    /// Parent pid; 0 for a process without one (init, kernel processes).
+    pub(crate) ppid: Pid,
+    pub(crate) pgid: Pid,
+    pub(crate) sid: Pid,
+    pub(crate) children: BTreeSet<Pid>,
+}
+
+/// What a process is made of, behind its data lock.
+pub struct ProcessData<E: ProcessEnv> {
+    name: String,
+    pub(crate) family: Family,
+    credentials: Credentials,
+    /// `None` once the process has exited (no cwd or root to keep alive).
+    pub(crate) fs: Option<FsContext<E>>,
+    signals: E::Signals,
+    /// `None` for kernel processes and once the process has exited.
+    pub(crate) address_space: Option<E::AddressSpace>,
+    pub(crate) tty: Option<E::Tty>,
+    pub(crate) rlimits: Rlimits,
+    pub(crate) lifecycle: Lifecycle,
+    times: CpuTimes,
+    pub(crate) children_times: CpuTimes,
+    dumpable: bool,
+    coredump_properties: CoredumpProperties,
+    pub(crate) did_exec: bool,
+    is_kernel_process: bool,
+}
+
+impl<E: ProcessEnv> ProcessData<E> {
+    /// The command name (`comm`, at most what the caller stored).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Rename, as `execve` and `prctl(PR_SET_NAME)` do.
+    pub fn set_name(&mut self, name: String) {
+        self.name = name;
+    }
+
+    /// Parent pid (`getppid`); 0 when there is none.
+    pub fn ppid(&self) -> Pid {
+        self.family.ppid
+    }
+
+    /// Process group id.
+    pub fn pgid(&self) -> Pid {
+        self.family.pgid
+    }
+
+    /// Session id.
+    pub fn sid(&self) -> Pid {
+        self.family.sid
+    }
+
+    /// Pids of the children not yet reaped, in increasing order.
+    pub fn children(&self) -> impl Iterator<Item = Pid> + '_ {
+        self.family.children.iter().copied()
+    }
+
+    /// The process's credentials.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// Run one of the `set*id` calls on the credentials. If the effective or
+    /// filesystem ids change the process stops being dumpable, as on Linux
+    /// (its memory may hold secrets of the old identity).
+    pub fn change_credentials<R>(
+        &mut self,
+        change: impl FnOnce(&mut Credentials) -> KernelResult<R>,
+    ) -> KernelResult<R> {
+        let mut next = self.credentials.clone();
+        let result = change(&mut next)?;
+        if self.credentials.effective_ids_differ(&next) {
+            self.dumpable = false;
+        }
+        self.credentials = next;
+        Ok(result)
+    }
+
+    /// Cwd, root and umask; `None` once the process has exited.
+    pub fn fs(&self) -> Option<&FsContext<E>> {
+        self.fs.as_ref()
+    }
+
+    /// Mutable cwd, root and umask (`chdir`, `chroot`, `umask`).
+    pub fn fs_mut(&mut self) -> Option<&mut FsContext<E>> {
+        self.fs.as_mut()
+    }
+
+    /// Signal state (dispositions, masks, pending).
+    pub fn signals(&self) -> &E::Signals {
+        &self.signals
+    }
+
+    /// Mutable signal state.
+    pub fn signals_mut(&mut self) -> &mut E::Signals {
+        &mut self.signals
+    }
+
+    /// The address space; `None` for kernel processes and after exit.
+    pub fn address_space(&self) -> Option<&E::AddressSpace> {
+        self.address_space.as_ref()
+    }
+
+    /// Mutable address space (`mmap`, `brk`, page faults).
+    pub fn address_space_mut(&mut self) -> Option<&mut E::AddressSpace> {
+        self.address_space.as_mut()
+    }
+
+    /// The controlling terminal, if any.
+    pub fn tty(&self) -> Option<&E::Tty> {
+        self.tty.as_ref()
+    }
+
+    /// Set or clear the controlling terminal (`TIOCSCTTY`, `TIOCNOTTY`).
+    pub fn set_tty(&mut self, tty: Option<E::Tty>) {
+        self.tty = tty;
+    }
+
+    /// Resource limits.
+    pub fn rlimits(&self) -> &Rlimits {
+        &self.rlimits
+    }
+
+    /// The lifecycle state.
+    pub fn state(&self) -> ProcessState {
+        self.lifecycle.state()
+    }
+
+    /// How the process ended, once it is dying or a zombie.
+    pub fn termination(&self) -> Option<Termination> {
+        self.lifecycle.termination()
+    }
+
+    /// Own CPU time (`times`, `RUSAGE_SELF`).
+    pub fn times(&self) -> CpuTimes {
+        self.times
+    }
+
+    /// Charge CPU time; the scheduler calls this on each tick.
+    pub fn add_ticks(&mut self, user: u64, kernel: u64) {
+        self.times.add(CpuTimes { user, kernel });
+    }
+
+    /// CPU time of reaped children and their reaped descendants
+    /// (`times`' `tms_cutime`/`tms_cstime`, `RUSAGE_CHILDREN`).
+    pub fn children_times(&self) -> CpuTimes {
+        self.children_times
+    }
+
+    /// Whether a core dump and ptrace/procfs access by others are allowed.
+    pub fn is_dumpable(&self) -> bool {
+        self.dumpable
+    }
+
+    /// `prctl(PR_SET_DUMPABLE)`.
+    pub fn set_dumpable(&mut self, dumpable: bool) {
+        self.dumpable = dumpable;
+    }
+
+    /// Notes for the coredump.
+    pub fn coredump_properties(&self) -> &CoredumpProperties {
+        &self.coredump_properties
+    }
+
+    /// Add a coredump note; `ENOBUFS` when the slots are full.
+    pub fn set_coredump_property(&mut self, key: String, value: String) -> KernelResult<()> {
+        self.coredump_properties.set(key, value)
+    }
+
+    /// Whether the process has called `execve` since fork (`setpgid` on it
+    /// from the parent is then `EACCES`).
+    pub fn did_exec(&self) -> bool {
+        self.did_exec
+    }
+
+    /// Whether this is a kernel process (no user address space).
+    pub fn is_kernel_process(&self) -> bool {
+        self.is_kernel_process
+    }
+}
+
+/// What a new, parentless process starts with (boot's init, kernel processes).
+pub struct NewProcess<E: ProcessEnv> {
+    /// Command name.
+    pub name: String,
+    /// Initial credentials.
+    pub credentials: Credentials,
+    /// Cwd, root, umask.
+    pub fs: FsContext<E>,
+    /// Initial signal state.
+    pub signals: E::Signals,
+    /// The user address space; `None` makes a kernel process.
+    pub address_space: Option<E::AddressSpace>,
+    /// Controlling terminal.
+    pub tty: Option<E::Tty>,
+    /// Initial descriptors (for init: the console as 0, 1 and 2).
+    pub fds: FileDescriptions<E::Description>,
+}
+
+/// A process. Shared as `Arc<Process<E>>`; the table holds one reference
+/// until the process is reaped.
+///
+/// Locks, always taken in this order: the table's, then `data`, then `fds`,
+/// then `threads`.
+pub struct Process<E: ProcessEnv> {
+    pid: Pid,
+    /// Link in the table's pid-ordered tree of all processes.
+    pub(crate) table_link: rbtree::AtomicLink,
+    data: Mutex<ProcessData<E>>,
+    fds: Mutex<FileDescriptions<E::Description>>,
+    threads: Mutex<LinkedList<ThreadAdapter<E>>>,
+    thread_count: AtomicUsize,
+}
+
+impl<E: ProcessEnv> core::fmt::Debug for Process<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Process")
+            .field("pid", &self.pid)
+            .field("threads", &self.thread_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: ProcessEnv> Process<E> {
+    /// A parentless process from `new` (session 0, group 0, as Linux's init).
+    pub(crate) fn from_new(pid: Pid, new: NewProcess<E>) -> Self {
+        let mut fds = new.fds;
+        let rlimits = Rlimits::default();
+        fds.set_limit(rlimits.get(crate::rlimit::Resource::Nofile).soft as usize);
+        let is_kernel_process = new.address_space.is_none();
+        Self::assemble(
+            pid,
+            ProcessData {
+                name: new.name,
+                family: Family::default(),
+                credentials: new.credentials,
+                fs: Some(new.fs),
+                signals: new.signals,
+                address_space: new.address_space,
+                tty: new.tty,
+                rlimits,
+                lifecycle: Lifecycle::new(),
+                times: CpuTimes::default(),
+                children_times: CpuTimes::default(),
+                dumpable: true,
+                coredump_properties: CoredumpProperties::default(),
+                did_exec: false,
+                is_kernel_process,
+            },
+            fds,
+        )
+    }
+
+    /// A child of `parent`: what fork copies (credentials, fs context,
+    /// signal state, address space, tty, limits, descriptors, name, dumpable,
+    /// group and session); times, events and coredump notes start fresh.
+    pub(crate) fn forked_from(pid: Pid, parent: &Process<E>) -> KernelResult<Self> {
+        let data = {
+            let mut p = parent.data();
+            let address_space = match p.address_space.as_mut() {
+                Some(space) => Some(E::fork_address_space(space)?),
+                None => None,
+            };
+            ProcessData {
+                name: p.name.clone(),
+                family: Family {
+                    ppid: parent.pid,
+                    pgid: p.family.pgid,
+                    sid: p.family.sid,
+                    children: BTreeSet::new(),
+                },
+                credentials: p.credentials.clone(),
+                fs: p.fs.clone(),
+                signals: E::fork_signals(&p.signals),
+                address_space,
+                tty: p.tty.clone(),
+                rlimits: p.rlimits.clone(),
+                lifecycle: Lifecycle::new(),
+                times: CpuTimes::default(),
+                children_times: CpuTimes::default(),
+                dumpable: p.dumpable,
+                coredump_properties: CoredumpProperties::default(),
+                did_exec: false,
+                is_kernel_process: p.is_kernel_process,
+            }
+        };
+        let fds = parent.fds.lock().fork_copy()?;
+        Ok(Self::assemble(pid, data, fds))
+    }
+
+    fn assemble(pid: Pid, data: ProcessData<E>, fds: FileDescriptions<E::Description>) -> Self {
+        Self {
+            pid,
+            table_link: rbtree::AtomicLink::new(),
+            data: Mutex::new(data),
+            fds: Mutex::new(fds),
+            threads: Mutex::new(LinkedList::new(ThreadAdapter::new())),
+            thread_count: AtomicUsize::new(0),
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// Lock and read or change the process's data.
+    pub fn data(&self) -> MutexGuard<'_, ProcessData<E>> {
+        self.data.lock()
+    }
+
+    /// The descriptor table, behind its own lock so an
+    /// [`crate::FdReservation`] can hold a number without holding the lock.
+    pub fn fds(&self) -> &Mutex<FileDescriptions<E::Description>> {
+        &self.fds
+    }
+
+    /// How many threads are attached.
+    pub fn thread_count(&self) -> usize {
+        self.thread_count.load(Ordering::Acquire)
+    }
+
+    /// A snapshot of the threads, in creation order.
+    pub fn threads(&self) -> Vec<Arc<Thread<E>>> {
+        let threads = self.threads.lock();
+        let mut out = Vec::with_capacity(self.thread_count());
+        let mut cursor = threads.front();
+        while let Some(thread) = cursor.clone_pointer() {
+            out.push(thread);
+            cursor.move_next();
+        }
+        out
+    }
+
+    /// Attach `thread`; returns whether it is the first.
+    pub(crate) fn add_thread(&self, thread: Arc<Thread<E>>) -> bool {
+        let mut threads = self.threads.lock();
+        threads.push_back(thread);
+        self.thread_count.fetch_add(1, Ordering::AcqRel) == 0
+    }
+
+    /// Detach the thread with `tid`; returns it and whether it was the last.
+    pub(crate) fn remove_thread(&self, tid: crate::pid::Tid) -> Option<(Arc<Thread<E>>, bool)> {
+        let mut threads = self.threads.lock();
+        let mut cursor = threads.front_mut();
+        while let Some(thread) = cursor.get() {
+            if thread.tid() == tid {
+                let removed = cursor.remove()?;
+                let was_last = self.thread_count.fetch_sub(1, Ordering::AcqRel) == 1;
+                return Some((removed, was_last));
+            }
+            cursor.move_next();
+        }
+        None
+    }
+
+    /// Tell every thread but `current` to die (`execve`, and a thread calling
+    /// `exit_group`). Returns the threads the scheduler must wake so they
+    /// notice (blocked or stopped ones).
+    pub fn kill_threads_except_self(&self, current: crate::pid::Tid) -> Vec<Arc<Thread<E>>> {
+        self.tell_threads_to_die(Some(current))
+    }
+
+    /// Tell every thread to die (process death); returns those to wake.
+    pub fn kill_all_threads(&self) -> Vec<Arc<Thread<E>>> {
+        self.tell_threads_to_die(None)
+    }
+
+    fn tell_threads_to_die(&self, spare: Option<crate::pid::Tid>) -> Vec<Arc<Thread<E>>> {
+        use crate::thread::ThreadState::{Dead, Dying};
+        self.threads()
+            .into_iter()
+            .filter(|t| Some(t.tid()) != spare && !matches!(t.state(), Dead | Dying))
+            .filter(|t| t.set_should_die())
+            .collect()
+    }
+
+    /// Begin dying with `termination` (`exit_group`, a fatal signal, a
+    /// crash): the first call wins and returns `true`. Lets go of the
+    /// controlling tty and tells every thread to die; the threads that need
+    /// waking are returned through `to_wake`.
+    pub fn die(&self, termination: Termination, to_wake: &mut Vec<Arc<Thread<E>>>) -> bool {
+        {
+            let mut data = self.data();
+            if !data.lifecycle.die(termination) {
+                return false;
+            }
+            // Releasing the tty now lets a pty master see EOF before reaping.
+            data.tty = None;
+        }
+        to_wake.extend(self.kill_all_threads());
+        true
+    }
+
+    /// `execve`'s process-side effects once the new image is loaded into
+    /// `address_space`: other threads told to die (returned, to wake),
+    /// close-on-exec fds closed (returned, to drop), caught signals reset,
+    /// the surviving thread's `clear_child_tid` and robust list forgotten,
+    /// the name changed, dumpable set again. Returns the old address space
+    /// for the caller to drop after switching page tables.
+    pub fn exec(
+        &self,
+        current: &Thread<E>,
+        address_space: E::AddressSpace,
+        name: String,
+    ) -> ExecOutcome<E> {
+        let old_address_space = {
+            let mut data = self.data();
+            E::reset_signals_for_exec(&mut data.signals);
+            data.did_exec = true;
+            data.name = name;
+            data.dumpable = true;
+            data.address_space.replace(address_space)
+        };
+        let closed = self.fds.lock().close_on_exec();
+        current.clear_user_addresses();
+        ExecOutcome {
+            old_address_space,
+            closed,
+            threads_to_wake: self.kill_threads_except_self(current.tid()),
+        }
+    }
+
+    /// Change a resource limit of this process on behalf of a caller whose
+    /// privilege is `privileged`; keeps the fd table's limit in step with
+    /// `RLIMIT_NOFILE`. `new == None` only reads. Returns the old limit.
+    pub fn set_rlimit(
+        &self,
+        resource: crate::rlimit::Resource,
+        new: Option<crate::rlimit::Rlimit>,
+        privileged: bool,
+    ) -> KernelResult<crate::rlimit::Rlimit> {
+        let mut data = self.data();
+        let Some(new) = new else {
+            return Ok(data.rlimits.get(resource));
+        };
+        let old = data.rlimits.set(resource, new, privileged)?;
+        if resource == crate::rlimit::Resource::Nofile {
+            let limit = usize::try_from(new.soft).unwrap_or(usize::MAX);
+            self.fds.lock().set_limit(limit);
+        }
+        Ok(old)
+    }
+}
+
+/// What [`Process::exec`] hands back for the caller to finish outside locks.
+pub struct ExecOutcome<E: ProcessEnv> {
+    /// The previous address space (drop it after switching page tables).
+    pub old_address_space: Option<E::AddressSpace>,
+    /// Descriptions of the close-on-exec fds (drop them).
+    pub closed: Vec<E::Description>,
+    /// Other threads told to die that need waking.
+    pub threads_to_wake: Vec<Arc<Thread<E>>>,
+}
+
+impl<E: ProcessEnv> ProcessData<E> {
+    pub(crate) fn add_children_times(&mut self, child: CpuTimes, grandchildren: CpuTimes) {
+        self.children_times.add(child);
+        self.children_times.add(grandchildren);
+    }
+}

@@ -1,0 +1,676 @@
+//! The process table: every process and thread, pid allocation, the parent
+//! and child links, process groups and sessions, and the exit/wait/reap
+//! protocol.
+//!
+//! Exit, step by step, as the kernel drives it:
+//! 1. [`Process::die`] (exit_group, fatal signal, crash): the first caller's
+//!    termination is kept; threads are told to die.
+//! 2. Each thread leaves through [`ProcessTable::remove_thread`]; the last one
+//!    out triggers [`ProcessTable::finalize`], which releases the process's
+//!    resources, makes it a zombie, hands its children to init (pid 1) and
+//!    either reaps it at once (no parent, or the parent ignores `SIGCHLD` /
+//!    set `SA_NOCLDWAIT`: the caller says so) or leaves it for `wait`.
+//! 3. The returned [`ExitNotice`] tells the caller whom to send `SIGCHLD` and
+//!    whose waiters to wake: this crate sends no signals and blocks no one.
+//! 4. [`ProcessTable::wait`] reports a zombie, a stop or a continue once, and
+//!    reaps zombies (unless `WNOWAIT`), adding their CPU time to the parent's
+//!    children's time.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use abi::{Errno, KernelResult};
+use intrusive_collections::RBTree;
+use spin::Mutex;
+
+use crate::credentials::Credentials;
+use crate::env::ProcessEnv;
+use crate::lifecycle::{JobEvent, ProcessState};
+use crate::links::ProcessAdapter;
+use crate::pid::{DEFAULT_PID_MAX, Pid, PidAllocator, Tid};
+use crate::process::{NewProcess, Process};
+use crate::rlimit::{Resource, Rlimit};
+use crate::thread::{Thread, ThreadState};
+use crate::uts::UtsName;
+use crate::wait::{
+    WCONTINUED, WEXITED, WNOWAIT, WUNTRACED, WaitInfo, WaitOptions, WaitPoll, WaitTarget,
+};
+
+/// The pid that adopts orphans.
+pub const INIT_PID: Pid = 1;
+
+/// One process group's bookkeeping.
+#[derive(Clone, Copy, Debug)]
+struct GroupEntry {
+    session: Pid,
+    members: usize,
+}
+
+/// Everything behind the table lock.
+struct TableInner<E: ProcessEnv> {
+    /// Every process, zombies included, keyed and ordered by pid: the
+    /// intrusive list of all processes and its O(log n) index in one.
+    processes: RBTree<ProcessAdapter<E>>,
+    count: usize,
+    threads: BTreeMap<Tid, Arc<Thread<E>>>,
+    groups: BTreeMap<Pid, GroupEntry>,
+    /// Session id -> members.
+    sessions: BTreeMap<Pid, usize>,
+}
+
+impl<E: ProcessEnv> TableInner<E> {
+    fn find(&self, pid: Pid) -> Option<Arc<Process<E>>> {
+        self.processes.find(&pid).clone_pointer()
+    }
+
+    /// Whether `id` is taken as a pid, tid, pgid or sid.
+    fn id_in_use(&self, id: Pid) -> bool {
+        !self.processes.find(&id).is_null()
+            || self.threads.contains_key(&id)
+            || self.groups.contains_key(&id)
+            || self.sessions.contains_key(&id)
+    }
+
+    fn insert(&mut self, process: Arc<Process<E>>, thread: Arc<Thread<E>>, pgid: Pid, sid: Pid) {
+        self.threads.insert(thread.tid(), thread.clone());
+        process.add_thread(thread);
+        self.processes.insert(process);
+        self.count += 1;
+        self.join(pgid, sid);
+    }
+
+    fn join(&mut self, pgid: Pid, sid: Pid) {
+        self.groups
+            .entry(pgid)
+            .or_insert(GroupEntry {
+                session: sid,
+                members: 0,
+            })
+            .members += 1;
+        *self.sessions.entry(sid).or_insert(0) += 1;
+    }
+
+    fn leave(&mut self, pgid: Pid, sid: Pid) {
+        if let Some(group) = self.groups.get_mut(&pgid) {
+            group.members -= 1;
+            if group.members == 0 {
+                self.groups.remove(&pgid);
+            }
+        }
+        if let Some(members) = self.sessions.get_mut(&sid) {
+            *members -= 1;
+            if *members == 0 {
+                self.sessions.remove(&sid);
+            }
+        }
+    }
+
+    /// Remove a zombie for good. With `charge_parent`, its CPU time and its
+    /// reaped descendants' go to the parent's children's time (a `wait`
+    /// reap; Linux does not charge auto-reaped children).
+    fn reap(&mut self, child: &Process<E>, charge_parent: bool) {
+        if self.processes.find_mut(&child.pid()).remove().is_none() {
+            // Already reaped: nothing left to release.
+            return;
+        }
+        self.count -= 1;
+        for thread in child.threads() {
+            self.threads.remove(&thread.tid());
+        }
+        let (ppid, pgid, sid, times, children_times) = {
+            let d = child.data();
+            (d.ppid(), d.pgid(), d.sid(), d.times(), d.children_times())
+        };
+        self.leave(pgid, sid);
+        if let Some(parent) = self.find(ppid) {
+            let mut p = parent.data();
+            p.family.children.remove(&child.pid());
+            if charge_parent {
+                p.add_children_times(times, children_times);
+            }
+        }
+    }
+}
+
+/// A stop or continue the parent should hear about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChildNotice {
+    /// The parent to send `SIGCHLD` (unless it set `SA_NOCLDSTOP`) and whose
+    /// waiters to wake; `None` if there is no parent.
+    pub parent: Option<Pid>,
+    /// The `SIGCHLD` siginfo (`CLD_STOPPED` or `CLD_CONTINUED`).
+    pub info: WaitInfo,
+}
+
+/// A new process and its first thread (whose tid is the pid).
+pub type ProcessAndThread<E> = (Arc<Process<E>>, Arc<Thread<E>>);
+
+/// What [`ProcessTable::finalize`] leaves the caller to do.
+pub struct ExitNotice<E: ProcessEnv> {
+    /// The parent to send `SIGCHLD` (with the child's [`WaitInfo`]) and whose
+    /// waiters to wake; `None` if the process had no parent.
+    pub parent: Option<Pid>,
+    /// The `SIGCHLD` siginfo (`CLD_EXITED`/`CLD_KILLED`/`CLD_DUMPED`).
+    pub info: WaitInfo,
+    /// Whether the process was reaped at once (no one will wait for it).
+    pub reaped: bool,
+    /// Whether init adopted children that are already zombies: send init
+    /// `SIGCHLD` and wake its waiters too.
+    pub init_adopted_zombies: bool,
+    /// The descriptions of the fds that were open; drop them outside locks.
+    pub closed: Vec<E::Description>,
+    /// The address space, for the caller to tear down (mm's teardown needs
+    /// the frame allocator) once no CPU runs on its page tables.
+    pub address_space: Option<E::AddressSpace>,
+}
+
+/// Every process and thread of one kernel. The kernel image holds one;
+/// tests make as many as they like.
+pub struct ProcessTable<E: ProcessEnv> {
+    inner: Mutex<TableInner<E>>,
+    pids: PidAllocator,
+    uts: Mutex<UtsName>,
+}
+
+impl<E: ProcessEnv> Default for ProcessTable<E> {
+    fn default() -> Self {
+        Self::new(DEFAULT_PID_MAX)
+    }
+}
+
+impl<E: ProcessEnv> ProcessTable<E> {
+    /// An empty table handing out ids below `pid_max`, hostname "courage".
+    pub fn new(pid_max: Pid) -> Self {
+        Self {
+            inner: Mutex::new(TableInner {
+                processes: RBTree::new(ProcessAdapter::new()),
+                count: 0,
+                threads: BTreeMap::new(),
+                groups: BTreeMap::new(),
+                sessions: BTreeMap::new(),
+            }),
+            pids: PidAllocator::new(pid_max),
+            uts: Mutex::new(UtsName::default()),
+        }
+    }
+
+    /// The pid allocator (for `pid_max` in procfs).
+    pub fn pid_allocator(&self) -> &PidAllocator {
+        &self.pids
+    }
+
+    /// An id free as pid, tid, pgid and sid right now. It is not reserved:
+    /// process and thread creation allocate under the table lock themselves.
+    pub fn allocate_pid(&self) -> KernelResult<Pid> {
+        let inner = self.inner.lock();
+        self.pids.allocate(|id| inner.id_in_use(id))
+    }
+
+    /// Register a parentless process (init, kernel processes) with one
+    /// thread whose tid is the pid. It starts in session 0 and process
+    /// group 0, as Linux's init does, so it may call `setsid`.
+    pub fn create_process(
+        &self,
+        new: NewProcess<E>,
+        thread_data: E::ThreadData,
+    ) -> KernelResult<ProcessAndThread<E>> {
+        let mut inner = self.inner.lock();
+        let pid = self.pids.allocate(|id| inner.id_in_use(id))?;
+        let process = Arc::new(Process::from_new(pid, new));
+        let thread = Arc::new(Thread::new(pid, pid, thread_data));
+        inner.insert(process.clone(), thread.clone(), 0, 0);
+        Ok((process, thread))
+    }
+
+    /// `fork`: a child of `parent` with a copy of its resources (see
+    /// [`Process`]'s fields) and one thread, whose scheduler state is
+    /// `thread_data` (the forking thread's registers with `rax = 0`). Only
+    /// the forking thread is duplicated. `EAGAIN` when ids run out,
+    /// `ENOMEM` from the address space copy.
+    ///
+    /// The table lock is held throughout, so the new pid cannot be handed
+    /// out twice.
+    pub fn fork(
+        &self,
+        parent: &Arc<Process<E>>,
+        thread_data: E::ThreadData,
+    ) -> KernelResult<ProcessAndThread<E>> {
+        let mut inner = self.inner.lock();
+        let pid = self.pids.allocate(|id| inner.id_in_use(id))?;
+        let child = Arc::new(Process::forked_from(pid, parent)?);
+        let thread = Arc::new(Thread::new(pid, pid, thread_data));
+        let (pgid, sid) = {
+            let d = child.data();
+            (d.pgid(), d.sid())
+        };
+        inner.insert(child.clone(), thread.clone(), pgid, sid);
+        parent.data().family.children.insert(pid);
+        Ok((child, thread))
+    }
+
+    /// The process with `pid`, zombies included. O(log n).
+    pub fn from_pid(&self, pid: Pid) -> Option<Arc<Process<E>>> {
+        self.inner.lock().find(pid)
+    }
+
+    /// The same answer as [`ProcessTable::from_pid`] by walking every
+    /// process: O(n), kept only to measure the index against.
+    pub fn from_pid_by_scan(&self, pid: Pid) -> Option<Arc<Process<E>>> {
+        let inner = self.inner.lock();
+        let mut cursor = inner.processes.front();
+        while let Some(process) = cursor.get() {
+            if process.pid() == pid {
+                return cursor.clone_pointer();
+            }
+            cursor.move_next();
+        }
+        None
+    }
+
+    /// The thread with `tid`.
+    pub fn from_tid(&self, tid: Tid) -> Option<Arc<Thread<E>>> {
+        self.inner.lock().threads.get(&tid).cloned()
+    }
+
+    /// Every process, zombies included, in pid order.
+    pub fn all_processes(&self) -> Vec<Arc<Process<E>>> {
+        let inner = self.inner.lock();
+        let mut out = Vec::with_capacity(inner.count);
+        let mut cursor = inner.processes.front();
+        while let Some(process) = cursor.clone_pointer() {
+            out.push(process);
+            cursor.move_next();
+        }
+        out
+    }
+
+    /// How many processes exist, zombies included.
+    pub fn process_count(&self) -> usize {
+        self.inner.lock().count
+    }
+
+    /// The members of process group `pgid` (for `kill(-pgid)`). O(n).
+    pub fn processes_in_group(&self, pgid: Pid) -> Vec<Arc<Process<E>>> {
+        self.all_processes()
+            .into_iter()
+            .filter(|p| p.data().pgid() == pgid)
+            .collect()
+    }
+
+    /// `clone(CLONE_THREAD)`: a new thread in `process`. `ESRCH` if the
+    /// process is exiting, `EAGAIN` when ids run out.
+    pub fn add_thread(
+        &self,
+        process: &Arc<Process<E>>,
+        thread_data: E::ThreadData,
+    ) -> KernelResult<Arc<Thread<E>>> {
+        let mut inner = self.inner.lock();
+        if !process.data().lifecycle.is_alive() {
+            return Err(Errno::ESRCH);
+        }
+        let tid = self.pids.allocate(|id| inner.id_in_use(id))?;
+        let thread = Arc::new(Thread::new(tid, process.pid(), thread_data));
+        inner.threads.insert(tid, thread.clone());
+        process.add_thread(thread.clone());
+        Ok(thread)
+    }
+
+    /// A thread has finished: detach it, mark it dead and release its tid.
+    /// Returns whether it was its process's last thread; if so the caller
+    /// makes sure the process is dying (`exit` of the last thread is
+    /// `exit_group(0)`-like) and calls [`ProcessTable::finalize`].
+    pub fn remove_thread(&self, thread: &Thread<E>) -> bool {
+        let mut inner = self.inner.lock();
+        inner.threads.remove(&thread.tid());
+        if thread.state() != ThreadState::Dead {
+            // Whatever state it was in, it is gone now; Dying first keeps
+            // to the state machine (Dying is reachable from all but Dead).
+            let _ = thread.set_state(ThreadState::Dying);
+            let _ = thread.set_state(ThreadState::Dead);
+        }
+        let Some(process) = inner.find(thread.pid()) else {
+            return false;
+        };
+        drop(inner);
+        process
+            .remove_thread(thread.tid())
+            .is_some_and(|(_, was_last)| was_last)
+    }
+
+    /// Release a dying process's resources and make it a zombie (Serenity's
+    /// `finalize`): fds closed, cwd and root dropped, tty let go, address
+    /// space handed back for teardown; its children go to init (SerenityOS's
+    /// `disowned_by_waiter`). The zombie is reaped at once if it has no
+    /// parent or `parent_auto_reaps` (the parent's `SIGCHLD` is `SIG_IGN` or
+    /// has `SA_NOCLDWAIT`). `EINVAL` if the process is not dying.
+    pub fn finalize(
+        &self,
+        process: &Arc<Process<E>>,
+        parent_auto_reaps: bool,
+    ) -> KernelResult<ExitNotice<E>> {
+        let mut inner = self.inner.lock();
+        let (ppid, children, address_space, info) = {
+            let mut d = process.data();
+            if !d.lifecycle.finalize() {
+                return Err(Errno::EINVAL);
+            }
+            let termination = d.termination().ok_or(Errno::EINVAL)?;
+            let info = WaitInfo::terminated(process.pid(), d.credentials().uid(), termination);
+            d.fs = None;
+            d.tty = None;
+            let children = core::mem::take(&mut d.family.children);
+            (d.ppid(), children, d.address_space.take(), info)
+        };
+        let closed = process.fds().lock().clear();
+
+        let init = inner
+            .find(INIT_PID)
+            .filter(|init| init.pid() != process.pid());
+        let mut init_adopted_zombies = false;
+        for pid in children {
+            let Some(child) = inner.find(pid) else {
+                continue;
+            };
+            let is_zombie = {
+                let mut c = child.data();
+                c.family.ppid = init.as_ref().map_or(0, |i| i.pid());
+                c.lifecycle.is_zombie()
+            };
+            match &init {
+                Some(init) => {
+                    init.data().family.children.insert(child.pid());
+                    init_adopted_zombies |= is_zombie;
+                }
+                // No one is left to wait for it.
+                None if is_zombie => inner.reap(&child, false),
+                None => {}
+            }
+        }
+
+        let parent = inner.find(ppid).map(|p| p.pid());
+        let reaped = parent.is_none() || parent_auto_reaps;
+        if reaped {
+            inner.reap(process, false);
+        }
+        Ok(ExitNotice {
+            parent,
+            info,
+            reaped,
+            init_adopted_zombies,
+            closed,
+            address_space,
+        })
+    }
+
+    /// Reap every zombie child of `parent` without reporting them: for a
+    /// parent that auto-reaps (`SIGCHLD` ignored or `SA_NOCLDWAIT`) when
+    /// [`ExitNotice::init_adopted_zombies`] says it just adopted some.
+    /// Returns how many were reaped.
+    pub fn reap_zombie_children(&self, parent: &Process<E>) -> usize {
+        let mut inner = self.inner.lock();
+        let children: Vec<Pid> = parent.data().children().collect();
+        let mut reaped = 0;
+        for pid in children {
+            let Some(child) = inner.find(pid) else {
+                continue;
+            };
+            let is_zombie = child.data().lifecycle.is_zombie();
+            if is_zombie {
+                inner.reap(&child, false);
+                reaped += 1;
+            }
+        }
+        reaped
+    }
+
+    /// Job-control stop: Running -> Stopped(signal), every thread stopped.
+    /// Returns what to tell the parent, or `None` if nothing changed.
+    pub fn stop_process(&self, process: &Process<E>, signal: u8) -> Option<ChildNotice> {
+        let _inner = self.inner.lock();
+        let (ppid, uid) = {
+            let mut d = process.data();
+            if !d.lifecycle.stop(signal) {
+                return None;
+            }
+            (d.ppid(), d.credentials().uid())
+        };
+        for thread in process.threads() {
+            let _ = thread.set_state(ThreadState::Stopped);
+        }
+        Some(ChildNotice {
+            parent: (ppid != 0).then_some(ppid),
+            info: WaitInfo::stopped(process.pid(), uid, signal),
+        })
+    }
+
+    /// `SIGCONT`: Stopped -> Running, stopped threads runnable again.
+    /// Returns what to tell the parent, or `None` if it was not stopped.
+    pub fn continue_process(&self, process: &Process<E>) -> Option<ChildNotice> {
+        let _inner = self.inner.lock();
+        let (ppid, uid) = {
+            let mut d = process.data();
+            if !d.lifecycle.resume() {
+                return None;
+            }
+            (d.ppid(), d.credentials().uid())
+        };
+        for thread in process.threads() {
+            if thread.state() == ThreadState::Stopped {
+                let _ = thread.set_state(ThreadState::Runnable);
+            }
+        }
+        Some(ChildNotice {
+            parent: (ppid != 0).then_some(ppid),
+            info: WaitInfo::continued(process.pid(), uid),
+        })
+    }
+
+    /// One poll of `wait4`/`waitid` by `waiter`: `ECHILD` if no child
+    /// matches `target`; otherwise the first matching child (in pid order)
+    /// with something `options` asks for, consuming it unless `WNOWAIT`
+    /// (a zombie is reaped), or [`WaitPoll::NotYet`].
+    pub fn wait(
+        &self,
+        waiter: &Process<E>,
+        target: WaitTarget,
+        options: WaitOptions,
+    ) -> KernelResult<WaitPoll> {
+        let mut inner = self.inner.lock();
+        let (children, own_pgid): (Vec<Pid>, Pid) = {
+            let d = waiter.data();
+            (d.children().collect(), d.pgid())
+        };
+        let consume = !options.contains(WNOWAIT);
+        let mut matched = false;
+        for pid in children {
+            let Some(child) = inner.find(pid) else {
+                continue;
+            };
+            let mut c = child.data();
+            let selected = match target {
+                WaitTarget::Child(pid) => child.pid() == pid,
+                WaitTarget::AnyChild => true,
+                WaitTarget::Group(pgid) => c.pgid() == pgid,
+                WaitTarget::OwnGroup => c.pgid() == own_pgid,
+            };
+            if !selected {
+                continue;
+            }
+            matched = true;
+            let uid = c.credentials().uid();
+            if let (ProcessState::Zombie(termination), true) =
+                (c.state(), options.contains(WEXITED))
+            {
+                drop(c);
+                if consume {
+                    inner.reap(&child, true);
+                }
+                return Ok(WaitPoll::Ready(WaitInfo::terminated(
+                    child.pid(),
+                    uid,
+                    termination,
+                )));
+            }
+            let wanted = match c.lifecycle.job_event(false) {
+                Some(JobEvent::Stopped(signal)) if options.contains(WUNTRACED) => {
+                    Some(WaitInfo::stopped(child.pid(), uid, signal))
+                }
+                Some(JobEvent::Continued) if options.contains(WCONTINUED) => {
+                    Some(WaitInfo::continued(child.pid(), uid))
+                }
+                _ => None,
+            };
+            if let Some(info) = wanted {
+                c.lifecycle.job_event(consume);
+                return Ok(WaitPoll::Ready(info));
+            }
+        }
+        if matched {
+            Ok(WaitPoll::NotYet)
+        } else {
+            Err(Errno::ECHILD)
+        }
+    }
+
+    /// `setpgid(2)` by `caller`. `pid`/`pgid` 0 mean the caller / the
+    /// target's own pid. `EINVAL` for a negative pgid; `ESRCH` unless the
+    /// target is the caller or its child; `EPERM` for a child in another
+    /// session, a session leader, or a group that does not exist in the
+    /// caller's session; `EACCES` for a child that has called `execve`.
+    pub fn setpgid(&self, caller: &Process<E>, pid: Pid, pgid: Pid) -> KernelResult<()> {
+        if pgid < 0 || pid < 0 {
+            return Err(if pgid < 0 {
+                Errno::EINVAL
+            } else {
+                Errno::ESRCH
+            });
+        }
+        let mut inner = self.inner.lock();
+        let target_pid = if pid == 0 { caller.pid() } else { pid };
+        let pgid = if pgid == 0 { target_pid } else { pgid };
+        let target = inner.find(target_pid).ok_or(Errno::ESRCH)?;
+        let caller_sid = caller.data().sid();
+        let (old_pgid, sid) = {
+            let t = target.data();
+            if t.ppid() == caller.pid() {
+                if t.sid() != caller_sid {
+                    return Err(Errno::EPERM);
+                }
+                if t.did_exec() {
+                    return Err(Errno::EACCES);
+                }
+            } else if target_pid != caller.pid() {
+                return Err(Errno::ESRCH);
+            }
+            if t.sid() == target_pid {
+                return Err(Errno::EPERM);
+            }
+            (t.pgid(), t.sid())
+        };
+        if pgid != target_pid
+            && inner
+                .groups
+                .get(&pgid)
+                .is_none_or(|group| group.session != caller_sid)
+        {
+            return Err(Errno::EPERM);
+        }
+        if pgid != old_pgid {
+            inner.leave(old_pgid, sid);
+            inner.join(pgid, sid);
+            target.data().family.pgid = pgid;
+        }
+        Ok(())
+    }
+
+    /// `setsid(2)`: the caller leads a new session and group with its pid
+    /// as id and no controlling tty. `EPERM` if a process group with that
+    /// id exists (the caller leads one).
+    pub fn setsid(&self, caller: &Process<E>) -> KernelResult<Pid> {
+        let mut inner = self.inner.lock();
+        let pid = caller.pid();
+        if inner.groups.contains_key(&pid) {
+            return Err(Errno::EPERM);
+        }
+        let mut d = caller.data();
+        inner.leave(d.pgid(), d.sid());
+        inner.join(pid, pid);
+        d.family.pgid = pid;
+        d.family.sid = pid;
+        d.tty = None;
+        Ok(pid)
+    }
+
+    /// `getpgid(2)`: `pid` 0 is the caller; `ESRCH` if there is no such process.
+    pub fn getpgid(&self, caller: &Process<E>, pid: Pid) -> KernelResult<Pid> {
+        self.with_target(caller, pid, |t| t.data().pgid())
+    }
+
+    /// `getsid(2)`: `pid` 0 is the caller; `ESRCH` if there is no such process.
+    pub fn getsid(&self, caller: &Process<E>, pid: Pid) -> KernelResult<Pid> {
+        self.with_target(caller, pid, |t| t.data().sid())
+    }
+
+    fn with_target<R>(
+        &self,
+        caller: &Process<E>,
+        pid: Pid,
+        read: impl FnOnce(&Process<E>) -> R,
+    ) -> KernelResult<R> {
+        if pid == 0 || pid == caller.pid() {
+            return Ok(read(caller));
+        }
+        let target = self.from_pid(pid).ok_or(Errno::ESRCH)?;
+        Ok(read(&target))
+    }
+
+    /// `prlimit64(pid, resource, new, old)` by `caller`: `pid` 0 is the
+    /// caller. Another process's limits need root or matching real,
+    /// effective and saved uids and gids (`EPERM`); `ESRCH` if it does not
+    /// exist. Returns the old limit.
+    pub fn prlimit(
+        &self,
+        caller: &Process<E>,
+        pid: Pid,
+        resource: Resource,
+        new: Option<Rlimit>,
+    ) -> KernelResult<Rlimit> {
+        let credentials = caller.data().credentials().clone();
+        if pid == 0 || pid == caller.pid() {
+            return caller.set_rlimit(resource, new, credentials.is_superuser());
+        }
+        let target = self.from_pid(pid).ok_or(Errno::ESRCH)?;
+        let allowed = {
+            let t = target.data();
+            may_change_limits_of(&credentials, t.credentials())
+        };
+        if !allowed {
+            return Err(Errno::EPERM);
+        }
+        target.set_rlimit(resource, new, credentials.is_superuser())
+    }
+
+    /// The `uname` data.
+    pub fn uts(&self) -> UtsName {
+        self.uts.lock().clone()
+    }
+
+    /// `sethostname(2)`: root only (`EPERM`), at most 64 bytes (`EINVAL`).
+    pub fn sethostname(&self, credentials: &Credentials, name: &[u8]) -> KernelResult<()> {
+        self.uts.lock().set_hostname(name, credentials)
+    }
+
+    /// `setdomainname(2)`, with the rules of `sethostname`.
+    pub fn setdomainname(&self, credentials: &Credentials, name: &[u8]) -> KernelResult<()> {
+        self.uts.lock().set_domainname(name, credentials)
+    }
+}
+
+/// Linux's `check_prlimit_permission`: root, or the caller's real uid and
+/// gid equal all three of the target's.
+fn may_change_limits_of(caller: &Credentials, target: &Credentials) -> bool {
+    caller.is_superuser()
+        || ([target.uid(), target.euid(), target.suid()] == [caller.uid(); 3]
+            && [target.gid(), target.egid(), target.sgid()] == [caller.gid(); 3])
+}

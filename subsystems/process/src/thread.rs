@@ -1,0 +1,212 @@
+//! Threads as the process model sees them: id, lifecycle state, the
+//! `set_tid_address` and `set_robust_list` slots, and the scheduler's payload.
+//!
+//! State transitions (anything else is an [`InvalidTransition`], a kernel bug):
+//!
+//! ```text
+//! Runnable --schedule--> Running --preempt--> Runnable
+//! Running --block--> Blocked --wake--> Runnable
+//! Runnable | Running | Blocked --stop--> Stopped --resume--> Runnable
+//! any state but Dead --die--> Dying --finalize--> Dead
+//! ```
+//!
+//! A blocked thread that is stopped resumes as runnable: the blocking code
+//! re-checks its condition, as after any wake-up.
+
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use abi::{Errno, KernelResult};
+use intrusive_collections::linked_list;
+use spin::Mutex;
+
+use crate::env::ProcessEnv;
+use crate::pid::{Pid, Tid};
+
+/// Where a thread is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThreadState {
+    /// Ready to run, waiting for a CPU.
+    Runnable,
+    /// On a CPU.
+    Running,
+    /// Waiting for an event.
+    Blocked,
+    /// Stopped by a job-control signal.
+    Stopped,
+    /// Told to die; will not return to user space.
+    Dying,
+    /// Finished; only its bookkeeping remains.
+    Dead,
+}
+
+impl ThreadState {
+    /// Whether `self -> next` is one of the transitions in the module doc.
+    pub fn can_become(self, next: ThreadState) -> bool {
+        use ThreadState::*;
+        matches!(
+            (self, next),
+            (Runnable, Running)
+                | (Running, Runnable)
+                | (Running, Blocked)
+                | (Blocked, Runnable)
+                | (Runnable | Running | Blocked, Stopped)
+                | (Stopped, Runnable)
+                | (Runnable | Running | Blocked | Stopped, Dying)
+                | (Dying, Dead)
+        )
+    }
+}
+
+/// A refused state change: a kernel bug, reported instead of panicking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidTransition {
+    /// The state the thread was in (and still is).
+    pub from: ThreadState,
+    /// The state that was asked for.
+    pub to: ThreadState,
+}
+
+/// `sizeof(struct robust_list_head)` on x86_64: the only length
+/// `set_robust_list` accepts.
+pub const ROBUST_LIST_HEAD_SIZE: usize = 24;
+
+/// One thread of a process.
+pub struct Thread<E: ProcessEnv> {
+    tid: Tid,
+    pid: Pid,
+    /// Link in the owning process's thread list.
+    pub(crate) process_link: linked_list::AtomicLink,
+    state: Mutex<ThreadState>,
+    should_die: AtomicBool,
+    /// `set_tid_address`: zeroed and futex-woken at thread exit (0 = none).
+    clear_child_tid: AtomicU64,
+    /// `set_robust_list` head (0 = none).
+    robust_list_head: AtomicU64,
+    data: E::ThreadData,
+}
+
+impl<E: ProcessEnv> core::fmt::Debug for Thread<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Thread")
+            .field("tid", &self.tid)
+            .field("pid", &self.pid)
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: ProcessEnv> Thread<E> {
+    /// A new runnable thread of process `pid`.
+    pub(crate) fn new(tid: Tid, pid: Pid, data: E::ThreadData) -> Self {
+        Self {
+            tid,
+            pid,
+            process_link: linked_list::AtomicLink::new(),
+            state: Mutex::new(ThreadState::Runnable),
+            should_die: AtomicBool::new(false),
+            clear_child_tid: AtomicU64::new(0),
+            robust_list_head: AtomicU64::new(0),
+            data,
+        }
+    }
+
+    /// The thread id (`gettid`).
+    pub fn tid(&self) -> Tid {
+        self.tid
+    }
+
+    /// The owning process's id (`getpid`).
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// The scheduler's and arch's per-thread state.
+    pub fn data(&self) -> &E::ThreadData {
+        &self.data
+    }
+
+    /// The current state.
+    pub fn state(&self) -> ThreadState {
+        *self.state.lock()
+    }
+
+    /// Move to `next` if the transition is allowed.
+    pub fn set_state(&self, next: ThreadState) -> Result<(), InvalidTransition> {
+        let mut state = self.state.lock();
+        if !state.can_become(next) {
+            return Err(InvalidTransition {
+                from: *state,
+                to: next,
+            });
+        }
+        *state = next;
+        Ok(())
+    }
+
+    /// Ask the thread to die the next time it is in the kernel; returns
+    /// whether it needs waking (it is blocked or stopped) to notice.
+    pub fn set_should_die(&self) -> bool {
+        self.should_die.store(true, Ordering::Release);
+        matches!(self.state(), ThreadState::Blocked | ThreadState::Stopped)
+    }
+
+    /// Whether [`Thread::set_should_die`] was called.
+    pub fn should_die(&self) -> bool {
+        self.should_die.load(Ordering::Acquire)
+    }
+
+    /// `set_tid_address(2)`: remember `address` and return the tid, which is
+    /// what the syscall returns.
+    pub fn set_tid_address(&self, address: u64) -> Tid {
+        self.clear_child_tid.store(address, Ordering::Relaxed);
+        self.tid
+    }
+
+    /// The `clear_child_tid` address (0 if none): at exit the kernel writes 0
+    /// there and wakes one futex waiter.
+    pub fn clear_child_tid(&self) -> u64 {
+        self.clear_child_tid.load(Ordering::Relaxed)
+    }
+
+    /// `set_robust_list(2)`: `EINVAL` unless `len` is the x86_64 head size.
+    pub fn set_robust_list(&self, head: u64, len: usize) -> KernelResult<()> {
+        if len != ROBUST_LIST_HEAD_SIZE {
+            return Err(Errno::EINVAL);
+        }
+        self.robust_list_head.store(head, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The robust futex list head (0 if none), for `get_robust_list` and exit.
+    pub fn robust_list_head(&self) -> u64 {
+        self.robust_list_head.load(Ordering::Relaxed)
+    }
+
+    /// Forget both user addresses, as `execve` does for the surviving thread.
+    pub(crate) fn clear_user_addresses(&self) {
+        self.clear_child_tid.store(0, Ordering::Relaxed);
+        self.robust_list_head.store(0, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ThreadState::*;
+
+    #[test]
+    fn dead_is_terminal_and_dying_only_leads_to_dead() {
+        for next in [Runnable, Running, Blocked, Stopped, Dying, Dead] {
+            assert!(!Dead.can_become(next));
+            assert_eq!(Dying.can_become(next), next == Dead);
+        }
+    }
+
+    #[test]
+    fn stopped_resumes_as_runnable_only() {
+        assert!(Blocked.can_become(Stopped));
+        assert!(Stopped.can_become(Runnable));
+        assert!(!Stopped.can_become(Running));
+        assert!(!Stopped.can_become(Blocked));
+    }
+}
