@@ -1,0 +1,100 @@
+//! [`UserMemory`] over any [`AddressSpace`], by walking its page table.
+//!
+//! `exec` uses it to write `argv`/`envp`/auxv into a new space before it
+//! runs, and tests use it as the reference copy. Each page is made
+//! accessible exactly as a user access would (demand-zero, copy-on-write),
+//! so permission checks are the region's: writing a read-only page gives
+//! `EFAULT` here too.
+
+use core::cell::RefCell;
+
+use abi::{Errno, KernelResult};
+
+use crate::addr::{PAGE_SIZE, VirtAddr};
+use crate::fault::{Access, FaultOutcome};
+use crate::frame_allocator::FrameAllocator;
+use crate::page_table::{PageFlags, PageTable, PhysicalMemory};
+use crate::user_ptr::{UserMemory, UserSlice};
+use crate::{AddressSpace, Frame};
+
+/// An address space with the frame allocator and physical memory it needs,
+/// seen as [`UserMemory`].
+pub struct AddressSpaceMemory<'a, P: PageTable, A: FrameAllocator, M: PhysicalMemory> {
+    space: RefCell<(&'a mut AddressSpace<P>, &'a mut A)>,
+    phys: &'a M,
+}
+
+impl<'a, P: PageTable, A: FrameAllocator, M: PhysicalMemory> AddressSpaceMemory<'a, P, A, M> {
+    /// Borrows `space` and `frames` for the copies.
+    pub fn new(space: &'a mut AddressSpace<P>, frames: &'a mut A, phys: &'a M) -> Self {
+        AddressSpaceMemory {
+            space: RefCell::new((space, frames)),
+            phys,
+        }
+    }
+
+    /// The frame behind `page`, faulted in for `access` if needed.
+    fn frame_for(&self, page: VirtAddr, access: Access) -> KernelResult<Frame> {
+        let needed = match access {
+            Access::Write => PageFlags::WRITE,
+            _ => PageFlags::READ,
+        };
+        let mut guard = self.space.borrow_mut();
+        let (space, frames) = &mut *guard;
+        if let Some((frame, flags)) = space.page_table.translate(page)
+            && flags.contains(needed)
+        {
+            return Ok(frame);
+        }
+        match space.handle_fault(page, access, *frames, self.phys) {
+            FaultOutcome::Resolved => {}
+            FaultOutcome::OutOfMemory => return Err(Errno::ENOMEM),
+            FaultOutcome::Segv(_) | FaultOutcome::Bus => return Err(Errno::EFAULT),
+        }
+        match space.page_table.translate(page) {
+            Some((frame, flags)) if flags.contains(needed) => Ok(frame),
+            _ => Err(Errno::EFAULT),
+        }
+    }
+
+    /// Calls `copy(frame, offset in page, range in the buffer)` page by page.
+    fn walk(
+        &self,
+        slice: UserSlice,
+        access: Access,
+        mut copy: impl FnMut(Frame, usize, core::ops::Range<usize>),
+    ) -> KernelResult<()> {
+        let mut done = 0usize;
+        while done < slice.len() {
+            let addr = slice.addr() + done as u64;
+            let offset = (addr % PAGE_SIZE) as usize;
+            let chunk = (PAGE_SIZE as usize - offset).min(slice.len() - done);
+            let frame = self.frame_for(VirtAddr(addr).page_start(), access)?;
+            copy(frame, offset, done..done + chunk);
+            done += chunk;
+        }
+        Ok(())
+    }
+}
+
+impl<P: PageTable, A: FrameAllocator, M: PhysicalMemory> UserMemory
+    for AddressSpaceMemory<'_, P, A, M>
+{
+    fn copy_from_user(&self, dst: &mut [u8], src: UserSlice) -> KernelResult<()> {
+        if dst.len() != src.len() {
+            return Err(Errno::EINVAL);
+        }
+        self.walk(src, Access::Read, |frame, offset, range| {
+            self.phys.read_frame(frame, offset, &mut dst[range]);
+        })
+    }
+
+    fn copy_to_user(&self, dst: UserSlice, src: &[u8]) -> KernelResult<()> {
+        if dst.len() != src.len() {
+            return Err(Errno::EINVAL);
+        }
+        self.walk(dst, Access::Write, |frame, offset, range| {
+            self.phys.write_frame(frame, offset, &src[range]);
+        })
+    }
+}
