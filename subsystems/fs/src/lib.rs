@@ -1,5 +1,101 @@
-//! Placeholder: this crate is being written.
+//! The Courage virtual file system.
+//!
+//! This crate owns everything between a path or a file descriptor and the
+//! bytes behind it: inodes and the traits file systems implement, custodies
+//! (resolved paths) and path resolution, the mount table, open file
+//! descriptions, tmpfs (also the root file system, devfs and the initramfs
+//! target), the standard character devices, anonymous pipes and the cpio
+//! newc initramfs unpacker. It is `no_std` + `alloc`, free of `unsafe`, and
+//! has no global state: the kernel owns one [`Vfs`] value and passes it in.
+//!
+//! # Modules
+//!
+//! [`types`] (ABI values, `Stat`), [`credentials`] (permission checks),
+//! [`inode`] and [`file`](mod@file) (the traits), [`custody`], [`path`] (resolution),
+//! [`mount`], [`description`], [`vfs`] (path-level operations), [`tmpfs`],
+//! [`devfs`] with [`devices`] and [`csprng`], [`pipe`], [`cpio`] and
+//! [`initramfs`], [`dirent`] (`getdents64` records), [`clock`], [`wait`].
+//!
+//! # What a reuser implements
+//!
+//! - [`FileSystem`] and [`Inode`] for a new file system (procfs does);
+//!   every inode method has a default returning Linux's errno.
+//! - [`File`] for anything an open description reads and writes; [`CharacterDevice`]
+//!   to make it reachable through a device node.
+//! - [`Clock`] (timestamps), [`WaitQueue`] (sleeping on `EAGAIN`),
+//!   [`EntropySource`] (seeding `/dev/urandom`), [`SerialPort`] (console),
+//!   [`ControllingTerminal`] (`/dev/tty`).
+//!
+//! # Invariants
+//!
+//! 1. Errors are Linux errno values; nothing a user program passes (paths,
+//!    offsets, flags, archives from the boot loader) panics.
+//! 2. Nothing blocks here: an operation that would block returns `EAGAIN`,
+//!    and the caller sleeps on the object's [`WaitQueue`] unless
+//!    `O_NONBLOCK`, then retries.
+//! 3. Path resolution never climbs above the caller's root custody with
+//!    `..`, follows at most 40 symbolic links (`ELOOP`), and enforces
+//!    `PATH_MAX`/`NAME_MAX` (`ENAMETOOLONG`).
+//! 4. A file's memory is freed when its last link and its last open
+//!    description (or custody) are gone: ownership is `Arc`, parent links
+//!    are `Weak`.
+//! 5. A [`FileDescription`] is shared by `dup`/`fork`; offset and status flags
+//!    live in it. `FD_CLOEXEC` lives in the fd table, not here.
+//!
+//! # Locking
+//!
+//! Lock order, outermost first; never acquire one while holding a later one:
+//!
+//! 1. a description's position mutex (held across one read, write or
+//!    getdents on its file);
+//! 2. tmpfs's per-file-system namespace mutex (entry changes only);
+//! 3. one tmpfs inode mutex (never two at once);
+//! 4. leaf locks: the mount table's `RwLock`, a pipe's buffer, the RNG, the
+//!    console's pending bytes.
+//!
+//! Wait queues are woken after the leaf lock is released.
 
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+extern crate alloc;
+
+#[cfg(test)]
+extern crate std;
+
+pub mod clock;
+pub mod cpio;
+pub mod credentials;
+pub mod csprng;
+pub mod custody;
+pub mod description;
+pub mod devfs;
+pub mod device;
+pub mod devices;
+pub mod dirent;
+pub mod file;
+pub mod initramfs;
+pub mod inode;
+pub mod mount;
+pub mod path;
+pub mod pipe;
+pub mod tmpfs;
+pub mod types;
+pub mod vfs;
+pub mod wait;
+
+pub use clock::Clock;
+pub use credentials::{Access, Credentials};
+pub use csprng::EntropySource;
+pub use custody::Custody;
+pub use description::FileDescription;
+pub use device::CharacterDevice;
+pub use devices::serial::SerialPort;
+pub use devices::tty::ControllingTerminal;
+pub use file::File;
+pub use inode::{DirEntry, FileSystem, Inode, InodeId, Owner, TimeChange};
+pub use tmpfs::Tmpfs;
+pub use types::{AccessMode, FileType, OpenFlags, PollEvents, Stat, Timespec};
+pub use vfs::{PathContext, Vfs};
+pub use wait::WaitQueue;

@@ -1,0 +1,312 @@
+//! Open file descriptions: what `open` returns and fds point at. One
+//! description is shared by every fd that `dup` or `fork` made from the
+//! first, so they share the offset and status flags; close-on-exec is per fd
+//! and lives in the process crate's fd table.
+
+use alloc::sync::Arc;
+
+use abi::{Errno, KernelResult};
+use spin::Mutex;
+
+use crate::custody::Custody;
+use crate::dirent::encode_dirent64;
+use crate::file::File;
+use crate::inode::Inode;
+use crate::types::{AccessMode, FileType, OpenFlags, PollEvents, Stat, Whence};
+use crate::wait::WaitQueue;
+
+/// Offset and changeable status flags, behind the description's mutex.
+struct Position {
+    offset: u64,
+    /// `O_APPEND`, `O_NONBLOCK`, ... (never the access mode or creation flags).
+    status: OpenFlags,
+}
+
+/// An open file: what it reads and writes through, how it was opened, and
+/// the shared offset.
+pub struct FileDescription {
+    file: Arc<dyn File>,
+    inode: Option<Arc<dyn Inode>>,
+    custody: Option<Custody>,
+    access: AccessMode,
+    path_only: bool,
+    position: Mutex<Position>,
+}
+
+impl core::fmt::Debug for FileDescription {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FileDescription")
+            .field("custody", &self.custody)
+            .field("access", &self.access)
+            .field("path_only", &self.path_only)
+            .finish()
+    }
+}
+
+impl FileDescription {
+    /// A description of `file` opened with `flags`, reached through
+    /// `custody` (and its inode) when it has a name. `EINVAL` for access mode 3.
+    pub fn new(
+        file: Arc<dyn File>,
+        custody: Option<Custody>,
+        flags: OpenFlags,
+    ) -> KernelResult<Arc<FileDescription>> {
+        let access = flags.access_mode().ok_or(Errno::EINVAL)?;
+        let inode = custody.as_ref().map(|custody| custody.inode().clone());
+        Ok(Arc::new(FileDescription {
+            file,
+            inode,
+            custody,
+            access,
+            path_only: flags.contains(OpenFlags::O_PATH),
+            position: Mutex::new(Position {
+                offset: 0,
+                status: flags & OpenFlags::SETTABLE_STATUS,
+            }),
+        }))
+    }
+
+    /// The object I/O goes to.
+    pub fn file(&self) -> &Arc<dyn File> {
+        &self.file
+    }
+
+    /// The inode, for descriptions opened by path.
+    pub fn inode(&self) -> Option<&Arc<dyn Inode>> {
+        self.inode.as_ref()
+    }
+
+    /// The custody it was opened through (for `fchdir`, `/proc/self/fd`).
+    pub fn custody(&self) -> Option<&Custody> {
+        self.custody.as_ref()
+    }
+
+    /// The access mode fixed at open.
+    pub fn access_mode(&self) -> AccessMode {
+        self.access
+    }
+
+    /// Whether this is an `O_PATH` handle (no I/O).
+    pub fn is_path_only(&self) -> bool {
+        self.path_only
+    }
+
+    /// Whether it names a directory.
+    pub fn is_directory(&self) -> bool {
+        self.inode
+            .as_ref()
+            .is_some_and(|inode| inode.file_type() == FileType::Directory)
+    }
+
+    /// `F_GETFL`: access mode plus status flags (plus `O_PATH`).
+    pub fn status_flags(&self) -> OpenFlags {
+        let mut flags =
+            self.position.lock().status | OpenFlags::from_bits_retain(self.access.bits());
+        if self.path_only {
+            flags |= OpenFlags::O_PATH;
+        }
+        flags
+    }
+
+    /// `F_SETFL`: replaces the settable status flags, ignores the rest.
+    pub fn set_status_flags(&self, flags: OpenFlags) {
+        self.position.lock().status = flags & OpenFlags::SETTABLE_STATUS;
+    }
+
+    /// Whether `O_NONBLOCK` is set: the caller returns `EAGAIN` to user space
+    /// instead of sleeping.
+    pub fn is_nonblocking(&self) -> bool {
+        self.position.lock().status.contains(OpenFlags::O_NONBLOCK)
+    }
+
+    /// The current offset.
+    pub fn offset(&self) -> u64 {
+        self.position.lock().offset
+    }
+
+    fn check_readable(&self) -> KernelResult<()> {
+        if self.path_only || !self.access.readable() {
+            return Err(Errno::EBADF);
+        }
+        if self.is_directory() {
+            return Err(Errno::EISDIR);
+        }
+        Ok(())
+    }
+
+    fn check_writable(&self) -> KernelResult<()> {
+        if self.path_only || !self.access.writable() {
+            return Err(Errno::EBADF);
+        }
+        Ok(())
+    }
+
+    /// `read`: at the shared offset, advancing it.
+    pub fn read(&self, buf: &mut [u8]) -> KernelResult<usize> {
+        self.check_readable()?;
+        if !self.file.is_seekable() {
+            return self.file.read(0, buf);
+        }
+        let mut position = self.position.lock();
+        let read = self.file.read(position.offset, buf)?;
+        position.offset = position.offset.saturating_add(read as u64);
+        Ok(read)
+    }
+
+    /// `write`: at the shared offset, or the end with `O_APPEND`. `EPIPE`
+    /// means the caller must also raise `SIGPIPE` (see [`crate::pipe`]).
+    /// `O_APPEND` writes go through [`File::append`], atomic in tmpfs, so
+    /// concurrent appenders never overwrite each other.
+    pub fn write(&self, buf: &[u8]) -> KernelResult<usize> {
+        self.check_writable()?;
+        if !self.file.is_seekable() {
+            return self.file.write(0, buf);
+        }
+        let mut position = self.position.lock();
+        let (written, end) = if position.status.contains(OpenFlags::O_APPEND) {
+            self.file.append(buf)?
+        } else {
+            let written = self.file.write(position.offset, buf)?;
+            (written, position.offset.saturating_add(written as u64))
+        };
+        position.offset = end;
+        Ok(written)
+    }
+
+    /// `pread64`: at `offset`, leaving the shared offset alone.
+    pub fn pread(&self, buf: &mut [u8], offset: i64) -> KernelResult<usize> {
+        self.check_readable()?;
+        if !self.file.is_seekable() {
+            return Err(Errno::ESPIPE);
+        }
+        let offset = u64::try_from(offset).map_err(|_| Errno::EINVAL)?;
+        self.file.read(offset, buf)
+    }
+
+    /// `pwrite64`: at `offset`; with `O_APPEND` Linux appends anyway, and so
+    /// does this.
+    pub fn pwrite(&self, buf: &[u8], offset: i64) -> KernelResult<usize> {
+        self.check_writable()?;
+        if !self.file.is_seekable() {
+            return Err(Errno::ESPIPE);
+        }
+        let offset = u64::try_from(offset).map_err(|_| Errno::EINVAL)?;
+        if self.position.lock().status.contains(OpenFlags::O_APPEND) {
+            return self.file.append(buf).map(|(written, _)| written);
+        }
+        self.file.write(offset, buf)
+    }
+
+    /// `lseek`: `ESPIPE` on pipes and devices without positions, `EINVAL` for
+    /// an unknown whence or a negative or overflowing result, `ENXIO` for
+    /// `SEEK_DATA`/`SEEK_HOLE` at or past the end.
+    pub fn lseek(&self, offset: i64, whence: u32) -> KernelResult<u64> {
+        if self.path_only {
+            return Err(Errno::EBADF);
+        }
+        if !self.file.is_seekable() {
+            return Err(Errno::ESPIPE);
+        }
+        let whence = Whence::from_raw(whence).ok_or(Errno::EINVAL)?;
+        let mut position = self.position.lock();
+        let current = i64::try_from(position.offset).map_err(|_| Errno::EOVERFLOW)?;
+        let new = if self.is_directory() {
+            // Directory offsets are readdir cookies: only absolute and relative moves.
+            match whence {
+                Whence::Set => offset,
+                Whence::Current => current.checked_add(offset).ok_or(Errno::EINVAL)?,
+                _ => return Err(Errno::EINVAL),
+            }
+        } else {
+            let size = i64::try_from(self.file.size()?).map_err(|_| Errno::EOVERFLOW)?;
+            match whence {
+                Whence::Set => offset,
+                Whence::Current => current.checked_add(offset).ok_or(Errno::EINVAL)?,
+                Whence::End => size.checked_add(offset).ok_or(Errno::EINVAL)?,
+                Whence::Data | Whence::Hole if offset < 0 || offset >= size => {
+                    return Err(Errno::ENXIO);
+                }
+                Whence::Data => offset,
+                Whence::Hole => size,
+            }
+        };
+        let new = u64::try_from(new).map_err(|_| Errno::EINVAL)?;
+        position.offset = new;
+        Ok(new)
+    }
+
+    /// `getdents64`: fills `buf` with `linux_dirent64` records from the
+    /// current cookie; 0 at the end, `EINVAL` if even one record does not fit.
+    pub fn getdents64(&self, buf: &mut [u8]) -> KernelResult<usize> {
+        if self.path_only {
+            return Err(Errno::EBADF);
+        }
+        let inode = self.inode.as_ref().ok_or(Errno::ENOTDIR)?;
+        if inode.file_type() != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        let mut position = self.position.lock();
+        let mut filled = 0;
+        while let Some((entry, next)) = inode.readdir(position.offset)? {
+            let next_offset = i64::try_from(next).map_err(|_| Errno::EOVERFLOW)?;
+            let d_type = entry.file_type.dirent_type();
+            match encode_dirent64(
+                &mut buf[filled..],
+                entry.ino,
+                next_offset,
+                d_type,
+                entry.name.as_bytes(),
+            ) {
+                Some(len) => filled += len,
+                None if filled == 0 => return Err(Errno::EINVAL),
+                None => break,
+            }
+            position.offset = next;
+        }
+        Ok(filled)
+    }
+
+    /// `ftruncate`: `EINVAL` unless open for writing and a regular file.
+    pub fn truncate(&self, size: i64) -> KernelResult<()> {
+        if self.path_only {
+            return Err(Errno::EBADF);
+        }
+        if !self.access.writable() {
+            return Err(Errno::EINVAL);
+        }
+        if self.is_directory() {
+            return Err(Errno::EISDIR);
+        }
+        let size = u64::try_from(size).map_err(|_| Errno::EINVAL)?;
+        self.file.truncate(size)
+    }
+
+    /// `ioctl`, passed to the file.
+    pub fn ioctl(&self, request: u32, arg: usize) -> KernelResult<usize> {
+        if self.path_only {
+            return Err(Errno::EBADF);
+        }
+        self.file.ioctl(request, arg)
+    }
+
+    /// `poll` readiness.
+    pub fn poll(&self) -> PollEvents {
+        if self.path_only {
+            return PollEvents::POLLNVAL;
+        }
+        self.file.poll()
+    }
+
+    /// Where to sleep after `EAGAIN` when not `O_NONBLOCK`.
+    pub fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {
+        self.file.wait_queue()
+    }
+
+    /// `fstat`: the inode's if opened by path, else the file's own.
+    pub fn stat(&self) -> KernelResult<Stat> {
+        match &self.inode {
+            Some(inode) => Ok(inode.stat()),
+            None => self.file.stat(),
+        }
+    }
+}

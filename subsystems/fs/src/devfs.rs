@@ -1,0 +1,59 @@
+//! devfs: a tmpfs populated with the standard device nodes, mounted at `/dev`.
+
+use alloc::sync::Arc;
+
+use abi::KernelResult;
+
+use crate::clock::Clock;
+use crate::device::{CharacterDevice, SharedDevice};
+use crate::devices::memory::{FullDevice, NullDevice, ZeroDevice};
+use crate::devices::random::RandomDevice;
+use crate::devices::serial::SerialConsole;
+use crate::devices::tty::TtyDevice;
+use crate::tmpfs::Tmpfs;
+use crate::types::make_dev;
+
+/// The drivers devfs exposes.
+pub struct DevfsDevices {
+    /// Backs `random` and `urandom` (keep a clone for `getrandom`).
+    pub random: Arc<RandomDevice>,
+    /// Backs `console` and `ttyS0`.
+    pub console: Arc<SerialConsole>,
+    /// Backs `tty`.
+    pub tty: Arc<TtyDevice>,
+}
+
+/// Builds devfs with device number `dev`: `null` (1,3), `zero` (1,5),
+/// `full` (1,7), `random` (1,8), `urandom` (1,9), `ttyS0` (4,64), `tty`
+/// (5,0) and `console` (5,1), as on Linux. Drivers add more nodes through
+/// [`crate::tmpfs::TmpfsInode::create_device_node`] on the root.
+pub fn create_devfs(
+    dev: u64,
+    clock: Arc<dyn Clock>,
+    devices: DevfsDevices,
+) -> KernelResult<Arc<Tmpfs>> {
+    let fs = Tmpfs::new(dev, clock);
+    let root = fs.root_inode();
+    let shared = |file: Arc<dyn crate::file::File>| -> Arc<dyn CharacterDevice> {
+        Arc::new(SharedDevice(file))
+    };
+    root.create_device_node("null", 0o666, make_dev(1, 3), shared(Arc::new(NullDevice)))?;
+    root.create_device_node("zero", 0o666, make_dev(1, 5), shared(Arc::new(ZeroDevice)))?;
+    root.create_device_node("full", 0o666, make_dev(1, 7), shared(Arc::new(FullDevice)))?;
+    root.create_device_node(
+        "random",
+        0o666,
+        make_dev(1, 8),
+        shared(devices.random.clone()),
+    )?;
+    root.create_device_node("urandom", 0o666, make_dev(1, 9), shared(devices.random))?;
+    root.create_device_node(
+        "ttyS0",
+        0o620,
+        make_dev(4, 64),
+        shared(devices.console.clone()),
+    )?;
+    root.create_device_node("tty", 0o666, make_dev(5, 0), devices.tty)?;
+    root.create_device_node("console", 0o600, make_dev(5, 1), shared(devices.console))?;
+    Ok(fs)
+}

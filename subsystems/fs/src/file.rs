@@ -1,0 +1,121 @@
+//! What an open file description reads and writes through: the [`File`] trait,
+//! and [`InodeFile`], the file over an ordinary inode.
+
+use alloc::sync::Arc;
+
+use abi::{Errno, KernelResult};
+
+use crate::inode::Inode;
+use crate::types::{FileType, PollEvents, Stat};
+use crate::wait::WaitQueue;
+
+/// An object an open file description does I/O on: a regular file or
+/// directory (through [`InodeFile`]), a device, a pipe end.
+///
+/// Blocking is the caller's: an operation that would block returns
+/// `Err(EAGAIN)`, and the caller sleeps on [`File::wait_queue`] and retries
+/// unless the description is `O_NONBLOCK`.
+pub trait File: Send + Sync {
+    /// Reads at `offset` (ignored when not seekable).
+    fn read(&self, _offset: u64, _buf: &mut [u8]) -> KernelResult<usize> {
+        Err(Errno::EINVAL)
+    }
+
+    /// Writes at `offset` (ignored when not seekable).
+    fn write(&self, _offset: u64, _buf: &[u8]) -> KernelResult<usize> {
+        Err(Errno::EINVAL)
+    }
+
+    /// Writes at the end as one step for `O_APPEND`: bytes written and the
+    /// offset after them. Only called on seekable files.
+    fn append(&self, buf: &[u8]) -> KernelResult<(usize, u64)> {
+        let end = self.size()?;
+        let written = self.write(end, buf)?;
+        Ok((written, end + written as u64))
+    }
+
+    /// Whether `lseek` and positional I/O apply (`ESPIPE` otherwise).
+    fn is_seekable(&self) -> bool {
+        false
+    }
+
+    /// The current size, for `SEEK_END` and `O_APPEND`.
+    fn size(&self) -> KernelResult<u64> {
+        Ok(0)
+    }
+
+    /// Sets the size (`ftruncate`).
+    fn truncate(&self, _size: u64) -> KernelResult<()> {
+        Err(Errno::EINVAL)
+    }
+
+    /// Device control. `arg` is passed through untouched: requests that read
+    /// or write user memory are decoded by the caller, which owns user copies.
+    fn ioctl(&self, _request: u32, _arg: usize) -> KernelResult<usize> {
+        Err(Errno::ENOTTY)
+    }
+
+    /// Readiness for `poll`/`select`.
+    fn poll(&self) -> PollEvents {
+        PollEvents::POLLIN | PollEvents::POLLOUT
+    }
+
+    /// `fstat` for objects that have no inode (pipes).
+    fn stat(&self) -> KernelResult<Stat> {
+        Err(Errno::EBADF)
+    }
+
+    /// Where to sleep when an operation returned `EAGAIN`.
+    fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {
+        None
+    }
+}
+
+/// A [`File`] over a regular file, directory or symbolic link inode.
+pub struct InodeFile {
+    inode: Arc<dyn Inode>,
+}
+
+impl InodeFile {
+    /// Wraps `inode`.
+    pub fn new(inode: Arc<dyn Inode>) -> InodeFile {
+        InodeFile { inode }
+    }
+}
+
+impl File for InodeFile {
+    fn read(&self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
+        self.inode.read_at(offset, buf)
+    }
+
+    fn write(&self, offset: u64, buf: &[u8]) -> KernelResult<usize> {
+        self.inode.write_at(offset, buf)
+    }
+
+    fn append(&self, buf: &[u8]) -> KernelResult<(usize, u64)> {
+        self.inode.append(buf)
+    }
+
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn size(&self) -> KernelResult<u64> {
+        Ok(u64::try_from(self.inode.stat().size).unwrap_or(0))
+    }
+
+    fn truncate(&self, size: u64) -> KernelResult<()> {
+        self.inode.truncate(size)
+    }
+
+    fn stat(&self) -> KernelResult<Stat> {
+        Ok(self.inode.stat())
+    }
+
+    fn poll(&self) -> PollEvents {
+        match self.inode.file_type() {
+            FileType::Directory => PollEvents::POLLIN,
+            _ => PollEvents::POLLIN | PollEvents::POLLOUT,
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! The traits a file system implements: [`FileSystem`] and [`Inode`].
+//!
+//! Every method that a kind of inode does not support has a default that
+//! returns the errno Linux gives, so a file system writes only what it has.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use core::any::Any;
+
+use abi::{Errno, KernelResult};
+
+use crate::custody::Custody;
+use crate::device::CharacterDevice;
+use crate::types::{FileType, Stat, Timespec};
+
+/// An inode's identity across the whole VFS: its file system's device number
+/// and its inode number there. Mounts are keyed by it and `..` at a chroot
+/// root is detected by comparing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InodeId {
+    /// The file system's device number (`st_dev`).
+    pub dev: u64,
+    /// The inode number (`st_ino`).
+    pub ino: u64,
+}
+
+/// The owner a new inode gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Owner {
+    /// User id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+}
+
+/// One directory entry as `readdir` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    /// Inode number of the entry.
+    pub ino: u64,
+    /// The entry's name (`.` and `..` included).
+    pub name: String,
+    /// The entry's type (`d_type`).
+    pub file_type: FileType,
+}
+
+/// How `utimensat` changes one timestamp.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeChange {
+    /// `UTIME_OMIT`: leave it.
+    Omit,
+    /// `UTIME_NOW`: the file system's clock.
+    Now,
+    /// An explicit time.
+    Set(Timespec),
+}
+
+/// What a default directory-changing method returns: `ENOTDIR` when the
+/// inode is no directory, `EPERM` when it is one whose file system does not
+/// allow the change.
+fn unsupported_entry_change(kind: FileType) -> Errno {
+    if kind == FileType::Directory {
+        Errno::EPERM
+    } else {
+        Errno::ENOTDIR
+    }
+}
+
+/// A mounted file system.
+pub trait FileSystem: Send + Sync {
+    /// The root directory.
+    fn root(&self) -> Arc<dyn Inode>;
+    /// The type name `/proc/mounts` shows (`"tmpfs"`, `"proc"`).
+    fn name(&self) -> &'static str;
+}
+
+/// A file, directory, symbolic link or device node inside a file system.
+///
+/// Directory methods never receive `.` or `..`, nor names with `/` or longer
+/// than `NAME_MAX`: the VFS resolves those through custodies and rejects the
+/// rest before calling in. Permission checks are the VFS's too; an inode only
+/// enforces what the file system's own structure demands (`EEXIST`,
+/// `ENOTEMPTY`, `EISDIR`, ...).
+pub trait Inode: Send + Sync {
+    /// Identity (device and inode number).
+    fn id(&self) -> InodeId;
+
+    /// The type; fixed for the inode's life, so cheap to ask.
+    fn file_type(&self) -> FileType;
+
+    /// `struct stat` for this inode.
+    fn stat(&self) -> Stat;
+
+    /// Reads at `offset`; returns 0 at or past the end.
+    fn read_at(&self, _offset: u64, _buf: &mut [u8]) -> KernelResult<usize> {
+        Err(match self.file_type() {
+            FileType::Directory => Errno::EISDIR,
+            _ => Errno::EINVAL,
+        })
+    }
+
+    /// Writes at `offset`, growing the file (and leaving a hole) as needed.
+    fn write_at(&self, _offset: u64, _buf: &[u8]) -> KernelResult<usize> {
+        Err(match self.file_type() {
+            FileType::Directory => Errno::EISDIR,
+            _ => Errno::EINVAL,
+        })
+    }
+
+    /// Writes at the current end of file as one step (for `O_APPEND`),
+    /// returning the bytes written and the offset just past them. The default
+    /// reads the size and then writes; file systems with a lock override it
+    /// so concurrent appenders never overwrite each other.
+    fn append(&self, buf: &[u8]) -> KernelResult<(usize, u64)> {
+        let end = u64::try_from(self.stat().size).unwrap_or(0);
+        let written = self.write_at(end, buf)?;
+        Ok((written, end + written as u64))
+    }
+
+    /// Sets the size, dropping or zero-extending data.
+    fn truncate(&self, _size: u64) -> KernelResult<()> {
+        Err(match self.file_type() {
+            FileType::Directory => Errno::EISDIR,
+            _ => Errno::EINVAL,
+        })
+    }
+
+    /// Finds `name` in this directory.
+    fn lookup(&self, _name: &str) -> KernelResult<Arc<dyn Inode>> {
+        Err(Errno::ENOTDIR)
+    }
+
+    /// Creates `name` as a new file, directory, device node, FIFO or socket
+    /// with permission bits `perm` (the caller applied the umask).
+    fn create(
+        &self,
+        _name: &str,
+        _kind: FileType,
+        _perm: u32,
+        _owner: Owner,
+        _rdev: u64,
+    ) -> KernelResult<Arc<dyn Inode>> {
+        Err(unsupported_entry_change(self.file_type()))
+    }
+
+    /// Creates `name` as a symbolic link to `target`.
+    fn symlink(&self, _name: &str, _target: &str, _owner: Owner) -> KernelResult<Arc<dyn Inode>> {
+        Err(unsupported_entry_change(self.file_type()))
+    }
+
+    /// Adds `name` as a new hard link to `target` (never a directory).
+    fn link(&self, _name: &str, _target: &Arc<dyn Inode>) -> KernelResult<()> {
+        Err(unsupported_entry_change(self.file_type()))
+    }
+
+    /// Removes the non-directory entry `name`.
+    fn unlink(&self, _name: &str) -> KernelResult<()> {
+        Err(unsupported_entry_change(self.file_type()))
+    }
+
+    /// Removes the empty directory `name`.
+    fn rmdir(&self, _name: &str) -> KernelResult<()> {
+        Err(unsupported_entry_change(self.file_type()))
+    }
+
+    /// Moves entry `old_name` of this directory to `new_name` in `new_dir`
+    /// (same file system), replacing a compatible target as Linux does.
+    fn rename(
+        &self,
+        _old_name: &str,
+        _new_dir: &Arc<dyn Inode>,
+        _new_name: &str,
+    ) -> KernelResult<()> {
+        Err(unsupported_entry_change(self.file_type()))
+    }
+
+    /// A symbolic link's target.
+    fn readlink(&self) -> KernelResult<String> {
+        Err(Errno::EINVAL)
+    }
+
+    /// For procfs-style "magic" links (`/proc/self/cwd`, `/proc/self/fd/3`):
+    /// the custody the link leads to, which path resolution then uses
+    /// instead of resolving the text `readlink` returns.
+    fn magic_link(&self) -> Option<Custody> {
+        None
+    }
+
+    /// The entry at `cookie` (0 is the start) and the cookie of the next one,
+    /// or `None` at the end. A cookie stays valid while other entries come and
+    /// go, so `telldir`/`seekdir` and partial `getdents64` calls work.
+    fn readdir(&self, _cookie: u64) -> KernelResult<Option<(DirEntry, u64)>> {
+        Err(Errno::ENOTDIR)
+    }
+
+    /// Sets the permission bits (`mode & 0o7777`).
+    fn chmod(&self, _perm: u32) -> KernelResult<()> {
+        Err(Errno::EPERM)
+    }
+
+    /// Changes owner and/or group.
+    fn chown(&self, _uid: Option<u32>, _gid: Option<u32>) -> KernelResult<()> {
+        Err(Errno::EPERM)
+    }
+
+    /// Changes access and modification times.
+    fn set_times(&self, _atime: TimeChange, _mtime: TimeChange) -> KernelResult<()> {
+        Err(Errno::EPERM)
+    }
+
+    /// The device a character-device node opens, if one is attached.
+    fn character_device(&self) -> Option<Arc<dyn CharacterDevice>> {
+        None
+    }
+
+    /// `self` as `Any`, so a file system can recognise its own inodes in
+    /// `link` and `rename` (implement as `{ self }`).
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}

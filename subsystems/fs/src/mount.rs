@@ -1,0 +1,89 @@
+//! The mount table: which file system's root covers which directory.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use abi::{Errno, KernelResult};
+use spin::RwLock;
+
+use crate::inode::{FileSystem, Inode, InodeId};
+
+struct Mount {
+    fs: Arc<dyn FileSystem>,
+    root: Arc<dyn Inode>,
+}
+
+/// Mounted file systems keyed by the directory they cover. Path resolution
+/// consults it on every component, so it is a read-mostly `RwLock`.
+#[derive(Default)]
+pub struct MountTable {
+    mounts: RwLock<BTreeMap<InodeId, Mount>>,
+}
+
+impl MountTable {
+    /// An empty table.
+    pub fn new() -> MountTable {
+        MountTable::default()
+    }
+
+    /// Covers the directory `at` with `fs`'s root; `EBUSY` if already covered
+    /// or if `fs` is already mounted somewhere.
+    pub fn mount(&self, at: InodeId, fs: Arc<dyn FileSystem>) -> KernelResult<()> {
+        let root = fs.root();
+        let mut mounts = self.mounts.write();
+        if mounts.contains_key(&at) || mounts.values().any(|mount| mount.root.id() == root.id()) {
+            return Err(Errno::EBUSY);
+        }
+        mounts.insert(at, Mount { fs, root });
+        Ok(())
+    }
+
+    /// Removes the mount whose root is `root`; `EINVAL` if none.
+    pub fn unmount(&self, root: InodeId) -> KernelResult<Arc<dyn FileSystem>> {
+        let mut mounts = self.mounts.write();
+        let at = mounts
+            .iter()
+            .find(|(_, mount)| mount.root.id() == root)
+            .map(|(at, _)| *at)
+            .ok_or(Errno::EINVAL)?;
+        mounts
+            .remove(&at)
+            .map(|mount| mount.fs)
+            .ok_or(Errno::EINVAL)
+    }
+
+    /// The inode to use for `inode` after crossing mounts: the root of what
+    /// is mounted on it (repeatedly, for stacked mounts), else itself.
+    pub fn cross(&self, inode: Arc<dyn Inode>) -> Arc<dyn Inode> {
+        let mounts = self.mounts.read();
+        if mounts.is_empty() {
+            return inode;
+        }
+        let mut current = inode;
+        // Each step moves to a distinct file system root; bounded by the table size.
+        for _ in 0..=mounts.len() {
+            match mounts.get(&current.id()) {
+                Some(mount) => current = mount.root.clone(),
+                None => break,
+            }
+        }
+        current
+    }
+
+    /// Whether `id` is a mount point or a mounted root (`EBUSY` for
+    /// `rmdir`, `rename`, `unlink`).
+    pub fn is_busy(&self, id: InodeId) -> bool {
+        let mounts = self.mounts.read();
+        mounts.contains_key(&id) || mounts.values().any(|mount| mount.root.id() == id)
+    }
+
+    /// `(covered directory, file system type)` for every mount.
+    pub fn list(&self) -> Vec<(InodeId, &'static str)> {
+        self.mounts
+            .read()
+            .iter()
+            .map(|(at, mount)| (*at, mount.fs.name()))
+            .collect()
+    }
+}

@@ -1,0 +1,239 @@
+//! Path resolution: from a base custody, through `.`, `..`, mounts and
+//! symbolic links, to a custody, checking search permission on the way.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::ops::Range;
+
+use abi::{Errno, KernelResult};
+
+use crate::credentials::{Access, Credentials, check_access};
+use crate::custody::Custody;
+use crate::mount::MountTable;
+use crate::types::{FileType, MAX_SYMLINKS, NAME_MAX, PATH_MAX};
+
+/// The last component of a path and the directory holding it, for
+/// operations that create or remove names.
+#[derive(Clone, Debug)]
+pub struct ParentAndName {
+    /// The directory that holds (or will hold) the name.
+    pub parent: Custody,
+    /// The last component; `.` or `..` when the path ends in one, `.` for `/`.
+    pub name: String,
+    /// Whether the path ended in `/` (the name must then be a directory).
+    pub trailing_slash: bool,
+}
+
+impl ParentAndName {
+    /// Whether the last component is `.` or `..`, which no operation may
+    /// create, remove or rename.
+    pub fn is_dot_or_dotdot(&self) -> bool {
+        self.name == "." || self.name == ".."
+    }
+}
+
+/// `ENOENT` for an empty path, `ENAMETOOLONG` when it cannot fit `PATH_MAX`
+/// with its NUL.
+pub fn check_path_length(path: &str) -> KernelResult<()> {
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    if path.len() >= PATH_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    Ok(())
+}
+
+/// One resolution: the context it runs in and the symbolic links it has
+/// followed so far (shared by nested link targets, as Linux counts them).
+pub struct Resolver<'a> {
+    mounts: &'a MountTable,
+    root: &'a Custody,
+    creds: &'a Credentials,
+    symlinks_followed: u32,
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver that treats `root` as `/` (the process's chroot) and checks
+    /// search permission as `creds`.
+    pub fn new(mounts: &'a MountTable, root: &'a Custody, creds: &'a Credentials) -> Resolver<'a> {
+        Resolver {
+            mounts,
+            root,
+            creds,
+            symlinks_followed: 0,
+        }
+    }
+
+    /// Resolves `path` from `base` (ignored for absolute paths). The last
+    /// component's symbolic link is followed when `follow_last` is set or
+    /// the path ends in `/`.
+    ///
+    /// Symbolic links are expanded with an explicit stack of pending path
+    /// texts rather than recursion, so kernel stack use does not grow with
+    /// the 40 links a lookup may follow.
+    pub fn resolve(
+        &mut self,
+        base: &Custody,
+        path: &str,
+        follow_last: bool,
+    ) -> KernelResult<Custody> {
+        check_path_length(path)?;
+        let trailing_slash = path.ends_with('/');
+        let mut current = if path.starts_with('/') {
+            self.root.clone()
+        } else {
+            base.clone()
+        };
+        // Texts still to walk, innermost link target last; each with the
+        // byte offset reached so far.
+        let mut pending: Vec<(Cow<'_, str>, usize)> = vec![(Cow::Borrowed(path), 0)];
+        while let Some((frame, range)) = next_component(&mut pending) {
+            let is_last = pending.iter().all(|(text, at)| is_exhausted(text, *at));
+            // Inside a link's target, the final component is followed too:
+            // the link itself was being followed.
+            let follow = !is_last || follow_last || trailing_slash || pending.len() > 1;
+            let component = &pending[frame].0[range];
+            match self.step(current, component, follow)? {
+                Step::Moved(next) => current = next,
+                Step::Link { dir, target } => {
+                    current = if target.starts_with('/') {
+                        self.root.clone()
+                    } else {
+                        dir
+                    };
+                    pending.retain(|(text, at)| !is_exhausted(text, *at));
+                    pending.push((Cow::Owned(target), 0));
+                }
+            }
+        }
+        if trailing_slash && current.inode().file_type() != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        Ok(current)
+    }
+
+    /// Resolves all but the last component of `path`, which must lead to a
+    /// directory.
+    pub fn resolve_parent(&mut self, base: &Custody, path: &str) -> KernelResult<ParentAndName> {
+        check_path_length(path)?;
+        let trimmed = path.trim_end_matches('/');
+        let trailing_slash = trimmed.len() != path.len();
+        let (parent, name) = match trimmed.rfind('/') {
+            None if trimmed.is_empty() => (self.root.clone(), "."),
+            None => (base.clone(), trimmed),
+            Some(slash) => {
+                let dir_part = &trimmed[..slash];
+                let name = &trimmed[slash + 1..];
+                let parent = if dir_part.trim_start_matches('/').is_empty() {
+                    self.root.clone()
+                } else {
+                    self.resolve(base, dir_part, true)?
+                };
+                (parent, name)
+            }
+        };
+        if name.len() > NAME_MAX {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        if parent.inode().file_type() != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        self.check_search(&parent)?;
+        Ok(ParentAndName {
+            parent,
+            name: String::from(name),
+            trailing_slash,
+        })
+    }
+
+    /// Looks `name` up in `dir` (no `.`/`..`), crossing onto mounted roots.
+    pub fn lookup_child(&self, dir: &Custody, name: &str) -> KernelResult<Custody> {
+        let inode = self.mounts.cross(dir.inode().lookup(name)?);
+        Ok(dir.child(name, inode))
+    }
+
+    fn check_search(&self, dir: &Custody) -> KernelResult<()> {
+        // Root may search every directory; skip the stat on that hot path.
+        if self.creds.is_superuser() {
+            return Ok(());
+        }
+        check_access(&dir.inode().stat(), self.creds, Access::EXECUTE)
+    }
+
+    /// Moves from directory `current` through one component, or reports
+    /// the symbolic link to expand next.
+    fn step(&mut self, current: Custody, component: &str, follow: bool) -> KernelResult<Step> {
+        if component.len() > NAME_MAX {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        if current.inode().file_type() != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        self.check_search(&current)?;
+        match component {
+            "." => Ok(Step::Moved(current)),
+            ".." => {
+                // The chroot root is its own parent, as is the top of the tree.
+                if current.is_same_file(self.root) {
+                    return Ok(Step::Moved(current));
+                }
+                Ok(Step::Moved(current.parent().cloned().unwrap_or(current)))
+            }
+            name => {
+                let child = self.lookup_child(&current, name)?;
+                if !follow || child.inode().file_type() != FileType::Symlink {
+                    return Ok(Step::Moved(child));
+                }
+                self.symlinks_followed += 1;
+                if self.symlinks_followed > MAX_SYMLINKS {
+                    return Err(Errno::ELOOP);
+                }
+                if let Some(target) = child.inode().magic_link() {
+                    return Ok(Step::Moved(target));
+                }
+                let target = child.inode().readlink()?;
+                check_path_length(&target)?;
+                Ok(Step::Link {
+                    dir: current,
+                    target,
+                })
+            }
+        }
+    }
+}
+
+/// The outcome of walking one component.
+enum Step {
+    /// Arrived at this custody.
+    Moved(Custody),
+    /// Reached a symbolic link to follow: its text, and the directory
+    /// holding it (where a relative target starts).
+    Link { dir: Custody, target: String },
+}
+
+/// Whether nothing but slashes remains of `text` after `at`.
+fn is_exhausted(text: &str, at: usize) -> bool {
+    text[at..].bytes().all(|byte| byte == b'/')
+}
+
+/// Finds the next non-empty component in the innermost pending text,
+/// dropping texts that are used up: which text, and the component's bytes.
+fn next_component(pending: &mut Vec<(Cow<'_, str>, usize)>) -> Option<(usize, Range<usize>)> {
+    loop {
+        let frame = pending.len().checked_sub(1)?;
+        let (text, at) = &mut pending[frame];
+        let rest = &text[*at..];
+        let start = *at + (rest.len() - rest.trim_start_matches('/').len());
+        let rest = &text[start..];
+        if rest.is_empty() {
+            pending.pop();
+            continue;
+        }
+        let end = start + rest.find('/').unwrap_or(rest.len());
+        *at = end;
+        return Some((frame, start..end));
+    }
+}

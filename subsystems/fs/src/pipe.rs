@@ -1,0 +1,227 @@
+//! Anonymous pipes: a bounded byte queue with a read end and a write end.
+//!
+//! Neither end blocks: an operation that would block returns `EAGAIN` and
+//! the caller sleeps on the pipe's [`WaitQueue`] (woken after every change)
+//! and retries, unless the description is `O_NONBLOCK`. Retrying gives Linux's
+//! semantics: a write of at most `PIPE_BUF` bytes goes in whole or not at all;
+//! a larger one writes what fits and the caller loops on the rest. A write
+//! with no reader left returns `EPIPE`, and the caller also raises `SIGPIPE`
+//! ([`raises_sigpipe`]). A read with no writer left and nothing buffered
+//! returns 0 (end of file).
+//!
+//! Lock: one mutex per pipe around the buffer and the end counts; the wait
+//! queue is woken after it is released.
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+
+use abi::{Errno, KernelResult};
+use spin::Mutex;
+
+use crate::description::FileDescription;
+use crate::file::File;
+use crate::types::{OpenFlags, PIPE_BUF, PollEvents, Stat, mode};
+use crate::wait::WaitQueue;
+
+/// Bytes a pipe holds before writers must wait (Linux's default, 16 pages).
+pub const PIPE_CAPACITY: usize = 64 * 1024;
+
+/// Whether a write that failed with `errno` must also send `SIGPIPE` to the
+/// writing thread (it must for `EPIPE`, as Linux does).
+pub fn raises_sigpipe(errno: Errno) -> bool {
+    errno == Errno::EPIPE
+}
+
+struct Buffer {
+    bytes: VecDeque<u8>,
+    readers: usize,
+    writers: usize,
+}
+
+/// The shared state of one pipe.
+pub struct Pipe {
+    buffer: Mutex<Buffer>,
+    waiters: Arc<dyn WaitQueue>,
+}
+
+impl Pipe {
+    fn wake(&self) {
+        self.waiters.wake_all();
+    }
+
+    /// Bytes buffered now.
+    pub fn len(&self) -> usize {
+        self.buffer.lock().bytes.len()
+    }
+
+    /// Whether nothing is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn stat(&self) -> Stat {
+        Stat {
+            mode: mode::S_IFIFO | 0o600,
+            nlink: 1,
+            blksize: PIPE_BUF as i64,
+            ..Stat::default()
+        }
+    }
+}
+
+/// The read end; dropping the last description holding it closes the end.
+pub struct PipeReader(Arc<Pipe>);
+
+/// The write end; dropping the last description holding it closes the end.
+pub struct PipeWriter(Arc<Pipe>);
+
+/// A new pipe with both ends open; `waiters` is woken on every change.
+pub fn pipe(waiters: Arc<dyn WaitQueue>) -> (Arc<PipeReader>, Arc<PipeWriter>) {
+    let pipe = Arc::new(Pipe {
+        buffer: Mutex::new(Buffer {
+            bytes: VecDeque::new(),
+            readers: 1,
+            writers: 1,
+        }),
+        waiters,
+    });
+    (
+        Arc::new(PipeReader(pipe.clone())),
+        Arc::new(PipeWriter(pipe)),
+    )
+}
+
+/// `pipe2`: two descriptions, read end first. `flags` may hold `O_NONBLOCK`,
+/// `O_CLOEXEC` (for the caller's fd table) and `O_DIRECT`; else `EINVAL`.
+pub fn create_pipe(
+    waiters: Arc<dyn WaitQueue>,
+    flags: OpenFlags,
+) -> KernelResult<(Arc<FileDescription>, Arc<FileDescription>)> {
+    let allowed = OpenFlags::O_NONBLOCK | OpenFlags::O_CLOEXEC | OpenFlags::O_DIRECT;
+    if !allowed.contains(flags) {
+        return Err(Errno::EINVAL);
+    }
+    let status = flags & (OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT);
+    let (reader, writer) = pipe(waiters);
+    let read_end = FileDescription::new(reader, None, status)?;
+    let write_end = FileDescription::new(writer, None, status | OpenFlags::O_WRONLY)?;
+    Ok((read_end, write_end))
+}
+
+impl PipeReader {
+    /// The pipe this end belongs to.
+    pub fn pipe(&self) -> &Arc<Pipe> {
+        &self.0
+    }
+}
+
+impl PipeWriter {
+    /// The pipe this end belongs to.
+    pub fn pipe(&self) -> &Arc<Pipe> {
+        &self.0
+    }
+}
+
+impl Drop for PipeReader {
+    fn drop(&mut self) {
+        self.0.buffer.lock().readers -= 1;
+        self.0.wake();
+    }
+}
+
+impl Drop for PipeWriter {
+    fn drop(&mut self) {
+        self.0.buffer.lock().writers -= 1;
+        self.0.wake();
+    }
+}
+
+impl File for PipeReader {
+    fn read(&self, _offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let read = {
+            let mut buffer = self.0.buffer.lock();
+            if buffer.bytes.is_empty() {
+                return if buffer.writers == 0 {
+                    Ok(0)
+                } else {
+                    Err(Errno::EAGAIN)
+                };
+            }
+            let count = buf.len().min(buffer.bytes.len());
+            for (slot, byte) in buf.iter_mut().zip(buffer.bytes.drain(..count)) {
+                *slot = byte;
+            }
+            count
+        };
+        self.0.wake();
+        Ok(read)
+    }
+
+    fn poll(&self) -> PollEvents {
+        let buffer = self.0.buffer.lock();
+        let mut events = PollEvents::empty();
+        if !buffer.bytes.is_empty() {
+            events |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
+        }
+        if buffer.writers == 0 {
+            events |= PollEvents::POLLHUP;
+        }
+        events
+    }
+
+    fn stat(&self) -> KernelResult<Stat> {
+        Ok(self.0.stat())
+    }
+
+    fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {
+        Some(self.0.waiters.clone())
+    }
+}
+
+impl File for PipeWriter {
+    fn write(&self, _offset: u64, buf: &[u8]) -> KernelResult<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let written = {
+            let mut buffer = self.0.buffer.lock();
+            if buffer.readers == 0 {
+                return Err(Errno::EPIPE);
+            }
+            let space = PIPE_CAPACITY - buffer.bytes.len();
+            // Small writes are atomic: all of it fits, or none is written.
+            let needed = if buf.len() <= PIPE_BUF { buf.len() } else { 1 };
+            if space < needed {
+                return Err(Errno::EAGAIN);
+            }
+            let count = buf.len().min(space);
+            buffer.bytes.extend(&buf[..count]);
+            count
+        };
+        self.0.wake();
+        Ok(written)
+    }
+
+    fn poll(&self) -> PollEvents {
+        let buffer = self.0.buffer.lock();
+        let mut events = PollEvents::empty();
+        if PIPE_CAPACITY - buffer.bytes.len() >= PIPE_BUF {
+            events |= PollEvents::POLLOUT | PollEvents::POLLWRNORM;
+        }
+        if buffer.readers == 0 {
+            events |= PollEvents::POLLERR;
+        }
+        events
+    }
+
+    fn stat(&self) -> KernelResult<Stat> {
+        Ok(self.0.stat())
+    }
+
+    fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {
+        Some(self.0.waiters.clone())
+    }
+}

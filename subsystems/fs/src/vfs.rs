@@ -1,0 +1,576 @@
+//! The VFS: a root file system, a mount table, and the path-level operations
+//! syscalls call (`open`, `mkdir`, `unlink`, `rename`, ...). Each takes the
+//! caller's [`PathContext`]: the directory relative paths start from, its
+//! root (for chroot) and its credentials, and applies Linux's permission rules before asking the
+//! file system.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+
+use abi::{Errno, KernelResult};
+
+use crate::credentials::{Access, Credentials, check_access, check_owner};
+use crate::custody::Custody;
+use crate::description::FileDescription;
+use crate::file::{File, InodeFile};
+use crate::inode::{FileSystem, Owner, TimeChange};
+use crate::mount::MountTable;
+use crate::path::{ParentAndName, Resolver, check_path_length};
+use crate::types::{FileType, MAX_SYMLINKS, OpenFlags, Stat, mode};
+
+/// Who resolves a path and from where: the directory relative paths start
+/// from (the cwd, or a dirfd's custody for `*at` calls), the caller's root
+/// (`/` and the `..` boundary; differs from the VFS root after `chroot`),
+/// and the credentials permission checks use.
+#[derive(Clone, Copy)]
+pub struct PathContext<'a> {
+    /// Where relative paths start.
+    pub base: &'a Custody,
+    /// The caller's root directory.
+    pub root: &'a Custody,
+    /// The caller's credentials.
+    pub creds: &'a Credentials,
+}
+
+/// The virtual file system: one per kernel, held by `image`.
+pub struct Vfs {
+    root_fs: Arc<dyn FileSystem>,
+    root: Custody,
+    mounts: MountTable,
+}
+
+impl Vfs {
+    /// A VFS whose `/` is `root_fs`'s root.
+    pub fn new(root_fs: Arc<dyn FileSystem>) -> Vfs {
+        let root = Custody::root(root_fs.root());
+        Vfs {
+            root_fs,
+            root,
+            mounts: MountTable::new(),
+        }
+    }
+
+    /// The custody of `/` (the starting cwd and root of every process).
+    pub fn root_custody(&self) -> Custody {
+        self.root.clone()
+    }
+
+    /// The root file system.
+    pub fn root_fs(&self) -> &Arc<dyn FileSystem> {
+        &self.root_fs
+    }
+
+    /// The mount table.
+    pub fn mounts(&self) -> &MountTable {
+        &self.mounts
+    }
+
+    /// Mounts `fs` on the directory at absolute `path` (from the VFS root).
+    /// Only root may mount (`EPERM`); the target must be a directory.
+    pub fn mount(
+        &self,
+        path: &str,
+        fs: Arc<dyn FileSystem>,
+        creds: &Credentials,
+    ) -> KernelResult<()> {
+        if !creds.is_superuser() {
+            return Err(Errno::EPERM);
+        }
+        let ctx = PathContext {
+            base: &self.root,
+            root: &self.root,
+            creds,
+        };
+        let at = self.resolve(&ctx, path, true)?;
+        if at.inode().file_type() != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        self.mounts.mount(at.id(), fs)
+    }
+
+    /// Unmounts the file system whose root is at absolute `path`; `EINVAL`
+    /// if nothing is mounted there, `EPERM` unless root. Open files on it
+    /// keep working (a lazy unmount, as `MNT_DETACH`).
+    pub fn unmount(&self, path: &str, creds: &Credentials) -> KernelResult<Arc<dyn FileSystem>> {
+        if !creds.is_superuser() {
+            return Err(Errno::EPERM);
+        }
+        let ctx = PathContext {
+            base: &self.root,
+            root: &self.root,
+            creds,
+        };
+        let at = self.resolve(&ctx, path, true)?;
+        self.mounts.unmount(at.id())
+    }
+
+    fn resolver<'a>(&'a self, ctx: &PathContext<'a>) -> Resolver<'a> {
+        Resolver::new(&self.mounts, ctx.root, ctx.creds)
+    }
+
+    /// Resolves `path` from `ctx.base` with `ctx.root` as `/`, following a final
+    /// symbolic link when `follow_last` (`AT_SYMLINK_NOFOLLOW` clears it).
+    pub fn resolve(
+        &self,
+        ctx: &PathContext<'_>,
+        path: &str,
+        follow_last: bool,
+    ) -> KernelResult<Custody> {
+        self.resolver(ctx).resolve(ctx.base, path, follow_last)
+    }
+
+    /// Resolves a directory for `chdir`/`chroot`: `ENOTDIR` unless one,
+    /// `EACCES` without search permission.
+    pub fn resolve_directory(&self, ctx: &PathContext<'_>, path: &str) -> KernelResult<Custody> {
+        let dir = self.resolve(ctx, path, true)?;
+        if dir.inode().file_type() != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        check_access(&dir.inode().stat(), ctx.creds, Access::EXECUTE)?;
+        Ok(dir)
+    }
+
+    fn parent_and_name(
+        &self,
+        ctx: &PathContext<'_>,
+        path: &str,
+    ) -> KernelResult<(ParentAndName, Option<Custody>)> {
+        let mut resolver = self.resolver(ctx);
+        let target = resolver.resolve_parent(ctx.base, path)?;
+        let existing = if target.is_dot_or_dotdot() {
+            None
+        } else {
+            match resolver.lookup_child(&target.parent, &target.name) {
+                Ok(child) => Some(child),
+                Err(Errno::ENOENT) => None,
+                Err(other) => return Err(other),
+            }
+        };
+        Ok((target, existing))
+    }
+
+    /// `open`/`openat`. `perm` is the creation mode with the umask already
+    /// applied. Implements `O_CREAT`, `O_EXCL`, `O_TRUNC`, `O_DIRECTORY`,
+    /// `O_NOFOLLOW` and `O_PATH`; `O_CLOEXEC` is for the caller's fd table.
+    pub fn open(
+        &self,
+        ctx: &PathContext<'_>,
+        path: &str,
+        flags: OpenFlags,
+        perm: u32,
+    ) -> KernelResult<Arc<FileDescription>> {
+        self.open_following(ctx, path, flags, perm, 0)
+    }
+
+    /// `open` after `links_followed` symbolic links: with `O_CREAT`, a final
+    /// link is followed here, so a dangling one creates its target as on Linux.
+    fn open_following(
+        &self,
+        ctx: &PathContext<'_>,
+        path: &str,
+        flags: OpenFlags,
+        perm: u32,
+        links_followed: u32,
+    ) -> KernelResult<Arc<FileDescription>> {
+        let access = flags.access_mode().ok_or(Errno::EINVAL)?;
+        let path_only = flags.contains(OpenFlags::O_PATH);
+        let follow = !flags.contains(OpenFlags::O_NOFOLLOW);
+        let mut created = false;
+        let custody = if flags.contains(OpenFlags::O_CREAT) && !path_only {
+            let (target, existing) = self.parent_and_name(ctx, path)?;
+            if target.is_dot_or_dotdot() || target.trailing_slash {
+                return Err(Errno::EISDIR);
+            }
+            match existing {
+                Some(_) if flags.contains(OpenFlags::O_EXCL) => return Err(Errno::EEXIST),
+                Some(existing) if existing.inode().file_type() == FileType::Symlink => {
+                    if !follow || links_followed >= MAX_SYMLINKS {
+                        return Err(Errno::ELOOP);
+                    }
+                    match existing.inode().magic_link() {
+                        Some(custody) => custody,
+                        None => {
+                            let link_target = existing.inode().readlink()?;
+                            let from_link = PathContext {
+                                base: &target.parent,
+                                ..*ctx
+                            };
+                            return self.open_following(
+                                &from_link,
+                                &link_target,
+                                flags,
+                                perm,
+                                links_followed + 1,
+                            );
+                        }
+                    }
+                }
+                Some(existing) => existing,
+                None => {
+                    check_access(
+                        &target.parent.inode().stat(),
+                        ctx.creds,
+                        Access::WRITE_SEARCH,
+                    )?;
+                    let owner = Owner {
+                        uid: ctx.creds.uid,
+                        gid: ctx.creds.gid,
+                    };
+                    let inode = target.parent.inode().create(
+                        &target.name,
+                        FileType::Regular,
+                        perm,
+                        owner,
+                        0,
+                    )?;
+                    created = true;
+                    target.parent.child(&target.name, inode)
+                }
+            }
+        } else {
+            let custody = self.resolve(ctx, path, follow)?;
+            if !follow && !path_only && custody.inode().file_type() == FileType::Symlink {
+                return Err(Errno::ELOOP);
+            }
+            custody
+        };
+        let inode = custody.inode().clone();
+        let file_type = inode.file_type();
+        if flags.contains(OpenFlags::O_DIRECTORY) && file_type != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        if path_only {
+            return FileDescription::new(Arc::new(InodeFile::new(inode)), Some(custody), flags);
+        }
+        if file_type == FileType::Directory
+            && (access.writable() || flags.contains(OpenFlags::O_CREAT))
+        {
+            return Err(Errno::EISDIR);
+        }
+        // A file this call created may be opened as asked, whatever its mode.
+        if !created {
+            let want = Access {
+                read: access.readable(),
+                write: access.writable() || flags.contains(OpenFlags::O_TRUNC),
+                execute: false,
+            };
+            check_access(&inode.stat(), ctx.creds, want)?;
+        }
+        let file: Arc<dyn File> = match file_type {
+            FileType::CharDevice => inode.character_device().ok_or(Errno::ENXIO)?.open(flags)?,
+            FileType::Fifo | FileType::Socket | FileType::BlockDevice => return Err(Errno::ENXIO),
+            _ => Arc::new(InodeFile::new(inode.clone())),
+        };
+        if flags.contains(OpenFlags::O_TRUNC) && file_type == FileType::Regular && !created {
+            inode.truncate(0)?;
+        }
+        FileDescription::new(file, Some(custody), flags)
+    }
+
+    fn check_sticky(
+        &self,
+        ctx: &PathContext<'_>,
+        dir: &Custody,
+        victim: &Custody,
+    ) -> KernelResult<()> {
+        let dir_stat = dir.inode().stat();
+        if dir_stat.mode & mode::S_ISVTX == 0 || ctx.creds.is_superuser() {
+            return Ok(());
+        }
+        if ctx.creds.uid == dir_stat.uid || ctx.creds.uid == victim.inode().stat().uid {
+            return Ok(());
+        }
+        Err(Errno::EPERM)
+    }
+
+    /// Shared by `mkdir` and `mknod`: the name must be new.
+    fn create_node(
+        &self,
+        ctx: &PathContext<'_>,
+        path: &str,
+        kind: FileType,
+        perm: u32,
+        rdev: u64,
+    ) -> KernelResult<Custody> {
+        let (target, existing) = self.parent_and_name(ctx, path)?;
+        if target.is_dot_or_dotdot() || existing.is_some() {
+            return Err(Errno::EEXIST);
+        }
+        if target.trailing_slash && kind != FileType::Directory {
+            return Err(Errno::ENOENT);
+        }
+        check_access(
+            &target.parent.inode().stat(),
+            ctx.creds,
+            Access::WRITE_SEARCH,
+        )?;
+        let owner = Owner {
+            uid: ctx.creds.uid,
+            gid: ctx.creds.gid,
+        };
+        let inode = target
+            .parent
+            .inode()
+            .create(&target.name, kind, perm, owner, rdev)?;
+        Ok(target.parent.child(&target.name, inode))
+    }
+
+    /// `mkdir` with `perm` (umask applied).
+    pub fn mkdir(&self, ctx: &PathContext<'_>, path: &str, perm: u32) -> KernelResult<()> {
+        self.create_node(ctx, path, FileType::Directory, perm, 0)
+            .map(|_| ())
+    }
+
+    /// `mknod`: `st_mode` gives type and permissions (umask applied). Device
+    /// nodes need root (`EPERM`); `S_IFDIR` is `EPERM` and `S_IFLNK` is
+    /// `EINVAL`, as on Linux.
+    pub fn mknod(
+        &self,
+        ctx: &PathContext<'_>,
+        path: &str,
+        st_mode: u32,
+        rdev: u64,
+    ) -> KernelResult<()> {
+        let kind = if st_mode & mode::S_IFMT == 0 {
+            FileType::Regular
+        } else {
+            FileType::from_mode(st_mode).ok_or(Errno::EINVAL)?
+        };
+        match kind {
+            FileType::Directory => return Err(Errno::EPERM),
+            FileType::Symlink => return Err(Errno::EINVAL),
+            FileType::CharDevice | FileType::BlockDevice if !ctx.creds.is_superuser() => {
+                return Err(Errno::EPERM);
+            }
+            _ => {}
+        }
+        self.create_node(ctx, path, kind, st_mode & mode::PERMISSION_MASK, rdev)
+            .map(|_| ())
+    }
+
+    /// `symlink(target, path)`: the link holds `target` verbatim.
+    pub fn symlink(&self, ctx: &PathContext<'_>, target: &str, path: &str) -> KernelResult<()> {
+        check_path_length(target)?;
+        let (link, existing) = self.parent_and_name(ctx, path)?;
+        if link.is_dot_or_dotdot() || existing.is_some() {
+            return Err(Errno::EEXIST);
+        }
+        if link.trailing_slash {
+            return Err(Errno::ENOENT);
+        }
+        check_access(&link.parent.inode().stat(), ctx.creds, Access::WRITE_SEARCH)?;
+        let owner = Owner {
+            uid: ctx.creds.uid,
+            gid: ctx.creds.gid,
+        };
+        link.parent
+            .inode()
+            .symlink(&link.name, target, owner)
+            .map(|_| ())
+    }
+
+    /// `link(old, new)`; `follow` is `AT_SYMLINK_FOLLOW` for the old path.
+    pub fn link(
+        &self,
+        ctx: &PathContext<'_>,
+        old_path: &str,
+        new_path: &str,
+        follow: bool,
+    ) -> KernelResult<()> {
+        let old = self.resolve(ctx, old_path, follow)?;
+        if old.inode().file_type() == FileType::Directory {
+            return Err(Errno::EPERM);
+        }
+        let (new, existing) = self.parent_and_name(ctx, new_path)?;
+        if new.is_dot_or_dotdot() || existing.is_some() {
+            return Err(Errno::EEXIST);
+        }
+        if new.trailing_slash {
+            return Err(Errno::ENOENT);
+        }
+        if new.parent.id().dev != old.id().dev {
+            return Err(Errno::EXDEV);
+        }
+        check_access(&new.parent.inode().stat(), ctx.creds, Access::WRITE_SEARCH)?;
+        new.parent.inode().link(&new.name, old.inode())
+    }
+
+    /// `unlink`: removes a non-directory name.
+    pub fn unlink(&self, ctx: &PathContext<'_>, path: &str) -> KernelResult<()> {
+        let (target, existing) = self.parent_and_name(ctx, path)?;
+        if target.is_dot_or_dotdot() {
+            return Err(Errno::EISDIR);
+        }
+        let victim = existing.ok_or(Errno::ENOENT)?;
+        let victim_type = victim.inode().file_type();
+        if victim_type == FileType::Directory {
+            return Err(Errno::EISDIR);
+        }
+        if target.trailing_slash {
+            return Err(Errno::ENOTDIR);
+        }
+        check_access(
+            &target.parent.inode().stat(),
+            ctx.creds,
+            Access::WRITE_SEARCH,
+        )?;
+        self.check_sticky(ctx, &target.parent, &victim)?;
+        target.parent.inode().unlink(&target.name)
+    }
+
+    /// `rmdir`: removes an empty directory.
+    pub fn rmdir(&self, ctx: &PathContext<'_>, path: &str) -> KernelResult<()> {
+        let (target, existing) = self.parent_and_name(ctx, path)?;
+        match target.name.as_str() {
+            "." if target.parent.is_same_file(ctx.root) && path.trim_matches('/').is_empty() => {
+                return Err(Errno::EBUSY);
+            }
+            "." => return Err(Errno::EINVAL),
+            ".." => return Err(Errno::ENOTEMPTY),
+            _ => {}
+        }
+        let victim = existing.ok_or(Errno::ENOENT)?;
+        if victim.inode().file_type() != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        if self.mounts.is_busy(victim.id()) {
+            return Err(Errno::EBUSY);
+        }
+        check_access(
+            &target.parent.inode().stat(),
+            ctx.creds,
+            Access::WRITE_SEARCH,
+        )?;
+        self.check_sticky(ctx, &target.parent, &victim)?;
+        target.parent.inode().rmdir(&target.name)
+    }
+
+    /// `rename(old, new)` with Linux's rules: `EXDEV` across file systems,
+    /// `EINVAL` into its own subtree, `EISDIR`/`ENOTDIR`/`ENOTEMPTY` for an
+    /// incompatible target, `EBUSY` for `.`, `..` and mount points.
+    pub fn rename(
+        &self,
+        ctx: &PathContext<'_>,
+        old_path: &str,
+        new_path: &str,
+    ) -> KernelResult<()> {
+        let (old, source) = self.parent_and_name(ctx, old_path)?;
+        let (new, target) = self.parent_and_name(ctx, new_path)?;
+        if old.is_dot_or_dotdot() || new.is_dot_or_dotdot() {
+            return Err(Errno::EBUSY);
+        }
+        let source = source.ok_or(Errno::ENOENT)?;
+        let source_is_dir = source.inode().file_type() == FileType::Directory;
+        if !source_is_dir && (old.trailing_slash || new.trailing_slash) {
+            return Err(Errno::ENOTDIR);
+        }
+        if old.parent.id().dev != new.parent.id().dev {
+            return Err(Errno::EXDEV);
+        }
+        if self.mounts.is_busy(source.id())
+            || target.as_ref().is_some_and(|t| self.mounts.is_busy(t.id()))
+        {
+            return Err(Errno::EBUSY);
+        }
+        check_access(&old.parent.inode().stat(), ctx.creds, Access::WRITE_SEARCH)?;
+        check_access(&new.parent.inode().stat(), ctx.creds, Access::WRITE_SEARCH)?;
+        self.check_sticky(ctx, &old.parent, &source)?;
+        if let Some(target) = &target {
+            self.check_sticky(ctx, &new.parent, target)?;
+        }
+        // Moving a directory rewrites its `..`, which needs write access to it.
+        if source_is_dir && !old.parent.is_same_file(&new.parent) {
+            check_access(&source.inode().stat(), ctx.creds, Access::WRITE)?;
+        }
+        old.parent
+            .inode()
+            .rename(&old.name, new.parent.inode(), &new.name)
+    }
+
+    /// `readlink`: `EINVAL` unless `path` names a symbolic link.
+    pub fn readlink(&self, ctx: &PathContext<'_>, path: &str) -> KernelResult<String> {
+        self.resolve(ctx, path, false)?.inode().readlink()
+    }
+
+    /// `stat` (`follow`) and `lstat` (not).
+    pub fn stat(&self, ctx: &PathContext<'_>, path: &str, follow: bool) -> KernelResult<Stat> {
+        Ok(self.resolve(ctx, path, follow)?.inode().stat())
+    }
+
+    /// `access`/`faccessat` with R_OK/W_OK/X_OK bits (F_OK is 0).
+    pub fn access(&self, ctx: &PathContext<'_>, path: &str, bits: u32) -> KernelResult<()> {
+        let custody = self.resolve(ctx, path, true)?;
+        check_access(&custody.inode().stat(), ctx.creds, Access::from_bits(bits))
+    }
+
+    /// `chmod`: owner or root; a non-root owner outside the file's group
+    /// loses `S_ISGID`, as on Linux.
+    pub fn chmod(&self, ctx: &PathContext<'_>, path: &str, perm: u32) -> KernelResult<()> {
+        let custody = self.resolve(ctx, path, true)?;
+        let stat = custody.inode().stat();
+        check_owner(&stat, ctx.creds)?;
+        let mut perm = perm & mode::PERMISSION_MASK;
+        if !ctx.creds.is_superuser() && !ctx.creds.in_group(stat.gid) {
+            perm &= !mode::S_ISGID;
+        }
+        custody.inode().chmod(perm)
+    }
+
+    /// `chown`/`lchown`: root may change anything; the owner may only set
+    /// the group to one of its own groups.
+    pub fn chown(
+        &self,
+        ctx: &PathContext<'_>,
+        path: &str,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        follow: bool,
+    ) -> KernelResult<()> {
+        let custody = self.resolve(ctx, path, follow)?;
+        let stat = custody.inode().stat();
+        if !ctx.creds.is_superuser() {
+            if uid.is_some_and(|uid| uid != stat.uid) {
+                return Err(Errno::EPERM);
+            }
+            check_owner(&stat, ctx.creds)?;
+            if gid.is_some_and(|gid| !ctx.creds.in_group(gid)) {
+                return Err(Errno::EPERM);
+            }
+        }
+        custody.inode().chown(uid, gid)
+    }
+
+    /// `truncate(path, size)`.
+    pub fn truncate(&self, ctx: &PathContext<'_>, path: &str, size: i64) -> KernelResult<()> {
+        let custody = self.resolve(ctx, path, true)?;
+        let size = u64::try_from(size).map_err(|_| Errno::EINVAL)?;
+        if custody.inode().file_type() == FileType::Directory {
+            return Err(Errno::EISDIR);
+        }
+        check_access(&custody.inode().stat(), ctx.creds, Access::WRITE)?;
+        custody.inode().truncate(size)
+    }
+
+    /// `utimensat`: explicit times need the owner (or root); `UTIME_NOW` for
+    /// both also accepts write permission.
+    pub fn set_times(
+        &self,
+        ctx: &PathContext<'_>,
+        path: &str,
+        atime: TimeChange,
+        mtime: TimeChange,
+        follow: bool,
+    ) -> KernelResult<()> {
+        let custody = self.resolve(ctx, path, follow)?;
+        let stat = custody.inode().stat();
+        let only_now = matches!(atime, TimeChange::Now | TimeChange::Omit)
+            && matches!(mtime, TimeChange::Now | TimeChange::Omit);
+        if check_owner(&stat, ctx.creds).is_err() {
+            if !only_now {
+                return Err(Errno::EPERM);
+            }
+            check_access(&stat, ctx.creds, Access::WRITE)?;
+        }
+        custody.inode().set_times(atime, mtime)
+    }
+}

@@ -1,0 +1,198 @@
+//! devfs at /dev: the memory devices, random, the serial console and /dev/tty.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use abi::Errno;
+use common::{CountingWaitQueue, World};
+use fs::devfs::{DevfsDevices, create_devfs};
+use fs::devices::random::RandomDevice;
+use fs::devices::serial::SerialConsole;
+use fs::devices::tty::TtyDevice;
+use fs::{ControllingTerminal, EntropySource, File, OpenFlags, PollEvents, SerialPort};
+
+struct FixedEntropy(u8);
+
+impl EntropySource for FixedEntropy {
+    fn fill(&self, out: &mut [u8]) {
+        out.fill(self.0);
+    }
+}
+
+#[derive(Default)]
+struct FakeUart {
+    sent: Mutex<Vec<u8>>,
+    incoming: Mutex<Vec<u8>>,
+}
+
+impl SerialPort for FakeUart {
+    fn write_bytes(&self, bytes: &[u8]) {
+        self.sent.lock().unwrap().extend_from_slice(bytes);
+    }
+    fn read_byte(&self) -> Option<u8> {
+        let mut incoming = self.incoming.lock().unwrap();
+        if incoming.is_empty() {
+            None
+        } else {
+            Some(incoming.remove(0))
+        }
+    }
+}
+
+struct Terminal(Mutex<Option<Arc<dyn File>>>);
+
+impl ControllingTerminal for Terminal {
+    fn controlling_terminal(&self) -> Option<Arc<dyn File>> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+struct Dev {
+    world: World,
+    uart: Arc<FakeUart>,
+    console: Arc<SerialConsole>,
+    terminal: Arc<Terminal>,
+}
+
+fn with_dev(seed: u8) -> Dev {
+    let world = World::new();
+    let uart = Arc::new(FakeUart::default());
+    let console = Arc::new(SerialConsole::new(
+        uart.clone(),
+        Arc::new(CountingWaitQueue::default()),
+    ));
+    let terminal = Arc::new(Terminal(Mutex::new(None)));
+    let devices = DevfsDevices {
+        random: Arc::new(RandomDevice::new(&FixedEntropy(seed))),
+        console: console.clone(),
+        tty: Arc::new(TtyDevice::new(terminal.clone())),
+    };
+    let devfs = create_devfs(7, world.clock.clone(), devices).unwrap();
+    world.vfs.mkdir(&world.su(), "/dev", 0o755).unwrap();
+    world.vfs.mount("/dev", devfs, &world.root_creds).unwrap();
+    Dev {
+        world,
+        uart,
+        console,
+        terminal,
+    }
+}
+
+#[test]
+fn dev_null_swallows_writes_and_reads_eof() {
+    let d = with_dev(1);
+    let w = &d.world;
+    let null = w
+        .vfs
+        .open(&w.su(), "/dev/null", OpenFlags::O_RDWR, 0)
+        .unwrap();
+    assert_eq!(null.write(b"gone").unwrap(), 4);
+    assert_eq!(null.read(&mut [0u8; 8]).unwrap(), 0);
+    let st = null.stat().unwrap();
+    assert_eq!((st.mode, st.rdev, st.dev), (0o020666, 0x103, 7));
+}
+
+#[test]
+fn dev_zero_reads_zeros_and_dev_full_refuses_writes() {
+    let d = with_dev(1);
+    let w = &d.world;
+    let zero = w
+        .vfs
+        .open(&w.su(), "/dev/zero", OpenFlags::O_RDWR, 0)
+        .unwrap();
+    let mut buf = [9u8; 16];
+    assert_eq!(zero.read(&mut buf).unwrap(), 16);
+    assert_eq!(buf, [0; 16]);
+    let full = w
+        .vfs
+        .open(&w.su(), "/dev/full", OpenFlags::O_RDWR, 0)
+        .unwrap();
+    assert_eq!(full.write(b"x").unwrap_err(), Errno::ENOSPC);
+    assert_eq!(full.read(&mut buf).unwrap(), 16);
+}
+
+#[test]
+fn urandom_output_depends_on_the_seed_and_never_repeats() {
+    let read = |d: &Dev, path: &str| {
+        let w = &d.world;
+        let f = w.vfs.open(&w.su(), path, OpenFlags::empty(), 0).unwrap();
+        let mut buf = [0u8; 32];
+        assert_eq!(f.read(&mut buf).unwrap(), 32);
+        buf
+    };
+    let a = with_dev(1);
+    let b = with_dev(2);
+    let first = read(&a, "/dev/urandom");
+    assert_ne!(first, read(&a, "/dev/urandom"));
+    assert_ne!(first, read(&a, "/dev/random"));
+    assert_ne!(first, read(&b, "/dev/urandom"));
+    assert_eq!(
+        first,
+        read(&with_dev(1), "/dev/urandom"),
+        "same seed, same stream"
+    );
+}
+
+#[test]
+fn console_writes_reach_the_uart_with_crlf_and_reads_are_raw() {
+    let d = with_dev(1);
+    let w = &d.world;
+    let console = w
+        .vfs
+        .open(&w.su(), "/dev/console", OpenFlags::O_RDWR, 0)
+        .unwrap();
+    console.write(b"hi\nthere").unwrap();
+    assert_eq!(*d.uart.sent.lock().unwrap(), b"hi\r\nthere");
+    assert_eq!(console.read(&mut [0u8; 4]).unwrap_err(), Errno::EAGAIN);
+    assert!(!console.poll().contains(PollEvents::POLLIN));
+    d.uart.incoming.lock().unwrap().extend_from_slice(b"ls\r");
+    assert!(console.poll().contains(PollEvents::POLLIN));
+    let mut buf = [0u8; 8];
+    assert_eq!(console.read(&mut buf).unwrap(), 3);
+    assert_eq!(&buf[..3], b"ls\r");
+    let ttys0 = w
+        .vfs
+        .open(&w.su(), "/dev/ttyS0", OpenFlags::O_WRONLY, 0)
+        .unwrap();
+    ttys0.write(b"!").unwrap();
+    assert!(d.uart.sent.lock().unwrap().ends_with(b"!"));
+    assert_eq!(console.lseek(0, 0).unwrap_err(), Errno::ESPIPE);
+}
+
+#[test]
+fn dev_tty_opens_the_controlling_terminal_or_enxio() {
+    let d = with_dev(1);
+    let w = &d.world;
+    assert_eq!(
+        w.vfs
+            .open(&w.su(), "/dev/tty", OpenFlags::O_RDWR, 0)
+            .unwrap_err(),
+        Errno::ENXIO
+    );
+    *d.terminal.0.lock().unwrap() = Some(d.console.clone());
+    let tty = w
+        .vfs
+        .open(&w.su(), "/dev/tty", OpenFlags::O_RDWR, 0)
+        .unwrap();
+    tty.write(b"via tty").unwrap();
+    assert!(d.uart.sent.lock().unwrap().ends_with(b"via tty"));
+}
+
+#[test]
+fn devfs_lists_the_standard_nodes() {
+    let d = with_dev(1);
+    let w = &d.world;
+    let dir = w
+        .vfs
+        .open(&w.su(), "/dev", OpenFlags::O_DIRECTORY, 0)
+        .unwrap();
+    let mut names = common::names_in(&dir);
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ".", "..", "console", "full", "null", "random", "tty", "ttyS0", "urandom", "zero"
+        ]
+    );
+}

@@ -1,0 +1,355 @@
+//! tmpfs semantics through the VFS: files, directories, links, times, rename.
+
+mod common;
+
+use std::sync::{Arc, Weak};
+
+use abi::Errno;
+use common::{World, names_in};
+use fs::{Credentials, FileType, Inode, OpenFlags, PathContext, TimeChange, Timespec};
+
+#[test]
+fn files_grow_sparsely_and_truncate() {
+    let w = World::new();
+    let f = w
+        .vfs
+        .open(
+            &w.su(),
+            "/sparse",
+            OpenFlags::O_CREAT | OpenFlags::O_RDWR,
+            0o644,
+        )
+        .unwrap();
+    assert_eq!(f.pwrite(b"end", 1 << 20).unwrap(), 3);
+    let st = f.stat().unwrap();
+    assert_eq!(st.size, (1 << 20) + 3);
+    assert_eq!(st.blocks, 8, "only the last page is allocated");
+    let mut buf = [1u8; 4];
+    assert_eq!(f.pread(&mut buf, 4096).unwrap(), 4);
+    assert_eq!(buf, [0; 4]);
+    w.vfs.truncate(&w.su(), "/sparse", 2).unwrap();
+    assert_eq!(f.stat().unwrap().size, 2);
+    assert_eq!(f.stat().unwrap().blocks, 0);
+    assert_eq!(w.vfs.truncate(&w.su(), "/sparse", -1), Err(Errno::EINVAL));
+    assert_eq!(w.vfs.truncate(&w.su(), "/", 0), Err(Errno::EISDIR));
+}
+
+#[test]
+fn hard_links_share_data_and_count_links() {
+    let w = World::new();
+    w.write_file("/a", b"shared");
+    w.vfs.link(&w.su(), "/a", "/b", false).unwrap();
+    assert_eq!(w.vfs.stat(&w.su(), "/a", true).unwrap().nlink, 2);
+    w.write_file("/b", b"changed");
+    assert_eq!(w.read_file("/a"), b"changed");
+    w.vfs.unlink(&w.su(), "/a").unwrap();
+    let st = w.vfs.stat(&w.su(), "/b", true).unwrap();
+    assert_eq!(st.nlink, 1);
+    assert_eq!(w.vfs.stat(&w.su(), "/a", true).unwrap_err(), Errno::ENOENT);
+    assert_eq!(w.vfs.link(&w.su(), "/b", "/b", false), Err(Errno::EEXIST));
+    w.vfs.mkdir(&w.su(), "/d", 0o755).unwrap();
+    assert_eq!(w.vfs.link(&w.su(), "/d", "/d2", false), Err(Errno::EPERM));
+}
+
+#[test]
+fn directory_link_counts_follow_subdirectories() {
+    let w = World::new();
+    let root_links = w.vfs.stat(&w.su(), "/", true).unwrap().nlink;
+    w.vfs.mkdir(&w.su(), "/d", 0o755).unwrap();
+    w.vfs.mkdir(&w.su(), "/d/e", 0o755).unwrap();
+    assert_eq!(
+        w.vfs.stat(&w.su(), "/", true).unwrap().nlink,
+        root_links + 1
+    );
+    assert_eq!(w.vfs.stat(&w.su(), "/d", true).unwrap().nlink, 3);
+    assert_eq!(w.vfs.stat(&w.su(), "/d/e", true).unwrap().nlink, 2);
+    assert_eq!(w.vfs.rmdir(&w.su(), "/d"), Err(Errno::ENOTEMPTY));
+    w.vfs.rmdir(&w.su(), "/d/e").unwrap();
+    assert_eq!(w.vfs.stat(&w.su(), "/d", true).unwrap().nlink, 2);
+}
+
+#[test]
+fn unlink_and_rmdir_refuse_the_wrong_kind() {
+    let w = World::new();
+    w.vfs.mkdir(&w.su(), "/d", 0o755).unwrap();
+    w.write_file("/f", b"");
+    assert_eq!(w.vfs.unlink(&w.su(), "/d"), Err(Errno::EISDIR));
+    assert_eq!(w.vfs.rmdir(&w.su(), "/f"), Err(Errno::ENOTDIR));
+    assert_eq!(w.vfs.unlink(&w.su(), "/f/"), Err(Errno::ENOTDIR));
+    assert_eq!(w.vfs.rmdir(&w.su(), "/d/."), Err(Errno::EINVAL));
+    assert_eq!(w.vfs.rmdir(&w.su(), "/d/.."), Err(Errno::ENOTEMPTY));
+    assert_eq!(w.vfs.rmdir(&w.su(), "/"), Err(Errno::EBUSY));
+    assert_eq!(w.vfs.unlink(&w.su(), "/missing"), Err(Errno::ENOENT));
+    assert_eq!(w.vfs.mkdir(&w.su(), "/d", 0o755), Err(Errno::EEXIST));
+    assert_eq!(w.vfs.mkdir(&w.su(), "/", 0o755), Err(Errno::EEXIST));
+    w.vfs.rmdir(&w.su(), "/d/").unwrap();
+}
+
+#[test]
+fn mode_and_owner_of_new_files_come_from_the_creator() {
+    let w = World::new();
+    w.vfs.chmod(&w.su(), "/", 0o1777).unwrap();
+    let user = Credentials::user(1000, 100);
+    let ctx = PathContext {
+        base: &w.root,
+        root: &w.root,
+        creds: &user,
+    };
+    drop(
+        w.vfs
+            .open(
+                &ctx,
+                "/mine",
+                OpenFlags::O_CREAT | OpenFlags::O_WRONLY,
+                0o640,
+            )
+            .unwrap(),
+    );
+    let st = w.vfs.stat(&w.su(), "/mine", true).unwrap();
+    assert_eq!((st.uid, st.gid, st.mode), (1000, 100, 0o100640));
+    w.vfs.mkdir(&ctx, "/dir", 0o750).unwrap();
+    assert_eq!(w.vfs.stat(&w.su(), "/dir", true).unwrap().mode, 0o040750);
+}
+
+#[test]
+fn writes_update_mtime_and_ctime_and_chmod_only_ctime() {
+    let w = World::new();
+    w.write_file("/f", b"1");
+    let before = w.vfs.stat(&w.su(), "/f", true).unwrap();
+    w.write_file("/f", b"2");
+    let after_write = w.vfs.stat(&w.su(), "/f", true).unwrap();
+    assert!(after_write.mtime() > before.mtime());
+    assert!(after_write.ctime() > before.ctime());
+    w.vfs.chmod(&w.su(), "/f", 0o600).unwrap();
+    let after_chmod = w.vfs.stat(&w.su(), "/f", true).unwrap();
+    assert_eq!(after_chmod.mtime(), after_write.mtime());
+    assert!(after_chmod.ctime() > after_write.ctime());
+    let _ = w.read_file("/f");
+    assert!(w.vfs.stat(&w.su(), "/f", true).unwrap().atime() > after_chmod.atime());
+    let t = Timespec { sec: 42, nsec: 7 };
+    w.vfs
+        .set_times(&w.su(), "/f", TimeChange::Omit, TimeChange::Set(t), true)
+        .unwrap();
+    assert_eq!(w.vfs.stat(&w.su(), "/f", true).unwrap().mtime(), t);
+}
+
+#[test]
+fn creating_an_entry_updates_the_directory_mtime() {
+    let w = World::new();
+    w.vfs.mkdir(&w.su(), "/d", 0o755).unwrap();
+    let before = w.vfs.stat(&w.su(), "/d", true).unwrap().mtime();
+    w.write_file("/d/f", b"");
+    assert!(w.vfs.stat(&w.su(), "/d", true).unwrap().mtime() > before);
+}
+
+#[test]
+fn unlinked_open_file_lives_until_its_last_description_closes() {
+    let w = World::new();
+    w.write_file("/tmpfile", b"still here");
+    let file = w
+        .vfs
+        .open(&w.su(), "/tmpfile", OpenFlags::O_RDWR, 0)
+        .unwrap();
+    let weak: Weak<dyn Inode> = Arc::downgrade(file.inode().unwrap());
+    w.vfs.unlink(&w.su(), "/tmpfile").unwrap();
+    assert_eq!(file.stat().unwrap().nlink, 0);
+    assert_eq!(common::read_all(&file), b"still here");
+    file.write(b"!").unwrap();
+    assert!(weak.upgrade().is_some());
+    drop(file);
+    assert!(
+        weak.upgrade().is_none(),
+        "memory freed with the last description"
+    );
+}
+
+#[test]
+fn rename_replaces_files_and_keeps_the_inode() {
+    let w = World::new();
+    w.write_file("/old", b"new content");
+    w.write_file("/target", b"old content");
+    let ino = w.vfs.stat(&w.su(), "/old", true).unwrap().ino;
+    w.vfs.rename(&w.su(), "/old", "/target").unwrap();
+    assert_eq!(
+        w.vfs.stat(&w.su(), "/old", true).unwrap_err(),
+        Errno::ENOENT
+    );
+    assert_eq!(w.vfs.stat(&w.su(), "/target", true).unwrap().ino, ino);
+    assert_eq!(w.read_file("/target"), b"new content");
+}
+
+#[test]
+fn rename_follows_linux_rules_for_directories() {
+    let w = World::new();
+    let su = w.su();
+    w.vfs.mkdir(&su, "/a", 0o755).unwrap();
+    w.vfs.mkdir(&su, "/a/sub", 0o755).unwrap();
+    w.vfs.mkdir(&su, "/empty", 0o755).unwrap();
+    w.vfs.mkdir(&su, "/full", 0o755).unwrap();
+    w.write_file("/full/x", b"");
+    w.write_file("/file", b"");
+    assert_eq!(w.vfs.rename(&su, "/a", "/a/sub/inside"), Err(Errno::EINVAL));
+    assert_eq!(w.vfs.rename(&su, "/a", "/file"), Err(Errno::ENOTDIR));
+    assert_eq!(w.vfs.rename(&su, "/file", "/empty"), Err(Errno::EISDIR));
+    assert_eq!(w.vfs.rename(&su, "/a", "/full"), Err(Errno::ENOTEMPTY));
+    assert_eq!(w.vfs.rename(&su, "/a/sub", "/full/.."), Err(Errno::EBUSY));
+    assert_eq!(w.vfs.rename(&su, "/missing", "/x"), Err(Errno::ENOENT));
+    assert_eq!(w.vfs.rename(&su, "/file/", "/x"), Err(Errno::ENOTDIR));
+    w.vfs.rename(&su, "/a", "/empty").unwrap();
+    assert!(w.vfs.stat(&su, "/empty/sub", true).is_ok());
+    // The moved directory's `..` now leads to its new parent.
+    w.vfs.rename(&su, "/empty/sub", "/full/sub").unwrap();
+    assert_eq!(w.vfs.stat(&su, "/full", true).unwrap().nlink, 3);
+    assert_eq!(w.vfs.stat(&su, "/empty", true).unwrap().nlink, 2);
+    let dir = w
+        .vfs
+        .open(&su, "/full/sub", OpenFlags::O_DIRECTORY, 0)
+        .unwrap();
+    let full_ino = w.vfs.stat(&su, "/full", true).unwrap().ino;
+    let mut buf = [0u8; 64];
+    let n = dir.getdents64(&mut buf).unwrap();
+    assert!(n >= 48);
+    let dotdot_ino = u64::from_ne_bytes(buf[24..32].try_into().unwrap());
+    assert_eq!(dotdot_ino, full_ino);
+}
+
+#[test]
+fn rename_onto_another_link_of_the_same_file_does_nothing() {
+    let w = World::new();
+    w.write_file("/a", b"");
+    w.vfs.link(&w.su(), "/a", "/b", false).unwrap();
+    w.vfs.rename(&w.su(), "/a", "/b").unwrap();
+    assert!(w.vfs.stat(&w.su(), "/a", true).is_ok());
+    assert_eq!(w.vfs.stat(&w.su(), "/b", true).unwrap().nlink, 2);
+}
+
+#[test]
+fn sticky_directory_protects_other_users_files() {
+    let w = World::new();
+    w.vfs.mkdir(&w.su(), "/tmp", 0o1777).unwrap();
+    w.vfs.chmod(&w.su(), "/tmp", 0o1777).unwrap();
+    let alice = Credentials::user(1000, 1000);
+    let bob = Credentials::user(1001, 1001);
+    let a = PathContext {
+        base: &w.root,
+        root: &w.root,
+        creds: &alice,
+    };
+    let b = PathContext {
+        base: &w.root,
+        root: &w.root,
+        creds: &bob,
+    };
+    drop(
+        w.vfs
+            .open(
+                &a,
+                "/tmp/alice",
+                OpenFlags::O_CREAT | OpenFlags::O_WRONLY,
+                0o666,
+            )
+            .unwrap(),
+    );
+    assert_eq!(w.vfs.unlink(&b, "/tmp/alice"), Err(Errno::EPERM));
+    assert_eq!(
+        w.vfs.rename(&b, "/tmp/alice", "/tmp/bob"),
+        Err(Errno::EPERM)
+    );
+    w.vfs.unlink(&a, "/tmp/alice").unwrap();
+}
+
+#[test]
+fn readdir_cookies_survive_removal_of_other_entries() {
+    let w = World::new();
+    for name in ["a", "b", "c", "d"] {
+        w.write_file(&format!("/{name}"), b"");
+    }
+    let dir = w.vfs.open(&w.su(), "/", OpenFlags::O_DIRECTORY, 0).unwrap();
+    // Room for exactly ".", "..", and "a" (24 bytes each).
+    let mut buf = [0u8; 72];
+    assert_eq!(dir.getdents64(&mut buf).unwrap(), 72);
+    w.vfs.unlink(&w.su(), "/a").unwrap();
+    w.vfs.unlink(&w.su(), "/c").unwrap();
+    w.write_file("/e", b"");
+    assert_eq!(names_in(&dir), ["b", "d", "e"]);
+    dir.lseek(0, 0).unwrap();
+    assert_eq!(names_in(&dir), [".", "..", "b", "d", "e"]);
+}
+
+#[test]
+fn getdents_reports_types() {
+    let w = World::new();
+    w.vfs.mkdir(&w.su(), "/d", 0o755).unwrap();
+    w.vfs.symlink(&w.su(), "d", "/l").unwrap();
+    let dir = w.vfs.open(&w.su(), "/", OpenFlags::O_DIRECTORY, 0).unwrap();
+    let mut buf = [0u8; 256];
+    let n = dir.getdents64(&mut buf).unwrap();
+    assert_eq!(n, 24 * 4);
+    let types: Vec<u8> = (0..4).map(|i| buf[i * 24 + 18]).collect();
+    assert_eq!(types, [4, 4, 4, 10]);
+    assert_eq!(FileType::Symlink.dirent_type(), 10);
+}
+
+#[test]
+fn chown_rules_for_unprivileged_owners() {
+    let w = World::new();
+    w.write_file("/f", b"");
+    w.vfs
+        .chown(&w.su(), "/f", Some(1000), Some(1000), true)
+        .unwrap();
+    let mut user = Credentials::user(1000, 1000);
+    user.groups.push(50);
+    let ctx = PathContext {
+        base: &w.root,
+        root: &w.root,
+        creds: &user,
+    };
+    assert_eq!(
+        w.vfs.chown(&ctx, "/f", Some(0), None, true),
+        Err(Errno::EPERM)
+    );
+    assert_eq!(
+        w.vfs.chown(&ctx, "/f", None, Some(60), true),
+        Err(Errno::EPERM)
+    );
+    w.vfs.chown(&ctx, "/f", None, Some(50), true).unwrap();
+    assert_eq!(w.vfs.stat(&w.su(), "/f", true).unwrap().gid, 50);
+    let other = Credentials::user(2000, 2000);
+    let ctx = PathContext {
+        base: &w.root,
+        root: &w.root,
+        creds: &other,
+    };
+    assert_eq!(w.vfs.chmod(&ctx, "/f", 0o777), Err(Errno::EPERM));
+}
+
+#[test]
+fn mknod_makes_fifos_for_anyone_and_devices_only_for_root() {
+    let w = World::new();
+    w.vfs.chmod(&w.su(), "/", 0o777).unwrap();
+    let user = Credentials::user(1, 1);
+    let ctx = PathContext {
+        base: &w.root,
+        root: &w.root,
+        creds: &user,
+    };
+    w.vfs.mknod(&ctx, "/fifo", 0o010644, 0).unwrap();
+    assert_eq!(
+        w.vfs.stat(&w.su(), "/fifo", true).unwrap().file_type(),
+        Some(FileType::Fifo)
+    );
+    assert_eq!(
+        w.vfs.mknod(&ctx, "/dev0", 0o020644, 0x103),
+        Err(Errno::EPERM)
+    );
+    w.vfs.mknod(&w.su(), "/dev0", 0o020644, 0x103).unwrap();
+    assert_eq!(w.vfs.stat(&w.su(), "/dev0", true).unwrap().rdev, 0x103);
+    assert_eq!(
+        w.vfs
+            .open(&w.su(), "/dev0", OpenFlags::empty(), 0)
+            .unwrap_err(),
+        Errno::ENXIO,
+        "no driver attached"
+    );
+    assert_eq!(w.vfs.mknod(&w.su(), "/d", 0o040755, 0), Err(Errno::EPERM));
+}
