@@ -102,3 +102,40 @@ pub fn rdtsc() -> u64 {
     // SAFETY: RDTSC only reads a counter; CR4.TSD is clear in ring 0 anyway.
     unsafe { core::arch::x86_64::_rdtsc() }
 }
+
+/// Turns on supervisor-mode execution and access prevention when the CPU
+/// has them: the kernel then faults on executing user pages, and on touching
+/// user data outside `usercopy`'s `stac`/`clac` window.
+pub fn enable_smep_smap(features: &Features) {
+    let mut cr4 = Cr4::read();
+    if features.smep {
+        cr4.insert(Cr4Flags::SUPERVISOR_MODE_EXECUTION_PROTECTION);
+    }
+    if features.smap {
+        cr4.insert(Cr4Flags::SUPERVISOR_MODE_ACCESS_PREVENTION);
+    }
+    // SAFETY: the kernel half never executes or touches user pages except
+    // through usercopy, which brackets the access with stac/clac.
+    unsafe { Cr4::write(cr4) };
+    crate::usercopy::set_smap_enabled(features.smap);
+}
+
+/// Calls `entry(argument)` on the stack whose top is `stack_top`, never to
+/// return: used to leave the boot stack for a guarded one.
+pub fn call_on_stack(stack_top: u64, entry: extern "C" fn(u64) -> !, argument: u64) -> ! {
+    // SAFETY: the caller provides a mapped, unused stack; `entry` never
+    // returns, so nothing depends on the old stack afterwards. rbp is cleared
+    // so backtraces end at `entry`.
+    unsafe {
+        core::arch::asm!(
+            "mov rsp, {top}",
+            "xor ebp, ebp",
+            "call {entry}",
+            "ud2",
+            top = in(reg) stack_top,
+            entry = in(reg) entry,
+            in("rdi") argument,
+            options(noreturn)
+        )
+    }
+}

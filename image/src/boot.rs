@@ -26,9 +26,12 @@ pub const PROTOCOL_PVH: u32 = 1;
 /// See [`PROTOCOL_PVH`].
 pub const PROTOCOL_MULTIBOOT2: u32 = 2;
 
-/// Where all physical memory is mapped in the kernel half (first 4 GiB now;
-/// the memory manager extends it).
-pub const PHYSICAL_MEMORY_OFFSET: u64 = 0xffff_8000_0000_0000;
+/// Where all physical memory is mapped in the kernel half (the first 4 GiB
+/// by the boot tables below; all of it once the memory manager runs).
+pub const PHYSICAL_MEMORY_OFFSET: u64 = arch::paging::PHYSICAL_MEMORY_OFFSET;
+
+/// Where the kernel image is linked: the top 2 GiB (`-C code-model=kernel`).
+pub const KERNEL_VMA: u64 = 0xffff_ffff_8000_0000;
 
 /// Bytes of the boot CPU's kernel stack: parsing boot information keeps
 /// two 12 KiB `BootInfo`s and their scratch space on it in debug builds.

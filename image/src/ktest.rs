@@ -68,6 +68,15 @@ impl Write for FixedText {
     }
 }
 
+/// A failure with a fixed message, for `map_err` on setup steps.
+pub fn fail(what: &'static str) -> TestFailure {
+    TestFailure {
+        file: "setup",
+        line: 0,
+        message: FixedText::format(format_args!("{what} failed")),
+    }
+}
+
 /// Whether a test runs with the rest or only when named.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TestKind {

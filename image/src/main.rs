@@ -14,6 +14,8 @@
 #![no_main]
 #![warn(missing_docs)]
 
+extern crate alloc;
+
 mod boot;
 mod boot_info;
 mod crash;
@@ -21,6 +23,7 @@ mod ksyms;
 mod ktest;
 mod ktests;
 mod logger;
+mod memory;
 mod rt;
 mod trap;
 
@@ -70,6 +73,19 @@ extern "C" fn kernel_entry(protocol: u32, info_address: u32) -> ! {
     );
     boot_info::log_details(info, &options);
 
+    memory::init(info);
+    // Leave the boot stack (in .bss, no guard) for a guarded kernel stack;
+    // the boot CPU keeps it for the kernel's lifetime.
+    let stack = memory::kstack::KernelStack::new().expect("a kernel stack for the boot CPU");
+    let top = stack.top();
+    core::mem::forget(stack);
+    arch::trap::set_kernel_stack_top(top);
+    arch::cpu::call_on_stack(top, kernel_main, 0)
+}
+
+/// The rest of boot, on a guarded kernel stack.
+extern "C" fn kernel_main(_: u64) -> ! {
+    let options = boot_info::options();
     if let Some(filter) = options.ktest {
         ktest::run(filter);
     }

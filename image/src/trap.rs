@@ -9,6 +9,7 @@ use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use arch::trap::{FpuState, TrapFrame};
+use mm::{Access, FaultOutcome};
 
 /// How many breakpoints (`int3`) the kernel has handled.
 pub static BREAKPOINTS: AtomicU64 = AtomicU64::new(0);
@@ -52,9 +53,37 @@ pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
             BREAKPOINTS.fetch_add(1, Ordering::SeqCst);
             crate::ktest::on_breakpoint(frame, fpu);
         }
+        14 => page_fault(frame),
         0..=31 => fatal_exception(frame),
         vector => log::warn!("unexpected interrupt vector {vector}, ignored"),
     }
+}
+
+/// Resolves demand-zero and copy-on-write faults on user memory; turns a
+/// failed user copy into `EFAULT` through the fixup table; anything else is
+/// fatal for now (user faults will kill the process once processes exist).
+fn page_fault(frame: &mut TrapFrame) {
+    let address = arch::cpu::page_fault_address();
+    let error = frame.error_code;
+    let access = if error & 16 != 0 {
+        Access::Exec
+    } else if error & 2 != 0 {
+        Access::Write
+    } else {
+        Access::Read
+    };
+    if address < mm::USER_SPACE_END {
+        if crate::memory::user::resolve_fault(address, access) == FaultOutcome::Resolved {
+            return;
+        }
+        if !frame.from_user() {
+            if let Some(fixup) = arch::usercopy::fixup_for(frame.rip) {
+                frame.rip = fixup;
+                return;
+            }
+        }
+    }
+    fatal_exception(frame)
 }
 
 fn fatal_exception(frame: &TrapFrame) -> ! {
@@ -84,6 +113,12 @@ fn fatal_exception(frame: &TrapFrame) -> ! {
                 ""
             },
         );
+        if crate::memory::kstack::is_guard_page(arch::cpu::page_fault_address()) {
+            let _ = writeln!(
+                out,
+                "    kernel stack overflow: the fault hit a stack guard page"
+            );
+        }
     }
     let _ = write!(out, "    rip=");
     let _ = crate::ksyms::write_symbolised(&mut out, frame.rip);

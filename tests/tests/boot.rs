@@ -131,3 +131,41 @@ fn unknown_command_line_options_are_reported() {
         outcome.output
     );
 }
+
+#[test]
+fn writing_kernel_text_faults_because_of_w_xor_x() {
+    let outcome = boot_kernel(
+        "ktest=deliberate_write_to_kernel_text",
+        Duration::from_secs(30),
+        None,
+    );
+    let output = &outcome.output;
+    assert_eq!(outcome.code(), Some(EXIT_FAILURE), "{output}");
+    assert!(
+        output.contains("(protection violation, write, kernel)"),
+        "{output}"
+    );
+    assert!(
+        output.contains(" courage::ktests::crash::deliberate_write_to_kernel_text+0x"),
+        "{output}"
+    );
+}
+
+#[test]
+fn kernel_stack_overflow_hits_the_guard_page() {
+    let outcome = boot_kernel(
+        "ktest=deliberate_kernel_stack_overflow",
+        Duration::from_secs(60),
+        None,
+    );
+    let output = &outcome.output;
+    assert_eq!(outcome.code(), Some(EXIT_FAILURE), "{output}");
+    assert!(
+        output.contains("kernel stack overflow: the fault hit a stack guard page"),
+        "{output}"
+    );
+    assert!(
+        output.contains("courage::ktests::crash::recurse+0x"),
+        "{output}"
+    );
+}

@@ -20,3 +20,34 @@ ktest! {
         panic!("deliberate panic from a test");
     }
 }
+
+unsafe extern "C" {
+    static __text_start: u8;
+}
+
+ktest! {
+    crash fn deliberate_write_to_kernel_text() {
+        // SAFETY: deliberately unsound: W^X must turn this into a fault.
+        unsafe { core::ptr::write_volatile((&raw const __text_start).cast_mut(), 0xcc) };
+        Ok(())
+    }
+}
+
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    let mut buffer = [depth; 64];
+    core::hint::black_box(&mut buffer);
+    if depth == 0 {
+        buffer[1]
+    } else {
+        recurse(depth - 1) + buffer[2]
+    }
+}
+
+ktest! {
+    crash fn deliberate_kernel_stack_overflow() {
+        // 520 bytes a frame: 1 million frames is far more than 64 KiB.
+        core::hint::black_box(recurse(core::hint::black_box(1_000_000)));
+        Ok(())
+    }
+}

@@ -4,4 +4,5 @@ mod backtrace;
 mod boot_info;
 mod crash;
 mod interrupts;
+mod memory;
 mod runtime;

@@ -1,0 +1,516 @@
+//! x86_64 four-level page tables, behind `mm`'s [`PageTable`] and
+//! [`PhysicalMemory`] traits.
+//!
+//! All physical memory is mapped at [`PHYSICAL_MEMORY_OFFSET`] (the direct
+//! map), so a page-table frame is reached by adding the offset to its
+//! physical address. The kernel half (PML4 entries 256..512) is built once at
+//! boot with every PDPT pre-allocated ([`KernelPageTable`]); each user page
+//! table copies those 256 entries, so kernel mappings made later are visible
+//! in every address space without synchronisation.
+//!
+//! A user mapping without READ (`PROT_NONE`) is stored as a not-present entry
+//! that keeps its frame and carries [`PROT_NONE_BIT`]: the CPU faults on any
+//! access, and `mm` still finds the frame.
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use abi::{Errno, KernelResult};
+use mm::{Frame, FrameAllocator, PAGE_SIZE, PageFlags, PageTable, PhysicalMemory, VirtAddr};
+use x86_64::PhysAddr as X86PhysAddr;
+use x86_64::registers::control::{Cr3, Cr3Flags};
+use x86_64::structures::paging::{PageTable as X86Table, PageTableFlags as Flags, PhysFrame};
+
+/// Where all physical memory is mapped in the kernel half.
+pub const PHYSICAL_MEMORY_OFFSET: u64 = 0xffff_8000_0000_0000;
+
+/// Software-available bit 9 marks a `PROT_NONE` entry (present bit clear).
+pub const PROT_NONE_BIT: u64 = 1 << 9;
+
+const ADDRESS_MASK: u64 = 0x000f_ffff_ffff_f000;
+const KERNEL_HALF_FIRST_ENTRY: usize = 256;
+
+static NX_ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Records whether EFER.NXE is on, so leaf entries may carry NO_EXECUTE.
+pub fn set_nx_enabled(enabled: bool) {
+    NX_ENABLED.store(enabled, Ordering::Relaxed);
+}
+
+fn no_execute() -> Flags {
+    if NX_ENABLED.load(Ordering::Relaxed) {
+        Flags::NO_EXECUTE
+    } else {
+        Flags::empty()
+    }
+}
+
+/// The kernel-half address of physical address `physical`.
+pub const fn phys_to_virt(physical: u64) -> u64 {
+    PHYSICAL_MEMORY_OFFSET + physical
+}
+
+fn table<'a>(frame: Frame) -> &'a mut X86Table {
+    // SAFETY: every page-table frame is a frame this module allocated (or
+    // the CPU's current root) and lives in the direct map; callers hold the
+    // lock of the address space that owns the table, so no other reference
+    // to it is live.
+    unsafe { &mut *(phys_to_virt(frame.start().0) as *mut X86Table) }
+}
+
+fn entry_frame(raw: u64) -> Frame {
+    Frame((raw & ADDRESS_MASK) >> 12)
+}
+
+fn new_table<A: FrameAllocator>(frames: &mut A) -> KernelResult<Frame> {
+    let frame = frames.alloc_frame()?;
+    table(frame).zero();
+    Ok(frame)
+}
+
+fn indexes(page: VirtAddr) -> [usize; 4] {
+    let a = page.0;
+    [
+        ((a >> 39) & 511) as usize,
+        ((a >> 30) & 511) as usize,
+        ((a >> 21) & 511) as usize,
+        ((a >> 12) & 511) as usize,
+    ]
+}
+
+fn is_active(root: Frame) -> bool {
+    Cr3::read().0.start_address().as_u64() == root.start().0
+}
+
+/// Invalidates the TLB entry for `address` on this CPU.
+pub fn flush_page(address: u64) {
+    x86_64::instructions::tlb::flush(x86_64::VirtAddr::new_truncate(address));
+}
+
+/// Loads `root` into CR3 (switching address space and flushing the TLB of
+/// non-global entries).
+pub fn activate(root: Frame) {
+    let frame = PhysFrame::containing_address(X86PhysAddr::new(root.start().0));
+    // SAFETY: `root` is a complete PML4 whose kernel half is a copy of the
+    // kernel's (or the kernel's own), so the code and stack running now stay
+    // mapped across the switch.
+    unsafe { Cr3::write(frame, Cr3Flags::empty()) };
+}
+
+/// The physical frame of the page table the CPU uses now.
+pub fn active_root() -> Frame {
+    Frame(Cr3::read().0.start_address().as_u64() >> 12)
+}
+
+/// The kernel's own page table: the kernel half every address space shares.
+#[derive(Debug)]
+pub struct KernelPageTable {
+    root: Frame,
+}
+
+/// Permissions of a kernel mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelAccess {
+    /// Read-only, not executable (rodata).
+    ReadOnly,
+    /// Read and write, not executable (data, stacks, the direct map).
+    ReadWrite,
+    /// Read and execute (text).
+    ReadExecute,
+}
+
+impl KernelAccess {
+    fn flags(self) -> Flags {
+        let base = Flags::PRESENT | Flags::GLOBAL;
+        match self {
+            KernelAccess::ReadOnly => base | no_execute(),
+            KernelAccess::ReadWrite => base | Flags::WRITABLE | no_execute(),
+            KernelAccess::ReadExecute => base,
+        }
+    }
+}
+
+impl KernelPageTable {
+    /// A new, empty kernel page table with all 256 kernel-half PDPTs
+    /// allocated up front (see the module doc).
+    pub fn new<A: FrameAllocator>(frames: &mut A) -> KernelResult<Self> {
+        let root = new_table(frames)?;
+        for index in KERNEL_HALF_FIRST_ENTRY..512 {
+            let pdpt = new_table(frames)?;
+            table(root)[index].set_addr(
+                X86PhysAddr::new(pdpt.start().0),
+                Flags::PRESENT | Flags::WRITABLE,
+            );
+        }
+        Ok(Self { root })
+    }
+
+    /// The PML4's frame.
+    pub fn root(&self) -> Frame {
+        self.root
+    }
+
+    fn walk_create<A: FrameAllocator>(
+        &mut self,
+        address: u64,
+        depth: usize,
+        frames: &mut A,
+    ) -> KernelResult<&'static mut X86Table> {
+        let idx = indexes(VirtAddr(address));
+        let mut current = self.root;
+        for &index in &idx[..depth] {
+            let entry = &mut table(current)[index];
+            if entry.is_unused() {
+                let next = new_table(frames)?;
+                entry.set_addr(
+                    X86PhysAddr::new(next.start().0),
+                    Flags::PRESENT | Flags::WRITABLE,
+                );
+            } else if entry.flags().contains(Flags::HUGE_PAGE) {
+                return Err(Errno::EEXIST);
+            }
+            current = entry_frame(entry.addr().as_u64());
+        }
+        Ok(table(current))
+    }
+
+    /// Maps the 4 KiB page at `virt` to physical `phys`.
+    pub fn map_4k<A: FrameAllocator>(
+        &mut self,
+        virt: u64,
+        phys: u64,
+        access: KernelAccess,
+        frames: &mut A,
+    ) -> KernelResult<()> {
+        let pt = self.walk_create(virt, 3, frames)?;
+        pt[((virt >> 12) & 511) as usize].set_addr(X86PhysAddr::new(phys), access.flags());
+        flush_page(virt);
+        Ok(())
+    }
+
+    /// Removes the 4 KiB mapping at `virt`, returning its physical address.
+    pub fn unmap_4k(&mut self, virt: u64) -> Option<u64> {
+        let idx = indexes(VirtAddr(virt));
+        let mut current = self.root;
+        for &index in &idx[..3] {
+            let entry = &table(current)[index];
+            if entry.is_unused() || entry.flags().contains(Flags::HUGE_PAGE) {
+                return None;
+            }
+            current = entry_frame(entry.addr().as_u64());
+        }
+        let entry = &mut table(current)[idx[3]];
+        if entry.is_unused() {
+            return None;
+        }
+        let phys = entry.addr().as_u64();
+        entry.set_unused();
+        flush_page(virt);
+        Some(phys)
+    }
+
+    /// Maps the 2 MiB page at `virt` (aligned) to `phys` (aligned).
+    pub fn map_2m<A: FrameAllocator>(
+        &mut self,
+        virt: u64,
+        phys: u64,
+        access: KernelAccess,
+        frames: &mut A,
+    ) -> KernelResult<()> {
+        let pd = self.walk_create(virt, 2, frames)?;
+        pd[((virt >> 21) & 511) as usize]
+            .set_addr(X86PhysAddr::new(phys), access.flags() | Flags::HUGE_PAGE);
+        Ok(())
+    }
+
+    /// Maps the 1 GiB page at `virt` (aligned) to `phys` (aligned).
+    pub fn map_1g<A: FrameAllocator>(
+        &mut self,
+        virt: u64,
+        phys: u64,
+        access: KernelAccess,
+        frames: &mut A,
+    ) -> KernelResult<()> {
+        let pdpt = self.walk_create(virt, 1, frames)?;
+        pdpt[((virt >> 30) & 511) as usize]
+            .set_addr(X86PhysAddr::new(phys), access.flags() | Flags::HUGE_PAGE);
+        Ok(())
+    }
+
+    /// The raw leaf entry (physical address and flag bits) mapping `virt`,
+    /// following huge pages; `None` if unmapped.
+    pub fn leaf_entry(&self, virt: u64) -> Option<u64> {
+        let idx = indexes(VirtAddr(virt));
+        let mut current = self.root;
+        for &index in &idx[..3] {
+            let entry = &table(current)[index];
+            if entry.is_unused() {
+                return None;
+            }
+            if entry.flags().contains(Flags::HUGE_PAGE) {
+                return Some(entry.addr().as_u64() | entry.flags().bits());
+            }
+            current = entry_frame(entry.addr().as_u64());
+        }
+        let entry = &table(current)[idx[3]];
+        (!entry.is_unused()).then(|| entry.addr().as_u64() | entry.flags().bits())
+    }
+
+    /// Switches this CPU to the kernel page table.
+    pub fn activate(&self) {
+        activate(self.root);
+    }
+
+    /// A new user page table sharing this kernel half.
+    pub fn new_user_table<A: FrameAllocator>(
+        &self,
+        frames: &mut A,
+    ) -> KernelResult<HardwarePageTable> {
+        let root = new_table(frames)?;
+        let kernel = table(self.root);
+        let user = table(root);
+        for index in KERNEL_HALF_FIRST_ENTRY..512 {
+            user[index] = kernel[index].clone();
+        }
+        Ok(HardwarePageTable { root })
+    }
+}
+
+/// A user address space's page table (the lower half is its own).
+#[derive(Debug)]
+pub struct HardwarePageTable {
+    root: Frame,
+}
+
+impl HardwarePageTable {
+    /// The PML4's frame, for CR3.
+    pub fn root(&self) -> Frame {
+        self.root
+    }
+
+    /// Makes this the CPU's page table.
+    pub fn activate(&self) {
+        activate(self.root);
+    }
+
+    fn leaf(
+        &self,
+        page: VirtAddr,
+    ) -> Option<&'static mut x86_64::structures::paging::page_table::PageTableEntry> {
+        let idx = indexes(page);
+        let mut current = self.root;
+        for &index in &idx[..3] {
+            let entry = &table(current)[index];
+            if entry.is_unused() || entry.flags().contains(Flags::HUGE_PAGE) {
+                return None;
+            }
+            current = entry_frame(entry.addr().as_u64());
+        }
+        Some(&mut table(current)[idx[3]])
+    }
+
+    fn leaf_raw(flags: PageFlags, frame: Frame) -> u64 {
+        let address = frame.start().0;
+        if !flags.contains(PageFlags::READ) {
+            return address | PROT_NONE_BIT;
+        }
+        let mut bits = Flags::PRESENT | Flags::USER_ACCESSIBLE;
+        if flags.contains(PageFlags::WRITE) {
+            bits |= Flags::WRITABLE;
+        }
+        if !flags.contains(PageFlags::EXEC) {
+            bits |= no_execute();
+        }
+        address | bits.bits()
+    }
+
+    fn decode(raw: u64) -> Option<(Frame, PageFlags)> {
+        if raw & Flags::PRESENT.bits() == 0 {
+            return (raw & PROT_NONE_BIT != 0).then(|| (entry_frame(raw), PageFlags::empty()));
+        }
+        let mut flags = PageFlags::READ;
+        if raw & Flags::WRITABLE.bits() != 0 {
+            flags |= PageFlags::WRITE;
+        }
+        if raw & Flags::NO_EXECUTE.bits() == 0 {
+            flags |= PageFlags::EXEC;
+        }
+        Some((entry_frame(raw), flags))
+    }
+}
+
+fn set_raw(entry: &mut x86_64::structures::paging::page_table::PageTableEntry, raw: u64) {
+    entry.set_addr(
+        X86PhysAddr::new(raw & ADDRESS_MASK),
+        Flags::from_bits_retain(raw & !ADDRESS_MASK),
+    );
+}
+
+impl PageTable for HardwarePageTable {
+    fn map<A: FrameAllocator>(
+        &mut self,
+        page: VirtAddr,
+        frame: Frame,
+        flags: PageFlags,
+        frames: &mut A,
+    ) -> KernelResult<()> {
+        if page.0 >= mm::USER_SPACE_END || !page.is_page_aligned() {
+            return Err(Errno::EFAULT);
+        }
+        let idx = indexes(page);
+        let mut current = self.root;
+        for &index in &idx[..3] {
+            let entry = &mut table(current)[index];
+            if entry.is_unused() {
+                let next = new_table(frames)?;
+                entry.set_addr(
+                    X86PhysAddr::new(next.start().0),
+                    Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE,
+                );
+            }
+            current = entry_frame(entry.addr().as_u64());
+        }
+        set_raw(&mut table(current)[idx[3]], Self::leaf_raw(flags, frame));
+        if is_active(self.root) {
+            flush_page(page.0);
+        }
+        Ok(())
+    }
+
+    fn unmap(&mut self, page: VirtAddr) -> Option<Frame> {
+        let entry = self.leaf(page)?;
+        let (frame, _) = Self::decode(entry.flags().bits() | entry.addr().as_u64())?;
+        entry.set_unused();
+        Some(frame)
+    }
+
+    fn protect(&mut self, page: VirtAddr, flags: PageFlags) -> bool {
+        let Some(entry) = self.leaf(page) else {
+            return false;
+        };
+        let Some((frame, _)) = Self::decode(entry.flags().bits() | entry.addr().as_u64()) else {
+            return false;
+        };
+        set_raw(entry, Self::leaf_raw(flags, frame));
+        true
+    }
+
+    fn translate(&self, page: VirtAddr) -> Option<(Frame, PageFlags)> {
+        let entry = self.leaf(page)?;
+        Self::decode(entry.flags().bits() | entry.addr().as_u64())
+    }
+
+    fn next_mapped(&self, from: VirtAddr, end: VirtAddr) -> Option<(VirtAddr, Frame, PageFlags)> {
+        // Walk the tree, skipping whole absent subtrees.
+        let mut address = from.page_start().0;
+        let end = end.0.min(mm::USER_SPACE_END);
+        while address < end {
+            let idx = indexes(VirtAddr(address));
+            let mut current = self.root;
+            let mut skipped = false;
+            for (level, &index) in idx[..3].iter().enumerate() {
+                let entry = &table(current)[index];
+                if entry.is_unused() {
+                    // Jump to the start of the next subtree at this level.
+                    let span = 1u64 << (39 - 9 * level);
+                    address = (address & !(span - 1)) + span;
+                    skipped = true;
+                    break;
+                }
+                current = entry_frame(entry.addr().as_u64());
+            }
+            if skipped {
+                continue;
+            }
+            let leaves = table(current);
+            let mut index = idx[3];
+            while index < 512 && address < end {
+                let entry = &leaves[index];
+                if let Some((frame, flags)) =
+                    Self::decode(entry.flags().bits() | entry.addr().as_u64())
+                {
+                    return Some((VirtAddr(address), frame, flags));
+                }
+                index += 1;
+                address += PAGE_SIZE;
+            }
+        }
+        None
+    }
+
+    fn flush(&mut self, page: VirtAddr) {
+        if is_active(self.root) {
+            flush_page(page.0);
+        }
+    }
+
+    fn flush_all(&mut self) {
+        if is_active(self.root) {
+            activate(self.root);
+        }
+    }
+
+    fn destroy<A: FrameAllocator>(self, frames: &mut A) {
+        fn free<A: FrameAllocator>(frames: &mut A, frame: Frame) {
+            let _ = frames.dec_ref(frame);
+        }
+        let pml4 = table(self.root);
+        for pml4e in pml4.iter().take(KERNEL_HALF_FIRST_ENTRY) {
+            if pml4e.is_unused() {
+                continue;
+            }
+            let pdpt = entry_frame(pml4e.addr().as_u64());
+            for pdpte in table(pdpt).iter() {
+                if pdpte.is_unused() {
+                    continue;
+                }
+                let pd = entry_frame(pdpte.addr().as_u64());
+                for pde in table(pd).iter() {
+                    if !pde.is_unused() {
+                        free(frames, entry_frame(pde.addr().as_u64()));
+                    }
+                }
+                free(frames, pd);
+            }
+            free(frames, pdpt);
+        }
+        free(frames, self.root);
+    }
+}
+
+/// Physical memory reached through the direct map.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DirectMap;
+
+impl DirectMap {
+    fn bytes<'a>(frame: Frame) -> &'a mut [u8; PAGE_SIZE as usize] {
+        // SAFETY: every frame `mm` hands us is usable RAM inside the direct
+        // map; `mm` owns the frame (it holds a reference) while it asks us to
+        // read or write it, so no other Rust reference aliases it.
+        unsafe { &mut *(phys_to_virt(frame.start().0) as *mut [u8; PAGE_SIZE as usize]) }
+    }
+}
+
+impl PhysicalMemory for DirectMap {
+    fn zero_frame(&self, frame: Frame) {
+        Self::bytes(frame).fill(0);
+    }
+
+    fn copy_frame(&self, dst: Frame, src: Frame) {
+        let source = *Self::bytes(src);
+        Self::bytes(dst).copy_from_slice(&source);
+    }
+
+    fn read_frame(&self, frame: Frame, offset: usize, buf: &mut [u8]) {
+        let bytes = Self::bytes(frame);
+        let end = (offset + buf.len()).min(bytes.len());
+        let count = end.saturating_sub(offset);
+        buf[..count].copy_from_slice(&bytes[offset..end]);
+    }
+
+    fn write_frame(&self, frame: Frame, offset: usize, data: &[u8]) {
+        let bytes = Self::bytes(frame);
+        let end = (offset + data.len()).min(bytes.len());
+        let count = end.saturating_sub(offset);
+        bytes[offset..end].copy_from_slice(&data[..count]);
+    }
+}

@@ -1,0 +1,110 @@
+//! Copies between kernel and user memory that survive bad user pointers.
+//!
+//! The copy is a `rep movsb` whose address is listed in an exception-fixup
+//! table: if it faults and the page-fault handler cannot resolve the fault
+//! (demand paging, copy-on-write), the handler calls [`fixup_for`] and
+//! resumes at the fixup stub instead, which makes the copy return an error.
+//! With SMAP on, the copy opens user access with `stac` and closes it with
+//! `clac` on both paths. Callers check the range with `mm::UserSlice` first,
+//! so only user-half addresses ever reach the copy.
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use abi::{Errno, KernelResult};
+use mm::{UserMemory, UserSlice};
+
+/// Whether CR4.SMAP is set (then the copy must bracket user access).
+#[unsafe(export_name = "arch_smap_enabled")]
+static SMAP_ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Records that SMAP has been turned on.
+pub fn set_smap_enabled(enabled: bool) {
+    SMAP_ENABLED.store(enabled, Ordering::SeqCst);
+}
+
+unsafe extern "C" {
+    fn arch_user_copy(dst: *mut u8, src: *const u8, len: usize) -> u64;
+    static arch_fixup_table: [[u64; 2]; 1];
+}
+
+core::arch::global_asm!(
+    r#"
+    .section .text.arch_user_copy, "ax", @progbits
+    .global arch_user_copy
+    .type arch_user_copy, @function
+    arch_user_copy:
+        mov rcx, rdx
+        cmp byte ptr [rip + arch_smap_enabled], 0
+        je 2f
+        stac
+    2:
+    arch_user_copy_insn:
+        rep movsb
+        cmp byte ptr [rip + arch_smap_enabled], 0
+        je 3f
+        clac
+    3:
+        xor eax, eax
+        ret
+    arch_user_copy_fixup:
+        cmp byte ptr [rip + arch_smap_enabled], 0
+        je 4f
+        clac
+    4:
+        mov eax, 1
+        ret
+    .size arch_user_copy, . - arch_user_copy
+
+    .section .rodata.arch_fixup_table, "a", @progbits
+    .balign 8
+    .global arch_fixup_table
+    arch_fixup_table:
+        .quad arch_user_copy_insn, arch_user_copy_fixup
+    "#
+);
+
+/// Where to resume after a fault at `rip`, if `rip` is a user-access
+/// instruction.
+pub fn fixup_for(rip: u64) -> Option<u64> {
+    // SAFETY: the table is immutable data emitted above.
+    let table = unsafe { &arch_fixup_table };
+    table
+        .iter()
+        .find(|entry| entry[0] == rip)
+        .map(|entry| entry[1])
+}
+
+/// User memory of the address space the CPU is running on.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ActiveUserMemory;
+
+impl UserMemory for ActiveUserMemory {
+    fn copy_from_user(&self, dst: &mut [u8], src: UserSlice) -> KernelResult<()> {
+        if dst.len() != src.len() {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: `src` was checked to lie entirely in the user half; a
+        // fault on it is caught by the fixup table; `dst` is a live kernel
+        // buffer of the same length.
+        let failed =
+            unsafe { arch_user_copy(dst.as_mut_ptr(), src.addr() as *const u8, dst.len()) };
+        if failed == 0 {
+            Ok(())
+        } else {
+            Err(Errno::EFAULT)
+        }
+    }
+
+    fn copy_to_user(&self, dst: UserSlice, src: &[u8]) -> KernelResult<()> {
+        if src.len() != dst.len() {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: as above, with the roles swapped.
+        let failed = unsafe { arch_user_copy(dst.addr() as *mut u8, src.as_ptr(), src.len()) };
+        if failed == 0 {
+            Ok(())
+        } else {
+            Err(Errno::EFAULT)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The kernel's one frame allocator, built from the boot memory map.
+
+use ::boot::{BootInfo, MemoryKind};
+use abi::{Errno, KernelResult};
+use arch::paging::phys_to_virt;
+use arch::sync::IrqMutex;
+use mm::{BuddyAllocator, Frame, FrameAllocator, FrameMeta, FrameSpan, FrameStats, PhysRange};
+use zerocopy::FromBytes;
+
+use crate::boot::KERNEL_VMA;
+
+/// The most usable ranges and reserved ranges kept.
+const MAX_RANGES: usize = 128;
+
+static FRAMES: IrqMutex<Option<BuddyAllocator<'static>>> = IrqMutex::new(None);
+
+unsafe extern "C" {
+    static __kernel_phys_start: u8;
+    static __kernel_end: u8;
+}
+
+/// The physical range of the loaded kernel image (boot code through bss).
+pub fn kernel_image() -> PhysRange {
+    let start = (&raw const __kernel_phys_start) as u64;
+    let end = (&raw const __kernel_end) as u64 - KERNEL_VMA;
+    PhysRange::new(start, end - start)
+}
+
+/// Builds the allocator. Panics only if the machine has no usable memory
+/// for its metadata, which leaves nothing to run on anyway.
+pub fn init(info: &BootInfo) {
+    let mut usable = [PhysRange::new(0, 0); MAX_RANGES];
+    let mut usable_count = 0;
+    for region in info.memory_map() {
+        if region.kind == MemoryKind::Usable && usable_count < MAX_RANGES {
+            usable[usable_count] = PhysRange::new(region.start, region.length);
+            usable_count += 1;
+        }
+    }
+    let usable = &usable[..usable_count];
+
+    let mut reserved = [PhysRange::new(0, 0); MAX_RANGES];
+    let mut reserved_count = 0;
+    let mut reserve = |reserved: &mut [PhysRange; MAX_RANGES], range: PhysRange| {
+        if reserved_count < MAX_RANGES {
+            reserved[reserved_count] = range;
+            reserved_count += 1;
+        }
+        reserved_count
+    };
+    let mut count = reserve(&mut reserved, kernel_image());
+    for module in info.modules() {
+        count = reserve(&mut reserved, PhysRange::new(module.start, module.length));
+    }
+
+    let span = FrameSpan::of(usable).expect("the memory map has usable memory");
+    let home = mm::metadata_home(usable, &reserved[..count], span.metadata_bytes())
+        .expect("room for the frame allocator's metadata");
+    assert!(
+        home.end.0 <= 4 << 30,
+        "frame metadata must lie in the early direct map (first 4 GiB)"
+    );
+    let count = reserve(&mut reserved, home);
+
+    // SAFETY: `home` is usable RAM, reserved from every other use just
+    // above, inside the early direct map; nothing else references it, and the
+    // slice lives as long as the allocator that owns it (forever).
+    let bytes = unsafe {
+        core::slice::from_raw_parts_mut(phys_to_virt(home.start.0) as *mut u8, home.len() as usize)
+    };
+    bytes.fill(0);
+    let meta =
+        <[FrameMeta]>::mut_from_bytes(bytes).expect("metadata area is a whole number of entries");
+    let allocator = BuddyAllocator::new(meta, usable, &reserved[..count])
+        .expect("frame allocator over the usable memory");
+    *FRAMES.lock() = Some(allocator);
+}
+
+/// Statistics for `/proc/meminfo` and the boot log.
+pub fn stats() -> Option<FrameStats> {
+    FRAMES.lock().as_ref().map(BuddyAllocator::stats)
+}
+
+/// `2^order` physically contiguous, naturally aligned frames.
+pub fn alloc_order(order: usize) -> KernelResult<Frame> {
+    FRAMES.lock().as_mut().ok_or(Errno::ENOMEM)?.alloc(order)
+}
+
+/// Returns a block from [`alloc_order`].
+pub fn free_order(frame: Frame, order: usize) -> KernelResult<()> {
+    FRAMES
+        .lock()
+        .as_mut()
+        .ok_or(Errno::EINVAL)?
+        .free(frame, order)
+}
+
+/// The handle through which `mm` and `arch` allocate single frames.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KernelFrames;
+
+impl FrameAllocator for KernelFrames {
+    fn alloc_frame(&mut self) -> KernelResult<Frame> {
+        alloc_order(0)
+    }
+
+    fn inc_ref(&mut self, frame: Frame) -> KernelResult<u32> {
+        FRAMES.lock().as_mut().ok_or(Errno::EINVAL)?.inc_ref(frame)
+    }
+
+    fn dec_ref(&mut self, frame: Frame) -> KernelResult<u32> {
+        FRAMES.lock().as_mut().ok_or(Errno::EINVAL)?.dec_ref(frame)
+    }
+
+    fn ref_count(&self, frame: Frame) -> u32 {
+        FRAMES.lock().as_ref().map_or(0, |a| a.ref_count(frame))
+    }
+}

@@ -1,0 +1,109 @@
+//! The kernel heap: talc over frames it takes on demand, and whole frames
+//! for large allocations.
+//!
+//! Small allocations come from talc. When talc runs dry its source takes a
+//! contiguous block of at least 256 KiB from the frame allocator and claims
+//! it through the direct map, so the heap needs no virtual-address
+//! management of its own. Allocations of [`LARGE`] bytes or more skip talc
+//! and take a power-of-two block of frames straight from the buddy
+//! allocator, which frees them whole (no fragmentation of talc's arenas).
+//! Failure is a null pointer, which fallible collections (`try_reserve`) turn
+//! into `ENOMEM` on syscall paths.
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::ptr::{NonNull, null_mut};
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use arch::paging::phys_to_virt;
+use arch::sync::IrqMutex;
+use mm::Frame;
+use talc::base::Talc;
+use talc::base::binning::Binning;
+use talc::source::Source;
+
+use super::frames;
+
+/// Allocations at least this large come straight from frames.
+pub const LARGE: usize = 64 * 1024;
+const PAGE: usize = 4096;
+const MIN_ARENA_ORDER: usize = 6; // 256 KiB
+
+static ARENA_BYTES: AtomicU64 = AtomicU64::new(0);
+static LARGE_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// Feeds talc with frames.
+#[derive(Debug)]
+struct FrameSource;
+
+// SAFETY: `acquire` only claims fresh frames through `talc` and never
+// touches the heap lock or allocates.
+unsafe impl Source for FrameSource {
+    fn acquire<B: Binning>(talc: &mut Talc<Self, B>, layout: Layout) -> Result<(), ()> {
+        let needed = layout.size() + layout.align() + PAGE;
+        let order = order_for(needed).max(MIN_ARENA_ORDER);
+        let frame = frames::alloc_order(order).map_err(|_| ())?;
+        let bytes = PAGE << order;
+        let base = phys_to_virt(frame.start().0) as *mut u8;
+        // SAFETY: the block is fresh, exclusively ours, and mapped RW in the
+        // direct map for the kernel's lifetime.
+        unsafe { talc.claim(base, bytes) }.ok_or(())?;
+        ARENA_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+fn order_for(bytes: usize) -> usize {
+    let pages = bytes.div_ceil(PAGE).max(1);
+    pages.next_power_of_two().trailing_zeros() as usize
+}
+
+/// The `#[global_allocator]`.
+pub struct KernelHeap {
+    talc: IrqMutex<Talc<FrameSource, talc::DefaultBinning>>,
+}
+
+#[global_allocator]
+static HEAP: KernelHeap = KernelHeap {
+    talc: IrqMutex::new(Talc::new(FrameSource)),
+};
+
+// SAFETY: talc upholds GlobalAlloc's contract for its blocks; large blocks
+// are distinct frame ranges, naturally aligned to their (power-of-two) size,
+// which satisfies any alignment up to that size.
+unsafe impl GlobalAlloc for KernelHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if layout.size() >= LARGE {
+            let order = order_for(layout.size().max(layout.align()));
+            return match frames::alloc_order(order) {
+                Ok(frame) => {
+                    LARGE_BYTES.fetch_add((PAGE << order) as u64, Ordering::Relaxed);
+                    phys_to_virt(frame.start().0) as *mut u8
+                }
+                Err(_) => null_mut(),
+            };
+        }
+        // SAFETY: layout comes from the caller's GlobalAlloc contract.
+        unsafe { self.talc.lock().allocate(layout) }.map_or(null_mut(), NonNull::as_ptr)
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if layout.size() >= LARGE {
+            let order = order_for(layout.size().max(layout.align()));
+            let physical = ptr as u64 - arch::paging::PHYSICAL_MEMORY_OFFSET;
+            if frames::free_order(Frame(physical >> 12), order).is_ok() {
+                LARGE_BYTES.fetch_sub((PAGE << order) as u64, Ordering::Relaxed);
+            }
+            return;
+        }
+        // SAFETY: `ptr` was returned by `alloc` with this layout.
+        unsafe { self.talc.lock().deallocate(ptr, layout) }
+    }
+}
+
+/// Bytes the heap holds: talc's arenas and the large blocks.
+pub fn footprint() -> (u64, u64) {
+    (
+        ARENA_BYTES.load(Ordering::Relaxed),
+        LARGE_BYTES.load(Ordering::Relaxed),
+    )
+}

@@ -1,0 +1,105 @@
+//! Kernel stacks with a guard page below each.
+//!
+//! Stacks live in their own region of the kernel half, one fixed-size slot
+//! each: the lowest page of a slot is never mapped, so running off the end
+//! of a stack faults on the guard instead of corrupting its neighbour. The
+//! crash report names such a fault a kernel stack overflow.
+
+use abi::{Errno, KernelResult};
+use alloc::vec::Vec;
+use arch::paging::KernelAccess;
+use arch::sync::IrqMutex;
+use core::sync::atomic::{AtomicU64, Ordering};
+use mm::{Frame, FrameAllocator};
+
+use super::frames::KernelFrames;
+use super::kernel_space::kernel_page_table;
+
+/// Start of the kernel-stack region (PML4 entry 510).
+pub const REGION_START: u64 = 0xffff_ff00_0000_0000;
+/// Slots available: 64 GiB of address space.
+const SLOT_COUNT: u64 = (64 << 30) / SLOT_SIZE;
+/// Usable bytes of every kernel stack.
+pub const STACK_SIZE: u64 = 64 * 1024;
+const PAGE: u64 = 4096;
+const SLOT_SIZE: u64 = STACK_SIZE + PAGE;
+
+static NEXT_SLOT: AtomicU64 = AtomicU64::new(0);
+static FREE_SLOTS: IrqMutex<Vec<u64>> = IrqMutex::new(Vec::new());
+
+/// A mapped kernel stack; unmapped and freed on drop.
+#[derive(Debug)]
+pub struct KernelStack {
+    slot: u64,
+}
+
+impl KernelStack {
+    /// Maps a new stack.
+    pub fn new() -> KernelResult<Self> {
+        let slot = match FREE_SLOTS.lock().pop() {
+            Some(slot) => slot,
+            None => {
+                let slot = NEXT_SLOT.fetch_add(1, Ordering::SeqCst);
+                if slot >= SLOT_COUNT {
+                    return Err(Errno::ENOMEM);
+                }
+                slot
+            }
+        };
+        let stack = Self { slot };
+        let mut table = kernel_page_table().lock();
+        let mut page = stack.bottom();
+        while page < stack.top() {
+            let mapped = KernelFrames.alloc_frame().and_then(|frame| {
+                table.map_4k(
+                    page,
+                    frame.start().0,
+                    KernelAccess::ReadWrite,
+                    &mut KernelFrames,
+                )
+            });
+            if let Err(error) = mapped {
+                drop(table);
+                drop(stack); // unmaps what was mapped
+                return Err(error);
+            }
+            page += PAGE;
+        }
+        Ok(stack)
+    }
+
+    fn base(&self) -> u64 {
+        REGION_START + self.slot * SLOT_SIZE
+    }
+
+    /// Lowest usable address (just above the guard page).
+    pub fn bottom(&self) -> u64 {
+        self.base() + PAGE
+    }
+
+    /// One past the highest usable address: the initial stack pointer.
+    pub fn top(&self) -> u64 {
+        self.base() + SLOT_SIZE
+    }
+}
+
+impl Drop for KernelStack {
+    fn drop(&mut self) {
+        let mut table = kernel_page_table().lock();
+        let mut page = self.bottom();
+        while page < self.top() {
+            if let Some(physical) = table.unmap_4k(page) {
+                let _ = KernelFrames.dec_ref(Frame(physical >> 12));
+            }
+            page += PAGE;
+        }
+        drop(table);
+        FREE_SLOTS.lock().push(self.slot);
+    }
+}
+
+/// Whether `address` is in the guard page of some kernel stack slot.
+pub fn is_guard_page(address: u64) -> bool {
+    (REGION_START..REGION_START + SLOT_COUNT * SLOT_SIZE).contains(&address)
+        && (address - REGION_START) % SLOT_SIZE < PAGE
+}

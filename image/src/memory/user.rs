@@ -1,0 +1,58 @@
+//! The user address space the CPU runs on, and resolving faults in it.
+
+use alloc::sync::Arc;
+
+use abi::KernelResult;
+use arch::paging::{DirectMap, HardwarePageTable};
+use arch::sync::IrqMutex;
+use mm::{Access, AddressSpace, FaultOutcome, VirtAddr};
+
+use super::frames::KernelFrames;
+use super::kernel_space::kernel_page_table;
+
+/// A user address space over the hardware page tables.
+pub type UserAddressSpace = AddressSpace<HardwarePageTable>;
+
+/// A user address space shared by the threads that run in it.
+pub type SharedAddressSpace = Arc<IrqMutex<UserAddressSpace>>;
+
+static CURRENT: IrqMutex<Option<SharedAddressSpace>> = IrqMutex::new(None);
+
+/// A new, empty user address space sharing the kernel half.
+pub fn new_address_space() -> KernelResult<UserAddressSpace> {
+    let table = kernel_page_table()
+        .lock()
+        .new_user_table(&mut KernelFrames)?;
+    Ok(AddressSpace::new(table))
+}
+
+/// Switches the CPU to `space` (or back to the kernel page table).
+pub fn activate(space: Option<SharedAddressSpace>) {
+    let mut current = CURRENT.lock();
+    match &space {
+        Some(space) => space.lock().page_table().activate(),
+        None => kernel_page_table().lock().activate(),
+    }
+    *current = space;
+}
+
+/// The address space the CPU runs on, if it is a user one.
+pub fn current() -> Option<SharedAddressSpace> {
+    CURRENT.lock().clone()
+}
+
+/// Tries to resolve a fault at user address `address`; the outcome says what
+/// happened (no current space counts as an unmapped address).
+pub fn resolve_fault(address: u64, access: Access) -> FaultOutcome {
+    let Some(space) = current() else {
+        return FaultOutcome::Segv(mm::SegvCode::MapErr);
+    };
+    // A fault while this CPU already holds the space's lock (kernel code
+    // touching user memory inside an mm operation) cannot be resolved
+    // without deadlocking: report it, so the access fails with EFAULT.
+    let Some(mut space) = space.try_lock() else {
+        log::error!("fault at {address:#x} while its address space is locked");
+        return FaultOutcome::Segv(mm::SegvCode::MapErr);
+    };
+    space.handle_fault(VirtAddr(address), access, &mut KernelFrames, &DirectMap)
+}
