@@ -85,7 +85,7 @@ fn kernel_page_fault_is_reported_with_symbols() {
     );
     let backtrace = output.split("backtrace:").nth(1).expect("a backtrace");
     assert!(backtrace.contains("courage::ktest::run+0x"), "{output}");
-    assert!(backtrace.contains("kernel_entry+0x"), "{output}");
+    assert!(backtrace.contains("courage::kernel_main+0x"), "{output}");
     assert!(output.contains("ktests: 0 passed, 1 failed"), "{output}");
 }
 

@@ -38,10 +38,12 @@ fn cargo_tests(tally: &mut Tally, stage: &str, command: &mut Command) {
     for line in BufReader::new(stdout).lines().map_while(Result::ok) {
         println!("{line}");
         if let Some(rest) = line.strip_prefix("test result: ") {
+            // "ok. 4 passed; 0 failed; 1 ignored; ..."
             let count = |word: &str| {
                 rest.split(';')
                     .find_map(|part| part.trim().strip_suffix(word))
-                    .and_then(|n| n.trim().parse::<usize>().ok())
+                    .and_then(|n| n.split_whitespace().last())
+                    .and_then(|n| n.parse::<usize>().ok())
                     .unwrap_or(0)
             };
             tally.passed += count(" passed");
