@@ -1,5 +1,104 @@
-//! Placeholder: this crate is being written.
+//! Scheduling policy for Courage: which thread runs, when, and for how long.
+//!
+//! This crate owns the *decisions*; the kernel owns the *mechanism*. It keeps
+//! thread states, per-CPU run queues, wait queues, the timer queue for sleeps,
+//! timeouts and alarms, and the arithmetic of time (TSC, PIT, CMOS RTC,
+//! `timespec`). It never switches stacks, programs a timer or reads a port:
+//! the kernel (`image`, `arch`) does that and asks [`Scheduler`] what to do.
+//!
+//! The one trait to implement is [`InterruptControl`] (disable and restore
+//! interrupts on this CPU), which [`IrqSpinLock`] needs. A reuser:
+//! 1. creates one [`Scheduler`] for its CPUs and keeps it in an
+//!    [`IrqSpinLock`];
+//! 2. names its threads by [`ThreadId`] (its tids) and keeps its own map from
+//!    id to thread structure (stack, FPU area, registers);
+//! 3. calls [`Scheduler::on_timer_tick`] from the timer interrupt and
+//!    [`Scheduler::schedule`] whenever [`Scheduler::need_resched`] says so
+//!    (on the way out of an interrupt or syscall), then performs the
+//!    [`Decision`] (switch to a thread, to the idle thread, or continue);
+//!    the calls that take the current thread off its CPU (block, stop,
+//!    exit, yield) return their `Decision` directly;
+//! 4. builds its blocking primitives on [`Scheduler::block_current`],
+//!    [`Scheduler::wake_one`]/[`Scheduler::wake_all`],
+//!    [`Scheduler::interrupt`] (signals) and [`Scheduler::take_wake_reason`]
+//!    (the syscall's `Ok`/`ETIMEDOUT`/`EINTR`), and runs a finalizer thread
+//!    that drains [`Scheduler::take_finalizable`].
+//!
+//! Design:
+//! 1. Priorities are Linux nice values with Linux's weights; the run queue is
+//!    a weighted fair queue (CFS, simplified to a fixed slice). A higher
+//!    priority gets a larger share and wins ties; no runnable thread starves.
+//! 2. The idle thread is never queued: an empty queue means "idle".
+//! 3. Run queues are per CPU and share nothing, so SMP only adds placement and
+//!    balancing; on one CPU the whole machine is `CpuId::BSP`.
+//! 4. Time is `u64` nanoseconds of the monotonic clock, passed in as `now`;
+//!    nothing here reads a clock, so host tests drive a fake one.
+//!
+//! Invariants (checked by a property test after every random operation):
+//! a `Runnable` or `Running` thread is in exactly one run queue, the one its
+//! record names, and is that queue's current thread iff it is `Running`; a
+//! thread blocked on a queue is in exactly that wait queue; a thread has an
+//! armed timeout only while blocked; `Dead` is final and the scheduler then
+//! forgets the id. Nothing a user program controls can panic: bad ids,
+//! CPUs, masks and times are `EINVAL`/`ESRCH`/`EEXIST`.
+//!
+//! Locking (the kernel's side; this crate has no locks and no globals):
+//! - **The scheduler lock** is one spinlock around the [`Scheduler`], taken
+//!   with interrupts disabled on this CPU ([`IrqSpinLock`]), in thread or
+//!   interrupt context. From the call that returns a [`Decision`] until the
+//!   context switch completes, nothing else may run scheduler code for this
+//!   CPU: on one CPU, keep interrupts off across the switch (the guard may
+//!   be dropped first); on SMP, hold the lock across the switch and let the
+//!   thread switched to release it (as SerenityOS's `g_scheduler_lock`), so
+//!   no CPU resumes a thread whose registers are still being saved. A dying
+//!   thread's stack is freed only by the finalizer, after that switch.
+//! - **Interrupt context** may call only the waking side: `on_timer_tick`,
+//!   `wake`, `wake_one`, `wake_all`, `interrupt`, `resume`, `set_alarm`,
+//!   `cancel_alarm`, then `schedule` on return if `need_resched`. It never
+//!   blocks, so it never calls `block_current`, `SleepMutex::lock`, etc.
+//! - **Order**: a kernel object's own spinlock (pipe, futex bucket) comes
+//!   *before* the scheduler lock, never after; the heap allocator's lock
+//!   comes after both (wait queues and timers allocate), so the allocator
+//!   must not call into the scheduler. To block without losing a wake-up,
+//!   test the condition and call `block_current` under the object's lock,
+//!   then release the object's lock (keeping the scheduler lock) and switch;
+//!   the waker changes the condition and wakes under the same object lock.
+//! - **Sleeping** ([`SleepMutex`], any `block_current`) is allowed only in
+//!   thread context, never with interrupts disabled by anything but the
+//!   scheduler lock, and with no other spinlock held across the switch.
+//! - **SMP (later)**: give each [`RunQueue`] its own lock and take two in
+//!   CPU order to migrate; until then one lock covers the whole value.
 
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+extern crate alloc;
+
+mod clock;
+mod cpu;
+mod irq_lock;
+mod mutex;
+mod priority;
+mod run_queue;
+mod scheduler;
+mod state;
+mod thread_id;
+mod timer_queue;
+mod wait_queue;
+
+pub use clock::{
+    DateTime, NANOS_PER_SEC, PIT_HZ, RtcRegisters, TickRate, Timespec, TscClock, WallClock,
+    bcd_to_binary, calibrate, date_to_unix_seconds, invariant_tsc, pit_count_for_ns,
+    pit_count_to_ns, pit_divisor_for_hz, tsc_hz_from_cpuid_15h, unix_seconds_to_date,
+};
+pub use cpu::{CpuId, CpuSet, MAX_CPUS};
+pub use irq_lock::{InterruptControl, IrqSpinLock, IrqSpinLockGuard};
+pub use mutex::{LockOutcome, SleepMutex};
+pub use priority::Priority;
+pub use run_queue::{Lag, RunQueue, RunQueueConfig};
+pub use scheduler::{Decision, Scheduler, ThreadStats};
+pub use state::{BlockReason, ThreadState, WakeReason};
+pub use thread_id::ThreadId;
+pub use timer_queue::{TimerId, TimerQueue};
+pub use wait_queue::{WaitQueue, WaitQueueId};

@@ -1,0 +1,228 @@
+//! Regular files whose contents are rendered from the view when read.
+//!
+//! Consistency: a read at offset 0 renders the whole file once and keeps
+//! the bytes in the inode; reads further on are served from that copy, so
+//! a reader going through the file in several `read` calls sees one
+//! snapshot, never a mix of two. Path resolution creates a fresh inode for
+//! every lookup, so each `open` has its own copy (as Linux's `seq_file`
+//! does per open file), and a reader that seeks back to 0 and reads again
+//! gets fresh contents (what `top` does with `/proc/stat`).
+
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::any::Any;
+
+use abi::{Errno, KernelResult};
+use fs::{FileType, Inode, InodeId, OpenFlags, Stat};
+use spin::Mutex;
+
+use crate::context::{Attributes, Context};
+use crate::ino::{ProcessEntry, SystemEntry};
+use crate::process_format::{self, comm_name};
+use crate::system_format;
+use crate::view::ProcessInfo;
+
+/// The longest host name Linux keeps (`__NEW_UTS_LEN`).
+pub const HOSTNAME_MAX: usize = 64;
+
+/// What a generated file renders.
+pub enum Source {
+    /// A system-wide file.
+    System(SystemEntry),
+    /// A file of a process (`tid` is `None`) or of one of its threads.
+    Process {
+        /// The process.
+        process: Arc<dyn ProcessInfo>,
+        /// The thread, for files under `task/<tid>`.
+        tid: Option<u32>,
+        /// Which file.
+        entry: ProcessEntry,
+    },
+    /// `fdinfo/<fd>`.
+    Fdinfo {
+        /// The process.
+        process: Arc<dyn ProcessInfo>,
+        /// The fd.
+        fd: u32,
+    },
+}
+
+/// A procfs regular file.
+pub struct GeneratedFile {
+    context: Arc<Context>,
+    attributes: Attributes,
+    source: Source,
+    /// The copy the current reader is going through (see the module doc).
+    rendered: Mutex<Option<Arc<[u8]>>>,
+}
+
+impl GeneratedFile {
+    /// A file with `attributes` (type `Regular`) rendering `source`.
+    pub fn new(context: Arc<Context>, attributes: Attributes, source: Source) -> GeneratedFile {
+        GeneratedFile {
+            context,
+            attributes,
+            source,
+            rendered: Mutex::new(None),
+        }
+    }
+
+    /// Renders the whole file now: `ESRCH` if its process was reaped (or
+    /// its thread has exited), `ENOENT` if its fd was closed.
+    pub fn render(&self) -> KernelResult<Vec<u8>> {
+        let view = &self.context.view;
+        let text: String = match &self.source {
+            Source::System(entry) => match entry {
+                SystemEntry::Uptime => system_format::uptime(&view.system()),
+                SystemEntry::Loadavg => system_format::loadavg(&view.system()),
+                SystemEntry::Meminfo => system_format::meminfo(&view.meminfo()),
+                SystemEntry::Cpuinfo => system_format::cpuinfo(&view.cpus()),
+                SystemEntry::Version => format!("{}\n", view.version()),
+                SystemEntry::Filesystems => system_format::filesystems(&view.filesystems()),
+                SystemEntry::Stat => system_format::stat(&view.system()),
+                SystemEntry::PidMax => format!("{}\n", view.system().pid_max),
+                SystemEntry::Hostname => {
+                    let mut bytes = view.hostname();
+                    bytes.push(b'\n');
+                    return Ok(bytes);
+                }
+                _ => return Err(Errno::EINVAL),
+            },
+            Source::Process {
+                process,
+                tid,
+                entry,
+            } => return render_process(&self.context, process.as_ref(), *tid, *entry),
+            Source::Fdinfo { process, fd } => {
+                process.owner()?;
+                let open = process.fd(*fd).ok_or(Errno::ENOENT)?;
+                let description = &open.description;
+                let mut flags = description.status_flags().bits();
+                // Linux opens every path with O_LARGEFILE on 64-bit; pipes have none.
+                if description.custody().is_some() {
+                    flags |= OpenFlags::O_LARGEFILE.bits();
+                }
+                if open.close_on_exec {
+                    flags |= OpenFlags::O_CLOEXEC.bits();
+                }
+                let stat = description.stat().unwrap_or_default();
+                process_format::fdinfo(description.offset(), flags, stat.dev, stat.ino)
+            }
+        };
+        Ok(text.into_bytes())
+    }
+}
+
+fn render_process(
+    context: &Context,
+    process: &dyn ProcessInfo,
+    tid: Option<u32>,
+    entry: ProcessEntry,
+) -> KernelResult<Vec<u8>> {
+    let snapshot = || -> KernelResult<_> {
+        let snapshot = process.snapshot()?;
+        // A thread that exited is gone even while its process lives on.
+        if let Some(tid) = tid
+            && snapshot.thread(tid).is_none()
+        {
+            return Err(Errno::ESRCH);
+        }
+        Ok(snapshot)
+    };
+    let text = match entry {
+        ProcessEntry::Stat => {
+            let permitted = context.may_inspect(process)?;
+            process_format::stat(&snapshot()?, tid, permitted)
+        }
+        ProcessEntry::Status => process_format::status(&snapshot()?, tid),
+        ProcessEntry::Statm => process_format::statm(&snapshot()?),
+        ProcessEntry::Limits => process_format::limits(&snapshot()?.rlimits),
+        ProcessEntry::Comm => {
+            let snapshot = snapshot()?;
+            let name = match tid.and_then(|tid| snapshot.thread(tid)) {
+                Some(thread) => thread.name.as_str(),
+                None => snapshot.name.as_str(),
+            };
+            format!("{}\n", comm_name(name))
+        }
+        ProcessEntry::Cmdline => return process.cmdline(),
+        ProcessEntry::Environ => return process.environ(),
+        ProcessEntry::Maps => process_format::maps(&process.maps()?),
+        ProcessEntry::Mounts => {
+            process.owner()?;
+            system_format::mounts(&context.view.mounts())
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    Ok(text.into_bytes())
+}
+
+impl Inode for GeneratedFile {
+    fn id(&self) -> InodeId {
+        self.attributes.id
+    }
+
+    fn file_type(&self) -> FileType {
+        FileType::Regular
+    }
+
+    fn stat(&self) -> Stat {
+        self.attributes.stat()
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
+        let cached = if offset == 0 {
+            None
+        } else {
+            self.rendered.lock().clone()
+        };
+        let contents = match cached {
+            Some(contents) => contents,
+            None => {
+                // Rendered outside the lock: the view takes process locks.
+                let fresh: Arc<[u8]> = Arc::from(self.render()?);
+                *self.rendered.lock() = Some(fresh.clone());
+                fresh
+            }
+        };
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        let rest = contents.get(start..).unwrap_or(&[]);
+        let count = rest.len().min(buf.len());
+        buf[..count].copy_from_slice(&rest[..count]);
+        Ok(count)
+    }
+
+    /// Only `sys/kernel/hostname` is writable: the text up to the first
+    /// newline or NUL replaces the host name (longer names are cut at 64
+    /// bytes, as Linux's `proc_dostring` does); the view refuses callers
+    /// without privilege (`EPERM`).
+    fn write_at(&self, offset: u64, buf: &[u8]) -> KernelResult<usize> {
+        if !matches!(self.source, Source::System(SystemEntry::Hostname)) {
+            return Err(Errno::EINVAL);
+        }
+        if offset != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let end = buf
+            .iter()
+            .position(|&byte| byte == b'\n' || byte == 0)
+            .unwrap_or(buf.len());
+        let name = &buf[..end.min(HOSTNAME_MAX)];
+        self.context.view.set_hostname(name)?;
+        log::info!("procfs: host name set ({} bytes)", name.len());
+        *self.rendered.lock() = None;
+        Ok(buf.len())
+    }
+
+    /// Truncation is how `O_TRUNC` reaches a proc file; like Linux, it is
+    /// accepted and changes nothing.
+    fn truncate(&self, _size: u64) -> KernelResult<()> {
+        Ok(())
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}

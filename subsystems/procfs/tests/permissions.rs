@@ -1,0 +1,188 @@
+//! Linux's access rules: private files belong to the process's owner and
+//! root; the host name is written by root only.
+
+mod common;
+
+use abi::Errno;
+use common::{World, running_snapshot};
+use fs::{Credentials, OpenFlags};
+
+#[test]
+fn environ_maps_and_fd_are_for_the_owner_and_root_only() {
+    let w = World::new();
+    w.spawn(running_snapshot(90, 1, "secret", 1000));
+    let owner = Credentials::user(1000, 1000);
+    let stranger = Credentials::user(1001, 1001);
+    for path in ["/proc/90/environ", "/proc/90/maps"] {
+        assert!(w.read_as(&owner, path).is_ok(), "{path}");
+        assert!(w.read_as(&w.su, path).is_ok(), "{path}");
+        assert_eq!(w.read_as(&stranger, path), Err(Errno::EACCES), "{path}");
+    }
+    let list = |creds: &Credentials| {
+        w.vfs
+            .open(&w.ctx(creds), "/proc/90/fd", OpenFlags::O_DIRECTORY, 0)
+            .map(|dir| common::names_in(&dir).unwrap())
+    };
+    assert!(list(&owner).is_ok());
+    assert_eq!(list(&stranger).unwrap_err(), Errno::EACCES);
+    assert_eq!(
+        w.vfs
+            .resolve(&w.ctx(&stranger), "/proc/90/fd/0", false)
+            .unwrap_err(),
+        Errno::EACCES,
+        "fd/ cannot be searched by others"
+    );
+    // Public files stay public.
+    for path in ["/proc/90/stat", "/proc/90/status", "/proc/90/cmdline"] {
+        assert!(w.read_as(&stranger, path).is_ok(), "{path}");
+    }
+}
+
+#[test]
+fn entries_are_owned_by_the_process_owner() {
+    let w = World::new();
+    w.spawn(running_snapshot(91, 1, "user", 1000));
+    for path in ["/proc/91", "/proc/91/stat", "/proc/91/fd", "/proc/91/exe"] {
+        let stat = w.vfs.stat(&w.ctx(&w.su), path, false).unwrap();
+        assert_eq!((stat.uid, stat.gid), (1000, 1000), "{path}");
+    }
+    let mode = |path: &str| w.vfs.stat(&w.ctx(&w.su), path, false).unwrap().mode;
+    assert_eq!(mode("/proc/91"), 0o040555);
+    assert_eq!(mode("/proc/91/fd"), 0o040500);
+    assert_eq!(mode("/proc/91/environ"), 0o100400);
+    assert_eq!(mode("/proc/91/stat"), 0o100444);
+    assert_eq!(mode("/proc/91/exe"), 0o120777);
+}
+
+#[test]
+fn hostname_is_written_by_root_and_refused_to_others() {
+    let w = World::new();
+    let path = "/proc/sys/kernel/hostname";
+    let user = Credentials::user(1000, 1000);
+    assert_eq!(
+        w.vfs
+            .open(&w.ctx(&user), path, OpenFlags::O_WRONLY, 0)
+            .unwrap_err(),
+        Errno::EACCES
+    );
+    // As the shell's `echo name > hostname` does: O_CREAT | O_TRUNC, then a write.
+    let file = w
+        .vfs
+        .open(
+            &w.ctx(&w.su),
+            path,
+            OpenFlags::O_WRONLY | OpenFlags::O_CREAT | OpenFlags::O_TRUNC,
+            0o644,
+        )
+        .unwrap();
+    assert_eq!(file.write(b"newname\n").unwrap(), 8);
+    assert_eq!(w.read_text(path), "newname\n");
+    assert_eq!(w.kernel.hostname.lock().unwrap().as_slice(), b"newname");
+
+    // A name past 64 bytes is cut, as Linux's proc_dostring does.
+    let long = [b'x'; 80];
+    let file = w
+        .vfs
+        .open(&w.ctx(&w.su), path, OpenFlags::O_WRONLY, 0)
+        .unwrap();
+    assert_eq!(file.write(&long).unwrap(), 80);
+    assert_eq!(w.kernel.hostname.lock().unwrap().len(), 64);
+
+    // The view has the last word on privilege (a descriptor passed on after setuid).
+    *w.kernel.caller_privileged.lock().unwrap() = false;
+    let file = w
+        .vfs
+        .open(&w.ctx(&w.su), path, OpenFlags::O_WRONLY, 0)
+        .unwrap();
+    assert_eq!(file.write(b"evil\n"), Err(Errno::EPERM));
+    assert_eq!(w.kernel.hostname.lock().unwrap().len(), 64);
+}
+
+#[test]
+fn other_files_refuse_writes_and_directory_changes() {
+    let w = World::new();
+    w.spawn(running_snapshot(92, 1, "sh", 0));
+    let file = w
+        .vfs
+        .open(&w.ctx(&w.su), "/proc/92/comm", OpenFlags::O_WRONLY, 0)
+        .unwrap();
+    assert_eq!(file.write(b"x"), Err(Errno::EINVAL));
+    assert_eq!(
+        w.vfs.mkdir(&w.ctx(&w.su), "/proc/92/new", 0o755),
+        Err(Errno::EPERM)
+    );
+    assert_eq!(
+        w.vfs.unlink(&w.ctx(&w.su), "/proc/uptime"),
+        Err(Errno::EPERM)
+    );
+    let pid_max = w
+        .vfs
+        .open(
+            &w.ctx(&w.su),
+            "/proc/sys/kernel/pid_max",
+            OpenFlags::O_WRONLY,
+            0,
+        )
+        .unwrap();
+    assert_eq!(pid_max.write(b"5\n"), Err(Errno::EINVAL));
+}
+
+#[test]
+fn magic_links_of_another_users_process_are_refused() {
+    let w = World::new();
+    w.spawn(running_snapshot(93, 1, "victim", 1000));
+    w.spawn(running_snapshot(94, 1, "snoop", 1001));
+    w.spawn(running_snapshot(95, 1, "self", 1000));
+    let snoop = Credentials::user(1001, 1001);
+    w.set_current(94, 94);
+    for link in ["exe", "cwd", "root"] {
+        let path = format!("/proc/93/{link}");
+        assert_eq!(
+            w.vfs.readlink(&w.ctx(&snoop), &path),
+            Err(Errno::EACCES),
+            "{path}"
+        );
+        assert_eq!(
+            w.vfs.resolve(&w.ctx(&snoop), &path, true).unwrap_err(),
+            Errno::EACCES,
+            "{path}"
+        );
+    }
+    assert_eq!(w.read_as(&snoop, "/proc/93/exe"), Err(Errno::EACCES));
+    // Its own process's links work, and another process of the same user's too.
+    assert_eq!(
+        w.vfs.readlink(&w.ctx(&snoop), "/proc/self/exe").unwrap(),
+        "/bin/busybox"
+    );
+    w.set_current(95, 95);
+    let owner = Credentials::user(1000, 1000);
+    assert_eq!(
+        w.vfs.readlink(&w.ctx(&owner), "/proc/93/cwd").unwrap(),
+        "/home"
+    );
+}
+
+#[test]
+fn stat_hides_addresses_from_readers_who_may_not_inspect() {
+    let w = World::new();
+    w.spawn(running_snapshot(96, 1, "victim", 1000));
+    w.spawn(running_snapshot(97, 1, "snoop", 1001));
+    w.set_current(97, 97);
+    let line = String::from_utf8(
+        w.read_as(&Credentials::user(1001, 1001), "/proc/96/stat")
+            .unwrap(),
+    )
+    .unwrap();
+    let (_, fields) = procfs::process_format::stat_fields(&line).unwrap();
+    assert_eq!(
+        (fields[23], fields[24], fields[25]),
+        ("1", "1", "0"),
+        "startcode endcode startstack"
+    );
+    assert!(fields[42..].iter().all(|field| *field == "0"), "{line}");
+    assert_eq!(fields[20], (8u64 << 20).to_string(), "vsize stays public");
+    w.set_current(96, 96);
+    let line = w.read_text("/proc/96/stat");
+    let (_, fields) = procfs::process_format::stat_fields(&line).unwrap();
+    assert_eq!(fields[23], 0x400000.to_string());
+}

@@ -1,0 +1,414 @@
+//! One CPU's run queue: a weighted fair queue ordered by virtual runtime.
+//!
+//! Every thread carries a *virtual runtime*: the CPU time it received,
+//! scaled by `NORMAL_WEIGHT / weight`, so a heavier (higher-priority) thread's
+//! clock runs slower. The queue always runs the thread with the smallest
+//! virtual runtime, so over time each runnable thread gets CPU in proportion
+//! to its weight, and none starves: a waiting thread's virtual runtime stands
+//! still while the running one's grows past it (this is CFS, simplified to a
+//! fixed time slice). Equal virtual runtimes go to the higher priority, then
+//! to whoever was queued first, which makes equals round-robin.
+//!
+//! The queue holds the running thread (`current`, outside the ordered set,
+//! as in CFS) and the runnable ones; blocked threads leave it with
+//! [`RunQueue::dequeue`], which hands back their [`Lag`] so that sleeping
+//! neither earns nor loses CPU share when they return. Nothing here is shared
+//! between CPUs: an SMP kernel gives each CPU its own `RunQueue` and moves a
+//! thread by `dequeue` on one and `enqueue_with_lag` on the other, the lag
+//! being relative to each queue's own minimum.
+
+use crate::priority::Priority;
+use crate::thread_id::ThreadId;
+use abi::{Errno, KernelResult};
+use alloc::collections::{BTreeMap, BTreeSet};
+
+/// Tunables of a run queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunQueueConfig {
+    /// How long a thread runs before a waiting one may preempt it.
+    pub slice_ns: u64,
+    /// How far (in nice-0 nanoseconds of virtual runtime) a woken thread must
+    /// be behind the running one to preempt it at once rather than at the
+    /// end of the slice; keeps wake-ups from thrashing the CPU.
+    pub wakeup_granularity_ns: u64,
+}
+
+impl Default for RunQueueConfig {
+    /// A 10 ms slice and 1 ms wake-up granularity.
+    fn default() -> Self {
+        RunQueueConfig {
+            slice_ns: 10_000_000,
+            wakeup_granularity_ns: 1_000_000,
+        }
+    }
+}
+
+/// How far ahead of its queue's minimum a thread's virtual runtime was when it
+/// left the queue. Re-entering with the same lag keeps its place in the
+/// fair share, whatever time passed meanwhile. New threads have zero lag.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Lag(u128);
+
+#[derive(Clone, Copy, Debug)]
+struct Entity {
+    priority: Priority,
+    vruntime: u128,
+    /// Queueing order among equal virtual runtimes; fresh on every insert.
+    seq: u64,
+}
+
+/// Ordering of runnable threads: smallest virtual runtime, then highest
+/// priority (smallest nice), then first queued.
+type ReadyKey = (u128, i8, u64, ThreadId);
+
+/// The per-CPU run queue. The idle thread is never in it: when
+/// [`RunQueue::pick_next`] returns `None` the CPU runs its idle thread.
+#[derive(Debug)]
+pub struct RunQueue {
+    config: RunQueueConfig,
+    entities: BTreeMap<ThreadId, Entity>,
+    ready: BTreeSet<ReadyKey>,
+    current: Option<ThreadId>,
+    /// The time up to which `current`'s virtual runtime is charged.
+    accounted_until: u64,
+    /// When `current` was picked.
+    slice_start: u64,
+    /// Never decreases; no thread in the queue has a smaller virtual runtime.
+    min_vruntime: u128,
+    next_seq: u64,
+    need_resched: bool,
+}
+
+impl RunQueue {
+    /// An empty queue.
+    pub fn new(config: RunQueueConfig) -> Self {
+        RunQueue {
+            config,
+            entities: BTreeMap::new(),
+            ready: BTreeSet::new(),
+            current: None,
+            accounted_until: 0,
+            slice_start: 0,
+            min_vruntime: 0,
+            next_seq: 0,
+            need_resched: false,
+        }
+    }
+
+    /// The tunables.
+    pub fn config(&self) -> RunQueueConfig {
+        self.config
+    }
+
+    fn key(id: ThreadId, e: &Entity) -> ReadyKey {
+        (e.vruntime, e.priority.nice(), e.seq, id)
+    }
+
+    fn scaled(ns: u64, priority: Priority) -> u128 {
+        u128::from(ns) * u128::from(Priority::NORMAL_WEIGHT) / u128::from(priority.weight())
+    }
+
+    /// Charges the running thread for the time since it was last charged.
+    fn account(&mut self, now: u64) {
+        let Some(id) = self.current else { return };
+        let delta = now.saturating_sub(self.accounted_until);
+        self.accounted_until = self.accounted_until.max(now);
+        if let Some(e) = self.entities.get_mut(&id) {
+            e.vruntime += Self::scaled(delta, e.priority);
+        }
+        self.update_min_vruntime();
+    }
+
+    fn update_min_vruntime(&mut self) {
+        let running = self
+            .current
+            .and_then(|id| self.entities.get(&id))
+            .map(|e| e.vruntime);
+        let waiting = self.ready.first().map(|k| k.0);
+        let smallest = match (running, waiting) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => return,
+        };
+        self.min_vruntime = self.min_vruntime.max(smallest);
+    }
+
+    fn insert_ready(&mut self, id: ThreadId) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if let Some(e) = self.entities.get_mut(&id) {
+            e.seq = seq;
+            let key = Self::key(id, e);
+            self.ready.insert(key);
+        }
+    }
+
+    /// Adds a new runnable thread, placed level with the most-served thread
+    /// that waits (it neither jumps the queue nor waits behind everyone's
+    /// history). `EEXIST` if it is already here.
+    pub fn enqueue(&mut self, id: ThreadId, priority: Priority, now: u64) -> KernelResult<()> {
+        self.enqueue_with_lag(id, priority, Lag::default(), now)
+    }
+
+    /// Adds a thread that left a queue with `lag` (woken, or migrated).
+    /// Sets [`RunQueue::need_resched`] when the CPU is idle or the newcomer
+    /// is far enough behind the running thread. `EEXIST` if already here.
+    pub fn enqueue_with_lag(
+        &mut self,
+        id: ThreadId,
+        priority: Priority,
+        lag: Lag,
+        now: u64,
+    ) -> KernelResult<()> {
+        if self.entities.contains_key(&id) {
+            return Err(Errno::EEXIST);
+        }
+        self.account(now);
+        let vruntime = self.min_vruntime + lag.0;
+        self.entities.insert(
+            id,
+            Entity {
+                priority,
+                vruntime,
+                seq: 0,
+            },
+        );
+        self.insert_ready(id);
+        match self.current.and_then(|c| self.entities.get(&c)) {
+            None => self.need_resched = true,
+            Some(running) => {
+                let granularity = Self::scaled(self.config.wakeup_granularity_ns, priority);
+                if running.vruntime > vruntime + granularity {
+                    self.need_resched = true;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes `id` out (it blocked, stopped, exited or migrates) and returns
+    /// its lag. If it was running, the CPU needs a new pick. `ESRCH` if it
+    /// is not here.
+    pub fn dequeue(&mut self, id: ThreadId, now: u64) -> KernelResult<Lag> {
+        self.account(now);
+        let e = self.entities.remove(&id).ok_or(Errno::ESRCH)?;
+        if self.current == Some(id) {
+            self.current = None;
+            self.need_resched = true;
+        } else {
+            self.ready.remove(&Self::key(id, &e));
+        }
+        let lag = Lag(e.vruntime.saturating_sub(self.min_vruntime));
+        self.update_min_vruntime();
+        Ok(lag)
+    }
+
+    /// Chooses the thread to run from `now` on and makes it `current`; the
+    /// previous `current`, still runnable, competes like the others. `None`
+    /// means run the idle thread.
+    pub fn pick_next(&mut self, now: u64) -> Option<ThreadId> {
+        self.account(now);
+        if let Some(prev) = self.current.take() {
+            self.insert_ready(prev);
+        }
+        self.need_resched = false;
+        let (_, _, _, next) = self.ready.pop_first()?;
+        self.current = Some(next);
+        self.accounted_until = now;
+        self.slice_start = now;
+        self.update_min_vruntime();
+        Some(next)
+    }
+
+    /// The timer tick: charges the running thread and returns whether the
+    /// CPU should reschedule (its slice is used up and another thread
+    /// waits, or a thread waits while the CPU idles).
+    pub fn tick(&mut self, now: u64) -> bool {
+        self.account(now);
+        if !self.ready.is_empty() {
+            let slice_over = now.saturating_sub(self.slice_start) >= self.config.slice_ns;
+            if self.current.is_none() || slice_over {
+                self.need_resched = true;
+            }
+        }
+        self.need_resched
+    }
+
+    /// `sched_yield`: puts the running thread behind every waiting one and
+    /// asks for a reschedule. It keeps the virtual runtime it is moved to,
+    /// so a yield costs at most the spread between waiting threads. `ESRCH`
+    /// if nothing is running.
+    pub fn yield_current(&mut self, now: u64) -> KernelResult<()> {
+        self.account(now);
+        let id = self.current.ok_or(Errno::ESRCH)?;
+        let last = self.ready.last().map(|k| k.0);
+        if let (Some(e), Some(last)) = (self.entities.get_mut(&id), last)
+            && e.vruntime <= last
+        {
+            e.vruntime = last + 1;
+        }
+        self.need_resched = true;
+        Ok(())
+    }
+
+    /// Changes the weight of `id` from now on. `ESRCH` if it is not here.
+    pub fn set_priority(&mut self, id: ThreadId, priority: Priority, now: u64) -> KernelResult<()> {
+        self.account(now);
+        let e = *self.entities.get(&id).ok_or(Errno::ESRCH)?;
+        let queued = self.ready.remove(&Self::key(id, &e));
+        if let Some(entity) = self.entities.get_mut(&id) {
+            entity.priority = priority;
+        }
+        if queued {
+            self.insert_ready(id);
+        }
+        Ok(())
+    }
+
+    /// The thread this CPU runs, if it is not idle.
+    pub fn current(&self) -> Option<ThreadId> {
+        self.current
+    }
+
+    /// When the running thread's slice ends, if another thread waits to
+    /// take over then; `None` if nothing would preempt it.
+    pub fn slice_end(&self) -> Option<u64> {
+        if self.current.is_some() && !self.ready.is_empty() {
+            Some(self.slice_start.saturating_add(self.config.slice_ns))
+        } else {
+            None
+        }
+    }
+
+    /// Whether the CPU should call the scheduler at its next chance.
+    pub fn need_resched(&self) -> bool {
+        self.need_resched
+    }
+
+    /// Asks for a reschedule at the next chance.
+    pub fn set_need_resched(&mut self) {
+        self.need_resched = true;
+    }
+
+    /// Whether `id` is in this queue (running or waiting).
+    pub fn contains(&self, id: ThreadId) -> bool {
+        self.entities.contains_key(&id)
+    }
+
+    /// Threads in the queue, the running one included.
+    pub fn len(&self) -> usize {
+        self.entities.len()
+    }
+
+    /// Whether the queue holds no thread at all.
+    pub fn is_empty(&self) -> bool {
+        self.entities.is_empty()
+    }
+
+    /// Threads waiting for the CPU (the running one excluded).
+    pub fn waiting(&self) -> usize {
+        self.ready.len()
+    }
+
+    /// The virtual runtime of `id` in nice-0 nanoseconds, relative to the
+    /// queue's minimum (its current lag); for statistics and tests.
+    pub fn lag_of(&self, id: ThreadId) -> Option<Lag> {
+        let e = self.entities.get(&id)?;
+        Some(Lag(e.vruntime.saturating_sub(self.min_vruntime)))
+    }
+}
+
+impl Lag {
+    /// The lag in nice-0 nanoseconds of virtual runtime.
+    pub fn as_nanos(self) -> u128 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: u64 = 1_000_000;
+
+    fn t(n: u64) -> ThreadId {
+        ThreadId(n)
+    }
+
+    #[test]
+    fn empty_queue_picks_idle() {
+        let mut rq = RunQueue::new(RunQueueConfig::default());
+        assert_eq!(rq.pick_next(0), None);
+        assert!(!rq.tick(10 * MS));
+    }
+
+    #[test]
+    fn duplicate_enqueue_is_eexist_and_unknown_dequeue_is_esrch() {
+        let mut rq = RunQueue::new(RunQueueConfig::default());
+        rq.enqueue(t(1), Priority::NORMAL, 0).unwrap();
+        assert_eq!(rq.enqueue(t(1), Priority::NORMAL, 0), Err(Errno::EEXIST));
+        assert_eq!(rq.dequeue(t(2), 0), Err(Errno::ESRCH));
+        assert_eq!(rq.yield_current(0), Err(Errno::ESRCH));
+    }
+
+    #[test]
+    fn slice_expiry_requests_preemption_only_when_someone_waits() {
+        let mut rq = RunQueue::new(RunQueueConfig::default());
+        rq.enqueue(t(1), Priority::NORMAL, 0).unwrap();
+        assert_eq!(rq.pick_next(0), Some(t(1)));
+        assert!(!rq.tick(50 * MS), "alone: keeps the CPU");
+        rq.enqueue(t(2), Priority::NORMAL, 50 * MS).unwrap();
+        assert!(rq.tick(51 * MS));
+        assert_eq!(rq.pick_next(51 * MS), Some(t(2)));
+    }
+
+    #[test]
+    fn woken_thread_behind_the_runner_preempts_it() {
+        let mut rq = RunQueue::new(RunQueueConfig::default());
+        for n in 1..=3 {
+            rq.enqueue(t(n), Priority::NORMAL, 0).unwrap();
+        }
+        assert_eq!(rq.pick_next(0), Some(t(1)));
+        let lag = rq.dequeue(t(3), 0).unwrap();
+        assert!(!rq.tick(9 * MS), "slice not over yet");
+        // t3 comes back level with t2, 9 ms of virtual runtime behind t1.
+        rq.enqueue_with_lag(t(3), Priority::NORMAL, lag, 9 * MS)
+            .unwrap();
+        assert!(rq.need_resched());
+        assert_eq!(rq.pick_next(9 * MS), Some(t(2)));
+        assert_eq!(rq.pick_next(9 * MS), Some(t(3)));
+    }
+
+    #[test]
+    fn wake_level_with_the_runner_waits_for_the_slice_end() {
+        let mut rq = RunQueue::new(RunQueueConfig::default());
+        rq.enqueue(t(1), Priority::NORMAL, 0).unwrap();
+        rq.enqueue(t(2), Priority::NORMAL, 0).unwrap();
+        assert_eq!(rq.pick_next(0), Some(t(1)));
+        let lag = rq.dequeue(t(2), 0).unwrap();
+        // t1 runs alone, so the queue's minimum follows it: t2 earns nothing
+        // by sleeping and returns level with t1.
+        rq.enqueue_with_lag(t(2), Priority::NORMAL, lag, 5 * MS)
+            .unwrap();
+        assert!(!rq.need_resched());
+        assert!(rq.tick(10 * MS));
+        assert_eq!(rq.pick_next(10 * MS), Some(t(2)));
+    }
+
+    #[test]
+    fn sleeping_keeps_a_thread_behind_by_its_lag() {
+        let mut rq = RunQueue::new(RunQueueConfig::default());
+        rq.enqueue(t(1), Priority::NORMAL, 0).unwrap();
+        rq.enqueue(t(2), Priority::NORMAL, 0).unwrap();
+        assert_eq!(rq.pick_next(0), Some(t(1)));
+        // t1 runs 30 ms (no tick), then blocks 30 ms ahead of t2.
+        let lag = rq.dequeue(t(1), 30 * MS).unwrap();
+        assert_eq!(lag.as_nanos(), u128::from(30 * MS));
+        assert_eq!(rq.pick_next(30 * MS), Some(t(2)));
+        rq.enqueue_with_lag(t(1), Priority::NORMAL, lag, 40 * MS)
+            .unwrap();
+        // t2 has run 10 ms; t1 comes back 30 ms ahead of it: no preemption.
+        assert!(!rq.need_resched());
+        assert_eq!(rq.lag_of(t(1)), Some(lag));
+    }
+}

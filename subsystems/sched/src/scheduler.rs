@@ -1,0 +1,915 @@
+//! The scheduler: run queues, timers, wait queues and thread states in one
+//! value that the kernel drives.
+//!
+//! The kernel keeps one `Scheduler` behind its IRQ-safe spinlock and calls
+//! it at a handful of points: thread creation ([`Scheduler::spawn`]), the
+//! timer interrupt ([`Scheduler::on_timer_tick`]), whenever a CPU should
+//! reschedule ([`Scheduler::schedule`], which says which thread to switch
+//! to), and from the blocking primitives ([`Scheduler::block_current`],
+//! [`Scheduler::wake`], [`Scheduler::wake_one`], [`Scheduler::interrupt`]).
+//! Each operation costs O(log n) in the number of threads and timers per
+//! thread it touches, except taking a waiter out of the middle of a wait
+//! queue (linear in that queue's length) and choosing a CPU (linear in the
+//! number of CPUs).
+
+use crate::cpu::{CpuId, CpuSet, MAX_CPUS};
+use crate::priority::Priority;
+use crate::run_queue::{Lag, RunQueue, RunQueueConfig};
+use crate::state::{BlockReason, ThreadState, WakeReason};
+use crate::thread_id::ThreadId;
+use crate::timer_queue::{TimerId, TimerQueue};
+use crate::wait_queue::{WaitQueue, WaitQueueId};
+use abi::{Errno, KernelResult};
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+
+/// What a CPU should do after [`Scheduler::schedule`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Keep running what runs now (a thread, or the idle thread).
+    Continue,
+    /// Switch to this thread.
+    SwitchTo(ThreadId),
+    /// Nothing is runnable: switch to this CPU's idle thread, which halts
+    /// until the next interrupt.
+    Idle,
+}
+
+/// What a thread has consumed, for `getrusage`, `times` and `/proc`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ThreadStats {
+    /// CPU time used, in nanoseconds.
+    pub cpu_time_ns: u64,
+    /// Switches away because the thread blocked, stopped or exited
+    /// (Linux's `nvcsw`).
+    pub voluntary_switches: u64,
+    /// Switches away while it could still run: preemption or `sched_yield`
+    /// (Linux's `nivcsw`).
+    pub involuntary_switches: u64,
+}
+
+/// Why a timer was armed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TimerEvent {
+    /// A blocked thread's deadline.
+    Timeout(ThreadId),
+    /// A kernel alarm, with the token the kernel chose.
+    Alarm(u64),
+}
+
+/// What the scheduler remembers of one thread.
+#[derive(Clone, Copy, Debug)]
+struct ThreadRecord {
+    state: ThreadState,
+    priority: Priority,
+    affinity: CpuSet,
+    /// The run queue it is in, or was last in.
+    cpu: CpuId,
+    lag: Lag,
+    timeout: Option<TimerId>,
+    wake_reason: Option<WakeReason>,
+    /// Set by [`Scheduler::interrupt`] until the kernel has handled it.
+    interrupt_pending: bool,
+    stats: ThreadStats,
+}
+
+/// Scheduling policy for a machine: one [`RunQueue`] per CPU, the timer
+/// queue, every wait queue and the state of every thread.
+///
+/// Pure data with no lock inside; see the crate documentation for the rule
+/// the kernel follows when sharing it.
+#[derive(Debug)]
+pub struct Scheduler {
+    run_queues: Vec<RunQueue>,
+    /// What each CPU actually executes (as of the last `schedule`); differs
+    /// from its run queue's `current` between a block and the next switch.
+    on_cpu: Vec<Option<ThreadId>>,
+    /// When each CPU switched to what it runs now.
+    on_cpu_since: Vec<u64>,
+    online: CpuSet,
+    threads: BTreeMap<ThreadId, ThreadRecord>,
+    timers: TimerQueue<TimerEvent>,
+    wait_queues: BTreeMap<WaitQueueId, WaitQueue>,
+    next_wait_queue: u64,
+    finalizable: VecDeque<ThreadId>,
+}
+
+impl Scheduler {
+    /// A scheduler for `cpu_count` CPUs, numbered from 0. `EINVAL` for zero
+    /// CPUs or more than [`MAX_CPUS`].
+    pub fn new(cpu_count: u32, config: RunQueueConfig) -> KernelResult<Self> {
+        if cpu_count == 0 || cpu_count > MAX_CPUS {
+            return Err(Errno::EINVAL);
+        }
+        Ok(Scheduler {
+            run_queues: (0..cpu_count).map(|_| RunQueue::new(config)).collect(),
+            on_cpu: (0..cpu_count).map(|_| None).collect(),
+            on_cpu_since: (0..cpu_count).map(|_| 0).collect(),
+            online: CpuSet::first(cpu_count),
+            threads: BTreeMap::new(),
+            timers: TimerQueue::new(),
+            wait_queues: BTreeMap::new(),
+            next_wait_queue: 0,
+            finalizable: VecDeque::new(),
+        })
+    }
+
+    // ---- lookups -------------------------------------------------------
+
+    fn cpu_index(&self, cpu: CpuId) -> KernelResult<usize> {
+        let index = cpu.0 as usize;
+        if index < self.run_queues.len() {
+            Ok(index)
+        } else {
+            Err(Errno::EINVAL)
+        }
+    }
+
+    fn record(&self, id: ThreadId) -> KernelResult<&ThreadRecord> {
+        self.threads.get(&id).ok_or(Errno::ESRCH)
+    }
+
+    fn record_mut(&mut self, id: ThreadId) -> KernelResult<&mut ThreadRecord> {
+        self.threads.get_mut(&id).ok_or(Errno::ESRCH)
+    }
+
+    /// The thread `cpu` runs as far as its run queue knows; `ESRCH` if the
+    /// CPU idles or its thread already left the queue.
+    fn running_on(&self, cpu: CpuId) -> KernelResult<ThreadId> {
+        let index = self.cpu_index(cpu)?;
+        self.run_queues[index].current().ok_or(Errno::ESRCH)
+    }
+
+    /// The state of `id`, or `None` if the scheduler does not know it.
+    pub fn state(&self, id: ThreadId) -> Option<ThreadState> {
+        self.threads.get(&id).map(|r| r.state)
+    }
+
+    /// The priority of `id`; `ESRCH` if unknown.
+    pub fn priority(&self, id: ThreadId) -> KernelResult<Priority> {
+        Ok(self.record(id)?.priority)
+    }
+
+    /// The affinity mask of `id` as set (not intersected with the online
+    /// CPUs); `ESRCH` if unknown.
+    pub fn affinity(&self, id: ThreadId) -> KernelResult<CpuSet> {
+        Ok(self.record(id)?.affinity)
+    }
+
+    /// The CPU whose run queue holds `id`, or held it last; `ESRCH` if unknown.
+    pub fn cpu_of(&self, id: ThreadId) -> KernelResult<CpuId> {
+        Ok(self.record(id)?.cpu)
+    }
+
+    /// The thread `cpu` executes, as of the last [`Scheduler::schedule`];
+    /// `None` while it idles.
+    pub fn current(&self, cpu: CpuId) -> Option<ThreadId> {
+        self.on_cpu.get(cpu.0 as usize).copied().flatten()
+    }
+
+    /// What `id` has consumed up to `now`, the slice it is running included;
+    /// `ESRCH` if unknown.
+    pub fn stats(&self, id: ThreadId, now: u64) -> KernelResult<ThreadStats> {
+        let rec = self.record(id)?;
+        let mut stats = rec.stats;
+        let index = rec.cpu.0 as usize;
+        if self.on_cpu.get(index) == Some(&Some(id)) {
+            let running = now.saturating_sub(self.on_cpu_since[index]);
+            stats.cpu_time_ns = stats.cpu_time_ns.saturating_add(running);
+        }
+        Ok(stats)
+    }
+
+    /// When `cpu` next needs a timer interrupt: the earliest timer deadline
+    /// or the end of the running thread's slice if another thread waits.
+    /// `None` means no interrupt is needed (a one-shot timer may stay off).
+    pub fn next_event(&self, cpu: CpuId) -> Option<u64> {
+        let slice_end = self.run_queues.get(cpu.0 as usize)?.slice_end();
+        match (self.timers.next_deadline(), slice_end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The CPUs the scheduler manages.
+    pub fn online_cpus(&self) -> CpuSet {
+        self.online
+    }
+
+    /// Whether `cpu` should call [`Scheduler::schedule`] at its next chance
+    /// (on return from an interrupt or a syscall).
+    pub fn need_resched(&self, cpu: CpuId) -> bool {
+        self.run_queues
+            .get(cpu.0 as usize)
+            .is_some_and(RunQueue::need_resched)
+    }
+
+    /// Every CPU that should reschedule: on SMP, the kernel sends each one
+    /// other than itself a reschedule IPI after a wake-up.
+    pub fn resched_cpus(&self) -> CpuSet {
+        let bits = self
+            .run_queues
+            .iter()
+            .enumerate()
+            .filter(|(_, rq)| rq.need_resched())
+            .fold(0u64, |bits, (n, _)| bits | 1 << n);
+        CpuSet::from_bits(bits)
+    }
+
+    /// Threads known to the scheduler (every state but `Dead`).
+    pub fn thread_count(&self) -> usize {
+        self.threads.len()
+    }
+
+    /// Threads in `cpu`'s run queue, the running one included.
+    pub fn runnable_on(&self, cpu: CpuId) -> usize {
+        self.run_queues.get(cpu.0 as usize).map_or(0, RunQueue::len)
+    }
+
+    /// The earliest timer deadline: when the kernel must next take a timer
+    /// interrupt (for a one-shot timer; a periodic tick just keeps ticking).
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.timers.next_deadline()
+    }
+
+    // ---- placement -----------------------------------------------------
+
+    /// The CPU a runnable thread should queue on: the one it used last if
+    /// allowed (warm caches), else the least loaded allowed CPU.
+    fn place(&self, affinity: CpuSet, last: CpuId) -> CpuId {
+        let allowed = affinity.intersection(self.online);
+        if allowed.contains(last) {
+            return last;
+        }
+        allowed
+            .iter()
+            .min_by_key(|cpu| self.run_queues[cpu.0 as usize].len())
+            .unwrap_or(CpuId::BSP)
+    }
+
+    /// Puts a thread whose state is already `Runnable` into a run queue.
+    fn enqueue_runnable(&mut self, id: ThreadId, now: u64) -> KernelResult<()> {
+        let rec = *self.record(id)?;
+        let cpu = self.place(rec.affinity, rec.cpu);
+        let index = self.cpu_index(cpu)?;
+        self.run_queues[index].enqueue_with_lag(id, rec.priority, rec.lag, now)?;
+        let rec = self.record_mut(id)?;
+        rec.cpu = cpu;
+        rec.lag = Lag::default();
+        Ok(())
+    }
+
+    /// Takes a thread out of its run queue, remembering its lag.
+    fn dequeue(&mut self, id: ThreadId, now: u64) -> KernelResult<()> {
+        let cpu = self.record(id)?.cpu;
+        let index = self.cpu_index(cpu)?;
+        let lag = self.run_queues[index].dequeue(id, now)?;
+        self.record_mut(id)?.lag = lag;
+        Ok(())
+    }
+
+    // ---- thread lifecycle ----------------------------------------------
+
+    /// Registers a new thread, runnable at once. `EEXIST` if the id is in
+    /// use, `EINVAL` if `affinity` names no online CPU.
+    pub fn spawn(
+        &mut self,
+        id: ThreadId,
+        priority: Priority,
+        affinity: CpuSet,
+        now: u64,
+    ) -> KernelResult<()> {
+        if self.threads.contains_key(&id) {
+            return Err(Errno::EEXIST);
+        }
+        let allowed = affinity.intersection(self.online);
+        let Some(first) = allowed.iter().next() else {
+            return Err(Errno::EINVAL);
+        };
+        self.threads.insert(
+            id,
+            ThreadRecord {
+                state: ThreadState::Runnable,
+                priority,
+                affinity,
+                cpu: first,
+                lag: Lag::default(),
+                timeout: None,
+                wake_reason: None,
+                interrupt_pending: false,
+                stats: ThreadStats::default(),
+            },
+        );
+        // A new thread goes to the least loaded allowed CPU.
+        let cpu = allowed
+            .iter()
+            .min_by_key(|cpu| self.run_queues[cpu.0 as usize].len())
+            .unwrap_or(first);
+        self.record_mut(id)?.cpu = cpu;
+        if let Err(e) = self.enqueue_runnable(id, now) {
+            self.threads.remove(&id);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Decides what `cpu` runs from `now` on, and updates the states of the
+    /// thread it leaves (`Running` -> `Runnable`; a `Dying` one becomes
+    /// finalizable) and of the one it picks (`Runnable` -> `Running`).
+    ///
+    /// Call it when [`Scheduler::need_resched`] says so (the calls that
+    /// take the current thread off its CPU call it themselves, so that no
+    /// other CPU can pick a thread before its own CPU has left it). `EINVAL`
+    /// for an unknown CPU.
+    pub fn schedule(&mut self, cpu: CpuId, now: u64) -> KernelResult<Decision> {
+        let index = self.cpu_index(cpu)?;
+        let previous = self.on_cpu[index];
+
+        // A running thread whose affinity no longer allows this CPU moves.
+        if let Some(running) = self.run_queues[index].current() {
+            let allowed = self.record(running)?.affinity.intersection(self.online);
+            if !allowed.contains(cpu) {
+                self.dequeue(running, now)?;
+                self.record_mut(running)?.state.preempt()?;
+                self.enqueue_runnable(running, now)?;
+            }
+        }
+
+        let next = self.run_queues[index].pick_next(now);
+
+        if let Some(prev) = previous
+            && next != Some(prev)
+            && let Some(rec) = self.threads.get_mut(&prev)
+        {
+            let ran = now.saturating_sub(self.on_cpu_since[index]);
+            rec.stats.cpu_time_ns = rec.stats.cpu_time_ns.saturating_add(ran);
+            if rec.state == ThreadState::Running {
+                rec.stats.involuntary_switches += 1;
+            } else {
+                rec.stats.voluntary_switches += 1;
+            }
+            match rec.state {
+                // Running elsewhere already if it moved queues while this
+                // CPU still ran it; then it is not ours to preempt.
+                ThreadState::Running if rec.cpu == cpu => rec.state.preempt()?,
+                ThreadState::Dying => self.finalizable.push_back(prev),
+                _ => {}
+            }
+        }
+        if let Some(next) = next {
+            let rec = self.record_mut(next)?;
+            if rec.state == ThreadState::Runnable {
+                rec.state.run()?;
+            }
+        }
+        if next != previous {
+            self.on_cpu_since[index] = now;
+        }
+        self.on_cpu[index] = next;
+
+        Ok(match next {
+            _ if next == previous => Decision::Continue,
+            Some(id) => Decision::SwitchTo(id),
+            None => Decision::Idle,
+        })
+    }
+
+    /// The timer interrupt on `cpu` at `now`: fires every due timer (waking
+    /// timed-out threads, passing each due alarm's id and token to
+    /// `fire_alarm`) and charges the running thread. Returns whether `cpu`
+    /// should reschedule before returning from the interrupt.
+    pub fn on_timer_tick(
+        &mut self,
+        cpu: CpuId,
+        now: u64,
+        mut fire_alarm: impl FnMut(TimerId, u64),
+    ) -> KernelResult<bool> {
+        let index = self.cpu_index(cpu)?;
+        while let Some((timer, event)) = self.timers.pop_expired(now) {
+            match event {
+                TimerEvent::Timeout(id) => {
+                    if let Some(rec) = self.threads.get_mut(&id)
+                        && rec.timeout == Some(timer)
+                    {
+                        rec.timeout = None;
+                        self.wake_blocked(id, WakeReason::TimedOut, now)?;
+                    }
+                }
+                TimerEvent::Alarm(token) => fire_alarm(timer, token),
+            }
+        }
+        Ok(self.run_queues[index].tick(now))
+    }
+
+    /// `sched_yield` for the thread running on `cpu`: it goes behind every
+    /// waiting thread of its queue, and the CPU reschedules. `ESRCH` if the
+    /// CPU idles.
+    pub fn yield_current(&mut self, cpu: CpuId, now: u64) -> KernelResult<Decision> {
+        let index = self.cpu_index(cpu)?;
+        self.run_queues[index].yield_current(now)?;
+        self.schedule(cpu, now)
+    }
+
+    /// The thread running on `cpu` exits: it becomes `Dying`, leaves its run
+    /// queue, and the CPU picks another thread; once the kernel has switched
+    /// away, [`Scheduler::take_finalizable`] hands it to the finalizer.
+    /// `ESRCH` if the CPU idles.
+    pub fn exit_current(&mut self, cpu: CpuId, now: u64) -> KernelResult<Decision> {
+        let id = self.running_on(cpu)?;
+        self.record_mut(id)?.state.exit()?;
+        self.dequeue(id, now)?;
+        self.schedule(cpu, now)
+    }
+
+    /// The next thread that has exited and is off its CPU for good: it
+    /// becomes `Dead` and the scheduler forgets it (its id may be reused).
+    /// The finalizer kernel thread calls this and frees the thread's stack
+    /// and structures outside the context that killed it.
+    pub fn take_finalizable(&mut self) -> Option<ThreadId> {
+        let id = self.finalizable.pop_front()?;
+        if let Some(mut rec) = self.threads.remove(&id) {
+            // Only Dying threads are ever queued here.
+            let _ = rec.state.finalize();
+            if let Some(timer) = rec.timeout {
+                self.timers.cancel(timer);
+            }
+        }
+        Some(id)
+    }
+
+    /// Whether the finalizer has work.
+    pub fn has_finalizable(&self) -> bool {
+        !self.finalizable.is_empty()
+    }
+
+    /// The thread running on `cpu` stops for job control (the signal code,
+    /// in the thread's own context), and the CPU picks another thread.
+    /// `ESRCH` if the CPU idles.
+    pub fn stop_current(&mut self, cpu: CpuId, now: u64) -> KernelResult<Decision> {
+        let id = self.running_on(cpu)?;
+        self.record_mut(id)?.state.stop()?;
+        self.dequeue(id, now)?;
+        self.schedule(cpu, now)
+    }
+
+    /// Resumes a stopped thread (`SIGCONT`, or `SIGKILL` so it can die).
+    /// Returns whether it was stopped; `ESRCH` if unknown.
+    pub fn resume(&mut self, id: ThreadId, now: u64) -> KernelResult<bool> {
+        let rec = self.record_mut(id)?;
+        if rec.state != ThreadState::Stopped {
+            return Ok(false);
+        }
+        rec.state.resume()?;
+        self.enqueue_runnable(id, now)?;
+        Ok(true)
+    }
+
+    /// Changes the priority of `id` (`setpriority`, `nice`). `ESRCH` if
+    /// unknown.
+    pub fn set_priority(&mut self, id: ThreadId, priority: Priority, now: u64) -> KernelResult<()> {
+        let rec = self.record_mut(id)?;
+        rec.priority = priority;
+        let cpu = rec.cpu;
+        let index = self.cpu_index(cpu)?;
+        if self.run_queues[index].contains(id) {
+            self.run_queues[index].set_priority(id, priority, now)?;
+        }
+        Ok(())
+    }
+
+    /// Changes the CPUs `id` may run on (`sched_setaffinity`). `EINVAL` if
+    /// `affinity` names no online CPU, `ESRCH` if unknown. A waiting thread
+    /// moves at once; a running one moves at its CPU's next reschedule.
+    pub fn set_affinity(&mut self, id: ThreadId, affinity: CpuSet, now: u64) -> KernelResult<()> {
+        if affinity.intersection(self.online).is_empty() {
+            return Err(Errno::EINVAL);
+        }
+        let rec = self.record_mut(id)?;
+        rec.affinity = affinity;
+        let (state, cpu) = (rec.state, rec.cpu);
+        if affinity.contains(cpu) {
+            return Ok(());
+        }
+        let index = self.cpu_index(cpu)?;
+        match state {
+            ThreadState::Runnable => {
+                self.dequeue(id, now)?;
+                self.enqueue_runnable(id, now)?;
+            }
+            ThreadState::Running => self.run_queues[index].set_need_resched(),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    // ---- blocking --------------------------------------------------------
+
+    /// Creates an empty wait queue.
+    pub fn create_wait_queue(&mut self) -> WaitQueueId {
+        let id = WaitQueueId(self.next_wait_queue);
+        self.next_wait_queue += 1;
+        self.wait_queues.insert(id, WaitQueue::new());
+        id
+    }
+
+    /// Destroys a wait queue. `EBUSY` while threads wait in it, `EINVAL` if
+    /// unknown.
+    pub fn destroy_wait_queue(&mut self, queue: WaitQueueId) -> KernelResult<()> {
+        let q = self.wait_queues.get(&queue).ok_or(Errno::EINVAL)?;
+        if !q.is_empty() {
+            return Err(Errno::EBUSY);
+        }
+        self.wait_queues.remove(&queue);
+        Ok(())
+    }
+
+    /// How many threads wait in `queue`; `EINVAL` if unknown.
+    pub fn waiters(&self, queue: WaitQueueId) -> KernelResult<usize> {
+        Ok(self.wait_queues.get(&queue).ok_or(Errno::EINVAL)?.len())
+    }
+
+    /// Blocks the thread running on `cpu` for `reason` until it is woken,
+    /// its `deadline` (monotonic ns) passes, or, if the reason allows it, it
+    /// is interrupted, and returns what the CPU runs instead. Once the thread
+    /// runs again, the kernel calls [`Scheduler::take_wake_reason`] to learn
+    /// the outcome.
+    ///
+    /// The thread does not block at all (the decision is usually
+    /// [`Decision::Continue`]), and its wake reason is set at once,
+    /// when the deadline has already passed (`TimedOut`) or when an
+    /// interruption is pending and the wait is interruptible
+    /// (`Interrupted`). `ESRCH` if the CPU idles, `EINVAL` for an unknown
+    /// CPU or wait queue.
+    pub fn block_current(
+        &mut self,
+        cpu: CpuId,
+        reason: BlockReason,
+        deadline: Option<u64>,
+        now: u64,
+    ) -> KernelResult<Decision> {
+        let id = self.running_on(cpu)?;
+        if let Some(queue) = reason.queue()
+            && !self.wait_queues.contains_key(&queue)
+        {
+            return Err(Errno::EINVAL);
+        }
+        let rec = self.record_mut(id)?;
+        if reason.is_interruptible() && rec.interrupt_pending {
+            rec.wake_reason = Some(WakeReason::Interrupted);
+            return self.schedule(cpu, now);
+        }
+        if deadline.is_some_and(|d| d <= now) {
+            rec.wake_reason = Some(WakeReason::TimedOut);
+            return self.schedule(cpu, now);
+        }
+        rec.state.block(reason)?;
+        rec.wake_reason = None;
+        self.dequeue(id, now)?;
+        if let Some(queue) = reason.queue()
+            && let Some(q) = self.wait_queues.get_mut(&queue)
+        {
+            q.push(id);
+        }
+        if let Some(deadline) = deadline {
+            let timer = self.timers.arm(deadline, TimerEvent::Timeout(id));
+            self.record_mut(id)?.timeout = Some(timer);
+        }
+        self.schedule(cpu, now)
+    }
+
+    /// Blocks the thread running on `cpu` in `queue`; shorthand for
+    /// [`Scheduler::block_current`] with `Queue` or `QueueUninterruptible`.
+    pub fn wait_on(
+        &mut self,
+        cpu: CpuId,
+        queue: WaitQueueId,
+        interruptible: bool,
+        deadline: Option<u64>,
+        now: u64,
+    ) -> KernelResult<Decision> {
+        let reason = if interruptible {
+            BlockReason::Queue(queue)
+        } else {
+            BlockReason::QueueUninterruptible(queue)
+        };
+        self.block_current(cpu, reason, deadline, now)
+    }
+
+    /// Puts the thread running on `cpu` to sleep until `deadline`
+    /// (`nanosleep`); it wakes with `TimedOut` (success for a sleep) or
+    /// `Interrupted`.
+    pub fn sleep_until(&mut self, cpu: CpuId, deadline: u64, now: u64) -> KernelResult<Decision> {
+        self.block_current(cpu, BlockReason::Sleep, Some(deadline), now)
+    }
+
+    /// Makes a blocked thread runnable with `reason`: takes it out of its
+    /// wait queue and disarms its deadline.
+    fn wake_blocked(&mut self, id: ThreadId, reason: WakeReason, now: u64) -> KernelResult<()> {
+        let rec = self.record_mut(id)?;
+        let ThreadState::Blocked(block) = rec.state else {
+            return Err(Errno::EINVAL);
+        };
+        rec.state.wake()?;
+        rec.wake_reason = Some(reason);
+        let timeout = rec.timeout.take();
+        if let Some(timer) = timeout {
+            self.timers.cancel(timer);
+        }
+        if let Some(queue) = block.queue()
+            && let Some(q) = self.wait_queues.get_mut(&queue)
+        {
+            q.remove(id);
+        }
+        self.enqueue_runnable(id, now)
+    }
+
+    /// Wakes `id` if it is blocked, with `reason`, whatever it waits for.
+    /// Returns whether it was blocked (a wake racing with another is not an
+    /// error); `ESRCH` if unknown. To interrupt, prefer
+    /// [`Scheduler::interrupt`], which respects uninterruptible waits.
+    pub fn wake(&mut self, id: ThreadId, reason: WakeReason, now: u64) -> KernelResult<bool> {
+        if !matches!(self.record(id)?.state, ThreadState::Blocked(_)) {
+            return Ok(false);
+        }
+        self.wake_blocked(id, reason, now)?;
+        Ok(true)
+    }
+
+    /// Wakes the longest waiter of `queue` with `Woken` and returns it;
+    /// `EINVAL` if the queue is unknown.
+    pub fn wake_one(&mut self, queue: WaitQueueId, now: u64) -> KernelResult<Option<ThreadId>> {
+        let q = self.wait_queues.get_mut(&queue).ok_or(Errno::EINVAL)?;
+        let Some(id) = q.pop() else {
+            return Ok(None);
+        };
+        self.wake_blocked(id, WakeReason::Woken, now)?;
+        Ok(Some(id))
+    }
+
+    /// Wakes every waiter of `queue` with `Woken`, in queue order, and
+    /// returns how many; `EINVAL` if the queue is unknown.
+    pub fn wake_all(&mut self, queue: WaitQueueId, now: u64) -> KernelResult<usize> {
+        let mut woken = 0;
+        while self.wake_one(queue, now)?.is_some() {
+            woken += 1;
+        }
+        Ok(woken)
+    }
+
+    /// A signal arrived for `id`: an interruptible wait ends at once with
+    /// `Interrupted`, and until [`Scheduler::clear_interrupt`] every
+    /// interruptible wait it starts returns `Interrupted` without blocking
+    /// (so a signal sent just before the thread blocks is not lost).
+    /// Returns whether it was woken; `ESRCH` if unknown.
+    pub fn interrupt(&mut self, id: ThreadId, now: u64) -> KernelResult<bool> {
+        let rec = self.record_mut(id)?;
+        rec.interrupt_pending = true;
+        match rec.state {
+            ThreadState::Blocked(reason) if reason.is_interruptible() => {
+                self.wake_blocked(id, WakeReason::Interrupted, now)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// The kernel has dealt with `id`'s pending signals (typically on the
+    /// way back to user mode): waits block normally again.
+    pub fn clear_interrupt(&mut self, id: ThreadId) -> KernelResult<()> {
+        self.record_mut(id)?.interrupt_pending = false;
+        Ok(())
+    }
+
+    /// Why `id` last woke (or did not block), consumed by the call: what the
+    /// kernel turns into the waiting syscall's result with
+    /// [`WakeReason::as_result`]. `ESRCH` if unknown.
+    pub fn take_wake_reason(&mut self, id: ThreadId) -> KernelResult<Option<WakeReason>> {
+        Ok(self.record_mut(id)?.wake_reason.take())
+    }
+
+    // ---- alarms ----------------------------------------------------------
+
+    /// Arms an alarm at `deadline`; [`Scheduler::on_timer_tick`] passes its
+    /// id and `token` to the kernel when it is due (`alarm`, `ITIMER_REAL`,
+    /// timer-based wake-ups of kernel objects).
+    pub fn set_alarm(&mut self, deadline: u64, token: u64) -> TimerId {
+        self.timers.arm(deadline, TimerEvent::Alarm(token))
+    }
+
+    /// Cancels an alarm; returns its token, or `None` if it already fired,
+    /// was cancelled, or is not an alarm.
+    pub fn cancel_alarm(&mut self, alarm: TimerId) -> Option<u64> {
+        match self.timers.event(alarm) {
+            Some(TimerEvent::Alarm(token)) => {
+                let token = *token;
+                self.timers.cancel(alarm);
+                Some(token)
+            }
+            _ => None,
+        }
+    }
+
+    /// The deadline of an armed alarm (for `getitimer`, `alarm`'s remaining
+    /// time).
+    pub fn alarm_deadline(&self, alarm: TimerId) -> Option<u64> {
+        match self.timers.event(alarm) {
+            Some(TimerEvent::Alarm(_)) => self.timers.deadline(alarm),
+            _ => None,
+        }
+    }
+
+    // ---- invariants, for tests -------------------------------------------
+
+    /// Checks that every thread is in exactly the places its state implies;
+    /// returns a description of the first violation.
+    #[cfg(test)]
+    pub(crate) fn check_invariants(&self) -> Result<(), alloc::string::String> {
+        use alloc::format;
+        for (n, rq) in self.run_queues.iter().enumerate() {
+            if self.on_cpu[n] != rq.current() {
+                return Err(format!(
+                    "cpu {n} runs {:?}, queue says {:?}",
+                    self.on_cpu[n],
+                    rq.current()
+                ));
+            }
+        }
+        for (&id, rec) in &self.threads {
+            let queued: Vec<usize> = (0..self.run_queues.len())
+                .filter(|&n| self.run_queues[n].contains(id))
+                .collect();
+            let in_wait_queues = self.wait_queues.values().filter(|q| q.contains(id)).count();
+            let expect_queued = rec.state.is_schedulable();
+            if expect_queued != (queued.len() == 1) || queued.len() > 1 {
+                return Err(format!("{id:?} {:?} in run queues {queued:?}", rec.state));
+            }
+            if expect_queued && queued[0] != rec.cpu.0 as usize {
+                return Err(format!(
+                    "{id:?} queued on {queued:?}, recorded {:?}",
+                    rec.cpu
+                ));
+            }
+            let expect_waiting = match rec.state {
+                ThreadState::Blocked(reason) => usize::from(reason.queue().is_some()),
+                _ => 0,
+            };
+            if in_wait_queues != expect_waiting {
+                return Err(format!(
+                    "{id:?} {:?} in {in_wait_queues} wait queues",
+                    rec.state
+                ));
+            }
+            let running = self.run_queues.iter().any(|rq| rq.current() == Some(id));
+            if running != (rec.state == ThreadState::Running) {
+                return Err(format!("{id:?} {:?} but current: {running}", rec.state));
+            }
+            if rec.timeout.is_some() && !matches!(rec.state, ThreadState::Blocked(_)) {
+                return Err(format!("{id:?} {:?} with an armed timeout", rec.state));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use proptest::prelude::*;
+    use std::vec;
+
+    const MS: u64 = 1_000_000;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Spawn(u64, i32, u64),
+        Schedule(u32),
+        Tick(u32, u64),
+        Wait(u32, usize, bool, Option<u64>),
+        Sleep(u32, u64),
+        WakeOne(usize),
+        WakeAll(usize),
+        Interrupt(u64),
+        ClearInterrupt(u64),
+        Yield(u32),
+        Exit(u32),
+        Stop(u32),
+        Resume(u64),
+        Finalize,
+        SetPriority(u64, i32),
+        SetAffinity(u64, u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let id = 0u64..8;
+        let cpu = 0u32..2;
+        prop_oneof![
+            (id.clone(), -20i32..20, 1u64..4).prop_map(|(i, n, m)| Op::Spawn(i, n, m)),
+            cpu.clone().prop_map(Op::Schedule),
+            cpu.clone().prop_map(Op::Schedule),
+            (cpu.clone(), 0u64..20 * MS).prop_map(|(c, d)| Op::Tick(c, d)),
+            (
+                cpu.clone(),
+                0usize..2,
+                any::<bool>(),
+                proptest::option::of(0u64..30 * MS)
+            )
+                .prop_map(|(c, q, i, d)| Op::Wait(c, q, i, d)),
+            (cpu.clone(), 0u64..30 * MS).prop_map(|(c, d)| Op::Sleep(c, d)),
+            (0usize..2).prop_map(Op::WakeOne),
+            (0usize..2).prop_map(Op::WakeAll),
+            id.clone().prop_map(Op::Interrupt),
+            id.clone().prop_map(Op::ClearInterrupt),
+            cpu.clone().prop_map(Op::Yield),
+            cpu.clone().prop_map(Op::Exit),
+            cpu.clone().prop_map(Op::Stop),
+            id.clone().prop_map(Op::Resume),
+            Just(Op::Finalize),
+            (id.clone(), -20i32..20).prop_map(|(i, n)| Op::SetPriority(i, n)),
+            (id, 0u64..4).prop_map(|(i, m)| Op::SetAffinity(i, m)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn every_thread_is_where_its_state_says(ops in proptest::collection::vec(op(), 1..200)) {
+            let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+            let queues = [s.create_wait_queue(), s.create_wait_queue()];
+            let mut now = 0u64;
+            for op in ops {
+                now += 100_000;
+                // Errors are fine (ids that do not exist, idle CPUs, ...);
+                // breaking an invariant is not.
+                let _ = match op {
+                    Op::Spawn(i, n, m) => s
+                        .spawn(ThreadId(i), Priority::from_nice_clamped(n.into()), CpuSet::from_bits(m), now),
+                    Op::Schedule(c) => s.schedule(CpuId(c), now).map(|_| ()),
+                    Op::Tick(c, d) => {
+                        now += d;
+                        s.on_timer_tick(CpuId(c), now, |_, _| {}).map(|_| ())
+                    }
+                    Op::Wait(c, q, i, d) => s.wait_on(CpuId(c), queues[q], i, d.map(|d| now + d), now).map(|_| ()),
+                    Op::Sleep(c, d) => s.sleep_until(CpuId(c), now + d, now).map(|_| ()),
+                    Op::WakeOne(q) => s.wake_one(queues[q], now).map(|_| ()),
+                    Op::WakeAll(q) => s.wake_all(queues[q], now).map(|_| ()),
+                    Op::Interrupt(i) => s.interrupt(ThreadId(i), now).map(|_| ()),
+                    Op::ClearInterrupt(i) => s.clear_interrupt(ThreadId(i)),
+                    Op::Yield(c) => s.yield_current(CpuId(c), now).map(|_| ()),
+                    Op::Exit(c) => s.exit_current(CpuId(c), now).map(|_| ()),
+                    Op::Stop(c) => s.stop_current(CpuId(c), now).map(|_| ()),
+                    Op::Resume(i) => s.resume(ThreadId(i), now).map(|_| ()),
+                    Op::Finalize => {
+                        s.take_finalizable();
+                        Ok(())
+                    }
+                    Op::SetPriority(i, n) => s.set_priority(ThreadId(i), Priority::from_nice_clamped(n.into()), now),
+                    Op::SetAffinity(i, m) => s.set_affinity(ThreadId(i), CpuSet::from_bits(m), now),
+                };
+                if let Err(e) = s.check_invariants() {
+                    prop_assert!(false, "{}", e);
+                }
+                for cpu in 0..2 {
+                    if let Some(id) = s.current(CpuId(cpu)) {
+                        prop_assert!(s.state(id).is_some(), "finalized thread on cpu {}", cpu);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn cpu_time_follows_weights_within_one_slice(
+            nices in proptest::collection::vec(-5i32..=5, 2..6),
+            ticks in 500u64..3000,
+        ) {
+            let config = RunQueueConfig::default();
+            let mut s = Scheduler::new(1, config).unwrap();
+            let cpu = CpuId::BSP;
+            for (n, &nice) in nices.iter().enumerate() {
+                s.spawn(ThreadId(n as u64), Priority::from_nice(nice).unwrap(), CpuSet::ALL, 0).unwrap();
+            }
+            s.schedule(cpu, 0).unwrap();
+            let mut time = alloc::vec![0u64; nices.len()];
+            let mut now = 0;
+            for _ in 0..ticks {
+                let running = s.current(cpu).unwrap();
+                now += MS;
+                time[running.0 as usize] += MS;
+                if s.on_timer_tick(cpu, now, |_, _| {}).unwrap() {
+                    s.schedule(cpu, now).unwrap();
+                }
+            }
+            // Service normalised by weight: the same for everyone under
+            // perfect fairness. CFS keeps the spread under one slice (plus a
+            // tick of accounting granularity) of the lightest thread.
+            let service: Vec<u128> = nices
+                .iter()
+                .zip(&time)
+                .map(|(&n, &t)| u128::from(t) * 1024 / u128::from(Priority::from_nice(n).unwrap().weight()))
+                .collect();
+            let lightest = nices.iter().map(|&n| Priority::from_nice(n).unwrap().weight()).min().unwrap();
+            let bound = u128::from(config.slice_ns + 2 * MS) * 1024 / u128::from(lightest);
+            let spread = service.iter().max().unwrap() - service.iter().min().unwrap();
+            prop_assert!(spread <= bound, "spread {} > bound {} (time {:?})", spread, bound, time);
+        }
+    }
+}
