@@ -1,0 +1,29 @@
+/* Tiny assertion helpers shared by the user-space tests. Each test is a
+ * static program that exits 0 when every check held and 1 otherwise. */
+#ifndef COURAGE_CHECK_H
+#define COURAGE_CHECK_H
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK(cond)                                                              \
+    do {                                                                         \
+        if (!(cond)) {                                                           \
+            fprintf(stderr, "%s:%d: check failed: %s (errno %d: %s)\n", __FILE__, \
+                    __LINE__, #cond, errno, strerror(errno));                    \
+            exit(1);                                                             \
+        }                                                                        \
+    } while (0)
+
+#define CHECK_EQ(a, b)                                                                      \
+    do {                                                                                    \
+        long long _a = (long long)(a), _b = (long long)(b);                                \
+        if (_a != _b) {                                                                     \
+            fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld (errno %d)\n", __FILE__, \
+                    __LINE__, #a, #b, _a, _b, errno);                                       \
+            exit(1);                                                                        \
+        }                                                                                   \
+    } while (0)
+
+#endif

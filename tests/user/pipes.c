@@ -1,0 +1,63 @@
+#define _GNU_SOURCE
+/* Pipes between parent and child: data, EOF, EPIPE, non-blocking reads. */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "check.h"
+
+int main(void) {
+    int to_child[2], to_parent[2];
+    CHECK_EQ(pipe(to_child), 0);
+    CHECK_EQ(pipe(to_parent), 0);
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        close(to_child[1]);
+        close(to_parent[0]);
+        char buffer[4096];
+        long total = 0;
+        ssize_t n;
+        while ((n = read(to_child[0], buffer, sizeof buffer)) > 0) {
+            for (ssize_t i = 0; i < n; i++) CHECK_EQ(buffer[i], (char)((total + i) % 251));
+            total += n;
+        }
+        CHECK_EQ(n, 0); /* EOF once the writer closed */
+        CHECK_EQ(write(to_parent[1], &total, sizeof total), sizeof total);
+        _exit(0);
+    }
+    close(to_child[0]);
+    close(to_parent[1]);
+    /* 200 KiB: more than the pipe holds, so the writer blocks. */
+    static char data[200 * 1024];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (char)(i % 251);
+    size_t written = 0;
+    while (written < sizeof data) {
+        ssize_t n = write(to_child[1], data + written, sizeof data - written);
+        CHECK(n > 0);
+        written += n;
+    }
+    close(to_child[1]);
+    long total = 0;
+    CHECK_EQ(read(to_parent[0], &total, sizeof total), sizeof total);
+    CHECK_EQ(total, sizeof data);
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* No reader: EPIPE (with SIGPIPE ignored). */
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    signal(SIGPIPE, SIG_IGN);
+    close(p[0]);
+    CHECK_EQ(write(p[1], "x", 1), -1);
+    CHECK_EQ(errno, EPIPE);
+    close(p[1]);
+
+    /* Non-blocking empty read: EAGAIN. */
+    CHECK_EQ(pipe2(p, O_NONBLOCK), 0);
+    char c;
+    CHECK_EQ(read(p[0], &c, 1), -1);
+    CHECK_EQ(errno, EAGAIN);
+    return 0;
+}
