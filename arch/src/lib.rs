@@ -28,14 +28,19 @@
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 
+pub mod apic;
 pub mod backtrace;
+pub mod context;
 pub mod cpu;
 pub mod gdt;
 pub mod idt;
 pub mod paging;
 pub mod pic;
+pub mod pit;
 pub mod qemu;
+pub mod rtc;
 pub mod serial;
 pub mod sync;
+pub mod syscall;
 pub mod trap;
 pub mod usercopy;

@@ -38,3 +38,30 @@ pub fn remap_and_mask() {
     outb(PRIMARY_DATA, 0xff); // mask everything
     outb(SECONDARY_DATA, 0xff);
 }
+
+/// Unmasks `line` (0..16) on the PICs, e.g. 0 for the PIT.
+pub fn unmask(line: u8) {
+    // SAFETY: reading and writing the mask registers has no memory effects.
+    unsafe {
+        if line < 8 {
+            let mut port = Port::<u8>::new(PRIMARY_DATA);
+            let mask = port.read();
+            port.write(mask & !(1 << line));
+        } else {
+            let mut port = Port::<u8>::new(SECONDARY_DATA);
+            let mask = port.read();
+            port.write(mask & !(1 << (line - 8)));
+            let mut primary = Port::<u8>::new(PRIMARY_DATA);
+            let mask = primary.read();
+            primary.write(mask & !(1 << 2));
+        }
+    }
+}
+
+/// Acknowledges an interrupt on `line`.
+pub fn end_of_interrupt(line: u8) {
+    if line >= 8 {
+        outb(SECONDARY_COMMAND, 0x20);
+    }
+    outb(PRIMARY_COMMAND, 0x20);
+}

@@ -207,6 +207,8 @@ core::arch::global_asm!(
     3:
         pop rbx
         pop rax
+    .global trap_save_registers
+    trap_save_registers:
         push rax
         push rbx
         push rcx
@@ -233,6 +235,8 @@ core::arch::global_asm!(
         call arch_trap_dispatch
         fxrstor64 [rsp]
         lea rsp, [rbp + 16]
+    .global trap_restore_registers
+    trap_restore_registers:
         pop r15
         pop r14
         pop r13
@@ -251,5 +255,30 @@ core::arch::global_asm!(
         add rsp, 16
         iretq
     .size trap_common, . - trap_common
+
+    .section .text.arch_enter_user, "ax", @progbits
+    .global arch_enter_user
+    .type arch_enter_user, @function
+    arch_enter_user:
+        fxrstor64 [rsi]
+        mov rsp, rdi
+        jmp trap_restore_registers
+    .size arch_enter_user, . - arch_enter_user
     "#
 );
+
+unsafe extern "C" {
+    fn arch_enter_user(frame: *const TrapFrame, fpu: *const crate::context::FpuArea) -> !;
+}
+
+/// Leaves the kernel for the context in `frame` (ring 3 normally) with the
+/// FPU state `fpu`, through the same exit path as every interrupt.
+///
+/// # Safety
+/// `frame` lies at the top of the current thread's kernel stack (the stack
+/// that interrupts from user mode will use next), holds user selectors and a
+/// user `rip`, and nothing on this stack is needed any more.
+pub unsafe fn enter_user(frame: *const TrapFrame, fpu: &crate::context::FpuArea) -> ! {
+    // SAFETY: the caller upholds the contract above.
+    unsafe { arch_enter_user(frame, fpu) }
+}

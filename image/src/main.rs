@@ -25,6 +25,8 @@ mod ktests;
 mod logger;
 mod memory;
 mod rt;
+mod task;
+mod time;
 mod trap;
 
 use core::sync::atomic::Ordering;
@@ -74,22 +76,32 @@ extern "C" fn kernel_entry(protocol: u32, info_address: u32) -> ! {
     boot_info::log_details(info, &options);
 
     memory::init(info);
-    // Leave the boot stack (in .bss, no guard) for a guarded kernel stack;
-    // the boot CPU keeps it for the kernel's lifetime.
+    time::init();
+    // Leave the boot stack (in .bss, no guard) for a guarded kernel stack,
+    // which becomes the first thread's.
     let stack = memory::kstack::KernelStack::new().expect("a kernel stack for the boot CPU");
     let top = stack.top();
-    core::mem::forget(stack);
+    *BOOT_THREAD_STACK.lock() = Some(stack);
     arch::trap::set_kernel_stack_top(top);
     arch::cpu::call_on_stack(top, kernel_main, 0)
 }
 
-/// The rest of boot, on a guarded kernel stack.
+/// The guarded stack `kernel_main` runs on, handed to the scheduler.
+static BOOT_THREAD_STACK: spin::Mutex<Option<memory::kstack::KernelStack>> = spin::Mutex::new(None);
+
+/// The rest of boot, on a guarded kernel stack, as the first thread.
 extern "C" fn kernel_main(_: u64) -> ! {
+    let stack = BOOT_THREAD_STACK
+        .lock()
+        .take()
+        .expect("kernel_entry left the stack");
+    task::init(stack);
+    task::start();
     let options = boot_info::options();
     if let Some(filter) = options.ktest {
         ktest::run(filter);
     }
 
     log::info!("nothing to run yet: halting (QEMU: Ctrl-A X to quit)");
-    arch::cpu::halt_forever()
+    task::exit()
 }

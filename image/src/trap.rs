@@ -54,6 +54,13 @@ pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
             crate::ktest::on_breakpoint(frame, fpu);
         }
         14 => page_fault(frame),
+        vector if vector == u64::from(arch::apic::TIMER_VECTOR) => {
+            crate::time::on_timer_interrupt();
+        }
+        vector if vector == u64::from(crate::time::PIT_VECTOR) => {
+            crate::time::on_timer_interrupt();
+        }
+        vector if vector == u64::from(arch::apic::SPURIOUS_VECTOR) => {}
         0..=31 => fatal_exception(frame),
         vector => log::warn!("unexpected interrupt vector {vector}, ignored"),
     }

@@ -6,3 +6,4 @@ mod crash;
 mod interrupts;
 mod memory;
 mod runtime;
+mod threads;

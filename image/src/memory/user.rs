@@ -26,14 +26,9 @@ pub fn new_address_space() -> KernelResult<UserAddressSpace> {
     Ok(AddressSpace::new(table))
 }
 
-/// Switches the CPU to `space` (or back to the kernel page table).
+/// Makes the current thread run in `space` (or in no user space).
 pub fn activate(space: Option<SharedAddressSpace>) {
-    let mut current = CURRENT.lock();
-    match &space {
-        Some(space) => space.lock().page_table().activate(),
-        None => kernel_page_table().lock().activate(),
-    }
-    *current = space;
+    crate::task::current().set_address_space(space);
 }
 
 /// The address space the CPU runs on, if it is a user one.
@@ -55,4 +50,23 @@ pub fn resolve_fault(address: u64, access: Access) -> FaultOutcome {
         return FaultOutcome::Segv(mm::SegvCode::MapErr);
     };
     space.handle_fault(VirtAddr(address), access, &mut KernelFrames, &DirectMap)
+}
+
+/// Makes `space` current if it is not already (the context switch calls
+/// this): CR3 is written only when the page table changes.
+pub fn switch_to(space: Option<SharedAddressSpace>) {
+    let mut current = CURRENT.lock();
+    let same = match (&*current, &space) {
+        (None, None) => true,
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        _ => false,
+    };
+    if same {
+        return;
+    }
+    match &space {
+        Some(space) => space.lock().page_table().activate(),
+        None => kernel_page_table().lock().activate(),
+    }
+    *current = space;
 }

@@ -70,6 +70,11 @@ impl<T, I: InterruptControl> IrqSpinLock<T, I> {
     pub fn get_mut(&mut self) -> &mut T {
         self.inner.get_mut()
     }
+
+    /// The value, consuming the lock.
+    pub fn into_inner(self) -> T {
+        self.inner.into_inner()
+    }
 }
 
 /// Access to the data of an [`IrqSpinLock`]; dropping it unlocks, then

@@ -1,0 +1,82 @@
+//! The local APIC (xAPIC, memory-mapped) and its timer.
+//!
+//! The timer is calibrated once against the PIT ([`crate::pit`]), then runs
+//! periodically at the rate the kernel asks for. Interrupts are
+//! acknowledged with [`end_of_interrupt`].
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use x86_64::registers::model_specific::Msr;
+
+use crate::paging::phys_to_virt;
+
+/// Vector of the local APIC timer.
+pub const TIMER_VECTOR: u8 = 48;
+/// Vector of spurious APIC interrupts (never acknowledged).
+pub const SPURIOUS_VECTOR: u8 = 0xff;
+
+const IA32_APIC_BASE: u32 = 0x1b;
+const REGISTER_EOI: u64 = 0xb0;
+const REGISTER_SPURIOUS: u64 = 0xf0;
+const REGISTER_LVT_TIMER: u64 = 0x320;
+const REGISTER_TIMER_INITIAL: u64 = 0x380;
+const REGISTER_TIMER_CURRENT: u64 = 0x390;
+const REGISTER_TIMER_DIVIDE: u64 = 0x3e0;
+const TIMER_PERIODIC: u32 = 1 << 17;
+const LVT_MASKED: u32 = 1 << 16;
+const DIVIDE_BY_16: u32 = 0b0011;
+
+static BASE: AtomicU64 = AtomicU64::new(0);
+
+fn register(offset: u64) -> *mut u32 {
+    (BASE.load(Ordering::Relaxed) + offset) as *mut u32
+}
+
+fn read(offset: u64) -> u32 {
+    // SAFETY: BASE is the direct-mapped APIC page (set by `init`); APIC
+    // registers are 32-bit and must be accessed with volatile loads.
+    unsafe { register(offset).read_volatile() }
+}
+
+fn write(offset: u64, value: u32) {
+    // SAFETY: as in `read`.
+    unsafe { register(offset).write_volatile(value) }
+}
+
+/// Enables the local APIC (software-enable bit, spurious vector). Returns
+/// false if the CPU has none.
+pub fn init(features: &crate::cpu::Features) -> bool {
+    if !features.apic {
+        return false;
+    }
+    // SAFETY: IA32_APIC_BASE exists on every CPU with an APIC.
+    let base = unsafe { Msr::new(IA32_APIC_BASE).read() } & 0x000f_ffff_ffff_f000;
+    BASE.store(phys_to_virt(base), Ordering::Relaxed);
+    write(REGISTER_SPURIOUS, (1 << 8) | u32::from(SPURIOUS_VECTOR));
+    write(REGISTER_LVT_TIMER, LVT_MASKED);
+    true
+}
+
+/// Acknowledges the interrupt being handled.
+pub fn end_of_interrupt() {
+    write(REGISTER_EOI, 0);
+}
+
+/// Counts APIC timer ticks (divide by 16) over `duration` measured by
+/// `wait`, which must busy-wait for a known time.
+pub fn measure_timer_ticks(wait: impl FnOnce()) -> u32 {
+    write(REGISTER_TIMER_DIVIDE, DIVIDE_BY_16);
+    write(REGISTER_LVT_TIMER, LVT_MASKED);
+    write(REGISTER_TIMER_INITIAL, u32::MAX);
+    wait();
+    let elapsed = u32::MAX - read(REGISTER_TIMER_CURRENT);
+    write(REGISTER_TIMER_INITIAL, 0);
+    elapsed
+}
+
+/// Starts the periodic timer: an interrupt every `ticks` timer ticks.
+pub fn start_periodic(ticks: u32) {
+    write(REGISTER_TIMER_DIVIDE, DIVIDE_BY_16);
+    write(REGISTER_LVT_TIMER, TIMER_PERIODIC | u32::from(TIMER_VECTOR));
+    write(REGISTER_TIMER_INITIAL, ticks.max(1));
+}

@@ -1,0 +1,78 @@
+//! The `syscall` instruction's entry.
+//!
+//! `syscall` arrives in ring 0 with the user stack still loaded and
+//! interrupts masked (SFMASK). The entry switches to the current thread's
+//! kernel stack top ([`crate::trap::set_kernel_stack_top`]), builds the same
+//! seven-word frame an interrupt from ring 3 would (user SS, RSP, RFLAGS from
+//! r11, CS, RIP from rcx, error 0, vector [`SYSCALL_VECTOR`]) and joins the
+//! common trap path, so the kernel sees every entry from user mode as one
+//! [`crate::trap::TrapFrame`] and returns through `iretq`. The syscall number
+//! is in `rax`, arguments in rdi, rsi, rdx, r10, r8, r9, as on Linux.
+//!
+//! The scratch slot for the user stack pointer is global: correct for one
+//! CPU; SMP will move it (and the stack top) to per-CPU data under GS.
+
+use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
+use x86_64::registers::rflags::RFlags;
+
+use crate::gdt::Selectors;
+
+/// The `vector` of a [`crate::trap::TrapFrame`] built by `syscall`.
+pub const SYSCALL_VECTOR: u64 = 256;
+
+core::arch::global_asm!(
+    r#"
+    .section .bss.arch_syscall_scratch, "aw", @nobits
+    .balign 8
+    arch_syscall_scratch: .skip 8
+
+    .section .text.arch_syscall_entry, "ax", @progbits
+    .global arch_syscall_entry
+    .type arch_syscall_entry, @function
+    arch_syscall_entry:
+        mov [rip + arch_syscall_scratch], rsp
+        mov rsp, [rip + arch_kernel_stack_top]
+        push 0x1b
+        push qword ptr [rip + arch_syscall_scratch]
+        push r11
+        push 0x23
+        push rcx
+        push 0
+        push 256
+        jmp trap_save_registers
+    .size arch_syscall_entry, . - arch_syscall_entry
+    "#
+);
+
+unsafe extern "C" {
+    fn arch_syscall_entry();
+}
+
+/// Enables `syscall`/`sysret` and points them at the entry above.
+pub fn init(selectors: &Selectors) {
+    // The entry's hard-coded user selectors must match the GDT.
+    assert_eq!(selectors.user_data.0, 0x1b);
+    assert_eq!(selectors.user_code.0, 0x23);
+    // SAFETY: the selectors are those of the loaded GDT, the entry point is
+    // the stub above, and masking IF/TF/DF/AC/NT gives it a clean state.
+    unsafe {
+        Star::write(
+            selectors.user_code,
+            selectors.user_data,
+            selectors.kernel_code,
+            selectors.kernel_data,
+        )
+        .expect("GDT order fits sysret");
+        LStar::write(x86_64::VirtAddr::new(
+            arch_syscall_entry as *const () as u64,
+        ));
+        SFMask::write(
+            RFlags::INTERRUPT_FLAG
+                | RFlags::TRAP_FLAG
+                | RFlags::DIRECTION_FLAG
+                | RFlags::ALIGNMENT_CHECK
+                | RFlags::NESTED_TASK,
+        );
+        Efer::update(|flags| flags.insert(EferFlags::SYSTEM_CALL_EXTENSIONS));
+    }
+}

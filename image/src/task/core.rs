@@ -1,0 +1,238 @@
+//! The scheduler instance, the current thread and the context switch.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicPtr, Ordering};
+
+use arch::sync::IrqMutex;
+use sched::{CpuId, Decision, RunQueueConfig, Scheduler, ThreadId, WaitQueueId, WakeReason};
+use spin::Once;
+use x86_64::instructions::interrupts;
+
+use super::thread::Thread;
+use crate::memory::kstack::KernelStack;
+
+/// The only CPU so far.
+pub(super) const CPU: CpuId = CpuId::BSP;
+
+static SCHEDULER: IrqMutex<Option<Scheduler>> = IrqMutex::new(None);
+pub(super) static THREADS: IrqMutex<BTreeMap<ThreadId, Arc<Thread>>> =
+    IrqMutex::new(BTreeMap::new());
+static CURRENT: AtomicPtr<Thread> = AtomicPtr::new(core::ptr::null_mut());
+static IDLE: Once<Arc<Thread>> = Once::new();
+static FINALIZER_QUEUE: Once<WaitQueueId> = Once::new();
+
+/// Interrupts off until dropped (then restored as they were).
+pub struct InterruptsOff {
+    were_enabled: bool,
+}
+
+impl InterruptsOff {
+    /// Turns interrupts off on this CPU.
+    pub fn new() -> Self {
+        let were_enabled = interrupts::are_enabled();
+        interrupts::disable();
+        Self { were_enabled }
+    }
+}
+
+impl Drop for InterruptsOff {
+    fn drop(&mut self) {
+        if self.were_enabled {
+            interrupts::enable();
+        }
+    }
+}
+
+/// Runs `f` on the scheduler. Callers hold [`InterruptsOff`] when the
+/// result is a decision they will carry out.
+pub(super) fn with_scheduler<R>(f: impl FnOnce(&mut Scheduler) -> R) -> R {
+    let mut guard = SCHEDULER.lock();
+    f(guard
+        .as_mut()
+        .expect("the scheduler is initialised at boot"))
+}
+
+/// The running thread.
+pub fn current() -> &'static Thread {
+    let pointer = CURRENT.load(Ordering::SeqCst);
+    assert!(!pointer.is_null(), "no current thread before task::init");
+    // SAFETY: CURRENT always points at a thread kept alive by THREADS (or
+    // IDLE) for as long as it can run; a thread is only freed by the
+    // finalizer after it has switched away for good.
+    unsafe { &*pointer }
+}
+
+/// The running thread's id.
+pub(super) fn current_id() -> ThreadId {
+    current().id
+}
+
+/// Carries out `decision`. Interrupts must be off.
+pub(super) fn carry_out(decision: Decision) {
+    debug_assert!(!interrupts::are_enabled());
+    let next: *const Thread = match decision {
+        Decision::Continue => return,
+        Decision::Idle => Arc::as_ptr(IDLE.get().expect("idle thread exists")),
+        Decision::SwitchTo(id) => match THREADS.lock().get(&id) {
+            Some(thread) => Arc::as_ptr(thread),
+            None => {
+                log::error!("scheduler chose unknown thread {id:?}");
+                return;
+            }
+        },
+    };
+    let previous = CURRENT.load(Ordering::SeqCst);
+    if core::ptr::eq(previous, next) {
+        return;
+    }
+    CURRENT.store(next.cast_mut(), Ordering::SeqCst);
+    // SAFETY: both threads are alive (see `current`); interrupts are off,
+    // `previous` is the thread running this code, and `next` is not running.
+    unsafe {
+        let next = &*next;
+        arch::trap::set_kernel_stack_top(next.stack_top());
+        next.activate_address_space();
+        let previous = &*previous;
+        let (from_rsp, from_fpu) = previous.context_pointers();
+        let (to_rsp, to_fpu) = next.context_pointers();
+        arch::context::switch(from_rsp, *to_rsp, from_fpu, to_fpu);
+    }
+}
+
+/// The scheduler's tick; true if the CPU should switch threads.
+pub fn on_tick(now: u64) -> bool {
+    with_scheduler(|s| {
+        let expired = s.on_timer_tick(CPU, now, |_, _| {}).unwrap_or(false);
+        expired || s.need_resched(CPU)
+    })
+}
+
+/// Switches to whatever the scheduler picks (the tick's preemption).
+pub fn preempt() {
+    let _off = InterruptsOff::new();
+    let now = crate::time::now_ns();
+    let decision = with_scheduler(|s| s.schedule(CPU, now));
+    if let Ok(decision) = decision {
+        carry_out(decision);
+    }
+}
+
+/// Gives the CPU to another runnable thread, if there is one.
+pub fn yield_now() {
+    let _off = InterruptsOff::new();
+    let now = crate::time::now_ns();
+    if let Ok(decision) = with_scheduler(|s| s.yield_current(CPU, now)) {
+        carry_out(decision);
+    }
+}
+
+/// Sleeps until `deadline` (monotonic ns): `TimedOut` when it passed,
+/// `Interrupted` when a signal cut it short.
+pub fn sleep_until(deadline: u64) -> WakeReason {
+    let _off = InterruptsOff::new();
+    let now = crate::time::now_ns();
+    let id = current_id();
+    match with_scheduler(|s| s.sleep_until(CPU, deadline, now)) {
+        Ok(decision) => carry_out(decision),
+        Err(_) => return WakeReason::TimedOut,
+    }
+    with_scheduler(|s| s.take_wake_reason(id))
+        .ok()
+        .flatten()
+        .unwrap_or(WakeReason::TimedOut)
+}
+
+/// Blocks the current thread on `queue` (called by `WaitQueue`).
+pub(super) fn block_on(
+    queue: WaitQueueId,
+    interruptible: bool,
+    deadline: Option<u64>,
+) -> WakeReason {
+    let id = current_id();
+    let now = crate::time::now_ns();
+    match with_scheduler(|s| s.wait_on(CPU, queue, interruptible, deadline, now)) {
+        Ok(decision) => carry_out(decision),
+        Err(error) => {
+            log::error!("cannot block on {queue:?}: {error:?}");
+            return WakeReason::Woken;
+        }
+    }
+    with_scheduler(|s| s.take_wake_reason(id))
+        .ok()
+        .flatten()
+        .unwrap_or(WakeReason::Woken)
+}
+
+fn idle_loop(_: u64) -> ! {
+    loop {
+        // Enable and halt atomically, so a wake-up interrupt cannot slip in
+        // between and be slept through.
+        interrupts::enable_and_hlt();
+    }
+}
+
+fn finalizer_loop(_: u64) -> ! {
+    let queue = *FINALIZER_QUEUE.get().expect("finalizer queue exists");
+    loop {
+        let dead: Vec<ThreadId> = {
+            let _off = InterruptsOff::new();
+            let dead: Vec<ThreadId> =
+                with_scheduler(|s| core::iter::from_fn(|| s.take_finalizable()).collect());
+            if dead.is_empty() {
+                block_on(queue, false, None);
+                continue;
+            }
+            dead
+        };
+        for id in dead {
+            let thread = THREADS.lock().remove(&id);
+            if let Some(thread) = thread {
+                let _off = InterruptsOff::new();
+                with_scheduler(|s| thread.release_queues(s));
+            }
+            // Dropping the last Arc frees the stack and context here, on
+            // the finalizer's own stack.
+        }
+    }
+}
+
+/// Wakes the finalizer (an exiting thread calls this).
+pub(super) fn wake_finalizer(s: &mut Scheduler) {
+    if let Some(&queue) = FINALIZER_QUEUE.get() {
+        let _ = s.wake_one(queue, crate::time::now_ns());
+    }
+}
+
+/// Creates the scheduler and makes the code running now (on `stack`) the
+/// first thread, "kernel_main". Interrupts stay off.
+pub fn init(stack: KernelStack) {
+    let now = crate::time::now_ns();
+    let mut scheduler =
+        Scheduler::new(1, RunQueueConfig::default()).expect("a scheduler for one CPU");
+    FINALIZER_QUEUE.call_once(|| scheduler.create_wait_queue());
+    *SCHEDULER.lock() = Some(scheduler);
+
+    let main = Thread::adopt("kernel_main", stack).expect("the boot thread");
+    CURRENT.store(Arc::as_ptr(&main).cast_mut(), Ordering::SeqCst);
+    let main_id = main.id;
+    THREADS.lock().insert(main_id, main);
+    let _off = InterruptsOff::new();
+    with_scheduler(|s| {
+        s.spawn(main_id, sched::Priority::NORMAL, sched::CpuSet::ALL, now)
+            .expect("register the boot thread");
+        // Makes it the running thread (the decision names itself).
+        let _ = s.schedule(CPU, now);
+    });
+
+    let idle = Thread::new_unscheduled("idle", idle_loop).expect("the idle thread");
+    IDLE.call_once(|| idle);
+}
+
+/// Starts the finalizer and turns interrupts (and so preemption) on.
+pub fn start() {
+    super::thread::spawn_raw("finalizer", sched::Priority::NORMAL, finalizer_loop, 0)
+        .expect("the finalizer thread");
+    interrupts::enable();
+}

@@ -1,0 +1,225 @@
+//! Kernel threads: creation, entry, exit and join.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use abi::KernelResult;
+use arch::context::FpuArea;
+use sched::{CpuSet, Priority, Scheduler, ThreadId, WaitQueueId};
+
+use super::core::{
+    CPU, InterruptsOff, THREADS, carry_out, current, wake_finalizer, with_scheduler,
+};
+use crate::memory::kstack::KernelStack;
+use crate::memory::user::SharedAddressSpace;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// How a thread starts.
+enum Start {
+    /// A plain function with an argument (idle, finalizer).
+    Function(fn(u64) -> !, u64),
+    /// A closure; the thread exits when it returns.
+    Closure(Box<dyn FnOnce() + Send>),
+    /// Already running (the boot thread).
+    Running,
+}
+
+/// What a switch saves of a thread that is not running.
+struct SavedContext {
+    rsp: u64,
+    fpu: FpuArea,
+}
+
+/// A kernel thread (every user thread is one too, running in user mode).
+pub struct Thread {
+    /// Scheduler id.
+    pub id: ThreadId,
+    /// For logs and `/proc`.
+    pub name: String,
+    stack: KernelStack,
+    context: UnsafeCell<SavedContext>,
+    start: spin::Mutex<Option<Start>>,
+    exit_queue: WaitQueueId,
+    finished: AtomicBool,
+    address_space: spin::Mutex<Option<SharedAddressSpace>>,
+}
+
+// SAFETY: `context` is only touched by the context switch, with interrupts
+// off, for the thread switching away or the one being resumed, never both
+// at once; everything else is behind locks or atomics.
+unsafe impl Sync for Thread {}
+// SAFETY: as above; a thread's data moves between CPUs only through the
+// scheduler's hand-off.
+unsafe impl Send for Thread {}
+
+impl Thread {
+    fn build(name: &str, stack: KernelStack, start: Start, rsp: u64) -> KernelResult<Arc<Thread>> {
+        let exit_queue = {
+            let _off = InterruptsOff::new();
+            with_scheduler(Scheduler::create_wait_queue)
+        };
+        Ok(Arc::new(Thread {
+            id: ThreadId(NEXT_ID.fetch_add(1, Ordering::SeqCst)),
+            name: String::from(name),
+            stack,
+            context: UnsafeCell::new(SavedContext {
+                rsp,
+                fpu: FpuArea::initial(),
+            }),
+            start: spin::Mutex::new(Some(start)),
+            exit_queue,
+            finished: AtomicBool::new(false),
+            address_space: spin::Mutex::new(None),
+        }))
+    }
+
+    fn with_fresh_stack(name: &str, start: Start) -> KernelResult<Arc<Thread>> {
+        let stack = KernelStack::new()?;
+        // SAFETY: the stack was just mapped and nothing else uses it.
+        let rsp = unsafe { arch::context::prepare_stack(stack.top(), thread_start, 0) };
+        Self::build(name, stack, start, rsp)
+    }
+
+    /// The thread already running on `stack` (the boot thread).
+    pub(super) fn adopt(name: &str, stack: KernelStack) -> KernelResult<Arc<Thread>> {
+        Self::build(name, stack, Start::Running, 0)
+    }
+
+    /// A thread the scheduler does not know (the idle thread).
+    pub(super) fn new_unscheduled(name: &str, entry: fn(u64) -> !) -> KernelResult<Arc<Thread>> {
+        Self::with_fresh_stack(name, Start::Function(entry, 0))
+    }
+
+    /// The top of the thread's kernel stack.
+    pub fn stack_top(&self) -> u64 {
+        self.stack.top()
+    }
+
+    /// Pointers the context switch saves into and restores from.
+    ///
+    /// # Safety
+    /// Only the context switch may use them, with interrupts off.
+    pub(super) unsafe fn context_pointers(&self) -> (*mut u64, *mut FpuArea) {
+        let context = self.context.get();
+        // SAFETY: projecting raw pointers; no reference is created.
+        unsafe { (&raw mut (*context).rsp, &raw mut (*context).fpu) }
+    }
+
+    /// Switches the CPU to this thread's user address space, or to the
+    /// kernel's if it has none.
+    pub(super) fn activate_address_space(&self) {
+        let space = self.address_space.lock().clone();
+        crate::memory::user::switch_to(space);
+    }
+
+    /// Sets the user address space this thread runs in.
+    pub fn set_address_space(&self, space: Option<SharedAddressSpace>) {
+        *self.address_space.lock() = space.clone();
+        if core::ptr::eq(current(), self) {
+            crate::memory::user::switch_to(space);
+        }
+    }
+
+    pub(super) fn release_queues(&self, s: &mut Scheduler) {
+        let _ = s.destroy_wait_queue(self.exit_queue);
+    }
+}
+
+extern "C" fn thread_start(_: u64) -> ! {
+    // A new thread is entered from a context switch, with interrupts off.
+    x86_64::instructions::interrupts::enable();
+    let start = current().start.lock().take();
+    match start {
+        Some(Start::Function(entry, argument)) => entry(argument),
+        Some(Start::Closure(body)) => {
+            body();
+            exit()
+        }
+        Some(Start::Running) | None => exit(),
+    }
+}
+
+fn register(thread: Arc<Thread>, priority: Priority) -> KernelResult<Arc<Thread>> {
+    let id = thread.id;
+    THREADS.lock().insert(id, thread.clone());
+    let _off = InterruptsOff::new();
+    let now = crate::time::now_ns();
+    if let Err(error) = with_scheduler(|s| s.spawn(id, priority, CpuSet::ALL, now)) {
+        THREADS.lock().remove(&id);
+        return Err(error);
+    }
+    Ok(thread)
+}
+
+/// Starts `entry(argument)` in a new thread that never returns.
+pub(super) fn spawn_raw(
+    name: &str,
+    priority: Priority,
+    entry: fn(u64) -> !,
+    argument: u64,
+) -> KernelResult<Arc<Thread>> {
+    register(
+        Thread::with_fresh_stack(name, Start::Function(entry, argument))?,
+        priority,
+    )
+}
+
+/// Starts `body` in a new kernel thread named `name`.
+pub fn spawn(
+    name: &str,
+    priority: Priority,
+    body: impl FnOnce() + Send + 'static,
+) -> KernelResult<JoinHandle> {
+    let thread = Thread::with_fresh_stack(name, Start::Closure(Box::new(body)))?;
+    Ok(JoinHandle {
+        thread: register(thread, priority)?,
+    })
+}
+
+/// Ends the current thread. Joiners wake; the finalizer frees it later.
+pub fn exit() -> ! {
+    let _off = InterruptsOff::new();
+    let thread = current();
+    let now = crate::time::now_ns();
+    let decision = with_scheduler(|s| {
+        thread.finished.store(true, Ordering::SeqCst);
+        let _ = s.wake_all(thread.exit_queue, now);
+        wake_finalizer(s);
+        s.exit_current(CPU, now)
+    });
+    if let Ok(decision) = decision {
+        carry_out(decision);
+    }
+    unreachable!("an exited thread was resumed")
+}
+
+/// A spawned thread that can be waited for. Dropping it detaches the
+/// thread (it is freed when it exits either way).
+pub struct JoinHandle {
+    thread: Arc<Thread>,
+}
+
+impl JoinHandle {
+    /// Waits until the thread has exited.
+    pub fn join(self) {
+        loop {
+            let _off = InterruptsOff::new();
+            let now = crate::time::now_ns();
+            let decision = with_scheduler(|s| {
+                if self.thread.finished.load(Ordering::SeqCst) {
+                    return None;
+                }
+                s.wait_on(CPU, self.thread.exit_queue, false, None, now)
+                    .ok()
+            });
+            match decision {
+                None => return,
+                Some(decision) => carry_out(decision),
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Wait queues with an event count.
+//!
+//! The classic lost wake-up: a thread checks a condition (pipe empty),
+//! another changes it and wakes the queue, then the first goes to sleep and
+//! never wakes. The event count closes the gap: read [`WaitQueue::sequence`]
+//! before checking the condition, and [`WaitQueue::wait_since`] sleeps only
+//! if no wake happened since; the check and the sleep are one step under
+//! the scheduler lock, and so is every wake.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use abi::{Errno, KernelResult};
+use sched::{WaitQueueId, WakeReason};
+
+use super::core::{InterruptsOff, block_on, with_scheduler};
+
+/// Threads waiting for something.
+#[derive(Debug)]
+pub struct WaitQueue {
+    id: WaitQueueId,
+    sequence: AtomicU64,
+}
+
+impl WaitQueue {
+    /// A new, empty queue.
+    pub fn new() -> Self {
+        let _off = InterruptsOff::new();
+        Self {
+            id: with_scheduler(sched::Scheduler::create_wait_queue),
+            sequence: AtomicU64::new(0),
+        }
+    }
+
+    /// The event count: read it before checking the condition.
+    pub fn sequence(&self) -> u64 {
+        self.sequence.load(Ordering::SeqCst)
+    }
+
+    /// Sleeps unless the queue was woken since `seen` (from
+    /// [`WaitQueue::sequence`]). `deadline` is monotonic ns.
+    pub fn wait_since(&self, seen: u64, interruptible: bool, deadline: Option<u64>) -> WakeReason {
+        let _off = InterruptsOff::new();
+        // Checked under the scheduler lock, which every wake also holds.
+        let woken = with_scheduler(|_| self.sequence.load(Ordering::SeqCst) != seen);
+        if woken {
+            return WakeReason::Woken;
+        }
+        block_on(self.id, interruptible, deadline)
+    }
+
+    /// Sleeps until `condition` holds: `EINTR` if interrupted (when
+    /// `interruptible`), `ETIMEDOUT` past `deadline`.
+    pub fn wait_until(
+        &self,
+        interruptible: bool,
+        deadline: Option<u64>,
+        mut condition: impl FnMut() -> bool,
+    ) -> KernelResult<()> {
+        loop {
+            let seen = self.sequence();
+            if condition() {
+                return Ok(());
+            }
+            match self.wait_since(seen, interruptible, deadline) {
+                WakeReason::Woken => {}
+                WakeReason::Interrupted => return Err(Errno::EINTR),
+                WakeReason::TimedOut => return Err(Errno::ETIMEDOUT),
+            }
+        }
+    }
+
+    /// Wakes every waiter.
+    pub fn wake_all(&self) {
+        let _off = InterruptsOff::new();
+        let now = crate::time::now_ns();
+        with_scheduler(|s| {
+            self.sequence.fetch_add(1, Ordering::SeqCst);
+            let _ = s.wake_all(self.id, now);
+        });
+    }
+
+    /// Wakes the longest waiter.
+    pub fn wake_one(&self) {
+        let _off = InterruptsOff::new();
+        let now = crate::time::now_ns();
+        with_scheduler(|s| {
+            self.sequence.fetch_add(1, Ordering::SeqCst);
+            let _ = s.wake_one(self.id, now);
+        });
+    }
+}
+
+impl Default for WaitQueue {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for WaitQueue {
+    fn drop(&mut self) {
+        let _off = InterruptsOff::new();
+        with_scheduler(|s| {
+            let _ = s.destroy_wait_queue(self.id);
+        });
+    }
+}
+
+impl fs::WaitQueue for WaitQueue {
+    fn wake_all(&self) {
+        WaitQueue::wake_all(self);
+    }
+}

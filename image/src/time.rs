@@ -1,0 +1,128 @@
+//! Time: the monotonic clock (the TSC, calibrated against the PIT), the wall
+//! clock (the CMOS RTC read at boot), and the periodic tick (the local APIC
+//! timer, or the PIT when there is no APIC).
+
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use arch::sync::IrqMutex;
+use sched::{Timespec, TscClock, WallClock};
+use spin::Once;
+
+/// Timer interrupts per second.
+pub const HZ: u64 = 250;
+/// Nanoseconds between ticks.
+pub const TICK_NS: u64 = 1_000_000_000 / HZ;
+/// The PIC line of the PIT, when it is the tick.
+const PIT_LINE: u8 = 0;
+/// The vector the PIT's line arrives on.
+pub const PIT_VECTOR: u8 = arch::pic::PRIMARY_VECTOR_BASE + PIT_LINE;
+
+static CLOCK: Once<TscClock> = Once::new();
+static WALL: IrqMutex<Option<WallClock>> = IrqMutex::new(None);
+static TICKS: AtomicU64 = AtomicU64::new(0);
+static HANDLER_CYCLES: AtomicU64 = AtomicU64::new(0);
+static USING_APIC: AtomicBool = AtomicBool::new(false);
+
+/// Calibrates the clocks, reads the RTC and starts the tick (interrupts
+/// stay off until the scheduler enables them).
+pub fn init() {
+    let features = arch::cpu::Features::detect();
+    let apic = arch::apic::init(&features);
+    let tsc_start = arch::cpu::rdtsc();
+    let apic_ticks_10ms = if apic {
+        arch::apic::measure_timer_ticks(|| arch::pit::busy_wait_us(10_000))
+    } else {
+        arch::pit::busy_wait_us(10_000);
+        0
+    };
+    let tsc_end = arch::cpu::rdtsc();
+    let tsc_hz = sched::calibrate(tsc_end - tsc_start, 10_000_000).unwrap_or(1_000_000_000);
+    let clock = *CLOCK.call_once(|| {
+        TscClock::new(tsc_start, tsc_hz).unwrap_or_else(|_| {
+            TscClock::new(tsc_start, 1_000_000_000).expect("1 GHz is a valid rate")
+        })
+    });
+    let now = clock.now_ns(arch::cpu::rdtsc());
+    let registers = arch::rtc::read();
+    let unix = registers
+        .decode()
+        .and_then(|date| date.to_unix_seconds())
+        .unwrap_or(0);
+    *WALL.lock() = Some(WallClock::from_rtc(unix, now));
+
+    if apic && apic_ticks_10ms > 0 {
+        let per_tick = (u64::from(apic_ticks_10ms) * 100 / HZ).max(1);
+        arch::apic::start_periodic(per_tick.min(u64::from(u32::MAX)) as u32);
+        USING_APIC.store(true, Ordering::SeqCst);
+    } else {
+        arch::pit::start_periodic(HZ);
+        arch::pic::unmask(PIT_LINE);
+    }
+    let date = sched::unix_seconds_to_date(unix).ok();
+    log::info!(
+        "time: TSC {}.{:03} GHz{}, tick {} Hz from the {}, wall clock {}",
+        tsc_hz / 1_000_000_000,
+        tsc_hz / 1_000_000 % 1000,
+        if features.invariant_tsc {
+            " (invariant)"
+        } else {
+            ""
+        },
+        HZ,
+        if apic { "local APIC timer" } else { "PIT" },
+        date.map_or_else(
+            || alloc::string::String::from("unknown"),
+            |d| alloc::format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+                d.year,
+                d.month,
+                d.day,
+                d.hour,
+                d.minute,
+                d.second
+            )
+        )
+    );
+}
+
+/// Nanoseconds since boot (monotonic).
+pub fn now_ns() -> u64 {
+    CLOCK
+        .get()
+        .map_or(0, |clock| clock.now_ns(arch::cpu::rdtsc()))
+}
+
+/// The wall-clock time (`CLOCK_REALTIME`).
+pub fn realtime() -> Timespec {
+    let now = now_ns();
+    WALL.lock()
+        .as_ref()
+        .map_or_else(|| Timespec::from_nanos(now), |wall| wall.now(now))
+}
+
+/// Timer interrupts so far.
+pub fn ticks() -> u64 {
+    TICKS.load(Ordering::Relaxed)
+}
+
+/// Average TSC cycles spent in the tick handler (for the figures).
+pub fn average_tick_cycles() -> u64 {
+    HANDLER_CYCLES.load(Ordering::Relaxed) / ticks().max(1)
+}
+
+/// The tick: acknowledge it, then let the scheduler run timers and maybe
+/// preempt (which may switch threads before this returns).
+pub fn on_timer_interrupt() {
+    let start = arch::cpu::rdtsc();
+    if USING_APIC.load(Ordering::Relaxed) {
+        arch::apic::end_of_interrupt();
+    } else {
+        arch::pic::end_of_interrupt(PIT_LINE);
+    }
+    TICKS.fetch_add(1, Ordering::Relaxed);
+    let preempt = crate::task::on_tick(now_ns());
+    HANDLER_CYCLES.fetch_add(arch::cpu::rdtsc() - start, Ordering::Relaxed);
+    if preempt {
+        crate::task::preempt();
+    }
+}
