@@ -139,3 +139,34 @@ pub fn call_on_stack(stack_top: u64, entry: extern "C" fn(u64) -> !, argument: u
         )
     }
 }
+
+/// 64 random bits from RDRAND, if the CPU has it and it delivers.
+pub fn rdrand() -> Option<u64> {
+    if !Features::detect().rdrand {
+        return None;
+    }
+    #[target_feature(enable = "rdrand")]
+    fn step(out: &mut u64) -> i32 {
+        // SAFETY: only reached when CPUID reports RDRAND.
+        unsafe { core::arch::x86_64::_rdrand64_step(out) }
+    }
+    let mut value = 0;
+    for _ in 0..10 {
+        // SAFETY: CPUID says RDRAND exists, which is all `step` requires.
+        if unsafe { step(&mut value) } == 1 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// Reads the user-mode FS base (the TLS pointer).
+pub fn fs_base() -> u64 {
+    x86_64::registers::model_specific::FsBase::read().as_u64()
+}
+
+/// Sets the user-mode FS base. Non-canonical values are refused by the
+/// caller (`arch_prctl` returns `EPERM`), since WRMSR would fault.
+pub fn set_fs_base(base: u64) {
+    x86_64::registers::model_specific::FsBase::write(x86_64::VirtAddr::new_truncate(base));
+}

@@ -122,3 +122,19 @@ pub fn write_bytes(bytes: &[u8]) {
 pub fn emergency_writer() -> SerialPort {
     SerialPort::new(COM1)
 }
+
+/// COM1's line on the legacy PIC.
+pub const COM1_IRQ: u8 = 4;
+
+/// Turns on the "data available" interrupt of COM1 (IRQ 4).
+pub fn enable_receive_interrupt() {
+    interrupts::without_interrupts(|| CONSOLE.lock().out(INTERRUPT_ENABLE, 0x01));
+}
+
+/// Every byte COM1 has received, in order, into `sink`.
+pub fn drain_received(mut sink: impl FnMut(u8)) {
+    let port = emergency_writer();
+    while let Some(byte) = port.try_receive() {
+        sink(byte);
+    }
+}

@@ -25,9 +25,11 @@ mod ktests;
 mod logger;
 mod memory;
 mod rt;
+mod syscall;
 mod task;
 mod time;
 mod trap;
+mod userland;
 
 use core::sync::atomic::Ordering;
 
@@ -97,9 +99,19 @@ extern "C" fn kernel_main(_: u64) -> ! {
         .expect("kernel_entry left the stack");
     task::init(stack);
     task::start();
+    arch::syscall::init(&arch::gdt::selectors().expect("the GDT is loaded"));
+    let info = boot_info::get().expect("boot information was parsed");
+    userland::vfs::init(info);
     let options = boot_info::options();
     if let Some(filter) = options.ktest {
         ktest::run(filter);
+    }
+    let init = options.init.unwrap_or("/init");
+    let mut argv = alloc::vec![init.as_bytes().to_vec()];
+    argv.extend(options.init_args().map(|a| a.as_bytes().to_vec()));
+    match userland::lifecycle::start_init(init, argv) {
+        Ok(()) => task::exit(),
+        Err(error) => log::error!("cannot start init {init}: {error}"),
     }
 
     log::info!("nothing to run yet: halting (QEMU: Ctrl-A X to quit)");

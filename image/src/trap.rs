@@ -49,6 +49,8 @@ pub fn exception_name(vector: u64) -> (&'static str, &'static str) {
 /// The handler registered with `arch::trap`.
 pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
     match frame.vector {
+        arch::syscall::SYSCALL_VECTOR => crate::syscall::dispatch(frame, fpu),
+        vector @ 0..=31 if frame.from_user() => user_exception(frame, vector),
         3 => {
             BREAKPOINTS.fetch_add(1, Ordering::SeqCst);
             crate::ktest::on_breakpoint(frame, fpu);
@@ -61,9 +63,54 @@ pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
             crate::time::on_timer_interrupt();
         }
         vector if vector == u64::from(arch::apic::SPURIOUS_VECTOR) => {}
+        vector if vector == u64::from(arch::pic::PRIMARY_VECTOR_BASE + arch::serial::COM1_IRQ) => {
+            crate::userland::vfs::on_serial_interrupt();
+            arch::pic::end_of_interrupt(arch::serial::COM1_IRQ);
+        }
         0..=31 => fatal_exception(frame),
         vector => log::warn!("unexpected interrupt vector {vector}, ignored"),
     }
+    if frame.from_user() {
+        crate::userland::lifecycle::check_should_die();
+    }
+}
+
+/// An exception raised by user code: resolvable page faults are resolved;
+/// anything else kills the process with the signal Linux sends.
+fn user_exception(frame: &mut TrapFrame, vector: u64) {
+    use crate::userland::lifecycle::fault;
+    const SIGILL: u8 = 4;
+    const SIGTRAP: u8 = 5;
+    const SIGBUS: u8 = 7;
+    const SIGFPE: u8 = 8;
+    const SIGKILL: u8 = 9;
+    const SIGSEGV: u8 = 11;
+    if vector == 14 {
+        let address = arch::cpu::page_fault_address();
+        let error = frame.error_code;
+        let access = if error & 16 != 0 {
+            Access::Exec
+        } else if error & 2 != 0 {
+            Access::Write
+        } else {
+            Access::Read
+        };
+        match crate::memory::user::resolve_fault(address, access) {
+            FaultOutcome::Resolved => return,
+            FaultOutcome::OutOfMemory => fault(frame, SIGKILL, "out of memory", Some(address)),
+            FaultOutcome::Bus => fault(frame, SIGBUS, "bus error", Some(address)),
+            FaultOutcome::Segv(_) => fault(frame, SIGSEGV, "segmentation fault", Some(address)),
+        }
+    }
+    let (signal, what) = match vector {
+        0 => (SIGFPE, "divide error"),
+        16 | 19 => (SIGFPE, "floating-point exception"),
+        1 | 3 => (SIGTRAP, "breakpoint"),
+        6 => (SIGILL, "invalid opcode"),
+        12 | 17 => (SIGBUS, "bus error"),
+        _ => (SIGSEGV, "general protection fault"),
+    };
+    fault(frame, signal, what, None)
 }
 
 /// Resolves demand-zero and copy-on-write faults on user memory; turns a

@@ -11,11 +11,13 @@
 //! cargo xtask boot-time [--release]        median of 5 boots to the banner
 //! ```
 
+mod cpio;
 mod elf;
 mod iso;
 mod kernel;
 mod test;
 mod tools;
+mod userspace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,9 +79,8 @@ fn main() -> ExitCode {
         "test" => test::run_all(options.profile),
         "clippy" => test::clippy().map(|()| ExitCode::SUCCESS),
         "boot-time" => boot_time(options.profile).map(|()| ExitCode::SUCCESS),
-        "setup" => {
-            tools::ensure(&[tools::QEMU, tools::ISO, tools::UEFI]).map(|()| ExitCode::SUCCESS)
-        }
+        "setup" => tools::ensure(&[tools::QEMU, tools::ISO, tools::UEFI, tools::USERSPACE])
+            .map(|()| ExitCode::SUCCESS),
         other => Err(format!("unknown command `{other}`\n{USAGE}")),
     });
     result.unwrap_or_else(|error| {
@@ -89,13 +90,19 @@ fn main() -> ExitCode {
 }
 
 fn build_iso(options: &Options) -> Result<PathBuf, String> {
-    tools::ensure(&[tools::ISO])?;
+    tools::ensure(&[tools::ISO, tools::USERSPACE])?;
     let kernel = kernel::build(options.profile)?;
-    iso::build("courage", &kernel, None, &options.cmdline.join(" "))
+    let initrd = userspace::initramfs(userspace::Flavour::Interactive)?;
+    iso::build(
+        "courage",
+        &kernel,
+        Some(&initrd),
+        &options.cmdline.join(" "),
+    )
 }
 
 fn run(options: &Options) -> Result<ExitCode, String> {
-    let mut needed = vec![tools::QEMU];
+    let mut needed = vec![tools::QEMU, tools::USERSPACE];
     if options.iso {
         needed.push(tools::ISO);
     }
@@ -104,9 +111,10 @@ fn run(options: &Options) -> Result<ExitCode, String> {
     }
     tools::ensure(&needed)?;
     let kernel = kernel::build(options.profile)?;
+    let initrd = userspace::initramfs(userspace::Flavour::Interactive)?;
     let cmdline = options.cmdline.join(" ");
     let boot = if options.iso {
-        let iso = iso::build("courage", &kernel, None, &cmdline)?;
+        let iso = iso::build("courage", &kernel, Some(&initrd), &cmdline)?;
         if options.uefi {
             let firmware = tests::ovmf().ok_or("OVMF firmware not found")?;
             Boot::IsoUefi { iso, firmware }
@@ -117,7 +125,7 @@ fn run(options: &Options) -> Result<ExitCode, String> {
         Boot::Kernel {
             kernel,
             cmdline,
-            initrd: None,
+            initrd: Some(initrd),
         }
     };
     let mut qemu = Qemu::new(boot);

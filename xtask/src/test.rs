@@ -101,7 +101,7 @@ fn kernel_tests(tally: &mut Tally, kernel: &Path) {
 
 /// Every test: host unit tests, in-kernel tests, boot tests.
 pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
-    tools::ensure(&[tools::QEMU, tools::ISO, tools::UEFI])?;
+    tools::ensure(&[tools::QEMU, tools::ISO, tools::UEFI, tools::USERSPACE])?;
     let mut tally = Tally::default();
 
     let mut host = Command::new(cargo());

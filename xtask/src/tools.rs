@@ -41,6 +41,23 @@ pub const ISO: &[Tool] = &[
     },
 ];
 
+/// What the user-space build needs: static C compilers and the tools that
+/// fetch and unpack Debian's busybox-static.
+pub const USERSPACE: &[Tool] = &[
+    Tool {
+        probe: "musl-gcc",
+        package: "musl-tools",
+    },
+    Tool {
+        probe: "gcc",
+        package: "gcc",
+    },
+    Tool {
+        probe: "dpkg-deb",
+        package: "dpkg",
+    },
+];
+
 /// UEFI firmware.
 pub const UEFI: &[Tool] = &[Tool {
     probe: "/usr/share/ovmf/OVMF.fd",

@@ -8,7 +8,6 @@ use alloc::vec::Vec;
 
 use abi::Errno;
 use arch::paging::DirectMap;
-use arch::sync::IrqMutex;
 use arch::usercopy::ActiveUserMemory;
 use mm::{
     MapRequest, PageTable, Perms, PhysicalMemory, Placement, UserMemory, UserSlice, VirtAddr,
@@ -110,16 +109,14 @@ fn user_space_with_region(len: u64) -> Result<(SharedAddressSpace, u64), Errno> 
             .at(Placement::Fixed(VirtAddr(0x4000_0000))),
         &mut KernelFrames,
     )?;
-    let space = Arc::new(IrqMutex::new(space));
+    let space = user::share(space);
     user::activate(Some(space.clone()));
     Ok((space, address.0))
 }
 
 fn tear_down(space: SharedAddressSpace) {
     user::activate(None);
-    if let Some(space) = Arc::into_inner(space) {
-        space.into_inner().teardown(&mut KernelFrames);
-    }
+    drop(space);
 }
 
 ktest! {
@@ -154,7 +151,7 @@ ktest! {
         check!(child_table.is_ok());
         let child = parent.lock().fork(child_table.unwrap_or_else(|_| unreachable!()), &mut KernelFrames);
         check!(child.is_ok());
-        let child = Arc::new(IrqMutex::new(child.unwrap_or_else(|_| unreachable!())));
+        let child = user::share(child.unwrap_or_else(|_| unreachable!()));
         // The parent writes after the fork (a CoW fault).
         check_eq!(memory.copy_to_user(slice, b"PARENT"), Ok(()));
         // The child still sees the old bytes.

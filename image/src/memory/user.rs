@@ -13,8 +13,49 @@ use super::kernel_space::kernel_page_table;
 /// A user address space over the hardware page tables.
 pub type UserAddressSpace = AddressSpace<HardwarePageTable>;
 
+/// A user address space that frees every frame it holds when dropped (the
+/// last thread, `execve` or `wait` lets go of it).
+pub struct UserSpace {
+    space: Option<UserAddressSpace>,
+}
+
+impl UserSpace {
+    /// Takes ownership of `space`.
+    pub fn new(space: UserAddressSpace) -> Self {
+        Self { space: Some(space) }
+    }
+}
+
+impl core::ops::Deref for UserSpace {
+    type Target = UserAddressSpace;
+    fn deref(&self) -> &UserAddressSpace {
+        self.space.as_ref().expect("present until drop")
+    }
+}
+
+impl core::ops::DerefMut for UserSpace {
+    fn deref_mut(&mut self) -> &mut UserAddressSpace {
+        self.space.as_mut().expect("present until drop")
+    }
+}
+
+impl Drop for UserSpace {
+    fn drop(&mut self) {
+        // No CPU runs on it: the current thread and CURRENT hold references
+        // while it is active, so this is never the active page table.
+        if let Some(space) = self.space.take() {
+            space.teardown(&mut KernelFrames);
+        }
+    }
+}
+
 /// A user address space shared by the threads that run in it.
-pub type SharedAddressSpace = Arc<IrqMutex<UserAddressSpace>>;
+pub type SharedAddressSpace = Arc<IrqMutex<UserSpace>>;
+
+/// Wraps a new address space for sharing.
+pub fn share(space: UserAddressSpace) -> SharedAddressSpace {
+    Arc::new(IrqMutex::new(UserSpace::new(space)))
+}
 
 static CURRENT: IrqMutex<Option<SharedAddressSpace>> = IrqMutex::new(None);
 

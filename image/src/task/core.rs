@@ -94,6 +94,10 @@ pub(super) fn carry_out(decision: Decision) {
         let next = &*next;
         arch::trap::set_kernel_stack_top(next.stack_top());
         next.activate_address_space();
+        let previous_thread = &*previous;
+        if previous_thread.user().is_some() || next.user().is_some() {
+            arch::cpu::set_fs_base(next.fs_base());
+        }
         let previous = &*previous;
         let (from_rsp, from_fpu) = previous.context_pointers();
         let (to_rsp, to_fpu) = next.context_pointers();
@@ -117,6 +121,16 @@ pub fn preempt() {
     if let Ok(decision) = decision {
         carry_out(decision);
     }
+}
+
+/// Interrupts thread `id`'s interruptible wait (signals, `exit_group`):
+/// it returns `Interrupted`, and so do its later waits until cleared.
+pub fn interrupt(id: ThreadId) {
+    let _off = InterruptsOff::new();
+    let now = crate::time::now_ns();
+    with_scheduler(|s| {
+        let _ = s.interrupt(id, now);
+    });
 }
 
 /// Gives the CPU to another runnable thread, if there is one.

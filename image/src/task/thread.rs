@@ -15,6 +15,7 @@ use super::core::{
 };
 use crate::memory::kstack::KernelStack;
 use crate::memory::user::SharedAddressSpace;
+use crate::userland::UserLink;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -46,6 +47,8 @@ pub struct Thread {
     exit_queue: WaitQueueId,
     finished: AtomicBool,
     address_space: spin::Mutex<Option<SharedAddressSpace>>,
+    user: spin::Mutex<Option<UserLink>>,
+    fs_base: AtomicU64,
 }
 
 // SAFETY: `context` is only touched by the context switch, with interrupts
@@ -74,6 +77,8 @@ impl Thread {
             exit_queue,
             finished: AtomicBool::new(false),
             address_space: spin::Mutex::new(None),
+            user: spin::Mutex::new(None),
+            fs_base: AtomicU64::new(0),
         }))
     }
 
@@ -124,6 +129,34 @@ impl Thread {
         }
     }
 
+    /// The user address space this thread runs in.
+    pub fn address_space(&self) -> Option<SharedAddressSpace> {
+        self.address_space.lock().clone()
+    }
+
+    /// The user thread this kernel thread runs, if any.
+    pub fn user(&self) -> Option<UserLink> {
+        self.user.lock().clone()
+    }
+
+    /// Makes this kernel thread the runner of a user thread (or of none).
+    pub fn set_user(&self, link: Option<UserLink>) {
+        *self.user.lock() = link;
+    }
+
+    /// The user FS base (TLS pointer) this thread runs with.
+    pub fn fs_base(&self) -> u64 {
+        self.fs_base.load(Ordering::Relaxed)
+    }
+
+    /// Sets the user FS base, on the CPU too when this thread is running.
+    pub fn set_fs_base(&self, base: u64) {
+        self.fs_base.store(base, Ordering::Relaxed);
+        if core::ptr::eq(current(), self) {
+            arch::cpu::set_fs_base(base);
+        }
+    }
+
     pub(super) fn release_queues(&self, s: &mut Scheduler) {
         let _ = s.destroy_wait_queue(self.exit_queue);
     }
@@ -166,6 +199,19 @@ pub(super) fn spawn_raw(
         Thread::with_fresh_stack(name, Start::Function(entry, argument))?,
         priority,
     )
+}
+
+/// Starts `body` in a new kernel thread named `name`, with `setup` run on
+/// the thread before it is scheduled (to link it to a user thread).
+pub fn spawn_with(
+    name: &str,
+    priority: Priority,
+    setup: impl FnOnce(&Thread),
+    body: impl FnOnce() + Send + 'static,
+) -> KernelResult<Arc<Thread>> {
+    let thread = Thread::with_fresh_stack(name, Start::Closure(Box::new(body)))?;
+    setup(&thread);
+    register(thread, priority)
 }
 
 /// Starts `body` in a new kernel thread named `name`.

@@ -79,6 +79,20 @@ impl WaitQueue {
         });
     }
 
+    /// Wakes up to `count` waiters, longest first; returns how many woke.
+    pub fn wake(&self, count: usize) -> usize {
+        let _off = InterruptsOff::new();
+        let now = crate::time::now_ns();
+        with_scheduler(|s| {
+            self.sequence.fetch_add(1, Ordering::SeqCst);
+            let mut woken = 0;
+            while woken < count && matches!(s.wake_one(self.id, now), Ok(Some(_))) {
+                woken += 1;
+            }
+            woken
+        })
+    }
+
     /// Wakes the longest waiter.
     pub fn wake_one(&self) {
         let _off = InterruptsOff::new();
@@ -108,5 +122,16 @@ impl Drop for WaitQueue {
 impl fs::WaitQueue for WaitQueue {
     fn wake_all(&self) {
         WaitQueue::wake_all(self);
+    }
+
+    fn event_count(&self) -> u64 {
+        self.sequence()
+    }
+
+    fn wait_for_event(&self, seen: u64, interruptible: bool) -> KernelResult<()> {
+        match self.wait_since(seen, interruptible, None) {
+            WakeReason::Interrupted => Err(Errno::EINTR),
+            WakeReason::Woken | WakeReason::TimedOut => Ok(()),
+        }
     }
 }

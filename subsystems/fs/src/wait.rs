@@ -1,13 +1,35 @@
 //! The hook between state changes in this crate and threads sleeping elsewhere.
 
-/// A queue of sleeping threads, owned by the scheduler crate. Objects that can
+use abi::{Errno, KernelResult};
+
+/// A queue of sleeping threads, owned by the scheduler. Objects that can
 /// make a blocked read or write possible (pipes, the serial console) call
 /// [`WaitQueue::wake_all`] after every change; the sleeper re-checks readiness
 /// and retries the operation, which returns `EAGAIN` again if it still would
 /// block.
+///
+/// A sleeper avoids the lost wake-up (the change lands between its failed
+/// attempt and its sleep) with the event count: read
+/// [`WaitQueue::event_count`] *before* the attempt, then
+/// [`WaitQueue::wait_for_event`] sleeps only if no wake happened since.
 pub trait WaitQueue: Send + Sync {
     /// Wakes every thread waiting on this queue.
     fn wake_all(&self);
+
+    /// How many wakes have happened so far. A queue nobody can sleep on
+    /// always says 0.
+    fn event_count(&self) -> u64 {
+        0
+    }
+
+    /// Sleeps until a wake after `seen` (from [`WaitQueue::event_count`]).
+    /// `EINTR` if a signal cut the sleep short (when `interruptible`); the
+    /// default, for queues nobody can sleep on, is `EAGAIN`: the caller
+    /// cannot block and reports would-block instead.
+    fn wait_for_event(&self, seen: u64, interruptible: bool) -> KernelResult<()> {
+        let _ = (seen, interruptible);
+        Err(Errno::EAGAIN)
+    }
 }
 
 /// A wait queue that nobody sleeps on, for objects no one will block on.

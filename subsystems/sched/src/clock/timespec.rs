@@ -9,7 +9,21 @@ const NANOS: i64 = NANOS_PER_SEC as i64;
 /// Linux x86_64 `struct timespec` (two 64-bit fields). A value read from
 /// user space is unchecked until [`Timespec::validate`] accepts it; values
 /// this crate builds are always normalised (`0 <= nsec < 1e9`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    zerocopy::FromBytes,
+    zerocopy::IntoBytes,
+    zerocopy::Immutable,
+    zerocopy::KnownLayout,
+)]
 #[repr(C)]
 pub struct Timespec {
     /// Whole seconds.

@@ -1,0 +1,105 @@
+//! The one seam the process crate needs: which types this kernel uses for
+//! address spaces, directories, open files, signals and threads.
+
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use abi::{Errno, KernelResult};
+use process::{Credentials, ProcessEnv};
+use sched::ThreadId;
+use signal::{ProcessSignalState, ThreadSignalState};
+
+use crate::memory::frames::KernelFrames;
+use crate::memory::kernel_space::kernel_page_table;
+use crate::memory::user::SharedAddressSpace;
+
+/// The kernel's choice of types for `process`.
+pub struct KernelEnv;
+
+/// What the process crate keeps per user thread: the kernel thread that
+/// runs it and its signal mask, pending set and alternate stack.
+pub struct ThreadLink {
+    task: AtomicU64,
+    /// Per-thread signal state.
+    pub signals: spin::Mutex<ThreadSignalState>,
+}
+
+impl ThreadLink {
+    /// A link whose kernel thread is not known yet.
+    pub fn new(signals: ThreadSignalState) -> Self {
+        Self {
+            task: AtomicU64::new(0),
+            signals: spin::Mutex::new(signals),
+        }
+    }
+
+    /// Records the kernel thread.
+    pub fn set_task(&self, id: ThreadId) {
+        self.task.store(id.0, Ordering::SeqCst);
+    }
+
+    /// The kernel thread, once started.
+    pub fn task(&self) -> Option<ThreadId> {
+        match self.task.load(Ordering::SeqCst) {
+            0 => None,
+            id => Some(ThreadId(id)),
+        }
+    }
+}
+
+impl ProcessEnv for KernelEnv {
+    type AddressSpace = SharedAddressSpace;
+    type Custody = fs::Custody;
+    type Description = Arc<fs::FileDescription>;
+    type Signals = ProcessSignalState;
+    type Tty = ();
+    type ThreadData = ThreadLink;
+
+    fn fork_address_space(space: &mut SharedAddressSpace) -> KernelResult<SharedAddressSpace> {
+        let table = kernel_page_table()
+            .lock()
+            .new_user_table(&mut KernelFrames)?;
+        let child = space.lock().fork(table, &mut KernelFrames)?;
+        Ok(crate::memory::user::share(child))
+    }
+
+    fn fork_signals(signals: &ProcessSignalState) -> ProcessSignalState {
+        signals.for_fork()
+    }
+
+    fn reset_signals_for_exec(signals: &mut ProcessSignalState) {
+        signals.reset_for_exec();
+    }
+
+    fn check_search(dir: &fs::Custody, credentials: &Credentials) -> KernelResult<()> {
+        let stat = dir.inode().stat();
+        if stat.mode & 0o170000 != 0o040000 {
+            return Err(Errno::ENOTDIR);
+        }
+        let uid = credentials.fsuid();
+        if uid == 0 {
+            return Ok(());
+        }
+        let bits = if stat.uid == uid {
+            stat.mode >> 6
+        } else if credentials.in_group(stat.gid) {
+            stat.mode >> 3
+        } else {
+            stat.mode
+        };
+        if bits & 1 != 0 {
+            Ok(())
+        } else {
+            Err(Errno::EACCES)
+        }
+    }
+}
+
+/// The VFS's view of a process's credentials (filesystem ids).
+pub fn fs_credentials(credentials: &Credentials) -> fs::Credentials {
+    fs::Credentials {
+        uid: credentials.fsuid(),
+        gid: credentials.fsgid(),
+        groups: credentials.groups().to_vec(),
+    }
+}

@@ -1,0 +1,265 @@
+//! `execve`: building a new address space from an ELF file (and its
+//! interpreter), and the initial user stack.
+//!
+//! The `elf` crate decides everything (what to map where, the stack bytes);
+//! this module maps it with `mm`: file-backed segments as private mappings
+//! of a VM object over the file (demand-loaded, copy-on-write), the tail of
+//! the last file page zeroed, anonymous memory for the rest of `.bss`, an
+//! 8 MiB `[stack]`. Every failure happens before the caller's address space
+//! is touched, so a failed exec leaves the process running.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use abi::{Errno, KernelResult};
+use arch::paging::DirectMap;
+use elf::{AuxValues, ExecFs, ExecPlan, LoadBases, LoadPlan, ReadAt, StackContents};
+use fs::{FileDescription, PathContext};
+use mm::{
+    AddressSpaceMemory, InodeBacking, MapRequest, Perms, Placement, UserMemory, UserSlice,
+    VirtAddr, VmObject,
+};
+
+use crate::memory::frames::KernelFrames;
+use crate::memory::user::{UserAddressSpace, new_address_space};
+
+/// Top of every initial stack (the end of user space).
+pub const STACK_TOP: u64 = mm::USER_SPACE_END;
+/// Size of the `[stack]` region.
+pub const STACK_SIZE: u64 = 8 << 20;
+const PAGE: u64 = 4096;
+
+/// An executable opened for exec.
+pub struct ExecFile {
+    description: Arc<FileDescription>,
+    size: u64,
+}
+
+impl ReadAt for ExecFile {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
+        let offset = i64::try_from(offset).map_err(|_| Errno::EINVAL)?;
+        self.description.pread(buf, offset)
+    }
+}
+
+/// A file's pages as an `mm` VM object.
+struct FileBacking {
+    description: Arc<FileDescription>,
+    size: u64,
+}
+
+impl InodeBacking for FileBacking {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_page(&self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
+        let offset = i64::try_from(offset).map_err(|_| Errno::EINVAL)?;
+        self.description.pread(buf, offset)
+    }
+}
+
+/// Opens executables through the VFS with exec permission checks.
+pub struct VfsExec<'a> {
+    /// Where paths start, the root, and whose permissions count.
+    pub ctx: PathContext<'a>,
+}
+
+impl ExecFs for VfsExec<'_> {
+    type File = ExecFile;
+
+    fn open_executable(&mut self, path: &[u8]) -> KernelResult<ExecFile> {
+        let path = core::str::from_utf8(path).map_err(|_| Errno::ENOENT)?;
+        let description =
+            super::vfs::vfs().open(&self.ctx, path, fs::types::OpenFlags::empty(), 0)?;
+        let stat = description.stat()?;
+        if stat.mode & 0o170000 != 0o100000 {
+            return Err(Errno::EACCES);
+        }
+        let creds = self.ctx.creds;
+        let executable = if creds.is_superuser() {
+            stat.mode & 0o111 != 0
+        } else if stat.uid == creds.uid {
+            stat.mode & 0o100 != 0
+        } else if creds.in_group(stat.gid) {
+            stat.mode & 0o010 != 0
+        } else {
+            stat.mode & 0o001 != 0
+        };
+        if !executable {
+            return Err(Errno::EACCES);
+        }
+        Ok(ExecFile {
+            description,
+            size: stat.size.max(0) as u64,
+        })
+    }
+}
+
+fn perms(prot: elf::Prot) -> Perms {
+    Perms::from_bits_truncate(prot.bits())
+}
+
+fn map_plan(
+    space: &mut UserAddressSpace,
+    plan: &LoadPlan,
+    file: &ExecFile,
+    name: &str,
+) -> KernelResult<()> {
+    let object = VmObject::for_inode(Arc::new(FileBacking {
+        description: file.description.clone(),
+        size: file.size,
+    }));
+    for segment in &plan.segments {
+        let perms = perms(segment.prot);
+        let file_end = segment.vaddr + segment.file_len;
+        let file_pages_end = file_end.div_ceil(PAGE) * PAGE;
+        if segment.file_len > 0 {
+            space.mmap(
+                MapRequest::object(
+                    object.clone(),
+                    segment.file_offset,
+                    false,
+                    file_pages_end - segment.vaddr,
+                    perms,
+                )
+                .at(Placement::Fixed(VirtAddr(segment.vaddr)))
+                .named(name),
+                &mut KernelFrames,
+            )?;
+            if segment.zero_from < file_pages_end {
+                // The rest of the last file page is .bss, not file bytes.
+                let zeros = vec![0u8; (file_pages_end - segment.zero_from) as usize];
+                let mut frames = KernelFrames;
+                let memory = AddressSpaceMemory::new(space, &mut frames, &DirectMap);
+                let slice = UserSlice::new(segment.zero_from, zeros.len())?;
+                if let Err(error) = memory.copy_to_user(slice, &zeros) {
+                    if segment.prot.contains(elf::Prot::WRITE) {
+                        return Err(error);
+                    }
+                }
+            }
+        }
+        let mem_end = (segment.vaddr + segment.mem_len).div_ceil(PAGE) * PAGE;
+        let anonymous_start = if segment.file_len > 0 {
+            file_pages_end
+        } else {
+            segment.vaddr
+        };
+        if mem_end > anonymous_start {
+            space.mmap(
+                MapRequest::anonymous(mem_end - anonymous_start, perms)
+                    .at(Placement::Fixed(VirtAddr(anonymous_start))),
+                &mut KernelFrames,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// What a successful [`load`] gives the thread that will run it.
+pub struct LoadedImage {
+    /// The new address space.
+    pub space: UserAddressSpace,
+    /// The first user instruction.
+    pub entry: u64,
+    /// The initial stack pointer (pointing at argc).
+    pub stack_pointer: u64,
+    /// The command name (the file name's last component).
+    pub name: String,
+}
+
+/// The ids that go into the auxiliary vector.
+pub struct ExecIds {
+    /// Real and effective user and group ids.
+    pub uid: u32,
+    /// Effective user id.
+    pub euid: u32,
+    /// Real group id.
+    pub gid: u32,
+    /// Effective group id.
+    pub egid: u32,
+}
+
+/// Builds the address space for `path` with `argv` and `envp`, without
+/// touching the caller's.
+pub fn load(
+    ctx: PathContext<'_>,
+    path: &[u8],
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+    ids: ExecIds,
+) -> KernelResult<LoadedImage> {
+    let mut opener = VfsExec { ctx };
+    let resolved = elf::resolve_exec(&mut opener, path, argv)?;
+    let plan = ExecPlan::new(
+        &resolved.program.elf,
+        resolved.interpreter.as_ref().map(|i| &i.elf),
+        LoadBases::default(),
+    )?;
+    let name_source = String::from_utf8_lossy(path).into_owned();
+    let name: String = name_source
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(15)
+        .collect();
+
+    let mut space = new_address_space()?;
+    map_plan(
+        &mut space,
+        &plan.program,
+        &resolved.program.file,
+        &name_source,
+    )?;
+    if let (Some(interp_plan), Some(interp)) = (&plan.interpreter, &resolved.interpreter) {
+        map_plan(&mut space, interp_plan, &interp.file, "[interpreter]")?;
+    }
+    space.init_brk(VirtAddr(plan.brk_start));
+    let stack_bottom = STACK_TOP - STACK_SIZE;
+    space.mmap(
+        MapRequest::anonymous(STACK_SIZE, Perms::READ | Perms::WRITE)
+            .at(Placement::Fixed(VirtAddr(stack_bottom)))
+            .named("[stack]"),
+        &mut KernelFrames,
+    )?;
+    space.set_mmap_top(VirtAddr(
+        mm::DEFAULT_MMAP_TOP.min(stack_bottom - (64 << 20)),
+    ));
+
+    let mut random = [0u8; 16];
+    super::vfs::random().fill(&mut random);
+    let mut aux = AuxValues::for_plan(&plan);
+    aux.uid = ids.uid;
+    aux.euid = ids.euid;
+    aux.gid = ids.gid;
+    aux.egid = ids.egid;
+    aux.secure = ids.uid != ids.euid || ids.gid != ids.egid;
+    aux.hwcap = u64::from(core::arch::x86_64::__cpuid(1).edx);
+    let contents = StackContents {
+        argv: &resolved.argv,
+        envp: &envp,
+        execfn: &resolved.execfn,
+        random,
+    };
+    let stack = elf::build_initial_stack(STACK_TOP, &contents, &aux, elf::ArgLimits::default())?;
+    {
+        let mut frames = KernelFrames;
+        let memory = AddressSpaceMemory::new(&mut space, &mut frames, &DirectMap);
+        let start = STACK_TOP - stack.bytes.len() as u64;
+        memory.copy_to_user(UserSlice::new(start, stack.bytes.len())?, &stack.bytes)?;
+    }
+    Ok(LoadedImage {
+        space,
+        entry: plan.start_address,
+        stack_pointer: stack.rsp,
+        name,
+    })
+}

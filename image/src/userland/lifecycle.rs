@@ -1,0 +1,384 @@
+//! Starting user threads, and ending them: init, fork and clone, exit,
+//! exit_group, and processes killed by faults.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use abi::{Errno, KernelResult};
+use arch::context::FpuArea;
+use arch::trap::{FpuState, TrapFrame};
+use mm::{UserMemory, UserSlice};
+use process::{FileDescriptions, FsContext, NewProcess, Termination};
+use signal::ThreadSignalState;
+use spin::Once;
+
+use super::exec::{ExecIds, load};
+use super::{KernelEnv, Process, ThreadLink, UserLink, UserThread, processes};
+use crate::memory::user::{SharedAddressSpace, share};
+use crate::task::{self, WaitQueue};
+
+/// User code and data selectors (GDT order is fixed for sysret).
+const USER_CS: u64 = 0x23;
+const USER_SS: u64 = 0x1b;
+/// IF set, reserved bit 1 set.
+const USER_RFLAGS: u64 = 0x202;
+
+static CHILD_EVENTS: Once<WaitQueue> = Once::new();
+
+/// Woken whenever a child exits, stops or continues; `wait4` sleeps here.
+pub fn child_events() -> &'static WaitQueue {
+    CHILD_EVENTS.call_once(WaitQueue::new)
+}
+
+/// A frame that enters user mode at `rip` with stack `rsp`, registers zero.
+pub fn initial_frame(rip: u64, rsp: u64) -> TrapFrame {
+    TrapFrame {
+        rip,
+        rsp,
+        cs: USER_CS,
+        ss: USER_SS,
+        rflags: USER_RFLAGS,
+        ..TrapFrame::default()
+    }
+}
+
+/// Runs `frame` in ring 3 on the current thread, with FPU state `fpu`.
+fn enter_user(frame: TrapFrame, fpu: FpuArea) -> ! {
+    let frame = frame;
+    // SAFETY: `frame` holds user selectors and a user rip (the caller built
+    // it from an exec plan or copied it from a user trap); nothing on this
+    // stack is needed after the jump.
+    unsafe { arch::trap::enter_user(&frame, &fpu) }
+}
+
+fn start_user_thread(
+    name: &str,
+    link: UserLink,
+    space: SharedAddressSpace,
+    fs_base: u64,
+    frame: TrapFrame,
+    fpu: FpuArea,
+) -> KernelResult<()> {
+    let user_thread = link.thread.clone();
+    let setup_link = link.clone();
+    let thread = task::spawn_with(
+        name,
+        sched::Priority::NORMAL,
+        move |thread| {
+            thread.set_user(Some(setup_link));
+            thread.set_fs_base(fs_base);
+        },
+        move || {
+            task::current().set_address_space(Some(space));
+            enter_user(frame, fpu)
+        },
+    )?;
+    user_thread.data().set_task(thread.id);
+    let _ = link;
+    Ok(())
+}
+
+/// Creates pid 1 from `path` with the console as fds 0, 1 and 2.
+pub fn start_init(path: &str, argv: Vec<Vec<u8>>) -> KernelResult<()> {
+    let vfs = super::vfs::vfs();
+    let root = vfs.root_custody();
+    let creds = fs::Credentials::root();
+    let ctx = fs::PathContext {
+        base: &root,
+        root: &root,
+        creds: &creds,
+    };
+    let envp: Vec<Vec<u8>> = ["HOME=/", "TERM=linux", "PATH=/sbin:/usr/sbin:/bin:/usr/bin"]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+    let image = load(
+        ctx,
+        path.as_bytes(),
+        argv,
+        envp,
+        ExecIds {
+            uid: 0,
+            euid: 0,
+            gid: 0,
+            egid: 0,
+        },
+    )?;
+    let mut fds = FileDescriptions::default();
+    for _ in 0..3 {
+        let console = vfs.open(&ctx, "/dev/console", fs::OpenFlags::O_RDWR, 0)?;
+        fds.open(console, false)?;
+    }
+    let space = share(image.space);
+    let new = NewProcess::<KernelEnv> {
+        name: image.name.clone(),
+        credentials: process::Credentials::root(),
+        fs: FsContext::new(root.clone()),
+        signals: signal::ProcessSignalState::default(),
+        address_space: Some(space.clone()),
+        tty: Some(()),
+        fds,
+    };
+    let (process, thread) =
+        processes().create_process(new, ThreadLink::new(ThreadSignalState::default()))?;
+    log::info!("starting init: pid {} runs {path}", process.pid());
+    let link = UserLink { process, thread };
+    start_user_thread(
+        "init",
+        link,
+        space,
+        0,
+        initial_frame(image.entry, image.stack_pointer),
+        FpuArea::initial(),
+    )
+}
+
+fn fpu_copy(fpu: &FpuState) -> FpuArea {
+    FpuArea(fpu.0)
+}
+
+/// `fork`: a child process running a copy of the caller, returning 0 in it.
+pub fn fork(frame: &TrapFrame, fpu: &FpuState) -> KernelResult<i32> {
+    let parent = super::current()?;
+    check_process_limit(&parent.process)?;
+    let signals = parent.thread.data().signals.lock().for_fork();
+    let (child, thread) = processes().fork(&parent.process, ThreadLink::new(signals))?;
+    let pid = child.pid();
+    let space = child.data().address_space().cloned().ok_or(Errno::EFAULT)?;
+    let mut child_frame = *frame;
+    child_frame.rax = 0;
+    let link = UserLink {
+        process: child.clone(),
+        thread,
+    };
+    let fs_base = task::current().fs_base();
+    if let Err(error) = start_user_thread(
+        &String::from(child.data().name()),
+        link.clone(),
+        space,
+        fs_base,
+        child_frame,
+        fpu_copy(fpu),
+    ) {
+        // No thread will ever run it: end it as if it exited at once.
+        let mut to_wake = Vec::new();
+        child.die(
+            Termination::Killed {
+                signal: 9,
+                core_dumped: false,
+            },
+            &mut to_wake,
+        );
+        finish_thread(&link);
+        return Err(error);
+    }
+    Ok(pid)
+}
+
+/// `RLIMIT_NPROC`: a user may not own more processes than its limit
+/// (root is exempt, as with Linux's `CAP_SYS_RESOURCE`).
+fn check_process_limit(process: &Process) -> KernelResult<()> {
+    let (uid, euid, limit) = {
+        let data = process.data();
+        let c = data.credentials();
+        (
+            c.uid(),
+            c.euid(),
+            data.rlimits().get(process::Resource::Nproc).soft,
+        )
+    };
+    if euid == 0 || uid == 0 {
+        return Ok(());
+    }
+    let owned = processes()
+        .all_processes()
+        .iter()
+        .filter(|p| p.data().credentials().uid() == uid)
+        .count() as u64;
+    if owned >= limit {
+        return Err(Errno::EAGAIN);
+    }
+    Ok(())
+}
+
+/// `clone(CLONE_VM | CLONE_THREAD | ...)`: a new thread in the caller's
+/// process starting with the caller's registers, `rsp = stack`, rax 0.
+pub fn spawn_thread(
+    frame: &TrapFrame,
+    fpu: &FpuState,
+    stack: u64,
+    tls: Option<u64>,
+    clear_child_tid: Option<u64>,
+) -> KernelResult<i32> {
+    let current = super::current()?;
+    let signals = current.thread.data().signals.lock().for_new_thread();
+    let thread = processes().add_thread(&current.process, ThreadLink::new(signals))?;
+    let tid = thread.tid();
+    if let Some(address) = clear_child_tid {
+        thread.set_tid_address(address);
+    }
+    let space = task::current().address_space().ok_or(Errno::EFAULT)?;
+    let mut child_frame = *frame;
+    child_frame.rax = 0;
+    if stack != 0 {
+        child_frame.rsp = stack;
+    }
+    let fs_base = tls.unwrap_or_else(|| task::current().fs_base());
+    let link = UserLink {
+        process: current.process.clone(),
+        thread,
+    };
+    let name = String::from(current.process.data().name());
+    if let Err(error) = start_user_thread(
+        &name,
+        link.clone(),
+        space,
+        fs_base,
+        child_frame,
+        fpu_copy(fpu),
+    ) {
+        processes().remove_thread(&link.thread);
+        return Err(error);
+    }
+    Ok(tid)
+}
+
+/// Writes 0 to the thread's `clear_child_tid` and wakes a futex waiter
+/// there (how `pthread_join` learns a thread ended).
+fn clear_child_tid(thread: &UserThread) {
+    let address = thread.clear_child_tid();
+    if address == 0 {
+        return;
+    }
+    if let Ok(slice) = UserSlice::new(address, 4) {
+        let _ = arch::usercopy::ActiveUserMemory.copy_to_user(slice, &0u32.to_ne_bytes());
+        crate::syscall::futex::wake(address, 1);
+    }
+}
+
+/// Detaches the thread from its process; the last one finalizes the
+/// process (zombie, SIGCHLD, address space freed).
+fn finish_thread(link: &UserLink) {
+    let table = processes();
+    let last = table.remove_thread(&link.thread);
+    if !last {
+        return;
+    }
+    let process = &link.process;
+    {
+        let mut to_wake = Vec::new();
+        // A last `exit` (not exit_group) ends the process with its status.
+        process.die(Termination::Exited(0), &mut to_wake);
+    }
+    let parent_auto_reaps =
+        parent_of(process).is_some_and(|parent| parent.data().signals().child_policy().auto_reap);
+    match table.finalize(process, parent_auto_reaps) {
+        Ok(notice) => {
+            drop(notice.closed);
+            drop(notice.address_space);
+            if let Some(parent) = notice.parent.and_then(|pid| table.from_pid(pid)) {
+                crate::syscall::signal::notify_parent(&parent, &notice.info);
+            }
+            child_events().wake_all();
+        }
+        Err(error) => log::error!("finalizing pid {} failed: {error}", process.pid()),
+    }
+    if process.pid() == 1 {
+        init_exited(process);
+    }
+}
+
+fn parent_of(process: &Process) -> Option<Arc<Process>> {
+    let ppid = process.data().ppid();
+    processes().from_pid(ppid)
+}
+
+fn init_exited(process: &Process) {
+    let termination = process.data().termination();
+    log::info!("init exited: {termination:?}");
+    let success = matches!(termination, Some(Termination::Exited(0)));
+    if crate::crash::EXIT_ON_CRASH.load(core::sync::atomic::Ordering::SeqCst) {
+        arch::qemu::exit(if success {
+            arch::qemu::ExitCode::Success
+        } else {
+            arch::qemu::ExitCode::Failure
+        });
+    }
+    if !success {
+        panic!("attempted to kill init: {termination:?}");
+    }
+}
+
+/// Ends the current user thread (its process too if it was the last).
+pub fn exit_thread() -> ! {
+    if let Ok(link) = super::current() {
+        clear_child_tid(&link.thread);
+        let current = task::current();
+        current.set_address_space(None);
+        finish_thread(&link);
+        current.set_user(None);
+    }
+    task::exit()
+}
+
+/// `exit_group`: every thread of the process ends with `termination`.
+pub fn exit_group(termination: Termination) -> ! {
+    if let Ok(link) = super::current() {
+        kill_process(&link.process, termination);
+    }
+    exit_thread()
+}
+
+/// Marks `process` dying with `termination` and interrupts its threads so
+/// each leaves at its next return towards user mode.
+pub fn kill_process(process: &Process, termination: Termination) {
+    let mut to_wake = Vec::new();
+    process.die(termination, &mut to_wake);
+    for thread in process.threads() {
+        thread.set_should_die();
+        if let Some(id) = thread.data().task() {
+            task::interrupt(id);
+        }
+    }
+}
+
+/// Called on every way back to user mode: ends the thread if its process
+/// is dying.
+pub fn check_should_die() {
+    if let Ok(link) = super::current()
+        && link.thread.should_die()
+    {
+        exit_thread();
+    }
+}
+
+/// A user fault the kernel cannot resolve: the process dies of `signal`
+/// (signal handlers come with the signals issue); the kernel goes on.
+pub fn fault(frame: &TrapFrame, signal: u8, what: &str, address: Option<u64>) -> ! {
+    if let Ok(link) = super::current() {
+        let name = String::from(link.process.data().name());
+        match address {
+            Some(address) => log::info!(
+                "pid {} ({name}): {what} at {address:#x}, rip {:#x}: killed by signal {signal}",
+                link.process.pid(),
+                frame.rip
+            ),
+            None => log::info!(
+                "pid {} ({name}): {what} at rip {:#x}: killed by signal {signal}",
+                link.process.pid(),
+                frame.rip
+            ),
+        }
+        let core_dumped = false;
+        let _ = core_dumped;
+        kill_process(
+            &link.process,
+            Termination::Killed {
+                signal,
+                core_dumped: false,
+            },
+        );
+    }
+    exit_thread()
+}

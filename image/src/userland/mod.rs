@@ -1,0 +1,49 @@
+//! User processes: the process table and VFS instances, the link between a
+//! kernel thread and the user thread it runs, and the lifecycle glue
+//! (creating init, fork, exec, exit, faults).
+//!
+//! The `process` crate decides (who is a zombie, what wait returns); this
+//! module acts on its decisions with the scheduler, the memory manager and
+//! the VFS. Every user thread is a kernel thread ([`crate::task`]) that
+//! entered ring 3; its [`UserLink`] names the process and the process
+//! crate's thread.
+
+pub mod env;
+pub mod exec;
+pub mod lifecycle;
+pub mod procfs;
+pub mod vfs;
+
+use alloc::sync::Arc;
+
+use abi::{Errno, KernelResult};
+use spin::Once;
+
+pub use env::{KernelEnv, ThreadLink};
+
+/// A process of this kernel.
+pub type Process = process::Process<KernelEnv>;
+/// A user thread as the process crate sees it.
+pub type UserThread = process::Thread<KernelEnv>;
+
+static PROCESSES: Once<process::ProcessTable<KernelEnv>> = Once::new();
+
+/// The process table.
+pub fn processes() -> &'static process::ProcessTable<KernelEnv> {
+    PROCESSES.call_once(|| process::ProcessTable::new(32768))
+}
+
+/// What a kernel thread runs in user mode.
+#[derive(Clone)]
+pub struct UserLink {
+    /// Its process.
+    pub process: Arc<Process>,
+    /// Its thread in the process crate.
+    pub thread: Arc<UserThread>,
+}
+
+/// The current thread's process and user thread; `ESRCH` for a kernel
+/// thread (which never makes system calls).
+pub fn current() -> KernelResult<UserLink> {
+    crate::task::current().user().ok_or(Errno::ESRCH)
+}

@@ -1,0 +1,185 @@
+//! The file-system namespace at boot: a tmpfs root filled from the
+//! initramfs, devfs on `/dev` with the serial console, and the kernel's
+//! clock, entropy and console input as the VFS's seams.
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+
+use ::boot::BootInfo;
+use arch::sync::IrqMutex;
+use fs::devfs::{DevfsDevices, create_devfs};
+use fs::devices::random::RandomDevice;
+use fs::devices::serial::{SerialConsole, SerialPort};
+use fs::devices::tty::{ControllingTerminal, TtyDevice};
+use fs::{Credentials, File, Tmpfs, Vfs};
+use spin::Once;
+
+use crate::task::WaitQueue;
+
+static VFS: Once<Vfs> = Once::new();
+static RANDOM: Once<Arc<RandomDevice>> = Once::new();
+static CONSOLE: Once<Arc<SerialConsole>> = Once::new();
+static CONSOLE_WAITERS: Once<Arc<WaitQueue>> = Once::new();
+static CONSOLE_INPUT: IrqMutex<VecDeque<u8>> = IrqMutex::new(VecDeque::new());
+static CLOCK: Once<Arc<dyn fs::Clock>> = Once::new();
+static NEXT_DEVICE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(16);
+
+/// A fresh device number for a new file-system instance.
+pub fn next_device() -> u64 {
+    NEXT_DEVICE.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+}
+
+/// The kernel clock, for file systems created later (`mount -t tmpfs`).
+pub fn clock() -> Arc<dyn fs::Clock> {
+    CLOCK.call_once(|| Arc::new(KernelClock)).clone()
+}
+
+/// The VFS, once [`init`] has run.
+pub fn vfs() -> &'static Vfs {
+    VFS.get().expect("the VFS is set up at boot")
+}
+
+/// The random device, for `getrandom` and `AT_RANDOM`.
+pub fn random() -> &'static Arc<RandomDevice> {
+    RANDOM.get().expect("the VFS is set up at boot")
+}
+
+/// The console, for init's standard streams.
+pub fn console() -> &'static Arc<SerialConsole> {
+    CONSOLE.get().expect("the VFS is set up at boot")
+}
+
+/// The kernel clock as the VFS sees it.
+struct KernelClock;
+
+impl fs::Clock for KernelClock {
+    fn now(&self) -> fs::Timespec {
+        let now = crate::time::realtime();
+        fs::Timespec {
+            sec: now.sec,
+            nsec: now.nsec,
+        }
+    }
+}
+
+/// RDRAND when the CPU has it, else TSC jitter (the low bits of rdtsc
+/// around port I/O, which varies with bus timing).
+struct KernelEntropy;
+
+impl fs::EntropySource for KernelEntropy {
+    fn fill(&self, out: &mut [u8]) {
+        for chunk in out.chunks_mut(8) {
+            let value = arch::cpu::rdrand().unwrap_or_else(|| {
+                let mut mixed = 0u64;
+                for _ in 0..64 {
+                    let start = arch::cpu::rdtsc();
+                    arch::serial::drain_received(|_| {});
+                    mixed = mixed.rotate_left(5) ^ (arch::cpu::rdtsc() - start);
+                }
+                mixed
+            });
+            chunk.copy_from_slice(&value.to_le_bytes()[..chunk.len()]);
+        }
+    }
+}
+
+/// COM1 through the console's input buffer (filled by its interrupt).
+struct Com1;
+
+impl SerialPort for Com1 {
+    fn write_bytes(&self, bytes: &[u8]) {
+        arch::serial::write_bytes(bytes);
+    }
+
+    fn read_byte(&self) -> Option<u8> {
+        CONSOLE_INPUT.lock().pop_front()
+    }
+}
+
+/// Every process's controlling terminal is the console for now.
+struct ConsoleIsTheTerminal;
+
+impl ControllingTerminal for ConsoleIsTheTerminal {
+    fn controlling_terminal(&self) -> Option<Arc<dyn File>> {
+        CONSOLE.get().map(|c| c.clone() as Arc<dyn File>)
+    }
+}
+
+/// COM1's interrupt: move received bytes into the console buffer and wake
+/// readers.
+pub fn on_serial_interrupt() {
+    let mut received = false;
+    {
+        let mut input = CONSOLE_INPUT.lock();
+        arch::serial::drain_received(|byte| {
+            // Serial terminals send CR for Enter; programs expect LF.
+            input.push_back(if byte == b'\r' { b'\n' } else { byte });
+            received = true;
+        });
+    }
+    if received && let Some(waiters) = CONSOLE_WAITERS.get() {
+        waiters.wake_all();
+    }
+}
+
+/// Builds the namespace: tmpfs root, initramfs, `/dev`.
+pub fn init(info: &BootInfo) {
+    let clock = clock();
+    let root_fs = Tmpfs::new(1, clock.clone());
+    let vfs = VFS.call_once(|| Vfs::new(root_fs));
+
+    match info.initrd() {
+        Some(module) => {
+            // SAFETY: the module's frames are reserved from the frame
+            // allocator and mapped by the direct map; nothing writes them.
+            let archive = unsafe {
+                core::slice::from_raw_parts(
+                    arch::paging::phys_to_virt(module.start) as *const u8,
+                    module.length as usize,
+                )
+            };
+            match fs::initramfs::unpack_initramfs(vfs, archive) {
+                Ok(summary) => log::info!("initramfs: {summary:?}"),
+                Err(error) => log::error!("initramfs: {error}"),
+            }
+        }
+        None => log::warn!("no initramfs: the root file system is empty"),
+    }
+
+    let root = vfs.root_custody();
+    let creds = Credentials::root();
+    let ctx = fs::PathContext {
+        base: &root,
+        root: &root,
+        creds: &creds,
+    };
+    for dir in ["/dev", "/proc", "/tmp"] {
+        let _ = vfs.mkdir(&ctx, dir, 0o755);
+    }
+    let _ = vfs.chmod(&ctx, "/tmp", 0o1777);
+
+    let waiters = CONSOLE_WAITERS
+        .call_once(|| Arc::new(WaitQueue::new()))
+        .clone();
+    let console = CONSOLE
+        .call_once(|| Arc::new(SerialConsole::new(Arc::new(Com1), waiters)))
+        .clone();
+    let random = RANDOM
+        .call_once(|| Arc::new(RandomDevice::new(&KernelEntropy)))
+        .clone();
+    let devices = DevfsDevices {
+        random,
+        console,
+        tty: Arc::new(TtyDevice::new(Arc::new(ConsoleIsTheTerminal))),
+    };
+    match create_devfs(2, clock, devices) {
+        Ok(devfs) => {
+            if let Err(error) = vfs.mount("/dev", devfs, &creds) {
+                log::error!("cannot mount devfs on /dev: {error}");
+            }
+        }
+        Err(error) => log::error!("cannot create devfs: {error}"),
+    }
+    arch::serial::enable_receive_interrupt();
+    arch::pic::unmask(arch::serial::COM1_IRQ);
+}

@@ -1,0 +1,275 @@
+//! User space for the kernel: Debian's busybox-static, the project's own C
+//! programs (built static with musl-gcc and with gcc/glibc), and the
+//! reproducible initramfs that holds them.
+//!
+//! busybox is fetched once with `apt-get download busybox-static` into a
+//! cache outside the repository (`$COURAGE_CACHE`, else
+//! `$XDG_CACHE_HOME/courage`, else `~/.cache/courage`) and never committed.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::cpio::{self, Entry};
+use crate::kernel;
+
+/// The cache directory for downloaded packages.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("COURAGE_CACHE") {
+        return PathBuf::from(dir);
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| std::env::temp_dir());
+    base.join("courage")
+}
+
+fn run(command: &mut Command, what: &str) -> Result<(), String> {
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+/// Debian's static busybox, downloaded on first use.
+pub fn busybox() -> Result<PathBuf, String> {
+    let cache = cache_dir();
+    let binary = cache.join("busybox");
+    if binary.exists() {
+        return Ok(binary);
+    }
+    fs::create_dir_all(&cache).map_err(|e| e.to_string())?;
+    let work = cache.join("busybox-deb");
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    eprintln!(
+        "xtask: fetching Debian's busybox-static with apt-get download (cached in {})",
+        cache.display()
+    );
+    let download = |work: &Path| {
+        run(
+            Command::new("apt-get")
+                .current_dir(work)
+                .args(["download", "busybox-static"]),
+            "apt-get download busybox-static",
+        )
+    };
+    if download(&work).is_err() {
+        // Fresh machines have no package lists yet.
+        let _ = run(
+            Command::new("apt-get").args(["update", "-qq"]),
+            "apt-get update",
+        );
+        download(&work)?;
+    }
+    let deb = fs::read_dir(&work)
+        .map_err(|e| e.to_string())?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "deb"))
+        .ok_or("apt-get download gave no .deb")?;
+    let root = work.join("root");
+    run(
+        Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&root),
+        "dpkg-deb -x",
+    )?;
+    fs::copy(root.join("bin/busybox"), &binary).map_err(|e| e.to_string())?;
+    let _ = fs::remove_dir_all(&work);
+    Ok(binary)
+}
+
+/// A C compiler flavour for the test programs.
+#[derive(Clone, Copy, Debug)]
+pub enum Libc {
+    /// `musl-gcc -static`.
+    Musl,
+    /// `gcc -static` (glibc).
+    Glibc,
+}
+
+impl Libc {
+    fn compiler(self) -> &'static str {
+        match self {
+            Libc::Musl => "musl-gcc",
+            Libc::Glibc => "gcc",
+        }
+    }
+
+    /// The directory name in the initramfs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Libc::Musl => "musl",
+            Libc::Glibc => "glibc",
+        }
+    }
+}
+
+/// The C sources of the user-space test programs.
+pub fn program_sources() -> Result<Vec<PathBuf>, String> {
+    let dir = kernel::root().join("tests").join("user");
+    let mut sources: Vec<PathBuf> = fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "c"))
+        .collect();
+    sources.sort();
+    Ok(sources)
+}
+
+/// Compiles every test program with `libc`, skipping those that are up to
+/// date; returns (name, binary) pairs.
+pub fn build_programs(libc: Libc) -> Result<Vec<(String, PathBuf)>, String> {
+    let out = kernel::root().join("target/courage/user").join(libc.name());
+    fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let mut built = Vec::new();
+    for source in program_sources()? {
+        let name = source
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .ok_or("bad file name")?
+            .to_string();
+        let binary = out.join(&name);
+        let stale = match (fs::metadata(&source), fs::metadata(&binary)) {
+            (Ok(s), Ok(b)) => s.modified().ok() > b.modified().ok(),
+            _ => true,
+        };
+        if stale {
+            run(
+                Command::new(libc.compiler())
+                    .args(["-static", "-O2", "-Wall", "-pthread", "-o"])
+                    .arg(&binary)
+                    .arg(&source),
+                &format!("{} {}", libc.compiler(), source.display()),
+            )?;
+        }
+        built.push((name, binary));
+    }
+    Ok(built)
+}
+
+/// Which initramfs to build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavour {
+    /// busybox and an `/init` that starts a shell on the console.
+    Interactive,
+    /// Also the test programs and `/init` running them all.
+    Test,
+}
+
+const INTERACTIVE_INIT: &str = "#!/bin/sh
+# Courage's default init: mount what exists, then a shell on the console.
+mount -t proc proc /proc 2>/dev/null
+mount -t tmpfs tmpfs /tmp 2>/dev/null
+echo 'Welcome to Courage. This is busybox sh; `exit` powers off.'
+/bin/sh
+poweroff -f
+";
+
+const TEST_INIT: &str = "#!/bin/sh
+# Runs every user-space test and reports `utests: N passed, M failed`.
+mount -t proc proc /proc 2>/dev/null
+passed=0
+failed=0
+for test in /tests/musl/* /tests/glibc/*; do
+    [ -x \"$test\" ] || continue
+    \"$test\" > /tmp/out 2>&1
+    status=$?
+    if [ $status -eq 0 ]; then
+        echo \"utest $test ... ok\"
+        passed=$((passed + 1))
+    else
+        echo \"utest $test ... FAILED (status $status)\"
+        cat /tmp/out
+        failed=$((failed + 1))
+    fi
+done
+echo \"utests: $passed passed, $failed failed\"
+poweroff -f
+";
+
+/// Builds the initramfs and returns its path.
+pub fn initramfs(flavour: Flavour) -> Result<PathBuf, String> {
+    let busybox = busybox()?;
+    let mut entries = Vec::new();
+    for dir in [
+        "bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc", "tmp", "etc", "root",
+    ] {
+        entries.push(Entry::Directory {
+            path: dir.into(),
+            mode: if dir == "tmp" { 0o1777 } else { 0o755 },
+        });
+    }
+    entries.push(Entry::File {
+        path: "bin/busybox".into(),
+        mode: 0o755,
+        data: fs::read(&busybox).map_err(|e| e.to_string())?,
+    });
+    // One symlink per applet, where Debian's busybox installs it.
+    let list = Command::new(&busybox)
+        .arg("--list-full")
+        .output()
+        .map_err(|e| format!("cannot run busybox --list-full: {e}"))?;
+    for applet in String::from_utf8_lossy(&list.stdout).lines() {
+        let applet = applet.trim();
+        if applet.is_empty() || applet == "bin/busybox" || applet.starts_with("linuxrc") {
+            continue;
+        }
+        let depth = applet.matches('/').count();
+        let target = format!("{}bin/busybox", "../".repeat(depth));
+        entries.push(Entry::Symlink {
+            path: applet.into(),
+            target,
+        });
+    }
+    entries.push(Entry::File {
+        path: "etc/hostname".into(),
+        mode: 0o644,
+        data: b"courage\n".to_vec(),
+    });
+    let init = match flavour {
+        Flavour::Interactive => INTERACTIVE_INIT,
+        Flavour::Test => TEST_INIT,
+    };
+    entries.push(Entry::File {
+        path: "init".into(),
+        mode: 0o755,
+        data: init.as_bytes().to_vec(),
+    });
+    if flavour == Flavour::Test {
+        entries.push(Entry::Directory {
+            path: "tests".into(),
+            mode: 0o755,
+        });
+        for libc in [Libc::Musl, Libc::Glibc] {
+            entries.push(Entry::Directory {
+                path: format!("tests/{}", libc.name()),
+                mode: 0o755,
+            });
+            for (name, binary) in build_programs(libc)? {
+                entries.push(Entry::File {
+                    path: format!("tests/{}/{name}", libc.name()),
+                    mode: 0o755,
+                    data: fs::read(&binary).map_err(|e| e.to_string())?,
+                });
+            }
+        }
+    }
+    let out = kernel::root().join("target/courage");
+    fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let path = out.join(match flavour {
+        Flavour::Interactive => "initramfs.cpio",
+        Flavour::Test => "initramfs-test.cpio",
+    });
+    fs::write(&path, cpio::archive(&entries)).map_err(|e| e.to_string())?;
+    Ok(path)
+}
