@@ -147,8 +147,7 @@ pub fn rdrand() -> Option<u64> {
     }
     #[target_feature(enable = "rdrand")]
     fn step(out: &mut u64) -> i32 {
-        // SAFETY: only reached when CPUID reports RDRAND.
-        unsafe { core::arch::x86_64::_rdrand64_step(out) }
+        core::arch::x86_64::_rdrand64_step(out)
     }
     let mut value = 0;
     for _ in 0..10 {

@@ -78,6 +78,10 @@ fn main() -> ExitCode {
         "run" => run(&options),
         "test" => test::run_all(options.profile),
         "clippy" => test::clippy().map(|()| ExitCode::SUCCESS),
+        "initramfs" => userspace::initramfs(userspace::Flavour::Test).map(|path| {
+            println!("{}", path.display());
+            ExitCode::SUCCESS
+        }),
         "boot-time" => boot_time(options.profile).map(|()| ExitCode::SUCCESS),
         "setup" => tools::ensure(&[tools::QEMU, tools::ISO, tools::UEFI, tools::USERSPACE])
             .map(|()| ExitCode::SUCCESS),

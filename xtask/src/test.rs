@@ -8,7 +8,7 @@ use std::time::Duration;
 use tests::{Boot, EXIT_SUCCESS, Qemu};
 
 use crate::kernel::{self, Profile};
-use crate::{iso, tools};
+use crate::{iso, tools, userspace};
 
 /// Test counts, summed over every stage.
 #[derive(Default)]
@@ -99,6 +99,40 @@ fn kernel_tests(tally: &mut Tally, kernel: &Path) {
     }
 }
 
+/// Boots the test initramfs and counts its `utest` lines.
+fn user_tests(tally: &mut Tally, kernel: &Path, initrd: &Path) {
+    let stage = "user-space tests (QEMU)";
+    eprintln!("\n=== {stage}");
+    let qemu = Qemu::new(Boot::Kernel {
+        kernel: kernel.to_path_buf(),
+        cmdline: "panic=exit".into(),
+        initrd: Some(initrd.to_path_buf()),
+    });
+    let outcome = match qemu.run_captured(Duration::from_secs(300), None) {
+        Ok(outcome) => outcome,
+        Err(e) => return tally.stage_failed(stage, format!("cannot start QEMU: {e}")),
+    };
+    print!("{}", outcome.output);
+    let mut summary = false;
+    for line in outcome.output.lines() {
+        if line.starts_with("utest ") {
+            if line.ends_with(" ... ok") {
+                tally.passed += 1;
+            } else {
+                tally.failed += 1;
+            }
+        }
+        summary |= line.starts_with("utests: ");
+    }
+    if outcome.timed_out {
+        tally.stage_failed(stage, "timed out after 300 s");
+    } else if !summary {
+        tally.stage_failed(stage, "no utests summary (init died?)");
+    } else if outcome.code() != Some(EXIT_SUCCESS) {
+        tally.stage_failed(stage, format!("QEMU exited with {:?}", outcome.code()));
+    }
+}
+
 /// Every test: host unit tests, in-kernel tests, boot tests.
 pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
     tools::ensure(&[tools::QEMU, tools::ISO, tools::UEFI, tools::USERSPACE])?;
@@ -119,6 +153,10 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
     eprintln!("\n=== building the kernel");
     let kernel = kernel::build(profile)?;
     kernel_tests(&mut tally, &kernel);
+
+    eprintln!("\n=== building the test initramfs");
+    let initrd = userspace::initramfs(userspace::Flavour::Test)?;
+    user_tests(&mut tally, &kernel, &initrd);
 
     eprintln!("\n=== building the GRUB ISO");
     let iso = iso::build("courage-test", &kernel, None, "panic=exit")?;

@@ -21,7 +21,7 @@ pub fn cache_dir() -> PathBuf {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(|| std::env::temp_dir());
+        .unwrap_or_else(std::env::temp_dir);
     base.join("courage")
 }
 
@@ -175,27 +175,42 @@ echo 'Welcome to Courage. This is busybox sh; `exit` powers off.'
 poweroff -f
 ";
 
-const TEST_INIT: &str = "#!/bin/sh
+const TEST_INIT: &str = r#"#!/bin/sh
 # Runs every user-space test and reports `utests: N passed, M failed`.
 mount -t proc proc /proc 2>/dev/null
 passed=0
 failed=0
+pass() { echo "utest $1 ... ok"; passed=$((passed + 1)); }
+fail() { echo "utest $1 ... FAILED ($2)"; failed=$((failed + 1)); }
 for test in /tests/musl/* /tests/glibc/*; do
-    [ -x \"$test\" ] || continue
-    \"$test\" > /tmp/out 2>&1
+    [ -x "$test" ] || continue
+    "$test" > /tmp/out 2>&1
     status=$?
     if [ $status -eq 0 ]; then
-        echo \"utest $test ... ok\"
-        passed=$((passed + 1))
+        pass "$test"
     else
-        echo \"utest $test ... FAILED (status $status)\"
+        fail "$test" "status $status"
         cat /tmp/out
-        failed=$((failed + 1))
     fi
 done
-echo \"utests: $passed passed, $failed failed\"
+# busybox itself, the way a user runs it.
+expect() {
+    name=$1
+    expected=$2
+    shift 2
+    actual=$("$@" 2>&1)
+    if [ "$actual" = "$expected" ]; then pass "$name"; else fail "$name" "got '$actual'"; fi
+}
+expect busybox-echo hello busybox echo hello
+expect busybox-command-substitution ok busybox sh -c 'a=$(echo hi); [ "$a" = hi ] && echo ok'
+expect busybox-pipe-to-wc 2 busybox sh -c 'echo x | busybox wc -c'
+expect busybox-ls-l-root yes busybox sh -c 'busybox ls -l / | busybox grep -q " init$" && echo yes'
+expect busybox-false-status 1 busybox sh -c 'busybox false; echo $?'
+expect busybox-redirect-and-cat "two lines" busybox sh -c 'echo two lines > /tmp/f && busybox cat /tmp/f'
+expect busybox-uname courage busybox uname -n
+echo "utests: $passed passed, $failed failed"
 poweroff -f
-";
+"#;
 
 /// Builds the initramfs and returns its path.
 pub fn initramfs(flavour: Flavour) -> Result<PathBuf, String> {

@@ -277,6 +277,57 @@ fn fcntl(call: &mut Call<'_>) -> SyscallResult {
     }
 }
 
+/// `sendfile(out, in, offset, count)`: copies through a kernel buffer.
+fn sendfile(call: &mut Call<'_>) -> SyscallResult {
+    let output = description(call.int(0))?;
+    let input = description(call.int(1))?;
+    let (offset_address, count) = (call.args[2], (call.args[3] as usize).min(MAX_IO));
+    let mut buffer = vec![0u8; count.min(64 * 1024)];
+    let mut offset = if offset_address == 0 {
+        None
+    } else {
+        Some(read::<i64>(offset_address)?)
+    };
+    let mut total = 0usize;
+    while total < count {
+        let want = (count - total).min(buffer.len());
+        let n = match offset {
+            Some(at) => input.pread(&mut buffer[..want], at)?,
+            None => blocking(&input, || input.read(&mut buffer[..want]))?,
+        };
+        if n == 0 {
+            break;
+        }
+        let mut written = 0;
+        while written < n {
+            match blocking(&output, || output.write(&buffer[written..n])) {
+                Ok(w) => written += w,
+                Err(Errno::EPIPE) => {
+                    super::signal::raise_sigpipe();
+                    return if total > 0 {
+                        Ok(total as u64)
+                    } else {
+                        Err(Errno::EPIPE)
+                    };
+                }
+                Err(error) if total + written == 0 => return Err(error),
+                Err(_) => break,
+            }
+        }
+        total += written;
+        if let Some(at) = offset.as_mut() {
+            *at += written as i64;
+        }
+        if written < n {
+            break;
+        }
+    }
+    if let (Some(at), true) = (offset, offset_address != 0) {
+        write(offset_address, &at)?;
+    }
+    Ok(total as u64)
+}
+
 /// Descriptor calls: read, write, close, lseek, ioctl, dup, fcntl, ...
 pub fn io(call: &mut Call<'_>, number: u64) -> SyscallResult {
     let fd = call.int(0);
@@ -353,6 +404,7 @@ pub fn io(call: &mut Call<'_>, number: u64) -> SyscallResult {
             Ok(0)
         }
         78 => Err(Errno::ENOSYS),
+        40 => sendfile(call),
         217 => {
             let description = description(fd)?;
             let count = (call.args[2] as usize).min(MAX_IO);
@@ -967,22 +1019,16 @@ pub fn poll(call: &mut Call<'_>, number: u64) -> SyscallResult {
                     return Err(Errno::EBADF);
                 }
                 let (word, bit) = ((entry.fd / 64) as usize, 1u64 << (entry.fd % 64));
-                let checks = [
-                    (
-                        PollEvents::POLLIN | PollEvents::POLLHUP | PollEvents::POLLERR,
-                        0,
-                    ),
-                    (PollEvents::POLLOUT | PollEvents::POLLERR, 1),
-                    (PollEvents::POLLPRI, 2),
+                let has = |events: PollEvents| entry.revents & events.bits() as i16 != 0;
+                let ready = [
+                    has(PollEvents::POLLIN | PollEvents::POLLHUP | PollEvents::POLLERR),
+                    has(PollEvents::POLLOUT | PollEvents::POLLERR),
+                    has(PollEvents::POLLPRI),
                 ];
-                for (events, set) in checks {
-                    if entry.events & PollEvents::from(events).bits() as i16 != 0
-                        || set == 0 && entry.events & PollEvents::POLLIN.bits() as i16 != 0
-                    {
-                        if entry.revents & events.bits() as i16 != 0 && sets[set][word] & bit != 0 {
-                            out[set][word] |= bit;
-                            count += 1;
-                        }
+                for (set, ready) in ready.into_iter().enumerate() {
+                    if ready && sets[set][word] & bit != 0 {
+                        out[set][word] |= bit;
+                        count += 1;
                     }
                 }
             }

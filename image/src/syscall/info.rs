@@ -3,7 +3,7 @@
 
 use alloc::vec;
 
-use abi::{Errno, KernelResult};
+use abi::Errno;
 use process::{Resource, Rlimit};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -93,7 +93,7 @@ pub fn dispatch(call: &mut Call<'_>, number: u64) -> SyscallResult {
         302 => prlimit(a[0] as i32, a[1], a[2], a[3]),
         98 => {
             let who = a[0] as i64;
-            if !matches!(who, 0 | -1 | 1) {
+            if !(-1..=1).contains(&who) {
                 return Err(Errno::EINVAL);
             }
             let times = {

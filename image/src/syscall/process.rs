@@ -32,7 +32,9 @@ fn clone(call: &mut Call<'_>) -> SyscallResult {
     let [flags, stack, parent_tid, child_tid, tls, _] = call.args;
     let known = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | CLONE_THREAD
         | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID
-        | 0x400000 /* CLONE_DETACHED */ | 0x8000 /* CLONE_SYSVSEM */ | 0xff;
+        | 0x40_0000 /* CLONE_DETACHED: ignored since Linux 2.6 */
+        | 0x4_0000 /* CLONE_SYSVSEM: there are no SysV semaphores to share */
+        | 0xff /* the exit signal */;
     if flags & !known != 0 {
         log::warn!("clone: unsupported flags {:#x}", flags & !known);
         return Err(Errno::EINVAL);

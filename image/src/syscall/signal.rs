@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use abi::{Errno, KernelResult};
+use abi::Errno;
 use process::{Termination, WaitInfo};
 use signal::{DefaultAction, Disposition, KernelSigAction, SigSet, Signal};
 

@@ -45,7 +45,6 @@ pub fn initial_frame(rip: u64, rsp: u64) -> TrapFrame {
 
 /// Runs `frame` in ring 3 on the current thread, with FPU state `fpu`.
 fn enter_user(frame: TrapFrame, fpu: FpuArea) -> ! {
-    let frame = frame;
     // SAFETY: `frame` holds user selectors and a user rip (the caller built
     // it from an exec plan or copied it from a user trap); nothing on this
     // stack is needed after the jump.

@@ -44,11 +44,6 @@ pub fn random() -> &'static Arc<RandomDevice> {
     RANDOM.get().expect("the VFS is set up at boot")
 }
 
-/// The console, for init's standard streams.
-pub fn console() -> &'static Arc<SerialConsole> {
-    CONSOLE.get().expect("the VFS is set up at boot")
-}
-
 /// The kernel clock as the VFS sees it.
 struct KernelClock;
 
