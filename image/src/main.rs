@@ -102,6 +102,7 @@ extern "C" fn kernel_main(_: u64) -> ! {
     arch::syscall::init(&arch::gdt::selectors().expect("the GDT is loaded"));
     let info = boot_info::get().expect("boot information was parsed");
     userland::vfs::init(info);
+    userland::signals::start_alarm_thread().expect("the alarm thread");
     let options = boot_info::options();
     if let Some(filter) = options.ktest {
         ktest::run(filter);

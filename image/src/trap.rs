@@ -70,8 +70,13 @@ pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
         0..=31 => fatal_exception(frame),
         vector => log::warn!("unexpected interrupt vector {vector}, ignored"),
     }
-    if frame.from_user() {
-        crate::userland::lifecycle::check_should_die();
+    if frame.from_user() && frame.vector != arch::syscall::SYSCALL_VECTOR {
+        // User mode ran with interrupts on; signal work takes process locks
+        // (plain spin locks), which must never be spun on with interrupts
+        // off while a preempted thread holds them.
+        x86_64::instructions::interrupts::enable();
+        crate::userland::signals::on_return_to_user(frame, fpu, None);
+        x86_64::instructions::interrupts::disable();
     }
 }
 
@@ -79,6 +84,9 @@ pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
 /// anything else kills the process with the signal Linux sends.
 fn user_exception(frame: &mut TrapFrame, vector: u64) {
     use crate::userland::lifecycle::fault;
+    // As for system calls: the interrupted user code had interrupts on.
+    let address = arch::cpu::page_fault_address();
+    x86_64::instructions::interrupts::enable();
     const SIGILL: u8 = 4;
     const SIGTRAP: u8 = 5;
     const SIGBUS: u8 = 7;
@@ -86,7 +94,6 @@ fn user_exception(frame: &mut TrapFrame, vector: u64) {
     const SIGKILL: u8 = 9;
     const SIGSEGV: u8 = 11;
     if vector == 14 {
-        let address = arch::cpu::page_fault_address();
         let error = frame.error_code;
         let access = if error & 16 != 0 {
             Access::Exec
@@ -97,20 +104,32 @@ fn user_exception(frame: &mut TrapFrame, vector: u64) {
         };
         match crate::memory::user::resolve_fault(address, access) {
             FaultOutcome::Resolved => return,
-            FaultOutcome::OutOfMemory => fault(frame, SIGKILL, "out of memory", Some(address)),
-            FaultOutcome::Bus => fault(frame, SIGBUS, "bus error", Some(address)),
-            FaultOutcome::Segv(_) => fault(frame, SIGSEGV, "segmentation fault", Some(address)),
+            FaultOutcome::OutOfMemory => {
+                return fault(frame, SIGKILL, 0, "out of memory", Some(address));
+            }
+            FaultOutcome::Bus => return fault(frame, SIGBUS, 2, "bus error", Some(address)),
+            FaultOutcome::Segv(code) => {
+                return fault(
+                    frame,
+                    SIGSEGV,
+                    code as i32,
+                    "segmentation fault",
+                    Some(address),
+                );
+            }
         }
     }
-    let (signal, what) = match vector {
-        0 => (SIGFPE, "divide error"),
-        16 | 19 => (SIGFPE, "floating-point exception"),
-        1 | 3 => (SIGTRAP, "breakpoint"),
-        6 => (SIGILL, "invalid opcode"),
-        12 | 17 => (SIGBUS, "bus error"),
-        _ => (SIGSEGV, "general protection fault"),
+    // si_code values: FPE_INTDIV, TRAP_BRKPT, ILL_ILLOPN, BUS_ADRERR; #GP
+    // is SI_KERNEL on Linux.
+    let (signal, code, what) = match vector {
+        0 => (SIGFPE, 1, "divide error"),
+        16 | 19 => (SIGFPE, 0, "floating-point exception"),
+        1 | 3 => (SIGTRAP, 1, "breakpoint"),
+        6 => (SIGILL, 2, "invalid opcode"),
+        12 | 17 => (SIGBUS, 2, "bus error"),
+        _ => (SIGSEGV, 0x80, "general protection fault"),
     };
-    fault(frame, signal, what, None)
+    fault(frame, signal, code, what, None)
 }
 
 /// Resolves demand-zero and copy-on-write faults on user memory; turns a

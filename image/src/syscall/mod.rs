@@ -61,9 +61,10 @@ pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
     let args = [
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
     ];
+    log::trace!("syscall {number} {args:x?}");
     let mut call = Call { frame, fpu, args };
     let result = match number {
-        0..=1 | 3 | 8 | 16..=20 | 32 | 33 | 72 | 74 | 75 | 77 | 78 | 217 | 292 => {
+        0..=1 | 3 | 8 | 16..=20 | 32 | 33 | 40 | 72 | 74 | 75 | 77 | 78 | 217 | 292 => {
             fs::io(&mut call, number)
         }
         2
@@ -88,8 +89,8 @@ pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
         | 439 => fs::paths(&mut call, number),
         7 | 23 | 270 | 271 => fs::poll(&mut call, number),
         9..=12 | 25 | 26 | 28 => memory::dispatch(&mut call, number),
-        13..=15 | 34 | 37 | 62 | 127..=131 | 200 | 234 => signal::dispatch(&mut call, number),
-        35 | 96 | 201 | 227..=230 | 36 | 38 => time::dispatch(&mut call, number),
+        13..=15 | 34 | 36..=38 | 62 | 127..=131 | 200 | 234 => signal::dispatch(&mut call, number),
+        35 | 96 | 201 | 227..=230 => time::dispatch(&mut call, number),
         202 => futex::futex(&mut call),
         24
         | 39
@@ -118,11 +119,14 @@ pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
             Err(Errno::ENOSYS)
         }
     };
-    let Call { frame, .. } = call;
+    log::trace!("syscall {number} -> {result:?}");
+    let Call { frame, fpu, .. } = call;
     frame.rax = match result {
         Ok(value) => value,
         Err(errno) => errno.to_syscall_return() as u64,
     };
-    crate::userland::lifecycle::check_should_die();
+    // rt_sigreturn restored a whole context: nothing to restart.
+    let exit = (number != 15).then_some(crate::userland::signals::SyscallExit { number });
+    crate::userland::signals::on_return_to_user(frame, fpu, exit);
     x86_64::instructions::interrupts::disable();
 }

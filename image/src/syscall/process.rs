@@ -65,7 +65,12 @@ fn clone(call: &mut Call<'_>) -> SyscallResult {
     if stack != 0 && flags & CLONE_VM == 0 {
         frame.rsp = stack;
     }
-    let pid = lifecycle::fork(&frame, call.fpu)?;
+    let child = lifecycle::ChildTid {
+        address: child_tid,
+        set: flags & CLONE_CHILD_SETTID != 0,
+        clear: flags & CLONE_CHILD_CLEARTID != 0,
+    };
+    let pid = lifecycle::fork(&frame, call.fpu, child)?;
     if flags & CLONE_PARENT_SETTID != 0 {
         write(parent_tid, &pid)?;
     }
@@ -316,7 +321,7 @@ pub fn dispatch(call: &mut Call<'_>, number: u64) -> SyscallResult {
         56 => clone(call),
         57 | 58 => {
             let frame = *call.frame;
-            Ok(lifecycle::fork(&frame, call.fpu)? as u64)
+            Ok(lifecycle::fork(&frame, call.fpu, lifecycle::ChildTid::default())? as u64)
         }
         59 => execve(call, AT_FDCWD),
         60 => {

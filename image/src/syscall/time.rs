@@ -103,8 +103,6 @@ pub fn dispatch(call: &mut Call<'_>, number: u64) -> SyscallResult {
             let remaining = if a[1] & TIMER_ABSTIME != 0 { 0 } else { a[3] };
             sleep(deadline, remaining)
         }
-        // getitimer/setitimer come with signals.
-        36 | 38 => Err(Errno::ENOSYS),
         _ => Err(Errno::ENOSYS),
     }
 }

@@ -133,6 +133,15 @@ pub fn interrupt(id: ThreadId) {
     });
 }
 
+/// Clears a pending interruption of thread `id` once its signals were
+/// handled, so its next interruptible wait sleeps again.
+pub fn clear_interrupt(id: ThreadId) {
+    let _off = InterruptsOff::new();
+    with_scheduler(|s| {
+        let _ = s.clear_interrupt(id);
+    });
+}
+
 /// Gives the CPU to another runnable thread, if there is one.
 pub fn yield_now() {
     let _off = InterruptsOff::new();

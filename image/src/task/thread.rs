@@ -8,6 +8,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use abi::KernelResult;
 use arch::context::FpuArea;
+use arch::sync::IrqMutex;
 use sched::{CpuSet, Priority, Scheduler, ThreadId, WaitQueueId};
 
 use super::core::{
@@ -43,11 +44,13 @@ pub struct Thread {
     pub name: String,
     stack: KernelStack,
     context: UnsafeCell<SavedContext>,
-    start: spin::Mutex<Option<Start>>,
+    start: IrqMutex<Option<Start>>,
     exit_queue: WaitQueueId,
     finished: AtomicBool,
-    address_space: spin::Mutex<Option<SharedAddressSpace>>,
-    user: spin::Mutex<Option<UserLink>>,
+    // IrqMutex, not spin::Mutex: the context switch reads these with
+    // interrupts off, so a holder must never be preempted.
+    address_space: IrqMutex<Option<SharedAddressSpace>>,
+    user: IrqMutex<Option<UserLink>>,
     fs_base: AtomicU64,
 }
 
@@ -73,11 +76,11 @@ impl Thread {
                 rsp,
                 fpu: FpuArea::initial(),
             }),
-            start: spin::Mutex::new(Some(start)),
+            start: IrqMutex::new(Some(start)),
             exit_queue,
             finished: AtomicBool::new(false),
-            address_space: spin::Mutex::new(None),
-            user: spin::Mutex::new(None),
+            address_space: IrqMutex::new(None),
+            user: IrqMutex::new(None),
             fs_base: AtomicU64::new(0),
         }))
     }

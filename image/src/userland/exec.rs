@@ -230,6 +230,7 @@ pub fn load(
             .named("[stack]"),
         &mut KernelFrames,
     )?;
+    super::signals::map_trampoline(&mut space)?;
     space.set_mmap_top(VirtAddr(
         mm::DEFAULT_MMAP_TOP.min(stack_bottom - (64 << 20)),
     ));

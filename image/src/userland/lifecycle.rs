@@ -59,6 +59,20 @@ fn start_user_thread(
     frame: TrapFrame,
     fpu: FpuArea,
 ) -> KernelResult<()> {
+    start_user_thread_with(name, link, space, fs_base, frame, fpu, None)
+}
+
+/// As [`start_user_thread`], writing `tid` at `address` in the new
+/// thread's memory first when asked (`CLONE_CHILD_SETTID`).
+fn start_user_thread_with(
+    name: &str,
+    link: UserLink,
+    space: SharedAddressSpace,
+    fs_base: u64,
+    frame: TrapFrame,
+    fpu: FpuArea,
+    set_tid: Option<(u64, i32)>,
+) -> KernelResult<()> {
     let user_thread = link.thread.clone();
     let setup_link = link.clone();
     let thread = task::spawn_with(
@@ -70,6 +84,11 @@ fn start_user_thread(
         },
         move || {
             task::current().set_address_space(Some(space));
+            if let Some((address, tid)) = set_tid
+                && let Ok(slice) = UserSlice::new(address, 4)
+            {
+                let _ = arch::usercopy::ActiveUserMemory.copy_to_user(slice, &tid.to_ne_bytes());
+            }
             enter_user(frame, fpu)
         },
     )?;
@@ -137,13 +156,29 @@ fn fpu_copy(fpu: &FpuState) -> FpuArea {
     FpuArea(fpu.0)
 }
 
+/// Where `clone` asked for the child's tid: written into the child
+/// (`CLONE_CHILD_SETTID`) and cleared with a futex wake when its thread
+/// exits (`CLONE_CHILD_CLEARTID`), as glibc's `fork` requests.
+#[derive(Clone, Copy, Default)]
+pub struct ChildTid {
+    /// The address in the child's memory.
+    pub address: u64,
+    /// `CLONE_CHILD_SETTID`.
+    pub set: bool,
+    /// `CLONE_CHILD_CLEARTID`.
+    pub clear: bool,
+}
+
 /// `fork`: a child process running a copy of the caller, returning 0 in it.
-pub fn fork(frame: &TrapFrame, fpu: &FpuState) -> KernelResult<i32> {
+pub fn fork(frame: &TrapFrame, fpu: &FpuState, child_tid: ChildTid) -> KernelResult<i32> {
     let parent = super::current()?;
     check_process_limit(&parent.process)?;
     let signals = parent.thread.data().signals.lock().for_fork();
     let (child, thread) = processes().fork(&parent.process, ThreadLink::new(signals))?;
     let pid = child.pid();
+    if child_tid.clear {
+        thread.set_tid_address(child_tid.address);
+    }
     let space = child.data().address_space().cloned().ok_or(Errno::EFAULT)?;
     let mut child_frame = *frame;
     child_frame.rax = 0;
@@ -152,13 +187,15 @@ pub fn fork(frame: &TrapFrame, fpu: &FpuState) -> KernelResult<i32> {
         thread,
     };
     let fs_base = task::current().fs_base();
-    if let Err(error) = start_user_thread(
+    let settid = child_tid.set.then_some(child_tid.address);
+    if let Err(error) = start_user_thread_with(
         &String::from(child.data().name()),
         link.clone(),
         space,
         fs_base,
         child_frame,
         fpu_copy(fpu),
+        settid.map(|address| (address, pid)),
     ) {
         // No thread will ever run it: end it as if it exited at once.
         let mut to_wake = Vec::new();
@@ -277,14 +314,80 @@ fn finish_thread(link: &UserLink) {
             drop(notice.closed);
             drop(notice.address_space);
             if let Some(parent) = notice.parent.and_then(|pid| table.from_pid(pid)) {
-                crate::syscall::signal::notify_parent(&parent, &notice.info);
+                let info = signal::SigInfo::child(
+                    notice.info.code as i32,
+                    notice.info.pid,
+                    notice.info.uid,
+                    notice.info.status,
+                    0,
+                    0,
+                );
+                if parent
+                    .data()
+                    .signals()
+                    .action(signal::Signal::SIGCHLD)
+                    .handler
+                    != signal::Disposition::Ignore
+                {
+                    let _ = super::signals::send(&parent, info);
+                }
             }
+            super::signals::drop_real_timer(process.pid());
             child_events().wake_all();
+            hang_up_orphaned_groups(process);
         }
         Err(error) => log::error!("finalizing pid {} failed: {error}", process.pid()),
     }
     if process.pid() == 1 {
         init_exited(process);
+    }
+}
+
+/// POSIX: when a process group becomes orphaned (no member has a parent in
+/// another group of the same session) and has a stopped member, every
+/// member gets SIGHUP then SIGCONT.
+fn hang_up_orphaned_groups(exited: &Process) {
+    let table = processes();
+    let mut groups: Vec<i32> = Vec::new();
+    groups.push(exited.data().pgid());
+    for process in table.all_processes() {
+        if process.data().ppid() == 1 {
+            let pgid = process.data().pgid();
+            if !groups.contains(&pgid) {
+                groups.push(pgid);
+            }
+        }
+    }
+    for pgid in groups {
+        let members = table.processes_in_group(pgid);
+        let alive: Vec<_> = members
+            .iter()
+            .filter(|p| !matches!(p.data().state(), process::ProcessState::Zombie(_)))
+            .collect();
+        if alive.is_empty() {
+            continue;
+        }
+        let stopped = alive
+            .iter()
+            .any(|p| matches!(p.data().state(), process::ProcessState::Stopped(_)));
+        let orphaned = alive.iter().all(|p| {
+            let (ppid, sid) = {
+                let d = p.data();
+                (d.ppid(), d.sid())
+            };
+            table.from_pid(ppid).is_none_or(|parent| {
+                let d = parent.data();
+                d.pgid() == pgid || d.sid() != sid
+            })
+        });
+        if stopped && orphaned {
+            for member in alive {
+                let _ =
+                    super::signals::send(member, signal::SigInfo::kernel(signal::Signal::SIGHUP));
+                let _ =
+                    super::signals::send(member, signal::SigInfo::kernel(signal::Signal::SIGCONT));
+            }
+        }
     }
 }
 
@@ -352,25 +455,25 @@ pub fn check_should_die() {
     }
 }
 
-/// A user fault the kernel cannot resolve: the process dies of `signal`
-/// (signal handlers come with the signals issue); the kernel goes on.
-pub fn fault(frame: &TrapFrame, signal: u8, what: &str, address: Option<u64>) -> ! {
-    if let Ok(link) = super::current() {
-        let name = String::from(link.process.data().name());
-        match address {
-            Some(address) => log::info!(
-                "pid {} ({name}): {what} at {address:#x}, rip {:#x}: killed by signal {signal}",
-                link.process.pid(),
-                frame.rip
-            ),
-            None => log::info!(
-                "pid {} ({name}): {what} at rip {:#x}: killed by signal {signal}",
-                link.process.pid(),
-                frame.rip
-            ),
-        }
-        let core_dumped = false;
-        let _ = core_dumped;
+/// A user fault the kernel cannot resolve: the faulting thread gets
+/// `signal` with `si_code` `code` and `si_addr` `address` (a handler may
+/// catch it; by default the process dies, with a core flag where Linux
+/// dumps core). The kernel goes on.
+pub fn fault(frame: &TrapFrame, signal: u8, code: i32, what: &str, address: Option<u64>) {
+    let Ok(link) = super::current() else {
+        exit_thread()
+    };
+    let name = String::from(link.process.data().name());
+    log::info!(
+        "pid {} ({name}): {what}{} at rip {:#x}: signal {signal}",
+        link.process.pid(),
+        address.map_or_else(String::new, |a| alloc::format!(" at {a:#x}")),
+        frame.rip
+    );
+    let Ok(sig) = signal::Signal::from_raw(i32::from(signal)) else {
+        exit_thread()
+    };
+    if sig == signal::Signal::SIGKILL {
         kill_process(
             &link.process,
             Termination::Killed {
@@ -378,6 +481,22 @@ pub fn fault(frame: &TrapFrame, signal: u8, what: &str, address: Option<u64>) ->
                 core_dumped: false,
             },
         );
+        exit_thread();
     }
-    exit_thread()
+    let info = signal::SigInfo::fault(sig, code, address.unwrap_or(frame.rip));
+    let posted = {
+        let mut thread_signals = link.thread.data().signals.lock();
+        let mut data = link.process.data();
+        signal::force_fault_signal(data.signals_mut(), &mut thread_signals, info)
+    };
+    if posted.is_err() {
+        kill_process(
+            &link.process,
+            Termination::Killed {
+                signal,
+                core_dumped: true,
+            },
+        );
+        exit_thread();
+    }
 }

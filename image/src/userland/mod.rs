@@ -12,6 +12,7 @@ pub mod env;
 pub mod exec;
 pub mod lifecycle;
 pub mod procfs;
+pub mod signals;
 pub mod vfs;
 
 use alloc::sync::Arc;
