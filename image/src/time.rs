@@ -85,6 +85,11 @@ pub fn init() {
     );
 }
 
+/// The TSC's rate in kHz (for `/proc/cpuinfo`).
+pub fn tsc_khz() -> u64 {
+    CLOCK.get().map_or(0, |clock| clock.rate().hz() / 1000)
+}
+
 /// Nanoseconds since boot (monotonic).
 pub fn now_ns() -> u64 {
     CLOCK

@@ -208,6 +208,11 @@ expect busybox-ls-l-root yes busybox sh -c 'busybox ls -l / | busybox grep -q " 
 expect busybox-false-status 1 busybox sh -c 'busybox false; echo $?'
 expect busybox-redirect-and-cat "two lines" busybox sh -c 'echo two lines > /tmp/f && busybox cat /tmp/f'
 expect busybox-uname courage busybox uname -n
+expect proc-ps-lists-init yes busybox sh -c 'busybox ps | busybox grep -q "^ *1 root .*init" && echo yes'
+expect proc-self-fd-names-the-console "0 -> /dev/console" busybox sh -c 'busybox ls -l /proc/self/fd/ 2>/dev/null | busybox grep -o "0 -> /dev/console"'
+expect proc-self-maps-shows-the-stack yes busybox sh -c 'busybox grep -q "rw-p 00000000 00:00 0 *\[stack\]" /proc/self/maps && echo yes'
+expect proc-meminfo-has-memtotal yes busybox sh -c 'busybox grep -q "^MemTotal: *[0-9]* kB" /proc/meminfo && echo yes'
+expect proc-self-exe-is-busybox /bin/busybox busybox readlink /proc/self/exe
 echo "utests: $passed passed, $failed failed"
 poweroff -f
 "#;
@@ -246,6 +251,16 @@ pub fn initramfs(flavour: Flavour) -> Result<PathBuf, String> {
             target,
         });
     }
+    entries.push(Entry::File {
+        path: "etc/passwd".into(),
+        mode: 0o644,
+        data: b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n".to_vec(),
+    });
+    entries.push(Entry::File {
+        path: "etc/group".into(),
+        mode: 0o644,
+        data: b"root:x:0:\nnogroup:x:65534:\n".to_vec(),
+    });
     entries.push(Entry::File {
         path: "etc/hostname".into(),
         mode: 0o644,

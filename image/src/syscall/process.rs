@@ -86,6 +86,7 @@ fn execve(call: &mut Call<'_>, dirfd: i32) -> SyscallResult {
     let path = read_path(path, false)?;
     let argv = read_string_array(argv)?;
     let envp = read_string_array(envp)?;
+    let environment = envp.clone();
     let link = userland::current()?;
     let ids = {
         let data = link.process.data();
@@ -111,6 +112,12 @@ fn execve(call: &mut Call<'_>, dirfd: i32) -> SyscallResult {
         )
     })?;
     // The point of no return: the old image goes.
+    crate::userland::procfs::record_exec(
+        link.process.pid(),
+        image.exe.clone(),
+        &image.argv,
+        &environment,
+    );
     let space = crate::memory::user::share(image.space);
     let outcome = link.process.exec(&link.thread, space.clone(), image.name);
     for thread in &outcome.threads_to_wake {

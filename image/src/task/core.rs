@@ -22,6 +22,12 @@ pub(super) static THREADS: IrqMutex<BTreeMap<ThreadId, Arc<Thread>>> =
 static CURRENT: AtomicPtr<Thread> = AtomicPtr::new(core::ptr::null_mut());
 static IDLE: Once<Arc<Thread>> = Once::new();
 static FINALIZER_QUEUE: Once<WaitQueueId> = Once::new();
+static SWITCHES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Context switches since boot (`/proc/stat`'s `ctxt`).
+pub fn context_switches() -> u64 {
+    SWITCHES.load(Ordering::Relaxed)
+}
 
 /// Interrupts off until dropped (then restored as they were).
 pub struct InterruptsOff {
@@ -88,6 +94,7 @@ pub(super) fn carry_out(decision: Decision) {
         return;
     }
     CURRENT.store(next.cast_mut(), Ordering::SeqCst);
+    SWITCHES.fetch_add(1, Ordering::Relaxed);
     // SAFETY: both threads are alive (see `current`); interrupts are off,
     // `previous` is the thread running this code, and `next` is not running.
     unsafe {

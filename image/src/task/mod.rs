@@ -25,7 +25,8 @@ mod thread;
 mod wait_queue;
 
 pub use self::core::{
-    clear_interrupt, current, init, interrupt, on_tick, preempt, sleep_until, start, yield_now,
+    clear_interrupt, context_switches, current, init, interrupt, on_tick, preempt, sleep_until,
+    start, yield_now,
 };
 pub use thread::{exit, spawn, spawn_with};
 pub use wait_queue::WaitQueue;

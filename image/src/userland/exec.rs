@@ -173,6 +173,10 @@ pub struct LoadedImage {
     pub stack_pointer: u64,
     /// The command name (the file name's last component).
     pub name: String,
+    /// The executable (for `/proc/<pid>/exe`).
+    pub exe: Option<fs::Custody>,
+    /// The arguments after `#!` rewriting, as the program sees them.
+    pub argv: Vec<Vec<u8>>,
 }
 
 /// The ids that go into the auxiliary vector.
@@ -203,8 +207,15 @@ pub fn load(
         resolved.interpreter.as_ref().map(|i| &i.elf),
         LoadBases::default(),
     )?;
-    let name_source = String::from_utf8_lossy(path).into_owned();
-    let name: String = name_source
+    // Regions and comm use the file's real path (a re-exec through
+    // /proc/self/exe still shows /bin/busybox, as on Linux).
+    let root = ctx.root.clone();
+    let name_source = resolved.program.file.description.custody().map_or_else(
+        || String::from_utf8_lossy(path).into_owned(),
+        |c| c.absolute_path(&root),
+    );
+    let invoked = String::from_utf8_lossy(path).into_owned();
+    let name: String = invoked
         .rsplit('/')
         .next()
         .unwrap_or("")
@@ -262,5 +273,7 @@ pub fn load(
         entry: plan.start_address,
         stack_pointer: stack.rsp,
         name,
+        exe: resolved.program.file.description.custody().cloned(),
+        argv: resolved.argv,
     })
 }

@@ -115,7 +115,7 @@ pub fn start_init(path: &str, argv: Vec<Vec<u8>>) -> KernelResult<()> {
         ctx,
         path.as_bytes(),
         argv,
-        envp,
+        envp.clone(),
         ExecIds {
             uid: 0,
             euid: 0,
@@ -141,6 +141,7 @@ pub fn start_init(path: &str, argv: Vec<Vec<u8>>) -> KernelResult<()> {
     let (process, thread) =
         processes().create_process(new, ThreadLink::new(ThreadSignalState::default()))?;
     log::info!("starting init: pid {} runs {path}", process.pid());
+    super::procfs::record_exec(process.pid(), image.exe.clone(), &image.argv, &envp);
     let link = UserLink { process, thread };
     start_user_thread(
         "init",
@@ -176,6 +177,7 @@ pub fn fork(frame: &TrapFrame, fpu: &FpuState, child_tid: ChildTid) -> KernelRes
     let signals = parent.thread.data().signals.lock().for_fork();
     let (child, thread) = processes().fork(&parent.process, ThreadLink::new(signals))?;
     let pid = child.pid();
+    super::procfs::record_fork(parent.process.pid(), pid);
     if child_tid.clear {
         thread.set_tid_address(child_tid.address);
     }

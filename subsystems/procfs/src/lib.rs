@@ -78,6 +78,6 @@ pub mod view;
 pub use procfs::ProcFs;
 pub use view::{
     Caller, CpuDescription, CpuTicks, CpuTimes, FilesystemEntry, IdSet, MemInfo, MemoryStats,
-    MountEntry, OpenFd, ProcessInfo, ProcessSnapshot, ProcessView, Rlimit, SignalMasks, SystemInfo,
-    TaskState, ThreadSnapshot,
+    MountEntry, OpenFd, ProcessInfo, ProcessSnapshot, ProcessView, RLIM_INFINITY, RLIMIT_COUNT,
+    Rlimit, SignalMasks, SystemInfo, TaskState, ThreadSnapshot,
 };
