@@ -182,8 +182,8 @@ static void sigpipe_kills_a_writer_without_a_handler(void) {
     if (child == 0) {
         signal(SIGPIPE, SIG_DFL);
         close(p[0]);
-        write(p[1], "x", 1);
-        _exit(0);
+        /* Keep writing: the parent's read end may not be closed yet. */
+        for (;;) write(p[1], "x", 1);
     }
     close(p[0]);
     close(p[1]);
