@@ -274,14 +274,19 @@ fn apply_restart(
 pub fn on_return_to_user(frame: &mut TrapFrame, fpu: &mut FpuState, syscall: Option<SyscallExit>) {
     let Ok(link) = super::current() else { return };
     let mut syscall = syscall;
+    let interrupted = frame.rax == Errno::EINTR.to_syscall_return() as u64;
+    let mut handled = false;
     loop {
-        lifecycle::check_should_die();
+        if link.thread.should_die() {
+            lifecycle::exit_thread();
+        }
         let delivery = {
             let mut thread_signals = link.thread.data().signals.lock();
             let mut data = link.process.data();
             signal::next_signal_to_deliver(&mut thread_signals, data.signals_mut())
         };
         let Some(delivery) = delivery else { break };
+        handled = true;
         match delivery.action {
             Action::Terminate { core_dump } => {
                 lifecycle::kill_process(
@@ -327,6 +332,10 @@ pub fn on_return_to_user(frame: &mut TrapFrame, fpu: &mut FpuState, syscall: Opt
                 break;
             }
         }
+    }
+    if !handled && !interrupted {
+        // The common case: nothing pending, nothing interrupted.
+        return;
     }
     apply_restart(frame, syscall, None);
     // A sigsuspend that ended without a handler gets its mask back.
