@@ -117,7 +117,7 @@ pub fn average_tick_cycles() -> u64 {
 
 /// The tick: acknowledge it, then let the scheduler run timers and maybe
 /// preempt (which may switch threads before this returns).
-pub fn on_timer_interrupt() {
+pub fn on_timer_interrupt(from_user: bool) {
     let start = arch::cpu::rdtsc();
     if USING_APIC.load(Ordering::Relaxed) {
         arch::apic::end_of_interrupt();
@@ -125,6 +125,7 @@ pub fn on_timer_interrupt() {
         arch::pic::end_of_interrupt(PIT_LINE);
     }
     TICKS.fetch_add(1, Ordering::Relaxed);
+    crate::task::charge_tick(from_user);
     let preempt = crate::task::on_tick(now_ns());
     HANDLER_CYCLES.fetch_add(arch::cpu::rdtsc() - start, Ordering::Relaxed);
     if preempt {

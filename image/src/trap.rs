@@ -57,10 +57,10 @@ pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
         }
         14 => page_fault(frame),
         vector if vector == u64::from(arch::apic::TIMER_VECTOR) => {
-            crate::time::on_timer_interrupt();
+            crate::time::on_timer_interrupt(frame.from_user());
         }
         vector if vector == u64::from(crate::time::PIT_VECTOR) => {
-            crate::time::on_timer_interrupt();
+            crate::time::on_timer_interrupt(frame.from_user());
         }
         vector if vector == u64::from(arch::apic::SPURIOUS_VECTOR) => {}
         vector if vector == u64::from(arch::pic::PRIMARY_VECTOR_BASE + arch::serial::COM1_IRQ) => {

@@ -203,3 +203,54 @@ ktest! {
         Ok(())
     }
 }
+
+ktest! {
+    fn the_sleeping_mutex_is_held_across_sleep_and_excludes_others() {
+        let shared = Arc::new(task::Mutex::new(0u64));
+        let inside = Arc::new(AtomicBool::new(false));
+        let overlap = Arc::new(AtomicBool::new(false));
+        let workers: Vec<_> = (0..3)
+            .map(|_| {
+                let (shared, inside, overlap) = (shared.clone(), inside.clone(), overlap.clone());
+                task::spawn("mutex-worker", Priority::NORMAL, move || {
+                    for _ in 0..20 {
+                        let mut value = shared.lock();
+                        if inside.swap(true, Ordering::SeqCst) {
+                            overlap.store(true, Ordering::SeqCst);
+                        }
+                        // Sleeping with the lock held is what a spin lock forbids.
+                        task::sleep_until(time::now_ns() + 100_000);
+                        *value += 1;
+                        inside.store(false, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            check!(worker.is_ok());
+            worker.unwrap_or_else(|_| unreachable!()).join();
+        }
+        check_eq!(*shared.lock(), 60);
+        check!(!overlap.load(Ordering::SeqCst), "two threads were inside at once");
+        Ok(())
+    }
+}
+
+ktest! {
+    fn heap_allocation_throughput_is_measured() {
+        use alloc::boxed::Box;
+        const ROUNDS: u64 = 20_000;
+        let start = arch::cpu::rdtsc();
+        for i in 0..ROUNDS {
+            let value = core::hint::black_box(Box::new([i; 8]));
+            drop(value);
+        }
+        let pair = (arch::cpu::rdtsc() - start) / ROUNDS;
+        arch::serial::write_fmt(format_args!(
+            "\n    figures: heap alloc+free of 64 bytes {} cycles ... ",
+            pair
+        ));
+        check!(pair > 0);
+        Ok(())
+    }
+}

@@ -92,7 +92,8 @@ pub fn dispatch(call: &mut Call<'_>, number: u64) -> SyscallResult {
         160 => prlimit(0, a[0], a[1], 0),
         302 => prlimit(a[0] as i32, a[1], a[2], a[3]),
         98 => {
-            let who = a[0] as i64;
+            // An int argument: only the low 32 bits are defined.
+            let who = a[0] as i32;
             if !(-1..=1).contains(&who) {
                 return Err(Errno::EINVAL);
             }

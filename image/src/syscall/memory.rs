@@ -99,9 +99,9 @@ pub fn dispatch(call: &mut Call<'_>, number: u64) -> SyscallResult {
             Ok(0)
         }
         12 => Ok(space()?.lock().brk(VirtAddr(a[0]), &mut KernelFrames).0),
-        // mremap is not implemented: musl and glibc fall back to
-        // mmap + copy + munmap when it fails.
-        25 => Err(Errno::ENOMEM),
+        // mremap is not implemented (documented in the README): musl and
+        // glibc fall back to mmap + copy + munmap when it fails.
+        25 => Err(Errno::ENOSYS),
         // Shared file mappings are never written back (tmpfs only), so
         // there is nothing to flush; advice changes nothing either.
         26 | 28 => Ok(0),

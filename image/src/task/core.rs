@@ -120,6 +120,12 @@ pub fn on_tick(now: u64) -> bool {
     })
 }
 
+/// Charges the tick that just happened to the running thread, as user or
+/// kernel time (the interrupted context decides).
+pub fn charge_tick(user: bool) {
+    current().charge_tick(user);
+}
+
 /// Switches to whatever the scheduler picks (the tick's preemption).
 pub fn preempt() {
     let _off = InterruptsOff::new();

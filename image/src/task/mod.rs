@@ -21,12 +21,14 @@
 //!   released (interrupts off make that safe here); SMP will hold it across.
 
 mod core;
+mod mutex;
 mod thread;
 mod wait_queue;
 
 pub use self::core::{
-    clear_interrupt, context_switches, current, init, interrupt, on_tick, preempt, sleep_until,
-    start, yield_now,
+    charge_tick, clear_interrupt, context_switches, current, init, interrupt, on_tick, preempt,
+    sleep_until, start, yield_now,
 };
+pub use mutex::Mutex;
 pub use thread::{exit, spawn, spawn_with};
 pub use wait_queue::WaitQueue;

@@ -52,6 +52,9 @@ pub struct Thread {
     address_space: IrqMutex<Option<SharedAddressSpace>>,
     user: IrqMutex<Option<UserLink>>,
     fs_base: AtomicU64,
+    /// Ticks charged since they were last folded into the process.
+    user_ticks: AtomicU64,
+    kernel_ticks: AtomicU64,
 }
 
 // SAFETY: `context` is only touched by the context switch, with interrupts
@@ -82,6 +85,8 @@ impl Thread {
             address_space: IrqMutex::new(None),
             user: IrqMutex::new(None),
             fs_base: AtomicU64::new(0),
+            user_ticks: AtomicU64::new(0),
+            kernel_ticks: AtomicU64::new(0),
         }))
     }
 
@@ -145,6 +150,24 @@ impl Thread {
     /// Makes this kernel thread the runner of a user thread (or of none).
     pub fn set_user(&self, link: Option<UserLink>) {
         *self.user.lock() = link;
+    }
+
+    /// Counts one timer tick against this thread.
+    pub fn charge_tick(&self, user: bool) {
+        let counter = if user {
+            &self.user_ticks
+        } else {
+            &self.kernel_ticks
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The (user, kernel) ticks charged since the last call.
+    pub fn take_ticks(&self) -> (u64, u64) {
+        (
+            self.user_ticks.swap(0, Ordering::Relaxed),
+            self.kernel_ticks.swap(0, Ordering::Relaxed),
+        )
     }
 
     /// The user FS base (TLS pointer) this thread runs with.

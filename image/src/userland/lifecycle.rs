@@ -295,9 +295,20 @@ fn clear_child_tid(thread: &UserThread) {
     }
 }
 
+/// Moves the ticks the current kernel thread collected into its process's
+/// CPU times (`times`, `getrusage`, and the parent's children times once
+/// it is reaped).
+pub fn fold_ticks(link: &UserLink) {
+    let (user, kernel) = task::current().take_ticks();
+    if user + kernel > 0 {
+        link.process.data().add_ticks(user, kernel);
+    }
+}
+
 /// Detaches the thread from its process; the last one finalizes the
 /// process (zombie, SIGCHLD, address space freed).
 fn finish_thread(link: &UserLink) {
+    fold_ticks(link);
     let table = processes();
     let last = table.remove_thread(&link.thread);
     if !last {
@@ -444,16 +455,6 @@ pub fn kill_process(process: &Process, termination: Termination) {
         if let Some(id) = thread.data().task() {
             task::interrupt(id);
         }
-    }
-}
-
-/// Called on every way back to user mode: ends the thread if its process
-/// is dying.
-pub fn check_should_die() {
-    if let Ok(link) = super::current()
-        && link.thread.should_die()
-    {
-        exit_thread();
     }
 }
 

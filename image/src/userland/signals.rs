@@ -273,6 +273,7 @@ fn apply_restart(
 /// system call per its rules.
 pub fn on_return_to_user(frame: &mut TrapFrame, fpu: &mut FpuState, syscall: Option<SyscallExit>) {
     let Ok(link) = super::current() else { return };
+    lifecycle::fold_ticks(&link);
     let mut syscall = syscall;
     let interrupted = frame.rax == Errno::EINTR.to_syscall_return() as u64;
     let mut handled = false;
