@@ -259,16 +259,12 @@ fn fcntl(call: &mut Call<'_>) -> SyscallResult {
             description.set_status_flags(flags);
             Ok(0)
         }
-        // Advisory locks: one process per file at a time is all that runs
-        // here, so every lock is granted (F_GETLK reports none held).
-        F_GETLK => {
+        // POSIX record locks are not implemented: say so rather than
+        // pretend a lock is held.
+        F_GETLK | F_SETLK | F_SETLKW => {
             description(fd)?;
-            let mut lock: [u8; 32] = read(call.args[2])?;
-            lock[0..2].copy_from_slice(&2u16.to_ne_bytes()); // F_UNLCK
-            write(call.args[2], &lock)?;
-            Ok(0)
+            Err(Errno::ENOLCK)
         }
-        F_SETLK | F_SETLKW => description(fd).map(|_| 0),
         cmd => {
             let link = userland::current()?;
             let mut fds = link.process.fds().lock();

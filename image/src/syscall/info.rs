@@ -154,15 +154,57 @@ pub fn dispatch(call: &mut Call<'_>, number: u64) -> SyscallResult {
             Ok(count as u64)
         }
         169 => reboot(a),
-        // Priorities: everyone runs at nice 0 for now.
-        140 => Ok(20),
-        141 => Ok(0),
+        140 | 141 => priority(number, a),
         157 => prctl(a),
-        // personality(0xffffffff) queries; PER_LINUX is all there is.
-        135 => Ok(0),
+        // personality: PER_LINUX (0) is the only one; 0xffffffff queries.
+        135 => match a[0] as u32 {
+            0 | 0xffff_ffff => Ok(0),
+            _ => Err(Errno::EINVAL),
+        },
         125 => Err(Errno::EINVAL),
         _ => Err(Errno::ENOSYS),
     }
+}
+
+/// getpriority/setpriority for `PRIO_PROCESS`: the nice value of every
+/// thread of the process, as the scheduler weighs it.
+fn priority(number: u64, a: [u64; 6]) -> SyscallResult {
+    const PRIO_PROCESS: u64 = 0;
+    if a[0] != PRIO_PROCESS {
+        return Err(Errno::EINVAL);
+    }
+    let caller = userland::current()?;
+    let target = match a[1] as i32 {
+        0 => caller.process.clone(),
+        pid => processes().from_pid(pid).ok_or(Errno::ESRCH)?,
+    };
+    let threads: alloc::vec::Vec<_> = target
+        .threads()
+        .iter()
+        .filter_map(|t| t.data().task())
+        .collect();
+    let first = *threads.first().ok_or(Errno::ESRCH)?;
+    if number == 140 {
+        // The raw syscall returns 20 - nice (1..=40); libc converts.
+        return Ok((20 - i64::from(crate::task::priority(first)?.nice())) as u64);
+    }
+    let nice = (a[2] as i32).clamp(-20, 19);
+    let current = i32::from(crate::task::priority(first)?.nice());
+    // One process lock at a time: caller and target may be the same.
+    let euid = caller.process.data().credentials().euid();
+    let target_uid = target.data().credentials().uid();
+    if euid != 0 && (euid != target_uid || nice < current) {
+        return Err(if euid != target_uid {
+            Errno::EPERM
+        } else {
+            Errno::EACCES
+        });
+    }
+    let priority = sched::Priority::from_nice(nice)?;
+    for id in threads {
+        crate::task::set_priority(id, priority)?;
+    }
+    Ok(0)
 }
 
 fn reboot(a: [u64; 6]) -> SyscallResult {

@@ -363,7 +363,18 @@ pub fn dispatch(call: &mut Call<'_>, number: u64) -> SyscallResult {
             Ok(0)
         }
         274 => Err(Errno::ENOSYS),
-        203 => Ok(0),
+        203 => {
+            // One CPU: a mask must include CPU 0, and then changes nothing.
+            let size = a[1] as usize;
+            if size == 0 {
+                return Err(Errno::EINVAL);
+            }
+            let first: u8 = super::user::read(a[2])?;
+            if first & 1 == 0 {
+                return Err(Errno::EINVAL);
+            }
+            Ok(0)
+        }
         204 => {
             // One CPU: CPU 0 only.
             let size = a[1] as usize;

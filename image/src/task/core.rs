@@ -120,6 +120,19 @@ pub fn on_tick(now: u64) -> bool {
     })
 }
 
+/// Sets thread `id`'s priority (its nice value).
+pub fn set_priority(id: ThreadId, priority: sched::Priority) -> abi::KernelResult<()> {
+    let _off = InterruptsOff::new();
+    let now = crate::time::now_ns();
+    with_scheduler(|s| s.set_priority(id, priority, now))
+}
+
+/// Thread `id`'s priority.
+pub fn priority(id: ThreadId) -> abi::KernelResult<sched::Priority> {
+    let _off = InterruptsOff::new();
+    with_scheduler(|s| s.priority(id))
+}
+
 /// Charges the tick that just happened to the running thread, as user or
 /// kernel time (the interrupted context decides).
 pub fn charge_tick(user: bool) {

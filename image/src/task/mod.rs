@@ -27,7 +27,7 @@ mod wait_queue;
 
 pub use self::core::{
     charge_tick, clear_interrupt, context_switches, current, init, interrupt, on_tick, preempt,
-    sleep_until, start, yield_now,
+    priority, set_priority, sleep_until, start, yield_now,
 };
 pub use mutex::Mutex;
 pub use thread::{exit, spawn, spawn_with};

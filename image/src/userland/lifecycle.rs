@@ -75,9 +75,15 @@ fn start_user_thread_with(
 ) -> KernelResult<()> {
     let user_thread = link.thread.clone();
     let setup_link = link.clone();
+    // A new thread inherits the nice value of the thread that made it
+    // (init starts at 0).
+    let priority = super::current()
+        .ok()
+        .and_then(|_| task::priority(task::current().id).ok())
+        .unwrap_or(sched::Priority::NORMAL);
     let thread = task::spawn_with(
         name,
-        sched::Priority::NORMAL,
+        priority,
         move |thread| {
             thread.set_user(Some(setup_link));
             thread.set_fs_base(fs_base);
