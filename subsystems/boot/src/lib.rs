@@ -11,8 +11,8 @@
 //! and the typed kernel command line ([`cmdline::KernelOptions`]).
 //!
 //! A reuser implements one trait, [`PhysicalMemoryReader`]: copy bytes from a
-//! physical address. That is the only unsafe part of boot parsing and it
-//! stays in the kernel image; this crate is safe code and tested on the host.
+//! physical address. That raw memory access is the only part of boot parsing
+//! that needs the kernel's privileges, and it stays in the kernel image; this crate is safe code and tested on the host.
 //!
 //! Principles and invariants:
 //!

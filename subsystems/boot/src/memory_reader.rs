@@ -11,7 +11,7 @@ pub struct ReadError;
 /// Copies bytes out of physical memory.
 ///
 /// The kernel image implements this over its identity or direct map (the only
-/// `unsafe` part of boot parsing); tests implement it over a `Vec`.
+/// raw memory access of boot parsing); tests implement it over a `Vec`.
 pub trait PhysicalMemoryReader {
     /// Copies `buf.len()` bytes starting at physical address `addr` into
     /// `buf`, or fails with [`ReadError`] if any byte of the range is out of
