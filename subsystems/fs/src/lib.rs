@@ -5,7 +5,7 @@
 //! (resolved paths) and path resolution, the mount table, open file
 //! descriptions, tmpfs (also the root file system, devfs and the initramfs
 //! target), the standard character devices, anonymous pipes and the cpio
-//! newc initramfs unpacker. It is `no_std` + `alloc`, forbids unsafe code, and
+//! newc initramfs unpacker. It is `no_std` + `alloc`, is `forbid(unsafe_code)`, and
 //! has no global state: the kernel owns one [`Vfs`] value and passes it in.
 //!
 //! # Modules
