@@ -201,6 +201,8 @@ expect() {
     actual=$("$@" 2>&1)
     if [ "$actual" = "$expected" ]; then pass "$name"; else fail "$name" "got '$actual'"; fi
 }
+expect dynamic-glibc-program "dynamic hello /tests/dynamic/hello" /tests/dynamic/hello
+expect dynamic-program-without-its-interpreter 127 busybox sh -c 'busybox chroot /tests/no-loader /hello 2>/dev/null; echo $?'
 expect busybox-echo hello busybox echo hello
 expect busybox-command-substitution ok busybox sh -c 'a=$(echo hi); [ "$a" = hi ] && echo ok'
 expect busybox-pipe-to-wc 2 busybox sh -c 'echo x | busybox wc -c'
@@ -294,6 +296,9 @@ pub fn initramfs(flavour: Flavour) -> Result<PathBuf, String> {
             }
         }
     }
+    if flavour == Flavour::Test {
+        dynamic_entries(&mut entries)?;
+    }
     let out = kernel::root().join("target/courage");
     fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     let path = out.join(match flavour {
@@ -302,4 +307,64 @@ pub fn initramfs(flavour: Flavour) -> Result<PathBuf, String> {
     });
     fs::write(&path, cpio::archive(&entries)).map_err(|e| e.to_string())?;
     Ok(path)
+}
+
+/// The build machine's glibc loader and libc, a dynamically linked test
+/// program that needs them, and a chroot that lacks them (exec must say
+/// ENOENT for the missing interpreter). Copied at build time, never committed.
+fn dynamic_entries(entries: &mut Vec<Entry>) -> Result<(), String> {
+    let loader = fs::canonicalize("/lib64/ld-linux-x86-64.so.2")
+        .map_err(|e| format!("glibc's loader: {e}"))?;
+    let libc = fs::canonicalize("/lib/x86_64-linux-gnu/libc.so.6")
+        .map_err(|e| format!("glibc's libc.so.6: {e}"))?;
+    let source = kernel::root().join("tests/user-dynamic/dynamic_hello.c");
+    let out = kernel::root().join("target/courage/user/dynamic");
+    fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let binary = out.join("hello");
+    run(
+        Command::new("gcc")
+            .args(["-O2", "-o"])
+            .arg(&binary)
+            .arg(&source),
+        "gcc (dynamic)",
+    )?;
+    let read = |p: &Path| fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    for dir in [
+        "lib",
+        "lib/x86_64-linux-gnu",
+        "lib64",
+        "tests/dynamic",
+        "tests/no-loader",
+    ] {
+        entries.push(Entry::Directory {
+            path: dir.into(),
+            mode: 0o755,
+        });
+    }
+    entries.push(Entry::File {
+        path: "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2".into(),
+        mode: 0o755,
+        data: read(&loader)?,
+    });
+    entries.push(Entry::File {
+        path: "lib/x86_64-linux-gnu/libc.so.6".into(),
+        mode: 0o755,
+        data: read(&libc)?,
+    });
+    entries.push(Entry::Symlink {
+        path: "lib64/ld-linux-x86-64.so.2".into(),
+        target: "../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2".into(),
+    });
+    let program = read(&binary)?;
+    entries.push(Entry::File {
+        path: "tests/dynamic/hello".into(),
+        mode: 0o755,
+        data: program.clone(),
+    });
+    entries.push(Entry::File {
+        path: "tests/no-loader/hello".into(),
+        mode: 0o755,
+        data: program,
+    });
+    Ok(())
 }
