@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo xtask build [--release]            build the kernel, print its path last
-//! cargo xtask run [--release] [--iso|--uefi] [--gdb] [-- CMDLINE...]
+//! cargo xtask run [--release] [--iso|--uefi] [--gdb] [--add HOST[=GUEST]] [-- CMDLINE...]
 //! cargo xtask iso [--release] [-- CMDLINE...]   GRUB ISO for BIOS and UEFI
 //! cargo xtask test [--release]             every test; ends with "N passed, M failed"
 //! cargo xtask clippy                       clippy for host crates and the kernel
@@ -30,6 +30,7 @@ struct Options {
     iso: bool,
     uefi: bool,
     gdb: bool,
+    add: Vec<String>,
     cmdline: Vec<String>,
 }
 
@@ -39,6 +40,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         iso: false,
         uefi: false,
         gdb: false,
+        add: Vec::new(),
         cmdline: Vec::new(),
     };
     let mut iter = args.iter();
@@ -51,6 +53,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 options.uefi = true;
             }
             "--gdb" => options.gdb = true,
+            "--add" => match iter.next() {
+                Some(spec) => options.add.push(spec.clone()),
+                None => return Err(format!("--add needs HOST[=GUEST]\n{USAGE}")),
+            },
             "--" => options.cmdline.extend(iter.by_ref().cloned()),
             other => return Err(format!("unknown option `{other}`\n{USAGE}")),
         }
@@ -58,7 +64,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup|boot-time> [--release] [--iso] [--uefi] [--gdb] [-- KERNEL COMMAND LINE]";
+const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup|boot-time|initramfs> [--release] [--iso] [--uefi] [--gdb] [--add HOST[=GUEST]] [-- KERNEL COMMAND LINE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -96,7 +102,8 @@ fn main() -> ExitCode {
 fn build_iso(options: &Options) -> Result<PathBuf, String> {
     tools::ensure(&[tools::ISO, tools::USERSPACE])?;
     let kernel = kernel::build(options.profile)?;
-    let initrd = userspace::initramfs(userspace::Flavour::Interactive)?;
+    let extra = userspace::extra_files(&options.add)?;
+    let initrd = userspace::initramfs_with(userspace::Flavour::Interactive, &extra)?;
     iso::build(
         "courage",
         &kernel,
@@ -115,7 +122,8 @@ fn run(options: &Options) -> Result<ExitCode, String> {
     }
     tools::ensure(&needed)?;
     let kernel = kernel::build(options.profile)?;
-    let initrd = userspace::initramfs(userspace::Flavour::Interactive)?;
+    let extra = userspace::extra_files(&options.add)?;
+    let initrd = userspace::initramfs_with(userspace::Flavour::Interactive, &extra)?;
     let cmdline = options.cmdline.join(" ");
     let boot = if options.iso {
         let iso = iso::build("courage", &kernel, Some(&initrd), &cmdline)?;

@@ -219,8 +219,42 @@ echo "utests: $passed passed, $failed failed"
 poweroff -f
 "#;
 
+/// Files to add to the initramfs: `HOST[=GUEST]` pairs from `--add` and
+/// from `$COURAGE_INITRAMFS_ADD` (whitespace-separated). The guest path
+/// defaults to `/root/` plus the file name; directories on the way are made.
+pub fn extra_files(flags: &[String]) -> Result<Vec<(PathBuf, String)>, String> {
+    let from_env = std::env::var("COURAGE_INITRAMFS_ADD").unwrap_or_default();
+    flags
+        .iter()
+        .map(String::as_str)
+        .chain(from_env.split_whitespace())
+        .map(|spec| {
+            let (host, guest) = match spec.split_once('=') {
+                Some((host, guest)) => (host, guest.trim_start_matches('/').to_string()),
+                None => {
+                    let name = Path::new(spec)
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .ok_or_else(|| format!("--add {spec}: no file name"))?;
+                    (spec, format!("root/{name}"))
+                }
+            };
+            let host = PathBuf::from(host);
+            if !host.is_file() {
+                return Err(format!("--add {}: not a file", host.display()));
+            }
+            Ok((host, guest))
+        })
+        .collect()
+}
+
 /// Builds the initramfs and returns its path.
 pub fn initramfs(flavour: Flavour) -> Result<PathBuf, String> {
+    initramfs_with(flavour, &[])
+}
+
+/// Builds the initramfs with `extra` (host file, guest path) added.
+pub fn initramfs_with(flavour: Flavour, extra: &[(PathBuf, String)]) -> Result<PathBuf, String> {
     let busybox = busybox()?;
     let mut entries = Vec::new();
     for dir in [
@@ -298,6 +332,31 @@ pub fn initramfs(flavour: Flavour) -> Result<PathBuf, String> {
     }
     if flavour == Flavour::Test {
         dynamic_entries(&mut entries)?;
+    }
+    for (host, guest) in extra {
+        let mut dir = String::new();
+        let components: Vec<&str> = guest.split('/').collect();
+        for component in &components[..components.len() - 1] {
+            dir = if dir.is_empty() {
+                component.to_string()
+            } else {
+                format!("{dir}/{component}")
+            };
+            let exists = entries
+                .iter()
+                .any(|e| matches!(e, Entry::Directory { path, .. } if *path == dir));
+            if !exists {
+                entries.push(Entry::Directory {
+                    path: dir.clone(),
+                    mode: 0o755,
+                });
+            }
+        }
+        entries.push(Entry::File {
+            path: guest.clone(),
+            mode: 0o755,
+            data: fs::read(host).map_err(|e| format!("{}: {e}", host.display()))?,
+        });
     }
     let out = kernel::root().join("target/courage");
     fs::create_dir_all(&out).map_err(|e| e.to_string())?;
