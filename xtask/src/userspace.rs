@@ -212,6 +212,7 @@ expect busybox-redirect-and-cat "two lines" busybox sh -c 'echo two lines > /tmp
 expect busybox-uname courage busybox uname -n
 expect proc-ps-lists-init yes busybox sh -c 'busybox ps | busybox grep -q "^ *1 root .*init" && echo yes'
 expect proc-self-fd-names-the-console "0 -> /dev/console" busybox sh -c 'busybox ls -l /proc/self/fd/ 2>/dev/null | busybox grep -o "0 -> /dev/console"'
+expect proc-fd-names-a-pipe yes busybox sh -c 'busybox ls -l /proc/self/fd/ 2>/dev/null | busybox grep -q "1 -> pipe:\[[1-9][0-9]*\]" && echo yes'
 expect proc-self-maps-shows-the-stack yes busybox sh -c 'busybox grep -q "rw-p 00000000 00:00 0 *\[stack\]" /proc/self/maps && echo yes'
 expect proc-meminfo-has-memtotal yes busybox sh -c 'busybox grep -q "^MemTotal: *[0-9]* kB" /proc/meminfo && echo yes'
 expect proc-self-exe-is-busybox /bin/busybox busybox readlink /proc/self/exe

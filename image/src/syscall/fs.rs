@@ -497,10 +497,14 @@ fn open(dirfd: i32, path_address: u64, flags: u64, mode: u64) -> SyscallResult {
     Ok(install(description, flags.contains(OpenFlags::O_CLOEXEC))? as u64)
 }
 
+/// Inode numbers of pipes (their own file system, as Linux's pipefs).
+static NEXT_PIPE_INODE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+
 fn pipe(address: u64, flags: u64) -> SyscallResult {
     let flags = OpenFlags::from_bits(flags as u32).ok_or(Errno::EINVAL)?;
     let queue = Arc::new(crate::task::WaitQueue::new());
-    let (reader, writer) = fs::pipe::create_pipe(queue, flags)?;
+    let ino = NEXT_PIPE_INODE.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    let (reader, writer) = fs::pipe::create_pipe(queue, flags, ino)?;
     let cloexec = flags.contains(OpenFlags::O_CLOEXEC);
     let link = userland::current()?;
     let (read_fd, write_fd) = {

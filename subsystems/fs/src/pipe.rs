@@ -42,7 +42,14 @@ struct Buffer {
 pub struct Pipe {
     buffer: Mutex<Buffer>,
     waiters: Arc<dyn WaitQueue>,
+    /// Its inode number on the (virtual) pipe file system, chosen by the
+    /// caller so each live pipe has its own (`/proc/<pid>/fd` shows
+    /// `pipe:[ino]`).
+    ino: u64,
 }
+
+/// The device number pipes report, as Linux's pipefs (an anonymous device).
+pub const PIPE_DEVICE: u64 = 12;
 
 impl Pipe {
     fn wake(&self) {
@@ -61,6 +68,8 @@ impl Pipe {
 
     fn stat(&self) -> Stat {
         Stat {
+            dev: PIPE_DEVICE,
+            ino: self.ino,
             mode: mode::S_IFIFO | 0o600,
             nlink: 1,
             blksize: PIPE_BUF as i64,
@@ -75,8 +84,9 @@ pub struct PipeReader(Arc<Pipe>);
 /// The write end; dropping the last description holding it closes the end.
 pub struct PipeWriter(Arc<Pipe>);
 
-/// A new pipe with both ends open; `waiters` is woken on every change.
-pub fn pipe(waiters: Arc<dyn WaitQueue>) -> (Arc<PipeReader>, Arc<PipeWriter>) {
+/// A new pipe with both ends open; `waiters` is woken on every change;
+/// `ino` is its inode number.
+pub fn pipe(waiters: Arc<dyn WaitQueue>, ino: u64) -> (Arc<PipeReader>, Arc<PipeWriter>) {
     let pipe = Arc::new(Pipe {
         buffer: Mutex::new(Buffer {
             bytes: VecDeque::new(),
@@ -84,6 +94,7 @@ pub fn pipe(waiters: Arc<dyn WaitQueue>) -> (Arc<PipeReader>, Arc<PipeWriter>) {
             writers: 1,
         }),
         waiters,
+        ino,
     });
     (
         Arc::new(PipeReader(pipe.clone())),
@@ -93,16 +104,18 @@ pub fn pipe(waiters: Arc<dyn WaitQueue>) -> (Arc<PipeReader>, Arc<PipeWriter>) {
 
 /// `pipe2`: two descriptions, read end first. `flags` may hold `O_NONBLOCK`,
 /// `O_CLOEXEC` (for the caller's fd table) and `O_DIRECT`; else `EINVAL`.
+/// `ino` is the pipe's inode number (the caller keeps them unique).
 pub fn create_pipe(
     waiters: Arc<dyn WaitQueue>,
     flags: OpenFlags,
+    ino: u64,
 ) -> KernelResult<(Arc<FileDescription>, Arc<FileDescription>)> {
     let allowed = OpenFlags::O_NONBLOCK | OpenFlags::O_CLOEXEC | OpenFlags::O_DIRECT;
     if !allowed.contains(flags) {
         return Err(Errno::EINVAL);
     }
     let status = flags & (OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT);
-    let (reader, writer) = pipe(waiters);
+    let (reader, writer) = pipe(waiters, ino);
     let read_end = FileDescription::new(reader, None, status)?;
     let write_end = FileDescription::new(writer, None, status | OpenFlags::O_WRONLY)?;
     Ok((read_end, write_end))

@@ -59,7 +59,7 @@ fn pipe_pair() -> (
     Arc<CountingWaitQueue>,
 ) {
     let queue = Arc::new(CountingWaitQueue::default());
-    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty()).unwrap();
+    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7).unwrap();
     (r, w, queue)
 }
 
@@ -129,10 +129,10 @@ fn large_writes_may_be_partial() {
 fn pipe2_flags_are_checked_and_nonblock_is_shared_status() {
     let queue = Arc::new(CountingWaitQueue::default());
     assert_eq!(
-        create_pipe(queue.clone(), OpenFlags::O_APPEND).unwrap_err(),
+        create_pipe(queue.clone(), OpenFlags::O_APPEND, 7).unwrap_err(),
         Errno::EINVAL
     );
-    let (r, w) = create_pipe(queue, OpenFlags::O_NONBLOCK | OpenFlags::O_CLOEXEC).unwrap();
+    let (r, w) = create_pipe(queue, OpenFlags::O_NONBLOCK | OpenFlags::O_CLOEXEC, 7).unwrap();
     assert!(r.is_nonblocking() && w.is_nonblocking());
     assert_eq!(r.status_flags(), OpenFlags::O_NONBLOCK);
     assert_eq!(
@@ -146,7 +146,7 @@ fn pipe2_flags_are_checked_and_nonblock_is_shared_status() {
 #[test]
 fn a_blocked_reader_wakes_when_a_writer_writes_and_sees_eof_after_close() {
     let queue = Arc::new(CondvarQueue::default());
-    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty()).unwrap();
+    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7).unwrap();
     let reader_queue = queue.clone();
     let reader = thread::spawn(move || {
         let mut got = Vec::new();
@@ -170,7 +170,7 @@ fn a_blocked_reader_wakes_when_a_writer_writes_and_sees_eof_after_close() {
 #[test]
 fn a_blocked_writer_of_a_megabyte_finishes_as_the_reader_drains() {
     let queue = Arc::new(CondvarQueue::default());
-    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty()).unwrap();
+    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7).unwrap();
     let data: Vec<u8> = (0..1_048_576u32).map(|i| (i % 251) as u8).collect();
     let expected = data.clone();
     let writer_queue = queue.clone();
@@ -191,7 +191,7 @@ fn a_blocked_writer_of_a_megabyte_finishes_as_the_reader_drains() {
 #[test]
 fn atomic_writes_from_two_writers_never_interleave() {
     let queue = Arc::new(CondvarQueue::default());
-    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty()).unwrap();
+    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7).unwrap();
     let writers: Vec<_> = [b'a', b'b']
         .into_iter()
         .map(|byte| {

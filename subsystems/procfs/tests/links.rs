@@ -84,7 +84,7 @@ fn fd_links_name_paths_devices_and_pipes_like_linux() {
         .open(&w.ctx(&w.su), "/dev/ttyS0", OpenFlags::O_RDWR, 0)
         .unwrap();
     let file = w.open_as(&w.su, "/bin/busybox").unwrap();
-    let (read_end, write_end) = create_pipe(Arc::new(NoWaiters), OpenFlags::empty()).unwrap();
+    let (read_end, write_end) = create_pipe(Arc::new(NoWaiters), OpenFlags::empty(), 4242).unwrap();
     let pipe_ino = read_end.stat().unwrap().ino;
     {
         let mut state = process.state.lock().unwrap();
