@@ -237,6 +237,44 @@ core::arch::global_asm!(
         lea rsp, [rbp + 16]
     .global trap_restore_registers
     trap_restore_registers:
+        /* A system call returning to the instruction after `syscall`
+           with rcx = rip and r11 = rflags (nothing rewrote the frame)
+           leaves by sysretq, which is much cheaper than iretq. sysretq
+           faults in ring 0 on a non-canonical rip, so rip must lie below
+           the end of user space; TF and RF take the iretq path. */
+        cmp qword ptr [rsp + 15 * 8], 256
+        jne 6f
+        cmp qword ptr [rsp + 18 * 8], 0x23
+        jne 6f
+        mov rax, [rsp + 17 * 8]
+        cmp rax, [rsp + 12 * 8]
+        jne 6f
+        mov rcx, 0x00007ffffffff000
+        cmp rax, rcx
+        jae 6f
+        mov rax, [rsp + 19 * 8]
+        cmp rax, [rsp + 4 * 8]
+        jne 6f
+        test rax, 0x10100
+        jnz 6f
+        pop r15
+        pop r14
+        pop r13
+        pop r12
+        pop r11
+        pop r10
+        pop r9
+        pop r8
+        pop rbp
+        pop rdi
+        pop rsi
+        pop rdx
+        pop rcx
+        pop rbx
+        pop rax
+        mov rsp, [rsp + 5 * 8]
+        sysretq
+    6:
         pop r15
         pop r14
         pop r13
