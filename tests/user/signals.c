@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -233,8 +234,31 @@ static void realtime_signals_queue_in_order(void) {
     CHECK_EQ(order[2], 12);
 }
 
+static void sigtimedwait_takes_a_pending_signal_or_times_out(void) {
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    struct timespec timeout = {0, 20 * 1000 * 1000};
+    CHECK_EQ(sigtimedwait(&set, NULL, &timeout), -1);
+    CHECK_EQ(errno, EAGAIN);
+    /* kill(0) signals our whole process group: make it just us first. */
+    if (getpgrp() != getpid()) CHECK_EQ(setpgid(0, 0), 0);
+    CHECK_EQ(kill(0, SIGUSR2), 0);
+    siginfo_t info;
+    CHECK_EQ(sigtimedwait(&set, &info, &timeout), SIGUSR2);
+    CHECK_EQ(info.si_signo, SIGUSR2);
+    CHECK_EQ(info.si_code, SI_USER);
+    CHECK_EQ(info.si_pid, getpid());
+    sigset_t pending;
+    sigpending(&pending);
+    CHECK(!sigismember(&pending, SIGUSR2)); /* consumed, not delivered */
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 int main(void) {
     handler_returns_with_registers_intact();
+    sigtimedwait_takes_a_pending_signal_or_times_out();
     masked_signals_wait_for_sigsuspend();
     sigkill_and_sigstop_cannot_be_caught();
     interrupted_read_is_eintr_or_restarted();

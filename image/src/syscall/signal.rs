@@ -44,10 +44,12 @@ fn kill(pid: i32, signum: i32) -> SyscallResult {
         sender.process.pid(),
         sender.process.data().credentials().uid(),
     );
+    // Read the group first: the table locks every member's data, ours too.
+    let own_group = sender.process.data().pgid();
     let targets: Vec<_> = match pid {
         i32::MIN => return Err(Errno::ESRCH),
         p if p > 0 => processes().from_pid(p).into_iter().collect(),
-        0 => processes().processes_in_group(sender.process.data().pgid()),
+        0 => processes().processes_in_group(own_group),
         -1 => processes()
             .all_processes()
             .into_iter()
