@@ -241,39 +241,26 @@ core::arch::global_asm!(
            with rcx = rip and r11 = rflags (nothing rewrote the frame)
            leaves by sysretq, which is much cheaper than iretq. sysretq
            faults in ring 0 on a non-canonical rip, so rip must lie below
-           the end of user space; TF and RF take the iretq path. */
+           the end of user space; TF and RF take the iretq path. Any frame
+           that fails a check has its vector slot cleared, which selects
+           iretq after the registers are restored. */
         cmp qword ptr [rsp + 15 * 8], 256
-        jne 6f
+        jne 7f
         cmp qword ptr [rsp + 18 * 8], 0x23
-        jne 6f
+        jne 7f
         mov rax, [rsp + 17 * 8]
         cmp rax, [rsp + 12 * 8]
-        jne 6f
+        jne 7f
         mov rcx, 0x00007ffffffff000
         cmp rax, rcx
-        jae 6f
+        jae 7f
         mov rax, [rsp + 19 * 8]
         cmp rax, [rsp + 4 * 8]
-        jne 6f
+        jne 7f
         test rax, 0x10100
-        jnz 6f
-        pop r15
-        pop r14
-        pop r13
-        pop r12
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        pop rbp
-        pop rdi
-        pop rsi
-        pop rdx
-        pop rcx
-        pop rbx
-        pop rax
-        mov rsp, [rsp + 5 * 8]
-        sysretq
+        jz 6f
+    7:
+        mov qword ptr [rsp + 15 * 8], 0
     6:
         pop r15
         pop r14
@@ -290,6 +277,11 @@ core::arch::global_asm!(
         pop rcx
         pop rbx
         pop rax
+        cmp qword ptr [rsp], 256
+        jne 8f
+        mov rsp, [rsp + 5 * 8]
+        sysretq
+    8:
         add rsp, 16
         iretq
     .size trap_common, . - trap_common

@@ -94,15 +94,7 @@ fn user_exception(frame: &mut TrapFrame, vector: u64) {
     const SIGKILL: u8 = 9;
     const SIGSEGV: u8 = 11;
     if vector == 14 {
-        let error = frame.error_code;
-        let access = if error & 16 != 0 {
-            Access::Exec
-        } else if error & 2 != 0 {
-            Access::Write
-        } else {
-            Access::Read
-        };
-        match crate::memory::user::resolve_fault(address, access) {
+        match crate::memory::user::resolve_fault(address, fault_access(frame.error_code)) {
             FaultOutcome::Resolved => return,
             FaultOutcome::OutOfMemory => {
                 return fault(frame, SIGKILL, 0, "out of memory", Some(address));
@@ -132,19 +124,24 @@ fn user_exception(frame: &mut TrapFrame, vector: u64) {
     fault(frame, signal, code, what, None)
 }
 
-/// Resolves demand-zero and copy-on-write faults on user memory; turns a
-/// failed user copy into `EFAULT` through the fixup table; anything else is
-/// fatal for now (user faults will kill the process once processes exist).
-fn page_fault(frame: &mut TrapFrame) {
-    let address = arch::cpu::page_fault_address();
-    let error = frame.error_code;
-    let access = if error & 16 != 0 {
+/// The access a page-fault error code describes (bit 4: instruction
+/// fetch, bit 1: write).
+fn fault_access(error: u64) -> Access {
+    if error & 16 != 0 {
         Access::Exec
     } else if error & 2 != 0 {
         Access::Write
     } else {
         Access::Read
-    };
+    }
+}
+
+/// Resolves demand-zero and copy-on-write faults on user memory; turns a
+/// failed user copy into `EFAULT` through the fixup table; anything else is
+/// fatal for now (user faults will kill the process once processes exist).
+fn page_fault(frame: &mut TrapFrame) {
+    let address = arch::cpu::page_fault_address();
+    let access = fault_access(frame.error_code);
     if address < mm::USER_SPACE_END {
         if crate::memory::user::resolve_fault(address, access) == FaultOutcome::Resolved {
             return;
