@@ -216,10 +216,7 @@ impl KernelPageTable {
         access: KernelAccess,
         frames: &mut A,
     ) -> KernelResult<()> {
-        let pd = self.walk_create(virt, 2, frames)?;
-        pd[((virt >> 21) & 511) as usize]
-            .set_addr(X86PhysAddr::new(phys), access.flags() | Flags::HUGE_PAGE);
-        Ok(())
+        self.map_huge(virt, phys, access, 2, frames)
     }
 
     /// Maps the 1 GiB page at `virt` (aligned) to `phys` (aligned).
@@ -230,8 +227,20 @@ impl KernelPageTable {
         access: KernelAccess,
         frames: &mut A,
     ) -> KernelResult<()> {
-        let pdpt = self.walk_create(virt, 1, frames)?;
-        pdpt[((virt >> 30) & 511) as usize]
+        self.map_huge(virt, phys, access, 1, frames)
+    }
+
+    /// A huge leaf at `depth` (1: PDPT, 1 GiB; 2: PD, 2 MiB).
+    fn map_huge<A: FrameAllocator>(
+        &mut self,
+        virt: u64,
+        phys: u64,
+        access: KernelAccess,
+        depth: usize,
+        frames: &mut A,
+    ) -> KernelResult<()> {
+        let table = self.walk_create(virt, depth, frames)?;
+        table[indexes(VirtAddr(virt))[depth]]
             .set_addr(X86PhysAddr::new(phys), access.flags() | Flags::HUGE_PAGE);
         Ok(())
     }

@@ -8,6 +8,7 @@ use mm::{MapRequest, Perms, Placement, VirtAddr, VmObject};
 use super::{Call, SyscallResult};
 use crate::memory::frames::KernelFrames;
 use crate::memory::user::SharedAddressSpace;
+use crate::userland::exec::FileBacking;
 
 const MAP_SHARED: u64 = 0x01;
 const MAP_PRIVATE: u64 = 0x02;
@@ -17,23 +18,6 @@ const MAP_FIXED_NOREPLACE: u64 = 0x100000;
 
 fn space() -> KernelResult<SharedAddressSpace> {
     crate::task::current().address_space().ok_or(Errno::EFAULT)
-}
-
-/// A file's pages for a mapping.
-struct FilePages {
-    description: Arc<fs::FileDescription>,
-    size: u64,
-}
-
-impl mm::InodeBacking for FilePages {
-    fn size(&self) -> u64 {
-        self.size
-    }
-
-    fn read_page(&self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
-        self.description
-            .pread(buf, i64::try_from(offset).map_err(|_| Errno::EINVAL)?)
-    }
 }
 
 fn mmap(call: &mut Call<'_>) -> SyscallResult {
@@ -60,7 +44,7 @@ fn mmap(call: &mut Call<'_>) -> SyscallResult {
         if !mode.readable() || (shared && perms.contains(Perms::WRITE) && !mode.writable()) {
             return Err(Errno::EACCES);
         }
-        let object = VmObject::for_inode(Arc::new(FilePages {
+        let object = VmObject::for_inode(Arc::new(FileBacking {
             description,
             size: stat.size.max(0) as u64,
         }));

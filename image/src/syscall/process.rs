@@ -1,7 +1,6 @@
 //! Process and thread calls: ids, fork/clone, execve, exit, wait,
 //! credentials, thread-local storage.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use abi::{Errno, KernelResult};
@@ -14,7 +13,7 @@ use super::{Call, SyscallResult};
 use crate::task;
 use crate::userland::exec::{ExecIds, load};
 use crate::userland::lifecycle::{self, initial_frame};
-use crate::userland::{self, env::fs_credentials, processes};
+use crate::userland::{self, processes};
 
 const CLONE_VM: u64 = 0x100;
 const CLONE_FS: u64 = 0x200;
@@ -395,10 +394,6 @@ pub fn dispatch(call: &mut Call<'_>, number: u64) -> SyscallResult {
         }
         // rseq and clone3: absent, as glibc and musl expect from older kernels.
         334 | 435 => Err(Errno::ENOSYS),
-        _ => {
-            let _ = String::new();
-            let _ = fs_credentials;
-            Err(Errno::ENOSYS)
-        }
+        _ => Err(Errno::ENOSYS),
     }
 }

@@ -19,18 +19,28 @@ pub fn raise_sigpipe() {
     }
 }
 
+/// Linux's permission rule for signals, from the signal crate.
 fn may_signal(sender: &Process, target: &Process, signal: Option<Signal>) -> bool {
-    let s = sender.data().credentials().clone();
-    let t = target.data().credentials().clone();
-    // One lock at a time: sender and target may be the same process.
-    let sender_sid = sender.data().sid();
-    let same_session = sender_sid == target.data().sid();
-    s.euid() == 0
-        || s.uid() == t.uid()
-        || s.uid() == t.suid()
-        || s.euid() == t.uid()
-        || s.euid() == t.suid()
-        || (signal == Some(Signal::SIGCONT) && same_session)
+    // One process lock at a time: sender and target may be the same.
+    let ids = |p: &Process| {
+        let data = p.data();
+        let c = data.credentials();
+        (
+            signal::SignalCredentials {
+                uid: c.uid(),
+                euid: c.euid(),
+                suid: c.suid(),
+            },
+            data.sid(),
+        )
+    };
+    let (sender_ids, sender_sid) = ids(sender);
+    let (target_ids, target_sid) = ids(target);
+    let relation = signal::TargetRelation {
+        same_process: sender.pid() == target.pid(),
+        same_session: sender_sid == target_sid,
+    };
+    signal::check_kill_permission(signal, true, sender_ids, target_ids, relation).is_ok()
 }
 
 fn kill(pid: i32, signum: i32) -> SyscallResult {

@@ -102,7 +102,7 @@ pub(super) fn carry_out(decision: Decision) {
         arch::trap::set_kernel_stack_top(next.stack_top());
         next.activate_address_space();
         let previous_thread = &*previous;
-        if previous_thread.user().is_some() || next.user().is_some() {
+        if previous_thread.is_user() || next.is_user() {
             arch::cpu::set_fs_base(next.fs_base());
         }
         let previous = &*previous;

@@ -147,6 +147,12 @@ impl Thread {
         self.user.lock().clone()
     }
 
+    /// Whether this kernel thread runs a user thread (no clone of the link,
+    /// for the context switch).
+    pub fn is_user(&self) -> bool {
+        self.user.lock().is_some()
+    }
+
     /// Makes this kernel thread the runner of a user thread (or of none).
     pub fn set_user(&self, link: Option<UserLink>) {
         *self.user.lock() = link;

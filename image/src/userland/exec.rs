@@ -48,10 +48,12 @@ impl ReadAt for ExecFile {
     }
 }
 
-/// A file's pages as an `mm` VM object.
-struct FileBacking {
-    description: Arc<FileDescription>,
-    size: u64,
+/// A file's pages as an `mm` VM object (exec's segments and file `mmap`).
+pub struct FileBacking {
+    /// The open file the pages are read from.
+    pub description: Arc<FileDescription>,
+    /// Its size when mapped (pages past it read as zeros).
+    pub size: u64,
 }
 
 impl InodeBacking for FileBacking {
