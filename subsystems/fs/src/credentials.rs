@@ -101,7 +101,7 @@ impl Access {
 /// group or other triplet (only the first class that matches).
 pub fn check_access(stat: &Stat, creds: &Credentials, want: Access) -> KernelResult<()> {
     if creds.is_superuser() {
-        let is_dir = stat.file_type() == Some(FileType::Directory);
+        let is_dir = FileType::from_mode(stat.mode) == Some(FileType::Directory);
         if want.execute && !is_dir && stat.mode & 0o111 == 0 {
             return Err(Errno::EACCES);
         }
@@ -118,6 +118,16 @@ pub fn check_access(stat: &Stat, creds: &Credentials, want: Access) -> KernelRes
         || (want.write && triplet & 2 == 0)
         || (want.execute && triplet & 1 == 0);
     if denied { Err(Errno::EACCES) } else { Ok(()) }
+}
+
+/// Whether `creds` may make a directory with `stat` the working directory
+/// or root: `ENOTDIR` unless it is a directory, `EACCES` without search
+/// permission.
+pub fn check_directory_search(stat: &Stat, creds: &Credentials) -> KernelResult<()> {
+    if FileType::from_mode(stat.mode) != Some(FileType::Directory) {
+        return Err(Errno::ENOTDIR);
+    }
+    check_access(stat, creds, Access::EXECUTE)
 }
 
 /// Whether `creds` may change attributes (mode, times) of a file it owns:

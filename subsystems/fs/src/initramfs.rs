@@ -101,7 +101,8 @@ impl Unpacker<'_> {
         let perm = entry.mode & mode::PERMISSION_MASK;
         match kind {
             FileType::Directory => match vfs.mkdir(&ctx, path, perm) {
-                Err(Errno::EEXIST) if vfs.stat(&ctx, path, false)?.file_type() == Some(kind) => {}
+                Err(Errno::EEXIST)
+                    if FileType::from_mode(vfs.stat(&ctx, path, false)?.mode) == Some(kind) => {}
                 other => other?,
             },
             FileType::Regular => {

@@ -1,8 +1,8 @@
 //! Plain Linux ABI values: open flags, file modes and types, `struct stat`,
 //! timestamps, poll bits and the limits paths must respect.
 
+pub use abi::{Stat, Timespec};
 use bitflags::bitflags;
-use zerocopy::{Immutable, IntoBytes, KnownLayout};
 
 /// Longest path, including its terminating NUL, Linux accepts (`PATH_MAX`).
 pub const PATH_MAX: usize = 4096;
@@ -200,15 +200,6 @@ impl FileType {
     }
 }
 
-/// A point in time as `struct timespec` holds it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timespec {
-    /// Whole seconds since the epoch.
-    pub sec: i64,
-    /// Nanoseconds, `0..1_000_000_000`.
-    pub nsec: i64,
-}
-
 /// A device number split as Linux's `makedev` does.
 pub const fn make_dev(major: u32, minor: u32) -> u64 {
     let (major, minor) = (major as u64, minor as u64);
@@ -216,91 +207,6 @@ pub const fn make_dev(major: u32, minor: u32) -> u64 {
         | ((major & 0xfff) << 8)
         | ((minor & 0xffffff00) << 12)
         | (minor & 0xff)
-}
-
-/// Linux x86_64 `struct stat`, byte for byte (144 bytes), ready to copy out.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, IntoBytes, Immutable, KnownLayout)]
-#[repr(C)]
-pub struct Stat {
-    /// Device holding the file.
-    pub dev: u64,
-    /// Inode number.
-    pub ino: u64,
-    /// Number of hard links.
-    pub nlink: u64,
-    /// Type and permission bits.
-    pub mode: u32,
-    /// Owner.
-    pub uid: u32,
-    /// Group.
-    pub gid: u32,
-    /// Padding Linux leaves here.
-    pub pad0: u32,
-    /// Device this node stands for (character and block devices).
-    pub rdev: u64,
-    /// Size in bytes.
-    pub size: i64,
-    /// Preferred I/O size.
-    pub blksize: i64,
-    /// Allocated 512-byte blocks.
-    pub blocks: i64,
-    /// Last access, seconds.
-    pub atime_sec: i64,
-    /// Last access, nanoseconds.
-    pub atime_nsec: i64,
-    /// Last modification, seconds.
-    pub mtime_sec: i64,
-    /// Last modification, nanoseconds.
-    pub mtime_nsec: i64,
-    /// Last status change, seconds.
-    pub ctime_sec: i64,
-    /// Last status change, nanoseconds.
-    pub ctime_nsec: i64,
-    /// Reserved by Linux.
-    pub unused: [i64; 3],
-}
-
-const _: () = assert!(core::mem::size_of::<Stat>() == 144);
-
-impl Stat {
-    /// The file type in `mode`, if valid.
-    pub const fn file_type(&self) -> Option<FileType> {
-        FileType::from_mode(self.mode)
-    }
-
-    /// Last access time.
-    pub const fn atime(&self) -> Timespec {
-        Timespec {
-            sec: self.atime_sec,
-            nsec: self.atime_nsec,
-        }
-    }
-
-    /// Last modification time.
-    pub const fn mtime(&self) -> Timespec {
-        Timespec {
-            sec: self.mtime_sec,
-            nsec: self.mtime_nsec,
-        }
-    }
-
-    /// Last status change time.
-    pub const fn ctime(&self) -> Timespec {
-        Timespec {
-            sec: self.ctime_sec,
-            nsec: self.ctime_nsec,
-        }
-    }
-
-    /// Sets all three timestamps to the given values.
-    pub fn set_times(&mut self, atime: Timespec, mtime: Timespec, ctime: Timespec) {
-        self.atime_sec = atime.sec;
-        self.atime_nsec = atime.nsec;
-        self.mtime_sec = mtime.sec;
-        self.mtime_nsec = mtime.nsec;
-        self.ctime_sec = ctime.sec;
-        self.ctime_nsec = ctime.nsec;
-    }
 }
 
 bitflags! {

@@ -91,7 +91,7 @@ impl ProcLink {
 /// The name Linux gives an open file that has no path: `pipe:[ino]`,
 /// `socket:[ino]`, or an anonymous inode.
 fn pathless_name(stat: Option<Stat>) -> String {
-    match stat.and_then(|stat| stat.file_type().map(|kind| (kind, stat.ino))) {
+    match stat.and_then(|stat| fs::FileType::from_mode(stat.mode).map(|kind| (kind, stat.ino))) {
         Some((FileType::Fifo, ino)) => format!("pipe:[{ino}]"),
         Some((FileType::Socket, ino)) => format!("socket:[{ino}]"),
         _ => String::from("anon_inode:[unknown]"),

@@ -212,7 +212,7 @@ fn inode_numbers_are_stable_across_lookups_and_unique_across_the_tree() {
             if let Some(other) = seen.insert(ino, path.clone()) {
                 panic!("{path} and {other} share inode {ino}");
             }
-            if stat.file_type() == Some(FileType::Directory) {
+            if FileType::from_mode(stat.mode) == Some(FileType::Directory) {
                 pending.push(path);
             }
         }

@@ -5,9 +5,8 @@
 //! SIGALRM (`SigInfo::kernel`) to the process when it fires.
 
 use abi::{Errno, KernelResult};
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+pub use abi::{Itimerval, Timeval};
 
-const NANOS_PER_SEC: u64 = 1_000_000_000;
 const NANOS_PER_USEC: u64 = 1_000;
 
 /// Which interval timer `setitimer`/`getitimer` address.
@@ -29,50 +28,6 @@ impl ItimerWhich {
             1 => Ok(ItimerWhich::Virtual),
             2 => Ok(ItimerWhich::Prof),
             _ => Err(Errno::EINVAL),
-        }
-    }
-}
-
-/// Linux's `struct timeval` (`__kernel_old_timeval`) on x86_64.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout,
-)]
-#[repr(C)]
-pub struct Timeval {
-    /// Seconds.
-    pub tv_sec: i64,
-    /// Microseconds, 0..1_000_000.
-    pub tv_usec: i64,
-}
-
-/// Linux's `struct itimerval`.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout,
-)]
-#[repr(C)]
-pub struct Itimerval {
-    /// Reload value after expiry; zero for one-shot.
-    pub it_interval: Timeval,
-    /// Time to the next expiry; zero disarms.
-    pub it_value: Timeval,
-}
-
-static_assertions::const_assert_eq!(core::mem::size_of::<Itimerval>(), 32);
-
-impl Timeval {
-    fn to_nanos(self) -> KernelResult<u64> {
-        if self.tv_sec < 0 || !(0..1_000_000).contains(&self.tv_usec) {
-            return Err(Errno::EINVAL);
-        }
-        Ok((self.tv_sec as u64)
-            .saturating_mul(NANOS_PER_SEC)
-            .saturating_add(self.tv_usec as u64 * NANOS_PER_USEC))
-    }
-
-    fn from_nanos(nanos: u64) -> Timeval {
-        Timeval {
-            tv_sec: (nanos / NANOS_PER_SEC) as i64,
-            tv_usec: ((nanos % NANOS_PER_SEC) / NANOS_PER_USEC) as i64,
         }
     }
 }
@@ -174,7 +129,7 @@ impl RealTimer {
 mod tests {
     use super::*;
 
-    const SEC: u64 = NANOS_PER_SEC;
+    const SEC: u64 = abi::NANOS_PER_SEC;
 
     fn tv(sec: i64, usec: i64) -> Timeval {
         Timeval {

@@ -3,12 +3,11 @@
 
 mod pit;
 mod rtc;
-mod timespec;
 mod tsc;
 mod wall;
 
+pub use abi::{NANOS_PER_SEC, Timespec};
 pub use pit::{PIT_HZ, pit_count_for_ns, pit_count_to_ns, pit_divisor_for_hz};
 pub use rtc::{DateTime, RtcRegisters, bcd_to_binary, date_to_unix_seconds, unix_seconds_to_date};
-pub use timespec::{NANOS_PER_SEC, Timespec};
 pub use tsc::{TickRate, TscClock, calibrate, invariant_tsc, tsc_hz_from_cpuid_15h};
 pub use wall::WallClock;

@@ -1,6 +1,6 @@
 //! The 8254 programmable interval timer's arithmetic.
 
-use super::timespec::NANOS_PER_SEC;
+use abi::NANOS_PER_SEC;
 use abi::{Errno, KernelResult};
 
 /// The PIT's input clock: 1.193182 MHz.

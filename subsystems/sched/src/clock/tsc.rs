@@ -1,6 +1,6 @@
 //! The time-stamp counter as a nanosecond clock.
 
-use super::timespec::NANOS_PER_SEC;
+use abi::NANOS_PER_SEC;
 use abi::{Errno, KernelResult};
 
 /// A counter that advances at a fixed, known rate (the TSC, the local APIC

@@ -1,6 +1,6 @@
 //! Wall-clock time: the monotonic clock shifted to the Unix epoch.
 
-use super::timespec::Timespec;
+use abi::Timespec;
 use abi::{Errno, KernelResult};
 
 /// `CLOCK_REALTIME`: Unix time as an offset from the monotonic clock, read

@@ -1,6 +1,6 @@
 //! `struct timespec`: seconds and nanoseconds, as Linux x86_64 lays it out.
 
-use abi::{Errno, KernelResult};
+use crate::{Errno, KernelResult};
 
 /// Nanoseconds in a second.
 pub const NANOS_PER_SEC: u64 = 1_000_000_000;
@@ -101,6 +101,8 @@ impl Timespec {
         Timespec::normalized(self.sec.checked_sub(other.sec)?, self.nsec - other.nsec)
     }
 }
+
+static_assertions::assert_eq_size!(Timespec, [u64; 2]);
 
 #[cfg(test)]
 mod tests {
