@@ -35,7 +35,12 @@ fn mmap(call: &mut Call<'_>) -> SyscallResult {
             MapRequest::anonymous(len, perms)
         }
     } else {
-        let description = super::fs::description(fd as i32)?;
+        let description = crate::userland::current()?
+            .process
+            .fds()
+            .lock()
+            .get(fd as i32)
+            .cloned()?;
         let stat = description.stat()?;
         if stat.mode & 0o170000 != 0o100000 {
             return Err(Errno::ENODEV);

@@ -6,18 +6,18 @@
 //! `-errno` back to rax. An unknown number is `ENOSYS`, logged once per
 //! number. On the way out, a thread whose process is dying leaves here.
 
-pub mod fs;
 pub mod futex;
 pub mod info;
+pub mod kernel;
 pub mod memory;
 pub mod process;
 pub mod signal;
-pub mod time;
 pub mod user;
 
-use abi::{Errno, KernelResult};
+use abi::{Errno, KernelResult, Sysno};
 use arch::trap::{FpuState, TrapFrame};
-use core::sync::atomic::{AtomicU64, Ordering};
+
+pub use kernel::RunningKernel;
 
 /// One system call being served.
 pub struct Call<'a> {
@@ -29,29 +29,59 @@ pub struct Call<'a> {
     pub args: [u64; 6],
 }
 
-impl Call<'_> {
-    /// Argument `i` as a signed int (fds, pids, dirfds).
-    pub fn int(&self, i: usize) -> i32 {
-        self.args[i] as i32
-    }
-}
-
 /// The result of a handler: a non-negative value, or an errno.
 pub type SyscallResult = KernelResult<u64>;
 
-static REPORTED_UNKNOWN: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+static UNKNOWN: syscall::UnknownCalls = syscall::UnknownCalls::new();
 
 fn report_unknown(number: u64) {
-    if number < 512 {
-        let (word, bit) = ((number / 64) as usize, number % 64);
-        if REPORTED_UNKNOWN[word].fetch_or(1 << bit, Ordering::Relaxed) & (1 << bit) != 0 {
-            return;
-        }
-    }
     let name = crate::userland::current()
         .map(|l| alloc::string::String::from(l.process.data().name()))
         .unwrap_or_default();
-    log::warn!("unknown system call {number} (from {name}): ENOSYS");
+    UNKNOWN.report(number, &name);
+}
+
+/// The calls the `syscall` crate's table serves, with the caller as its
+/// context; `None` for the families still served here. The caller's
+/// process and thread references are dropped before returning, so no
+/// reference is held on the stack of a call that never returns (exit).
+fn serve_from_table(sysno: Sysno, args: [u64; 6]) -> Option<SyscallResult> {
+    let link = match crate::userland::current() {
+        Ok(link) => link,
+        Err(errno) => return Some(Err(errno)),
+    };
+    let ctx = syscall::Context {
+        kernel: &RunningKernel,
+        process: &link.process,
+        thread: &link.thread,
+    };
+    syscall::serve(&ctx, sysno, args)
+}
+
+/// The families not yet in the `syscall` crate, by typed number.
+fn serve_here(call: &mut Call<'_>, sysno: Sysno) -> SyscallResult {
+    use Sysno::*;
+    let number = sysno.number();
+    match sysno {
+        Mmap | Mprotect | Munmap | Brk | Mremap | Msync | Madvise => memory::dispatch(call, number),
+        RtSigaction | RtSigprocmask | RtSigreturn | Pause | Getitimer | Alarm | Setitimer
+        | Kill | RtSigpending | RtSigtimedwait | RtSigqueueinfo | RtSigsuspend | Sigaltstack
+        | Tkill | Tgkill => signal::dispatch(call, number),
+        Futex => futex::futex(call),
+        SchedYield | Getpid | Clone | Fork | Vfork | Execve | Exit | Wait4 | Getuid | Getgid
+        | Setuid | Setgid | Geteuid | Getegid | Setpgid | Getppid | Getpgrp | Setsid | Setreuid
+        | Setregid | Getgroups | Setgroups | Setresuid | Getresuid | Setresgid | Getresgid
+        | Getpgid | Setfsuid | Setfsgid | Getsid | ArchPrctl | Gettid | SchedSetaffinity
+        | SchedGetaffinity | SetTidAddress | ExitGroup | Waitid | SetRobustList | GetRobustList
+        | Getcpu | Rseq | Clone3 => process::dispatch(call, number),
+        Uname | Getrlimit | Getrusage | Sysinfo | Times | Setrlimit | Sethostname
+        | Setdomainname | Prlimit64 | Getrandom | Prctl | Getpriority | Setpriority | Reboot
+        | Capget | Personality => info::dispatch(call, number),
+        _ => {
+            report_unknown(number);
+            Err(Errno::ENOSYS)
+        }
+    }
 }
 
 /// Serves the system call in `frame`.
@@ -63,58 +93,12 @@ pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
     ];
     log::trace!("syscall {number} {args:x?}");
     let mut call = Call { frame, fpu, args };
-    let result = match number {
-        0..=1 | 3 | 8 | 16..=20 | 32 | 33 | 40 | 72 | 74 | 75 | 77 | 78 | 217 | 292 => {
-            fs::io(&mut call, number)
-        }
-        2
-        | 4..=6
-        | 21
-        | 22
-        | 76
-        | 79..=95
-        | 132
-        | 133
-        | 137
-        | 138
-        | 161
-        | 165
-        | 166
-        | 235
-        | 257..=269
-        | 280
-        | 293
-        | 316
-        | 332
-        | 439 => fs::paths(&mut call, number),
-        7 | 23 | 270 | 271 => fs::poll(&mut call, number),
-        9..=12 | 25 | 26 | 28 => memory::dispatch(&mut call, number),
-        13..=15 | 34 | 36..=38 | 62 | 127..=131 | 200 | 234 => signal::dispatch(&mut call, number),
-        35 | 96 | 201 | 227..=230 => time::dispatch(&mut call, number),
-        202 => futex::futex(&mut call),
-        24
-        | 39
-        | 56..=61
-        | 102..=124
-        | 158
-        | 186
-        | 203
-        | 204
-        | 218
-        | 231
-        | 247
-        | 273
-        | 274
-        | 309
-        | 334
-        | 435 => process::dispatch(&mut call, number),
-        63 | 97..=100 | 160 | 169..=171 | 302 | 318 | 140 | 141 | 157 | 135 | 125 => {
-            info::dispatch(&mut call, number)
-        }
-        // sync/syncfs: every file system here is in memory, so there is
-        // no dirty data to write back.
-        162 | 306 => Ok(0),
-        _ => {
+    let result = match Sysno::try_from(number) {
+        Ok(sysno) => match serve_from_table(sysno, args) {
+            Some(result) => result,
+            None => serve_here(&mut call, sysno),
+        },
+        Err(_) => {
             report_unknown(number);
             Err(Errno::ENOSYS)
         }

@@ -7,13 +7,13 @@ use abi::{Errno, KernelResult};
 use process::{Termination, WaitInfo, WaitOptions, WaitPoll, WaitTarget};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
-use super::fs::AT_FDCWD;
 use super::user::{read_path, read_string_array, write};
 use super::{Call, SyscallResult};
 use crate::task;
 use crate::userland::exec::{ExecIds, load};
 use crate::userland::lifecycle::{self, initial_frame};
 use crate::userland::{self, processes};
+use abi::AT_FDCWD;
 
 const CLONE_VM: u64 = 0x100;
 const CLONE_FS: u64 = 0x200;
@@ -97,19 +97,16 @@ fn execve(call: &mut Call<'_>, dirfd: i32) -> SyscallResult {
             egid: c.egid(),
         }
     };
-    let image = super::fs::with_context(dirfd, |ctx| {
-        load(
-            fs::PathContext {
-                base: ctx.base,
-                root: ctx.root,
-                creds: ctx.creds,
-            },
-            path.as_bytes(),
-            argv,
-            envp,
-            ids,
-        )
-    })?;
+    let base = {
+        use syscall::args::{DirFd, FromArg};
+        let ctx = syscall::Context {
+            kernel: &super::RunningKernel,
+            process: &link.process,
+            thread: &link.thread,
+        };
+        ctx.path_base(DirFd::from_arg(dirfd as u64), &path)?
+    };
+    let image = load(base.context(), path.as_bytes(), argv, envp, ids)?;
     // The point of no return: the old image goes.
     crate::userland::procfs::record_exec(
         link.process.pid(),

@@ -4,7 +4,7 @@
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use abi::{Errno, KernelResult};
+use abi::KernelResult;
 use process::{Credentials, ProcessEnv};
 use sched::ThreadId;
 use signal::{ProcessSignalState, ThreadSignalState};
@@ -72,31 +72,12 @@ impl ProcessEnv for KernelEnv {
     }
 
     fn check_search(dir: &fs::Custody, credentials: &Credentials) -> KernelResult<()> {
-        let stat = dir.inode().stat();
-        if stat.mode & 0o170000 != 0o040000 {
-            return Err(Errno::ENOTDIR);
-        }
-        let uid = credentials.fsuid();
-        if uid == 0 {
-            return Ok(());
-        }
-        let bits = if stat.uid == uid {
-            stat.mode >> 6
-        } else if credentials.in_group(stat.gid) {
-            stat.mode >> 3
-        } else {
-            stat.mode
-        };
-        if bits & 1 != 0 {
-            Ok(())
-        } else {
-            Err(Errno::EACCES)
-        }
+        fs::credentials::check_directory_search(&dir.inode().stat(), &fs_credentials(credentials))
     }
 }
 
 /// The VFS's view of a process's credentials (filesystem ids).
-pub fn fs_credentials(credentials: &Credentials) -> fs::Credentials {
+fn fs_credentials(credentials: &Credentials) -> fs::Credentials {
     fs::Credentials {
         uid: credentials.fsuid(),
         gid: credentials.fsgid(),

@@ -13,7 +13,7 @@ use crate::credentials::{Access, Credentials, check_access, check_owner};
 use crate::custody::Custody;
 use crate::description::FileDescription;
 use crate::file::{File, InodeFile};
-use crate::inode::{FileSystem, Owner, TimeChange};
+use crate::inode::{FileSystem, Inode, Owner, TimeChange};
 use crate::mount::MountTable;
 use crate::path::{ParentAndName, Resolver, check_path_length};
 use crate::types::{FileType, MAX_SYMLINKS, OpenFlags, Stat, mode};
@@ -377,7 +377,20 @@ impl Vfs {
         new_path: &str,
         follow: bool,
     ) -> KernelResult<()> {
-        let old = self.resolve(ctx, old_path, follow)?;
+        self.link_between(ctx, old_path, ctx, new_path, follow)
+    }
+
+    /// `linkat(olddirfd, old, newdirfd, new)`: each path resolved from its
+    /// own context (the same credentials in both).
+    pub fn link_between(
+        &self,
+        old_ctx: &PathContext<'_>,
+        old_path: &str,
+        ctx: &PathContext<'_>,
+        new_path: &str,
+        follow: bool,
+    ) -> KernelResult<()> {
+        let old = self.resolve(old_ctx, old_path, follow)?;
         if old.inode().file_type() == FileType::Directory {
             return Err(Errno::EPERM);
         }
@@ -454,7 +467,19 @@ impl Vfs {
         old_path: &str,
         new_path: &str,
     ) -> KernelResult<()> {
-        let (old, source) = self.parent_and_name(ctx, old_path)?;
+        self.rename_between(ctx, old_path, ctx, new_path)
+    }
+
+    /// `renameat(olddirfd, old, newdirfd, new)`: each path resolved from
+    /// its own context; permissions are checked with `ctx`'s credentials.
+    pub fn rename_between(
+        &self,
+        old_ctx: &PathContext<'_>,
+        old_path: &str,
+        ctx: &PathContext<'_>,
+        new_path: &str,
+    ) -> KernelResult<()> {
+        let (old, source) = self.parent_and_name(old_ctx, old_path)?;
         let (new, target) = self.parent_and_name(ctx, new_path)?;
         if old.is_dot_or_dotdot() || new.is_dot_or_dotdot() {
             return Err(Errno::EBUSY);
@@ -507,13 +532,20 @@ impl Vfs {
     /// loses `S_ISGID`, as on Linux.
     pub fn chmod(&self, ctx: &PathContext<'_>, path: &str, perm: u32) -> KernelResult<()> {
         let custody = self.resolve(ctx, path, true)?;
-        let stat = custody.inode().stat();
-        check_owner(&stat, ctx.creds)?;
+        Self::chmod_inode(custody.inode(), perm, ctx.creds)
+    }
+
+    /// `fchmod` and the rule behind `chmod`: only the owner (or root) may
+    /// change the mode; a non-member loses the set-group-id bit. Works on
+    /// an inode, so an open file that was renamed or unlinked still counts.
+    pub fn chmod_inode(inode: &Arc<dyn Inode>, perm: u32, creds: &Credentials) -> KernelResult<()> {
+        let stat = inode.stat();
+        check_owner(&stat, creds)?;
         let mut perm = perm & mode::PERMISSION_MASK;
-        if !ctx.creds.is_superuser() && !ctx.creds.in_group(stat.gid) {
+        if !creds.is_superuser() && !creds.in_group(stat.gid) {
             perm &= !mode::S_ISGID;
         }
-        custody.inode().chmod(perm)
+        inode.chmod(perm)
     }
 
     /// `chown`/`lchown`: root may change anything; the owner may only set
@@ -527,17 +559,27 @@ impl Vfs {
         follow: bool,
     ) -> KernelResult<()> {
         let custody = self.resolve(ctx, path, follow)?;
-        let stat = custody.inode().stat();
-        if !ctx.creds.is_superuser() {
+        Self::chown_inode(custody.inode(), uid, gid, ctx.creds)
+    }
+
+    /// `fchown` and the rule behind `chown`, on an inode.
+    pub fn chown_inode(
+        inode: &Arc<dyn Inode>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        creds: &Credentials,
+    ) -> KernelResult<()> {
+        let stat = inode.stat();
+        if !creds.is_superuser() {
             if uid.is_some_and(|uid| uid != stat.uid) {
                 return Err(Errno::EPERM);
             }
-            check_owner(&stat, ctx.creds)?;
-            if gid.is_some_and(|gid| !ctx.creds.in_group(gid)) {
+            check_owner(&stat, creds)?;
+            if gid.is_some_and(|gid| !creds.in_group(gid)) {
                 return Err(Errno::EPERM);
             }
         }
-        custody.inode().chown(uid, gid)
+        inode.chown(uid, gid)
     }
 
     /// `truncate(path, size)`.
@@ -562,15 +604,25 @@ impl Vfs {
         follow: bool,
     ) -> KernelResult<()> {
         let custody = self.resolve(ctx, path, follow)?;
-        let stat = custody.inode().stat();
+        Self::set_times_inode(custody.inode(), atime, mtime, ctx.creds)
+    }
+
+    /// `futimens` and the rule behind `utimensat`, on an inode.
+    pub fn set_times_inode(
+        inode: &Arc<dyn Inode>,
+        atime: TimeChange,
+        mtime: TimeChange,
+        creds: &Credentials,
+    ) -> KernelResult<()> {
+        let stat = inode.stat();
         let only_now = matches!(atime, TimeChange::Now | TimeChange::Omit)
             && matches!(mtime, TimeChange::Now | TimeChange::Omit);
-        if check_owner(&stat, ctx.creds).is_err() {
+        if check_owner(&stat, creds).is_err() {
             if !only_now {
                 return Err(Errno::EPERM);
             }
-            check_access(&stat, ctx.creds, Access::WRITE)?;
+            check_access(&stat, creds, Access::WRITE)?;
         }
-        custody.inode().set_times(atime, mtime)
+        inode.set_times(atime, mtime)
     }
 }

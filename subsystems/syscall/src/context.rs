@@ -1,0 +1,183 @@
+//! The calling thread, as every handler receives it.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use abi::{Errno, KernelResult, PATH_MAX};
+use fs::{Custody, FileDescription, PathContext};
+use mm::{UserMemory, UserSlice};
+use process::{Process, Thread};
+use zerocopy::{FromBytes, Immutable, IntoBytes};
+
+use crate::args::{DirFd, Fd, UserBuffer, UserPath, UserPtr};
+use crate::kernel::Kernel;
+
+/// One system call's view of the world: the kernel and the calling thread
+/// and process. Handlers reach nothing else.
+pub struct Context<'a, K: Kernel> {
+    /// The kernel's subsystems and hardware operations.
+    pub kernel: &'a K,
+    /// The calling process.
+    pub process: &'a Arc<Process<K::Env>>,
+    /// The calling thread.
+    pub thread: &'a Arc<Thread<K::Env>>,
+}
+
+impl<K: Kernel> Context<'_, K> {
+    fn memory(&self) -> &dyn UserMemory {
+        self.kernel.user_memory()
+    }
+
+    /// Reads the `T` at `ptr`; `EFAULT` if it is not readable.
+    pub fn read<T: FromBytes + IntoBytes>(&self, ptr: UserPtr<T>) -> KernelResult<T> {
+        let mut value = T::new_zeroed();
+        self.memory().copy_from_user(
+            value.as_mut_bytes(),
+            UserSlice::new(ptr.address(), size_of::<T>())?,
+        )?;
+        Ok(value)
+    }
+
+    /// Writes `value` to `ptr`; `EFAULT` if it is not writable.
+    pub fn write<T: IntoBytes + Immutable>(&self, ptr: UserPtr<T>, value: &T) -> KernelResult<()> {
+        let bytes = value.as_bytes();
+        self.memory()
+            .copy_to_user(UserSlice::new(ptr.address(), bytes.len())?, bytes)
+    }
+
+    /// Writes `value` to `ptr` unless it is NULL.
+    pub fn write_optional<T: IntoBytes + Immutable>(
+        &self,
+        ptr: UserPtr<T>,
+        value: &T,
+    ) -> KernelResult<()> {
+        if ptr.is_null() {
+            Ok(())
+        } else {
+            self.write(ptr, value)
+        }
+    }
+
+    /// Reads `len` bytes; `ENOMEM` if the kernel cannot hold them.
+    pub fn read_bytes(&self, buffer: UserBuffer, len: usize) -> KernelResult<Vec<u8>> {
+        let slice = UserSlice::new(buffer.0, len)?;
+        let mut bytes = Vec::new();
+        bytes.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+        bytes.resize(len, 0);
+        self.memory().copy_from_user(&mut bytes, slice)?;
+        Ok(bytes)
+    }
+
+    /// Writes `bytes` to `buffer`.
+    pub fn write_bytes(&self, buffer: UserBuffer, bytes: &[u8]) -> KernelResult<()> {
+        self.memory()
+            .copy_to_user(UserSlice::new(buffer.0, bytes.len())?, bytes)
+    }
+
+    /// A NUL-terminated string of at most `max` bytes (NUL included).
+    pub fn read_c_string(&self, address: u64, max: usize) -> KernelResult<Vec<u8>> {
+        mm::copy_string_from_user(self.memory(), mm::UserAddr::new(address)?, max, None)
+    }
+
+    /// A path argument, as Linux's `getname`: `EFAULT` for a bad pointer,
+    /// `ENAMETOOLONG` past `PATH_MAX`, `ENOENT` when empty (unless the
+    /// caller allows empty paths for `AT_EMPTY_PATH`), and `ENOENT` for
+    /// names that are not UTF-8 (the VFS keeps names as `str`).
+    pub fn read_path(&self, path: UserPath, allow_empty: bool) -> KernelResult<String> {
+        let bytes = self.read_c_string(path.0, PATH_MAX)?;
+        if bytes.is_empty() && !allow_empty {
+            return Err(Errno::ENOENT);
+        }
+        String::from_utf8(bytes).map_err(|_| Errno::ENOENT)
+    }
+
+    /// The open file behind `fd`; `EBADF` if none.
+    pub fn description(&self, fd: Fd) -> KernelResult<Arc<FileDescription>> {
+        self.process.fds().lock().get(fd.0).cloned()
+    }
+
+    /// Installs `description` at the lowest free descriptor.
+    pub fn install(&self, description: Arc<FileDescription>, cloexec: bool) -> KernelResult<i32> {
+        self.process.fds().lock().open(description, cloexec)
+    }
+
+    /// The caller's credentials as the VFS checks them (file-system ids).
+    pub fn fs_credentials(&self) -> fs::Credentials {
+        let data = self.process.data();
+        let credentials = data.credentials();
+        fs::Credentials {
+            uid: credentials.fsuid(),
+            gid: credentials.fsgid(),
+            groups: credentials.groups().to_vec(),
+        }
+    }
+
+    /// The caller's file-creation mask.
+    pub fn umask(&self) -> u32 {
+        self.process.data().fs().map_or(0o022, |f| f.umask())
+    }
+
+    /// The caller's root directory.
+    pub fn root(&self) -> KernelResult<Custody> {
+        let data = self.process.data();
+        Ok(data.fs().ok_or(Errno::ESRCH)?.root().clone())
+    }
+
+    /// Where a path argument starts: `dirfd` for a relative path, the
+    /// working directory for `AT_FDCWD`; an absolute path ignores `dirfd`
+    /// entirely, as Linux does (even an invalid descriptor).
+    pub fn path_base(&self, dirfd: DirFd, path: &str) -> KernelResult<PathBase> {
+        // Owned copies: no process lock is held while the VFS runs.
+        let (cwd, root) = {
+            let data = self.process.data();
+            let fs_context = data.fs().ok_or(Errno::ESRCH)?;
+            (fs_context.cwd().clone(), fs_context.root().clone())
+        };
+        let base = match dirfd {
+            DirFd::Fd(fd) if !path.starts_with('/') => {
+                let description = self.description(fd)?;
+                let custody = description.custody().cloned().ok_or(Errno::ENOTDIR)?;
+                if custody.inode().file_type() != fs::FileType::Directory {
+                    return Err(Errno::ENOTDIR);
+                }
+                custody
+            }
+            _ => cwd,
+        };
+        Ok(PathBase {
+            base,
+            root,
+            creds: self.fs_credentials(),
+        })
+    }
+
+    /// Runs `f` with the path context for `path` relative to `dirfd`.
+    pub fn at<R>(
+        &self,
+        dirfd: DirFd,
+        path: &str,
+        f: impl FnOnce(&PathContext<'_>) -> KernelResult<R>,
+    ) -> KernelResult<R> {
+        f(&self.path_base(dirfd, path)?.context())
+    }
+}
+
+/// A path context that owns its parts, so no process lock is held while
+/// the VFS resolves.
+pub struct PathBase {
+    base: Custody,
+    root: Custody,
+    creds: fs::Credentials,
+}
+
+impl PathBase {
+    /// The VFS's view of it.
+    pub fn context(&self) -> PathContext<'_> {
+        PathContext {
+            base: &self.base,
+            root: &self.root,
+            creds: &self.creds,
+        }
+    }
+}

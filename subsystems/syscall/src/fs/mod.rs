@@ -1,0 +1,8 @@
+//! File-system calls, one family per file.
+
+pub mod attr;
+pub mod dir;
+pub mod io;
+pub mod path;
+pub mod pipe;
+pub mod poll;

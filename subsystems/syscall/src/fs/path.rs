@@ -1,0 +1,362 @@
+//! Calls that name files by path: open, stat, access, mkdir, mknod,
+//! unlink, rmdir, link, symlink, readlink, rename, truncate.
+
+use abi::{
+    AT_EACCESS, AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, Errno,
+    KernelResult, STATX_BASIC_STATS, Stat, Statx,
+};
+use fs::OpenFlags;
+
+use crate::SyscallResult;
+use crate::args::{AtFlags, DirFd, Fd, Mode, UserBuffer, UserPath, UserPtr};
+use crate::context::Context;
+use crate::kernel::Kernel;
+
+/// `openat(dirfd, path, flags, mode)`; `open` and `creat` are rows of the
+/// table that pass `AT_FDCWD` and fixed flags.
+pub fn openat<K: Kernel>(
+    ctx: &Context<'_, K>,
+    dirfd: DirFd,
+    path: UserPath,
+    flags: OpenFlags,
+    mode: Mode,
+) -> SyscallResult {
+    let path = ctx.read_path(path, false)?;
+    let perm = mode.0 & 0o7777 & !ctx.umask();
+    let description = ctx.at(dirfd, &path, |p| {
+        ctx.kernel.vfs().open(p, &path, flags, perm)
+    })?;
+    Ok(ctx.install(description, flags.contains(OpenFlags::O_CLOEXEC))? as u64)
+}
+
+/// `open(path, flags, mode)`.
+pub fn open<K: Kernel>(
+    ctx: &Context<'_, K>,
+    path: UserPath,
+    flags: OpenFlags,
+    mode: Mode,
+) -> SyscallResult {
+    openat(ctx, DirFd::Cwd, path, flags, mode)
+}
+
+/// `creat(path, mode)`: `open` with `O_CREAT | O_WRONLY | O_TRUNC`.
+pub fn creat<K: Kernel>(ctx: &Context<'_, K>, path: UserPath, mode: Mode) -> SyscallResult {
+    let flags = OpenFlags::O_CREAT | OpenFlags::O_WRONLY | OpenFlags::O_TRUNC;
+    openat(ctx, DirFd::Cwd, path, flags, mode)
+}
+
+/// The `stat` of `path` from `dirfd`, or of `dirfd` itself for an empty
+/// path with `AT_EMPTY_PATH`.
+pub fn stat_at<K: Kernel>(
+    ctx: &Context<'_, K>,
+    dirfd: DirFd,
+    path: UserPath,
+    flags: AtFlags,
+) -> KernelResult<Stat> {
+    let path = ctx.read_path(path, flags.has(AT_EMPTY_PATH))?;
+    if path.is_empty() {
+        return match dirfd {
+            DirFd::Cwd => ctx.at(dirfd, ".", |p| ctx.kernel.vfs().stat(p, ".", true)),
+            DirFd::Fd(fd) => ctx.description(fd)?.stat(),
+        };
+    }
+    let follow = !flags.has(AT_SYMLINK_NOFOLLOW);
+    ctx.at(dirfd, &path, |p| ctx.kernel.vfs().stat(p, &path, follow))
+}
+
+/// `stat(path, buf)`.
+pub fn stat<K: Kernel>(ctx: &Context<'_, K>, path: UserPath, buf: UserPtr<Stat>) -> SyscallResult {
+    ctx.write(buf, &stat_at(ctx, DirFd::Cwd, path, AtFlags(0))?)?;
+    Ok(0)
+}
+
+/// `lstat(path, buf)`.
+pub fn lstat<K: Kernel>(ctx: &Context<'_, K>, path: UserPath, buf: UserPtr<Stat>) -> SyscallResult {
+    let stat = stat_at(ctx, DirFd::Cwd, path, AtFlags(AT_SYMLINK_NOFOLLOW))?;
+    ctx.write(buf, &stat)?;
+    Ok(0)
+}
+
+/// `fstat(fd, buf)`.
+pub fn fstat<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, buf: UserPtr<Stat>) -> SyscallResult {
+    ctx.write(buf, &ctx.description(fd)?.stat()?)?;
+    Ok(0)
+}
+
+/// `newfstatat(dirfd, path, buf, flags)`.
+pub fn newfstatat<K: Kernel>(
+    ctx: &Context<'_, K>,
+    dirfd: DirFd,
+    path: UserPath,
+    buf: UserPtr<Stat>,
+    flags: AtFlags,
+) -> SyscallResult {
+    let flags = flags.only(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800)?;
+    ctx.write(buf, &stat_at(ctx, dirfd, path, flags)?)?;
+    Ok(0)
+}
+
+/// `statx(dirfd, path, flags, mask, buf)`: every basic field, whatever
+/// the mask asks (Linux may return more than asked).
+pub fn statx<K: Kernel>(
+    ctx: &Context<'_, K>,
+    dirfd: DirFd,
+    path: UserPath,
+    flags: AtFlags,
+    _mask: u32,
+    buf: UserPtr<Statx>,
+) -> SyscallResult {
+    let stat = stat_at(ctx, dirfd, path, flags)?;
+    let out = Statx {
+        mask: STATX_BASIC_STATS,
+        blksize: stat.blksize as u32,
+        nlink: stat.nlink as u32,
+        uid: stat.uid,
+        gid: stat.gid,
+        mode: stat.mode as u16,
+        ino: stat.ino,
+        size: stat.size as u64,
+        blocks: stat.blocks as u64,
+        atime: stat.atime().into(),
+        btime: stat.ctime().into(),
+        ctime: stat.ctime().into(),
+        mtime: stat.mtime().into(),
+        rdev_major: (stat.rdev >> 8) as u32 & 0xfff,
+        rdev_minor: (stat.rdev & 0xff) as u32,
+        dev_major: (stat.dev >> 8) as u32 & 0xfff,
+        dev_minor: (stat.dev & 0xff) as u32,
+        ..Statx::default()
+    };
+    ctx.write(buf, &out)?;
+    Ok(0)
+}
+
+/// `faccessat2(dirfd, path, mode, flags)`; `access` and `faccessat` are
+/// rows with fixed arguments.
+pub fn faccessat2<K: Kernel>(
+    ctx: &Context<'_, K>,
+    dirfd: DirFd,
+    path: UserPath,
+    mode: u32,
+    flags: AtFlags,
+) -> SyscallResult {
+    if mode & !7 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    flags.only(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?;
+    let path = ctx.read_path(path, false)?;
+    ctx.at(dirfd, &path, |p| ctx.kernel.vfs().access(p, &path, mode))?;
+    Ok(0)
+}
+
+/// `faccessat(dirfd, path, mode)`.
+pub fn faccessat<K: Kernel>(
+    ctx: &Context<'_, K>,
+    dirfd: DirFd,
+    path: UserPath,
+    mode: u32,
+) -> SyscallResult {
+    faccessat2(ctx, dirfd, path, mode, AtFlags(0))
+}
+
+/// `access(path, mode)`.
+pub fn access<K: Kernel>(ctx: &Context<'_, K>, path: UserPath, mode: u32) -> SyscallResult {
+    faccessat2(ctx, DirFd::Cwd, path, mode, AtFlags(0))
+}
+
+/// `mkdirat(dirfd, path, mode)`.
+pub fn mkdirat<K: Kernel>(
+    ctx: &Context<'_, K>,
+    dirfd: DirFd,
+    path: UserPath,
+    mode: Mode,
+) -> SyscallResult {
+    let path = ctx.read_path(path, false)?;
+    let perm = mode.0 & 0o7777 & !ctx.umask();
+    ctx.at(dirfd, &path, |p| ctx.kernel.vfs().mkdir(p, &path, perm))?;
+    Ok(0)
+}
+
+/// `mkdir(path, mode)`.
+pub fn mkdir<K: Kernel>(ctx: &Context<'_, K>, path: UserPath, mode: Mode) -> SyscallResult {
+    mkdirat(ctx, DirFd::Cwd, path, mode)
+}
+
+/// `mknodat(dirfd, path, mode, dev)`.
+pub fn mknodat<K: Kernel>(
+    ctx: &Context<'_, K>,
+    dirfd: DirFd,
+    path: UserPath,
+    mode: Mode,
+    dev: u64,
+) -> SyscallResult {
+    let path = ctx.read_path(path, false)?;
+    let mode = (mode.0 & abi::S_IFMT) | (mode.0 & 0o7777 & !ctx.umask());
+    ctx.at(dirfd, &path, |p| {
+        ctx.kernel.vfs().mknod(p, &path, mode, dev)
+    })?;
+    Ok(0)
+}
+
+/// `mknod(path, mode, dev)`.
+pub fn mknod<K: Kernel>(
+    ctx: &Context<'_, K>,
+    path: UserPath,
+    mode: Mode,
+    dev: u64,
+) -> SyscallResult {
+    mknodat(ctx, DirFd::Cwd, path, mode, dev)
+}
+
+/// `unlinkat(dirfd, path, flags)`.
+pub fn unlinkat<K: Kernel>(
+    ctx: &Context<'_, K>,
+    dirfd: DirFd,
+    path: UserPath,
+    flags: AtFlags,
+) -> SyscallResult {
+    let flags = flags.only(AT_REMOVEDIR)?;
+    let path = ctx.read_path(path, false)?;
+    let vfs = ctx.kernel.vfs();
+    if flags.has(AT_REMOVEDIR) {
+        ctx.at(dirfd, &path, |p| vfs.rmdir(p, &path))?;
+    } else {
+        ctx.at(dirfd, &path, |p| vfs.unlink(p, &path))?;
+    }
+    Ok(0)
+}
+
+/// `unlink(path)`.
+pub fn unlink<K: Kernel>(ctx: &Context<'_, K>, path: UserPath) -> SyscallResult {
+    unlinkat(ctx, DirFd::Cwd, path, AtFlags(0))
+}
+
+/// `rmdir(path)`.
+pub fn rmdir<K: Kernel>(ctx: &Context<'_, K>, path: UserPath) -> SyscallResult {
+    unlinkat(ctx, DirFd::Cwd, path, AtFlags(AT_REMOVEDIR))
+}
+
+/// `linkat(olddirfd, old, newdirfd, new, flags)`.
+pub fn linkat<K: Kernel>(
+    ctx: &Context<'_, K>,
+    olddir: DirFd,
+    old: UserPath,
+    newdir: DirFd,
+    new: UserPath,
+    flags: AtFlags,
+) -> SyscallResult {
+    let flags = flags.only(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)?;
+    let old = ctx.read_path(old, false)?;
+    let new = ctx.read_path(new, false)?;
+    let old_base = ctx.path_base(olddir, &old)?;
+    let new_base = ctx.path_base(newdir, &new)?;
+    ctx.kernel.vfs().link_between(
+        &old_base.context(),
+        &old,
+        &new_base.context(),
+        &new,
+        flags.has(AT_SYMLINK_FOLLOW),
+    )?;
+    Ok(0)
+}
+
+/// `link(old, new)`.
+pub fn link<K: Kernel>(ctx: &Context<'_, K>, old: UserPath, new: UserPath) -> SyscallResult {
+    linkat(ctx, DirFd::Cwd, old, DirFd::Cwd, new, AtFlags(0))
+}
+
+/// `symlinkat(target, dirfd, path)`.
+pub fn symlinkat<K: Kernel>(
+    ctx: &Context<'_, K>,
+    target: UserPath,
+    dirfd: DirFd,
+    path: UserPath,
+) -> SyscallResult {
+    let target = ctx.read_path(target, false)?;
+    let path = ctx.read_path(path, false)?;
+    ctx.at(dirfd, &path, |p| {
+        ctx.kernel.vfs().symlink(p, &target, &path)
+    })?;
+    Ok(0)
+}
+
+/// `symlink(target, path)`.
+pub fn symlink<K: Kernel>(ctx: &Context<'_, K>, target: UserPath, path: UserPath) -> SyscallResult {
+    symlinkat(ctx, target, DirFd::Cwd, path)
+}
+
+/// `readlinkat(dirfd, path, buf, size)`.
+pub fn readlinkat<K: Kernel>(
+    ctx: &Context<'_, K>,
+    dirfd: DirFd,
+    path: UserPath,
+    buf: UserBuffer,
+    size: i32,
+) -> SyscallResult {
+    if size <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = ctx.read_path(path, false)?;
+    let target = ctx.at(dirfd, &path, |p| ctx.kernel.vfs().readlink(p, &path))?;
+    let n = target.len().min(size as usize);
+    ctx.write_bytes(buf, &target.as_bytes()[..n])?;
+    Ok(n as u64)
+}
+
+/// `readlink(path, buf, size)`.
+pub fn readlink<K: Kernel>(
+    ctx: &Context<'_, K>,
+    path: UserPath,
+    buf: UserBuffer,
+    size: i32,
+) -> SyscallResult {
+    readlinkat(ctx, DirFd::Cwd, path, buf, size)
+}
+
+/// `renameat2(olddirfd, old, newdirfd, new, flags)`: no flags are
+/// supported (`RENAME_NOREPLACE` and friends give `EINVAL`).
+pub fn renameat2<K: Kernel>(
+    ctx: &Context<'_, K>,
+    olddir: DirFd,
+    old: UserPath,
+    newdir: DirFd,
+    new: UserPath,
+    flags: u32,
+) -> SyscallResult {
+    if flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let old = ctx.read_path(old, false)?;
+    let new = ctx.read_path(new, false)?;
+    let old_base = ctx.path_base(olddir, &old)?;
+    let new_base = ctx.path_base(newdir, &new)?;
+    ctx.kernel
+        .vfs()
+        .rename_between(&old_base.context(), &old, &new_base.context(), &new)?;
+    Ok(0)
+}
+
+/// `renameat(olddirfd, old, newdirfd, new)`.
+pub fn renameat<K: Kernel>(
+    ctx: &Context<'_, K>,
+    olddir: DirFd,
+    old: UserPath,
+    newdir: DirFd,
+    new: UserPath,
+) -> SyscallResult {
+    renameat2(ctx, olddir, old, newdir, new, 0)
+}
+
+/// `rename(old, new)`.
+pub fn rename<K: Kernel>(ctx: &Context<'_, K>, old: UserPath, new: UserPath) -> SyscallResult {
+    renameat2(ctx, DirFd::Cwd, old, DirFd::Cwd, new, 0)
+}
+
+/// `truncate(path, length)`.
+pub fn truncate<K: Kernel>(ctx: &Context<'_, K>, path: UserPath, length: i64) -> SyscallResult {
+    let path = ctx.read_path(path, false)?;
+    ctx.at(DirFd::Cwd, &path, |p| {
+        ctx.kernel.vfs().truncate(p, &path, length)
+    })?;
+    Ok(0)
+}

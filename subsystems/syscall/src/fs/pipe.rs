@@ -1,0 +1,49 @@
+//! Anonymous pipes.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use abi::Errno;
+use fs::OpenFlags;
+
+use crate::SyscallResult;
+use crate::args::UserPtr;
+use crate::context::Context;
+use crate::kernel::Kernel;
+
+/// Inode numbers of pipes (their own file system, as Linux's pipefs);
+/// only `/proc/<pid>/fd` shows them.
+static NEXT_PIPE_INODE: AtomicU64 = AtomicU64::new(1);
+
+/// `pipe2(fds, flags)`: both ends installed or neither.
+pub fn pipe2<K: Kernel>(ctx: &Context<'_, K>, fds: UserPtr<[i32; 2]>, flags: u32) -> SyscallResult {
+    let allowed = OpenFlags::O_CLOEXEC | OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT;
+    let flags = OpenFlags::from_bits(flags)
+        .filter(|f| allowed.contains(*f))
+        .ok_or(Errno::EINVAL)?;
+    let ino = NEXT_PIPE_INODE.fetch_add(1, Ordering::Relaxed);
+    let (reader, writer) = fs::pipe::create_pipe(ctx.kernel.new_wait_queue(), flags, ino)?;
+    let cloexec = flags.contains(OpenFlags::O_CLOEXEC);
+    let (read_fd, write_fd) = {
+        let mut table = ctx.process.fds().lock();
+        let read_fd = table.open(reader, cloexec)?;
+        match table.open(writer, cloexec) {
+            Ok(write_fd) => (read_fd, write_fd),
+            Err(error) => {
+                let _ = table.close(read_fd);
+                return Err(error);
+            }
+        }
+    };
+    if let Err(error) = ctx.write(fds, &[read_fd, write_fd]) {
+        let mut table = ctx.process.fds().lock();
+        let _ = table.close(read_fd);
+        let _ = table.close(write_fd);
+        return Err(error);
+    }
+    Ok(0)
+}
+
+/// `pipe(fds)`.
+pub fn pipe<K: Kernel>(ctx: &Context<'_, K>, fds: UserPtr<[i32; 2]>) -> SyscallResult {
+    pipe2(ctx, fds, 0)
+}

@@ -1,0 +1,157 @@
+//! The system-call table: one row per call this crate serves, naming the
+//! call, its handler and its typed arguments in the order of the ABI's
+//! registers (rdi, rsi, rdx, r10, r8, r9).
+//!
+//! A row reads like the call's prototype. The macro turns each into an arm
+//! that decodes the registers with [`FromArg`] and calls the handler with
+//! the [`Context`]; [`ROWS`] keeps the same rows as data, for `/proc`,
+//! tracing and the tests.
+
+use abi::{IoVec, PollFd, Stat, Statfs, Statx, Sysno, Timespec, Timeval, Timezone};
+use fs::OpenFlags;
+
+use crate::SyscallResult;
+use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, UserPath, UserPtr};
+use crate::context::Context;
+use crate::fs::{attr, dir, io, path, pipe, poll};
+use crate::kernel::Kernel;
+use crate::time;
+
+/// One row of the table, as data.
+#[derive(Clone, Copy, Debug)]
+pub struct Row {
+    /// The call.
+    pub sysno: Sysno,
+    /// The handler's path in this crate (`fs::io::read`).
+    pub handler: &'static str,
+    /// The arguments, `name: Type` each, in register order.
+    pub args: &'static [&'static str],
+}
+
+macro_rules! system_call_table {
+    ($($sysno:ident => $handler:path [$($arg:ident: $ty:ty),*];)*) => {
+        /// Serves `sysno` if this crate has a row for it; `None` if not (the
+        /// kernel serves it, or nobody does).
+        #[allow(unused_assignments, unused_mut, unused_variables)]
+        pub fn serve<K: Kernel>(
+            ctx: &Context<'_, K>,
+            sysno: Sysno,
+            args: [u64; 6],
+        ) -> Option<SyscallResult> {
+            Some(match sysno {
+                $(Sysno::$sysno => {
+                    let mut next = 0;
+                    $(
+                        let $arg = <$ty as FromArg>::from_arg(args[next]);
+                        next += 1;
+                    )*
+                    $handler(ctx $(, $arg)*)
+                })*
+                _ => return None,
+            })
+        }
+
+        /// Every row of the table, in the order written.
+        pub const ROWS: &[Row] = &[
+            $(Row {
+                sysno: Sysno::$sysno,
+                handler: stringify!($handler),
+                args: &[$(concat!(stringify!($arg), ": ", stringify!($ty))),*],
+            },)*
+        ];
+    };
+}
+
+system_call_table! {
+    // Descriptor I/O (fs/io.rs).
+    Read => io::read [fd: Fd, buf: UserBuffer, count: usize];
+    Write => io::write [fd: Fd, buf: UserBuffer, count: usize];
+    Pread64 => io::pread64 [fd: Fd, buf: UserBuffer, count: usize, offset: i64];
+    Pwrite64 => io::pwrite64 [fd: Fd, buf: UserBuffer, count: usize, offset: i64];
+    Readv => io::readv [fd: Fd, iov: UserPtr<IoVec>, count: usize];
+    Writev => io::writev [fd: Fd, iov: UserPtr<IoVec>, count: usize];
+    Lseek => io::lseek [fd: Fd, offset: i64, whence: u32];
+    Close => io::close [fd: Fd];
+    Dup => io::dup [fd: Fd];
+    Dup2 => io::dup2 [old: Fd, new: Fd];
+    Dup3 => io::dup3 [old: Fd, new: Fd, flags: u32];
+    Fcntl => io::fcntl [fd: Fd, cmd: u32, arg: u64];
+    Ioctl => io::ioctl [fd: Fd, request: u32, arg: u64];
+    Sendfile => io::sendfile [out: Fd, input: Fd, offset: UserPtr<i64>, count: usize];
+    Getdents64 => io::getdents64 [fd: Fd, dirp: UserBuffer, count: usize];
+    Ftruncate => io::ftruncate [fd: Fd, length: i64];
+    Fsync => io::fsync [fd: Fd];
+    Fdatasync => io::fsync [fd: Fd];
+
+    // Paths (fs/path.rs).
+    Open => path::open [path: UserPath, flags: OpenFlags, mode: Mode];
+    Openat => path::openat [dirfd: DirFd, path: UserPath, flags: OpenFlags, mode: Mode];
+    Creat => path::creat [path: UserPath, mode: Mode];
+    Stat => path::stat [path: UserPath, buf: UserPtr<Stat>];
+    Lstat => path::lstat [path: UserPath, buf: UserPtr<Stat>];
+    Fstat => path::fstat [fd: Fd, buf: UserPtr<Stat>];
+    Newfstatat => path::newfstatat [dirfd: DirFd, path: UserPath, buf: UserPtr<Stat>, flags: AtFlags];
+    Statx => path::statx [dirfd: DirFd, path: UserPath, flags: AtFlags, mask: u32, buf: UserPtr<Statx>];
+    Access => path::access [path: UserPath, mode: u32];
+    Faccessat => path::faccessat [dirfd: DirFd, path: UserPath, mode: u32];
+    Faccessat2 => path::faccessat2 [dirfd: DirFd, path: UserPath, mode: u32, flags: AtFlags];
+    Mkdir => path::mkdir [path: UserPath, mode: Mode];
+    Mkdirat => path::mkdirat [dirfd: DirFd, path: UserPath, mode: Mode];
+    Mknod => path::mknod [path: UserPath, mode: Mode, dev: u64];
+    Mknodat => path::mknodat [dirfd: DirFd, path: UserPath, mode: Mode, dev: u64];
+    Unlink => path::unlink [path: UserPath];
+    Unlinkat => path::unlinkat [dirfd: DirFd, path: UserPath, flags: AtFlags];
+    Rmdir => path::rmdir [path: UserPath];
+    Link => path::link [old: UserPath, new: UserPath];
+    Linkat => path::linkat [olddir: DirFd, old: UserPath, newdir: DirFd, new: UserPath, flags: AtFlags];
+    Symlink => path::symlink [target: UserPath, path: UserPath];
+    Symlinkat => path::symlinkat [target: UserPath, dirfd: DirFd, path: UserPath];
+    Readlink => path::readlink [path: UserPath, buf: UserBuffer, size: i32];
+    Readlinkat => path::readlinkat [dirfd: DirFd, path: UserPath, buf: UserBuffer, size: i32];
+    Rename => path::rename [old: UserPath, new: UserPath];
+    Renameat => path::renameat [olddir: DirFd, old: UserPath, newdir: DirFd, new: UserPath];
+    Renameat2 => path::renameat2 [olddir: DirFd, old: UserPath, newdir: DirFd, new: UserPath, flags: u32];
+    Truncate => path::truncate [path: UserPath, length: i64];
+
+    // Attributes (fs/attr.rs).
+    Chmod => attr::chmod [path: UserPath, mode: Mode];
+    Fchmod => attr::fchmod [fd: Fd, mode: Mode];
+    Fchmodat => attr::fchmodat [dirfd: DirFd, path: UserPath, mode: Mode];
+    Chown => attr::chown [path: UserPath, uid: OptionalId, gid: OptionalId];
+    Lchown => attr::lchown [path: UserPath, uid: OptionalId, gid: OptionalId];
+    Fchown => attr::fchown [fd: Fd, uid: OptionalId, gid: OptionalId];
+    Fchownat => attr::fchownat [dirfd: DirFd, path: UserPath, uid: OptionalId, gid: OptionalId, flags: AtFlags];
+    Umask => attr::umask [mask: u32];
+    Utime => attr::utime [path: UserPath, times: UserPtr<[i64; 2]>];
+    Utimes => attr::utimes [path: UserPath, times: UserPtr<[Timeval; 2]>];
+    Futimesat => attr::futimesat [dirfd: DirFd, path: UserPath, times: UserPtr<[Timeval; 2]>];
+    Utimensat => attr::utimensat [dirfd: DirFd, path: UserPath, times: UserPtr<[Timespec; 2]>, flags: AtFlags];
+    Statfs => attr::statfs [path: UserPath, buf: UserPtr<Statfs>];
+    Fstatfs => attr::fstatfs [fd: Fd, buf: UserPtr<Statfs>];
+
+    // Directories and mounts (fs/dir.rs).
+    Getcwd => dir::getcwd [buf: UserBuffer, size: usize];
+    Chdir => dir::chdir [path: UserPath];
+    Fchdir => dir::fchdir [fd: Fd];
+    Chroot => dir::chroot [path: UserPath];
+    Mount => dir::mount [source: UserPath, target: UserPath, kind: UserPath, flags: u64, data: u64];
+    Umount2 => dir::umount2 [target: UserPath, flags: u32];
+    Sync => dir::sync [];
+    Syncfs => dir::syncfs [fd: Fd];
+
+    // Pipes (fs/pipe.rs) and readiness (fs/poll.rs).
+    Pipe => pipe::pipe [fds: UserPtr<[i32; 2]>];
+    Pipe2 => pipe::pipe2 [fds: UserPtr<[i32; 2]>, flags: u32];
+    Poll => poll::poll [fds: UserPtr<PollFd>, count: usize, timeout_ms: i32];
+    Ppoll => poll::ppoll [fds: UserPtr<PollFd>, count: usize, timeout: UserPtr<Timespec>];
+    Select => poll::select [nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<Timeval>];
+    Pselect6 => poll::pselect6 [nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<Timespec>];
+
+    // Time (time.rs).
+    ClockGettime => time::clock_gettime [clock: u32, tp: UserPtr<Timespec>];
+    ClockGetres => time::clock_getres [clock: u32, res: UserPtr<Timespec>];
+    Gettimeofday => time::gettimeofday [tv: UserPtr<Timeval>, tz: UserPtr<Timezone>];
+    Time => time::time [tloc: UserPtr<i64>];
+    Nanosleep => time::nanosleep [request: UserPtr<Timespec>, remaining: UserPtr<Timespec>];
+    ClockNanosleep => time::clock_nanosleep [clock: u32, flags: u32, request: UserPtr<Timespec>, remaining: UserPtr<Timespec>];
+}

@@ -1,0 +1,134 @@
+//! Clocks and sleeping: clock_gettime, clock_getres, gettimeofday, time,
+//! nanosleep, clock_nanosleep.
+//!
+//! The CPU-time clocks read monotonic time until per-thread CPU time is
+//! accounted (see NOTES.md).
+
+use abi::clock::{
+    CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
+    CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID,
+    TIMER_ABSTIME,
+};
+use abi::{Errno, KernelResult, Timespec, Timeval, Timezone};
+use sched::WakeReason;
+
+use crate::SyscallResult;
+use crate::args::UserPtr;
+use crate::context::Context;
+use crate::kernel::Kernel;
+
+fn is_realtime(clock: u32) -> bool {
+    matches!(clock, CLOCK_REALTIME | CLOCK_REALTIME_COARSE)
+}
+
+fn clock_now<K: Kernel>(ctx: &Context<'_, K>, clock: u32) -> KernelResult<Timespec> {
+    match clock {
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE => Ok(ctx.kernel.realtime()),
+        CLOCK_MONOTONIC
+        | CLOCK_MONOTONIC_RAW
+        | CLOCK_MONOTONIC_COARSE
+        | CLOCK_BOOTTIME
+        | CLOCK_PROCESS_CPUTIME_ID
+        | CLOCK_THREAD_CPUTIME_ID => Ok(Timespec::from_nanos(ctx.kernel.now_ns())),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// `clock_gettime(clock, tp)`.
+pub fn clock_gettime<K: Kernel>(
+    ctx: &Context<'_, K>,
+    clock: u32,
+    tp: UserPtr<Timespec>,
+) -> SyscallResult {
+    ctx.write(tp, &clock_now(ctx, clock)?)?;
+    Ok(0)
+}
+
+/// `clock_getres(clock, res)`: nanosecond resolution for every clock.
+pub fn clock_getres<K: Kernel>(
+    ctx: &Context<'_, K>,
+    clock: u32,
+    res: UserPtr<Timespec>,
+) -> SyscallResult {
+    clock_now(ctx, clock)?;
+    ctx.write_optional(res, &Timespec::from_nanos(1))?;
+    Ok(0)
+}
+
+/// `gettimeofday(tv, tz)`: the time zone is always UTC.
+pub fn gettimeofday<K: Kernel>(
+    ctx: &Context<'_, K>,
+    tv: UserPtr<Timeval>,
+    tz: UserPtr<Timezone>,
+) -> SyscallResult {
+    let now = ctx.kernel.realtime();
+    let value = Timeval {
+        tv_sec: now.sec,
+        tv_usec: now.nsec / 1000,
+    };
+    ctx.write_optional(tv, &value)?;
+    ctx.write_optional(tz, &Timezone::default())?;
+    Ok(0)
+}
+
+/// `time(tloc)`.
+pub fn time<K: Kernel>(ctx: &Context<'_, K>, tloc: UserPtr<i64>) -> SyscallResult {
+    let now = ctx.kernel.realtime().sec;
+    ctx.write_optional(tloc, &now)?;
+    Ok(now as u64)
+}
+
+/// Sleeps until monotonic `deadline`; on interruption writes the time left
+/// to `remaining` (when given) and fails with `EINTR`.
+fn sleep<K: Kernel>(
+    ctx: &Context<'_, K>,
+    deadline: u64,
+    remaining: UserPtr<Timespec>,
+) -> SyscallResult {
+    match ctx.kernel.sleep_until(deadline) {
+        WakeReason::Interrupted => {
+            let left = deadline.saturating_sub(ctx.kernel.now_ns());
+            ctx.write_optional(remaining, &Timespec::from_nanos(left))?;
+            Err(Errno::EINTR)
+        }
+        _ => Ok(0),
+    }
+}
+
+/// `nanosleep(req, rem)`.
+pub fn nanosleep<K: Kernel>(
+    ctx: &Context<'_, K>,
+    request: UserPtr<Timespec>,
+    remaining: UserPtr<Timespec>,
+) -> SyscallResult {
+    let request = ctx.read(request)?;
+    let deadline = request.deadline_after(ctx.kernel.now_ns())?;
+    sleep(ctx, deadline, remaining)
+}
+
+/// `clock_nanosleep(clock, flags, req, rem)`: an absolute realtime
+/// deadline is converted to monotonic time when the sleep starts.
+pub fn clock_nanosleep<K: Kernel>(
+    ctx: &Context<'_, K>,
+    clock: u32,
+    flags: u32,
+    request: UserPtr<Timespec>,
+    remaining: UserPtr<Timespec>,
+) -> SyscallResult {
+    let request = ctx.read(request)?.validate()?;
+    let absolute = flags & TIMER_ABSTIME != 0;
+    let now = ctx.kernel.now_ns();
+    let deadline = if absolute && is_realtime(clock) {
+        let wall = ctx.kernel.realtime().as_nanos_i128();
+        let wait = (request.as_nanos_i128() - wall).max(0);
+        now.saturating_add(u64::try_from(wait).unwrap_or(u64::MAX))
+    } else if absolute {
+        clock_now(ctx, clock)?;
+        request.duration_nanos()?
+    } else {
+        clock_now(ctx, clock)?;
+        request.deadline_after(now)?
+    };
+    let remaining = if absolute { UserPtr::new(0) } else { remaining };
+    sleep(ctx, deadline, remaining)
+}

@@ -1,0 +1,349 @@
+//! A fake machine for whole system-call sequences on the host: a tmpfs
+//! VFS, the real process table, a flat fake user memory, a clock that
+//! sleeping advances, and counters for what the kernel was asked to do.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use abi::{Errno, KernelResult, Sysno, Timespec};
+use fs::{Clock, Custody, FileDescription, FileSystem, Tmpfs, Vfs};
+use mm::{UserMemory, UserSlice};
+use process::{
+    Credentials, FileDescriptions, FsContext, NewProcess, Process, ProcessEnv, ProcessTable, Thread,
+};
+use sched::WakeReason;
+use syscall::{Context, Kernel};
+use zerocopy::{FromBytes, Immutable, IntoBytes};
+
+/// Where the fake user memory starts and how big it is.
+pub const USER_BASE: u64 = 0x10_0000;
+pub const USER_SIZE: usize = 1 << 20;
+
+/// The process crate's types for this machine.
+pub struct Env;
+
+impl ProcessEnv for Env {
+    type AddressSpace = ();
+    type Custody = Custody;
+    type Description = Arc<FileDescription>;
+    type Signals = ();
+    type Tty = ();
+    type ThreadData = ();
+
+    fn fork_address_space(_: &mut ()) -> KernelResult<()> {
+        Ok(())
+    }
+
+    fn fork_signals(_: &()) {}
+
+    fn reset_signals_for_exec(_: &mut ()) {}
+
+    fn check_search(dir: &Custody, credentials: &Credentials) -> KernelResult<()> {
+        let creds = fs::Credentials {
+            uid: credentials.fsuid(),
+            gid: credentials.fsgid(),
+            groups: credentials.groups().to_vec(),
+        };
+        fs::credentials::check_directory_search(&dir.inode().stat(), &creds)
+    }
+}
+
+/// Wall time is 1,000,000 s plus the monotonic clock.
+pub const EPOCH: i64 = 1_000_000;
+
+struct MachineClock(Arc<AtomicU64>);
+
+impl Clock for MachineClock {
+    fn now(&self) -> Timespec {
+        let ns = self.0.load(Ordering::SeqCst);
+        Timespec::from_nanos(ns)
+            .checked_add(Timespec {
+                sec: EPOCH,
+                nsec: 0,
+            })
+            .unwrap()
+    }
+}
+
+/// Flat user memory at [`USER_BASE`]; anything else faults.
+pub struct FlatMemory(Mutex<Vec<u8>>);
+
+impl FlatMemory {
+    fn range(&self, slice: UserSlice) -> KernelResult<std::ops::Range<usize>> {
+        let start = slice.addr().checked_sub(USER_BASE).ok_or(Errno::EFAULT)? as usize;
+        let end = start.checked_add(slice.len()).ok_or(Errno::EFAULT)?;
+        if end > USER_SIZE {
+            return Err(Errno::EFAULT);
+        }
+        Ok(start..end)
+    }
+}
+
+impl UserMemory for FlatMemory {
+    fn copy_from_user(&self, dst: &mut [u8], src: UserSlice) -> KernelResult<()> {
+        if src.is_empty() {
+            return Ok(());
+        }
+        let range = self.range(src)?;
+        dst.copy_from_slice(&self.0.lock().unwrap()[range]);
+        Ok(())
+    }
+
+    fn copy_to_user(&self, dst: UserSlice, src: &[u8]) -> KernelResult<()> {
+        if dst.is_empty() {
+            return Ok(());
+        }
+        let range = self.range(dst)?;
+        self.0.lock().unwrap()[range].copy_from_slice(src);
+        Ok(())
+    }
+}
+
+/// The fake kernel.
+pub struct Machine {
+    pub processes: ProcessTable<Env>,
+    pub vfs: Vfs,
+    pub memory: FlatMemory,
+    pub now: Arc<AtomicU64>,
+    pub sigpipes: AtomicUsize,
+    pub sleeps: AtomicUsize,
+    next_free: AtomicU64,
+    next_dev: AtomicU64,
+}
+
+impl Kernel for Machine {
+    type Env = Env;
+
+    fn processes(&self) -> &ProcessTable<Env> {
+        &self.processes
+    }
+
+    fn vfs(&self) -> &Vfs {
+        &self.vfs
+    }
+
+    fn user_memory(&self) -> &dyn UserMemory {
+        &self.memory
+    }
+
+    fn now_ns(&self) -> u64 {
+        self.now.load(Ordering::SeqCst)
+    }
+
+    fn realtime(&self) -> Timespec {
+        MachineClock(self.now.clone()).now()
+    }
+
+    /// Nobody else runs: sleeping is the clock jumping to the deadline.
+    fn sleep_until(&self, deadline_ns: u64) -> WakeReason {
+        self.sleeps.fetch_add(1, Ordering::SeqCst);
+        self.now.fetch_max(deadline_ns, Ordering::SeqCst);
+        WakeReason::TimedOut
+    }
+
+    /// A queue nobody can sleep on: a blocking call that would wait says
+    /// `EAGAIN` instead of hanging the test.
+    fn new_wait_queue(&self) -> Arc<dyn fs::WaitQueue> {
+        Arc::new(fs::wait::NoWaiters)
+    }
+
+    fn new_filesystem(&self, kind: &str) -> KernelResult<Arc<dyn FileSystem>> {
+        match kind {
+            "tmpfs" => Ok(Tmpfs::new(
+                self.next_dev.fetch_add(1, Ordering::SeqCst),
+                Arc::new(MachineClock(self.now.clone())),
+            )),
+            _ => Err(Errno::ENODEV),
+        }
+    }
+
+    fn raise_sigpipe(&self) {
+        self.sigpipes.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A machine and one user process on it ("init", root, cwd `/`).
+pub struct World {
+    pub machine: Machine,
+    pub process: Arc<Process<Env>>,
+    pub thread: Arc<Thread<Env>>,
+}
+
+impl World {
+    pub fn new() -> World {
+        let now = Arc::new(AtomicU64::new(0));
+        let vfs = Vfs::new(Tmpfs::new(1, Arc::new(MachineClock(now.clone()))));
+        let machine = Machine {
+            processes: ProcessTable::new(32768),
+            vfs,
+            memory: FlatMemory(Mutex::new(vec![0; USER_SIZE])),
+            now,
+            sigpipes: AtomicUsize::new(0),
+            sleeps: AtomicUsize::new(0),
+            next_free: AtomicU64::new(USER_BASE + 0x1000),
+            next_dev: AtomicU64::new(2),
+        };
+        let (process, thread) = machine
+            .processes
+            .create_process(
+                NewProcess {
+                    name: "init".into(),
+                    credentials: Credentials::root(),
+                    fs: FsContext::new(machine.vfs.root_custody()),
+                    signals: (),
+                    address_space: Some(()),
+                    tty: None,
+                    fds: FileDescriptions::new(64),
+                },
+                (),
+            )
+            .unwrap();
+        World {
+            machine,
+            process,
+            thread,
+        }
+    }
+
+    /// A second process forked from the first.
+    pub fn fork(&self) -> (Arc<Process<Env>>, Arc<Thread<Env>>) {
+        self.machine.processes.fork(&self.process, ()).unwrap()
+    }
+
+    /// Changes the caller's credentials to an unprivileged user.
+    pub fn become_user(&self, uid: u32, gid: u32) {
+        let mut data = self.process.data();
+        data.change_credentials(|c| {
+            *c = Credentials::new(uid, gid);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    /// `syscall(sysno, args...)` as user space sees it: the value, or
+    /// `-errno`.
+    pub fn call(&self, sysno: Sysno, args: &[u64]) -> i64 {
+        self.call_as(&self.process, &self.thread, sysno, args)
+    }
+
+    pub fn call_as(
+        &self,
+        process: &Arc<Process<Env>>,
+        thread: &Arc<Thread<Env>>,
+        sysno: Sysno,
+        args: &[u64],
+    ) -> i64 {
+        let mut raw = [0u64; 6];
+        raw[..args.len()].copy_from_slice(args);
+        let ctx = Context {
+            kernel: &self.machine,
+            process,
+            thread,
+        };
+        match syscall::serve(&ctx, sysno, raw).expect("a routed call") {
+            Ok(value) => value as i64,
+            Err(errno) => -(errno as i64),
+        }
+    }
+
+    /// Fresh user memory of `len` bytes, zeroed.
+    pub fn alloc(&self, len: usize) -> u64 {
+        let len = (len as u64).div_ceil(16) * 16 + 16;
+        let address = self.machine.next_free.fetch_add(len, Ordering::SeqCst);
+        assert!(
+            address + len <= USER_BASE + USER_SIZE as u64,
+            "fake memory full"
+        );
+        address
+    }
+
+    /// `s` as a NUL-terminated string in user memory.
+    pub fn string(&self, s: &str) -> u64 {
+        let address = self.alloc(s.len() + 1);
+        let mut bytes = s.as_bytes().to_vec();
+        bytes.push(0);
+        self.poke(address, &bytes);
+        address
+    }
+
+    pub fn poke(&self, address: u64, bytes: &[u8]) {
+        self.machine
+            .memory
+            .copy_to_user(UserSlice::new(address, bytes.len()).unwrap(), bytes)
+            .unwrap();
+    }
+
+    pub fn peek(&self, address: u64, len: usize) -> Vec<u8> {
+        let mut bytes = vec![0; len];
+        self.machine
+            .memory
+            .copy_from_user(&mut bytes, UserSlice::new(address, len).unwrap())
+            .unwrap();
+        bytes
+    }
+
+    pub fn put<T: IntoBytes + Immutable>(&self, value: &T) -> u64 {
+        let address = self.alloc(size_of::<T>());
+        self.poke(address, value.as_bytes());
+        address
+    }
+
+    pub fn get<T: FromBytes>(&self, address: u64) -> T {
+        T::read_from_bytes(&self.peek(address, size_of::<T>())).unwrap()
+    }
+
+    /// Opens `path` with `flags` (and mode 0o644); the fd or `-errno`.
+    pub fn open(&self, path: &str, flags: u32) -> i64 {
+        let path = self.string(path);
+        self.call(
+            Sysno::Openat,
+            &[abi::AT_FDCWD as u64, path, flags as u64, 0o644],
+        )
+    }
+
+    /// Writes `data` to `fd`.
+    pub fn write(&self, fd: i64, data: &[u8]) -> i64 {
+        let buffer = self.alloc(data.len());
+        self.poke(buffer, data);
+        self.call(Sysno::Write, &[fd as u64, buffer, data.len() as u64])
+    }
+
+    /// Reads up to `len` bytes from `fd`.
+    pub fn read(&self, fd: i64, len: usize) -> Result<Vec<u8>, i64> {
+        let buffer = self.alloc(len);
+        let n = self.call(Sysno::Read, &[fd as u64, buffer, len as u64]);
+        if n < 0 {
+            Err(n)
+        } else {
+            Ok(self.peek(buffer, n as usize))
+        }
+    }
+
+    /// `stat(path)`.
+    pub fn stat(&self, path: &str) -> Result<abi::Stat, i64> {
+        let buf = self.alloc(size_of::<abi::Stat>());
+        let path = self.string(path);
+        match self.call(Sysno::Stat, &[path, buf]) {
+            0 => Ok(self.get(buf)),
+            e => Err(e),
+        }
+    }
+}
+
+/// `-errno` as user space sees it.
+pub fn err(errno: Errno) -> i64 {
+    -(errno as i64)
+}
+
+pub const O_RDONLY: u32 = 0;
+pub const O_WRONLY: u32 = 1;
+pub const O_RDWR: u32 = 2;
+pub const O_CREAT: u32 = 0o100;
+pub const O_EXCL: u32 = 0o200;
+pub const O_TRUNC: u32 = 0o1000;
+pub const O_APPEND: u32 = 0o2000;
+pub const O_NONBLOCK: u32 = 0o4000;
+pub const O_DIRECTORY: u32 = 0o200000;
+pub const O_CLOEXEC: u32 = 0o2000000;

@@ -1,0 +1,330 @@
+//! Files through the system-call table: open, read, write, seek, stat,
+//! descriptors, and the errors user space sees.
+
+mod common;
+
+use abi::{Errno, Sysno};
+use common::*;
+
+#[test]
+fn a_file_written_then_read_back_has_its_contents() {
+    let w = World::new();
+    let fd = w.open("/notes", O_CREAT | O_RDWR);
+    assert_eq!(fd, 0, "lowest free descriptor");
+    assert_eq!(w.write(fd, b"hello, world"), 12);
+    assert_eq!(w.call(Sysno::Lseek, &[fd as u64, 0, 0]), 0);
+    assert_eq!(w.read(fd, 5).unwrap(), b"hello");
+    assert_eq!(w.read(fd, 100).unwrap(), b", world");
+    assert_eq!(
+        w.read(fd, 100).unwrap(),
+        b"",
+        "end of file reads zero bytes"
+    );
+    assert_eq!(w.stat("/notes").unwrap().size, 12);
+}
+
+#[test]
+fn open_without_create_of_a_missing_file_is_enoent() {
+    let w = World::new();
+    assert_eq!(w.open("/missing", O_RDONLY), err(Errno::ENOENT));
+    assert_eq!(w.open("", O_RDONLY), err(Errno::ENOENT));
+}
+
+#[test]
+fn exclusive_create_of_an_existing_file_is_eexist() {
+    let w = World::new();
+    assert!(w.open("/f", O_CREAT | O_WRONLY) >= 0);
+    assert_eq!(
+        w.open("/f", O_CREAT | O_EXCL | O_WRONLY),
+        err(Errno::EEXIST)
+    );
+}
+
+#[test]
+fn a_bad_descriptor_is_ebadf_even_with_a_bad_buffer() {
+    let w = World::new();
+    assert_eq!(
+        w.call(Sysno::Read, &[7, 0xdead_0000_0000, 10]),
+        err(Errno::EBADF)
+    );
+    assert_eq!(w.call(Sysno::Write, &[u64::MAX, 0, 10]), err(Errno::EBADF));
+    assert_eq!(w.call(Sysno::Close, &[3]), err(Errno::EBADF));
+}
+
+#[test]
+fn a_bad_buffer_is_efault_and_the_kernel_goes_on() {
+    let w = World::new();
+    let fd = w.open("/f", O_CREAT | O_RDWR);
+    assert_eq!(
+        w.call(Sysno::Write, &[fd as u64, 0x10, 4]),
+        err(Errno::EFAULT)
+    );
+    assert_eq!(
+        w.call(Sysno::Write, &[fd as u64, 0xffff_8000_0000_0000, 4]),
+        err(Errno::EFAULT)
+    );
+    assert_eq!(w.write(fd, b"data"), 4);
+}
+
+#[test]
+fn a_read_whose_copy_out_faults_leaves_the_offset_alone() {
+    let w = World::new();
+    let fd = w.open("/f", O_CREAT | O_RDWR);
+    w.write(fd, b"abcdef");
+    w.call(Sysno::Lseek, &[fd as u64, 0, 0]);
+    assert_eq!(
+        w.call(Sysno::Read, &[fd as u64, 0x10, 3]),
+        err(Errno::EFAULT)
+    );
+    assert_eq!(
+        w.read(fd, 3).unwrap(),
+        b"abc",
+        "nothing was lost to the fault"
+    );
+}
+
+#[test]
+fn pread_and_pwrite_leave_the_offset_alone() {
+    let w = World::new();
+    let fd = w.open("/f", O_CREAT | O_RDWR);
+    w.write(fd, b"0123456789");
+    let buffer = w.alloc(4);
+    assert_eq!(w.call(Sysno::Pread64, &[fd as u64, buffer, 4, 3]), 4);
+    assert_eq!(w.peek(buffer, 4), b"3456");
+    w.poke(buffer, b"ab");
+    assert_eq!(w.call(Sysno::Pwrite64, &[fd as u64, buffer, 2, 0]), 2);
+    assert_eq!(
+        w.call(Sysno::Lseek, &[fd as u64, 0, 1]),
+        10,
+        "SEEK_CUR is still 10"
+    );
+    assert_eq!(
+        w.call(Sysno::Pread64, &[fd as u64, buffer, 4, (-1i64) as u64]),
+        err(Errno::EINVAL)
+    );
+}
+
+#[test]
+fn writev_gathers_and_readv_scatters() {
+    let w = World::new();
+    let fd = w.open("/v", O_CREAT | O_RDWR);
+    let (a, b) = (w.string("one "), w.string("two"));
+    let iov = w.put(&[
+        abi::IoVec { base: a, len: 4 },
+        abi::IoVec { base: b, len: 3 },
+    ]);
+    assert_eq!(w.call(Sysno::Writev, &[fd as u64, iov, 2]), 7);
+    w.call(Sysno::Lseek, &[fd as u64, 0, 0]);
+    let (x, y) = (w.alloc(2), w.alloc(10));
+    let iov = w.put(&[
+        abi::IoVec { base: x, len: 2 },
+        abi::IoVec { base: y, len: 10 },
+    ]);
+    assert_eq!(w.call(Sysno::Readv, &[fd as u64, iov, 2]), 7);
+    assert_eq!(w.peek(x, 2), b"on");
+    assert_eq!(w.peek(y, 5), b"e two");
+    assert_eq!(
+        w.call(Sysno::Readv, &[fd as u64, iov, 1025]),
+        err(Errno::EINVAL)
+    );
+}
+
+#[test]
+fn dup_family_shares_the_offset_and_honours_cloexec() {
+    let w = World::new();
+    let fd = w.open("/d", O_CREAT | O_RDWR);
+    let copy = w.call(Sysno::Dup, &[fd as u64]);
+    assert_eq!(copy, 1);
+    w.write(fd, b"xyz");
+    assert_eq!(
+        w.call(Sysno::Lseek, &[copy as u64, 0, 1]),
+        3,
+        "one description, one offset"
+    );
+    assert_eq!(w.call(Sysno::Dup2, &[fd as u64, 10]), 10);
+    assert_eq!(w.call(Sysno::Dup3, &[fd as u64, 11, O_CLOEXEC as u64]), 11);
+    assert_eq!(
+        w.call(Sysno::Fcntl, &[11, 1, 0]),
+        1,
+        "F_GETFD says FD_CLOEXEC"
+    );
+    assert_eq!(w.call(Sysno::Fcntl, &[10, 1, 0]), 0);
+    assert_eq!(
+        w.call(Sysno::Dup3, &[fd as u64, fd as u64, 0]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::Dup2, &[fd as u64, fd as u64]),
+        fd,
+        "dup2 onto itself is a no-op"
+    );
+}
+
+#[test]
+fn fcntl_changes_status_flags_but_not_the_access_mode() {
+    let w = World::new();
+    let fd = w.open("/s", O_CREAT | O_WRONLY) as u64;
+    assert_eq!(
+        w.call(Sysno::Fcntl, &[fd, 4, (O_NONBLOCK | O_RDWR) as u64]),
+        0
+    );
+    let flags = w.call(Sysno::Fcntl, &[fd, 3, 0]) as u32;
+    assert_eq!(flags & 3, O_WRONLY);
+    assert_ne!(flags & O_NONBLOCK, 0);
+    assert_eq!(
+        w.call(Sysno::Fcntl, &[fd, 0, 5]),
+        5,
+        "F_DUPFD takes the lowest at or above 5"
+    );
+    assert_eq!(w.call(Sysno::Fcntl, &[fd, 6, 0]), err(Errno::ENOLCK));
+}
+
+#[test]
+fn fstat_and_newfstatat_with_an_empty_path_describe_the_descriptor() {
+    let w = World::new();
+    let fd = w.open("/e", O_CREAT | O_RDWR);
+    w.write(fd, b"12345");
+    let buf = w.alloc(144);
+    assert_eq!(w.call(Sysno::Fstat, &[fd as u64, buf]), 0);
+    let by_fd: abi::Stat = w.get(buf);
+    let empty = w.string("");
+    assert_eq!(
+        w.call(Sysno::Newfstatat, &[fd as u64, empty, buf, 0x1000]),
+        0
+    );
+    assert_eq!(w.get::<abi::Stat>(buf), by_fd);
+    assert_eq!(by_fd.size, 5);
+    assert_eq!(by_fd.mode & abi::S_IFMT, abi::S_IFREG);
+    assert_eq!(
+        w.call(Sysno::Newfstatat, &[fd as u64, empty, buf, 0]),
+        err(Errno::ENOENT)
+    );
+    assert_eq!(
+        w.call(Sysno::Newfstatat, &[fd as u64, empty, buf, 0x8000_0000]),
+        err(Errno::EINVAL)
+    );
+}
+
+#[test]
+fn statx_reports_the_same_file_as_stat() {
+    let w = World::new();
+    let fd = w.open("/x", O_CREAT | O_RDWR);
+    w.write(fd, b"abc");
+    let path = w.string("/x");
+    let buf = w.alloc(256);
+    assert_eq!(
+        w.call(Sysno::Statx, &[abi::AT_FDCWD as u64, path, 0, 0x7ff, buf]),
+        0
+    );
+    let statx: abi::Statx = w.get(buf);
+    let stat = w.stat("/x").unwrap();
+    assert_eq!(statx.size, 3);
+    assert_eq!(statx.ino, stat.ino);
+    assert_eq!(u32::from(statx.mode), stat.mode);
+    assert_eq!(statx.mtime.sec, stat.mtime_sec);
+}
+
+#[test]
+fn ftruncate_grows_with_zeros_and_shrinks() {
+    let w = World::new();
+    let fd = w.open("/t", O_CREAT | O_RDWR);
+    w.write(fd, b"abcdef");
+    assert_eq!(w.call(Sysno::Ftruncate, &[fd as u64, 2]), 0);
+    assert_eq!(w.stat("/t").unwrap().size, 2);
+    assert_eq!(w.call(Sysno::Ftruncate, &[fd as u64, 4]), 0);
+    assert_eq!(w.call(Sysno::Pread64, &[fd as u64, w.alloc(1), 0, 0]), 0);
+    let buf = w.alloc(4);
+    w.call(Sysno::Pread64, &[fd as u64, buf, 4, 0]);
+    assert_eq!(w.peek(buf, 4), b"ab\0\0");
+    assert_eq!(
+        w.call(Sysno::Ftruncate, &[fd as u64, (-1i64) as u64]),
+        err(Errno::EINVAL)
+    );
+}
+
+#[test]
+fn sendfile_copies_between_files_and_advances_the_given_offset() {
+    let w = World::new();
+    let src = w.open("/src", O_CREAT | O_RDWR);
+    w.write(src, b"0123456789");
+    let dst = w.open("/dst", O_CREAT | O_RDWR);
+    let offset = w.put(&2i64);
+    assert_eq!(
+        w.call(Sysno::Sendfile, &[dst as u64, src as u64, offset, 5]),
+        5
+    );
+    assert_eq!(w.get::<i64>(offset), 7);
+    w.call(Sysno::Lseek, &[dst as u64, 0, 0]);
+    assert_eq!(w.read(dst, 10).unwrap(), b"23456");
+}
+
+#[test]
+fn close_frees_the_lowest_descriptor_for_reuse() {
+    let w = World::new();
+    let a = w.open("/a", O_CREAT | O_RDWR);
+    let b = w.open("/b", O_CREAT | O_RDWR);
+    assert_eq!((a, b), (0, 1));
+    assert_eq!(w.call(Sysno::Close, &[a as u64]), 0);
+    assert_eq!(w.open("/b", O_RDONLY), 0);
+}
+
+#[test]
+fn the_descriptor_limit_is_emfile() {
+    let w = World::new();
+    let mut opened = 0;
+    let last = loop {
+        let fd = w.open("/many", O_CREAT | O_RDWR);
+        if fd < 0 {
+            break fd;
+        }
+        opened += 1;
+    };
+    assert_eq!(last, err(Errno::EMFILE));
+    assert_eq!(opened, 1024, "RLIMIT_NOFILE's default soft limit");
+}
+
+#[test]
+fn getdents64_lists_every_entry_once() {
+    let w = World::new();
+    for name in ["/dir", "/dir/b"] {
+        let path = w.string(name);
+        assert_eq!(w.call(Sysno::Mkdir, &[path, 0o755]), 0);
+    }
+    w.open("/dir/a", O_CREAT | O_WRONLY);
+    let fd = w.open("/dir", O_RDONLY | O_DIRECTORY);
+    let buf = w.alloc(4096);
+    let mut names = Vec::new();
+    loop {
+        let n = w.call(Sysno::Getdents64, &[fd as u64, buf, 4096]);
+        assert!(n >= 0);
+        if n == 0 {
+            break;
+        }
+        let bytes = w.peek(buf, n as usize);
+        let mut at = 0;
+        while at < bytes.len() {
+            let reclen = u16::from_le_bytes([bytes[at + 16], bytes[at + 17]]) as usize;
+            let name = &bytes[at + 19..at + reclen];
+            let end = name.iter().position(|&b| b == 0).unwrap();
+            names.push(String::from_utf8(name[..end].to_vec()).unwrap());
+            at += reclen;
+        }
+    }
+    names.sort();
+    assert_eq!(names, [".", "..", "a", "b"]);
+}
+
+#[test]
+fn ioctl_fionbio_sets_nonblocking_and_unknown_requests_on_files_are_enotty() {
+    let w = World::new();
+    let fd = w.open("/i", O_CREAT | O_RDWR) as u64;
+    let on = w.put(&1i32);
+    assert_eq!(w.call(Sysno::Ioctl, &[fd, 0x5421, on]), 0);
+    assert_ne!(w.call(Sysno::Fcntl, &[fd, 3, 0]) as u32 & O_NONBLOCK, 0);
+    assert_eq!(
+        w.call(Sysno::Ioctl, &[fd, 0x5413, w.alloc(8)]),
+        err(Errno::ENOTTY)
+    );
+    assert_eq!(w.call(Sysno::Ioctl, &[fd, 0x5451, 0]), 0, "FIOCLEX");
+    assert_eq!(w.call(Sysno::Fcntl, &[fd, 1, 0]), 1);
+}
