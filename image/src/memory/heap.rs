@@ -11,7 +11,7 @@
 //! into `ENOMEM` on syscall paths.
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::ptr::{NonNull, null_mut};
+use core::ptr::null_mut;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use arch::paging::phys_to_virt;
@@ -30,6 +30,8 @@ const MIN_ARENA_ORDER: usize = 6; // 256 KiB
 
 static ARENA_BYTES: AtomicU64 = AtomicU64::new(0);
 static LARGE_BYTES: AtomicU64 = AtomicU64::new(0);
+/// Bytes handed out by talc and not yet freed (requested sizes).
+static SMALL_IN_USE: AtomicU64 = AtomicU64::new(0);
 
 /// Feeds talc with frames.
 #[derive(Debug)]
@@ -83,7 +85,14 @@ unsafe impl GlobalAlloc for KernelHeap {
             };
         }
         // SAFETY: layout comes from the caller's GlobalAlloc contract.
-        unsafe { self.talc.lock().allocate(layout) }.map_or(null_mut(), NonNull::as_ptr)
+        let block = unsafe { self.talc.lock().allocate(layout) };
+        match block {
+            Some(block) => {
+                SMALL_IN_USE.fetch_add(layout.size() as u64, Ordering::Relaxed);
+                block.as_ptr()
+            }
+            None => null_mut(),
+        }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -97,7 +106,14 @@ unsafe impl GlobalAlloc for KernelHeap {
         }
         // SAFETY: `ptr` was returned by `alloc` with this layout.
         unsafe { self.talc.lock().deallocate(ptr, layout) }
+        SMALL_IN_USE.fetch_sub(layout.size() as u64, Ordering::Relaxed);
     }
+}
+
+/// Bytes allocated and not yet freed: small allocations as requested,
+/// large ones as the frames they took.
+pub fn in_use() -> u64 {
+    SMALL_IN_USE.load(Ordering::Relaxed) + LARGE_BYTES.load(Ordering::Relaxed)
 }
 
 /// Bytes the heap holds: talc's arenas and the large blocks.

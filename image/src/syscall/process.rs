@@ -108,12 +108,11 @@ fn execve(call: &mut Call<'_>, dirfd: i32) -> SyscallResult {
     };
     let image = load(base.context(), path.as_bytes(), argv, envp, ids)?;
     // The point of no return: the old image goes.
-    crate::userland::procfs::record_exec(
-        link.process.pid(),
+    link.process.data().set_program(process::Program::new(
         image.exe.clone(),
         &image.argv,
         &environment,
-    );
+    ));
     let space = crate::memory::user::share(image.space);
     let outcome = link.process.exec(&link.thread, space.clone(), image.name);
     for thread in &outcome.threads_to_wake {
@@ -328,8 +327,9 @@ pub fn dispatch(call: &mut Call<'_>, number: u64) -> SyscallResult {
         }
         59 => execve(call, AT_FDCWD),
         60 => {
-            let link = userland::current()?;
-            if link.process.thread_count() <= 1 {
+            // No reference may stay on this stack: the thread never returns.
+            let last = userland::current()?.process.thread_count() <= 1;
+            if last {
                 lifecycle::exit_group(Termination::Exited(a[0] as u8));
             }
             lifecycle::exit_thread()

@@ -30,5 +30,5 @@ pub use self::core::{
     priority, set_priority, sleep_until, start, yield_now,
 };
 pub use mutex::Mutex;
-pub use thread::{exit, spawn, spawn_with};
+pub use thread::{UserEntry, exit, spawn, spawn_user};
 pub use wait_queue::WaitQueue;

@@ -26,6 +26,10 @@ enum Start {
     Function(fn(u64) -> !, u64),
     /// A closure; the thread exits when it returns.
     Closure(Box<dyn FnOnce() + Send>),
+    /// A closure that prepares a user thread and says where it enters
+    /// ring 3. It returns instead of jumping itself so that its box is
+    /// freed first: a closure that never returns leaks its allocation.
+    User(Box<dyn FnOnce() -> UserEntry + Send>),
     /// Already running (the boot thread).
     Running,
 }
@@ -204,6 +208,13 @@ extern "C" fn thread_start(_: u64) -> ! {
             body();
             exit()
         }
+        Some(Start::User(prepare)) => {
+            let entry = prepare();
+            // SAFETY: `entry` holds user selectors and a user rip (built from
+            // an exec plan or copied from a user trap); nothing on this stack
+            // is needed after the jump.
+            unsafe { arch::trap::enter_user(&entry.frame, &entry.fpu) }
+        }
         Some(Start::Running) | None => exit(),
     }
 }
@@ -233,15 +244,23 @@ pub(super) fn spawn_raw(
     )
 }
 
-/// Starts `body` in a new kernel thread named `name`, with `setup` run on
-/// the thread before it is scheduled (to link it to a user thread).
-pub fn spawn_with(
+/// Where a new user thread enters ring 3.
+pub struct UserEntry {
+    /// Its registers.
+    pub frame: arch::trap::TrapFrame,
+    /// Its FPU state.
+    pub fpu: FpuArea,
+}
+
+/// Starts a thread that enters user mode where `prepare` says, after
+/// `setup` has seen it before it first runs.
+pub fn spawn_user(
     name: &str,
     priority: Priority,
     setup: impl FnOnce(&Thread),
-    body: impl FnOnce() + Send + 'static,
+    prepare: impl FnOnce() -> UserEntry + Send + 'static,
 ) -> KernelResult<Arc<Thread>> {
-    let thread = Thread::with_fresh_stack(name, Start::Closure(Box::new(body)))?;
+    let thread = Thread::with_fresh_stack(name, Start::User(Box::new(prepare)))?;
     setup(&thread);
     register(thread, priority)
 }

@@ -43,14 +43,6 @@ pub fn initial_frame(rip: u64, rsp: u64) -> TrapFrame {
     }
 }
 
-/// Runs `frame` in ring 3 on the current thread, with FPU state `fpu`.
-fn enter_user(frame: TrapFrame, fpu: FpuArea) -> ! {
-    // SAFETY: `frame` holds user selectors and a user rip (the caller built
-    // it from an exec plan or copied it from a user trap); nothing on this
-    // stack is needed after the jump.
-    unsafe { arch::trap::enter_user(&frame, &fpu) }
-}
-
 fn start_user_thread(
     name: &str,
     link: UserLink,
@@ -81,7 +73,7 @@ fn start_user_thread_with(
         .ok()
         .and_then(|_| task::priority(task::current().id).ok())
         .unwrap_or(sched::Priority::NORMAL);
-    let thread = task::spawn_with(
+    let thread = task::spawn_user(
         name,
         priority,
         move |thread| {
@@ -95,7 +87,7 @@ fn start_user_thread_with(
             {
                 let _ = arch::usercopy::ActiveUserMemory.copy_to_user(slice, &tid.to_ne_bytes());
             }
-            enter_user(frame, fpu)
+            task::UserEntry { frame, fpu }
         },
     )?;
     user_thread.data().set_task(thread.id);
@@ -147,7 +139,11 @@ pub fn start_init(path: &str, argv: Vec<Vec<u8>>) -> KernelResult<()> {
     let (process, thread) =
         processes().create_process(new, ThreadLink::new(ThreadSignalState::default()))?;
     log::info!("starting init: pid {} runs {path}", process.pid());
-    super::procfs::record_exec(process.pid(), image.exe.clone(), &image.argv, &envp);
+    {
+        let mut data = process.data();
+        data.set_program(process::Program::new(image.exe.clone(), &image.argv, &envp));
+        data.set_start_time(crate::time::now_ns());
+    }
     let link = UserLink { process, thread };
     start_user_thread(
         "init",
@@ -183,7 +179,8 @@ pub fn fork(frame: &TrapFrame, fpu: &FpuState, child_tid: ChildTid) -> KernelRes
     let signals = parent.thread.data().signals.lock().for_fork();
     let (child, thread) = processes().fork(&parent.process, ThreadLink::new(signals))?;
     let pid = child.pid();
-    super::procfs::record_fork(parent.process.pid(), pid);
+    super::procfs::count_fork();
+    child.data().set_start_time(crate::time::now_ns());
     if child_tid.clear {
         thread.set_tid_address(child_tid.address);
     }

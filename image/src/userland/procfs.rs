@@ -5,9 +5,8 @@
 //! references (as SerenityOS's `ProcessProcFSTraits` does), so a `/proc`
 //! file never keeps a process alive. What the process crate does not keep
 //! (the executable, the arguments and environment exec passed, the start
-//! time) is recorded here at exec and fork time.
+//! time) the process crate keeps with the process.
 
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
@@ -15,7 +14,6 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use abi::{Errno, KernelResult};
-use arch::sync::IrqMutex;
 use fs::{Custody, Owner};
 use procfs::{
     Caller, CpuDescription, CpuTimes, FilesystemEntry, IdSet, MemInfo, MemoryStats, MountEntry,
@@ -25,59 +23,11 @@ use procfs::{
 
 use super::{Process, processes};
 
-/// What exec leaves behind that `/proc` shows.
-#[derive(Clone, Default)]
-pub struct ExecRecord {
-    /// `/proc/<pid>/exe`.
-    pub exe: Option<Custody>,
-    /// NUL-separated arguments.
-    pub cmdline: Vec<u8>,
-    /// NUL-separated environment.
-    pub environ: Vec<u8>,
-    /// Monotonic ns when the process was created.
-    pub started_ns: u64,
-}
-
-static RECORDS: IrqMutex<BTreeMap<i32, ExecRecord>> = IrqMutex::new(BTreeMap::new());
 static FORKS: AtomicU64 = AtomicU64::new(0);
 
-fn joined(strings: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for s in strings {
-        out.extend_from_slice(s);
-        out.push(0);
-    }
-    out
-}
-
-/// Records a successful exec of `pid`.
-pub fn record_exec(pid: i32, exe: Option<Custody>, argv: &[Vec<u8>], envp: &[Vec<u8>]) {
-    let mut records = RECORDS.lock();
-    let started_ns = records
-        .get(&pid)
-        .map_or_else(crate::time::now_ns, |r| r.started_ns);
-    records.insert(
-        pid,
-        ExecRecord {
-            exe,
-            cmdline: joined(argv),
-            environ: joined(envp),
-            started_ns,
-        },
-    );
-}
-
-/// Records a fork: the child shows its parent's image until it execs.
-pub fn record_fork(parent: i32, child: i32) {
+/// Counts a fork, for `/proc/stat`'s `processes` line.
+pub fn count_fork() {
     FORKS.fetch_add(1, Ordering::Relaxed);
-    let mut records = RECORDS.lock();
-    let mut record = records.get(&parent).cloned().unwrap_or_default();
-    record.started_ns = crate::time::now_ns();
-    records.insert(child, record);
-}
-
-fn record(pid: i32) -> ExecRecord {
-    RECORDS.lock().get(&pid).cloned().unwrap_or_default()
 }
 
 /// A new procfs instance for `mount -t proc`.
@@ -147,14 +97,13 @@ impl ProcessView for KernelView {
 
     fn meminfo(&self) -> MemInfo {
         let stats = crate::memory::frames::stats();
-        let (arenas, large) = crate::memory::heap::footprint();
         let total = stats.map_or(0, |s| s.total_frames * 4096);
         let free = stats.map_or(0, |s| s.free_frames * 4096);
         MemInfo {
             total,
             free,
             available: free,
-            kernel_heap: arenas + large,
+            kernel_heap: crate::memory::heap::in_use(),
             ..MemInfo::default()
         }
     }
@@ -370,7 +319,7 @@ impl ProcessInfo for KernelProcess {
                 user: children.user,
                 system: children.kernel,
             },
-            start_ticks: ns_to_ticks(record(process.pid()).started_ns),
+            start_ticks: ns_to_ticks(data.start_time()),
             memory,
             threads: threads
                 .iter()
@@ -391,12 +340,12 @@ impl ProcessInfo for KernelProcess {
 
     fn cmdline(&self) -> KernelResult<Vec<u8>> {
         let process = self.get()?;
-        Ok(record(process.pid()).cmdline)
+        Ok(process.data().program().cmdline.clone())
     }
 
     fn environ(&self) -> KernelResult<Vec<u8>> {
         let process = self.get()?;
-        Ok(record(process.pid()).environ)
+        Ok(process.data().program().environ.clone())
     }
 
     fn maps(&self) -> KernelResult<Vec<String>> {
@@ -422,7 +371,7 @@ impl ProcessInfo for KernelProcess {
 
     fn exe(&self) -> Option<Custody> {
         let process = self.get().ok()?;
-        record(process.pid()).exe
+        process.data().program().exe.clone()
     }
 
     fn fds(&self) -> Vec<u32> {

@@ -22,6 +22,7 @@ use crate::fs_context::FsContext;
 use crate::lifecycle::{Lifecycle, ProcessState, Termination};
 use crate::links::ThreadAdapter;
 use crate::pid::Pid;
+use crate::program::Program;
 use crate::rlimit::Rlimits;
 use crate::thread::Thread;
 
@@ -70,9 +71,33 @@ pub struct ProcessData<E: ProcessEnv> {
     coredump_properties: CoredumpProperties,
     pub(crate) did_exec: bool,
     is_kernel_process: bool,
+    pub(crate) program: Program<E>,
+    start_time_ns: u64,
 }
 
 impl<E: ProcessEnv> ProcessData<E> {
+    /// The program the last `execve` started (a forked child shows its
+    /// parent's until it execs).
+    pub fn program(&self) -> &Program<E> {
+        &self.program
+    }
+
+    /// Records the program an `execve` started.
+    pub fn set_program(&mut self, program: Program<E>) {
+        self.program = program;
+    }
+
+    /// When the process was created (the kernel's monotonic nanoseconds,
+    /// as stored by [`ProcessData::set_start_time`]).
+    pub fn start_time(&self) -> u64 {
+        self.start_time_ns
+    }
+
+    /// Records when the process was created.
+    pub fn set_start_time(&mut self, ns: u64) {
+        self.start_time_ns = ns;
+    }
+
     /// The command name (`comm`, at most what the caller stored).
     pub fn name(&self) -> &str {
         &self.name
@@ -294,6 +319,8 @@ impl<E: ProcessEnv> Process<E> {
                 coredump_properties: CoredumpProperties::default(),
                 did_exec: false,
                 is_kernel_process,
+                program: Program::default(),
+                start_time_ns: 0,
             },
             fds,
         )
@@ -330,6 +357,8 @@ impl<E: ProcessEnv> Process<E> {
                 coredump_properties: CoredumpProperties::default(),
                 did_exec: false,
                 is_kernel_process: p.is_kernel_process,
+                program: p.program.clone(),
+                start_time_ns: p.start_time_ns,
             }
         };
         let fds = parent.fds.lock().fork_copy()?;

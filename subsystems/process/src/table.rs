@@ -359,6 +359,9 @@ impl<E: ProcessEnv> ProcessTable<E> {
             let info = WaitInfo::terminated(process.pid(), d.credentials().uid(), termination);
             d.fs = None;
             d.tty = None;
+            // The executable, arguments and environment go with the
+            // address space; a zombie shows none, as on Linux.
+            d.program = Default::default();
             let children = core::mem::take(&mut d.family.children);
             (d.ppid(), children, d.address_space.take(), info)
         };

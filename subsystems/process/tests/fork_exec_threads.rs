@@ -303,3 +303,29 @@ fn hostname_is_per_table_and_root_only() {
     assert_eq!(table.uts().hostname(), b"box");
     assert_eq!(other.uts().hostname(), b"courage");
 }
+
+#[test]
+fn exec_records_the_program_fork_inherits_it_and_exit_drops_it() {
+    let table = Table::new(1000);
+    let init = boot_init(&table);
+    init.data().set_program(process::Program::new(
+        Some(Dir("/bin/sh")),
+        &[b"sh".to_vec(), b"-c".to_vec()],
+        &[b"HOME=/".to_vec()],
+    ));
+    assert_eq!(init.data().program().cmdline, b"sh\0-c\0");
+    let child = fork(&table, &init);
+    assert_eq!(
+        child.data().program().exe,
+        Some(Dir("/bin/sh")),
+        "a child shows its parent's program"
+    );
+    assert_eq!(child.data().program().environ, b"HOME=/\0");
+    exit(&table, &child, 0);
+    assert_eq!(
+        child.data().program().exe,
+        None,
+        "a zombie keeps no executable"
+    );
+    assert!(child.data().program().cmdline.is_empty());
+}
