@@ -4,12 +4,15 @@
 use alloc::sync::Arc;
 
 use abi::{Errno, KernelResult, Timespec};
+use arch::paging::HardwarePageTable;
 use arch::usercopy::ActiveUserMemory;
 use fs::{FileSystem, Vfs};
-use mm::UserMemory;
-use process::ProcessTable;
-use sched::WakeReason;
+use mm::{AddressSpace, UserMemory};
+use process::{Process, ProcessTable, Thread};
+use sched::{Priority, WakeReason};
+use syscall::MemoryStats;
 
+use crate::memory::frames::KernelFrames;
 use crate::userland::{KernelEnv, processes, vfs};
 
 /// The running kernel.
@@ -17,6 +20,22 @@ pub struct RunningKernel;
 
 impl syscall::Kernel for RunningKernel {
     type Env = KernelEnv;
+    type PageTable = arch::paging::HardwarePageTable;
+    type Frames = KernelFrames;
+
+    fn with_address_space<R>(
+        &self,
+        process: &Process<KernelEnv>,
+        f: impl FnOnce(&mut AddressSpace<HardwarePageTable>, &mut KernelFrames) -> KernelResult<R>,
+    ) -> KernelResult<R> {
+        let space = process
+            .data()
+            .address_space()
+            .cloned()
+            .ok_or(Errno::EFAULT)?;
+        let mut space = space.lock();
+        f(&mut space, &mut KernelFrames)
+    }
 
     fn processes(&self) -> &ProcessTable<KernelEnv> {
         processes()
@@ -56,5 +75,35 @@ impl syscall::Kernel for RunningKernel {
 
     fn raise_sigpipe(&self) {
         super::signal::raise_sigpipe();
+    }
+
+    fn fill_random(&self, out: &mut [u8]) {
+        vfs::random().fill(out);
+    }
+
+    fn memory_stats(&self) -> MemoryStats {
+        let stats = crate::memory::frames::stats();
+        MemoryStats {
+            total_bytes: stats.map_or(0, |s| s.total_frames * 4096),
+            free_bytes: stats.map_or(0, |s| s.free_frames * 4096),
+        }
+    }
+
+    fn thread_priority(&self, thread: &Thread<KernelEnv>) -> KernelResult<Priority> {
+        crate::task::priority(thread.data().task().ok_or(Errno::ESRCH)?)
+    }
+
+    fn set_thread_priority(
+        &self,
+        thread: &Thread<KernelEnv>,
+        priority: Priority,
+    ) -> KernelResult<()> {
+        crate::task::set_priority(thread.data().task().ok_or(Errno::ESRCH)?, priority)
+    }
+
+    fn power_off(&self) -> KernelResult<()> {
+        log::info!("reboot: powering off");
+        // QEMU's debug-exit is the power switch here; a real machine halts.
+        arch::qemu::exit(arch::qemu::ExitCode::Success)
     }
 }

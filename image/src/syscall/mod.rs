@@ -7,9 +7,7 @@
 //! number. On the way out, a thread whose process is dying leaves here.
 
 pub mod futex;
-pub mod info;
 pub mod kernel;
-pub mod memory;
 pub mod process;
 pub mod signal;
 pub mod user;
@@ -63,7 +61,6 @@ fn serve_here(call: &mut Call<'_>, sysno: Sysno) -> SyscallResult {
     use Sysno::*;
     let number = sysno.number();
     match sysno {
-        Mmap | Mprotect | Munmap | Brk | Mremap | Msync | Madvise => memory::dispatch(call, number),
         RtSigaction | RtSigprocmask | RtSigreturn | Pause | Getitimer | Alarm | Setitimer
         | Kill | RtSigpending | RtSigtimedwait | RtSigqueueinfo | RtSigsuspend | Sigaltstack
         | Tkill | Tgkill => signal::dispatch(call, number),
@@ -74,9 +71,6 @@ fn serve_here(call: &mut Call<'_>, sysno: Sysno) -> SyscallResult {
         | Getpgid | Setfsuid | Setfsgid | Getsid | ArchPrctl | Gettid | SchedSetaffinity
         | SchedGetaffinity | SetTidAddress | ExitGroup | Waitid | SetRobustList | GetRobustList
         | Getcpu | Rseq | Clone3 => process::dispatch(call, number),
-        Uname | Getrlimit | Getrusage | Sysinfo | Times | Setrlimit | Sethostname
-        | Setdomainname | Prlimit64 | Getrandom | Prctl | Getpriority | Setpriority | Reboot
-        | Capget | Personality => info::dispatch(call, number),
         _ => {
             report_unknown(number);
             Err(Errno::ENOSYS)

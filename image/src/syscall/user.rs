@@ -36,11 +36,6 @@ pub fn read_bytes(address: u64, len: usize) -> KernelResult<Vec<u8>> {
     Ok(buffer)
 }
 
-/// Writes `bytes` to user memory.
-pub fn write_bytes(address: u64, bytes: &[u8]) -> KernelResult<()> {
-    ActiveUserMemory.copy_to_user(UserSlice::new(address, bytes.len())?, bytes)
-}
-
 /// A NUL-terminated string of at most `max` bytes (NUL included).
 pub fn read_c_string(address: u64, max: usize) -> KernelResult<Vec<u8>> {
     mm::copy_string_from_user(&ActiveUserMemory, mm::UserAddr::new(address)?, max, None)

@@ -18,9 +18,9 @@ use arch::paging::DirectMap;
 use elf::{AuxValues, ExecFs, ExecPlan, LoadBases, LoadPlan, ReadAt, StackContents};
 use fs::{FileDescription, PathContext};
 use mm::{
-    AddressSpaceMemory, InodeBacking, MapRequest, Perms, Placement, UserMemory, UserSlice,
-    VirtAddr, VmObject,
+    AddressSpaceMemory, MapRequest, Perms, Placement, UserMemory, UserSlice, VirtAddr, VmObject,
 };
+use syscall::memory::FileBacking;
 
 use crate::memory::frames::KernelFrames;
 use crate::memory::user::{UserAddressSpace, new_address_space};
@@ -43,25 +43,6 @@ impl ReadAt for ExecFile {
     }
 
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
-        let offset = i64::try_from(offset).map_err(|_| Errno::EINVAL)?;
-        self.description.pread(buf, offset)
-    }
-}
-
-/// A file's pages as an `mm` VM object (exec's segments and file `mmap`).
-pub struct FileBacking {
-    /// The open file the pages are read from.
-    pub description: Arc<FileDescription>,
-    /// Its size when mapped (pages past it read as zeros).
-    pub size: u64,
-}
-
-impl InodeBacking for FileBacking {
-    fn size(&self) -> u64 {
-        self.size
-    }
-
-    fn read_page(&self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
         let offset = i64::try_from(offset).map_err(|_| Errno::EINVAL)?;
         self.description.pread(buf, offset)
     }

@@ -4,9 +4,9 @@ use alloc::sync::Arc;
 
 use abi::{KernelResult, Timespec};
 use fs::{FileDescription, FileSystem, Vfs};
-use mm::UserMemory;
-use process::{ProcessEnv, ProcessTable};
-use sched::WakeReason;
+use mm::{AddressSpace, FrameAllocator, PageTable, UserMemory};
+use process::{Process, ProcessEnv, ProcessTable, Thread};
+use sched::{Priority, WakeReason};
 
 /// What the system-call layer needs from the kernel that links it: the
 /// instances of the subsystems (process table, VFS), the calling thread's
@@ -20,6 +20,21 @@ pub trait Kernel: Sized + Send + Sync + 'static {
     /// The kernel's choice of types for the `process` crate: directories
     /// are VFS custodies and descriptors hold VFS file descriptions.
     type Env: ProcessEnv<Custody = fs::Custody, Description = Arc<FileDescription>>;
+
+    /// The page tables user address spaces are built on.
+    type PageTable: PageTable;
+
+    /// The physical frame allocator.
+    type Frames: FrameAllocator;
+
+    /// Runs `f` on `process`'s address space with the frame allocator,
+    /// under the address-space lock (`f` must not sleep or touch user
+    /// memory). `EFAULT` for a process without a user address space.
+    fn with_address_space<R>(
+        &self,
+        process: &Process<Self::Env>,
+        f: impl FnOnce(&mut AddressSpace<Self::PageTable>, &mut Self::Frames) -> KernelResult<R>,
+    ) -> KernelResult<R>;
 
     /// The process table.
     fn processes(&self) -> &ProcessTable<Self::Env>;
@@ -50,4 +65,32 @@ pub trait Kernel: Sized + Send + Sync + 'static {
     /// Sends `SIGPIPE` to the calling thread (a write to a pipe or socket
     /// nobody reads).
     fn raise_sigpipe(&self);
+
+    /// Fills `out` from the kernel's random number generator.
+    fn fill_random(&self, out: &mut [u8]);
+
+    /// Physical memory, for `sysinfo`.
+    fn memory_stats(&self) -> MemoryStats;
+
+    /// The scheduling priority of `thread`.
+    fn thread_priority(&self, thread: &Thread<Self::Env>) -> KernelResult<Priority>;
+
+    /// Changes the scheduling priority of `thread`.
+    fn set_thread_priority(
+        &self,
+        thread: &Thread<Self::Env>,
+        priority: Priority,
+    ) -> KernelResult<()>;
+
+    /// Switches the machine off (`reboot`); returns only if it could not.
+    fn power_off(&self) -> KernelResult<()>;
+}
+
+/// Physical memory as `sysinfo` reports it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryStats {
+    /// Usable memory, bytes.
+    pub total_bytes: u64,
+    /// Free memory, bytes.
+    pub free_bytes: u64,
 }

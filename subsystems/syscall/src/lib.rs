@@ -27,9 +27,10 @@
 //!
 //! Families served here: descriptor I/O ([`fs::io`]), paths ([`fs::path`]),
 //! attributes ([`fs::attr`]), directories and mounts ([`fs::dir`]), pipes
-//! ([`fs::pipe`]), readiness ([`fs::poll`]) and clocks ([`time`]). The
-//! kernel still serves processes, signals, memory, futexes and system
-//! information itself; they move here next (see NOTES.md).
+//! ([`fs::pipe`]), readiness ([`fs::poll`]), clocks ([`time`]) and system
+//! information ([`info`]) and the address space ([`memory`]). The kernel
+//! still serves processes, signals and futexes itself; they move here
+//! next (see NOTES.md).
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -40,13 +41,15 @@ extern crate alloc;
 pub mod args;
 pub mod context;
 pub mod fs;
+pub mod info;
 pub mod kernel;
+pub mod memory;
 pub mod table;
 pub mod time;
 pub mod unknown;
 
 pub use context::{Context, PathBase};
-pub use kernel::Kernel;
+pub use kernel::{Kernel, MemoryStats};
 pub use table::{ROWS, Row, serve};
 pub use unknown::UnknownCalls;
 

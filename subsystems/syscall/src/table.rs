@@ -7,7 +7,10 @@
 //! the [`Context`]; [`ROWS`] keeps the same rows as data, for `/proc`,
 //! tracing and the tests.
 
-use abi::{IoVec, PollFd, Stat, Statfs, Statx, Sysno, Timespec, Timeval, Timezone};
+use abi::{
+    IoVec, PollFd, RawRlimit, Rusage, Stat, Statfs, Statx, Sysinfo, Sysno, Timespec, Timeval,
+    Timezone, Utsname,
+};
 use fs::OpenFlags;
 
 use crate::SyscallResult;
@@ -15,7 +18,7 @@ use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, Use
 use crate::context::Context;
 use crate::fs::{attr, dir, io, path, pipe, poll};
 use crate::kernel::Kernel;
-use crate::time;
+use crate::{info, memory, time};
 
 /// One row of the table, as data.
 #[derive(Clone, Copy, Debug)]
@@ -154,4 +157,31 @@ system_call_table! {
     Time => time::time [tloc: UserPtr<i64>];
     Nanosleep => time::nanosleep [request: UserPtr<Timespec>, remaining: UserPtr<Timespec>];
     ClockNanosleep => time::clock_nanosleep [clock: u32, flags: u32, request: UserPtr<Timespec>, remaining: UserPtr<Timespec>];
+
+    // The address space (memory.rs).
+    Mmap => memory::mmap [address: u64, len: u64, prot: u32, flags: u32, fd: Fd, offset: u64];
+    Munmap => memory::munmap [address: u64, len: u64];
+    Mprotect => memory::mprotect [address: u64, len: u64, prot: u32];
+    Brk => memory::brk [address: u64];
+    Mremap => memory::mremap [];
+    Msync => memory::msync [address: u64, len: u64, flags: u32];
+    Madvise => memory::madvise [address: u64, len: u64, advice: u32];
+
+    // System information and limits (info.rs).
+    Uname => info::uname [buf: UserPtr<Utsname>];
+    Sethostname => info::sethostname [name: UserBuffer, len: usize];
+    Setdomainname => info::setdomainname [name: UserBuffer, len: usize];
+    Prlimit64 => info::prlimit64 [pid: i32, resource: u32, new: UserPtr<RawRlimit>, old: UserPtr<RawRlimit>];
+    Getrlimit => info::getrlimit [resource: u32, old: UserPtr<RawRlimit>];
+    Setrlimit => info::setrlimit [resource: u32, new: UserPtr<RawRlimit>];
+    Getrusage => info::getrusage [who: i32, usage: UserPtr<Rusage>];
+    Times => info::times [buf: UserPtr<[u64; 4]>];
+    Sysinfo => info::sysinfo [info: UserPtr<Sysinfo>];
+    Getrandom => info::getrandom [buf: UserBuffer, count: usize, flags: u32];
+    Getpriority => info::getpriority [which: i32, who: i32];
+    Setpriority => info::setpriority [which: i32, who: i32, nice: i32];
+    Prctl => info::prctl [option: u32, arg2: u64];
+    Personality => info::personality [persona: u32];
+    Capget => info::capget [];
+    Reboot => info::reboot [magic1: u32, magic2: u32, cmd: u32];
 }

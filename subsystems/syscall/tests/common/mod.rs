@@ -5,35 +5,76 @@
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use abi::{Errno, KernelResult, Sysno, Timespec};
 use fs::{Clock, Custody, FileDescription, FileSystem, Tmpfs, Vfs};
-use mm::{UserMemory, UserSlice};
+use mm::fake::FakePageTable;
+use mm::{AddressSpace, BuddyAllocator, Frame, FrameAllocator, UserMemory, UserSlice};
 use process::{
     Credentials, FileDescriptions, FsContext, NewProcess, Process, ProcessEnv, ProcessTable, Thread,
 };
-use sched::WakeReason;
-use syscall::{Context, Kernel};
+use sched::{Priority, WakeReason};
+use syscall::{Context, Kernel, MemoryStats};
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 /// Where the fake user memory starts and how big it is.
 pub const USER_BASE: u64 = 0x10_0000;
 pub const USER_SIZE: usize = 1 << 20;
 
+/// Physical memory for every fake address space: 64 MiB, shared by all
+/// tests of a binary (each only counts its own frames).
+fn frame_pool() -> &'static Mutex<BuddyAllocator<'static>> {
+    static POOL: OnceLock<Mutex<BuddyAllocator<'static>>> = OnceLock::new();
+    POOL.get_or_init(|| Mutex::new(mm::fake::test_allocator(64).unwrap()))
+}
+
+/// The frame allocator handle the fake kernel hands to `mm`.
+pub struct Frames;
+
+impl FrameAllocator for Frames {
+    fn alloc_frame(&mut self) -> KernelResult<Frame> {
+        frame_pool().lock().unwrap().alloc_frame()
+    }
+
+    fn inc_ref(&mut self, frame: Frame) -> KernelResult<u32> {
+        frame_pool().lock().unwrap().inc_ref(frame)
+    }
+
+    fn dec_ref(&mut self, frame: Frame) -> KernelResult<u32> {
+        frame_pool().lock().unwrap().dec_ref(frame)
+    }
+
+    fn ref_count(&self, frame: Frame) -> u32 {
+        frame_pool().lock().unwrap().ref_count(frame)
+    }
+}
+
+/// A user address space over the fake page table.
+pub type Space = Arc<Mutex<AddressSpace<FakePageTable>>>;
+
+/// A fresh, empty address space.
+pub fn new_space() -> Space {
+    Arc::new(Mutex::new(AddressSpace::new(
+        FakePageTable::new(&mut Frames).unwrap(),
+    )))
+}
+
 /// The process crate's types for this machine.
 pub struct Env;
 
 impl ProcessEnv for Env {
-    type AddressSpace = ();
+    type AddressSpace = Space;
     type Custody = Custody;
     type Description = Arc<FileDescription>;
     type Signals = ();
     type Tty = ();
     type ThreadData = ();
 
-    fn fork_address_space(_: &mut ()) -> KernelResult<()> {
-        Ok(())
+    fn fork_address_space(space: &mut Space) -> KernelResult<Space> {
+        let mut parent = space.lock().unwrap();
+        let table = FakePageTable::new(&mut Frames)?;
+        Ok(Arc::new(Mutex::new(parent.fork(table, &mut Frames)?)))
     }
 
     fn fork_signals(_: &()) {}
@@ -109,12 +150,31 @@ pub struct Machine {
     pub now: Arc<AtomicU64>,
     pub sigpipes: AtomicUsize,
     pub sleeps: AtomicUsize,
+    pub powered_off: AtomicUsize,
+    /// Nice values by tid.
+    pub nice: Mutex<std::collections::BTreeMap<i32, i8>>,
     next_free: AtomicU64,
     next_dev: AtomicU64,
 }
 
 impl Kernel for Machine {
     type Env = Env;
+    type PageTable = FakePageTable;
+    type Frames = Frames;
+
+    fn with_address_space<R>(
+        &self,
+        process: &Process<Env>,
+        f: impl FnOnce(&mut AddressSpace<FakePageTable>, &mut Frames) -> KernelResult<R>,
+    ) -> KernelResult<R> {
+        let space = process
+            .data()
+            .address_space()
+            .cloned()
+            .ok_or(Errno::EFAULT)?;
+        let mut space = space.lock().unwrap();
+        f(&mut space, &mut Frames)
+    }
 
     fn processes(&self) -> &ProcessTable<Env> {
         &self.processes
@@ -137,8 +197,13 @@ impl Kernel for Machine {
     }
 
     /// Nobody else runs: sleeping is the clock jumping to the deadline.
+    /// Every 1000th sleep is cut short by a "signal", so a call that would
+    /// wait for ever on a fake with nobody to wake it ends with `EINTR`.
     fn sleep_until(&self, deadline_ns: u64) -> WakeReason {
-        self.sleeps.fetch_add(1, Ordering::SeqCst);
+        let count = self.sleeps.fetch_add(1, Ordering::SeqCst) + 1;
+        if count % 1000 == 0 {
+            return WakeReason::Interrupted;
+        }
         self.now.fetch_max(deadline_ns, Ordering::SeqCst);
         WakeReason::TimedOut
     }
@@ -162,6 +227,44 @@ impl Kernel for Machine {
     fn raise_sigpipe(&self) {
         self.sigpipes.fetch_add(1, Ordering::SeqCst);
     }
+
+    /// Not random at all: 0, 1, 2, ... so tests can tell bytes apart.
+    fn fill_random(&self, out: &mut [u8]) {
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = i as u8;
+        }
+    }
+
+    fn memory_stats(&self) -> MemoryStats {
+        MemoryStats {
+            total_bytes: 64 << 20,
+            free_bytes: 48 << 20,
+        }
+    }
+
+    fn thread_priority(&self, thread: &Thread<Env>) -> KernelResult<Priority> {
+        let nice = self
+            .nice
+            .lock()
+            .unwrap()
+            .get(&thread.tid())
+            .copied()
+            .unwrap_or(0);
+        Priority::from_nice(i32::from(nice))
+    }
+
+    fn set_thread_priority(&self, thread: &Thread<Env>, priority: Priority) -> KernelResult<()> {
+        self.nice
+            .lock()
+            .unwrap()
+            .insert(thread.tid(), priority.nice());
+        Ok(())
+    }
+
+    fn power_off(&self) -> KernelResult<()> {
+        self.powered_off.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
 }
 
 /// A machine and one user process on it ("init", root, cwd `/`).
@@ -182,6 +285,8 @@ impl World {
             now,
             sigpipes: AtomicUsize::new(0),
             sleeps: AtomicUsize::new(0),
+            powered_off: AtomicUsize::new(0),
+            nice: Mutex::new(Default::default()),
             next_free: AtomicU64::new(USER_BASE + 0x1000),
             next_dev: AtomicU64::new(2),
         };
@@ -193,7 +298,7 @@ impl World {
                     credentials: Credentials::root(),
                     fs: FsContext::new(machine.vfs.root_custody()),
                     signals: (),
-                    address_space: Some(()),
+                    address_space: Some(new_space()),
                     tty: None,
                     fds: FileDescriptions::new(64),
                 },

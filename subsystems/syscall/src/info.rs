@@ -1,0 +1,343 @@
+//! System information and limits: uname, host and domain names, resource
+//! limits, usage and times, sysinfo, getrandom, priorities, prctl,
+//! personality, capget and reboot.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use abi::{Errno, KernelResult, RawRlimit, Rusage, Sysinfo, Timeval, rusage_who};
+use process::{CpuTimes, Process, Resource, Rlimit};
+
+use crate::SyscallResult;
+use crate::args::{UserBuffer, UserPtr};
+use crate::context::Context;
+use crate::kernel::Kernel;
+
+/// Scheduler ticks per second in `times` and `/proc` (Linux's `USER_HZ`).
+pub const USER_HZ: u64 = 100;
+
+/// `uname(buf)`.
+pub fn uname<K: Kernel>(ctx: &Context<'_, K>, buf: UserPtr<abi::Utsname>) -> SyscallResult {
+    let bytes = ctx.kernel.processes().uts().to_linux_bytes();
+    ctx.write_bytes(UserBuffer(buf.address()), &bytes)?;
+    Ok(0)
+}
+
+fn read_name<K: Kernel>(
+    ctx: &Context<'_, K>,
+    name: UserBuffer,
+    len: usize,
+) -> KernelResult<Vec<u8>> {
+    if len > 64 {
+        return Err(Errno::EINVAL);
+    }
+    ctx.read_bytes(name, len)
+}
+
+/// `sethostname(name, len)`: root only.
+pub fn sethostname<K: Kernel>(ctx: &Context<'_, K>, name: UserBuffer, len: usize) -> SyscallResult {
+    let name = read_name(ctx, name, len)?;
+    let credentials = ctx.process.data().credentials().clone();
+    ctx.kernel.processes().sethostname(&credentials, &name)?;
+    Ok(0)
+}
+
+/// `setdomainname(name, len)`: root only.
+pub fn setdomainname<K: Kernel>(
+    ctx: &Context<'_, K>,
+    name: UserBuffer,
+    len: usize,
+) -> SyscallResult {
+    let name = read_name(ctx, name, len)?;
+    let credentials = ctx.process.data().credentials().clone();
+    ctx.kernel.processes().setdomainname(&credentials, &name)?;
+    Ok(0)
+}
+
+/// `prlimit64(pid, resource, new, old)`: reads and changes a limit of the
+/// caller or, with permission, of another process.
+pub fn prlimit64<K: Kernel>(
+    ctx: &Context<'_, K>,
+    pid: i32,
+    resource: u32,
+    new: UserPtr<RawRlimit>,
+    old: UserPtr<RawRlimit>,
+) -> SyscallResult {
+    let resource = Resource::from_raw(resource)?;
+    let new = if new.is_null() {
+        None
+    } else {
+        let raw = ctx.read(new)?;
+        Some(Rlimit {
+            soft: raw.current,
+            hard: raw.max,
+        })
+    };
+    let previous = ctx
+        .kernel
+        .processes()
+        .prlimit(ctx.process, pid, resource, new)?;
+    let previous = RawRlimit {
+        current: previous.soft,
+        max: previous.hard,
+    };
+    ctx.write_optional(old, &previous)?;
+    Ok(0)
+}
+
+/// `getrlimit(resource, old)`.
+pub fn getrlimit<K: Kernel>(
+    ctx: &Context<'_, K>,
+    resource: u32,
+    old: UserPtr<RawRlimit>,
+) -> SyscallResult {
+    if old.is_null() {
+        return Err(Errno::EFAULT);
+    }
+    prlimit64(ctx, 0, resource, UserPtr::new(0), old)
+}
+
+/// `setrlimit(resource, new)`.
+pub fn setrlimit<K: Kernel>(
+    ctx: &Context<'_, K>,
+    resource: u32,
+    new: UserPtr<RawRlimit>,
+) -> SyscallResult {
+    if new.is_null() {
+        return Err(Errno::EFAULT);
+    }
+    prlimit64(ctx, 0, resource, new, UserPtr::new(0))
+}
+
+fn ticks_to_timeval(ticks: u64) -> Timeval {
+    Timeval {
+        tv_sec: (ticks / USER_HZ) as i64,
+        tv_usec: ((ticks % USER_HZ) * (1_000_000 / USER_HZ)) as i64,
+    }
+}
+
+/// The `rusage` for CPU times `times`.
+pub fn rusage_of(times: CpuTimes) -> Rusage {
+    Rusage {
+        utime: ticks_to_timeval(times.user),
+        stime: ticks_to_timeval(times.kernel),
+        ..Rusage::default()
+    }
+}
+
+/// `getrusage(who, usage)`: CPU times of the process, its reaped
+/// children, or (as on Linux for a single-threaded process) the thread.
+pub fn getrusage<K: Kernel>(
+    ctx: &Context<'_, K>,
+    who: i32,
+    usage: UserPtr<Rusage>,
+) -> SyscallResult {
+    let times = {
+        let data = ctx.process.data();
+        match who {
+            rusage_who::RUSAGE_SELF | rusage_who::RUSAGE_THREAD => data.times(),
+            rusage_who::RUSAGE_CHILDREN => data.children_times(),
+            _ => return Err(Errno::EINVAL),
+        }
+    };
+    ctx.write(usage, &rusage_of(times))?;
+    Ok(0)
+}
+
+/// `times(buf)`: the process's and its reaped children's CPU ticks; the
+/// result is ticks since boot.
+pub fn times<K: Kernel>(ctx: &Context<'_, K>, buf: UserPtr<[u64; 4]>) -> SyscallResult {
+    let (own, children) = {
+        let data = ctx.process.data();
+        (data.times(), data.children_times())
+    };
+    let tms = [own.user, own.kernel, children.user, children.kernel];
+    ctx.write_optional(buf, &tms)?;
+    Ok(ctx.kernel.now_ns() / (1_000_000_000 / USER_HZ))
+}
+
+/// `sysinfo(info)`.
+pub fn sysinfo<K: Kernel>(ctx: &Context<'_, K>, info: UserPtr<Sysinfo>) -> SyscallResult {
+    let memory = ctx.kernel.memory_stats();
+    let value = Sysinfo {
+        uptime: (ctx.kernel.now_ns() / 1_000_000_000) as i64,
+        totalram: memory.total_bytes,
+        freeram: memory.free_bytes,
+        procs: ctx
+            .kernel
+            .processes()
+            .process_count()
+            .min(u16::MAX as usize) as u16,
+        mem_unit: 1,
+        ..Sysinfo::default()
+    };
+    ctx.write(info, &value)?;
+    Ok(0)
+}
+
+/// `getrandom(buf, count, flags)`: the kernel's CSPRNG never blocks once
+/// booted, so `GRND_NONBLOCK` and `GRND_RANDOM` change nothing.
+pub fn getrandom<K: Kernel>(
+    ctx: &Context<'_, K>,
+    buf: UserBuffer,
+    count: usize,
+    flags: u32,
+) -> SyscallResult {
+    const GRND_NONBLOCK: u32 = 1;
+    const GRND_RANDOM: u32 = 2;
+    const GRND_INSECURE: u32 = 4;
+    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let count = count.min(crate::fs::io::MAX_IO);
+    mm::UserSlice::new(buf.0, count)?;
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(count).map_err(|_| Errno::ENOMEM)?;
+    bytes.resize(count, 0);
+    ctx.kernel.fill_random(&mut bytes);
+    ctx.write_bytes(buf, &bytes)?;
+    Ok(count as u64)
+}
+
+fn priority_target<K: Kernel>(
+    ctx: &Context<'_, K>,
+    which: i32,
+    who: i32,
+) -> KernelResult<alloc::sync::Arc<Process<K::Env>>> {
+    const PRIO_PROCESS: i32 = 0;
+    if which != PRIO_PROCESS {
+        return Err(Errno::EINVAL);
+    }
+    match who {
+        0 => Ok(ctx.process.clone()),
+        pid => ctx.kernel.processes().from_pid(pid).ok_or(Errno::ESRCH),
+    }
+}
+
+/// `getpriority(PRIO_PROCESS, pid)`: the raw call returns `20 - nice`
+/// (1..=40); libc converts.
+pub fn getpriority<K: Kernel>(ctx: &Context<'_, K>, which: i32, who: i32) -> SyscallResult {
+    let target = priority_target(ctx, which, who)?;
+    let thread = target.threads().into_iter().next().ok_or(Errno::ESRCH)?;
+    let nice = ctx.kernel.thread_priority(&thread)?.nice();
+    Ok((20 - i64::from(nice)) as u64)
+}
+
+/// `setpriority(PRIO_PROCESS, pid, nice)`: every thread of the process.
+/// Lowering the nice value (raising priority) needs root, and only the
+/// owner or root may change it at all.
+pub fn setpriority<K: Kernel>(
+    ctx: &Context<'_, K>,
+    which: i32,
+    who: i32,
+    nice: i32,
+) -> SyscallResult {
+    let target = priority_target(ctx, which, who)?;
+    let threads = target.threads();
+    let first = threads.first().ok_or(Errno::ESRCH)?;
+    let nice = nice.clamp(-20, 19);
+    let current = i32::from(ctx.kernel.thread_priority(first)?.nice());
+    // One process lock at a time: caller and target may be the same.
+    let euid = ctx.process.data().credentials().euid();
+    let target_uid = target.data().credentials().uid();
+    if euid != 0 {
+        if euid != target_uid {
+            return Err(Errno::EPERM);
+        }
+        if nice < current {
+            return Err(Errno::EACCES);
+        }
+    }
+    let priority = sched::Priority::from_nice(nice)?;
+    for thread in &threads {
+        ctx.kernel.set_thread_priority(thread, priority)?;
+    }
+    Ok(0)
+}
+
+/// `prctl(option, arg2, ...)`: the name and dumpable flag.
+pub fn prctl<K: Kernel>(ctx: &Context<'_, K>, option: u32, arg2: u64) -> SyscallResult {
+    const PR_GET_DUMPABLE: u32 = 3;
+    const PR_SET_DUMPABLE: u32 = 4;
+    const PR_SET_NAME: u32 = 15;
+    const PR_GET_NAME: u32 = 16;
+    match option {
+        PR_SET_NAME => {
+            // Up to 15 bytes; a longer name is cut, as Linux does.
+            let mut name = Vec::new();
+            for i in 0..15 {
+                let byte: u8 = ctx.read(UserPtr::new(arg2.wrapping_add(i)))?;
+                if byte == 0 {
+                    break;
+                }
+                name.push(byte);
+            }
+            ctx.process
+                .data()
+                .set_name(String::from_utf8_lossy(&name).into_owned());
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let mut name = [0u8; 16];
+            {
+                let data = ctx.process.data();
+                let bytes = data.name().as_bytes();
+                let n = bytes.len().min(15);
+                name[..n].copy_from_slice(&bytes[..n]);
+            }
+            ctx.write(UserPtr::new(arg2), &name)?;
+            Ok(0)
+        }
+        PR_SET_DUMPABLE => {
+            if arg2 > 1 {
+                return Err(Errno::EINVAL);
+            }
+            ctx.process.data().set_dumpable(arg2 == 1);
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(u64::from(ctx.process.data().is_dumpable())),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// `personality(persona)`: `PER_LINUX` (0) is the only one; `0xffffffff`
+/// queries.
+pub fn personality<K: Kernel>(_ctx: &Context<'_, K>, persona: u32) -> SyscallResult {
+    match persona {
+        0 | 0xffff_ffff => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// `capget(header, data)`: capabilities are not modelled (root is
+/// all-powerful, everyone else has none), so the call says `EINVAL` as
+/// Linux does for a header version it does not know; libcap then falls
+/// back to the uid.
+pub fn capget<K: Kernel>(_ctx: &Context<'_, K>) -> SyscallResult {
+    Err(Errno::EINVAL)
+}
+
+/// `reboot(magic1, magic2, cmd, arg)`: root only; power-off, halt and
+/// restart all switch the machine off here.
+pub fn reboot<K: Kernel>(
+    ctx: &Context<'_, K>,
+    magic1: u32,
+    magic2: u32,
+    cmd: u32,
+) -> SyscallResult {
+    const MAGIC1: u32 = 0xfee1_dead;
+    const MAGIC2: [u32; 4] = [672274793, 85072278, 369367448, 537993216];
+    const POWER_OFF: u32 = 0x4321_fedc;
+    const RESTART: u32 = 0x0123_4567;
+    const HALT: u32 = 0xcdef_0123;
+    if magic1 != MAGIC1 || !MAGIC2.contains(&magic2) {
+        return Err(Errno::EINVAL);
+    }
+    if ctx.process.data().credentials().euid() != 0 {
+        return Err(Errno::EPERM);
+    }
+    match cmd {
+        POWER_OFF | HALT | RESTART => ctx.kernel.power_off().map(|()| 0),
+        _ => Err(Errno::EINVAL),
+    }
+}

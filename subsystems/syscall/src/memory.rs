@@ -1,0 +1,196 @@
+//! The address space: mmap, munmap, mprotect, brk, mremap, msync, madvise.
+//!
+//! `mm` owns regions, placement and copy-on-write; these handlers decode
+//! the flags, check the descriptor behind a file mapping, and call it.
+
+use alloc::sync::Arc;
+
+use abi::{Errno, KernelResult, S_IFMT, S_IFREG};
+use fs::FileDescription;
+use mm::{InodeBacking, MapRequest, PAGE_SIZE, Perms, Placement, VirtAddr, VmObject};
+
+use crate::SyscallResult;
+use crate::args::Fd;
+use crate::context::Context;
+use crate::kernel::Kernel;
+
+const MAP_SHARED: u32 = 0x01;
+const MAP_PRIVATE: u32 = 0x02;
+const MAP_SHARED_VALIDATE: u32 = 0x03;
+const MAP_FIXED: u32 = 0x10;
+const MAP_ANONYMOUS: u32 = 0x20;
+const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
+
+/// The pages of an open file behind a file mapping: read on demand from
+/// the description (tmpfs and initramfs files).
+pub struct FileBacking {
+    /// The open file the pages are read from.
+    pub description: Arc<FileDescription>,
+    /// Its size when mapped (pages past it read as zeros).
+    pub size: u64,
+}
+
+impl InodeBacking for FileBacking {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_page(&self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
+        let offset = i64::try_from(offset).map_err(|_| Errno::EINVAL)?;
+        self.description.pread(buf, offset)
+    }
+}
+
+fn file_mapping<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    offset: u64,
+    shared: bool,
+    len: u64,
+    perms: Perms,
+) -> KernelResult<MapRequest> {
+    let description = ctx.description(fd)?;
+    let stat = description.stat()?;
+    if stat.mode & S_IFMT != S_IFREG {
+        return Err(Errno::ENODEV);
+    }
+    let mode = description.access_mode();
+    if !mode.readable() || (shared && perms.contains(Perms::WRITE) && !mode.writable()) {
+        return Err(Errno::EACCES);
+    }
+    let object = VmObject::for_inode(Arc::new(FileBacking {
+        description,
+        size: stat.size.max(0) as u64,
+    }));
+    Ok(MapRequest::object(object, offset, shared, len, perms))
+}
+
+/// `mmap(addr, len, prot, flags, fd, offset)`.
+pub fn mmap<K: Kernel>(
+    ctx: &Context<'_, K>,
+    address: u64,
+    len: u64,
+    prot: u32,
+    flags: u32,
+    fd: Fd,
+    offset: u64,
+) -> SyscallResult {
+    let perms = Perms::from_bits(prot).ok_or(Errno::EINVAL)?;
+    let shared = match flags & MAP_SHARED_VALIDATE {
+        MAP_SHARED | MAP_SHARED_VALIDATE => true,
+        MAP_PRIVATE => false,
+        _ => return Err(Errno::EINVAL),
+    };
+    let request = if flags & MAP_ANONYMOUS != 0 {
+        if shared {
+            MapRequest::object(VmObject::anonymous(), 0, true, len, perms)
+        } else {
+            MapRequest::anonymous(len, perms)
+        }
+    } else {
+        file_mapping(ctx, fd, offset, shared, len, perms)?
+    };
+    let placement = if flags & MAP_FIXED_NOREPLACE != 0 {
+        Placement::FixedNoReplace(VirtAddr(address))
+    } else if flags & MAP_FIXED != 0 {
+        Placement::Fixed(VirtAddr(address))
+    } else if address != 0 {
+        Placement::Hint(VirtAddr(address))
+    } else {
+        Placement::Anywhere
+    };
+    let mapped = ctx
+        .kernel
+        .with_address_space(ctx.process, |space, frames| {
+            space.mmap(request.at(placement), frames)
+        })?;
+    Ok(mapped.0)
+}
+
+/// `munmap(addr, len)`.
+pub fn munmap<K: Kernel>(ctx: &Context<'_, K>, address: u64, len: u64) -> SyscallResult {
+    ctx.kernel
+        .with_address_space(ctx.process, |space, frames| {
+            space.munmap(VirtAddr(address), len, frames)
+        })?;
+    Ok(0)
+}
+
+/// `mprotect(addr, len, prot)`.
+pub fn mprotect<K: Kernel>(
+    ctx: &Context<'_, K>,
+    address: u64,
+    len: u64,
+    prot: u32,
+) -> SyscallResult {
+    let perms = Perms::from_bits(prot).ok_or(Errno::EINVAL)?;
+    ctx.kernel.with_address_space(ctx.process, |space, _| {
+        space.mprotect(VirtAddr(address), len, perms)
+    })?;
+    Ok(0)
+}
+
+/// `brk(addr)`: the new break, or the old one if it cannot move there.
+pub fn brk<K: Kernel>(ctx: &Context<'_, K>, address: u64) -> SyscallResult {
+    let end = ctx
+        .kernel
+        .with_address_space(ctx.process, |space, frames| {
+            Ok(space.brk(VirtAddr(address), frames))
+        })?;
+    Ok(end.0)
+}
+
+/// `mremap`: not implemented (the README says so); musl and glibc fall
+/// back to mmap, copy and munmap when it fails.
+pub fn mremap<K: Kernel>(_ctx: &Context<'_, K>) -> SyscallResult {
+    Err(Errno::ENOSYS)
+}
+
+/// `EINVAL` unless `address` is page-aligned; `ENOMEM` unless the whole
+/// range is mapped, as `msync` and `madvise` check.
+fn check_mapped<K: Kernel>(ctx: &Context<'_, K>, address: u64, len: u64) -> KernelResult<()> {
+    if address % PAGE_SIZE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let end = len
+        .div_ceil(PAGE_SIZE)
+        .checked_mul(PAGE_SIZE)
+        .and_then(|len| address.checked_add(len))
+        .ok_or(Errno::ENOMEM)?;
+    ctx.kernel.with_address_space(ctx.process, |space, _| {
+        let mut at = address;
+        while at < end {
+            let region = space.region_at(VirtAddr(at)).ok_or(Errno::ENOMEM)?;
+            at = region.range().end().0;
+        }
+        Ok(())
+    })
+}
+
+/// `msync(addr, len, flags)`: every file system here is in memory and a
+/// shared file mapping is never written back yet (NOTES.md), so after the
+/// checks Linux makes there is nothing to flush.
+pub fn msync<K: Kernel>(ctx: &Context<'_, K>, address: u64, len: u64, flags: u32) -> SyscallResult {
+    const MS_ASYNC: u32 = 1;
+    const MS_INVALIDATE: u32 = 2;
+    const MS_SYNC: u32 = 4;
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || flags & (MS_ASYNC | MS_SYNC) == MS_ASYNC | MS_SYNC
+    {
+        return Err(Errno::EINVAL);
+    }
+    check_mapped(ctx, address, len)?;
+    Ok(0)
+}
+
+/// `madvise(addr, len, advice)`: advice is optional; the range is checked
+/// as Linux does and the advice is not acted on.
+pub fn madvise<K: Kernel>(
+    ctx: &Context<'_, K>,
+    address: u64,
+    len: u64,
+    _advice: u32,
+) -> SyscallResult {
+    check_mapped(ctx, address, len)?;
+    Ok(0)
+}

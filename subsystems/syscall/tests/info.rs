@@ -1,0 +1,252 @@
+//! System information and limits as user space sees them.
+
+mod common;
+
+use abi::{Errno, RawRlimit, Rusage, Sysinfo, Sysno, Utsname};
+use common::*;
+
+fn text(field: &[u8]) -> &str {
+    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    std::str::from_utf8(&field[..end]).unwrap()
+}
+
+#[test]
+fn uname_names_courage_on_x86_64_and_sethostname_changes_the_node_name() {
+    let w = World::new();
+    let buf = w.alloc(size_of::<Utsname>());
+    assert_eq!(w.call(Sysno::Uname, &[buf]), 0);
+    let uts: Utsname = w.get(buf);
+    assert_eq!(text(&uts.sysname), "Courage");
+    assert_eq!(text(&uts.machine), "x86_64");
+    let name = w.string("castle");
+    assert_eq!(w.call(Sysno::Sethostname, &[name, 6]), 0);
+    w.call(Sysno::Uname, &[buf]);
+    assert_eq!(text(&w.get::<Utsname>(buf).nodename), "castle");
+    assert_eq!(w.call(Sysno::Sethostname, &[name, 65]), err(Errno::EINVAL));
+}
+
+#[test]
+fn only_root_may_set_the_host_name() {
+    let w = World::new();
+    w.become_user(1000, 1000);
+    let name = w.string("mine");
+    assert_eq!(w.call(Sysno::Sethostname, &[name, 4]), err(Errno::EPERM));
+    assert_eq!(w.call(Sysno::Setdomainname, &[name, 4]), err(Errno::EPERM));
+}
+
+#[test]
+fn lowering_a_soft_limit_takes_effect_on_open() {
+    let w = World::new();
+    let limit = w.put(&RawRlimit {
+        current: 3,
+        max: 1024,
+    });
+    assert_eq!(w.call(Sysno::Setrlimit, &[7, limit]), 0, "RLIMIT_NOFILE");
+    for fd in 0..3 {
+        assert_eq!(w.open("/f", O_CREAT | O_RDWR), fd);
+    }
+    assert_eq!(w.open("/f", O_RDWR), err(Errno::EMFILE));
+    let old = w.alloc(16);
+    assert_eq!(w.call(Sysno::Getrlimit, &[7, old]), 0);
+    assert_eq!(
+        w.get::<RawRlimit>(old),
+        RawRlimit {
+            current: 3,
+            max: 1024
+        }
+    );
+}
+
+#[test]
+fn an_unprivileged_process_cannot_raise_its_hard_limit() {
+    let w = World::new();
+    w.become_user(1000, 1000);
+    let lower = w.put(&RawRlimit {
+        current: 10,
+        max: 10,
+    });
+    assert_eq!(w.call(Sysno::Prlimit64, &[0, 7, lower, 0]), 0);
+    let higher = w.put(&RawRlimit {
+        current: 10,
+        max: 20,
+    });
+    assert_eq!(
+        w.call(Sysno::Prlimit64, &[0, 7, higher, 0]),
+        err(Errno::EPERM)
+    );
+    assert_eq!(
+        w.call(Sysno::Prlimit64, &[0, 99, 0, w.alloc(16)]),
+        err(Errno::EINVAL)
+    );
+}
+
+#[test]
+fn prlimit_on_another_users_process_is_eperm() {
+    let w = World::new();
+    let (child, thread) = w.fork();
+    w.become_user(1000, 1000);
+    let old = w.alloc(16);
+    let pid = child.pid() as u64;
+    assert_eq!(
+        w.call(Sysno::Prlimit64, &[pid, 7, 0, old]),
+        err(Errno::EPERM)
+    );
+    assert_eq!(
+        w.call_as(&child, &thread, Sysno::Prlimit64, &[pid, 7, 0, old]),
+        0
+    );
+    assert_eq!(
+        w.call(Sysno::Prlimit64, &[99999, 7, 0, old]),
+        err(Errno::ESRCH)
+    );
+}
+
+#[test]
+fn getrusage_reports_ticks_as_seconds_and_microseconds() {
+    let w = World::new();
+    w.process.data().add_ticks(250, 30);
+    let buf = w.alloc(size_of::<Rusage>());
+    assert_eq!(w.call(Sysno::Getrusage, &[0, buf]), 0);
+    let usage: Rusage = w.get(buf);
+    assert_eq!((usage.utime.tv_sec, usage.utime.tv_usec), (2, 500_000));
+    assert_eq!((usage.stime.tv_sec, usage.stime.tv_usec), (0, 300_000));
+    assert_eq!(w.call(Sysno::Getrusage, &[(-1i64) as u64, buf]), 0);
+    assert_eq!(
+        w.get::<Rusage>(buf).utime.tv_sec,
+        0,
+        "no children reaped yet"
+    );
+    assert_eq!(w.call(Sysno::Getrusage, &[5, buf]), err(Errno::EINVAL));
+}
+
+#[test]
+fn times_returns_ticks_since_boot() {
+    let w = World::new();
+    w.machine
+        .now
+        .store(3_000_000_000, std::sync::atomic::Ordering::SeqCst);
+    w.process.data().add_ticks(7, 2);
+    let buf = w.alloc(32);
+    assert_eq!(w.call(Sysno::Times, &[buf]), 300);
+    assert_eq!(w.get::<[u64; 4]>(buf), [7, 2, 0, 0]);
+    assert_eq!(w.call(Sysno::Times, &[0]), 300, "a NULL buffer is allowed");
+}
+
+#[test]
+fn sysinfo_counts_memory_and_processes() {
+    let w = World::new();
+    let _child = w.fork();
+    let buf = w.alloc(size_of::<Sysinfo>());
+    assert_eq!(w.call(Sysno::Sysinfo, &[buf]), 0);
+    let info: Sysinfo = w.get(buf);
+    assert_eq!(info.totalram, 64 << 20);
+    assert_eq!(info.freeram, 48 << 20);
+    assert_eq!(info.procs, 2);
+    assert_eq!(info.mem_unit, 1);
+}
+
+#[test]
+fn getrandom_fills_the_whole_buffer_and_rejects_unknown_flags() {
+    let w = World::new();
+    let buf = w.alloc(300);
+    assert_eq!(w.call(Sysno::Getrandom, &[buf, 300, 0]), 300);
+    assert_eq!(w.peek(buf + 299, 1), [43], "byte 299 of the fake stream");
+    assert_eq!(w.call(Sysno::Getrandom, &[buf, 8, 8]), err(Errno::EINVAL));
+    assert_eq!(w.call(Sysno::Getrandom, &[0x10, 8, 0]), err(Errno::EFAULT));
+}
+
+#[test]
+fn nice_values_go_up_freely_but_down_only_for_root() {
+    let w = World::new();
+    assert_eq!(w.call(Sysno::Getpriority, &[0, 0]), 20, "nice 0");
+    assert_eq!(w.call(Sysno::Setpriority, &[0, 0, 5]), 0);
+    assert_eq!(w.call(Sysno::Getpriority, &[0, 0]), 15);
+    let (child, _) = w.fork();
+    w.become_user(1000, 1000);
+    let pid = child.pid() as u64;
+    assert_eq!(
+        w.call(Sysno::Setpriority, &[0, pid, 10]),
+        err(Errno::EPERM),
+        "owned by root"
+    );
+    assert_eq!(
+        w.call(Sysno::Setpriority, &[1, 0, 10]),
+        err(Errno::EINVAL),
+        "PRIO_PGRP"
+    );
+}
+
+#[test]
+fn an_owner_may_raise_but_not_lower_its_nice_value() {
+    let w = World::new();
+    w.become_user(1000, 1000);
+    assert_eq!(w.call(Sysno::Setpriority, &[0, 0, 10]), 0);
+    assert_eq!(w.call(Sysno::Setpriority, &[0, 0, 5]), err(Errno::EACCES));
+    assert_eq!(w.call(Sysno::Setpriority, &[0, 0, 100]), 0, "clamped to 19");
+    assert_eq!(w.call(Sysno::Getpriority, &[0, 0]), 1);
+}
+
+#[test]
+fn prctl_names_the_process_and_toggles_dumpable() {
+    let w = World::new();
+    let name = w.string("a-rather-long-name-indeed");
+    assert_eq!(w.call(Sysno::Prctl, &[15, name]), 0);
+    let buf = w.alloc(16);
+    assert_eq!(w.call(Sysno::Prctl, &[16, buf]), 0);
+    assert_eq!(
+        &w.peek(buf, 16)[..],
+        b"a-rather-long-n\0",
+        "15 bytes and a NUL"
+    );
+    assert_eq!(w.call(Sysno::Prctl, &[3]), 1);
+    assert_eq!(w.call(Sysno::Prctl, &[4, 0]), 0);
+    assert_eq!(w.call(Sysno::Prctl, &[3]), 0);
+    assert_eq!(w.call(Sysno::Prctl, &[4, 2]), err(Errno::EINVAL));
+    assert_eq!(w.call(Sysno::Prctl, &[12345]), err(Errno::EINVAL));
+}
+
+#[test]
+fn reboot_needs_the_magic_and_root() {
+    let w = World::new();
+    let off = 0x4321_fedc_u64;
+    assert_eq!(
+        w.call(Sysno::Reboot, &[1, 672274793, off]),
+        err(Errno::EINVAL)
+    );
+    w.become_user(1000, 1000);
+    assert_eq!(
+        w.call(Sysno::Reboot, &[0xfee1_dead, 672274793, off]),
+        err(Errno::EPERM)
+    );
+    assert_eq!(
+        w.machine
+            .powered_off
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+}
+
+#[test]
+fn root_powers_the_machine_off() {
+    let w = World::new();
+    assert_eq!(
+        w.call(Sysno::Reboot, &[0xfee1_dead, 672274793, 0x4321_fedc]),
+        0
+    );
+    assert_eq!(
+        w.machine
+            .powered_off
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+}
+
+#[test]
+fn personality_knows_only_linux() {
+    let w = World::new();
+    assert_eq!(w.call(Sysno::Personality, &[0xffff_ffff]), 0);
+    assert_eq!(
+        w.call(Sysno::Personality, &[0x0040_0000]),
+        err(Errno::EINVAL)
+    );
+}
