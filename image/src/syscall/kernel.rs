@@ -13,13 +13,19 @@ use sched::{Priority, WakeReason};
 use syscall::MemoryStats;
 
 use crate::memory::frames::KernelFrames;
-use crate::userland::{KernelEnv, processes, vfs};
+use crate::task::WaitQueue;
+use crate::userland::{KernelEnv, lifecycle, processes, signals, vfs};
+use signal::{SigInfo, Signal, UserSelectors};
+use syscall::signals::send::send_to_thread;
 
 /// The running kernel.
 pub struct RunningKernel;
 
 impl syscall::Kernel for RunningKernel {
     type Env = KernelEnv;
+    type Events = WaitQueue;
+    const TRAMPOLINE: u64 = signals::TRAMPOLINE_ADDRESS;
+    const SELECTORS: UserSelectors = signals::SELECTORS;
     type PageTable = arch::paging::HardwarePageTable;
     type Frames = KernelFrames;
 
@@ -74,7 +80,10 @@ impl syscall::Kernel for RunningKernel {
     }
 
     fn raise_sigpipe(&self) {
-        super::signal::raise_sigpipe();
+        if let Ok(link) = crate::userland::current() {
+            let info = SigInfo::kernel(Signal::SIGPIPE);
+            let _ = send_to_thread(self, &link.process, &link.thread, info);
+        }
     }
 
     fn fill_random(&self, out: &mut [u8]) {
@@ -99,6 +108,34 @@ impl syscall::Kernel for RunningKernel {
         priority: Priority,
     ) -> KernelResult<()> {
         crate::task::set_priority(thread.data().task().ok_or(Errno::ESRCH)?, priority)
+    }
+
+    fn child_events(&self) -> &WaitQueue {
+        lifecycle::child_events()
+    }
+
+    fn stop_events(&self) -> &WaitQueue {
+        signals::stop_events()
+    }
+
+    fn new_event_queue(&self) -> Arc<WaitQueue> {
+        Arc::new(WaitQueue::new())
+    }
+
+    fn interrupt(&self, thread: &Thread<KernelEnv>) {
+        if let Some(id) = thread.data().task() {
+            crate::task::interrupt(id);
+        }
+    }
+
+    fn clear_interrupt(&self, thread: &Thread<KernelEnv>) {
+        if let Some(id) = thread.data().task() {
+            crate::task::clear_interrupt(id);
+        }
+    }
+
+    fn alarms_changed(&self) {
+        signals::alarm_queue().wake_all();
     }
 
     fn power_off(&self) -> KernelResult<()> {

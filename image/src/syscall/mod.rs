@@ -9,11 +9,13 @@
 pub mod futex;
 pub mod kernel;
 pub mod process;
-pub mod signal;
 pub mod user;
 
 use abi::{Errno, KernelResult, Sysno};
 use arch::trap::{FpuState, TrapFrame};
+use core::cell::RefCell;
+
+use crate::userland::signals::TrapRegisters;
 
 pub use kernel::RunningKernel;
 
@@ -43,17 +45,22 @@ fn report_unknown(number: u64) {
 /// context; `None` for the families still served here. The caller's
 /// process and thread references are dropped before returning, so no
 /// reference is held on the stack of a call that never returns (exit).
-fn serve_from_table(sysno: Sysno, args: [u64; 6]) -> Option<SyscallResult> {
+fn serve_from_table(call: &mut Call<'_>, sysno: Sysno) -> Option<SyscallResult> {
     let link = match crate::userland::current() {
         Ok(link) => link,
         Err(errno) => return Some(Err(errno)),
     };
+    let registers = RefCell::new(TrapRegisters {
+        frame: &mut *call.frame,
+        fpu: &mut *call.fpu,
+    });
     let ctx = syscall::Context {
         kernel: &RunningKernel,
         process: &link.process,
         thread: &link.thread,
+        registers: &registers,
     };
-    syscall::serve(&ctx, sysno, args)
+    syscall::serve(&ctx, sysno, call.args)
 }
 
 /// The families not yet in the `syscall` crate, by typed number.
@@ -61,9 +68,6 @@ fn serve_here(call: &mut Call<'_>, sysno: Sysno) -> SyscallResult {
     use Sysno::*;
     let number = sysno.number();
     match sysno {
-        RtSigaction | RtSigprocmask | RtSigreturn | Pause | Getitimer | Alarm | Setitimer
-        | Kill | RtSigpending | RtSigtimedwait | RtSigqueueinfo | RtSigsuspend | Sigaltstack
-        | Tkill | Tgkill => signal::dispatch(call, number),
         Futex => futex::futex(call),
         SchedYield | Getpid | Clone | Fork | Vfork | Execve | Exit | Wait4 | Getuid | Getgid
         | Setuid | Setgid | Geteuid | Getegid | Setpgid | Getppid | Getpgrp | Setsid | Setreuid
@@ -88,7 +92,7 @@ pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
     log::trace!("syscall {number} {args:x?}");
     let mut call = Call { frame, fpu, args };
     let result = match Sysno::try_from(number) {
-        Ok(sysno) => match serve_from_table(sysno, args) {
+        Ok(sysno) => match serve_from_table(&mut call, sysno) {
             Some(result) => result,
             None => serve_here(&mut call, sysno),
         },
@@ -104,7 +108,9 @@ pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
         Err(errno) => errno.to_syscall_return() as u64,
     };
     // rt_sigreturn restored a whole context: nothing to restart.
-    let exit = (number != 15).then_some(crate::userland::signals::SyscallExit { number });
+    let exit = Sysno::try_from(number)
+        .ok()
+        .filter(|&sysno| sysno != Sysno::RtSigreturn);
     crate::userland::signals::on_return_to_user(frame, fpu, exit);
     x86_64::instructions::interrupts::disable();
 }

@@ -99,10 +99,15 @@ fn execve(call: &mut Call<'_>, dirfd: i32) -> SyscallResult {
     };
     let base = {
         use syscall::args::{DirFd, FromArg};
+        let registers = core::cell::RefCell::new(crate::userland::signals::TrapRegisters {
+            frame: &mut *call.frame,
+            fpu: &mut *call.fpu,
+        });
         let ctx = syscall::Context {
             kernel: &super::RunningKernel,
             process: &link.process,
             thread: &link.thread,
+            registers: &registers,
         };
         ctx.path_base(DirFd::from_arg(dirfd as u64), &path)?
     };

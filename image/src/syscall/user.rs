@@ -27,15 +27,6 @@ pub fn write<T: IntoBytes + Immutable>(address: u64, value: &T) -> KernelResult<
     ActiveUserMemory.copy_to_user(UserSlice::new(address, bytes.len())?, bytes)
 }
 
-/// Reads `len` bytes from user memory.
-pub fn read_bytes(address: u64, len: usize) -> KernelResult<Vec<u8>> {
-    let mut buffer = Vec::new();
-    buffer.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
-    buffer.resize(len, 0);
-    ActiveUserMemory.copy_from_user(&mut buffer, UserSlice::new(address, len)?)?;
-    Ok(buffer)
-}
-
 /// A NUL-terminated string of at most `max` bytes (NUL included).
 pub fn read_c_string(address: u64, max: usize) -> KernelResult<Vec<u8>> {
     mm::copy_string_from_user(&ActiveUserMemory, mm::UserAddr::new(address)?, max, None)

@@ -135,3 +135,21 @@ impl fs::WaitQueue for WaitQueue {
         }
     }
 }
+
+impl syscall::EventQueue for WaitQueue {
+    fn sequence(&self) -> u64 {
+        WaitQueue::sequence(self)
+    }
+
+    fn wait_since(&self, seen: u64, interruptible: bool, deadline: Option<u64>) -> WakeReason {
+        WaitQueue::wait_since(self, seen, interruptible, deadline)
+    }
+
+    fn wake_all(&self) {
+        WaitQueue::wake_all(self);
+    }
+
+    fn wake(&self, count: usize) -> usize {
+        WaitQueue::wake(self, count)
+    }
+}

@@ -47,6 +47,12 @@ impl ThreadLink {
     }
 }
 
+impl syscall::UserThreadData for ThreadLink {
+    fn signals(&self) -> &spin::Mutex<ThreadSignalState> {
+        &self.signals
+    }
+}
+
 impl ProcessEnv for KernelEnv {
     type AddressSpace = SharedAddressSpace;
     type Custody = fs::Custody;

@@ -16,7 +16,9 @@ use spin::Once;
 use super::exec::{ExecIds, load};
 use super::{KernelEnv, Process, ThreadLink, UserLink, UserThread, processes};
 use crate::memory::user::{SharedAddressSpace, share};
+use crate::syscall::RunningKernel;
 use crate::task::{self, WaitQueue};
+use syscall::signals::send::send;
 
 /// User code and data selectors (GDT order is fixed for sysret).
 const USER_CS: u64 = 0x23;
@@ -345,10 +347,9 @@ fn finish_thread(link: &UserLink) {
                     .handler
                     != signal::Disposition::Ignore
                 {
-                    let _ = super::signals::send(&parent, info);
+                    let _ = send(&RunningKernel, &parent, info);
                 }
             }
-            super::signals::drop_real_timer(process.pid());
             child_events().wake_all();
             hang_up_orphaned_groups(process);
         }
@@ -398,10 +399,16 @@ fn hang_up_orphaned_groups(exited: &Process) {
         });
         if stopped && orphaned {
             for member in alive {
-                let _ =
-                    super::signals::send(member, signal::SigInfo::kernel(signal::Signal::SIGHUP));
-                let _ =
-                    super::signals::send(member, signal::SigInfo::kernel(signal::Signal::SIGCONT));
+                let _ = send(
+                    &RunningKernel,
+                    member,
+                    signal::SigInfo::kernel(signal::Signal::SIGHUP),
+                );
+                let _ = send(
+                    &RunningKernel,
+                    member,
+                    signal::SigInfo::kernel(signal::Signal::SIGCONT),
+                );
             }
         }
     }
@@ -451,14 +458,7 @@ pub fn exit_group(termination: Termination) -> ! {
 /// Marks `process` dying with `termination` and interrupts its threads so
 /// each leaves at its next return towards user mode.
 pub fn kill_process(process: &Process, termination: Termination) {
-    let mut to_wake = Vec::new();
-    process.die(termination, &mut to_wake);
-    for thread in process.threads() {
-        thread.set_should_die();
-        if let Some(id) = thread.data().task() {
-            task::interrupt(id);
-        }
-    }
+    syscall::signals::send::kill_process(&RunningKernel, process, termination);
 }
 
 /// A user fault the kernel cannot resolve: the faulting thread gets

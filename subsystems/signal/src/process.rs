@@ -2,6 +2,7 @@
 //! dispositions table and the process-directed pending queue.
 
 use crate::action::{Disposition, KernelSigAction, SaFlags, SigAction};
+use crate::itimer::RealTimer;
 use crate::pending::{DEFAULT_QUEUE_LIMIT, PendingSignals};
 use crate::signal::{DefaultAction, Signal};
 use crate::sigset::{SIGSET_SIZE, SigSet};
@@ -28,6 +29,9 @@ pub struct ProcessSignalState {
     /// Init: signals whose disposition is `SIG_DFL` are discarded, even
     /// SIGKILL, so user space cannot kill pid 1 (Linux `SIGNAL_UNKILLABLE`).
     unkillable: bool,
+    /// `ITIMER_REAL`: kept with the process so that it goes when the
+    /// process does; a forked child starts with it disarmed.
+    real_timer: RealTimer,
 }
 
 impl Default for ProcessSignalState {
@@ -44,6 +48,7 @@ impl ProcessSignalState {
             shared: PendingSignals::new(),
             queue_limit: DEFAULT_QUEUE_LIMIT,
             unkillable: false,
+            real_timer: RealTimer::new(),
         }
     }
 
@@ -54,7 +59,18 @@ impl ProcessSignalState {
             shared: PendingSignals::new(),
             queue_limit: self.queue_limit,
             unkillable: false,
+            real_timer: RealTimer::new(),
         }
+    }
+
+    /// The process's `ITIMER_REAL` (`alarm`, `setitimer`).
+    pub fn real_timer(&self) -> &RealTimer {
+        &self.real_timer
+    }
+
+    /// The process's `ITIMER_REAL`, to arm, read or expire.
+    pub fn real_timer_mut(&mut self) -> &mut RealTimer {
+        &mut self.real_timer
     }
 
     /// `execve`: caught signals go back to `SIG_DFL`, ignored ones stay

@@ -3,6 +3,7 @@
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use abi::{Errno, KernelResult, PATH_MAX};
 use fs::{Custody, FileDescription, PathContext};
@@ -12,6 +13,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 use crate::args::{DirFd, Fd, UserBuffer, UserPath, UserPtr};
 use crate::kernel::Kernel;
+use crate::registers::SavedRegisters;
 
 /// One system call's view of the world: the kernel and the calling thread
 /// and process. Handlers reach nothing else.
@@ -22,6 +24,8 @@ pub struct Context<'a, K: Kernel> {
     pub process: &'a Arc<Process<K::Env>>,
     /// The calling thread.
     pub thread: &'a Arc<Thread<K::Env>>,
+    /// The calling thread's saved user registers and FPU state.
+    pub registers: &'a RefCell<dyn SavedRegisters + 'a>,
 }
 
 impl<K: Kernel> Context<'_, K> {

@@ -7,6 +7,7 @@ use fs::{FileDescription, FileSystem, Vfs};
 use mm::{AddressSpace, FrameAllocator, PageTable, UserMemory};
 use process::{Process, ProcessEnv, ProcessTable, Thread};
 use sched::{Priority, WakeReason};
+use signal::{ProcessSignalState, ThreadSignalState, UserSelectors};
 
 /// What the system-call layer needs from the kernel that links it: the
 /// instances of the subsystems (process table, VFS), the calling thread's
@@ -16,10 +17,28 @@ use sched::{Priority, WakeReason};
 /// A kernel implements it once over its globals; a host test implements
 /// it over a fake memory and a fake clock, and so runs whole sequences of
 /// system calls without hardware.
-pub trait Kernel: Sized + Send + Sync + 'static {
+pub trait Kernel: Sized {
     /// The kernel's choice of types for the `process` crate: directories
-    /// are VFS custodies and descriptors hold VFS file descriptions.
-    type Env: ProcessEnv<Custody = fs::Custody, Description = Arc<FileDescription>>;
+    /// are VFS custodies, descriptors hold VFS file descriptions, a
+    /// process's signal state is `signal`'s, and each thread carries its
+    /// own signal state.
+    type Env: ProcessEnv<
+            Custody = fs::Custody,
+            Description = Arc<FileDescription>,
+            Signals = ProcessSignalState,
+            ThreadData: UserThreadData,
+        >;
+
+    /// A queue threads sleep on until an event (child state changes,
+    /// continues after a stop, futex wake-ups).
+    type Events: EventQueue;
+
+    /// Where the `rt_sigreturn` trampoline is mapped in every process (a
+    /// handler without `SA_RESTORER` returns into it).
+    const TRAMPOLINE: u64;
+
+    /// The user code and stack selectors of this kernel's GDT.
+    const SELECTORS: UserSelectors;
 
     /// The page tables user address spaces are built on.
     type PageTable: PageTable;
@@ -84,6 +103,85 @@ pub trait Kernel: Sized + Send + Sync + 'static {
 
     /// Switches the machine off (`reboot`); returns only if it could not.
     fn power_off(&self) -> KernelResult<()>;
+
+    /// Woken whenever a child exits, stops or continues (`wait4` sleeps
+    /// here).
+    fn child_events(&self) -> &Self::Events;
+
+    /// Woken whenever a stopped process continues (stopped threads sleep
+    /// here).
+    fn stop_events(&self) -> &Self::Events;
+
+    /// A fresh event queue (futexes).
+    fn new_event_queue(&self) -> Arc<Self::Events>;
+
+    /// Ends an interruptible sleep of `thread` with `Interrupted` (a signal
+    /// arrived), or makes its next one end at once.
+    fn interrupt(&self, thread: &Thread<Self::Env>);
+
+    /// Forgets an interruption of `thread` once its signals were handled.
+    fn clear_interrupt(&self, thread: &Thread<Self::Env>);
+
+    /// A process's `ITIMER_REAL` changed: whoever fires alarms must look
+    /// at the deadlines again.
+    fn alarms_changed(&self);
+}
+
+/// What the system-call layer keeps per thread: its signal state.
+pub trait UserThreadData: Send + Sync {
+    /// The thread's mask, pending set and alternate stack. Lock order: a
+    /// thread's signal state before its process's data.
+    fn signals(&self) -> &spin::Mutex<ThreadSignalState>;
+}
+
+/// An event-counted wait queue: a wake between reading [`sequence`] and
+/// sleeping is never lost.
+///
+/// [`sequence`]: EventQueue::sequence
+pub trait EventQueue: Send + Sync {
+    /// How many wakes have happened so far.
+    fn sequence(&self) -> u64;
+
+    /// Sleeps until a wake after `seen`, a signal (if `interruptible`) or
+    /// monotonic `deadline`.
+    fn wait_since(&self, seen: u64, interruptible: bool, deadline: Option<u64>) -> WakeReason;
+
+    /// Wakes every sleeper.
+    fn wake_all(&self);
+
+    /// Wakes up to `count` sleepers; how many woke.
+    fn wake(&self, count: usize) -> usize;
+
+    /// Sleeps until `done()` holds, re-checking after every wake. `EINTR`
+    /// if a signal interrupts (when `interruptible`), `ETIMEDOUT` at
+    /// `deadline`.
+    fn wait_until(
+        &self,
+        interruptible: bool,
+        deadline: Option<u64>,
+        mut done: impl FnMut() -> bool,
+    ) -> KernelResult<()>
+    where
+        Self: Sized,
+    {
+        loop {
+            let seen = self.sequence();
+            if done() {
+                return Ok(());
+            }
+            match self.wait_since(seen, interruptible, deadline) {
+                WakeReason::Interrupted => return Err(abi::Errno::EINTR),
+                WakeReason::TimedOut => {
+                    return if done() {
+                        Ok(())
+                    } else {
+                        Err(abi::Errno::ETIMEDOUT)
+                    };
+                }
+                WakeReason::Woken => {}
+            }
+        }
+    }
 }
 
 /// Physical memory as `sysinfo` reports it.

@@ -44,12 +44,15 @@ pub mod fs;
 pub mod info;
 pub mod kernel;
 pub mod memory;
+pub mod registers;
+pub mod signals;
 pub mod table;
 pub mod time;
 pub mod unknown;
 
 pub use context::{Context, PathBase};
-pub use kernel::{Kernel, MemoryStats};
+pub use kernel::{EventQueue, Kernel, MemoryStats, UserThreadData};
+pub use registers::{PlainRegisters, SavedRegisters};
 pub use table::{ROWS, Row, serve};
 pub use unknown::UnknownCalls;
 

@@ -8,16 +8,18 @@
 //! tracing and the tests.
 
 use abi::{
-    IoVec, PollFd, RawRlimit, Rusage, Stat, Statfs, Statx, Sysinfo, Sysno, Timespec, Timeval,
-    Timezone, Utsname,
+    IoVec, Itimerval, PollFd, RawRlimit, Rusage, Stat, Statfs, Statx, Sysinfo, Sysno, Timespec,
+    Timeval, Timezone, Utsname,
 };
 use fs::OpenFlags;
+use signal::{KernelSigAction, RawSigInfo, StackT};
 
 use crate::SyscallResult;
 use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, UserPath, UserPtr};
 use crate::context::Context;
 use crate::fs::{attr, dir, io, path, pipe, poll};
 use crate::kernel::Kernel;
+use crate::signals::calls as signals;
 use crate::{info, memory, time};
 
 /// One row of the table, as data.
@@ -166,6 +168,23 @@ system_call_table! {
     Mremap => memory::mremap [];
     Msync => memory::msync [address: u64, len: u64, flags: u32];
     Madvise => memory::madvise [address: u64, len: u64, advice: u32];
+
+    // Signals (signals/calls.rs).
+    RtSigaction => signals::rt_sigaction [signum: i32, act: UserPtr<KernelSigAction>, oldact: UserPtr<KernelSigAction>, size: usize];
+    RtSigprocmask => signals::rt_sigprocmask [how: i32, set: UserPtr<u64>, oldset: UserPtr<u64>, size: usize];
+    RtSigpending => signals::rt_sigpending [set: UserPtr<u64>, size: usize];
+    Sigaltstack => signals::sigaltstack [ss: UserPtr<StackT>, old: UserPtr<StackT>];
+    Kill => signals::kill [pid: i32, signum: i32];
+    Tkill => signals::tkill [tid: i32, signum: i32];
+    Tgkill => signals::tgkill [tgid: i32, tid: i32, signum: i32];
+    RtSigqueueinfo => signals::rt_sigqueueinfo [pid: i32, signum: i32, info: UserPtr<RawSigInfo>];
+    Pause => signals::pause [];
+    RtSigsuspend => signals::rt_sigsuspend [mask: UserPtr<u64>, size: usize];
+    RtSigtimedwait => signals::rt_sigtimedwait [set: UserPtr<u64>, info: UserPtr<RawSigInfo>, timeout: UserPtr<Timespec>, size: usize];
+    Alarm => signals::alarm [seconds: u32];
+    Getitimer => signals::getitimer [which: i32, value: UserPtr<Itimerval>];
+    Setitimer => signals::setitimer [which: i32, new: UserPtr<Itimerval>, old: UserPtr<Itimerval>];
+    RtSigreturn => signals::rt_sigreturn [];
 
     // System information and limits (info.rs).
     Uname => info::uname [buf: UserPtr<Utsname>];

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -15,7 +16,8 @@ use process::{
     Credentials, FileDescriptions, FsContext, NewProcess, Process, ProcessEnv, ProcessTable, Thread,
 };
 use sched::{Priority, WakeReason};
-use syscall::{Context, Kernel, MemoryStats};
+use signal::{ProcessSignalState, ThreadSignalState, UserSelectors};
+use syscall::{Context, EventQueue, Kernel, MemoryStats, PlainRegisters, UserThreadData};
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 /// Where the fake user memory starts and how big it is.
@@ -63,13 +65,25 @@ pub fn new_space() -> Space {
 /// The process crate's types for this machine.
 pub struct Env;
 
+/// What the fake keeps per thread: its signal state.
+#[derive(Default)]
+pub struct ThreadData {
+    pub signals: spin::Mutex<ThreadSignalState>,
+}
+
+impl UserThreadData for ThreadData {
+    fn signals(&self) -> &spin::Mutex<ThreadSignalState> {
+        &self.signals
+    }
+}
+
 impl ProcessEnv for Env {
     type AddressSpace = Space;
     type Custody = Custody;
     type Description = Arc<FileDescription>;
-    type Signals = ();
+    type Signals = ProcessSignalState;
     type Tty = ();
-    type ThreadData = ();
+    type ThreadData = ThreadData;
 
     fn fork_address_space(space: &mut Space) -> KernelResult<Space> {
         let mut parent = space.lock().unwrap();
@@ -77,9 +91,13 @@ impl ProcessEnv for Env {
         Ok(Arc::new(Mutex::new(parent.fork(table, &mut Frames)?)))
     }
 
-    fn fork_signals(_: &()) {}
+    fn fork_signals(signals: &ProcessSignalState) -> ProcessSignalState {
+        signals.for_fork()
+    }
 
-    fn reset_signals_for_exec(_: &mut ()) {}
+    fn reset_signals_for_exec(signals: &mut ProcessSignalState) {
+        signals.reset_for_exec();
+    }
 
     fn check_search(dir: &Custody, credentials: &Credentials) -> KernelResult<()> {
         let creds = fs::Credentials {
@@ -151,14 +169,63 @@ pub struct Machine {
     pub sigpipes: AtomicUsize,
     pub sleeps: AtomicUsize,
     pub powered_off: AtomicUsize,
+    pub child_events: Events,
+    pub stop_events: Events,
+    /// Threads interrupted, in order.
+    pub interrupts: Mutex<Vec<i32>>,
+    pub alarm_changes: AtomicUsize,
     /// Nice values by tid.
     pub nice: Mutex<std::collections::BTreeMap<i32, i8>>,
     next_free: AtomicU64,
     next_dev: AtomicU64,
 }
 
+/// An event queue in a world where nobody else runs: waiting ends at once
+/// (as `Woken` if something woke it since `seen`, else `Interrupted`, as
+/// if a signal came), so a test never hangs.
+#[derive(Default)]
+pub struct Events {
+    sequence: AtomicU64,
+    pub waits: AtomicUsize,
+}
+
+impl EventQueue for Events {
+    fn sequence(&self) -> u64 {
+        self.sequence.load(Ordering::SeqCst)
+    }
+
+    fn wait_since(&self, seen: u64, _interruptible: bool, deadline: Option<u64>) -> WakeReason {
+        self.waits.fetch_add(1, Ordering::SeqCst);
+        if self.sequence() != seen {
+            WakeReason::Woken
+        } else if deadline.is_some() {
+            WakeReason::TimedOut
+        } else {
+            WakeReason::Interrupted
+        }
+    }
+
+    fn wake_all(&self) {
+        self.sequence.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn wake(&self, _count: usize) -> usize {
+        self.sequence.fetch_add(1, Ordering::SeqCst);
+        0
+    }
+}
+
+/// Where the fake maps its signal trampoline.
+pub const TRAMPOLINE: u64 = 0x7fff_f000;
+
 impl Kernel for Machine {
     type Env = Env;
+    type Events = Events;
+    const TRAMPOLINE: u64 = TRAMPOLINE;
+    const SELECTORS: UserSelectors = UserSelectors {
+        code: 0x33,
+        data: 0x2b,
+    };
     type PageTable = FakePageTable;
     type Frames = Frames;
 
@@ -265,6 +332,35 @@ impl Kernel for Machine {
         self.powered_off.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
+
+    fn child_events(&self) -> &Events {
+        &self.child_events
+    }
+
+    fn stop_events(&self) -> &Events {
+        &self.stop_events
+    }
+
+    fn new_event_queue(&self) -> Arc<Events> {
+        Arc::new(Events::default())
+    }
+
+    fn interrupt(&self, thread: &Thread<Env>) {
+        self.interrupts.lock().unwrap().push(thread.tid());
+    }
+
+    fn clear_interrupt(&self, _thread: &Thread<Env>) {}
+
+    fn alarms_changed(&self) {
+        self.alarm_changes.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Machine {
+    /// Moves the clock on by `ns`, as if that much time passed.
+    pub fn advance(&self, ns: u64) {
+        self.now.fetch_add(ns, Ordering::SeqCst);
+    }
 }
 
 /// A machine and one user process on it ("init", root, cwd `/`).
@@ -272,6 +368,8 @@ pub struct World {
     pub machine: Machine,
     pub process: Arc<Process<Env>>,
     pub thread: Arc<Thread<Env>>,
+    /// The registers every call made through [`World::call`] sees.
+    pub registers: RefCell<PlainRegisters>,
 }
 
 impl World {
@@ -286,6 +384,10 @@ impl World {
             sigpipes: AtomicUsize::new(0),
             sleeps: AtomicUsize::new(0),
             powered_off: AtomicUsize::new(0),
+            child_events: Events::default(),
+            stop_events: Events::default(),
+            interrupts: Mutex::new(Vec::new()),
+            alarm_changes: AtomicUsize::new(0),
             nice: Mutex::new(Default::default()),
             next_free: AtomicU64::new(USER_BASE + 0x1000),
             next_dev: AtomicU64::new(2),
@@ -297,24 +399,30 @@ impl World {
                     name: "init".into(),
                     credentials: Credentials::root(),
                     fs: FsContext::new(machine.vfs.root_custody()),
-                    signals: (),
+                    signals: ProcessSignalState::default(),
                     address_space: Some(new_space()),
                     tty: None,
                     fds: FileDescriptions::new(64),
                 },
-                (),
+                ThreadData::default(),
             )
             .unwrap();
+        let mut registers = PlainRegisters::default();
+        registers.registers.rsp = USER_BASE + USER_SIZE as u64 - 4096;
         World {
             machine,
             process,
             thread,
+            registers: RefCell::new(registers),
         }
     }
 
     /// A second process forked from the first.
     pub fn fork(&self) -> (Arc<Process<Env>>, Arc<Thread<Env>>) {
-        self.machine.processes.fork(&self.process, ()).unwrap()
+        self.machine
+            .processes
+            .fork(&self.process, ThreadData::default())
+            .unwrap()
     }
 
     /// Changes the caller's credentials to an unprivileged user.
@@ -346,11 +454,35 @@ impl World {
             kernel: &self.machine,
             process,
             thread,
+            registers: &self.registers,
         };
-        match syscall::serve(&ctx, sysno, raw).expect("a routed call") {
-            Ok(value) => value as i64,
-            Err(errno) => -(errno as i64),
-        }
+        let value = match syscall::serve(&ctx, sysno, raw).expect("a routed call") {
+            Ok(value) => value,
+            Err(errno) => errno.to_syscall_return() as u64,
+        };
+        self.registers.borrow_mut().registers.rax = value;
+        value as i64
+    }
+
+    /// The return to user mode after `syscall` (or after an interrupt,
+    /// `None`): pending signals are acted on against [`World::registers`].
+    pub fn return_to_user(&self, syscall: Option<Sysno>) -> syscall::signals::delivery::UserReturn {
+        self.return_to_user_as(&self.process, &self.thread, syscall)
+    }
+
+    pub fn return_to_user_as(
+        &self,
+        process: &Arc<Process<Env>>,
+        thread: &Arc<Thread<Env>>,
+        syscall: Option<Sysno>,
+    ) -> syscall::signals::delivery::UserReturn {
+        syscall::signals::delivery::on_return_to_user(
+            &self.machine,
+            process,
+            thread,
+            &mut *self.registers.borrow_mut(),
+            syscall,
+        )
     }
 
     /// Fresh user memory of `len` bytes, zeroed.

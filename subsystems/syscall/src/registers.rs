@@ -1,0 +1,93 @@
+//! The calling thread's saved user state: registers and FPU area, as the
+//! entry path saved them. Calls that rewrite the whole context
+//! (`rt_sigreturn`, `execve`, signal delivery) and calls that read it
+//! (`fork`, `sigaltstack`) go through this trait, so they run on the host
+//! against a plain struct.
+
+use signal::{FaultContext, UserRegisters};
+
+/// Size of the legacy `fxsave` area every thread keeps.
+pub const FPU_AREA_SIZE: usize = 512;
+
+/// A thread's user context, saved at kernel entry and restored at exit.
+pub trait SavedRegisters {
+    /// The general-purpose registers, instruction and stack pointers.
+    fn registers(&self) -> UserRegisters;
+
+    /// Replaces them (the kernel returns to user mode with these).
+    fn set_registers(&mut self, registers: &UserRegisters);
+
+    /// The FPU/SSE state in `fxsave` layout.
+    fn fpu(&self) -> &[u8; FPU_AREA_SIZE];
+
+    /// The FPU/SSE state, to replace.
+    fn fpu_mut(&mut self) -> &mut [u8; FPU_AREA_SIZE];
+
+    /// Resets the FPU/SSE state to its power-on value (a signal handler
+    /// and a new program start clean).
+    fn reset_fpu(&mut self);
+
+    /// What the CPU said about the exception that entered the kernel;
+    /// zeros for a system call or an interrupt.
+    fn fault(&self) -> FaultContext {
+        FaultContext::default()
+    }
+
+    /// The value a system call returns (`rax`).
+    fn set_return_value(&mut self, value: u64) {
+        let mut registers = self.registers();
+        registers.rax = value;
+        self.set_registers(&registers);
+    }
+}
+
+/// Saved state as plain data: what a host test or a freshly created
+/// thread holds.
+#[derive(Clone, Debug)]
+pub struct PlainRegisters {
+    /// The registers.
+    pub registers: UserRegisters,
+    /// The FPU/SSE state.
+    pub fpu: [u8; FPU_AREA_SIZE],
+    /// What a fault reported, if the entry was one.
+    pub fault: FaultContext,
+}
+
+impl Default for PlainRegisters {
+    fn default() -> Self {
+        PlainRegisters {
+            registers: UserRegisters::default(),
+            fpu: [0; FPU_AREA_SIZE],
+            fault: FaultContext::default(),
+        }
+    }
+}
+
+impl SavedRegisters for PlainRegisters {
+    fn registers(&self) -> UserRegisters {
+        self.registers
+    }
+
+    fn set_registers(&mut self, registers: &UserRegisters) {
+        self.registers = *registers;
+    }
+
+    fn fpu(&self) -> &[u8; FPU_AREA_SIZE] {
+        &self.fpu
+    }
+
+    fn fpu_mut(&mut self) -> &mut [u8; FPU_AREA_SIZE] {
+        &mut self.fpu
+    }
+
+    fn reset_fpu(&mut self) {
+        self.fpu = [0; FPU_AREA_SIZE];
+        // fcw = 0x37f, mxcsr = 0x1f80: x87 and SSE exceptions masked.
+        self.fpu[0..2].copy_from_slice(&0x37fu16.to_le_bytes());
+        self.fpu[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+    }
+
+    fn fault(&self) -> FaultContext {
+        self.fault
+    }
+}

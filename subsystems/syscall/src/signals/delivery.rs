@@ -1,0 +1,246 @@
+//! Delivery on every return to user mode: default actions, stops, handler
+//! frames, the restart of interrupted calls, and `rt_sigreturn`.
+//!
+//! The `signal` crate decides (which signal, which action, the frame's
+//! bytes, the restart rule); this module moves registers and user memory
+//! through [`SavedRegisters`] and the kernel's user memory, so it runs on
+//! the host too.
+
+use abi::{Errno, KernelResult, Sysno};
+use mm::UserSlice;
+use process::{Process, ProcessState, Termination, Thread};
+use signal::{Action, FrameRequest, RestartCode, RestartDecision, SigInfo, UContext};
+use zerocopy::{FromZeros, IntoBytes};
+
+use crate::kernel::{EventQueue, Kernel, UserThreadData};
+use crate::registers::{FPU_AREA_SIZE, SavedRegisters};
+use crate::signals::send::{kill_process, report_job_event};
+
+/// What the kernel must do after [`on_return_to_user`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum UserReturn {
+    /// Go back to user mode with the (possibly rewritten) registers.
+    Resume,
+    /// The thread is dying: leave through the exit path instead.
+    ExitThread,
+}
+
+/// How a system call reacts to being interrupted by a signal, as Linux's
+/// internal `-ERESTART*` codes say: calls that wait for I/O or children
+/// restart when the handler has `SA_RESTART`; sleeps and waits for a
+/// signal restart only when no handler ran.
+pub fn restart_code(sysno: Sysno) -> Option<RestartCode> {
+    use Sysno::*;
+    match sysno {
+        Read | Write | Open | Openat | Ioctl | Readv | Writev | Pread64 | Pwrite64 | Sendfile
+        | Wait4 | Waitid | Fcntl | Futex => Some(RestartCode::RestartSys),
+        Poll | Ppoll | Select | Pselect6 | Pause | Nanosleep | ClockNanosleep | RtSigsuspend => {
+            Some(RestartCode::RestartNoHand)
+        }
+        _ => None,
+    }
+}
+
+fn apply_restart(
+    regs: &mut dyn SavedRegisters,
+    syscall: Option<Sysno>,
+    handler: Option<signal::SaFlags>,
+) {
+    let Some(sysno) = syscall else { return };
+    let mut registers = regs.registers();
+    if registers.rax != Errno::EINTR.to_syscall_return() as u64 {
+        return;
+    }
+    let Some(code) = restart_code(sysno) else {
+        return;
+    };
+    let decision = signal::restart_decision(code.to_syscall_return(), handler);
+    if decision == RestartDecision::ReturnEintr {
+        return;
+    }
+    registers.rax = code.to_syscall_return() as u64;
+    signal::apply_restart(&mut registers, decision, sysno.number());
+    regs.set_registers(&registers);
+}
+
+/// Runs on every return to user mode of `thread` of `process`: handles
+/// what is pending (default actions now, at most one handler frame), and
+/// restarts or fails an interrupted system call (`syscall`, when the
+/// return is from one) per its rules.
+pub fn on_return_to_user<K: Kernel>(
+    kernel: &K,
+    process: &alloc::sync::Arc<Process<K::Env>>,
+    thread: &Thread<K::Env>,
+    regs: &mut dyn SavedRegisters,
+    syscall: Option<Sysno>,
+) -> UserReturn {
+    let mut syscall = syscall;
+    let interrupted = regs.registers().rax == Errno::EINTR.to_syscall_return() as u64;
+    let mut handled = false;
+    loop {
+        if thread.should_die() {
+            return UserReturn::ExitThread;
+        }
+        let delivery = {
+            let mut thread_signals = thread.data().signals().lock();
+            let mut data = process.data();
+            signal::next_signal_to_deliver(&mut thread_signals, data.signals_mut())
+        };
+        let Some(delivery) = delivery else { break };
+        handled = true;
+        match delivery.action {
+            Action::Terminate { core_dump } => {
+                let termination = Termination::Killed {
+                    signal: delivery.signal.number(),
+                    core_dumped: core_dump,
+                };
+                kill_process(kernel, process, termination);
+                return UserReturn::ExitThread;
+            }
+            Action::Stop => {
+                let notice = kernel
+                    .processes()
+                    .stop_process(process, delivery.signal.number());
+                report_job_event(kernel, notice);
+                let _ = kernel.stop_events().wait_until(true, None, || {
+                    !matches!(process.data().state(), ProcessState::Stopped(_))
+                        || thread.should_die()
+                });
+            }
+            Action::Handler(invocation) => {
+                apply_restart(regs, syscall.take(), Some(invocation.action.flags));
+                if let Err(error) = enter_handler(kernel, thread, regs, &delivery.info, &invocation)
+                {
+                    log::info!(
+                        "pid {}: cannot build a signal frame ({error}): SIGSEGV",
+                        process.pid()
+                    );
+                    kill_process(kernel, process, segv());
+                    return UserReturn::ExitThread;
+                }
+                break;
+            }
+        }
+    }
+    if !handled && !interrupted {
+        // The common case: nothing pending, nothing interrupted.
+        return UserReturn::Resume;
+    }
+    apply_restart(regs, syscall, None);
+    // A sigsuspend that ended without a handler gets its mask back.
+    thread.data().signals().lock().restore_saved_mask();
+    kernel.clear_interrupt(thread);
+    UserReturn::Resume
+}
+
+fn segv() -> Termination {
+    Termination::Killed {
+        signal: 11,
+        core_dumped: true,
+    }
+}
+
+/// Builds the handler's `rt_sigframe` on the user stack (or the alternate
+/// stack) and points the registers at the handler.
+fn enter_handler<K: Kernel>(
+    kernel: &K,
+    thread: &Thread<K::Env>,
+    regs: &mut dyn SavedRegisters,
+    info: &SigInfo,
+    invocation: &signal::HandlerInvocation,
+) -> KernelResult<()> {
+    let registers = regs.registers();
+    let plan = {
+        let thread_signals = thread.data().signals().lock();
+        signal::plan_signal_frame(&FrameRequest {
+            registers: &registers,
+            fault: regs.fault(),
+            altstack: thread_signals.altstack(),
+            info,
+            invocation,
+            trampoline: K::TRAMPOLINE,
+            selectors: K::SELECTORS,
+        })?
+    };
+    let memory = kernel.user_memory();
+    memory.copy_to_user(
+        UserSlice::new(plan.frame_address, size_of::<signal::RtSigFrame>())?,
+        plan.frame.as_bytes(),
+    )?;
+    memory.copy_to_user(
+        UserSlice::new(plan.fpstate_address, FPU_AREA_SIZE)?,
+        regs.fpu(),
+    )?;
+    thread
+        .data()
+        .signals()
+        .lock()
+        .handler_entered(invocation.new_mask, plan.disarm_altstack);
+    let mut handler = plan.handler_registers;
+    handler.cs = K::SELECTORS.code;
+    handler.ss = K::SELECTORS.data;
+    regs.set_registers(&handler);
+    // The handler starts with a clean FPU, as on Linux.
+    regs.reset_fpu();
+    Ok(())
+}
+
+/// `rt_sigreturn`: restores what the handler's frame saved; the value is
+/// the restored `rax`. A corrupt frame kills the process with SIGSEGV
+/// (`Err(ExitThread)`).
+pub fn sigreturn<K: Kernel>(
+    kernel: &K,
+    process: &Process<K::Env>,
+    thread: &Thread<K::Env>,
+    regs: &mut dyn SavedRegisters,
+) -> Result<u64, UserReturn> {
+    let base = signal::sigreturn_frame_address(regs.registers().rsp);
+    let memory = kernel.user_memory();
+    let restored = (|| -> KernelResult<_> {
+        let mut uc = UContext::new_zeroed();
+        memory.copy_from_user(
+            uc.as_mut_bytes(),
+            UserSlice::new(
+                base.wrapping_add(signal::UCONTEXT_OFFSET),
+                size_of::<UContext>(),
+            )?,
+        )?;
+        let restored = signal::restore_from_frame(&uc, K::SELECTORS)?;
+        let fpu = match restored.fpstate {
+            Some(address) => {
+                let mut fpu = [0u8; FPU_AREA_SIZE];
+                memory.copy_from_user(&mut fpu, UserSlice::new(address, FPU_AREA_SIZE)?)?;
+                Some(fpu)
+            }
+            None => None,
+        };
+        Ok((restored, fpu))
+    })();
+    match restored {
+        Ok((restored, fpu)) => {
+            thread.data().signals().lock().finish_sigreturn(&restored);
+            regs.set_registers(&restored.registers);
+            match fpu {
+                Some(bytes) => {
+                    let area = regs.fpu_mut();
+                    area.copy_from_slice(&bytes);
+                    // A user-supplied MXCSR with reserved bits would fault
+                    // fxrstor in the kernel: keep only the defined bits.
+                    let mxcsr =
+                        u32::from_le_bytes([area[24], area[25], area[26], area[27]]) & 0xffff;
+                    area[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+                }
+                None => regs.reset_fpu(),
+            }
+            Ok(restored.registers.rax)
+        }
+        Err(error) => {
+            log::info!(
+                "pid {}: bad signal frame at {base:#x} ({error}): SIGSEGV",
+                process.pid()
+            );
+            kill_process(kernel, process, segv());
+            Err(UserReturn::ExitThread)
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Sending signals: to a process, to one thread, with Linux's permission
+//! rule, and the job-control side effects (continue, stop notices).
+//!
+//! The `signal` crate decides where a signal goes and what it does; this
+//! module takes the locks in the documented order (every thread's signal
+//! state, then the process's data), asks it, and wakes the thread that
+//! should notice.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use abi::KernelResult;
+use process::{ChildNotice, Process, Termination, Thread};
+use signal::{PostOutcome, SigInfo, Signal};
+
+use crate::kernel::{EventQueue, Kernel, UserThreadData};
+
+/// Linux's permission rule for `sender` signalling `target`.
+pub fn may_signal<K: Kernel>(
+    sender: &Process<K::Env>,
+    target: &Process<K::Env>,
+    signal: Option<Signal>,
+) -> bool {
+    // One process lock at a time: sender and target may be the same.
+    let ids = |p: &Process<K::Env>| {
+        let data = p.data();
+        let c = data.credentials();
+        (
+            signal::SignalCredentials {
+                uid: c.uid(),
+                euid: c.euid(),
+                suid: c.suid(),
+            },
+            data.sid(),
+        )
+    };
+    let (sender_ids, sender_sid) = ids(sender);
+    let (target_ids, target_sid) = ids(target);
+    let relation = signal::TargetRelation {
+        same_process: sender.pid() == target.pid(),
+        same_session: sender_sid == target_sid,
+    };
+    signal::check_kill_permission(signal, true, sender_ids, target_ids, relation).is_ok()
+}
+
+/// Marks `process` dying with `termination` and interrupts its threads so
+/// each leaves at its next return towards user mode.
+pub fn kill_process<K: Kernel>(kernel: &K, process: &Process<K::Env>, termination: Termination) {
+    let mut to_wake = Vec::new();
+    process.die(termination, &mut to_wake);
+    for thread in process.threads() {
+        thread.set_should_die();
+        kernel.interrupt(&thread);
+    }
+}
+
+/// Interrupts the thread of `process` that should take `signal`, so an
+/// interruptible sleep ends with `EINTR`.
+fn wake_a_thread<K: Kernel>(kernel: &K, process: &Process<K::Env>, signal: Signal) {
+    let threads = process.threads();
+    let candidates: Vec<_> = threads
+        .iter()
+        .map(|t| (t.tid(), t.data().signals().lock().blocked(), t.should_die()))
+        .collect();
+    if let Some(tid) = signal::choose_target_thread(signal, process.pid(), candidates)
+        && let Some(thread) = threads.iter().find(|t| t.tid() == tid)
+    {
+        kernel.interrupt(thread);
+    }
+}
+
+/// Tells the parent a child stopped or continued (`SIGCHLD`, unless it
+/// asked for `SA_NOCLDSTOP`) and wakes waiters.
+pub fn report_job_event<K: Kernel>(kernel: &K, notice: Option<ChildNotice>) {
+    if let Some(notice) = notice {
+        if let Some(parent) = notice
+            .parent
+            .and_then(|pid| kernel.processes().from_pid(pid))
+            && parent.data().signals().child_policy().notify_stop
+        {
+            let info = SigInfo::child(
+                notice.info.code as i32,
+                notice.info.pid,
+                notice.info.uid,
+                notice.info.status,
+                0,
+                0,
+            );
+            let _ = send(kernel, &parent, info);
+        }
+        kernel.child_events().wake_all();
+    }
+}
+
+fn continue_process<K: Kernel>(kernel: &K, process: &Process<K::Env>) {
+    let notice = kernel.processes().continue_process(process);
+    if notice.is_some() {
+        kernel.stop_events().wake_all();
+    }
+    report_job_event(kernel, notice);
+}
+
+/// Sends a process-directed signal: SIGKILL kills at once, SIGCONT
+/// continues a stopped process, anything else is queued for a thread
+/// that does not block it, which is woken. A dying process ignores it.
+pub fn send<K: Kernel>(
+    kernel: &K,
+    process: &Arc<Process<K::Env>>,
+    info: SigInfo,
+) -> KernelResult<()> {
+    let signal = info.signal;
+    if process.data().termination().is_some() {
+        return Ok(());
+    }
+    if signal == Signal::SIGKILL {
+        kill_process(
+            kernel,
+            process,
+            Termination::Killed {
+                signal: 9,
+                core_dumped: false,
+            },
+        );
+        continue_process(kernel, process);
+        return Ok(());
+    }
+    if signal == Signal::SIGCONT {
+        continue_process(kernel, process);
+    }
+    let threads = process.threads();
+    let outcome = {
+        let mut guards: Vec<_> = threads.iter().map(|t| t.data().signals().lock()).collect();
+        let mut data = process.data();
+        signal::send_to_process(
+            data.signals_mut(),
+            guards.iter_mut().map(|g| &mut **g),
+            info,
+        )?
+    };
+    // An ignored signal is discarded and wakes no one.
+    if outcome != PostOutcome::Ignored {
+        wake_a_thread(kernel, process, signal);
+    }
+    Ok(())
+}
+
+/// Sends a signal to one thread (`tkill`, `tgkill`, `SIGPIPE`).
+pub fn send_to_thread<K: Kernel>(
+    kernel: &K,
+    process: &Arc<Process<K::Env>>,
+    thread: &Thread<K::Env>,
+    info: SigInfo,
+) -> KernelResult<()> {
+    let signal = info.signal;
+    if signal == Signal::SIGKILL || signal == Signal::SIGCONT {
+        return send(kernel, process, info);
+    }
+    let threads = process.threads();
+    {
+        let mut target = thread.data().signals().lock();
+        let mut others: Vec<_> = threads
+            .iter()
+            .filter(|t| t.tid() != thread.tid())
+            .map(|t| t.data().signals().lock())
+            .collect();
+        let mut data = process.data();
+        signal::send_to_thread(
+            data.signals_mut(),
+            &mut target,
+            others.iter_mut().map(|g| &mut **g),
+            info,
+        )?;
+    }
+    kernel.interrupt(thread);
+    Ok(())
+}

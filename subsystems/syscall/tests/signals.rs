@@ -1,0 +1,753 @@
+//! Signals as user space sees them: dispositions, masks, sending and its
+//! permissions, delivery into handlers and back through `rt_sigreturn`,
+//! restarts, waiting for signals, alternate stacks and alarms.
+
+mod common;
+
+use abi::{Errno, Itimerval, Sysno, Timeval};
+use common::*;
+use process::{ProcessState, Termination};
+use signal::{KernelSigAction, RawSigInfo, StackT};
+use syscall::Kernel;
+use syscall::signals::delivery::UserReturn;
+
+const SIGHUP: u64 = 1;
+const SIGINT: u64 = 2;
+const SIGKILL: u64 = 9;
+const SIGUSR1: u64 = 10;
+const SIGSEGV: u64 = 11;
+const SIGUSR2: u64 = 12;
+const SIGALRM: u64 = 14;
+const SIGTERM: u64 = 15;
+const SIGSTOP: u64 = 19;
+const SIGRTMIN: u64 = 32;
+
+const SIG_BLOCK: u64 = 0;
+const SIG_UNBLOCK: u64 = 1;
+const SIG_SETMASK: u64 = 2;
+
+const SA_SIGINFO: u64 = 4;
+const SA_RESTORER: u64 = 0x0400_0000;
+const SA_ONSTACK: u64 = 0x0800_0000;
+const SA_RESTART: u64 = 0x1000_0000;
+const SA_RESETHAND: u64 = 0x8000_0000;
+
+const SS_ONSTACK: i32 = 1;
+const SS_DISABLE: i32 = 2;
+
+const HANDLER: u64 = 0x40_1000;
+const RESTORER: u64 = 0x40_2000;
+
+fn bit(signal: u64) -> u64 {
+    1 << (signal - 1)
+}
+
+/// Installs `handler` for `signal` with `flags` (always with a restorer,
+/// as libc does).
+fn handle(w: &World, signal: u64, handler: u64, flags: u64, mask: u64) {
+    let act = w.put(&KernelSigAction {
+        handler,
+        flags: flags | SA_RESTORER,
+        restorer: RESTORER,
+        mask,
+    });
+    assert_eq!(w.call(Sysno::RtSigaction, &[signal, act, 0, 8]), 0);
+}
+
+fn mask(w: &World, how: u64, set: u64) -> u64 {
+    let new = w.put(&set);
+    let old = w.alloc(8);
+    assert_eq!(w.call(Sysno::RtSigprocmask, &[how, new, old, 8]), 0);
+    w.get(old)
+}
+
+fn blocked(w: &World) -> u64 {
+    let old = w.alloc(8);
+    assert_eq!(w.call(Sysno::RtSigprocmask, &[SIG_BLOCK, 0, old, 8]), 0);
+    w.get(old)
+}
+
+fn pending(w: &World) -> u64 {
+    let set = w.alloc(8);
+    assert_eq!(w.call(Sysno::RtSigpending, &[set, 8]), 0);
+    w.get(set)
+}
+
+fn raise(w: &World, signal: u64) {
+    let pid = w.process.pid() as u64;
+    let tid = w.thread.tid() as u64;
+    assert_eq!(w.call(Sysno::Tgkill, &[pid, tid, signal]), 0);
+}
+
+/// The user program's state before the signal: somewhere in its code,
+/// with a recognisable register file.
+fn set_user_state(w: &World) {
+    let mut regs = w.registers.borrow_mut();
+    regs.registers.rip = 0x40_0100;
+    regs.registers.rax = 0xaaaa;
+    regs.registers.rbx = 0xbbbb;
+    regs.registers.r12 = 0x1212;
+    regs.registers.rflags = 0x202;
+    regs.registers.cs = 0x33;
+    regs.registers.ss = 0x2b;
+}
+
+/// What the handler does when it returns: `ret` into the restorer, which
+/// calls `rt_sigreturn`.
+fn return_from_handler(w: &World) -> i64 {
+    {
+        let mut regs = w.registers.borrow_mut();
+        assert_eq!(regs.registers.rip, HANDLER, "not in the handler");
+        let rsp = regs.registers.rsp;
+        let return_address: u64 = w.get(rsp);
+        assert_eq!(return_address, RESTORER);
+        regs.registers.rsp = rsp + 8;
+        regs.registers.rip = RESTORER;
+    }
+    w.call(Sysno::RtSigreturn, &[])
+}
+
+#[test]
+fn sigaction_installs_a_handler_and_reports_the_previous_one() {
+    let w = World::new();
+    handle(&w, SIGUSR1, HANDLER, SA_SIGINFO, bit(SIGUSR2));
+    let old = w.alloc(32);
+    let act = w.put(&KernelSigAction {
+        handler: 1, // SIG_IGN
+        flags: 0,
+        restorer: 0,
+        mask: 0,
+    });
+    assert_eq!(w.call(Sysno::RtSigaction, &[SIGUSR1, act, old, 8]), 0);
+    let previous: KernelSigAction = w.get(old);
+    assert_eq!(previous.handler, HANDLER);
+    assert_eq!(previous.flags, SA_SIGINFO | SA_RESTORER);
+    assert_eq!(previous.restorer, RESTORER);
+    assert_eq!(previous.mask, bit(SIGUSR2));
+    assert_eq!(w.call(Sysno::RtSigaction, &[SIGUSR1, 0, old, 8]), 0);
+    assert_eq!(w.get::<KernelSigAction>(old).handler, 1);
+}
+
+#[test]
+fn sigaction_refuses_sigkill_sigstop_bad_numbers_and_sizes() {
+    let w = World::new();
+    let act = w.put(&KernelSigAction {
+        handler: HANDLER,
+        flags: SA_RESTORER,
+        restorer: RESTORER,
+        mask: 0,
+    });
+    for signal in [SIGKILL, SIGSTOP] {
+        assert_eq!(
+            w.call(Sysno::RtSigaction, &[signal, act, 0, 8]),
+            err(Errno::EINVAL)
+        );
+        // Reading their action is allowed.
+        let old = w.alloc(32);
+        assert_eq!(w.call(Sysno::RtSigaction, &[signal, 0, old, 8]), 0);
+    }
+    assert_eq!(
+        w.call(Sysno::RtSigaction, &[0, act, 0, 8]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::RtSigaction, &[65, act, 0, 8]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::RtSigaction, &[SIGUSR1, act, 0, 4]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::RtSigaction, &[SIGUSR1, 8, 0, 8]),
+        err(Errno::EFAULT)
+    );
+}
+
+#[test]
+fn sigprocmask_blocks_unblocks_and_never_blocks_kill_or_stop() {
+    let w = World::new();
+    assert_eq!(
+        mask(&w, SIG_BLOCK, bit(SIGUSR1) | bit(SIGKILL) | bit(SIGSTOP)),
+        0
+    );
+    assert_eq!(blocked(&w), bit(SIGUSR1));
+    assert_eq!(mask(&w, SIG_BLOCK, bit(SIGUSR2)), bit(SIGUSR1));
+    assert_eq!(
+        mask(&w, SIG_UNBLOCK, bit(SIGUSR1)),
+        bit(SIGUSR1) | bit(SIGUSR2)
+    );
+    assert_eq!(mask(&w, SIG_SETMASK, bit(SIGHUP)), bit(SIGUSR2));
+    assert_eq!(blocked(&w), bit(SIGHUP));
+    let set = w.put(&0u64);
+    assert_eq!(
+        w.call(Sysno::RtSigprocmask, &[3, set, 0, 8]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::RtSigprocmask, &[SIG_BLOCK, set, 0, 16]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::RtSigprocmask, &[SIG_BLOCK, 8, 0, 8]),
+        err(Errno::EFAULT)
+    );
+}
+
+#[test]
+fn a_blocked_signal_stays_pending_until_unblocked_then_runs_its_handler() {
+    let w = World::new();
+    handle(&w, SIGUSR1, HANDLER, 0, 0);
+    mask(&w, SIG_BLOCK, bit(SIGUSR1));
+    raise(&w, SIGUSR1);
+    assert_eq!(pending(&w), bit(SIGUSR1));
+    set_user_state(&w);
+    assert_eq!(w.return_to_user(None), UserReturn::Resume);
+    assert_eq!(
+        w.registers.borrow().registers.rip,
+        0x40_0100,
+        "blocked: no handler"
+    );
+
+    mask(&w, SIG_UNBLOCK, bit(SIGUSR1));
+    set_user_state(&w);
+    assert_eq!(w.return_to_user(None), UserReturn::Resume);
+    let regs = w.registers.borrow().registers;
+    assert_eq!(regs.rip, HANDLER);
+    assert_eq!(regs.rdi, SIGUSR1);
+    assert_eq!(pending(&w), 0);
+}
+
+#[test]
+fn the_handler_frame_follows_the_abi_and_sigreturn_restores_everything() {
+    let w = World::new();
+    handle(&w, SIGUSR1, HANDLER, SA_SIGINFO, bit(SIGUSR2));
+    raise(&w, SIGUSR1);
+    // The signal interrupts the program here.
+    set_user_state(&w);
+    let stack = w.registers.borrow().registers.rsp;
+    w.return_to_user(None);
+    let regs = w.registers.borrow().registers;
+    assert_eq!(regs.rip, HANDLER);
+    assert_eq!(regs.rdi, SIGUSR1);
+    // The frame sits below the red zone; at entry the stack is as after a
+    // call: rsp + 8 is 16-byte aligned.
+    assert!(regs.rsp < stack - 128);
+    assert_eq!((regs.rsp + 8) % 16, 0);
+    let info: RawSigInfo = w.get(regs.rsi);
+    assert_eq!(info.si_signo, SIGUSR1 as i32);
+    assert_eq!(info.si_code, -6, "SI_TKILL");
+    assert_eq!(info.union[0] as u32, w.process.pid() as u32, "si_pid");
+    assert!(regs.rdx > regs.rsp, "ucontext on the frame");
+    // During the handler its signal and sa_mask are blocked.
+    assert_eq!(blocked(&w), bit(SIGUSR1) | bit(SIGUSR2));
+
+    let rax = return_from_handler(&w);
+    assert_eq!(rax, 0xaaaa, "the interrupted rax comes back");
+    let regs = w.registers.borrow().registers;
+    assert_eq!(regs.rip, 0x40_0100);
+    assert_eq!(regs.rsp, stack);
+    assert_eq!(regs.rbx, 0xbbbb);
+    assert_eq!(regs.r12, 0x1212);
+    assert_eq!(blocked(&w), 0);
+}
+
+#[test]
+fn standard_signals_coalesce_real_time_signals_queue_and_lower_numbers_go_first() {
+    let w = World::new();
+    for signal in [SIGUSR1, SIGUSR2, SIGRTMIN + 2] {
+        handle(&w, signal, HANDLER, 0, 0);
+    }
+    mask(&w, SIG_BLOCK, u64::MAX);
+    for signal in [SIGRTMIN + 2, SIGUSR2, SIGUSR1, SIGUSR2, SIGRTMIN + 2] {
+        raise(&w, signal);
+    }
+    mask(&w, SIG_SETMASK, 0);
+    let mut delivered = Vec::new();
+    for _ in 0..6 {
+        set_user_state(&w);
+        w.return_to_user(None);
+        let regs = w.registers.borrow().registers;
+        if regs.rip != HANDLER {
+            break;
+        }
+        delivered.push(regs.rdi);
+        // Unwind the handler without returning through it, so the next
+        // signal is not blocked by this one.
+        mask(&w, SIG_SETMASK, 0);
+    }
+    assert_eq!(delivered, [SIGUSR1, SIGUSR2, SIGRTMIN + 2, SIGRTMIN + 2]);
+}
+
+#[test]
+fn an_ignored_signal_is_discarded_and_a_default_one_terminates() {
+    let w = World::new();
+    let (child, thread) = w.fork();
+    let act = w.put(&KernelSigAction {
+        handler: 1,
+        flags: 0,
+        restorer: 0,
+        mask: 0,
+    });
+    assert_eq!(
+        w.call_as(&child, &thread, Sysno::RtSigaction, &[SIGINT, act, 0, 8]),
+        0
+    );
+    let pid = child.pid() as u64;
+    assert_eq!(w.call(Sysno::Kill, &[pid, SIGINT]), 0);
+    assert!(child.data().termination().is_none());
+    assert_eq!(
+        w.return_to_user_as(&child, &thread, None),
+        UserReturn::Resume
+    );
+    assert!(child.data().termination().is_none());
+
+    assert_eq!(w.call(Sysno::Kill, &[pid, SIGTERM]), 0);
+    assert_eq!(
+        w.return_to_user_as(&child, &thread, None),
+        UserReturn::ExitThread
+    );
+    assert_eq!(
+        child.data().termination(),
+        Some(Termination::Killed {
+            signal: SIGTERM as u8,
+            core_dumped: false
+        })
+    );
+}
+
+#[test]
+fn sigkill_ends_a_process_at_once_even_if_it_blocks_everything() {
+    let w = World::new();
+    let (child, thread) = w.fork();
+    let all = w.put(&u64::MAX);
+    assert_eq!(
+        w.call_as(
+            &child,
+            &thread,
+            Sysno::RtSigprocmask,
+            &[SIG_BLOCK, all, 0, 8]
+        ),
+        0
+    );
+    assert_eq!(w.call(Sysno::Kill, &[child.pid() as u64, SIGKILL]), 0);
+    assert!(thread.should_die());
+    assert_eq!(
+        child.data().termination(),
+        Some(Termination::Killed {
+            signal: SIGKILL as u8,
+            core_dumped: false
+        })
+    );
+    assert_eq!(
+        w.return_to_user_as(&child, &thread, None),
+        UserReturn::ExitThread
+    );
+}
+
+#[test]
+fn kill_checks_permission_existence_and_signal_numbers() {
+    let w = World::new();
+    let (other, _) = w.fork();
+    let (caller, caller_thread) = w.fork();
+    {
+        let mut data = caller.data();
+        data.change_credentials(|c| {
+            *c = process::Credentials::new(1000, 1000);
+            Ok(())
+        })
+        .unwrap();
+    }
+    let call = |sysno, args: &[u64]| w.call_as(&caller, &caller_thread, sysno, args);
+    let other_pid = other.pid() as u64;
+    assert_eq!(call(Sysno::Kill, &[other_pid, SIGTERM]), err(Errno::EPERM));
+    assert_eq!(call(Sysno::Kill, &[other_pid, 0]), err(Errno::EPERM));
+    assert!(other.data().termination().is_none());
+    assert_eq!(call(Sysno::Kill, &[caller.pid() as u64, 0]), 0, "itself");
+    assert_eq!(call(Sysno::Kill, &[30_000, 0]), err(Errno::ESRCH));
+    assert_eq!(
+        call(Sysno::Kill, &[caller.pid() as u64, 65]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        call(Sysno::Kill, &[caller.pid() as u64, u64::MAX]),
+        err(Errno::EINVAL)
+    );
+    // Root may signal anyone.
+    assert_eq!(w.call(Sysno::Kill, &[other_pid, 0]), 0);
+}
+
+#[test]
+fn kill_zero_and_negative_pids_reach_process_groups() {
+    let w = World::new();
+    let (a, a_thread) = w.fork();
+    let (b, _) = w.fork();
+    let (c, _) = w.fork();
+    // a leads a new group and b joins it; c stays in init's group.
+    let table = &w.machine.processes;
+    table.setpgid(&a, 0, 0).unwrap();
+    table.setpgid(&w.process, b.pid(), a.pid()).unwrap();
+    assert_eq!(w.call_as(&a, &a_thread, Sysno::Kill, &[0, SIGTERM]), 0);
+    for (process, hit) in [(&a, true), (&b, true), (&c, false)] {
+        let pending = process.data().signals().shared_pending().set().bits();
+        assert_eq!(pending & bit(SIGTERM) != 0, hit, "pid {}", process.pid());
+    }
+    assert_eq!(
+        w.call(Sysno::Kill, &[(-(c.pid() as i64)) as u64, 0]),
+        err(Errno::ESRCH)
+    );
+    assert_eq!(
+        w.call(Sysno::Kill, &[(-(a.pid() as i64)) as u64, SIGHUP]),
+        0
+    );
+    assert_ne!(
+        b.data().signals().shared_pending().set().bits() & bit(SIGHUP),
+        0
+    );
+}
+
+#[test]
+fn tgkill_checks_its_ids() {
+    let w = World::new();
+    let (child, thread) = w.fork();
+    let pid = child.pid() as u64;
+    let tid = thread.tid() as u64;
+    assert_eq!(
+        w.call(Sysno::Tgkill, &[pid, 0, SIGUSR1]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::Tgkill, &[0, tid, SIGUSR1]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::Tgkill, &[1, tid, SIGUSR1]),
+        err(Errno::ESRCH),
+        "wrong group"
+    );
+    assert_eq!(
+        w.call(Sysno::Tgkill, &[pid, 30_000, SIGUSR1]),
+        err(Errno::ESRCH)
+    );
+    assert_eq!(
+        w.call(Sysno::Tkill, &[u64::MAX, SIGUSR1]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(w.call(Sysno::Tgkill, &[pid, tid, SIGUSR1]), 0);
+    assert_ne!(
+        thread.data().signals.lock().pending().set().bits() & bit(SIGUSR1),
+        0
+    );
+    assert!(w.machine.interrupts.lock().unwrap().contains(&thread.tid()));
+}
+
+#[test]
+fn rt_sigqueueinfo_refuses_kernel_codes_towards_others() {
+    let w = World::new();
+    let (child, _) = w.fork();
+    let mut info = RawSigInfo {
+        si_signo: SIGUSR1 as i32,
+        si_errno: 0,
+        si_code: 0, // SI_USER: only the kernel may claim it
+        pad: 0,
+        union: [0; 14],
+    };
+    let pointer = w.put(&info);
+    let pid = child.pid() as u64;
+    assert_eq!(
+        w.call(Sysno::RtSigqueueinfo, &[pid, SIGUSR1, pointer]),
+        err(Errno::EPERM)
+    );
+    info.si_code = -1; // SI_QUEUE
+    info.union[1] = 77; // sigval
+    let pointer = w.put(&info);
+    assert_eq!(w.call(Sysno::RtSigqueueinfo, &[pid, SIGUSR1, pointer]), 0);
+    assert_eq!(
+        w.call(Sysno::RtSigqueueinfo, &[pid, SIGUSR1, 8]),
+        err(Errno::EFAULT)
+    );
+}
+
+#[test]
+fn sigtimedwait_takes_a_blocked_signal_with_its_info_or_times_out() {
+    let w = World::new();
+    mask(&w, SIG_BLOCK, bit(SIGUSR2));
+    raise(&w, SIGUSR2);
+    let set = w.put(&bit(SIGUSR2));
+    let info = w.alloc(128);
+    assert_eq!(
+        w.call(Sysno::RtSigtimedwait, &[set, info, 0, 8]),
+        SIGUSR2 as i64
+    );
+    let info: RawSigInfo = w.get(info);
+    assert_eq!(info.si_signo, SIGUSR2 as i32);
+    assert_eq!(pending(&w), 0);
+
+    let timeout = w.put(&abi::Timespec {
+        sec: 2,
+        nsec: 500_000_000,
+    });
+    let before = w.machine.now_ns();
+    assert_eq!(
+        w.call(Sysno::RtSigtimedwait, &[set, 0, timeout, 8]),
+        err(Errno::EAGAIN)
+    );
+    assert!(w.machine.now_ns() - before >= 2_500_000_000, "it waited");
+    let bad = w.put(&abi::Timespec {
+        sec: 0,
+        nsec: 1_000_000_000,
+    });
+    assert_eq!(
+        w.call(Sysno::RtSigtimedwait, &[set, 0, bad, 8]),
+        err(Errno::EINVAL)
+    );
+}
+
+#[test]
+fn pause_returns_eintr_once_the_handler_has_run() {
+    let w = World::new();
+    handle(&w, SIGUSR1, HANDLER, SA_RESTART, 0);
+    raise(&w, SIGUSR1);
+    set_user_state(&w);
+    let rip = w.registers.borrow().registers.rip;
+    assert_eq!(w.call(Sysno::Pause, &[]), err(Errno::EINTR));
+    w.return_to_user(Some(Sysno::Pause));
+    assert_eq!(w.registers.borrow().registers.rip, HANDLER);
+    // pause is never restarted after a handler, SA_RESTART or not.
+    assert_eq!(return_from_handler(&w), err(Errno::EINTR));
+    assert_eq!(w.registers.borrow().registers.rip, rip);
+}
+
+#[test]
+fn sa_restart_restarts_an_interrupted_read_and_no_handler_restarts_silently() {
+    let w = World::new();
+    handle(&w, SIGUSR1, HANDLER, SA_RESTART, 0);
+    handle(&w, SIGUSR2, HANDLER, 0, 0);
+    let interrupted_read = |signal: u64| {
+        raise(&w, signal);
+        set_user_state(&w);
+        let mut regs = w.registers.borrow_mut();
+        // The read's `syscall` instruction ends at rip; it was interrupted.
+        regs.registers.rax = err(Errno::EINTR) as u64;
+        drop(regs);
+        w.return_to_user(Some(Sysno::Read));
+        assert_eq!(w.registers.borrow().registers.rip, HANDLER);
+        return_from_handler(&w)
+    };
+    // With SA_RESTART the handler returns into the `syscall` again.
+    let rax = interrupted_read(SIGUSR1);
+    assert_eq!(rax, Sysno::Read.number() as i64);
+    assert_eq!(w.registers.borrow().registers.rip, 0x40_0100 - 2);
+    // Without it, the read fails with EINTR.
+    let rax = interrupted_read(SIGUSR2);
+    assert_eq!(rax, err(Errno::EINTR));
+    assert_eq!(w.registers.borrow().registers.rip, 0x40_0100);
+}
+
+#[test]
+fn sigsuspend_waits_with_its_mask_and_the_old_one_comes_back_after_the_handler() {
+    let w = World::new();
+    handle(&w, SIGUSR1, HANDLER, 0, 0);
+    mask(&w, SIG_BLOCK, bit(SIGUSR1) | bit(SIGHUP));
+    raise(&w, SIGUSR1);
+    let during = w.put(&bit(SIGHUP));
+    set_user_state(&w);
+    assert_eq!(w.call(Sysno::RtSigsuspend, &[during, 8]), err(Errno::EINTR));
+    w.return_to_user(Some(Sysno::RtSigsuspend));
+    assert_eq!(w.registers.borrow().registers.rdi, SIGUSR1);
+    assert_eq!(return_from_handler(&w), err(Errno::EINTR));
+    assert_eq!(blocked(&w), bit(SIGUSR1) | bit(SIGHUP));
+    assert_eq!(
+        w.call(Sysno::RtSigsuspend, &[during, 4]),
+        err(Errno::EINVAL)
+    );
+}
+
+#[test]
+fn sigaltstack_is_reported_used_by_sa_onstack_and_locked_while_on_it() {
+    let w = World::new();
+    let base = w.alloc(16384);
+    let ss = w.put(&StackT {
+        ss_sp: base,
+        ss_flags: 0,
+        pad: 0,
+        ss_size: 16384,
+    });
+    assert_eq!(w.call(Sysno::Sigaltstack, &[ss, 0]), 0);
+    let old = w.alloc(24);
+    assert_eq!(w.call(Sysno::Sigaltstack, &[0, old]), 0);
+    let current: StackT = w.get(old);
+    assert_eq!(
+        (current.ss_sp, current.ss_size, current.ss_flags),
+        (base, 16384, 0)
+    );
+    let tiny = w.put(&StackT {
+        ss_sp: base,
+        ss_flags: 0,
+        pad: 0,
+        ss_size: 100,
+    });
+    assert_eq!(w.call(Sysno::Sigaltstack, &[tiny, 0]), err(Errno::ENOMEM));
+
+    handle(&w, SIGSEGV, HANDLER, SA_ONSTACK, 0);
+    set_user_state(&w);
+    raise(&w, SIGSEGV);
+    w.return_to_user(None);
+    let rsp = w.registers.borrow().registers.rsp;
+    assert!(
+        (base..base + 16384).contains(&rsp),
+        "handler runs on the alternate stack"
+    );
+    assert_eq!(w.call(Sysno::Sigaltstack, &[0, old]), 0);
+    assert_eq!(w.get::<StackT>(old).ss_flags, SS_ONSTACK);
+    assert_eq!(w.call(Sysno::Sigaltstack, &[ss, 0]), err(Errno::EPERM));
+    return_from_handler(&w);
+    let off = w.put(&StackT {
+        ss_sp: 0,
+        ss_flags: SS_DISABLE,
+        pad: 0,
+        ss_size: 0,
+    });
+    assert_eq!(w.call(Sysno::Sigaltstack, &[off, 0]), 0);
+    assert_eq!(w.call(Sysno::Sigaltstack, &[0, old]), 0);
+    assert_eq!(w.get::<StackT>(old).ss_flags, SS_DISABLE);
+}
+
+#[test]
+fn sa_resethand_runs_the_handler_once() {
+    let w = World::new();
+    handle(&w, SIGUSR1, HANDLER, SA_RESETHAND, 0);
+    raise(&w, SIGUSR1);
+    set_user_state(&w);
+    w.return_to_user(None);
+    let old = w.alloc(32);
+    assert_eq!(w.call(Sysno::RtSigaction, &[SIGUSR1, 0, old, 8]), 0);
+    assert_eq!(w.get::<KernelSigAction>(old).handler, 0, "back to SIG_DFL");
+}
+
+#[test]
+fn a_corrupt_frame_at_sigreturn_kills_with_sigsegv() {
+    let w = World::new();
+    let (child, thread) = w.fork();
+    // A stack pointer nowhere near user memory.
+    w.registers.borrow_mut().registers.rsp = 0x10;
+    w.call_as(&child, &thread, Sysno::RtSigreturn, &[]);
+    assert_eq!(
+        child.data().termination(),
+        Some(Termination::Killed {
+            signal: SIGSEGV as u8,
+            core_dumped: true
+        })
+    );
+}
+
+#[test]
+fn alarm_returns_the_seconds_left_and_fires_sigalrm() {
+    let w = World::new();
+    let (child, thread) = w.fork();
+    let call = |sysno, args: &[u64]| w.call_as(&child, &thread, sysno, args);
+    assert_eq!(call(Sysno::Alarm, &[5]), 0);
+    w.machine.advance(2_000_000_000);
+    assert_eq!(call(Sysno::Alarm, &[10]), 3);
+    assert!(
+        w.machine
+            .alarm_changes
+            .load(std::sync::atomic::Ordering::SeqCst)
+            >= 2
+    );
+    let fire =
+        |w: &World| syscall::signals::timers::fire_real_timers(&w.machine, w.machine.now_ns());
+    let next = fire(&w);
+    assert_eq!(next, Some(w.machine.now_ns() + 10_000_000_000));
+    w.machine.advance(10_000_000_000);
+    assert_eq!(fire(&w), None, "a one-shot alarm is spent");
+    assert_ne!(
+        child.data().signals().shared_pending().set().bits() & bit(SIGALRM),
+        0
+    );
+    // alarm(0) cancels.
+    assert_eq!(call(Sysno::Alarm, &[7]), 0);
+    assert_eq!(call(Sysno::Alarm, &[0]), 7);
+    assert_eq!(fire(&w), None);
+}
+
+#[test]
+fn an_interval_timer_rearms_and_getitimer_reports_what_is_left() {
+    let w = World::new();
+    let (child, thread) = w.fork();
+    let call = |sysno, args: &[u64]| w.call_as(&child, &thread, sysno, args);
+    let timer = w.put(&Itimerval {
+        it_interval: Timeval {
+            tv_sec: 0,
+            tv_usec: 250_000,
+        },
+        it_value: Timeval {
+            tv_sec: 1,
+            tv_usec: 0,
+        },
+    });
+    assert_eq!(call(Sysno::Setitimer, &[0, timer, 0]), 0);
+    w.machine.advance(400_000_000);
+    let now = w.alloc(32);
+    assert_eq!(call(Sysno::Getitimer, &[0, now]), 0);
+    let left: Itimerval = w.get(now);
+    assert_eq!(
+        left.it_value,
+        Timeval {
+            tv_sec: 0,
+            tv_usec: 600_000
+        }
+    );
+    assert_eq!(
+        left.it_interval,
+        Timeval {
+            tv_sec: 0,
+            tv_usec: 250_000
+        }
+    );
+    w.machine.advance(600_000_000);
+    let next = syscall::signals::timers::fire_real_timers(&w.machine, w.machine.now_ns());
+    assert_eq!(next, Some(w.machine.now_ns() + 250_000_000), "re-armed");
+    assert_ne!(
+        child.data().signals().shared_pending().set().bits() & bit(SIGALRM),
+        0
+    );
+    let bad = w.put(&Itimerval {
+        it_interval: Timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+        it_value: Timeval {
+            tv_sec: 0,
+            tv_usec: 1_000_000,
+        },
+    });
+    assert_eq!(call(Sysno::Setitimer, &[0, bad, 0]), err(Errno::EINVAL));
+    assert_eq!(call(Sysno::Setitimer, &[9, timer, 0]), err(Errno::EINVAL));
+    assert_eq!(call(Sysno::Getitimer, &[0, 8]), err(Errno::EFAULT));
+}
+
+#[test]
+fn a_stop_signal_stops_the_process_and_sigcont_resumes_it() {
+    let w = World::new();
+    let (child, thread) = w.fork();
+    let pid = child.pid() as u64;
+    assert_eq!(w.call(Sysno::Kill, &[pid, SIGSTOP]), 0);
+    // The fake's stop wait ends at once; the state is what matters.
+    let before = w
+        .machine
+        .stop_events
+        .waits
+        .load(std::sync::atomic::Ordering::SeqCst);
+    w.return_to_user_as(&child, &thread, None);
+    assert!(
+        w.machine
+            .stop_events
+            .waits
+            .load(std::sync::atomic::Ordering::SeqCst)
+            > before
+    );
+    assert!(matches!(child.data().state(), ProcessState::Stopped(19)));
+    assert_eq!(w.call(Sysno::Kill, &[pid, 18]), 0, "SIGCONT");
+    assert!(!matches!(child.data().state(), ProcessState::Stopped(_)));
+}
