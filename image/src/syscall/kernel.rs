@@ -7,10 +7,12 @@ use abi::{Errno, KernelResult, Timespec};
 use arch::paging::HardwarePageTable;
 use arch::usercopy::ActiveUserMemory;
 use fs::{FileSystem, Vfs};
+use mm::PageTable;
 use mm::{AddressSpace, UserMemory};
 use process::{Process, ProcessTable, Thread};
 use sched::{Priority, WakeReason};
 use syscall::MemoryStats;
+use syscall::futex::FutexTable;
 
 use crate::memory::frames::KernelFrames;
 use crate::task::WaitQueue;
@@ -120,6 +122,19 @@ impl syscall::Kernel for RunningKernel {
 
     fn new_event_queue(&self) -> Arc<WaitQueue> {
         Arc::new(WaitQueue::new())
+    }
+
+    fn futexes(&self) -> &FutexTable<WaitQueue> {
+        static FUTEXES: FutexTable<WaitQueue> = FutexTable::new();
+        &FUTEXES
+    }
+
+    fn futex_key(&self, process: &Process<KernelEnv>, address: u64) -> KernelResult<u64> {
+        let page = mm::VirtAddr(address & !0xfff);
+        self.with_address_space(process, |space, _| {
+            let (frame, _) = space.page_table().translate(page).ok_or(Errno::EFAULT)?;
+            Ok(frame.start().0 + (address & 0xfff))
+        })
     }
 
     fn interrupt(&self, thread: &Thread<KernelEnv>) {

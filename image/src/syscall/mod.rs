@@ -6,7 +6,6 @@
 //! `-errno` back to rax. An unknown number is `ENOSYS`, logged once per
 //! number. On the way out, a thread whose process is dying leaves here.
 
-pub mod futex;
 pub mod kernel;
 pub mod process;
 pub mod user;
@@ -68,7 +67,6 @@ fn serve_here(call: &mut Call<'_>, sysno: Sysno) -> SyscallResult {
     use Sysno::*;
     let number = sysno.number();
     match sysno {
-        Futex => futex::futex(call),
         SchedYield | Getpid | Clone | Fork | Vfork | Execve | Exit | Wait4 | Getuid | Getgid
         | Setuid | Setgid | Geteuid | Getegid | Setpgid | Getppid | Getpgrp | Setsid | Setreuid
         | Setregid | Getgroups | Setgroups | Setresuid | Getresuid | Setresgid | Getresgid

@@ -296,7 +296,9 @@ fn clear_child_tid(thread: &UserThread) {
     }
     if let Ok(slice) = UserSlice::new(address, 4) {
         let _ = arch::usercopy::ActiveUserMemory.copy_to_user(slice, &0u32.to_ne_bytes());
-        crate::syscall::futex::wake(address, 1);
+        if let Some(process) = processes().from_pid(thread.pid()) {
+            syscall::futex::wake_word(&crate::syscall::RunningKernel, &process, address);
+        }
     }
 }
 

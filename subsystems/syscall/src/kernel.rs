@@ -2,6 +2,7 @@
 
 use alloc::sync::Arc;
 
+use crate::futex::FutexTable;
 use abi::{KernelResult, Timespec};
 use fs::{FileDescription, FileSystem, Vfs};
 use mm::{AddressSpace, FrameAllocator, PageTable, UserMemory};
@@ -114,6 +115,14 @@ pub trait Kernel: Sized {
 
     /// A fresh event queue (futexes).
     fn new_event_queue(&self) -> Arc<Self::Events>;
+
+    /// The futex wait queues (one table for the machine).
+    fn futexes(&self) -> &FutexTable<Self::Events>;
+
+    /// The key futex waiters on the word at `address` of `process` meet
+    /// on: the word's physical address, so every process sharing the page
+    /// meets there. The caller has read the word, so it is mapped.
+    fn futex_key(&self, process: &Process<Self::Env>, address: u64) -> KernelResult<u64>;
 
     /// Ends an interruptible sleep of `thread` with `Interrupted` (a signal
     /// arrived), or makes its next one end at once.

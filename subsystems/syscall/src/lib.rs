@@ -41,6 +41,7 @@ extern crate alloc;
 pub mod args;
 pub mod context;
 pub mod fs;
+pub mod futex;
 pub mod info;
 pub mod kernel;
 pub mod memory;

@@ -169,6 +169,9 @@ system_call_table! {
     Msync => memory::msync [address: u64, len: u64, flags: u32];
     Madvise => memory::madvise [address: u64, len: u64, advice: u32];
 
+    // Futexes (futex.rs).
+    Futex => crate::futex::futex [address: UserPtr<u32>, op: i32, value: u32, timeout: UserPtr<Timespec>, address2: u64, bitset: u32];
+
     // Signals (signals/calls.rs).
     RtSigaction => signals::rt_sigaction [signum: i32, act: UserPtr<KernelSigAction>, oldact: UserPtr<KernelSigAction>, size: usize];
     RtSigprocmask => signals::rt_sigprocmask [how: i32, set: UserPtr<u64>, oldset: UserPtr<u64>, size: usize];

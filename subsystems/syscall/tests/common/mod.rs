@@ -174,6 +174,7 @@ pub struct Machine {
     /// Threads interrupted, in order.
     pub interrupts: Mutex<Vec<i32>>,
     pub alarm_changes: AtomicUsize,
+    pub futexes: syscall::futex::FutexTable<Events>,
     /// Nice values by tid.
     pub nice: Mutex<std::collections::BTreeMap<i32, i8>>,
     next_free: AtomicU64,
@@ -345,6 +346,15 @@ impl Kernel for Machine {
         Arc::new(Events::default())
     }
 
+    fn futexes(&self) -> &syscall::futex::FutexTable<Events> {
+        &self.futexes
+    }
+
+    /// One flat address space: the virtual address is the key.
+    fn futex_key(&self, _process: &Process<Env>, address: u64) -> KernelResult<u64> {
+        Ok(address)
+    }
+
     fn interrupt(&self, thread: &Thread<Env>) {
         self.interrupts.lock().unwrap().push(thread.tid());
     }
@@ -388,6 +398,7 @@ impl World {
             stop_events: Events::default(),
             interrupts: Mutex::new(Vec::new()),
             alarm_changes: AtomicUsize::new(0),
+            futexes: syscall::futex::FutexTable::new(),
             nice: Mutex::new(Default::default()),
             next_free: AtomicU64::new(USER_BASE + 0x1000),
             next_dev: AtomicU64::new(2),
