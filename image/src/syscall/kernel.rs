@@ -2,23 +2,35 @@
 //! [`syscall::Kernel`], over the globals `image` owns.
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use abi::{Errno, KernelResult, Timespec};
 use arch::paging::HardwarePageTable;
+use arch::trap::{FpuState, TrapFrame};
 use arch::usercopy::ActiveUserMemory;
-use fs::{FileSystem, Vfs};
+use fs::{FileSystem, PathContext, Vfs};
 use mm::PageTable;
 use mm::{AddressSpace, UserMemory};
-use process::{Process, ProcessTable, Thread};
+use process::{Credentials, Process, ProcessTable, Thread};
 use sched::{Priority, WakeReason};
-use syscall::MemoryStats;
 use syscall::futex::FutexTable;
+use syscall::process::lifecycle::{ChildStart, LoadedProgram};
+use syscall::{Context, MemoryStats};
 
 use crate::memory::frames::KernelFrames;
+use crate::memory::user::SharedAddressSpace;
 use crate::task::WaitQueue;
+use crate::userland::exec::{ExecIds, load};
 use crate::userland::{KernelEnv, lifecycle, processes, signals, vfs};
 use signal::{SigInfo, Signal, UserSelectors};
 use syscall::signals::send::send_to_thread;
+
+/// A trap frame resuming user mode as `child` says.
+fn child_frame(child: &ChildStart) -> TrapFrame {
+    let mut frame = lifecycle::initial_frame(child.registers.rip, child.registers.rsp);
+    signals::load_registers(&mut frame, &child.registers);
+    frame
+}
 
 /// The running kernel.
 pub struct RunningKernel;
@@ -147,6 +159,67 @@ impl syscall::Kernel for RunningKernel {
         if let Some(id) = thread.data().task() {
             crate::task::clear_interrupt(id);
         }
+    }
+
+    fn yield_now(&self) {
+        crate::task::yield_now();
+    }
+
+    fn cpu_count(&self) -> usize {
+        1
+    }
+
+    fn current_cpu(&self) -> u32 {
+        0
+    }
+
+    fn fork(&self, _ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<i32> {
+        let frame = child_frame(child);
+        lifecycle::fork(&frame, &FpuState(child.fpu), child.child_tid)
+    }
+
+    fn spawn_thread(&self, _ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<i32> {
+        let frame = child_frame(child);
+        let clear = child.child_tid.clear.then_some(child.child_tid.address);
+        lifecycle::spawn_thread(&frame, &FpuState(child.fpu), 0, child.tls, clear)
+    }
+
+    fn load_program(
+        &self,
+        at: PathContext<'_>,
+        path: &[u8],
+        argv: Vec<Vec<u8>>,
+        envp: Vec<Vec<u8>>,
+        credentials: &Credentials,
+    ) -> KernelResult<LoadedProgram<SharedAddressSpace>> {
+        let ids = ExecIds {
+            uid: credentials.uid(),
+            euid: credentials.euid(),
+            gid: credentials.gid(),
+            egid: credentials.egid(),
+        };
+        let image = load(at, path, argv, envp, ids)?;
+        Ok(LoadedProgram {
+            space: crate::memory::user::share(image.space),
+            entry: image.entry,
+            stack_pointer: image.stack_pointer,
+            name: image.name,
+            exe: image.exe,
+            argv: image.argv,
+        })
+    }
+
+    fn enter_address_space(&self, space: &SharedAddressSpace) {
+        crate::task::current().set_address_space(Some(space.clone()));
+    }
+
+    fn fs_base(&self) -> u64 {
+        crate::task::current().fs_base()
+    }
+
+    fn set_fs_base(&self, base: u64) -> KernelResult<()> {
+        crate::task::current().set_fs_base(base);
+        Ok(())
     }
 
     fn alarms_changed(&self) {

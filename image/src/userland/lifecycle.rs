@@ -2,7 +2,6 @@
 //! exit_group, and processes killed by faults.
 
 use alloc::string::String;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use abi::{Errno, KernelResult};
@@ -14,11 +13,10 @@ use signal::ThreadSignalState;
 use spin::Once;
 
 use super::exec::{ExecIds, load};
-use super::{KernelEnv, Process, ThreadLink, UserLink, UserThread, processes};
+use super::{KernelEnv, Process, ThreadLink, UserLink, processes};
 use crate::memory::user::{SharedAddressSpace, share};
 use crate::syscall::RunningKernel;
 use crate::task::{self, WaitQueue};
-use syscall::signals::send::send;
 
 /// User code and data selectors (GDT order is fixed for sysret).
 const USER_CS: u64 = 0x23;
@@ -161,18 +159,7 @@ fn fpu_copy(fpu: &FpuState) -> FpuArea {
     FpuArea(fpu.0)
 }
 
-/// Where `clone` asked for the child's tid: written into the child
-/// (`CLONE_CHILD_SETTID`) and cleared with a futex wake when its thread
-/// exits (`CLONE_CHILD_CLEARTID`), as glibc's `fork` requests.
-#[derive(Clone, Copy, Default)]
-pub struct ChildTid {
-    /// The address in the child's memory.
-    pub address: u64,
-    /// `CLONE_CHILD_SETTID`.
-    pub set: bool,
-    /// `CLONE_CHILD_CLEARTID`.
-    pub clear: bool,
-}
+pub use syscall::process::lifecycle::ChildTid;
 
 /// `fork`: a child process running a copy of the caller, returning 0 in it.
 pub fn fork(frame: &TrapFrame, fpu: &FpuState, child_tid: ChildTid) -> KernelResult<i32> {
@@ -287,21 +274,6 @@ pub fn spawn_thread(
     Ok(tid)
 }
 
-/// Writes 0 to the thread's `clear_child_tid` and wakes a futex waiter
-/// there (how `pthread_join` learns a thread ended).
-fn clear_child_tid(thread: &UserThread) {
-    let address = thread.clear_child_tid();
-    if address == 0 {
-        return;
-    }
-    if let Ok(slice) = UserSlice::new(address, 4) {
-        let _ = arch::usercopy::ActiveUserMemory.copy_to_user(slice, &0u32.to_ne_bytes());
-        if let Some(process) = processes().from_pid(thread.pid()) {
-            syscall::futex::wake_word(&crate::syscall::RunningKernel, &process, address);
-        }
-    }
-}
-
 /// Moves the ticks the current kernel thread collected into its process's
 /// CPU times (`times`, `getrusage`, and the parent's children times once
 /// it is reaped).
@@ -316,109 +288,10 @@ pub fn fold_ticks(link: &UserLink) {
 /// process (zombie, SIGCHLD, address space freed).
 fn finish_thread(link: &UserLink) {
     fold_ticks(link);
-    let table = processes();
-    let last = table.remove_thread(&link.thread);
-    if !last {
-        return;
+    let ended = syscall::process::exit::finish_thread(&RunningKernel, &link.process, &link.thread);
+    if ended && link.process.pid() == 1 {
+        init_exited(&link.process);
     }
-    let process = &link.process;
-    {
-        let mut to_wake = Vec::new();
-        // A last `exit` (not exit_group) ends the process with its status.
-        process.die(Termination::Exited(0), &mut to_wake);
-    }
-    let parent_auto_reaps =
-        parent_of(process).is_some_and(|parent| parent.data().signals().child_policy().auto_reap);
-    match table.finalize(process, parent_auto_reaps) {
-        Ok(notice) => {
-            drop(notice.closed);
-            drop(notice.address_space);
-            if let Some(parent) = notice.parent.and_then(|pid| table.from_pid(pid)) {
-                let info = signal::SigInfo::child(
-                    notice.info.code as i32,
-                    notice.info.pid,
-                    notice.info.uid,
-                    notice.info.status,
-                    0,
-                    0,
-                );
-                if parent
-                    .data()
-                    .signals()
-                    .action(signal::Signal::SIGCHLD)
-                    .handler
-                    != signal::Disposition::Ignore
-                {
-                    let _ = send(&RunningKernel, &parent, info);
-                }
-            }
-            child_events().wake_all();
-            hang_up_orphaned_groups(process);
-        }
-        Err(error) => log::error!("finalizing pid {} failed: {error}", process.pid()),
-    }
-    if process.pid() == 1 {
-        init_exited(process);
-    }
-}
-
-/// POSIX: when a process group becomes orphaned (no member has a parent in
-/// another group of the same session) and has a stopped member, every
-/// member gets SIGHUP then SIGCONT.
-fn hang_up_orphaned_groups(exited: &Process) {
-    let table = processes();
-    let mut groups: Vec<i32> = Vec::new();
-    groups.push(exited.data().pgid());
-    for process in table.all_processes() {
-        if process.data().ppid() == 1 {
-            let pgid = process.data().pgid();
-            if !groups.contains(&pgid) {
-                groups.push(pgid);
-            }
-        }
-    }
-    for pgid in groups {
-        let members = table.processes_in_group(pgid);
-        let alive: Vec<_> = members
-            .iter()
-            .filter(|p| !matches!(p.data().state(), process::ProcessState::Zombie(_)))
-            .collect();
-        if alive.is_empty() {
-            continue;
-        }
-        let stopped = alive
-            .iter()
-            .any(|p| matches!(p.data().state(), process::ProcessState::Stopped(_)));
-        let orphaned = alive.iter().all(|p| {
-            let (ppid, sid) = {
-                let d = p.data();
-                (d.ppid(), d.sid())
-            };
-            table.from_pid(ppid).is_none_or(|parent| {
-                let d = parent.data();
-                d.pgid() == pgid || d.sid() != sid
-            })
-        });
-        if stopped && orphaned {
-            for member in alive {
-                let _ = send(
-                    &RunningKernel,
-                    member,
-                    signal::SigInfo::kernel(signal::Signal::SIGHUP),
-                );
-                let _ = send(
-                    &RunningKernel,
-                    member,
-                    signal::SigInfo::kernel(signal::Signal::SIGCONT),
-                );
-            }
-        }
-    }
-}
-
-fn parent_of(process: &Process) -> Option<Arc<Process>> {
-    let ppid = process.data().ppid();
-    processes().from_pid(ppid)
 }
 
 fn init_exited(process: &Process) {
@@ -440,21 +313,13 @@ fn init_exited(process: &Process) {
 /// Ends the current user thread (its process too if it was the last).
 pub fn exit_thread() -> ! {
     if let Ok(link) = super::current() {
-        clear_child_tid(&link.thread);
+        syscall::process::exit::clear_child_tid(&RunningKernel, &link.process, &link.thread);
         let current = task::current();
         current.set_address_space(None);
         finish_thread(&link);
         current.set_user(None);
     }
     task::exit()
-}
-
-/// `exit_group`: every thread of the process ends with `termination`.
-pub fn exit_group(termination: Termination) -> ! {
-    if let Ok(link) = super::current() {
-        kill_process(&link.process, termination);
-    }
-    exit_thread()
 }
 
 /// Marks `process` dying with `termination` and interrupts its threads so

@@ -157,7 +157,8 @@ fn registers(frame: &TrapFrame) -> UserRegisters {
     }
 }
 
-fn load_registers(frame: &mut TrapFrame, r: &UserRegisters) {
+/// Puts `r` into `frame` (the registers user mode resumes with).
+pub fn load_registers(frame: &mut TrapFrame, r: &UserRegisters) {
     frame.r8 = r.r8;
     frame.r9 = r.r9;
     frame.r10 = r.r10;

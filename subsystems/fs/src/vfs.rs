@@ -479,12 +479,39 @@ impl Vfs {
         ctx: &PathContext<'_>,
         new_path: &str,
     ) -> KernelResult<()> {
+        self.rename_checked(old_ctx, old_path, ctx, new_path, true)
+    }
+
+    /// `renameat2(..., RENAME_NOREPLACE)`: as [`Vfs::rename_between`], but
+    /// `EEXIST` if `new_path` exists. (The check and the rename are not
+    /// one atomic step against a concurrent create of the same name.)
+    pub fn rename_noreplace_between(
+        &self,
+        old_ctx: &PathContext<'_>,
+        old_path: &str,
+        ctx: &PathContext<'_>,
+        new_path: &str,
+    ) -> KernelResult<()> {
+        self.rename_checked(old_ctx, old_path, ctx, new_path, false)
+    }
+
+    fn rename_checked(
+        &self,
+        old_ctx: &PathContext<'_>,
+        old_path: &str,
+        ctx: &PathContext<'_>,
+        new_path: &str,
+        replace: bool,
+    ) -> KernelResult<()> {
         let (old, source) = self.parent_and_name(old_ctx, old_path)?;
         let (new, target) = self.parent_and_name(ctx, new_path)?;
         if old.is_dot_or_dotdot() || new.is_dot_or_dotdot() {
             return Err(Errno::EBUSY);
         }
         let source = source.ok_or(Errno::ENOENT)?;
+        if !replace && target.is_some() {
+            return Err(Errno::EEXIST);
+        }
         let source_is_dir = source.inode().file_type() == FileType::Directory;
         if !source_is_dir && (old.trailing_slash || new.trailing_slash) {
             return Err(Errno::ENOTDIR);

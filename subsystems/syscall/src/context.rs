@@ -63,6 +63,15 @@ impl<K: Kernel> Context<'_, K> {
         }
     }
 
+    /// A NULL-terminated array of string pointers (`argv`, `envp`); empty
+    /// for a NULL array. `E2BIG` past 128 Ki strings or 2 MiB in all.
+    pub fn read_string_array(&self, address: u64) -> KernelResult<Vec<Vec<u8>>> {
+        if address == 0 {
+            return Ok(Vec::new());
+        }
+        mm::copy_string_array_from_user(self.memory(), mm::UserPtr::new(address)?, 0x20000, 2 << 20)
+    }
+
     /// Reads `len` bytes; `ENOMEM` if the kernel cannot hold them.
     pub fn read_bytes(&self, buffer: UserBuffer, len: usize) -> KernelResult<Vec<u8>> {
         let slice = UserSlice::new(buffer.0, len)?;

@@ -1,12 +1,15 @@
 //! The one seam: what only the running kernel can do.
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
+use crate::context::Context;
 use crate::futex::FutexTable;
+use crate::process::lifecycle::{ChildStart, LoadedProgram};
 use abi::{KernelResult, Timespec};
-use fs::{FileDescription, FileSystem, Vfs};
+use fs::{FileDescription, FileSystem, PathContext, Vfs};
 use mm::{AddressSpace, FrameAllocator, PageTable, UserMemory};
-use process::{Process, ProcessEnv, ProcessTable, Thread};
+use process::{Credentials, Pid, Process, ProcessEnv, ProcessTable, Thread};
 use sched::{Priority, WakeReason};
 use signal::{ProcessSignalState, ThreadSignalState, UserSelectors};
 
@@ -22,12 +25,13 @@ pub trait Kernel: Sized {
     /// The kernel's choice of types for the `process` crate: directories
     /// are VFS custodies, descriptors hold VFS file descriptions, a
     /// process's signal state is `signal`'s, and each thread carries its
-    /// own signal state.
+    /// own signal state; address spaces are shared handles.
     type Env: ProcessEnv<
             Custody = fs::Custody,
             Description = Arc<FileDescription>,
             Signals = ProcessSignalState,
             ThreadData: UserThreadData,
+            AddressSpace: Clone,
         >;
 
     /// A queue threads sleep on until an event (child state changes,
@@ -130,6 +134,47 @@ pub trait Kernel: Sized {
 
     /// Forgets an interruption of `thread` once its signals were handled.
     fn clear_interrupt(&self, thread: &Thread<Self::Env>);
+
+    /// Gives up the CPU to another ready thread (`sched_yield`).
+    fn yield_now(&self);
+
+    /// How many CPUs run threads.
+    fn cpu_count(&self) -> usize;
+
+    /// The CPU the calling thread runs on.
+    fn current_cpu(&self) -> u32;
+
+    /// Starts a child process: a copy of the caller (the `process`
+    /// crate's `fork`) whose thread resumes user mode as `child` says.
+    /// Its pid.
+    fn fork(&self, ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<Pid>;
+
+    /// Starts a new thread in the caller's process, as `child` says. Its
+    /// tid.
+    fn spawn_thread(&self, ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<Pid>;
+
+    /// Builds, without touching the caller's, the address space of the
+    /// program at `path` (resolved in `at`) with `argv` and `envp` on its
+    /// stack, for a process with `credentials` (set-id and `AT_SECURE`).
+    #[allow(clippy::type_complexity)]
+    fn load_program(
+        &self,
+        at: PathContext<'_>,
+        path: &[u8],
+        argv: Vec<Vec<u8>>,
+        envp: Vec<Vec<u8>>,
+        credentials: &Credentials,
+    ) -> KernelResult<LoadedProgram<<Self::Env as ProcessEnv>::AddressSpace>>;
+
+    /// Makes `space` the calling thread's address space (after `execve`
+    /// replaced its process's).
+    fn enter_address_space(&self, space: &<Self::Env as ProcessEnv>::AddressSpace);
+
+    /// The calling thread's `fs` base (its thread pointer).
+    fn fs_base(&self) -> u64;
+
+    /// Sets the calling thread's `fs` base.
+    fn set_fs_base(&self, base: u64) -> KernelResult<()>;
 
     /// A process's `ITIMER_REAL` changed: whoever fires alarms must look
     /// at the deadlines again.

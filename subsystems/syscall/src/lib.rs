@@ -45,6 +45,7 @@ pub mod futex;
 pub mod info;
 pub mod kernel;
 pub mod memory;
+pub mod process;
 pub mod registers;
 pub mod signals;
 pub mod table;

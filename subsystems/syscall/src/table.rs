@@ -19,6 +19,7 @@ use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, Use
 use crate::context::Context;
 use crate::fs::{attr, dir, io, path, pipe, poll};
 use crate::kernel::Kernel;
+use crate::process::{credentials, ids, lifecycle, wait};
 use crate::signals::calls as signals;
 use crate::{info, memory, time};
 
@@ -168,6 +169,55 @@ system_call_table! {
     Mremap => memory::mremap [];
     Msync => memory::msync [address: u64, len: u64, flags: u32];
     Madvise => memory::madvise [address: u64, len: u64, advice: u32];
+
+    // Ids, groups and sessions (process/ids.rs).
+    Getpid => ids::getpid [];
+    Getppid => ids::getppid [];
+    Gettid => ids::gettid [];
+    Getpgrp => ids::getpgrp [];
+    Setpgid => ids::setpgid [pid: i32, pgid: i32];
+    Getpgid => ids::getpgid [pid: i32];
+    Setsid => ids::setsid [];
+    Getsid => ids::getsid [pid: i32];
+    SetTidAddress => ids::set_tid_address [address: u64];
+    SetRobustList => ids::set_robust_list [head: u64, len: usize];
+    GetRobustList => ids::get_robust_list [tid: i32, head: UserPtr<u64>, len: UserPtr<u64>];
+    SchedYield => ids::sched_yield [];
+    SchedSetaffinity => ids::sched_setaffinity [tid: i32, len: usize, mask: UserPtr<u64>];
+    SchedGetaffinity => ids::sched_getaffinity [tid: i32, len: usize, mask: UserPtr<u64>];
+    Getcpu => ids::getcpu [cpu: UserPtr<u32>, node: UserPtr<u32>];
+
+    // Credentials (process/credentials.rs).
+    Getuid => credentials::getuid [];
+    Geteuid => credentials::geteuid [];
+    Getgid => credentials::getgid [];
+    Getegid => credentials::getegid [];
+    Getresuid => credentials::getresuid [real: UserPtr<u32>, effective: UserPtr<u32>, saved: UserPtr<u32>];
+    Getresgid => credentials::getresgid [real: UserPtr<u32>, effective: UserPtr<u32>, saved: UserPtr<u32>];
+    Setuid => credentials::setuid [uid: u32];
+    Setgid => credentials::setgid [gid: u32];
+    Setreuid => credentials::setreuid [real: u32, effective: u32];
+    Setregid => credentials::setregid [real: u32, effective: u32];
+    Setresuid => credentials::setresuid [real: u32, effective: u32, saved: u32];
+    Setresgid => credentials::setresgid [real: u32, effective: u32, saved: u32];
+    Setfsuid => credentials::setfsuid [fsuid: u32];
+    Setfsgid => credentials::setfsgid [fsgid: u32];
+    Getgroups => credentials::getgroups [size: i32, list: u64];
+    Setgroups => credentials::setgroups [size: usize, list: u64];
+
+    // Waiting for children (process/wait.rs).
+    Wait4 => wait::wait4 [pid: i32, status: UserPtr<i32>, options: u32, rusage: UserPtr<Rusage>];
+    Waitid => wait::waitid [idtype: u32, id: i32, info: UserPtr<RawSigInfo>, options: u32];
+
+    // The life cycle (process/lifecycle.rs).
+    Clone => lifecycle::clone [flags: u64, stack: u64, parent_tid: UserPtr<i32>, child_tid: u64, tls: u64];
+    Fork => lifecycle::fork [];
+    Vfork => lifecycle::fork [];
+    Execve => lifecycle::execve [path: UserPath, argv: u64, envp: u64];
+    Execveat => lifecycle::execveat [dirfd: DirFd, path: UserPath, argv: u64, envp: u64, flags: AtFlags];
+    Exit => lifecycle::exit [status: i32];
+    ExitGroup => lifecycle::exit_group [status: i32];
+    ArchPrctl => lifecycle::arch_prctl [code: i32, address: u64];
 
     // Futexes (futex.rs).
     Futex => crate::futex::futex [address: UserPtr<u32>, op: i32, value: u32, timeout: UserPtr<Timespec>, address2: u64, bitset: u32];

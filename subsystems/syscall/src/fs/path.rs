@@ -323,16 +323,21 @@ pub fn renameat2<K: Kernel>(
     new: UserPath,
     flags: u32,
 ) -> SyscallResult {
-    if flags != 0 {
+    // RENAME_EXCHANGE and RENAME_WHITEOUT are not supported.
+    const RENAME_NOREPLACE: u32 = 1;
+    if flags & !RENAME_NOREPLACE != 0 {
         return Err(Errno::EINVAL);
     }
     let old = ctx.read_path(old, false)?;
     let new = ctx.read_path(new, false)?;
     let old_base = ctx.path_base(olddir, &old)?;
     let new_base = ctx.path_base(newdir, &new)?;
-    ctx.kernel
-        .vfs()
-        .rename_between(&old_base.context(), &old, &new_base.context(), &new)?;
+    let vfs = ctx.kernel.vfs();
+    if flags & RENAME_NOREPLACE != 0 {
+        vfs.rename_noreplace_between(&old_base.context(), &old, &new_base.context(), &new)?;
+    } else {
+        vfs.rename_between(&old_base.context(), &old, &new_base.context(), &new)?;
+    }
     Ok(0)
 }
 

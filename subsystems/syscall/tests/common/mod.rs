@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use abi::{Errno, KernelResult, Sysno, Timespec};
-use fs::{Clock, Custody, FileDescription, FileSystem, Tmpfs, Vfs};
+use fs::{Clock, Custody, FileDescription, FileSystem, PathContext, Tmpfs, Vfs};
 use mm::fake::FakePageTable;
 use mm::{AddressSpace, BuddyAllocator, Frame, FrameAllocator, UserMemory, UserSlice};
 use process::{
@@ -17,6 +17,7 @@ use process::{
 };
 use sched::{Priority, WakeReason};
 use signal::{ProcessSignalState, ThreadSignalState, UserSelectors};
+use syscall::process::lifecycle::{ChildStart, LoadedProgram};
 use syscall::{Context, EventQueue, Kernel, MemoryStats, PlainRegisters, UserThreadData};
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
@@ -175,6 +176,12 @@ pub struct Machine {
     pub interrupts: Mutex<Vec<i32>>,
     pub alarm_changes: AtomicUsize,
     pub futexes: syscall::futex::FutexTable<Events>,
+    pub yields: AtomicUsize,
+    /// Threads started by fork or clone, with how they would start.
+    pub started: Mutex<Vec<(i32, ChildStart)>>,
+    pub address_space_switches: AtomicUsize,
+    /// The calling thread's fs base.
+    pub fs_base: AtomicU64,
     /// Nice values by tid.
     pub nice: Mutex<std::collections::BTreeMap<i32, i8>>,
     next_free: AtomicU64,
@@ -215,6 +222,10 @@ impl EventQueue for Events {
         0
     }
 }
+
+/// Where every fake program starts, and its initial stack pointer.
+pub const PROGRAM_ENTRY: u64 = 0x40_0000;
+pub const PROGRAM_STACK: u64 = 0x7fff_0000;
 
 /// Where the fake maps its signal trampoline.
 pub const TRAMPOLINE: u64 = 0x7fff_f000;
@@ -361,6 +372,100 @@ impl Kernel for Machine {
 
     fn clear_interrupt(&self, _thread: &Thread<Env>) {}
 
+    fn yield_now(&self) {
+        self.yields.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn cpu_count(&self) -> usize {
+        2
+    }
+
+    fn current_cpu(&self) -> u32 {
+        1
+    }
+
+    /// The process crate's fork; the child "runs" only in the record of
+    /// how it would start.
+    fn fork(&self, ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<i32> {
+        let signals = ctx.thread.data().signals.lock().for_fork();
+        let (process, thread) = self.processes.fork(
+            ctx.process,
+            ThreadData {
+                signals: spin::Mutex::new(signals),
+            },
+        )?;
+        if child.child_tid.clear {
+            thread.set_tid_address(child.child_tid.address);
+        }
+        self.started
+            .lock()
+            .unwrap()
+            .push((thread.tid(), child.clone()));
+        Ok(process.pid())
+    }
+
+    fn spawn_thread(&self, ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<i32> {
+        let signals = ctx.thread.data().signals.lock().for_new_thread();
+        let thread = self.processes.add_thread(
+            ctx.process,
+            ThreadData {
+                signals: spin::Mutex::new(signals),
+            },
+        )?;
+        if child.child_tid.clear {
+            thread.set_tid_address(child.child_tid.address);
+        }
+        self.started
+            .lock()
+            .unwrap()
+            .push((thread.tid(), child.clone()));
+        Ok(thread.tid())
+    }
+
+    /// A "program" is a regular file starting with `#!fake`; its arguments
+    /// land nowhere, the entry point is fixed.
+    fn load_program(
+        &self,
+        at: PathContext<'_>,
+        path: &[u8],
+        argv: Vec<Vec<u8>>,
+        _envp: Vec<Vec<u8>>,
+        _credentials: &Credentials,
+    ) -> KernelResult<LoadedProgram<Space>> {
+        let path = std::str::from_utf8(path).map_err(|_| Errno::ENOENT)?;
+        let description = self.vfs.open(&at, path, fs::OpenFlags::empty(), 0)?;
+        let stat = description.stat()?;
+        if stat.mode & 0o170000 != 0o100000 || stat.mode & 0o111 == 0 {
+            return Err(Errno::EACCES);
+        }
+        let mut magic = [0u8; 6];
+        let n = description.read(&mut magic)?;
+        if &magic[..n] != b"#!fake" {
+            return Err(Errno::ENOEXEC);
+        }
+        Ok(LoadedProgram {
+            space: new_space(),
+            entry: PROGRAM_ENTRY,
+            stack_pointer: PROGRAM_STACK,
+            name: path.rsplit('/').next().unwrap_or(path).into(),
+            exe: None,
+            argv,
+        })
+    }
+
+    fn enter_address_space(&self, _space: &Space) {
+        self.address_space_switches.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn fs_base(&self) -> u64 {
+        self.fs_base.load(Ordering::SeqCst)
+    }
+
+    fn set_fs_base(&self, base: u64) -> KernelResult<()> {
+        self.fs_base.store(base, Ordering::SeqCst);
+        Ok(())
+    }
+
     fn alarms_changed(&self) {
         self.alarm_changes.fetch_add(1, Ordering::SeqCst);
     }
@@ -399,6 +504,10 @@ impl World {
             interrupts: Mutex::new(Vec::new()),
             alarm_changes: AtomicUsize::new(0),
             futexes: syscall::futex::FutexTable::new(),
+            yields: AtomicUsize::new(0),
+            started: Mutex::new(Vec::new()),
+            address_space_switches: AtomicUsize::new(0),
+            fs_base: AtomicU64::new(0),
             nice: Mutex::new(Default::default()),
             next_free: AtomicU64::new(USER_BASE + 0x1000),
             next_dev: AtomicU64::new(2),
@@ -476,7 +585,8 @@ impl World {
     }
 
     /// The return to user mode after `syscall` (or after an interrupt,
-    /// `None`): pending signals are acted on against [`World::registers`].
+    /// `None`): pending signals are acted on against [`World::registers`],
+    /// and a thread told to die leaves its process as in the kernel.
     pub fn return_to_user(&self, syscall: Option<Sysno>) -> syscall::signals::delivery::UserReturn {
         self.return_to_user_as(&self.process, &self.thread, syscall)
     }
@@ -487,13 +597,19 @@ impl World {
         thread: &Arc<Thread<Env>>,
         syscall: Option<Sysno>,
     ) -> syscall::signals::delivery::UserReturn {
-        syscall::signals::delivery::on_return_to_user(
+        let outcome = syscall::signals::delivery::on_return_to_user(
             &self.machine,
             process,
             thread,
             &mut *self.registers.borrow_mut(),
             syscall,
-        )
+        );
+        if outcome == syscall::signals::delivery::UserReturn::ExitThread {
+            // What the kernel does with a thread that leaves.
+            syscall::process::exit::clear_child_tid(&self.machine, process, thread);
+            syscall::process::exit::finish_thread(&self.machine, process, thread);
+        }
+        outcome
     }
 
     /// Fresh user memory of `len` bytes, zeroed.

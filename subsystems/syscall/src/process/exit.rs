@@ -1,0 +1,134 @@
+//! A thread leaving: its `clear_child_tid` word is cleared and woken, it
+//! leaves its process, and the last one out finalizes the process (zombie,
+//! `SIGCHLD` to the parent, waiters woken, orphaned stopped groups hung
+//! up). The kernel calls [`finish_thread`] on the exiting thread itself,
+//! after its last return towards user mode said
+//! [`ExitThread`](crate::signals::delivery::UserReturn::ExitThread).
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use mm::UserSlice;
+use process::{Pid, Process, ProcessState, Termination, Thread};
+use signal::{Disposition, SigInfo, Signal};
+
+use crate::futex::wake_word;
+use crate::kernel::{EventQueue, Kernel};
+use crate::signals::send::send;
+
+/// Writes 0 to the thread's `clear_child_tid` word and wakes one futex
+/// waiter there (how `pthread_join` learns a thread ended). Runs on the
+/// exiting thread, whose address space is still the active one.
+pub fn clear_child_tid<K: Kernel>(kernel: &K, process: &Process<K::Env>, thread: &Thread<K::Env>) {
+    let address = thread.clear_child_tid();
+    if address == 0 {
+        return;
+    }
+    if let Ok(slice) = UserSlice::new(address, 4) {
+        // A word the program unmapped just is not cleared.
+        if kernel
+            .user_memory()
+            .copy_to_user(slice, &0u32.to_ne_bytes())
+            .is_ok()
+        {
+            wake_word(kernel, process, address);
+        }
+    }
+}
+
+/// Detaches `thread` from `process`; when it was the last, finalizes the
+/// process and tells its parent. Whether the process ended.
+pub fn finish_thread<K: Kernel>(
+    kernel: &K,
+    process: &Arc<Process<K::Env>>,
+    thread: &Thread<K::Env>,
+) -> bool {
+    let table = kernel.processes();
+    if !table.remove_thread(thread) {
+        return false;
+    }
+    {
+        // A last `exit` (not `exit_group`) ends the process with status 0
+        // unless it is dying already.
+        let mut to_wake = Vec::new();
+        process.die(Termination::Exited(0), &mut to_wake);
+    }
+    let parent = table.from_pid(process.data().ppid());
+    let auto_reap = parent
+        .as_ref()
+        .is_some_and(|parent| parent.data().signals().child_policy().auto_reap);
+    match table.finalize(process, auto_reap) {
+        Ok(notice) => {
+            // The descriptors and address space go here, outside any lock.
+            drop(notice.closed);
+            drop(notice.address_space);
+            if let Some(parent) = notice.parent.and_then(|pid| table.from_pid(pid)) {
+                let ignored =
+                    parent.data().signals().action(Signal::SIGCHLD).handler == Disposition::Ignore;
+                if !ignored {
+                    let info = SigInfo::child(
+                        notice.info.code as i32,
+                        notice.info.pid,
+                        notice.info.uid,
+                        notice.info.status,
+                        0,
+                        0,
+                    );
+                    let _ = send(kernel, &parent, info);
+                }
+            }
+            kernel.child_events().wake_all();
+            hang_up_orphaned_groups(kernel, process);
+        }
+        Err(error) => log::error!("finalizing pid {} failed: {error}", process.pid()),
+    }
+    true
+}
+
+/// POSIX: when a process group becomes orphaned (no member has a parent
+/// in another group of the same session) and has a stopped member, every
+/// member gets SIGHUP then SIGCONT.
+fn hang_up_orphaned_groups<K: Kernel>(kernel: &K, exited: &Process<K::Env>) {
+    let table = kernel.processes();
+    let mut groups: Vec<Pid> = Vec::new();
+    groups.push(exited.data().pgid());
+    for process in table.all_processes() {
+        let (ppid, pgid) = {
+            let data = process.data();
+            (data.ppid(), data.pgid())
+        };
+        // Children re-parented to init may have orphaned their groups.
+        if ppid == 1 && !groups.contains(&pgid) {
+            groups.push(pgid);
+        }
+    }
+    for pgid in groups {
+        let members = table.processes_in_group(pgid);
+        let alive: Vec<_> = members
+            .iter()
+            .filter(|p| !matches!(p.data().state(), ProcessState::Zombie(_)))
+            .collect();
+        let stopped = alive
+            .iter()
+            .any(|p| matches!(p.data().state(), ProcessState::Stopped(_)));
+        if !stopped {
+            continue;
+        }
+        let orphaned = alive.iter().all(|p| {
+            let (ppid, sid) = {
+                let data = p.data();
+                (data.ppid(), data.sid())
+            };
+            table.from_pid(ppid).is_none_or(|parent| {
+                let data = parent.data();
+                data.pgid() == pgid || data.sid() != sid
+            })
+        });
+        if orphaned {
+            for member in alive {
+                let _ = send(kernel, member, SigInfo::kernel(Signal::SIGHUP));
+                let _ = send(kernel, member, SigInfo::kernel(Signal::SIGCONT));
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Ids, process groups and sessions, and the per-thread odds and ends
+//! (`set_tid_address`, robust futex lists, affinity, `getcpu`, yield).
+
+use abi::Errno;
+
+use crate::SyscallResult;
+use crate::args::UserPtr;
+use crate::context::Context;
+use crate::kernel::Kernel;
+
+/// Size of `struct robust_list_head`, the only length Linux accepts.
+const ROBUST_LIST_HEAD_SIZE: u64 = 24;
+
+/// `getpid()`: the thread group id.
+pub fn getpid<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
+    Ok(ctx.process.pid() as u64)
+}
+
+/// `getppid()`.
+pub fn getppid<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
+    Ok(ctx.process.data().ppid() as u64)
+}
+
+/// `gettid()`.
+pub fn gettid<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
+    Ok(ctx.thread.tid() as u64)
+}
+
+/// `getpgrp()`.
+pub fn getpgrp<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
+    Ok(ctx.process.data().pgid() as u64)
+}
+
+/// `setpgid(pid, pgid)`: the process table applies POSIX's rules.
+pub fn setpgid<K: Kernel>(ctx: &Context<'_, K>, pid: i32, pgid: i32) -> SyscallResult {
+    ctx.kernel.processes().setpgid(ctx.process, pid, pgid)?;
+    Ok(0)
+}
+
+/// `getpgid(pid)`.
+pub fn getpgid<K: Kernel>(ctx: &Context<'_, K>, pid: i32) -> SyscallResult {
+    Ok(ctx.kernel.processes().getpgid(ctx.process, pid)? as u64)
+}
+
+/// `setsid()`: the new session's id.
+pub fn setsid<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
+    Ok(ctx.kernel.processes().setsid(ctx.process)? as u64)
+}
+
+/// `getsid(pid)`.
+pub fn getsid<K: Kernel>(ctx: &Context<'_, K>, pid: i32) -> SyscallResult {
+    Ok(ctx.kernel.processes().getsid(ctx.process, pid)? as u64)
+}
+
+/// `set_tid_address(tidptr)`: where the thread's exit writes 0 and wakes
+/// a futex; returns the tid.
+pub fn set_tid_address<K: Kernel>(ctx: &Context<'_, K>, address: u64) -> SyscallResult {
+    Ok(ctx.thread.set_tid_address(address) as u64)
+}
+
+/// `set_robust_list(head, len)`.
+pub fn set_robust_list<K: Kernel>(ctx: &Context<'_, K>, head: u64, len: usize) -> SyscallResult {
+    ctx.thread.set_robust_list(head, len)?;
+    Ok(0)
+}
+
+/// `get_robust_list(tid, head_ptr, len_ptr)`: the caller's own (tid 0),
+/// or another thread's if the caller may look at it (same user, or root).
+pub fn get_robust_list<K: Kernel>(
+    ctx: &Context<'_, K>,
+    tid: i32,
+    head: UserPtr<u64>,
+    len: UserPtr<u64>,
+) -> SyscallResult {
+    let address = if tid == 0 {
+        ctx.thread.robust_list_head()
+    } else {
+        let processes = ctx.kernel.processes();
+        let thread = processes.from_tid(tid).ok_or(Errno::ESRCH)?;
+        let owner = processes.from_pid(thread.pid()).ok_or(Errno::ESRCH)?;
+        let caller = ctx.process.data().credentials().clone();
+        let target_uid = owner.data().credentials().uid();
+        if caller.euid() != 0 && caller.uid() != target_uid {
+            return Err(Errno::EPERM);
+        }
+        thread.robust_list_head()
+    };
+    ctx.write(head, &address)?;
+    ctx.write(len, &ROBUST_LIST_HEAD_SIZE)?;
+    Ok(0)
+}
+
+/// `sched_yield()`.
+pub fn sched_yield<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
+    ctx.kernel.yield_now();
+    Ok(0)
+}
+
+/// The CPUs threads may run on, as a mask of `cpus` bits.
+fn all_cpus(cpus: usize) -> u64 {
+    if cpus >= 64 {
+        u64::MAX
+    } else {
+        (1 << cpus) - 1
+    }
+}
+
+/// `sched_setaffinity(pid, len, mask)`: every thread may run on every
+/// CPU; a mask must name at least one CPU that exists.
+pub fn sched_setaffinity<K: Kernel>(
+    ctx: &Context<'_, K>,
+    tid: i32,
+    len: usize,
+    mask: UserPtr<u64>,
+) -> SyscallResult {
+    if tid < 0 {
+        return Err(Errno::ESRCH);
+    }
+    if tid != 0 && ctx.kernel.processes().from_tid(tid).is_none() {
+        return Err(Errno::ESRCH);
+    }
+    if len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    // The first word covers up to 64 CPUs, all this kernel schedules on.
+    let first = if len >= 8 {
+        ctx.read(mask)?
+    } else {
+        let mut bytes = [0u8; 8];
+        let bytes_in = ctx.read_bytes(crate::args::UserBuffer(mask.address()), len)?;
+        bytes[..len].copy_from_slice(&bytes_in);
+        u64::from_le_bytes(bytes)
+    };
+    if first & all_cpus(ctx.kernel.cpu_count()) == 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+/// `sched_getaffinity(pid, len, mask)`: every CPU; returns the bytes
+/// written (one word).
+pub fn sched_getaffinity<K: Kernel>(
+    ctx: &Context<'_, K>,
+    tid: i32,
+    len: usize,
+    mask: UserPtr<u64>,
+) -> SyscallResult {
+    if tid < 0 {
+        return Err(Errno::ESRCH);
+    }
+    if tid != 0 && ctx.kernel.processes().from_tid(tid).is_none() {
+        return Err(Errno::ESRCH);
+    }
+    if len < 8 || len % 8 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    ctx.write(mask, &all_cpus(ctx.kernel.cpu_count()))?;
+    Ok(8)
+}
+
+/// `getcpu(cpu, node, cache)`: the CPU the caller runs on, node 0.
+pub fn getcpu<K: Kernel>(
+    ctx: &Context<'_, K>,
+    cpu: UserPtr<u32>,
+    node: UserPtr<u32>,
+) -> SyscallResult {
+    ctx.write_optional(cpu, &ctx.kernel.current_cpu())?;
+    ctx.write_optional(node, &0)?;
+    Ok(0)
+}
