@@ -1,0 +1,157 @@
+//! Clocks and sleeps as programs see them on a machine whose clock moves
+//! only when someone sleeps.
+
+mod common;
+
+use abi::{Errno, Sysno, Timespec, Timeval};
+use common::*;
+use syscall::Kernel;
+
+const CLOCK_REALTIME: u64 = 0;
+const CLOCK_MONOTONIC: u64 = 1;
+const CLOCK_BOOTTIME: u64 = 7;
+const TIMER_ABSTIME: u64 = 1;
+
+fn gettime(w: &World, clock: u64) -> Timespec {
+    let ts = w.alloc(16);
+    assert_eq!(w.call(Sysno::ClockGettime, &[clock, ts]), 0);
+    w.get(ts)
+}
+
+#[test]
+fn realtime_is_the_epoch_plus_monotonic_time() {
+    let w = World::new();
+    w.machine.advance(1_500_000_000);
+    assert_eq!(
+        gettime(&w, CLOCK_MONOTONIC),
+        Timespec {
+            sec: 1,
+            nsec: 500_000_000
+        }
+    );
+    assert_eq!(
+        gettime(&w, CLOCK_BOOTTIME),
+        Timespec {
+            sec: 1,
+            nsec: 500_000_000
+        }
+    );
+    assert_eq!(
+        gettime(&w, CLOCK_REALTIME),
+        Timespec {
+            sec: EPOCH + 1,
+            nsec: 500_000_000
+        }
+    );
+    let tv = w.alloc(16);
+    assert_eq!(w.call(Sysno::Gettimeofday, &[tv, 0]), 0);
+    assert_eq!(
+        w.get::<Timeval>(tv),
+        Timeval {
+            tv_sec: EPOCH + 1,
+            tv_usec: 500_000
+        }
+    );
+    let t = w.alloc(8);
+    assert_eq!(w.call(Sysno::Time, &[t]), EPOCH + 1);
+    assert_eq!(w.get::<i64>(t), EPOCH + 1);
+    assert_eq!(w.call(Sysno::Time, &[0]), EPOCH + 1);
+}
+
+#[test]
+fn unknown_clocks_and_bad_pointers_are_refused() {
+    let w = World::new();
+    let ts = w.alloc(16);
+    assert_eq!(w.call(Sysno::ClockGettime, &[99, ts]), err(Errno::EINVAL));
+    assert_eq!(
+        w.call(Sysno::ClockGettime, &[CLOCK_MONOTONIC, 8]),
+        err(Errno::EFAULT)
+    );
+    assert_eq!(w.call(Sysno::ClockGetres, &[CLOCK_MONOTONIC, ts]), 0);
+    assert_eq!(w.get::<Timespec>(ts), Timespec { sec: 0, nsec: 1 });
+    assert_eq!(w.call(Sysno::ClockGetres, &[CLOCK_REALTIME, 0]), 0);
+    assert_eq!(w.call(Sysno::ClockGetres, &[1234, 0]), err(Errno::EINVAL));
+    assert_eq!(w.call(Sysno::Gettimeofday, &[8, 0]), err(Errno::EFAULT));
+}
+
+#[test]
+fn nanosleep_sleeps_the_requested_time_and_checks_it() {
+    let w = World::new();
+    let request = w.put(&Timespec { sec: 2, nsec: 250 });
+    assert_eq!(w.call(Sysno::Nanosleep, &[request, 0]), 0);
+    assert_eq!(w.machine.now_ns(), 2_000_000_250);
+    for bad in [
+        Timespec {
+            sec: 0,
+            nsec: 1_000_000_000,
+        },
+        Timespec { sec: -1, nsec: 0 },
+        Timespec { sec: 0, nsec: -1 },
+    ] {
+        let bad = w.put(&bad);
+        assert_eq!(w.call(Sysno::Nanosleep, &[bad, 0]), err(Errno::EINVAL));
+    }
+    assert_eq!(w.call(Sysno::Nanosleep, &[8, 0]), err(Errno::EFAULT));
+}
+
+#[test]
+fn an_interrupted_nanosleep_reports_the_time_left() {
+    let w = World::new();
+    // The fake interrupts every 1000th sleep.
+    w.machine
+        .sleeps
+        .store(999, std::sync::atomic::Ordering::SeqCst);
+    let request = w.put(&Timespec { sec: 5, nsec: 0 });
+    let left = w.alloc(16);
+    assert_eq!(
+        w.call(Sysno::Nanosleep, &[request, left]),
+        err(Errno::EINTR)
+    );
+    assert_eq!(w.get::<Timespec>(left), Timespec { sec: 5, nsec: 0 });
+}
+
+#[test]
+fn clock_nanosleep_takes_absolute_deadlines_on_both_clocks() {
+    let w = World::new();
+    w.machine.advance(10_000_000_000);
+    let at = w.put(&Timespec { sec: 12, nsec: 0 });
+    assert_eq!(
+        w.call(
+            Sysno::ClockNanosleep,
+            &[CLOCK_MONOTONIC, TIMER_ABSTIME, at, 0]
+        ),
+        0
+    );
+    assert_eq!(w.machine.now_ns(), 12_000_000_000);
+    let wall = w.put(&Timespec {
+        sec: EPOCH + 15,
+        nsec: 0,
+    });
+    assert_eq!(
+        w.call(
+            Sysno::ClockNanosleep,
+            &[CLOCK_REALTIME, TIMER_ABSTIME, wall, 0]
+        ),
+        0
+    );
+    assert_eq!(w.machine.now_ns(), 15_000_000_000);
+    // A deadline in the past returns at once.
+    assert_eq!(
+        w.call(
+            Sysno::ClockNanosleep,
+            &[CLOCK_MONOTONIC, TIMER_ABSTIME, at, 0]
+        ),
+        0
+    );
+    assert_eq!(w.machine.now_ns(), 15_000_000_000);
+    let relative = w.put(&Timespec { sec: 1, nsec: 0 });
+    assert_eq!(
+        w.call(Sysno::ClockNanosleep, &[CLOCK_MONOTONIC, 0, relative, 0]),
+        0
+    );
+    assert_eq!(w.machine.now_ns(), 16_000_000_000);
+    assert_eq!(
+        w.call(Sysno::ClockNanosleep, &[77, 0, relative, 0]),
+        err(Errno::EINVAL)
+    );
+}

@@ -1,0 +1,101 @@
+//! Calls nobody serves: which numbers the table routes, and the one log
+//! line an unknown call leaves.
+
+use std::sync::Mutex;
+
+use abi::Sysno;
+use syscall::UnknownCalls;
+
+static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        LINES.lock().unwrap().push(record.args().to_string());
+    }
+
+    fn flush(&self) {}
+}
+
+fn lines_after(f: impl FnOnce()) -> Vec<String> {
+    static LOGGER: Capture = Capture;
+    let _ = log::set_logger(&LOGGER);
+    log::set_max_level(log::LevelFilter::Trace);
+    // Tests in this binary run in parallel: keep only this test's lines.
+    let start = LINES.lock().unwrap().len();
+    f();
+    LINES.lock().unwrap()[start..].to_vec()
+}
+
+#[test]
+fn an_unknown_call_is_logged_once_with_its_name() {
+    let unknown = UnknownCalls::new();
+    let lines = lines_after(|| {
+        assert!(unknown.report(334, "python3"));
+        assert!(!unknown.report(334, "python3"));
+    });
+    let ours: Vec<_> = lines.iter().filter(|l| l.contains("334")).collect();
+    assert_eq!(ours.len(), 1, "{lines:?}");
+    assert_eq!(
+        ours[0],
+        "unknown system call 334 (rseq) from python3: ENOSYS"
+    );
+}
+
+#[test]
+fn a_number_past_the_table_is_logged_without_a_name_every_time() {
+    let unknown = UnknownCalls::new();
+    let lines = lines_after(|| {
+        assert!(unknown.report(100_000, "fuzzer"));
+        assert!(unknown.report(100_000, "fuzzer"));
+    });
+    let ours: Vec<_> = lines.iter().filter(|l| l.contains("100000")).collect();
+    assert_eq!(ours.len(), 2);
+    assert_eq!(ours[0], "unknown system call 100000 from fuzzer: ENOSYS");
+}
+
+#[test]
+fn every_number_round_trips_through_its_name() {
+    let mut names = std::collections::BTreeSet::new();
+    for &sysno in Sysno::ALL {
+        assert_eq!(Sysno::try_from(sysno.number()), Ok(sysno));
+        assert!(names.insert(sysno.name()), "{} named twice", sysno.name());
+    }
+    assert_eq!(Sysno::try_from(Sysno::Read.number()), Ok(Sysno::Read));
+    assert!(Sysno::try_from(10_000).is_err());
+    assert_eq!(Sysno::Execve.name(), "execve");
+    assert_eq!(Sysno::Execve.number(), 59);
+}
+
+#[test]
+fn the_table_serves_the_calls_linux_programs_start_with() {
+    let routed: std::collections::BTreeSet<Sysno> = syscall::ROWS.iter().map(|r| r.sysno).collect();
+    for sysno in [
+        Sysno::Read,
+        Sysno::Write,
+        Sysno::Openat,
+        Sysno::Close,
+        Sysno::Mmap,
+        Sysno::Brk,
+        Sysno::ArchPrctl,
+        Sysno::SetTidAddress,
+        Sysno::SetRobustList,
+        Sysno::RtSigaction,
+        Sysno::RtSigprocmask,
+        Sysno::Prlimit64,
+        Sysno::Getrandom,
+        Sysno::Newfstatat,
+        Sysno::ExitGroup,
+        Sysno::Clone,
+        Sysno::Execve,
+        Sysno::Wait4,
+        Sysno::Futex,
+    ] {
+        assert!(routed.contains(&sysno), "{sysno} has no row");
+    }
+}
