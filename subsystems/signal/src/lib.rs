@@ -27,9 +27,10 @@
 //!
 //! Locking: the crate holds no locks and no globals. Functions that touch
 //! both a process's and its threads' state take `&mut` to each, so the
-//! caller holds the process's signal lock and then the threads' (always in
-//! that order); process-wide effects (SIGCONT/stop discarding, ignoring a
-//! pending signal) need every thread of the process.
+//! caller holds the threads' signal locks first (in thread-list order) and
+//! then the process's data (whose signal state this is), always in that
+//! order, as the `syscall` crate does; process-wide effects (SIGCONT/stop
+//! discarding, ignoring a pending signal) need every thread of the process.
 
 #![no_std]
 #![forbid(unsafe_code)]

@@ -11,9 +11,13 @@
 //!    directory descriptors, user pointers, paths, flag sets). A handler's
 //!    body never sees a bare register.
 //! 2. **One seam.** A kernel implements [`Kernel`] once: its process table
-//!    and VFS, the calling thread's user memory, clocks, sleeping, a wait
-//!    queue factory, the file systems `mount` can create, and `SIGPIPE`.
-//!    Host tests implement it over fakes and run whole call sequences.
+//!    and VFS, the calling thread's user memory, clocks, sleeping, event
+//!    queues, the futex table and key, starting threads and processes,
+//!    loading a program and switching to its address space, the thread
+//!    pointer, and waking a thread for a signal. A kernel also implements
+//!    [`UserThreadData`] (each thread's signal state) and, for the calling
+//!    thread's saved context, [`SavedRegisters`]. Host tests implement all
+//!    three over fakes and run whole call sequences.
 //! 3. **Policy stays where it lives.** Permission checks and path rules are
 //!    `fs`'s, descriptor tables and credentials `process`'s, time
 //!    arithmetic `abi`'s; handlers decode, call them, and copy results out.
@@ -21,16 +25,23 @@
 //!    handlers check them, so a bad descriptor is `EBADF` even when a
 //!    pointer is bad too; a bad pointer is `EFAULT`, never a panic.
 //!
-//! Locking: a handler holds at most one process lock at a time and never
-//! across a VFS call or a sleep; [`Context::path_base`] takes owned copies
-//! of the cwd, root and credentials for that reason.
+//! Locking: a handler holds at most one process's data lock at a time
+//! and never across a VFS call or a sleep; [`Context::path_base`] takes
+//! owned copies of the cwd, root and credentials for that reason. Where
+//! locks nest, the order is: each thread's signal state (several in the
+//! process's thread-list order), then the process table's lock, then a
+//! process's data, then its descriptor table and thread list (the
+//! `process` crate's order); an address space's lock and the futex table's
+//! are taken with no process lock held.
 //!
-//! Families served here: descriptor I/O ([`fs::io`]), paths ([`fs::path`]),
-//! attributes ([`fs::attr`]), directories and mounts ([`fs::dir`]), pipes
-//! ([`fs::pipe`]), readiness ([`fs::poll`]), clocks ([`time`]) and system
-//! information ([`info`]) and the address space ([`memory`]). The kernel
-//! still serves processes, signals and futexes itself; they move here
-//! next (see NOTES.md).
+//! Families, one module each: descriptor I/O ([`fs::io`]), paths
+//! ([`fs::path`]), attributes ([`fs::attr`]), directories and mounts
+//! ([`fs::dir`]), pipes ([`fs::pipe`]), readiness ([`fs::poll`]), clocks
+//! ([`time`]), system information ([`info`]), the address space
+//! ([`memory`]), signals ([`signals`]), futexes ([`futex`]), and processes:
+//! ids, credentials, wait and the life cycle ([`process`]). A number with
+//! no row is the kernel's to log ([`UnknownCalls`]) and fail with
+//! `ENOSYS`.
 
 #![no_std]
 #![forbid(unsafe_code)]

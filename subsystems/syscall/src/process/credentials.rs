@@ -1,5 +1,5 @@
 //! User and group ids: the `get*id`/`set*id` families and supplementary
-//! groups. The `process` crate's [`Credentials`](process::Credentials)
+//! groups. The `process` crate's [`Credentials`]
 //! applies the privilege rules.
 
 use alloc::vec::Vec;
