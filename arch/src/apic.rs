@@ -6,6 +6,9 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
+use core::ptr::NonNull;
+
+use volatile::VolatilePtr;
 use x86_64::registers::model_specific::Msr;
 
 use crate::paging::phys_to_virt;
@@ -28,19 +31,23 @@ const DIVIDE_BY_16: u32 = 0b0011;
 
 static BASE: AtomicU64 = AtomicU64::new(0);
 
-fn register(offset: u64) -> *mut u32 {
-    (BASE.load(Ordering::Relaxed) + offset) as *mut u32
+/// The 32-bit register at `offset` in the APIC page.
+fn register(offset: u64) -> VolatilePtr<'static, u32> {
+    let address = (BASE.load(Ordering::Relaxed) + offset) as *mut u32;
+    let pointer = NonNull::new(address).expect("the local APIC is mapped before use");
+    // SAFETY: BASE is the direct-mapped APIC page (set by `init`), mapped
+    // for the kernel's lifetime; APIC registers are aligned 32-bit words
+    // that must be accessed with volatile loads and stores, which is all
+    // `VolatilePtr` does.
+    unsafe { VolatilePtr::new(pointer) }
 }
 
 fn read(offset: u64) -> u32 {
-    // SAFETY: BASE is the direct-mapped APIC page (set by `init`); APIC
-    // registers are 32-bit and must be accessed with volatile loads.
-    unsafe { register(offset).read_volatile() }
+    register(offset).read()
 }
 
 fn write(offset: u64, value: u32) {
-    // SAFETY: as in `read`.
-    unsafe { register(offset).write_volatile(value) }
+    register(offset).write(value)
 }
 
 /// Enables the local APIC (software-enable bit, spurious vector). Returns

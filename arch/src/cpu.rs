@@ -1,5 +1,6 @@
 //! Control registers, CPUID and the few instructions the kernel needs.
 
+use bit_field::BitField;
 use x86_64::registers::control::{Cr0, Cr0Flags, Cr2, Cr4, Cr4Flags};
 
 /// Halts until the next interrupt, forever, with interrupts disabled: the
@@ -69,14 +70,15 @@ impl Features {
         let ext1 = (max_extended >= 0x8000_0001).then(|| cpuid(0x8000_0001, 0));
         let ext7 = (max_extended >= 0x8000_0007).then(|| cpuid(0x8000_0007, 0));
         Self {
-            smep: leaf7.is_some_and(|l| l.ebx & (1 << 7) != 0),
-            smap: leaf7.is_some_and(|l| l.ebx & (1 << 20) != 0),
-            rdseed: leaf7.is_some_and(|l| l.ebx & (1 << 18) != 0),
-            nx: ext1.is_some_and(|l| l.edx & (1 << 20) != 0),
-            huge_pages_1g: ext1.is_some_and(|l| l.edx & (1 << 26) != 0),
-            rdrand: leaf1.ecx & (1 << 30) != 0,
-            apic: leaf1.edx & (1 << 9) != 0,
-            invariant_tsc: ext7.is_some_and(|l| l.edx & (1 << 8) != 0),
+            // Bit numbers from the SDM's CPUID tables (leaf: register).
+            smep: leaf7.is_some_and(|l| l.ebx.get_bit(7)),
+            smap: leaf7.is_some_and(|l| l.ebx.get_bit(20)),
+            rdseed: leaf7.is_some_and(|l| l.ebx.get_bit(18)),
+            nx: ext1.is_some_and(|l| l.edx.get_bit(20)),
+            huge_pages_1g: ext1.is_some_and(|l| l.edx.get_bit(26)),
+            rdrand: leaf1.ecx.get_bit(30),
+            apic: leaf1.edx.get_bit(9),
+            invariant_tsc: ext7.is_some_and(|l| l.edx.get_bit(8)),
         }
     }
 }

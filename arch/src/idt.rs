@@ -2,6 +2,7 @@
 //! [`crate::trap`], so an unexpected vector is reported instead of triple
 //! faulting.
 
+use bit_field::BitField;
 use spin::Once;
 use x86_64::instructions::tables::lidt;
 use x86_64::structures::DescriptorTablePointer;
@@ -40,13 +41,13 @@ const PRESENT: u8 = 0x80;
 impl Gate {
     fn new(handler: u64, selector: u16, ist_slot: usize, caller: PrivilegeLevel) -> Self {
         Self {
-            offset_low: handler as u16,
+            offset_low: handler.get_bits(0..16) as u16,
             selector,
             // The descriptor counts IST entries from 1; 0 means "no IST".
             ist: ist_slot as u8 + 1,
             type_attributes: PRESENT | ((caller as u8) << 5) | INTERRUPT_GATE,
-            offset_middle: (handler >> 16) as u16,
-            offset_high: (handler >> 32) as u32,
+            offset_middle: handler.get_bits(16..32) as u16,
+            offset_high: handler.get_bits(32..64) as u32,
             reserved: 0,
         }
     }

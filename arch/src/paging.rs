@@ -12,6 +12,7 @@
 //! that keeps its frame and carries [`PROT_NONE_BIT`]: the CPU faults on any
 //! access, and `mm` still finds the frame.
 
+use bit_field::BitField;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use abi::{Errno, KernelResult};
@@ -68,12 +69,13 @@ fn new_table<A: FrameAllocator>(frames: &mut A) -> KernelResult<Frame> {
 }
 
 fn indexes(page: VirtAddr) -> [usize; 4] {
+    // Nine bits per level: PML4, PDPT, PD, PT.
     let a = page.0;
     [
-        ((a >> 39) & 511) as usize,
-        ((a >> 30) & 511) as usize,
-        ((a >> 21) & 511) as usize,
-        ((a >> 12) & 511) as usize,
+        a.get_bits(39..48) as usize,
+        a.get_bits(30..39) as usize,
+        a.get_bits(21..30) as usize,
+        a.get_bits(12..21) as usize,
     ]
 }
 
@@ -182,7 +184,7 @@ impl KernelPageTable {
         frames: &mut A,
     ) -> KernelResult<()> {
         let pt = self.walk_create(virt, 3, frames)?;
-        pt[((virt >> 12) & 511) as usize].set_addr(X86PhysAddr::new(phys), access.flags());
+        pt[virt.get_bits(12..21) as usize].set_addr(X86PhysAddr::new(phys), access.flags());
         flush_page(virt);
         Ok(())
     }
