@@ -161,6 +161,12 @@ impl syscall::Kernel for RunningKernel {
         }
     }
 
+    fn running_pid(&self) -> Option<i32> {
+        crate::userland::current()
+            .ok()
+            .map(|link| link.process.pid())
+    }
+
     fn yield_now(&self) {
         crate::task::yield_now();
     }

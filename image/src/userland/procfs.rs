@@ -1,27 +1,26 @@
 //! `/proc`: the procfs crate over this kernel's processes.
 //!
-//! procfs sees processes only through [`ProcessView`]; this module
-//! implements it over the process table, holding nothing but `Weak`
-//! references (as SerenityOS's `ProcessProcFSTraits` does), so a `/proc`
-//! file never keeps a process alive. What the process crate does not keep
-//! (the executable, the arguments and environment exec passed, the start
-//! time) the process crate keeps with the process.
+//! procfs sees processes only through [`ProcessView`]; the process half is
+//! `syscall::proc_view` (weak references, as SerenityOS's
+//! `ProcessProcFSTraits`, so a `/proc` file never keeps a process alive);
+//! this module adds what only the machine knows: uptime, memory, CPUs,
+//! mounts.
 
 use alloc::format;
 use alloc::string::String;
-use alloc::sync::{Arc, Weak};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use abi::{Errno, KernelResult};
-use fs::{Custody, Owner};
+use abi::KernelResult;
 use procfs::{
-    Caller, CpuDescription, CpuTimes, FilesystemEntry, IdSet, MemInfo, MemoryStats, MountEntry,
-    OpenFd, ProcFs, ProcessInfo, ProcessSnapshot, ProcessView, SystemInfo, TaskState,
-    ThreadSnapshot,
+    Caller, CpuDescription, FilesystemEntry, MemInfo, MountEntry, ProcFs, ProcessInfo, ProcessView,
+    SystemInfo,
 };
+use syscall::proc_view;
 
-use super::{Process, processes};
+use super::processes;
+use crate::syscall::RunningKernel;
 
 static FORKS: AtomicU64 = AtomicU64::new(0);
 
@@ -42,35 +41,22 @@ pub fn filesystem() -> Option<Arc<dyn fs::FileSystem>> {
 
 struct KernelView;
 
-fn ns_to_ticks(ns: u64) -> u64 {
-    ns / 10_000_000
-}
-
 impl ProcessView for KernelView {
     fn pids(&self) -> Vec<u32> {
-        processes()
-            .all_processes()
-            .iter()
-            .map(|p| p.pid() as u32)
-            .collect()
+        proc_view::pids(&RunningKernel)
     }
 
     fn process(&self, pid: u32) -> Option<Arc<dyn ProcessInfo>> {
-        let process = processes().from_pid(i32::try_from(pid).ok()?)?;
-        Some(Arc::new(KernelProcess {
-            pid: process.pid(),
-            process: Arc::downgrade(&process),
-        }))
+        static KERNEL: spin::Once<Arc<RunningKernel>> = spin::Once::new();
+        proc_view::process(KERNEL.call_once(|| Arc::new(RunningKernel)), pid)
     }
 
     fn current(&self) -> Option<Caller> {
         let link = super::current().ok()?;
-        let euid = link.process.data().credentials().euid();
-        Some(Caller {
-            pid: link.process.pid() as u32,
-            tid: link.thread.tid() as u32,
-            euid,
-        })
+        Some(proc_view::caller::<RunningKernel>(
+            &link.process,
+            &link.thread,
+        ))
     }
 
     fn system(&self) -> SystemInfo {
@@ -205,192 +191,4 @@ impl ProcessView for KernelView {
 
 fn vec_one<T>(value: T) -> Vec<T> {
     alloc::vec![value]
-}
-
-/// One process, weakly.
-struct KernelProcess {
-    pid: i32,
-    process: Weak<Process>,
-}
-
-impl KernelProcess {
-    fn get(&self) -> KernelResult<Arc<Process>> {
-        let process = self.process.upgrade().ok_or(Errno::ESRCH)?;
-        // Reaped processes leave the table even while an Arc survives.
-        if processes()
-            .from_pid(self.pid)
-            .is_none_or(|p| !Arc::ptr_eq(&p, &process))
-        {
-            return Err(Errno::ESRCH);
-        }
-        Ok(process)
-    }
-}
-
-fn task_state(state: process::ProcessState) -> TaskState {
-    match state {
-        process::ProcessState::Running | process::ProcessState::Dying(_) => TaskState::Sleeping,
-        process::ProcessState::Stopped(_) => TaskState::Stopped,
-        process::ProcessState::Zombie(_) => TaskState::Zombie,
-    }
-}
-
-impl ProcessInfo for KernelProcess {
-    fn owner(&self) -> KernelResult<Owner> {
-        let process = self.get()?;
-        let data = process.data();
-        if !data.is_dumpable() {
-            return Ok(Owner { uid: 0, gid: 0 });
-        }
-        let c = data.credentials();
-        Ok(Owner {
-            uid: c.euid(),
-            gid: c.egid(),
-        })
-    }
-
-    fn snapshot(&self) -> KernelResult<ProcessSnapshot> {
-        let process = self.get()?;
-        let threads = process.threads();
-        let fd_table_size = process.fds().lock().open_count() as u32;
-        let data = process.data();
-        let c = data.credentials();
-        let state = task_state(data.state());
-        let running_pid = super::current().ok().map(|l| l.process.pid());
-        let state = if running_pid == Some(process.pid()) {
-            TaskState::Running
-        } else {
-            state
-        };
-        let times = data.times();
-        let children = data.children_times();
-        let memory = data.address_space().map(|space| {
-            let space = space.lock();
-            let size = space.mapped_bytes();
-            MemoryStats {
-                size,
-                peak: size,
-                ..MemoryStats::default()
-            }
-        });
-        let exit_code = match data.termination() {
-            Some(process::Termination::Exited(code)) => i32::from(code) << 8,
-            Some(process::Termination::Killed { signal, .. }) => i32::from(signal),
-            None => 0,
-        };
-        let mut rlimits = [procfs::Rlimit::default(); procfs::RLIMIT_COUNT];
-        for (index, slot) in rlimits.iter_mut().enumerate() {
-            if let Ok(resource) = process::Resource::from_raw(index as u32) {
-                let limit = data.rlimits().get(resource);
-                *slot = procfs::Rlimit {
-                    soft: limit.soft,
-                    hard: limit.hard,
-                };
-            }
-        }
-        Ok(ProcessSnapshot {
-            pid: process.pid() as u32,
-            ppid: data.ppid() as u32,
-            pgid: data.pgid() as u32,
-            sid: data.sid() as u32,
-            tty_nr: (4 << 8) | 64,
-            tpgid: -1,
-            name: String::from(data.name()),
-            state,
-            uid: IdSet {
-                real: c.uid(),
-                effective: c.euid(),
-                saved: c.suid(),
-                filesystem: c.fsuid(),
-            },
-            gid: IdSet {
-                real: c.gid(),
-                effective: c.egid(),
-                saved: c.sgid(),
-                filesystem: c.fsgid(),
-            },
-            groups: c.groups().to_vec(),
-            umask: data.fs().map_or(0o022, |f| f.umask()),
-            times: CpuTimes {
-                user: times.user,
-                system: times.kernel,
-            },
-            children_times: CpuTimes {
-                user: children.user,
-                system: children.kernel,
-            },
-            start_ticks: ns_to_ticks(data.start_time()),
-            memory,
-            threads: threads
-                .iter()
-                .map(|t| ThreadSnapshot {
-                    tid: t.tid() as u32,
-                    name: String::from(data.name()),
-                    state,
-                    ..ThreadSnapshot::default()
-                })
-                .collect(),
-            exit_signal: 17,
-            exit_code,
-            fd_table_size,
-            rlimits,
-            ..ProcessSnapshot::default()
-        })
-    }
-
-    fn cmdline(&self) -> KernelResult<Vec<u8>> {
-        let process = self.get()?;
-        Ok(process.data().program().cmdline.clone())
-    }
-
-    fn environ(&self) -> KernelResult<Vec<u8>> {
-        let process = self.get()?;
-        Ok(process.data().program().environ.clone())
-    }
-
-    fn maps(&self) -> KernelResult<Vec<String>> {
-        let process = self.get()?;
-        let space = process.data().address_space().cloned();
-        Ok(match space {
-            Some(space) => space.lock().regions().map(|r| format!("{r}")).collect(),
-            None => Vec::new(),
-        })
-    }
-
-    fn cwd(&self) -> Option<Custody> {
-        let process = self.get().ok()?;
-        let data = process.data();
-        data.fs().map(|f| f.cwd().clone())
-    }
-
-    fn root(&self) -> Option<Custody> {
-        let process = self.get().ok()?;
-        let data = process.data();
-        data.fs().map(|f| f.root().clone())
-    }
-
-    fn exe(&self) -> Option<Custody> {
-        let process = self.get().ok()?;
-        process.data().program().exe.clone()
-    }
-
-    fn fds(&self) -> Vec<u32> {
-        let Ok(process) = self.get() else {
-            return Vec::new();
-        };
-        let table = process.fds().lock();
-        table.enumerate().map(|open| open.fd as u32).collect()
-    }
-
-    fn fd(&self, fd: u32) -> Option<OpenFd> {
-        let process = self.get().ok()?;
-        let table = process.fds().lock();
-        let fd = i32::try_from(fd).ok()?;
-        let description = table.get(fd).ok()?.clone();
-        let close_on_exec = table.cloexec(fd).unwrap_or(false);
-        Some(OpenFd {
-            description,
-            close_on_exec,
-        })
-    }
 }

@@ -135,6 +135,10 @@ pub trait Kernel: Sized {
     /// Forgets an interruption of `thread` once its signals were handled.
     fn clear_interrupt(&self, thread: &Thread<Self::Env>);
 
+    /// The process whose thread is running this code, if any (`/proc`
+    /// shows it as running).
+    fn running_pid(&self) -> Option<Pid>;
+
     /// Gives up the CPU to another ready thread (`sched_yield`).
     fn yield_now(&self);
 

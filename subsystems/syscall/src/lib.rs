@@ -39,7 +39,8 @@
 //! ([`fs::dir`]), pipes ([`fs::pipe`]), readiness ([`fs::poll`]), clocks
 //! ([`time`]), system information ([`info`]), the address space
 //! ([`memory`]), signals ([`signals`]), futexes ([`futex`]), and processes:
-//! ids, credentials, wait and the life cycle ([`process`]). A number with
+//! ids, credentials, wait and the life cycle ([`process`]). [`proc_view`]
+//! shows the process table to `/proc`. A number with
 //! no row is the kernel's to log ([`UnknownCalls`]) and fail with
 //! `ENOSYS`.
 
@@ -56,6 +57,7 @@ pub mod futex;
 pub mod info;
 pub mod kernel;
 pub mod memory;
+pub mod proc_view;
 pub mod process;
 pub mod registers;
 pub mod signals;

@@ -148,10 +148,10 @@ fn poll_marks_bad_descriptors_and_skips_negative_ones() {
 fn poll_with_a_timeout_waits_that_long_when_nothing_is_ready() {
     let w = World::new();
     let (r, _wr) = pipe(&w, 0);
-    let before = syscall::Kernel::now_ns(&w.machine);
+    let before = syscall::Kernel::now_ns(&*w.machine);
     let (n, revents) = poll(&w, &[(r, POLLIN)], 250);
     assert_eq!((n, revents), (0, vec![0]));
-    assert!(syscall::Kernel::now_ns(&w.machine) - before >= 250_000_000);
+    assert!(syscall::Kernel::now_ns(&*w.machine) - before >= 250_000_000);
     let timeout = w.put(&Timespec {
         sec: 0,
         nsec: 2_000_000_000,

@@ -656,7 +656,7 @@ fn alarm_returns_the_seconds_left_and_fires_sigalrm() {
             >= 2
     );
     let fire =
-        |w: &World| syscall::signals::timers::fire_real_timers(&w.machine, w.machine.now_ns());
+        |w: &World| syscall::signals::timers::fire_real_timers(&*w.machine, w.machine.now_ns());
     let next = fire(&w);
     assert_eq!(next, Some(w.machine.now_ns() + 10_000_000_000));
     w.machine.advance(10_000_000_000);
@@ -706,7 +706,7 @@ fn an_interval_timer_rearms_and_getitimer_reports_what_is_left() {
         }
     );
     w.machine.advance(600_000_000);
-    let next = syscall::signals::timers::fire_real_timers(&w.machine, w.machine.now_ns());
+    let next = syscall::signals::timers::fire_real_timers(&*w.machine, w.machine.now_ns());
     assert_eq!(next, Some(w.machine.now_ns() + 250_000_000), "re-armed");
     assert_ne!(
         child.data().signals().shared_pending().set().bits() & bit(SIGALRM),

@@ -186,6 +186,8 @@ pub struct Machine {
     pub nice: Mutex<std::collections::BTreeMap<i32, i8>>,
     next_free: AtomicU64,
     next_dev: AtomicU64,
+    /// The machine itself, for the `/proc` it mounts.
+    me: OnceLock<std::sync::Weak<Machine>>,
 }
 
 /// An event queue in a world where nobody else runs: waiting ends at once
@@ -299,6 +301,11 @@ impl Kernel for Machine {
                 self.next_dev.fetch_add(1, Ordering::SeqCst),
                 Arc::new(MachineClock(self.now.clone())),
             )),
+            "proc" => Ok(procfs::ProcFs::new(
+                self.next_dev.fetch_add(1, Ordering::SeqCst),
+                Arc::new(ProcView(self.me.get().expect("a world's machine").clone())),
+                Arc::new(MachineClock(self.now.clone())),
+            )),
             _ => Err(Errno::ENODEV),
         }
     }
@@ -371,6 +378,11 @@ impl Kernel for Machine {
     }
 
     fn clear_interrupt(&self, _thread: &Thread<Env>) {}
+
+    /// The world's first process is always the one running.
+    fn running_pid(&self) -> Option<i32> {
+        Some(1)
+    }
 
     fn yield_now(&self) {
         self.yields.fetch_add(1, Ordering::SeqCst);
@@ -478,9 +490,64 @@ impl Machine {
     }
 }
 
+/// `/proc`'s view of the fake: the process half is the crate's; the
+/// machine half is fixed numbers.
+pub struct ProcView(std::sync::Weak<Machine>);
+
+impl ProcView {
+    fn machine(&self) -> Arc<Machine> {
+        self.0.upgrade().expect("the machine outlives its /proc")
+    }
+}
+
+impl procfs::ProcessView for ProcView {
+    fn pids(&self) -> Vec<u32> {
+        syscall::proc_view::pids(&*self.machine())
+    }
+
+    fn process(&self, pid: u32) -> Option<Arc<dyn procfs::ProcessInfo>> {
+        syscall::proc_view::process(&self.machine(), pid)
+    }
+
+    fn current(&self) -> Option<procfs::Caller> {
+        let machine = self.machine();
+        let process = machine.processes.from_pid(machine.running_pid()?)?;
+        let thread = process.threads().first()?.clone();
+        Some(syscall::proc_view::caller::<Machine>(&process, &thread))
+    }
+
+    fn system(&self) -> procfs::SystemInfo {
+        procfs::SystemInfo::default()
+    }
+
+    fn meminfo(&self) -> procfs::MemInfo {
+        procfs::MemInfo::default()
+    }
+
+    fn cpus(&self) -> Vec<procfs::CpuDescription> {
+        Vec::new()
+    }
+
+    fn version(&self) -> String {
+        "Courage (fake)\n".into()
+    }
+
+    fn hostname(&self) -> Vec<u8> {
+        b"fake".to_vec()
+    }
+
+    fn mounts(&self) -> Vec<procfs::MountEntry> {
+        Vec::new()
+    }
+
+    fn filesystems(&self) -> Vec<procfs::FilesystemEntry> {
+        Vec::new()
+    }
+}
+
 /// A machine and one user process on it ("init", root, cwd `/`).
 pub struct World {
-    pub machine: Machine,
+    pub machine: Arc<Machine>,
     pub process: Arc<Process<Env>>,
     pub thread: Arc<Thread<Env>>,
     /// The registers every call made through [`World::call`] sees.
@@ -511,6 +578,7 @@ impl World {
             nice: Mutex::new(Default::default()),
             next_free: AtomicU64::new(USER_BASE + 0x1000),
             next_dev: AtomicU64::new(2),
+            me: OnceLock::new(),
         };
         let (process, thread) = machine
             .processes
@@ -529,6 +597,8 @@ impl World {
             .unwrap();
         let mut registers = PlainRegisters::default();
         registers.registers.rsp = USER_BASE + USER_SIZE as u64 - 4096;
+        let machine = Arc::new(machine);
+        machine.me.set(Arc::downgrade(&machine)).ok();
         World {
             machine,
             process,
@@ -571,7 +641,7 @@ impl World {
         let mut raw = [0u64; 6];
         raw[..args.len()].copy_from_slice(args);
         let ctx = Context {
-            kernel: &self.machine,
+            kernel: &*self.machine,
             process,
             thread,
             registers: &self.registers,
@@ -598,7 +668,7 @@ impl World {
         syscall: Option<Sysno>,
     ) -> syscall::signals::delivery::UserReturn {
         let outcome = syscall::signals::delivery::on_return_to_user(
-            &self.machine,
+            &*self.machine,
             process,
             thread,
             &mut *self.registers.borrow_mut(),
@@ -606,8 +676,8 @@ impl World {
         );
         if outcome == syscall::signals::delivery::UserReturn::ExitThread {
             // What the kernel does with a thread that leaves.
-            syscall::process::exit::clear_child_tid(&self.machine, process, thread);
-            syscall::process::exit::finish_thread(&self.machine, process, thread);
+            syscall::process::exit::clear_child_tid(&*self.machine, process, thread);
+            syscall::process::exit::finish_thread(&*self.machine, process, thread);
         }
         outcome
     }

@@ -1,0 +1,256 @@
+//! The processes `/proc` shows: the `procfs` crate's [`ProcessInfo`] and
+//! the process half of its [`ProcessView`](procfs::ProcessView) over the
+//! process table, so a kernel's view only adds what the hardware knows
+//! (memory, CPUs, uptime). Snapshots are taken under one process lock at a
+//! time; the address space is read with no process lock held.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+
+use abi::{Errno, KernelResult};
+use fs::{Custody, Owner};
+use process::{Pid, Process, Thread};
+use procfs::{
+    Caller, CpuTimes, IdSet, MemoryStats, OpenFd, ProcessInfo, ProcessSnapshot, TaskState,
+    ThreadSnapshot,
+};
+
+use crate::kernel::Kernel;
+
+/// Ticks of `/proc`'s 100 Hz clock in `ns`.
+fn ns_to_ticks(ns: u64) -> u64 {
+    ns / 10_000_000
+}
+
+/// Every pid in the table, for `/proc`'s directory listing.
+pub fn pids<K: Kernel>(kernel: &K) -> Vec<u32> {
+    kernel
+        .processes()
+        .all_processes()
+        .iter()
+        .map(|p| p.pid() as u32)
+        .collect()
+}
+
+/// The `/proc/<pid>` entry of `pid`, if it exists.
+pub fn process<K: Kernel + Send + Sync + 'static>(
+    kernel: &Arc<K>,
+    pid: u32,
+) -> Option<Arc<dyn ProcessInfo>> {
+    let process = kernel.processes().from_pid(i32::try_from(pid).ok()?)?;
+    Some(Arc::new(ProcessEntry {
+        kernel: kernel.clone(),
+        pid: process.pid(),
+        process: Arc::downgrade(&process),
+    }))
+}
+
+/// Who is asking (`/proc/self`, `/proc/thread-self`, permission checks).
+pub fn caller<K: Kernel>(process: &Process<K::Env>, thread: &Thread<K::Env>) -> Caller {
+    Caller {
+        pid: process.pid() as u32,
+        tid: thread.tid() as u32,
+        euid: process.data().credentials().euid(),
+    }
+}
+
+/// One process as `/proc` sees it, held weakly: a `/proc` file never
+/// keeps a process alive, and a reaped process is `ESRCH` even while an
+/// `Arc` to it survives somewhere.
+pub struct ProcessEntry<K: Kernel> {
+    kernel: Arc<K>,
+    pid: Pid,
+    process: Weak<Process<K::Env>>,
+}
+
+impl<K: Kernel> ProcessEntry<K> {
+    fn get(&self) -> KernelResult<Arc<Process<K::Env>>> {
+        let process = self.process.upgrade().ok_or(Errno::ESRCH)?;
+        // Reaped processes leave the table even while an Arc survives.
+        if self
+            .kernel
+            .processes()
+            .from_pid(self.pid)
+            .is_none_or(|p| !Arc::ptr_eq(&p, &process))
+        {
+            return Err(Errno::ESRCH);
+        }
+        Ok(process)
+    }
+}
+
+/// How `/proc` shows a process state (a running process is `R` only
+/// while it is the caller).
+fn task_state(state: process::ProcessState) -> TaskState {
+    match state {
+        process::ProcessState::Running | process::ProcessState::Dying(_) => TaskState::Sleeping,
+        process::ProcessState::Stopped(_) => TaskState::Stopped,
+        process::ProcessState::Zombie(_) => TaskState::Zombie,
+    }
+}
+
+impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
+    fn owner(&self) -> KernelResult<Owner> {
+        let process = self.get()?;
+        let data = process.data();
+        if !data.is_dumpable() {
+            return Ok(Owner { uid: 0, gid: 0 });
+        }
+        let c = data.credentials();
+        Ok(Owner {
+            uid: c.euid(),
+            gid: c.egid(),
+        })
+    }
+
+    fn snapshot(&self) -> KernelResult<ProcessSnapshot> {
+        let process = self.get()?;
+        let threads = process.threads();
+        // The address-space lock is taken with no process lock held.
+        let memory = self
+            .kernel
+            .with_address_space(&process, |space, _| {
+                let size = space.mapped_bytes();
+                Ok(MemoryStats {
+                    size,
+                    peak: size,
+                    ..MemoryStats::default()
+                })
+            })
+            .ok();
+        let fd_table_size = process.fds().lock().open_count() as u32;
+        let data = process.data();
+        let c = data.credentials();
+        let state = task_state(data.state());
+        let running_pid = self.kernel.running_pid();
+        let state = if running_pid == Some(process.pid()) {
+            TaskState::Running
+        } else {
+            state
+        };
+        let times = data.times();
+        let children = data.children_times();
+        let exit_code = match data.termination() {
+            Some(process::Termination::Exited(code)) => i32::from(code) << 8,
+            Some(process::Termination::Killed { signal, .. }) => i32::from(signal),
+            None => 0,
+        };
+        let mut rlimits = [procfs::Rlimit::default(); procfs::RLIMIT_COUNT];
+        for (index, slot) in rlimits.iter_mut().enumerate() {
+            if let Ok(resource) = process::Resource::from_raw(index as u32) {
+                let limit = data.rlimits().get(resource);
+                *slot = procfs::Rlimit {
+                    soft: limit.soft,
+                    hard: limit.hard,
+                };
+            }
+        }
+        Ok(ProcessSnapshot {
+            pid: process.pid() as u32,
+            ppid: data.ppid() as u32,
+            pgid: data.pgid() as u32,
+            sid: data.sid() as u32,
+            tty_nr: (4 << 8) | 64,
+            tpgid: -1,
+            name: String::from(data.name()),
+            state,
+            uid: IdSet {
+                real: c.uid(),
+                effective: c.euid(),
+                saved: c.suid(),
+                filesystem: c.fsuid(),
+            },
+            gid: IdSet {
+                real: c.gid(),
+                effective: c.egid(),
+                saved: c.sgid(),
+                filesystem: c.fsgid(),
+            },
+            groups: c.groups().to_vec(),
+            umask: data.fs().map_or(0o022, |f| f.umask()),
+            times: CpuTimes {
+                user: times.user,
+                system: times.kernel,
+            },
+            children_times: CpuTimes {
+                user: children.user,
+                system: children.kernel,
+            },
+            start_ticks: ns_to_ticks(data.start_time()),
+            memory,
+            threads: threads
+                .iter()
+                .map(|t| ThreadSnapshot {
+                    tid: t.tid() as u32,
+                    name: String::from(data.name()),
+                    state,
+                    ..ThreadSnapshot::default()
+                })
+                .collect(),
+            exit_signal: 17,
+            exit_code,
+            fd_table_size,
+            rlimits,
+            ..ProcessSnapshot::default()
+        })
+    }
+
+    fn cmdline(&self) -> KernelResult<Vec<u8>> {
+        let process = self.get()?;
+        Ok(process.data().program().cmdline.clone())
+    }
+
+    fn environ(&self) -> KernelResult<Vec<u8>> {
+        let process = self.get()?;
+        Ok(process.data().program().environ.clone())
+    }
+
+    fn maps(&self) -> KernelResult<Vec<String>> {
+        let process = self.get()?;
+        Ok(self
+            .kernel
+            .with_address_space(&process, |space, _| {
+                Ok(space.regions().map(|r| format!("{r}")).collect())
+            })
+            .unwrap_or_default())
+    }
+
+    fn cwd(&self) -> Option<Custody> {
+        let process = self.get().ok()?;
+        let data = process.data();
+        data.fs().map(|f| f.cwd().clone())
+    }
+
+    fn root(&self) -> Option<Custody> {
+        let process = self.get().ok()?;
+        let data = process.data();
+        data.fs().map(|f| f.root().clone())
+    }
+
+    fn exe(&self) -> Option<Custody> {
+        let process = self.get().ok()?;
+        process.data().program().exe.clone()
+    }
+
+    fn fds(&self) -> Vec<u32> {
+        let Ok(process) = self.get() else {
+            return Vec::new();
+        };
+        let table = process.fds().lock();
+        table.enumerate().map(|open| open.fd as u32).collect()
+    }
+
+    fn fd(&self, fd: u32) -> Option<OpenFd> {
+        let process = self.get().ok()?;
+        let table = process.fds().lock();
+        let fd = i32::try_from(fd).ok()?;
+        let description = table.get(fd).ok()?.clone();
+        let close_on_exec = table.cloexec(fd).unwrap_or(false);
+        Some(OpenFd {
+            description,
+            close_on_exec,
+        })
+    }
+}
