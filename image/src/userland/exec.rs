@@ -62,22 +62,11 @@ impl ExecFs for VfsExec<'_> {
         let description =
             super::vfs::vfs().open(&self.ctx, path, fs::types::OpenFlags::empty(), 0)?;
         let stat = description.stat()?;
-        if stat.mode & 0o170000 != 0o100000 {
+        if stat.mode & abi::S_IFMT != abi::S_IFREG {
             return Err(Errno::EACCES);
         }
-        let creds = self.ctx.creds;
-        let executable = if creds.is_superuser() {
-            stat.mode & 0o111 != 0
-        } else if stat.uid == creds.uid {
-            stat.mode & 0o100 != 0
-        } else if creds.in_group(stat.gid) {
-            stat.mode & 0o010 != 0
-        } else {
-            stat.mode & 0o001 != 0
-        };
-        if !executable {
-            return Err(Errno::EACCES);
-        }
+        // The one access rule, fs's: root needs some execute bit too.
+        fs::credentials::check_access(&stat, self.ctx.creds, fs::credentials::Access::EXECUTE)?;
         Ok(ExecFile {
             description,
             size: stat.size.max(0) as u64,

@@ -43,6 +43,12 @@ pub const S_IFDIR: u32 = 0o040000;
 pub const S_IFCHR: u32 = 0o020000;
 /// FIFO.
 pub const S_IFIFO: u32 = 0o010000;
+/// Set-user-ID on execution.
+pub const S_ISUID: u32 = 0o4000;
+/// Set-group-ID on execution.
+pub const S_ISGID: u32 = 0o2000;
+/// Sticky: in a directory, only owners may remove or rename entries.
+pub const S_ISVTX: u32 = 0o1000;
 
 /// Linux x86_64 `struct stat`, byte for byte (144 bytes), ready to copy out.
 #[derive(

@@ -111,30 +111,13 @@ impl OpenFlags {
     }
 }
 
-/// Mode bits of `st_mode` (file type and permissions), Linux values.
+/// Mode bits of `st_mode` (file type and permissions): `abi`'s, plus the
+/// mask `chmod` applies.
 pub mod mode {
-    /// Mask of the file-type bits.
-    pub const S_IFMT: u32 = 0o170000;
-    /// Socket.
-    pub const S_IFSOCK: u32 = 0o140000;
-    /// Symbolic link.
-    pub const S_IFLNK: u32 = 0o120000;
-    /// Regular file.
-    pub const S_IFREG: u32 = 0o100000;
-    /// Block device.
-    pub const S_IFBLK: u32 = 0o060000;
-    /// Directory.
-    pub const S_IFDIR: u32 = 0o040000;
-    /// Character device.
-    pub const S_IFCHR: u32 = 0o020000;
-    /// FIFO.
-    pub const S_IFIFO: u32 = 0o010000;
-    /// Set-user-ID on execution.
-    pub const S_ISUID: u32 = 0o4000;
-    /// Set-group-ID on execution.
-    pub const S_ISGID: u32 = 0o2000;
-    /// Sticky: in a directory, only owners may remove or rename entries.
-    pub const S_ISVTX: u32 = 0o1000;
+    pub use abi::{
+        S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_ISGID, S_ISUID,
+        S_ISVTX,
+    };
     /// Every permission bit `chmod` may set.
     pub const PERMISSION_MASK: u32 = 0o7777;
 }

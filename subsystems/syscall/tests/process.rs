@@ -481,7 +481,17 @@ fn execveat_resolves_relative_to_a_directory_descriptor() {
         w.call(Sysno::Execveat, &[99, name, argv, 0, 0]),
         err(Errno::EBADF)
     );
-    assert_eq!(w.call(Sysno::Execveat, &[fd as u64, name, argv, 0, 0]), 0);
+    let link = w.string("link");
+    let target = w.string("/bin/prog");
+    assert_eq!(w.call(Sysno::Symlinkat, &[target, fd as u64, link]), 0);
+    assert_eq!(
+        w.call(Sysno::Execveat, &[fd as u64, link, argv, 0, 0x100]),
+        err(Errno::ELOOP)
+    );
+    assert_eq!(
+        w.call(Sysno::Execveat, &[fd as u64, name, argv, 0, 0x100]),
+        0
+    );
     assert_eq!(w.registers.borrow().registers.rip, PROGRAM_ENTRY);
     assert_eq!(w.process.data().name(), "prog");
 }

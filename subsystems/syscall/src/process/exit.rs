@@ -14,7 +14,7 @@ use signal::{Disposition, SigInfo, Signal};
 
 use crate::futex::wake_word;
 use crate::kernel::{EventQueue, Kernel};
-use crate::signals::send::send;
+use crate::signals::send::{send, sigchld};
 
 /// Writes 0 to the thread's `clear_child_tid` word and wakes one futex
 /// waiter there (how `pthread_join` learns a thread ended). Runs on the
@@ -66,15 +66,7 @@ pub fn finish_thread<K: Kernel>(
                 let ignored =
                     parent.data().signals().action(Signal::SIGCHLD).handler == Disposition::Ignore;
                 if !ignored {
-                    let info = SigInfo::child(
-                        notice.info.code as i32,
-                        notice.info.pid,
-                        notice.info.uid,
-                        notice.info.status,
-                        0,
-                        0,
-                    );
-                    let _ = send(kernel, &parent, info);
+                    let _ = send(kernel, &parent, sigchld(&notice.info));
                 }
             }
             kernel.child_events().wake_all();

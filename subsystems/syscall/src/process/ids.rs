@@ -105,6 +105,12 @@ fn all_cpus(cpus: usize) -> u64 {
     }
 }
 
+/// `ESRCH` unless `tid` is 0 (the caller) or an existing thread.
+fn check_thread<K: Kernel>(ctx: &Context<'_, K>, tid: i32) -> abi::KernelResult<()> {
+    let exists = tid == 0 || (tid > 0 && ctx.kernel.processes().from_tid(tid).is_some());
+    if exists { Ok(()) } else { Err(Errno::ESRCH) }
+}
+
 /// `sched_setaffinity(pid, len, mask)`: every thread may run on every
 /// CPU; a mask must name at least one CPU that exists.
 pub fn sched_setaffinity<K: Kernel>(
@@ -113,12 +119,7 @@ pub fn sched_setaffinity<K: Kernel>(
     len: usize,
     mask: UserPtr<u64>,
 ) -> SyscallResult {
-    if tid < 0 {
-        return Err(Errno::ESRCH);
-    }
-    if tid != 0 && ctx.kernel.processes().from_tid(tid).is_none() {
-        return Err(Errno::ESRCH);
-    }
+    check_thread(ctx, tid)?;
     if len == 0 {
         return Err(Errno::EINVAL);
     }
@@ -145,12 +146,7 @@ pub fn sched_getaffinity<K: Kernel>(
     len: usize,
     mask: UserPtr<u64>,
 ) -> SyscallResult {
-    if tid < 0 {
-        return Err(Errno::ESRCH);
-    }
-    if tid != 0 && ctx.kernel.processes().from_tid(tid).is_none() {
-        return Err(Errno::ESRCH);
-    }
+    check_thread(ctx, tid)?;
     if len < 8 || len % 8 != 0 {
         return Err(Errno::EINVAL);
     }

@@ -6,7 +6,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use abi::{AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, Errno};
+use abi::{AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, Errno, S_IFLNK, S_IFMT};
 use process::Termination;
 use signal::UserRegisters;
 
@@ -183,10 +183,11 @@ pub fn execve<K: Kernel>(
 }
 
 /// `execveat(dirfd, path, argv, envp, flags)`: `path` relative to
-/// `dirfd`. Running the descriptor itself (`AT_EMPTY_PATH` with an empty
-/// path, glibc's `fexecve`) is not supported yet: the loader opens by
-/// path, and a path rebuilt from the descriptor would be wrong once the
-/// file is renamed; glibc falls back to `/proc/self/fd/N`.
+/// `dirfd`; `AT_SYMLINK_NOFOLLOW` refuses a final symbolic link with
+/// `ELOOP`. Running the descriptor itself (`AT_EMPTY_PATH` with an empty
+/// path, glibc's `fexecve`) is not supported yet and fails with `ENOENT`:
+/// the loader opens by path, and a path rebuilt from the descriptor would
+/// be wrong once the file is renamed (see NOTES.md).
 pub fn execveat<K: Kernel>(
     ctx: &Context<'_, K>,
     dirfd: DirFd,
@@ -219,6 +220,12 @@ fn exec<K: Kernel>(
     let argv = ctx.read_string_array(argv)?;
     let envp = ctx.read_string_array(envp)?;
     let base = ctx.path_base(dirfd, &path)?;
+    if flags.has(AT_SYMLINK_NOFOLLOW) {
+        let stat = ctx.kernel.vfs().stat(&base.context(), &path, false)?;
+        if stat.mode & S_IFMT == S_IFLNK {
+            return Err(Errno::ELOOP);
+        }
+    }
     let credentials = ctx.process.data().credentials().clone();
     let program = ctx.kernel.load_program(
         base.context(),

@@ -10,7 +10,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use abi::KernelResult;
-use process::{ChildNotice, Process, Termination, Thread};
+use process::{ChildNotice, Process, Termination, Thread, WaitInfo};
 use signal::{PostOutcome, SigInfo, Signal};
 
 use crate::kernel::{EventQueue, Kernel, UserThreadData};
@@ -78,18 +78,15 @@ pub fn report_job_event<K: Kernel>(kernel: &K, notice: Option<ChildNotice>) {
             .and_then(|pid| kernel.processes().from_pid(pid))
             && parent.data().signals().child_policy().notify_stop
         {
-            let info = SigInfo::child(
-                notice.info.code as i32,
-                notice.info.pid,
-                notice.info.uid,
-                notice.info.status,
-                0,
-                0,
-            );
-            let _ = send(kernel, &parent, info);
+            let _ = send(kernel, &parent, sigchld(&notice.info));
         }
         kernel.child_events().wake_all();
     }
+}
+
+/// The `SIGCHLD` a parent gets for a child's change of state.
+pub fn sigchld(info: &WaitInfo) -> SigInfo {
+    SigInfo::child(info.code as i32, info.pid, info.uid, info.status, 0, 0)
 }
 
 fn continue_process<K: Kernel>(kernel: &K, process: &Process<K::Env>) {

@@ -447,9 +447,10 @@ impl Kernel for Machine {
         let path = std::str::from_utf8(path).map_err(|_| Errno::ENOENT)?;
         let description = self.vfs.open(&at, path, fs::OpenFlags::empty(), 0)?;
         let stat = description.stat()?;
-        if stat.mode & 0o170000 != 0o100000 || stat.mode & 0o111 == 0 {
+        if stat.mode & abi::S_IFMT != abi::S_IFREG {
             return Err(Errno::EACCES);
         }
+        fs::credentials::check_access(&stat, at.creds, fs::credentials::Access::EXECUTE)?;
         let mut magic = [0u8; 6];
         let n = description.read(&mut magic)?;
         if &magic[..n] != b"#!fake" {
