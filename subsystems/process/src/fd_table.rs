@@ -12,8 +12,10 @@
 
 use alloc::vec::Vec;
 
+#[cfg(test)]
+use crate::lock::Rank;
+use crate::lock::RankedMutex;
 use abi::{Errno, KernelResult};
-use spin::Mutex;
 
 use crate::rlimit::Rlimits;
 
@@ -350,7 +352,7 @@ impl<D: Clone> FileDescriptions<D> {
 /// take the number.
 #[must_use = "a reservation is released when dropped"]
 pub struct FdReservation<'a, D: Clone> {
-    table: &'a Mutex<FileDescriptions<D>>,
+    table: &'a RankedMutex<FileDescriptions<D>>,
     fd: Fd,
     committed: bool,
 }
@@ -358,7 +360,7 @@ pub struct FdReservation<'a, D: Clone> {
 impl<'a, D: Clone> FdReservation<'a, D> {
     /// Reserve the lowest free fd at or above `first_candidate` (`EMFILE` if none).
     pub fn reserve(
-        table: &'a Mutex<FileDescriptions<D>>,
+        table: &'a RankedMutex<FileDescriptions<D>>,
         first_candidate: usize,
     ) -> KernelResult<Self> {
         let fd = table.lock().allocate(first_candidate)?;
@@ -497,7 +499,7 @@ mod tests {
 
     #[test]
     fn reservation_is_released_unless_committed() {
-        let table = Mutex::new(table_with(&["a"]));
+        let table = RankedMutex::new(Rank::Descriptors, table_with(&["a"]));
         {
             let r = FdReservation::reserve(&table, 0).unwrap();
             assert_eq!(r.fd(), 1);

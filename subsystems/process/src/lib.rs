@@ -32,7 +32,9 @@
 //! Locking: the table lock, then a process's data lock, then its fd table
 //! lock, then its thread list lock; the table never holds two processes'
 //! data locks at once. Relationship fields (ppid, children, pgid, sid) change
-//! only under the table lock. `uname` data has its own lock.
+//! only under the table lock. `uname` data has its own lock. Each lock
+//! carries its rank ([`lock`]); the `lock-order-check` feature makes every
+//! acquisition check the order and panic on an inversion.
 //!
 //! Collections: all processes live in an intrusive red-black tree keyed by
 //! pid (intrusive-collections), which is both the list of every process and
@@ -62,6 +64,7 @@ pub mod fd_table;
 pub mod fs_context;
 pub mod lifecycle;
 mod links;
+pub mod lock;
 pub mod path_argument;
 pub mod pid;
 pub mod process;

@@ -10,9 +10,9 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::lock::{Rank, RankedGuard, RankedMutex};
 use abi::KernelResult;
 use intrusive_collections::{LinkedList, rbtree};
-use spin::{Mutex, MutexGuard};
 
 use crate::coredump::CoredumpProperties;
 use crate::credentials::Credentials;
@@ -279,9 +279,9 @@ pub struct Process<E: ProcessEnv> {
     pid: Pid,
     /// Link in the table's pid-ordered tree of all processes.
     pub(crate) table_link: rbtree::AtomicLink,
-    data: Mutex<ProcessData<E>>,
-    fds: Mutex<FileDescriptions<E::Description>>,
-    threads: Mutex<LinkedList<ThreadAdapter<E>>>,
+    data: RankedMutex<ProcessData<E>>,
+    fds: RankedMutex<FileDescriptions<E::Description>>,
+    threads: RankedMutex<LinkedList<ThreadAdapter<E>>>,
     thread_count: AtomicUsize,
 }
 
@@ -369,9 +369,9 @@ impl<E: ProcessEnv> Process<E> {
         Self {
             pid,
             table_link: rbtree::AtomicLink::new(),
-            data: Mutex::new(data),
-            fds: Mutex::new(fds),
-            threads: Mutex::new(LinkedList::new(ThreadAdapter::new())),
+            data: RankedMutex::new(Rank::ProcessData, data),
+            fds: RankedMutex::new(Rank::Descriptors, fds),
+            threads: RankedMutex::new(Rank::Threads, LinkedList::new(ThreadAdapter::new())),
             thread_count: AtomicUsize::new(0),
         }
     }
@@ -382,13 +382,13 @@ impl<E: ProcessEnv> Process<E> {
     }
 
     /// Lock and read or change the process's data.
-    pub fn data(&self) -> MutexGuard<'_, ProcessData<E>> {
+    pub fn data(&self) -> RankedGuard<'_, ProcessData<E>> {
         self.data.lock()
     }
 
     /// The descriptor table, behind its own lock so an
     /// [`crate::FdReservation`] can hold a number without holding the lock.
-    pub fn fds(&self) -> &Mutex<FileDescriptions<E::Description>> {
+    pub fn fds(&self) -> &RankedMutex<FileDescriptions<E::Description>> {
         &self.fds
     }
 

@@ -24,6 +24,8 @@ use abi::{Errno, KernelResult};
 use intrusive_collections::RBTree;
 use spin::Mutex;
 
+use crate::lock::{Rank, RankedMutex};
+
 use crate::credentials::Credentials;
 use crate::env::ProcessEnv;
 use crate::lifecycle::{JobEvent, ProcessState};
@@ -168,7 +170,7 @@ pub struct ExitNotice<E: ProcessEnv> {
 /// Every process and thread of one kernel. The kernel image holds one;
 /// tests make as many as they like.
 pub struct ProcessTable<E: ProcessEnv> {
-    inner: Mutex<TableInner<E>>,
+    inner: RankedMutex<TableInner<E>>,
     pids: PidAllocator,
     uts: Mutex<UtsName>,
 }
@@ -183,13 +185,16 @@ impl<E: ProcessEnv> ProcessTable<E> {
     /// An empty table handing out ids below `pid_max`, hostname "courage".
     pub fn new(pid_max: Pid) -> Self {
         Self {
-            inner: Mutex::new(TableInner {
-                processes: RBTree::new(ProcessAdapter::new()),
-                count: 0,
-                threads: BTreeMap::new(),
-                groups: BTreeMap::new(),
-                sessions: BTreeMap::new(),
-            }),
+            inner: RankedMutex::new(
+                Rank::Table,
+                TableInner {
+                    processes: RBTree::new(ProcessAdapter::new()),
+                    count: 0,
+                    threads: BTreeMap::new(),
+                    groups: BTreeMap::new(),
+                    sessions: BTreeMap::new(),
+                },
+            ),
             pids: PidAllocator::new(pid_max),
             uts: Mutex::new(UtsName::default()),
         }

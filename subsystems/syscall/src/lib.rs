@@ -31,8 +31,9 @@
 //! locks nest, the order is: each thread's signal state (several in the
 //! process's thread-list order), then the process table's lock, then a
 //! process's data, then its descriptor table and thread list (the
-//! `process` crate's order); an address space's lock and the futex table's
-//! are taken with no process lock held.
+//! `process` crate's order, which its `lock-order-check` feature enforces
+//! in this crate's host tests); an address space's lock and the futex
+//! table's are taken with no process lock held.
 //!
 //! Families, one module each: descriptor I/O ([`fs::io`]), paths
 //! ([`fs::path`]), attributes ([`fs::attr`]), directories and mounts

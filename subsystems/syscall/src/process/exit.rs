@@ -53,7 +53,9 @@ pub fn finish_thread<K: Kernel>(
         let mut to_wake = Vec::new();
         process.die(Termination::Exited(0), &mut to_wake);
     }
-    let parent = table.from_pid(process.data().ppid());
+    // Read first: the table's lock ranks before a process's data.
+    let ppid = process.data().ppid();
+    let parent = table.from_pid(ppid);
     let auto_reap = parent
         .as_ref()
         .is_some_and(|parent| parent.data().signals().child_policy().auto_reap);

@@ -1,0 +1,167 @@
+//! The crate's locks, each with its place in the lock order.
+//!
+//! Order (a lock may be taken only while every lock held ranks lower):
+//! the process table, then one process's data, then its descriptor table,
+//! then its thread list. Two locks of one rank are never held together:
+//! in particular no code holds two processes' data at once, and a guard
+//! kept alive in an expression while a callee locks the same process is
+//! the same-rank case.
+//!
+//! With the `lock-order-check` feature (host tests; it needs `std`), every
+//! acquisition is checked against the locks the current thread holds and
+//! an inversion panics with both ranks, where the kernel would deadlock.
+//! Without it the checks compile to nothing.
+
+use core::ops::{Deref, DerefMut};
+
+/// A lock's place in the order; lower ranks are taken first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rank {
+    /// The process table's relationships and indexes.
+    Table = 1,
+    /// A process's data (credentials, state, signal state, ...).
+    ProcessData = 2,
+    /// A process's descriptor table.
+    Descriptors = 3,
+    /// A process's thread list.
+    Threads = 4,
+}
+
+/// A spin lock with a [`Rank`].
+pub struct RankedMutex<T> {
+    rank: Rank,
+    inner: spin::Mutex<T>,
+}
+
+impl<T> RankedMutex<T> {
+    /// A lock of `rank` around `value`.
+    pub const fn new(rank: Rank, value: T) -> Self {
+        RankedMutex {
+            rank,
+            inner: spin::Mutex::new(value),
+        }
+    }
+
+    /// Takes the lock (checking the order first, with `lock-order-check`).
+    pub fn lock(&self) -> RankedGuard<'_, T> {
+        order::acquire(self.rank);
+        RankedGuard {
+            rank: self.rank,
+            guard: self.inner.lock(),
+        }
+    }
+}
+
+/// A held [`RankedMutex`].
+pub struct RankedGuard<'a, T> {
+    rank: Rank,
+    guard: spin::MutexGuard<'a, T>,
+}
+
+impl<T> Deref for RankedGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T> DerefMut for RankedGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.guard
+    }
+}
+
+impl<T> Drop for RankedGuard<'_, T> {
+    fn drop(&mut self) {
+        order::release(self.rank);
+    }
+}
+
+#[cfg(any(test, feature = "lock-order-check"))]
+mod order {
+    extern crate std;
+
+    use super::Rank;
+    use std::cell::RefCell;
+    use std::vec::Vec;
+
+    std::thread_local! {
+        static HELD: RefCell<Vec<Rank>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub fn acquire(rank: Rank) {
+        HELD.with(|held| {
+            let mut held = held.borrow_mut();
+            if let Some(&highest) = held.iter().max()
+                && highest >= rank
+            {
+                // Drop the record first, so the unwinding guards' releases
+                // find a consistent list.
+                let held_now = held.clone();
+                drop(held);
+                panic!("lock order: {rank:?} taken while holding {held_now:?}");
+            }
+            held.push(rank);
+        });
+    }
+
+    pub fn release(rank: Rank) {
+        HELD.with(|held| {
+            let mut held = held.borrow_mut();
+            if let Some(at) = held.iter().rposition(|&r| r == rank) {
+                held.remove(at);
+            }
+        });
+    }
+}
+
+#[cfg(not(any(test, feature = "lock-order-check")))]
+mod order {
+    use super::Rank;
+
+    #[inline(always)]
+    pub fn acquire(_rank: Rank) {}
+
+    #[inline(always)]
+    pub fn release(_rank: Rank) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locks_taken_in_rank_order_are_fine() {
+        let table = RankedMutex::new(Rank::Table, 1);
+        let data = RankedMutex::new(Rank::ProcessData, 2);
+        let threads = RankedMutex::new(Rank::Threads, 3);
+        let a = table.lock();
+        let b = data.lock();
+        let c = threads.lock();
+        assert_eq!(*a + *b + *c, 6);
+        drop(c);
+        drop(b);
+        // After releasing, a lower-ranked lock may be taken again.
+        let again = data.lock();
+        assert_eq!(*again, 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "lock order: Table taken while holding [ProcessData]")]
+    fn taking_the_table_while_holding_a_process_panics() {
+        let table = RankedMutex::new(Rank::Table, ());
+        let data = RankedMutex::new(Rank::ProcessData, ());
+        let _data = data.lock();
+        let _table = table.lock();
+    }
+
+    #[test]
+    #[should_panic(expected = "lock order: ProcessData taken while holding [ProcessData]")]
+    fn two_process_data_locks_at_once_panic() {
+        let first = RankedMutex::new(Rank::ProcessData, ());
+        let second = RankedMutex::new(Rank::ProcessData, ());
+        let _a = first.lock();
+        let _b = second.lock();
+    }
+}
