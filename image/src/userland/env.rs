@@ -21,7 +21,7 @@ pub struct KernelEnv;
 pub struct ThreadLink {
     task: AtomicU64,
     /// Per-thread signal state.
-    pub signals: spin::Mutex<ThreadSignalState>,
+    pub signals: process::lock::RankedMutex<ThreadSignalState>,
 }
 
 impl ThreadLink {
@@ -29,7 +29,7 @@ impl ThreadLink {
     pub fn new(signals: ThreadSignalState) -> Self {
         Self {
             task: AtomicU64::new(0),
-            signals: spin::Mutex::new(signals),
+            signals: process::lock::RankedMutex::new(process::lock::Rank::ThreadSignals, signals),
         }
     }
 
@@ -48,7 +48,7 @@ impl ThreadLink {
 }
 
 impl syscall::UserThreadData for ThreadLink {
-    fn signals(&self) -> &spin::Mutex<ThreadSignalState> {
+    fn signals(&self) -> &process::lock::RankedMutex<ThreadSignalState> {
         &self.signals
     }
 }

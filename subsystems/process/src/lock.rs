@@ -1,11 +1,12 @@
 //! The crate's locks, each with its place in the lock order.
 //!
 //! Order (a lock may be taken only while every lock held ranks lower):
-//! the process table, then one process's data, then its descriptor table,
-//! then its thread list. Two locks of one rank are never held together:
-//! in particular no code holds two processes' data at once, and a guard
-//! kept alive in an expression while a callee locks the same process is
-//! the same-rank case.
+//! the threads' signal states (the kernel's per-thread data, several at
+//! once in thread-list order), then the process table, then one process's
+//! data, then its descriptor table, then its thread list. Apart from
+//! thread signal states, two locks of one rank are never held together:
+//! no code holds two processes' data at once, and a guard kept alive in an
+//! expression while a callee locks the same process is the same-rank case.
 //!
 //! With the `lock-order-check` feature (host tests; it needs `std`), every
 //! acquisition is checked against the locks the current thread holds and
@@ -17,6 +18,10 @@ use core::ops::{Deref, DerefMut};
 /// A lock's place in the order; lower ranks are taken first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rank {
+    /// A thread's signal state (mask, pending signals): the kernel's
+    /// per-thread data, locked before its process's. Several may be held
+    /// at once (every thread of a process, for process-wide effects).
+    ThreadSignals = 0,
     /// The process table's relationships and indexes.
     Table = 1,
     /// A process's data (credentials, state, signal state, ...).
@@ -93,8 +98,9 @@ mod order {
     pub fn acquire(rank: Rank) {
         HELD.with(|held| {
             let mut held = held.borrow_mut();
+            let nests = rank == Rank::ThreadSignals;
             if let Some(&highest) = held.iter().max()
-                && highest >= rank
+                && (highest > rank || (highest == rank && !nests))
             {
                 // Drop the record first, so the unwinding guards' releases
                 // find a consistent list.
@@ -145,6 +151,25 @@ mod tests {
         // After releasing, a lower-ranked lock may be taken again.
         let again = data.lock();
         assert_eq!(*again, 2);
+    }
+
+    #[test]
+    fn thread_signal_states_nest_before_their_process() {
+        let first = RankedMutex::new(Rank::ThreadSignals, ());
+        let second = RankedMutex::new(Rank::ThreadSignals, ());
+        let data = RankedMutex::new(Rank::ProcessData, ());
+        let _a = first.lock();
+        let _b = second.lock();
+        let _data = data.lock();
+    }
+
+    #[test]
+    #[should_panic(expected = "lock order: ThreadSignals taken while holding [ProcessData]")]
+    fn a_thread_signal_state_after_its_process_panics() {
+        let signals = RankedMutex::new(Rank::ThreadSignals, ());
+        let data = RankedMutex::new(Rank::ProcessData, ());
+        let _data = data.lock();
+        let _signals = signals.lock();
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::process::lifecycle::{ChildStart, LoadedProgram};
 use abi::{KernelResult, Timespec};
 use fs::{FileDescription, FileSystem, PathContext, Vfs};
 use mm::{AddressSpace, FrameAllocator, PageTable, UserMemory};
+use process::lock::RankedMutex;
 use process::{Credentials, Pid, Process, ProcessEnv, ProcessTable, Thread};
 use sched::{Priority, WakeReason};
 use signal::{ProcessSignalState, ThreadSignalState, UserSelectors};
@@ -189,7 +190,7 @@ pub trait Kernel: Sized {
 pub trait UserThreadData: Send + Sync {
     /// The thread's mask, pending set and alternate stack. Lock order: a
     /// thread's signal state before its process's data.
-    fn signals(&self) -> &spin::Mutex<ThreadSignalState>;
+    fn signals(&self) -> &RankedMutex<ThreadSignalState>;
 }
 
 /// An event-counted wait queue: a wake between reading [`sequence`] and

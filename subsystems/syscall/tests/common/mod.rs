@@ -67,13 +67,23 @@ pub fn new_space() -> Space {
 pub struct Env;
 
 /// What the fake keeps per thread: its signal state.
-#[derive(Default)]
 pub struct ThreadData {
-    pub signals: spin::Mutex<ThreadSignalState>,
+    pub signals: process::lock::RankedMutex<ThreadSignalState>,
+}
+
+impl Default for ThreadData {
+    fn default() -> Self {
+        ThreadData {
+            signals: process::lock::RankedMutex::new(
+                process::lock::Rank::ThreadSignals,
+                ThreadSignalState::default(),
+            ),
+        }
+    }
 }
 
 impl UserThreadData for ThreadData {
-    fn signals(&self) -> &spin::Mutex<ThreadSignalState> {
+    fn signals(&self) -> &process::lock::RankedMutex<ThreadSignalState> {
         &self.signals
     }
 }
@@ -403,7 +413,10 @@ impl Kernel for Machine {
         let (process, thread) = self.processes.fork(
             ctx.process,
             ThreadData {
-                signals: spin::Mutex::new(signals),
+                signals: process::lock::RankedMutex::new(
+                    process::lock::Rank::ThreadSignals,
+                    signals,
+                ),
             },
         )?;
         if child.child_tid.clear {
@@ -421,7 +434,10 @@ impl Kernel for Machine {
         let thread = self.processes.add_thread(
             ctx.process,
             ThreadData {
-                signals: spin::Mutex::new(signals),
+                signals: process::lock::RankedMutex::new(
+                    process::lock::Rank::ThreadSignals,
+                    signals,
+                ),
             },
         )?;
         if child.child_tid.clear {
