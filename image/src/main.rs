@@ -103,6 +103,7 @@ extern "C" fn kernel_main(_: u64) -> ! {
     let info = boot_info::get().expect("boot information was parsed");
     userland::vfs::init(info);
     userland::signals::start_alarm_thread().expect("the alarm thread");
+    userland::vfs::start_console_thread().expect("the console thread");
     let options = boot_info::options();
     if let Some(filter) = options.ktest {
         ktest::run(filter);

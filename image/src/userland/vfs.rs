@@ -21,6 +21,8 @@ static RANDOM: Once<Arc<RandomDevice>> = Once::new();
 static CONSOLE: Once<Arc<SerialConsole>> = Once::new();
 static CONSOLE_WAITERS: Once<Arc<WaitQueue>> = Once::new();
 static CONSOLE_INPUT: IrqMutex<VecDeque<u8>> = IrqMutex::new(VecDeque::new());
+/// Woken by COM1's interrupt when bytes arrive for the console thread.
+static CONSOLE_RECEIVED: Once<WaitQueue> = Once::new();
 static CLOCK: Once<Arc<dyn fs::Clock>> = Once::new();
 static NEXT_DEVICE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(16);
 
@@ -100,21 +102,53 @@ impl ControllingTerminal for ConsoleIsTheTerminal {
     }
 }
 
-/// COM1's interrupt: move received bytes into the console buffer and wake
-/// readers.
+/// COM1's interrupt: move received bytes into the console's raw buffer and
+/// wake the console thread (the line discipline and the signals it sends
+/// need locks an interrupt handler must not take).
 pub fn on_serial_interrupt() {
     let mut received = false;
     {
         let mut input = CONSOLE_INPUT.lock();
         arch::serial::drain_received(|byte| {
-            // Serial terminals send CR for Enter; programs expect LF.
-            input.push_back(if byte == b'\r' { b'\n' } else { byte });
+            input.push_back(byte);
             received = true;
         });
     }
-    if received && let Some(waiters) = CONSOLE_WAITERS.get() {
-        waiters.wake_all();
+    if received && let Some(queue) = CONSOLE_RECEIVED.get() {
+        queue.wake_all();
     }
+}
+
+/// The console's terminal, for the first process to take as its
+/// controlling terminal.
+pub fn console_terminal() -> Option<&'static fs::devices::terminal::Terminal> {
+    CONSOLE.get().and_then(|console| console.terminal())
+}
+
+/// The kernel thread behind the console: runs received bytes through the
+/// line discipline (echo, editing) and sends the signals typed keys ask
+/// for (`^C`, `^\\`, `^Z`) to the foreground process group.
+pub fn start_console_thread() -> abi::KernelResult<()> {
+    let queue = CONSOLE_RECEIVED.call_once(WaitQueue::new);
+    crate::task::spawn("console", sched::Priority::NORMAL, move || {
+        loop {
+            let seen = queue.sequence();
+            if let Some(console) = CONSOLE.get() {
+                for (signal, group) in console.receive_input() {
+                    let Ok(signal) = signal::Signal::from_raw(i32::from(signal.number())) else {
+                        continue;
+                    };
+                    syscall::signals::send::send_to_group(
+                        &crate::syscall::RunningKernel,
+                        group,
+                        signal::SigInfo::kernel(signal),
+                    );
+                }
+            }
+            syscall::EventQueue::wait_since(queue, seen, false, None);
+        }
+    })
+    .map(|_| ())
 }
 
 /// Builds the namespace: tmpfs root, initramfs, `/dev`.

@@ -65,6 +65,12 @@ pub trait File: Send + Sync {
         Err(Errno::EBADF)
     }
 
+    /// The terminal behind this file, for the terminal `ioctl`s and job
+    /// control; `None` for anything that is not a terminal.
+    fn terminal(&self) -> Option<&crate::devices::terminal::Terminal> {
+        None
+    }
+
     /// Where to sleep when an operation returned `EAGAIN`.
     fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {
         None

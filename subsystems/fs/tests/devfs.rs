@@ -135,7 +135,7 @@ fn urandom_output_depends_on_the_seed_and_never_repeats() {
 }
 
 #[test]
-fn console_writes_reach_the_uart_with_crlf_and_reads_are_raw() {
+fn the_console_cooks_input_through_its_line_discipline_and_writes_crlf() {
     let d = with_dev(1);
     let w = &d.world;
     let console = w
@@ -146,11 +146,23 @@ fn console_writes_reach_the_uart_with_crlf_and_reads_are_raw() {
     assert_eq!(*d.uart.sent.lock().unwrap(), b"hi\r\nthere");
     assert_eq!(console.read(&mut [0u8; 4]).unwrap_err(), Errno::EAGAIN);
     assert!(!console.poll().contains(PollEvents::POLLIN));
-    d.uart.incoming.lock().unwrap().extend_from_slice(b"ls\r");
+    d.uart
+        .incoming
+        .lock()
+        .unwrap()
+        .extend_from_slice(b"lx\x7fs");
+    assert!(d.console.receive_input().is_empty());
+    assert!(!console.poll().contains(PollEvents::POLLIN), "no line yet");
+    d.uart.incoming.lock().unwrap().extend_from_slice(b"\r");
+    d.console.receive_input();
     assert!(console.poll().contains(PollEvents::POLLIN));
     let mut buf = [0u8; 8];
     assert_eq!(console.read(&mut buf).unwrap(), 3);
-    assert_eq!(&buf[..3], b"ls\r");
+    assert_eq!(&buf[..3], b"ls\n", "edited, CR made NL");
+    assert!(
+        d.uart.sent.lock().unwrap().ends_with(b"lx\x08 \x08s\r\n"),
+        "echoed as typed"
+    );
     let ttys0 = w
         .vfs
         .open(&w.su(), "/dev/ttyS0", OpenFlags::O_WRONLY, 0)
@@ -158,6 +170,26 @@ fn console_writes_reach_the_uart_with_crlf_and_reads_are_raw() {
     ttys0.write(b"!").unwrap();
     assert!(d.uart.sent.lock().unwrap().ends_with(b"!"));
     assert_eq!(console.lseek(0, 0).unwrap_err(), Errno::ESPIPE);
+    assert!(console.file().terminal().is_some());
+}
+
+#[test]
+fn ctrl_c_on_the_console_names_the_foreground_group() {
+    let d = with_dev(1);
+    let leader = tty::Member {
+        pgid: 7,
+        sid: 7,
+        session_leader: true,
+    };
+    let terminal = d.console.terminal().unwrap();
+    assert!(terminal.jobs.lock().acquire_on_open(&leader, false));
+    d.uart
+        .incoming
+        .lock()
+        .unwrap()
+        .extend_from_slice(b"sleep 100\x03");
+    assert_eq!(d.console.receive_input(), [(tty::JobSignal::Interrupt, 7)]);
+    assert!(d.uart.sent.lock().unwrap().ends_with(b"^C"));
 }
 
 #[test]

@@ -5,4 +5,5 @@
 pub mod memory;
 pub mod random;
 pub mod serial;
+pub mod terminal;
 pub mod tty;

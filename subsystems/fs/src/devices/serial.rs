@@ -1,14 +1,16 @@
-//! The serial console (`/dev/console`, `/dev/ttyS0`), raw: bytes in and out
-//! with no line discipline yet, except `\n` going out as `\r\n` so a
-//! terminal on the other end shows lines.
+//! The serial console (`/dev/console`, `/dev/ttyS0`): a terminal over a
+//! UART. Received bytes go through the line discipline
+//! ([`SerialConsole::receive_input`], from thread context), which echoes
+//! and says which signals the foreground group gets; programs read what
+//! it cooked, and what they write is output-processed (`ONLCR`, ...).
 
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+use ::tty::{JobSignal, ReadOutcome};
 use abi::{Errno, KernelResult};
-use spin::Mutex;
 
+use crate::devices::terminal::Terminal;
 use crate::file::File;
 use crate::types::PollEvents;
 use crate::wait::WaitQueue;
@@ -21,13 +23,11 @@ pub trait SerialPort: Send + Sync {
     fn read_byte(&self) -> Option<u8>;
 }
 
-/// The console device. The serial interrupt handler must call
-/// `wake_all` on the wait queue given here when a byte arrives.
+/// The console device.
 pub struct SerialConsole {
     port: Arc<dyn SerialPort>,
     waiters: Arc<dyn WaitQueue>,
-    /// Bytes taken from the port by `poll` but not yet read.
-    pending: Mutex<VecDeque<u8>>,
+    terminal: Terminal,
 }
 
 impl SerialConsole {
@@ -36,8 +36,35 @@ impl SerialConsole {
         SerialConsole {
             port,
             waiters,
-            pending: Mutex::new(VecDeque::new()),
+            terminal: Terminal::new(),
         }
+    }
+
+    /// Runs every byte the port received through the line discipline:
+    /// echoes, wakes readers, and returns the signals for the foreground
+    /// group with that group (the kernel sends them; this runs in thread
+    /// context, never in the interrupt handler).
+    pub fn receive_input(&self) -> Vec<(JobSignal, i32)> {
+        let mut signals = Vec::new();
+        let mut readable = false;
+        while let Some(byte) = self.port.read_byte() {
+            let input = self.terminal.line.lock().receive(byte);
+            if !input.echo.is_empty() {
+                self.port.write_bytes(&input.echo);
+            }
+            readable |= input.readable;
+            if let Some(signal) = input.signal {
+                if let Some(group) = self.terminal.jobs.lock().foreground() {
+                    signals.push((signal, group));
+                }
+                // A flushed line may have woken nobody; readers re-check.
+                readable = true;
+            }
+        }
+        if readable {
+            self.waiters.wake_all();
+        }
+        signals
     }
 }
 
@@ -46,50 +73,33 @@ impl File for SerialConsole {
         if buf.is_empty() {
             return Ok(0);
         }
-        let mut pending = self.pending.lock();
-        let mut count = 0;
-        while count < buf.len() {
-            let Some(byte) = pending.pop_front().or_else(|| self.port.read_byte()) else {
-                break;
-            };
-            buf[count] = byte;
-            count += 1;
-        }
-        if count == 0 {
-            Err(Errno::EAGAIN)
-        } else {
-            Ok(count)
+        let mut line = self.terminal.line.lock();
+        match line.read(buf) {
+            ReadOutcome::Data(n) => Ok(n),
+            ReadOutcome::EndOfFile => Ok(0),
+            // Non-canonical with VMIN 0: a read returns at once. (VTIME
+            // timeouts are not supported: VMIN > 0 waits for a byte.)
+            ReadOutcome::Empty if !line.canonical() && line.min_and_time().0 == 0 => Ok(0),
+            ReadOutcome::Empty => Err(Errno::EAGAIN),
         }
     }
 
     fn write(&self, _offset: u64, buf: &[u8]) -> KernelResult<usize> {
-        if !buf.contains(&b'\n') {
-            self.port.write_bytes(buf);
-            return Ok(buf.len());
-        }
-        let mut translated = Vec::with_capacity(buf.len() + 8);
-        for &byte in buf {
-            if byte == b'\n' {
-                translated.push(b'\r');
-            }
-            translated.push(byte);
-        }
-        self.port.write_bytes(&translated);
+        let out = self.terminal.line.lock().output(buf);
+        self.port.write_bytes(&out);
         Ok(buf.len())
     }
 
     fn poll(&self) -> PollEvents {
-        let mut pending = self.pending.lock();
-        if pending.is_empty() {
-            if let Some(byte) = self.port.read_byte() {
-                pending.push_back(byte);
-            }
-        }
         let mut events = PollEvents::POLLOUT | PollEvents::POLLWRNORM;
-        if !pending.is_empty() {
+        if self.terminal.line.lock().readable() {
             events |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
         }
         events
+    }
+
+    fn terminal(&self) -> Option<&Terminal> {
+        Some(&self.terminal)
     }
 
     fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {

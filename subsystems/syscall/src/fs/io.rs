@@ -5,7 +5,7 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use abi::{Errno, IOV_MAX, IoVec, KernelResult, Termios, WinSize, ioctl as request};
+use abi::{Errno, IOV_MAX, IoVec, KernelResult, ioctl as request};
 use fs::{FileDescription, OpenFlags};
 
 use crate::SyscallResult;
@@ -56,6 +56,9 @@ fn read_into_user<K: Kernel>(
 ) -> SyscallResult {
     let count = count.min(MAX_IO);
     mm::UserSlice::new(buffer.0, count)?;
+    if offset.is_none() {
+        crate::fs::terminal::check_read(ctx, description)?;
+    }
     let mut data = kernel_buffer(count)?;
     let n = match offset {
         Some(offset) => description.pread(&mut data, offset)?,
@@ -79,6 +82,9 @@ fn write_from_user<K: Kernel>(
     offset: Option<i64>,
 ) -> SyscallResult {
     let data = ctx.read_bytes(buffer, count.min(MAX_IO))?;
+    if offset.is_none() {
+        crate::fs::terminal::check_write(ctx, description)?;
+    }
     let result = match offset {
         Some(offset) => description.pwrite(&data, offset),
         None => {
@@ -278,27 +284,6 @@ pub fn fcntl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, cmd: u32, arg: u64) -> Sys
     }
 }
 
-fn is_terminal(description: &FileDescription) -> bool {
-    description.stat().is_ok_and(|stat| {
-        stat.mode & abi::S_IFMT == abi::S_IFCHR && matches!(stat.rdev >> 8, 4 | 5)
-    })
-}
-
-/// The settings `TCGETS` reports for the console: a cooked 115200-baud
-/// serial line (the console has no line discipline yet).
-fn console_termios() -> Termios {
-    let mut cc = [0u8; abi::NCCS];
-    cc[..7].copy_from_slice(&[3, 28, 127, 21, 4, 0, 1]);
-    Termios {
-        iflag: 0o2400,  // ICRNL | IXON
-        oflag: 0o5,     // OPOST | ONLCR
-        cflag: 0o10277, // B115200 | CS8 | CREAD
-        lflag: 0o105073,
-        line: 0,
-        cc,
-    }
-}
-
 /// `ioctl(fd, request, arg)`.
 pub fn ioctl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, req: u32, arg: u64) -> SyscallResult {
     let description = ctx.description(fd)?;
@@ -317,44 +302,12 @@ pub fn ioctl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, req: u32, arg: u64) -> Sys
         }
         _ => {}
     }
-    if !is_terminal(&description) {
-        return description.ioctl(req, arg as usize).map(|v| v as u64);
+    if let Some(terminal) = description.file().terminal()
+        && let Some(result) = crate::fs::terminal::ioctl(ctx, terminal, req, arg)
+    {
+        return result;
     }
-    match req {
-        request::TCGETS => {
-            ctx.write(UserPtr::new(arg), &console_termios())?;
-            Ok(0)
-        }
-        // The line discipline is not there yet: settings are checked for
-        // readability, accepted, and the console stays raw.
-        request::TCSETS | request::TCSETSW | request::TCSETSF => {
-            let _: Termios = ctx.read(UserPtr::new(arg))?;
-            Ok(0)
-        }
-        request::TIOCGWINSZ => {
-            let size = WinSize {
-                rows: 24,
-                cols: 80,
-                ..WinSize::default()
-            };
-            ctx.write(UserPtr::new(arg), &size)?;
-            Ok(0)
-        }
-        request::TIOCSWINSZ => {
-            let _: WinSize = ctx.read(UserPtr::new(arg))?;
-            Ok(0)
-        }
-        request::TIOCGPGRP => {
-            let pgid = ctx.process.data().pgid();
-            ctx.write(UserPtr::new(arg), &pgid)?;
-            Ok(0)
-        }
-        request::TIOCSPGRP => {
-            let _: i32 = ctx.read(UserPtr::new(arg))?;
-            Ok(0)
-        }
-        _ => description.ioctl(req, arg as usize).map(|v| v as u64),
-    }
+    description.ioctl(req, arg as usize).map(|v| v as u64)
 }
 
 /// `sendfile(out, in, offset, count)`: copies through a kernel buffer.

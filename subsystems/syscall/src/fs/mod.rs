@@ -6,3 +6,4 @@ pub mod io;
 pub mod path;
 pub mod pipe;
 pub mod poll;
+pub mod terminal;

@@ -141,6 +141,22 @@ pub fn send<K: Kernel>(
     Ok(())
 }
 
+/// Sends a process-directed signal to every live member of process group
+/// `pgid` (a terminal's `^C`, a hangup); how many it reached.
+pub fn send_to_group<K: Kernel>(kernel: &K, pgid: i32, info: SigInfo) -> usize {
+    let members = kernel.processes().processes_in_group(pgid);
+    let mut reached = 0;
+    for member in members {
+        if matches!(member.data().state(), process::ProcessState::Zombie(_)) {
+            continue;
+        }
+        if send(kernel, &member, info).is_ok() {
+            reached += 1;
+        }
+    }
+    reached
+}
+
 /// Sends a signal to one thread (`tkill`, `tgkill`, `SIGPIPE`).
 pub fn send_to_thread<K: Kernel>(
     kernel: &K,

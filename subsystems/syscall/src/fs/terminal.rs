@@ -1,0 +1,234 @@
+//! Terminals through system calls: the `termios` and job-control
+//! `ioctl`s, and the job-control checks on reads and writes. The `tty`
+//! crate decides; this module finds the caller's place (its group and
+//! session), asks, and sends the signals it is told to.
+
+use abi::{Errno, Termios, WinSize, ioctl as request};
+use fs::FileDescription;
+use fs::devices::terminal::Terminal;
+use signal::{SigInfo, Signal};
+use tty::{Access, JobSignal, Member};
+
+use crate::SyscallResult;
+use crate::args::UserPtr;
+use crate::context::Context;
+use crate::kernel::{Kernel, UserThreadData};
+use crate::signals::send::send_to_group;
+
+const TCSBRK: u32 = 0x5409;
+const TCXONC: u32 = 0x540a;
+const TCFLSH: u32 = 0x540b;
+const TIOCSCTTY: u32 = 0x540e;
+const TIOCNOTTY: u32 = 0x5422;
+const TIOCGSID: u32 = 0x5429;
+const TCIFLUSH: u64 = 0;
+const TCOFLUSH: u64 = 1;
+const TCIOFLUSH: u64 = 2;
+
+fn member<K: Kernel>(ctx: &Context<'_, K>) -> Member {
+    let data = ctx.process.data();
+    Member {
+        pgid: data.pgid(),
+        sid: data.sid(),
+        session_leader: data.sid() == ctx.process.pid(),
+    }
+}
+
+fn signal_of(job: JobSignal) -> Signal {
+    Signal::from_raw(i32::from(job.number())).unwrap_or(Signal::SIGHUP)
+}
+
+fn send_job_signal<K: Kernel>(ctx: &Context<'_, K>, group: i32, job: JobSignal) {
+    send_to_group(ctx.kernel, group, SigInfo::kernel(signal_of(job)));
+}
+
+/// Whether the caller ignores or blocks `signal` (then it is not stopped
+/// by it), and whether its group is orphaned (nobody would continue it).
+fn ignores_or_blocks<K: Kernel>(ctx: &Context<'_, K>, signal: Signal) -> bool {
+    let blocked = ctx
+        .thread
+        .data()
+        .signals()
+        .lock()
+        .blocked()
+        .contains(signal);
+    blocked || ctx.process.data().signals().ignores(signal)
+}
+
+fn orphaned<K: Kernel>(ctx: &Context<'_, K>, member: &Member) -> bool {
+    let table = ctx.kernel.processes();
+    let members = table.processes_in_group(member.pgid);
+    !members.iter().any(|p| {
+        let ppid = p.data().ppid();
+        table.from_pid(ppid).is_some_and(|parent| {
+            let data = parent.data();
+            data.pgid() != member.pgid && data.sid() == member.sid
+        })
+    })
+}
+
+/// Acts on a job-control decision: a stop signal to the caller's group
+/// and `EINTR` (restarted once the job runs in the foreground), or the
+/// error.
+fn enforce<K: Kernel>(ctx: &Context<'_, K>, member: &Member, access: Access) -> Result<(), Errno> {
+    match access {
+        Access::Allowed => Ok(()),
+        Access::Denied(errno) => Err(errno),
+        Access::Stop(job) => {
+            send_job_signal(ctx, member.pgid, job);
+            Err(Errno::EINTR)
+        }
+    }
+}
+
+/// A read of a terminal by a background job stops it (`SIGTTIN`).
+pub fn check_read<K: Kernel>(
+    ctx: &Context<'_, K>,
+    description: &FileDescription,
+) -> Result<(), Errno> {
+    let Some(terminal) = description.file().terminal() else {
+        return Ok(());
+    };
+    let member = member(ctx);
+    // Process locks are not taken under the terminal's.
+    let ignored = ignores_or_blocks(ctx, Signal::SIGTTIN);
+    let access = terminal.jobs.lock().check_read(&member, ignored, false);
+    let access = match access {
+        Access::Stop(_) if orphaned(ctx, &member) => Access::Denied(Errno::EIO),
+        other => other,
+    };
+    enforce(ctx, &member, access)
+}
+
+/// A write to a terminal by a background job under `TOSTOP` stops it
+/// (`SIGTTOU`).
+pub fn check_write<K: Kernel>(
+    ctx: &Context<'_, K>,
+    description: &FileDescription,
+) -> Result<(), Errno> {
+    let Some(terminal) = description.file().terminal() else {
+        return Ok(());
+    };
+    if !terminal.line.lock().stops_background_writes() {
+        return Ok(());
+    }
+    check_change(ctx, terminal)
+}
+
+/// A settings change from a background job stops it (`SIGTTOU`) unless
+/// it ignores or blocks `SIGTTOU`.
+fn check_change<K: Kernel>(ctx: &Context<'_, K>, terminal: &Terminal) -> Result<(), Errno> {
+    let member = member(ctx);
+    let ignored = ignores_or_blocks(ctx, Signal::SIGTTOU);
+    let access = terminal.jobs.lock().check_change(&member, ignored, false);
+    let access = match access {
+        Access::Stop(_) if orphaned(ctx, &member) => Access::Denied(Errno::EIO),
+        other => other,
+    };
+    enforce(ctx, &member, access)
+}
+
+/// The terminal `ioctl`s.
+pub fn ioctl<K: Kernel>(
+    ctx: &Context<'_, K>,
+    terminal: &Terminal,
+    req: u32,
+    arg: u64,
+) -> Option<SyscallResult> {
+    Some(match req {
+        request::TCGETS => {
+            let termios = terminal.line.lock().termios();
+            ctx.write(UserPtr::new(arg), &termios).map(|()| 0)
+        }
+        request::TCSETS | request::TCSETSW | request::TCSETSF => (|| {
+            let termios: Termios = ctx.read(UserPtr::new(arg))?;
+            check_change(ctx, terminal)?;
+            let mut line = terminal.line.lock();
+            // Output is written synchronously: nothing to drain first.
+            if req == request::TCSETSF {
+                line.flush_input();
+            }
+            line.set_termios(termios);
+            Ok(0)
+        })(),
+        request::TIOCGPGRP => (|| {
+            let group = terminal.jobs.lock().get_foreground(&member(ctx))?;
+            ctx.write(UserPtr::new(arg), &group)?;
+            Ok(0)
+        })(),
+        request::TIOCSPGRP => (|| {
+            let pgid: i32 = ctx.read(UserPtr::new(arg))?;
+            check_change(ctx, terminal)?;
+            let caller = member(ctx);
+            let in_session = ctx
+                .kernel
+                .processes()
+                .processes_in_group(pgid)
+                .iter()
+                .any(|p| p.data().sid() == caller.sid);
+            terminal
+                .jobs
+                .lock()
+                .set_foreground(&caller, pgid, in_session)?;
+            Ok(0)
+        })(),
+        TIOCGSID => (|| {
+            let caller = member(ctx);
+            let jobs = terminal.jobs.lock();
+            if !jobs.controls(&caller) {
+                return Err(Errno::ENOTTY);
+            }
+            let sid = jobs.session().ok_or(Errno::ENOTTY)?;
+            drop(jobs);
+            ctx.write(UserPtr::new(arg), &sid)?;
+            Ok(0)
+        })(),
+        TIOCSCTTY => {
+            let privileged = ctx.process.data().credentials().euid() == 0;
+            let caller = member(ctx);
+            terminal
+                .jobs
+                .lock()
+                .set_controlling(&caller, false, arg == 1, privileged)
+                .map(|()| 0)
+        }
+        TIOCNOTTY => (|| {
+            let caller = member(ctx);
+            let hung_up = terminal.jobs.lock().detach(&caller)?;
+            if let Some(group) = hung_up {
+                send_job_signal(ctx, group, JobSignal::Hangup);
+                send_job_signal(ctx, group, JobSignal::Continue);
+            }
+            Ok(0)
+        })(),
+        request::TIOCGWINSZ => {
+            let window = terminal.jobs.lock().window();
+            ctx.write(UserPtr::new(arg), &window).map(|()| 0)
+        }
+        request::TIOCSWINSZ => (|| {
+            let window: WinSize = ctx.read(UserPtr::new(arg))?;
+            let group = terminal.jobs.lock().set_window(window);
+            if let Some(group) = group {
+                send_job_signal(ctx, group, JobSignal::WindowChange);
+            }
+            Ok(0)
+        })(),
+        request::FIONREAD => {
+            let available = terminal.line.lock().available() as i32;
+            ctx.write(UserPtr::new(arg), &available).map(|()| 0)
+        }
+        TCFLSH => match arg {
+            TCIFLUSH | TCIOFLUSH => {
+                terminal.line.lock().flush_input();
+                Ok(0)
+            }
+            // Output is never queued.
+            TCOFLUSH => Ok(0),
+            _ => Err(Errno::EINVAL),
+        },
+        // tcdrain (TCSBRK with a non-zero argument) and breaks: output is
+        // written synchronously, and a UART break is not sent.
+        TCSBRK | TCXONC => Ok(0),
+        _ => return None,
+    })
+}
