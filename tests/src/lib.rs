@@ -240,6 +240,104 @@ impl Qemu {
     }
 }
 
+/// One step of a scripted terminal session: wait until the console has
+/// printed `expect` (after what earlier steps matched), wait `pause`, then
+/// type `send`.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// Text to wait for on the console.
+    pub expect: String,
+    /// How long to wait after seeing it (for the program to start).
+    pub pause: Duration,
+    /// Bytes to type.
+    pub send: Vec<u8>,
+}
+
+impl Step {
+    /// Waits for `expect`, then types `send` at once.
+    pub fn new(expect: &str, send: &[u8]) -> Step {
+        Step {
+            expect: expect.into(),
+            pause: Duration::ZERO,
+            send: send.to_vec(),
+        }
+    }
+
+    /// Waits `pause` before typing.
+    pub fn after(mut self, pause: Duration) -> Step {
+        self.pause = pause;
+        self
+    }
+}
+
+/// How a scripted session ended.
+#[derive(Debug)]
+pub struct Session {
+    /// Everything the console printed.
+    pub output: String,
+    /// The step whose text never came, if one did not.
+    pub stuck_at: Option<usize>,
+}
+
+impl Qemu {
+    /// Boots with the serial console on a pipe and plays `steps` as a user
+    /// at the terminal would; QEMU is killed after the last step's text
+    /// appears plus a moment for its keys to take effect, or at `timeout`.
+    pub fn run_script(&self, timeout: Duration, steps: &[Step]) -> std::io::Result<Session> {
+        use std::io::{Read, Write};
+        use std::sync::{Arc, Mutex};
+        let start = Instant::now();
+        let mut child = self
+            .command(false)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let output = Arc::new(Mutex::new(Vec::<u8>::new()));
+        if let Some(mut stdout) = child.stdout.take() {
+            let output = output.clone();
+            thread::spawn(move || {
+                let mut chunk = [0u8; 4096];
+                while let Ok(n) = stdout.read(&mut chunk) {
+                    if n == 0 {
+                        break;
+                    }
+                    output.lock().unwrap().extend_from_slice(&chunk[..n]);
+                }
+            });
+        }
+        let mut stdin = child.stdin.take().expect("a piped stdin");
+        let mut seen = 0;
+        let mut stuck_at = None;
+        'steps: for (index, step) in steps.iter().enumerate() {
+            loop {
+                let text = String::from_utf8_lossy(&output.lock().unwrap()).into_owned();
+                if let Some(at) = text[seen.min(text.len())..].find(&step.expect) {
+                    seen += at + step.expect.len();
+                    break;
+                }
+                if start.elapsed() >= timeout {
+                    stuck_at = Some(index);
+                    break 'steps;
+                }
+                thread::sleep(Duration::from_millis(50));
+            }
+            thread::sleep(step.pause);
+            // Typed one key at a time, as a person (and a 16550) would.
+            for byte in &step.send {
+                stdin.write_all(&[*byte])?;
+                stdin.flush()?;
+                thread::sleep(Duration::from_millis(5));
+            }
+        }
+        thread::sleep(Duration::from_millis(500));
+        let _ = child.kill();
+        let _ = child.wait();
+        let output = String::from_utf8_lossy(&output.lock().unwrap()).into_owned();
+        Ok(Session { output, stuck_at })
+    }
+}
+
 /// Streams the child's stdout and stderr as lines (serial output has `\r\n`).
 fn spawn_line_reader(child: &mut Child) -> mpsc::Receiver<String> {
     let (sender, receiver) = mpsc::channel();

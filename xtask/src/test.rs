@@ -158,13 +158,15 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
     let initrd = userspace::initramfs(userspace::Flavour::Test)?;
     user_tests(&mut tally, &kernel, &initrd);
 
-    eprintln!("\n=== building the GRUB ISO");
+    eprintln!("\n=== building the GRUB ISO and the interactive initramfs");
     let iso = iso::build("courage-test", &kernel, None, "panic=exit")?;
+    let interactive = userspace::initramfs(userspace::Flavour::Interactive)?;
     let mut boot = Command::new(cargo());
     boot.current_dir(kernel::root())
         .args(["test", "-p", "tests"])
         .env("COURAGE_KERNEL", &kernel)
-        .env("COURAGE_ISO", &iso);
+        .env("COURAGE_ISO", &iso)
+        .env("COURAGE_INITRAMFS", &interactive);
     cargo_tests(&mut tally, "boot tests (QEMU)", &mut boot);
 
     println!();

@@ -171,7 +171,9 @@ const INTERACTIVE_INIT: &str = "#!/bin/sh
 mount -t proc proc /proc 2>/dev/null
 mount -t tmpfs tmpfs /tmp 2>/dev/null
 echo 'Welcome to Courage. This is busybox sh; `exit` powers off.'
-/bin/sh
+# A session of its own with the console as its controlling terminal, so
+# job control works: ^C, ^Z, fg, bg.
+setsid -c /bin/sh
 poweroff -f
 ";
 

@@ -139,20 +139,6 @@ pub fn start_init(path: &str, argv: Vec<Vec<u8>>) -> KernelResult<()> {
     let (process, thread) =
         processes().create_process(new, ThreadLink::new(ThreadSignalState::default()))?;
     log::info!("starting init: pid {} runs {path}", process.pid());
-    // The console is init's controlling terminal, its group in the
-    // foreground: ^C reaches what runs there.
-    if let Some(terminal) = super::vfs::console_terminal() {
-        let (pgid, sid) = {
-            let data = process.data();
-            (data.pgid(), data.sid())
-        };
-        let leader = tty::Member {
-            pgid,
-            sid,
-            session_leader: sid == process.pid(),
-        };
-        terminal.jobs.lock().acquire_on_open(&leader, false);
-    }
     {
         let mut data = process.data();
         data.set_program(process::Program::new(image.exe.clone(), &image.argv, &envp));

@@ -140,6 +140,11 @@ pub trait Kernel: Sized {
     /// shows it as running).
     fn running_pid(&self) -> Option<Pid>;
 
+    /// The leader of session `sid` exited: the terminal that session
+    /// controls hangs up (its foreground group gets `SIGHUP` and `SIGCONT`,
+    /// and the terminal is free for another session).
+    fn session_ended(&self, sid: Pid);
+
     /// Gives up the CPU to another ready thread (`sched_yield`).
     fn yield_now(&self);
 

@@ -310,6 +310,12 @@ pub fn ioctl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, req: u32, arg: u64) -> Sys
     description.ioctl(req, arg as usize).map(|v| v as u64)
 }
 
+/// Whether `sendfile` may go on reading `input` after a chunk: only a
+/// seekable file (or an explicit offset) is read until `count`.
+fn may_read_on(input: &FileDescription, explicit_offset: bool) -> bool {
+    explicit_offset || input.file().is_seekable()
+}
+
 /// `sendfile(out, in, offset, count)`: copies through a kernel buffer.
 pub fn sendfile<K: Kernel>(
     ctx: &Context<'_, K>,
@@ -320,6 +326,9 @@ pub fn sendfile<K: Kernel>(
 ) -> SyscallResult {
     let output = ctx.description(out)?;
     let input = ctx.description(input)?;
+    // A terminal at either end obeys job control, as read and write do.
+    crate::fs::terminal::check_read(ctx, &input)?;
+    crate::fs::terminal::check_write(ctx, &output)?;
     let count = count.min(MAX_IO);
     let mut buffer = vec![0u8; count.min(64 * 1024)];
     let mut offset = if offset_ptr.is_null() {
@@ -357,7 +366,9 @@ pub fn sendfile<K: Kernel>(
         if let Some(at) = offset.as_mut() {
             *at += written as i64;
         }
-        if written < n {
+        // A stream (pipe, terminal) gives what it has: the next read
+        // would wait for more, which is the next call's business.
+        if written < n || !may_read_on(&input, offset.is_some()) {
             break;
         }
     }

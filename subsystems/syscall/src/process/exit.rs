@@ -47,6 +47,10 @@ pub fn finish_thread<K: Kernel>(
     if !table.remove_thread(thread) {
         return false;
     }
+    let sid = process.data().sid();
+    if sid == process.pid() {
+        kernel.session_ended(sid);
+    }
     {
         // A last `exit` (not `exit_group`) ends the process with status 0
         // unless it is dying already.

@@ -187,6 +187,8 @@ pub struct Machine {
     pub alarm_changes: AtomicUsize,
     pub futexes: syscall::futex::FutexTable<Events>,
     pub yields: AtomicUsize,
+    /// Sessions whose leader exited, in order.
+    pub ended_sessions: Mutex<Vec<i32>>,
     /// Threads started by fork or clone, with how they would start.
     pub started: Mutex<Vec<(i32, ChildStart)>>,
     pub address_space_switches: AtomicUsize,
@@ -394,6 +396,10 @@ impl Kernel for Machine {
         Some(1)
     }
 
+    fn session_ended(&self, sid: i32) {
+        self.ended_sessions.lock().unwrap().push(sid);
+    }
+
     fn yield_now(&self) {
         self.yields.fetch_add(1, Ordering::SeqCst);
     }
@@ -589,6 +595,7 @@ impl World {
             alarm_changes: AtomicUsize::new(0),
             futexes: syscall::futex::FutexTable::new(),
             yields: AtomicUsize::new(0),
+            ended_sessions: Mutex::new(Vec::new()),
             started: Mutex::new(Vec::new()),
             address_space_switches: AtomicUsize::new(0),
             fs_base: AtomicU64::new(0),
