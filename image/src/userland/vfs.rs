@@ -200,6 +200,7 @@ pub fn init(info: &BootInfo) {
         random,
         console,
         tty: Arc::new(TtyDevice::new(Arc::new(ConsoleIsTheTerminal))),
+        new_wait_queue: || Arc::new(WaitQueue::new()),
     };
     match create_devfs(2, clock, devices) {
         Ok(devfs) => {

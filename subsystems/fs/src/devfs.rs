@@ -7,10 +7,13 @@ use abi::KernelResult;
 use crate::clock::Clock;
 use crate::device::{CharacterDevice, SharedDevice};
 use crate::devices::memory::{FullDevice, NullDevice, ZeroDevice};
+use crate::devices::pty::{PtyMultiplexer, WaitQueueFactory};
 use crate::devices::random::RandomDevice;
 use crate::devices::serial::SerialConsole;
 use crate::devices::tty::TtyDevice;
+use crate::inode::{Inode, Owner};
 use crate::tmpfs::Tmpfs;
+use crate::types::FileType;
 use crate::types::make_dev;
 
 /// The drivers devfs exposes.
@@ -21,11 +24,14 @@ pub struct DevfsDevices {
     pub console: Arc<SerialConsole>,
     /// Backs `tty`.
     pub tty: Arc<TtyDevice>,
+    /// Makes the wait queues of new pseudo-terminal pairs.
+    pub new_wait_queue: WaitQueueFactory,
 }
 
 /// Builds devfs with device number `dev`: `null` (1,3), `zero` (1,5),
 /// `full` (1,7), `random` (1,8), `urandom` (1,9), `ttyS0` (4,64), `tty`
-/// (5,0) and `console` (5,1), as on Linux. Drivers add more nodes through
+/// (5,0), `console` (5,1) and `ptmx` (5,2) with its slaves in `pts/`, as
+/// on Linux. Drivers add more nodes through
 /// [`crate::tmpfs::TmpfsInode::create_device_node`] on the root.
 pub fn create_devfs(
     dev: u64,
@@ -55,5 +61,16 @@ pub fn create_devfs(
     )?;
     root.create_device_node("tty", 0o666, make_dev(5, 0), devices.tty)?;
     root.create_device_node("console", 0o600, make_dev(5, 1), shared(devices.console))?;
+    let pts = root.create("pts", FileType::Directory, 0o755, Owner::default(), 0)?;
+    let pts = pts
+        .into_any()
+        .downcast::<crate::tmpfs::TmpfsInode>()
+        .map_err(|_| abi::Errno::EIO)?;
+    root.create_device_node(
+        "ptmx",
+        0o666,
+        make_dev(5, 2),
+        Arc::new(PtyMultiplexer::new(pts, devices.new_wait_queue)),
+    )?;
     Ok(fs)
 }

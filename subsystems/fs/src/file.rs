@@ -71,6 +71,19 @@ pub trait File: Send + Sync {
         None
     }
 
+    /// The pseudo-terminal pair behind this file (`TIOCGPTN`,
+    /// `TIOCSPTLCK`); `None` for anything else.
+    fn pseudo_terminal(&self) -> Option<&crate::devices::pty::PtyPair> {
+        None
+    }
+
+    /// Signals typed keys asked for since the last call, with the process
+    /// group each is for (a pty master's writes are typing at its slave);
+    /// the system-call layer sends them after the write.
+    fn take_job_signals(&self) -> alloc::vec::Vec<(::tty::JobSignal, i32)> {
+        alloc::vec::Vec::new()
+    }
+
     /// Where to sleep when an operation returned `EAGAIN`.
     fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {
         None

@@ -67,6 +67,7 @@ fn with_dev(seed: u8) -> Dev {
         random: Arc::new(RandomDevice::new(&FixedEntropy(seed))),
         console: console.clone(),
         tty: Arc::new(TtyDevice::new(terminal.clone())),
+        new_wait_queue: || Arc::new(CountingWaitQueue::default()),
     };
     let devfs = create_devfs(7, world.clock.clone(), devices).unwrap();
     world.vfs.mkdir(&world.su(), "/dev", 0o755).unwrap();
@@ -224,7 +225,71 @@ fn devfs_lists_the_standard_nodes() {
     assert_eq!(
         names,
         [
-            ".", "..", "console", "full", "null", "random", "tty", "ttyS0", "urandom", "zero"
+            ".", "..", "console", "full", "null", "ptmx", "pts", "random", "tty", "ttyS0",
+            "urandom", "zero"
         ]
     );
+}
+
+#[test]
+fn a_pseudo_terminal_pair_carries_typing_one_way_and_output_the_other() {
+    let d = with_dev(1);
+    let w = &d.world;
+    let master = w
+        .vfs
+        .open(&w.su(), "/dev/ptmx", OpenFlags::O_RDWR, 0)
+        .unwrap();
+    let pair = master.file().pseudo_terminal().unwrap();
+    let slave_path = format!("/dev/pts/{}", pair.index());
+    // Locked until unlockpt.
+    assert_eq!(
+        w.vfs
+            .open(&w.su(), &slave_path, OpenFlags::O_RDWR, 0)
+            .unwrap_err(),
+        Errno::EIO
+    );
+    pair.set_locked(false);
+    let slave = w
+        .vfs
+        .open(&w.su(), &slave_path, OpenFlags::O_RDWR, 0)
+        .unwrap();
+    // Typing at the master: echoed back, a line for the slave.
+    master.write(b"ls\r").unwrap();
+    let mut buf = [0u8; 16];
+    assert_eq!(master.read(&mut buf).unwrap(), 4);
+    assert_eq!(&buf[..4], b"ls\r\n", "the echo");
+    assert_eq!(slave.read(&mut buf).unwrap(), 3);
+    assert_eq!(&buf[..3], b"ls\n");
+    // The slave's output, post-processed, for the master.
+    slave.write(b"out\n").unwrap();
+    assert_eq!(master.read(&mut buf).unwrap(), 5);
+    assert_eq!(&buf[..5], b"out\r\n");
+    assert_eq!(master.read(&mut buf).unwrap_err(), Errno::EAGAIN);
+    // ^C with no foreground group names no one; with one, that group.
+    master.write(b"\x03").unwrap();
+    assert!(master.file().take_job_signals().is_empty());
+    let leader = tty::Member {
+        pgid: 9,
+        sid: 9,
+        session_leader: true,
+    };
+    assert!(
+        slave
+            .file()
+            .terminal()
+            .unwrap()
+            .jobs
+            .lock()
+            .acquire_on_open(&leader, false)
+    );
+    master.write(b"\x03").unwrap();
+    assert_eq!(
+        master.file().take_job_signals(),
+        [(tty::JobSignal::Interrupt, 9)]
+    );
+    // Closing the master hangs the slave up and removes its node.
+    drop(master);
+    assert_eq!(slave.read(&mut buf).unwrap(), 0);
+    assert_eq!(slave.write(b"x").unwrap_err(), Errno::EIO);
+    assert!(w.vfs.stat(&w.su(), &slave_path, true).is_err());
 }

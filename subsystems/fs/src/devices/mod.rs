@@ -3,6 +3,7 @@
 //! over a [`tty::ControllingTerminal`].
 
 pub mod memory;
+pub mod pty;
 pub mod random;
 pub mod serial;
 pub mod terminal;

@@ -107,6 +107,7 @@ fn write_from_user<K: Kernel>(
     if result == Err(Errno::EPIPE) {
         ctx.kernel.raise_sigpipe();
     }
+    crate::fs::terminal::deliver_typed_signals(ctx, description);
     Ok(result? as u64)
 }
 
@@ -301,6 +302,11 @@ pub fn ioctl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, req: u32, arg: u64) -> Sys
             return fds.fcntl(fd.0, 2, flags).map(|_| 0);
         }
         _ => {}
+    }
+    if let Some(pair) = description.file().pseudo_terminal()
+        && let Some(result) = crate::fs::terminal::pty_ioctl(ctx, pair, req, arg)
+    {
+        return result;
     }
     if let Some(terminal) = description.file().terminal()
         && let Some(result) = crate::fs::terminal::ioctl(ctx, terminal, req, arg)

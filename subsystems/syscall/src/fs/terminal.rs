@@ -128,6 +128,35 @@ fn check_change<K: Kernel>(ctx: &Context<'_, K>, terminal: &Terminal) -> Result<
     enforce(ctx, &member, access)
 }
 
+const TIOCGPTN: u32 = 0x8004_5430;
+const TIOCSPTLCK: u32 = 0x4004_5431;
+
+/// The pseudo-terminal `ioctl`s: the pair's number (`ptsname`) and the
+/// slave's lock (`unlockpt`).
+pub fn pty_ioctl<K: Kernel>(
+    ctx: &Context<'_, K>,
+    pair: &fs::devices::pty::PtyPair,
+    req: u32,
+    arg: u64,
+) -> Option<SyscallResult> {
+    Some(match req {
+        TIOCGPTN => ctx.write(UserPtr::new(arg), &pair.index()).map(|()| 0),
+        TIOCSPTLCK => ctx.read(UserPtr::<i32>::new(arg)).map(|lock| {
+            pair.set_locked(lock != 0);
+            0
+        }),
+        _ => return None,
+    })
+}
+
+/// Sends the signals keys typed through `description` asked for (a pty
+/// master's writes type at its slave).
+pub fn deliver_typed_signals<K: Kernel>(ctx: &Context<'_, K>, description: &FileDescription) {
+    for (job, group) in description.file().take_job_signals() {
+        send_job_signal(ctx, group, job);
+    }
+}
+
 /// The terminal `ioctl`s.
 pub fn ioctl<K: Kernel>(
     ctx: &Context<'_, K>,

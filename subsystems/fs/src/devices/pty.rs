@@ -1,0 +1,256 @@
+//! Pseudo-terminals: `/dev/ptmx` opens a new master, whose slave appears
+//! as `/dev/pts/N` (devfs's `pts` directory) until the master closes.
+//!
+//! What the master writes is typed at the slave's terminal (the `tty`
+//! crate's line discipline: echo comes back to the master, signal keys
+//! name the slave's foreground group); what the slave writes is
+//! output-processed and read from the master. The slave is locked until
+//! `unlockpt` (`TIOCSPTLCK` 0), as on Linux.
+
+use alloc::collections::VecDeque;
+use alloc::format;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use ::tty::{JobSignal, ReadOutcome};
+use abi::{Errno, KernelResult};
+use spin::Mutex;
+
+use crate::device::{CharacterDevice, SharedDevice};
+use crate::devices::terminal::Terminal;
+use crate::file::File;
+use crate::inode::Inode;
+use crate::tmpfs::TmpfsInode;
+use crate::types::{OpenFlags, PollEvents, make_dev};
+use crate::wait::WaitQueue;
+
+/// Most bytes waiting for the master to read.
+const MASTER_BUFFER: usize = 64 * 1024;
+/// Linux's major number for pty slaves (`/dev/pts/N`).
+const SLAVE_MAJOR: u32 = 136;
+
+/// Makes wait queues for new pairs (the kernel's kind).
+pub type WaitQueueFactory = fn() -> Arc<dyn WaitQueue>;
+
+/// The `ptmx` device: every open makes a new pair.
+pub struct PtyMultiplexer {
+    pts: Arc<TmpfsInode>,
+    next: AtomicU32,
+    new_queue: WaitQueueFactory,
+}
+
+impl PtyMultiplexer {
+    /// A multiplexer whose slaves appear in directory `pts`.
+    pub fn new(pts: Arc<TmpfsInode>, new_queue: WaitQueueFactory) -> PtyMultiplexer {
+        PtyMultiplexer {
+            pts,
+            next: AtomicU32::new(0),
+            new_queue,
+        }
+    }
+}
+
+impl CharacterDevice for PtyMultiplexer {
+    fn open(&self, _flags: OpenFlags) -> KernelResult<Arc<dyn File>> {
+        let index = self.next.fetch_add(1, Ordering::Relaxed);
+        let pair = Arc::new(PtyPair {
+            index,
+            terminal: Terminal::new(),
+            to_master: Mutex::new(VecDeque::new()),
+            signals: Mutex::new(Vec::new()),
+            locked: AtomicBool::new(true),
+            master_open: AtomicBool::new(true),
+            master_waiters: (self.new_queue)(),
+            slave_waiters: (self.new_queue)(),
+        });
+        let slave: Arc<dyn File> = Arc::new(PtySlave { pair: pair.clone() });
+        self.pts.create_device_node(
+            &format!("{index}"),
+            0o620,
+            make_dev(SLAVE_MAJOR, index),
+            Arc::new(SlaveDevice(SharedDevice(slave))),
+        )?;
+        Ok(Arc::new(PtyMaster {
+            pair,
+            pts: Arc::downgrade(&self.pts),
+        }))
+    }
+}
+
+/// Opening `/dev/pts/N`: `EIO` while its master keeps it locked.
+struct SlaveDevice(SharedDevice);
+
+impl CharacterDevice for SlaveDevice {
+    fn open(&self, flags: OpenFlags) -> KernelResult<Arc<dyn File>> {
+        let file = self.0.open(flags)?;
+        let locked = file
+            .pseudo_terminal()
+            .is_some_and(|pair| pair.locked.load(Ordering::Acquire));
+        if locked { Err(Errno::EIO) } else { Ok(file) }
+    }
+}
+
+/// The state a master and its slave share.
+pub struct PtyPair {
+    index: u32,
+    terminal: Terminal,
+    to_master: Mutex<VecDeque<u8>>,
+    signals: Mutex<Vec<(JobSignal, i32)>>,
+    locked: AtomicBool,
+    master_open: AtomicBool,
+    master_waiters: Arc<dyn WaitQueue>,
+    slave_waiters: Arc<dyn WaitQueue>,
+}
+
+impl PtyPair {
+    /// The `N` of `/dev/pts/N` (`TIOCGPTN`).
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// Locks or unlocks the slave against opening (`TIOCSPTLCK`).
+    pub fn set_locked(&self, locked: bool) {
+        self.locked.store(locked, Ordering::Release);
+    }
+
+    fn to_master(&self, bytes: &[u8]) {
+        let mut queue = self.to_master.lock();
+        let room = MASTER_BUFFER.saturating_sub(queue.len());
+        queue.extend(bytes.iter().take(room));
+        drop(queue);
+        self.master_waiters.wake_all();
+    }
+}
+
+/// The master side (`/dev/ptmx`'s file).
+struct PtyMaster {
+    pair: Arc<PtyPair>,
+    pts: Weak<TmpfsInode>,
+}
+
+impl Drop for PtyMaster {
+    fn drop(&mut self) {
+        self.pair.master_open.store(false, Ordering::Release);
+        // Readers of the slave see the hangup.
+        self.pair.slave_waiters.wake_all();
+        if let Some(pts) = self.pts.upgrade() {
+            let _ = pts.unlink(&format!("{}", self.pair.index));
+        }
+    }
+}
+
+impl File for PtyMaster {
+    fn read(&self, _offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
+        let mut queue = self.pair.to_master.lock();
+        if queue.is_empty() {
+            return Err(Errno::EAGAIN);
+        }
+        let n = buf.len().min(queue.len());
+        for (slot, byte) in buf.iter_mut().zip(queue.drain(..n)) {
+            *slot = byte;
+        }
+        Ok(n)
+    }
+
+    /// Typed at the slave's terminal.
+    fn write(&self, _offset: u64, buf: &[u8]) -> KernelResult<usize> {
+        let mut readable = false;
+        for &byte in buf {
+            let input = self.pair.terminal.line.lock().receive(byte);
+            if !input.echo.is_empty() {
+                self.pair.to_master(&input.echo);
+            }
+            readable |= input.readable;
+            if let Some(signal) = input.signal {
+                if let Some(group) = self.pair.terminal.jobs.lock().foreground() {
+                    self.pair.signals.lock().push((signal, group));
+                }
+                readable = true;
+            }
+        }
+        if readable {
+            self.pair.slave_waiters.wake_all();
+        }
+        Ok(buf.len())
+    }
+
+    fn poll(&self) -> PollEvents {
+        let mut events = PollEvents::POLLOUT | PollEvents::POLLWRNORM;
+        if !self.pair.to_master.lock().is_empty() {
+            events |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
+        }
+        events
+    }
+
+    /// `TCGETS` and friends on the master act on the pair's terminal.
+    fn terminal(&self) -> Option<&Terminal> {
+        Some(&self.pair.terminal)
+    }
+
+    fn pseudo_terminal(&self) -> Option<&PtyPair> {
+        Some(&self.pair)
+    }
+
+    fn take_job_signals(&self) -> Vec<(JobSignal, i32)> {
+        core::mem::take(&mut *self.pair.signals.lock())
+    }
+
+    fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {
+        Some(self.pair.master_waiters.clone())
+    }
+}
+
+/// The slave side (`/dev/pts/N`): a terminal like the console.
+struct PtySlave {
+    pair: Arc<PtyPair>,
+}
+
+impl File for PtySlave {
+    fn read(&self, _offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let mut line = self.pair.terminal.line.lock();
+        match line.read(buf) {
+            ReadOutcome::Data(n) => Ok(n),
+            ReadOutcome::EndOfFile => Ok(0),
+            // The master is gone: end of file, as after a hangup.
+            ReadOutcome::Empty if !self.pair.master_open.load(Ordering::Acquire) => Ok(0),
+            ReadOutcome::Empty if !line.canonical() && line.min_and_time().0 == 0 => Ok(0),
+            ReadOutcome::Empty => Err(Errno::EAGAIN),
+        }
+    }
+
+    fn write(&self, _offset: u64, buf: &[u8]) -> KernelResult<usize> {
+        if !self.pair.master_open.load(Ordering::Acquire) {
+            return Err(Errno::EIO);
+        }
+        let out = self.pair.terminal.line.lock().output(buf);
+        self.pair.to_master(&out);
+        Ok(buf.len())
+    }
+
+    fn poll(&self) -> PollEvents {
+        let mut events = PollEvents::POLLOUT | PollEvents::POLLWRNORM;
+        if self.pair.terminal.line.lock().readable() {
+            events |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
+        }
+        if !self.pair.master_open.load(Ordering::Acquire) {
+            events |= PollEvents::POLLHUP;
+        }
+        events
+    }
+
+    fn terminal(&self) -> Option<&Terminal> {
+        Some(&self.pair.terminal)
+    }
+
+    fn pseudo_terminal(&self) -> Option<&PtyPair> {
+        Some(&self.pair)
+    }
+
+    fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {
+        Some(self.pair.slave_waiters.clone())
+    }
+}
