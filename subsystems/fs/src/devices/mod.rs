@@ -1,6 +1,8 @@
 //! Character devices that need no hardware (`null`, `zero`, `full`,
-//! `random`), the serial console over a [`serial::SerialPort`], and `/dev/tty`
-//! over a [`tty::ControllingTerminal`].
+//! `random`), the terminals (the serial console over a
+//! [`serial::SerialPort`] and pseudo-terminals, each with a
+//! [`terminal::Terminal`] from the `tty` crate), and `/dev/tty` over a
+//! [`tty::ControllingTerminal`].
 
 pub mod memory;
 pub mod pty;
