@@ -219,6 +219,10 @@ system_call_table! {
     ExitGroup => lifecycle::exit_group [status: i32];
     ArchPrctl => lifecycle::arch_prctl [code: i32, address: u64];
 
+    // Deliberately absent; libc falls back (unknown.rs).
+    Rseq => crate::unknown::absent [];
+    Clone3 => crate::unknown::absent [];
+
     // Futexes (futex.rs).
     Futex => crate::futex::futex [address: UserPtr<u32>, op: i32, value: u32, timeout: UserPtr<Timespec>, address2: u64, bitset: u32];
 

@@ -1,4 +1,6 @@
-//! Calls nobody serves: `ENOSYS`, logged once per number.
+//! Calls nobody serves: `ENOSYS`, logged once per number; and the few
+//! calls deliberately absent, which libc probes at every start and falls
+//! back from, answered `ENOSYS` without a log line.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -39,4 +41,12 @@ impl UnknownCalls {
         }
         true
     }
+}
+
+/// `ENOSYS` for a call this kernel deliberately lacks and libc falls back
+/// from (`rseq`: glibc registers restartable sequences when it can;
+/// `clone3`: glibc and musl retry with `clone`). Not logged: every
+/// program start would warn.
+pub fn absent<K: crate::Kernel>(_ctx: &crate::Context<'_, K>) -> crate::SyscallResult {
+    Err(abi::Errno::ENOSYS)
 }

@@ -712,3 +712,17 @@ fn sched_yield_gives_up_the_cpu() {
         1
     );
 }
+
+#[test]
+fn rseq_and_clone3_say_enosys_so_libc_falls_back() {
+    let w = World::new();
+    assert_eq!(
+        w.call(Sysno::Rseq, &[0x1000, 32, 0, 0x53053053]),
+        err(Errno::ENOSYS)
+    );
+    assert_eq!(w.call(Sysno::Clone3, &[0x1000, 88]), err(Errno::ENOSYS));
+    assert!(
+        w.machine.started.lock().unwrap().is_empty(),
+        "nothing started"
+    );
+}
