@@ -33,9 +33,10 @@ fn command(line: &str) -> Step {
 #[test]
 fn ctrl_c_interrupts_the_foreground_job_and_the_shell_sees_sigint() {
     let session = session(&[
-        command("sleep 100"),
-        // ^C once sleep runs: it dies of SIGINT, the shell goes on.
-        Step::new("sleep 100", b"\x03").after(Duration::from_secs(2)),
+        // The job says when it runs (in front: the shell hands it the
+        // terminal before it starts); ^C then kills it with SIGINT.
+        command("sh -c 'echo started; exec sleep 100'"),
+        Step::new("\nstarted", b"\x03").after(Duration::from_millis(500)),
         command("echo status=$?"),
         Step::new("status=130", b""),
     ]);
@@ -45,12 +46,12 @@ fn ctrl_c_interrupts_the_foreground_job_and_the_shell_sees_sigint() {
 #[test]
 fn ctrl_z_stops_a_job_and_fg_brings_it_back() {
     let session = session(&[
-        command("sleep 100"),
-        Step::new("sleep 100", b"\x1a").after(Duration::from_secs(2)),
+        command("sh -c 'echo started; exec sleep 100'"),
+        Step::new("\nstarted", b"\x1a").after(Duration::from_millis(500)),
         Step::new("Stopped", b""),
         command("fg"),
         // fg names the job it continues; ^C then ends it.
-        Step::new("sleep 100", b"\x03").after(Duration::from_secs(2)),
+        Step::new("sleep 100", b"\x03").after(Duration::from_secs(3)),
         command("echo after=$?"),
         Step::new("after=130", b""),
     ]);
@@ -61,7 +62,8 @@ fn ctrl_z_stops_a_job_and_fg_brings_it_back() {
 fn a_background_job_that_reads_the_terminal_is_stopped_and_ctrl_d_ends_it_in_front() {
     let session = session(&[
         command("cat &"),
-        command("jobs"),
+        // Give cat time to try its read.
+        command("sleep 2; jobs"),
         Step::new("Stopped (tty input)", b""),
         command("fg"),
         // In the foreground cat reads a line, then ^D is end of file.
