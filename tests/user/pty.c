@@ -70,7 +70,10 @@ int main(void) {
         CHECK(setsid() > 0);
         CHECK_EQ(ioctl(slave, TIOCSCTTY, 0), 0);
         CHECK_EQ(tcgetpgrp(slave), getpid());
-        write(slave, "ready\n", 6);
+        /* /dev/tty is now this pseudo-terminal. */
+        int tty = open("/dev/tty", O_RDWR);
+        CHECK(tty >= 0);
+        write(tty, "ready\n", 6);
         for (;;)
             pause();
     }

@@ -8,6 +8,7 @@ use alloc::sync::Arc;
 use ::boot::BootInfo;
 use arch::sync::IrqMutex;
 use fs::devfs::{DevfsDevices, create_devfs};
+use fs::devices::pty::PtyMultiplexer;
 use fs::devices::random::RandomDevice;
 use fs::devices::serial::{SerialConsole, SerialPort};
 use fs::devices::tty::{ControllingTerminal, TtyDevice};
@@ -20,6 +21,7 @@ static VFS: Once<Vfs> = Once::new();
 static RANDOM: Once<Arc<RandomDevice>> = Once::new();
 static CONSOLE: Once<Arc<SerialConsole>> = Once::new();
 static CONSOLE_WAITERS: Once<Arc<WaitQueue>> = Once::new();
+static PTYS: Once<Arc<PtyMultiplexer>> = Once::new();
 static CONSOLE_INPUT: IrqMutex<VecDeque<u8>> = IrqMutex::new(VecDeque::new());
 /// Woken by COM1's interrupt when bytes arrive for the console thread.
 static CONSOLE_RECEIVED: Once<WaitQueue> = Once::new();
@@ -93,12 +95,19 @@ impl SerialPort for Com1 {
     }
 }
 
-/// Every process's controlling terminal is the console for now.
-struct ConsoleIsTheTerminal;
+/// `/dev/tty`: the terminal the caller's session controls (the console or
+/// a pseudo-terminal), `ENXIO` without one.
+struct SessionTerminal;
 
-impl ControllingTerminal for ConsoleIsTheTerminal {
+impl ControllingTerminal for SessionTerminal {
     fn controlling_terminal(&self) -> Option<Arc<dyn File>> {
-        CONSOLE.get().map(|c| c.clone() as Arc<dyn File>)
+        let sid = super::current().ok()?.process.data().sid();
+        let console = CONSOLE.get()?;
+        let console_session = console.terminal()?.jobs.lock().session();
+        if console_session == Some(sid) {
+            return Some(console.clone() as Arc<dyn File>);
+        }
+        PTYS.get()?.controlling_terminal_of(sid)
     }
 }
 
@@ -199,8 +208,10 @@ pub fn init(info: &BootInfo) {
     let devices = DevfsDevices {
         random,
         console,
-        tty: Arc::new(TtyDevice::new(Arc::new(ConsoleIsTheTerminal))),
-        new_wait_queue: || Arc::new(WaitQueue::new()),
+        tty: Arc::new(TtyDevice::new(Arc::new(SessionTerminal))),
+        ptys: PTYS
+            .call_once(|| Arc::new(PtyMultiplexer::new(|| Arc::new(WaitQueue::new()))))
+            .clone(),
     };
     match create_devfs(2, clock, devices) {
         Ok(devfs) => {

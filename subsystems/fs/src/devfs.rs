@@ -7,7 +7,7 @@ use abi::KernelResult;
 use crate::clock::Clock;
 use crate::device::{CharacterDevice, SharedDevice};
 use crate::devices::memory::{FullDevice, NullDevice, ZeroDevice};
-use crate::devices::pty::{PtyMultiplexer, WaitQueueFactory};
+use crate::devices::pty::PtyMultiplexer;
 use crate::devices::random::RandomDevice;
 use crate::devices::serial::SerialConsole;
 use crate::devices::tty::TtyDevice;
@@ -24,8 +24,9 @@ pub struct DevfsDevices {
     pub console: Arc<SerialConsole>,
     /// Backs `tty`.
     pub tty: Arc<TtyDevice>,
-    /// Makes the wait queues of new pseudo-terminal pairs.
-    pub new_wait_queue: WaitQueueFactory,
+    /// Backs `ptmx`; its slaves appear in `pts/` (keep a clone to find a
+    /// session's terminal for `/dev/tty`).
+    pub ptys: Arc<PtyMultiplexer>,
 }
 
 /// Builds devfs with device number `dev`: `null` (1,3), `zero` (1,5),
@@ -66,11 +67,7 @@ pub fn create_devfs(
         .into_any()
         .downcast::<crate::tmpfs::TmpfsInode>()
         .map_err(|_| abi::Errno::EIO)?;
-    root.create_device_node(
-        "ptmx",
-        0o666,
-        make_dev(5, 2),
-        Arc::new(PtyMultiplexer::new(pts, devices.new_wait_queue)),
-    )?;
+    devices.ptys.attach(pts);
+    root.create_device_node("ptmx", 0o666, make_dev(5, 2), devices.ptys)?;
     Ok(fs)
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use abi::Errno;
 use common::{CountingWaitQueue, World};
 use fs::devfs::{DevfsDevices, create_devfs};
+use fs::devices::pty::PtyMultiplexer;
 use fs::devices::random::RandomDevice;
 use fs::devices::serial::SerialConsole;
 use fs::devices::tty::TtyDevice;
@@ -49,6 +50,7 @@ impl ControllingTerminal for Terminal {
 }
 
 struct Dev {
+    ptys: Arc<PtyMultiplexer>,
     world: World,
     uart: Arc<FakeUart>,
     console: Arc<SerialConsole>,
@@ -63,16 +65,20 @@ fn with_dev(seed: u8) -> Dev {
         Arc::new(CountingWaitQueue::default()),
     ));
     let terminal = Arc::new(Terminal(Mutex::new(None)));
+    let ptys = Arc::new(PtyMultiplexer::new(|| {
+        Arc::new(CountingWaitQueue::default())
+    }));
     let devices = DevfsDevices {
         random: Arc::new(RandomDevice::new(&FixedEntropy(seed))),
         console: console.clone(),
         tty: Arc::new(TtyDevice::new(terminal.clone())),
-        new_wait_queue: || Arc::new(CountingWaitQueue::default()),
+        ptys: ptys.clone(),
     };
     let devfs = create_devfs(7, world.clock.clone(), devices).unwrap();
     world.vfs.mkdir(&world.su(), "/dev", 0o755).unwrap();
     world.vfs.mount("/dev", devfs, &world.root_creds).unwrap();
     Dev {
+        ptys,
         world,
         uart,
         console,
@@ -282,13 +288,23 @@ fn a_pseudo_terminal_pair_carries_typing_one_way_and_output_the_other() {
             .lock()
             .acquire_on_open(&leader, false)
     );
+    // `/dev/tty` for session 9 is this slave now.
+    let controlling = d.ptys.controlling_terminal_of(9).unwrap();
+    assert!(
+        controlling
+            .pseudo_terminal()
+            .is_some_and(|p| p.index() == pair.index())
+    );
+    assert!(d.ptys.controlling_terminal_of(10).is_none());
     master.write(b"\x03").unwrap();
     assert_eq!(
         master.file().take_job_signals(),
         [(tty::JobSignal::Interrupt, 9)]
     );
     // Closing the master hangs the slave up and removes its node.
+    drop(controlling);
     drop(master);
+    assert!(d.ptys.controlling_terminal_of(9).is_none(), "hung up");
     assert_eq!(slave.read(&mut buf).unwrap(), 0);
     assert_eq!(slave.write(b"x").unwrap_err(), Errno::EIO);
     assert!(w.vfs.stat(&w.su(), &slave_path, true).is_err());

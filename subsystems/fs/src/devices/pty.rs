@@ -35,24 +35,45 @@ pub type WaitQueueFactory = fn() -> Arc<dyn WaitQueue>;
 
 /// The `ptmx` device: every open makes a new pair.
 pub struct PtyMultiplexer {
-    pts: Arc<TmpfsInode>,
+    pts: spin::Once<Arc<TmpfsInode>>,
     next: AtomicU32,
     new_queue: WaitQueueFactory,
+    /// Every pair whose master is still open, to find a session's terminal.
+    pairs: Mutex<Vec<Weak<PtyPair>>>,
 }
 
 impl PtyMultiplexer {
-    /// A multiplexer whose slaves appear in directory `pts`.
-    pub fn new(pts: Arc<TmpfsInode>, new_queue: WaitQueueFactory) -> PtyMultiplexer {
+    /// A multiplexer whose pairs get wait queues from `new_queue`; devfs
+    /// attaches its `pts` directory ([`PtyMultiplexer::attach`]).
+    pub fn new(new_queue: WaitQueueFactory) -> PtyMultiplexer {
         PtyMultiplexer {
-            pts,
+            pts: spin::Once::new(),
             next: AtomicU32::new(0),
             new_queue,
+            pairs: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Where slaves appear (`/dev/pts`); the first call wins.
+    pub fn attach(&self, pts: Arc<TmpfsInode>) {
+        self.pts.call_once(|| pts);
+    }
+
+    /// The slave of the pair that session `sid` controls, for `/dev/tty`.
+    pub fn controlling_terminal_of(&self, sid: i32) -> Option<Arc<dyn File>> {
+        let mut pairs = self.pairs.lock();
+        pairs.retain(|pair| pair.strong_count() > 0);
+        let pair = pairs.iter().filter_map(Weak::upgrade).find(|pair| {
+            pair.master_open.load(Ordering::Acquire)
+                && pair.terminal.jobs.lock().session() == Some(sid)
+        })?;
+        Some(Arc::new(PtySlave { pair }))
     }
 }
 
 impl CharacterDevice for PtyMultiplexer {
     fn open(&self, _flags: OpenFlags) -> KernelResult<Arc<dyn File>> {
+        let pts = self.pts.get().ok_or(Errno::ENODEV)?;
         let index = self.next.fetch_add(1, Ordering::Relaxed);
         let pair = Arc::new(PtyPair {
             index,
@@ -64,8 +85,9 @@ impl CharacterDevice for PtyMultiplexer {
             master_waiters: (self.new_queue)(),
             slave_waiters: (self.new_queue)(),
         });
+        self.pairs.lock().push(Arc::downgrade(&pair));
         let slave: Arc<dyn File> = Arc::new(PtySlave { pair: pair.clone() });
-        self.pts.create_device_node(
+        pts.create_device_node(
             &format!("{index}"),
             0o620,
             make_dev(SLAVE_MAJOR, index),
@@ -73,7 +95,7 @@ impl CharacterDevice for PtyMultiplexer {
         )?;
         Ok(Arc::new(PtyMaster {
             pair,
-            pts: Arc::downgrade(&self.pts),
+            pts: Arc::downgrade(pts),
         }))
     }
 }
