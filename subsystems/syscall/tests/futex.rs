@@ -6,7 +6,6 @@ mod common;
 
 use abi::{Errno, Sysno, Timespec};
 use common::*;
-use syscall::Kernel;
 
 const FUTEX_WAIT: u64 = 0;
 const FUTEX_WAKE: u64 = 1;
@@ -14,6 +13,11 @@ const FUTEX_WAIT_BITSET: u64 = 9;
 const FUTEX_WAKE_BITSET: u64 = 10;
 const FUTEX_PRIVATE_FLAG: u64 = 128;
 const FUTEX_CLOCK_REALTIME: u64 = 256;
+
+/// The deadlines the futex queues' waits had, in order.
+fn deadlines(w: &World) -> Vec<Option<u64>> {
+    w.machine.queue_deadlines.lock().unwrap().clone()
+}
 
 fn word(w: &World, value: u32) -> u64 {
     w.put(&value)
@@ -35,11 +39,11 @@ fn wait_on_a_changed_value_fails_at_once_with_eagain() {
 }
 
 #[test]
-fn a_relative_timeout_ends_the_wait_with_etimedout_after_that_long() {
+fn a_relative_timeout_is_counted_from_now() {
     let w = World::new();
     let futex = word(&w, 5);
     let timeout = w.put(&Timespec { sec: 1, nsec: 500 });
-    let before = w.machine.now_ns();
+    w.machine.advance(7_000);
     assert_eq!(
         w.call(
             Sysno::Futex,
@@ -47,9 +51,8 @@ fn a_relative_timeout_ends_the_wait_with_etimedout_after_that_long() {
         ),
         err(Errno::ETIMEDOUT)
     );
-    // Nobody else runs on the fake: the wait ends at its deadline and
-    // takes its queue with it.
-    assert_eq!(w.machine.now_ns(), before);
+    // The queue slept until now + 1 s + 500 ns, and is gone again.
+    assert_eq!(deadlines(&w), [Some(7_000 + 1_000_000_500)]);
     assert!(w.machine.futexes.is_empty());
 }
 
@@ -61,6 +64,7 @@ fn an_interrupted_wait_says_eintr_and_leaves_no_queue_behind() {
         w.call(Sysno::Futex, &[futex, FUTEX_WAIT, 0, 0, 0, 0]),
         err(Errno::EINTR)
     );
+    assert_eq!(deadlines(&w), [None], "no timeout: it would wait for ever");
     assert!(w.machine.futexes.is_empty());
     for _ in 0..100 {
         w.call(Sysno::Futex, &[futex, FUTEX_WAIT, 0, 0, 0, 0]);
@@ -106,6 +110,8 @@ fn bitset_waits_take_absolute_deadlines_on_either_clock() {
         ),
         err(Errno::ETIMEDOUT)
     );
+    // Monotonic 5 s as it was; wall-clock EPOCH + 11 s is monotonic 11 s.
+    assert_eq!(deadlines(&w), [Some(5_000_000_000), Some(11_000_000_000)]);
     assert!(w.machine.futexes.is_empty());
 }
 

@@ -60,18 +60,6 @@ fn a_number_past_the_table_is_logged_without_a_name_every_time() {
 }
 
 #[test]
-fn rseq_and_clone3_are_absent_on_purpose_and_say_enosys() {
-    let routed: Vec<Sysno> = syscall::ROWS.iter().map(|r| r.sysno).collect();
-    assert!(routed.contains(&Sysno::Rseq));
-    assert!(routed.contains(&Sysno::Clone3));
-    let row = syscall::ROWS
-        .iter()
-        .find(|r| r.sysno == Sysno::Rseq)
-        .unwrap();
-    assert_eq!(row.handler, "crate::unknown::absent");
-}
-
-#[test]
 fn every_number_round_trips_through_its_name() {
     let mut names = std::collections::BTreeSet::new();
     for &sysno in Sysno::ALL {

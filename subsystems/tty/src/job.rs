@@ -195,7 +195,10 @@ impl JobControl {
         Ok(())
     }
 
-    fn in_background(&self, member: &Member) -> bool {
+    /// Whether `member` belongs to the session this terminal controls but
+    /// not to its foreground group (only then do the job-control rules
+    /// apply to its reads, writes and changes).
+    pub fn in_background(&self, member: &Member) -> bool {
         self.controls(member) && self.foreground != Some(member.pgid)
     }
 

@@ -7,7 +7,7 @@ use abi::{Errno, Termios, WinSize, ioctl as request};
 use fs::FileDescription;
 use fs::devices::terminal::Terminal;
 use signal::{SigInfo, Signal};
-use tty::{Access, JobSignal, Member};
+use tty::{Access, JobControl, JobSignal, Member};
 
 use crate::SyscallResult;
 use crate::args::UserPtr;
@@ -56,15 +56,8 @@ fn ignores_or_blocks<K: Kernel>(ctx: &Context<'_, K>, signal: Signal) -> bool {
 }
 
 fn orphaned<K: Kernel>(ctx: &Context<'_, K>, member: &Member) -> bool {
-    let table = ctx.kernel.processes();
-    let members = table.processes_in_group(member.pgid);
-    !members.iter().any(|p| {
-        let ppid = p.data().ppid();
-        table.from_pid(ppid).is_some_and(|parent| {
-            let data = parent.data();
-            data.pgid() != member.pgid && data.sid() == member.sid
-        })
-    })
+    let members = ctx.kernel.processes().processes_in_group(member.pgid);
+    crate::process::exit::is_orphaned(ctx.kernel, &members, member.pgid)
 }
 
 /// Acts on a job-control decision: a stop signal to the caller's group
@@ -81,6 +74,26 @@ fn enforce<K: Kernel>(ctx: &Context<'_, K>, member: &Member, access: Access) -> 
     }
 }
 
+/// Applies a job-control rule for the caller on `terminal`. The common
+/// case (the caller in front, or not of the terminal's session) costs one
+/// lock; otherwise what the rule needs about the caller is gathered with
+/// the terminal unlocked (process locks are not taken under it).
+fn job_access<K: Kernel>(
+    ctx: &Context<'_, K>,
+    terminal: &Terminal,
+    stop_signal: Signal,
+    rule: impl FnOnce(&JobControl, &Member, bool, bool) -> Access,
+) -> Result<(), Errno> {
+    let member = member(ctx);
+    if !terminal.jobs.lock().in_background(&member) {
+        return Ok(());
+    }
+    let ignored = ignores_or_blocks(ctx, stop_signal);
+    let orphaned = orphaned(ctx, &member);
+    let access = rule(&terminal.jobs.lock(), &member, ignored, orphaned);
+    enforce(ctx, &member, access)
+}
+
 /// A read of a terminal by a background job stops it (`SIGTTIN`).
 pub fn check_read<K: Kernel>(
     ctx: &Context<'_, K>,
@@ -89,15 +102,12 @@ pub fn check_read<K: Kernel>(
     let Some(terminal) = description.file().terminal() else {
         return Ok(());
     };
-    let member = member(ctx);
-    // Process locks are not taken under the terminal's.
-    let ignored = ignores_or_blocks(ctx, Signal::SIGTTIN);
-    let access = terminal.jobs.lock().check_read(&member, ignored, false);
-    let access = match access {
-        Access::Stop(_) if orphaned(ctx, &member) => Access::Denied(Errno::EIO),
-        other => other,
-    };
-    enforce(ctx, &member, access)
+    job_access(
+        ctx,
+        terminal,
+        Signal::SIGTTIN,
+        |jobs, member, ignored, orphaned| jobs.check_read(member, ignored, orphaned),
+    )
 }
 
 /// A write to a terminal by a background job under `TOSTOP` stops it
@@ -118,14 +128,12 @@ pub fn check_write<K: Kernel>(
 /// A settings change from a background job stops it (`SIGTTOU`) unless
 /// it ignores or blocks `SIGTTOU`.
 fn check_change<K: Kernel>(ctx: &Context<'_, K>, terminal: &Terminal) -> Result<(), Errno> {
-    let member = member(ctx);
-    let ignored = ignores_or_blocks(ctx, Signal::SIGTTOU);
-    let access = terminal.jobs.lock().check_change(&member, ignored, false);
-    let access = match access {
-        Access::Stop(_) if orphaned(ctx, &member) => Access::Denied(Errno::EIO),
-        other => other,
-    };
-    enforce(ctx, &member, access)
+    job_access(
+        ctx,
+        terminal,
+        Signal::SIGTTOU,
+        |jobs, member, ignored, orphaned| jobs.check_change(member, ignored, orphaned),
+    )
 }
 
 const TIOCGPTN: u32 = 0x8004_5430;

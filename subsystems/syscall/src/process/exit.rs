@@ -83,6 +83,23 @@ pub fn finish_thread<K: Kernel>(
     true
 }
 
+/// POSIX's orphaned process group: no member (of `members`, group
+/// `pgid`) has a parent in another group of the same session, so nobody
+/// in the session would continue it after a stop.
+pub fn is_orphaned<K: Kernel>(kernel: &K, members: &[Arc<Process<K::Env>>], pgid: Pid) -> bool {
+    let table = kernel.processes();
+    members.iter().all(|member| {
+        let (ppid, sid) = {
+            let data = member.data();
+            (data.ppid(), data.sid())
+        };
+        table.from_pid(ppid).is_none_or(|parent| {
+            let data = parent.data();
+            data.pgid() == pgid || data.sid() != sid
+        })
+    })
+}
+
 /// POSIX: when a process group becomes orphaned (no member has a parent
 /// in another group of the same session) and has a stopped member, every
 /// member gets SIGHUP then SIGCONT.
@@ -101,9 +118,9 @@ fn hang_up_orphaned_groups<K: Kernel>(kernel: &K, exited: &Process<K::Env>) {
         }
     }
     for pgid in groups {
-        let members = table.processes_in_group(pgid);
-        let alive: Vec<_> = members
-            .iter()
+        let alive: Vec<_> = table
+            .processes_in_group(pgid)
+            .into_iter()
             .filter(|p| !matches!(p.data().state(), ProcessState::Zombie(_)))
             .collect();
         let stopped = alive
@@ -112,18 +129,8 @@ fn hang_up_orphaned_groups<K: Kernel>(kernel: &K, exited: &Process<K::Env>) {
         if !stopped {
             continue;
         }
-        let orphaned = alive.iter().all(|p| {
-            let (ppid, sid) = {
-                let data = p.data();
-                (data.ppid(), data.sid())
-            };
-            table.from_pid(ppid).is_none_or(|parent| {
-                let data = parent.data();
-                data.pgid() == pgid || data.sid() != sid
-            })
-        });
-        if orphaned {
-            for member in alive {
+        if is_orphaned(kernel, &alive, pgid) {
+            for member in &alive {
                 let _ = send(kernel, member, SigInfo::kernel(Signal::SIGHUP));
                 let _ = send(kernel, member, SigInfo::kernel(Signal::SIGCONT));
             }

@@ -71,14 +71,17 @@ pub struct ThreadData {
     pub signals: process::lock::RankedMutex<ThreadSignalState>,
 }
 
+impl ThreadData {
+    pub fn with_signals(signals: ThreadSignalState) -> Self {
+        ThreadData {
+            signals: process::lock::RankedMutex::new(process::lock::Rank::ThreadSignals, signals),
+        }
+    }
+}
+
 impl Default for ThreadData {
     fn default() -> Self {
-        ThreadData {
-            signals: process::lock::RankedMutex::new(
-                process::lock::Rank::ThreadSignals,
-                ThreadSignalState::default(),
-            ),
-        }
+        Self::with_signals(ThreadSignalState::default())
     }
 }
 
@@ -186,6 +189,8 @@ pub struct Machine {
     pub interrupts: Mutex<Vec<i32>>,
     pub alarm_changes: AtomicUsize,
     pub futexes: syscall::futex::FutexTable<Events>,
+    /// The deadlines waits on [`Kernel::new_event_queue`]'s queues had.
+    pub queue_deadlines: Arc<Mutex<Vec<Option<u64>>>>,
     pub yields: AtomicUsize,
     /// Sessions whose leader exited, in order.
     pub ended_sessions: Mutex<Vec<i32>>,
@@ -209,6 +214,9 @@ pub struct Machine {
 pub struct Events {
     sequence: AtomicU64,
     pub waits: AtomicUsize,
+    /// The deadline of every wait, in order (shared by the queues a
+    /// machine makes, so a test sees the futex queues' too).
+    pub deadlines: Arc<Mutex<Vec<Option<u64>>>>,
 }
 
 impl EventQueue for Events {
@@ -218,6 +226,7 @@ impl EventQueue for Events {
 
     fn wait_since(&self, seen: u64, _interruptible: bool, deadline: Option<u64>) -> WakeReason {
         self.waits.fetch_add(1, Ordering::SeqCst);
+        self.deadlines.lock().unwrap().push(deadline);
         if self.sequence() != seen {
             WakeReason::Woken
         } else if deadline.is_some() {
@@ -373,7 +382,10 @@ impl Kernel for Machine {
     }
 
     fn new_event_queue(&self) -> Arc<Events> {
-        Arc::new(Events::default())
+        Arc::new(Events {
+            deadlines: self.queue_deadlines.clone(),
+            ..Events::default()
+        })
     }
 
     fn futexes(&self) -> &syscall::futex::FutexTable<Events> {
@@ -416,43 +428,19 @@ impl Kernel for Machine {
     /// how it would start.
     fn fork(&self, ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<i32> {
         let signals = ctx.thread.data().signals.lock().for_fork();
-        let (process, thread) = self.processes.fork(
-            ctx.process,
-            ThreadData {
-                signals: process::lock::RankedMutex::new(
-                    process::lock::Rank::ThreadSignals,
-                    signals,
-                ),
-            },
-        )?;
-        if child.child_tid.clear {
-            thread.set_tid_address(child.child_tid.address);
-        }
-        self.started
-            .lock()
-            .unwrap()
-            .push((thread.tid(), child.clone()));
+        let (process, thread) = self
+            .processes
+            .fork(ctx.process, ThreadData::with_signals(signals))?;
+        self.record_start(&thread, child);
         Ok(process.pid())
     }
 
     fn spawn_thread(&self, ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<i32> {
         let signals = ctx.thread.data().signals.lock().for_new_thread();
-        let thread = self.processes.add_thread(
-            ctx.process,
-            ThreadData {
-                signals: process::lock::RankedMutex::new(
-                    process::lock::Rank::ThreadSignals,
-                    signals,
-                ),
-            },
-        )?;
-        if child.child_tid.clear {
-            thread.set_tid_address(child.child_tid.address);
-        }
-        self.started
-            .lock()
-            .unwrap()
-            .push((thread.tid(), child.clone()));
+        let thread = self
+            .processes
+            .add_thread(ctx.process, ThreadData::with_signals(signals))?;
+        self.record_start(&thread, child);
         Ok(thread.tid())
     }
 
@@ -507,6 +495,18 @@ impl Kernel for Machine {
 }
 
 impl Machine {
+    /// What the kernel does for a new thread that the fake does not run:
+    /// remember where its tid goes and how it would start.
+    fn record_start(&self, thread: &Thread<Env>, child: &ChildStart) {
+        if child.child_tid.clear {
+            thread.set_tid_address(child.child_tid.address);
+        }
+        self.started
+            .lock()
+            .unwrap()
+            .push((thread.tid(), child.clone()));
+    }
+
     /// Moves the clock on by `ns`, as if that much time passed.
     pub fn advance(&self, ns: u64) {
         self.now.fetch_add(ns, Ordering::SeqCst);
@@ -594,6 +594,7 @@ impl World {
             interrupts: Mutex::new(Vec::new()),
             alarm_changes: AtomicUsize::new(0),
             futexes: syscall::futex::FutexTable::new(),
+            queue_deadlines: Arc::default(),
             yields: AtomicUsize::new(0),
             ended_sessions: Mutex::new(Vec::new()),
             started: Mutex::new(Vec::new()),
