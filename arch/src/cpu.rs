@@ -12,6 +12,24 @@ pub fn halt_forever() -> ! {
     }
 }
 
+/// Resets the processor by a triple fault: an empty interrupt table makes
+/// the breakpoint exception unhandleable, which every x86 machine answers
+/// with a reset. The last resort of a reboot.
+pub fn triple_fault() -> ! {
+    x86_64::instructions::interrupts::disable();
+    let empty = x86_64::structures::DescriptorTablePointer {
+        limit: 0,
+        base: x86_64::VirtAddr::zero(),
+    };
+    // SAFETY: nothing runs after this: the next exception resets the CPU,
+    // which is the point.
+    unsafe {
+        x86_64::instructions::tables::lidt(&empty);
+        core::arch::asm!("int3", options(nomem, nostack));
+    }
+    halt_forever()
+}
+
 /// The address of the last page fault.
 pub fn page_fault_address() -> u64 {
     Cr2::read_raw()

@@ -21,9 +21,15 @@ pub enum ExitCode {
 
 /// Ends QEMU with `code`; halts forever where there is no debug-exit device.
 pub fn exit(code: ExitCode) -> ! {
+    try_exit(code);
+    crate::cpu::halt_forever()
+}
+
+/// Ends QEMU with `code` if the debug-exit device is attached; returns
+/// where it is not (plain QEMU, real machines).
+pub fn try_exit(code: ExitCode) {
     let mut port = Port::<u32>::new(DEBUG_EXIT_PORT);
     // SAFETY: port 0xf4 is either QEMU's debug-exit device or unclaimed; a
     // write to an unclaimed ISA port has no effect.
     unsafe { port.write(code as u32) };
-    crate::cpu::halt_forever()
 }

@@ -24,6 +24,7 @@ mod ktest;
 mod ktests;
 mod logger;
 mod memory;
+mod power;
 mod rt;
 mod syscall;
 mod task;
@@ -102,6 +103,7 @@ extern "C" fn kernel_main(_: u64) -> ! {
     arch::syscall::init(&arch::gdt::selectors().expect("the GDT is loaded"));
     let info = boot_info::get().expect("boot information was parsed");
     userland::vfs::init(info);
+    power::init(info);
     userland::signals::start_alarm_thread().expect("the alarm thread");
     userland::vfs::start_console_thread().expect("the console thread");
     let options = boot_info::options();

@@ -69,6 +69,11 @@ pub struct Qemu {
     pub memory: String,
     /// Wait for a debugger on :1234 before the first instruction.
     pub gdb: bool,
+    /// Attach the debug-exit device the kernel reports its status through
+    /// (off: the machine is plain QEMU, as a user runs it).
+    pub debug_exit: bool,
+    /// A reset ends QEMU (`-no-reboot`) instead of restarting the machine.
+    pub reset_exits: bool,
     /// Extra arguments appended at the end.
     pub extra: Vec<String>,
 }
@@ -102,6 +107,8 @@ impl Qemu {
             boot,
             memory: "512M".into(),
             gdb: false,
+            debug_exit: true,
+            reset_exits: true,
             extra: Vec::new(),
         }
     }
@@ -117,13 +124,16 @@ impl Qemu {
             "1",
             "-m",
             &self.memory,
-            "-no-reboot",
-            "-device",
-            "isa-debug-exit,iobase=0xf4,iosize=0x04",
         ]
         .iter()
         .map(|s| s.to_string())
         .collect();
+        if self.reset_exits {
+            args.push("-no-reboot".into());
+        }
+        if self.debug_exit {
+            args.extend(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"].map(String::from));
+        }
         if interactive {
             args.push("-nographic".into());
         } else {

@@ -252,7 +252,11 @@ impl syscall::Kernel for RunningKernel {
 
     fn power_off(&self) -> KernelResult<()> {
         log::info!("reboot: powering off");
-        // QEMU's debug-exit is the power switch here; a real machine halts.
-        arch::qemu::exit(arch::qemu::ExitCode::Success)
+        crate::power::power_off()
+    }
+
+    fn restart(&self) -> KernelResult<()> {
+        log::info!("reboot: restarting");
+        crate::power::restart()
     }
 }

@@ -317,8 +317,10 @@ pub fn capget<K: Kernel>(_ctx: &Context<'_, K>) -> SyscallResult {
     Err(Errno::EINVAL)
 }
 
-/// `reboot(magic1, magic2, cmd, arg)`: root only; power-off, halt and
-/// restart all switch the machine off here.
+/// `reboot(magic1, magic2, cmd, arg)`: root only. Restart restarts;
+/// power-off and halt both switch the machine off (Linux's halt stops the
+/// CPUs with the power on, which leaves a virtual machine to be killed by
+/// hand).
 pub fn reboot<K: Kernel>(
     ctx: &Context<'_, K>,
     magic1: u32,
@@ -337,7 +339,8 @@ pub fn reboot<K: Kernel>(
         return Err(Errno::EPERM);
     }
     match cmd {
-        POWER_OFF | HALT | RESTART => ctx.kernel.power_off().map(|()| 0),
+        POWER_OFF | HALT => ctx.kernel.power_off().map(|()| 0),
+        RESTART => ctx.kernel.restart().map(|()| 0),
         _ => Err(Errno::EINVAL),
     }
 }

@@ -110,6 +110,9 @@ pub trait Kernel: Sized {
     /// Switches the machine off (`reboot`); returns only if it could not.
     fn power_off(&self) -> KernelResult<()>;
 
+    /// Restarts the machine (`reboot`); returns only if it could not.
+    fn restart(&self) -> KernelResult<()>;
+
     /// Woken whenever a child exits, stops or continues (`wait4` sleeps
     /// here).
     fn child_events(&self) -> &Self::Events;

@@ -250,3 +250,30 @@ fn personality_knows_only_linux() {
         err(Errno::EINVAL)
     );
 }
+
+#[test]
+fn restart_restarts_and_halt_powers_off() {
+    let w = World::new();
+    let reboot = |cmd: u64| w.call(Sysno::Reboot, &[0xfee1_dead, 85072278, cmd]);
+    assert_eq!(reboot(0x0123_4567), 0);
+    assert_eq!(
+        w.machine
+            .restarted
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    assert_eq!(
+        w.machine
+            .powered_off
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+    assert_eq!(reboot(0xcdef_0123), 0);
+    assert_eq!(
+        w.machine
+            .powered_off
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    assert_eq!(reboot(0x1234), err(Errno::EINVAL));
+}

@@ -183,6 +183,8 @@ pub struct Machine {
     pub sigpipes: AtomicUsize,
     pub sleeps: AtomicUsize,
     pub powered_off: AtomicUsize,
+    /// How often `reboot` asked for a restart.
+    pub restarted: AtomicUsize,
     pub child_events: Events,
     pub stop_events: Events,
     /// Threads interrupted, in order.
@@ -370,6 +372,11 @@ impl Kernel for Machine {
 
     fn power_off(&self) -> KernelResult<()> {
         self.powered_off.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn restart(&self) -> KernelResult<()> {
+        self.restarted.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
@@ -589,6 +596,7 @@ impl World {
             sigpipes: AtomicUsize::new(0),
             sleeps: AtomicUsize::new(0),
             powered_off: AtomicUsize::new(0),
+            restarted: AtomicUsize::new(0),
             child_events: Events::default(),
             stop_events: Events::default(),
             interrupts: Mutex::new(Vec::new()),
