@@ -33,6 +33,7 @@ pub mod backtrace;
 pub mod context;
 pub mod cpu;
 pub mod gdt;
+pub mod i8042;
 pub mod idt;
 pub mod paging;
 pub mod pic;

@@ -63,6 +63,13 @@ core::arch::global_asm!(
         .long 0                                  /* i386 protected mode */
         .long multiboot2_header_end - multiboot2_header
         .long 0x100000000 - (MULTIBOOT2_MAGIC + (multiboot2_header_end - multiboot2_header))
+        .balign 8                                /* framebuffer tag, optional: */
+        .short 5                                 /* a linear 1024x768x32 mode for */
+        .short 1                                 /* the screen console; text mode */
+        .long 20                                 /* or none is fine too */
+        .long 1024
+        .long 768
+        .long 32
         .balign 8                                /* end tag */
         .short 0
         .short 0

@@ -1,4 +1,5 @@
-//! The `log` backend: every record goes to the serial console.
+//! The `log` backend: every record goes to the serial port and, once there
+//! is one, the screen console.
 
 use log::{LevelFilter, Log, Metadata, Record};
 
@@ -13,7 +14,9 @@ impl Log for SerialLogger {
 
     fn log(&self, record: &Record<'_>) {
         if self.enabled(record.metadata()) {
-            arch::serial::write_fmt(format_args!("[{:>5}] {}\n", record.level(), record.args()));
+            let line = format_args!("[{:>5}] {}\n", record.level(), record.args());
+            arch::serial::write_fmt(line);
+            crate::screen::write_log(line);
         }
     }
 

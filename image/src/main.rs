@@ -26,6 +26,7 @@ mod logger;
 mod memory;
 mod power;
 mod rt;
+mod screen;
 mod syscall;
 mod task;
 mod time;
@@ -79,6 +80,7 @@ extern "C" fn kernel_entry(protocol: u32, info_address: u32) -> ! {
     boot_info::log_details(info, &options);
 
     memory::init(info);
+    screen::init(info);
     time::init();
     // Leave the boot stack (in .bss, no guard) for a guarded kernel stack,
     // which becomes the first thread's.

@@ -10,6 +10,8 @@
 
 #![warn(missing_docs)]
 
+pub mod screen;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -74,6 +76,9 @@ pub struct Qemu {
     pub debug_exit: bool,
     /// A reset ends QEMU (`-no-reboot`) instead of restarting the machine.
     pub reset_exits: bool,
+    /// Where the human monitor listens (a Unix socket), for captured runs
+    /// that type keys or take screen dumps; `None`: no monitor.
+    pub monitor: Option<PathBuf>,
     /// Extra arguments appended at the end.
     pub extra: Vec<String>,
 }
@@ -109,6 +114,7 @@ impl Qemu {
             gdb: false,
             debug_exit: true,
             reset_exits: true,
+            monitor: None,
             extra: Vec::new(),
         }
     }
@@ -137,9 +143,12 @@ impl Qemu {
         if interactive {
             args.push("-nographic".into());
         } else {
-            args.extend(
-                ["-display", "none", "-serial", "stdio", "-monitor", "none"].map(String::from),
-            );
+            let monitor = match &self.monitor {
+                Some(path) => format!("unix:{},server=on,wait=off", path.display()),
+                None => "none".into(),
+            };
+            args.extend(["-display", "none", "-serial", "stdio", "-monitor"].map(String::from));
+            args.push(monitor);
         }
         match &self.boot {
             Boot::Kernel {

@@ -161,11 +161,20 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
     eprintln!("\n=== building the GRUB ISO and the interactive initramfs");
     let iso = iso::build("courage-test", &kernel, None, "panic=exit")?;
     let interactive = userspace::initramfs(userspace::Flavour::Interactive)?;
+    // The interactive system on the screen console, typed at through the
+    // PS/2 keyboard.
+    let screen_iso = iso::build(
+        "courage-screen",
+        &kernel,
+        Some(&interactive),
+        "console=tty1",
+    )?;
     let mut boot = Command::new(cargo());
     boot.current_dir(kernel::root())
         .args(["test", "-p", "tests"])
         .env("COURAGE_KERNEL", &kernel)
         .env("COURAGE_ISO", &iso)
+        .env("COURAGE_SCREEN_ISO", &screen_iso)
         .env("COURAGE_INITRAMFS", &interactive);
     cargo_tests(&mut tally, "boot tests (QEMU)", &mut boot);
 

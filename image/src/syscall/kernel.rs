@@ -168,19 +168,18 @@ impl syscall::Kernel for RunningKernel {
     }
 
     fn session_ended(&self, sid: i32) {
-        let Some(terminal) = crate::userland::vfs::console_terminal() else {
-            return;
-        };
-        let group = {
-            let mut jobs = terminal.jobs.lock();
-            if jobs.session() != Some(sid) {
-                return;
-            }
-            jobs.hang_up()
-        };
-        if let Some(group) = group {
-            for signal in [Signal::SIGHUP, Signal::SIGCONT] {
-                syscall::signals::send::send_to_group(self, group, SigInfo::kernel(signal));
+        for terminal in crate::userland::vfs::console_terminals() {
+            let group = {
+                let mut jobs = terminal.jobs.lock();
+                if jobs.session() != Some(sid) {
+                    continue;
+                }
+                jobs.hang_up()
+            };
+            if let Some(group) = group {
+                for signal in [Signal::SIGHUP, Signal::SIGCONT] {
+                    syscall::signals::send::send_to_group(self, group, SigInfo::kernel(signal));
+                }
             }
         }
     }

@@ -8,9 +8,9 @@ use alloc::sync::Arc;
 use ::boot::BootInfo;
 use arch::sync::IrqMutex;
 use fs::devfs::{DevfsDevices, create_devfs};
+use fs::devices::console::{ConsolePort, ConsoleTerminal};
 use fs::devices::pty::PtyMultiplexer;
 use fs::devices::random::RandomDevice;
-use fs::devices::serial::{SerialConsole, SerialPort};
 use fs::devices::tty::{ControllingTerminal, TtyDevice};
 use fs::{Credentials, File, Tmpfs, Vfs};
 use spin::Once;
@@ -19,11 +19,11 @@ use crate::task::WaitQueue;
 
 static VFS: Once<Vfs> = Once::new();
 static RANDOM: Once<Arc<RandomDevice>> = Once::new();
-static CONSOLE: Once<Arc<SerialConsole>> = Once::new();
-static CONSOLE_WAITERS: Once<Arc<WaitQueue>> = Once::new();
+static CONSOLES: Once<Consoles> = Once::new();
 static PTYS: Once<Arc<PtyMultiplexer>> = Once::new();
 static CONSOLE_INPUT: IrqMutex<VecDeque<u8>> = IrqMutex::new(VecDeque::new());
-/// Woken by COM1's interrupt when bytes arrive for the console thread.
+/// Woken by COM1's and the keyboard's interrupts when bytes arrive for the
+/// console thread.
 static CONSOLE_RECEIVED: Once<WaitQueue> = Once::new();
 static CLOCK: Once<Arc<dyn fs::Clock>> = Once::new();
 static NEXT_DEVICE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(16);
@@ -82,10 +82,22 @@ impl fs::EntropySource for KernelEntropy {
     }
 }
 
+/// The console terminals: the serial port, and the screen if there is one.
+struct Consoles {
+    serial: Arc<ConsoleTerminal>,
+    screen: Option<Arc<ConsoleTerminal>>,
+}
+
+impl Consoles {
+    fn all(&self) -> impl Iterator<Item = &Arc<ConsoleTerminal>> {
+        core::iter::once(&self.serial).chain(self.screen.as_ref())
+    }
+}
+
 /// COM1 through the console's input buffer (filled by its interrupt).
 struct Com1;
 
-impl SerialPort for Com1 {
+impl ConsolePort for Com1 {
     fn write_bytes(&self, bytes: &[u8]) {
         arch::serial::write_bytes(bytes);
     }
@@ -102,10 +114,11 @@ struct SessionTerminal;
 impl ControllingTerminal for SessionTerminal {
     fn controlling_terminal(&self) -> Option<Arc<dyn File>> {
         let sid = super::current().ok()?.process.data().sid();
-        let console = CONSOLE.get()?;
-        let console_session = console.terminal()?.jobs.lock().session();
-        if console_session == Some(sid) {
-            return Some(console.clone() as Arc<dyn File>);
+        for console in CONSOLES.get()?.all() {
+            let console_session = console.terminal()?.jobs.lock().session();
+            if console_session == Some(sid) {
+                return Some(console.clone() as Arc<dyn File>);
+            }
         }
         PTYS.get()?.controlling_terminal_of(sid)
     }
@@ -123,15 +136,26 @@ pub fn on_serial_interrupt() {
             received = true;
         });
     }
-    if received && let Some(queue) = CONSOLE_RECEIVED.get() {
+    if received {
+        wake_console_thread();
+    }
+}
+
+/// Wakes the console thread: input arrived for a console terminal.
+pub fn wake_console_thread() {
+    if let Some(queue) = CONSOLE_RECEIVED.get() {
         queue.wake_all();
     }
 }
 
-/// The console's terminal, for the first process to take as its
-/// controlling terminal.
-pub fn console_terminal() -> Option<&'static fs::devices::terminal::Terminal> {
-    CONSOLE.get().and_then(|console| console.terminal())
+/// The console terminals (serial port, screen), for hanging up a session
+/// that ends.
+pub fn console_terminals() -> impl Iterator<Item = &'static fs::devices::terminal::Terminal> {
+    CONSOLES
+        .get()
+        .into_iter()
+        .flat_map(|consoles| consoles.all())
+        .filter_map(|console| console.terminal())
 }
 
 /// The kernel thread behind the console: runs received bytes through the
@@ -142,7 +166,8 @@ pub fn start_console_thread() -> abi::KernelResult<()> {
     crate::task::spawn("console", sched::Priority::NORMAL, move || {
         loop {
             let seen = queue.sequence();
-            if let Some(console) = CONSOLE.get() {
+            crate::screen::decode_keys();
+            for console in CONSOLES.get().into_iter().flat_map(|c| c.all()) {
                 for (signal, group) in console.receive_input() {
                     let Ok(signal) = signal::Signal::from_raw(i32::from(signal.number())) else {
                         continue;
@@ -196,17 +221,30 @@ pub fn init(info: &BootInfo) {
     }
     let _ = vfs.chmod(&ctx, "/tmp", 0o1777);
 
-    let waiters = CONSOLE_WAITERS
-        .call_once(|| Arc::new(WaitQueue::new()))
-        .clone();
-    let console = CONSOLE
-        .call_once(|| Arc::new(SerialConsole::new(Arc::new(Com1), waiters)))
-        .clone();
+    let consoles = CONSOLES.call_once(|| Consoles {
+        serial: Arc::new(ConsoleTerminal::new(
+            Arc::new(Com1),
+            Arc::new(WaitQueue::new()),
+        )),
+        screen: crate::screen::text_size().map(|(cols, rows)| {
+            let terminal = ConsoleTerminal::new(
+                Arc::new(crate::screen::ScreenPort),
+                Arc::new(WaitQueue::new()),
+            );
+            Arc::new(terminal.with_window_size(cols as u16, rows as u16))
+        }),
+    });
+    let console = match (crate::boot_info::options().console, &consoles.screen) {
+        (::boot::ConsoleChoice::Screen, Some(screen)) => screen.clone(),
+        _ => consoles.serial.clone(),
+    };
     let random = RANDOM
         .call_once(|| Arc::new(RandomDevice::new(&KernelEntropy)))
         .clone();
     let devices = DevfsDevices {
         random,
+        serial: consoles.serial.clone(),
+        screen: consoles.screen.clone(),
         console,
         tty: Arc::new(TtyDevice::new(Arc::new(SessionTerminal))),
         ptys: PTYS

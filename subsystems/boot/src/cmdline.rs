@@ -8,7 +8,8 @@
 //! kernel can log, and the option keeps its default.
 //!
 //! Recognised words: `log=error|warn|info|debug|trace|off`, `init=/path`,
-//! `ktest` / `ktest=filter`, `panic=exit|halt`, `quiet`.
+//! `ktest` / `ktest=filter`, `panic=exit|halt`, `quiet`,
+//! `console=ttyS0|tty0|tty1` (a `,115200`-style suffix is accepted).
 
 use core::fmt;
 
@@ -60,6 +61,29 @@ impl From<LogLevel> for log::LevelFilter {
             LogLevel::Info => log::LevelFilter::Info,
             LogLevel::Debug => log::LevelFilter::Debug,
             LogLevel::Trace => log::LevelFilter::Trace,
+        }
+    }
+}
+
+/// Which terminal is `/dev/console` (`console=`; as on Linux, the last
+/// one given wins).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ConsoleChoice {
+    /// `ttyS0`: the first serial port.
+    #[default]
+    Serial,
+    /// `tty0` or `tty1`: the screen and keyboard (falls back to the serial
+    /// port on a machine without a framebuffer).
+    Screen,
+}
+
+impl ConsoleChoice {
+    /// The choice a `console=` value names, without its `,options` suffix.
+    pub fn from_name(value: &str) -> Option<ConsoleChoice> {
+        match value.split(',').next()? {
+            "ttyS0" => Some(ConsoleChoice::Serial),
+            "tty0" | "tty1" => Some(ConsoleChoice::Screen),
+            _ => None,
         }
     }
 }
@@ -126,6 +150,8 @@ pub struct KernelOptions<'a> {
     pub exit_on_panic: bool,
     /// `quiet`: print only warnings and errors to the console.
     pub quiet: bool,
+    /// `console=`: which terminal `/dev/console` is.
+    pub console: ConsoleChoice,
     /// Everything after a lone `--`, trimmed: arguments for init.
     pub init_args: &'a str,
     unknown: [IgnoredOption<'a>; MAX_UNKNOWN_OPTIONS],
@@ -142,6 +168,7 @@ impl Default for KernelOptions<'_> {
             ktest: None,
             exit_on_panic: false,
             quiet: false,
+            console: ConsoleChoice::Serial,
             init_args: "",
             unknown: [NO_IGNORED; MAX_UNKNOWN_OPTIONS],
             unknown_len: 0,
@@ -208,6 +235,12 @@ impl<'a> KernelOptions<'a> {
             ("panic", None) => return Err(IgnoredReason::MissingValue),
             ("quiet", None) => self.quiet = true,
             ("quiet", Some(_)) => return Err(IgnoredReason::UnexpectedValue),
+            ("console", Some(value)) => {
+                self.console = ConsoleChoice::from_name(value).ok_or(IgnoredReason::BadValue {
+                    expected: "ttyS0, tty0 or tty1",
+                })?;
+            }
+            ("console", None) => return Err(IgnoredReason::MissingValue),
             _ => return Err(IgnoredReason::UnknownOption),
         }
         Ok(())
@@ -278,6 +311,18 @@ mod tests {
     }
 
     #[test]
+    fn console_picks_the_last_terminal_named() {
+        assert_eq!(KernelOptions::parse("").console, ConsoleChoice::Serial);
+        let options = KernelOptions::parse("console=ttyS0,115200 console=tty1");
+        assert_eq!(options.console, ConsoleChoice::Screen);
+        let options = KernelOptions::parse("console=tty0 console=ttyS0");
+        assert_eq!(options.console, ConsoleChoice::Serial);
+        let options = KernelOptions::parse("console=lp0");
+        assert_eq!(options.console, ConsoleChoice::Serial);
+        assert_eq!(options.unknown().len(), 1);
+    }
+
+    #[test]
     fn bare_ktest_selects_every_test() {
         assert_eq!(KernelOptions::parse("ktest").ktest, Some(""));
         assert_eq!(KernelOptions::parse("quiet").ktest, None);
@@ -309,7 +354,7 @@ mod tests {
 
     #[test]
     fn unknown_words_are_recorded_in_order() {
-        let options = KernelOptions::parse("console=ttyS0 nosmp quiet=1 init= panic");
+        let options = KernelOptions::parse("root=/dev/sda nosmp quiet=1 init= panic");
         let seen: Vec<(&str, IgnoredReason)> = options
             .unknown()
             .iter()
@@ -318,7 +363,7 @@ mod tests {
         assert_eq!(
             seen,
             [
-                ("console=ttyS0", IgnoredReason::UnknownOption),
+                ("root=/dev/sda", IgnoredReason::UnknownOption),
                 ("nosmp", IgnoredReason::UnknownOption),
                 ("quiet=1", IgnoredReason::UnexpectedValue),
                 ("init=", IgnoredReason::MissingValue),

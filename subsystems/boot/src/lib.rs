@@ -53,7 +53,7 @@ mod pvh;
 
 pub use acpi::{RSDP_V1_SIZE, RSDP_V2_SIZE, Rsdp};
 pub use boot_info::{BOOTLOADER_NAME_CAPACITY, BootInfo, BootProtocol, COMMAND_LINE_CAPACITY};
-pub use cmdline::{IgnoredOption, IgnoredReason, KernelOptions, LogLevel};
+pub use cmdline::{ConsoleChoice, IgnoredOption, IgnoredReason, KernelOptions, LogLevel};
 pub use error::BootInfoError;
 pub use fixed_string::FixedString;
 pub use framebuffer::{ColorChannel, Framebuffer, FramebufferKind};

@@ -6,10 +6,10 @@ use abi::KernelResult;
 
 use crate::clock::Clock;
 use crate::device::{CharacterDevice, SharedDevice};
+use crate::devices::console::ConsoleTerminal;
 use crate::devices::memory::{FullDevice, NullDevice, ZeroDevice};
 use crate::devices::pty::PtyMultiplexer;
 use crate::devices::random::RandomDevice;
-use crate::devices::serial::SerialConsole;
 use crate::devices::tty::TtyDevice;
 use crate::inode::{Inode, Owner};
 use crate::tmpfs::Tmpfs;
@@ -20,8 +20,13 @@ use crate::types::make_dev;
 pub struct DevfsDevices {
     /// Backs `random` and `urandom` (keep a clone for `getrandom`).
     pub random: Arc<RandomDevice>,
-    /// Backs `console` and `ttyS0`.
-    pub console: Arc<SerialConsole>,
+    /// Backs `ttyS0`, the serial port.
+    pub serial: Arc<ConsoleTerminal>,
+    /// Backs `tty1` and `tty0` (the current virtual terminal): the screen
+    /// and keyboard, on machines that have a framebuffer.
+    pub screen: Option<Arc<ConsoleTerminal>>,
+    /// Backs `console`: one of the two (the command line's `console=`).
+    pub console: Arc<ConsoleTerminal>,
     /// Backs `tty`.
     pub tty: Arc<TtyDevice>,
     /// Backs `ptmx`; its slaves appear in `pts/` (keep a clone to find a
@@ -30,9 +35,9 @@ pub struct DevfsDevices {
 }
 
 /// Builds devfs with device number `dev`: `null` (1,3), `zero` (1,5),
-/// `full` (1,7), `random` (1,8), `urandom` (1,9), `ttyS0` (4,64), `tty`
-/// (5,0), `console` (5,1) and `ptmx` (5,2) with its slaves in `pts/`, as
-/// on Linux. Drivers add more nodes through
+/// `full` (1,7), `random` (1,8), `urandom` (1,9), `tty0` (4,0) and `tty1`
+/// (4,1) with a screen, `ttyS0` (4,64), `tty` (5,0), `console` (5,1) and
+/// `ptmx` (5,2) with its slaves in `pts/`, as on Linux. Drivers add more nodes through
 /// [`crate::tmpfs::TmpfsInode::create_device_node`] on the root.
 pub fn create_devfs(
     dev: u64,
@@ -54,12 +59,11 @@ pub fn create_devfs(
         shared(devices.random.clone()),
     )?;
     root.create_device_node("urandom", 0o666, make_dev(1, 9), shared(devices.random))?;
-    root.create_device_node(
-        "ttyS0",
-        0o620,
-        make_dev(4, 64),
-        shared(devices.console.clone()),
-    )?;
+    root.create_device_node("ttyS0", 0o620, make_dev(4, 64), shared(devices.serial))?;
+    if let Some(screen) = devices.screen {
+        root.create_device_node("tty0", 0o620, make_dev(4, 0), shared(screen.clone()))?;
+        root.create_device_node("tty1", 0o620, make_dev(4, 1), shared(screen))?;
+    }
     root.create_device_node("tty", 0o666, make_dev(5, 0), devices.tty)?;
     root.create_device_node("console", 0o600, make_dev(5, 1), shared(devices.console))?;
     let pts = root.create("pts", FileType::Directory, 0o755, Owner::default(), 0)?;

@@ -23,7 +23,7 @@
 //! - [`File`] for anything an open description reads and writes; [`CharacterDevice`]
 //!   to make it reachable through a device node.
 //! - [`Clock`] (timestamps), [`WaitQueue`] (sleeping on `EAGAIN`),
-//!   [`EntropySource`] (seeding `/dev/urandom`), [`SerialPort`] (console),
+//!   [`EntropySource`] (seeding `/dev/urandom`), [`ConsolePort`] (console),
 //!   [`ControllingTerminal`] (`/dev/tty`).
 //!
 //! # Invariants
@@ -91,7 +91,7 @@ pub use csprng::EntropySource;
 pub use custody::Custody;
 pub use description::FileDescription;
 pub use device::CharacterDevice;
-pub use devices::serial::SerialPort;
+pub use devices::console::ConsolePort;
 pub use devices::tty::ControllingTerminal;
 pub use file::File;
 pub use inode::{DirEntry, FileSystem, Inode, InodeId, Owner, TimeChange};

@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 use abi::Errno;
 use common::{CountingWaitQueue, World};
 use fs::devfs::{DevfsDevices, create_devfs};
+use fs::devices::console::ConsoleTerminal;
 use fs::devices::pty::PtyMultiplexer;
 use fs::devices::random::RandomDevice;
-use fs::devices::serial::SerialConsole;
 use fs::devices::tty::TtyDevice;
-use fs::{ControllingTerminal, EntropySource, File, OpenFlags, PollEvents, SerialPort};
+use fs::{ConsolePort, ControllingTerminal, EntropySource, File, OpenFlags, PollEvents};
 
 struct FixedEntropy(u8);
 
@@ -27,7 +27,7 @@ struct FakeUart {
     incoming: Mutex<Vec<u8>>,
 }
 
-impl SerialPort for FakeUart {
+impl ConsolePort for FakeUart {
     fn write_bytes(&self, bytes: &[u8]) {
         self.sent.lock().unwrap().extend_from_slice(bytes);
     }
@@ -53,14 +53,15 @@ struct Dev {
     ptys: Arc<PtyMultiplexer>,
     world: World,
     uart: Arc<FakeUart>,
-    console: Arc<SerialConsole>,
+    console: Arc<ConsoleTerminal>,
+    screen: Arc<FakeUart>,
     terminal: Arc<Terminal>,
 }
 
 fn with_dev(seed: u8) -> Dev {
     let world = World::new();
     let uart = Arc::new(FakeUart::default());
-    let console = Arc::new(SerialConsole::new(
+    let console = Arc::new(ConsoleTerminal::new(
         uart.clone(),
         Arc::new(CountingWaitQueue::default()),
     ));
@@ -68,8 +69,14 @@ fn with_dev(seed: u8) -> Dev {
     let ptys = Arc::new(PtyMultiplexer::new(|| {
         Arc::new(CountingWaitQueue::default())
     }));
+    let screen = Arc::new(FakeUart::default());
+    let screen_terminal =
+        ConsoleTerminal::new(screen.clone(), Arc::new(CountingWaitQueue::default()))
+            .with_window_size(128, 48);
     let devices = DevfsDevices {
         random: Arc::new(RandomDevice::new(&FixedEntropy(seed))),
+        serial: console.clone(),
+        screen: Some(Arc::new(screen_terminal)),
         console: console.clone(),
         tty: Arc::new(TtyDevice::new(terminal.clone())),
         ptys: ptys.clone(),
@@ -82,8 +89,27 @@ fn with_dev(seed: u8) -> Dev {
         world,
         uart,
         console,
+        screen,
         terminal,
     }
+}
+
+#[test]
+fn the_screen_is_tty1_and_tty0_with_its_text_size_and_the_serial_port_ttys0() {
+    let d = with_dev(1);
+    let w = &d.world;
+    let open = |path| w.vfs.open(&w.su(), path, OpenFlags::O_RDWR, 0).unwrap();
+    open("/dev/tty1").write(b"screen\n").unwrap();
+    open("/dev/tty0").write(b"too").unwrap();
+    open("/dev/ttyS0").write(b"line").unwrap();
+    assert_eq!(&*d.screen.sent.lock().unwrap(), b"screen\r\ntoo");
+    assert_eq!(&*d.uart.sent.lock().unwrap(), b"line");
+    let tty1 = open("/dev/tty1");
+    let window = tty1.file().terminal().unwrap().jobs.lock().window();
+    assert_eq!((window.cols, window.rows), (128, 48));
+    // Same device numbers as Linux.
+    let stat = w.vfs.stat(&w.su(), "/dev/tty1", true).unwrap();
+    assert_eq!(stat.rdev, fs::types::make_dev(4, 1));
 }
 
 #[test]
@@ -231,8 +257,8 @@ fn devfs_lists_the_standard_nodes() {
     assert_eq!(
         names,
         [
-            ".", "..", "console", "full", "null", "ptmx", "pts", "random", "tty", "ttyS0",
-            "urandom", "zero"
+            ".", "..", "console", "full", "null", "ptmx", "pts", "random", "tty", "tty0", "tty1",
+            "ttyS0", "urandom", "zero"
         ]
     );
 }

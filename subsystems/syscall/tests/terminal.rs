@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use abi::{Errno, Sysno, Termios, WinSize};
 use common::*;
-use fs::devices::serial::{SerialConsole, SerialPort};
+use fs::devices::console::{ConsolePort, ConsoleTerminal};
 use fs::{FileDescription, OpenFlags};
 use process::{Process, Thread};
 
@@ -37,7 +37,7 @@ struct Wire {
     shown: Mutex<Vec<u8>>,
 }
 
-impl SerialPort for Wire {
+impl ConsolePort for Wire {
     fn write_bytes(&self, bytes: &[u8]) {
         self.shown.lock().unwrap().extend_from_slice(bytes);
     }
@@ -50,14 +50,14 @@ impl SerialPort for Wire {
 
 struct Console {
     wire: Arc<Wire>,
-    device: Arc<SerialConsole>,
+    device: Arc<ConsoleTerminal>,
     description: Arc<FileDescription>,
 }
 
 impl Console {
     fn new() -> Console {
         let wire = Arc::new(Wire::default());
-        let device = Arc::new(SerialConsole::new(
+        let device = Arc::new(ConsoleTerminal::new(
             wire.clone(),
             Arc::new(fs::wait::NoWaiters),
         ));

@@ -1,6 +1,7 @@
-//! The serial console (`/dev/console`, `/dev/ttyS0`): a terminal over a
-//! UART. Received bytes go through the line discipline
-//! ([`SerialConsole::receive_input`], from thread context), which echoes
+//! The console terminals: a terminal over a [`ConsolePort`], which is a
+//! UART (`/dev/ttyS0`) or a screen with a keyboard (`/dev/tty1`); one of
+//! them is `/dev/console`. Received bytes go through the line discipline
+//! ([`ConsoleTerminal::receive_input`], from thread context), which echoes
 //! and says which signals the foreground group gets; programs read what
 //! it cooked, and what they write is output-processed (`ONLCR`, ...).
 
@@ -15,29 +16,39 @@ use crate::file::File;
 use crate::types::PollEvents;
 use crate::wait::WaitQueue;
 
-/// A UART as the arch crate drives it.
-pub trait SerialPort: Send + Sync {
-    /// Sends bytes, waiting for the transmitter as needed.
+/// The hardware end of a console: a UART, or a screen and a keyboard.
+pub trait ConsolePort: Send + Sync {
+    /// Sends bytes (to the line, or draws them), waiting as needed.
     fn write_bytes(&self, bytes: &[u8]);
-    /// One received byte, if one is waiting.
+    /// One received byte (from the line, or typed), if one is waiting.
     fn read_byte(&self) -> Option<u8>;
 }
 
-/// The console device.
-pub struct SerialConsole {
-    port: Arc<dyn SerialPort>,
+/// A console terminal device.
+pub struct ConsoleTerminal {
+    port: Arc<dyn ConsolePort>,
     waiters: Arc<dyn WaitQueue>,
     terminal: Terminal,
 }
 
-impl SerialConsole {
+impl ConsoleTerminal {
     /// A console over `port`; readers sleep on `waiters`.
-    pub fn new(port: Arc<dyn SerialPort>, waiters: Arc<dyn WaitQueue>) -> SerialConsole {
-        SerialConsole {
+    pub fn new(port: Arc<dyn ConsolePort>, waiters: Arc<dyn WaitQueue>) -> ConsoleTerminal {
+        ConsoleTerminal {
             port,
             waiters,
             terminal: Terminal::new(),
         }
+    }
+
+    /// Sets the window size the terminal reports (a screen's text size).
+    pub fn with_window_size(self, cols: u16, rows: u16) -> ConsoleTerminal {
+        self.terminal.jobs.lock().set_window(abi::WinSize {
+            rows,
+            cols,
+            ..abi::WinSize::default()
+        });
+        self
     }
 
     /// Runs every byte the port received through the line discipline:
@@ -68,7 +79,7 @@ impl SerialConsole {
     }
 }
 
-impl File for SerialConsole {
+impl File for ConsoleTerminal {
     fn read(&self, _offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
         if buf.is_empty() {
             return Ok(0);
