@@ -129,7 +129,16 @@ impl fs::WaitQueue for WaitQueue {
     }
 
     fn wait_for_event(&self, seen: u64, interruptible: bool) -> KernelResult<()> {
-        match self.wait_since(seen, interruptible, None) {
+        fs::WaitQueue::wait_for_event_until(self, seen, interruptible, None)
+    }
+
+    fn wait_for_event_until(
+        &self,
+        seen: u64,
+        interruptible: bool,
+        deadline_ns: Option<u64>,
+    ) -> KernelResult<()> {
+        match self.wait_since(seen, interruptible, deadline_ns) {
             WakeReason::Interrupted => Err(Errno::EINTR),
             WakeReason::Woken | WakeReason::TimedOut => Ok(()),
         }

@@ -71,6 +71,13 @@ pub trait File: Send + Sync {
         None
     }
 
+    /// Whether reads take the terminal's input, through its line discipline
+    /// and job control (a terminal, a pseudo-terminal's slave); `false` for
+    /// a pseudo-terminal's master, which reads the terminal's output.
+    fn reads_terminal_input(&self) -> bool {
+        self.terminal().is_some()
+    }
+
     /// The pseudo-terminal pair behind this file (`TIOCGPTN`,
     /// `TIOCSPTLCK`); `None` for anything else.
     fn pseudo_terminal(&self) -> Option<&crate::devices::pty::PtyPair> {

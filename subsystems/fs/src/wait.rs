@@ -30,6 +30,20 @@ pub trait WaitQueue: Send + Sync {
         let _ = (seen, interruptible);
         Err(Errno::EAGAIN)
     }
+
+    /// As [`WaitQueue::wait_for_event`], but also ends (with `Ok`) at the
+    /// monotonic time `deadline_ns`; the caller looks at the clock to tell
+    /// a timeout from a wake. The default, for queues without timers,
+    /// ignores the deadline.
+    fn wait_for_event_until(
+        &self,
+        seen: u64,
+        interruptible: bool,
+        deadline_ns: Option<u64>,
+    ) -> KernelResult<()> {
+        let _ = deadline_ns;
+        self.wait_for_event(seen, interruptible)
+    }
 }
 
 /// A wait queue that nobody sleeps on, for objects no one will block on.

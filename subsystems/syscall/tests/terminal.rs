@@ -54,13 +54,43 @@ struct Console {
     description: Arc<FileDescription>,
 }
 
+/// A wait queue in a world where nobody else runs: a timed wait is the
+/// clock jumping to its deadline; an untimed one would never end, so it
+/// fails as if a signal came.
+struct TimerQueue(Arc<std::sync::atomic::AtomicU64>);
+
+impl fs::WaitQueue for TimerQueue {
+    fn wake_all(&self) {}
+
+    fn wait_for_event(&self, _seen: u64, _interruptible: bool) -> abi::KernelResult<()> {
+        Err(Errno::EINTR)
+    }
+
+    fn wait_for_event_until(
+        &self,
+        seen: u64,
+        interruptible: bool,
+        deadline_ns: Option<u64>,
+    ) -> abi::KernelResult<()> {
+        match deadline_ns {
+            Some(deadline) => {
+                self.0
+                    .fetch_max(deadline, std::sync::atomic::Ordering::SeqCst);
+                Ok(())
+            }
+            None => self.wait_for_event(seen, interruptible),
+        }
+    }
+}
+
 impl Console {
     fn new() -> Console {
+        Console::with_queue(Arc::new(fs::wait::NoWaiters))
+    }
+
+    fn with_queue(queue: Arc<dyn fs::WaitQueue>) -> Console {
         let wire = Arc::new(Wire::default());
-        let device = Arc::new(ConsoleTerminal::new(
-            wire.clone(),
-            Arc::new(fs::wait::NoWaiters),
-        ));
+        let device = Arc::new(ConsoleTerminal::new(wire.clone(), queue));
         let description = FileDescription::new(device.clone(), None, OpenFlags::O_RDWR).unwrap();
         Console {
             wire,
@@ -104,7 +134,10 @@ struct Desk {
 
 fn desk() -> Desk {
     let w = World::new();
-    let console = Console::new();
+    desk_with(w, Console::new())
+}
+
+fn desk_with(w: World, console: Console) -> Desk {
     let shell = w.fork();
     assert_eq!(
         w.call_as(&shell.0, &shell.1, Sysno::Setsid, &[]),
@@ -333,4 +366,56 @@ fn sendfile_from_the_terminal_returns_after_one_line() {
         4
     );
     assert_eq!(d.w.stat("/copy").unwrap().size, 8);
+}
+
+#[test]
+fn vmin_and_vtime_time_out_raw_reads() {
+    let w = World::new();
+    let now = w.machine.now.clone();
+    let d = desk_with(w, Console::with_queue(Arc::new(TimerQueue(now.clone()))));
+    let t = d.w.alloc(size_of::<Termios>());
+    assert_eq!(d.shell_call(Sysno::Ioctl, &[d.fd, TCGETS, t]), 0);
+    let mut termios: Termios = d.w.get(t);
+    termios.lflag &= !(ICANON | ECHO);
+    let set = |termios: &mut Termios, min: u8, time: u8| {
+        termios.cc[6] = min; // VMIN
+        termios.cc[5] = time; // VTIME
+        let t = d.w.put(&*termios);
+        assert_eq!(d.shell_call(Sysno::Ioctl, &[d.fd, TCSETS, t]), 0);
+    };
+    let buf = d.w.alloc(8);
+    let tenth = 100_000_000u64;
+
+    // VMIN 0, VTIME 5: nothing typed, read returns 0 half a second later.
+    set(&mut termios, 0, 5);
+    let start = now.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(d.shell_call(Sysno::Read, &[d.fd, buf, 8]), 0);
+    let waited = now.load(std::sync::atomic::Ordering::SeqCst) - start;
+    assert!(
+        (5 * tenth..6 * tenth).contains(&waited),
+        "waited {waited} ns"
+    );
+
+    // VMIN 2, VTIME 1: one byte typed, the inter-byte timer returns it.
+    set(&mut termios, 2, 1);
+    d.console.type_keys(&d.w, b"a");
+    assert_eq!(d.shell_call(Sysno::Read, &[d.fd, buf, 8]), 1);
+    assert_eq!(d.w.peek(buf, 1), b"a");
+
+    // VMIN 3, VTIME 0: two bytes are not enough; with three the read takes
+    // all there is, up to the count.
+    set(&mut termios, 3, 0);
+    d.console.type_keys(&d.w, b"xy");
+    assert_eq!(
+        d.shell_call(Sysno::Read, &[d.fd, buf, 8]),
+        err(Errno::EINTR),
+        "still waiting for a third byte"
+    );
+    d.console.type_keys(&d.w, b"zw");
+    assert_eq!(d.shell_call(Sysno::Read, &[d.fd, buf, 8]), 4);
+    assert_eq!(d.w.peek(buf, 4), b"xyzw");
+
+    // VMIN 0, VTIME 0: at once, nothing there.
+    set(&mut termios, 0, 0);
+    assert_eq!(d.shell_call(Sysno::Read, &[d.fd, buf, 8]), 0);
 }

@@ -34,5 +34,5 @@ pub mod line;
 pub mod termios;
 
 pub use job::{Access, JobControl, JobSignal, Member};
-pub use line::{Input, LineDiscipline, ReadOutcome};
+pub use line::{Input, LineDiscipline, ReadOutcome, ReadWait};
 pub use termios::Termios;

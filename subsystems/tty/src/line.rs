@@ -34,6 +34,20 @@ pub enum ReadOutcome {
     EndOfFile,
 }
 
+/// When a blocking read of a terminal completes (`VMIN`/`VTIME`,
+/// termios(3)): the answer of [`LineDiscipline::read_wait`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadWait {
+    /// Read now: the data is there, or the read returns what there is
+    /// (possibly nothing: `VMIN` 0, or the `VTIME` timer ran out).
+    Now,
+    /// Sleep until input arrives.
+    ForInput,
+    /// Sleep until input arrives or the monotonic time (in nanoseconds)
+    /// passes, then ask again.
+    Until(u64),
+}
+
 /// One terminal's input queue and settings.
 pub struct LineDiscipline {
     termios: Termios,
@@ -117,6 +131,51 @@ impl LineDiscipline {
     /// at once), with `VTIME` as the timeout (0: none).
     pub fn min_and_time(&self) -> (u8, u8) {
         (self.termios.cc[cc::VMIN], self.termios.cc[cc::VTIME])
+    }
+
+    /// When a blocking read of `requested` bytes, begun at `started_ns`,
+    /// completes; `input_grew_ns` is when the queue last grew during the
+    /// read (the inter-byte timer's start), `now_ns` the time now.
+    ///
+    /// Canonical: at a line (or end of file). Non-canonical, after
+    /// termios(3): `VMIN` 0 `VTIME` 0 at once; `VMIN` 0 `VTIME` t when a
+    /// byte is there or t tenths of a second after the read began;
+    /// `VMIN` n `VTIME` 0 when min(n, requested) bytes are there; `VMIN` n
+    /// `VTIME` t likewise, or t tenths after the last byte once one came.
+    pub fn read_wait(
+        &self,
+        requested: usize,
+        started_ns: u64,
+        input_grew_ns: Option<u64>,
+        now_ns: u64,
+    ) -> ReadWait {
+        if self.canonical() {
+            return if self.readable() {
+                ReadWait::Now
+            } else {
+                ReadWait::ForInput
+            };
+        }
+        let (min, time) = self.min_and_time();
+        let available = self.raw.len();
+        let timeout = u64::from(time) * 100_000_000;
+        let timer = |from: u64| {
+            let deadline = from.saturating_add(timeout);
+            if now_ns >= deadline {
+                ReadWait::Now
+            } else {
+                ReadWait::Until(deadline)
+            }
+        };
+        match (min, time) {
+            (0, 0) => ReadWait::Now,
+            (0, _) if available > 0 => ReadWait::Now,
+            (0, _) => timer(started_ns),
+            (min, _) if available >= usize::from(min).min(requested.max(1)) => ReadWait::Now,
+            (_, 0) => ReadWait::ForInput,
+            (_, _) if available == 0 => ReadWait::ForInput,
+            (_, _) => timer(input_grew_ns.unwrap_or(started_ns)),
+        }
     }
 
     /// Bytes a read could take now (`FIONREAD`): completed lines in

@@ -230,3 +230,61 @@ fn flushing_drops_unread_input() {
     type_in(&mut tty, b"\r");
     assert_eq!(read_all(&mut tty), b"\n");
 }
+
+fn with_min_time(min: u8, time: u8) -> LineDiscipline {
+    let mut tty = LineDiscipline::new();
+    raw(&mut tty);
+    let mut t = tty.termios();
+    t.cc[tty::termios::cc::VMIN] = min;
+    t.cc[tty::termios::cc::VTIME] = time;
+    tty.set_termios(t);
+    tty
+}
+
+const TENTH: u64 = 100_000_000;
+
+#[test]
+fn vmin_and_vtime_decide_when_a_raw_read_returns() {
+    use tty::ReadWait::*;
+    // MIN 0, TIME 0: at once, even with nothing there.
+    assert_eq!(with_min_time(0, 0).read_wait(10, 0, None, 0), Now);
+    // MIN 0, TIME 2: a byte, or 200 ms after the read began.
+    let mut tty = with_min_time(0, 2);
+    assert_eq!(tty.read_wait(10, 1000, None, 1000), Until(1000 + 2 * TENTH));
+    assert_eq!(tty.read_wait(10, 1000, None, 1000 + 2 * TENTH), Now);
+    type_in(&mut tty, b"x");
+    assert_eq!(tty.read_wait(10, 1000, None, 1000), Now);
+    // MIN 3, TIME 0: three bytes, or fewer if fewer were asked for.
+    let mut tty = with_min_time(3, 0);
+    type_in(&mut tty, b"ab");
+    assert_eq!(tty.read_wait(10, 0, None, u64::MAX), ForInput);
+    assert_eq!(tty.read_wait(2, 0, None, 0), Now);
+    type_in(&mut tty, b"c");
+    assert_eq!(tty.read_wait(10, 0, None, 0), Now);
+    // MIN 2, TIME 2: no timer before the first byte, then 200 ms after
+    // the last one.
+    let mut tty = with_min_time(2, 2);
+    assert_eq!(tty.read_wait(10, 0, None, 5 * TENTH), ForInput);
+    type_in(&mut tty, b"a");
+    assert_eq!(tty.read_wait(10, 0, Some(TENTH), TENTH), Until(3 * TENTH));
+    assert_eq!(tty.read_wait(10, 0, Some(TENTH), 3 * TENTH), Now);
+    type_in(&mut tty, b"b");
+    assert_eq!(tty.read_wait(10, 0, Some(TENTH), TENTH), Now);
+}
+
+#[test]
+fn canonical_reads_wait_for_a_line_whatever_vmin_says() {
+    use tty::ReadWait::*;
+    let mut tty = LineDiscipline::new();
+    type_in(&mut tty, b"partial");
+    assert_eq!(tty.read_wait(10, 0, None, u64::MAX), ForInput);
+    type_in(&mut tty, b"\r");
+    assert_eq!(tty.read_wait(10, 0, None, 0), Now);
+    let mut tty = LineDiscipline::new();
+    type_in(&mut tty, b"\x04");
+    assert_eq!(
+        tty.read_wait(10, 0, None, 0),
+        Now,
+        "end of file is readable"
+    );
+}

@@ -88,9 +88,9 @@ impl File for ConsoleTerminal {
         match line.read(buf) {
             ReadOutcome::Data(n) => Ok(n),
             ReadOutcome::EndOfFile => Ok(0),
-            // Non-canonical with VMIN 0: a read returns at once. (VTIME
-            // timeouts are not supported: VMIN > 0 waits for a byte.)
-            ReadOutcome::Empty if !line.canonical() && line.min_and_time().0 == 0 => Ok(0),
+            // VMIN 0 VTIME 0: a read returns at once. Other VMIN/VTIME
+            // waits are the reader's (`tty::LineDiscipline::read_wait`).
+            ReadOutcome::Empty if !line.canonical() && line.min_and_time() == (0, 0) => Ok(0),
             ReadOutcome::Empty => Err(Errno::EAGAIN),
         }
     }

@@ -210,6 +210,10 @@ impl File for PtyMaster {
         Some(&self.pair.terminal)
     }
 
+    fn reads_terminal_input(&self) -> bool {
+        false
+    }
+
     fn pseudo_terminal(&self) -> Option<&PtyPair> {
         Some(&self.pair)
     }
@@ -239,7 +243,7 @@ impl File for PtySlave {
             ReadOutcome::EndOfFile => Ok(0),
             // The master is gone: end of file, as after a hangup.
             ReadOutcome::Empty if !self.pair.master_open.load(Ordering::Acquire) => Ok(0),
-            ReadOutcome::Empty if !line.canonical() && line.min_and_time().0 == 0 => Ok(0),
+            ReadOutcome::Empty if !line.canonical() && line.min_and_time() == (0, 0) => Ok(0),
             ReadOutcome::Empty => Err(Errno::EAGAIN),
         }
     }

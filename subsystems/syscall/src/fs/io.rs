@@ -62,7 +62,12 @@ fn read_into_user<K: Kernel>(
     let mut data = kernel_buffer(count)?;
     let n = match offset {
         Some(offset) => description.pread(&mut data, offset)?,
-        None => blocking(description, || description.read(&mut data))?,
+        None => match description.file().terminal() {
+            Some(terminal) if description.file().reads_terminal_input() => {
+                crate::fs::terminal::read(ctx, description, terminal, &mut data)?
+            }
+            _ => blocking(description, || description.read(&mut data))?,
+        },
     };
     if let Err(error) = ctx.write_bytes(buffer, &data[..n]) {
         if offset.is_none() && n > 0 {

@@ -7,7 +7,7 @@ use abi::{Errno, Termios, WinSize, ioctl as request};
 use fs::FileDescription;
 use fs::devices::terminal::Terminal;
 use signal::{SigInfo, Signal};
-use tty::{Access, JobControl, JobSignal, Member};
+use tty::{Access, JobControl, JobSignal, Member, ReadWait};
 
 use crate::SyscallResult;
 use crate::args::UserPtr;
@@ -102,12 +102,74 @@ pub fn check_read<K: Kernel>(
     let Some(terminal) = description.file().terminal() else {
         return Ok(());
     };
+    if !description.file().reads_terminal_input() {
+        return Ok(());
+    }
     job_access(
         ctx,
         terminal,
         Signal::SIGTTIN,
         |jobs, member, ignored, orphaned| jobs.check_read(member, ignored, orphaned),
     )
+}
+
+/// Reads `terminal` (the file of `description`) when its line discipline
+/// says a read completes: a line in canonical mode, `VMIN` bytes or the
+/// `VTIME` timer otherwise (`tty::LineDiscipline::read_wait`). A
+/// non-blocking read takes what is there.
+pub fn read<K: Kernel>(
+    ctx: &Context<'_, K>,
+    description: &FileDescription,
+    terminal: &Terminal,
+    buffer: &mut [u8],
+) -> Result<usize, Errno> {
+    if description.is_nonblocking() {
+        return description.read(buffer);
+    }
+    let started = ctx.kernel.now_ns();
+    let mut input_grew = None;
+    let mut last_available = 0;
+    loop {
+        let queue = description.wait_queue();
+        let seen = queue.as_ref().map_or(0, |queue| queue.event_count());
+        let now = ctx.kernel.now_ns();
+        let (available, wait) = {
+            let line = terminal.line.lock();
+            let available = line.available();
+            if available > last_available {
+                // The inter-byte timer restarts with every byte.
+                input_grew = Some(now);
+            }
+            (
+                available,
+                line.read_wait(buffer.len(), started, input_grew, now),
+            )
+        };
+        last_available = available;
+        let deadline = match wait {
+            ReadWait::Now => {
+                return match description.read(buffer) {
+                    // The VTIME timer ran out with nothing typed.
+                    Err(Errno::EAGAIN) if available == 0 => Ok(0),
+                    other => other,
+                };
+            }
+            ReadWait::ForInput => None,
+            ReadWait::Until(deadline) => Some(deadline),
+        };
+        // A hangup shows only to a read (end of file): ask the device while
+        // nothing is queued, which cannot take a partial VMIN.
+        if available == 0 {
+            match description.read(buffer) {
+                Err(Errno::EAGAIN) => {}
+                other => return other,
+            }
+        }
+        match &queue {
+            Some(queue) => queue.wait_for_event_until(seen, true, deadline)?,
+            None => return Err(Errno::EAGAIN),
+        }
+    }
 }
 
 /// A write to a terminal by a background job under `TOSTOP` stops it
@@ -119,7 +181,8 @@ pub fn check_write<K: Kernel>(
     let Some(terminal) = description.file().terminal() else {
         return Ok(());
     };
-    if !terminal.line.lock().stops_background_writes() {
+    if !description.file().reads_terminal_input() || !terminal.line.lock().stops_background_writes()
+    {
         return Ok(());
     }
     check_change(ctx, terminal)
