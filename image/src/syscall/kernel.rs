@@ -167,6 +167,10 @@ impl syscall::Kernel for RunningKernel {
             .map(|link| link.process.pid())
     }
 
+    fn session_terminal(&self, sid: i32) -> Option<alloc::sync::Arc<dyn fs::File>> {
+        crate::userland::vfs::session_terminal(sid)
+    }
+
     fn session_ended(&self, sid: i32) {
         for terminal in crate::userland::vfs::console_terminals() {
             let group = {

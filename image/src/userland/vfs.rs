@@ -113,15 +113,19 @@ struct SessionTerminal;
 
 impl ControllingTerminal for SessionTerminal {
     fn controlling_terminal(&self) -> Option<Arc<dyn File>> {
-        let sid = super::current().ok()?.process.data().sid();
-        for console in CONSOLES.get()?.all() {
-            let console_session = console.terminal()?.jobs.lock().session();
-            if console_session == Some(sid) {
-                return Some(console.clone() as Arc<dyn File>);
-            }
-        }
-        PTYS.get()?.controlling_terminal_of(sid)
+        session_terminal(super::current().ok()?.process.data().sid())
     }
+}
+
+/// The terminal session `sid` controls: a console or a pseudo-terminal.
+pub fn session_terminal(sid: i32) -> Option<Arc<dyn File>> {
+    for console in CONSOLES.get()?.all() {
+        let console_session = console.terminal()?.jobs.lock().session();
+        if console_session == Some(sid) {
+            return Some(console.clone() as Arc<dyn File>);
+        }
+    }
+    PTYS.get()?.controlling_terminal_of(sid)
 }
 
 /// COM1's interrupt: move received bytes into the console's raw buffer and

@@ -143,6 +143,10 @@ pub trait Kernel: Sized {
     /// shows it as running).
     fn running_pid(&self) -> Option<Pid>;
 
+    /// The terminal session `sid` controls, if any (what `/dev/tty` opens
+    /// for its members).
+    fn session_terminal(&self, sid: Pid) -> Option<Arc<dyn fs::File>>;
+
     /// The leader of session `sid` exited: the terminal that session
     /// controls hangs up (its foreground group gets `SIGHUP` and `SIGCONT`,
     /// and the terminal is free for another session).

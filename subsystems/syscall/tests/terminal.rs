@@ -419,3 +419,31 @@ fn vmin_and_vtime_time_out_raw_reads() {
     set(&mut termios, 0, 0);
     assert_eq!(d.shell_call(Sysno::Read, &[d.fd, buf, 8]), 0);
 }
+
+#[test]
+fn a_session_with_a_terminal_cannot_take_a_second_one() {
+    let d = desk();
+    d.w.machine
+        .terminals
+        .lock()
+        .unwrap()
+        .push(d.console.device.clone());
+    let second = Console::new();
+    d.w.machine
+        .terminals
+        .lock()
+        .unwrap()
+        .push(second.device.clone());
+    let fd = second.install(&d.shell.0);
+    assert_eq!(
+        d.shell_call(Sysno::Ioctl, &[fd, TIOCSCTTY, 0]),
+        err(Errno::EPERM)
+    );
+    // Its own terminal again is fine.
+    assert_eq!(d.shell_call(Sysno::Ioctl, &[d.fd, TIOCSCTTY, 0]), 0);
+    // After giving the first one up, the second can be taken.
+    assert_eq!(d.shell_call(Sysno::Ioctl, &[d.fd, TIOCNOTTY, 0]), 0);
+    assert_eq!(d.shell_call(Sysno::Ioctl, &[fd, TIOCSCTTY, 0]), 0);
+    let pgrp = d.w.alloc(4);
+    assert_eq!(d.shell_call(Sysno::Ioctl, &[fd, TIOCGPGRP, pgrp]), 0);
+}

@@ -26,6 +26,9 @@ pub fn openat<K: Kernel>(
     let description = ctx.at(dirfd, &path, |p| {
         ctx.kernel.vfs().open(p, &path, flags, perm)
     })?;
+    if !flags.contains(OpenFlags::O_NOCTTY) {
+        crate::fs::terminal::acquire_on_open(ctx, &description);
+    }
     Ok(ctx.install(description, flags.contains(OpenFlags::O_CLOEXEC))? as u64)
 }
 

@@ -113,6 +113,40 @@ pub fn check_read<K: Kernel>(
     )
 }
 
+/// Whether the caller's session already has a controlling terminal other
+/// than `terminal`.
+fn session_has_other_terminal<K: Kernel>(ctx: &Context<'_, K>, terminal: &Terminal) -> bool {
+    let sid = ctx.process.data().sid();
+    ctx.kernel
+        .session_terminal(sid)
+        .and_then(|file| file.terminal().map(|t| !core::ptr::eq(t, terminal)))
+        .unwrap_or(false)
+}
+
+/// `open` of a terminal without `O_NOCTTY`: a session leader without a
+/// controlling terminal acquires it if no session has it (System V rules,
+/// as Linux).
+pub fn acquire_on_open<K: Kernel>(ctx: &Context<'_, K>, description: &FileDescription) {
+    let file = description.file();
+    let Some(terminal) = file.terminal() else {
+        return;
+    };
+    if !file.reads_terminal_input() {
+        return;
+    }
+    // `/dev/console` never becomes a controlling terminal by opening it
+    // (Linux's rule: init and daemons open it to log).
+    if description.stat().is_ok_and(|stat| stat.rdev == fs::types::make_dev(5, 1)) {
+        return;
+    }
+    let caller = member(ctx);
+    if !caller.session_leader {
+        return;
+    }
+    let has_terminal = ctx.kernel.session_terminal(caller.sid).is_some();
+    terminal.jobs.lock().acquire_on_open(&caller, has_terminal);
+}
+
 /// Reads `terminal` (the file of `description`) when its line discipline
 /// says a read completes: a line in canonical mode, `VMIN` bytes or the
 /// `VTIME` timer otherwise (`tty::LineDiscipline::read_wait`). A
@@ -286,10 +320,11 @@ pub fn ioctl<K: Kernel>(
         TIOCSCTTY => {
             let privileged = ctx.process.data().credentials().euid() == 0;
             let caller = member(ctx);
+            let has_other = session_has_other_terminal(ctx, terminal);
             terminal
                 .jobs
                 .lock()
-                .set_controlling(&caller, false, arg == 1, privileged)
+                .set_controlling(&caller, has_other, arg == 1, privileged)
                 .map(|()| 0)
         }
         TIOCNOTTY => (|| {

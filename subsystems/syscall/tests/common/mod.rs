@@ -185,6 +185,8 @@ pub struct Machine {
     pub powered_off: AtomicUsize,
     /// How often `reboot` asked for a restart.
     pub restarted: AtomicUsize,
+    /// The terminals of this machine, for `session_terminal`.
+    pub terminals: Mutex<Vec<Arc<dyn fs::File>>>,
     pub child_events: Events,
     pub stop_events: Events,
     /// Threads interrupted, in order.
@@ -415,6 +417,18 @@ impl Kernel for Machine {
         Some(1)
     }
 
+    fn session_terminal(&self, sid: i32) -> Option<Arc<dyn fs::File>> {
+        self.terminals
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|file| {
+                file.terminal()
+                    .is_some_and(|t| t.jobs.lock().session() == Some(sid))
+            })
+            .cloned()
+    }
+
     fn session_ended(&self, sid: i32) {
         self.ended_sessions.lock().unwrap().push(sid);
     }
@@ -597,6 +611,7 @@ impl World {
             sleeps: AtomicUsize::new(0),
             powered_off: AtomicUsize::new(0),
             restarted: AtomicUsize::new(0),
+            terminals: Mutex::new(Vec::new()),
             child_events: Events::default(),
             stop_events: Events::default(),
             interrupts: Mutex::new(Vec::new()),
