@@ -89,6 +89,9 @@ impl syscall::Kernel for RunningKernel {
         match kind {
             "tmpfs" | "ramfs" => Ok(fs::Tmpfs::new(vfs::next_device(), vfs::clock())),
             "proc" => crate::userland::procfs::filesystem().ok_or(Errno::ENODEV),
+            "devpts" => vfs::devpts()
+                .map(|fs| fs as Arc<dyn FileSystem>)
+                .ok_or(Errno::ENODEV),
             _ => Err(Errno::ENODEV),
         }
     }

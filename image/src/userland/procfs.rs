@@ -171,6 +171,7 @@ impl ProcessView for KernelView {
             let point = match name {
                 "proc" => "/proc",
                 "devfs" | "devtmpfs" => "/dev",
+                "devpts" => "/dev/pts",
                 _ => "/tmp",
             };
             mounts.push(entry(name, point, name));
@@ -179,7 +180,7 @@ impl ProcessView for KernelView {
     }
 
     fn filesystems(&self) -> Vec<FilesystemEntry> {
-        ["tmpfs", "ramfs", "proc", "devtmpfs"]
+        ["tmpfs", "ramfs", "proc", "devtmpfs", "devpts"]
             .iter()
             .map(|name| FilesystemEntry {
                 name: String::from(*name),

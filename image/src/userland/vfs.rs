@@ -21,6 +21,7 @@ static VFS: Once<Vfs> = Once::new();
 static RANDOM: Once<Arc<RandomDevice>> = Once::new();
 static CONSOLES: Once<Consoles> = Once::new();
 static PTYS: Once<Arc<PtyMultiplexer>> = Once::new();
+static DEVPTS: Once<Arc<Tmpfs>> = Once::new();
 static CONSOLE_INPUT: IrqMutex<VecDeque<u8>> = IrqMutex::new(VecDeque::new());
 /// Woken by COM1's and the keyboard's interrupts when bytes arrive for the
 /// console thread.
@@ -41,6 +42,11 @@ pub fn clock() -> Arc<dyn fs::Clock> {
 /// The VFS, once [`init`] has run.
 pub fn vfs() -> &'static Vfs {
     VFS.get().expect("the VFS is set up at boot")
+}
+
+/// The devpts instance (`mount -t devpts` mounts it again).
+pub fn devpts() -> Option<Arc<Tmpfs>> {
+    DEVPTS.get().cloned()
 }
 
 /// The random device, for `getrandom` and `AT_RANDOM`.
@@ -255,10 +261,14 @@ pub fn init(info: &BootInfo) {
             .call_once(|| Arc::new(PtyMultiplexer::new(|| Arc::new(WaitQueue::new()))))
             .clone(),
     };
-    match create_devfs(2, clock, devices) {
+    match create_devfs(2, next_device(), clock, devices) {
         Ok(devfs) => {
-            if let Err(error) = vfs.mount("/dev", devfs, &creds) {
+            DEVPTS.call_once(|| devfs.pts.clone());
+            if let Err(error) = vfs.mount("/dev", devfs.dev, &creds) {
                 log::error!("cannot mount devfs on /dev: {error}");
+            }
+            if let Err(error) = vfs.mount("/dev/pts", devfs.pts, &creds) {
+                log::error!("cannot mount devpts on /dev/pts: {error}");
             }
         }
         Err(error) => log::error!("cannot create devfs: {error}"),

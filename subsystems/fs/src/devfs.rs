@@ -34,17 +34,27 @@ pub struct DevfsDevices {
     pub ptys: Arc<PtyMultiplexer>,
 }
 
-/// Builds devfs with device number `dev`: `null` (1,3), `zero` (1,5),
+/// devfs and the devpts instance its `pts` directory is for.
+pub struct Devfs {
+    /// The file system to mount on `/dev` (named `devtmpfs`).
+    pub dev: Arc<Tmpfs>,
+    /// The pseudo-terminal slaves, to mount on `/dev/pts` (named `devpts`;
+    /// one instance, as Linux's without `newinstance`).
+    pub pts: Arc<Tmpfs>,
+}
+
+/// Builds devfs with device number `dev` (and devpts with `pts_dev`): `null` (1,3), `zero` (1,5),
 /// `full` (1,7), `random` (1,8), `urandom` (1,9), `tty0` (4,0) and `tty1`
 /// (4,1) with a screen, `ttyS0` (4,64), `tty` (5,0), `console` (5,1) and
 /// `ptmx` (5,2) with its slaves in `pts/`, as on Linux. Drivers add more nodes through
 /// [`crate::tmpfs::TmpfsInode::create_device_node`] on the root.
 pub fn create_devfs(
     dev: u64,
+    pts_dev: u64,
     clock: Arc<dyn Clock>,
     devices: DevfsDevices,
-) -> KernelResult<Arc<Tmpfs>> {
-    let fs = Tmpfs::new(dev, clock);
+) -> KernelResult<Devfs> {
+    let fs = Tmpfs::with_name("devtmpfs", dev, clock.clone());
     let root = fs.root_inode();
     let shared = |file: Arc<dyn crate::file::File>| -> Arc<dyn CharacterDevice> {
         Arc::new(SharedDevice(file))
@@ -66,12 +76,10 @@ pub fn create_devfs(
     }
     root.create_device_node("tty", 0o666, make_dev(5, 0), devices.tty)?;
     root.create_device_node("console", 0o600, make_dev(5, 1), shared(devices.console))?;
-    let pts = root.create("pts", FileType::Directory, 0o755, Owner::default(), 0)?;
-    let pts = pts
-        .into_any()
-        .downcast::<crate::tmpfs::TmpfsInode>()
-        .map_err(|_| abi::Errno::EIO)?;
-    devices.ptys.attach(pts);
+    // The mount point of devpts.
+    root.create("pts", FileType::Directory, 0o755, Owner::default(), 0)?;
+    let pts = Tmpfs::with_name("devpts", pts_dev, clock);
+    devices.ptys.attach(pts.root_inode().clone());
     root.create_device_node("ptmx", 0o666, make_dev(5, 2), devices.ptys)?;
-    Ok(fs)
+    Ok(Devfs { dev: fs, pts })
 }

@@ -81,9 +81,16 @@ fn with_dev(seed: u8) -> Dev {
         tty: Arc::new(TtyDevice::new(terminal.clone())),
         ptys: ptys.clone(),
     };
-    let devfs = create_devfs(7, world.clock.clone(), devices).unwrap();
+    let devfs = create_devfs(7, 8, world.clock.clone(), devices).unwrap();
     world.vfs.mkdir(&world.su(), "/dev", 0o755).unwrap();
-    world.vfs.mount("/dev", devfs, &world.root_creds).unwrap();
+    world
+        .vfs
+        .mount("/dev", devfs.dev, &world.root_creds)
+        .unwrap();
+    world
+        .vfs
+        .mount("/dev/pts", devfs.pts, &world.root_creds)
+        .unwrap();
     Dev {
         ptys,
         world,

@@ -54,12 +54,19 @@ impl Shared {
 pub struct Tmpfs {
     shared: Arc<Shared>,
     root: Arc<TmpfsInode>,
+    name: &'static str,
 }
 
 impl Tmpfs {
     /// A new empty tmpfs whose `st_dev` is `dev`, with a root directory of
     /// mode `0o755` owned by root, time-stamped by `clock`.
     pub fn new(dev: u64, clock: Arc<dyn Clock>) -> Arc<Tmpfs> {
+        Tmpfs::with_name("tmpfs", dev, clock)
+    }
+
+    /// As [`Tmpfs::new`], for a file system built on tmpfs that has its own
+    /// name in `/proc/mounts` (`devtmpfs`, `devpts`).
+    pub fn with_name(name: &'static str, dev: u64, clock: Arc<dyn Clock>) -> Arc<Tmpfs> {
         let shared = Arc::new(Shared {
             dev,
             clock,
@@ -77,7 +84,7 @@ impl Tmpfs {
                 content: Content::Directory(Box::new(Directory::new(this.clone()))),
             }),
         });
-        Arc::new(Tmpfs { shared, root })
+        Arc::new(Tmpfs { shared, root, name })
     }
 
     /// The root directory as its concrete type (to add device nodes).
@@ -97,7 +104,7 @@ impl FileSystem for Tmpfs {
     }
 
     fn name(&self) -> &'static str {
-        "tmpfs"
+        self.name
     }
 }
 

@@ -136,7 +136,10 @@ pub fn acquire_on_open<K: Kernel>(ctx: &Context<'_, K>, description: &FileDescri
     }
     // `/dev/console` never becomes a controlling terminal by opening it
     // (Linux's rule: init and daemons open it to log).
-    if description.stat().is_ok_and(|stat| stat.rdev == fs::types::make_dev(5, 1)) {
+    if description
+        .stat()
+        .is_ok_and(|stat| stat.rdev == fs::types::make_dev(5, 1))
+    {
         return;
     }
     let caller = member(ctx);
