@@ -236,6 +236,7 @@ impl syscall::Kernel for RunningKernel {
             name: image.name,
             exe: image.exe,
             argv: image.argv,
+            auxv: image.auxv,
         })
     }
 

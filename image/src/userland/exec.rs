@@ -147,6 +147,8 @@ pub struct LoadedImage {
     pub name: String,
     /// The executable (for `/proc/<pid>/exe`).
     pub exe: Option<fs::Custody>,
+    /// The auxiliary vector, as on the stack.
+    pub auxv: Vec<u8>,
     /// The arguments after `#!` rewriting, as the program sees them.
     pub argv: Vec<Vec<u8>>,
 }
@@ -246,6 +248,7 @@ pub fn load(
         stack_pointer: stack.rsp,
         name,
         exe: resolved.program.file.description.custody().cloned(),
+        auxv: stack.auxv_bytes().to_vec(),
         argv: resolved.argv,
     })
 }

@@ -363,11 +363,13 @@ pub fn fault(frame: &TrapFrame, signal: u8, code: i32, what: &str, address: Opti
         signal::force_fault_signal(data.signals_mut(), &mut thread_signals, info)
     };
     if posted.is_err() {
+        // Not deliverable even by force: the process dies here, before the
+        // signal path that writes cores, so no core is claimed.
         kill_process(
             &link.process,
             Termination::Killed {
                 signal,
-                core_dumped: true,
+                core_dumped: false,
             },
         );
         exit_thread();

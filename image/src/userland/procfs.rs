@@ -159,6 +159,16 @@ impl ProcessView for KernelView {
         processes().sethostname(&credentials, name)
     }
 
+    fn core_pattern(&self) -> Vec<u8> {
+        processes().core_pattern().as_str().as_bytes().to_vec()
+    }
+
+    fn set_core_pattern(&self, pattern: &[u8]) -> KernelResult<()> {
+        let link = super::current()?;
+        let credentials = link.process.data().credentials().clone();
+        processes().set_core_pattern(&credentials, pattern)
+    }
+
     fn mounts(&self) -> Vec<MountEntry> {
         let entry = |source: &str, point: &str, kind: &str| MountEntry {
             source: String::from(source),

@@ -34,6 +34,7 @@ mod system;
 mod time;
 mod timespec;
 mod tty;
+mod user;
 
 pub use errno::{Errno, KernelResult};
 pub use file::*;
@@ -42,6 +43,7 @@ pub use system::{RawRlimit, Rusage, Sysinfo, UTS_FIELD, Utsname, rusage_who};
 pub use time::{Itimerval, Timeval, Timezone, clock};
 pub use timespec::{NANOS_PER_SEC, Timespec};
 pub use tty::{NCCS, Termios, WinSize, ioctl};
+pub use user::{USER_FPREGS_SIZE, UserRegs};
 
 #[cfg(test)]
 mod tests {

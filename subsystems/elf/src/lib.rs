@@ -32,6 +32,7 @@
 extern crate alloc;
 
 pub mod auxv;
+pub mod coredump;
 mod header;
 mod layout;
 mod load_plan;

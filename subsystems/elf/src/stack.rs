@@ -107,6 +107,23 @@ pub struct InitialStack {
     pub random: u64,
 }
 
+impl InitialStack {
+    /// The auxiliary vector as it lies on the stack, `AT_NULL` pair
+    /// included (a core file's `NT_AUXV`, `/proc/<pid>/auxv`).
+    pub fn auxv_bytes(&self) -> &[u8] {
+        let start = self.auxv.saturating_sub(self.rsp) as usize;
+        let rest = self.bytes.get(start..).unwrap_or(&[]);
+        let mut end = 0;
+        for pair in rest.chunks_exact(16) {
+            end += 16;
+            if pair[..8] == [0; 8] {
+                break;
+            }
+        }
+        &rest[..end]
+    }
+}
+
 /// Builds the initial stack that ends at `stack_top`.
 ///
 /// Errors: `E2BIG` if a string or the total exceeds `limits`; `EINVAL` if a

@@ -75,6 +75,7 @@ pub mod thread;
 pub mod uts;
 pub mod wait;
 
+pub use coredump::{CoreNameFields, CorePattern};
 pub use credentials::{Credentials, Gid, Uid};
 pub use env::ProcessEnv;
 pub use fd_table::{Fd, FdReservation, FileDescriptions};

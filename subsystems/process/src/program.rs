@@ -16,6 +16,9 @@ pub struct Program<E: ProcessEnv> {
     /// The environment, each entry followed by a NUL
     /// (`/proc/<pid>/environ`).
     pub environ: Vec<u8>,
+    /// The auxiliary vector the program started with, as on its stack
+    /// (a core file's `NT_AUXV`).
+    pub auxv: Vec<u8>,
 }
 
 impl<E: ProcessEnv> Default for Program<E> {
@@ -24,6 +27,7 @@ impl<E: ProcessEnv> Default for Program<E> {
             exe: None,
             cmdline: Vec::new(),
             environ: Vec::new(),
+            auxv: Vec::new(),
         }
     }
 }
@@ -34,6 +38,7 @@ impl<E: ProcessEnv> Clone for Program<E> {
             exe: self.exe.clone(),
             cmdline: self.cmdline.clone(),
             environ: self.environ.clone(),
+            auxv: self.auxv.clone(),
         }
     }
 }
@@ -45,6 +50,7 @@ impl<E: ProcessEnv> Program<E> {
             exe,
             cmdline: nul_joined(argv),
             environ: nul_joined(envp),
+            auxv: Vec::new(),
         }
     }
 }

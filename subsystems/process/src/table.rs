@@ -26,6 +26,7 @@ use spin::Mutex;
 
 use crate::lock::{Rank, RankedMutex};
 
+use crate::coredump::CorePattern;
 use crate::credentials::Credentials;
 use crate::env::ProcessEnv;
 use crate::lifecycle::{JobEvent, ProcessState};
@@ -173,6 +174,7 @@ pub struct ProcessTable<E: ProcessEnv> {
     inner: RankedMutex<TableInner<E>>,
     pids: PidAllocator,
     uts: Mutex<UtsName>,
+    core_pattern: Mutex<CorePattern>,
 }
 
 impl<E: ProcessEnv> Default for ProcessTable<E> {
@@ -197,6 +199,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
             ),
             pids: PidAllocator::new(pid_max),
             uts: Mutex::new(UtsName::default()),
+            core_pattern: Mutex::new(CorePattern::default()),
         }
     }
 
@@ -667,6 +670,20 @@ impl<E: ProcessEnv> ProcessTable<E> {
     /// `sethostname(2)`: root only (`EPERM`), at most 64 bytes (`EINVAL`).
     pub fn sethostname(&self, credentials: &Credentials, name: &[u8]) -> KernelResult<()> {
         self.uts.lock().set_hostname(name, credentials)
+    }
+
+    /// Where core files go (`/proc/sys/kernel/core_pattern`).
+    pub fn core_pattern(&self) -> CorePattern {
+        self.core_pattern.lock().clone()
+    }
+
+    /// Sets the core pattern: root only (`EPERM`).
+    pub fn set_core_pattern(&self, credentials: &Credentials, pattern: &[u8]) -> KernelResult<()> {
+        if credentials.euid() != 0 {
+            return Err(Errno::EPERM);
+        }
+        *self.core_pattern.lock() = CorePattern::new(pattern)?;
+        Ok(())
     }
 
     /// `setdomainname(2)`, with the rules of `sethostname`.

@@ -63,7 +63,8 @@ const ROOT_ENTRIES: [(&str, SystemEntry); 11] = [
 
 const SYS_ENTRIES: [(&str, SystemEntry); 1] = [("kernel", SystemEntry::SysKernelDir)];
 
-const SYS_KERNEL_ENTRIES: [(&str, SystemEntry); 2] = [
+const SYS_KERNEL_ENTRIES: [(&str, SystemEntry); 3] = [
+    ("core_pattern", SystemEntry::CorePattern),
     ("hostname", SystemEntry::Hostname),
     ("pid_max", SystemEntry::PidMax),
 ];
@@ -150,7 +151,7 @@ impl ProcDirectory {
                 attributes(FileType::Directory, 0o555),
                 DirectoryKind::SysKernel,
             ),
-            SystemEntry::Hostname => Arc::new(GeneratedFile::new(
+            SystemEntry::Hostname | SystemEntry::CorePattern => Arc::new(GeneratedFile::new(
                 context.clone(),
                 attributes(FileType::Regular, 0o644),
                 Source::System(entry),

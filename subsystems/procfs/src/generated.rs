@@ -88,6 +88,11 @@ impl GeneratedFile {
                     bytes.push(b'\n');
                     return Ok(bytes);
                 }
+                SystemEntry::CorePattern => {
+                    let mut bytes = view.core_pattern();
+                    bytes.push(b'\n');
+                    return Ok(bytes);
+                }
                 _ => return Err(Errno::EINVAL),
             },
             Source::Process {
@@ -194,16 +199,27 @@ impl Inode for GeneratedFile {
         Ok(count)
     }
 
-    /// Only `sys/kernel/hostname` is writable: the text up to the first
-    /// newline or NUL replaces the host name (longer names are cut at 64
-    /// bytes, as Linux's `proc_dostring` does); the view refuses callers
-    /// without privilege (`EPERM`).
+    /// Only `sys/kernel/hostname` and `sys/kernel/core_pattern` are
+    /// writable: the text up to the first newline or NUL replaces the host
+    /// name (longer names are cut at 64 bytes, as Linux's `proc_dostring`
+    /// does) or the pattern; the view refuses callers without privilege
+    /// (`EPERM`).
     fn write_at(&self, offset: u64, buf: &[u8]) -> KernelResult<usize> {
-        if !matches!(self.source, Source::System(SystemEntry::Hostname)) {
-            return Err(Errno::EINVAL);
-        }
+        let entry = match self.source {
+            Source::System(entry @ (SystemEntry::Hostname | SystemEntry::CorePattern)) => entry,
+            _ => return Err(Errno::EINVAL),
+        };
         if offset != 0 {
             return Err(Errno::EINVAL);
+        }
+        if entry == SystemEntry::CorePattern {
+            let end = buf
+                .iter()
+                .position(|&byte| byte == b'\n' || byte == 0)
+                .unwrap_or(buf.len());
+            self.context.view.set_core_pattern(&buf[..end])?;
+            *self.rendered.lock() = None;
+            return Ok(buf.len());
         }
         let end = buf
             .iter()

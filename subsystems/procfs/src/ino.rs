@@ -53,6 +53,8 @@ pub enum SystemEntry {
     Hostname,
     /// `/proc/sys/kernel/pid_max`.
     PidMax,
+    /// `/proc/sys/kernel/core_pattern`.
+    CorePattern,
 }
 
 impl SystemEntry {
@@ -169,6 +171,7 @@ mod tests {
             SystemEntry::SysKernelDir,
             SystemEntry::Hostname,
             SystemEntry::PidMax,
+            SystemEntry::CorePattern,
         ];
         let numbers: HashSet<u64> = all.iter().map(|entry| entry.ino()).collect();
         assert_eq!(numbers.len(), all.len());

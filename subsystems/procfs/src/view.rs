@@ -69,6 +69,17 @@ pub trait ProcessView: Send + Sync {
         Err(Errno::EPERM)
     }
 
+    /// Where core files go (`sys/kernel/core_pattern`), `core` by default.
+    fn core_pattern(&self) -> Vec<u8> {
+        b"core".to_vec()
+    }
+
+    /// Replaces the core pattern as the calling process: `EPERM` unless it
+    /// is privileged. The default refuses.
+    fn set_core_pattern(&self, _pattern: &[u8]) -> KernelResult<()> {
+        Err(Errno::EPERM)
+    }
+
     /// The mount table as `/proc/mounts` lists it.
     fn mounts(&self) -> Vec<MountEntry>;
 

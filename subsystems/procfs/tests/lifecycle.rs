@@ -36,7 +36,7 @@ fn root_lists_system_entries_then_pids_in_increasing_order() {
     );
     assert_eq!(
         w.list("/proc/sys/kernel").unwrap(),
-        [".", "..", "hostname", "pid_max"]
+        [".", "..", "core_pattern", "hostname", "pid_max"]
     );
 }
 

@@ -632,11 +632,60 @@ fn a_corrupt_frame_at_sigreturn_kills_with_sigsegv() {
     // A stack pointer nowhere near user memory.
     w.registers.borrow_mut().registers.rsp = 0x10;
     w.call_as(&child, &thread, Sysno::RtSigreturn, &[]);
+    // RLIMIT_CORE is 0 by default: no core, and the status says so.
+    assert_eq!(
+        child.data().termination(),
+        Some(Termination::Killed {
+            signal: SIGSEGV as u8,
+            core_dumped: false
+        })
+    );
+}
+
+#[test]
+fn a_crash_with_a_core_limit_writes_an_elf_core_named_by_the_pattern() {
+    let w = World::new();
+    let (child, thread) = w.fork();
+    let call = |sysno, args: &[u64]| w.call_as(&child, &thread, sysno, args);
+    let limit = w.put(&abi::RawRlimit {
+        current: u64::MAX,
+        max: u64::MAX,
+    });
+    assert_eq!(call(Sysno::Setrlimit, &[4, limit]), 0, "RLIMIT_CORE");
+    let root = process::Credentials::root();
+    w.machine
+        .processes
+        .set_core_pattern(&root, b"core.%p.%s\n")
+        .unwrap();
+    w.registers.borrow_mut().registers.rsp = 0x10;
+    w.registers.borrow_mut().registers.rip = 0x40_1000;
+    call(Sysno::RtSigreturn, &[]);
     assert_eq!(
         child.data().termination(),
         Some(Termination::Killed {
             signal: SIGSEGV as u8,
             core_dumped: true
+        })
+    );
+    let path = format!("/core.{}.11", child.pid());
+    let fd = w.open(&path, 0);
+    assert!(fd >= 0, "{path} was written");
+    let header = w.alloc(64);
+    assert_eq!(w.call(Sysno::Read, &[fd as u64, header, 64]), 64);
+    let header = w.peek(header, 64);
+    assert_eq!(&header[..4], b"\x7fELF");
+    assert_eq!(u16::from_le_bytes([header[16], header[17]]), 4, "ET_CORE");
+    // A process that changed its uid is no longer dumpable: no core, and
+    // the status does not claim one.
+    let (child, thread) = w.fork();
+    w.call_as(&child, &thread, Sysno::Setrlimit, &[4, limit]);
+    w.call_as(&child, &thread, Sysno::Setuid, &[1000]);
+    w.call_as(&child, &thread, Sysno::RtSigreturn, &[]);
+    assert_eq!(
+        child.data().termination(),
+        Some(Termination::Killed {
+            signal: SIGSEGV as u8,
+            core_dumped: false
         })
     );
 }

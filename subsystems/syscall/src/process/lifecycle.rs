@@ -75,6 +75,8 @@ pub struct LoadedProgram<S> {
     pub exe: Option<fs::Custody>,
     /// The arguments as the program sees them (after `#!` rewriting).
     pub argv: Vec<Vec<u8>>,
+    /// Its auxiliary vector, as on its stack.
+    pub auxv: Vec<u8>,
 }
 
 fn child_start<K: Kernel>(
@@ -236,11 +238,9 @@ fn exec<K: Kernel>(
     )?;
 
     // The point of no return: the old image goes.
-    ctx.process.data().set_program(process::Program::new(
-        program.exe.clone(),
-        &program.argv,
-        &envp,
-    ));
+    let mut record = process::Program::new(program.exe.clone(), &program.argv, &envp);
+    record.auxv = program.auxv.clone();
+    ctx.process.data().set_program(record);
     let outcome = ctx
         .process
         .exec(ctx.thread, program.space.clone(), program.name);

@@ -8,6 +8,7 @@
 //! scheduler (starting a thread, loading a program, switching address
 //! spaces) goes through [`Kernel`](crate::Kernel).
 
+pub mod coredump;
 pub mod credentials;
 pub mod exit;
 pub mod ids;

@@ -90,9 +90,19 @@ pub fn on_return_to_user<K: Kernel>(
         handled = true;
         match delivery.action {
             Action::Terminate { core_dump } => {
+                // The core is written before the process dies, so a parent
+                // that reaps it finds the file.
+                let core_dumped = core_dump
+                    && crate::process::coredump::dump_core(
+                        kernel,
+                        process,
+                        thread,
+                        &*regs,
+                        &delivery.info,
+                    );
                 let termination = Termination::Killed {
                     signal: delivery.signal.number(),
-                    core_dumped: core_dump,
+                    core_dumped,
                 };
                 kill_process(kernel, process, termination);
                 return UserReturn::ExitThread;
@@ -115,7 +125,7 @@ pub fn on_return_to_user<K: Kernel>(
                         "pid {}: cannot build a signal frame ({error}): SIGSEGV",
                         process.pid()
                     );
-                    kill_process(kernel, process, segv());
+                    kill_with_segv(kernel, process, thread, &*regs);
                     return UserReturn::ExitThread;
                 }
                 break;
@@ -133,11 +143,24 @@ pub fn on_return_to_user<K: Kernel>(
     UserReturn::Resume
 }
 
-fn segv() -> Termination {
-    Termination::Killed {
-        signal: 11,
-        core_dumped: true,
-    }
+/// Kills `process` with `SIGSEGV` for a signal frame the kernel could not
+/// build or restore, dumping core as that signal's default action does.
+fn kill_with_segv<K: Kernel>(
+    kernel: &K,
+    process: &Process<K::Env>,
+    thread: &Thread<K::Env>,
+    regs: &dyn SavedRegisters,
+) {
+    let info = SigInfo::kernel(signal::Signal::SIGSEGV);
+    let core_dumped = crate::process::coredump::dump_core(kernel, process, thread, regs, &info);
+    kill_process(
+        kernel,
+        process,
+        Termination::Killed {
+            signal: 11,
+            core_dumped,
+        },
+    );
 }
 
 /// Builds the handler's `rt_sigframe` on the user stack (or the alternate
@@ -239,7 +262,7 @@ pub fn sigreturn<K: Kernel>(
                 "pid {}: bad signal frame at {base:#x} ({error}): SIGSEGV",
                 process.pid()
             );
-            kill_process(kernel, process, segv());
+            kill_with_segv(kernel, process, thread, &*regs);
             Err(UserReturn::ExitThread)
         }
     }

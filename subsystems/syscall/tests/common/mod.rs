@@ -494,6 +494,11 @@ impl Kernel for Machine {
             name: path.rsplit('/').next().unwrap_or(path).into(),
             exe: None,
             argv,
+            // AT_PAGESZ 4096, AT_NULL.
+            auxv: [6u64, 4096, 0, 0]
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect(),
         })
     }
 
