@@ -57,6 +57,17 @@ impl syscall::Kernel for RunningKernel {
         f(&mut space, &mut KernelFrames)
     }
 
+    fn with_process_memory<R>(
+        &self,
+        process: &Process<KernelEnv>,
+        f: impl FnOnce(&dyn mm::UserMemory) -> KernelResult<R>,
+    ) -> KernelResult<R> {
+        self.with_address_space(process, |space, frames| {
+            let memory = mm::AddressSpaceMemory::new(space, frames, &arch::paging::DirectMap);
+            f(&memory)
+        })
+    }
+
     fn processes(&self) -> &ProcessTable<KernelEnv> {
         processes()
     }

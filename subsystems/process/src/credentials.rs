@@ -286,6 +286,23 @@ impl Credentials {
                 .any(|id| *id == target.uid || *id == target.suid)
     }
 
+    /// Whether `self` may inspect and change a process with credentials
+    /// `target` the way ptrace and `process_vm_readv` check it (Linux's
+    /// `PTRACE_MODE_ATTACH_REALCREDS`): root, or real uid and gid equal to
+    /// all three of the target's and a dumpable target.
+    pub fn may_trace(&self, target: &Credentials, target_dumpable: bool) -> bool {
+        if self.is_superuser() {
+            return true;
+        }
+        let same_user = [target.uid, target.euid, target.suid]
+            .iter()
+            .all(|id| *id == self.uid);
+        let same_group = [target.gid, target.egid, target.sgid]
+            .iter()
+            .all(|id| *id == self.gid);
+        same_user && same_group && target_dumpable
+    }
+
     /// Whether the ids that decide dumpability changed between `self` and
     /// `after` (Linux clears the dumpable flag when they do).
     pub fn effective_ids_differ(&self, after: &Credentials) -> bool {

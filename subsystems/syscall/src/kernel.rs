@@ -70,6 +70,16 @@ pub trait Kernel: Sized {
     /// The calling thread's user memory (the active address space).
     fn user_memory(&self) -> &dyn UserMemory;
 
+    /// Runs `f` on the user memory of `process`, which need not be the
+    /// caller's (`process_vm_readv`, a debugger's peeks). Pages are made
+    /// present as the process's own access would (demand-zero,
+    /// copy-on-write); what it may not access is `EFAULT`.
+    fn with_process_memory<R>(
+        &self,
+        process: &Process<Self::Env>,
+        f: impl FnOnce(&dyn UserMemory) -> KernelResult<R>,
+    ) -> KernelResult<R>;
+
     /// Monotonic nanoseconds since boot.
     fn now_ns(&self) -> u64;
 

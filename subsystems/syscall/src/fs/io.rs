@@ -158,7 +158,8 @@ pub fn pwrite64<K: Kernel>(
     write_from_user(ctx, &ctx.description(fd)?, buf, count, Some(offset))
 }
 
-fn iovecs<K: Kernel>(
+/// The `iovec` array at `iov` (`EINVAL` past `IOV_MAX`).
+pub(crate) fn iovecs<K: Kernel>(
     ctx: &Context<'_, K>,
     iov: UserPtr<IoVec>,
     count: usize,

@@ -13,4 +13,5 @@ pub mod credentials;
 pub mod exit;
 pub mod ids;
 pub mod lifecycle;
+pub mod remote_memory;
 pub mod wait;

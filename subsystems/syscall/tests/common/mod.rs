@@ -294,6 +294,15 @@ impl Kernel for Machine {
         &self.memory
     }
 
+    /// Every process of the fake world shares the one flat memory.
+    fn with_process_memory<R>(
+        &self,
+        _process: &Process<Env>,
+        f: impl FnOnce(&dyn UserMemory) -> KernelResult<R>,
+    ) -> KernelResult<R> {
+        f(&self.memory)
+    }
+
     fn now_ns(&self) -> u64 {
         self.now.load(Ordering::SeqCst)
     }
