@@ -175,6 +175,11 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
         .env("COURAGE_KERNEL", &kernel)
         .env("COURAGE_ISO", &iso)
         .env("COURAGE_SCREEN_ISO", &screen_iso)
+        .env("COURAGE_TEST_INITRAMFS", &initrd)
+        .env(
+            "COURAGE_USER_PROGRAMS",
+            kernel::root().join("target/courage/user"),
+        )
         .env("COURAGE_INITRAMFS", &interactive);
     cargo_tests(&mut tally, "boot tests (QEMU)", &mut boot);
 
