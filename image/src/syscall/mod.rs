@@ -50,25 +50,61 @@ fn serve(frame: &mut TrapFrame, fpu: &mut FpuState, sysno: Sysno, args: [u64; 6]
 /// Serves the system call in `frame`.
 pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
     x86_64::instructions::interrupts::enable();
-    let number = frame.rax;
+    let mut number = frame.rax;
+    // A traced process may stop for its tracer here, which may change the
+    // call or skip it.
+    let traced = crate::userland::current()
+        .ok()
+        .filter(|link| link.process.is_traced());
+    let mut skip = false;
+    if let Some(link) = &traced {
+        let mut regs = TrapRegisters {
+            frame: &mut *frame,
+            fpu: &mut *fpu,
+        };
+        match syscall::process::ptrace::syscall_entry(
+            &RunningKernel,
+            &link.process,
+            &link.thread,
+            &mut regs,
+            number,
+        ) {
+            Some(changed) => number = changed,
+            None => skip = true,
+        }
+    }
     let args = [
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
     ];
     log::trace!("syscall {number} {args:x?}");
     let sysno = Sysno::try_from(number).ok();
-    let result = match sysno {
-        Some(sysno) => serve(frame, fpu, sysno, args),
-        None => {
-            report_unknown(number);
-            Err(Errno::ENOSYS)
-        }
-    };
-    log::trace!("syscall {number} -> {result:?}");
-    frame.rax = match result {
-        Ok(value) => value,
-        Err(errno) => errno.to_syscall_return() as u64,
-    };
-    // rt_sigreturn restored a whole context: nothing to restart.
+    if !skip {
+        let result = match sysno {
+            Some(sysno) => serve(frame, fpu, sysno, args),
+            None => {
+                report_unknown(number);
+                Err(Errno::ENOSYS)
+            }
+        };
+        log::trace!("syscall {number} -> {result:?}");
+        frame.rax = match result {
+            Ok(value) => value,
+            Err(errno) => errno.to_syscall_return() as u64,
+        };
+    }
+    if let Some(link) = &traced {
+        let mut regs = TrapRegisters {
+            frame: &mut *frame,
+            fpu: &mut *fpu,
+        };
+        syscall::process::ptrace::syscall_exit(
+            &RunningKernel,
+            &link.process,
+            &link.thread,
+            &mut regs,
+            number,
+        );
+    }
     let exit = sysno.filter(|&sysno| sysno != Sysno::RtSigreturn);
     crate::userland::signals::on_return_to_user(frame, fpu, exit);
     x86_64::instructions::interrupts::disable();

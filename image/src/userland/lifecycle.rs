@@ -337,7 +337,14 @@ pub fn fault(frame: &TrapFrame, signal: u8, code: i32, what: &str, address: Opti
         exit_thread()
     };
     let name = String::from(link.process.data().name());
-    log::info!(
+    // Breakpoints and single steps are a debugger's daily bread, not news.
+    let level = if signal == 5 {
+        log::Level::Debug
+    } else {
+        log::Level::Info
+    };
+    log::log!(
+        level,
         "pid {} ({name}): {what}{} at rip {:#x}: signal {signal}",
         link.process.pid(),
         address.map_or_else(String::new, |a| alloc::format!(" at {a:#x}")),

@@ -4,6 +4,7 @@
 //! written only by [`crate::ProcessTable`] while it holds its lock; everything
 //! else is the process's own, behind its data lock.
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -23,6 +24,7 @@ use crate::lifecycle::{Lifecycle, ProcessState, Termination};
 use crate::links::ThreadAdapter;
 use crate::pid::Pid;
 use crate::program::Program;
+use crate::ptrace::Tracing;
 use crate::rlimit::Rlimits;
 use crate::thread::Thread;
 
@@ -73,6 +75,7 @@ pub struct ProcessData<E: ProcessEnv> {
     is_kernel_process: bool,
     pub(crate) program: Program<E>,
     start_time_ns: u64,
+    pub(crate) tracing: Option<Box<Tracing>>,
 }
 
 impl<E: ProcessEnv> ProcessData<E> {
@@ -220,6 +223,16 @@ impl<E: ProcessEnv> ProcessData<E> {
         self.children_times
     }
 
+    /// The tracing state, if a tracer traces this process.
+    pub fn tracing(&self) -> Option<&Tracing> {
+        self.tracing.as_deref()
+    }
+
+    /// The tracing state, to change.
+    pub fn tracing_mut(&mut self) -> Option<&mut Tracing> {
+        self.tracing.as_deref_mut()
+    }
+
     /// Whether a core dump and ptrace/procfs access by others are allowed.
     pub fn is_dumpable(&self) -> bool {
         self.dumpable
@@ -283,6 +296,9 @@ pub struct Process<E: ProcessEnv> {
     fds: RankedMutex<FileDescriptions<E::Description>>,
     threads: RankedMutex<LinkedList<ThreadAdapter<E>>>,
     thread_count: AtomicUsize,
+    /// Mirrors `ProcessData::tracing.is_some()`, for the system-call path
+    /// to check without a lock.
+    pub(crate) traced: core::sync::atomic::AtomicBool,
 }
 
 impl<E: ProcessEnv> core::fmt::Debug for Process<E> {
@@ -321,6 +337,7 @@ impl<E: ProcessEnv> Process<E> {
                 is_kernel_process,
                 program: Program::default(),
                 start_time_ns: 0,
+                tracing: None,
             },
             fds,
         )
@@ -359,6 +376,9 @@ impl<E: ProcessEnv> Process<E> {
                 is_kernel_process: p.is_kernel_process,
                 program: p.program.clone(),
                 start_time_ns: p.start_time_ns,
+                // A child of a tracee is not traced (fork events are not
+                // followed yet).
+                tracing: None,
             }
         };
         let fds = parent.fds.lock().fork_copy()?;
@@ -373,7 +393,13 @@ impl<E: ProcessEnv> Process<E> {
             fds: RankedMutex::new(Rank::Descriptors, fds),
             threads: RankedMutex::new(Rank::Threads, LinkedList::new(ThreadAdapter::new())),
             thread_count: AtomicUsize::new(0),
+            traced: core::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Whether a tracer traces this process (no lock taken).
+    pub fn is_traced(&self) -> bool {
+        self.traced.load(core::sync::atomic::Ordering::Acquire)
     }
 
     /// The process id.

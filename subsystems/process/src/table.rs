@@ -16,9 +16,11 @@
 //!    reaps zombies (unless `WNOWAIT`), adding their CPU time to the parent's
 //!    children's time.
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
 
 use abi::{Errno, KernelResult};
 use intrusive_collections::RBTree;
@@ -33,6 +35,7 @@ use crate::lifecycle::{JobEvent, ProcessState};
 use crate::links::ProcessAdapter;
 use crate::pid::{DEFAULT_PID_MAX, Pid, PidAllocator, Tid};
 use crate::process::{NewProcess, Process};
+use crate::ptrace::{Resume, TraceStop, Tracing};
 use crate::rlimit::{Resource, Rlimit};
 use crate::thread::{Thread, ThreadState};
 use crate::uts::UtsName;
@@ -60,6 +63,9 @@ struct TableInner<E: ProcessEnv> {
     groups: BTreeMap<Pid, GroupEntry>,
     /// Session id -> members.
     sessions: BTreeMap<Pid, usize>,
+    /// How many processes in the table are traced: exits skip looking
+    /// for tracees while there are none.
+    traced: usize,
 }
 
 impl<E: ProcessEnv> TableInner<E> {
@@ -118,6 +124,10 @@ impl<E: ProcessEnv> TableInner<E> {
             return;
         }
         self.count -= 1;
+        if child.traced.swap(false, Ordering::AcqRel) {
+            child.data().tracing = None;
+            self.traced -= 1;
+        }
         for thread in child.threads() {
             self.threads.remove(&thread.tid());
         }
@@ -195,6 +205,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
                     threads: BTreeMap::new(),
                     groups: BTreeMap::new(),
                     sessions: BTreeMap::new(),
+                    traced: 0,
                 },
             ),
             pids: PidAllocator::new(pid_max),
@@ -455,6 +466,110 @@ impl<E: ProcessEnv> ProcessTable<E> {
         })
     }
 
+    /// `PTRACE_TRACEME`: the parent of `process` becomes its tracer.
+    /// `EPERM` if it is traced already or has no parent.
+    pub fn trace_me(&self, process: &Process<E>) -> KernelResult<()> {
+        let mut inner = self.inner.lock();
+        let mut d = process.data();
+        if d.tracing.is_some() || d.ppid() == 0 {
+            return Err(Errno::EPERM);
+        }
+        d.tracing = Some(Box::new(Tracing::new(d.ppid())));
+        process.traced.store(true, Ordering::Release);
+        inner.traced += 1;
+        Ok(())
+    }
+
+    /// `PTRACE_ATTACH` of `target` by `tracer`: `target` must be a child
+    /// of the tracer (Courage's tracer waits for its tracees as a parent
+    /// does), not traced, not the tracer itself (`EPERM` otherwise). The
+    /// caller sends the `SIGSTOP` that stops it.
+    pub fn attach(&self, tracer: &Process<E>, target: &Process<E>) -> KernelResult<()> {
+        let mut inner = self.inner.lock();
+        let mut d = target.data();
+        if target.pid() == tracer.pid() || d.tracing.is_some() || d.ppid() != tracer.pid() {
+            return Err(Errno::EPERM);
+        }
+        d.tracing = Some(Box::new(Tracing::new(tracer.pid())));
+        target.traced.store(true, Ordering::Release);
+        inner.traced += 1;
+        Ok(())
+    }
+
+    /// Ends the tracing of `target` (`PTRACE_DETACH`, the tracer's exit).
+    /// Returns whether it was in a trace stop (the caller wakes it).
+    pub fn detach(&self, target: &Process<E>) -> bool {
+        let mut inner = self.inner.lock();
+        let mut d = target.data();
+        let stopped = d.tracing.as_ref().is_some_and(|t| t.stop.is_some());
+        if d.tracing.take().is_some() {
+            inner.traced -= 1;
+        }
+        target.traced.store(false, Ordering::Release);
+        stopped
+    }
+
+    /// The processes `tracer` traces (for its exit). O(n).
+    pub fn tracees_of(&self, tracer: Pid) -> Vec<Arc<Process<E>>> {
+        if self.inner.lock().traced == 0 {
+            return Vec::new();
+        }
+        self.all_processes()
+            .into_iter()
+            .filter(|p| p.is_traced() && p.data().tracing().is_some_and(|t| t.tracer == tracer))
+            .collect()
+    }
+
+    /// `process` enters a trace stop; `set` fills in what the tracer will
+    /// see (registers, event message, siginfo). Returns what to tell the
+    /// tracer, or `None` if it is not traced.
+    pub fn enter_trace_stop(
+        &self,
+        process: &Process<E>,
+        stop: TraceStop,
+        set: impl FnOnce(&mut Tracing),
+    ) -> Option<ChildNotice> {
+        let _inner = self.inner.lock();
+        let mut d = process.data();
+        let uid = d.credentials().uid();
+        let tracing = d.tracing.as_deref_mut()?;
+        set(tracing);
+        tracing.stop = Some(stop);
+        tracing.reported = false;
+        tracing.inject = 0;
+        let options = tracing.options;
+        let tracer = tracing.tracer;
+        Some(ChildNotice {
+            parent: Some(tracer),
+            info: WaitInfo::trapped(
+                process.pid(),
+                uid,
+                stop.signal(options),
+                stop.wait_status(options),
+            ),
+        })
+    }
+
+    /// The tracer resumes `process` from its trace stop (`ESRCH` if it is
+    /// not in one), delivering `inject` (0: no signal).
+    pub fn resume_tracee(
+        &self,
+        process: &Process<E>,
+        resume: Resume,
+        inject: u8,
+    ) -> KernelResult<()> {
+        let _inner = self.inner.lock();
+        let mut d = process.data();
+        let tracing = d.tracing.as_deref_mut().ok_or(Errno::ESRCH)?;
+        if tracing.stop.is_none() {
+            return Err(Errno::ESRCH);
+        }
+        tracing.stop = None;
+        tracing.resume = resume;
+        tracing.inject = inject;
+        Ok(())
+    }
+
     /// `SIGCONT`: Stopped -> Running, stopped threads runnable again.
     /// Returns what to tell the parent, or `None` if it was not stopped.
     pub fn continue_process(&self, process: &Process<E>) -> Option<ChildNotice> {
@@ -521,6 +636,23 @@ impl<E: ProcessEnv> ProcessTable<E> {
                     child.pid(),
                     uid,
                     termination,
+                )));
+            }
+            // A trace stop goes to the tracer whatever the options say.
+            if let Some(tracing) = c.tracing.as_deref_mut()
+                && let Some(stop) = tracing.stop
+                && !tracing.reported
+                && tracing.tracer == waiter.pid()
+            {
+                let options = tracing.options;
+                if consume {
+                    tracing.reported = true;
+                }
+                return Ok(WaitPoll::Ready(WaitInfo::trapped(
+                    child.pid(),
+                    uid,
+                    stop.signal(options),
+                    stop.wait_status(options),
                 )));
             }
             let wanted = match c.lifecycle.job_event(false) {

@@ -119,6 +119,8 @@ pub enum ChildCode {
     Killed = 2,
     /// Killed by a signal and dumped core.
     Dumped = 3,
+    /// Stopped for its tracer (`CLD_TRAPPED`).
+    Trapped = 4,
     /// Stopped by a signal.
     Stopped = 5,
     /// Continued by `SIGCONT`.
@@ -173,6 +175,16 @@ impl WaitInfo {
             code: ChildCode::Stopped,
             status: i32::from(signal),
             wait_status: wait_status::stopped(signal),
+        }
+    }
+
+    pub(crate) fn trapped(pid: Pid, uid: Uid, signal: u8, wait_status: i32) -> Self {
+        Self {
+            pid,
+            uid,
+            code: ChildCode::Trapped,
+            status: i32::from(signal),
+            wait_status,
         }
     }
 

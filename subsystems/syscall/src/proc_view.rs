@@ -193,6 +193,7 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
             exit_code,
             fd_table_size,
             rlimits,
+            tracer_pid: data.tracing().map_or(0, |t| t.tracer as u32),
             ..ProcessSnapshot::default()
         })
     }

@@ -19,7 +19,7 @@ use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, Use
 use crate::context::Context;
 use crate::fs::{attr, dir, io, path, pipe, poll};
 use crate::kernel::Kernel;
-use crate::process::{credentials, ids, lifecycle, remote_memory, wait};
+use crate::process::{credentials, ids, lifecycle, ptrace, remote_memory, wait};
 use crate::signals::calls as signals;
 use crate::{info, memory, time};
 
@@ -218,6 +218,9 @@ system_call_table! {
     Exit => lifecycle::exit [status: i32];
     ExitGroup => lifecycle::exit_group [status: i32];
     ArchPrctl => lifecycle::arch_prctl [code: i32, address: u64];
+
+    // Tracing (process/ptrace.rs).
+    Ptrace => ptrace::ptrace [request: i64, pid: i32, addr: u64, data: u64];
 
     // Other processes' memory (process/remote_memory.rs).
     ProcessVmReadv => remote_memory::process_vm_readv [pid: i32, local: UserPtr<IoVec>, local_count: usize, remote: UserPtr<IoVec>, remote_count: usize, flags: u64];

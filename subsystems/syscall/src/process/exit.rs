@@ -51,6 +51,7 @@ pub fn finish_thread<K: Kernel>(
     if sid == process.pid() {
         kernel.session_ended(sid);
     }
+    crate::process::ptrace::tracer_exited(kernel, process.pid());
     {
         // A last `exit` (not `exit_group`) ends the process with status 0
         // unless it is dying already.

@@ -264,6 +264,7 @@ fn exec<K: Kernel>(
     let mut saved = ctx.registers.borrow_mut();
     saved.set_registers(&registers);
     saved.reset_fpu();
+    crate::process::ptrace::after_exec(ctx.kernel, ctx.process, ctx.thread, &mut *saved);
     // rax of the fresh image is 0, like every other register.
     Ok(0)
 }
@@ -281,6 +282,13 @@ pub fn exit<K: Kernel>(ctx: &Context<'_, K>, status: i32) -> SyscallResult {
 /// `exit_group(status)`: every thread of the process ends; the parent
 /// sees `status & 0xff`.
 pub fn exit_group<K: Kernel>(ctx: &Context<'_, K>, status: i32) -> SyscallResult {
+    crate::process::ptrace::before_exit(
+        ctx.kernel,
+        ctx.process,
+        ctx.thread,
+        &mut *ctx.registers.borrow_mut(),
+        status,
+    );
     kill_process(ctx.kernel, ctx.process, Termination::Exited(status as u8));
     Ok(0)
 }

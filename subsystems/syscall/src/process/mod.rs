@@ -13,5 +13,6 @@ pub mod credentials;
 pub mod exit;
 pub mod ids;
 pub mod lifecycle;
+pub mod ptrace;
 pub mod remote_memory;
 pub mod wait;

@@ -77,6 +77,8 @@ pub fn on_return_to_user<K: Kernel>(
     let mut syscall = syscall;
     let interrupted = regs.registers().rax == Errno::EINTR.to_syscall_return() as u64;
     let mut handled = false;
+    // A signal a tracer substituted is delivered without another stop.
+    let mut substituted: Option<signal::Signal> = None;
     loop {
         if thread.should_die() {
             return UserReturn::ExitThread;
@@ -88,6 +90,39 @@ pub fn on_return_to_user<K: Kernel>(
         };
         let Some(delivery) = delivery else { break };
         handled = true;
+        if process.is_traced()
+            && delivery.signal != signal::Signal::SIGKILL
+            && substituted.take() != Some(delivery.signal)
+        {
+            // Signal-delivery-stop: the tracer decides what is delivered.
+            let number = delivery.signal.number();
+            let stop = process::TraceStop::Signal(number);
+            let details = (Some(&delivery.info), 0);
+            let inject = crate::process::ptrace::trace_stop(
+                kernel,
+                process,
+                thread,
+                regs,
+                stop,
+                u64::MAX,
+                details,
+            );
+            if thread.should_die() {
+                return UserReturn::ExitThread;
+            }
+            if inject != number {
+                if let Ok(other) = signal::Signal::from_raw(i32::from(inject)) {
+                    let _ = crate::signals::send::send_to_thread(
+                        kernel,
+                        process,
+                        thread,
+                        SigInfo::kernel(other),
+                    );
+                    substituted = Some(other);
+                }
+                continue;
+            }
+        }
         match delivery.action {
             Action::Terminate { core_dump } => {
                 // The core is written before the process dies, so a parent

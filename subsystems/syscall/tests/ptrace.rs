@@ -1,0 +1,147 @@
+//! ptrace requests from the tracer's side, against a tracee put in a
+//! trace stop by the process table (a real stop would sleep).
+
+mod common;
+
+use abi::{Errno, Sysno, UserRegs};
+use common::*;
+use process::TraceStop;
+
+const TRACEME: u64 = 0;
+const PEEKUSER: u64 = 3;
+const CONT: u64 = 7;
+const GETREGS: u64 = 12;
+const SETREGS: u64 = 13;
+const ATTACH: u64 = 16;
+const SETOPTIONS: u64 = 0x4200;
+const SEIZE: u64 = 0x4206;
+const GET_SYSCALL_INFO: u64 = 0x420e;
+
+#[test]
+fn a_tracee_in_a_syscall_stop_shows_its_registers_to_its_tracer_only() {
+    let w = World::new();
+    let (child, thread) = w.fork();
+    let pid = child.pid() as u64;
+    assert_eq!(
+        w.call_as(&child, &thread, Sysno::Ptrace, &[TRACEME, 0, 0, 0]),
+        0
+    );
+    assert_eq!(
+        w.call_as(&child, &thread, Sysno::Ptrace, &[TRACEME, 0, 0, 0]),
+        err(Errno::EPERM)
+    );
+    // Running: nothing to read yet.
+    let regs = w.alloc(size_of::<UserRegs>());
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[GETREGS, pid, 0, regs]),
+        err(Errno::ESRCH)
+    );
+
+    let published = UserRegs {
+        orig_rax: 39,
+        rdi: 7,
+        rip: 0x40_1000,
+        rsp: 0x7fff_0000,
+        cs: 0x33,
+        ss: 0x2b,
+        ..UserRegs::default()
+    };
+    w.machine
+        .processes
+        .enter_trace_stop(&child, TraceStop::SyscallEntry, |t| t.registers = published)
+        .unwrap();
+    assert_eq!(w.call(Sysno::Ptrace, &[GETREGS, pid, 0, regs]), 0);
+    assert_eq!(w.get::<UserRegs>(regs), published);
+    let word = w.alloc(8);
+    assert_eq!(w.call(Sysno::Ptrace, &[PEEKUSER, pid, 16 * 8, word]), 0);
+    assert_eq!(w.get::<u64>(word), 0x40_1000, "rip through the user area");
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[PEEKUSER, pid, 3, word]),
+        err(Errno::EIO)
+    );
+    let info = w.alloc(88);
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[GET_SYSCALL_INFO, pid, 88, info]),
+        80
+    );
+    let bytes = w.peek(info, 88);
+    assert_eq!(bytes[0], 1, "entry");
+    assert_eq!(u64::from_le_bytes(bytes[24..32].try_into().unwrap()), 39);
+    assert_eq!(u64::from_le_bytes(bytes[32..40].try_into().unwrap()), 7);
+
+    // A kernel code selector is refused; flags are filtered.
+    let bad = w.put(&UserRegs {
+        cs: 0x8,
+        ..published
+    });
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[SETREGS, pid, 0, bad]),
+        err(Errno::EIO)
+    );
+    let kernel_rip = w.put(&UserRegs {
+        rip: 0xffff_8000_0000_0000,
+        ..published
+    });
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[SETREGS, pid, 0, kernel_rip]),
+        err(Errno::EIO)
+    );
+    let changed = w.put(&UserRegs {
+        rax: 5,
+        eflags: u64::MAX,
+        ..published
+    });
+    assert_eq!(w.call(Sysno::Ptrace, &[SETREGS, pid, 0, changed]), 0);
+    let stored = child.data().tracing().unwrap().registers;
+    assert_eq!(stored.rax, 5);
+    assert_eq!(
+        stored.eflags & (1 << 12 | 1 << 13),
+        0,
+        "no IOPL for the tracee"
+    );
+
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[SETOPTIONS, pid, 0, 1 << 31]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(w.call(Sysno::Ptrace, &[SETOPTIONS, pid, 0, 0x51]), 0);
+    // Another process may not touch it.
+    let (other, other_thread) = w.fork();
+    assert_eq!(
+        w.call_as(
+            &other,
+            &other_thread,
+            Sysno::Ptrace,
+            &[GETREGS, pid, 0, regs]
+        ),
+        err(Errno::ESRCH)
+    );
+    assert_eq!(w.call(Sysno::Ptrace, &[CONT, pid, 0, 0]), 0);
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[CONT, pid, 0, 0]),
+        err(Errno::ESRCH),
+        "running"
+    );
+}
+
+#[test]
+fn attaching_is_for_a_parent_and_seize_is_not_supported() {
+    let w = World::new();
+    let (a, a_thread) = w.fork();
+    let (b, _) = w.fork();
+    let b_pid = b.pid() as u64;
+    assert_eq!(
+        w.call_as(&a, &a_thread, Sysno::Ptrace, &[ATTACH, b_pid, 0, 0]),
+        err(Errno::EPERM)
+    );
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[SEIZE, b_pid, 0, 0]),
+        err(Errno::EIO)
+    );
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[ATTACH, 9999, 0, 0]),
+        err(Errno::ESRCH)
+    );
+    assert_eq!(w.call(Sysno::Ptrace, &[ATTACH, b_pid, 0, 0]), 0);
+    assert!(b.is_traced());
+}
