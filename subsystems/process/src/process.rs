@@ -52,6 +52,8 @@ pub(crate) struct Family {
     pub(crate) pgid: Pid,
     pub(crate) sid: Pid,
     pub(crate) children: BTreeSet<Pid>,
+    /// Processes this one traces (its `wait` sees their stops and exits).
+    pub(crate) tracees: BTreeSet<Pid>,
 }
 
 /// What a process is made of, behind its data lock.
@@ -360,6 +362,7 @@ impl<E: ProcessEnv> Process<E> {
                     pgid: p.family.pgid,
                     sid: p.family.sid,
                     children: BTreeSet::new(),
+                    tracees: BTreeSet::new(),
                 },
                 credentials: p.credentials.clone(),
                 fs: p.fs.clone(),

@@ -118,16 +118,28 @@ impl<E: ProcessEnv> TableInner<E> {
     /// Remove a zombie for good. With `charge_parent`, its CPU time and its
     /// reaped descendants' go to the parent's children's time (a `wait`
     /// reap; Linux does not charge auto-reaped children).
+    /// Ends the tracing of `target` (detach, reap): off its tracer's list.
+    /// Whether it was in a trace stop.
+    fn untrace(&mut self, target: &Process<E>) -> bool {
+        let tracing = target.data().tracing.take();
+        target.traced.store(false, Ordering::Release);
+        let Some(tracing) = tracing else {
+            return false;
+        };
+        self.traced -= 1;
+        if let Some(tracer) = self.find(tracing.tracer) {
+            tracer.data().family.tracees.remove(&target.pid());
+        }
+        tracing.stop.is_some()
+    }
+
     fn reap(&mut self, child: &Process<E>, charge_parent: bool) {
         if self.processes.find_mut(&child.pid()).remove().is_none() {
             // Already reaped: nothing left to release.
             return;
         }
         self.count -= 1;
-        if child.traced.swap(false, Ordering::AcqRel) {
-            child.data().tracing = None;
-            self.traced -= 1;
-        }
+        self.untrace(child);
         for thread in child.threads() {
             self.threads.remove(&thread.tid());
         }
@@ -474,25 +486,36 @@ impl<E: ProcessEnv> ProcessTable<E> {
         if d.tracing.is_some() || d.ppid() == 0 {
             return Err(Errno::EPERM);
         }
-        d.tracing = Some(Box::new(Tracing::new(d.ppid())));
+        let tracer = d.ppid();
+        d.tracing = Some(Box::new(Tracing::new(tracer)));
+        drop(d);
         process.traced.store(true, Ordering::Release);
         inner.traced += 1;
+        if let Some(parent) = inner.find(tracer) {
+            parent.data().family.tracees.insert(process.pid());
+        }
         Ok(())
     }
 
-    /// `PTRACE_ATTACH` of `target` by `tracer`: `target` must be a child
-    /// of the tracer (Courage's tracer waits for its tracees as a parent
-    /// does), not traced, not the tracer itself (`EPERM` otherwise). The
-    /// caller sends the `SIGSTOP` that stops it.
+    /// `PTRACE_ATTACH` of `target` by `tracer`: not itself, not a process
+    /// that is traced or exiting already (`EPERM`). The caller checks
+    /// permission and sends the `SIGSTOP` that stops it.
     pub fn attach(&self, tracer: &Process<E>, target: &Process<E>) -> KernelResult<()> {
         let mut inner = self.inner.lock();
-        let mut d = target.data();
-        if target.pid() == tracer.pid() || d.tracing.is_some() || d.ppid() != tracer.pid() {
-            return Err(Errno::EPERM);
+        {
+            let mut d = target.data();
+            if target.pid() == tracer.pid()
+                || d.tracing.is_some()
+                || d.termination().is_some()
+                || d.is_kernel_process()
+            {
+                return Err(Errno::EPERM);
+            }
+            d.tracing = Some(Box::new(Tracing::new(tracer.pid())));
         }
-        d.tracing = Some(Box::new(Tracing::new(tracer.pid())));
         target.traced.store(true, Ordering::Release);
         inner.traced += 1;
+        tracer.data().family.tracees.insert(target.pid());
         Ok(())
     }
 
@@ -500,13 +523,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
     /// Returns whether it was in a trace stop (the caller wakes it).
     pub fn detach(&self, target: &Process<E>) -> bool {
         let mut inner = self.inner.lock();
-        let mut d = target.data();
-        let stopped = d.tracing.as_ref().is_some_and(|t| t.stop.is_some());
-        if d.tracing.take().is_some() {
-            inner.traced -= 1;
-        }
-        target.traced.store(false, Ordering::Release);
-        stopped
+        inner.untrace(target)
     }
 
     /// The processes `tracer` traces (for its exit). O(n).
@@ -605,7 +622,15 @@ impl<E: ProcessEnv> ProcessTable<E> {
         let mut inner = self.inner.lock();
         let (children, own_pgid): (Vec<Pid>, Pid) = {
             let d = waiter.data();
-            (d.children().collect(), d.pgid())
+            let mut pids: Vec<Pid> = d.children().collect();
+            // Tracees that are not children: their trace stops and exits.
+            pids.extend(
+                d.family
+                    .tracees
+                    .iter()
+                    .filter(|p| !d.family.children.contains(p)),
+            );
+            (pids, d.pgid())
         };
         let consume = !options.contains(WNOWAIT);
         let mut matched = false;
@@ -625,12 +650,19 @@ impl<E: ProcessEnv> ProcessTable<E> {
             }
             matched = true;
             let uid = c.credentials().uid();
+            // A tracee that is not the waiter's child: its tracer sees its
+            // trace stops and its end, and its parent reaps it.
+            let own_child = c.ppid() == waiter.pid();
             if let (ProcessState::Zombie(termination), true) =
                 (c.state(), options.contains(WEXITED))
             {
                 drop(c);
                 if consume {
-                    inner.reap(&child, true);
+                    if own_child {
+                        inner.reap(&child, true);
+                    } else {
+                        inner.untrace(&child);
+                    }
                 }
                 return Ok(WaitPoll::Ready(WaitInfo::terminated(
                     child.pid(),
@@ -654,6 +686,9 @@ impl<E: ProcessEnv> ProcessTable<E> {
                     stop.signal(options),
                     stop.wait_status(options),
                 )));
+            }
+            if !own_child {
+                continue;
             }
             let wanted = match c.lifecycle.job_event(false) {
                 Some(JobEvent::Stopped(signal)) if options.contains(WUNTRACED) => {

@@ -28,15 +28,31 @@ fn a_child_asks_its_parent_to_trace_it_once() {
 }
 
 #[test]
-fn only_a_parent_attaches() {
+fn a_tracer_that_is_not_the_parent_sees_stops_and_the_end_and_the_parent_reaps() {
     let table = Table::default();
     let init = boot_init(&table);
-    let a = fork(&table, &init);
-    let b = fork(&table, &init);
-    assert_eq!(table.attach(&a, &b), Err(Errno::EPERM), "a sibling");
-    assert_eq!(table.attach(&a, &a), Err(Errno::EPERM), "itself");
-    table.attach(&init, &b).unwrap();
-    assert_eq!(table.attach(&init, &b), Err(Errno::EPERM), "twice");
+    let tracer = fork(&table, &init);
+    let tracee = fork(&table, &init);
+    assert_eq!(table.attach(&tracer, &tracer), Err(Errno::EPERM), "itself");
+    table.attach(&tracer, &tracee).unwrap();
+    assert_eq!(table.attach(&init, &tracee), Err(Errno::EPERM), "twice");
+    // The tracer may wait for it although it is not its child.
+    assert_eq!(wait4(&table, &tracer, tracee.pid(), WNOHANG), Ok(None));
+    table
+        .enter_trace_stop(&tracee, TraceStop::Signal(19), |_| {})
+        .unwrap();
+    let info = wait4(&table, &tracer, -1, 0).unwrap().unwrap();
+    assert_eq!((info.code, info.wait_status), (ChildCode::Trapped, 0x137f));
+    // The parent does not see the trace stop.
+    assert_eq!(wait4(&table, &init, tracee.pid(), WNOHANG | 2), Ok(None));
+    table.resume_tracee(&tracee, Resume::Continue, 0).unwrap();
+    exit(&table, &tracee, 4);
+    // The tracer learns of the end first; the parent then reaps.
+    let info = wait4(&table, &tracer, -1, 0).unwrap().unwrap();
+    assert_eq!((info.pid, info.code), (tracee.pid(), ChildCode::Exited));
+    assert_eq!(wait4(&table, &tracer, -1, WNOHANG), Err(Errno::ECHILD));
+    let info = wait4(&table, &init, tracee.pid(), 0).unwrap().unwrap();
+    assert_eq!(info.status, 4);
 }
 
 #[test]

@@ -125,15 +125,11 @@ fn a_tracee_in_a_syscall_stop_shows_its_registers_to_its_tracer_only() {
 }
 
 #[test]
-fn attaching_is_for_a_parent_and_seize_is_not_supported() {
+fn attaching_needs_ptrace_access_and_seize_is_not_supported() {
     let w = World::new();
     let (a, a_thread) = w.fork();
-    let (b, _) = w.fork();
+    let (b, b_thread) = w.fork();
     let b_pid = b.pid() as u64;
-    assert_eq!(
-        w.call_as(&a, &a_thread, Sysno::Ptrace, &[ATTACH, b_pid, 0, 0]),
-        err(Errno::EPERM)
-    );
     assert_eq!(
         w.call(Sysno::Ptrace, &[SEIZE, b_pid, 0, 0]),
         err(Errno::EIO)
@@ -142,6 +138,18 @@ fn attaching_is_for_a_parent_and_seize_is_not_supported() {
         w.call(Sysno::Ptrace, &[ATTACH, 9999, 0, 0]),
         err(Errno::ESRCH)
     );
+    // b belongs to another user now: a (not root) may not trace it.
+    assert_eq!(w.call_as(&b, &b_thread, Sysno::Setuid, &[2000]), 0);
+    assert_eq!(w.call_as(&a, &a_thread, Sysno::Setuid, &[1000]), 0);
+    assert_eq!(
+        w.call_as(&a, &a_thread, Sysno::Ptrace, &[ATTACH, b_pid, 0, 0]),
+        err(Errno::EPERM)
+    );
+    // Root may (its tracer need not be its parent).
     assert_eq!(w.call(Sysno::Ptrace, &[ATTACH, b_pid, 0, 0]), 0);
     assert!(b.is_traced());
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[ATTACH, b_pid, 0, 0]),
+        err(Errno::EPERM)
+    );
 }

@@ -7,8 +7,8 @@
 //! takes back the registers the tracer may have changed. The tracer's
 //! side ([`ptrace`]) reads and writes that state and the tracee's memory.
 //!
-//! Supported: `TRACEME`, `ATTACH` (of the tracer's own children: the
-//! tracer waits for its tracees as their parent), `DETACH`, `CONT`,
+//! Supported: `TRACEME`, `ATTACH` (the tracer's `wait` sees its tracees'
+//! stops and ends; their parents reap them), `DETACH`, `CONT`,
 //! `SYSCALL`, `SINGLESTEP`, `KILL`, `PEEK`/`POKE` of text, data and the user
 //! area's registers, `GETREGS`/`SETREGS`, `GETFPREGS`/`SETFPREGS`,
 //! `GETREGSET`/`SETREGSET` (`NT_PRSTATUS`, `NT_PRFPREG`), `GETSIGINFO`,
@@ -224,8 +224,9 @@ pub fn ptrace<K: Kernel>(
     }
 }
 
-/// `PTRACE_ATTACH`: traces a child of the caller and stops it with
-/// `SIGSTOP`, which the caller's `wait` then sees.
+/// `PTRACE_ATTACH`: traces a process the caller may trace (same user and
+/// dumpable, or root) and stops it with `SIGSTOP`, which the caller's
+/// `wait` then sees.
 fn attach<K: Kernel>(ctx: &Context<'_, K>, pid: i32) -> SyscallResult {
     let target = ctx.kernel.processes().from_pid(pid).ok_or(Errno::ESRCH)?;
     let allowed = {
