@@ -34,6 +34,12 @@ pub const PTRACE_O_EXITKILL: u32 = 0x10_0000;
 /// Every option bit Linux defines.
 pub const PTRACE_O_MASK: u32 = 0xff | PTRACE_O_EXITKILL | 0x20_0000;
 
+/// `PTRACE_EVENT_FORK`.
+pub const PTRACE_EVENT_FORK: u8 = 1;
+/// `PTRACE_EVENT_VFORK`.
+pub const PTRACE_EVENT_VFORK: u8 = 2;
+/// `PTRACE_EVENT_CLONE`.
+pub const PTRACE_EVENT_CLONE: u8 = 3;
 /// `PTRACE_EVENT_EXEC`.
 pub const PTRACE_EVENT_EXEC: u8 = 4;
 /// `PTRACE_EVENT_EXIT`.

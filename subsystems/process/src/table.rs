@@ -519,6 +519,26 @@ impl<E: ProcessEnv> ProcessTable<E> {
         Ok(())
     }
 
+    /// A new child of a tracee whose tracer follows forks: traced by the
+    /// same tracer with the same options (`PTRACE_O_TRACEFORK` and kin).
+    pub fn trace_child(&self, child: &Process<E>, tracer: Pid, options: u32) {
+        let mut inner = self.inner.lock();
+        {
+            let mut d = child.data();
+            if d.tracing.is_some() {
+                return;
+            }
+            let mut tracing = Tracing::new(tracer);
+            tracing.options = options;
+            d.tracing = Some(Box::new(tracing));
+        }
+        child.traced.store(true, Ordering::Release);
+        inner.traced += 1;
+        if let Some(tracer) = inner.find(tracer) {
+            tracer.data().family.tracees.insert(child.pid());
+        }
+    }
+
     /// Ends the tracing of `target` (`PTRACE_DETACH`, the tracer's exit).
     /// Returns whether it was in a trace stop (the caller wakes it).
     pub fn detach(&self, target: &Process<E>) -> bool {
@@ -653,8 +673,14 @@ impl<E: ProcessEnv> ProcessTable<E> {
             // A tracee that is not the waiter's child: its tracer sees its
             // trace stops and its end, and its parent reaps it.
             let own_child = c.ppid() == waiter.pid();
-            if let (ProcessState::Zombie(termination), true) =
-                (c.state(), options.contains(WEXITED))
+            // The parent reaps a traced child only after its tracer has
+            // seen the end (as on Linux).
+            let tracer_pending = c
+                .tracing
+                .as_deref()
+                .is_some_and(|t| t.tracer != waiter.pid());
+            if let (ProcessState::Zombie(termination), true, false) =
+                (c.state(), options.contains(WEXITED), tracer_pending)
             {
                 drop(c);
                 if consume {

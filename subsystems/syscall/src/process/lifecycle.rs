@@ -159,7 +159,24 @@ pub fn clone<K: Kernel>(
         // copy-on-write fork gives it its own copy of it instead.
         let stack = if flags & CLONE_VM != 0 { 0 } else { stack };
         let start = child_start(ctx, stack, tls, tid_request);
-        ctx.kernel.fork(ctx, &start)?
+        let pid = ctx.kernel.fork(ctx, &start)?;
+        let event = if flags & CLONE_VFORK != 0 {
+            process::ptrace::PTRACE_EVENT_VFORK
+        } else if flags & EXIT_SIGNAL_MASK == 17 {
+            process::ptrace::PTRACE_EVENT_FORK
+        } else {
+            process::ptrace::PTRACE_EVENT_CLONE
+        };
+        crate::process::ptrace::after_fork(
+            ctx.kernel,
+            ctx.process,
+            ctx.thread,
+            &mut *ctx.registers.borrow_mut(),
+            pid,
+            event,
+            56,
+        );
+        pid
     };
     if flags & CLONE_PARENT_SETTID != 0 {
         ctx.write(parent_tid, &id)?;
@@ -171,7 +188,17 @@ pub fn clone<K: Kernel>(
 /// vfork's callers may rely on).
 pub fn fork<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
     let start = child_start(ctx, 0, None, ChildTid::default());
-    Ok(ctx.kernel.fork(ctx, &start)? as u64)
+    let pid = ctx.kernel.fork(ctx, &start)?;
+    crate::process::ptrace::after_fork(
+        ctx.kernel,
+        ctx.process,
+        ctx.thread,
+        &mut *ctx.registers.borrow_mut(),
+        pid,
+        process::ptrace::PTRACE_EVENT_FORK,
+        57,
+    );
+    Ok(pid as u64)
 }
 
 /// `execve(path, argv, envp)`.

@@ -13,15 +13,17 @@
 //! area's registers, `GETREGS`/`SETREGS`, `GETFPREGS`/`SETFPREGS`,
 //! `GETREGSET`/`SETREGSET` (`NT_PRSTATUS`, `NT_PRFPREG`), `GETSIGINFO`,
 //! `SETOPTIONS` (`TRACESYSGOOD`, `TRACEEXEC`, `TRACEEXIT`, `EXITKILL`),
-//! `GETEVENTMSG`, `GET_SYSCALL_INFO`. `SEIZE`, `INTERRUPT` and `LISTEN`
-//! are `EIO` (tracers fall back to `TRACEME`/`ATTACH`), as are fork and
-//! clone events (children of a tracee run untraced).
+//! `GETEVENTMSG`, `GET_SYSCALL_INFO`, and fork, vfork and clone events
+//! (`TRACEFORK` and kin: the child is traced too). `SEIZE`, `INTERRUPT` and
+//! `LISTEN` are `EIO` (tracers fall back to `TRACEME`/`ATTACH`); the
+//! threads of a traced process stop with it rather than one by one.
 
 use abi::{Errno, IoVec, KernelResult, USER_FPREGS_SIZE, UserRegs};
 use mm::UserSlice;
 use process::ptrace::{
-    PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT, PTRACE_O_EXITKILL, PTRACE_O_MASK, PTRACE_O_TRACEEXEC,
-    PTRACE_O_TRACEEXIT,
+    PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT, PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, PTRACE_O_EXITKILL,
+    PTRACE_O_MASK, PTRACE_O_TRACECLONE, PTRACE_O_TRACEEXEC, PTRACE_O_TRACEEXIT, PTRACE_O_TRACEFORK,
+    PTRACE_O_TRACEVFORK,
 };
 use process::{Process, Resume, Termination, Thread, TraceStop};
 use signal::{SigInfo, Signal, UserRegisters, UserSelectors, rflags};
@@ -617,6 +619,52 @@ fn queue_injected<K: Kernel>(
     ) {
         let _ = send_to_thread(kernel, &process, thread, SigInfo::kernel(signal));
     }
+}
+
+/// A traced process made a child (`fork`, `vfork`, or `clone` without
+/// `CLONE_THREAD`; `event` says which). If its tracer follows that kind
+/// (`PTRACE_O_TRACEFORK`, `...VFORK`, `...CLONE`), the child is traced too
+/// and starts stopped by `SIGSTOP`, and the parent stops with the event,
+/// the child's pid as its message.
+pub fn after_fork<K: Kernel>(
+    kernel: &K,
+    process: &Process<K::Env>,
+    thread: &Thread<K::Env>,
+    regs: &mut dyn SavedRegisters,
+    child_pid: i32,
+    event: u8,
+    syscall: u64,
+) {
+    if !process.is_traced() {
+        return;
+    }
+    let Some((tracer, options)) = process.data().tracing().map(|t| (t.tracer, t.options)) else {
+        return;
+    };
+    let wanted = match event {
+        PTRACE_EVENT_FORK => PTRACE_O_TRACEFORK,
+        PTRACE_EVENT_VFORK => PTRACE_O_TRACEVFORK,
+        _ => PTRACE_O_TRACECLONE,
+    };
+    if options & wanted == 0 {
+        return;
+    }
+    let Some(child) = kernel.processes().from_pid(child_pid) else {
+        return;
+    };
+    kernel.processes().trace_child(&child, tracer, options);
+    let _ = send(kernel, &child, SigInfo::kernel(Signal::SIGSTOP));
+    let stop = TraceStop::Event(event);
+    let inject = trace_stop(
+        kernel,
+        process,
+        thread,
+        regs,
+        stop,
+        syscall,
+        (None, child_pid as u64),
+    );
+    queue_injected(kernel, process, thread, inject);
 }
 
 /// After a successful `execve` by a traced process: the exec event stop

@@ -3,7 +3,7 @@
 //! until it has something.
 
 use abi::{Errno, KernelResult, Rusage};
-use process::{WaitInfo, WaitOptions, WaitPoll, WaitTarget};
+use process::{ChildCode, WaitInfo, WaitOptions, WaitPoll, WaitTarget};
 use sched::WakeReason;
 use signal::RawSigInfo;
 use zerocopy::FromZeros;
@@ -28,7 +28,17 @@ fn wait_for_child<K: Kernel>(
     loop {
         let seen = events.sequence();
         match ctx.kernel.processes().wait(ctx.process, target, options)? {
-            WaitPoll::Ready(info) => return Ok(Some(info)),
+            WaitPoll::Ready(info) => {
+                if matches!(
+                    info.code,
+                    ChildCode::Exited | ChildCode::Killed | ChildCode::Dumped
+                ) {
+                    // A tracer collecting a tracee's end lets its parent
+                    // reap it now: wake the parent's wait.
+                    events.wake_all();
+                }
+                return Ok(Some(info));
+            }
             WaitPoll::NotYet if nohang => return Ok(None),
             WaitPoll::NotYet => {
                 if events.wait_since(seen, true, None) == WakeReason::Interrupted
