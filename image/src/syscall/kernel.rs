@@ -186,18 +186,24 @@ impl syscall::Kernel for RunningKernel {
     }
 
     fn session_ended(&self, sid: i32) {
-        for terminal in crate::userland::vfs::console_terminals() {
-            let group = {
-                let mut jobs = terminal.jobs.lock();
-                if jobs.session() != Some(sid) {
-                    continue;
-                }
-                jobs.hang_up()
-            };
-            if let Some(group) = group {
-                for signal in [Signal::SIGHUP, Signal::SIGCONT] {
-                    syscall::signals::send::send_to_group(self, group, SigInfo::kernel(signal));
-                }
+        let mut groups = alloc::vec::Vec::new();
+        let mut hang_up = |terminal: &fs::devices::terminal::Terminal| {
+            let mut jobs = terminal.jobs.lock();
+            if jobs.session() == Some(sid) {
+                groups.extend(jobs.hang_up());
+            }
+        };
+        crate::userland::vfs::console_terminals().for_each(&mut hang_up);
+        if let Some(pair) = crate::userland::vfs::session_pty(sid) {
+            hang_up(pair.terminal());
+        }
+        // A terminal that hung up before: the group that was in front then.
+        if let Some(leader) = self.processes().from_pid(sid) {
+            groups.extend(leader.data().take_hung_up_foreground());
+        }
+        for group in groups {
+            for signal in [Signal::SIGHUP, Signal::SIGCONT] {
+                syscall::signals::send::send_to_group(self, group, SigInfo::kernel(signal));
             }
         }
     }

@@ -113,6 +113,29 @@ impl ConsolePort for Com1 {
     }
 }
 
+/// Signals for a pseudo-terminal whose master closed: `SIGHUP` and
+/// `SIGCONT` to the session leader now, and the group in front is
+/// remembered for the leader's exit.
+struct PtyHangups;
+
+impl fs::devices::pty::HangupListener for PtyHangups {
+    fn hung_up(&self, session: i32, foreground: Option<i32>) {
+        let kernel = &crate::syscall::RunningKernel;
+        let Some(leader) = super::processes().from_pid(session) else {
+            return;
+        };
+        leader.data().set_hung_up_foreground(foreground);
+        for signal in [signal::Signal::SIGHUP, signal::Signal::SIGCONT] {
+            let _ = syscall::signals::send::send(kernel, &leader, signal::SigInfo::kernel(signal));
+        }
+    }
+}
+
+/// The pseudo-terminal session `sid` controls, if any.
+pub fn session_pty(sid: i32) -> Option<Arc<fs::devices::pty::PtyPair>> {
+    PTYS.get()?.terminal_of(sid)
+}
+
 /// `/dev/tty`: the terminal the caller's session controls (the console or
 /// a pseudo-terminal), `ENXIO` without one.
 struct SessionTerminal;
@@ -258,7 +281,12 @@ pub fn init(info: &BootInfo) {
         console,
         tty: Arc::new(TtyDevice::new(Arc::new(SessionTerminal))),
         ptys: PTYS
-            .call_once(|| Arc::new(PtyMultiplexer::new(|| Arc::new(WaitQueue::new()))))
+            .call_once(|| {
+                Arc::new(PtyMultiplexer::new(
+                    || Arc::new(WaitQueue::new()),
+                    Arc::new(PtyHangups),
+                ))
+            })
             .clone(),
     };
     match create_devfs(2, next_device(), clock, devices) {

@@ -41,6 +41,16 @@ impl ConsolePort for FakeUart {
     }
 }
 
+/// Records the hangups the multiplexer reports.
+#[derive(Default)]
+struct Hangups(Mutex<Vec<(i32, Option<i32>)>>);
+
+impl fs::devices::pty::HangupListener for Hangups {
+    fn hung_up(&self, session: i32, foreground: Option<i32>) {
+        self.0.lock().unwrap().push((session, foreground));
+    }
+}
+
 struct Terminal(Mutex<Option<Arc<dyn File>>>);
 
 impl ControllingTerminal for Terminal {
@@ -51,6 +61,7 @@ impl ControllingTerminal for Terminal {
 
 struct Dev {
     ptys: Arc<PtyMultiplexer>,
+    hangups: Arc<Hangups>,
     world: World,
     uart: Arc<FakeUart>,
     console: Arc<ConsoleTerminal>,
@@ -66,9 +77,11 @@ fn with_dev(seed: u8) -> Dev {
         Arc::new(CountingWaitQueue::default()),
     ));
     let terminal = Arc::new(Terminal(Mutex::new(None)));
-    let ptys = Arc::new(PtyMultiplexer::new(|| {
-        Arc::new(CountingWaitQueue::default())
-    }));
+    let hangups = Arc::new(Hangups::default());
+    let ptys = Arc::new(PtyMultiplexer::new(
+        || Arc::new(CountingWaitQueue::default()),
+        hangups.clone(),
+    ));
     let screen = Arc::new(FakeUart::default());
     let screen_terminal =
         ConsoleTerminal::new(screen.clone(), Arc::new(CountingWaitQueue::default()))
@@ -93,6 +106,7 @@ fn with_dev(seed: u8) -> Dev {
         .unwrap();
     Dev {
         ptys,
+        hangups,
         world,
         uart,
         console,
@@ -334,9 +348,11 @@ fn a_pseudo_terminal_pair_carries_typing_one_way_and_output_the_other() {
         master.file().take_job_signals(),
         [(tty::JobSignal::Interrupt, 9)]
     );
-    // Closing the master hangs the slave up and removes its node.
+    // Closing the master hangs the slave up and removes its node; the
+    // kernel hears which session lost its terminal, and who was in front.
     drop(controlling);
     drop(master);
+    assert_eq!(*d.hangups.0.lock().unwrap(), [(9, Some(9))]);
     assert!(d.ptys.controlling_terminal_of(9).is_none(), "hung up");
     assert_eq!(slave.read(&mut buf).unwrap(), 0);
     assert_eq!(slave.write(b"x").unwrap_err(), Errno::EIO);

@@ -78,6 +78,10 @@ pub struct ProcessData<E: ProcessEnv> {
     pub(crate) program: Program<E>,
     start_time_ns: u64,
     pub(crate) tracing: Option<Box<Tracing>>,
+    /// For a session leader whose terminal hung up: the group that was in
+    /// front, which gets `SIGHUP` when the leader exits (Linux's
+    /// `tty_old_pgrp`).
+    hung_up_foreground: Option<Pid>,
 }
 
 impl<E: ProcessEnv> ProcessData<E> {
@@ -225,6 +229,17 @@ impl<E: ProcessEnv> ProcessData<E> {
         self.children_times
     }
 
+    /// Records the group in front when this session leader's terminal
+    /// hung up.
+    pub fn set_hung_up_foreground(&mut self, group: Option<Pid>) {
+        self.hung_up_foreground = group;
+    }
+
+    /// Takes the group recorded by [`ProcessData::set_hung_up_foreground`].
+    pub fn take_hung_up_foreground(&mut self) -> Option<Pid> {
+        self.hung_up_foreground.take()
+    }
+
     /// The tracing state, if a tracer traces this process.
     pub fn tracing(&self) -> Option<&Tracing> {
         self.tracing.as_deref()
@@ -340,6 +355,7 @@ impl<E: ProcessEnv> Process<E> {
                 program: Program::default(),
                 start_time_ns: 0,
                 tracing: None,
+                hung_up_foreground: None,
             },
             fds,
         )
@@ -382,6 +398,7 @@ impl<E: ProcessEnv> Process<E> {
                 // A child of a tracee is not traced (fork events are not
                 // followed yet).
                 tracing: None,
+                hung_up_foreground: None,
             }
         };
         let fds = parent.fds.lock().fork_copy()?;

@@ -203,11 +203,17 @@ fn termios_reads_back_linux_defaults_and_raw_mode_takes_effect() {
 #[test]
 fn the_shell_hands_the_terminal_to_a_job_and_ctrl_c_signals_only_that_job() {
     let d = desk();
-    // A group of another session cannot be put in front.
-    let outsider = d.w.put(&1i32);
+    // A group of another session cannot be put in front, and one nobody
+    // is in does not exist.
+    let outsider = d.w.put(&d.w.process.data().pgid());
     assert_eq!(
         d.shell_call(Sysno::Ioctl, &[d.fd, TIOCSPGRP, outsider]),
         err(Errno::EPERM)
+    );
+    let nobody = d.w.put(&4242i32);
+    assert_eq!(
+        d.shell_call(Sysno::Ioctl, &[d.fd, TIOCSPGRP, nobody]),
+        err(Errno::ESRCH)
     );
     let job_group = d.job.0.pid() as u64;
     let group = d.w.put(&(job_group as i32));

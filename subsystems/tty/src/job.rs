@@ -74,16 +74,14 @@ pub struct JobControl {
 }
 
 impl JobControl {
-    /// A terminal no session controls, 24 by 80.
+    /// A terminal no session controls, its window size unknown (0 by 0).
     pub fn new() -> Self {
         JobControl {
             session: None,
             foreground: None,
-            window: WinSize {
-                rows: 24,
-                cols: 80,
-                ..WinSize::default()
-            },
+            // 0 by 0 until someone says (Linux's pty and serial default;
+            // programs then assume 80 by 24).
+            window: WinSize::default(),
         }
     }
 
@@ -148,6 +146,15 @@ impl JobControl {
         self.foreground.take()
     }
 
+    /// The line itself hangs up (a pseudo-terminal's master closed, a modem
+    /// dropped carrier): the session loses its terminal. Returns that
+    /// session and the group that was in front, if any: Linux signals the
+    /// session leader now and that group when the leader exits.
+    pub fn hang_up_line(&mut self) -> Option<(i32, Option<i32>)> {
+        let session = self.session.take()?;
+        Some((session, self.foreground.take()))
+    }
+
     /// `TIOCNOTTY`: the caller gives up its controlling terminal; when it
     /// is the session leader the terminal hangs up ([`JobControl::hang_up`]
     /// for the group to signal). `ENOTTY` if this is not its terminal.
@@ -172,15 +179,16 @@ impl JobControl {
         Ok(self.foreground.unwrap_or(i32::MAX))
     }
 
-    /// `TIOCSPGRP`: makes `pgid` (a group of the caller's session, which
-    /// the caller says with `group_in_session`) the foreground. A caller
-    /// in the background is treated as a writer under `TOSTOP`
+    /// `TIOCSPGRP`: makes `pgid` the foreground; `group_session` is the
+    /// session of that group, `None` if no process is in it (`ESRCH`); a
+    /// group of another session is `EPERM`, as on Linux. A caller in the
+    /// background is treated as a writer under `TOSTOP`
     /// ([`JobControl::check_change`]).
     pub fn set_foreground(
         &mut self,
         member: &Member,
         pgid: i32,
-        group_in_session: bool,
+        group_session: Option<i32>,
     ) -> KernelResult<()> {
         if !self.controls(member) {
             return Err(Errno::ENOTTY);
@@ -188,8 +196,10 @@ impl JobControl {
         if pgid < 0 {
             return Err(Errno::EINVAL);
         }
-        if !group_in_session {
-            return Err(Errno::EPERM);
+        match group_session {
+            None => return Err(Errno::ESRCH),
+            Some(sid) if sid != member.sid => return Err(Errno::EPERM),
+            Some(_) => {}
         }
         self.foreground = Some(pgid);
         Ok(())

@@ -112,7 +112,7 @@ pub fn linux_default() -> Termios {
     cc[cc::VWERASE] = 0x17;
     cc[cc::VLNEXT] = 0x16;
     Termios {
-        iflag: iflag::ICRNL | iflag::IXON | iflag::IUTF8,
+        iflag: iflag::ICRNL | iflag::IXON,
         oflag: oflag::OPOST | oflag::ONLCR,
         cflag: DEFAULT_CFLAG,
         lflag: lflag::ISIG

@@ -61,16 +61,27 @@ fn tiocsctty_needs_a_leader_without_a_terminal_and_steals_only_when_privileged()
 #[test]
 fn the_shell_moves_a_job_to_the_foreground_and_back() {
     let mut tty = controlled_by_the_shell();
-    assert_eq!(tty.set_foreground(&SHELL, 200, true), Ok(()));
+    assert_eq!(tty.set_foreground(&SHELL, 200, Some(SHELL.sid)), Ok(()));
     assert_eq!(tty.foreground(), Some(200));
     assert_eq!(tty.get_foreground(&JOB), Ok(200));
     assert_eq!(
-        tty.set_foreground(&SHELL, 999, false),
+        tty.set_foreground(&SHELL, 999, Some(SHELL.sid + 1)),
         Err(Errno::EPERM),
         "not in the session"
     );
-    assert_eq!(tty.set_foreground(&SHELL, -1, true), Err(Errno::EINVAL));
-    assert_eq!(tty.set_foreground(&STRANGER, 300, true), Err(Errno::ENOTTY));
+    assert_eq!(
+        tty.set_foreground(&SHELL, 998, None),
+        Err(Errno::ESRCH),
+        "no such group"
+    );
+    assert_eq!(
+        tty.set_foreground(&SHELL, -1, Some(SHELL.sid)),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(
+        tty.set_foreground(&STRANGER, 300, Some(STRANGER.sid)),
+        Err(Errno::ENOTTY)
+    );
     assert_eq!(tty.get_foreground(&STRANGER), Err(Errno::ENOTTY));
 }
 
@@ -124,7 +135,7 @@ fn background_writes_stop_only_under_tostop_unless_sigttou_is_ignored() {
 #[test]
 fn hanging_up_frees_the_terminal_and_names_the_group_to_signal() {
     let mut tty = controlled_by_the_shell();
-    tty.set_foreground(&SHELL, 200, true).unwrap();
+    tty.set_foreground(&SHELL, 200, Some(SHELL.sid)).unwrap();
     assert_eq!(tty.detach(&JOB), Ok(None), "a member only lets go");
     assert_eq!(tty.session(), Some(100));
     assert_eq!(tty.detach(&SHELL), Ok(Some(200)), "the leader hangs it up");
@@ -137,7 +148,11 @@ fn hanging_up_frees_the_terminal_and_names_the_group_to_signal() {
 #[test]
 fn a_new_window_size_is_reported_with_sigwinch_to_the_foreground() {
     let mut tty = controlled_by_the_shell();
-    assert_eq!(tty.window().rows, 24);
+    assert_eq!(
+        (tty.window().rows, tty.window().cols),
+        (0, 0),
+        "unknown until set"
+    );
     let size = WinSize {
         rows: 50,
         cols: 132,

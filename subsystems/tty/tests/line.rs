@@ -71,6 +71,10 @@ fn backspace_erases_on_the_line_and_on_screen() {
 #[test]
 fn erase_takes_a_whole_utf8_character_and_two_columns_for_a_control_echo() {
     let mut tty = LineDiscipline::new();
+    // IUTF8, which locales set (it is not among Linux's defaults).
+    let mut t = tty.termios();
+    t.iflag |= iflag::IUTF8;
+    tty.set_termios(t);
     type_in(&mut tty, "né".as_bytes());
     type_in(&mut tty, b"\x7f\r");
     assert_eq!(read_all(&mut tty), b"n\n");

@@ -33,25 +33,48 @@ const SLAVE_MAJOR: u32 = 136;
 /// Makes wait queues for new pairs (the kernel's kind).
 pub type WaitQueueFactory = fn() -> Arc<dyn WaitQueue>;
 
+/// Told when a pseudo-terminal hangs up because its master closed, with
+/// the session that had it as controlling terminal and the group that was
+/// in front. The kernel sends `SIGHUP` and `SIGCONT` to the session
+/// leader, and to that group when the leader exits (Linux's rules).
+pub trait HangupListener: Send + Sync {
+    /// Session `session` lost its terminal; `foreground` was in front.
+    fn hung_up(&self, session: i32, foreground: Option<i32>);
+}
+
 /// The `ptmx` device: every open makes a new pair.
 pub struct PtyMultiplexer {
     pts: spin::Once<Arc<TmpfsInode>>,
     next: AtomicU32,
     new_queue: WaitQueueFactory,
+    hangups: Arc<dyn HangupListener>,
     /// Every pair whose master is still open, to find a session's terminal.
     pairs: Mutex<Vec<Weak<PtyPair>>>,
 }
 
 impl PtyMultiplexer {
-    /// A multiplexer whose pairs get wait queues from `new_queue`; devfs
-    /// attaches its `pts` directory ([`PtyMultiplexer::attach`]).
-    pub fn new(new_queue: WaitQueueFactory) -> PtyMultiplexer {
+    /// A multiplexer whose pairs get wait queues from `new_queue` and
+    /// report hangups to `hangups`; devfs attaches its `pts` directory
+    /// ([`PtyMultiplexer::attach`]).
+    pub fn new(new_queue: WaitQueueFactory, hangups: Arc<dyn HangupListener>) -> PtyMultiplexer {
         PtyMultiplexer {
             pts: spin::Once::new(),
             next: AtomicU32::new(0),
             new_queue,
+            hangups,
             pairs: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The terminal of the pair whose master is open that session `sid`
+    /// controls (its leader's exit hangs it up).
+    pub fn terminal_of(&self, sid: i32) -> Option<Arc<PtyPair>> {
+        let mut pairs = self.pairs.lock();
+        pairs.retain(|pair| pair.strong_count() > 0);
+        pairs.iter().filter_map(Weak::upgrade).find(|pair| {
+            pair.master_open.load(Ordering::Acquire)
+                && pair.terminal.jobs.lock().session() == Some(sid)
+        })
     }
 
     /// Where slaves appear (`/dev/pts`); the first call wins.
@@ -96,6 +119,7 @@ impl CharacterDevice for PtyMultiplexer {
         Ok(Arc::new(PtyMaster {
             pair,
             pts: Arc::downgrade(pts),
+            hangups: self.hangups.clone(),
         }))
     }
 }
@@ -126,6 +150,11 @@ pub struct PtyPair {
 }
 
 impl PtyPair {
+    /// The terminal both ends act on.
+    pub fn terminal(&self) -> &Terminal {
+        &self.terminal
+    }
+
     /// The `N` of `/dev/pts/N` (`TIOCGPTN`).
     pub fn index(&self) -> u32 {
         self.index
@@ -149,11 +178,17 @@ impl PtyPair {
 struct PtyMaster {
     pair: Arc<PtyPair>,
     pts: Weak<TmpfsInode>,
+    hangups: Arc<dyn HangupListener>,
 }
 
 impl Drop for PtyMaster {
     fn drop(&mut self) {
         self.pair.master_open.store(false, Ordering::Release);
+        // The session loses its terminal; its leader is told.
+        let hung_up = self.pair.terminal.jobs.lock().hang_up_line();
+        if let Some((session, foreground)) = hung_up {
+            self.hangups.hung_up(session, foreground);
+        }
         // Readers of the slave see the hangup.
         self.pair.slave_waiters.wake_all();
         if let Some(pts) = self.pts.upgrade() {

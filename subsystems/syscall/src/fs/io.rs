@@ -309,8 +309,9 @@ pub fn ioctl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, req: u32, arg: u64) -> Sys
         }
         _ => {}
     }
+    let master = !description.file().reads_terminal_input();
     if let Some(pair) = description.file().pseudo_terminal()
-        && let Some(result) = crate::fs::terminal::pty_ioctl(ctx, pair, req, arg)
+        && let Some(result) = crate::fs::terminal::pty_ioctl(ctx, pair, master, req, arg)
     {
         return result;
     }

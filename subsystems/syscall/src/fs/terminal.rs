@@ -244,10 +244,21 @@ const TIOCSPTLCK: u32 = 0x4004_5431;
 pub fn pty_ioctl<K: Kernel>(
     ctx: &Context<'_, K>,
     pair: &fs::devices::pty::PtyPair,
+    master: bool,
     req: u32,
     arg: u64,
 ) -> Option<SyscallResult> {
     Some(match req {
+        // The master may ask whoever it is (the controlling-terminal rule
+        // is the slave's): 0 when no group is in front, as Linux says.
+        request::TIOCGPGRP if master => {
+            let group = pair.terminal().jobs.lock().foreground().unwrap_or(0);
+            ctx.write(UserPtr::new(arg), &group).map(|()| 0)
+        }
+        TIOCGSID if master => (|| {
+            let sid = pair.terminal().jobs.lock().session().ok_or(Errno::ENOTTY)?;
+            ctx.write(UserPtr::new(arg), &sid).map(|()| 0)
+        })(),
         TIOCGPTN => ctx.write(UserPtr::new(arg), &pair.index()).map(|()| 0),
         TIOCSPTLCK => ctx.read(UserPtr::<i32>::new(arg)).map(|lock| {
             pair.set_locked(lock != 0);
@@ -297,16 +308,17 @@ pub fn ioctl<K: Kernel>(
             let pgid: i32 = ctx.read(UserPtr::new(arg))?;
             check_change(ctx, terminal)?;
             let caller = member(ctx);
-            let in_session = ctx
+            // The group's session: ESRCH for a group nobody is in.
+            let group_session = ctx
                 .kernel
                 .processes()
                 .processes_in_group(pgid)
-                .iter()
-                .any(|p| p.data().sid() == caller.sid);
+                .first()
+                .map(|p| p.data().sid());
             terminal
                 .jobs
                 .lock()
-                .set_foreground(&caller, pgid, in_session)?;
+                .set_foreground(&caller, pgid, group_session)?;
             Ok(0)
         })(),
         TIOCGSID => (|| {
