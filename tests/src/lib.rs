@@ -76,6 +76,9 @@ pub struct Qemu {
     pub debug_exit: bool,
     /// A reset ends QEMU (`-no-reboot`) instead of restarting the machine.
     pub reset_exits: bool,
+    /// Interactive runs open QEMU's window (the screen console) besides
+    /// the serial port on the terminal, instead of `-nographic`.
+    pub window: bool,
     /// Where the human monitor listens (a Unix socket), for captured runs
     /// that type keys or take screen dumps; `None`: no monitor.
     pub monitor: Option<PathBuf>,
@@ -115,6 +118,7 @@ impl Qemu {
             debug_exit: true,
             reset_exits: true,
             monitor: None,
+            window: false,
             extra: Vec::new(),
         }
     }
@@ -140,7 +144,9 @@ impl Qemu {
         if self.debug_exit {
             args.extend(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"].map(String::from));
         }
-        if interactive {
+        if interactive && self.window {
+            args.extend(["-serial", "mon:stdio"].map(String::from));
+        } else if interactive {
             args.push("-nographic".into());
         } else {
             let monitor = match &self.monitor {

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo xtask build [--release]            build the kernel, print its path last
-//! cargo xtask run [--release] [--iso|--uefi] [--gdb] [--add HOST[=GUEST]] [-- CMDLINE...]
+//! cargo xtask run [--release] [--iso|--uefi|--screen] [--gdb] [--add HOST[=GUEST]] [-- CMDLINE...]
 //! cargo xtask iso [--release] [-- CMDLINE...]   GRUB ISO for BIOS and UEFI
 //! cargo xtask test [--release]             every test; ends with "N passed, M failed"
 //! cargo xtask clippy                       clippy for host crates and the kernel
@@ -28,6 +28,9 @@ use tests::{Boot, Qemu};
 struct Options {
     profile: Profile,
     iso: bool,
+    /// Boot the ISO in a QEMU window with the screen console as
+    /// `/dev/console`.
+    screen: bool,
     uefi: bool,
     gdb: bool,
     add: Vec<String>,
@@ -38,6 +41,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut options = Options {
         profile: Profile::Debug,
         iso: false,
+        screen: false,
         uefi: false,
         gdb: false,
         add: Vec::new(),
@@ -48,6 +52,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         match arg.as_str() {
             "--release" => options.profile = Profile::Release,
             "--iso" => options.iso = true,
+            "--screen" => options.screen = true,
             "--uefi" => {
                 options.iso = true;
                 options.uefi = true;
@@ -64,7 +69,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup|boot-time|initramfs> [--release] [--iso] [--uefi] [--gdb] [--add HOST[=GUEST]] [-- KERNEL COMMAND LINE]";
+const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup|boot-time|initramfs> [--release] [--iso] [--uefi] [--screen] [--gdb] [--add HOST[=GUEST]] [-- KERNEL COMMAND LINE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -114,7 +119,7 @@ fn build_iso(options: &Options) -> Result<PathBuf, String> {
 
 fn run(options: &Options) -> Result<ExitCode, String> {
     let mut needed = vec![tools::QEMU, tools::USERSPACE];
-    if options.iso {
+    if options.iso || options.screen {
         needed.push(tools::ISO);
     }
     if options.uefi {
@@ -124,8 +129,11 @@ fn run(options: &Options) -> Result<ExitCode, String> {
     let kernel = kernel::build(options.profile)?;
     let extra = userspace::extra_files(&options.add)?;
     let initrd = userspace::initramfs_with(userspace::Flavour::Interactive, &extra)?;
-    let cmdline = options.cmdline.join(" ");
-    let boot = if options.iso {
+    let mut cmdline = options.cmdline.join(" ");
+    if options.screen {
+        cmdline = format!("console=tty1 {cmdline}");
+    }
+    let boot = if options.iso || options.screen {
         let iso = iso::build("courage", &kernel, Some(&initrd), &cmdline)?;
         if options.uefi {
             let firmware = tests::ovmf().ok_or("OVMF firmware not found")?;
@@ -142,6 +150,7 @@ fn run(options: &Options) -> Result<ExitCode, String> {
     };
     let mut qemu = Qemu::new(boot);
     qemu.gdb = options.gdb;
+    qemu.window = options.screen;
     if options.gdb {
         eprintln!("xtask: QEMU waits for gdb on localhost:1234 (target remote :1234)");
     }
