@@ -43,7 +43,11 @@ pub struct Selectors {
 }
 
 static TSS: Once<TaskStateSegment> = Once::new();
-static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
+/// Null, kernel code and data, a spare, user code (32-bit), user data,
+/// user code (64-bit), and the TSS's two slots.
+const GDT_ENTRIES: usize = 9;
+
+static GDT: Once<(GlobalDescriptorTable<GDT_ENTRIES>, Selectors)> = Once::new();
 
 fn ist_top(slot: usize) -> VirtAddr {
     // SAFETY: only the address is taken; no reference to the mutable static
@@ -65,9 +69,17 @@ pub fn init(kernel_stack_top: u64) -> Selectors {
         tss
     });
     let (gdt, selectors) = GDT.call_once(|| {
-        let mut gdt = GlobalDescriptorTable::new();
+        let mut gdt = GlobalDescriptorTable::<GDT_ENTRIES>::empty();
+        // Linux's user selectors (debuggers and core files read `cs`:
+        // 0x33 means 64-bit): a 32-bit user code segment at 0x23 (never
+        // loaded; it anchors sysret's selector arithmetic), user data at
+        // 0x2b, 64-bit user code at 0x33.
         let kernel_code = gdt.append(Descriptor::kernel_code_segment());
         let kernel_data = gdt.append(Descriptor::kernel_data_segment());
+        gdt.append(Descriptor::kernel_data_segment());
+        gdt.append(Descriptor::UserSegment(
+            x86_64::structures::gdt::DescriptorFlags::USER_CODE32.bits(),
+        ));
         let user_data = gdt.append(Descriptor::user_data_segment());
         let user_code = gdt.append(Descriptor::user_code_segment());
         let tss = gdt.append(Descriptor::tss_segment(tss));

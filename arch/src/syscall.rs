@@ -32,10 +32,10 @@ core::arch::global_asm!(
     arch_syscall_entry:
         mov [rip + arch_syscall_scratch], rsp
         mov rsp, [rip + arch_kernel_stack_top]
-        push 0x1b
+        push 0x2b
         push qword ptr [rip + arch_syscall_scratch]
         push r11
-        push 0x23
+        push 0x33
         push rcx
         push 0
         push 256
@@ -51,8 +51,8 @@ unsafe extern "C" {
 /// Enables `syscall`/`sysret` and points them at the entry above.
 pub fn init(selectors: &Selectors) {
     // The entry's hard-coded user selectors must match the GDT.
-    assert_eq!(selectors.user_data.0, 0x1b);
-    assert_eq!(selectors.user_code.0, 0x23);
+    assert_eq!(selectors.user_data.0, 0x2b);
+    assert_eq!(selectors.user_code.0, 0x33);
     // SAFETY: the selectors are those of the loaded GDT, the entry point is
     // the stub above, and masking IF/TF/DF/AC/NT gives it a clean state.
     unsafe {

@@ -246,7 +246,7 @@ core::arch::global_asm!(
            iretq after the registers are restored. */
         cmp qword ptr [rsp + 15 * 8], 256
         jne 7f
-        cmp qword ptr [rsp + 18 * 8], 0x23
+        cmp qword ptr [rsp + 18 * 8], 0x33
         jne 7f
         mov rax, [rsp + 17 * 8]
         cmp rax, [rsp + 12 * 8]

@@ -117,14 +117,14 @@ fn user_exception(frame: &mut TrapFrame, vector: u64) {
             }
         }
     }
-    // si_code values: FPE_INTDIV, TRAP_TRACE, TRAP_BRKPT, ILL_ILLOPN,
-    // BUS_ADRERR; #GP
+    // si_code values: FPE_INTDIV, TRAP_TRACE, ILL_ILLOPN, BUS_ADRERR; #GP
     // is SI_KERNEL on Linux.
     let (signal, code, what) = match vector {
         0 => (SIGFPE, 1, "divide error"),
         16 | 19 => (SIGFPE, 0, "floating-point exception"),
         1 => (SIGTRAP, 2, "single step"),
-        3 => (SIGTRAP, 1, "breakpoint"),
+        // int3 is SI_KERNEL on Linux x86, which debuggers rely on.
+        3 => (SIGTRAP, 0x80, "breakpoint"),
         6 => (SIGILL, 2, "invalid opcode"),
         12 | 17 => (SIGBUS, 2, "bus error"),
         _ => (SIGSEGV, 0x80, "general protection fault"),

@@ -68,6 +68,18 @@ impl syscall::Kernel for RunningKernel {
         })
     }
 
+    fn force_write_process_memory(
+        &self,
+        process: &Process<KernelEnv>,
+        address: u64,
+        bytes: &[u8],
+    ) -> KernelResult<()> {
+        self.with_address_space(process, |space, frames| {
+            let memory = mm::AddressSpaceMemory::new(space, frames, &arch::paging::DirectMap);
+            memory.force_write(mm::UserSlice::new(address, bytes.len())?, bytes)
+        })
+    }
+
     fn processes(&self) -> &ProcessTable<KernelEnv> {
         processes()
     }

@@ -19,8 +19,8 @@ use crate::syscall::RunningKernel;
 use crate::task::{self, WaitQueue};
 
 /// User code and data selectors (GDT order is fixed for sysret).
-const USER_CS: u64 = 0x23;
-const USER_SS: u64 = 0x1b;
+const USER_CS: u64 = 0x33;
+const USER_SS: u64 = 0x2b;
 /// IF set, reserved bit 1 set.
 const USER_RFLAGS: u64 = 0x202;
 

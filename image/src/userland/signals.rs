@@ -28,8 +28,8 @@ const TRAMPOLINE_CODE: [u8; 9] = [0xb8, 15, 0, 0, 0, 0x0f, 0x05, 0x0f, 0x0b];
 
 /// The user selectors of this kernel's GDT.
 pub const SELECTORS: UserSelectors = UserSelectors {
-    code: 0x23,
-    data: 0x1b,
+    code: 0x33,
+    data: 0x2b,
 };
 
 static STOP_EVENTS: Once<WaitQueue> = Once::new();

@@ -149,6 +149,60 @@ impl<P: PageTable> AddressSpace<P> {
         }
     }
 
+    /// A frame of `page` that a debugger may write although the mapping
+    /// is not writable (ptrace's `FOLL_FORCE`): for a private mapping, the
+    /// page is made present and copied if it is shared with anyone (another
+    /// process, the file's cache), and stays read-only for the process.
+    /// `EFAULT` for a shared mapping that is not writable, an inaccessible
+    /// one, or no mapping; `ENOMEM` when frames run out.
+    pub fn frame_for_forced_write<A: FrameAllocator, M: PhysicalMemory>(
+        &mut self,
+        page: VirtAddr,
+        frames: &mut A,
+        phys: &M,
+    ) -> abi::KernelResult<crate::Frame> {
+        use abi::Errno;
+        let page = page.page_start();
+        let region = self.region_at(page).ok_or(Errno::EFAULT)?;
+        let perms = region.perms();
+        if perms.is_empty() {
+            return Err(Errno::EFAULT);
+        }
+        if region.is_shared() {
+            if !perms.contains(crate::region::Perms::WRITE) {
+                return Err(Errno::EFAULT);
+            }
+            return match self.handle_fault(page, Access::Write, frames, phys) {
+                FaultOutcome::Resolved => self
+                    .page_table
+                    .translate(page)
+                    .map(|(frame, _)| frame)
+                    .ok_or(Errno::EFAULT),
+                FaultOutcome::OutOfMemory => Err(Errno::ENOMEM),
+                _ => Err(Errno::EFAULT),
+            };
+        }
+        if self.page_table.translate(page).is_none() {
+            match self.handle_fault(page, Access::Read, frames, phys) {
+                FaultOutcome::Resolved => {}
+                FaultOutcome::OutOfMemory => return Err(Errno::ENOMEM),
+                _ => return Err(Errno::EFAULT),
+            }
+        }
+        let (frame, flags) = self.page_table.translate(page).ok_or(Errno::EFAULT)?;
+        if frames.ref_count(frame) == 1 {
+            return Ok(frame);
+        }
+        match self.copy_on_write(page, frame, flags, frames, phys) {
+            FaultOutcome::Resolved => self
+                .page_table
+                .translate(page)
+                .map(|(frame, _)| frame)
+                .ok_or(Errno::EFAULT),
+            _ => Err(Errno::ENOMEM),
+        }
+    }
+
     /// Replaces a shared private page with a private copy.
     fn copy_on_write<A: FrameAllocator, M: PhysicalMemory>(
         &mut self,

@@ -57,6 +57,31 @@ impl<'a, P: PageTable, A: FrameAllocator, M: PhysicalMemory> AddressSpaceMemory<
         }
     }
 
+    /// Writes `src` at `dst` as a debugger does (ptrace's `FOLL_FORCE`):
+    /// read-only private pages (program text) take the write on a private
+    /// copy, so breakpoints can be set; see
+    /// [`AddressSpace::frame_for_forced_write`].
+    pub fn force_write(&self, dst: UserSlice, src: &[u8]) -> KernelResult<()> {
+        if dst.len() != src.len() {
+            return Err(Errno::EINVAL);
+        }
+        let mut done = 0usize;
+        while done < dst.len() {
+            let addr = dst.addr() + done as u64;
+            let offset = (addr % PAGE_SIZE) as usize;
+            let chunk = (PAGE_SIZE as usize - offset).min(dst.len() - done);
+            let frame = {
+                let mut guard = self.space.borrow_mut();
+                let (space, frames) = &mut *guard;
+                space.frame_for_forced_write(VirtAddr(addr), *frames, self.phys)?
+            };
+            self.phys
+                .write_frame(frame, offset, &src[done..done + chunk]);
+            done += chunk;
+        }
+        Ok(())
+    }
+
     /// Calls `copy(frame, offset in page, range in the buffer)` page by page.
     fn walk(
         &self,

@@ -82,6 +82,8 @@ pub struct ProcessData<E: ProcessEnv> {
     /// front, which gets `SIGHUP` when the leader exits (Linux's
     /// `tty_old_pgrp`).
     hung_up_foreground: Option<Pid>,
+    /// `personality(2)`: the execution domain and its flags.
+    personality: u32,
 }
 
 impl<E: ProcessEnv> ProcessData<E> {
@@ -229,6 +231,16 @@ impl<E: ProcessEnv> ProcessData<E> {
         self.children_times
     }
 
+    /// The `personality(2)` value (inherited by children, kept by exec).
+    pub fn personality(&self) -> u32 {
+        self.personality
+    }
+
+    /// Sets the `personality(2)` value; returns the old one.
+    pub fn set_personality(&mut self, persona: u32) -> u32 {
+        core::mem::replace(&mut self.personality, persona)
+    }
+
     /// Records the group in front when this session leader's terminal
     /// hung up.
     pub fn set_hung_up_foreground(&mut self, group: Option<Pid>) {
@@ -356,6 +368,7 @@ impl<E: ProcessEnv> Process<E> {
                 start_time_ns: 0,
                 tracing: None,
                 hung_up_foreground: None,
+                personality: 0,
             },
             fds,
         )
@@ -399,6 +412,7 @@ impl<E: ProcessEnv> Process<E> {
                 // followed yet).
                 tracing: None,
                 hung_up_foreground: None,
+                personality: p.personality,
             }
         };
         let fds = parent.fds.lock().fork_copy()?;

@@ -300,13 +300,21 @@ pub fn prctl<K: Kernel>(ctx: &Context<'_, K>, option: u32, arg2: u64) -> Syscall
     }
 }
 
-/// `personality(persona)`: `PER_LINUX` (0) is the only one; `0xffffffff`
-/// queries.
-pub fn personality<K: Kernel>(_ctx: &Context<'_, K>, persona: u32) -> SyscallResult {
-    match persona {
-        0 | 0xffff_ffff => Ok(0),
-        _ => Err(Errno::EINVAL),
+/// `personality(persona)`: `PER_LINUX` (0), with `ADDR_NO_RANDOMIZE` the
+/// only flag; `0xffffffff` queries. Returns the previous value.
+pub fn personality<K: Kernel>(ctx: &Context<'_, K>, persona: u32) -> SyscallResult {
+    /// `ADDR_NO_RANDOMIZE`: honoured trivially, Courage does not randomize
+    /// (debuggers set it for every program they start).
+    const ADDR_NO_RANDOMIZE: u32 = 0x0004_0000;
+    let mut data = ctx.process.data();
+    if persona == 0xffff_ffff {
+        return Ok(u64::from(data.personality()));
     }
+    // Only PER_LINUX, with only the flags Courage keeps.
+    if persona & !ADDR_NO_RANDOMIZE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(u64::from(data.set_personality(persona)))
 }
 
 /// `capget(header, data)`: capabilities are not modelled (root is

@@ -80,6 +80,17 @@ pub trait Kernel: Sized {
         f: impl FnOnce(&dyn UserMemory) -> KernelResult<R>,
     ) -> KernelResult<R>;
 
+    /// Writes `bytes` at `address` in `process` as a debugger does
+    /// (`PTRACE_POKETEXT`): read-only private pages, such as program text,
+    /// take the write on a private copy. `EFAULT` where nothing may be
+    /// written even so (no mapping, a read-only shared mapping).
+    fn force_write_process_memory(
+        &self,
+        process: &Process<Self::Env>,
+        address: u64,
+        bytes: &[u8],
+    ) -> KernelResult<()>;
+
     /// Monotonic nanoseconds since boot.
     fn now_ns(&self) -> u64;
 

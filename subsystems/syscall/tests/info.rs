@@ -277,3 +277,17 @@ fn restart_restarts_and_halt_powers_off() {
     );
     assert_eq!(reboot(0x1234), err(Errno::EINVAL));
 }
+
+#[test]
+fn personality_keeps_addr_no_randomize_and_reports_the_old_value() {
+    let w = World::new();
+    assert_eq!(w.call(Sysno::Personality, &[0x0004_0000]), 0);
+    assert_eq!(w.call(Sysno::Personality, &[0xffff_ffff]), 0x0004_0000);
+    // A child inherits it.
+    let (child, thread) = w.fork();
+    assert_eq!(
+        w.call_as(&child, &thread, Sysno::Personality, &[0xffff_ffff]),
+        0x0004_0000
+    );
+    assert_eq!(w.call(Sysno::Personality, &[0]), 0x0004_0000);
+}

@@ -196,3 +196,51 @@ fn argv_array_is_copied_until_null_and_limited() {
     );
     space.teardown(&mut m.frames);
 }
+
+#[test]
+fn a_debuggers_write_lands_in_read_only_private_memory_on_a_private_copy() {
+    let (mut m, mut space) = machine_with_two_pages();
+    // Read-only private memory, shared with a forked child.
+    let text = END + 0x1000;
+    space
+        .mmap(
+            MapRequest::anonymous(0x1000, Perms::READ | Perms::EXEC)
+                .at(Placement::Fixed(VirtAddr(text))),
+            &mut m.frames,
+        )
+        .unwrap();
+    let mut child = m.fork(&mut space);
+    {
+        let mem = AddressSpaceMemory::new(&mut space, &mut m.frames, &m.phys);
+        // A plain write is refused; a breakpoint goes in.
+        assert_eq!(
+            write_value(&mem, UserPtr::<u8>::new(text).unwrap(), &0xcc),
+            Err(Errno::EFAULT)
+        );
+        mem.force_write(UserSlice::new(text + 5, 1).unwrap(), &[0xcc])
+            .unwrap();
+        assert_eq!(
+            read_value(&mem, UserPtr::<u8>::new(text + 5).unwrap()),
+            Ok(0xcc)
+        );
+        // Still read-only for the process itself.
+        assert_eq!(
+            write_value(&mem, UserPtr::<u8>::new(text).unwrap(), &1),
+            Err(Errno::EFAULT)
+        );
+        // Nothing there to write: EFAULT even so.
+        assert_eq!(
+            mem.force_write(UserSlice::new(END + 0x3000, 1).unwrap(), &[0xcc]),
+            Err(Errno::EFAULT)
+        );
+    }
+    // The child's copy did not change.
+    let mem = AddressSpaceMemory::new(&mut child, &mut m.frames, &m.phys);
+    assert_eq!(
+        read_value(&mem, UserPtr::<u8>::new(text + 5).unwrap()),
+        Ok(0)
+    );
+    drop(mem);
+    child.teardown(&mut m.frames);
+    space.teardown(&mut m.frames);
+}

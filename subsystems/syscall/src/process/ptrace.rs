@@ -125,10 +125,9 @@ pub fn ptrace<K: Kernel>(
             Ok(0)
         }
         PTRACE_POKETEXT | PTRACE_POKEDATA => {
+            // Breakpoints go into read-only text: a debugger's write.
             ctx.kernel
-                .with_process_memory(&tracee, |memory| {
-                    memory.copy_to_user(UserSlice::new(addr, 8)?, &data.to_le_bytes())
-                })
+                .force_write_process_memory(&tracee, addr, &data.to_le_bytes())
                 .map_err(|_| Errno::EIO)?;
             Ok(0)
         }

@@ -294,6 +294,16 @@ impl Kernel for Machine {
         &self.memory
     }
 
+    fn force_write_process_memory(
+        &self,
+        _process: &Process<Env>,
+        address: u64,
+        bytes: &[u8],
+    ) -> KernelResult<()> {
+        self.memory
+            .copy_to_user(mm::UserSlice::new(address, bytes.len())?, bytes)
+    }
+
     /// Every process of the fake world shares the one flat memory.
     fn with_process_memory<R>(
         &self,
