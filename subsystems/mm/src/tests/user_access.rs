@@ -235,12 +235,11 @@ fn a_debuggers_write_lands_in_read_only_private_memory_on_a_private_copy() {
         );
     }
     // The child's copy did not change.
-    let mem = AddressSpaceMemory::new(&mut child, &mut m.frames, &m.phys);
-    assert_eq!(
-        read_value(&mem, UserPtr::<u8>::new(text + 5).unwrap()),
-        Ok(0)
-    );
-    drop(mem);
+    {
+        let mem = AddressSpaceMemory::new(&mut child, &mut m.frames, &m.phys);
+        let byte = read_value(&mem, UserPtr::<u8>::new(text + 5).unwrap());
+        assert_eq!(byte, Ok(0));
+    }
     child.teardown(&mut m.frames);
     space.teardown(&mut m.frames);
 }
