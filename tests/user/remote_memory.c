@@ -1,8 +1,11 @@
 /* process_vm_readv/process_vm_writev between a parent and its child: the
  * parent reads the child's memory (which differs from its own after the
- * fork) and writes into it; the child sees the write. */
+ * fork) and writes into it; the child sees the write. /proc/<pid>/mem
+ * gives the same access as a file whose offsets are addresses. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,6 +50,21 @@ int main(void) {
     CHECK_EQ(errno, EFAULT);
     CHECK_EQ(process_vm_readv(child, &local, 1, &remote, 1, 1), -1);
     CHECK_EQ(errno, EINVAL);
+
+    /* The same through /proc/<pid>/mem. */
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", child);
+    int mem = open(path, O_RDWR);
+    CHECK(mem >= 0);
+    memset(buffer, 0, sizeof buffer);
+    CHECK_EQ(pread(mem, buffer, 21, (off_t)(uintptr_t)secret), 21);
+    CHECK(strcmp(buffer, "the child's own words") == 0);
+    CHECK_EQ(pread(mem, buffer, 8, 0x1000), -1);
+    CHECK_EQ(errno, EIO);
+    CHECK_EQ(pwrite(mem, "THE", 3, (off_t)(uintptr_t)secret), 3);
+    CHECK_EQ(pread(mem, buffer, 5, (off_t)(uintptr_t)secret), 5);
+    CHECK(memcmp(buffer, "THE c", 5) == 0);
+    CHECK_EQ(close(mem), 0);
 
     const char words[] = "written by the parent";
     struct iovec from = {(void *)words, sizeof words};

@@ -71,7 +71,7 @@ const SYS_KERNEL_ENTRIES: [(&str, SystemEntry); 3] = [
 
 /// Entries of a process directory in Linux's order; a thread directory
 /// has all but `task`.
-const PROCESS_ENTRIES: [(&str, ProcessEntry); 15] = [
+const PROCESS_ENTRIES: [(&str, ProcessEntry); 16] = [
     ("task", ProcessEntry::Task),
     ("fd", ProcessEntry::FdDir),
     ("fdinfo", ProcessEntry::FdinfoDir),
@@ -87,6 +87,7 @@ const PROCESS_ENTRIES: [(&str, ProcessEntry); 15] = [
     ("root", ProcessEntry::Root),
     ("exe", ProcessEntry::Exe),
     ("mounts", ProcessEntry::Mounts),
+    ("mem", ProcessEntry::Mem),
 ];
 
 /// The root's owner.
@@ -239,6 +240,10 @@ impl ProcDirectory {
             ProcessEntry::Exe => link(LinkTarget::Executable(process)),
             // Linux checks ptrace access on open; procfs has only the mode.
             ProcessEntry::Environ | ProcessEntry::Maps => file(0o400),
+            ProcessEntry::Mem => Arc::new(crate::memory_file::MemoryFile::new(
+                attributes(FileType::Regular, 0o600),
+                process.clone(),
+            )),
             _ => file(0o444),
         }
     }

@@ -103,6 +103,8 @@ pub enum ProcessEntry {
     Exe,
     /// `mounts`.
     Mounts,
+    /// `mem`.
+    Mem,
 }
 
 /// Whether an entry lives under `/proc/<pid>` or `/proc/<pid>/task/<tid>`.
@@ -133,7 +135,7 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::HashSet;
 
-    const ENTRIES: [ProcessEntry; 18] = [
+    const ENTRIES: [ProcessEntry; 19] = [
         ProcessEntry::Directory,
         ProcessEntry::Task,
         ProcessEntry::FdDir,
@@ -152,6 +154,7 @@ mod tests {
         ProcessEntry::Root,
         ProcessEntry::Exe,
         ProcessEntry::Mounts,
+        ProcessEntry::Mem,
     ];
 
     #[test]

@@ -70,6 +70,7 @@ mod directory;
 mod generated;
 pub mod ino;
 mod link;
+mod memory_file;
 pub mod process_format;
 pub mod procfs;
 pub mod system_format;

@@ -114,6 +114,21 @@ pub trait ProcessInfo: Send + Sync {
     /// zombies and kernel processes.
     fn maps(&self) -> KernelResult<Vec<String>>;
 
+    /// Reads the process's memory at `address` for the calling process
+    /// (`/proc/<pid>/mem`): `EPERM` without ptrace access to it, `EIO`
+    /// where nothing can be read. Returns the bytes read (a read stops at
+    /// the first page that cannot be). The default refuses.
+    fn read_memory(&self, _address: u64, _buf: &mut [u8]) -> KernelResult<usize> {
+        Err(Errno::EIO)
+    }
+
+    /// Writes the process's memory at `address` as a debugger does (read-
+    /// only private pages included), with [`ProcessInfo::read_memory`]'s
+    /// rules. The default refuses.
+    fn write_memory(&self, _address: u64, _buf: &[u8]) -> KernelResult<usize> {
+        Err(Errno::EIO)
+    }
+
     /// The current directory.
     fn cwd(&self) -> Option<Custody>;
 

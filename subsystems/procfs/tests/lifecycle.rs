@@ -48,7 +48,7 @@ fn process_directory_lists_linux_entries() {
         w.list("/proc/5").unwrap(),
         [
             ".", "..", "task", "fd", "fdinfo", "environ", "status", "limits", "comm", "cmdline",
-            "stat", "statm", "maps", "cwd", "root", "exe", "mounts"
+            "stat", "statm", "maps", "cwd", "root", "exe", "mounts", "mem"
         ]
     );
 }

@@ -66,6 +66,31 @@ pub struct ProcessEntry<K: Kernel> {
 }
 
 impl<K: Kernel> ProcessEntry<K> {
+    /// The process, if the caller may look at its memory: itself, its
+    /// tracer, or anyone with ptrace access (`EPERM` otherwise).
+    fn for_memory_access(&self) -> KernelResult<Arc<Process<K::Env>>> {
+        let target = self.get()?;
+        let caller = self
+            .kernel
+            .running_pid()
+            .and_then(|pid| self.kernel.processes().from_pid(pid));
+        let Some(caller) = caller else {
+            // The kernel itself.
+            return Ok(target);
+        };
+        let allowed = caller.pid() == target.pid() || {
+            let credentials = caller.data().credentials().clone();
+            let data = target.data();
+            data.tracing().is_some_and(|t| t.tracer == caller.pid())
+                || credentials.may_trace(data.credentials(), data.is_dumpable())
+        };
+        if allowed {
+            Ok(target)
+        } else {
+            Err(Errno::EPERM)
+        }
+    }
+
     fn get(&self) -> KernelResult<Arc<Process<K::Env>>> {
         let process = self.process.upgrade().ok_or(Errno::ESRCH)?;
         // Reaped processes leave the table even while an Arc survives.
@@ -216,6 +241,48 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
                 Ok(space.regions().map(|r| format!("{r}")).collect())
             })
             .unwrap_or_default())
+    }
+
+    fn read_memory(&self, address: u64, buf: &mut [u8]) -> KernelResult<usize> {
+        let process = self.for_memory_access()?;
+        let mut done = 0;
+        while done < buf.len() {
+            let at = address.saturating_add(done as u64);
+            let n = ((4096 - at % 4096) as usize).min(buf.len() - done);
+            let chunk = &mut buf[done..done + n];
+            let copied = self.kernel.with_process_memory(&process, |memory| {
+                memory.copy_from_user(chunk, mm::UserSlice::new(at, n)?)
+            });
+            if copied.is_err() {
+                break;
+            }
+            done += n;
+        }
+        if done == 0 && !buf.is_empty() {
+            return Err(Errno::EIO);
+        }
+        Ok(done)
+    }
+
+    fn write_memory(&self, address: u64, buf: &[u8]) -> KernelResult<usize> {
+        let process = self.for_memory_access()?;
+        let mut done = 0;
+        while done < buf.len() {
+            let at = address.saturating_add(done as u64);
+            let n = ((4096 - at % 4096) as usize).min(buf.len() - done);
+            if self
+                .kernel
+                .force_write_process_memory(&process, at, &buf[done..done + n])
+                .is_err()
+            {
+                break;
+            }
+            done += n;
+        }
+        if done == 0 && !buf.is_empty() {
+            return Err(Errno::EIO);
+        }
+        Ok(done)
     }
 
     fn cwd(&self) -> Option<Custody> {
