@@ -76,6 +76,7 @@ pub fn init(info: &BootInfo) -> Option<(usize, usize)> {
     screen.renderer.render(&mut screen.vt.screen, screen.pixels);
     SCREEN.call_once(|| IrqMutex::new(screen));
     TEXT_SIZE.call_once(|| (cols, rows));
+    crate::logger::replay_early_lines();
     if arch::i8042::init() {
         arch::pic::unmask(arch::i8042::KEYBOARD_IRQ);
     } else {
