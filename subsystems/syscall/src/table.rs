@@ -17,7 +17,7 @@ use signal::{KernelSigAction, RawSigInfo, StackT};
 use crate::SyscallResult;
 use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, UserPath, UserPtr};
 use crate::context::Context;
-use crate::fs::{attr, dir, io, path, pipe, poll};
+use crate::fs::{attr, dir, eventfd, io, path, pipe, poll};
 use crate::kernel::Kernel;
 use crate::process::{credentials, ids, lifecycle, ptrace, remote_memory, wait};
 use crate::signals::calls as signals;
@@ -152,6 +152,10 @@ system_call_table! {
     Ppoll => poll::ppoll [fds: UserPtr<PollFd>, count: usize, timeout: UserPtr<Timespec>];
     Select => poll::select [nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<Timeval>];
     Pselect6 => poll::pselect6 [nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<Timespec>];
+
+    // Event counters (fs/eventfd.rs).
+    Eventfd => eventfd::eventfd [initial: u32];
+    Eventfd2 => eventfd::eventfd2 [initial: u32, flags: u32];
 
     // Time (time.rs).
     ClockGettime => time::clock_gettime [clock: u32, tp: UserPtr<Timespec>];
