@@ -223,6 +223,8 @@ pub fn init(info: &BootInfo) {
     let clock = clock();
     let root_fs = Tmpfs::new(1, clock.clone());
     let vfs = VFS.call_once(|| Vfs::new(root_fs));
+    // FIFOs anywhere sleep on the scheduler's wait queues.
+    vfs.set_wait_queue_factory(|| Arc::new(WaitQueue::new()));
 
     match info.initrd() {
         Some(module) => {

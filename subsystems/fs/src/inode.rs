@@ -208,6 +208,16 @@ pub trait Inode: Send + Sync {
         Err(Errno::EPERM)
     }
 
+    /// The pipe of a FIFO node, made with `make` on first use; `None` for
+    /// anything else (and for file systems without FIFOs).
+    fn fifo_pipe(
+        &self,
+        make: &dyn Fn() -> Arc<crate::pipe::Pipe>,
+    ) -> Option<Arc<crate::pipe::Pipe>> {
+        let _ = make;
+        None
+    }
+
     /// The device a character-device node opens, if one is attached.
     fn character_device(&self) -> Option<Arc<dyn CharacterDevice>> {
         None

@@ -75,6 +75,7 @@ pub mod device;
 pub mod devices;
 pub mod dirent;
 pub mod eventfd;
+pub mod fifo;
 pub mod file;
 pub mod initramfs;
 pub mod inode;

@@ -36,6 +36,9 @@ struct Buffer {
     bytes: VecDeque<u8>,
     readers: usize,
     writers: usize,
+    /// How many read and write ends were ever opened (a FIFO's opener
+    /// waits for the other side to have opened, even if it closed since).
+    opens: (u64, u64),
 }
 
 /// The shared state of one pipe.
@@ -92,6 +95,7 @@ pub fn pipe(waiters: Arc<dyn WaitQueue>, ino: u64) -> (Arc<PipeReader>, Arc<Pipe
             bytes: VecDeque::new(),
             readers: 1,
             writers: 1,
+            opens: (1, 1),
         }),
         waiters,
         ino,
@@ -119,6 +123,67 @@ pub fn create_pipe(
     let read_end = FileDescription::new(reader, None, status)?;
     let write_end = FileDescription::new(writer, None, status | OpenFlags::O_WRONLY)?;
     Ok((read_end, write_end))
+}
+
+impl Pipe {
+    /// A pipe with no end open yet: a FIFO's, whose ends come and go with
+    /// `open` ([`Pipe::open_reader`], [`Pipe::open_writer`]).
+    pub fn named(waiters: Arc<dyn WaitQueue>, ino: u64) -> Arc<Pipe> {
+        Arc::new(Pipe {
+            buffer: Mutex::new(Buffer {
+                bytes: VecDeque::new(),
+                readers: 0,
+                writers: 0,
+                opens: (0, 0),
+            }),
+            waiters,
+            ino,
+        })
+    }
+
+    /// A new read end (an `open` of the FIFO for reading).
+    pub fn open_reader(self: &Arc<Self>) -> Arc<PipeReader> {
+        self.add_ends(1, 0);
+        Arc::new(PipeReader(self.clone()))
+    }
+
+    /// A new write end (an `open` of the FIFO for writing).
+    pub fn open_writer(self: &Arc<Self>) -> Arc<PipeWriter> {
+        self.add_ends(0, 1);
+        Arc::new(PipeWriter(self.clone()))
+    }
+
+    fn add_ends(&self, readers: usize, writers: usize) {
+        {
+            let mut buffer = self.buffer.lock();
+            // A FIFO nobody had open starts empty, as on Linux.
+            if buffer.readers == 0 && buffer.writers == 0 {
+                buffer.bytes.clear();
+            }
+            buffer.readers += readers;
+            buffer.writers += writers;
+            buffer.opens.0 += readers as u64;
+            buffer.opens.1 += writers as u64;
+        }
+        self.wake();
+    }
+
+    /// How many read and write ends are open.
+    pub fn ends(&self) -> (usize, usize) {
+        let buffer = self.buffer.lock();
+        (buffer.readers, buffer.writers)
+    }
+
+    /// How many read and write ends were ever opened.
+    pub fn opens(&self) -> (u64, u64) {
+        self.buffer.lock().opens
+    }
+
+    /// The queue woken on every change (an open waiting for its partner
+    /// sleeps on it).
+    pub fn waiters(&self) -> &Arc<dyn WaitQueue> {
+        &self.waiters
+    }
 }
 
 impl PipeReader {

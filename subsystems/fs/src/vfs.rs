@@ -37,6 +37,8 @@ pub struct Vfs {
     root_fs: Arc<dyn FileSystem>,
     root: Custody,
     mounts: MountTable,
+    /// Makes the wait queues FIFOs sleep on (the kernel's kind).
+    wait_queues: spin::Once<fn() -> Arc<dyn crate::wait::WaitQueue>>,
 }
 
 impl Vfs {
@@ -47,7 +49,14 @@ impl Vfs {
             root_fs,
             root,
             mounts: MountTable::new(),
+            wait_queues: spin::Once::new(),
         }
+    }
+
+    /// Sets how FIFOs get the wait queues their opens and I/O sleep on;
+    /// the first call wins. Without it, a FIFO cannot block (`EAGAIN`).
+    pub fn set_wait_queue_factory(&self, make: fn() -> Arc<dyn crate::wait::WaitQueue>) {
+        self.wait_queues.call_once(|| make);
     }
 
     /// The custody of `/` (the starting cwd and root of every process).
@@ -258,7 +267,20 @@ impl Vfs {
         }
         let file: Arc<dyn File> = match file_type {
             FileType::CharDevice => inode.character_device().ok_or(Errno::ENXIO)?.open(flags)?,
-            FileType::Fifo | FileType::Socket | FileType::BlockDevice => return Err(Errno::ENXIO),
+            FileType::Fifo => {
+                let ino = inode.stat().ino;
+                let make_queue = self.wait_queues.get().copied();
+                let make = || {
+                    let waiters: Arc<dyn crate::wait::WaitQueue> = match make_queue {
+                        Some(make_queue) => make_queue(),
+                        None => Arc::new(crate::wait::NoWaiters),
+                    };
+                    crate::pipe::Pipe::named(waiters, ino)
+                };
+                let pipe = inode.fifo_pipe(&make).ok_or(Errno::ENXIO)?;
+                crate::fifo::open_fifo(&pipe, flags)?
+            }
+            FileType::Socket | FileType::BlockDevice => return Err(Errno::ENXIO),
             _ => Arc::new(InodeFile::new(inode.clone())),
         };
         if flags.contains(OpenFlags::O_TRUNC) && file_type == FileType::Regular && !created {

@@ -353,3 +353,34 @@ fn mknod_makes_fifos_for_anyone_and_devices_only_for_root() {
     );
     assert_eq!(w.vfs.mknod(&w.su(), "/d", 0o040755, 0), Err(Errno::EPERM));
 }
+
+#[test]
+fn a_fifo_passes_data_between_its_openers_and_forgets_it_when_all_close() {
+    let w = World::new();
+    w.vfs.mknod(&w.su(), "/fifo", 0o010644, 0).unwrap();
+    let open = |flags| w.vfs.open(&w.su(), "/fifo", flags, 0);
+    // No reader yet: a non-blocking writer is refused.
+    assert_eq!(
+        open(OpenFlags::O_WRONLY | OpenFlags::O_NONBLOCK).unwrap_err(),
+        Errno::ENXIO
+    );
+    let reader = open(OpenFlags::O_NONBLOCK).unwrap();
+    let writer = open(OpenFlags::O_WRONLY | OpenFlags::O_NONBLOCK).unwrap();
+    writer.write(b"through the fifo").unwrap();
+    let mut buf = [0u8; 32];
+    assert_eq!(reader.read(&mut buf).unwrap(), 16);
+    assert_eq!(&buf[..16], b"through the fifo");
+    // fstat shows the node, a FIFO.
+    assert_eq!(
+        fs::FileType::from_mode(reader.stat().unwrap().mode),
+        Some(FileType::Fifo)
+    );
+    writer.write(b"left over").unwrap();
+    drop(writer);
+    drop(reader);
+    // Both ends closed: what was left is gone. O_RDWR never waits.
+    let both = open(OpenFlags::O_RDWR).unwrap();
+    assert_eq!(both.read(&mut buf).unwrap_err(), Errno::EAGAIN);
+    both.write(b"self").unwrap();
+    assert_eq!(both.read(&mut buf).unwrap(), 4);
+}

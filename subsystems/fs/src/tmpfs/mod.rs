@@ -141,7 +141,9 @@ enum Content {
     Symlink(String),
     /// A character device node; `None` when nothing is attached (`ENXIO`).
     Device(Option<Arc<dyn CharacterDevice>>),
-    /// FIFOs, sockets and block nodes: names only, for now.
+    /// A FIFO: its pipe, made on the first open.
+    Fifo(Option<Arc<crate::pipe::Pipe>>),
+    /// Sockets and block nodes: names only, for now.
     Special,
 }
 
@@ -344,7 +346,7 @@ impl Inode for TmpfsInode {
             // Linux's tmpfs reports 20 bytes per entry, counting . and ..
             Content::Directory(dir) => ((dir.len() as u64 + 2) * 20, 0),
             Content::Symlink(target) => (target.len() as u64, 0),
-            Content::Device(_) | Content::Special => (0, 0),
+            Content::Device(_) | Content::Fifo(_) | Content::Special => (0, 0),
         };
         let mut stat = Stat {
             dev: self.shared.dev,
@@ -432,7 +434,8 @@ impl Inode for TmpfsInode {
             FileType::Directory => Content::Directory(Box::new(Directory::new(Weak::new()))),
             FileType::CharDevice => Content::Device(None),
             FileType::Symlink => return Err(Errno::EINVAL),
-            FileType::BlockDevice | FileType::Fifo | FileType::Socket => Content::Special,
+            FileType::Fifo => Content::Fifo(None),
+            FileType::BlockDevice | FileType::Socket => Content::Special,
         };
         Ok(self.insert_new(name, kind, perm, owner, rdev, content)?)
     }
@@ -680,6 +683,16 @@ impl Inode for TmpfsInode {
     fn character_device(&self) -> Option<Arc<dyn CharacterDevice>> {
         match &self.state.lock().content {
             Content::Device(device) => device.clone(),
+            _ => None,
+        }
+    }
+
+    fn fifo_pipe(
+        &self,
+        make: &dyn Fn() -> Arc<crate::pipe::Pipe>,
+    ) -> Option<Arc<crate::pipe::Pipe>> {
+        match &mut self.state.lock().content {
+            Content::Fifo(pipe) => Some(pipe.get_or_insert_with(make).clone()),
             _ => None,
         }
     }
