@@ -12,6 +12,7 @@
 //! ```
 
 mod cpio;
+mod debuggers;
 mod elf;
 mod iso;
 mod kernel;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tests::{Boot, EXIT_SUCCESS, Qemu};
 
 use crate::kernel::{self, Profile};
-use crate::{iso, tools, userspace};
+use crate::{debuggers, iso, tools, userspace};
 
 /// Test counts, summed over every stage.
 #[derive(Default)]
@@ -135,7 +135,13 @@ fn user_tests(tally: &mut Tally, kernel: &Path, initrd: &Path) {
 
 /// Every test: host unit tests, in-kernel tests, boot tests.
 pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
-    tools::ensure(&[tools::QEMU, tools::ISO, tools::UEFI, tools::USERSPACE])?;
+    tools::ensure(&[
+        tools::QEMU,
+        tools::ISO,
+        tools::UEFI,
+        tools::USERSPACE,
+        debuggers::STRACE,
+    ])?;
     let mut tally = Tally::default();
 
     let mut host = Command::new(cargo());
@@ -169,6 +175,8 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
         Some(&interactive),
         "console=tty1",
     )?;
+    // The test system with Debian's strace added.
+    let strace_initrd = debuggers::with_strace(&initrd)?;
     let mut boot = Command::new(cargo());
     boot.current_dir(kernel::root())
         .args(["test", "-p", "tests"])
@@ -176,6 +184,7 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
         .env("COURAGE_ISO", &iso)
         .env("COURAGE_SCREEN_ISO", &screen_iso)
         .env("COURAGE_TEST_INITRAMFS", &initrd)
+        .env("COURAGE_STRACE_INITRAMFS", &strace_initrd)
         .env(
             "COURAGE_USER_PROGRAMS",
             kernel::root().join("target/courage/user"),
