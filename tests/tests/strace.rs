@@ -10,7 +10,7 @@ fn run(script: &str) -> String {
     let qemu = Qemu::new(Boot::Kernel {
         kernel: artifact("COURAGE_KERNEL"),
         cmdline: format!("quiet init=/bin/busybox -- sh -c \"{script}; poweroff -f\""),
-        initrd: Some(artifact("COURAGE_STRACE_INITRAMFS")),
+        initrd: Some(artifact("COURAGE_DEBIAN_INITRAMFS")),
     });
     let outcome = qemu
         .run_captured(Duration::from_secs(120), None)

@@ -12,7 +12,7 @@
 //! ```
 
 mod cpio;
-mod debuggers;
+mod debian;
 mod elf;
 mod iso;
 mod kernel;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tests::{Boot, EXIT_SUCCESS, Qemu};
 
 use crate::kernel::{self, Profile};
-use crate::{debuggers, iso, tools, userspace};
+use crate::{debian, iso, tools, userspace};
 
 /// Test counts, summed over every stage.
 #[derive(Default)]
@@ -140,7 +140,7 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
         tools::ISO,
         tools::UEFI,
         tools::USERSPACE,
-        debuggers::STRACE,
+        debian::PROGRAMS,
     ])?;
     let mut tally = Tally::default();
 
@@ -175,8 +175,8 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
         Some(&interactive),
         "console=tty1",
     )?;
-    // The test system with Debian's strace added.
-    let strace_initrd = debuggers::with_strace(&initrd)?;
+    // The test system with Debian's strace and Python added.
+    let debian_initrd = debian::with_debian_programs(&initrd)?;
     let mut boot = Command::new(cargo());
     boot.current_dir(kernel::root())
         .args(["test", "-p", "tests"])
@@ -184,7 +184,7 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
         .env("COURAGE_ISO", &iso)
         .env("COURAGE_SCREEN_ISO", &screen_iso)
         .env("COURAGE_TEST_INITRAMFS", &initrd)
-        .env("COURAGE_STRACE_INITRAMFS", &strace_initrd)
+        .env("COURAGE_DEBIAN_INITRAMFS", &debian_initrd)
         .env(
             "COURAGE_USER_PROGRAMS",
             kernel::root().join("target/courage/user"),

@@ -1,0 +1,27 @@
+//! Debian's Python 3.11, unchanged, on Courage: its `pty` module runs a
+//! child on a pseudo-terminal and talks to it through the master.
+
+use std::time::Duration;
+
+use tests::{Boot, EXIT_SUCCESS, Qemu, artifact};
+
+#[test]
+fn pythons_pty_module_runs_a_child_on_a_pseudo_terminal() {
+    let qemu = Qemu::new(Boot::Kernel {
+        kernel: artifact("COURAGE_KERNEL"),
+        cmdline: "quiet init=/bin/busybox -- sh -c \"mount -t proc proc /proc; \
+                  /usr/bin/python3.11 -S /tests/python/pty_test.py; echo status=$?; poweroff -f\""
+            .into(),
+        initrd: Some(artifact("COURAGE_DEBIAN_INITRAMFS")),
+    });
+    let outcome = qemu
+        .run_captured(Duration::from_secs(120), None)
+        .expect("QEMU starts");
+    assert_eq!(outcome.code(), Some(EXIT_SUCCESS), "{}", outcome.output);
+    assert!(
+        outcome.output.contains("python pty ok"),
+        "{}",
+        outcome.output
+    );
+    assert!(outcome.output.contains("status=0"), "{}", outcome.output);
+}
