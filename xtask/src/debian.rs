@@ -12,7 +12,8 @@ use crate::cpio::{Entry, archive};
 use crate::kernel;
 use crate::tools::Tool;
 
-/// The host programs the archive is made from.
+/// The host programs the tests use: the archive is made from the first
+/// two.
 pub const PROGRAMS: &[Tool] = &[
     Tool {
         probe: "strace",
@@ -21,6 +22,11 @@ pub const PROGRAMS: &[Tool] = &[
     Tool {
         probe: "/usr/bin/python3.11",
         package: "python3.11-minimal",
+    },
+    // Not put in the initramfs: the host's gdb reads a core Courage wrote.
+    Tool {
+        probe: "gdb",
+        package: "gdb",
     },
 ];
 
