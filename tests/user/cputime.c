@@ -1,5 +1,6 @@
-/* CPU time: a child's user time shows up in the parent's times() and
- * getrusage(RUSAGE_CHILDREN) once the child is reaped. */
+/* CPU time: a child's user time shows up in the parent's times(),
+ * getrusage(RUSAGE_CHILDREN) and wait4's rusage once the child is reaped;
+ * the CPU-time clocks count running, not sleeping. */
 #include <sys/resource.h>
 #include <sys/times.h>
 #include <sys/wait.h>
@@ -7,10 +8,17 @@
 #include <unistd.h>
 #include "check.h"
 
-static double now(void) {
+static double clock_seconds(clockid_t clock) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    CHECK_EQ(clock_gettime(clock, &ts), 0);
     return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now(void) { return clock_seconds(CLOCK_MONOTONIC); }
+
+static double usage_seconds(const struct rusage *usage) {
+    return usage->ru_utime.tv_sec + usage->ru_utime.tv_usec / 1e6 + usage->ru_stime.tv_sec +
+           usage->ru_stime.tv_usec / 1e6;
 }
 
 int main(void) {
@@ -25,12 +33,29 @@ int main(void) {
         _exit(0);
     }
     int status;
-    CHECK_EQ(waitpid(child, &status, 0), child);
+    struct rusage child_usage;
+    CHECK_EQ(wait4(child, &status, 0, &child_usage), child);
+    /* About the 0.3 s it spun (not zero, not inflated). */
+    double spent = usage_seconds(&child_usage);
+    CHECK(spent > 0.1 && spent < 0.6);
     struct tms after;
     times(&after);
     CHECK(after.tms_cutime + after.tms_cstime > 0);
     struct rusage usage;
     CHECK_EQ(getrusage(RUSAGE_CHILDREN, &usage), 0);
-    CHECK(usage.ru_utime.tv_sec * 1000000 + usage.ru_utime.tv_usec + usage.ru_stime.tv_sec * 1000000 + usage.ru_stime.tv_usec > 0);
+    CHECK(usage_seconds(&usage) > 0);
+
+    /* Sleeping costs no CPU time; spinning does. */
+    double cpu0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    double thread0 = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+    usleep(300 * 1000);
+    CHECK(clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0 < 0.1);
+    double start = now();
+    volatile unsigned long spin = 0;
+    while (now() - start < 0.3) spin++;
+    double cpu = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+    double thread = clock_seconds(CLOCK_THREAD_CPUTIME_ID) - thread0;
+    CHECK(cpu > 0.15 && cpu < 0.6);
+    CHECK(thread > 0.15 && thread < 0.6);
     return 0;
 }

@@ -95,6 +95,15 @@ impl syscall::Kernel for RunningKernel {
     fn now_ns(&self) -> u64 {
         crate::time::now_ns()
     }
+    fn fold_cpu_time(&self) {
+        if let Ok(link) = crate::userland::current() {
+            crate::userland::lifecycle::fold_ticks(&link);
+        }
+    }
+
+    fn thread_cpu_ns(&self) -> u64 {
+        crate::task::current().total_ticks() * crate::time::TICK_NS
+    }
 
     fn realtime(&self) -> Timespec {
         crate::time::realtime()

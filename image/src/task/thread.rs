@@ -58,6 +58,8 @@ pub struct Thread {
     fs_base: AtomicU64,
     /// Ticks charged since they were last folded into the process.
     user_ticks: AtomicU64,
+    /// Every tick ever charged to this thread (`CLOCK_THREAD_CPUTIME_ID`).
+    total_ticks: AtomicU64,
     kernel_ticks: AtomicU64,
 }
 
@@ -90,6 +92,7 @@ impl Thread {
             user: IrqMutex::new(None),
             fs_base: AtomicU64::new(0),
             user_ticks: AtomicU64::new(0),
+            total_ticks: AtomicU64::new(0),
             kernel_ticks: AtomicU64::new(0),
         }))
     }
@@ -170,14 +173,25 @@ impl Thread {
             &self.kernel_ticks
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        self.total_ticks.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The (user, kernel) ticks charged since the last call.
-    pub fn take_ticks(&self) -> (u64, u64) {
-        (
-            self.user_ticks.swap(0, Ordering::Relaxed),
-            self.kernel_ticks.swap(0, Ordering::Relaxed),
-        )
+    /// Every tick charged to this thread since it started.
+    pub fn total_ticks(&self) -> u64 {
+        self.total_ticks.load(Ordering::Relaxed)
+    }
+
+    /// The (user, kernel) time charged since the last call, in units of
+    /// `per` timer ticks: whole units are taken, the remainder stays for
+    /// the next call (process times count `USER_HZ` ticks, the timer runs
+    /// at `HZ`).
+    pub fn take_ticks(&self, per: u64) -> (u64, u64) {
+        let take = |counter: &AtomicU64| {
+            let whole = counter.load(Ordering::Relaxed) / per;
+            counter.fetch_sub(whole * per, Ordering::Relaxed);
+            whole
+        };
+        (take(&self.user_ticks), take(&self.kernel_ticks))
     }
 
     /// The user FS base (TLS pointer) this thread runs with.

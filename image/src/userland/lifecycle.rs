@@ -278,9 +278,16 @@ pub fn spawn_thread(
 /// CPU times (`times`, `getrusage`, and the parent's children times once
 /// it is reaped).
 pub fn fold_ticks(link: &UserLink) {
-    let (user, kernel) = task::current().take_ticks();
+    // Timer ticks (HZ) to the USER_HZ ticks process times count: whole
+    // groups of HZ/g timer ticks make USER_HZ/g of them.
+    const fn gcd(a: u64, b: u64) -> u64 {
+        if b == 0 { a } else { gcd(b, a % b) }
+    }
+    const G: u64 = gcd(crate::time::HZ, syscall::info::USER_HZ);
+    let (user, kernel) = task::current().take_ticks(crate::time::HZ / G);
+    let scale = syscall::info::USER_HZ / G;
     if user + kernel > 0 {
-        link.process.data().add_ticks(user, kernel);
+        link.process.data().add_ticks(user * scale, kernel * scale);
     }
 }
 

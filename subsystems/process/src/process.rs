@@ -38,7 +38,7 @@ pub struct CpuTimes {
 }
 
 impl CpuTimes {
-    fn add(&mut self, other: CpuTimes) {
+    pub(crate) fn add(&mut self, other: CpuTimes) {
         self.user = self.user.saturating_add(other.user);
         self.kernel = self.kernel.saturating_add(other.kernel);
     }

@@ -682,6 +682,8 @@ impl<E: ProcessEnv> ProcessTable<E> {
             if let (ProcessState::Zombie(termination), true, false) =
                 (c.state(), options.contains(WEXITED), tracer_pending)
             {
+                let mut times = c.times();
+                times.add(c.children_times());
                 drop(c);
                 if consume {
                     if own_child {
@@ -690,11 +692,10 @@ impl<E: ProcessEnv> ProcessTable<E> {
                         inner.untrace(&child);
                     }
                 }
-                return Ok(WaitPoll::Ready(WaitInfo::terminated(
-                    child.pid(),
-                    uid,
-                    termination,
-                )));
+                return Ok(WaitPoll::Ready(WaitInfo {
+                    times,
+                    ..WaitInfo::terminated(child.pid(), uid, termination)
+                }));
             }
             // A trace stop goes to the tracer whatever the options say.
             if let Some(tracing) = c.tracing.as_deref_mut()

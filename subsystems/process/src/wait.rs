@@ -141,6 +141,9 @@ pub struct WaitInfo {
     pub status: i32,
     /// The `wait4` status word (`WIFEXITED` and friends decode it).
     pub wait_status: i32,
+    /// For a child that ended: its CPU time and that of the children it
+    /// reaped (`wait4`'s `rusage`); zero otherwise.
+    pub times: crate::process::CpuTimes,
 }
 
 impl WaitInfo {
@@ -165,6 +168,7 @@ impl WaitInfo {
             code,
             status,
             wait_status: termination.wait_status(),
+            times: crate::process::CpuTimes::default(),
         }
     }
 
@@ -175,6 +179,7 @@ impl WaitInfo {
             code: ChildCode::Stopped,
             status: i32::from(signal),
             wait_status: wait_status::stopped(signal),
+            times: crate::process::CpuTimes::default(),
         }
     }
 
@@ -185,6 +190,7 @@ impl WaitInfo {
             code: ChildCode::Trapped,
             status: i32::from(signal),
             wait_status,
+            times: crate::process::CpuTimes::default(),
         }
     }
 
@@ -195,6 +201,7 @@ impl WaitInfo {
             code: ChildCode::Continued,
             status: i32::from(SIGCONT),
             wait_status: wait_status::CONTINUED,
+            times: crate::process::CpuTimes::default(),
         }
     }
 }

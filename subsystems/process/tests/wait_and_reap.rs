@@ -411,3 +411,26 @@ fn concurrent_forks_get_distinct_pids() {
     assert_eq!(pids.len(), 1000);
     assert_eq!(init.data().children().count(), 1000);
 }
+
+#[test]
+fn wait_reports_the_childs_cpu_time_with_its_reaped_descendants() {
+    let table = Table::default();
+    let init = boot_init(&table);
+    let child = fork(&table, &init);
+    let grandchild = fork(&table, &child);
+    grandchild.data().add_ticks(5, 1);
+    exit(&table, &grandchild, 0);
+    assert!(
+        wait4(&table, &child, grandchild.pid(), 0)
+            .unwrap()
+            .is_some()
+    );
+    child.data().add_ticks(20, 3);
+    exit(&table, &child, 0);
+    let info = wait4(&table, &init, child.pid(), 0).unwrap().unwrap();
+    assert_eq!(
+        (info.times.user, info.times.kernel),
+        (25, 4),
+        "its own and its reaped child's"
+    );
+}

@@ -132,6 +132,7 @@ pub fn getrusage<K: Kernel>(
     who: i32,
     usage: UserPtr<Rusage>,
 ) -> SyscallResult {
+    ctx.kernel.fold_cpu_time();
     let times = {
         let data = ctx.process.data();
         match who {
@@ -147,6 +148,7 @@ pub fn getrusage<K: Kernel>(
 /// `times(buf)`: the process's and its reaped children's CPU ticks; the
 /// result is ticks since boot.
 pub fn times<K: Kernel>(ctx: &Context<'_, K>, buf: UserPtr<[u64; 4]>) -> SyscallResult {
+    ctx.kernel.fold_cpu_time();
     let (own, children) = {
         let data = ctx.process.data();
         (data.times(), data.children_times())

@@ -94,6 +94,15 @@ pub trait Kernel: Sized {
     /// Monotonic nanoseconds since boot.
     fn now_ns(&self) -> u64;
 
+    /// Moves the CPU time the calling thread used since the last call
+    /// into its process's times (so `getrusage`, `times` and the process
+    /// CPU clock include it).
+    fn fold_cpu_time(&self);
+
+    /// CPU time the calling thread has used since it started, in
+    /// nanoseconds (`CLOCK_THREAD_CPUTIME_ID`).
+    fn thread_cpu_ns(&self) -> u64;
+
     /// Wall-clock time.
     fn realtime(&self) -> Timespec;
 

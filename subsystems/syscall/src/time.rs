@@ -24,12 +24,18 @@ fn is_realtime(clock: u32) -> bool {
 fn clock_now<K: Kernel>(ctx: &Context<'_, K>, clock: u32) -> KernelResult<Timespec> {
     match clock {
         CLOCK_REALTIME | CLOCK_REALTIME_COARSE => Ok(ctx.kernel.realtime()),
-        CLOCK_MONOTONIC
-        | CLOCK_MONOTONIC_RAW
-        | CLOCK_MONOTONIC_COARSE
-        | CLOCK_BOOTTIME
-        | CLOCK_PROCESS_CPUTIME_ID
-        | CLOCK_THREAD_CPUTIME_ID => Ok(Timespec::from_nanos(ctx.kernel.now_ns())),
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
+            Ok(Timespec::from_nanos(ctx.kernel.now_ns()))
+        }
+        CLOCK_PROCESS_CPUTIME_ID => {
+            ctx.kernel.fold_cpu_time();
+            let times = ctx.process.data().times();
+            let ticks = times.user + times.kernel;
+            Ok(Timespec::from_nanos(
+                ticks * (1_000_000_000 / crate::info::USER_HZ),
+            ))
+        }
+        CLOCK_THREAD_CPUTIME_ID => Ok(Timespec::from_nanos(ctx.kernel.thread_cpu_ns())),
         _ => Err(Errno::EINVAL),
     }
 }

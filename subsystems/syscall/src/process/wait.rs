@@ -66,9 +66,9 @@ pub fn wait4<K: Kernel>(
         None => Ok(0),
         Some(info) => {
             ctx.write_optional(status, &info.wait_status)?;
-            // Per-child resource use is not kept yet: zeros, as for a
-            // child that used none.
-            ctx.write_optional(rusage, &Rusage::new_zeroed())?;
+            // The child's CPU time and its reaped descendants' (zero for a
+            // stop or a continue); memory figures are not kept.
+            ctx.write_optional(rusage, &crate::info::rusage_of(info.times))?;
             Ok(info.pid as u64)
         }
     }
