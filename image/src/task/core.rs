@@ -3,7 +3,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use arch::sync::IrqMutex;
 use sched::{CpuId, Decision, RunQueueConfig, Scheduler, ThreadId, WaitQueueId, WakeReason};
@@ -133,10 +133,31 @@ pub fn priority(id: ThreadId) -> abi::KernelResult<sched::Priority> {
     with_scheduler(|s| s.priority(id))
 }
 
+/// Timer ticks this CPU spent in user mode, in the kernel, and idle
+/// (`/proc/stat`'s `cpu` line).
+static CPU_TICKS: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+
 /// Charges the tick that just happened to the running thread, as user or
-/// kernel time (the interrupted context decides).
+/// kernel time (the interrupted context decides), and to the CPU's
+/// user, system or idle time.
 pub fn charge_tick(user: bool) {
-    current().charge_tick(user);
+    let thread = current();
+    let idle = IDLE
+        .get()
+        .is_some_and(|idle| core::ptr::eq(Arc::as_ptr(idle), thread));
+    let slot = match (idle, user) {
+        (true, _) => 2,
+        (false, true) => 0,
+        (false, false) => 1,
+    };
+    CPU_TICKS[slot].fetch_add(1, Ordering::Relaxed);
+    thread.charge_tick(user);
+}
+
+/// Timer ticks spent in user mode, in the kernel, and idle, since boot.
+pub fn cpu_ticks() -> (u64, u64, u64) {
+    let load = |i: usize| CPU_TICKS[i].load(Ordering::Relaxed);
+    (load(0), load(1), load(2))
 }
 
 /// Switches to whatever the scheduler picks (the tick's preemption).

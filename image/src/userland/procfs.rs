@@ -63,9 +63,18 @@ impl ProcessView for KernelView {
         let uptime = crate::time::now_ns();
         let all = processes().all_processes();
         let threads = all.iter().map(|p| p.thread_count()).sum::<usize>() as u32;
+        // Timer ticks (HZ) to USER_HZ clock ticks, and to centiseconds.
+        let (user, system, idle) = crate::task::cpu_ticks();
+        let clock = |ticks: u64| ticks * syscall::info::USER_HZ / crate::time::HZ;
+        let cpu = procfs::view::CpuTicks {
+            user: clock(user),
+            system: clock(system),
+            idle: clock(idle),
+            ..procfs::view::CpuTicks::default()
+        };
         SystemInfo {
             uptime_centiseconds: uptime / 10_000_000,
-            idle_centiseconds: 0,
+            idle_centiseconds: idle * 100 / crate::time::HZ,
             boot_time: (crate::time::realtime().sec.max(0) as u64)
                 .saturating_sub(uptime / 1_000_000_000),
             load_centis: [0; 3],
@@ -77,7 +86,7 @@ impl ProcessView for KernelView {
             context_switches: crate::task::context_switches(),
             forks: FORKS.load(Ordering::Relaxed),
             interrupts: crate::time::ticks(),
-            cpu_times: Vec::new(),
+            cpu_times: alloc::vec![cpu],
         }
     }
 
