@@ -112,12 +112,27 @@ pub(super) fn carry_out(decision: Decision) {
     }
 }
 
+/// The load averages, sampled every few seconds by the tick.
+static LOAD: IrqMutex<(sched::LoadAverage, u64)> = IrqMutex::new((sched::LoadAverage::new(), 0));
+
+/// The 1, 5 and 15 minute load averages, in hundredths.
+pub fn load_average() -> [u64; 3] {
+    LOAD.lock().0.centis()
+}
+
 /// The scheduler's tick; true if the CPU should switch threads.
 pub fn on_tick(now: u64) -> bool {
-    with_scheduler(|s| {
+    let (expired, runnable) = with_scheduler(|s| {
         let expired = s.on_timer_tick(CPU, now, |_, _| {}).unwrap_or(false);
-        expired || s.need_resched(CPU)
-    })
+        (expired || s.need_resched(CPU), s.runnable_on(CPU))
+    });
+    let mut load = LOAD.lock();
+    load.1 += 1;
+    if load.1 >= sched::LOAD_SAMPLE_SECONDS * crate::time::HZ {
+        load.1 = 0;
+        load.0.sample(runnable as u64);
+    }
+    expired
 }
 
 /// Sets thread `id`'s priority (its nice value).

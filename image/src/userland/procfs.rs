@@ -77,7 +77,7 @@ impl ProcessView for KernelView {
             idle_centiseconds: idle * 100 / crate::time::HZ,
             boot_time: (crate::time::realtime().sec.max(0) as u64)
                 .saturating_sub(uptime / 1_000_000_000),
-            load_centis: [0; 3],
+            load_centis: crate::task::load_average(),
             running: 1,
             blocked: 0,
             threads,

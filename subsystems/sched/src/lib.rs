@@ -78,6 +78,7 @@ extern crate alloc;
 mod clock;
 mod cpu;
 mod irq_lock;
+mod load;
 mod mutex;
 mod priority;
 mod run_queue;
@@ -94,6 +95,7 @@ pub use clock::{
 };
 pub use cpu::{CpuId, CpuSet, MAX_CPUS};
 pub use irq_lock::{InterruptControl, IrqSpinLock, IrqSpinLockGuard};
+pub use load::{LOAD_SAMPLE_SECONDS, LoadAverage};
 pub use mutex::{LockOutcome, SleepMutex};
 pub use priority::Priority;
 pub use run_queue::{Lag, RunQueue, RunQueueConfig};
