@@ -8,10 +8,16 @@ import signal
 import sys
 import tty
 
-signal.alarm(20)  # a hang fails instead of blocking the test run
-
-
 pending = b""
+
+
+def timed_out(signum, frame):
+    raise SystemExit("pty_test: timed out; the terminal showed %r" % pending)
+
+
+# A hang fails with a message instead of blocking the test run.
+signal.signal(signal.SIGALRM, timed_out)
+signal.alarm(20)
 
 
 def read_until(fd, marker):

@@ -95,8 +95,14 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }),
         "boot-time" => boot_time(options.profile).map(|()| ExitCode::SUCCESS),
-        "setup" => tools::ensure(&[tools::QEMU, tools::ISO, tools::UEFI, tools::USERSPACE])
-            .map(|()| ExitCode::SUCCESS),
+        "setup" => tools::ensure(&[
+            tools::QEMU,
+            tools::ISO,
+            tools::UEFI,
+            tools::USERSPACE,
+            debian::PROGRAMS,
+        ])
+        .map(|()| ExitCode::SUCCESS),
         other => Err(format!("unknown command `{other}`\n{USAGE}")),
     });
     result.unwrap_or_else(|error| {
