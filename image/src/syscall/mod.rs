@@ -32,8 +32,13 @@ fn report_unknown(number: u64) {
 /// Serves `sysno` from the `syscall` crate's table with the caller as its
 /// context. The caller's process and thread references are dropped before
 /// returning, so none is left behind when the thread then exits.
-fn serve(frame: &mut TrapFrame, fpu: &mut FpuState, sysno: Sysno, args: [u64; 6]) -> SyscallResult {
-    let link = crate::userland::current()?;
+fn serve(
+    link: &crate::userland::UserLink,
+    frame: &mut TrapFrame,
+    fpu: &mut FpuState,
+    sysno: Sysno,
+    args: [u64; 6],
+) -> SyscallResult {
     let registers = RefCell::new(TrapRegisters { frame, fpu });
     let ctx = syscall::Context {
         kernel: &RunningKernel,
@@ -51,13 +56,13 @@ fn serve(frame: &mut TrapFrame, fpu: &mut FpuState, sysno: Sysno, args: [u64; 6]
 pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
     x86_64::instructions::interrupts::enable();
     let mut number = frame.rax;
+    // One lookup of the calling thread serves the whole call.
+    let link = crate::userland::current().ok();
     // A traced process may stop for its tracer here, which may change the
     // call or skip it.
-    let traced = crate::userland::current()
-        .ok()
-        .filter(|link| link.process.is_traced());
+    let traced = link.as_ref().filter(|link| link.process.is_traced());
     let mut skip = false;
-    if let Some(link) = &traced {
+    if let Some(link) = traced {
         let mut regs = TrapRegisters {
             frame: &mut *frame,
             fpu: &mut *fpu,
@@ -79,9 +84,10 @@ pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
     log::trace!("syscall {number} {args:x?}");
     let sysno = Sysno::try_from(number).ok();
     if !skip {
-        let result = match sysno {
-            Some(sysno) => serve(frame, fpu, sysno, args),
-            None => {
+        let result = match (sysno, &link) {
+            (Some(sysno), Some(link)) => serve(link, frame, fpu, sysno, args),
+            (Some(_), None) => Err(Errno::ESRCH),
+            (None, _) => {
                 report_unknown(number);
                 Err(Errno::ENOSYS)
             }
@@ -92,7 +98,7 @@ pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
             Err(errno) => errno.to_syscall_return() as u64,
         };
     }
-    if let Some(link) = &traced {
+    if let Some(link) = traced {
         let mut regs = TrapRegisters {
             frame: &mut *frame,
             fpu: &mut *fpu,

@@ -113,11 +113,13 @@ pub(super) fn carry_out(decision: Decision) {
 }
 
 /// The load averages, sampled every few seconds by the tick.
-static LOAD: IrqMutex<(sched::LoadAverage, u64)> = IrqMutex::new((sched::LoadAverage::new(), 0));
+static LOAD: IrqMutex<sched::LoadAverage> = IrqMutex::new(sched::LoadAverage::new());
+/// Ticks since the last load sample (the tick takes no lock in between).
+static TICKS_SINCE_SAMPLE: AtomicU64 = AtomicU64::new(0);
 
 /// The 1, 5 and 15 minute load averages, in hundredths.
 pub fn load_average() -> [u64; 3] {
-    LOAD.lock().0.centis()
+    LOAD.lock().centis()
 }
 
 /// The scheduler's tick; true if the CPU should switch threads.
@@ -126,11 +128,10 @@ pub fn on_tick(now: u64) -> bool {
         let expired = s.on_timer_tick(CPU, now, |_, _| {}).unwrap_or(false);
         (expired || s.need_resched(CPU), s.runnable_on(CPU))
     });
-    let mut load = LOAD.lock();
-    load.1 += 1;
-    if load.1 >= sched::LOAD_SAMPLE_SECONDS * crate::time::HZ {
-        load.1 = 0;
-        load.0.sample(runnable as u64);
+    let ticks = TICKS_SINCE_SAMPLE.fetch_add(1, Ordering::Relaxed) + 1;
+    if ticks >= sched::LOAD_SAMPLE_SECONDS * crate::time::HZ {
+        TICKS_SINCE_SAMPLE.store(0, Ordering::Relaxed);
+        LOAD.lock().sample(runnable as u64);
     }
     expired
 }

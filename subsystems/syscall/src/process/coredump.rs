@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use abi::{Errno, KernelResult, S_IFMT, S_IFREG, UserRegs};
+use abi::{Errno, KernelResult, S_IFMT, S_IFREG};
 use elf::coredump::{CoreMapping, CoreMemory, CoreProcess, CoreSink, CoreThread, write_core};
 use fs::{OpenFlags, PathContext};
 use mm::{AddressSpace, PageTable, UserMemory, UserSlice, VirtAddr};
@@ -201,32 +201,8 @@ fn core_thread<K: Kernel>(
     thread: &Thread<K::Env>,
     regs: &dyn SavedRegisters,
 ) -> CoreThread {
-    let r = regs.registers();
-    let registers = UserRegs {
-        r15: r.r15,
-        r14: r.r14,
-        r13: r.r13,
-        r12: r.r12,
-        rbp: r.rbp,
-        rbx: r.rbx,
-        r11: r.r11,
-        r10: r.r10,
-        r9: r.r9,
-        r8: r.r8,
-        rax: r.rax,
-        rcx: r.rcx,
-        rdx: r.rdx,
-        rsi: r.rsi,
-        rdi: r.rdi,
-        orig_rax: u64::MAX,
-        rip: r.rip,
-        cs: u64::from(r.cs),
-        eflags: r.rflags,
-        rsp: r.rsp,
-        ss: u64::from(r.ss),
-        fs_base: kernel.fs_base(),
-        ..UserRegs::default()
-    };
+    let registers =
+        crate::process::ptrace::to_user_regs(&regs.registers(), kernel.fs_base(), u64::MAX);
     let (pending, blocked) = {
         let signals = thread.data().signals().lock();
         (signals.pending().set().bits(), signals.blocked().bits())

@@ -481,7 +481,8 @@ pub fn trace_stop<K: Kernel>(
     inject
 }
 
-fn to_user_regs(r: &UserRegisters, fs_base: u64, orig_rax: u64) -> UserRegs {
+/// `user_regs_struct` of saved registers (ptrace stops, core files).
+pub(crate) fn to_user_regs(r: &UserRegisters, fs_base: u64, orig_rax: u64) -> UserRegs {
     UserRegs {
         r15: r.r15,
         r14: r.r14,
