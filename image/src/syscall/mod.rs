@@ -111,6 +111,9 @@ pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
             number,
         );
     }
+    // The thread may end on its way out and never come back here: nothing
+    // that keeps the process or thread alive may be held past this point.
+    drop(link);
     let exit = sysno.filter(|&sysno| sysno != Sysno::RtSigreturn);
     crate::userland::signals::on_return_to_user(frame, fpu, exit);
     x86_64::instructions::interrupts::disable();
