@@ -210,6 +210,27 @@ impl KernelPageTable {
         Some(phys)
     }
 
+    /// Changes the permissions of the 4 KiB mapping at `virt` and flushes
+    /// its TLB entry on this CPU; `EFAULT` if `virt` has no 4 KiB mapping.
+    pub fn set_access_4k(&mut self, virt: u64, access: KernelAccess) -> KernelResult<()> {
+        let idx = indexes(VirtAddr(virt));
+        let mut current = self.root;
+        for &index in &idx[..3] {
+            let entry = &table(current)[index];
+            if entry.is_unused() || entry.flags().contains(Flags::HUGE_PAGE) {
+                return Err(Errno::EFAULT);
+            }
+            current = entry_frame(entry.addr().as_u64());
+        }
+        let entry = &mut table(current)[idx[3]];
+        if entry.is_unused() {
+            return Err(Errno::EFAULT);
+        }
+        entry.set_flags(access.flags());
+        flush_page(virt);
+        Ok(())
+    }
+
     /// Maps the 2 MiB page at `virt` (aligned) to `phys` (aligned).
     pub fn map_2m<A: FrameAllocator>(
         &mut self,

@@ -197,6 +197,9 @@ fn fatal_exception(frame: &TrapFrame) -> ! {
                 "    kernel stack overflow: the fault hit a stack guard page"
             );
         }
+        if crate::memory::protected::is_protected(arch::cpu::page_fault_address()) {
+            let _ = writeln!(out, "    write to protected data outside its write window");
+        }
     }
     let _ = write!(out, "    rip=");
     let _ = crate::ksyms::write_symbolised(&mut out, frame.rip);

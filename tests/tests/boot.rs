@@ -152,6 +152,29 @@ fn writing_kernel_text_faults_because_of_w_xor_x() {
 }
 
 #[test]
+fn write_to_protected_process_data_faults() {
+    let outcome = boot_kernel(
+        "ktest=deliberate_write_to_protected_credentials",
+        Duration::from_secs(60),
+        None,
+    );
+    let output = &outcome.output;
+    assert_eq!(outcome.code(), Some(EXIT_FAILURE), "{output}");
+    assert!(
+        output.contains("(protection violation, write, kernel)"),
+        "{output}"
+    );
+    assert!(
+        output.contains("write to protected data outside its write window"),
+        "{output}"
+    );
+    assert!(
+        output.contains(" courage::ktests::crash::deliberate_write_to_protected_credentials+0x"),
+        "{output}"
+    );
+}
+
+#[test]
 fn kernel_stack_overflow_hits_the_guard_page() {
     let outcome = boot_kernel(
         "ktest=deliberate_kernel_stack_overflow",

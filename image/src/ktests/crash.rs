@@ -51,3 +51,17 @@ ktest! {
         Ok(())
     }
 }
+
+ktest! {
+    crash fn deliberate_write_to_protected_credentials() {
+        let protected = crate::memory::protected::ProtectedPage::new(
+            process::ProtectedData::new(process::Credentials::new(1000, 1000), false),
+        )
+        .map_err(|_| crate::ktest::fail("no memory"))?;
+        let dumpable = protected.address() + core::mem::offset_of!(process::ProtectedData, dumpable) as u64;
+        // SAFETY: deliberately unsound: a write outside the write window must
+        // fault rather than change the process's data.
+        unsafe { core::ptr::write_volatile(dumpable as *mut bool, false) };
+        Ok(())
+    }
+}

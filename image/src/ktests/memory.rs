@@ -250,3 +250,59 @@ ktest! {
         Ok(())
     }
 }
+
+ktest! {
+    fn protected_page_is_writable_only_inside_its_window() {
+        use crate::memory::protected::ProtectedPage;
+        let writable = |address: u64| {
+            kernel_page_table()
+                .lock()
+                .leaf_entry(address)
+                .map(|entry| Flags::from_bits_truncate(entry).contains(Flags::WRITABLE))
+        };
+        // The first page of the region may allocate page-table frames that
+        // stay; count from after one.
+        drop(ProtectedPage::new(0u8).map_err(|_| crate::ktest::fail("no memory"))?);
+        let before = free_frames();
+        let mut page = ProtectedPage::new([7u64; 4]).map_err(|_| crate::ktest::fail("no memory"))?;
+        let address = page.address();
+        check!(crate::memory::protected::is_protected(address));
+        check_eq!(writable(address), Some(false));
+        {
+            let mut window = page.unprotect();
+            check_eq!(writable(address), Some(true));
+            window[2] = 42;
+        }
+        check_eq!(writable(address), Some(false));
+        check_eq!(*page.get(), [7, 7, 42, 7]);
+        drop(page);
+        check_eq!(writable(address), None);
+        check_eq!(free_frames(), before);
+        Ok(())
+    }
+}
+
+ktest! {
+    fn process_credentials_live_in_protected_pages() {
+        use process::ProtectedStorage as _;
+        let mut protected = crate::memory::protected::ProtectedPage::protect(
+            process::ProtectedData::new(process::Credentials::new(1000, 1000), false),
+        )
+        .map_err(|_| crate::ktest::fail("no memory"))?;
+        let credentials = protected.get().credentials.clone();
+        check!(crate::memory::protected::is_protected(
+            &protected.get().credentials as *const _ as u64
+        ));
+        protected.unprotect().credentials = process::Credentials::root();
+        check_eq!(protected.get().credentials.euid(), 0);
+        check!(credentials != protected.get().credentials);
+        // Every process the kernel made keeps its credentials there.
+        for process in crate::userland::processes().all_processes() {
+            let data = process.data();
+            check!(crate::memory::protected::is_protected(
+                data.credentials() as *const _ as u64
+            ));
+        }
+        Ok(())
+    }
+}

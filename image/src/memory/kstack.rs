@@ -5,15 +5,13 @@
 //! of a stack faults on the guard instead of corrupting its neighbour. The
 //! crash report names such a fault a kernel stack overflow.
 
-use abi::{Errno, KernelResult};
-use alloc::vec::Vec;
+use abi::KernelResult;
 use arch::paging::KernelAccess;
-use arch::sync::IrqMutex;
-use core::sync::atomic::{AtomicU64, Ordering};
 use mm::{Frame, FrameAllocator};
 
 use super::frames::KernelFrames;
 use super::kernel_space::kernel_page_table;
+use super::slots::SlotRegion;
 
 /// Start of the kernel-stack region (PML4 entry 510).
 pub const REGION_START: u64 = 0xffff_ff00_0000_0000;
@@ -24,8 +22,7 @@ pub const STACK_SIZE: u64 = 64 * 1024;
 const PAGE: u64 = 4096;
 const SLOT_SIZE: u64 = STACK_SIZE + PAGE;
 
-static NEXT_SLOT: AtomicU64 = AtomicU64::new(0);
-static FREE_SLOTS: IrqMutex<Vec<u64>> = IrqMutex::new(Vec::new());
+static SLOTS: SlotRegion = SlotRegion::new(REGION_START, SLOT_SIZE, SLOT_COUNT);
 
 /// A mapped kernel stack; unmapped and freed on drop.
 #[derive(Debug)]
@@ -36,17 +33,9 @@ pub struct KernelStack {
 impl KernelStack {
     /// Maps a new stack.
     pub fn new() -> KernelResult<Self> {
-        let slot = match FREE_SLOTS.lock().pop() {
-            Some(slot) => slot,
-            None => {
-                let slot = NEXT_SLOT.fetch_add(1, Ordering::SeqCst);
-                if slot >= SLOT_COUNT {
-                    return Err(Errno::ENOMEM);
-                }
-                slot
-            }
+        let stack = Self {
+            slot: SLOTS.allocate()?,
         };
-        let stack = Self { slot };
         let mut table = kernel_page_table().lock();
         let mut page = stack.bottom();
         while page < stack.top() {
@@ -69,7 +58,7 @@ impl KernelStack {
     }
 
     fn base(&self) -> u64 {
-        REGION_START + self.slot * SLOT_SIZE
+        SLOTS.base(self.slot)
     }
 
     /// Lowest usable address (just above the guard page).
@@ -94,12 +83,13 @@ impl Drop for KernelStack {
             page += PAGE;
         }
         drop(table);
-        FREE_SLOTS.lock().push(self.slot);
+        SLOTS.release(self.slot);
     }
 }
 
 /// Whether `address` is in the guard page of some kernel stack slot.
 pub fn is_guard_page(address: u64) -> bool {
-    (REGION_START..REGION_START + SLOT_COUNT * SLOT_SIZE).contains(&address)
-        && (address - REGION_START) % SLOT_SIZE < PAGE
+    SLOTS
+        .offset_in_slot(address)
+        .is_some_and(|offset| offset < PAGE)
 }

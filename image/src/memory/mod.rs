@@ -18,6 +18,8 @@ pub mod frames;
 pub mod heap;
 pub mod kernel_space;
 pub mod kstack;
+pub mod protected;
+pub mod slots;
 pub mod user;
 
 use ::boot::BootInfo;

@@ -60,6 +60,7 @@ impl ProcessEnv for KernelEnv {
     type Signals = ProcessSignalState;
     type Tty = ();
     type ThreadData = ThreadLink;
+    type Protected = crate::memory::protected::ProtectedPage<process::ProtectedData>;
 
     fn fork_address_space(space: &mut SharedAddressSpace) -> KernelResult<SharedAddressSpace> {
         let table = kernel_page_table()

@@ -11,6 +11,7 @@
 use abi::KernelResult;
 
 use crate::credentials::Credentials;
+use crate::protected::ProtectedStorage;
 
 /// The set of types a kernel plugs into the process model, and what the
 /// model needs done to them.
@@ -30,6 +31,10 @@ pub trait ProcessEnv: Sized + Send + Sync + 'static {
     /// Per-thread state owned by the scheduler and arch (saved registers,
     /// kernel stack, FPU area, per-thread signal mask); stored, never read.
     type ThreadData: Send + Sync;
+    /// Where credentials, dumpable and personality live: memory the
+    /// kernel keeps read-only outside a write window
+    /// ([`crate::protected::Unprotected`] where there is none).
+    type Protected: ProtectedStorage;
 
     /// A copy-on-write duplicate of `space` for a forked child (the parent's
     /// private pages become read-only, hence `&mut`). `ENOMEM` on failure.

@@ -91,6 +91,7 @@ mod tests {
         type Signals = ();
         type Tty = ();
         type ThreadData = ();
+        type Protected = crate::Unprotected;
         fn fork_address_space(_: &mut ()) -> KernelResult<()> {
             Ok(())
         }

@@ -13,7 +13,9 @@
 //!    plus four operations: fork an address space, fork signal state, reset
 //!    signal state for exec, and check that a custody may become the cwd or
 //!    root. Everything here is generic over that one parameter, and the
-//!    named types may be other crates' types as they are.
+//!    named types may be other crates' types as they are. Its `Protected`
+//!    type is where credentials and dumpable live: memory the kernel keeps
+//!    read-only outside a write window ([`protected`]), or [`Unprotected`].
 //! 3. State machines are types: [`Lifecycle`] for processes (Running,
 //!    Stopped, Dying, Zombie, plus one unreported stop/continue event that
 //!    `wait` consumes once) and [`ThreadState`] for threads; their methods are
@@ -46,7 +48,8 @@
 //! limits; [`fd_table`] descriptors; [`fs_context`] cwd/root/umask;
 //! [`thread`] threads; [`lifecycle`] process states and wait statuses;
 //! [`wait`] wait options and results; [`process`] one process; [`table`]
-//! the table; [`uts`] `uname`; [`coredump`] coredump notes;
+//! the table; [`uts`] `uname`; [`coredump`] coredump notes; [`protected`]
+//! the read-only process fields;
 //! [`path_argument`] the empty-path rule.
 
 #![no_std]
@@ -69,6 +72,7 @@ pub mod path_argument;
 pub mod pid;
 pub mod process;
 pub mod program;
+pub mod protected;
 pub mod ptrace;
 pub mod rlimit;
 pub mod table;
@@ -85,6 +89,7 @@ pub use lifecycle::{JobEvent, Lifecycle, ProcessState, Termination};
 pub use pid::{Pid, PidAllocator, Tid};
 pub use process::{CpuTimes, ExecOutcome, NewProcess, Process, ProcessData};
 pub use program::Program;
+pub use protected::{ProtectedData, ProtectedStorage, Unprotected};
 pub use ptrace::{Resume, TraceStop, Tracing};
 pub use rlimit::{Resource, Rlimit, Rlimits};
 pub use table::{ChildNotice, ExitNotice, ProcessAndThread, ProcessTable};

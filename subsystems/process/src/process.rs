@@ -24,6 +24,7 @@ use crate::lifecycle::{Lifecycle, ProcessState, Termination};
 use crate::links::ThreadAdapter;
 use crate::pid::Pid;
 use crate::program::Program;
+use crate::protected::{ProtectedData, ProtectedStorage};
 use crate::ptrace::Tracing;
 use crate::rlimit::Rlimits;
 use crate::thread::Thread;
@@ -60,7 +61,8 @@ pub(crate) struct Family {
 pub struct ProcessData<E: ProcessEnv> {
     name: String,
     pub(crate) family: Family,
-    credentials: Credentials,
+    /// Credentials, dumpable, personality: read-only outside a write window.
+    protected: E::Protected,
     /// `None` once the process has exited (no cwd or root to keep alive).
     pub(crate) fs: Option<FsContext<E>>,
     signals: E::Signals,
@@ -71,10 +73,8 @@ pub struct ProcessData<E: ProcessEnv> {
     pub(crate) lifecycle: Lifecycle,
     times: CpuTimes,
     pub(crate) children_times: CpuTimes,
-    dumpable: bool,
     coredump_properties: CoredumpProperties,
     pub(crate) did_exec: bool,
-    is_kernel_process: bool,
     pub(crate) program: Program<E>,
     start_time_ns: u64,
     pub(crate) tracing: Option<Box<Tracing>>,
@@ -82,8 +82,6 @@ pub struct ProcessData<E: ProcessEnv> {
     /// front, which gets `SIGHUP` when the leader exits (Linux's
     /// `tty_old_pgrp`).
     hung_up_foreground: Option<Pid>,
-    /// `personality(2)`: the execution domain and its flags.
-    personality: u32,
 }
 
 impl<E: ProcessEnv> ProcessData<E> {
@@ -141,7 +139,7 @@ impl<E: ProcessEnv> ProcessData<E> {
 
     /// The process's credentials.
     pub fn credentials(&self) -> &Credentials {
-        &self.credentials
+        &self.protected.get().credentials
     }
 
     /// Run one of the `set*id` calls on the credentials. If the effective or
@@ -151,12 +149,13 @@ impl<E: ProcessEnv> ProcessData<E> {
         &mut self,
         change: impl FnOnce(&mut Credentials) -> KernelResult<R>,
     ) -> KernelResult<R> {
-        let mut next = self.credentials.clone();
+        let mut next = self.credentials().clone();
         let result = change(&mut next)?;
-        if self.credentials.effective_ids_differ(&next) {
-            self.dumpable = false;
+        let mut window = self.protected.unprotect();
+        if window.credentials.effective_ids_differ(&next) {
+            window.dumpable = false;
         }
-        self.credentials = next;
+        window.credentials = next;
         Ok(result)
     }
 
@@ -233,12 +232,12 @@ impl<E: ProcessEnv> ProcessData<E> {
 
     /// The `personality(2)` value (inherited by children, kept by exec).
     pub fn personality(&self) -> u32 {
-        self.personality
+        self.protected.get().personality
     }
 
     /// Sets the `personality(2)` value; returns the old one.
     pub fn set_personality(&mut self, persona: u32) -> u32 {
-        core::mem::replace(&mut self.personality, persona)
+        core::mem::replace(&mut self.protected.unprotect().personality, persona)
     }
 
     /// Records the group in front when this session leader's terminal
@@ -264,12 +263,14 @@ impl<E: ProcessEnv> ProcessData<E> {
 
     /// Whether a core dump and ptrace/procfs access by others are allowed.
     pub fn is_dumpable(&self) -> bool {
-        self.dumpable
+        self.protected.get().dumpable
     }
 
     /// `prctl(PR_SET_DUMPABLE)`.
     pub fn set_dumpable(&mut self, dumpable: bool) {
-        self.dumpable = dumpable;
+        if self.is_dumpable() != dumpable {
+            self.protected.unprotect().dumpable = dumpable;
+        }
     }
 
     /// Notes for the coredump.
@@ -290,7 +291,7 @@ impl<E: ProcessEnv> ProcessData<E> {
 
     /// Whether this is a kernel process (no user address space).
     pub fn is_kernel_process(&self) -> bool {
-        self.is_kernel_process
+        self.protected.get().is_kernel_process
     }
 }
 
@@ -341,17 +342,19 @@ impl<E: ProcessEnv> core::fmt::Debug for Process<E> {
 
 impl<E: ProcessEnv> Process<E> {
     /// A parentless process from `new` (session 0, group 0, as Linux's init).
-    pub(crate) fn from_new(pid: Pid, new: NewProcess<E>) -> Self {
+    pub(crate) fn from_new(pid: Pid, new: NewProcess<E>) -> KernelResult<Self> {
         let mut fds = new.fds;
         let rlimits = Rlimits::default();
         fds.set_limit(rlimits.get(crate::rlimit::Resource::Nofile).soft as usize);
         let is_kernel_process = new.address_space.is_none();
-        Self::assemble(
+        let protected =
+            E::Protected::protect(ProtectedData::new(new.credentials, is_kernel_process))?;
+        Ok(Self::assemble(
             pid,
             ProcessData {
                 name: new.name,
                 family: Family::default(),
-                credentials: new.credentials,
+                protected,
                 fs: Some(new.fs),
                 signals: new.signals,
                 address_space: new.address_space,
@@ -360,18 +363,15 @@ impl<E: ProcessEnv> Process<E> {
                 lifecycle: Lifecycle::new(),
                 times: CpuTimes::default(),
                 children_times: CpuTimes::default(),
-                dumpable: true,
                 coredump_properties: CoredumpProperties::default(),
                 did_exec: false,
-                is_kernel_process,
                 program: Program::default(),
                 start_time_ns: 0,
                 tracing: None,
                 hung_up_foreground: None,
-                personality: 0,
             },
             fds,
-        )
+        ))
     }
 
     /// A child of `parent`: what fork copies (credentials, fs context,
@@ -393,7 +393,7 @@ impl<E: ProcessEnv> Process<E> {
                     children: BTreeSet::new(),
                     tracees: BTreeSet::new(),
                 },
-                credentials: p.credentials.clone(),
+                protected: E::Protected::protect(p.protected.get().clone())?,
                 fs: p.fs.clone(),
                 signals: E::fork_signals(&p.signals),
                 address_space,
@@ -402,17 +402,14 @@ impl<E: ProcessEnv> Process<E> {
                 lifecycle: Lifecycle::new(),
                 times: CpuTimes::default(),
                 children_times: CpuTimes::default(),
-                dumpable: p.dumpable,
                 coredump_properties: CoredumpProperties::default(),
                 did_exec: false,
-                is_kernel_process: p.is_kernel_process,
                 program: p.program.clone(),
                 start_time_ns: p.start_time_ns,
                 // A child of a tracee is not traced (fork events are not
                 // followed yet).
                 tracing: None,
                 hung_up_foreground: None,
-                personality: p.personality,
             }
         };
         let fds = parent.fds.lock().fork_copy()?;
@@ -546,7 +543,7 @@ impl<E: ProcessEnv> Process<E> {
             E::reset_signals_for_exec(&mut data.signals);
             data.did_exec = true;
             data.name = name;
-            data.dumpable = true;
+            data.set_dumpable(true);
             data.address_space.replace(address_space)
         };
         let closed = self.fds.lock().close_on_exec();

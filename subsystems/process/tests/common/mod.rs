@@ -38,6 +38,7 @@ impl ProcessEnv for Fake {
     type Signals = Signals;
     type Tty = u32;
     type ThreadData = ();
+    type Protected = process::Unprotected;
 
     fn fork_address_space(space: &mut FakeSpace) -> KernelResult<FakeSpace> {
         space.forks += 1;

@@ -98,6 +98,7 @@ impl ProcessEnv for Env {
     type Signals = ProcessSignalState;
     type Tty = ();
     type ThreadData = ThreadData;
+    type Protected = process::Unprotected;
 
     fn fork_address_space(space: &mut Space) -> KernelResult<Space> {
         let mut parent = space.lock().unwrap();
