@@ -88,6 +88,12 @@ pub fn set_kernel_stack_top(top: u64) {
     KERNEL_STACK_TOP.store(top, Ordering::Relaxed);
 }
 
+/// The kernel stack top interrupts from ring 3 use now: the registers of
+/// the current thread's last entry from user mode lie just below it.
+pub fn kernel_stack_top() -> u64 {
+    KERNEL_STACK_TOP.load(Ordering::Relaxed)
+}
+
 /// Registers the kernel's trap handler. Only the first call has an effect.
 pub fn set_handler(handler: TrapHandler) {
     HANDLER.call_once(|| handler);

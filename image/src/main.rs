@@ -25,6 +25,7 @@ mod ktests;
 mod logger;
 mod memory;
 mod power;
+mod profiler;
 mod rt;
 mod screen;
 mod syscall;

@@ -57,9 +57,11 @@ pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
         }
         14 => page_fault(frame),
         vector if vector == u64::from(arch::apic::TIMER_VECTOR) => {
+            crate::profiler::on_tick(frame);
             crate::time::on_timer_interrupt(frame.from_user());
         }
         vector if vector == u64::from(crate::time::PIT_VECTOR) => {
+            crate::profiler::on_tick(frame);
             crate::time::on_timer_interrupt(frame.from_user());
         }
         vector if vector == u64::from(arch::apic::SPURIOUS_VECTOR) => {}

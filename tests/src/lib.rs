@@ -10,6 +10,8 @@
 
 #![warn(missing_docs)]
 
+pub mod elf;
+pub mod profile;
 pub mod screen;
 
 use std::io::{BufRead, BufReader};

@@ -4,8 +4,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::elf;
-
 /// The host triple the kernel is compiled for (see DESIGN.md).
 pub const TARGET: &str = "x86_64-unknown-linux-gnu";
 
@@ -82,7 +80,7 @@ fn cargo_build(profile: Profile, ksyms: &Path) -> Result<PathBuf, String> {
 
 fn encoded_symbols(kernel: &Path) -> Result<Vec<u8>, String> {
     let data = fs::read(kernel).map_err(|e| format!("cannot read {}: {e}", kernel.display()))?;
-    let symbols = elf::text_symbols(&data).map_err(|e| e.to_string())?;
+    let symbols = tests::elf::text_symbols(&data).map_err(|e| e.to_string())?;
     Ok(ksyms::encode(symbols))
 }
 

@@ -9,13 +9,15 @@
 //! cargo xtask clippy                       clippy for host crates and the kernel
 //! cargo xtask setup                        install missing host packages
 //! cargo xtask boot-time [--release]        median of 5 boots to the banner
+//! cargo xtask profile [--release] [--add HOST[=GUEST]] -- COMMAND...
+//!                                          run COMMAND profiled; flame graph
 //! ```
 
 mod cpio;
 mod debian;
-mod elf;
 mod iso;
 mod kernel;
+mod profile;
 mod test;
 mod tools;
 mod userspace;
@@ -70,7 +72,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup|boot-time|initramfs> [--release] [--iso] [--uefi] [--screen] [--gdb] [--add HOST[=GUEST]] [-- KERNEL COMMAND LINE]";
+const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup|boot-time|initramfs|profile> [--release] [--iso] [--uefi] [--screen] [--gdb] [--add HOST[=GUEST]] [-- KERNEL COMMAND LINE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }),
         "run" => run(&options),
+        "profile" => profile::run(&options),
         "test" => test::run_all(options.profile),
         "clippy" => test::clippy().map(|()| ExitCode::SUCCESS),
         "initramfs" => userspace::initramfs(userspace::Flavour::Test).map(|path| {

@@ -146,7 +146,14 @@ pub fn build_programs(libc: Libc) -> Result<Vec<(String, PathBuf)>, String> {
         if stale {
             run(
                 Command::new(libc.compiler())
-                    .args(["-static", "-O2", "-Wall", "-pthread", "-o"])
+                    .args([
+                        "-static",
+                        "-O2",
+                        "-Wall",
+                        "-pthread",
+                        "-fno-omit-frame-pointer",
+                        "-o",
+                    ])
                     .arg(&binary)
                     .arg(&source),
                 &format!("{} {}", libc.compiler(), source.display()),

@@ -296,6 +296,9 @@ pub fn fold_ticks(link: &UserLink) {
 fn finish_thread(link: &UserLink) {
     fold_ticks(link);
     let ended = syscall::process::exit::finish_thread(&RunningKernel, &link.process, &link.thread);
+    if ended {
+        crate::profiler::note_exit(&link.process);
+    }
     if ended && link.process.pid() == 1 {
         init_exited(&link.process);
     }

@@ -178,6 +178,14 @@ impl ProcessView for KernelView {
         processes().set_core_pattern(&credentials, pattern)
     }
 
+    fn profile_report(&self) -> KernelResult<String> {
+        crate::profiler::report()
+    }
+
+    fn control_profiling(&self, command: &[u8]) -> KernelResult<()> {
+        crate::profiler::control(command)
+    }
+
     fn mounts(&self) -> Vec<MountEntry> {
         let entry = |source: &str, point: &str, kind: &str| MountEntry {
             source: String::from(source),

@@ -94,6 +94,12 @@ impl Region {
         self.name.as_deref()
     }
 
+    /// The name as a shared string: a reference-count increment, no
+    /// allocation (the profiler takes it in interrupt context).
+    pub fn shared_name(&self) -> Option<Arc<str>> {
+        self.name.clone()
+    }
+
     /// What the pages come from.
     pub fn backing(&self) -> &Backing {
         &self.backing

@@ -329,6 +329,9 @@ pub struct Process<E: ProcessEnv> {
     /// Mirrors `ProcessData::tracing.is_some()`, for the system-call path
     /// to check without a lock.
     pub(crate) traced: core::sync::atomic::AtomicBool,
+    /// Whether a profiling session samples this process (inherited by
+    /// children forked while it is set); lock-free for the timer interrupt.
+    profiled: core::sync::atomic::AtomicBool,
 }
 
 impl<E: ProcessEnv> core::fmt::Debug for Process<E> {
@@ -413,7 +416,9 @@ impl<E: ProcessEnv> Process<E> {
             }
         };
         let fds = parent.fds.lock().fork_copy()?;
-        Ok(Self::assemble(pid, data, fds))
+        let child = Self::assemble(pid, data, fds);
+        child.set_profiled(parent.is_profiled());
+        Ok(child)
     }
 
     fn assemble(pid: Pid, data: ProcessData<E>, fds: FileDescriptions<E::Description>) -> Self {
@@ -425,6 +430,7 @@ impl<E: ProcessEnv> Process<E> {
             threads: RankedMutex::new(Rank::Threads, LinkedList::new(ThreadAdapter::new())),
             thread_count: AtomicUsize::new(0),
             traced: core::sync::atomic::AtomicBool::new(false),
+            profiled: core::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -436,6 +442,17 @@ impl<E: ProcessEnv> Process<E> {
     /// The process id.
     pub fn pid(&self) -> Pid {
         self.pid
+    }
+
+    /// Whether a profiling session samples this process.
+    pub fn is_profiled(&self) -> bool {
+        self.profiled.load(Ordering::Relaxed)
+    }
+
+    /// Starts or stops sampling this process (children forked from now on
+    /// inherit the setting).
+    pub fn set_profiled(&self, profiled: bool) {
+        self.profiled.store(profiled, Ordering::Relaxed);
     }
 
     /// Lock and read or change the process's data.

@@ -47,7 +47,7 @@ pub struct ProcDirectory {
 }
 
 /// Entries of the root besides the pids, in listing order.
-const ROOT_ENTRIES: [(&str, SystemEntry); 11] = [
+const ROOT_ENTRIES: [(&str, SystemEntry); 12] = [
     ("self", SystemEntry::SelfLink),
     ("thread-self", SystemEntry::ThreadSelfLink),
     ("uptime", SystemEntry::Uptime),
@@ -59,6 +59,7 @@ const ROOT_ENTRIES: [(&str, SystemEntry); 11] = [
     ("filesystems", SystemEntry::Filesystems),
     ("stat", SystemEntry::Stat),
     ("sys", SystemEntry::SysDir),
+    ("profiling", SystemEntry::Profiling),
 ];
 
 const SYS_ENTRIES: [(&str, SystemEntry); 1] = [("kernel", SystemEntry::SysKernelDir)];
@@ -155,6 +156,12 @@ impl ProcDirectory {
             SystemEntry::Hostname | SystemEntry::CorePattern => Arc::new(GeneratedFile::new(
                 context.clone(),
                 attributes(FileType::Regular, 0o644),
+                Source::System(entry),
+            )),
+            // Kernel addresses and every process's code: root's alone.
+            SystemEntry::Profiling => Arc::new(GeneratedFile::new(
+                context.clone(),
+                attributes(FileType::Regular, 0o600),
                 Source::System(entry),
             )),
             _ => Arc::new(GeneratedFile::new(

@@ -93,6 +93,7 @@ impl GeneratedFile {
                     bytes.push(b'\n');
                     return Ok(bytes);
                 }
+                SystemEntry::Profiling => view.profile_report()?,
                 _ => return Err(Errno::EINVAL),
             },
             Source::Process {
@@ -199,12 +200,18 @@ impl Inode for GeneratedFile {
         Ok(count)
     }
 
-    /// Only `sys/kernel/hostname` and `sys/kernel/core_pattern` are
-    /// writable: the text up to the first newline or NUL replaces the host
-    /// name (longer names are cut at 64 bytes, as Linux's `proc_dostring`
-    /// does) or the pattern; the view refuses callers without privilege
+    /// Only `sys/kernel/hostname`, `sys/kernel/core_pattern` and
+    /// `profiling` are writable: the text up to the first newline or NUL
+    /// replaces the host name (longer names are cut at 64 bytes, as Linux's
+    /// `proc_dostring` does) or the pattern; a write to `profiling` is one
+    /// command to the profiler. The view refuses callers without privilege
     /// (`EPERM`).
     fn write_at(&self, offset: u64, buf: &[u8]) -> KernelResult<usize> {
+        if matches!(self.source, Source::System(SystemEntry::Profiling)) {
+            self.context.view.control_profiling(buf)?;
+            *self.rendered.lock() = None;
+            return Ok(buf.len());
+        }
         let entry = match self.source {
             Source::System(entry @ (SystemEntry::Hostname | SystemEntry::CorePattern)) => entry,
             _ => return Err(Errno::EINVAL),

@@ -55,6 +55,8 @@ pub enum SystemEntry {
     PidMax,
     /// `/proc/sys/kernel/core_pattern`.
     CorePattern,
+    /// `/proc/profiling`: the sampling profiler's control and report.
+    Profiling,
 }
 
 impl SystemEntry {
@@ -175,6 +177,7 @@ mod tests {
             SystemEntry::Hostname,
             SystemEntry::PidMax,
             SystemEntry::CorePattern,
+            SystemEntry::Profiling,
         ];
         let numbers: HashSet<u64> = all.iter().map(|entry| entry.ino()).collect();
         assert_eq!(numbers.len(), all.len());

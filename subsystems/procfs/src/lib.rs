@@ -10,7 +10,9 @@
 //! `cwd`, `root`, `fd/<n>`, plus `fdinfo/<n>` and `task/<tid>/`), the links
 //! `self`, `thread-self` and `mounts`, and the system files `uptime`,
 //! `loadavg`, `meminfo`, `cpuinfo`, `version`, `filesystems`, `stat`,
-//! `sys/kernel/hostname` and `sys/kernel/pid_max`.
+//! `sys/kernel/hostname`, `sys/kernel/core_pattern`, `sys/kernel/pid_max`
+//! and `profiling` (the sampling profiler's control file and report; see
+//! [`ProcessView::control_profiling`]).
 //!
 //! # What a reuser implements
 //!

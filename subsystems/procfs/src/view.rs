@@ -80,6 +80,19 @@ pub trait ProcessView: Send + Sync {
         Err(Errno::EPERM)
     }
 
+    /// The sampling profiler's report (`/proc/profiling`); the default
+    /// has no profiler (`ENODEV`).
+    fn profile_report(&self) -> KernelResult<String> {
+        Err(Errno::ENODEV)
+    }
+
+    /// One command to the sampling profiler, as written to
+    /// `/proc/profiling` (`pid <n>`, `all`, `off`, `clear`): `EPERM` unless
+    /// the caller is privileged. The default has no profiler (`ENODEV`).
+    fn control_profiling(&self, _command: &[u8]) -> KernelResult<()> {
+        Err(Errno::ENODEV)
+    }
+
     /// The mount table as `/proc/mounts` lists it.
     fn mounts(&self) -> Vec<MountEntry>;
 

@@ -1,16 +1,18 @@
-//! Just enough ELF64 to read a kernel's function symbols.
+//! Just enough ELF64 to name code: the kernel's text symbols (for the
+//! symbol table it embeds) and a user program's function symbols and load
+//! segments (for the profiler's flame graphs).
 
 use std::fmt;
 
 use ksyms::Symbol;
 
-/// Why the kernel ELF could not be read.
+/// Why an ELF file could not be read.
 #[derive(Debug)]
 pub struct ElfError(String);
 
 impl fmt::Display for ElfError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "bad kernel ELF: {}", self.0)
+        write!(f, "bad ELF file: {}", self.0)
     }
 }
 
@@ -115,4 +117,80 @@ pub fn text_symbols(data: &[u8]) -> Result<Vec<Symbol>, ElfError> {
             name: format!("{:#}", rustc_demangle::demangle(&name)),
         })
         .collect())
+}
+
+/// One `PT_LOAD` segment: file bytes `offset..offset + size` appear at
+/// `address`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// File offset of the segment.
+    pub offset: u64,
+    /// Virtual address it is loaded at (before any load bias).
+    pub address: u64,
+    /// Bytes taken from the file.
+    pub size: u64,
+}
+
+/// The `PT_LOAD` segments of an ELF64 file.
+pub fn load_segments(data: &[u8]) -> Result<Vec<Segment>, ElfError> {
+    const PT_LOAD: u32 = 1;
+    if data.get(..4) != Some(b"\x7fELF") || data.get(4) != Some(&2) {
+        return error("not an ELF64 file");
+    }
+    let phoff = u64_at(data, 0x20)? as usize;
+    let phentsize = u16_at(data, 0x36)? as usize;
+    let phnum = u16_at(data, 0x38)? as usize;
+    let mut segments = Vec::new();
+    for i in 0..phnum {
+        let at = phoff + i * phentsize;
+        if u32_at(data, at)? == PT_LOAD {
+            segments.push(Segment {
+                offset: u64_at(data, at + 8)?,
+                address: u64_at(data, at + 0x10)?,
+                size: u64_at(data, at + 0x20)?,
+            });
+        }
+    }
+    Ok(segments)
+}
+
+/// The function symbols of a program or library: from `.symtab`, or from
+/// `.dynsym` when the file was stripped, demangled, sorted by address.
+pub fn function_symbols(data: &[u8]) -> Result<Vec<Symbol>, ElfError> {
+    const SHT_SYMTAB: u32 = 2;
+    const SHT_DYNSYM: u32 = 11;
+    const STT_FUNC: u8 = 2;
+    let sections = sections(data)?;
+    let table = sections
+        .iter()
+        .find(|s| s.kind == SHT_SYMTAB)
+        .or_else(|| sections.iter().find(|s| s.kind == SHT_DYNSYM));
+    let Some(table) = table else {
+        return Ok(Vec::new());
+    };
+    let Some(strtab) = sections.get(table.link) else {
+        return error("symbol table without string table");
+    };
+    let strings = data
+        .get(strtab.offset..strtab.offset + strtab.size)
+        .ok_or_else(|| ElfError("string table out of bounds".into()))?;
+    let mut symbols = Vec::new();
+    for i in 1..table.size / 24 {
+        let at = table.offset + i * 24;
+        let info = *data
+            .get(at + 4)
+            .ok_or_else(|| ElfError("symbol out of bounds".into()))?;
+        let value = u64_at(data, at + 8)?;
+        if info & 0xf != STT_FUNC || value == 0 || u16_at(data, at + 6)? == 0 {
+            continue;
+        }
+        let name = String::from_utf8_lossy(c_str(strings, u32_at(data, at)? as usize));
+        symbols.push(Symbol {
+            address: value,
+            size: u32::try_from(u64_at(data, at + 16)?).unwrap_or(0),
+            name: format!("{:#}", rustc_demangle::demangle(&name)),
+        });
+    }
+    symbols.sort_by_key(|symbol| symbol.address);
+    Ok(symbols)
 }
