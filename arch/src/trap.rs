@@ -94,6 +94,33 @@ pub fn kernel_stack_top() -> u64 {
     KERNEL_STACK_TOP.load(Ordering::Relaxed)
 }
 
+/// The user registers and FPU state a thread saved on its last entry
+/// from ring 3, read from the top of its kernel stack: the entry pushes
+/// the [`TrapFrame`] right below the top, the stub's frame link (16 bytes)
+/// below that, and `fxsave`s into the next 64-byte-aligned 512 bytes.
+/// `None` if what lies there is not a user entry frame.
+///
+/// # Safety
+///
+/// `stack_top` must be the top of a mapped kernel stack whose thread is
+/// inside a trap from user mode (blocked, waiting or preempted) and not
+/// running, so the words read are that trap's saved state; for a thread
+/// that never entered from ring 3 they are at worst stale or zero, which
+/// the `cs` check rejects.
+pub unsafe fn saved_user_state(stack_top: u64) -> Option<(TrapFrame, FpuState)> {
+    let frame_at = stack_top.checked_sub(size_of::<TrapFrame>() as u64)?;
+    // SAFETY: per the contract, the bytes below `stack_top` are mapped
+    // stack memory; `TrapFrame` is plain integers, valid for any bits.
+    let frame = unsafe { (frame_at as *const TrapFrame).read_volatile() };
+    if !frame.from_user() {
+        return None;
+    }
+    let fpu_at = (frame_at - 16 - 512) & !63;
+    // SAFETY: as above; the trap stub's layout puts the area here.
+    let fpu = unsafe { (fpu_at as *const FpuState).read_volatile() };
+    Some((frame, fpu))
+}
+
 /// Registers the kernel's trap handler. Only the first call has an effect.
 pub fn set_handler(handler: TrapHandler) {
     HANDLER.call_once(|| handler);

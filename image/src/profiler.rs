@@ -93,14 +93,11 @@ fn user_registers(frame: &TrapFrame) -> Option<(u64, u64, u64)> {
     if top == 0 {
         return None;
     }
-    let entry = (top - size_of::<TrapFrame>() as u64) as *const TrapFrame;
-    // SAFETY: `top` is the current thread's kernel stack top, whose highest
-    // bytes hold the frame its last entry from user mode pushed (or, for a
-    // kernel thread, stack memory that is mapped and at worst stale); the
-    // `cs` check below rejects anything that is not a user entry frame.
-    let entry = unsafe { entry.read_volatile() };
-    (entry.from_user() && entry.rip < mm::USER_SPACE_END)
-        .then_some((entry.rip, entry.rsp, entry.rbp))
+    // SAFETY: `top` is the running thread's kernel stack top, and the tick
+    // interrupted kernel code of that thread: if it entered from user mode,
+    // its entry frame is there (a kernel thread's is rejected by `cs`).
+    let (entry, _) = unsafe { arch::trap::saved_user_state(top) }?;
+    (entry.rip < mm::USER_SPACE_END).then_some((entry.rip, entry.rsp, entry.rbp))
 }
 
 /// Fills `out` with the user stack from `rip`, innermost first; returns how

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <elf.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/prctl.h>
@@ -63,8 +64,9 @@ static size_t read_core(const char *path) {
     return got;
 }
 
-/* The descriptor of the first note of `type`, or NULL. */
-static const unsigned char *find_note(size_t len, unsigned type, size_t *size) {
+/* The descriptor of note number `index` (from 0) of `type` named "CORE"
+ * (other owners number their types independently), or NULL. */
+static const unsigned char *nth_note(size_t len, unsigned type, int index, size_t *size) {
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)core;
     for (int i = 0; i < eh->e_phnum; i++) {
         const Elf64_Phdr *ph = (const Elf64_Phdr *)(core + eh->e_phoff + i * sizeof(Elf64_Phdr));
@@ -74,7 +76,8 @@ static const unsigned char *find_note(size_t len, unsigned type, size_t *size) {
         while (at + sizeof(Elf64_Nhdr) <= end) {
             const Elf64_Nhdr *nh = (const Elf64_Nhdr *)(core + at);
             size_t desc = at + sizeof *nh + ((nh->n_namesz + 3) & ~3u);
-            if (nh->n_type == type) {
+            int ours = nh->n_namesz == 5 && memcmp(core + at + sizeof *nh, "CORE", 5) == 0;
+            if (ours && nh->n_type == type && index-- == 0) {
                 *size = nh->n_descsz;
                 return core + desc;
             }
@@ -84,7 +87,45 @@ static const unsigned char *find_note(size_t len, unsigned type, size_t *size) {
     return NULL;
 }
 
-int main(void) {
+/* The descriptor of the first note of `type`, or NULL. */
+static const unsigned char *find_note(size_t len, unsigned type, size_t *size) {
+    return nth_note(len, type, 0, size);
+}
+
+static void *blocker(void *arg) {
+    (void)arg;
+    for (;;) pause();
+    return NULL;
+}
+
+/* A child with two more threads, blocked in pause(), crashes. */
+static pid_t crash_threaded(void) {
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+        if (setrlimit(RLIMIT_CORE, &rl) != 0 || chdir(DIR) != 0) _exit(100);
+        pthread_t threads[2];
+        for (int i = 0; i < 2; i++)
+            if (pthread_create(&threads[i], NULL, blocker, NULL) != 0) _exit(102);
+        usleep(100 * 1000);
+        *(volatile int *)null_address = 1;
+        _exit(101);
+    }
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV && WCOREDUMP(status));
+    return child;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "threaded-crash") == 0) {
+        /* For the host's gdb: crash here, with two more threads. */
+        pthread_t threads[2];
+        for (int i = 0; i < 2; i++) CHECK_EQ(pthread_create(&threads[i], NULL, blocker, NULL), 0);
+        usleep(100 * 1000);
+        *(volatile int *)null_address = 1;
+    }
     mkdir(DIR, 0777);
     set_pattern("core");
 
@@ -133,6 +174,24 @@ int main(void) {
     CHECK(find_note(len, NT_SIGINFO, &size) != NULL && size == 128);
     CHECK(find_note(len, NT_AUXV, &size) != NULL && size >= 16);
     CHECK(find_note(len, NT_PRFPREG, &size) != NULL && size == 512);
+    CHECK_EQ(unlink(DIR "/core"), 0);
+
+    /* Every thread has its registers in the core, the crashing one first. */
+    pid = crash_threaded();
+    len = read_core(DIR "/core");
+    int tids[3];
+    for (int i = 0; i < 3; i++) {
+        prstatus = nth_note(len, NT_PRSTATUS, i, &size);
+        CHECK(prstatus != NULL && size == 336);
+        tids[i] = *(const int *)(prstatus + 32);
+        CHECK(*(const uint64_t *)(prstatus + 112 + 16 * 8) != 0); /* rip */
+        CHECK(*(const uint64_t *)(prstatus + 112 + 19 * 8) != 0); /* rsp */
+        CHECK(nth_note(len, NT_PRFPREG, i, &size) != NULL && size == 512);
+    }
+    CHECK_EQ(*(const short *)(nth_note(len, NT_PRSTATUS, 0, &size) + 12), SIGSEGV);
+    CHECK_EQ(tids[0], pid);
+    CHECK(tids[1] != pid && tids[2] != pid && tids[1] != tids[2]);
+    CHECK(nth_note(len, NT_PRSTATUS, 3, &size) == NULL);
     CHECK_EQ(unlink(DIR "/core"), 0);
 
     /* The pattern names the file: %e the command, %p the pid, %s the signal. */

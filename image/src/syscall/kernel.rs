@@ -282,6 +282,26 @@ impl syscall::Kernel for RunningKernel {
         crate::task::current().set_address_space(Some(space.clone()));
     }
 
+    fn saved_user_context(
+        &self,
+        thread: &process::Thread<KernelEnv>,
+    ) -> Option<syscall::registers::SavedUserContext> {
+        let id = thread.data().task()?;
+        let task = crate::task::thread(id)?;
+        if core::ptr::eq(&*task, crate::task::current()) {
+            return None;
+        }
+        // SAFETY: `task` is another kernel thread of this one CPU, so it is
+        // not running: switched out inside a trap (its entry frame at its
+        // stack top) or never entered from user mode (rejected by `cs`).
+        let (frame, fpu) = unsafe { arch::trap::saved_user_state(task.stack_top()) }?;
+        Some(syscall::registers::SavedUserContext {
+            registers: crate::userland::signals::registers(&frame),
+            fpu: fpu.0,
+            fs_base: task.fs_base(),
+        })
+    }
+
     fn fs_base(&self) -> u64 {
         crate::task::current().fs_base()
     }

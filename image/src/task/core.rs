@@ -70,6 +70,11 @@ pub fn current() -> &'static Thread {
     unsafe { &*pointer }
 }
 
+/// The thread with id `id`, if it still exists.
+pub fn thread(id: ThreadId) -> Option<Arc<Thread>> {
+    THREADS.lock().get(&id).cloned()
+}
+
 /// The running thread's id.
 pub(super) fn current_id() -> ThreadId {
     current().id

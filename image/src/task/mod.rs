@@ -27,7 +27,7 @@ mod wait_queue;
 
 pub use self::core::{
     charge_tick, clear_interrupt, context_switches, cpu_ticks, current, init, interrupt,
-    load_average, on_tick, preempt, priority, set_priority, sleep_until, start, yield_now,
+    load_average, on_tick, preempt, priority, set_priority, sleep_until, start, thread, yield_now,
 };
 pub use mutex::Mutex;
 pub use thread::{UserEntry, exit, spawn, spawn_user};

@@ -132,7 +132,8 @@ pub fn on_return_to_user(frame: &mut TrapFrame, fpu: &mut FpuState, syscall: Opt
     }
 }
 
-fn registers(frame: &TrapFrame) -> UserRegisters {
+/// The registers of a trap frame as the system-call layer sees them.
+pub fn registers(frame: &TrapFrame) -> UserRegisters {
     UserRegisters {
         r8: frame.r8,
         r9: frame.r9,

@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use crate::context::Context;
 use crate::futex::FutexTable;
 use crate::process::lifecycle::{ChildStart, LoadedProgram};
+use crate::registers::SavedUserContext;
 use abi::{KernelResult, Timespec};
 use fs::{FileDescription, FileSystem, PathContext, Vfs};
 use mm::{AddressSpace, FrameAllocator, PageTable, UserMemory};
@@ -222,6 +223,12 @@ pub trait Kernel: Sized {
 
     /// Sets the calling thread's `fs` base.
     fn set_fs_base(&self, base: u64) -> KernelResult<()>;
+
+    /// The user context `thread` (another thread of the caller's process,
+    /// not running) saved when it last entered the kernel: for the core
+    /// dump's per-thread notes. `None` if it never ran in user mode or is
+    /// the caller.
+    fn saved_user_context(&self, thread: &Thread<Self::Env>) -> Option<SavedUserContext>;
 
     /// A process's `ITIMER_REAL` changed: whoever fires alarms must look
     /// at the deadlines again.

@@ -9,6 +9,18 @@ use signal::{FaultContext, UserRegisters};
 /// Size of the legacy `fxsave` area every thread keeps.
 pub const FPU_AREA_SIZE: usize = 512;
 
+/// A copy of another thread's saved user context (see
+/// [`crate::Kernel::saved_user_context`]).
+#[derive(Clone, Debug)]
+pub struct SavedUserContext {
+    /// Its registers.
+    pub registers: UserRegisters,
+    /// Its FPU/SSE state in `fxsave` layout.
+    pub fpu: [u8; FPU_AREA_SIZE],
+    /// Its `fs` base.
+    pub fs_base: u64,
+}
+
 /// A thread's user context, saved at kernel entry and restored at exit.
 pub trait SavedRegisters {
     /// The general-purpose registers, instruction and stack pointers.

@@ -16,7 +16,7 @@ use signal::SigInfo;
 use zerocopy::IntoBytes;
 
 use crate::kernel::{Kernel, UserThreadData};
-use crate::registers::SavedRegisters;
+use crate::registers::{SavedRegisters, SavedUserContext};
 
 const PAGE: u64 = 4096;
 
@@ -136,7 +136,17 @@ fn try_dump_core<K: Kernel>(
         auxv: &auxv,
         properties: &properties,
     };
-    let threads = [core_thread(kernel, thread, regs)];
+    // The crashing thread first (gdb shows it as the current one), then
+    // the others as they last entered the kernel.
+    let mut threads = alloc::vec![core_thread(kernel, thread, regs)];
+    for other in process.threads() {
+        if other.tid() == thread.tid() {
+            continue;
+        }
+        if let Some(context) = kernel.saved_user_context(&other) {
+            threads.push(other_thread::<K>(&other, &context));
+        }
+    }
     let memory = kernel.user_memory();
     let description = create_file(
         kernel,
@@ -211,6 +221,23 @@ fn core_thread<K: Kernel>(
         tid: thread.tid(),
         registers,
         fpregs: *regs.fpu(),
+        pending,
+        blocked,
+    }
+}
+
+/// Another thread, from the context it saved.
+fn other_thread<K: Kernel>(thread: &Thread<K::Env>, context: &SavedUserContext) -> CoreThread {
+    let registers =
+        crate::process::ptrace::to_user_regs(&context.registers, context.fs_base, u64::MAX);
+    let (pending, blocked) = {
+        let signals = thread.data().signals().lock();
+        (signals.pending().set().bits(), signals.blocked().bits())
+    };
+    CoreThread {
+        tid: thread.tid(),
+        registers,
+        fpregs: context.fpu,
         pending,
         blocked,
     }

@@ -537,6 +537,14 @@ impl Kernel for Machine {
         self.fs_base.load(Ordering::SeqCst)
     }
 
+    fn saved_user_context(
+        &self,
+        _thread: &Thread<Env>,
+    ) -> Option<syscall::registers::SavedUserContext> {
+        // The fake runs one thread at a time and keeps no other contexts.
+        None
+    }
+
     fn set_fs_base(&self, base: u64) -> KernelResult<()> {
         self.fs_base.store(base, Ordering::SeqCst);
         Ok(())
