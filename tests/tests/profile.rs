@@ -70,3 +70,22 @@ fn the_whole_machine_can_be_profiled() {
     let idle = samples(&stacks, |line| line.starts_with("kernel;"));
     assert!(idle >= 100, "{idle} kernel samples:\n{report}");
 }
+
+#[test]
+fn a_flame_graph_of_forktree_shows_its_code_and_the_kernels_fork() {
+    let (_, stacks) = folded("for i in 1 2 3; do /tests/musl/forktree; done");
+    let mut options = inferno::flamegraph::Options::default();
+    let mut svg = Vec::new();
+    inferno::flamegraph::from_lines(&mut options, stacks.iter().map(String::as_str), &mut svg)
+        .expect("inferno draws it");
+    let svg = String::from_utf8(svg).expect("SVG is text");
+    let text = stacks.join("\n");
+    // A user function of forktree, named from its ELF file...
+    assert!(svg.contains(">subtree ("), "no subtree frame:\n{text}");
+    // ...and the kernel's fork, named by the kernel (inferno drops the
+    // `_[k]` that marks kernel frames, colouring them instead).
+    assert!(
+        svg.contains("::lifecycle::fork ("),
+        "no kernel fork frame:\n{text}"
+    );
+}
