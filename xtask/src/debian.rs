@@ -23,7 +23,8 @@ pub const PROGRAMS: &[Tool] = &[
         probe: "/usr/bin/python3.11",
         package: "python3.11-minimal",
     },
-    // Not put in the initramfs: the host's gdb reads a core Courage wrote.
+    // The host's gdb reads a core Courage wrote; the same gdb, with its
+    // libraries, debugs a program inside Courage.
     Tool {
         probe: "gdb",
         package: "gdb",
@@ -185,6 +186,96 @@ pub fn with_debian_programs(initrd: &Path) -> Result<PathBuf, String> {
     let mut bytes = read(initrd)?;
     bytes.extend(archive(&entries));
     let out = kernel::root().join("target/courage/initramfs-debian.cpio");
+    fs::write(&out, bytes).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// The Python modules gdb's embedded interpreter loads at start-up, as
+/// the host's gdb reports them (asked at build time, so the list follows
+/// Debian's gdb).
+fn gdb_python_modules(gdb: &Path) -> Result<Vec<PathBuf>, String> {
+    let script = "python import sys\n\
+                  for m in list(sys.modules.values()):\n\
+                  \x20   f = getattr(m, '__file__', None)\n\
+                  \x20   if f: print(f)";
+    let output = Command::new(gdb)
+        .args(["-batch", "-nx", "-ex", script])
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", gdb.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{} failed to list its Python modules",
+            gdb.display()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(PathBuf::from)
+        .filter(|path| path.is_file())
+        .collect())
+}
+
+/// Every regular file under `dir` (for gdb's Python modules).
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    for entry in fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            files_under(&path, out)?;
+        } else if path.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// `initrd` followed by an archive with Debian's gdb: the binary, the
+/// libraries it links (about 80 MiB, most of it ICU's data, so this is an
+/// archive of its own that only the gdb test boots), the Python standard
+/// library modules its embedded interpreter needs to start, and gdb's own
+/// Python modules: `target/courage/initramfs-gdb.cpio`.
+pub fn with_gdb(initrd: &Path) -> Result<PathBuf, String> {
+    let gdb = fs::canonicalize(which("gdb")?).map_err(|e| e.to_string())?;
+    let mut dirs: std::collections::BTreeSet<String> = [
+        "usr",
+        "usr/bin",
+        "lib",
+        "lib/x86_64-linux-gnu",
+        "lib64",
+        "tests",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    let mut entries = Vec::new();
+    let mut files = libraries(&gdb)?;
+    files.extend(gdb_python_modules(&gdb)?);
+    // gdb's own modules, and every codec: the locale picks one at start.
+    for dir in ["/usr/share/gdb/python", "/usr/lib/python3.11/encodings"] {
+        if Path::new(dir).is_dir() {
+            files_under(Path::new(dir), &mut files)?;
+        }
+    }
+    files.retain(|path| path.extension().is_none_or(|x| x != "pyc"));
+    files.push(gdb);
+    // The debugged program's source at the path its line table names, so
+    // gdb lists lines as on the build machine.
+    files.push(kernel::root().join("tests/user/debugee.c"));
+    files.sort();
+    files.dedup();
+    for file in files {
+        add_file(&mut entries, &mut dirs, &file)?;
+    }
+    // Python finds its platform libraries by this directory's existence.
+    let dynload = "usr/lib/python3.11/lib-dynload";
+    if Path::new("/").join(dynload).is_dir() && dirs.insert(dynload.into()) {
+        entries.push(Entry::Directory {
+            path: dynload.into(),
+            mode: 0o755,
+        });
+    }
+    let mut bytes = fs::read(initrd).map_err(|e| format!("{}: {e}", initrd.display()))?;
+    bytes.extend(archive(&entries));
+    let out = kernel::root().join("target/courage/initramfs-gdb.cpio");
     fs::write(&out, bytes).map_err(|e| e.to_string())?;
     Ok(out)
 }

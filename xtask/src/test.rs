@@ -177,6 +177,8 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
     )?;
     // The test system with Debian's strace and Python added.
     let debian_initrd = debian::with_debian_programs(&initrd)?;
+    // And with Debian's gdb.
+    let gdb_initrd = debian::with_gdb(&initrd)?;
     let mut boot = Command::new(cargo());
     boot.current_dir(kernel::root())
         .args(["test", "-p", "tests"])
@@ -185,6 +187,7 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
         .env("COURAGE_SCREEN_ISO", &screen_iso)
         .env("COURAGE_TEST_INITRAMFS", &initrd)
         .env("COURAGE_DEBIAN_INITRAMFS", &debian_initrd)
+        .env("COURAGE_GDB_INITRAMFS", &gdb_initrd)
         .env(
             "COURAGE_USER_PROGRAMS",
             kernel::root().join("target/courage/user"),

@@ -149,6 +149,7 @@ pub fn build_programs(libc: Libc) -> Result<Vec<(String, PathBuf)>, String> {
                     .args([
                         "-static",
                         "-O2",
+                        "-g",
                         "-Wall",
                         "-pthread",
                         "-fno-omit-frame-pointer",
