@@ -8,6 +8,11 @@
 //! the tracer's `wait` (whatever `WUNTRACED` says), and lasts until the
 //! tracer resumes it. A traced process stops as a whole: Courage traces
 //! processes, not threads one by one.
+//!
+//! A seized tracee (`PTRACE_SEIZE`) also stops with `PTRACE_EVENT_STOP`:
+//! when its tracer interrupts it, when it enters a group-stop (with the
+//! stopping signal), and when a `SIGCONT` or a listening wait ends (with
+//! `SIGTRAP`); a trap that is due waits in [`Tracing::trap_pending`].
 
 use abi::UserRegs;
 
@@ -44,6 +49,9 @@ pub const PTRACE_EVENT_CLONE: u8 = 3;
 pub const PTRACE_EVENT_EXEC: u8 = 4;
 /// `PTRACE_EVENT_EXIT`.
 pub const PTRACE_EVENT_EXIT: u8 = 6;
+/// `PTRACE_EVENT_STOP`: a seized tracee's interrupt, group-stop or
+/// notification stop.
+pub const PTRACE_EVENT_STOP: u8 = 128;
 
 const SIGTRAP: u8 = 5;
 
@@ -58,6 +66,9 @@ pub enum TraceStop {
     SyscallExit,
     /// A `PTRACE_EVENT_*` stop.
     Event(u8),
+    /// A seized tracee's group-stop: `PTRACE_EVENT_STOP` with the signal
+    /// that stopped it.
+    GroupStop(u8),
 }
 
 impl TraceStop {
@@ -75,6 +86,7 @@ impl TraceStop {
                 (SIGTRAP | good, 0)
             }
             TraceStop::Event(event) => (SIGTRAP, event),
+            TraceStop::GroupStop(signal) => (signal, PTRACE_EVENT_STOP),
         };
         (i32::from(event) << 16) | (i32::from(signal) << 8) | 0x7f
     }
@@ -120,6 +132,17 @@ pub struct Tracing {
     pub fpregs: [u8; abi::USER_FPREGS_SIZE],
     /// The `siginfo_t` of a signal-delivery-stop.
     pub siginfo: [u8; 128],
+    /// Attached with `PTRACE_SEIZE`: no `SIGSTOP` at attach, event stops
+    /// instead of `SIGSTOP` for new children and group-stops, and
+    /// `INTERRUPT`/`LISTEN` allowed.
+    pub seized: bool,
+    /// A `PTRACE_EVENT_STOP` is due at the tracee's next chance
+    /// (`PTRACE_INTERRUPT`, a `SIGCONT`, a new auto-attached child).
+    pub trap_pending: bool,
+    /// `PTRACE_LISTEN`: out of the trace stop for the tracer (requests
+    /// fail, `wait` reports nothing) but still stopped, until a trap is
+    /// due.
+    pub listening: bool,
 }
 
 impl Tracing {
@@ -136,7 +159,15 @@ impl Tracing {
             registers: UserRegs::default(),
             fpregs: [0; abi::USER_FPREGS_SIZE],
             siginfo: [0; 128],
+            seized: false,
+            trap_pending: false,
+            listening: false,
         }
+    }
+
+    /// Whether the tracee stays stopped: in a trace stop, or listening.
+    pub fn holds_tracee(&self) -> bool {
+        self.stop.is_some() || self.listening
     }
 
     /// Whether the tracee stops at system calls now.
@@ -159,5 +190,12 @@ mod tests {
         );
         assert_eq!(TraceStop::Event(PTRACE_EVENT_EXEC).wait_status(0), 0x4057f);
         assert_eq!(TraceStop::Event(PTRACE_EVENT_EXIT).signal(0), 5);
+        // Seized stops, as Linux 6.1 reports them.
+        assert_eq!(
+            TraceStop::Event(PTRACE_EVENT_STOP).wait_status(0),
+            0x80_057f
+        );
+        assert_eq!(TraceStop::GroupStop(19).wait_status(0), 0x80_137f);
+        assert_eq!(TraceStop::GroupStop(20).signal(0), 20);
     }
 }

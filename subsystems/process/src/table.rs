@@ -519,9 +519,105 @@ impl<E: ProcessEnv> ProcessTable<E> {
         Ok(())
     }
 
+    /// `PTRACE_SEIZE` of `target` by `tracer` with `options`: as
+    /// [`ProcessTable::attach`], without a `SIGSTOP`; a target already in a
+    /// group-stop reports it at once (a trap is due; the caller wakes it).
+    pub fn seize(
+        &self,
+        tracer: &Process<E>,
+        target: &Process<E>,
+        options: u32,
+    ) -> KernelResult<()> {
+        self.attach(tracer, target)?;
+        let _inner = self.inner.lock();
+        let mut d = target.data();
+        let stopped = matches!(d.state(), ProcessState::Stopped(_));
+        if let Some(tracing) = d.tracing.as_deref_mut() {
+            tracing.seized = true;
+            tracing.options = options;
+            tracing.trap_pending = stopped;
+        }
+        Ok(())
+    }
+
+    /// `PTRACE_INTERRUPT`: `EIO` unless seized. The tracee is due a
+    /// `PTRACE_EVENT_STOP`: at once if it runs or listens, after the
+    /// tracer resumes it if it is in a trace stop (as Linux). Whether the
+    /// caller must wake its threads.
+    pub fn interrupt_tracee(&self, process: &Process<E>) -> KernelResult<bool> {
+        let _inner = self.inner.lock();
+        let mut d = process.data();
+        let tracing = d.tracing.as_deref_mut().ok_or(Errno::ESRCH)?;
+        if !tracing.seized {
+            return Err(Errno::EIO);
+        }
+        tracing.trap_pending = true;
+        if tracing.stop.is_some() {
+            return Ok(false);
+        }
+        tracing.listening = false;
+        Ok(true)
+    }
+
+    /// `PTRACE_LISTEN`: a seized tracee in a `PTRACE_EVENT_STOP` stop
+    /// leaves it for its tracer but stays stopped until a trap is due
+    /// (`EIO` for any other tracee or stop).
+    pub fn listen(&self, process: &Process<E>) -> KernelResult<()> {
+        let _inner = self.inner.lock();
+        let mut d = process.data();
+        let tracing = d.tracing.as_deref_mut().ok_or(Errno::ESRCH)?;
+        let event_stop = matches!(
+            tracing.stop,
+            Some(TraceStop::GroupStop(_) | TraceStop::Event(crate::ptrace::PTRACE_EVENT_STOP))
+        );
+        if !tracing.seized || !event_stop {
+            return Err(Errno::EIO);
+        }
+        tracing.stop = None;
+        tracing.inject = 0;
+        tracing.listening = !tracing.trap_pending;
+        Ok(())
+    }
+
+    /// A `SIGCONT` reached a seized tracee: a notification stop is due
+    /// and a listening wait ends. Whether it is seized (the caller wakes).
+    pub fn notify_tracee_of_continue(&self, process: &Process<E>) -> bool {
+        let _inner = self.inner.lock();
+        let mut d = process.data();
+        match d.tracing.as_deref_mut() {
+            Some(tracing) if tracing.seized => {
+                tracing.listening = false;
+                tracing.trap_pending = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The `PTRACE_EVENT_STOP` due for `process`, taken: a group-stop (with
+    /// its signal) while the process is stopped, else an interrupt stop.
+    pub fn take_due_trap(&self, process: &Process<E>) -> Option<TraceStop> {
+        let _inner = self.inner.lock();
+        let mut d = process.data();
+        let stopped = match d.state() {
+            ProcessState::Stopped(signal) => Some(signal),
+            _ => None,
+        };
+        let tracing = d.tracing.as_deref_mut()?;
+        if !tracing.trap_pending {
+            return None;
+        }
+        tracing.trap_pending = false;
+        Some(match stopped {
+            Some(signal) => TraceStop::GroupStop(signal),
+            None => TraceStop::Event(crate::ptrace::PTRACE_EVENT_STOP),
+        })
+    }
+
     /// A new child of a tracee whose tracer follows forks: traced by the
-    /// same tracer with the same options (`PTRACE_O_TRACEFORK` and kin).
-    pub fn trace_child(&self, child: &Process<E>, tracer: Pid, options: u32) {
+    /// same tracer with the same options (`PTRACE_O_TRACEFORK` and kin);
+    /// a seized tracer's child is seized too, with its first stop due.
+    pub fn trace_child(&self, child: &Process<E>, tracer: Pid, options: u32, seized: bool) {
         let mut inner = self.inner.lock();
         {
             let mut d = child.data();
@@ -530,6 +626,8 @@ impl<E: ProcessEnv> ProcessTable<E> {
             }
             let mut tracing = Tracing::new(tracer);
             tracing.options = options;
+            tracing.seized = seized;
+            tracing.trap_pending = seized;
             d.tracing = Some(Box::new(tracing));
         }
         child.traced.store(true, Ordering::Release);
@@ -602,6 +700,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
             return Err(Errno::ESRCH);
         }
         tracing.stop = None;
+        tracing.listening = false;
         tracing.resume = resume;
         tracing.inject = inject;
         Ok(())

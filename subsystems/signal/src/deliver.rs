@@ -46,6 +46,9 @@ pub enum Action {
     Stop,
     /// Run a user handler: build a frame with [`crate::plan_signal_frame`].
     Handler(HandlerInvocation),
+    /// Nothing: an ignored signal a traced process takes only so that its
+    /// tracer sees it (then it is dropped).
+    Ignore,
 }
 
 /// A signal taken off a queue, and what to do with it.
@@ -119,9 +122,9 @@ pub fn next_signal_to_deliver(
             .take_next(allowed)
             .or_else(|| process.shared_pending_mut().take_next(allowed))?;
         let signal = info.signal;
-        if let Some(action) =
-            action_for_delivery(process, signal, thread.blocked(), thread.mask_to_save())
-        {
+        let action = action_for_delivery(process, signal, thread.blocked(), thread.mask_to_save())
+            .or(process.is_traced().then_some(Action::Ignore));
+        if let Some(action) = action {
             return Some(Delivery {
                 signal,
                 info,

@@ -32,6 +32,10 @@ pub struct ProcessSignalState {
     /// `ITIMER_REAL`: kept with the process so that it goes when the
     /// process does; a forked child starts with it disarmed.
     real_timer: RealTimer,
+    /// A tracer sees every signal: ignored ones are queued and delivered
+    /// (as [`crate::Action::Ignore`]) instead of dropped, as Linux does for
+    /// ptraced tasks.
+    traced: bool,
 }
 
 impl Default for ProcessSignalState {
@@ -49,6 +53,7 @@ impl ProcessSignalState {
             queue_limit: DEFAULT_QUEUE_LIMIT,
             unkillable: false,
             real_timer: RealTimer::new(),
+            traced: false,
         }
     }
 
@@ -60,6 +65,7 @@ impl ProcessSignalState {
             queue_limit: self.queue_limit,
             unkillable: false,
             real_timer: RealTimer::new(),
+            traced: false,
         }
     }
 
@@ -91,6 +97,17 @@ impl ProcessSignalState {
     /// Marks the process as init (or not): see [`Self::is_unkillable`].
     pub fn set_unkillable(&mut self, unkillable: bool) {
         self.unkillable = unkillable;
+    }
+
+    /// Whether a tracer watches the process (the caller keeps this current
+    /// before sending and delivering).
+    pub fn set_traced(&mut self, traced: bool) {
+        self.traced = traced;
+    }
+
+    /// Whether ignored signals are kept for a tracer.
+    pub fn is_traced(&self) -> bool {
+        self.traced
     }
 
     /// True for init: user-sent signals it has not caught are discarded.

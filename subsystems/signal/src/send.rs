@@ -114,5 +114,6 @@ fn prepare(
     if process.is_unkillable() && default && !(force && signal.is_unblockable()) {
         return false;
     }
-    !process.ignores(signal)
+    // A tracer sees even ignored signals (Linux's `sig_ignored`).
+    process.is_traced() || !process.ignores(signal)
 }

@@ -549,3 +549,32 @@ fn fork_child_has_no_pending_signals() {
     assert!(child_thread.sigpending(&child_process).is_empty());
     assert_eq!(child_thread.blocked(), SigSet::single(Signal::SIGUSR1));
 }
+
+#[test]
+fn a_traced_process_keeps_ignored_signals_for_its_tracer() {
+    let (mut process, mut thread) = process_with_thread();
+    // Untraced: SIGCHLD (default ignore) and SIGCONT's default vanish.
+    let sent = send_to_process(
+        &mut process,
+        [&mut thread],
+        SigInfo::kill(Signal::SIGCHLD, 9, 0),
+    );
+    assert_eq!(sent, Ok(PostOutcome::Ignored));
+    // Traced: they are queued and taken, as "ignore" once the tracer saw them.
+    process.set_traced(true);
+    for signal in [Signal::SIGCHLD, Signal::SIGCONT] {
+        let sent = send_to_process(&mut process, [&mut thread], SigInfo::kill(signal, 9, 0));
+        assert_eq!(sent, Ok(PostOutcome::Queued), "{signal:?}");
+    }
+    let delivered: Vec<(Signal, Action)> = deliver_all(&mut thread, &mut process)
+        .into_iter()
+        .map(|d| (d.signal, d.action))
+        .collect();
+    assert_eq!(
+        delivered,
+        [
+            (Signal::SIGCHLD, Action::Ignore),
+            (Signal::SIGCONT, Action::Ignore)
+        ]
+    );
+}

@@ -15,6 +15,8 @@ const SETREGS: u64 = 13;
 const ATTACH: u64 = 16;
 const SETOPTIONS: u64 = 0x4200;
 const SEIZE: u64 = 0x4206;
+const INTERRUPT: u64 = 0x4207;
+const LISTEN: u64 = 0x4208;
 const GET_SYSCALL_INFO: u64 = 0x420e;
 
 #[test]
@@ -125,13 +127,18 @@ fn a_tracee_in_a_syscall_stop_shows_its_registers_to_its_tracer_only() {
 }
 
 #[test]
-fn attaching_needs_ptrace_access_and_seize_is_not_supported() {
+fn attaching_and_seizing_need_ptrace_access() {
     let w = World::new();
     let (a, a_thread) = w.fork();
     let (b, b_thread) = w.fork();
     let b_pid = b.pid() as u64;
+    // SEIZE takes its options in data; addr must be 0.
     assert_eq!(
-        w.call(Sysno::Ptrace, &[SEIZE, b_pid, 0, 0]),
+        w.call(Sysno::Ptrace, &[SEIZE, b_pid, 1, 0]),
+        err(Errno::EIO)
+    );
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[SEIZE, b_pid, 0, 1 << 31]),
         err(Errno::EIO)
     );
     assert_eq!(
@@ -152,4 +159,35 @@ fn attaching_needs_ptrace_access_and_seize_is_not_supported() {
         w.call(Sysno::Ptrace, &[ATTACH, b_pid, 0, 0]),
         err(Errno::EPERM)
     );
+    // INTERRUPT and LISTEN are for seized tracees only.
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[INTERRUPT, b_pid, 0, 0]),
+        err(Errno::EIO)
+    );
+    // A seized process keeps running: requests that need a stop fail,
+    // and INTERRUPT makes a PTRACE_EVENT_STOP due.
+    let (c, _) = w.fork();
+    let c_pid = c.pid() as u64;
+    assert_eq!(
+        w.call_as(&a, &a_thread, Sysno::Ptrace, &[SEIZE, c_pid, 0, 0]),
+        err(Errno::EPERM),
+        "c is root's"
+    );
+    assert_eq!(w.call(Sysno::Ptrace, &[SEIZE, c_pid, 0, 1]), 0);
+    assert!(c.is_traced());
+    assert_eq!(
+        c.data().tracing().map(|t| (t.seized, t.options)),
+        Some((true, 1))
+    );
+    assert!(c.data().tracing().is_some_and(|t| t.stop.is_none()));
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[CONT, c_pid, 0, 0]),
+        err(Errno::ESRCH)
+    );
+    assert_eq!(
+        w.call(Sysno::Ptrace, &[LISTEN, c_pid, 0, 0]),
+        err(Errno::ESRCH)
+    );
+    assert_eq!(w.call(Sysno::Ptrace, &[INTERRUPT, c_pid, 0, 0]), 0);
+    assert!(c.data().tracing().is_some_and(|t| t.trap_pending));
 }

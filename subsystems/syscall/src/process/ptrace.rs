@@ -14,9 +14,10 @@
 //! `GETREGSET`/`SETREGSET` (`NT_PRSTATUS`, `NT_PRFPREG`), `GETSIGINFO`,
 //! `SETOPTIONS` (`TRACESYSGOOD`, `TRACEEXEC`, `TRACEEXIT`, `EXITKILL`),
 //! `GETEVENTMSG`, `GET_SYSCALL_INFO`, and fork, vfork and clone events
-//! (`TRACEFORK` and kin: the child is traced too). `SEIZE`, `INTERRUPT` and
-//! `LISTEN` are `EIO` (tracers fall back to `TRACEME`/`ATTACH`); the
-//! threads of a traced process stop with it rather than one by one.
+//! (`TRACEFORK` and kin: the child is traced too), and `SEIZE`, `INTERRUPT`
+//! and `LISTEN` with `PTRACE_EVENT_STOP` for interrupts, group-stops,
+//! `SIGCONT` notifications and auto-attached children. The threads of a
+//! traced process stop with it rather than one by one.
 
 use abi::{Errno, IoVec, KernelResult, USER_FPREGS_SIZE, UserRegs};
 use mm::UserSlice;
@@ -84,8 +85,7 @@ pub fn ptrace<K: Kernel>(
             return Ok(0);
         }
         PTRACE_ATTACH => return attach(ctx, pid),
-        // Not supported: tracers fall back to TRACEME and ATTACH.
-        PTRACE_SEIZE | PTRACE_INTERRUPT | PTRACE_LISTEN => return Err(Errno::EIO),
+        PTRACE_SEIZE => return seize(ctx, pid, addr, data),
         _ => {}
     }
     let tracee = ctx.kernel.processes().from_pid(pid).ok_or(Errno::ESRCH)?;
@@ -98,6 +98,12 @@ pub fn ptrace<K: Kernel>(
     };
     if !traced_by_caller {
         return Err(Errno::ESRCH);
+    }
+    if request == PTRACE_INTERRUPT {
+        if ctx.kernel.processes().interrupt_tracee(&tracee)? {
+            wake_tracee(ctx.kernel, &tracee);
+        }
+        return Ok(0);
     }
     if request == PTRACE_KILL {
         kill_process(
@@ -206,6 +212,11 @@ pub fn ptrace<K: Kernel>(
             Ok(0)
         }
         PTRACE_GET_SYSCALL_INFO => syscall_info(ctx, &tracee, stop, addr, data),
+        PTRACE_LISTEN => {
+            ctx.kernel.processes().listen(&tracee)?;
+            ctx.kernel.stop_events().wake_all();
+            Ok(0)
+        }
         PTRACE_CONT => resume(ctx, &tracee, Resume::Continue, data),
         PTRACE_SYSCALL => resume(ctx, &tracee, Resume::Syscall, data),
         PTRACE_SINGLESTEP => resume(ctx, &tracee, Resume::SingleStep, data),
@@ -220,7 +231,6 @@ pub fn ptrace<K: Kernel>(
             ctx.kernel.stop_events().wake_all();
             Ok(0)
         }
-        // SEIZE, INTERRUPT, LISTEN and the rest: not supported.
         _ => Err(Errno::EIO),
     }
 }
@@ -241,6 +251,78 @@ fn attach<K: Kernel>(ctx: &Context<'_, K>, pid: i32) -> SyscallResult {
     ctx.kernel.processes().attach(ctx.process, &target)?;
     send(ctx.kernel, &target, SigInfo::kernel(Signal::SIGSTOP))?;
     Ok(0)
+}
+
+/// `PTRACE_SEIZE`: traces like `ATTACH` (same permission rules) but does
+/// not stop the target; `data` holds the options (`addr` must be 0).
+fn seize<K: Kernel>(ctx: &Context<'_, K>, pid: i32, addr: u64, data: u64) -> SyscallResult {
+    if addr != 0 {
+        return Err(Errno::EIO);
+    }
+    let options = u32::try_from(data).map_err(|_| Errno::EIO)?;
+    if options & !PTRACE_O_MASK != 0 {
+        return Err(Errno::EIO);
+    }
+    let target = ctx.kernel.processes().from_pid(pid).ok_or(Errno::ESRCH)?;
+    let allowed = {
+        let caller = ctx.process.data().credentials().clone();
+        let data = target.data();
+        caller.may_trace(data.credentials(), data.is_dumpable())
+    };
+    if !allowed {
+        return Err(Errno::EPERM);
+    }
+    ctx.kernel
+        .processes()
+        .seize(ctx.process, &target, options)?;
+    // A target in a group-stop reports it now.
+    ctx.kernel.stop_events().wake_all();
+    Ok(0)
+}
+
+/// Gets a tracee with a trap due to it: its threads leave interruptible
+/// sleeps (the call restarts after the stop) and stopped ones wake.
+fn wake_tracee<K: Kernel>(kernel: &K, tracee: &Process<K::Env>) {
+    for thread in tracee.threads() {
+        kernel.interrupt(&thread);
+    }
+    kernel.stop_events().wake_all();
+}
+
+/// A `SIGCONT` sent to `process`: a seized tracee is due a notification
+/// stop (and a listening one wakes for it).
+pub fn notify_continue<K: Kernel>(kernel: &K, process: &Process<K::Env>) {
+    if process.is_traced() && kernel.processes().notify_tracee_of_continue(process) {
+        wake_tracee(kernel, process);
+    }
+}
+
+/// The `PTRACE_EVENT_STOP` due to a seized tracee, if any, reported now
+/// (from the return path to user mode, before signals are delivered).
+/// Whether there was one.
+pub fn due_trap<K: Kernel>(
+    kernel: &K,
+    process: &Process<K::Env>,
+    thread: &Thread<K::Env>,
+    regs: &mut dyn SavedRegisters,
+) -> bool {
+    let Some(stop) = kernel.processes().take_due_trap(process) else {
+        return false;
+    };
+    let inject = trace_stop(kernel, process, thread, regs, stop, u64::MAX, (None, 0));
+    queue_injected(kernel, process, thread, inject);
+    true
+}
+
+/// Whether a `PTRACE_EVENT_STOP` is due to `process` (a sleep that only
+/// signals end must end for it too).
+pub fn trap_due<E: process::ProcessEnv>(process: &Process<E>) -> bool {
+    process.is_traced() && process.data().tracing().is_some_and(|t| t.trap_pending)
+}
+
+/// Whether `process` is traced with `PTRACE_SEIZE`.
+pub fn is_seized<E: process::ProcessEnv>(process: &Process<E>) -> bool {
+    process.is_traced() && process.data().tracing().is_some_and(|t| t.seized)
 }
 
 fn signal_argument(data: u64) -> KernelResult<u8> {
@@ -454,7 +536,7 @@ pub fn trace_stop<K: Kernel>(
     }
     kernel.child_events().wake_all();
     let resumed =
-        || thread.should_die() || process.data().tracing().is_none_or(|t| t.stop.is_none());
+        || thread.should_die() || process.data().tracing().is_none_or(|t| !t.holds_tracee());
     // Signals do not end a trace stop (only the tracer, or death, does):
     // an interrupted sleep sleeps again. Pending signals stay pending.
     while kernel
@@ -604,7 +686,7 @@ fn stops_at_syscalls<E: process::ProcessEnv>(process: &Process<E>) -> bool {
 
 /// A signal the tracer passed at a stop that was not a signal's: it is
 /// sent to the tracee as if raised now (Linux delivers it likewise).
-fn queue_injected<K: Kernel>(
+pub(crate) fn queue_injected<K: Kernel>(
     kernel: &K,
     process: &Process<K::Env>,
     thread: &Thread<K::Env>,
@@ -638,7 +720,11 @@ pub fn after_fork<K: Kernel>(
     if !process.is_traced() {
         return;
     }
-    let Some((tracer, options)) = process.data().tracing().map(|t| (t.tracer, t.options)) else {
+    let Some((tracer, options, seized)) = process
+        .data()
+        .tracing()
+        .map(|t| (t.tracer, t.options, t.seized))
+    else {
         return;
     };
     let wanted = match event {
@@ -652,8 +738,14 @@ pub fn after_fork<K: Kernel>(
     let Some(child) = kernel.processes().from_pid(child_pid) else {
         return;
     };
-    kernel.processes().trace_child(&child, tracer, options);
-    let _ = send(kernel, &child, SigInfo::kernel(Signal::SIGSTOP));
+    kernel
+        .processes()
+        .trace_child(&child, tracer, options, seized);
+    // A seized tracer's child starts with a PTRACE_EVENT_STOP (due to it
+    // already), an attached one's with a SIGSTOP.
+    if !seized {
+        let _ = send(kernel, &child, SigInfo::kernel(Signal::SIGSTOP));
+    }
     let stop = TraceStop::Event(event);
     let inject = trace_stop(
         kernel,
@@ -679,13 +771,17 @@ pub fn after_exec<K: Kernel>(
     if !process.is_traced() {
         return;
     }
-    let options = process.data().tracing().map_or(0, |t| t.options);
+    let (options, seized) = process
+        .data()
+        .tracing()
+        .map_or((0, false), |t| (t.options, t.seized));
     if options & PTRACE_O_TRACEEXEC != 0 {
         let pid = process.pid() as u64;
         let event = TraceStop::Event(PTRACE_EVENT_EXEC);
         let inject = trace_stop(kernel, process, thread, regs, event, 59, (None, pid));
         queue_injected(kernel, process, thread, inject);
-    } else {
+    } else if !seized {
+        // The legacy SIGTRAP, which seized tracees do not get.
         let _ = send_to_thread(kernel, process, thread, SigInfo::kernel(Signal::SIGTRAP));
     }
 }

@@ -233,7 +233,9 @@ fn wait_for_signal<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
             let data = ctx.process.data();
             thread.has_wakeup_signal(data.signals())
         };
-        if pending || ctx.thread.should_die() {
+        // A seized tracee's due trap interrupts too (the call restarts
+        // after the stop).
+        if pending || ctx.thread.should_die() || crate::process::ptrace::trap_due(ctx.process) {
             return Err(Errno::EINTR);
         }
         ctx.kernel.sleep_until(u64::MAX);

@@ -83,9 +83,15 @@ pub fn on_return_to_user<K: Kernel>(
         if thread.should_die() {
             return UserReturn::ExitThread;
         }
+        // A seized tracee's due PTRACE_EVENT_STOP comes before signals.
+        if process.is_traced() && crate::process::ptrace::due_trap(kernel, process, thread, regs) {
+            handled = true;
+            continue;
+        }
         let delivery = {
             let mut thread_signals = thread.data().signals().lock();
             let mut data = process.data();
+            data.signals_mut().set_traced(process.is_traced());
             signal::next_signal_to_deliver(&mut thread_signals, data.signals_mut())
         };
         let Some(delivery) = delivery else { break };
@@ -147,11 +153,41 @@ pub fn on_return_to_user<K: Kernel>(
                     .processes()
                     .stop_process(process, delivery.signal.number());
                 report_job_event(kernel, notice);
-                let _ = kernel.stop_events().wait_until(true, None, || {
-                    !matches!(process.data().state(), ProcessState::Stopped(_))
-                        || thread.should_die()
-                });
+                if crate::process::ptrace::is_seized(process) {
+                    // A seized tracee's group-stop is a trace stop: its
+                    // tracer lets it run again, or listens for SIGCONT.
+                    let stop = process::TraceStop::GroupStop(delivery.signal.number());
+                    let inject = crate::process::ptrace::trace_stop(
+                        kernel,
+                        process,
+                        thread,
+                        regs,
+                        stop,
+                        u64::MAX,
+                        (None, 0),
+                    );
+                    crate::process::ptrace::queue_injected(kernel, process, thread, inject);
+                    continue;
+                }
+                // Stopped until continued or killed; a tracer that seizes
+                // the stopped process gets it reported. Other signals stay
+                // pending: an interrupted sleep (the raise() that stopped
+                // it interrupts its own thread) sleeps again.
+                let stopped_still = || {
+                    matches!(process.data().state(), ProcessState::Stopped(_))
+                        && !thread.should_die()
+                        && !process.data().tracing().is_some_and(|t| t.trap_pending)
+                };
+                while kernel
+                    .stop_events()
+                    .wait_until(true, None, || !stopped_still())
+                    .is_err()
+                    && stopped_still()
+                {
+                    kernel.clear_interrupt(thread);
+                }
             }
+            Action::Ignore => {}
             Action::Handler(invocation) => {
                 apply_restart(regs, syscall.take(), Some(invocation.action.flags));
                 if let Err(error) = enter_handler(kernel, thread, regs, &delivery.info, &invocation)

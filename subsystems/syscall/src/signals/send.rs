@@ -123,11 +123,13 @@ pub fn send<K: Kernel>(
     }
     if signal == Signal::SIGCONT {
         continue_process(kernel, process);
+        crate::process::ptrace::notify_continue(kernel, process);
     }
     let threads = process.threads();
     let outcome = {
         let mut guards: Vec<_> = threads.iter().map(|t| t.data().signals().lock()).collect();
         let mut data = process.data();
+        data.signals_mut().set_traced(process.is_traced());
         signal::send_to_process(
             data.signals_mut(),
             guards.iter_mut().map(|g| &mut **g),
@@ -177,6 +179,7 @@ pub fn send_to_thread<K: Kernel>(
             .map(|t| t.data().signals().lock())
             .collect();
         let mut data = process.data();
+        data.signals_mut().set_traced(process.is_traced());
         signal::send_to_thread(
             data.signals_mut(),
             &mut target,
