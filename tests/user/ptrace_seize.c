@@ -4,7 +4,8 @@
  * it stopped until SIGCONT, which is reported as PTRACE_EVENT_STOP with
  * SIGTRAP before SIGCONT's own delivery stop; a seized tracer's forked
  * children start with PTRACE_EVENT_STOP and exec without the legacy
- * SIGTRAP. Statuses as Linux 6.1 reports them. */
+ * SIGTRAP, and a signal is delivered with the siginfo its tracer set.
+ * Statuses as Linux 6.1 reports them. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -184,11 +185,58 @@ static void followed_children(void) {
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 4);
 }
 
+static volatile int seen_code, seen_value;
+
+static void on_usr2(int sig, siginfo_t *info, void *context) {
+    (void)sig;
+    (void)context;
+    seen_code = info->si_code;
+    seen_value = info->si_value.sival_int;
+}
+
+/* PTRACE_SETSIGINFO: the handler gets the siginfo the tracer wrote. */
+static void rewritten_siginfo(void) {
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        struct sigaction sa = {0};
+        sa.sa_sigaction = on_usr2;
+        sa.sa_flags = SA_SIGINFO;
+        sigaction(SIGUSR2, &sa, NULL);
+        raise(SIGSTOP);
+        kill(getpid(), SIGUSR2);
+        _exit(seen_code == -60 && seen_value == 77 ? 0 : 1);
+    }
+    int status;
+    CHECK_EQ(waitpid(child, &status, WSTOPPED), child);
+    CHECK_EQ(ptrace(PTRACE_SEIZE, child, 0, 0), 0);
+    CHECK_EQ(next_status(child), EVENT_STOP(SIGSTOP));
+    CHECK_EQ(kill(child, SIGCONT), 0);
+    CHECK_EQ(ptrace(PTRACE_CONT, child, 0, 0), 0);
+    CHECK_EQ(next_status(child), EVENT_STOP(SIGTRAP));
+    CHECK_EQ(ptrace(PTRACE_CONT, child, 0, 0), 0);
+    CHECK_EQ(next_status(child), (SIGCONT << 8) | 0x7f);
+    CHECK_EQ(ptrace(PTRACE_CONT, child, 0, 0), 0);
+    CHECK_EQ(next_status(child), (SIGUSR2 << 8) | 0x7f);
+    siginfo_t info;
+    CHECK_EQ(ptrace(PTRACE_GETSIGINFO, child, 0, &info), 0);
+    CHECK_EQ(info.si_signo, SIGUSR2);
+    CHECK_EQ(info.si_code, SI_USER);
+    CHECK_EQ(info.si_pid, child);
+    info.si_code = -60;
+    info.si_value.sival_int = 77;
+    CHECK_EQ(ptrace(PTRACE_SETSIGINFO, child, 0, &info), 0);
+    CHECK_EQ(ptrace(PTRACE_CONT, child, 0, SIGUSR2), 0);
+    status = next_status(child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "exit-4") == 0) return 4;
     running_tracee();
     stopped_tracee();
     attached_tracee();
     followed_children();
+    rewritten_siginfo();
     return 0;
 }

@@ -12,6 +12,7 @@
 //! `SYSCALL`, `SINGLESTEP`, `KILL`, `PEEK`/`POKE` of text, data and the user
 //! area's registers, `GETREGS`/`SETREGS`, `GETFPREGS`/`SETFPREGS`,
 //! `GETREGSET`/`SETREGSET` (`NT_PRSTATUS`, `NT_PRFPREG`), `GETSIGINFO`,
+//! `SETSIGINFO` (the signal is delivered with the tracer's `siginfo_t`),
 //! `SETOPTIONS` (`TRACESYSGOOD`, `TRACEEXEC`, `TRACEEXIT`, `EXITKILL`),
 //! `GETEVENTMSG`, `GET_SYSCALL_INFO`, and fork, vfork and clone events
 //! (`TRACEFORK` and kin: the child is traced too), and `SEIZE`, `INTERRUPT`
@@ -57,6 +58,7 @@ const PTRACE_SYSCALL: i64 = 24;
 const PTRACE_SETOPTIONS: i64 = 0x4200;
 const PTRACE_GETEVENTMSG: i64 = 0x4201;
 const PTRACE_GETSIGINFO: i64 = 0x4202;
+const PTRACE_SETSIGINFO: i64 = 0x4203;
 const PTRACE_GETREGSET: i64 = 0x4204;
 const PTRACE_SETREGSET: i64 = 0x4205;
 const PTRACE_SEIZE: i64 = 0x4206;
@@ -192,6 +194,13 @@ pub fn ptrace<K: Kernel>(
             ctx.write_bytes(crate::args::UserBuffer(data), &siginfo)?;
             Ok(0)
         }
+        PTRACE_SETSIGINFO => {
+            let bytes = ctx.read_bytes(crate::args::UserBuffer(data), 128)?;
+            if let Some(t) = tracee.data().tracing_mut() {
+                t.siginfo.copy_from_slice(&bytes);
+            }
+            Ok(0)
+        }
         PTRACE_GETEVENTMSG => {
             let message = tracee
                 .data()
@@ -312,6 +321,14 @@ pub fn due_trap<K: Kernel>(
     let inject = trace_stop(kernel, process, thread, regs, stop, u64::MAX, (None, 0));
     queue_injected(kernel, process, thread, inject);
     true
+}
+
+/// The `siginfo_t` of the signal-delivery-stop `process` just left, as
+/// its tracer left it; `None` once it is no longer traced.
+pub fn siginfo_at_stop<E: process::ProcessEnv>(process: &Process<E>) -> Option<signal::RawSigInfo> {
+    use zerocopy::FromBytes;
+    let bytes = process.data().tracing()?.siginfo;
+    signal::RawSigInfo::read_from_bytes(&bytes).ok()
 }
 
 /// Whether a `PTRACE_EVENT_STOP` is due to `process` (a sleep that only

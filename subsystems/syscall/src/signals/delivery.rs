@@ -94,7 +94,7 @@ pub fn on_return_to_user<K: Kernel>(
             data.signals_mut().set_traced(process.is_traced());
             signal::next_signal_to_deliver(&mut thread_signals, data.signals_mut())
         };
-        let Some(delivery) = delivery else { break };
+        let Some(mut delivery) = delivery else { break };
         handled = true;
         if process.is_traced()
             && delivery.signal != signal::Signal::SIGKILL
@@ -127,6 +127,10 @@ pub fn on_return_to_user<K: Kernel>(
                     substituted = Some(other);
                 }
                 continue;
+            }
+            // Delivered as the tracer left it (PTRACE_SETSIGINFO).
+            if let Some(raw) = crate::process::ptrace::siginfo_at_stop(process) {
+                delivery.info = SigInfo::from_user(delivery.signal, &raw);
             }
         }
         match delivery.action {
@@ -169,23 +173,16 @@ pub fn on_return_to_user<K: Kernel>(
                     crate::process::ptrace::queue_injected(kernel, process, thread, inject);
                     continue;
                 }
-                // Stopped until continued or killed; a tracer that seizes
-                // the stopped process gets it reported. Other signals stay
-                // pending: an interrupted sleep (the raise() that stopped
-                // it interrupts its own thread) sleeps again.
-                let stopped_still = || {
-                    matches!(process.data().state(), ProcessState::Stopped(_))
-                        && !thread.should_die()
-                        && !process.data().tracing().is_some_and(|t| t.trap_pending)
-                };
-                while kernel
-                    .stop_events()
-                    .wait_until(true, None, || !stopped_still())
-                    .is_err()
-                    && stopped_still()
-                {
-                    kernel.clear_interrupt(thread);
-                }
+                // Stopped until continued or killed (both wake the stop
+                // events); a tracer that seizes the stopped process gets it
+                // reported. Not an interruptible sleep: other signals stay
+                // pending (and the tkill of a raise(SIGSTOP) interrupted
+                // this very thread).
+                let _ = kernel.stop_events().wait_until(false, None, || {
+                    !matches!(process.data().state(), ProcessState::Stopped(_))
+                        || thread.should_die()
+                        || process.data().tracing().is_some_and(|t| t.trap_pending)
+                });
             }
             Action::Ignore => {}
             Action::Handler(invocation) => {

@@ -52,6 +52,8 @@ pub fn kill_process<K: Kernel>(kernel: &K, process: &Process<K::Env>, terminatio
         thread.set_should_die();
         kernel.interrupt(&thread);
     }
+    // Stopped threads sleep on the stop events, uninterruptibly.
+    kernel.stop_events().wake_all();
 }
 
 /// Interrupts the thread of `process` that should take `signal`, so an
