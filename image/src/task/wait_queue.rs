@@ -7,6 +7,9 @@
 //! if no wake happened since; the check and the sleep are one step under
 //! the scheduler lock, and so is every wake.
 
+use alloc::sync::Weak;
+use alloc::vec::Vec;
+use arch::sync::IrqMutex;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use abi::{Errno, KernelResult};
@@ -15,10 +18,13 @@ use sched::{WaitQueueId, WakeReason};
 use super::core::{InterruptsOff, block_on, with_scheduler};
 
 /// Threads waiting for something.
-#[derive(Debug)]
 pub struct WaitQueue {
     id: WaitQueueId,
     sequence: AtomicU64,
+    /// Queues woken with this one (`poll`, `epoll`): see
+    /// [`fs::WaitQueue::add_listener`]. Interrupt-safe: interrupt handlers
+    /// wake queues.
+    listeners: IrqMutex<Vec<Weak<dyn fs::WaitQueue>>>,
 }
 
 impl WaitQueue {
@@ -28,6 +34,7 @@ impl WaitQueue {
         Self {
             id: with_scheduler(sched::Scheduler::create_wait_queue),
             sequence: AtomicU64::new(0),
+            listeners: IrqMutex::new(Vec::new()),
         }
     }
 
@@ -69,7 +76,7 @@ impl WaitQueue {
         }
     }
 
-    /// Wakes every waiter.
+    /// Wakes every waiter, and the listeners.
     pub fn wake_all(&self) {
         let _off = InterruptsOff::new();
         let now = crate::time::now_ns();
@@ -77,20 +84,38 @@ impl WaitQueue {
             self.sequence.fetch_add(1, Ordering::SeqCst);
             let _ = s.wake_all(self.id, now);
         });
+        self.wake_listeners();
+    }
+
+    /// Wakes the listening queues (outside the scheduler lock, which their
+    /// own wakes take); ones that went away are dropped. Listeners never
+    /// form a cycle (epoll refuses one), so holding this queue's list while
+    /// waking another's is safe.
+    fn wake_listeners(&self) {
+        let mut listeners = self.listeners.lock();
+        listeners.retain(|listener| match listener.upgrade() {
+            Some(listener) => {
+                listener.wake_all();
+                true
+            }
+            None => false,
+        });
     }
 
     /// Wakes up to `count` waiters, longest first; returns how many woke.
     pub fn wake(&self, count: usize) -> usize {
         let _off = InterruptsOff::new();
         let now = crate::time::now_ns();
-        with_scheduler(|s| {
+        let woken = with_scheduler(|s| {
             self.sequence.fetch_add(1, Ordering::SeqCst);
             let mut woken = 0;
             while woken < count && matches!(s.wake_one(self.id, now), Ok(Some(_))) {
                 woken += 1;
             }
             woken
-        })
+        });
+        self.wake_listeners();
+        woken
     }
 
     /// Wakes the longest waiter.
@@ -101,6 +126,16 @@ impl WaitQueue {
             self.sequence.fetch_add(1, Ordering::SeqCst);
             let _ = s.wake_one(self.id, now);
         });
+        self.wake_listeners();
+    }
+}
+
+impl core::fmt::Debug for WaitQueue {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WaitQueue")
+            .field("id", &self.id)
+            .field("sequence", &self.sequence())
+            .finish_non_exhaustive()
     }
 }
 
@@ -142,6 +177,16 @@ impl fs::WaitQueue for WaitQueue {
             WakeReason::Interrupted => Err(Errno::EINTR),
             WakeReason::Woken | WakeReason::TimedOut => Ok(()),
         }
+    }
+
+    fn add_listener(&self, listener: Weak<dyn fs::WaitQueue>) {
+        self.listeners.lock().push(listener);
+    }
+
+    fn remove_listener(&self, listener: &Weak<dyn fs::WaitQueue>) {
+        self.listeners
+            .lock()
+            .retain(|other| !Weak::ptr_eq(other, listener));
     }
 }
 

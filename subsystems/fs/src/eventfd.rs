@@ -134,6 +134,10 @@ impl File for EventFd {
     fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {
         Some(self.waiters.clone())
     }
+
+    fn anon_inode_name(&self) -> Option<&'static str> {
+        Some("[eventfd]")
+    }
 }
 
 #[cfg(test)]

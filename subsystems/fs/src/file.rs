@@ -91,6 +91,18 @@ pub trait File: Send + Sync {
         alloc::vec::Vec::new()
     }
 
+    /// The name of the anonymous inode behind this file, as
+    /// `/proc/<pid>/fd` shows it (`[eventfd]`, `[eventpoll]`).
+    fn anon_inode_name(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The epoll instance behind this file (`epoll_ctl`, `epoll_wait`);
+    /// `None` for anything else.
+    fn epoll(&self) -> Option<&crate::epoll::Epoll> {
+        None
+    }
+
     /// Where to sleep when an operation returned `EAGAIN`.
     fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {
         None

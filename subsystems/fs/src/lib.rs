@@ -74,6 +74,7 @@ pub mod devfs;
 pub mod device;
 pub mod devices;
 pub mod dirent;
+pub mod epoll;
 pub mod eventfd;
 pub mod fifo;
 pub mod file;

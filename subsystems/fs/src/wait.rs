@@ -1,5 +1,7 @@
 //! The hook between state changes in this crate and threads sleeping elsewhere.
 
+use alloc::sync::Weak;
+
 use abi::{Errno, KernelResult};
 
 /// A queue of sleeping threads, owned by the scheduler. Objects that can
@@ -43,6 +45,20 @@ pub trait WaitQueue: Send + Sync {
     ) -> KernelResult<()> {
         let _ = deadline_ns;
         self.wait_for_event(seen, interruptible)
+    }
+
+    /// From now on, every wake of this queue also wakes `listener`, until
+    /// [`WaitQueue::remove_listener`] (or the listener is gone: it is held
+    /// weakly). `poll`, `select` and `epoll` watch many queues through one
+    /// of their own this way. The default keeps no listeners: a queue
+    /// nobody sleeps on is never woken.
+    fn add_listener(&self, listener: Weak<dyn WaitQueue>) {
+        let _ = listener;
+    }
+
+    /// Stops waking `listener` (compared by address).
+    fn remove_listener(&self, listener: &Weak<dyn WaitQueue>) {
+        let _ = listener;
     }
 }
 

@@ -89,12 +89,16 @@ impl ProcLink {
 }
 
 /// The name Linux gives an open file that has no path: `pipe:[ino]`,
-/// `socket:[ino]`, or an anonymous inode.
-fn pathless_name(stat: Option<Stat>) -> String {
+/// `socket:[ino]`, or an anonymous inode (`anon_inode:[eventpoll]`).
+fn pathless_name(description: &fs::FileDescription) -> String {
+    let stat = description.stat().ok();
     match stat.and_then(|stat| fs::FileType::from_mode(stat.mode).map(|kind| (kind, stat.ino))) {
         Some((FileType::Fifo, ino)) => format!("pipe:[{ino}]"),
         Some((FileType::Socket, ino)) => format!("socket:[{ino}]"),
-        _ => String::from("anon_inode:[unknown]"),
+        _ => format!(
+            "anon_inode:{}",
+            description.file().anon_inode_name().unwrap_or("[unknown]")
+        ),
     }
 }
 
@@ -127,7 +131,7 @@ impl Inode for ProcLink {
                 let open = process.fd(*fd).ok_or(Errno::ENOENT)?;
                 Ok(match open.description.custody() {
                     Some(custody) => self.context.path_for_reader(custody),
-                    None => pathless_name(open.description.stat().ok()),
+                    None => pathless_name(&open.description),
                 })
             }
             _ => {

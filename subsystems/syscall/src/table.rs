@@ -17,7 +17,7 @@ use signal::{KernelSigAction, RawSigInfo, StackT};
 use crate::SyscallResult;
 use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, UserPath, UserPtr};
 use crate::context::Context;
-use crate::fs::{attr, dir, eventfd, io, path, pipe, poll};
+use crate::fs::{attr, dir, epoll, eventfd, io, path, pipe, poll};
 use crate::kernel::Kernel;
 use crate::process::{credentials, ids, lifecycle, ptrace, remote_memory, wait};
 use crate::signals::calls as signals;
@@ -149,10 +149,17 @@ system_call_table! {
     Pipe => pipe::pipe [fds: UserPtr<[i32; 2]>];
     Pipe2 => pipe::pipe2 [fds: UserPtr<[i32; 2]>, flags: u32];
     Poll => poll::poll [fds: UserPtr<PollFd>, count: usize, timeout_ms: i32];
-    Ppoll => poll::ppoll [fds: UserPtr<PollFd>, count: usize, timeout: UserPtr<Timespec>];
+    Ppoll => poll::ppoll [fds: UserPtr<PollFd>, count: usize, timeout: UserPtr<Timespec>, sigmask: UserPtr<u64>, sigsetsize: usize];
     Select => poll::select [nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<Timeval>];
-    Pselect6 => poll::pselect6 [nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<Timespec>];
+    Pselect6 => poll::pselect6 [nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<Timespec>, sigmask: UserPtr<[u64; 2]>];
 
+    // Interest lists (fs/epoll.rs).
+    EpollCreate => epoll::epoll_create [size: i32];
+    EpollCreate1 => epoll::epoll_create1 [flags: u32];
+    EpollCtl => epoll::epoll_ctl [epfd: Fd, op: i32, fd: Fd, event: UserBuffer];
+    EpollWait => epoll::epoll_wait [epfd: Fd, events: UserBuffer, max: i32, timeout_ms: i32];
+    EpollPwait => epoll::epoll_pwait [epfd: Fd, events: UserBuffer, max: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigsetsize: usize];
+    EpollPwait2 => epoll::epoll_pwait2 [epfd: Fd, events: UserBuffer, max: i32, timeout: UserPtr<Timespec>, sigmask: UserPtr<u64>, sigsetsize: usize];
     // Event counters (fs/eventfd.rs).
     Eventfd => eventfd::eventfd [initial: u32];
     Eventfd2 => eventfd::eventfd2 [initial: u32, flags: u32];

@@ -1,24 +1,143 @@
-//! Waiting for descriptors: poll, ppoll, select, pselect6.
+//! Waiting for descriptors: poll, ppoll, select, pselect6, and the
+//! sleeping on several wait queues at once that they and `epoll_wait`
+//! share ([`Watch`]).
 
-use alloc::sync::Arc;
+use alloc::collections::BTreeSet;
+use alloc::sync::{Arc, Weak};
 use alloc::vec;
 use alloc::vec::Vec;
 
 use abi::{Errno, KernelResult, PollFd, Timespec, Timeval};
-use fs::PollEvents;
+use fs::{PollEvents, WaitQueue};
 use sched::WakeReason;
+use signal::SigSet;
 
 use crate::SyscallResult;
 use crate::args::{Fd, UserPtr};
 use crate::context::Context;
-use crate::kernel::Kernel;
+use crate::kernel::{Kernel, UserThreadData};
 
 /// Most entries one `poll` takes (Linux allows up to `RLIMIT_NOFILE`).
 const MAX_POLL_FDS: usize = 4096;
 /// `select`'s `FD_SETSIZE`.
 const FD_SETSIZE: usize = 1024;
-/// How often a wait on several queues looks again (one queue is slept on).
+/// How often a wait looks again when its queue cannot be slept on (a
+/// kernel whose queues never block, as the host tests' fake).
 const RECHECK_NS: u64 = 10_000_000;
+
+/// Several wait queues watched through one of the caller's own: each
+/// watched queue wakes it ([`WaitQueue::add_listener`]) until the watch
+/// is dropped. The sleeper reads [`Watch::seen`] before checking
+/// readiness, so a wake in between is never lost.
+pub(crate) struct Watch {
+    own: Arc<dyn WaitQueue>,
+    watched: Vec<Arc<dyn WaitQueue>>,
+    addresses: BTreeSet<usize>,
+}
+
+impl Watch {
+    pub(crate) fn new<K: Kernel>(kernel: &K) -> Watch {
+        Watch {
+            own: kernel.new_wait_queue(),
+            watched: Vec::new(),
+            addresses: BTreeSet::new(),
+        }
+    }
+
+    /// A watch that sleeps on `own` directly (an epoll's queue, which its
+    /// items already wake).
+    pub(crate) fn on(own: Arc<dyn WaitQueue>) -> Watch {
+        Watch {
+            own,
+            watched: Vec::new(),
+            addresses: BTreeSet::new(),
+        }
+    }
+
+    fn listener(&self) -> Weak<dyn WaitQueue> {
+        Arc::downgrade(&self.own)
+    }
+
+    /// Also wake on `queue` (once per queue).
+    pub(crate) fn watch(&mut self, queue: Arc<dyn WaitQueue>) {
+        let address = Arc::as_ptr(&queue) as *const u8 as usize;
+        if self.addresses.insert(address) {
+            queue.add_listener(self.listener());
+            self.watched.push(queue);
+        }
+    }
+
+    /// The event count to pass to [`Watch::sleep`], read before checking.
+    pub(crate) fn seen(&self) -> u64 {
+        self.own.event_count()
+    }
+
+    /// Sleeps until a watched queue is woken after `seen`, a signal
+    /// (`EINTR`), or `deadline` (monotonic ns; the caller checks the time).
+    pub(crate) fn sleep<K: Kernel>(
+        &self,
+        kernel: &K,
+        seen: u64,
+        deadline: Option<u64>,
+    ) -> KernelResult<()> {
+        match self.own.wait_for_event_until(seen, true, deadline) {
+            Err(Errno::EAGAIN) => {
+                let now = kernel.now_ns();
+                let wake = deadline.map_or(now + RECHECK_NS, |d| d.min(now + RECHECK_NS));
+                match kernel.sleep_until(wake) {
+                    WakeReason::Interrupted => Err(Errno::EINTR),
+                    _ => Ok(()),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let listener = self.listener();
+        for queue in &self.watched {
+            queue.remove_listener(&listener);
+        }
+    }
+}
+
+/// Runs `f` with the thread's signal mask replaced by `mask` (when given),
+/// as `ppoll`, `pselect6` and `epoll_pwait` do: if `f` ends with `EINTR`
+/// the old mask comes back after the handler runs (as for `sigsuspend`),
+/// otherwise at once.
+pub(crate) fn with_temporary_mask<K: Kernel, T>(
+    ctx: &Context<'_, K>,
+    mask: Option<SigSet>,
+    f: impl FnOnce() -> KernelResult<T>,
+) -> KernelResult<T> {
+    let Some(mask) = mask else {
+        return f();
+    };
+    ctx.thread.data().signals().lock().begin_sigsuspend(mask);
+    let result = f();
+    if result.as_ref().err() != Some(&Errno::EINTR) {
+        ctx.thread.data().signals().lock().restore_saved_mask();
+    }
+    result
+}
+
+/// The `sigset_t` at `mask` (`None` for a null pointer); `EINVAL` unless
+/// `size` is 8.
+pub(crate) fn read_sigmask<K: Kernel>(
+    ctx: &Context<'_, K>,
+    mask: UserPtr<u64>,
+    size: usize,
+) -> KernelResult<Option<SigSet>> {
+    if mask.is_null() {
+        return Ok(None);
+    }
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(SigSet::from_bits(ctx.read(mask)?)))
+}
 
 fn poll_once<K: Kernel>(
     ctx: &Context<'_, K>,
@@ -50,33 +169,34 @@ fn poll_once<K: Kernel>(
     (ready, queues)
 }
 
-/// Polls `fds` until one is ready or `deadline` (monotonic ns) passes.
+/// Polls `fds` until one is ready or `deadline` (monotonic ns) passes,
+/// sleeping on every descriptor's wait queue at once.
 fn poll_fds<K: Kernel>(
     ctx: &Context<'_, K>,
     fds: &mut [PollFd],
     deadline: Option<u64>,
 ) -> KernelResult<usize> {
+    let mut watch = Watch::new(ctx.kernel);
     loop {
+        let seen = watch.seen();
         let (ready, queues) = poll_once(ctx, fds);
-        let seen: Vec<u64> = queues.iter().map(|q| q.event_count()).collect();
         if ready > 0 {
             return Ok(ready);
         }
-        let now = ctx.kernel.now_ns();
-        if deadline.is_some_and(|d| d <= now) {
+        if deadline.is_some_and(|d| d <= ctx.kernel.now_ns()) {
             return Ok(0);
         }
-        // One queue: sleep on it. Several: re-check every 10 ms.
-        if let ([queue], [seen], None) = (&queues[..], &seen[..], deadline) {
-            match queue.wait_for_event(*seen, true) {
-                Err(Errno::EINTR) => return Err(Errno::EINTR),
-                _ => continue,
-            }
+        // Watched from before this poll's first check would be better, but
+        // the queues are known only now: a queue new to the watch may have
+        // been woken since `seen`, so look once more before sleeping.
+        let before = watch.watched.len();
+        for queue in queues {
+            watch.watch(queue);
         }
-        let wake = deadline.map_or(now + RECHECK_NS, |d| d.min(now + RECHECK_NS));
-        if ctx.kernel.sleep_until(wake) == WakeReason::Interrupted {
-            return Err(Errno::EINTR);
+        if watch.watched.len() != before {
+            continue;
         }
+        watch.sleep(ctx.kernel, seen, deadline)?;
     }
 }
 
@@ -127,17 +247,20 @@ fn relative_deadline<K: Kernel>(
     Ok(Some(ts.validate()?.deadline_after(ctx.kernel.now_ns())?))
 }
 
-/// `ppoll(fds, nfds, timeout, sigmask, sigsetsize)`. The temporary signal
-/// mask is not applied (the signal layer owns masks; see NOTES.md).
+/// `ppoll(fds, nfds, timeout, sigmask, sigsetsize)`: `poll` with a
+/// timespec and, while it waits, the signal mask `sigmask`.
 pub fn ppoll<K: Kernel>(
     ctx: &Context<'_, K>,
     fds: UserPtr<PollFd>,
     count: usize,
     timeout: UserPtr<Timespec>,
+    sigmask: UserPtr<u64>,
+    sigsetsize: usize,
 ) -> SyscallResult {
     let entries = read_pollfds(ctx, fds, count)?;
     let deadline = relative_deadline(ctx, timeout)?;
-    finish_poll(ctx, fds, entries, deadline)
+    let mask = read_sigmask(ctx, sigmask, sigsetsize)?;
+    with_temporary_mask(ctx, mask, || finish_poll(ctx, fds, entries, deadline))
 }
 
 fn select_common<K: Kernel>(
@@ -229,8 +352,9 @@ pub fn select<K: Kernel>(
     select_common(ctx, nfds, [readfds, writefds, exceptfds], deadline)
 }
 
-/// `pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask)`. As
-/// with `ppoll`, the temporary mask is not applied.
+/// `pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask)`:
+/// `sigmask` points at `{ const sigset_t *ss; size_t ss_len; }`, the mask
+/// in place while it waits.
 pub fn pselect6<K: Kernel>(
     ctx: &Context<'_, K>,
     nfds: i32,
@@ -238,7 +362,16 @@ pub fn pselect6<K: Kernel>(
     writefds: UserPtr<u64>,
     exceptfds: UserPtr<u64>,
     timeout: UserPtr<Timespec>,
+    sigmask: UserPtr<[u64; 2]>,
 ) -> SyscallResult {
     let deadline = relative_deadline(ctx, timeout)?;
-    select_common(ctx, nfds, [readfds, writefds, exceptfds], deadline)
+    let mask = if sigmask.is_null() {
+        None
+    } else {
+        let [set, size] = ctx.read(sigmask)?;
+        read_sigmask(ctx, UserPtr::new(set), size as usize)?
+    };
+    with_temporary_mask(ctx, mask, || {
+        select_common(ctx, nfds, [readfds, writefds, exceptfds], deadline)
+    })
 }
