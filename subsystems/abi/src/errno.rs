@@ -122,6 +122,8 @@ pub enum Errno {
     ENOPROTOOPT = 92,
     /// Protocol not supported.
     EPROTONOSUPPORT = 93,
+    /// Socket type not supported.
+    ESOCKTNOSUPPORT = 94,
     /// Operation not supported.
     EOPNOTSUPP = 95,
     /// Address family not supported by protocol.
@@ -233,6 +235,7 @@ impl Errno {
         Errno::EPROTOTYPE,
         Errno::ENOPROTOOPT,
         Errno::EPROTONOSUPPORT,
+        Errno::ESOCKTNOSUPPORT,
         Errno::EOPNOTSUPP,
         Errno::EAFNOSUPPORT,
         Errno::EADDRINUSE,
@@ -331,6 +334,7 @@ impl Errno {
             Errno::EPROTOTYPE => "EPROTOTYPE",
             Errno::ENOPROTOOPT => "ENOPROTOOPT",
             Errno::EPROTONOSUPPORT => "EPROTONOSUPPORT",
+            Errno::ESOCKTNOSUPPORT => "ESOCKTNOSUPPORT",
             Errno::EOPNOTSUPP => "EOPNOTSUPP",
             Errno::EAFNOSUPPORT => "EAFNOSUPPORT",
             Errno::EADDRINUSE => "EADDRINUSE",
@@ -415,6 +419,7 @@ impl Errno {
             Errno::EPROTOTYPE => "Protocol wrong type for socket",
             Errno::ENOPROTOOPT => "Protocol not available",
             Errno::EPROTONOSUPPORT => "Protocol not supported",
+            Errno::ESOCKTNOSUPPORT => "Socket type not supported",
             Errno::EOPNOTSUPP => "Operation not supported",
             Errno::EAFNOSUPPORT => "Address family not supported by protocol",
             Errno::EADDRINUSE => "Address already in use",

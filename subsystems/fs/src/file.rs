@@ -97,6 +97,11 @@ pub trait File: Send + Sync {
         None
     }
 
+    /// The `AF_UNIX` socket behind this file; `None` for anything else.
+    fn unix_socket(&self) -> Option<&Arc<crate::unix::UnixSocket>> {
+        None
+    }
+
     /// The epoll instance behind this file (`epoll_ctl`, `epoll_wait`);
     /// `None` for anything else.
     fn epoll(&self) -> Option<&crate::epoll::Epoll> {

@@ -85,6 +85,7 @@ pub mod path;
 pub mod pipe;
 pub mod tmpfs;
 pub mod types;
+pub mod unix;
 pub mod vfs;
 pub mod wait;
 

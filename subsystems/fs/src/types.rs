@@ -212,6 +212,8 @@ bitflags! {
         const POLLRDNORM = 0x040;
         /// Normal data may be written.
         const POLLWRNORM = 0x100;
+        /// The peer closed its writing half (stream sockets).
+        const POLLRDHUP = 0x2000;
     }
 }
 

@@ -39,6 +39,8 @@ pub struct Vfs {
     mounts: MountTable,
     /// Makes the wait queues FIFOs sleep on (the kernel's kind).
     wait_queues: spin::Once<fn() -> Arc<dyn crate::wait::WaitQueue>>,
+    /// Named `AF_UNIX` sockets: abstract names and bound nodes.
+    unix_names: crate::unix::UnixNamespace,
 }
 
 impl Vfs {
@@ -50,7 +52,13 @@ impl Vfs {
             root,
             mounts: MountTable::new(),
             wait_queues: spin::Once::new(),
+            unix_names: crate::unix::UnixNamespace::new(),
         }
+    }
+
+    /// Where `bind` names `AF_UNIX` sockets and `connect` finds them.
+    pub fn unix_names(&self) -> &crate::unix::UnixNamespace {
+        &self.unix_names
     }
 
     /// Sets how FIFOs get the wait queues their opens and I/O sleep on;

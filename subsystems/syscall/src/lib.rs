@@ -58,6 +58,7 @@ pub mod futex;
 pub mod info;
 pub mod kernel;
 pub mod memory;
+pub mod net;
 pub mod proc_view;
 pub mod process;
 pub mod registers;

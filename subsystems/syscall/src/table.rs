@@ -19,6 +19,7 @@ use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, Use
 use crate::context::Context;
 use crate::fs::{attr, dir, epoll, eventfd, io, path, pipe, poll};
 use crate::kernel::Kernel;
+use crate::net::{message, socket};
 use crate::process::{credentials, ids, lifecycle, ptrace, remote_memory, wait};
 use crate::signals::calls as signals;
 use crate::{info, memory, time};
@@ -153,6 +154,23 @@ system_call_table! {
     Select => poll::select [nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<Timeval>];
     Pselect6 => poll::pselect6 [nfds: i32, readfds: UserPtr<u64>, writefds: UserPtr<u64>, exceptfds: UserPtr<u64>, timeout: UserPtr<Timespec>, sigmask: UserPtr<[u64; 2]>];
 
+    // Unix-domain sockets (net/socket.rs, net/message.rs).
+    Socket => socket::socket [domain: i32, kind: i32, protocol: i32];
+    Socketpair => socket::socketpair [domain: i32, kind: i32, protocol: i32, fds: UserPtr<[i32; 2]>];
+    Bind => socket::bind [fd: Fd, address: UserBuffer, len: u32];
+    Listen => socket::listen [fd: Fd, backlog: i32];
+    Accept => socket::accept [fd: Fd, address: UserBuffer, len: UserPtr<u32>];
+    Accept4 => socket::accept4 [fd: Fd, address: UserBuffer, len: UserPtr<u32>, flags: i32];
+    Connect => socket::connect [fd: Fd, address: UserBuffer, len: u32];
+    Getsockname => socket::getsockname [fd: Fd, address: UserBuffer, len: UserPtr<u32>];
+    Getpeername => socket::getpeername [fd: Fd, address: UserBuffer, len: UserPtr<u32>];
+    Shutdown => socket::shutdown [fd: Fd, how: i32];
+    Getsockopt => socket::getsockopt [fd: Fd, level: i32, name: i32, value: UserBuffer, len: UserPtr<u32>];
+    Setsockopt => socket::setsockopt [fd: Fd, level: i32, name: i32, value: UserBuffer, len: u32];
+    Sendto => message::sendto [fd: Fd, buffer: UserBuffer, len: usize, flags: i32, address: UserBuffer, address_len: u32];
+    Recvfrom => message::recvfrom [fd: Fd, buffer: UserBuffer, len: usize, flags: i32, address: UserBuffer, address_len: UserPtr<u32>];
+    Sendmsg => message::sendmsg [fd: Fd, message: UserPtr<[u64; 7]>, flags: i32];
+    Recvmsg => message::recvmsg [fd: Fd, message: UserPtr<[u64; 7]>, flags: i32];
     // Interest lists (fs/epoll.rs).
     EpollCreate => epoll::epoll_create [size: i32];
     EpollCreate1 => epoll::epoll_create1 [flags: u32];

@@ -1,0 +1,389 @@
+//! Moving data through sockets: `sendto`, `recvfrom`, `sendmsg`,
+//! `recvmsg`, with `SCM_RIGHTS` (descriptors) and `SCM_CREDENTIALS`
+//! control messages and the `MSG_*` flags Unix sockets honour.
+
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use abi::{Errno, KernelResult};
+use fs::FileDescription;
+use fs::unix::flags::{MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC};
+use fs::unix::{MAX_RIGHTS, Received, UnixCredentials, UnixSocket};
+
+use super::socket::{credentials, find_named, read_address, socket_of, write_address};
+use crate::SyscallResult;
+use crate::args::{Fd, UserBuffer, UserPtr};
+use crate::context::Context;
+use crate::kernel::Kernel;
+
+const SOL_SOCKET: i32 = 1;
+const SCM_RIGHTS: i32 = 1;
+const SCM_CREDENTIALS: i32 = 2;
+/// `MSG_CTRUNC`: control data did not fit.
+const MSG_CTRUNC: i32 = 0x8;
+/// Most bytes one call moves (as `read`/`write`).
+const MAX_IO: usize = 0x7fff_f000;
+/// `sizeof(struct cmsghdr)`.
+const CMSG_HEADER: usize = 16;
+
+/// `struct msghdr`, as read from user memory.
+struct MessageHeader {
+    name: u64,
+    name_len: u32,
+    iov: u64,
+    iov_len: u64,
+    control: u64,
+    control_len: u64,
+}
+
+fn read_header<K: Kernel>(
+    ctx: &Context<'_, K>,
+    at: UserPtr<[u64; 7]>,
+) -> KernelResult<MessageHeader> {
+    let raw = ctx.read(at)?;
+    Ok(MessageHeader {
+        name: raw[0],
+        name_len: raw[1] as u32,
+        iov: raw[2],
+        iov_len: raw[3],
+        control: raw[4],
+        control_len: raw[5],
+    })
+}
+
+/// The `(base, len)` pairs of an iovec array (at most `IOV_MAX`).
+fn read_iovecs<K: Kernel>(
+    ctx: &Context<'_, K>,
+    iov: u64,
+    count: u64,
+) -> KernelResult<Vec<(u64, usize)>> {
+    if count > 1024 {
+        return Err(Errno::EMSGSIZE);
+    }
+    let array = UserPtr::<[u64; 2]>::new(iov);
+    let mut total: usize = 0;
+    (0..count as usize)
+        .map(|i| {
+            let [base, len] = ctx.read(array.element(i))?;
+            let len = usize::try_from(len).map_err(|_| Errno::EINVAL)?;
+            total = total.checked_add(len).ok_or(Errno::EINVAL)?;
+            Ok((base, len))
+        })
+        .collect()
+}
+
+fn cmsg_align(len: usize) -> usize {
+    len.div_ceil(8) * 8
+}
+
+/// The descriptors and credentials in a control buffer.
+fn read_control<K: Kernel>(
+    ctx: &Context<'_, K>,
+    control: u64,
+    len: u64,
+) -> KernelResult<(Vec<Arc<FileDescription>>, Option<UnixCredentials>)> {
+    let mut rights = Vec::new();
+    let mut sent_credentials = None;
+    if control == 0 || len == 0 {
+        return Ok((rights, sent_credentials));
+    }
+    let len = usize::try_from(len)
+        .map_err(|_| Errno::EINVAL)?
+        .min(1 << 16);
+    let bytes = ctx.read_bytes(UserBuffer(control), len)?;
+    let mut at = 0;
+    while at + CMSG_HEADER <= bytes.len() {
+        let word = |i: usize| u64::from_ne_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8]));
+        let cmsg_len = word(at) as usize;
+        let level = i32::from_ne_bytes(bytes[at + 8..at + 12].try_into().unwrap_or([0; 4]));
+        let kind = i32::from_ne_bytes(bytes[at + 12..at + 16].try_into().unwrap_or([0; 4]));
+        if cmsg_len < CMSG_HEADER || at + cmsg_len > bytes.len() {
+            return Err(Errno::EINVAL);
+        }
+        let data = &bytes[at + CMSG_HEADER..at + cmsg_len];
+        if level == SOL_SOCKET && kind == SCM_RIGHTS {
+            for fd in data.chunks_exact(4) {
+                let fd = i32::from_ne_bytes([fd[0], fd[1], fd[2], fd[3]]);
+                rights.push(ctx.description(Fd(fd))?);
+            }
+            if rights.len() > MAX_RIGHTS {
+                return Err(Errno::EINVAL);
+            }
+        } else if level == SOL_SOCKET && kind == SCM_CREDENTIALS {
+            if data.len() < 12 {
+                return Err(Errno::EINVAL);
+            }
+            let int =
+                |i: usize| u32::from_ne_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]);
+            let claimed = UnixCredentials {
+                pid: int(0) as i32,
+                uid: int(4),
+                gid: int(8),
+            };
+            // Only root may claim to be someone else.
+            let own = credentials(ctx);
+            let real = {
+                let data = ctx.process.data();
+                let c = data.credentials();
+                (c.uid(), c.gid(), c.euid() == 0)
+            };
+            let allowed = real.2
+                || (claimed.pid == own.pid
+                    && (claimed.uid == real.0 || claimed.uid == own.uid)
+                    && (claimed.gid == real.1 || claimed.gid == own.gid));
+            if !allowed {
+                return Err(Errno::EPERM);
+            }
+            sent_credentials = Some(claimed);
+        } else {
+            return Err(Errno::EINVAL);
+        }
+        at += cmsg_align(cmsg_len);
+    }
+    Ok((rights, sent_credentials))
+}
+
+/// Sends `data` through `socket` (to `to`, for datagrams), waiting for room
+/// unless non-blocking; a stream send goes on until everything is queued.
+/// `EPIPE` raises `SIGPIPE` unless `MSG_NOSIGNAL`.
+fn send_all<K: Kernel>(
+    ctx: &Context<'_, K>,
+    (description, socket): (&FileDescription, &UnixSocket),
+    data: &[u8],
+    mut rights: Vec<Arc<FileDescription>>,
+    (sender, to): (UnixCredentials, Option<Arc<UnixSocket>>),
+    flags: i32,
+) -> SyscallResult {
+    let nonblocking = flags & MSG_DONTWAIT != 0 || description.is_nonblocking();
+    let mut sent = 0;
+    let result = loop {
+        let queue = description.wait_queue();
+        let seen = queue.as_ref().map_or(0, |q| q.event_count());
+        let chunk_rights = core::mem::take(&mut rights);
+        match socket.send(&data[sent..], chunk_rights.clone(), sender, to.clone()) {
+            Ok(n) => {
+                sent += n;
+                if sent == data.len() || n == 0 && data.is_empty() {
+                    break Ok(sent);
+                }
+            }
+            Err(Errno::EAGAIN) if !nonblocking => {
+                rights = chunk_rights;
+                if let Some(queue) = queue {
+                    if let Err(error) = queue.wait_for_event(seen, true) {
+                        break if sent > 0 { Ok(sent) } else { Err(error) };
+                    }
+                } else {
+                    break Err(Errno::EAGAIN);
+                }
+            }
+            Err(_) if sent > 0 => break Ok(sent),
+            Err(error) => break Err(error),
+        }
+    };
+    if result == Err(Errno::EPIPE) && flags & MSG_NOSIGNAL == 0 {
+        ctx.kernel.raise_sigpipe();
+    }
+    Ok(result? as u64)
+}
+
+/// `sendto(fd, buf, len, flags, addr, addrlen)`.
+pub fn sendto<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    buffer: UserBuffer,
+    len: usize,
+    flags: i32,
+    address: UserBuffer,
+    address_len: u32,
+) -> SyscallResult {
+    let (description, socket) = socket_of(ctx, fd)?;
+    let data = ctx.read_bytes(buffer, len.min(MAX_IO))?;
+    let to = if address.0 == 0 {
+        None
+    } else {
+        let (name, is_abstract) = read_address(ctx, address, address_len)?;
+        Some(find_named(ctx, name, is_abstract)?)
+    };
+    send_all(
+        ctx,
+        (&description, &socket),
+        &data,
+        Vec::new(),
+        (credentials(ctx), to),
+        flags,
+    )
+}
+
+/// `sendmsg(fd, msg, flags)`.
+pub fn sendmsg<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    message: UserPtr<[u64; 7]>,
+    flags: i32,
+) -> SyscallResult {
+    let (description, socket) = socket_of(ctx, fd)?;
+    let header = read_header(ctx, message)?;
+    let mut data = Vec::new();
+    for (base, len) in read_iovecs(ctx, header.iov, header.iov_len)? {
+        data.extend(ctx.read_bytes(UserBuffer(base), len)?);
+        if data.len() > MAX_IO {
+            return Err(Errno::EMSGSIZE);
+        }
+    }
+    let (rights, claimed) = read_control(ctx, header.control, header.control_len)?;
+    let to = if header.name == 0 {
+        None
+    } else {
+        let (name, is_abstract) = read_address(ctx, UserBuffer(header.name), header.name_len)?;
+        Some(find_named(ctx, name, is_abstract)?)
+    };
+    let sender = claimed.unwrap_or_else(|| credentials(ctx));
+    send_all(
+        ctx,
+        (&description, &socket),
+        &data,
+        rights,
+        (sender, to),
+        flags,
+    )
+}
+
+/// Receives once, waiting unless non-blocking or `MSG_DONTWAIT`.
+fn receive(
+    description: &FileDescription,
+    socket: &UnixSocket,
+    len: usize,
+    flags: i32,
+) -> KernelResult<(Vec<u8>, Received)> {
+    let mut buffer = vec![0u8; len.min(MAX_IO)];
+    let peek = flags & MSG_PEEK != 0;
+    let attempt = |buffer: &mut [u8]| socket.receive(buffer, peek);
+    let received = if flags & MSG_DONTWAIT != 0 {
+        attempt(&mut buffer)?
+    } else {
+        crate::fs::io::blocking(description, || attempt(&mut buffer))?
+    };
+    buffer.truncate(received.len);
+    Ok((buffer, received))
+}
+
+/// `recvfrom(fd, buf, len, flags, addr, addrlen)`.
+pub fn recvfrom<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    buffer: UserBuffer,
+    len: usize,
+    flags: i32,
+    address: UserBuffer,
+    address_len: UserPtr<u32>,
+) -> SyscallResult {
+    let (description, socket) = socket_of(ctx, fd)?;
+    let (data, received) = receive(&description, &socket, len, flags)?;
+    ctx.write_bytes(buffer, &data)?;
+    if address.0 != 0
+        && let Some(from) = &received.from
+    {
+        write_address(ctx, from, address, address_len)?;
+    }
+    // Descriptors nobody asked for are closed (dropped), as on Linux.
+    Ok(if flags & MSG_TRUNC != 0 {
+        received.full_len
+    } else {
+        data.len()
+    } as u64)
+}
+
+/// `recvmsg(fd, msg, flags)`: the data scattered over the iovecs, the
+/// descriptors installed (close-on-exec with `MSG_CMSG_CLOEXEC`) and, with
+/// `SO_PASSCRED`, the sender's credentials, as control messages; `MSG_TRUNC`
+/// and `MSG_CTRUNC` in `msg_flags` when something did not fit.
+pub fn recvmsg<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    message: UserPtr<[u64; 7]>,
+    flags: i32,
+) -> SyscallResult {
+    let (description, socket) = socket_of(ctx, fd)?;
+    let header = read_header(ctx, message)?;
+    let iovecs = read_iovecs(ctx, header.iov, header.iov_len)?;
+    let total: usize = iovecs.iter().map(|(_, len)| len).sum();
+    let (data, received) = receive(&description, &socket, total, flags)?;
+    let mut at = 0;
+    for (base, len) in &iovecs {
+        let n = (*len).min(data.len() - at);
+        if n == 0 {
+            break;
+        }
+        ctx.write_bytes(UserBuffer(*base), &data[at..at + n])?;
+        at += n;
+    }
+    let mut out_flags = 0;
+    if received.full_len > data.len() {
+        out_flags |= MSG_TRUNC;
+    }
+    // Control messages: credentials first, then descriptors, as Linux.
+    let room = usize::try_from(header.control_len).unwrap_or(0);
+    let mut control = Vec::new();
+    if socket.pass_credentials() {
+        let c = received.credentials;
+        let mut body = c.pid.to_ne_bytes().to_vec();
+        body.extend_from_slice(&c.uid.to_ne_bytes());
+        body.extend_from_slice(&c.gid.to_ne_bytes());
+        push_cmsg(&mut control, SCM_CREDENTIALS, &body, room, &mut out_flags);
+    }
+    if !received.rights.is_empty() {
+        let cloexec = flags & MSG_CMSG_CLOEXEC != 0;
+        let fit = room.saturating_sub(control.len() + CMSG_HEADER) / 4;
+        if fit < received.rights.len() {
+            out_flags |= MSG_CTRUNC;
+        }
+        let mut body = Vec::new();
+        for right in received.rights.into_iter().take(fit) {
+            let fd = ctx.install(right, cloexec)?;
+            body.extend_from_slice(&fd.to_ne_bytes());
+        }
+        if !body.is_empty() {
+            push_cmsg(&mut control, SCM_RIGHTS, &body, room, &mut out_flags);
+        }
+    }
+    if !control.is_empty() {
+        ctx.write_bytes(UserBuffer(header.control), &control)?;
+    }
+    let mut name_len = 0u32;
+    if header.name != 0
+        && let Some(from) = &received.from
+    {
+        let encoded = super::socket::encode_address(from);
+        let n = (header.name_len as usize).min(encoded.len());
+        ctx.write_bytes(UserBuffer(header.name), &encoded[..n])?;
+        name_len = encoded.len() as u32;
+    }
+    // msg_namelen, msg_controllen and msg_flags.
+    let base = message.address();
+    ctx.write(UserPtr::<u32>::new(base + 8), &name_len)?;
+    ctx.write(UserPtr::<u64>::new(base + 40), &(control.len() as u64))?;
+    ctx.write(UserPtr::<i32>::new(base + 48), &out_flags)?;
+    Ok(if flags & MSG_TRUNC != 0 {
+        received.full_len
+    } else {
+        data.len()
+    } as u64)
+}
+
+/// Appends one control message if it fits in `room`, else flags
+/// `MSG_CTRUNC`.
+fn push_cmsg(control: &mut Vec<u8>, kind: i32, body: &[u8], room: usize, flags: &mut i32) {
+    let len = CMSG_HEADER + body.len();
+    if control.len() + len > room {
+        *flags |= MSG_CTRUNC;
+        return;
+    }
+    control.extend_from_slice(&(len as u64).to_ne_bytes());
+    control.extend_from_slice(&SOL_SOCKET.to_ne_bytes());
+    control.extend_from_slice(&kind.to_ne_bytes());
+    control.extend_from_slice(body);
+    let padded = cmsg_align(control.len());
+    control.resize(padded.min(room), 0);
+}

@@ -1,0 +1,275 @@
+/* Unix-domain sockets as programs use them: socketpair streams, datagrams
+ * and packets; descriptors and credentials passed in control messages;
+ * SO_PEERCRED; shutdown, EPIPE and SIGPIPE; non-blocking and poll
+ * readiness; MSG_PEEK; and servers bound to abstract names and to paths,
+ * with listen, connect and accept across fork. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "check.h"
+
+static volatile sig_atomic_t sigpipes;
+static void on_sigpipe(int sig) { (void)sig; sigpipes++; }
+
+/* Sends `fd` (and `byte`) over `sock` with SCM_RIGHTS. */
+static void send_fd(int sock, int fd) {
+    char byte = 'F';
+    struct iovec iov = {&byte, 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+    CHECK_EQ(sendmsg(sock, &msg, 0), 1);
+}
+
+static int receive_fd(int sock) {
+    char byte;
+    struct iovec iov = {&byte, 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    CHECK_EQ(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC), 1);
+    CHECK_EQ(byte, 'F');
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    CHECK(cmsg != NULL);
+    CHECK_EQ(cmsg->cmsg_level, SOL_SOCKET);
+    CHECK_EQ(cmsg->cmsg_type, SCM_RIGHTS);
+    int fd;
+    memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
+    CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    return fd;
+}
+
+static void streams(void) {
+    int sv[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    CHECK_EQ(write(sv[0], "hello ", 6), 6);
+    CHECK_EQ(send(sv[0], "world", 5, 0), 5);
+    char buf[64] = {0};
+    CHECK_EQ(recv(sv[1], buf, sizeof buf, MSG_PEEK), 11);
+    CHECK_EQ(read(sv[1], buf, sizeof buf), 11);
+    CHECK(memcmp(buf, "hello world", 11) == 0);
+    CHECK_EQ(write(sv[1], "back", 4), 4);
+    CHECK_EQ(read(sv[0], buf, 4), 4);
+    int type;
+    socklen_t len = sizeof type;
+    CHECK_EQ(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &len), 0);
+    CHECK_EQ(type, SOCK_STREAM);
+    struct ucred cred;
+    len = sizeof cred;
+    CHECK_EQ(getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cred, &len), 0);
+    CHECK_EQ(len, sizeof cred);
+    CHECK_EQ(cred.pid, getpid());
+    CHECK_EQ(cred.uid, geteuid());
+    struct stat st;
+    CHECK_EQ(fstat(sv[0], &st), 0);
+    CHECK(S_ISSOCK(st.st_mode));
+    char path[32], link[64] = {0};
+    snprintf(path, sizeof path, "/proc/self/fd/%d", sv[0]);
+    CHECK(readlink(path, link, sizeof link - 1) > 0);
+    CHECK(strncmp(link, "socket:[", 8) == 0);
+
+    /* Non-blocking reads, readiness, shutdown. */
+    CHECK_EQ(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
+    errno = 0;
+    CHECK_EQ(read(sv[1], buf, 1), -1);
+    CHECK_EQ(errno, EAGAIN);
+    errno = 0;
+    CHECK_EQ(recv(sv[0], buf, 1, MSG_DONTWAIT), -1);
+    CHECK_EQ(errno, EAGAIN);
+    struct pollfd pfd = {.fd = sv[1], .events = POLLIN | POLLOUT};
+    CHECK_EQ(poll(&pfd, 1, 0), 1);
+    CHECK_EQ(pfd.revents, POLLOUT);
+    CHECK_EQ(shutdown(sv[0], SHUT_WR), 0);
+    CHECK_EQ(read(sv[1], buf, 1), 0);
+    CHECK_EQ(poll(&pfd, 1, 0), 1);
+    CHECK(pfd.revents & POLLIN);
+
+    /* EPIPE with SIGPIPE, or without under MSG_NOSIGNAL. */
+    signal(SIGPIPE, on_sigpipe);
+    close(sv[1]);
+    errno = 0;
+    CHECK_EQ(send(sv[0], "x", 1, MSG_NOSIGNAL), -1);
+    CHECK_EQ(errno, EPIPE);
+    CHECK_EQ(sigpipes, 0);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv + 0), 0);
+    close(sv[1]);
+    errno = 0;
+    CHECK_EQ(write(sv[0], "x", 1), -1);
+    CHECK_EQ(errno, EPIPE);
+    CHECK_EQ(sigpipes, 1);
+    close(sv[0]);
+}
+
+static void datagrams_and_packets(void) {
+    int sv[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    CHECK_EQ(send(sv[0], "one", 3, 0), 3);
+    CHECK_EQ(send(sv[0], "three", 5, 0), 5);
+    char buf[8] = {0};
+    /* A short read of a datagram drops the rest; MSG_TRUNC says how long. */
+    CHECK_EQ(recv(sv[1], buf, 2, MSG_TRUNC), 3);
+    CHECK_EQ(recv(sv[1], buf, sizeof buf, 0), 5);
+    CHECK(memcmp(buf, "three", 5) == 0);
+    close(sv[0]);
+    close(sv[1]);
+
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    CHECK(fcntl(sv[0], F_GETFD) & FD_CLOEXEC);
+    char big[100];
+    memset(big, 'p', sizeof big);
+    CHECK_EQ(write(sv[0], big, sizeof big), (long)sizeof big);
+    CHECK_EQ(write(sv[0], "end", 3), 3);
+    struct iovec iov = {buf, 4};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    CHECK_EQ(recvmsg(sv[1], &msg, 0), 4);
+    CHECK(msg.msg_flags & MSG_TRUNC);
+    CHECK_EQ(read(sv[1], buf, sizeof buf), 3);
+    close(sv[0]);
+    CHECK_EQ(read(sv[1], buf, sizeof buf), 0);
+    close(sv[1]);
+}
+
+static void passing_descriptors_and_credentials(void) {
+    int sv[2], p[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    CHECK_EQ(pipe(p), 0);
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        /* The child gets the pipe's write end over the socket and writes. */
+        close(p[1]);
+        int fd = receive_fd(sv[1]);
+        _exit(write(fd, "via", 3) == 3 ? 0 : 1);
+    }
+    send_fd(sv[0], p[1]);
+    close(p[1]);
+    char buf[4] = {0};
+    CHECK_EQ(read(p[0], buf, 3), 3);
+    CHECK(memcmp(buf, "via", 3) == 0);
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* The child's copy closed too: end of file. */
+    CHECK_EQ(read(p[0], buf, 1), 0);
+    close(p[0]);
+
+    /* SO_PASSCRED: the sender's credentials come along. */
+    int on = 1;
+    CHECK_EQ(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on), 0);
+    CHECK_EQ(write(sv[0], "c", 1), 1);
+    char byte;
+    struct iovec iov = {&byte, 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    CHECK_EQ(recvmsg(sv[1], &msg, 0), 1);
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    CHECK(cmsg != NULL && cmsg->cmsg_type == SCM_CREDENTIALS);
+    struct ucred cred;
+    memcpy(&cred, CMSG_DATA(cmsg), sizeof cred);
+    CHECK_EQ(cred.pid, getpid());
+    CHECK_EQ(cred.uid, getuid());
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* A server on `addr` accepts one connection, echoes a line upper-cased. */
+static void serve_and_connect(const struct sockaddr_un *addr, socklen_t len) {
+    int server = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(server >= 0);
+    CHECK_EQ(bind(server, (const struct sockaddr *)addr, len), 0);
+    CHECK_EQ(listen(server, 4), 0);
+    int again = socket(AF_UNIX, SOCK_STREAM, 0);
+    errno = 0;
+    CHECK_EQ(bind(again, (const struct sockaddr *)addr, len), -1);
+    CHECK_EQ(errno, EADDRINUSE);
+    close(again);
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        int c = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (connect(c, (const struct sockaddr *)addr, len) != 0) _exit(2);
+        if (write(c, "ping", 4) != 4) _exit(3);
+        char reply[4];
+        if (read(c, reply, 4) != 4 || memcmp(reply, "PING", 4) != 0) _exit(4);
+        _exit(0);
+    }
+    struct sockaddr_un peer;
+    socklen_t peer_len = sizeof peer;
+    int conn = accept4(server, (struct sockaddr *)&peer, &peer_len, SOCK_CLOEXEC);
+    CHECK(conn >= 0);
+    CHECK_EQ(peer_len, offsetof(struct sockaddr_un, sun_path)); /* unnamed client */
+    char buf[4];
+    CHECK_EQ(read(conn, buf, 4), 4);
+    for (int i = 0; i < 4; i++) buf[i] -= 'a' - 'A';
+    CHECK_EQ(write(conn, buf, 4), 4);
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status));
+    CHECK_EQ(WEXITSTATUS(status), 0);
+    struct sockaddr_un name;
+    socklen_t name_len = sizeof name;
+    CHECK_EQ(getsockname(conn, (struct sockaddr *)&name, &name_len), 0);
+    CHECK_EQ(name_len, len);
+    CHECK(memcmp(&name, addr, len) == 0);
+    close(conn);
+    close(server);
+}
+
+static void named_servers(void) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    /* Abstract: a leading NUL, no file. */
+    memcpy(addr.sun_path, "\0courage-test", 13);
+    serve_and_connect(&addr, offsetof(struct sockaddr_un, sun_path) + 13);
+    /* A path: a socket file appears. */
+    unlink("/tmp/courage.sock");
+    strcpy(addr.sun_path, "/tmp/courage.sock");
+    socklen_t len = offsetof(struct sockaddr_un, sun_path) + strlen(addr.sun_path) + 1;
+    serve_and_connect(&addr, len);
+    struct stat st;
+    CHECK_EQ(stat("/tmp/courage.sock", &st), 0);
+    CHECK(S_ISSOCK(st.st_mode));
+    /* Nobody listens there any more. */
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    errno = 0;
+    CHECK_EQ(connect(c, (struct sockaddr *)&addr, len), -1);
+    CHECK_EQ(errno, ECONNREFUSED);
+    CHECK_EQ(unlink("/tmp/courage.sock"), 0);
+    errno = 0;
+    CHECK_EQ(connect(c, (struct sockaddr *)&addr, len), -1);
+    CHECK_EQ(errno, ENOENT);
+    close(c);
+    errno = 0;
+    CHECK_EQ(socket(AF_INET6 + 100, SOCK_STREAM, 0), -1);
+    CHECK_EQ(errno, EAFNOSUPPORT);
+}
+
+int main(void) {
+    streams();
+    datagrams_and_packets();
+    passing_descriptors_and_credentials();
+    named_servers();
+    return 0;
+}
