@@ -115,6 +115,56 @@ pub fn average_tick_cycles() -> u64 {
     HANDLER_CYCLES.load(Ordering::Relaxed) / ticks().max(1)
 }
 
+/// Wait queues to wake at a monotonic time (timer descriptors), keyed by
+/// the time and the queue's address so one expiry is kept once.
+static QUEUE_WAKES: IrqMutex<
+    alloc::collections::BTreeMap<(u64, usize), alloc::sync::Weak<dyn fs::WaitQueue>>,
+> = IrqMutex::new(alloc::collections::BTreeMap::new());
+
+/// The clocks and expiry wakes of timer descriptors.
+pub struct KernelTimerClock;
+
+impl fs::timerfd::TimerClock for KernelTimerClock {
+    fn now(&self, clock: i32) -> u64 {
+        match clock {
+            fs::timerfd::CLOCK_REALTIME | fs::timerfd::CLOCK_REALTIME_ALARM => {
+                let wall = realtime();
+                (wall.sec.max(0) as u64)
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(wall.nsec.max(0) as u64)
+            }
+            _ => now_ns(),
+        }
+    }
+
+    fn wake_at(&self, deadline_ns: u64, queue: &alloc::sync::Arc<dyn fs::WaitQueue>) {
+        let key = (
+            deadline_ns,
+            alloc::sync::Arc::as_ptr(queue) as *const u8 as usize,
+        );
+        QUEUE_WAKES
+            .lock()
+            .insert(key, alloc::sync::Arc::downgrade(queue));
+    }
+}
+
+/// Wakes the queues whose time has come (from the tick).
+fn wake_due_queues(now: u64) {
+    loop {
+        let due = {
+            let mut wakes = QUEUE_WAKES.lock();
+            match wakes.first_key_value() {
+                Some((&(deadline, _), _)) if deadline <= now => wakes.pop_first(),
+                _ => None,
+            }
+        };
+        let Some((_, queue)) = due else { break };
+        if let Some(queue) = queue.upgrade() {
+            queue.wake_all();
+        }
+    }
+}
+
 /// The tick: acknowledge it, then let the scheduler run timers and maybe
 /// preempt (which may switch threads before this returns).
 pub fn on_timer_interrupt(from_user: bool) {
@@ -126,6 +176,7 @@ pub fn on_timer_interrupt(from_user: bool) {
     }
     TICKS.fetch_add(1, Ordering::Relaxed);
     crate::task::charge_tick(from_user);
+    wake_due_queues(now_ns());
     let preempt = crate::task::on_tick(now_ns());
     HANDLER_CYCLES.fetch_add(arch::cpu::rdtsc() - start, Ordering::Relaxed);
     if preempt {

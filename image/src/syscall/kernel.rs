@@ -109,6 +109,10 @@ impl syscall::Kernel for RunningKernel {
         crate::time::realtime()
     }
 
+    fn timer_clock(&self) -> Arc<dyn fs::timerfd::TimerClock> {
+        Arc::new(crate::time::KernelTimerClock)
+    }
+
     fn sleep_until(&self, deadline_ns: u64) -> WakeReason {
         crate::task::sleep_until(deadline_ns)
     }

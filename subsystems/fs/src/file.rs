@@ -102,6 +102,12 @@ pub trait File: Send + Sync {
         None
     }
 
+    /// The timer behind this file (`timerfd_settime`, `timerfd_gettime`);
+    /// `None` for anything else.
+    fn timerfd(&self) -> Option<&crate::timerfd::TimerFd> {
+        None
+    }
+
     /// The epoll instance behind this file (`epoll_ctl`, `epoll_wait`);
     /// `None` for anything else.
     fn epoll(&self) -> Option<&crate::epoll::Epoll> {

@@ -83,6 +83,7 @@ pub mod inode;
 pub mod mount;
 pub mod path;
 pub mod pipe;
+pub mod timerfd;
 pub mod tmpfs;
 pub mod types;
 pub mod unix;

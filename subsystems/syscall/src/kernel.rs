@@ -107,6 +107,9 @@ pub trait Kernel: Sized {
     /// Wall-clock time.
     fn realtime(&self) -> Timespec;
 
+    /// The clocks timer descriptors read and the wake at their expiry.
+    fn timer_clock(&self) -> Arc<dyn fs::timerfd::TimerClock>;
+
     /// Sleeps the calling thread until monotonic `deadline_ns`, or until a
     /// signal interrupts it.
     fn sleep_until(&self, deadline_ns: u64) -> WakeReason;

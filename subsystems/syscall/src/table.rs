@@ -17,7 +17,7 @@ use signal::{KernelSigAction, RawSigInfo, StackT};
 use crate::SyscallResult;
 use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, UserPath, UserPtr};
 use crate::context::Context;
-use crate::fs::{attr, dir, epoll, eventfd, io, path, pipe, poll};
+use crate::fs::{attr, dir, epoll, eventfd, io, path, pipe, poll, timerfd};
 use crate::kernel::Kernel;
 use crate::net::{message, socket};
 use crate::process::{credentials, ids, lifecycle, ptrace, remote_memory, wait};
@@ -178,6 +178,10 @@ system_call_table! {
     EpollWait => epoll::epoll_wait [epfd: Fd, events: UserBuffer, max: i32, timeout_ms: i32];
     EpollPwait => epoll::epoll_pwait [epfd: Fd, events: UserBuffer, max: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigsetsize: usize];
     EpollPwait2 => epoll::epoll_pwait2 [epfd: Fd, events: UserBuffer, max: i32, timeout: UserPtr<Timespec>, sigmask: UserPtr<u64>, sigsetsize: usize];
+    // Timers as descriptors (fs/timerfd.rs).
+    TimerfdCreate => timerfd::timerfd_create [clock: i32, flags: u32];
+    TimerfdSettime => timerfd::timerfd_settime [fd: Fd, flags: u32, new: UserPtr<[Timespec; 2]>, old: UserPtr<[Timespec; 2]>];
+    TimerfdGettime => timerfd::timerfd_gettime [fd: Fd, current: UserPtr<[Timespec; 2]>];
     // Event counters (fs/eventfd.rs).
     Eventfd => eventfd::eventfd [initial: u32];
     Eventfd2 => eventfd::eventfd2 [initial: u32, flags: u32];

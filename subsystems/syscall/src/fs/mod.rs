@@ -9,3 +9,4 @@ pub mod path;
 pub mod pipe;
 pub mod poll;
 pub mod terminal;
+pub mod timerfd;

@@ -129,6 +129,15 @@ pub const EPOCH: i64 = 1_000_000;
 
 struct MachineClock(Arc<AtomicU64>);
 
+/// Timers read the machine's one clock; nobody sleeps, so no wake is kept.
+impl fs::timerfd::TimerClock for MachineClock {
+    fn now(&self, _clock: i32) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    fn wake_at(&self, _deadline_ns: u64, _queue: &Arc<dyn fs::WaitQueue>) {}
+}
+
 impl Clock for MachineClock {
     fn now(&self) -> Timespec {
         let ns = self.0.load(Ordering::SeqCst);
@@ -327,6 +336,10 @@ impl Kernel for Machine {
 
     fn realtime(&self) -> Timespec {
         MachineClock(self.now.clone()).now()
+    }
+
+    fn timer_clock(&self) -> Arc<dyn fs::timerfd::TimerClock> {
+        Arc::new(MachineClock(self.now.clone()))
     }
 
     /// Nobody else runs: sleeping is the clock jumping to the deadline.
