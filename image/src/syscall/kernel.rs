@@ -109,6 +109,13 @@ impl syscall::Kernel for RunningKernel {
         crate::time::realtime()
     }
 
+    fn signal_waiters(&self) -> Arc<dyn fs::WaitQueue> {
+        static SIGNAL_WAITERS: spin::Once<Arc<crate::task::WaitQueue>> = spin::Once::new();
+        SIGNAL_WAITERS
+            .call_once(|| Arc::new(crate::task::WaitQueue::new()))
+            .clone()
+    }
+
     fn timer_clock(&self) -> Arc<dyn fs::timerfd::TimerClock> {
         Arc::new(crate::time::KernelTimerClock)
     }

@@ -102,6 +102,18 @@ pub trait File: Send + Sync {
         None
     }
 
+    /// A signalfd's mask (its reads take the caller's pending signals, so
+    /// the system-call layer reads it); `None` for anything else.
+    fn signal_mask(&self) -> Option<u64> {
+        None
+    }
+
+    /// Replaces a signalfd's mask (`signalfd` on an existing one);
+    /// `EINVAL` for anything else.
+    fn set_signal_mask(&self, _mask: u64) -> KernelResult<()> {
+        Err(Errno::EINVAL)
+    }
+
     /// The timer behind this file (`timerfd_settime`, `timerfd_gettime`);
     /// `None` for anything else.
     fn timerfd(&self) -> Option<&crate::timerfd::TimerFd> {

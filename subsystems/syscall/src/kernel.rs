@@ -107,6 +107,9 @@ pub trait Kernel: Sized {
     /// Wall-clock time.
     fn realtime(&self) -> Timespec;
 
+    /// The queue every posted signal wakes (signalfd readers sleep on it).
+    fn signal_waiters(&self) -> Arc<dyn fs::WaitQueue>;
+
     /// The clocks timer descriptors read and the wake at their expiry.
     fn timer_clock(&self) -> Arc<dyn fs::timerfd::TimerClock>;
 

@@ -22,6 +22,7 @@ use crate::kernel::Kernel;
 use crate::net::{message, socket};
 use crate::process::{credentials, ids, lifecycle, ptrace, remote_memory, wait};
 use crate::signals::calls as signals;
+use crate::signals::signalfd;
 use crate::{info, memory, time};
 
 /// One row of the table, as data.
@@ -178,6 +179,9 @@ system_call_table! {
     EpollWait => epoll::epoll_wait [epfd: Fd, events: UserBuffer, max: i32, timeout_ms: i32];
     EpollPwait => epoll::epoll_pwait [epfd: Fd, events: UserBuffer, max: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigsetsize: usize];
     EpollPwait2 => epoll::epoll_pwait2 [epfd: Fd, events: UserBuffer, max: i32, timeout: UserPtr<Timespec>, sigmask: UserPtr<u64>, sigsetsize: usize];
+    // Signals as descriptors (signals/signalfd.rs).
+    Signalfd => signalfd::signalfd [fd: i32, mask: UserPtr<u64>, size: usize];
+    Signalfd4 => signalfd::signalfd4 [fd: i32, mask: UserPtr<u64>, size: usize, flags: u32];
     // Timers as descriptors (fs/timerfd.rs).
     TimerfdCreate => timerfd::timerfd_create [clock: i32, flags: u32];
     TimerfdSettime => timerfd::timerfd_settime [fd: Fd, flags: u32, new: UserPtr<[Timespec; 2]>, old: UserPtr<[Timespec; 2]>];

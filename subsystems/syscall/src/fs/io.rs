@@ -59,6 +59,11 @@ fn read_into_user<K: Kernel>(
     if offset.is_none() {
         crate::fs::terminal::check_read(ctx, description)?;
     }
+    if offset.is_none()
+        && let Some(mask) = description.file().signal_mask()
+    {
+        return crate::signals::signalfd::read(ctx, description, mask, buffer, count);
+    }
     let mut data = kernel_buffer(count)?;
     let n = match offset {
         Some(offset) => description.pread(&mut data, offset)?,

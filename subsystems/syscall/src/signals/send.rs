@@ -141,6 +141,7 @@ pub fn send<K: Kernel>(
     // An ignored signal is discarded and wakes no one.
     if outcome != PostOutcome::Ignored {
         wake_a_thread(kernel, process, signal);
+        kernel.signal_waiters().wake_all();
     }
     Ok(())
 }
@@ -190,5 +191,6 @@ pub fn send_to_thread<K: Kernel>(
         )?;
     }
     kernel.interrupt(thread);
+    kernel.signal_waiters().wake_all();
     Ok(())
 }

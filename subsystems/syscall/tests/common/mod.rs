@@ -338,6 +338,10 @@ impl Kernel for Machine {
         MachineClock(self.now.clone()).now()
     }
 
+    fn signal_waiters(&self) -> Arc<dyn fs::WaitQueue> {
+        Arc::new(fs::wait::NoWaiters)
+    }
+
     fn timer_clock(&self) -> Arc<dyn fs::timerfd::TimerClock> {
         Arc::new(MachineClock(self.now.clone()))
     }
