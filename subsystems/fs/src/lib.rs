@@ -80,6 +80,7 @@ pub mod fifo;
 pub mod file;
 pub mod initramfs;
 pub mod inode;
+pub mod lock;
 pub mod mount;
 pub mod path;
 pub mod pipe;

@@ -41,6 +41,8 @@ pub struct Vfs {
     wait_queues: spin::Once<fn() -> Arc<dyn crate::wait::WaitQueue>>,
     /// Named `AF_UNIX` sockets: abstract names and bound nodes.
     unix_names: crate::unix::UnixNamespace,
+    /// Advisory locks (`flock`, `fcntl`).
+    locks: crate::lock::FileLocks,
 }
 
 impl Vfs {
@@ -53,7 +55,13 @@ impl Vfs {
             mounts: MountTable::new(),
             wait_queues: spin::Once::new(),
             unix_names: crate::unix::UnixNamespace::new(),
+            locks: crate::lock::FileLocks::new(),
         }
+    }
+
+    /// Advisory file locks (`flock`, `fcntl` record locks).
+    pub fn locks(&self) -> &crate::lock::FileLocks {
+        &self.locks
     }
 
     /// Where `bind` names `AF_UNIX` sockets and `connect` finds them.

@@ -17,7 +17,7 @@ use signal::{KernelSigAction, RawSigInfo, StackT};
 use crate::SyscallResult;
 use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, UserPath, UserPtr};
 use crate::context::Context;
-use crate::fs::{attr, dir, epoll, eventfd, io, path, pipe, poll, timerfd};
+use crate::fs::{attr, dir, epoll, eventfd, io, lock, path, pipe, poll, timerfd};
 use crate::kernel::Kernel;
 use crate::net::{message, socket};
 use crate::process::{credentials, ids, lifecycle, ptrace, remote_memory, wait};
@@ -182,6 +182,8 @@ system_call_table! {
     // Signals as descriptors (signals/signalfd.rs).
     Signalfd => signalfd::signalfd [fd: i32, mask: UserPtr<u64>, size: usize];
     Signalfd4 => signalfd::signalfd4 [fd: i32, mask: UserPtr<u64>, size: usize, flags: u32];
+    // Advisory locks (fs/lock.rs; the fcntl forms are in fs/io.rs).
+    Flock => lock::flock [fd: Fd, operation: i32];
     // Timers as descriptors (fs/timerfd.rs).
     TimerfdCreate => timerfd::timerfd_create [clock: i32, flags: u32];
     TimerfdSettime => timerfd::timerfd_settime [fd: Fd, flags: u32, new: UserPtr<[Timespec; 2]>, old: UserPtr<[Timespec; 2]>];

@@ -237,6 +237,7 @@ pub fn lseek<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, offset: i64, whence: u32) 
 /// released: its last reference may wake pipe peers.
 pub fn close<K: Kernel>(ctx: &Context<'_, K>, fd: Fd) -> SyscallResult {
     let closed = ctx.process.fds().lock().close(fd.0)?;
+    crate::fs::lock::after_close(ctx, &closed);
     drop(closed);
     Ok(0)
 }
@@ -267,6 +268,9 @@ pub fn fcntl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, cmd: u32, arg: u64) -> Sys
     const F_GETLK: u32 = 5;
     const F_SETLK: u32 = 6;
     const F_SETLKW: u32 = 7;
+    const F_OFD_GETLK: u32 = 36;
+    const F_OFD_SETLK: u32 = 37;
+    const F_OFD_SETLKW: u32 = 38;
     match cmd {
         F_GETFL => Ok(u64::from(ctx.description(fd)?.status_flags().bits())),
         F_SETFL => {
@@ -281,12 +285,12 @@ pub fn fcntl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, cmd: u32, arg: u64) -> Sys
             description.set_status_flags(flags);
             Ok(0)
         }
-        // POSIX record locks are not implemented: say so rather than
-        // pretend a lock is held.
-        F_GETLK | F_SETLK | F_SETLKW => {
-            ctx.description(fd)?;
-            Err(Errno::ENOLCK)
-        }
+        F_GETLK => crate::fs::lock::fcntl_lock(ctx, fd, (false, false, false), arg),
+        F_SETLK => crate::fs::lock::fcntl_lock(ctx, fd, (true, false, false), arg),
+        F_SETLKW => crate::fs::lock::fcntl_lock(ctx, fd, (true, true, false), arg),
+        F_OFD_GETLK => crate::fs::lock::fcntl_lock(ctx, fd, (false, false, true), arg),
+        F_OFD_SETLK => crate::fs::lock::fcntl_lock(ctx, fd, (true, false, true), arg),
+        F_OFD_SETLKW => crate::fs::lock::fcntl_lock(ctx, fd, (true, true, true), arg),
         cmd => ctx
             .process
             .fds()

@@ -5,6 +5,7 @@ pub mod dir;
 pub mod epoll;
 pub mod eventfd;
 pub mod io;
+pub mod lock;
 pub mod path;
 pub mod pipe;
 pub mod poll;

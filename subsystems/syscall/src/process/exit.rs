@@ -52,6 +52,8 @@ pub fn finish_thread<K: Kernel>(
         kernel.session_ended(sid);
     }
     crate::process::ptrace::tracer_exited(kernel, process.pid());
+    // Its record locks go with it (others may be waiting for them).
+    kernel.vfs().locks().release_process(process.pid(), None);
     {
         // A last `exit` (not `exit_group`) ends the process with status 0
         // unless it is dying already.
