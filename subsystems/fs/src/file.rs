@@ -114,6 +114,11 @@ pub trait File: Send + Sync {
         Err(Errno::EINVAL)
     }
 
+    /// The process a pidfd names; `None` for anything else.
+    fn pidfd_pid(&self) -> Option<i32> {
+        None
+    }
+
     /// The timer behind this file (`timerfd_settime`, `timerfd_gettime`);
     /// `None` for anything else.
     fn timerfd(&self) -> Option<&crate::timerfd::TimerFd> {

@@ -20,7 +20,7 @@ use crate::context::Context;
 use crate::fs::{attr, dir, epoll, eventfd, io, lock, path, pipe, poll, timerfd};
 use crate::kernel::Kernel;
 use crate::net::{message, socket};
-use crate::process::{credentials, ids, lifecycle, ptrace, remote_memory, wait};
+use crate::process::{credentials, ids, lifecycle, pidfd, ptrace, remote_memory, wait};
 use crate::signals::calls as signals;
 use crate::signals::signalfd;
 use crate::{info, memory, time};
@@ -179,6 +179,9 @@ system_call_table! {
     EpollWait => epoll::epoll_wait [epfd: Fd, events: UserBuffer, max: i32, timeout_ms: i32];
     EpollPwait => epoll::epoll_pwait [epfd: Fd, events: UserBuffer, max: i32, timeout_ms: i32, sigmask: UserPtr<u64>, sigsetsize: usize];
     EpollPwait2 => epoll::epoll_pwait2 [epfd: Fd, events: UserBuffer, max: i32, timeout: UserPtr<Timespec>, sigmask: UserPtr<u64>, sigsetsize: usize];
+    // Process descriptors (process/pidfd.rs).
+    PidfdOpen => pidfd::pidfd_open [pid: i32, flags: u32];
+    PidfdSendSignal => pidfd::pidfd_send_signal [fd: Fd, signum: i32, info: UserPtr<RawSigInfo>, flags: u32];
     // Signals as descriptors (signals/signalfd.rs).
     Signalfd => signalfd::signalfd [fd: i32, mask: UserPtr<u64>, size: usize];
     Signalfd4 => signalfd::signalfd4 [fd: i32, mask: UserPtr<u64>, size: usize, flags: u32];

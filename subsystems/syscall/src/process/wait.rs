@@ -83,7 +83,12 @@ pub fn waitid<K: Kernel>(
     infop: UserPtr<RawSigInfo>,
     options: u32,
 ) -> SyscallResult {
-    let target = WaitTarget::from_waitid(idtype, id)?;
+    const P_PIDFD: u32 = 3;
+    let target = if idtype == P_PIDFD {
+        WaitTarget::Child(super::pidfd::pid_of(ctx, crate::args::Fd(id))?)
+    } else {
+        WaitTarget::from_waitid(idtype, id)?
+    };
     let parsed = WaitOptions::for_waitid(options)?;
     let result = wait_for_child(ctx, target, parsed, options & WNOHANG != 0)?;
     let mut info = RawSigInfo::new_zeroed();
