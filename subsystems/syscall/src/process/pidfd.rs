@@ -66,10 +66,7 @@ pub fn pidfd_open<K: Kernel>(ctx: &Context<'_, K>, pid: i32, flags: u32) -> Sysc
     if flags & !OpenFlags::O_NONBLOCK.bits() != 0 || pid <= 0 {
         return Err(Errno::EINVAL);
     }
-    let process = ctx.kernel.processes().from_pid(pid).ok_or_else(|| {
-        // A thread id is not a process.
-        Errno::ESRCH
-    })?;
+    let process = ctx.kernel.processes().from_pid(pid).ok_or(Errno::ESRCH)?;
     let file = PidFd::<K::Env> {
         process: Arc::downgrade(&process),
         pid,
