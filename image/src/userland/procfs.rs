@@ -194,14 +194,11 @@ impl ProcessView for KernelView {
             options: String::from("rw"),
         };
         let mut mounts = alloc::vec![entry("rootfs", "/", "tmpfs")];
-        for (_, name) in super::vfs::vfs().mounts().list() {
-            let point = match name {
-                "proc" => "/proc",
-                "devfs" | "devtmpfs" => "/dev",
-                "devpts" => "/dev/pts",
-                _ => "/tmp",
-            };
-            mounts.push(entry(name, point, name));
+        let mut points = super::vfs::vfs().mounts().points();
+        // Parents before what is mounted under them, as mount order would.
+        points.sort();
+        for (point, name) in points {
+            mounts.push(entry(name, &point, name));
         }
         mounts
     }

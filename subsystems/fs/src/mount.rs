@@ -12,6 +12,8 @@ use crate::inode::{FileSystem, Inode, InodeId};
 struct Mount {
     fs: Arc<dyn FileSystem>,
     root: Arc<dyn Inode>,
+    /// The mount point's path when it was mounted (`/proc/mounts`).
+    point: alloc::string::String,
 }
 
 /// Mounted file systems keyed by the directory they cover. Path resolution
@@ -29,13 +31,18 @@ impl MountTable {
 
     /// Covers the directory `at` with `fs`'s root; `EBUSY` if already covered
     /// or if `fs` is already mounted somewhere.
-    pub fn mount(&self, at: InodeId, fs: Arc<dyn FileSystem>) -> KernelResult<()> {
+    pub fn mount(
+        &self,
+        at: InodeId,
+        fs: Arc<dyn FileSystem>,
+        point: alloc::string::String,
+    ) -> KernelResult<()> {
         let root = fs.root();
         let mut mounts = self.mounts.write();
         if mounts.contains_key(&at) || mounts.values().any(|mount| mount.root.id() == root.id()) {
             return Err(Errno::EBUSY);
         }
-        mounts.insert(at, Mount { fs, root });
+        mounts.insert(at, Mount { fs, root, point });
         Ok(())
     }
 
@@ -84,6 +91,16 @@ impl MountTable {
             .read()
             .iter()
             .map(|(at, mount)| (*at, mount.fs.name()))
+            .collect()
+    }
+
+    /// Every mount as (mount point path, file-system type), in mount-point
+    /// order, for `/proc/mounts`.
+    pub fn points(&self) -> Vec<(alloc::string::String, &'static str)> {
+        self.mounts
+            .read()
+            .values()
+            .map(|mount| (mount.point.clone(), mount.fs.name()))
             .collect()
     }
 }

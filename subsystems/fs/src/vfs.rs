@@ -110,7 +110,8 @@ impl Vfs {
         if at.inode().file_type() != FileType::Directory {
             return Err(Errno::ENOTDIR);
         }
-        self.mounts.mount(at.id(), fs)
+        let point = at.absolute_path(&self.root);
+        self.mounts.mount(at.id(), fs, point)
     }
 
     /// Unmounts the file system whose root is at absolute `path`; `EINVAL`

@@ -205,6 +205,11 @@ fn mounted_file_system_covers_its_mount_point_and_dotdot_leaves_it() {
     w.write_file("/mnt/hidden", b"");
     let other = Tmpfs::new(2, w.clock.clone());
     w.vfs.mount("/mnt", other, &w.root_creds).unwrap();
+    assert_eq!(
+        w.vfs.mounts().points(),
+        [("/mnt".to_string(), "tmpfs")],
+        "/proc/mounts names the mount point"
+    );
     assert_eq!(kind(&w, "/mnt/hidden").unwrap_err(), Errno::ENOENT);
     w.write_file("/mnt/new", b"on the mount");
     let stat = w.vfs.stat(&w.su(), "/mnt/new", true).unwrap();

@@ -164,6 +164,29 @@ impl<P: PageTable> AddressSpace<P> {
         self.regions.values().map(|region| region.range.len()).sum()
     }
 
+    /// Resident memory in bytes, as `/proc/<pid>/status` splits it:
+    /// (anonymous, private file-backed, shared). Counts the pages the page
+    /// table maps (present, or kept for `PROT_NONE`), region by region.
+    pub fn resident_bytes(&self) -> (u64, u64, u64) {
+        let (mut anonymous, mut file, mut shared) = (0, 0, 0);
+        for region in self.regions.values() {
+            let mut pages = 0;
+            let mut at = region.range.start();
+            let end = region.range.end();
+            while let Some((page, _, _)) = self.page_table.next_mapped(at, end) {
+                pages += 1;
+                at = VirtAddr(page.0 + PAGE_SIZE);
+            }
+            let bytes = pages * PAGE_SIZE;
+            match &region.backing {
+                Backing::Anonymous => anonymous += bytes,
+                Backing::Object { shared: true, .. } => shared += bytes,
+                Backing::Object { .. } => file += bytes,
+            }
+        }
+        (anonymous, file, shared)
+    }
+
     /// The region containing `addr`, if any.
     pub fn region_at(&self, addr: VirtAddr) -> Option<&Region> {
         self.regions

@@ -138,9 +138,22 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
             .kernel
             .with_address_space(&process, |space, _| {
                 let size = space.mapped_bytes();
+                let (anonymous, file, shared) = space.resident_bytes();
+                let resident = anonymous + file + shared;
+                let stack = space
+                    .regions()
+                    .filter(|r| r.name() == Some("[stack]"))
+                    .map(|r| r.range().len())
+                    .sum();
                 Ok(MemoryStats {
                     size,
                     peak: size,
+                    resident,
+                    resident_peak: resident,
+                    resident_anonymous: anonymous,
+                    resident_file: file,
+                    resident_shared: shared,
+                    stack,
                     ..MemoryStats::default()
                 })
             })
