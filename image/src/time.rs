@@ -97,6 +97,16 @@ pub fn now_ns() -> u64 {
         .map_or(0, |clock| clock.now_ns(arch::cpu::rdtsc()))
 }
 
+/// Sets the wall-clock time (`clock_settime`, `settimeofday`).
+pub fn set_realtime(now: Timespec) -> abi::KernelResult<()> {
+    let monotonic = now_ns();
+    WALL.lock()
+        .get_or_insert_with(|| WallClock::from_rtc(0, monotonic))
+        .set(now, monotonic)?;
+    log::info!("time: the wall clock was set to {} s", now.sec);
+    Ok(())
+}
+
 /// The wall-clock time (`CLOCK_REALTIME`).
 pub fn realtime() -> Timespec {
     let now = now_ns();

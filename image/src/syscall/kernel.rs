@@ -116,6 +116,10 @@ impl syscall::Kernel for RunningKernel {
             .clone()
     }
 
+    fn set_realtime(&self, now: Timespec) -> KernelResult<()> {
+        crate::time::set_realtime(now)
+    }
+
     fn timer_clock(&self) -> Arc<dyn fs::timerfd::TimerClock> {
         Arc::new(crate::time::KernelTimerClock)
     }

@@ -107,6 +107,10 @@ pub trait Kernel: Sized {
     /// Wall-clock time.
     fn realtime(&self) -> Timespec;
 
+    /// Sets the wall clock (`EINVAL` for a time before the epoch); the
+    /// monotonic clock does not move.
+    fn set_realtime(&self, now: Timespec) -> KernelResult<()>;
+
     /// The queue every posted signal wakes (signalfd readers sleep on it).
     fn signal_waiters(&self) -> Arc<dyn fs::WaitQueue>;
 

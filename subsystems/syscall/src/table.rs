@@ -199,6 +199,8 @@ system_call_table! {
     ClockGettime => time::clock_gettime [clock: u32, tp: UserPtr<Timespec>];
     ClockGetres => time::clock_getres [clock: u32, res: UserPtr<Timespec>];
     Gettimeofday => time::gettimeofday [tv: UserPtr<Timeval>, tz: UserPtr<Timezone>];
+    Settimeofday => time::settimeofday [tv: UserPtr<Timeval>, tz: UserPtr<Timezone>];
+    ClockSettime => time::clock_settime [clock: u32, tp: UserPtr<Timespec>];
     Time => time::time [tloc: UserPtr<i64>];
     Nanosleep => time::nanosleep [request: UserPtr<Timespec>, remaining: UserPtr<Timespec>];
     ClockNanosleep => time::clock_nanosleep [clock: u32, flags: u32, request: UserPtr<Timespec>, remaining: UserPtr<Timespec>];

@@ -77,6 +77,62 @@ pub fn gettimeofday<K: Kernel>(
     Ok(0)
 }
 
+/// Sets the wall clock as the caller: `EPERM` unless it is root.
+fn set_wall_clock<K: Kernel>(ctx: &Context<'_, K>, now: Timespec) -> SyscallResult {
+    if ctx.process.data().credentials().euid() != 0 {
+        return Err(Errno::EPERM);
+    }
+    ctx.kernel.set_realtime(now)?;
+    Ok(0)
+}
+
+/// `clock_settime(clock, tp)`: only `CLOCK_REALTIME` can be set (the
+/// others are `EINVAL`, as on Linux), and only by root.
+pub fn clock_settime<K: Kernel>(
+    ctx: &Context<'_, K>,
+    clock: u32,
+    tp: UserPtr<Timespec>,
+) -> SyscallResult {
+    let now = ctx.read(tp)?;
+    if clock != CLOCK_REALTIME {
+        return Err(Errno::EINVAL);
+    }
+    set_wall_clock(ctx, now)
+}
+
+/// `settimeofday(tv, tz)`: `tv` sets the wall clock (root only); the time
+/// zone is not kept (Linux keeps it only for a few file systems).
+pub fn settimeofday<K: Kernel>(
+    ctx: &Context<'_, K>,
+    tv: UserPtr<Timeval>,
+    tz: UserPtr<Timezone>,
+) -> SyscallResult {
+    if !tz.is_null() {
+        let zone: Timezone = ctx.read(tz)?;
+        if zone.minuteswest.unsigned_abs() > 15 * 60 {
+            return Err(Errno::EINVAL);
+        }
+    }
+    if tv.is_null() {
+        return if ctx.process.data().credentials().euid() == 0 {
+            Ok(0)
+        } else {
+            Err(Errno::EPERM)
+        };
+    }
+    let value = ctx.read(tv)?;
+    if !(0..1_000_000).contains(&value.tv_usec) {
+        return Err(Errno::EINVAL);
+    }
+    set_wall_clock(
+        ctx,
+        Timespec {
+            sec: value.tv_sec,
+            nsec: value.tv_usec * 1000,
+        },
+    )
+}
+
 /// `time(tloc)`.
 pub fn time<K: Kernel>(ctx: &Context<'_, K>, tloc: UserPtr<i64>) -> SyscallResult {
     let now = ctx.kernel.realtime().sec;

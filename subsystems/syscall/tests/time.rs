@@ -155,3 +155,53 @@ fn clock_nanosleep_takes_absolute_deadlines_on_both_clocks() {
         err(Errno::EINVAL)
     );
 }
+
+#[test]
+fn root_sets_the_wall_clock_and_the_monotonic_clock_stays() {
+    let w = World::new();
+    w.machine.advance(2_000_000_000);
+    let set = w.put(&Timespec {
+        sec: 2_000_000_000,
+        nsec: 5,
+    });
+    assert_eq!(w.call(Sysno::ClockSettime, &[CLOCK_REALTIME, set]), 0);
+    assert_eq!(gettime(&w, CLOCK_REALTIME).sec, 2_000_000_000);
+    assert_eq!(gettime(&w, CLOCK_MONOTONIC).sec, 2, "unmoved");
+    assert_eq!(
+        w.call(Sysno::ClockSettime, &[CLOCK_MONOTONIC, set]),
+        err(Errno::EINVAL)
+    );
+    let before_epoch = w.put(&Timespec { sec: -5, nsec: 0 });
+    assert_eq!(
+        w.call(Sysno::ClockSettime, &[CLOCK_REALTIME, before_epoch]),
+        err(Errno::EINVAL)
+    );
+    let tv = w.put(&Timeval {
+        tv_sec: 1_000_000_000,
+        tv_usec: 250_000,
+    });
+    assert_eq!(w.call(Sysno::Settimeofday, &[tv, 0]), 0);
+    assert_eq!(
+        gettime(&w, CLOCK_REALTIME),
+        Timespec {
+            sec: 1_000_000_000,
+            nsec: 250_000_000
+        }
+    );
+    let bad = w.put(&Timeval {
+        tv_sec: 1,
+        tv_usec: 1_000_000,
+    });
+    assert_eq!(w.call(Sysno::Settimeofday, &[bad, 0]), err(Errno::EINVAL));
+    // Anyone else may not.
+    let (other, thread) = w.fork();
+    assert_eq!(w.call_as(&other, &thread, Sysno::Setuid, &[1000]), 0);
+    assert_eq!(
+        w.call_as(&other, &thread, Sysno::ClockSettime, &[CLOCK_REALTIME, set]),
+        err(Errno::EPERM)
+    );
+    assert_eq!(
+        w.call_as(&other, &thread, Sysno::Settimeofday, &[tv, 0]),
+        err(Errno::EPERM)
+    );
+}

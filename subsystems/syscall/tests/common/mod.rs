@@ -190,6 +190,8 @@ pub struct Machine {
     pub vfs: Vfs,
     pub memory: FlatMemory,
     pub now: Arc<AtomicU64>,
+    /// What `clock_settime` added to the wall clock (ns).
+    pub wall_shift: Mutex<i128>,
     pub sigpipes: AtomicUsize,
     pub sleeps: AtomicUsize,
     pub powered_off: AtomicUsize,
@@ -335,11 +337,22 @@ impl Kernel for Machine {
     }
 
     fn realtime(&self) -> Timespec {
-        MachineClock(self.now.clone()).now()
+        let base = MachineClock(self.now.clone()).now().as_nanos_i128();
+        Timespec::from_nanos_i128(base + *self.wall_shift.lock().unwrap()).unwrap()
     }
 
     fn signal_waiters(&self) -> Arc<dyn fs::WaitQueue> {
         Arc::new(fs::wait::NoWaiters)
+    }
+
+    fn set_realtime(&self, now: Timespec) -> KernelResult<()> {
+        let now = now.validate()?;
+        if now.sec < 0 {
+            return Err(abi::Errno::EINVAL);
+        }
+        let base = MachineClock(self.now.clone()).now().as_nanos_i128();
+        *self.wall_shift.lock().unwrap() = now.as_nanos_i128() - base;
+        Ok(())
     }
 
     fn timer_clock(&self) -> Arc<dyn fs::timerfd::TimerClock> {
@@ -664,6 +677,7 @@ impl World {
             vfs,
             memory: FlatMemory(Mutex::new(vec![0; USER_SIZE])),
             now,
+            wall_shift: Mutex::new(0),
             sigpipes: AtomicUsize::new(0),
             sleeps: AtomicUsize::new(0),
             powered_off: AtomicUsize::new(0),
