@@ -1,10 +1,82 @@
 //! The `log` backend: every record goes to the serial port and, once there
-//! is one, the screen console.
+//! is one, the screen console, if its level is shown there (`log=`,
+//! `quiet`); records up to `info` also go to the kernel log ring that
+//! `dmesg` reads (`syslog(2)`), whatever the console shows.
+
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use arch::sync::IrqMutex;
 use log::{LevelFilter, Log, Metadata, Record};
 
 struct SerialLogger;
+
+/// The most verbose level the consoles show (a `LevelFilter` as usize).
+static CONSOLE_LEVEL: AtomicUsize = AtomicUsize::new(LevelFilter::Info as usize);
+
+/// Bytes the kernel log ring keeps (Linux's default `log_buf_len` is 128 KiB
+/// on many configurations; this is enough for a boot and a test run's
+/// warnings).
+pub const RING_CAPACITY: usize = 64 * 1024;
+
+/// The kernel log: the newest `RING_CAPACITY` bytes of `<level>[time] text`
+/// lines, as `syslog(2)` returns them.
+struct Ring {
+    bytes: [u8; RING_CAPACITY],
+    /// Where the next byte goes.
+    head: usize,
+    /// Bytes held (at most the capacity).
+    len: usize,
+}
+
+static RING: IrqMutex<Ring> = IrqMutex::new(Ring {
+    bytes: [0; RING_CAPACITY],
+    head: 0,
+    len: 0,
+});
+
+impl core::fmt::Write for Ring {
+    fn write_str(&mut self, text: &str) -> core::fmt::Result {
+        for &byte in text.as_bytes() {
+            self.bytes[self.head] = byte;
+            self.head = (self.head + 1) % RING_CAPACITY;
+            self.len = (self.len + 1).min(RING_CAPACITY);
+        }
+        Ok(())
+    }
+}
+
+/// The kernel log's lines, oldest first (a first line cut by wrapping is
+/// dropped).
+pub fn kernel_log() -> alloc::vec::Vec<u8> {
+    let ring = RING.lock();
+    let start = (ring.head + RING_CAPACITY - ring.len) % RING_CAPACITY;
+    let mut out = alloc::vec::Vec::with_capacity(ring.len);
+    for i in 0..ring.len {
+        out.push(ring.bytes[(start + i) % RING_CAPACITY]);
+    }
+    drop(ring);
+    if out.len() == RING_CAPACITY
+        && let Some(newline) = out.iter().position(|&b| b == b'\n')
+    {
+        out.drain(..=newline);
+    }
+    out
+}
+
+/// Empties the kernel log (`syslog` clear).
+pub fn clear_kernel_log() {
+    RING.lock().len = 0;
+}
+
+/// The syslog priority Linux prints as `<n>`.
+fn syslog_level(level: log::Level) -> u8 {
+    match level {
+        log::Level::Error => 3,
+        log::Level::Warn => 4,
+        log::Level::Info => 6,
+        log::Level::Debug | log::Level::Trace => 7,
+    }
+}
 
 /// Lines logged before the screen console exists (the boot banner, the
 /// memory map), replayed onto it when it starts; at most this many bytes.
@@ -56,7 +128,21 @@ impl Log for SerialLogger {
     }
 
     fn log(&self, record: &Record<'_>) {
-        if self.enabled(record.metadata()) {
+        if record.level() <= LevelFilter::Info {
+            let now = crate::time::now_ns();
+            let _ = core::fmt::Write::write_fmt(
+                &mut *RING.lock(),
+                format_args!(
+                    "<{}>[{:5}.{:06}] {}\n",
+                    syslog_level(record.level()),
+                    now / 1_000_000_000,
+                    now / 1000 % 1_000_000,
+                    record.args()
+                ),
+            );
+        }
+        let shown = record.level() as usize <= CONSOLE_LEVEL.load(Ordering::Relaxed);
+        if self.enabled(record.metadata()) && shown {
             let line = format_args!("[{:>5}] {}\n", record.level(), record.args());
             arch::serial::write_fmt(line);
             {
@@ -77,5 +163,7 @@ impl Log for SerialLogger {
 pub fn init(level: LevelFilter) {
     // Fails only if a logger is already set, which is then the one we want.
     let _ = log::set_logger(&LOGGER);
-    log::set_max_level(level);
+    CONSOLE_LEVEL.store(level as usize, Ordering::Relaxed);
+    // Info and up always reach the kernel log, whatever the console shows.
+    log::set_max_level(level.max(LevelFilter::Info));
 }

@@ -228,6 +228,7 @@ expect proc-self-maps-shows-the-stack yes busybox sh -c 'busybox grep -q "rw-p 0
 expect proc-meminfo-has-memtotal yes busybox sh -c 'busybox grep -q "^MemTotal: *[0-9]* kB" /proc/meminfo && echo yes'
 expect proc-self-exe-is-busybox /bin/busybox busybox readlink /proc/self/exe
 expect proc-mounts-names-mount-points yes busybox sh -c 'busybox grep -q "^proc /proc proc " /proc/mounts && echo yes'
+expect dmesg-shows-the-boot-banner yes busybox sh -c 'busybox dmesg | busybox grep -q "booted via" && echo yes'
 # Last: it moves the wall clock.
 expect date-s-sets-the-clock 2030-01-02 busybox sh -c 'busybox date -s "2030-01-02 03:04:05" >/dev/null && busybox date +%F'
 echo "utests: $passed passed, $failed failed"

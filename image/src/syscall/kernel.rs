@@ -154,6 +154,18 @@ impl syscall::Kernel for RunningKernel {
         vfs::random().fill(out);
     }
 
+    fn kernel_log(&self, clear: bool) -> Vec<u8> {
+        let log = crate::logger::kernel_log();
+        if clear {
+            crate::logger::clear_kernel_log();
+        }
+        log
+    }
+
+    fn kernel_log_size(&self) -> usize {
+        crate::logger::RING_CAPACITY
+    }
+
     fn memory_stats(&self) -> MemoryStats {
         let stats = crate::memory::frames::stats();
         MemoryStats {

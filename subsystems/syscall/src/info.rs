@@ -354,3 +354,49 @@ pub fn reboot<K: Kernel>(
         _ => Err(Errno::EINVAL),
     }
 }
+
+/// `syslog(type, buf, len)` (`klogctl`): the kernel log as `dmesg` reads
+/// it. Reading all (3) and the buffer size (10) are open to everyone (as
+/// with Linux's default `dmesg_restrict` 0); clearing (4, 5) and the
+/// console-level actions (6, 7, 8: accepted, the console level is the
+/// command line's) need root; open and close (0, 1) do nothing; the
+/// destructive blocking read (2) is `EINVAL`.
+pub fn syslog<K: Kernel>(
+    ctx: &Context<'_, K>,
+    action: i32,
+    buffer: crate::args::UserBuffer,
+    len: i32,
+) -> SyscallResult {
+    let root = ctx.process.data().credentials().euid() == 0;
+    match action {
+        0 | 1 => Ok(0),
+        3 | 4 => {
+            if action == 4 && !root {
+                return Err(Errno::EPERM);
+            }
+            if len < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let log = ctx.kernel.kernel_log(action == 4);
+            // The newest bytes that fit, as Linux returns.
+            let n = log.len().min(len as usize);
+            ctx.write_bytes(buffer, &log[log.len() - n..])?;
+            Ok(n as u64)
+        }
+        5..=8 => {
+            if !root {
+                return Err(Errno::EPERM);
+            }
+            if action == 5 {
+                ctx.kernel.kernel_log(true);
+            }
+            if action == 8 && !(1..=8).contains(&len) {
+                return Err(Errno::EINVAL);
+            }
+            Ok(0)
+        }
+        9 => Ok(ctx.kernel.kernel_log(false).len() as u64),
+        10 => Ok(ctx.kernel.kernel_log_size() as u64),
+        _ => Err(Errno::EINVAL),
+    }
+}

@@ -138,6 +138,13 @@ pub trait Kernel: Sized {
     /// Physical memory, for `sysinfo`.
     fn memory_stats(&self) -> MemoryStats;
 
+    /// The kernel log (`syslog(2)`, `dmesg`): `<level>[time] text` lines,
+    /// oldest first; `clear` empties it after the read.
+    fn kernel_log(&self, clear: bool) -> Vec<u8>;
+
+    /// The kernel log's capacity in bytes.
+    fn kernel_log_size(&self) -> usize;
+
     /// The scheduling priority of `thread`.
     fn thread_priority(&self, thread: &Thread<Self::Env>) -> KernelResult<Priority>;
 

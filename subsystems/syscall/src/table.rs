@@ -304,6 +304,7 @@ system_call_table! {
     Getrusage => info::getrusage [who: i32, usage: UserPtr<Rusage>];
     Times => info::times [buf: UserPtr<[u64; 4]>];
     Sysinfo => info::sysinfo [info: UserPtr<Sysinfo>];
+    Syslog => info::syslog [action: i32, buffer: UserBuffer, len: i32];
     Getrandom => info::getrandom [buf: UserBuffer, count: usize, flags: u32];
     Getpriority => info::getpriority [which: i32, who: i32];
     Setpriority => info::setpriority [which: i32, who: i32, nice: i32];

@@ -291,3 +291,33 @@ fn personality_keeps_addr_no_randomize_and_reports_the_old_value() {
     );
     assert_eq!(w.call(Sysno::Personality, &[0]), 0x0004_0000);
 }
+
+#[test]
+fn syslog_reads_the_kernel_log_and_only_root_clears_it() {
+    let w = World::new();
+    let buf = w.alloc(256);
+    let n = w.call(Sysno::Syslog, &[3, buf, 256]);
+    assert!(n > 0);
+    let text = w.peek(buf, n as usize);
+    assert!(
+        text.starts_with(b"<6>["),
+        "{:?}",
+        String::from_utf8_lossy(&text)
+    );
+    assert_eq!(w.call(Sysno::Syslog, &[10, 0, 0]), 4096);
+    assert_eq!(w.call(Sysno::Syslog, &[9, 0, 0]), n);
+    // Only the newest bytes when the buffer is short.
+    let short = w.call(Sysno::Syslog, &[3, buf, 5]);
+    assert_eq!(short, 5);
+    assert_eq!(w.peek(buf, 5), b"oted\n");
+    let (other, thread) = w.fork();
+    assert_eq!(w.call_as(&other, &thread, Sysno::Setuid, &[1000]), 0);
+    assert_eq!(
+        w.call_as(&other, &thread, Sysno::Syslog, &[5, 0, 0]),
+        err(Errno::EPERM)
+    );
+    assert_eq!(w.call_as(&other, &thread, Sysno::Syslog, &[3, buf, 256]), n);
+    assert_eq!(w.call(Sysno::Syslog, &[5, 0, 0]), 0);
+    assert_eq!(w.call(Sysno::Syslog, &[9, 0, 0]), 0);
+    assert_eq!(w.call(Sysno::Syslog, &[2, buf, 256]), err(Errno::EINVAL));
+}

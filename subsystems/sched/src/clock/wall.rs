@@ -13,6 +13,11 @@ pub struct WallClock {
 }
 
 impl WallClock {
+    /// The latest time the clock may be set to, in seconds: Linux's
+    /// `TIME_SETTOD_SEC_MAX` (the 64-bit nanosecond limit, year 2262,
+    /// less 30 years of uptime), so programs never see an absurd date.
+    pub const LATEST: i64 = 9_223_372_036 - 30 * 31_536_000;
+
     /// A clock that read `unix_seconds` (from the RTC) when the monotonic
     /// clock read `monotonic_ns`.
     pub fn from_rtc(unix_seconds: i64, monotonic_ns: u64) -> WallClock {
@@ -39,10 +44,11 @@ impl WallClock {
     }
 
     /// `clock_settime(CLOCK_REALTIME)`: from now on, `monotonic_ns` reads as
-    /// `now`. `EINVAL` if `now` is malformed or before the epoch, as Linux.
+    /// `now`. `EINVAL` if `now` is malformed, before the epoch, or past
+    /// what Linux accepts ([`WallClock::LATEST`]).
     pub fn set(&mut self, now: Timespec, monotonic_ns: u64) -> KernelResult<()> {
         let now = now.validate()?;
-        if now.sec < 0 {
+        if now.sec < 0 || now.sec > Self::LATEST {
             return Err(Errno::EINVAL);
         }
         self.offset_ns = now.as_nanos_i128() - i128::from(monotonic_ns);
@@ -53,6 +59,21 @@ impl WallClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_dates_are_refused_as_linux_does() {
+        let mut clock = WallClock::from_rtc(0, 0);
+        let far = Timespec {
+            sec: 1 << 40,
+            nsec: 0,
+        };
+        assert_eq!(clock.set(far, 0), Err(Errno::EINVAL));
+        let latest = Timespec {
+            sec: WallClock::LATEST,
+            nsec: 0,
+        };
+        assert_eq!(clock.set(latest, 0), Ok(()));
+    }
 
     #[test]
     fn wall_clock_advances_with_the_monotonic_clock() {

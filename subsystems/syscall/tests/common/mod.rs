@@ -192,6 +192,8 @@ pub struct Machine {
     pub now: Arc<AtomicU64>,
     /// What `clock_settime` added to the wall clock (ns).
     pub wall_shift: Mutex<i128>,
+    /// The kernel log `syslog` reads.
+    pub kernel_log: Mutex<Vec<u8>>,
     pub sigpipes: AtomicUsize,
     pub sleeps: AtomicUsize,
     pub powered_off: AtomicUsize,
@@ -346,10 +348,7 @@ impl Kernel for Machine {
     }
 
     fn set_realtime(&self, now: Timespec) -> KernelResult<()> {
-        let now = now.validate()?;
-        if now.sec < 0 {
-            return Err(abi::Errno::EINVAL);
-        }
+        sched::WallClock::default().set(now, 0)?;
         let base = MachineClock(self.now.clone()).now().as_nanos_i128();
         *self.wall_shift.lock().unwrap() = now.as_nanos_i128() - base;
         Ok(())
@@ -401,6 +400,19 @@ impl Kernel for Machine {
         for (i, byte) in out.iter_mut().enumerate() {
             *byte = i as u8;
         }
+    }
+
+    fn kernel_log(&self, clear: bool) -> Vec<u8> {
+        let mut log = self.kernel_log.lock().unwrap();
+        let lines = log.clone();
+        if clear {
+            log.clear();
+        }
+        lines
+    }
+
+    fn kernel_log_size(&self) -> usize {
+        4096
     }
 
     fn memory_stats(&self) -> MemoryStats {
@@ -678,6 +690,7 @@ impl World {
             memory: FlatMemory(Mutex::new(vec![0; USER_SIZE])),
             now,
             wall_shift: Mutex::new(0),
+            kernel_log: Mutex::new(b"<6>[    0.000000] Courage booted\n".to_vec()),
             sigpipes: AtomicUsize::new(0),
             sleeps: AtomicUsize::new(0),
             powered_off: AtomicUsize::new(0),
