@@ -288,6 +288,13 @@ pub fn fold_ticks(link: &UserLink) {
     let scale = syscall::info::USER_HZ / G;
     if user + kernel > 0 {
         link.process.data().add_ticks(user * scale, kernel * scale);
+        let tick_ns = 1_000_000_000 / syscall::info::USER_HZ;
+        syscall::signals::timers::charge_cpu_timers(
+            &RunningKernel,
+            &link.process,
+            user * scale * tick_ns,
+            kernel * scale * tick_ns,
+        );
     }
 }
 

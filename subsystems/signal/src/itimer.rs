@@ -181,3 +181,95 @@ mod tests {
         assert_eq!(timer.get(2 * SEC).it_value, tv(0, 1));
     }
 }
+
+/// A process's `ITIMER_VIRTUAL` or `ITIMER_PROF`: a count-down of CPU time
+/// (user time, or user and system time) that the kernel charges as the
+/// process runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct CpuTimer {
+    /// CPU nanoseconds left to the next expiry; 0: disarmed.
+    left: u64,
+    /// Reload after an expiry; 0: one-shot.
+    interval: u64,
+}
+
+impl CpuTimer {
+    /// A disarmed timer.
+    pub const fn new() -> CpuTimer {
+        CpuTimer {
+            left: 0,
+            interval: 0,
+        }
+    }
+
+    /// `getitimer`.
+    pub fn get(&self) -> Itimerval {
+        Itimerval {
+            it_interval: Timeval::from_nanos(self.interval),
+            it_value: Timeval::from_nanos(self.left),
+        }
+    }
+
+    /// `setitimer`: returns the old setting; `EINVAL` for a bad field; a
+    /// zero `it_value` disarms.
+    pub fn set(&mut self, new: &Itimerval) -> KernelResult<Itimerval> {
+        let value = new.it_value.to_nanos()?;
+        let interval = new.it_interval.to_nanos()?;
+        let old = self.get();
+        self.left = value;
+        self.interval = if value == 0 { 0 } else { interval };
+        Ok(old)
+    }
+
+    /// Charges `ns` of CPU time: whether the timer expired (once, however
+    /// many periods passed, as a signal is sent once), re-armed or not.
+    pub fn charge(&mut self, ns: u64) -> bool {
+        if self.left == 0 || ns == 0 {
+            return false;
+        }
+        if ns < self.left {
+            self.left -= ns;
+            return false;
+        }
+        let over = ns - self.left;
+        self.left = match over.checked_rem(self.interval) {
+            None => 0,
+            Some(rest) => self.interval - rest,
+        };
+        true
+    }
+}
+
+#[cfg(test)]
+mod cpu_timer_tests {
+    use super::*;
+
+    fn itimer(value_ms: i64, interval_ms: i64) -> Itimerval {
+        Itimerval {
+            it_interval: Timeval {
+                tv_sec: 0,
+                tv_usec: interval_ms * 1000,
+            },
+            it_value: Timeval {
+                tv_sec: 0,
+                tv_usec: value_ms * 1000,
+            },
+        }
+    }
+
+    #[test]
+    fn a_cpu_timer_counts_down_charged_time_and_reloads() {
+        let mut timer = CpuTimer::new();
+        assert!(!timer.charge(1_000_000_000), "disarmed");
+        timer.set(&itimer(50, 20)).unwrap();
+        assert!(!timer.charge(30_000_000));
+        assert_eq!(timer.get(), itimer(20, 20));
+        assert!(timer.charge(25_000_000), "fires past the value");
+        assert_eq!(timer.get(), itimer(15, 20), "reloaded less the overshoot");
+        assert_eq!(timer.set(&itimer(0, 20)), Ok(itimer(15, 20)));
+        assert_eq!(timer.get(), itimer(0, 0));
+        timer.set(&itimer(10, 0)).unwrap();
+        assert!(timer.charge(10_000_000));
+        assert!(!timer.charge(10_000_000), "one-shot");
+    }
+}

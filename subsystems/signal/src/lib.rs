@@ -66,7 +66,7 @@ pub use frame::{
     DEFAULT_MXCSR_MASK, FXSAVE_SIZE, FxsaveArea, RT_SIGFRAME_SIZE, RtSigFrame, SIGINFO_OFFSET,
     Sigcontext, UC_FP_XSTATE, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS, UCONTEXT_OFFSET, UContext,
 };
-pub use itimer::{ItimerWhich, Itimerval, RealTimer, Timeval};
+pub use itimer::{CpuTimer, ItimerWhich, Itimerval, RealTimer, Timeval};
 pub use pending::{DEFAULT_QUEUE_LIMIT, PendingSignals, PostOutcome};
 pub use permission::{
     SignalCredentials, TargetRelation, check_kill_permission, check_queued_siginfo,

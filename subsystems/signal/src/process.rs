@@ -2,7 +2,7 @@
 //! dispositions table and the process-directed pending queue.
 
 use crate::action::{Disposition, KernelSigAction, SaFlags, SigAction};
-use crate::itimer::RealTimer;
+use crate::itimer::{CpuTimer, RealTimer};
 use crate::pending::{DEFAULT_QUEUE_LIMIT, PendingSignals};
 use crate::signal::{DefaultAction, Signal};
 use crate::sigset::{SIGSET_SIZE, SigSet};
@@ -32,6 +32,9 @@ pub struct ProcessSignalState {
     /// `ITIMER_REAL`: kept with the process so that it goes when the
     /// process does; a forked child starts with it disarmed.
     real_timer: RealTimer,
+    /// `ITIMER_VIRTUAL` and `ITIMER_PROF`, charged with the process's CPU
+    /// time; a forked child starts with them disarmed.
+    cpu_timers: [CpuTimer; 2],
     /// A tracer sees every signal: ignored ones are queued and delivered
     /// (as [`crate::Action::Ignore`]) instead of dropped, as Linux does for
     /// ptraced tasks.
@@ -53,6 +56,7 @@ impl ProcessSignalState {
             queue_limit: DEFAULT_QUEUE_LIMIT,
             unkillable: false,
             real_timer: RealTimer::new(),
+            cpu_timers: [CpuTimer::new(); 2],
             traced: false,
         }
     }
@@ -65,6 +69,7 @@ impl ProcessSignalState {
             queue_limit: self.queue_limit,
             unkillable: false,
             real_timer: RealTimer::new(),
+            cpu_timers: [CpuTimer::new(); 2],
             traced: false,
         }
     }
@@ -97,6 +102,21 @@ impl ProcessSignalState {
     /// Marks the process as init (or not): see [`Self::is_unkillable`].
     pub fn set_unkillable(&mut self, unkillable: bool) {
         self.unkillable = unkillable;
+    }
+
+    /// `ITIMER_VIRTUAL` (`prof` false) or `ITIMER_PROF`.
+    pub fn cpu_timer_mut(&mut self, prof: bool) -> &mut CpuTimer {
+        &mut self.cpu_timers[usize::from(prof)]
+    }
+
+    /// Charges CPU time run: `user` nanoseconds to `ITIMER_VIRTUAL`,
+    /// `user + system` to `ITIMER_PROF`. Whether each expired (SIGVTALRM,
+    /// SIGPROF due).
+    pub fn charge_cpu_timers(&mut self, user: u64, system: u64) -> (bool, bool) {
+        (
+            self.cpu_timers[0].charge(user),
+            self.cpu_timers[1].charge(user.saturating_add(system)),
+        )
     }
 
     /// Whether a tracer watches the process (the caller keeps this current

@@ -800,3 +800,49 @@ fn a_stop_signal_stops_the_process_and_sigcont_resumes_it() {
     assert_eq!(w.call(Sysno::Kill, &[pid, 18]), 0, "SIGCONT");
     assert!(!matches!(child.data().state(), ProcessState::Stopped(_)));
 }
+
+#[test]
+fn cpu_time_interval_timers_count_down_what_the_process_runs() {
+    const SIGVTALRM: u64 = 26;
+    const SIGPROF: u64 = 27;
+    let w = World::new();
+    // SIGVTALRM and SIGPROF blocked, so they stay pending to be seen.
+    mask(&w, SIG_BLOCK, bit(SIGVTALRM) | bit(SIGPROF));
+    let timer = |value_ms: i64| {
+        w.put(&Itimerval {
+            it_interval: Timeval::default(),
+            it_value: Timeval {
+                tv_sec: 0,
+                tv_usec: value_ms * 1000,
+            },
+        })
+    };
+    assert_eq!(w.call(Sysno::Setitimer, &[1, timer(30), 0]), 0);
+    assert_eq!(w.call(Sysno::Setitimer, &[2, timer(30), 0]), 0);
+    // Sleeping (wall time) charges nothing.
+    w.machine.advance(1_000_000_000);
+    syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, 0, 20_000_000);
+    assert_eq!(pending(&w), 0);
+    let left = w.alloc(32);
+    assert_eq!(w.call(Sysno::Getitimer, &[1, left]), 0);
+    assert_eq!(
+        w.get::<Itimerval>(left).it_value.tv_usec,
+        30_000,
+        "user time only"
+    );
+    assert_eq!(w.call(Sysno::Getitimer, &[2, left]), 0);
+    assert_eq!(
+        w.get::<Itimerval>(left).it_value.tv_usec,
+        10_000,
+        "prof counts both"
+    );
+    syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, 10_000_000, 0);
+    assert_eq!(pending(&w), bit(SIGPROF));
+    syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, 20_000_000, 0);
+    assert_eq!(pending(&w), bit(SIGPROF) | bit(SIGVTALRM));
+    // A forked child starts with them disarmed.
+    assert_eq!(w.call(Sysno::Setitimer, &[1, timer(30), 0]), 0);
+    let (child, thread) = w.fork();
+    assert_eq!(w.call_as(&child, &thread, Sysno::Getitimer, &[1, left]), 0);
+    assert_eq!(w.get::<Itimerval>(left), Itimerval::default());
+}

@@ -326,26 +326,41 @@ pub fn getitimer<K: Kernel>(
     which: i32,
     value: UserPtr<Itimerval>,
 ) -> SyscallResult {
-    if ItimerWhich::from_raw(which)? != ItimerWhich::Real {
-        return Err(Errno::EINVAL);
-    }
     let now = ctx.kernel.now_ns();
-    let current = ctx.process.data().signals().real_timer().get(now);
+    let current = match ItimerWhich::from_raw(which)? {
+        ItimerWhich::Real => ctx.process.data().signals().real_timer().get(now),
+        which => ctx
+            .process
+            .data()
+            .signals_mut()
+            .cpu_timer_mut(which == ItimerWhich::Prof)
+            .get(),
+    };
     ctx.write(value, &current)?;
     Ok(0)
 }
 
-/// `setitimer(which, new, old)`: `ITIMER_REAL` only.
+/// `setitimer(which, new, old)`: `ITIMER_REAL` (wall time, SIGALRM),
+/// `ITIMER_VIRTUAL` (user CPU time, SIGVTALRM), `ITIMER_PROF` (user and
+/// system CPU time, SIGPROF).
 pub fn setitimer<K: Kernel>(
     ctx: &Context<'_, K>,
     which: i32,
     new: UserPtr<Itimerval>,
     old: UserPtr<Itimerval>,
 ) -> SyscallResult {
-    if ItimerWhich::from_raw(which)? != ItimerWhich::Real {
-        return Err(Errno::EINVAL);
-    }
+    let which = ItimerWhich::from_raw(which)?;
     let new = ctx.read(new)?;
+    if which != ItimerWhich::Real {
+        let previous = ctx
+            .process
+            .data()
+            .signals_mut()
+            .cpu_timer_mut(which == ItimerWhich::Prof)
+            .set(&new)?;
+        ctx.write_optional(old, &previous)?;
+        return Ok(0);
+    }
     let now = ctx.kernel.now_ns();
     let previous = ctx
         .process

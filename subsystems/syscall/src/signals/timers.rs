@@ -1,7 +1,9 @@
 //! Firing `ITIMER_REAL` (and `alarm`): each timer lives in its process's
 //! signal state; the kernel calls [`fire_real_timers`] from thread context
 //! whenever the earliest deadline passes or a timer changes
-//! ([`Kernel::alarms_changed`]).
+//! ([`Kernel::alarms_changed`]). `ITIMER_VIRTUAL` and `ITIMER_PROF` are
+//! charged with CPU time as the kernel folds it into the process
+//! ([`charge_cpu_timers`]).
 
 use alloc::vec::Vec;
 
@@ -32,4 +34,25 @@ pub fn fire_real_timers<K: Kernel>(kernel: &K, now: u64) -> Option<u64> {
         let _ = send(kernel, &process, SigInfo::kernel(Signal::SIGALRM));
     }
     next
+}
+
+/// The process ran `user_ns` in user mode and `system_ns` in the kernel:
+/// its CPU-time interval timers count down, and SIGVTALRM or SIGPROF go
+/// out for those that expired.
+pub fn charge_cpu_timers<K: Kernel>(
+    kernel: &K,
+    process: &alloc::sync::Arc<process::Process<K::Env>>,
+    user_ns: u64,
+    system_ns: u64,
+) {
+    let (virtual_due, prof_due) = process
+        .data()
+        .signals_mut()
+        .charge_cpu_timers(user_ns, system_ns);
+    if virtual_due {
+        let _ = send(kernel, process, SigInfo::kernel(Signal::SIGVTALRM));
+    }
+    if prof_due {
+        let _ = send(kernel, process, SigInfo::kernel(Signal::SIGPROF));
+    }
 }
