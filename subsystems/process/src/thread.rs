@@ -82,6 +82,9 @@ pub struct Thread<E: ProcessEnv> {
     clear_child_tid: AtomicU64,
     /// `set_robust_list` head (0 = none).
     robust_list_head: AtomicU64,
+    /// `sched_setscheduler`: the policy (low half, with
+    /// `SCHED_RESET_ON_FORK`) and the static priority (high half).
+    scheduling: AtomicU64,
     data: E::ThreadData,
 }
 
@@ -106,8 +109,24 @@ impl<E: ProcessEnv> Thread<E> {
             should_die: AtomicBool::new(false),
             clear_child_tid: AtomicU64::new(0),
             robust_list_head: AtomicU64::new(0),
+            scheduling: AtomicU64::new(0),
             data,
         }
+    }
+
+    /// The scheduling policy and static priority `sched_setscheduler` set
+    /// (`SCHED_OTHER`, 0 for a new thread).
+    pub fn scheduling(&self) -> (u32, u32) {
+        let value = self.scheduling.load(Ordering::Relaxed);
+        (value as u32, (value >> 32) as u32)
+    }
+
+    /// Records the scheduling policy and static priority.
+    pub fn set_scheduling(&self, policy: u32, priority: u32) {
+        self.scheduling.store(
+            u64::from(policy) | u64::from(priority) << 32,
+            Ordering::Relaxed,
+        );
     }
 
     /// The thread id (`gettid`).

@@ -229,6 +229,13 @@ system_call_table! {
     SchedYield => ids::sched_yield [];
     SchedSetaffinity => ids::sched_setaffinity [tid: i32, len: usize, mask: UserPtr<u64>];
     SchedGetaffinity => ids::sched_getaffinity [tid: i32, len: usize, mask: UserPtr<u64>];
+    SchedSetscheduler => ids::sched_setscheduler [tid: i32, policy: i32, param: UserPtr<i32>];
+    SchedGetscheduler => ids::sched_getscheduler [tid: i32];
+    SchedSetparam => ids::sched_setparam [tid: i32, param: UserPtr<i32>];
+    SchedGetparam => ids::sched_getparam [tid: i32, param: UserPtr<i32>];
+    SchedGetPriorityMax => ids::sched_get_priority_max [policy: i32];
+    SchedGetPriorityMin => ids::sched_get_priority_min [policy: i32];
+    SchedRrGetInterval => ids::sched_rr_get_interval [tid: i32, interval: UserPtr<Timespec>];
     Getcpu => ids::getcpu [cpu: UserPtr<u32>, node: UserPtr<u32>];
 
     // Credentials (process/credentials.rs).

@@ -164,3 +164,118 @@ pub fn getcpu<K: Kernel>(
     ctx.write_optional(node, &0)?;
     Ok(0)
 }
+
+/// `SCHED_OTHER`, `SCHED_FIFO`, `SCHED_RR`, `SCHED_BATCH`, `SCHED_IDLE`.
+const SCHED_POLICIES: [u32; 5] = [0, 1, 2, 3, 5];
+/// `SCHED_RESET_ON_FORK`, or-ed into a policy.
+const SCHED_RESET_ON_FORK: u32 = 0x4000_0000;
+
+/// The real-time policies (`SCHED_FIFO`, `SCHED_RR`) take priorities
+/// 1..=99, the others only 0; `EINVAL` for an unknown policy.
+fn priority_range(policy: u32) -> abi::KernelResult<(u32, u32)> {
+    match policy {
+        1 | 2 => Ok((1, 99)),
+        p if SCHED_POLICIES.contains(&p) => Ok((0, 0)),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// The thread `tid` names (0: the caller); `ESRCH` if none, `EINVAL` for a
+/// negative id.
+fn target_thread<K: Kernel>(
+    ctx: &Context<'_, K>,
+    tid: i32,
+) -> abi::KernelResult<alloc::sync::Arc<process::Thread<K::Env>>> {
+    match tid {
+        0 => Ok(ctx.thread.clone()),
+        t if t < 0 => Err(Errno::EINVAL),
+        t => ctx.kernel.processes().from_tid(t).ok_or(Errno::ESRCH),
+    }
+}
+
+/// `sched_get_priority_max(policy)`.
+pub fn sched_get_priority_max<K: Kernel>(_ctx: &Context<'_, K>, policy: i32) -> SyscallResult {
+    Ok(u64::from(priority_range(policy as u32)?.1))
+}
+
+/// `sched_get_priority_min(policy)`.
+pub fn sched_get_priority_min<K: Kernel>(_ctx: &Context<'_, K>, policy: i32) -> SyscallResult {
+    Ok(u64::from(priority_range(policy as u32)?.0))
+}
+
+/// `sched_setscheduler(pid, policy, param)`: the policy and priority are
+/// kept and reported (`sched_getscheduler`, `/proc`); the scheduler itself
+/// runs every policy as `SCHED_OTHER` (see NOTES.md). Real-time policies
+/// need root (`EPERM`), as with Linux's default `RLIMIT_RTPRIO` of 0.
+pub fn sched_setscheduler<K: Kernel>(
+    ctx: &Context<'_, K>,
+    tid: i32,
+    policy: i32,
+    param: UserPtr<i32>,
+) -> SyscallResult {
+    if param.is_null() || policy < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let priority = ctx.read(param)?;
+    let policy = policy as u32;
+    let (min, max) = priority_range(policy & !SCHED_RESET_ON_FORK)?;
+    if priority < 0 || !(min..=max).contains(&(priority as u32)) {
+        return Err(Errno::EINVAL);
+    }
+    let thread = target_thread(ctx, tid)?;
+    let root = ctx.process.data().credentials().euid() == 0;
+    if max > 0 && !root {
+        return Err(Errno::EPERM);
+    }
+    thread.set_scheduling(policy, priority as u32);
+    Ok(0)
+}
+
+/// `sched_getscheduler(pid)`.
+pub fn sched_getscheduler<K: Kernel>(ctx: &Context<'_, K>, tid: i32) -> SyscallResult {
+    Ok(u64::from(target_thread(ctx, tid)?.scheduling().0))
+}
+
+/// `sched_setparam(pid, param)`: a new priority within the thread's policy.
+pub fn sched_setparam<K: Kernel>(
+    ctx: &Context<'_, K>,
+    tid: i32,
+    param: UserPtr<i32>,
+) -> SyscallResult {
+    if param.is_null() {
+        return Err(Errno::EINVAL);
+    }
+    let thread = target_thread(ctx, tid)?;
+    let policy = thread.scheduling().0;
+    sched_setscheduler(ctx, thread.tid(), policy as i32, param)
+}
+
+/// `sched_getparam(pid, param)`.
+pub fn sched_getparam<K: Kernel>(
+    ctx: &Context<'_, K>,
+    tid: i32,
+    param: UserPtr<i32>,
+) -> SyscallResult {
+    if param.is_null() {
+        return Err(Errno::EINVAL);
+    }
+    let priority = target_thread(ctx, tid)?.scheduling().1;
+    ctx.write(param, &(priority as i32))?;
+    Ok(0)
+}
+
+/// `sched_rr_get_interval(pid, interval)`: `SCHED_RR`'s 100 ms slice, 0
+/// for `SCHED_FIFO`, the tick for the others.
+pub fn sched_rr_get_interval<K: Kernel>(
+    ctx: &Context<'_, K>,
+    tid: i32,
+    interval: UserPtr<abi::Timespec>,
+) -> SyscallResult {
+    let slice = match target_thread(ctx, tid)?.scheduling().0 & !SCHED_RESET_ON_FORK {
+        2 => 100_000_000,
+        1 => 0,
+        _ => 4_000_000,
+    };
+    ctx.write(interval, &abi::Timespec::from_nanos(slice))?;
+    Ok(0)
+}
