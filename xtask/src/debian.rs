@@ -80,6 +80,22 @@ fn python_modules() -> Result<Vec<PathBuf>, String> {
         .collect())
 }
 
+/// The directories the test initramfs has already, which appended
+/// archives must not make again.
+fn base_directories() -> std::collections::BTreeSet<String> {
+    [
+        "usr",
+        "usr/bin",
+        "lib",
+        "lib/x86_64-linux-gnu",
+        "lib64",
+        "tests",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect()
+}
+
 /// Adds `path` (a host file) at the same path, with the directories on
 /// the way that `dirs` does not have yet.
 fn add_file(
@@ -120,18 +136,7 @@ fn add_file(
 /// `target/courage/initramfs-debian.cpio`.
 pub fn with_debian_programs(initrd: &Path) -> Result<PathBuf, String> {
     let strace = which("strace")?;
-    // The test initramfs has these already.
-    let mut dirs: std::collections::BTreeSet<String> = [
-        "usr",
-        "usr/bin",
-        "lib",
-        "lib/x86_64-linux-gnu",
-        "lib64",
-        "tests",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
+    let mut dirs = base_directories();
     let mut extra = Vec::new();
     let python = PathBuf::from(PYTHON);
     for file in libraries(&python)?
@@ -235,17 +240,7 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 /// Python modules: `target/courage/initramfs-gdb.cpio`.
 pub fn with_gdb(initrd: &Path) -> Result<PathBuf, String> {
     let gdb = fs::canonicalize(which("gdb")?).map_err(|e| e.to_string())?;
-    let mut dirs: std::collections::BTreeSet<String> = [
-        "usr",
-        "usr/bin",
-        "lib",
-        "lib/x86_64-linux-gnu",
-        "lib64",
-        "tests",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
+    let mut dirs = base_directories();
     let mut entries = Vec::new();
     let mut files = libraries(&gdb)?;
     files.extend(gdb_python_modules(&gdb)?);

@@ -23,7 +23,6 @@ use abi::{Errno, KernelResult};
 use spin::Mutex;
 
 use crate::description::FileDescription;
-use crate::eventfd::ANON_INODE_DEVICE;
 use crate::file::File;
 use crate::types::{OpenFlags, PollEvents, Stat};
 use crate::wait::WaitQueue;
@@ -325,13 +324,7 @@ impl File for Epoll {
 
     /// An anonymous inode, as Linux's `anon_inode:[eventpoll]`.
     fn stat(&self) -> KernelResult<Stat> {
-        Ok(Stat {
-            dev: ANON_INODE_DEVICE,
-            mode: 0o600,
-            nlink: 1,
-            blksize: 4096,
-            ..Stat::default()
-        })
+        Ok(crate::eventfd::anon_inode_stat())
     }
 
     fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {

@@ -27,6 +27,18 @@ pub const EFD_SEMAPHORE: u32 = 1;
 /// The device number anonymous inodes report (Linux's anon_inodefs).
 pub const ANON_INODE_DEVICE: u64 = 13;
 
+/// What `fstat` shows for an anonymous inode (eventfd, epoll, timerfd,
+/// signalfd, pidfd): mode 0600 with no file type, as Linux.
+pub fn anon_inode_stat() -> Stat {
+    Stat {
+        dev: ANON_INODE_DEVICE,
+        mode: 0o600,
+        nlink: 1,
+        blksize: 4096,
+        ..Stat::default()
+    }
+}
+
 /// One event counter.
 pub struct EventFd {
     count: Mutex<u64>,
@@ -122,13 +134,7 @@ impl File for EventFd {
 
     /// An anonymous inode: mode 0600 with no file type, as Linux shows.
     fn stat(&self) -> KernelResult<Stat> {
-        Ok(Stat {
-            dev: ANON_INODE_DEVICE,
-            mode: 0o600,
-            nlink: 1,
-            blksize: 4096,
-            ..Stat::default()
-        })
+        Ok(crate::eventfd::anon_inode_stat())
     }
 
     fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {

@@ -115,6 +115,34 @@ impl<K: Kernel> Context<'_, K> {
         self.process.fds().lock().open(description, cloexec)
     }
 
+    /// Installs two descriptions and writes their numbers to `out`
+    /// (`pipe2`, `socketpair`): both or neither.
+    pub fn install_pair(
+        &self,
+        pair: (Arc<FileDescription>, Arc<FileDescription>),
+        cloexec: bool,
+        out: UserPtr<[i32; 2]>,
+    ) -> KernelResult<()> {
+        let (first, second) = {
+            let mut table = self.process.fds().lock();
+            let first = table.open(pair.0, cloexec)?;
+            match table.open(pair.1, cloexec) {
+                Ok(second) => (first, second),
+                Err(error) => {
+                    let _ = table.close(first);
+                    return Err(error);
+                }
+            }
+        };
+        if let Err(error) = self.write(out, &[first, second]) {
+            let mut table = self.process.fds().lock();
+            let _ = table.close(first);
+            let _ = table.close(second);
+            return Err(error);
+        }
+        Ok(())
+    }
+
     /// The caller's credentials as the VFS checks them (file-system ids).
     pub fn fs_credentials(&self) -> fs::Credentials {
         let data = self.process.data();

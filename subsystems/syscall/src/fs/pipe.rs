@@ -23,23 +23,7 @@ pub fn pipe2<K: Kernel>(ctx: &Context<'_, K>, fds: UserPtr<[i32; 2]>, flags: u32
     let ino = NEXT_PIPE_INODE.fetch_add(1, Ordering::Relaxed);
     let (reader, writer) = fs::pipe::create_pipe(ctx.kernel.new_wait_queue(), flags, ino)?;
     let cloexec = flags.contains(OpenFlags::O_CLOEXEC);
-    let (read_fd, write_fd) = {
-        let mut table = ctx.process.fds().lock();
-        let read_fd = table.open(reader, cloexec)?;
-        match table.open(writer, cloexec) {
-            Ok(write_fd) => (read_fd, write_fd),
-            Err(error) => {
-                let _ = table.close(read_fd);
-                return Err(error);
-            }
-        }
-    };
-    if let Err(error) = ctx.write(fds, &[read_fd, write_fd]) {
-        let mut table = ctx.process.fds().lock();
-        let _ = table.close(read_fd);
-        let _ = table.close(write_fd);
-        return Err(error);
-    }
+    ctx.install_pair((reader, writer), cloexec, fds)?;
     Ok(0)
 }
 

@@ -131,23 +131,7 @@ pub fn socketpair<K: Kernel>(
     );
     let a = fs::unix::open_socket(a, status(nonblocking))?;
     let b = fs::unix::open_socket(b, status(nonblocking))?;
-    let (first, second) = {
-        let mut table = ctx.process.fds().lock();
-        let first = table.open(a, cloexec)?;
-        match table.open(b, cloexec) {
-            Ok(second) => (first, second),
-            Err(error) => {
-                let _ = table.close(first);
-                return Err(error);
-            }
-        }
-    };
-    if let Err(error) = ctx.write(fds, &[first, second]) {
-        let mut table = ctx.process.fds().lock();
-        let _ = table.close(first);
-        let _ = table.close(second);
-        return Err(error);
-    }
+    ctx.install_pair((a, b), cloexec, fds)?;
     Ok(0)
 }
 

@@ -248,18 +248,29 @@ pub fn ptrace<K: Kernel>(
 /// dumpable, or root) and stops it with `SIGSTOP`, which the caller's
 /// `wait` then sees.
 fn attach<K: Kernel>(ctx: &Context<'_, K>, pid: i32) -> SyscallResult {
+    let target = traceable(ctx, pid)?;
+    ctx.kernel.processes().attach(ctx.process, &target)?;
+    send(ctx.kernel, &target, SigInfo::kernel(Signal::SIGSTOP))?;
+    Ok(0)
+}
+
+/// The process `pid` if the caller may trace it (same user and dumpable,
+/// or root): `ESRCH`, `EPERM`.
+fn traceable<K: Kernel>(
+    ctx: &Context<'_, K>,
+    pid: i32,
+) -> KernelResult<alloc::sync::Arc<Process<K::Env>>> {
     let target = ctx.kernel.processes().from_pid(pid).ok_or(Errno::ESRCH)?;
     let allowed = {
         let caller = ctx.process.data().credentials().clone();
         let data = target.data();
         caller.may_trace(data.credentials(), data.is_dumpable())
     };
-    if !allowed {
-        return Err(Errno::EPERM);
+    if allowed {
+        Ok(target)
+    } else {
+        Err(Errno::EPERM)
     }
-    ctx.kernel.processes().attach(ctx.process, &target)?;
-    send(ctx.kernel, &target, SigInfo::kernel(Signal::SIGSTOP))?;
-    Ok(0)
 }
 
 /// `PTRACE_SEIZE`: traces like `ATTACH` (same permission rules) but does
@@ -272,15 +283,7 @@ fn seize<K: Kernel>(ctx: &Context<'_, K>, pid: i32, addr: u64, data: u64) -> Sys
     if options & !PTRACE_O_MASK != 0 {
         return Err(Errno::EIO);
     }
-    let target = ctx.kernel.processes().from_pid(pid).ok_or(Errno::ESRCH)?;
-    let allowed = {
-        let caller = ctx.process.data().credentials().clone();
-        let data = target.data();
-        caller.may_trace(data.credentials(), data.is_dumpable())
-    };
-    if !allowed {
-        return Err(Errno::EPERM);
-    }
+    let target = traceable(ctx, pid)?;
     ctx.kernel
         .processes()
         .seize(ctx.process, &target, options)?;

@@ -61,13 +61,7 @@ where
     }
 
     fn stat(&self) -> KernelResult<Stat> {
-        Ok(Stat {
-            dev: fs::eventfd::ANON_INODE_DEVICE,
-            mode: 0o600,
-            nlink: 1,
-            blksize: 4096,
-            ..Stat::default()
-        })
+        Ok(fs::eventfd::anon_inode_stat())
     }
 
     fn wait_queue(&self) -> Option<Arc<dyn fs::WaitQueue>> {
