@@ -283,6 +283,7 @@ impl syscall::Kernel for RunningKernel {
         &self,
         at: PathContext<'_>,
         path: &[u8],
+        opened: Option<Arc<fs::FileDescription>>,
         argv: Vec<Vec<u8>>,
         envp: Vec<Vec<u8>>,
         credentials: &Credentials,
@@ -293,7 +294,7 @@ impl syscall::Kernel for RunningKernel {
             gid: credentials.gid(),
             egid: credentials.egid(),
         };
-        let image = load(at, path, argv, envp, ids)?;
+        let image = load(at, path, opened, argv, envp, ids)?;
         Ok(LoadedProgram {
             space: crate::memory::user::share(image.space),
             entry: image.entry,

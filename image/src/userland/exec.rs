@@ -52,15 +52,33 @@ impl ReadAt for ExecFile {
 pub struct VfsExec<'a> {
     /// Where paths start, the root, and whose permissions count.
     pub ctx: PathContext<'a>,
+    /// A file already open under a path (`execveat` of a descriptor,
+    /// named `/dev/fd/N`), taken instead of a lookup of that path.
+    pub opened: Option<(&'a [u8], Arc<fs::FileDescription>)>,
 }
 
 impl ExecFs for VfsExec<'_> {
     type File = ExecFile;
 
     fn open_executable(&mut self, path: &[u8]) -> KernelResult<ExecFile> {
-        let path = core::str::from_utf8(path).map_err(|_| Errno::ENOENT)?;
-        let description =
-            super::vfs::vfs().open(&self.ctx, path, fs::types::OpenFlags::empty(), 0)?;
+        let description = match &self.opened {
+            Some((name, description)) if *name == path => {
+                if description.is_path_only() || !description.access_mode().readable() {
+                    // An O_PATH or write-only descriptor runs too: read
+                    // the program through a fresh read-only description.
+                    let inode = description.inode().ok_or(Errno::EACCES)?.clone();
+                    let file = Arc::new(fs::file::InodeFile::new(inode));
+                    let custody = description.custody().cloned();
+                    FileDescription::new(file, custody, fs::types::OpenFlags::empty())?
+                } else {
+                    description.clone()
+                }
+            }
+            _ => {
+                let path = core::str::from_utf8(path).map_err(|_| Errno::ENOENT)?;
+                super::vfs::vfs().open(&self.ctx, path, fs::types::OpenFlags::empty(), 0)?
+            }
+        };
         let stat = description.stat()?;
         if stat.mode & abi::S_IFMT != abi::S_IFREG {
             return Err(Errno::EACCES);
@@ -170,11 +188,15 @@ pub struct ExecIds {
 pub fn load(
     ctx: PathContext<'_>,
     path: &[u8],
+    opened: Option<Arc<fs::FileDescription>>,
     argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
     ids: ExecIds,
 ) -> KernelResult<LoadedImage> {
-    let mut opener = VfsExec { ctx };
+    let mut opener = VfsExec {
+        ctx,
+        opened: opened.map(|description| (path, description)),
+    };
     let resolved = elf::resolve_exec(&mut opener, path, argv)?;
     let plan = ExecPlan::new(
         &resolved.program.elf,

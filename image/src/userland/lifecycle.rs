@@ -112,6 +112,7 @@ pub fn start_init(path: &str, argv: Vec<Vec<u8>>) -> KernelResult<()> {
     let image = load(
         ctx,
         path.as_bytes(),
+        None,
         argv,
         envp.clone(),
         ExecIds {
@@ -292,6 +293,7 @@ pub fn fold_ticks(link: &UserLink) {
         syscall::signals::timers::charge_cpu_timers(
             &RunningKernel,
             &link.process,
+            link.thread.tid(),
             user * scale * tick_ns,
             kernel * scale * tick_ns,
         );

@@ -187,20 +187,47 @@ impl ProcessView for KernelView {
     }
 
     fn mounts(&self) -> Vec<MountEntry> {
-        let entry = |source: &str, point: &str, kind: &str| MountEntry {
-            source: String::from(source),
-            mount_point: String::from(point),
-            fs_type: String::from(kind),
+        let vfs = super::vfs::vfs();
+        let root_dev = vfs.root_custody().inode().stat().dev;
+        let mut mounts = alloc::vec![MountEntry {
+            id: 1,
+            parent_id: 1,
+            dev: root_dev,
+            source: String::from("rootfs"),
+            mount_point: String::from("/"),
+            fs_type: String::from("tmpfs"),
             options: String::from("rw"),
-        };
-        let mut mounts = alloc::vec![entry("rootfs", "/", "tmpfs")];
-        let mut points = super::vfs::vfs().mounts().points();
+        }];
+        let mut points = vfs.mounts().mount_points();
         // Parents before what is mounted under them, as mount order would.
-        points.sort();
-        for (point, name) in points {
-            mounts.push(entry(name, &point, name));
+        points.sort_by(|a, b| a.path.cmp(&b.path));
+        for point in points {
+            // The parent is the deepest mount whose point contains this one.
+            let parent_id = mounts
+                .iter()
+                .filter(|m| {
+                    m.mount_point == "/"
+                        || point
+                            .path
+                            .starts_with(&alloc::format!("{}/", m.mount_point))
+                })
+                .max_by_key(|m| m.mount_point.len())
+                .map_or(1, |m| m.id);
+            mounts.push(MountEntry {
+                id: mounts.len() as u32 + 1,
+                parent_id,
+                dev: point.dev,
+                source: String::from(point.fs_type),
+                mount_point: point.path,
+                fs_type: String::from(point.fs_type),
+                options: String::from("rw"),
+            });
         }
         mounts
+    }
+
+    fn command_line(&self) -> String {
+        crate::boot_info::get().map_or_else(String::new, |info| String::from(info.command_line()))
     }
 
     fn filesystems(&self) -> Vec<FilesystemEntry> {

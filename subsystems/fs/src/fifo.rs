@@ -69,6 +69,10 @@ struct FifoBothEnds {
 }
 
 impl File for FifoBothEnds {
+    fn pipe(&self) -> Option<&Arc<Pipe>> {
+        Some(self.reader.pipe())
+    }
+
     fn read(&self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
         self.reader.read(offset, buf)
     }

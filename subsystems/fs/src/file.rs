@@ -97,6 +97,12 @@ pub trait File: Send + Sync {
         None
     }
 
+    /// The pipe behind this file (either end of an anonymous pipe or a
+    /// FIFO), for `splice` and `tee`; `None` for anything else.
+    fn pipe(&self) -> Option<&Arc<crate::pipe::Pipe>> {
+        None
+    }
+
     /// The `AF_UNIX` socket behind this file; `None` for anything else.
     fn unix_socket(&self) -> Option<&Arc<crate::unix::UnixSocket>> {
         None

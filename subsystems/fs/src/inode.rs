@@ -72,7 +72,33 @@ pub trait FileSystem: Send + Sync {
     fn root(&self) -> Arc<dyn Inode>;
     /// The type name `/proc/mounts` shows (`"tmpfs"`, `"proc"`).
     fn name(&self) -> &'static str;
+
+    /// A new regular file with no name (`memfd_create`): link count 0, so
+    /// it lives as long as something holds it. With `sealable` its seals
+    /// start empty; otherwise `F_SEAL_SEAL` is set. `EOPNOTSUPP` where the
+    /// file system cannot.
+    fn create_unnamed(
+        &self,
+        _perm: u32,
+        _owner: Owner,
+        _sealable: bool,
+    ) -> KernelResult<Arc<dyn Inode>> {
+        Err(Errno::EOPNOTSUPP)
+    }
 }
+
+/// `F_SEAL_SEAL`: no more seals may be added.
+pub const F_SEAL_SEAL: u32 = 0x1;
+/// `F_SEAL_SHRINK`: the file may not shrink.
+pub const F_SEAL_SHRINK: u32 = 0x2;
+/// `F_SEAL_GROW`: the file may not grow.
+pub const F_SEAL_GROW: u32 = 0x4;
+/// `F_SEAL_WRITE`: the contents may not change.
+pub const F_SEAL_WRITE: u32 = 0x8;
+/// `F_SEAL_FUTURE_WRITE`: no new writes, existing mappings stay writable.
+pub const F_SEAL_FUTURE_WRITE: u32 = 0x10;
+/// Every seal `F_ADD_SEALS` knows.
+pub const F_SEAL_ALL: u32 = 0x1f;
 
 /// A file, directory, symbolic link or device node inside a file system.
 ///
@@ -115,6 +141,18 @@ pub trait Inode: Send + Sync {
         let end = u64::try_from(self.stat().size).unwrap_or(0);
         let written = self.write_at(end, buf)?;
         Ok((written, end + written as u64))
+    }
+
+    /// The file's seals (`F_GET_SEALS`); `EINVAL` where files cannot be
+    /// sealed.
+    fn seals(&self) -> KernelResult<u32> {
+        Err(Errno::EINVAL)
+    }
+
+    /// Adds seals (`F_ADD_SEALS`): `EPERM` once `F_SEAL_SEAL` is set,
+    /// `EINVAL` where files cannot be sealed.
+    fn add_seals(&self, _seals: u32) -> KernelResult<()> {
+        Err(Errno::EINVAL)
     }
 
     /// Sets the size, dropping or zero-extending data.

@@ -97,10 +97,34 @@ impl MountTable {
     /// Every mount as (mount point path, file-system type), in mount-point
     /// order, for `/proc/mounts`.
     pub fn points(&self) -> Vec<(alloc::string::String, &'static str)> {
+        self.mount_points()
+            .into_iter()
+            .map(|mount| (mount.path, mount.fs_type))
+            .collect()
+    }
+
+    /// Every mount with its device, in mount-point order, for
+    /// `/proc/<pid>/mountinfo`.
+    pub fn mount_points(&self) -> Vec<MountPoint> {
         self.mounts
             .read()
             .values()
-            .map(|mount| (mount.point.clone(), mount.fs.name()))
+            .map(|mount| MountPoint {
+                path: mount.point.clone(),
+                fs_type: mount.fs.name(),
+                dev: mount.fs.root().stat().dev,
+            })
             .collect()
     }
+}
+
+/// One mount as the mount table lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MountPoint {
+    /// Where it is mounted.
+    pub path: alloc::string::String,
+    /// The file system's type name.
+    pub fs_type: &'static str,
+    /// The device number of its root (`st_dev` of its files).
+    pub dev: u64,
 }

@@ -69,6 +69,41 @@ impl Pipe {
         self.len() == 0
     }
 
+    /// Bytes a write could add now without waiting.
+    pub fn space(&self) -> usize {
+        PIPE_CAPACITY - self.len()
+    }
+
+    /// Copies buffered bytes into `buf` without consuming them (`tee`,
+    /// and `splice`, which consumes only what its output took): 0 at end
+    /// of file, `EAGAIN` while empty with a writer left.
+    pub fn peek(&self, buf: &mut [u8]) -> KernelResult<usize> {
+        let buffer = self.buffer.lock();
+        if buffer.bytes.is_empty() {
+            return if buffer.writers == 0 || buf.is_empty() {
+                Ok(0)
+            } else {
+                Err(Errno::EAGAIN)
+            };
+        }
+        let count = buf.len().min(buffer.bytes.len());
+        for (slot, byte) in buf.iter_mut().zip(buffer.bytes.iter()) {
+            *slot = *byte;
+        }
+        Ok(count)
+    }
+
+    /// Drops the first `count` buffered bytes, after [`Pipe::peek`]
+    /// showed them, and wakes writers.
+    pub fn consume(&self, count: usize) {
+        {
+            let mut buffer = self.buffer.lock();
+            let count = count.min(buffer.bytes.len());
+            buffer.bytes.drain(..count);
+        }
+        self.wake();
+    }
+
     fn stat(&self) -> Stat {
         Stat {
             dev: PIPE_DEVICE,
@@ -215,6 +250,10 @@ impl Drop for PipeWriter {
 }
 
 impl File for PipeReader {
+    fn pipe(&self) -> Option<&Arc<Pipe>> {
+        Some(&self.0)
+    }
+
     fn read(&self, _offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -260,6 +299,10 @@ impl File for PipeReader {
 }
 
 impl File for PipeWriter {
+    fn pipe(&self) -> Option<&Arc<Pipe>> {
+        Some(&self.0)
+    }
+
     fn write(&self, _offset: u64, buf: &[u8]) -> KernelResult<usize> {
         if buf.is_empty() {
             return Ok(0);

@@ -43,6 +43,9 @@ pub struct Vfs {
     unix_names: crate::unix::UnixNamespace,
     /// Advisory locks (`flock`, `fcntl`).
     locks: crate::lock::FileLocks,
+    /// The internal file system unnamed files (`memfd_create`) live on,
+    /// made on first use.
+    unnamed_files: spin::Once<Arc<dyn FileSystem>>,
 }
 
 impl Vfs {
@@ -56,7 +59,18 @@ impl Vfs {
             wait_queues: spin::Once::new(),
             unix_names: crate::unix::UnixNamespace::new(),
             locks: crate::lock::FileLocks::new(),
+            unnamed_files: spin::Once::new(),
         }
+    }
+
+    /// The internal file system for unnamed files (`memfd_create`),
+    /// made by `make` the first time it is asked for (Linux's internal
+    /// shmem mount: one per kernel, never mounted anywhere).
+    pub fn unnamed_files(
+        &self,
+        make: impl FnOnce() -> KernelResult<Arc<dyn FileSystem>>,
+    ) -> KernelResult<&Arc<dyn FileSystem>> {
+        self.unnamed_files.try_call_once(make)
     }
 
     /// Advisory file locks (`flock`, `fcntl` record locks).

@@ -224,3 +224,31 @@ fn atomic_writes_from_two_writers_never_interleave() {
         );
     }
 }
+
+#[test]
+fn peek_shows_without_taking_and_consume_takes() {
+    let (reader, writer) = create_pipe(
+        Arc::new(CountingWaitQueue::default()),
+        OpenFlags::empty(),
+        1,
+    )
+    .unwrap();
+    let pipe = reader.file().pipe().unwrap().clone();
+    assert!(Arc::ptr_eq(writer.file().pipe().unwrap(), &pipe));
+    let mut buf = [0u8; 8];
+    assert_eq!(
+        pipe.peek(&mut buf),
+        Err(Errno::EAGAIN),
+        "empty, writer open"
+    );
+    assert_eq!(writer.write(b"hello").unwrap(), 5);
+    assert_eq!(pipe.peek(&mut buf[..3]).unwrap(), 3);
+    assert_eq!(&buf[..3], b"hel");
+    assert_eq!(pipe.len(), 5, "peeking takes nothing");
+    assert_eq!(pipe.space(), PIPE_CAPACITY - 5);
+    pipe.consume(2);
+    assert_eq!(reader.read(&mut buf).unwrap(), 3);
+    assert_eq!(&buf[..3], b"llo");
+    drop(writer);
+    assert_eq!(pipe.peek(&mut buf).unwrap(), 0, "end of file");
+}

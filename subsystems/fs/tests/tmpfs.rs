@@ -384,3 +384,59 @@ fn a_fifo_passes_data_between_its_openers_and_forgets_it_when_all_close() {
     both.write(b"self").unwrap();
     assert_eq!(both.read(&mut buf).unwrap(), 4);
 }
+
+#[test]
+fn unnamed_files_have_no_links_and_seal_only_when_asked() {
+    use fs::FileSystem;
+    use fs::inode::{F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE};
+    let w = World::new();
+    let fs = fs::Tmpfs::new(9, w.clock.clone());
+    let owner = fs::Owner { uid: 0, gid: 0 };
+
+    let plain = fs.create_unnamed(0o777, owner, false).unwrap();
+    assert_eq!(plain.stat().nlink, 0);
+    assert_eq!(plain.seals(), Ok(F_SEAL_SEAL));
+    assert_eq!(plain.add_seals(F_SEAL_WRITE), Err(Errno::EPERM));
+
+    let file = fs.create_unnamed(0o777, owner, true).unwrap();
+    assert_eq!(file.seals(), Ok(0));
+    assert_eq!(file.write_at(0, b"0123456789").unwrap(), 10);
+    assert_eq!(file.add_seals(0x100), Err(Errno::EINVAL));
+
+    file.add_seals(F_SEAL_GROW).unwrap();
+    assert_eq!(file.truncate(11), Err(Errno::EPERM));
+    assert_eq!(file.write_at(8, b"xyz"), Err(Errno::EPERM), "past the end");
+    assert_eq!(file.write_at(0, b"ab").unwrap(), 2, "inside is fine");
+    assert_eq!(file.append(b"z"), Err(Errno::EPERM));
+    file.truncate(8).unwrap();
+
+    file.add_seals(F_SEAL_SHRINK).unwrap();
+    assert_eq!(file.truncate(4), Err(Errno::EPERM));
+    file.truncate(8).unwrap();
+
+    file.add_seals(F_SEAL_WRITE | F_SEAL_SEAL).unwrap();
+    assert_eq!(file.write_at(0, b"a"), Err(Errno::EPERM));
+    assert_eq!(file.add_seals(0), Err(Errno::EPERM));
+    let mut buf = [0u8; 8];
+    assert_eq!(file.read_at(0, &mut buf).unwrap(), 8);
+    assert_eq!(&buf, b"ab234567");
+}
+
+#[test]
+fn named_tmpfs_files_refuse_seals_as_linux_shmem_does() {
+    let w = World::new();
+    let f = w
+        .vfs
+        .open(
+            &w.su(),
+            "/plain",
+            OpenFlags::O_CREAT | OpenFlags::O_RDWR,
+            0o644,
+        )
+        .unwrap();
+    let inode = f.inode().unwrap();
+    assert_eq!(inode.seals(), Ok(fs::inode::F_SEAL_SEAL));
+    assert_eq!(inode.add_seals(fs::inode::F_SEAL_GROW), Err(Errno::EPERM));
+    let dir = w.vfs.open(&w.su(), "/", OpenFlags::empty(), 0).unwrap();
+    assert_eq!(dir.inode().unwrap().seals(), Err(Errno::EINVAL));
+}

@@ -82,6 +82,12 @@ pub struct ProcessData<E: ProcessEnv> {
     /// front, which gets `SIGHUP` when the leader exits (Linux's
     /// `tty_old_pgrp`).
     hung_up_foreground: Option<Pid>,
+    /// `PR_SET_PDEATHSIG`: the signal this process gets when its parent
+    /// exits (0 for none); not inherited.
+    parent_death_signal: u8,
+    /// `PR_SET_CHILD_SUBREAPER`: orphaned descendants are re-parented
+    /// here rather than to init; not inherited.
+    child_subreaper: bool,
 }
 
 impl<E: ProcessEnv> ProcessData<E> {
@@ -266,6 +272,38 @@ impl<E: ProcessEnv> ProcessData<E> {
         self.protected.get().dumpable
     }
 
+    /// `PR_GET_NO_NEW_PRIVS`.
+    pub fn no_new_privs(&self) -> bool {
+        self.protected.get().no_new_privs
+    }
+
+    /// `PR_SET_NO_NEW_PRIVS`: one way only.
+    pub fn set_no_new_privs(&mut self) {
+        if !self.no_new_privs() {
+            self.protected.unprotect().no_new_privs = true;
+        }
+    }
+
+    /// `PR_GET_PDEATHSIG`: the signal for the parent's exit, 0 for none.
+    pub fn parent_death_signal(&self) -> u8 {
+        self.parent_death_signal
+    }
+
+    /// `PR_SET_PDEATHSIG`.
+    pub fn set_parent_death_signal(&mut self, signal: u8) {
+        self.parent_death_signal = signal;
+    }
+
+    /// `PR_GET_CHILD_SUBREAPER`.
+    pub fn is_child_subreaper(&self) -> bool {
+        self.child_subreaper
+    }
+
+    /// `PR_SET_CHILD_SUBREAPER`.
+    pub fn set_child_subreaper(&mut self, subreaper: bool) {
+        self.child_subreaper = subreaper;
+    }
+
     /// `prctl(PR_SET_DUMPABLE)`.
     pub fn set_dumpable(&mut self, dumpable: bool) {
         if self.is_dumpable() != dumpable {
@@ -332,6 +370,8 @@ pub struct Process<E: ProcessEnv> {
     /// Whether a profiling session samples this process (inherited by
     /// children forked while it is set); lock-free for the timer interrupt.
     profiled: core::sync::atomic::AtomicBool,
+    /// Bytes and calls read and written (`/proc/<pid>/io`).
+    io: crate::io_accounting::IoAccounting,
 }
 
 impl<E: ProcessEnv> core::fmt::Debug for Process<E> {
@@ -372,6 +412,8 @@ impl<E: ProcessEnv> Process<E> {
                 start_time_ns: 0,
                 tracing: None,
                 hung_up_foreground: None,
+                parent_death_signal: 0,
+                child_subreaper: false,
             },
             fds,
         ))
@@ -413,6 +455,8 @@ impl<E: ProcessEnv> Process<E> {
                 // followed yet).
                 tracing: None,
                 hung_up_foreground: None,
+                parent_death_signal: 0,
+                child_subreaper: false,
             }
         };
         let fds = parent.fds.lock().fork_copy()?;
@@ -431,7 +475,13 @@ impl<E: ProcessEnv> Process<E> {
             thread_count: AtomicUsize::new(0),
             traced: core::sync::atomic::AtomicBool::new(false),
             profiled: core::sync::atomic::AtomicBool::new(false),
+            io: crate::io_accounting::IoAccounting::default(),
         }
+    }
+
+    /// The process's I/O counters.
+    pub fn io(&self) -> &crate::io_accounting::IoAccounting {
+        &self.io
     }
 
     /// Whether a tracer traces this process (no lock taken).

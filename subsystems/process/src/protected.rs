@@ -28,6 +28,8 @@ pub struct ProtectedData {
     pub personality: u32,
     /// Whether this is a kernel process (fixed at creation).
     pub is_kernel_process: bool,
+    /// `PR_SET_NO_NEW_PRIVS`: set once, inherited, never cleared.
+    pub no_new_privs: bool,
 }
 
 impl ProtectedData {
@@ -38,6 +40,7 @@ impl ProtectedData {
             dumpable: true,
             personality: 0,
             is_kernel_process,
+            no_new_privs: false,
         }
     }
 }

@@ -73,6 +73,33 @@ impl<E: ProcessEnv> TableInner<E> {
         self.processes.find(&pid).clone_pointer()
     }
 
+    /// Who adopts the children of `dying` (whose parent is `ppid`), as
+    /// Linux's `find_new_reaper`: the nearest ancestor that is a child
+    /// subreaper and not dying itself, else init (unless init is the one
+    /// dying).
+    fn adopter_for(&self, dying: Pid, ppid: Pid) -> Option<Arc<Process<E>>> {
+        let mut next = ppid;
+        // Bounded: a parent chain never loops, but a corrupt one must not hang.
+        for _ in 0..self.processes.iter().count() {
+            let Some(ancestor) = self.find(next).filter(|a| a.pid() != dying) else {
+                break;
+            };
+            let (subreaper, alive, parent) = {
+                let d = ancestor.data();
+                (
+                    d.is_child_subreaper(),
+                    d.lifecycle.is_alive(),
+                    d.family.ppid,
+                )
+            };
+            if subreaper && alive {
+                return Some(ancestor);
+            }
+            next = parent;
+        }
+        self.find(INIT_PID).filter(|init| init.pid() != dying)
+    }
+
     /// Whether `id` is taken as a pid, tid, pgid or sid.
     fn id_in_use(&self, id: Pid) -> bool {
         !self.processes.find(&id).is_null()
@@ -180,9 +207,17 @@ pub struct ExitNotice<E: ProcessEnv> {
     pub info: WaitInfo,
     /// Whether the process was reaped at once (no one will wait for it).
     pub reaped: bool,
-    /// Whether init adopted children that are already zombies: send init
-    /// `SIGCHLD` and wake its waiters too.
+    /// Whether init (or the subreaper that adopted the children) adopted
+    /// children that are already zombies: send it `SIGCHLD` and wake its
+    /// waiters too.
     pub init_adopted_zombies: bool,
+    /// Who adopted the children: the nearest living ancestor that is a
+    /// child subreaper, else init; `None` when there were no children or
+    /// nobody could.
+    pub adopter: Option<Pid>,
+    /// Children that asked for a signal when this process ended
+    /// (`PR_SET_PDEATHSIG`), with the signal, for the caller to send.
+    pub parent_death_signals: Vec<(Pid, u8)>,
     /// The descriptions of the fds that were open; drop them outside locks.
     pub closed: Vec<E::Description>,
     /// The address space, for the caller to tear down (mm's teardown needs
@@ -398,22 +433,28 @@ impl<E: ProcessEnv> ProcessTable<E> {
         };
         let closed = process.fds().lock().clear();
 
-        let init = inner
-            .find(INIT_PID)
-            .filter(|init| init.pid() != process.pid());
+        let adopter = if children.is_empty() {
+            None
+        } else {
+            inner.adopter_for(process.pid(), ppid)
+        };
         let mut init_adopted_zombies = false;
+        let mut parent_death_signals = Vec::new();
         for pid in children {
             let Some(child) = inner.find(pid) else {
                 continue;
             };
             let is_zombie = {
                 let mut c = child.data();
-                c.family.ppid = init.as_ref().map_or(0, |i| i.pid());
+                c.family.ppid = adopter.as_ref().map_or(0, |a| a.pid());
+                if c.parent_death_signal() != 0 && !c.lifecycle.is_zombie() {
+                    parent_death_signals.push((pid, c.parent_death_signal()));
+                }
                 c.lifecycle.is_zombie()
             };
-            match &init {
-                Some(init) => {
-                    init.data().family.children.insert(child.pid());
+            match &adopter {
+                Some(adopter) => {
+                    adopter.data().family.children.insert(child.pid());
                     init_adopted_zombies |= is_zombie;
                 }
                 // No one is left to wait for it.
@@ -432,6 +473,8 @@ impl<E: ProcessEnv> ProcessTable<E> {
             info,
             reaped,
             init_adopted_zombies,
+            adopter: adopter.map(|a| a.pid()),
+            parent_death_signals,
             closed,
             address_space,
         })

@@ -47,7 +47,7 @@ pub struct ProcDirectory {
 }
 
 /// Entries of the root besides the pids, in listing order.
-const ROOT_ENTRIES: [(&str, SystemEntry); 12] = [
+const ROOT_ENTRIES: [(&str, SystemEntry); 13] = [
     ("self", SystemEntry::SelfLink),
     ("thread-self", SystemEntry::ThreadSelfLink),
     ("uptime", SystemEntry::Uptime),
@@ -60,6 +60,7 @@ const ROOT_ENTRIES: [(&str, SystemEntry); 12] = [
     ("stat", SystemEntry::Stat),
     ("sys", SystemEntry::SysDir),
     ("profiling", SystemEntry::Profiling),
+    ("cmdline", SystemEntry::Cmdline),
 ];
 
 const SYS_ENTRIES: [(&str, SystemEntry); 1] = [("kernel", SystemEntry::SysKernelDir)];
@@ -72,7 +73,7 @@ const SYS_KERNEL_ENTRIES: [(&str, SystemEntry); 3] = [
 
 /// Entries of a process directory in Linux's order; a thread directory
 /// has all but `task`.
-const PROCESS_ENTRIES: [(&str, ProcessEntry); 16] = [
+const PROCESS_ENTRIES: [(&str, ProcessEntry); 18] = [
     ("task", ProcessEntry::Task),
     ("fd", ProcessEntry::FdDir),
     ("fdinfo", ProcessEntry::FdinfoDir),
@@ -88,6 +89,8 @@ const PROCESS_ENTRIES: [(&str, ProcessEntry); 16] = [
     ("root", ProcessEntry::Root),
     ("exe", ProcessEntry::Exe),
     ("mounts", ProcessEntry::Mounts),
+    ("mountinfo", ProcessEntry::Mountinfo),
+    ("io", ProcessEntry::Io),
     ("mem", ProcessEntry::Mem),
 ];
 
@@ -246,7 +249,7 @@ impl ProcDirectory {
             ProcessEntry::Root => link(LinkTarget::RootDirectory(process)),
             ProcessEntry::Exe => link(LinkTarget::Executable(process)),
             // Linux checks ptrace access on open; procfs has only the mode.
-            ProcessEntry::Environ | ProcessEntry::Maps => file(0o400),
+            ProcessEntry::Environ | ProcessEntry::Maps | ProcessEntry::Io => file(0o400),
             ProcessEntry::Mem => Arc::new(crate::memory_file::MemoryFile::new(
                 attributes(FileType::Regular, 0o600),
                 process.clone(),

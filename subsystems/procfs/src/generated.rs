@@ -94,6 +94,7 @@ impl GeneratedFile {
                     return Ok(bytes);
                 }
                 SystemEntry::Profiling => view.profile_report()?,
+                SystemEntry::Cmdline => format!("{}\n", view.command_line()),
                 _ => return Err(Errno::EINVAL),
             },
             Source::Process {
@@ -159,6 +160,17 @@ fn render_process(
         ProcessEntry::Mounts => {
             process.owner()?;
             system_format::mounts(&context.view.mounts())
+        }
+        ProcessEntry::Mountinfo => {
+            process.owner()?;
+            system_format::mountinfo(&context.view.mounts())
+        }
+        ProcessEntry::Io => {
+            // Linux asks for ptrace-read access, as for other private files.
+            if !context.may_inspect(process)? {
+                return Err(Errno::EACCES);
+            }
+            process_format::io(&snapshot()?.io)
         }
         _ => return Err(Errno::EINVAL),
     };

@@ -57,6 +57,8 @@ pub enum SystemEntry {
     CorePattern,
     /// `/proc/profiling`: the sampling profiler's control and report.
     Profiling,
+    /// `/proc/cmdline`.
+    Cmdline,
 }
 
 impl SystemEntry {
@@ -107,6 +109,10 @@ pub enum ProcessEntry {
     Mounts,
     /// `mem`.
     Mem,
+    /// `mountinfo`.
+    Mountinfo,
+    /// `io`.
+    Io,
 }
 
 /// Whether an entry lives under `/proc/<pid>` or `/proc/<pid>/task/<tid>`.
@@ -137,7 +143,7 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::HashSet;
 
-    const ENTRIES: [ProcessEntry; 19] = [
+    const ENTRIES: [ProcessEntry; 21] = [
         ProcessEntry::Directory,
         ProcessEntry::Task,
         ProcessEntry::FdDir,
@@ -157,6 +163,8 @@ mod tests {
         ProcessEntry::Exe,
         ProcessEntry::Mounts,
         ProcessEntry::Mem,
+        ProcessEntry::Mountinfo,
+        ProcessEntry::Io,
     ];
 
     #[test]
@@ -178,6 +186,7 @@ mod tests {
             SystemEntry::PidMax,
             SystemEntry::CorePattern,
             SystemEntry::Profiling,
+            SystemEntry::Cmdline,
         ];
         let numbers: HashSet<u64> = all.iter().map(|entry| entry.ino()).collect();
         assert_eq!(numbers.len(), all.len());

@@ -80,7 +80,7 @@ pub mod view;
 
 pub use procfs::ProcFs;
 pub use view::{
-    Caller, CpuDescription, CpuTicks, CpuTimes, FilesystemEntry, IdSet, MemInfo, MemoryStats,
-    MountEntry, OpenFd, ProcessInfo, ProcessSnapshot, ProcessView, RLIM_INFINITY, RLIMIT_COUNT,
-    Rlimit, SignalMasks, SystemInfo, TaskState, ThreadSnapshot,
+    Caller, CpuDescription, CpuTicks, CpuTimes, FilesystemEntry, IdSet, IoStats, MemInfo,
+    MemoryStats, MountEntry, OpenFd, ProcessInfo, ProcessSnapshot, ProcessView, RLIM_INFINITY,
+    RLIMIT_COUNT, Rlimit, SignalMasks, SystemInfo, TaskState, ThreadSnapshot,
 };

@@ -130,7 +130,17 @@ impl Inode for ProcLink {
                 self.inspected_process()?;
                 let open = process.fd(*fd).ok_or(Errno::ENOENT)?;
                 Ok(match open.description.custody() {
-                    Some(custody) => self.context.path_for_reader(custody),
+                    Some(custody) => {
+                        let mut path = self.context.path_for_reader(custody);
+                        // An unlinked file keeps its last name, marked as Linux marks it.
+                        let stat = open.description.stat().ok();
+                        let is_directory =
+                            stat.is_some_and(|s| s.mode & abi::S_IFMT == abi::S_IFDIR);
+                        if stat.is_some_and(|s| s.nlink == 0) && !is_directory {
+                            path.push_str(" (deleted)");
+                        }
+                        path
+                    }
                     None => pathless_name(&open.description),
                 })
             }

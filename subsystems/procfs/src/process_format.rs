@@ -247,7 +247,7 @@ pub fn status(snapshot: &ProcessSnapshot, tid: Option<u32>) -> String {
     let _ = writeln!(out, "CapEff:\t{effective:016x}");
     let _ = writeln!(out, "CapBnd:\t{ALL_CAPABILITIES:016x}");
     let _ = writeln!(out, "CapAmb:\t{:016x}", 0);
-    let _ = writeln!(out, "NoNewPrivs:\t0");
+    let _ = writeln!(out, "NoNewPrivs:\t{}", u8::from(snapshot.no_new_privs));
     let _ = writeln!(out, "Seccomp:\t0");
     let _ = writeln!(out, "Seccomp_filters:\t0");
     let _ = writeln!(
@@ -339,6 +339,19 @@ pub fn stat_fields(line: &str) -> Option<(&str, Vec<&str>)> {
     let name = line.get(open + 1..close)?;
     let rest = line.get(close + 1..)?.trim_end_matches('\n');
     Some((name, rest.split(' ').filter(|f| !f.is_empty()).collect()))
+}
+
+/// `/proc/<pid>/io`.
+pub fn io(io: &crate::view::IoStats) -> String {
+    alloc::format!(
+        "rchar: {}\nwchar: {}\nsyscr: {}\nsyscw: {}\nread_bytes: {}\nwrite_bytes: {}\ncancelled_write_bytes: 0\n",
+        io.read_chars,
+        io.written_chars,
+        io.read_calls,
+        io.write_calls,
+        io.storage_read_bytes,
+        io.storage_write_bytes
+    )
 }
 
 #[cfg(test)]

@@ -223,6 +223,36 @@ pub fn mounts(entries: &[MountEntry]) -> String {
     out
 }
 
+/// `/proc/<pid>/mountinfo`: id, parent id, major:minor, root within the
+/// file system (always `/`: no bind mounts), mount point, options, no
+/// optional fields, then `-`, type, source and super-block options.
+pub fn mountinfo(entries: &[MountEntry]) -> String {
+    let mut out = String::new();
+    for entry in entries {
+        let (major, minor) = device_numbers(entry.dev);
+        let _ = writeln!(
+            out,
+            "{} {} {major}:{minor} / {} {} - {} {} {}",
+            entry.id,
+            entry.parent_id,
+            mangle(&entry.mount_point),
+            mangle(&entry.options),
+            mangle(&entry.fs_type),
+            mangle(&entry.source),
+            mangle(&entry.options)
+        );
+    }
+    out
+}
+
+/// Linux's `MAJOR`/`MINOR` of a `dev_t` (the glibc encoding `stat`
+/// returns).
+pub fn device_numbers(dev: u64) -> (u64, u64) {
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    (major, minor)
+}
+
 /// `/proc/filesystems`: `nodev\tname` or `\tname` per type.
 pub fn filesystems(entries: &[FilesystemEntry]) -> String {
     let mut out = String::new();

@@ -60,6 +60,11 @@ pub trait ProcessView: Send + Sync {
     /// The `version` line without its newline (`Linux version ...`-style).
     fn version(&self) -> String;
 
+    /// The kernel command line (`/proc/cmdline`), without its newline.
+    fn command_line(&self) -> String {
+        String::new()
+    }
+
     /// The host name (`uname -n`).
     fn hostname(&self) -> Vec<u8>;
 
@@ -434,6 +439,27 @@ pub struct ProcessSnapshot {
     pub fd_table_size: u32,
     /// Resource limits, indexed by Linux's `RLIMIT_*` numbers.
     pub rlimits: [Rlimit; RLIMIT_COUNT],
+    /// `PR_SET_NO_NEW_PRIVS` (`NoNewPrivs`).
+    pub no_new_privs: bool,
+    /// Bytes and calls read and written (`io`).
+    pub io: IoStats,
+}
+
+/// What `/proc/<pid>/io` shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IoStats {
+    /// Bytes read by read-like calls (`rchar`).
+    pub read_chars: u64,
+    /// Bytes written by write-like calls (`wchar`).
+    pub written_chars: u64,
+    /// Read-like calls (`syscr`).
+    pub read_calls: u64,
+    /// Write-like calls (`syscw`).
+    pub write_calls: u64,
+    /// Bytes fetched from storage (`read_bytes`; 0 for memory file systems).
+    pub storage_read_bytes: u64,
+    /// Bytes sent to storage (`write_bytes`).
+    pub storage_write_bytes: u64,
 }
 
 impl ProcessSnapshot {
@@ -554,9 +580,16 @@ pub struct CpuDescription {
     pub virtual_address_bits: u32,
 }
 
-/// One mounted file system, as a line of `/proc/mounts`.
+/// One mounted file system, as a line of `/proc/mounts` and
+/// `/proc/<pid>/mountinfo`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MountEntry {
+    /// Mount id (`mountinfo`'s first field).
+    pub id: u32,
+    /// The id of the mount it sits on (its own id for the root).
+    pub parent_id: u32,
+    /// The device number of its files (`st_dev`), shown as major:minor.
+    pub dev: u64,
     /// The source (`proc`, `tmpfs`, `/dev/sda1`).
     pub source: String,
     /// Where it is mounted.

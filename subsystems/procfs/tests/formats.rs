@@ -269,7 +269,7 @@ fn task_entries_show_the_thread_not_the_process() {
     assert!(w.read_text("/proc/60/stat").starts_with("60 (app) S "));
     assert_eq!(
         w.list("/proc/60/task/61").unwrap().len(),
-        2 + 15,
+        2 + 17,
         "no task/ in a thread"
     );
 }
@@ -357,6 +357,48 @@ fn mounts_escape_spaces_and_filesystems_mark_nodev() {
         w.read_text("/proc/filesystems"),
         "nodev\ttmpfs\nnodev\tproc\n\text2\n"
     );
+}
+
+#[test]
+fn mountinfo_lists_ids_parents_and_device_numbers() {
+    let w = World::new();
+    w.spawn(running_snapshot(14, 1, "sh", 0));
+    w.set_current(14, 14);
+    assert_eq!(
+        w.read_text("/proc/14/mountinfo"),
+        "1 1 0:1 / / rw - tmpfs rootfs rw\n\
+         2 1 0:5 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw,nosuid,nodev,noexec,relatime\n\
+         3 1 8:1 / /mnt/a\\040b ro - tmpfs my\\040disk ro\n"
+    );
+}
+
+#[test]
+fn io_shows_the_counters_and_is_private() {
+    let w = World::new();
+    let mut snapshot = running_snapshot(14, 1, "sh", 1000);
+    snapshot.io = procfs::IoStats {
+        read_chars: 4096,
+        written_chars: 12,
+        read_calls: 3,
+        write_calls: 2,
+        ..procfs::IoStats::default()
+    };
+    snapshot.no_new_privs = true;
+    w.spawn(snapshot);
+    w.set_current(14, 14);
+    assert_eq!(
+        w.read_text("/proc/14/io"),
+        "rchar: 4096\nwchar: 12\nsyscr: 3\nsyscw: 2\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n"
+    );
+    assert!(w.read_text("/proc/14/status").contains("NoNewPrivs:\t1\n"));
+    let stat = w.vfs.stat(&w.ctx(&w.su), "/proc/14/io", true).unwrap();
+    assert_eq!(stat.mode & 0o777, 0o400);
+}
+
+#[test]
+fn cmdline_is_the_kernel_command_line() {
+    let w = World::new();
+    assert_eq!(w.read_text("/proc/cmdline"), "quiet init=/bin/sh\n");
 }
 
 #[test]

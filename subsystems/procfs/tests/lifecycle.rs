@@ -31,6 +31,7 @@ fn root_lists_system_entries_then_pids_in_increasing_order() {
             "stat",
             "sys",
             "profiling",
+            "cmdline",
             "1",
             "12"
         ]
@@ -48,8 +49,26 @@ fn process_directory_lists_linux_entries() {
     assert_eq!(
         w.list("/proc/5").unwrap(),
         [
-            ".", "..", "task", "fd", "fdinfo", "environ", "status", "limits", "comm", "cmdline",
-            "stat", "statm", "maps", "cwd", "root", "exe", "mounts", "mem"
+            ".",
+            "..",
+            "task",
+            "fd",
+            "fdinfo",
+            "environ",
+            "status",
+            "limits",
+            "comm",
+            "cmdline",
+            "stat",
+            "statm",
+            "maps",
+            "cwd",
+            "root",
+            "exe",
+            "mounts",
+            "mountinfo",
+            "io",
+            "mem"
         ]
     );
 }

@@ -121,6 +121,7 @@ pub fn next_signal_to_deliver(
             .pending_mut()
             .take_next(allowed)
             .or_else(|| process.shared_pending_mut().take_next(allowed))?;
+        process.note_taken(&info);
         let signal = info.signal;
         let action = action_for_delivery(process, signal, thread.blocked(), thread.mask_to_save())
             .or(process.is_traced().then_some(Action::Ignore));

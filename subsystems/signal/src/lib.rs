@@ -45,6 +45,7 @@ mod frame;
 mod itimer;
 mod pending;
 mod permission;
+mod posix_timer;
 mod process;
 mod registers;
 mod restart;
@@ -70,6 +71,10 @@ pub use itimer::{CpuTimer, ItimerWhich, Itimerval, RealTimer, Timeval};
 pub use pending::{DEFAULT_QUEUE_LIMIT, PendingSignals, PostOutcome};
 pub use permission::{
     SignalCredentials, TargetRelation, check_kill_permission, check_queued_siginfo,
+};
+pub use posix_timer::{
+    DELAYTIMER_MAX, Expiry, MAX_TIMERS_PER_PROCESS, PosixTimers, TimerClock, TimerNotify,
+    TimerSetting,
 };
 pub use process::{ChildPolicy, ProcessSignalState};
 pub use registers::{FaultContext, UserRegisters, UserSelectors, rflags};

@@ -8,7 +8,7 @@
 //! `kill` and the kernel still set the signal pending but lose the info,
 //! exactly as Linux does.
 
-use crate::siginfo::{SigInfo, codes};
+use crate::siginfo::{SigFields, SigInfo, codes};
 use crate::signal::Signal;
 use crate::sigset::SigSet;
 use abi::{Errno, KernelResult};
@@ -111,6 +111,40 @@ impl PendingSignals {
         found
             .and_then(|index| self.queue.remove(index))
             .unwrap_or(SigInfo::kill(signal, 0, 0))
+    }
+
+    /// Adds `count` overruns to the queued signal of POSIX timer `id`, if
+    /// one waits here; whether one did (then the expiry needs no new
+    /// signal, as Linux keeps one pending signal per timer).
+    pub fn add_timer_overrun(&mut self, id: i32, count: u32) -> bool {
+        for info in &mut self.queue {
+            if let SigFields::Timer {
+                id: queued,
+                overrun,
+                ..
+            } = &mut info.fields
+                && *queued == id
+            {
+                let added = i32::try_from(count).unwrap_or(i32::MAX);
+                *overrun = overrun.saturating_add(added);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Drops the queued signal of POSIX timer `id`, if any (`timer_delete`).
+    pub fn discard_timer(&mut self, id: i32) {
+        let Some(index) = self.queue.iter().position(
+            |info| matches!(info.fields, SigFields::Timer { id: queued, .. } if queued == id),
+        ) else {
+            return;
+        };
+        let signal = self.queue[index].signal;
+        self.queue.remove(index);
+        if !self.queue.iter().any(|info| info.signal == signal) {
+            self.set.remove(signal);
+        }
     }
 
     /// Discards every pending instance of the signals in `signals`.

@@ -4,6 +4,8 @@
 use crate::action::{Disposition, KernelSigAction, SaFlags, SigAction};
 use crate::itimer::{CpuTimer, RealTimer};
 use crate::pending::{DEFAULT_QUEUE_LIMIT, PendingSignals};
+use crate::posix_timer::PosixTimers;
+use crate::siginfo::{SigFields, SigInfo};
 use crate::signal::{DefaultAction, Signal};
 use crate::sigset::{SIGSET_SIZE, SigSet};
 use crate::thread::ThreadSignalState;
@@ -35,6 +37,8 @@ pub struct ProcessSignalState {
     /// `ITIMER_VIRTUAL` and `ITIMER_PROF`, charged with the process's CPU
     /// time; a forked child starts with them disarmed.
     cpu_timers: [CpuTimer; 2],
+    /// POSIX timers (`timer_create`); a forked child starts with none.
+    posix_timers: PosixTimers,
     /// A tracer sees every signal: ignored ones are queued and delivered
     /// (as [`crate::Action::Ignore`]) instead of dropped, as Linux does for
     /// ptraced tasks.
@@ -57,6 +61,7 @@ impl ProcessSignalState {
             unkillable: false,
             real_timer: RealTimer::new(),
             cpu_timers: [CpuTimer::new(); 2],
+            posix_timers: PosixTimers::new(),
             traced: false,
         }
     }
@@ -70,6 +75,7 @@ impl ProcessSignalState {
             unkillable: false,
             real_timer: RealTimer::new(),
             cpu_timers: [CpuTimer::new(); 2],
+            posix_timers: PosixTimers::new(),
             traced: false,
         }
     }
@@ -102,6 +108,24 @@ impl ProcessSignalState {
     /// Marks the process as init (or not): see [`Self::is_unkillable`].
     pub fn set_unkillable(&mut self, unkillable: bool) {
         self.unkillable = unkillable;
+    }
+
+    /// The POSIX timers.
+    pub fn posix_timers(&self) -> &PosixTimers {
+        &self.posix_timers
+    }
+
+    /// The POSIX timers, to create, arm, expire or delete.
+    pub fn posix_timers_mut(&mut self) -> &mut PosixTimers {
+        &mut self.posix_timers
+    }
+
+    /// Notes that `info` is being delivered or taken: for a POSIX timer's
+    /// signal, its overrun count becomes what `timer_getoverrun` reports.
+    pub fn note_taken(&mut self, info: &SigInfo) {
+        if let SigFields::Timer { id, overrun, .. } = info.fields {
+            self.posix_timers.delivered(id, overrun);
+        }
     }
 
     /// `ITIMER_VIRTUAL` (`prof` false) or `ITIMER_PROF`.

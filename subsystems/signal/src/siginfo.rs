@@ -98,6 +98,15 @@ pub enum SigFields {
         /// System CPU time in clock ticks.
         stime: i64,
     },
+    /// A POSIX timer's expiry (`SI_TIMER`).
+    Timer {
+        /// The timer id (`si_timerid`).
+        id: i32,
+        /// Expiries lost while this one waited (`si_overrun`).
+        overrun: i32,
+        /// `sigev_value` (`si_value`).
+        value: u64,
+    },
     /// CPU faults: the faulting address.
     Fault {
         /// `si_addr`.
@@ -161,6 +170,15 @@ struct QueuedLayout {
     value: u64,
 }
 
+/// `_timer`: timer id, overrun, then the value at 24.
+#[derive(IntoBytes, Immutable, FromBytes, KnownLayout)]
+#[repr(C)]
+struct TimerLayout {
+    id: i32,
+    overrun: i32,
+    value: u64,
+}
+
 /// `_sigchld`: pid, uid, status at 24, utime at 32, stime at 40.
 #[derive(IntoBytes, Immutable, FromBytes, KnownLayout)]
 #[repr(C)]
@@ -192,6 +210,15 @@ impl SigInfo {
             signal,
             codes::SI_QUEUE,
             SigFields::Queued { pid, uid, value },
+        )
+    }
+
+    /// A POSIX timer's expiry (`SI_TIMER`).
+    pub const fn timer(signal: Signal, id: i32, overrun: i32, value: u64) -> SigInfo {
+        Self::with(
+            signal,
+            codes::SI_TIMER,
+            SigFields::Timer { id, overrun, value },
         )
     }
 
@@ -285,7 +312,7 @@ impl SigInfo {
     /// The `sigqueue` value, if any.
     pub const fn value(&self) -> Option<u64> {
         match self.fields {
-            SigFields::Queued { value, .. } => Some(value),
+            SigFields::Queued { value, .. } | SigFields::Timer { value, .. } => Some(value),
             _ => None,
         }
     }
@@ -320,6 +347,9 @@ impl SigInfo {
             SigFields::None => {}
             SigFields::Sender { pid, uid } => put(union, &SenderLayout { pid, uid }),
             SigFields::Queued { pid, uid, value } => put(union, &QueuedLayout { pid, uid, value }),
+            SigFields::Timer { id, overrun, value } => {
+                put(union, &TimerLayout { id, overrun, value })
+            }
             SigFields::Child {
                 pid,
                 uid,
@@ -369,6 +399,15 @@ mod tests {
         assert_eq!(i32_at(&raw, 8), codes::SI_USER);
         assert_eq!(i32_at(&raw, 16), 42);
         assert_eq!(i32_at(&raw, 20), 1000);
+    }
+
+    #[test]
+    fn timer_info_puts_id_overrun_and_value_as_linux() {
+        let raw = SigInfo::timer(Signal::SIGRTMIN, 3, 9, 0x55).to_raw();
+        assert_eq!(i32_at(&raw, 8), codes::SI_TIMER);
+        assert_eq!(i32_at(&raw, 16), 3);
+        assert_eq!(i32_at(&raw, 20), 9);
+        assert_eq!(u64_at(&raw, 24), 0x55);
     }
 
     #[test]

@@ -138,6 +138,19 @@ impl ThreadSignalState {
         (self.pending.set() | process.shared_pending().set()) & self.blocked
     }
 
+    /// True if a pending signal is not blocked: one that delivery will act
+    /// on when the thread returns to user mode.
+    pub fn has_deliverable(&self, process: &ProcessSignalState) -> bool {
+        !((self.pending.set() | process.shared_pending().set()) & !self.blocked).is_empty()
+    }
+
+    /// The signals that do not wake this thread: its mask less what its
+    /// `rt_sigtimedwait` waits for (Linux unblocks those for the wait), for
+    /// choosing the thread a process-directed signal wakes.
+    pub fn blocked_for_wakeup(&self) -> SigSet {
+        self.blocked - self.waiting_for
+    }
+
     /// True if a pending signal should interrupt this thread: one it does
     /// not block, or one its `rt_sigtimedwait` waits for. The scheduler
     /// checks this to wake an interruptible sleep.
@@ -207,9 +220,12 @@ impl ThreadSignalState {
         set: SigSet,
     ) -> Option<SigInfo> {
         let set = set.without_unblockable();
-        self.pending
+        let info = self
+            .pending
             .take_next(set)
-            .or_else(|| process.shared_pending_mut().take_next(set))
+            .or_else(|| process.shared_pending_mut().take_next(set))?;
+        process.note_taken(&info);
+        Some(info)
     }
 
     /// `rt_sigtimedwait` is about to sleep waiting for `set`: signals in it

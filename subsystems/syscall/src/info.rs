@@ -257,8 +257,23 @@ pub fn setpriority<K: Kernel>(
     Ok(0)
 }
 
-/// `prctl(option, arg2, ...)`: the name and dumpable flag.
-pub fn prctl<K: Kernel>(ctx: &Context<'_, K>, option: u32, arg2: u64) -> SyscallResult {
+/// `prctl(option, arg2, ...)`: the name, dumpable flag, parent-death
+/// signal, child subreaper and no-new-privileges.
+pub fn prctl<K: Kernel>(
+    ctx: &Context<'_, K>,
+    option: u32,
+    arg2: u64,
+    arg3: u64,
+    arg4: u64,
+    arg5: u64,
+) -> SyscallResult {
+    let rest_zero = arg3 == 0 && arg4 == 0 && arg5 == 0;
+    const PR_SET_PDEATHSIG: u32 = 1;
+    const PR_GET_PDEATHSIG: u32 = 2;
+    const PR_SET_CHILD_SUBREAPER: u32 = 36;
+    const PR_GET_CHILD_SUBREAPER: u32 = 37;
+    const PR_SET_NO_NEW_PRIVS: u32 = 38;
+    const PR_GET_NO_NEW_PRIVS: u32 = 39;
     const PR_GET_DUMPABLE: u32 = 3;
     const PR_SET_DUMPABLE: u32 = 4;
     const PR_SET_NAME: u32 = 15;
@@ -298,6 +313,39 @@ pub fn prctl<K: Kernel>(ctx: &Context<'_, K>, option: u32, arg2: u64) -> Syscall
             Ok(0)
         }
         PR_GET_DUMPABLE => Ok(u64::from(ctx.process.data().is_dumpable())),
+        PR_SET_PDEATHSIG => {
+            if arg2 != 0 {
+                signal::Signal::from_raw(i32::try_from(arg2).map_err(|_| Errno::EINVAL)?)?;
+            }
+            ctx.process.data().set_parent_death_signal(arg2 as u8);
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => {
+            let signal = i32::from(ctx.process.data().parent_death_signal());
+            ctx.write(UserPtr::new(arg2), &signal)?;
+            Ok(0)
+        }
+        PR_SET_CHILD_SUBREAPER => {
+            ctx.process.data().set_child_subreaper(arg2 != 0);
+            Ok(0)
+        }
+        PR_GET_CHILD_SUBREAPER => {
+            let subreaper = i32::from(ctx.process.data().is_child_subreaper());
+            ctx.write(UserPtr::new(arg2), &subreaper)?;
+            Ok(0)
+        }
+        // Exec here never grants privileges (set-id bits are not
+        // honoured), so the flag's promise holds; it is kept, inherited
+        // and reported.
+        PR_SET_NO_NEW_PRIVS => {
+            if arg2 != 1 || !rest_zero {
+                return Err(Errno::EINVAL);
+            }
+            ctx.process.data().set_no_new_privs();
+            Ok(0)
+        }
+        PR_GET_NO_NEW_PRIVS if arg2 != 0 || !rest_zero => Err(Errno::EINVAL),
+        PR_GET_NO_NEW_PRIVS => Ok(u64::from(ctx.process.data().no_new_privs())),
         _ => Err(Errno::EINVAL),
     }
 }

@@ -221,11 +221,15 @@ pub trait Kernel: Sized {
     /// Builds, without touching the caller's, the address space of the
     /// program at `path` (resolved in `at`) with `argv` and `envp` on its
     /// stack, for a process with `credentials` (set-id and `AT_SECURE`).
-    #[allow(clippy::type_complexity)]
+    /// `opened` is the file `path` names when the caller already holds it
+    /// (`execveat` of a descriptor, whose `path` is `/dev/fd/N`): it is
+    /// used instead of a lookup, so a renamed or unnamed file still runs.
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn load_program(
         &self,
         at: PathContext<'_>,
         path: &[u8],
+        opened: Option<Arc<fs::FileDescription>>,
         argv: Vec<Vec<u8>>,
         envp: Vec<Vec<u8>>,
         credentials: &Credentials,

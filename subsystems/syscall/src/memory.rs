@@ -58,6 +58,15 @@ fn file_mapping<K: Kernel>(
     if !mode.readable() || (shared && perms.contains(Perms::WRITE) && !mode.writable()) {
         return Err(Errno::EACCES);
     }
+    let sealed = description
+        .inode()
+        .and_then(|inode| inode.seals().ok())
+        .is_some_and(|seals| {
+            seals & (fs::inode::F_SEAL_WRITE | fs::inode::F_SEAL_FUTURE_WRITE) != 0
+        });
+    if shared && perms.contains(Perms::WRITE) && sealed {
+        return Err(Errno::EPERM);
+    }
     let object = VmObject::for_inode(Arc::new(FileBacking {
         description,
         size: stat.size.max(0) as u64,

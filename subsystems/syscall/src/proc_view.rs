@@ -232,6 +232,18 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
             fd_table_size,
             rlimits,
             tracer_pid: data.tracing().map_or(0, |t| t.tracer as u32),
+            no_new_privs: data.no_new_privs(),
+            io: {
+                let counts = process.io().counts();
+                procfs::IoStats {
+                    read_chars: counts.read_bytes,
+                    written_chars: counts.written_bytes,
+                    read_calls: counts.read_calls,
+                    write_calls: counts.write_calls,
+                    // Every file system here is in memory: no storage I/O.
+                    ..procfs::IoStats::default()
+                }
+            },
             ..ProcessSnapshot::default()
         })
     }

@@ -17,11 +17,12 @@ use signal::{KernelSigAction, RawSigInfo, StackT};
 use crate::SyscallResult;
 use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, UserPath, UserPtr};
 use crate::context::Context;
-use crate::fs::{attr, dir, epoll, eventfd, io, lock, path, pipe, poll, timerfd};
+use crate::fs::{attr, dir, epoll, eventfd, io, lock, memfd, path, pipe, poll, timerfd, transfer};
 use crate::kernel::Kernel;
 use crate::net::{message, socket};
 use crate::process::{credentials, ids, lifecycle, pidfd, ptrace, remote_memory, wait};
 use crate::signals::calls as signals;
+use crate::signals::posix_timers::{self, SigEvent};
 use crate::signals::signalfd;
 use crate::{info, memory, time};
 
@@ -78,14 +79,18 @@ system_call_table! {
     Pwrite64 => io::pwrite64 [fd: Fd, buf: UserBuffer, count: usize, offset: i64];
     Readv => io::readv [fd: Fd, iov: UserPtr<IoVec>, count: usize];
     Writev => io::writev [fd: Fd, iov: UserPtr<IoVec>, count: usize];
+    Preadv => io::preadv [fd: Fd, iov: UserPtr<IoVec>, count: usize, offset: i64];
+    Pwritev => io::pwritev [fd: Fd, iov: UserPtr<IoVec>, count: usize, offset: i64];
+    Preadv2 => io::preadv2 [fd: Fd, iov: UserPtr<IoVec>, count: usize, offset: i64, offset_high: u64, flags: u32];
+    Pwritev2 => io::pwritev2 [fd: Fd, iov: UserPtr<IoVec>, count: usize, offset: i64, offset_high: u64, flags: u32];
     Lseek => io::lseek [fd: Fd, offset: i64, whence: u32];
     Close => io::close [fd: Fd];
+    CloseRange => io::close_range [first: u32, last: u32, flags: u32];
     Dup => io::dup [fd: Fd];
     Dup2 => io::dup2 [old: Fd, new: Fd];
     Dup3 => io::dup3 [old: Fd, new: Fd, flags: u32];
     Fcntl => io::fcntl [fd: Fd, cmd: u32, arg: u64];
     Ioctl => io::ioctl [fd: Fd, request: u32, arg: u64];
-    Sendfile => io::sendfile [out: Fd, input: Fd, offset: UserPtr<i64>, count: usize];
     Getdents64 => io::getdents64 [fd: Fd, dirp: UserBuffer, count: usize];
     Ftruncate => io::ftruncate [fd: Fd, length: i64];
     Fsync => io::fsync [fd: Fd];
@@ -185,6 +190,13 @@ system_call_table! {
     // Signals as descriptors (signals/signalfd.rs).
     Signalfd => signalfd::signalfd [fd: i32, mask: UserPtr<u64>, size: usize];
     Signalfd4 => signalfd::signalfd4 [fd: i32, mask: UserPtr<u64>, size: usize, flags: u32];
+    // Moving bytes between descriptors (fs/transfer.rs).
+    Sendfile => transfer::sendfile [out: Fd, input: Fd, offset: UserPtr<i64>, count: usize];
+    Splice => transfer::splice [fd_in: Fd, off_in: UserPtr<i64>, fd_out: Fd, off_out: UserPtr<i64>, len: usize, flags: u32];
+    Tee => transfer::tee [fd_in: Fd, fd_out: Fd, len: usize, flags: u32];
+    CopyFileRange => transfer::copy_file_range [fd_in: Fd, off_in: UserPtr<i64>, fd_out: Fd, off_out: UserPtr<i64>, len: usize, flags: u32];
+    // Unnamed memory files (fs/memfd.rs; seals are fcntl's, in fs/io.rs).
+    MemfdCreate => memfd::memfd_create [name: UserPath, flags: u32];
     // Advisory locks (fs/lock.rs; the fcntl forms are in fs/io.rs).
     Flock => lock::flock [fd: Fd, operation: i32];
     // Timers as descriptors (fs/timerfd.rs).
@@ -263,11 +275,12 @@ system_call_table! {
     // The life cycle (process/lifecycle.rs).
     Clone => lifecycle::clone [flags: u64, stack: u64, parent_tid: UserPtr<i32>, child_tid: u64, tls: u64];
     Fork => lifecycle::fork [];
-    Vfork => lifecycle::fork [];
+    Vfork => lifecycle::vfork [];
     Execve => lifecycle::execve [path: UserPath, argv: u64, envp: u64];
     Execveat => lifecycle::execveat [dirfd: DirFd, path: UserPath, argv: u64, envp: u64, flags: AtFlags];
     Exit => lifecycle::exit [status: i32];
     ExitGroup => lifecycle::exit_group [status: i32];
+    Clone3 => lifecycle::clone3 [args: u64, size: usize];
     ArchPrctl => lifecycle::arch_prctl [code: i32, address: u64];
 
     // Tracing (process/ptrace.rs).
@@ -279,7 +292,6 @@ system_call_table! {
 
     // Deliberately absent; libc falls back (unknown.rs).
     Rseq => crate::unknown::absent [];
-    Clone3 => crate::unknown::absent [];
 
     // Futexes (futex.rs).
     Futex => crate::futex::futex [address: UserPtr<u32>, op: i32, value: u32, timeout: UserPtr<Timespec>, address2: u64, bitset: u32];
@@ -297,6 +309,12 @@ system_call_table! {
     RtSigsuspend => signals::rt_sigsuspend [mask: UserPtr<u64>, size: usize];
     RtSigtimedwait => signals::rt_sigtimedwait [set: UserPtr<u64>, info: UserPtr<RawSigInfo>, timeout: UserPtr<Timespec>, size: usize];
     Alarm => signals::alarm [seconds: u32];
+    // POSIX timers (signals/posix_timers.rs).
+    TimerCreate => posix_timers::timer_create [clock: u32, event: UserPtr<SigEvent>, id: UserPtr<i32>];
+    TimerSettime => posix_timers::timer_settime [id: i32, flags: u32, new: UserPtr<[Timespec; 2]>, old: UserPtr<[Timespec; 2]>];
+    TimerGettime => posix_timers::timer_gettime [id: i32, current: UserPtr<[Timespec; 2]>];
+    TimerGetoverrun => posix_timers::timer_getoverrun [id: i32];
+    TimerDelete => posix_timers::timer_delete [id: i32];
     Getitimer => signals::getitimer [which: i32, value: UserPtr<Itimerval>];
     Setitimer => signals::setitimer [which: i32, new: UserPtr<Itimerval>, old: UserPtr<Itimerval>];
     RtSigreturn => signals::rt_sigreturn [];
@@ -315,7 +333,7 @@ system_call_table! {
     Getrandom => info::getrandom [buf: UserBuffer, count: usize, flags: u32];
     Getpriority => info::getpriority [which: i32, who: i32];
     Setpriority => info::setpriority [which: i32, who: i32, nice: i32];
-    Prctl => info::prctl [option: u32, arg2: u64];
+    Prctl => info::prctl [option: u32, arg2: u64, arg3: u64, arg4: u64, arg5: u64];
     Personality => info::personality [persona: u32];
     Capget => info::capget [];
     Reboot => info::reboot [magic1: u32, magic2: u32, cmd: u32];

@@ -44,8 +44,8 @@ impl UnknownCalls {
 }
 
 /// `ENOSYS` for a call this kernel deliberately lacks and libc falls back
-/// from (`rseq`: glibc registers restartable sequences when it can;
-/// `clone3`: glibc and musl retry with `clone`). Not logged: every
+/// from (`rseq`: glibc registers restartable sequences when it can).
+/// Not logged: every
 /// program start would warn.
 pub fn absent<K: crate::Kernel>(_ctx: &crate::Context<'_, K>) -> crate::SyscallResult {
     Err(abi::Errno::ENOSYS)

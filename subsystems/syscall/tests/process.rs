@@ -714,13 +714,48 @@ fn sched_yield_gives_up_the_cpu() {
 }
 
 #[test]
-fn rseq_and_clone3_say_enosys_so_libc_falls_back() {
+fn rseq_says_enosys_so_libc_falls_back() {
     let w = World::new();
     assert_eq!(
         w.call(Sysno::Rseq, &[0x1000, 32, 0, 0x53053053]),
         err(Errno::ENOSYS)
     );
-    assert_eq!(w.call(Sysno::Clone3, &[0x1000, 88]), err(Errno::ENOSYS));
+}
+
+#[test]
+fn clone3_checks_its_structure_as_linux_does() {
+    let w = World::new();
+    let args = w.put(&[0u64; 11]);
+    // Shorter than the first version, or past a page: refused.
+    assert_eq!(w.call(Sysno::Clone3, &[args, 56]), err(Errno::EINVAL));
+    assert_eq!(w.call(Sysno::Clone3, &[args, 4097]), err(Errno::E2BIG));
+    assert_eq!(w.call(Sysno::Clone3, &[0, 88]), err(Errno::EFAULT));
+    // A signal in the flags, an exit signal past 64, a stack without a size.
+    let mut bad = [0u64; 11];
+    bad[0] = 17;
+    assert_eq!(
+        w.call(Sysno::Clone3, &[w.put(&bad), 88]),
+        err(Errno::EINVAL)
+    );
+    let mut bad = [0u64; 11];
+    bad[4] = 65;
+    assert_eq!(
+        w.call(Sysno::Clone3, &[w.put(&bad), 88]),
+        err(Errno::EINVAL)
+    );
+    let mut bad = [0u64; 11];
+    bad[5] = 0x10_0000;
+    assert_eq!(
+        w.call(Sysno::Clone3, &[w.put(&bad), 88]),
+        err(Errno::EINVAL)
+    );
+    // Bytes past the known structure must be zero.
+    let mut longer = [0u64; 12];
+    longer[11] = 1;
+    assert_eq!(
+        w.call(Sysno::Clone3, &[w.put(&longer), 96]),
+        err(Errno::E2BIG)
+    );
     assert!(
         w.machine.started.lock().unwrap().is_empty(),
         "nothing started"

@@ -821,7 +821,13 @@ fn cpu_time_interval_timers_count_down_what_the_process_runs() {
     assert_eq!(w.call(Sysno::Setitimer, &[2, timer(30), 0]), 0);
     // Sleeping (wall time) charges nothing.
     w.machine.advance(1_000_000_000);
-    syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, 0, 20_000_000);
+    syscall::signals::timers::charge_cpu_timers(
+        &*w.machine,
+        &w.process,
+        w.thread.tid(),
+        0,
+        20_000_000,
+    );
     assert_eq!(pending(&w), 0);
     let left = w.alloc(32);
     assert_eq!(w.call(Sysno::Getitimer, &[1, left]), 0);
@@ -836,9 +842,21 @@ fn cpu_time_interval_timers_count_down_what_the_process_runs() {
         10_000,
         "prof counts both"
     );
-    syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, 10_000_000, 0);
+    syscall::signals::timers::charge_cpu_timers(
+        &*w.machine,
+        &w.process,
+        w.thread.tid(),
+        10_000_000,
+        0,
+    );
     assert_eq!(pending(&w), bit(SIGPROF));
-    syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, 20_000_000, 0);
+    syscall::signals::timers::charge_cpu_timers(
+        &*w.machine,
+        &w.process,
+        w.thread.tid(),
+        20_000_000,
+        0,
+    );
     assert_eq!(pending(&w), bit(SIGPROF) | bit(SIGVTALRM));
     // A forked child starts with them disarmed.
     assert_eq!(w.call(Sysno::Setitimer, &[1, timer(30), 0]), 0);

@@ -82,6 +82,7 @@ impl Tmpfs {
             state: Mutex::new(State {
                 meta: Meta::new(mode::S_IFDIR | 0o755, Owner::default(), 2, 0, now),
                 content: Content::Directory(Box::new(Directory::new(this.clone()))),
+                seals: crate::inode::F_SEAL_SEAL,
             }),
         });
         Arc::new(Tmpfs { shared, root, name })
@@ -105,6 +106,25 @@ impl FileSystem for Tmpfs {
 
     fn name(&self) -> &'static str {
         self.name
+    }
+
+    fn create_unnamed(
+        &self,
+        perm: u32,
+        owner: Owner,
+        sealable: bool,
+    ) -> KernelResult<Arc<dyn Inode>> {
+        let content = Content::Regular(SparseData::default());
+        let file = self
+            .root
+            .new_child(FileType::Regular, perm, owner, 0, content);
+        file.with_state(|state| {
+            state.meta.nlink = 0;
+            if sealable {
+                state.seals = 0;
+            }
+        });
+        Ok(file)
     }
 }
 
@@ -150,9 +170,24 @@ enum Content {
 struct State {
     meta: Meta,
     content: Content,
+    /// `F_SEAL_*` bits; every file starts with `F_SEAL_SEAL` except a
+    /// sealable unnamed one (`memfd_create(MFD_ALLOW_SEALING)`).
+    seals: u32,
 }
 
 impl State {
+    /// `EPERM` if the seals forbid a write of `len` bytes at `offset`.
+    fn check_write(&self, offset: u64, len: usize, size: u64) -> KernelResult<()> {
+        use crate::inode::{F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_WRITE};
+        let past_end = offset.saturating_add(len as u64) > size;
+        if self.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) != 0
+            || (self.seals & F_SEAL_GROW != 0 && past_end)
+        {
+            return Err(Errno::EPERM);
+        }
+        Ok(())
+    }
+
     fn directory(&self) -> KernelResult<&Directory<TmpfsInode>> {
         match &self.content {
             Content::Directory(dir) => Ok(dir),
@@ -216,6 +251,7 @@ impl TmpfsInode {
                     now,
                 ),
                 content,
+                seals: crate::inode::F_SEAL_SEAL,
             }),
         })
     }
@@ -380,6 +416,11 @@ impl Inode for TmpfsInode {
     fn write_at(&self, offset: u64, buf: &[u8]) -> KernelResult<usize> {
         let now = self.shared.now();
         let mut state = self.state.lock();
+        let size = match &state.content {
+            Content::Regular(data) => data.size(),
+            _ => 0,
+        };
+        state.check_write(offset, buf.len(), size)?;
         let written = match &mut state.content {
             Content::Regular(data) => data.write(offset, buf)?,
             Content::Directory(_) => return Err(Errno::EISDIR),
@@ -392,6 +433,10 @@ impl Inode for TmpfsInode {
     fn append(&self, buf: &[u8]) -> KernelResult<(usize, u64)> {
         let now = self.shared.now();
         let mut state = self.state.lock();
+        let seals_allow = |end| state.check_write(end, buf.len(), end);
+        if let Content::Regular(data) = &state.content {
+            seals_allow(data.size())?;
+        }
         let (written, end) = match &mut state.content {
             Content::Regular(data) => {
                 let end = data.size();
@@ -408,6 +453,15 @@ impl Inode for TmpfsInode {
     fn truncate(&self, size: u64) -> KernelResult<()> {
         let now = self.shared.now();
         let mut state = self.state.lock();
+        if let Content::Regular(data) = &state.content {
+            use crate::inode::{F_SEAL_GROW, F_SEAL_SHRINK};
+            let current = data.size();
+            if (size < current && state.seals & F_SEAL_SHRINK != 0)
+                || (size > current && state.seals & F_SEAL_GROW != 0)
+            {
+                return Err(Errno::EPERM);
+            }
+        }
         match &mut state.content {
             Content::Regular(data) => data.truncate(size)?,
             Content::Directory(_) => return Err(Errno::EISDIR),
@@ -419,6 +473,26 @@ impl Inode for TmpfsInode {
 
     fn lookup(&self, name: &str) -> KernelResult<Arc<dyn Inode>> {
         Ok(self.entry(name)?)
+    }
+
+    fn seals(&self) -> KernelResult<u32> {
+        match self.kind {
+            FileType::Regular => Ok(self.state.lock().seals),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    fn add_seals(&self, seals: u32) -> KernelResult<()> {
+        use crate::inode::{F_SEAL_ALL, F_SEAL_SEAL};
+        if self.kind != FileType::Regular || seals & !F_SEAL_ALL != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let mut state = self.state.lock();
+        if state.seals & F_SEAL_SEAL != 0 {
+            return Err(Errno::EPERM);
+        }
+        state.seals |= seals;
+        Ok(())
     }
 
     fn create(

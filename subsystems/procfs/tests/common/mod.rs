@@ -153,6 +153,9 @@ impl ProcessView for FakeKernel {
     fn version(&self) -> String {
         "Linux version 6.1.0-courage (courage@build) #1 SMP".into()
     }
+    fn command_line(&self) -> String {
+        "quiet init=/bin/sh".into()
+    }
     fn hostname(&self) -> Vec<u8> {
         self.hostname.lock().unwrap().clone()
     }
@@ -166,18 +169,28 @@ impl ProcessView for FakeKernel {
     fn mounts(&self) -> Vec<MountEntry> {
         vec![
             MountEntry {
+                id: 1,
+                parent_id: 1,
+                dev: 1,
                 source: "rootfs".into(),
                 mount_point: "/".into(),
                 fs_type: "tmpfs".into(),
                 options: "rw".into(),
             },
             MountEntry {
+                id: 2,
+                parent_id: 1,
+                dev: 5,
                 source: "proc".into(),
                 mount_point: "/proc".into(),
                 fs_type: "proc".into(),
                 options: "rw,nosuid,nodev,noexec,relatime".into(),
             },
             MountEntry {
+                id: 3,
+                parent_id: 1,
+                // major 8, minor 1 in glibc's dev_t encoding (/dev/sda1)
+                dev: 0x801,
                 source: "my disk".into(),
                 mount_point: "/mnt/a b".into(),
                 fs_type: "tmpfs".into(),

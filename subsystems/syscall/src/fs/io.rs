@@ -1,8 +1,7 @@
 //! Descriptor I/O: read, write, their vectored and positioned forms,
-//! lseek, close, dup, fcntl, ioctl, sendfile, getdents64, ftruncate, fsync.
+//! lseek, close, dup, fcntl, ioctl, getdents64, ftruncate, fsync.
 
 use alloc::sync::Arc;
-use alloc::vec;
 use alloc::vec::Vec;
 
 use abi::{Errno, IOV_MAX, IoVec, KernelResult, ioctl as request};
@@ -37,7 +36,7 @@ pub fn blocking<R>(
     }
 }
 
-fn kernel_buffer(len: usize) -> KernelResult<Vec<u8>> {
+pub(crate) fn kernel_buffer(len: usize) -> KernelResult<Vec<u8>> {
     let mut buffer = Vec::new();
     buffer.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
     buffer.resize(len, 0);
@@ -84,6 +83,27 @@ fn read_into_user<K: Kernel>(
     Ok(n as u64)
 }
 
+/// Counts a read-like call in the process's I/O accounting (`rchar`,
+/// `syscr`), as Linux counts every call, failed ones with 0 bytes.
+pub(crate) fn counted_read<K: Kernel>(
+    ctx: &Context<'_, K>,
+    result: SyscallResult,
+) -> SyscallResult {
+    ctx.process.io().record_read(*result.as_ref().unwrap_or(&0));
+    result
+}
+
+/// Counts a write-like call (`wchar`, `syscw`).
+pub(crate) fn counted_write<K: Kernel>(
+    ctx: &Context<'_, K>,
+    result: SyscallResult,
+) -> SyscallResult {
+    ctx.process
+        .io()
+        .record_write(*result.as_ref().unwrap_or(&0));
+    result
+}
+
 fn write_from_user<K: Kernel>(
     ctx: &Context<'_, K>,
     description: &Arc<FileDescription>,
@@ -128,7 +148,10 @@ pub fn read<K: Kernel>(
     buf: UserBuffer,
     count: usize,
 ) -> SyscallResult {
-    read_into_user(ctx, &ctx.description(fd)?, buf, count, None)
+    counted_read(
+        ctx,
+        read_into_user(ctx, &ctx.description(fd)?, buf, count, None),
+    )
 }
 
 /// `write(fd, buf, count)`.
@@ -138,7 +161,10 @@ pub fn write<K: Kernel>(
     buf: UserBuffer,
     count: usize,
 ) -> SyscallResult {
-    write_from_user(ctx, &ctx.description(fd)?, buf, count, None)
+    counted_write(
+        ctx,
+        write_from_user(ctx, &ctx.description(fd)?, buf, count, None),
+    )
 }
 
 /// `pread64(fd, buf, count, offset)`.
@@ -149,7 +175,10 @@ pub fn pread64<K: Kernel>(
     count: usize,
     offset: i64,
 ) -> SyscallResult {
-    read_into_user(ctx, &ctx.description(fd)?, buf, count, Some(offset))
+    counted_read(
+        ctx,
+        read_into_user(ctx, &ctx.description(fd)?, buf, count, Some(offset)),
+    )
 }
 
 /// `pwrite64(fd, buf, count, offset)`.
@@ -160,7 +189,10 @@ pub fn pwrite64<K: Kernel>(
     count: usize,
     offset: i64,
 ) -> SyscallResult {
-    write_from_user(ctx, &ctx.description(fd)?, buf, count, Some(offset))
+    counted_write(
+        ctx,
+        write_from_user(ctx, &ctx.description(fd)?, buf, count, Some(offset)),
+    )
 }
 
 /// The `iovec` array at `iov` (`EINVAL` past `IOV_MAX`).
@@ -172,31 +204,71 @@ pub(crate) fn iovecs<K: Kernel>(
     if count > IOV_MAX {
         return Err(Errno::EINVAL);
     }
-    (0..count).map(|i| ctx.read(iov.element(i))).collect()
+    let vectors: Vec<IoVec> = (0..count)
+        .map(|i| ctx.read(iov.element(i)))
+        .collect::<KernelResult<_>>()?;
+    // Lengths are `ssize_t` to Linux: a negative one, or a total past
+    // `SSIZE_MAX`, is EINVAL.
+    let mut total: u64 = 0;
+    for vector in &vectors {
+        total = total.checked_add(vector.len).ok_or(Errno::EINVAL)?;
+        if total > i64::MAX as u64 {
+            return Err(Errno::EINVAL);
+        }
+    }
+    Ok(vectors)
 }
 
+/// Reads or writes the `iovec`s in order, at `offset` if given (which
+/// then advances per vector) or at the description's offset. Stops at the
+/// first short transfer; an error after some bytes moved is the next
+/// call's.
 fn vectored<K: Kernel>(
     ctx: &Context<'_, K>,
     fd: Fd,
     iov: UserPtr<IoVec>,
     count: usize,
     writing: bool,
+    offset: Option<i64>,
+) -> SyscallResult {
+    let result = vectored_uncounted(ctx, fd, iov, count, writing, offset);
+    if writing {
+        counted_write(ctx, result)
+    } else {
+        counted_read(ctx, result)
+    }
+}
+
+fn vectored_uncounted<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    iov: UserPtr<IoVec>,
+    count: usize,
+    writing: bool,
+    mut offset: Option<i64>,
 ) -> SyscallResult {
     let description = ctx.description(fd)?;
+    let vectors = iovecs(ctx, iov, count)?;
+    if offset.is_some() && !description.file().is_seekable() {
+        return Err(Errno::ESPIPE);
+    }
     let mut total = 0u64;
-    for vec in iovecs(ctx, iov, count)? {
+    for vec in vectors {
         if vec.len == 0 {
             continue;
         }
         let buffer = UserBuffer(vec.base);
         let n = if writing {
-            write_from_user(ctx, &description, buffer, vec.len as usize, None)
+            write_from_user(ctx, &description, buffer, vec.len as usize, offset)
         } else {
-            read_into_user(ctx, &description, buffer, vec.len as usize, None)
+            read_into_user(ctx, &description, buffer, vec.len as usize, offset)
         };
         match n {
             Ok(n) => {
                 total += n;
+                if let Some(at) = offset.as_mut() {
+                    *at += n as i64;
+                }
                 if n < vec.len {
                     break;
                 }
@@ -215,7 +287,7 @@ pub fn readv<K: Kernel>(
     iov: UserPtr<IoVec>,
     count: usize,
 ) -> SyscallResult {
-    vectored(ctx, fd, iov, count, false)
+    vectored(ctx, fd, iov, count, false, None)
 }
 
 /// `writev(fd, iov, iovcnt)`.
@@ -225,7 +297,88 @@ pub fn writev<K: Kernel>(
     iov: UserPtr<IoVec>,
     count: usize,
 ) -> SyscallResult {
-    vectored(ctx, fd, iov, count, true)
+    vectored(ctx, fd, iov, count, true, None)
+}
+
+/// `RWF_*` flags `preadv2`/`pwritev2` know: HIPRI, DSYSNC, SYNC, NOWAIT,
+/// APPEND. Every file system here is in memory, so none changes what
+/// happens except `RWF_APPEND`.
+const RWF_KNOWN: u32 = 0x1f;
+const RWF_APPEND: u32 = 0x10;
+
+/// The position a positioned vector call names: `offset` itself, or the
+/// description's offset for -1 when `current_allowed` (the `*v2` forms).
+fn vector_position(offset: i64, current_allowed: bool) -> KernelResult<Option<i64>> {
+    match offset {
+        -1 if current_allowed => Ok(None),
+        offset if offset < 0 => Err(Errno::EINVAL),
+        offset => Ok(Some(offset)),
+    }
+}
+
+/// `preadv(fd, iov, iovcnt, offset)`: the high half of the offset is
+/// unused on 64-bit.
+pub fn preadv<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    iov: UserPtr<IoVec>,
+    count: usize,
+    offset: i64,
+) -> SyscallResult {
+    vectored(ctx, fd, iov, count, false, vector_position(offset, false)?)
+}
+
+/// `pwritev(fd, iov, iovcnt, offset)`.
+pub fn pwritev<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    iov: UserPtr<IoVec>,
+    count: usize,
+    offset: i64,
+) -> SyscallResult {
+    vectored(ctx, fd, iov, count, true, vector_position(offset, false)?)
+}
+
+/// `preadv2(fd, iov, iovcnt, offset, _, flags)`: offset -1 reads at the
+/// file offset.
+pub fn preadv2<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    iov: UserPtr<IoVec>,
+    count: usize,
+    offset: i64,
+    _offset_high: u64,
+    flags: u32,
+) -> SyscallResult {
+    if flags & !RWF_KNOWN != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    vectored(ctx, fd, iov, count, false, vector_position(offset, true)?)
+}
+
+/// `pwritev2(fd, iov, iovcnt, offset, _, flags)`: offset -1 writes at the
+/// file offset; `RWF_APPEND` appends whatever the offset.
+pub fn pwritev2<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    iov: UserPtr<IoVec>,
+    count: usize,
+    offset: i64,
+    _offset_high: u64,
+    flags: u32,
+) -> SyscallResult {
+    if flags & !RWF_KNOWN != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let mut position = vector_position(offset, true)?;
+    if flags & RWF_APPEND != 0 {
+        let description = ctx.description(fd)?;
+        if description.file().is_seekable() {
+            position =
+                Some(i64::try_from(description.file().size()?).map_err(|_| Errno::EOVERFLOW)?);
+        }
+    }
+    vectored(ctx, fd, iov, count, true, position)
 }
 
 /// `lseek(fd, offset, whence)`.
@@ -239,6 +392,44 @@ pub fn close<K: Kernel>(ctx: &Context<'_, K>, fd: Fd) -> SyscallResult {
     let closed = ctx.process.fds().lock().close(fd.0)?;
     crate::fs::lock::after_close(ctx, &closed);
     drop(closed);
+    Ok(0)
+}
+
+/// `close_range(first, last, flags)`: closes (or with
+/// `CLOSE_RANGE_CLOEXEC` marks close-on-exec) every open fd in the range.
+/// `CLOSE_RANGE_UNSHARE` asks for a private table first; tables here are
+/// never shared between processes, so there is nothing to unshare.
+pub fn close_range<K: Kernel>(
+    ctx: &Context<'_, K>,
+    first: u32,
+    last: u32,
+    flags: u32,
+) -> SyscallResult {
+    const CLOSE_RANGE_UNSHARE: u32 = 1 << 1;
+    const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return Err(Errno::EINVAL);
+    }
+    let mut fds = ctx.process.fds().lock();
+    let open: Vec<i32> = fds
+        .enumerate()
+        .map(|open| open.fd)
+        .filter(|&fd| (first..=last).contains(&(fd as u32)))
+        .collect();
+    if flags & CLOSE_RANGE_CLOEXEC != 0 {
+        for fd in open {
+            fds.set_cloexec(fd, true)?;
+        }
+        return Ok(0);
+    }
+    let mut closed = Vec::new();
+    for fd in open {
+        closed.push(fds.close(fd)?);
+    }
+    drop(fds);
+    for description in closed {
+        crate::fs::lock::after_close(ctx, &description);
+    }
     Ok(0)
 }
 
@@ -271,7 +462,11 @@ pub fn fcntl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, cmd: u32, arg: u64) -> Sys
     const F_OFD_GETLK: u32 = 36;
     const F_OFD_SETLK: u32 = 37;
     const F_OFD_SETLKW: u32 = 38;
+    const F_ADD_SEALS: u32 = 1033;
+    const F_GET_SEALS: u32 = 1034;
     match cmd {
+        F_ADD_SEALS => crate::fs::memfd::add_seals(ctx, fd, arg),
+        F_GET_SEALS => crate::fs::memfd::get_seals(ctx, fd),
         F_GETFL => Ok(u64::from(ctx.description(fd)?.status_flags().bits())),
         F_SETFL => {
             let description = ctx.description(fd)?;
@@ -330,74 +525,6 @@ pub fn ioctl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, req: u32, arg: u64) -> Sys
         return result;
     }
     description.ioctl(req, arg as usize).map(|v| v as u64)
-}
-
-/// Whether `sendfile` may go on reading `input` after a chunk: only a
-/// seekable file (or an explicit offset) is read until `count`.
-fn may_read_on(input: &FileDescription, explicit_offset: bool) -> bool {
-    explicit_offset || input.file().is_seekable()
-}
-
-/// `sendfile(out, in, offset, count)`: copies through a kernel buffer.
-pub fn sendfile<K: Kernel>(
-    ctx: &Context<'_, K>,
-    out: Fd,
-    input: Fd,
-    offset_ptr: UserPtr<i64>,
-    count: usize,
-) -> SyscallResult {
-    let output = ctx.description(out)?;
-    let input = ctx.description(input)?;
-    // A terminal at either end obeys job control, as read and write do.
-    crate::fs::terminal::check_read(ctx, &input)?;
-    crate::fs::terminal::check_write(ctx, &output)?;
-    let count = count.min(MAX_IO);
-    let mut buffer = vec![0u8; count.min(64 * 1024)];
-    let mut offset = if offset_ptr.is_null() {
-        None
-    } else {
-        Some(ctx.read(offset_ptr)?)
-    };
-    let mut total = 0usize;
-    while total < count {
-        let want = (count - total).min(buffer.len());
-        let n = match offset {
-            Some(at) => input.pread(&mut buffer[..want], at)?,
-            None => blocking(&input, || input.read(&mut buffer[..want]))?,
-        };
-        if n == 0 {
-            break;
-        }
-        let mut written = 0;
-        while written < n {
-            match blocking(&output, || output.write(&buffer[written..n])) {
-                Ok(w) => written += w,
-                Err(Errno::EPIPE) => {
-                    ctx.kernel.raise_sigpipe();
-                    return if total > 0 {
-                        Ok(total as u64)
-                    } else {
-                        Err(Errno::EPIPE)
-                    };
-                }
-                Err(error) if total + written == 0 => return Err(error),
-                Err(_) => break,
-            }
-        }
-        total += written;
-        if let Some(at) = offset.as_mut() {
-            *at += written as i64;
-        }
-        // A stream (pipe, terminal) gives what it has: the next read
-        // would wait for more, which is the next call's business.
-        if written < n || !may_read_on(&input, offset.is_some()) {
-            break;
-        }
-    }
-    if let Some(at) = offset {
-        ctx.write(offset_ptr, &at)?;
-    }
-    Ok(total as u64)
 }
 
 /// `getdents64(fd, dirp, count)`.

@@ -78,6 +78,16 @@ pub fn finish_thread<K: Kernel>(
                     let _ = send(kernel, &parent, sigchld(&notice.info));
                 }
             }
+            // Children that asked to hear of this exit (PR_SET_PDEATHSIG):
+            // SI_USER from the parent that died, as Linux sends it.
+            let uid = process.data().credentials().uid();
+            for (pid, number) in notice.parent_death_signals {
+                if let (Some(child), Ok(signal)) =
+                    (table.from_pid(pid), Signal::from_raw(i32::from(number)))
+                {
+                    let _ = send(kernel, &child, SigInfo::kill(signal, process.pid(), uid));
+                }
+            }
             kernel.child_events().wake_all();
             hang_up_orphaned_groups(kernel, process);
         }

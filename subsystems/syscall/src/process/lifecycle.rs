@@ -13,7 +13,7 @@ use signal::UserRegisters;
 use crate::SyscallResult;
 use crate::args::{AtFlags, DirFd, UserPath, UserPtr};
 use crate::context::Context;
-use crate::kernel::{Kernel, UserThreadData};
+use crate::kernel::{EventQueue, Kernel, UserThreadData};
 use crate::registers::FPU_AREA_SIZE;
 use crate::signals::send::kill_process;
 
@@ -21,6 +21,7 @@ const CLONE_VM: u64 = 0x100;
 const CLONE_FS: u64 = 0x200;
 const CLONE_FILES: u64 = 0x400;
 const CLONE_SIGHAND: u64 = 0x800;
+const CLONE_PIDFD: u64 = 0x1000;
 const CLONE_VFORK: u64 = 0x4000;
 const CLONE_THREAD: u64 = 0x10000;
 const CLONE_SYSVSEM: u64 = 0x4_0000;
@@ -110,7 +111,107 @@ pub fn clone<K: Kernel>(
     child_tid: u64,
     tls: u64,
 ) -> SyscallResult {
-    let known = CLONE_VM
+    // The old call returns a pidfd where the parent's tid would go.
+    if flags & CLONE_PIDFD != 0 && flags & CLONE_PARENT_SETTID != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let pidfd = (flags & CLONE_PIDFD != 0).then_some(parent_tid);
+    spawn(ctx, flags, stack, parent_tid, child_tid, tls, pidfd)
+}
+
+/// `clone_args`, as `clone3` reads it: 64 bytes in its first version.
+#[derive(
+    Clone, Copy, Debug, Default, zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::Immutable,
+)]
+#[repr(C)]
+pub struct CloneArgs {
+    /// `CLONE_*` flags (no signal in the low byte).
+    pub flags: u64,
+    /// Where the pidfd goes (`CLONE_PIDFD`).
+    pub pidfd: u64,
+    /// The child's tid address (`CLONE_CHILD_SETTID`/`CLEARTID`).
+    pub child_tid: u64,
+    /// The parent's tid address (`CLONE_PARENT_SETTID`).
+    pub parent_tid: u64,
+    /// The signal the parent gets when the child ends.
+    pub exit_signal: u64,
+    /// Lowest address of the child's stack.
+    pub stack: u64,
+    /// Its size.
+    pub stack_size: u64,
+    /// The child's thread pointer (`CLONE_SETTLS`).
+    pub tls: u64,
+    /// `set_tid` array (version 1).
+    pub set_tid: u64,
+    /// Its length.
+    pub set_tid_size: u64,
+    /// Target cgroup (version 2).
+    pub cgroup: u64,
+}
+
+/// `clone3(args, size)`: `clone` with its arguments in a structure. Picking
+/// the child's tid (`set_tid`) and cgroups are not supported: `EINVAL`.
+pub fn clone3<K: Kernel>(ctx: &Context<'_, K>, args: u64, size: usize) -> SyscallResult {
+    const VERSION_0_SIZE: usize = 64;
+    let full = core::mem::size_of::<CloneArgs>();
+    if size < VERSION_0_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    if size > 4096 {
+        return Err(Errno::E2BIG);
+    }
+    let bytes = ctx.read_bytes(crate::args::UserBuffer(args), size)?;
+    // A newer caller's extra fields must be zero, as Linux checks.
+    if bytes
+        .get(full..)
+        .is_some_and(|extra| extra.iter().any(|&b| b != 0))
+    {
+        return Err(Errno::E2BIG);
+    }
+    let mut raw = [0u8; core::mem::size_of::<CloneArgs>()];
+    let n = size.min(full);
+    raw[..n].copy_from_slice(&bytes[..n]);
+    let args: CloneArgs = zerocopy::transmute!(raw);
+    if args.flags & EXIT_SIGNAL_MASK != 0
+        || args.exit_signal > 64
+        || args.set_tid != 0
+        || args.set_tid_size != 0
+        || args.cgroup != 0
+        || (args.stack == 0) != (args.stack_size == 0)
+    {
+        return Err(Errno::EINVAL);
+    }
+    let stack = if args.stack == 0 {
+        0
+    } else {
+        args.stack
+            .checked_add(args.stack_size)
+            .ok_or(Errno::EINVAL)?
+    };
+    let pidfd = (args.flags & CLONE_PIDFD != 0).then_some(UserPtr::new(args.pidfd));
+    spawn(
+        ctx,
+        args.flags | args.exit_signal,
+        stack,
+        UserPtr::new(args.parent_tid),
+        args.child_tid,
+        args.tls,
+        pidfd,
+    )
+}
+
+/// The common half of `clone` and `clone3`.
+fn spawn<K: Kernel>(
+    ctx: &Context<'_, K>,
+    flags: u64,
+    stack: u64,
+    parent_tid: UserPtr<i32>,
+    child_tid: u64,
+    tls: u64,
+    pidfd: Option<UserPtr<i32>>,
+) -> SyscallResult {
+    let known = CLONE_PIDFD
+        | CLONE_VM
         | CLONE_FS
         | CLONE_FILES
         | CLONE_SIGHAND
@@ -131,6 +232,10 @@ pub fn clone<K: Kernel>(
     }
     // Linux's own consistency rules.
     if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
+        return Err(Errno::EINVAL);
+    }
+    // A pidfd names a process, not a thread.
+    if flags & CLONE_PIDFD != 0 && flags & CLONE_THREAD != 0 {
         return Err(Errno::EINVAL);
     }
     let tid_request = ChildTid {
@@ -155,6 +260,11 @@ pub fn clone<K: Kernel>(
             // Shared memory without a shared thread group is not supported.
             return Err(Errno::EINVAL);
         }
+        if flags & CLONE_FILES != 0 {
+            // Nor is a descriptor table shared between processes: refused
+            // rather than silently copied.
+            return Err(Errno::EINVAL);
+        }
         // A vfork child borrows the parent's stack until it execs; a
         // copy-on-write fork gives it its own copy of it instead.
         let stack = if flags & CLONE_VM != 0 { 0 } else { stack };
@@ -176,16 +286,36 @@ pub fn clone<K: Kernel>(
             event,
             56,
         );
+        if flags & CLONE_VFORK != 0 {
+            wait_for_vfork_child(ctx, pid);
+        }
         pid
     };
     if flags & CLONE_PARENT_SETTID != 0 {
         ctx.write(parent_tid, &id)?;
     }
+    if let Some(pointer) = pidfd {
+        let fd = crate::process::pidfd::pidfd_open(ctx, id, 0)?;
+        ctx.write(pointer, &(fd as i32))?;
+    }
     Ok(id as u64)
 }
 
-/// `fork()` and `vfork()` (served as a copy-on-write fork, which is all
-/// vfork's callers may rely on).
+/// A vfork parent sleeps until its child has called `execve` or ended,
+/// as Linux's parent does (callers rely on the order, such as a child
+/// that reports to the parent before exec). A signal ends the wait early.
+fn wait_for_vfork_child<K: Kernel>(ctx: &Context<'_, K>, pid: i32) {
+    let table = ctx.kernel.processes();
+    let released = || {
+        table.from_pid(pid).is_none_or(|child| {
+            let data = child.data();
+            data.did_exec() || data.termination().is_some()
+        })
+    };
+    let _ = ctx.kernel.child_events().wait_until(true, None, released);
+}
+
+/// `fork()`.
 pub fn fork<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
     let start = child_start(ctx, 0, None, ChildTid::default());
     let pid = ctx.kernel.fork(ctx, &start)?;
@@ -201,6 +331,24 @@ pub fn fork<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
     Ok(pid as u64)
 }
 
+/// `vfork()`: a copy-on-write fork whose parent waits until the child
+/// has called `execve` or ended.
+pub fn vfork<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
+    let start = child_start(ctx, 0, None, ChildTid::default());
+    let pid = ctx.kernel.fork(ctx, &start)?;
+    crate::process::ptrace::after_fork(
+        ctx.kernel,
+        ctx.process,
+        ctx.thread,
+        &mut *ctx.registers.borrow_mut(),
+        pid,
+        process::ptrace::PTRACE_EVENT_VFORK,
+        58,
+    );
+    wait_for_vfork_child(ctx, pid);
+    Ok(pid as u64)
+}
+
 /// `execve(path, argv, envp)`.
 pub fn execve<K: Kernel>(
     ctx: &Context<'_, K>,
@@ -213,10 +361,9 @@ pub fn execve<K: Kernel>(
 
 /// `execveat(dirfd, path, argv, envp, flags)`: `path` relative to
 /// `dirfd`; `AT_SYMLINK_NOFOLLOW` refuses a final symbolic link with
-/// `ELOOP`. Running the descriptor itself (`AT_EMPTY_PATH` with an empty
-/// path, glibc's `fexecve`) is not supported yet and fails with `ENOENT`:
-/// the loader opens by path, and a path rebuilt from the descriptor would
-/// be wrong once the file is renamed (see NOTES.md).
+/// `ELOOP`. With `AT_EMPTY_PATH` and an empty path the descriptor itself
+/// runs (`fexecve`), under the name `/dev/fd/N` as Linux gives it (its
+/// command name is then `N`, as on Linux 6.1).
 pub fn execveat<K: Kernel>(
     ctx: &Context<'_, K>,
     dirfd: DirFd,
@@ -225,16 +372,12 @@ pub fn execveat<K: Kernel>(
     envp: u64,
     flags: AtFlags,
 ) -> SyscallResult {
-    let flags = flags.only(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)?;
-    // An empty path stays ENOENT, as without AT_EMPTY_PATH.
-    exec(
-        ctx,
-        dirfd,
-        path,
-        argv,
-        envp,
-        AtFlags(flags.0 & !AT_EMPTY_PATH),
-    )
+    let known = flags.only(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+    if known.is_err() {
+        // Linux reads the name first: a bad or empty one is its error.
+        ctx.read_path(path, flags.has(AT_EMPTY_PATH))?;
+    }
+    exec(ctx, dirfd, path, argv, envp, known?)
 }
 
 fn exec<K: Kernel>(
@@ -245,11 +388,21 @@ fn exec<K: Kernel>(
     envp: u64,
     flags: AtFlags,
 ) -> SyscallResult {
-    let path = ctx.read_path(path, flags.has(AT_EMPTY_PATH))?;
+    let mut path = ctx.read_path(path, flags.has(AT_EMPTY_PATH))?;
     let argv = ctx.read_string_array(argv)?;
     let envp = ctx.read_string_array(envp)?;
+    let mut opened = None;
+    if path.is_empty() {
+        // AT_EMPTY_PATH: the descriptor is the program (the working
+        // directory for AT_FDCWD, which is no program: EACCES).
+        let DirFd::Fd(fd) = dirfd else {
+            return Err(Errno::EACCES);
+        };
+        opened = Some(ctx.description(fd)?);
+        path = alloc::format!("/dev/fd/{}", fd.0);
+    }
     let base = ctx.path_base(dirfd, &path)?;
-    if flags.has(AT_SYMLINK_NOFOLLOW) {
+    if opened.is_none() && flags.has(AT_SYMLINK_NOFOLLOW) {
         let stat = ctx.kernel.vfs().stat(&base.context(), &path, false)?;
         if stat.mode & S_IFMT == S_IFLNK {
             return Err(Errno::ELOOP);
@@ -259,6 +412,7 @@ fn exec<K: Kernel>(
     let program = ctx.kernel.load_program(
         base.context(),
         path.as_bytes(),
+        opened,
         argv,
         envp.clone(),
         &credentials,
@@ -275,6 +429,8 @@ fn exec<K: Kernel>(
         ctx.kernel.interrupt(thread);
     }
     ctx.thread.data().signals().lock().reset_for_exec();
+    // A vfork parent waits for this.
+    ctx.kernel.child_events().wake_all();
     ctx.kernel.enter_address_space(&program.space);
     ctx.kernel.set_fs_base(0)?;
     // The old address space goes only once the new one is active.

@@ -297,12 +297,32 @@ pub fn rt_sigtimedwait<K: Kernel>(
         }
         match reason {
             sched::WakeReason::TimedOut => break Err(Errno::EAGAIN),
-            sched::WakeReason::Interrupted => break Err(Errno::EINTR),
+            sched::WakeReason::Interrupted => {
+                let deliverable = {
+                    let thread = ctx.thread.data().signals().lock();
+                    thread.has_deliverable(ctx.process.data().signals())
+                };
+                if deliverable {
+                    break Err(Errno::EINTR);
+                }
+                // A leftover interruption (for a signal someone already
+                // took): not a reason to stop waiting.
+                ctx.kernel.clear_interrupt(ctx.thread);
+            }
             sched::WakeReason::Woken => {}
         }
     };
     ctx.thread.data().signals().lock().end_wait();
     let found = result?;
+    // The signal that interrupted the sleep is taken, not delivered: its
+    // interruption must not cut the thread's next sleep short.
+    let more = {
+        let thread = ctx.thread.data().signals().lock();
+        thread.has_deliverable(ctx.process.data().signals())
+    };
+    if !more {
+        ctx.kernel.clear_interrupt(ctx.thread);
+    }
     ctx.write_optional(info, &found.to_raw())?;
     Ok(u64::from(found.signal.number()))
 }

@@ -62,7 +62,10 @@ fn wake_a_thread<K: Kernel>(kernel: &K, process: &Process<K::Env>, signal: Signa
     let threads = process.threads();
     let candidates: Vec<_> = threads
         .iter()
-        .map(|t| (t.tid(), t.data().signals().lock().blocked(), t.should_die()))
+        .map(|t| {
+            let blocked = t.data().signals().lock().blocked_for_wakeup();
+            (t.tid(), blocked, t.should_die())
+        })
         .collect();
     if let Some(tid) = signal::choose_target_thread(signal, process.pid(), candidates)
         && let Some(thread) = threads.iter().find(|t| t.tid() == tid)

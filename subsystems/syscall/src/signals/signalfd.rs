@@ -135,6 +135,8 @@ fn record(info: &SigInfo) -> [u8; RECORD_SIZE] {
     put(8, &raw.si_code.to_ne_bytes());
     put(12, &u32_at(0).to_ne_bytes()); // ssi_pid
     put(16, &u32_at(4).to_ne_bytes()); // ssi_uid
+    put(20, &u32_at(0).to_ne_bytes()); // ssi_tid (POSIX timers)
+    put(24, &u32_at(4).to_ne_bytes()); // ssi_overrun
     put(44, &u32_at(8).to_ne_bytes()); // ssi_status (SIGCHLD)
     put(48, &u32_at(8).to_ne_bytes()); // ssi_int (sigqueue)
     put(56, &u64_at(8).to_ne_bytes()); // ssi_ptr

@@ -540,12 +540,16 @@ impl Kernel for Machine {
         &self,
         at: PathContext<'_>,
         path: &[u8],
+        opened: Option<Arc<fs::FileDescription>>,
         argv: Vec<Vec<u8>>,
         _envp: Vec<Vec<u8>>,
         _credentials: &Credentials,
     ) -> KernelResult<LoadedProgram<Space>> {
         let path = std::str::from_utf8(path).map_err(|_| Errno::ENOENT)?;
-        let description = self.vfs.open(&at, path, fs::OpenFlags::empty(), 0)?;
+        let description = match opened {
+            Some(description) => description,
+            None => self.vfs.open(&at, path, fs::OpenFlags::empty(), 0)?,
+        };
         let stat = description.stat()?;
         if stat.mode & abi::S_IFMT != abi::S_IFREG {
             return Err(Errno::EACCES);
