@@ -158,6 +158,21 @@ int main(void) {
     errno = 0;
     CHECK_EQ(add(ep, outer, EPOLLIN, 0), -1);
     CHECK_EQ(errno, ELOOP);
+    /* EPOLLEXCLUSIVE: never on an epoll instance, nor with RDHUP or PRI. */
+    int spare = epoll_create1(0);
+    errno = 0;
+    CHECK_EQ(add(outer, spare, EPOLLIN | EPOLLEXCLUSIVE, 0), -1);
+    CHECK_EQ(errno, EINVAL);
+    int q[2];
+    CHECK_EQ(pipe(q), 0);
+    errno = 0;
+    CHECK_EQ(add(outer, q[0], EPOLLIN | EPOLLRDHUP | EPOLLEXCLUSIVE, 0), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(add(outer, q[0], EPOLLIN | EPOLLET | EPOLLEXCLUSIVE, 0), 0);
+    CHECK_EQ(epoll_ctl(outer, EPOLL_CTL_DEL, q[0], NULL), 0);
+    close(q[0]);
+    close(q[1]);
+    close(spare);
     CHECK_EQ(poll_one(outer, &ev), 0);
     child = write_later(p[1], 50);
     CHECK_EQ(epoll_wait(outer, evs, 4, 5000), 1);

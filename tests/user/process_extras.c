@@ -3,13 +3,17 @@
  * directory fd plus a relative name, an fd of the binary with
  * AT_EMPTY_PATH, flag errors), prctl PR_SET_PDEATHSIG,
  * PR_SET_CHILD_SUBREAPER and PR_SET_NO_NEW_PRIVS, openat ignoring the dirfd
- * for absolute paths, and getrusage(RUSAGE_CHILDREN) accounting a reaped
- * child's CPU time. */
+ * for absolute paths, getrusage(RUSAGE_CHILDREN) accounting a reaped
+ * child's CPU time, clone(CLONE_VM) children sharing memory, and
+ * posix_spawn's error reporting (which glibc does through that sharing). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -456,6 +460,43 @@ static void test_rusage_children(void) {
     CHECK_EQ(errno, EINVAL);
 }
 
+/* clone(CLONE_VM) without CLONE_THREAD: a new process in the same memory.
+ * The child's store is seen by the parent, the child has its own pid, and
+ * it runs on the stack it was given. */
+static volatile int shared_word;
+
+static int vm_child(void *arg) {
+    shared_word = (int)(intptr_t)arg;
+    return 3;
+}
+
+static void test_shared_memory(void) {
+    size_t size = 64 * 1024;
+    char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(stack != MAP_FAILED);
+    shared_word = 0;
+    pid_t pid = clone(vm_child, stack + size, CLONE_VM | SIGCHLD, (void *)(intptr_t)77);
+    CHECK(pid > 0 && pid != getpid());
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+    CHECK_EQ(shared_word, 77);
+    CHECK_EQ(munmap(stack, size), 0);
+
+    /* posix_spawn reports a program that cannot run: glibc's child writes
+     * the errno into memory it shares with its parent (CLONE_VM|CLONE_VFORK),
+     * musl's through a pipe. Either way the caller sees ENOENT. */
+    pid_t spawned;
+    char *argv[] = {"missing", NULL};
+    char *envp[] = {NULL};
+    CHECK_EQ(posix_spawn(&spawned, "/nonexistent/program", NULL, NULL, argv, envp), ENOENT);
+    /* And a program that runs gives its pid and status. */
+    char *true_argv[] = {"true", NULL};
+    CHECK_EQ(posix_spawn(&spawned, "/bin/true", NULL, NULL, true_argv, envp), 0);
+    CHECK_EQ(waitpid(spawned, &status, 0), spawned);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(int argc, char **argv) {
     /* Modes for the re-executed copies of this program. */
     if (argc > 1 && strcmp(argv[1], "exit42") == 0) return 42;
@@ -469,5 +510,6 @@ int main(int argc, char **argv) {
     test_no_new_privs();
     test_openat_absolute();
     test_rusage_children();
+    test_shared_memory();
     return 0;
 }

@@ -266,10 +266,39 @@ static void named_servers(void) {
     CHECK_EQ(errno, EAFNOSUPPORT);
 }
 
+/* Socket-level options that change nothing for Unix sockets are still
+ * kept and read back (servers set SO_REUSEADDR before bind). */
+static void inert_options(void) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    int value = 0;
+    socklen_t len = sizeof value;
+    CHECK_EQ(getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &value, &len), 0);
+    CHECK_EQ(value, 0);
+    int on = 5;
+    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on), 0);
+    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on), 0);
+    len = sizeof value;
+    CHECK_EQ(getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &value, &len), 0);
+    CHECK_EQ(value, 1);
+    CHECK_EQ(len, sizeof value);
+    CHECK_EQ(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &value, &len), 0);
+    CHECK_EQ(value, 1);
+    int priority = 3;
+    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &priority, sizeof priority), 0);
+    CHECK_EQ(getsockopt(fd, SOL_SOCKET, SO_PRIORITY, &value, &len), 0);
+    CHECK_EQ(value, 3);
+    errno = 0;
+    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, 2), -1);
+    CHECK_EQ(errno, EINVAL);
+    close(fd);
+}
+
 int main(void) {
     streams();
     datagrams_and_packets();
     passing_descriptors_and_credentials();
     named_servers();
+    inert_options();
     return 0;
 }

@@ -1,8 +1,8 @@
 //! Debian programs a QEMU test runs on Courage as a user would, appended
 //! to the test initramfs (concatenated archives unpack as one, as on
-//! Linux): `strace` with the libraries it links, and Python 3.11 with the
-//! standard-library modules its `pty` test imports. Copied from the build
-//! machine at build time, never committed.
+//! Linux): `strace` and `stress-ng` with the libraries they link, and
+//! Python 3.11 with the standard-library modules its `pty` test imports.
+//! Copied from the build machine at build time, never committed.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,8 +12,8 @@ use crate::cpio::{Entry, archive};
 use crate::kernel;
 use crate::tools::Tool;
 
-/// The host programs the tests use: the archive is made from the first
-/// two.
+/// The host programs the tests use: the archive holds strace, Python and
+/// stress-ng; gdb goes into its own (`with_gdb`).
 pub const PROGRAMS: &[Tool] = &[
     Tool {
         probe: "strace",
@@ -28,6 +28,12 @@ pub const PROGRAMS: &[Tool] = &[
     Tool {
         probe: "gdb",
         package: "gdb",
+    },
+    // Debian's stress-ng runs its event-descriptor, socket, lock and timer
+    // stressors on Courage.
+    Tool {
+        probe: "stress-ng",
+        package: "stress-ng",
     },
 ];
 
@@ -131,13 +137,18 @@ fn add_file(
     Ok(())
 }
 
-/// `initrd` followed by an archive holding strace and Python with what
-/// they need at their host paths, and the Python tests in `/tests/python`:
+/// `initrd` followed by an archive holding strace, stress-ng and Python
+/// with what they need at their host paths, and the Python tests in
+/// `/tests/python`:
 /// `target/courage/initramfs-debian.cpio`.
 pub fn with_debian_programs(initrd: &Path) -> Result<PathBuf, String> {
     let strace = which("strace")?;
     let mut dirs = base_directories();
     let mut extra = Vec::new();
+    let stress_ng = which("stress-ng")?;
+    for file in libraries(&stress_ng)?.into_iter().chain([stress_ng]) {
+        add_file(&mut extra, &mut dirs, &file)?;
+    }
     let python = PathBuf::from(PYTHON);
     for file in libraries(&python)?
         .into_iter()

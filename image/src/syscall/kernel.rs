@@ -270,7 +270,12 @@ impl syscall::Kernel for RunningKernel {
 
     fn fork(&self, _ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<i32> {
         let frame = child_frame(child);
-        lifecycle::fork(&frame, &FpuState(child.fpu), child.child_tid)
+        let memory = if child.share_memory {
+            process::ForkMemory::Share
+        } else {
+            process::ForkMemory::Copy
+        };
+        lifecycle::fork(&frame, &FpuState(child.fpu), child.child_tid, memory)
     }
 
     fn spawn_thread(&self, _ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<i32> {

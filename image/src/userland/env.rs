@@ -62,6 +62,10 @@ impl ProcessEnv for KernelEnv {
     type ThreadData = ThreadLink;
     type Protected = crate::memory::protected::ProtectedPage<process::ProtectedData>;
 
+    fn share_address_space(space: &SharedAddressSpace) -> KernelResult<SharedAddressSpace> {
+        Ok(space.clone())
+    }
+
     fn fork_address_space(space: &mut SharedAddressSpace) -> KernelResult<SharedAddressSpace> {
         let table = kernel_page_table()
             .lock()

@@ -163,11 +163,17 @@ fn fpu_copy(fpu: &FpuState) -> FpuArea {
 pub use syscall::process::lifecycle::ChildTid;
 
 /// `fork`: a child process running a copy of the caller, returning 0 in it.
-pub fn fork(frame: &TrapFrame, fpu: &FpuState, child_tid: ChildTid) -> KernelResult<i32> {
+pub fn fork(
+    frame: &TrapFrame,
+    fpu: &FpuState,
+    child_tid: ChildTid,
+    memory: process::ForkMemory,
+) -> KernelResult<i32> {
     let parent = super::current()?;
     check_process_limit(&parent.process)?;
     let signals = parent.thread.data().signals.lock().for_fork();
-    let (child, thread) = processes().fork(&parent.process, ThreadLink::new(signals))?;
+    let (child, thread) =
+        processes().fork_with(&parent.process, ThreadLink::new(signals), memory)?;
     let pid = child.pid();
     super::procfs::count_fork();
     child.data().set_start_time(crate::time::now_ns());

@@ -181,7 +181,13 @@ impl Epoll {
                 if items.contains_key(&key) {
                     return Err(Errno::EEXIST);
                 }
-                if events & EPOLLEXCLUSIVE != 0 && events & EPOLLONESHOT != 0 {
+                // Exclusive wake-ups: only with IN, OUT, ERR, HUP, WAKEUP, ET, and
+                // never on an epoll instance (Linux's EPOLLEXCLUSIVE_OK_BITS).
+                let exclusive_ok = 0x1 | 0x4 | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET;
+                if events & EPOLLEXCLUSIVE != 0
+                    && (events & !(exclusive_ok | EPOLLEXCLUSIVE) != 0
+                        || description.file().epoll().is_some())
+                {
                     return Err(Errno::EINVAL);
                 }
                 if let Ok(stat) = description.stat() {
@@ -478,7 +484,17 @@ mod tests {
             ),
             Err(Errno::EINVAL)
         );
-        e.control(EPOLL_CTL_ADD, 6, &writer, OUT | EPOLLEXCLUSIVE, 0)
+        // Exclusive: not on an epoll, not with RDHUP or PRI.
+        let (inner, _) = epoll();
+        assert_eq!(
+            e.control(EPOLL_CTL_ADD, 7, &inner, IN | EPOLLEXCLUSIVE, 0),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(
+            e.control(EPOLL_CTL_ADD, 6, &writer, OUT | 0x2000 | EPOLLEXCLUSIVE, 0),
+            Err(Errno::EINVAL)
+        );
+        e.control(EPOLL_CTL_ADD, 6, &writer, OUT | EPOLLET | EPOLLEXCLUSIVE, 0)
             .unwrap();
         assert_eq!(
             e.control(EPOLL_CTL_MOD, 6, &writer, OUT, 0),

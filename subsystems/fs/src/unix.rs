@@ -146,6 +146,10 @@ struct State {
     pass_credentials: bool,
     /// `SO_PEERCRED`: the peer's credentials when the connection was made.
     peer_credentials: Option<UnixCredentials>,
+    /// Socket-level options that change nothing for a Unix socket, on
+    /// Linux either (`SO_REUSEADDR`, `SO_KEEPALIVE`, ...), by number: kept
+    /// so `getsockopt` reports what was set.
+    inert_options: alloc::collections::BTreeMap<i32, i32>,
 }
 
 /// One `AF_UNIX` socket.
@@ -202,6 +206,7 @@ impl UnixSocket {
                 address: UnixAddress::Unnamed,
                 pass_credentials: false,
                 peer_credentials: None,
+                inert_options: alloc::collections::BTreeMap::new(),
             }),
             waiters: Mutex::new(waiters),
         })
@@ -265,6 +270,21 @@ impl UnixSocket {
     /// `SO_PASSCRED`.
     pub fn set_pass_credentials(&self, on: bool) {
         self.state.lock().pass_credentials = on;
+    }
+
+    /// Sets a socket-level option that has no effect on a Unix socket.
+    pub fn set_inert_option(&self, name: i32, value: i32) {
+        self.state.lock().inert_options.insert(name, value);
+    }
+
+    /// Such an option's value (0 if never set).
+    pub fn inert_option(&self, name: i32) -> i32 {
+        self.state
+            .lock()
+            .inert_options
+            .get(&name)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// `SO_PASSCRED`'s value.

@@ -40,6 +40,13 @@ pub trait ProcessEnv: Sized + Send + Sync + 'static {
     /// private pages become read-only, hence `&mut`). `ENOMEM` on failure.
     fn fork_address_space(space: &mut Self::AddressSpace) -> KernelResult<Self::AddressSpace>;
 
+    /// Another handle on `space` itself, for a child that shares its
+    /// parent's memory (`clone(CLONE_VM)` without `CLONE_THREAD`, vfork).
+    /// The default cannot share: `EINVAL`, which `clone` then returns.
+    fn share_address_space(_space: &Self::AddressSpace) -> KernelResult<Self::AddressSpace> {
+        Err(abi::Errno::EINVAL)
+    }
+
     /// The child's signal state after fork: same dispositions, nothing pending.
     fn fork_signals(signals: &Self::Signals) -> Self::Signals;
 

@@ -89,7 +89,7 @@ pub use fs_context::FsContext;
 pub use io_accounting::{IoAccounting, IoCounts};
 pub use lifecycle::{JobEvent, Lifecycle, ProcessState, Termination};
 pub use pid::{Pid, PidAllocator, Tid};
-pub use process::{CpuTimes, ExecOutcome, NewProcess, Process, ProcessData};
+pub use process::{CpuTimes, ExecOutcome, ForkMemory, NewProcess, Process, ProcessData};
 pub use program::Program;
 pub use protected::{ProtectedData, ProtectedStorage, Unprotected};
 pub use ptrace::{Resume, TraceStop, Tracing};

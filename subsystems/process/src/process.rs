@@ -57,6 +57,15 @@ pub(crate) struct Family {
     pub(crate) tracees: BTreeSet<Pid>,
 }
 
+/// What a forked child gets of its parent's memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForkMemory {
+    /// A copy-on-write copy (`fork`).
+    Copy,
+    /// The same address space (`clone(CLONE_VM)`, `vfork`).
+    Share,
+}
+
 /// What a process is made of, behind its data lock.
 pub struct ProcessData<E: ProcessEnv> {
     name: String,
@@ -422,12 +431,17 @@ impl<E: ProcessEnv> Process<E> {
     /// A child of `parent`: what fork copies (credentials, fs context,
     /// signal state, address space, tty, limits, descriptors, name, dumpable,
     /// group and session); times, events and coredump notes start fresh.
-    pub(crate) fn forked_from(pid: Pid, parent: &Process<E>) -> KernelResult<Self> {
+    pub(crate) fn forked_from(
+        pid: Pid,
+        parent: &Process<E>,
+        memory: ForkMemory,
+    ) -> KernelResult<Self> {
         let data = {
             let mut p = parent.data();
-            let address_space = match p.address_space.as_mut() {
-                Some(space) => Some(E::fork_address_space(space)?),
-                None => None,
+            let address_space = match (p.address_space.as_mut(), memory) {
+                (Some(space), ForkMemory::Copy) => Some(E::fork_address_space(space)?),
+                (Some(space), ForkMemory::Share) => Some(E::share_address_space(space)?),
+                (None, _) => None,
             };
             ProcessData {
                 name: p.name.clone(),

@@ -302,9 +302,20 @@ impl<E: ProcessEnv> ProcessTable<E> {
         parent: &Arc<Process<E>>,
         thread_data: E::ThreadData,
     ) -> KernelResult<ProcessAndThread<E>> {
+        self.fork_with(parent, thread_data, crate::process::ForkMemory::Copy)
+    }
+
+    /// [`ProcessTable::fork`], with the child's memory a copy of its
+    /// parent's or the same address space (`memory`).
+    pub fn fork_with(
+        &self,
+        parent: &Arc<Process<E>>,
+        thread_data: E::ThreadData,
+        memory: crate::process::ForkMemory,
+    ) -> KernelResult<ProcessAndThread<E>> {
         let mut inner = self.inner.lock();
         let pid = self.pids.allocate(|id| inner.id_in_use(id))?;
-        let child = Arc::new(Process::forked_from(pid, parent)?);
+        let child = Arc::new(Process::forked_from(pid, parent, memory)?);
         let thread = Arc::new(Thread::new(pid, pid, thread_data));
         let (pgid, sid) = {
             let d = child.data();

@@ -24,7 +24,24 @@ const SO_TYPE: i32 = 3;
 const SO_ERROR: i32 = 4;
 const SO_SNDBUF: i32 = 7;
 const SO_RCVBUF: i32 = 8;
+const SO_REUSEADDR: i32 = 2;
+const SO_DONTROUTE: i32 = 5;
+const SO_BROADCAST: i32 = 6;
 const SO_KEEPALIVE: i32 = 9;
+const SO_OOBINLINE: i32 = 10;
+const SO_PRIORITY: i32 = 12;
+const SO_REUSEPORT: i32 = 15;
+
+/// Boolean socket-level options Linux keeps for every socket that do
+/// nothing for a Unix one: set and read back as 0 or 1.
+const INERT_FLAGS: [i32; 6] = [
+    SO_REUSEADDR,
+    SO_DONTROUTE,
+    SO_BROADCAST,
+    SO_KEEPALIVE,
+    SO_OOBINLINE,
+    SO_REUSEPORT,
+];
 const SO_PASSCRED: i32 = 16;
 const SO_PEERCRED: i32 = 17;
 const SO_ACCEPTCONN: i32 = 30;
@@ -379,7 +396,10 @@ pub fn getsockopt<K: Kernel>(
     let bytes = match name {
         SO_TYPE => int(socket.kind().to_type()),
         SO_DOMAIN => int(AF_UNIX),
-        SO_PROTOCOL | SO_ERROR | SO_KEEPALIVE => int(0),
+        SO_PROTOCOL | SO_ERROR => int(0),
+        name if INERT_FLAGS.contains(&name) || name == SO_PRIORITY => {
+            int(socket.inert_option(name))
+        }
         SO_ACCEPTCONN => int(i32::from(socket.is_listening())),
         SO_PASSCRED => int(i32::from(socket.pass_credentials())),
         SO_RCVBUF => int(socket.buffer_sizes().0 as i32),
@@ -404,7 +424,9 @@ pub fn getsockopt<K: Kernel>(
 }
 
 /// `setsockopt(fd, level, name, value, len)`: `SO_PASSCRED`,
-/// `SO_RCVBUF`, `SO_SNDBUF`, `SO_KEEPALIVE` (no effect on Unix sockets);
+/// `SO_RCVBUF`, `SO_SNDBUF`, and the options that change nothing for a
+/// Unix socket on Linux either but are kept and reported
+/// (`SO_REUSEADDR`, `SO_KEEPALIVE`, `SO_BROADCAST`, `SO_PRIORITY`, ...);
 /// `ENOPROTOOPT` for the rest.
 pub fn setsockopt<K: Kernel>(
     ctx: &Context<'_, K>,
@@ -427,7 +449,14 @@ pub fn setsockopt<K: Kernel>(
         SO_PASSCRED => socket.set_pass_credentials(value != 0),
         SO_RCVBUF => socket.set_buffer_size(true, value.max(0) as usize),
         SO_SNDBUF => socket.set_buffer_size(false, value.max(0) as usize),
-        SO_KEEPALIVE => {}
+        name if INERT_FLAGS.contains(&name) => socket.set_inert_option(name, i32::from(value != 0)),
+        SO_PRIORITY => {
+            // 0 to 6 for anyone, more for root (CAP_NET_ADMIN), as Linux.
+            if !(0..=6).contains(&value) && ctx.fs_credentials().uid != 0 {
+                return Err(Errno::EPERM);
+            }
+            socket.set_inert_option(name, value);
+        }
         _ => return Err(Errno::ENOPROTOOPT),
     }
     Ok(0)

@@ -60,6 +60,9 @@ pub struct ChildStart {
     pub tls: Option<u64>,
     /// Where its tid goes.
     pub child_tid: ChildTid,
+    /// A new process that shares its parent's address space
+    /// (`CLONE_VM` without `CLONE_THREAD`) instead of copying it.
+    pub share_memory: bool,
 }
 
 /// A program the kernel loaded for `execve`, not yet switched to.
@@ -97,6 +100,7 @@ fn child_start<K: Kernel>(
         fpu: *saved.fpu(),
         tls,
         child_tid,
+        share_memory: false,
     }
 }
 
@@ -256,19 +260,15 @@ fn spawn<K: Kernel>(
         }
         tid
     } else {
-        if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
-            // Shared memory without a shared thread group is not supported.
-            return Err(Errno::EINVAL);
-        }
         if flags & CLONE_FILES != 0 {
             // Nor is a descriptor table shared between processes: refused
             // rather than silently copied.
             return Err(Errno::EINVAL);
         }
-        // A vfork child borrows the parent's stack until it execs; a
-        // copy-on-write fork gives it its own copy of it instead.
-        let stack = if flags & CLONE_VM != 0 { 0 } else { stack };
-        let start = child_start(ctx, stack, tls, tid_request);
+        // With CLONE_VM the child runs in its parent's memory (a vfork
+        // child on the parent's stack until it execs, the parent waiting).
+        let mut start = child_start(ctx, stack, tls, tid_request);
+        start.share_memory = flags & CLONE_VM != 0;
         let pid = ctx.kernel.fork(ctx, &start)?;
         let event = if flags & CLONE_VFORK != 0 {
             process::ptrace::PTRACE_EVENT_VFORK

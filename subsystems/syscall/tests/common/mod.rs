@@ -100,6 +100,10 @@ impl ProcessEnv for Env {
     type ThreadData = ThreadData;
     type Protected = process::Unprotected;
 
+    fn share_address_space(space: &Space) -> KernelResult<Space> {
+        Ok(space.clone())
+    }
+
     fn fork_address_space(space: &mut Space) -> KernelResult<Space> {
         let mut parent = space.lock().unwrap();
         let table = FakePageTable::new(&mut Frames)?;
@@ -518,9 +522,14 @@ impl Kernel for Machine {
     /// how it would start.
     fn fork(&self, ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<i32> {
         let signals = ctx.thread.data().signals.lock().for_fork();
-        let (process, thread) = self
-            .processes
-            .fork(ctx.process, ThreadData::with_signals(signals))?;
+        let memory = if child.share_memory {
+            process::ForkMemory::Share
+        } else {
+            process::ForkMemory::Copy
+        };
+        let (process, thread) =
+            self.processes
+                .fork_with(ctx.process, ThreadData::with_signals(signals), memory)?;
         self.record_start(&thread, child);
         Ok(process.pid())
     }
