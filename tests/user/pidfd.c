@@ -1,10 +1,12 @@
 /* Process descriptors: pidfd_open, readiness when the process exits (poll
  * and epoll), pidfd_send_signal (kill and sigqueue forms), waitid(P_PIDFD),
- * and ESRCH once the process is reaped. */
+ * ESRCH once the process is reaped, and /proc/<pid> directories taken as
+ * pidfds by pidfd_send_signal. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -85,5 +87,19 @@ int main(void) {
     errno = 0;
     CHECK_EQ(pidfd_send_signal(p[0], SIGTERM, NULL, 0), -1);
     CHECK_EQ(errno, EBADF);
+
+    /* A /proc/<pid> directory serves as a pidfd for sending signals. */
+    child = sleeper(100000);
+    char dir[32];
+    snprintf(dir, sizeof dir, "/proc/%d", (int)child);
+    int procfd = open(dir, O_RDONLY | O_DIRECTORY);
+    CHECK(procfd >= 0);
+    CHECK_EQ(pidfd_send_signal(procfd, SIGKILL, NULL, 0), 0);
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    errno = 0;
+    CHECK_EQ(pidfd_send_signal(procfd, SIGKILL, NULL, 0), -1);
+    CHECK_EQ(errno, ESRCH);
+    close(procfd);
     return 0;
 }

@@ -1,12 +1,44 @@
 #define _GNU_SOURCE
-/* Pipes between parent and child: data, EOF, EPIPE, non-blocking reads. */
+/* Pipes between parent and child: data, EOF, EPIPE, non-blocking reads;
+ * pipe sizes (F_GETPIPE_SZ/F_SETPIPE_SZ). */
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <string.h>
 #include "check.h"
 
+/* F_GETPIPE_SZ/F_SETPIPE_SZ: 64 KiB by default, rounded up to a power of
+ * two pages, EBUSY below what is buffered, and the new size bounds writes. */
+static void pipe_sizes(void) {
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    CHECK_EQ(fcntl(p[0], F_GETPIPE_SZ), 65536);
+    CHECK_EQ(fcntl(p[1], F_SETPIPE_SZ, 5000), 8192);
+    CHECK_EQ(fcntl(p[0], F_GETPIPE_SZ), 8192);
+    CHECK_EQ(fcntl(p[1], F_SETPIPE_SZ, 1), 4096);
+    char buf[8192];
+    memset(buf, 'x', sizeof buf);
+    CHECK_EQ(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+    CHECK_EQ(write(p[1], buf, sizeof buf), 4096);
+    errno = 0;
+    CHECK_EQ(fcntl(p[1], F_SETPIPE_SZ, 0), 4096); /* one page holds it */
+    CHECK_EQ(fcntl(p[1], F_SETPIPE_SZ, 65536), 65536);
+    CHECK_EQ(write(p[1], buf, sizeof buf), 8192);
+    errno = 0;
+    CHECK_EQ(fcntl(p[1], F_SETPIPE_SZ, 4096), -1);
+    CHECK_EQ(errno, EBUSY);
+    int file = open("/proc/self/stat", O_RDONLY);
+    errno = 0;
+    CHECK_EQ(fcntl(file, F_GETPIPE_SZ), -1);
+    CHECK_EQ(errno, EBADF);
+    close(file);
+    close(p[0]);
+    close(p[1]);
+}
+
 int main(void) {
+    pipe_sizes();
     int to_child[2], to_parent[2];
     CHECK_EQ(pipe(to_child), 0);
     CHECK_EQ(pipe(to_parent), 0);

@@ -143,6 +143,12 @@ pub trait Inode: Send + Sync {
         Ok((written, end + written as u64))
     }
 
+    /// The process this inode stands for, for a `/proc/<pid>` directory
+    /// (which `pidfd_send_signal` takes as a pidfd); `None` for the rest.
+    fn process_id(&self) -> Option<i32> {
+        None
+    }
+
     /// The file's seals (`F_GET_SEALS`); `EINVAL` where files cannot be
     /// sealed.
     fn seals(&self) -> KernelResult<u32> {

@@ -26,6 +26,10 @@ use crate::wait::WaitQueue;
 /// Bytes a pipe holds before writers must wait (Linux's default, 16 pages).
 pub const PIPE_CAPACITY: usize = 64 * 1024;
 
+/// The largest capacity an unprivileged `F_SETPIPE_SZ` may ask for
+/// (Linux's `/proc/sys/fs/pipe-max-size` default, 1 MiB).
+pub const PIPE_MAX_SIZE: usize = 1 << 20;
+
 /// Whether a write that failed with `errno` must also send `SIGPIPE` to the
 /// writing thread (it must for `EPIPE`, as Linux does).
 pub fn raises_sigpipe(errno: Errno) -> bool {
@@ -34,6 +38,8 @@ pub fn raises_sigpipe(errno: Errno) -> bool {
 
 struct Buffer {
     bytes: VecDeque<u8>,
+    /// Bytes held before writers wait (`F_SETPIPE_SZ`).
+    capacity: usize,
     readers: usize,
     writers: usize,
     /// How many read and write ends were ever opened (a FIFO's opener
@@ -71,7 +77,41 @@ impl Pipe {
 
     /// Bytes a write could add now without waiting.
     pub fn space(&self) -> usize {
-        PIPE_CAPACITY - self.len()
+        let buffer = self.buffer.lock();
+        buffer.capacity.saturating_sub(buffer.bytes.len())
+    }
+
+    /// The capacity (`F_GETPIPE_SZ`).
+    pub fn capacity(&self) -> usize {
+        self.buffer.lock().capacity
+    }
+
+    /// `F_SETPIPE_SZ`: rounds `size` up to a power-of-two number of pages
+    /// (at least one); `EPERM` past [`PIPE_MAX_SIZE`] unless `privileged`,
+    /// `EBUSY` if fewer bytes than are buffered. The capacity set.
+    pub fn set_capacity(&self, size: usize, privileged: bool) -> KernelResult<usize> {
+        const PAGE: usize = 4096;
+        let pages = size.div_ceil(PAGE).max(1);
+        let capacity = pages
+            .checked_next_power_of_two()
+            .and_then(|pages| pages.checked_mul(PAGE))
+            .ok_or(Errno::EINVAL)?;
+        if capacity > PIPE_MAX_SIZE && !privileged {
+            return Err(Errno::EPERM);
+        }
+        // A bound on kernel memory even for root.
+        if capacity > 1 << 30 {
+            return Err(Errno::EINVAL);
+        }
+        {
+            let mut buffer = self.buffer.lock();
+            if buffer.bytes.len() > capacity {
+                return Err(Errno::EBUSY);
+            }
+            buffer.capacity = capacity;
+        }
+        self.wake();
+        Ok(capacity)
     }
 
     /// Copies buffered bytes into `buf` without consuming them (`tee`,
@@ -128,6 +168,7 @@ pub fn pipe(waiters: Arc<dyn WaitQueue>, ino: u64) -> (Arc<PipeReader>, Arc<Pipe
     let pipe = Arc::new(Pipe {
         buffer: Mutex::new(Buffer {
             bytes: VecDeque::new(),
+            capacity: PIPE_CAPACITY,
             readers: 1,
             writers: 1,
             opens: (1, 1),
@@ -167,6 +208,7 @@ impl Pipe {
         Arc::new(Pipe {
             buffer: Mutex::new(Buffer {
                 bytes: VecDeque::new(),
+                capacity: PIPE_CAPACITY,
                 readers: 0,
                 writers: 0,
                 opens: (0, 0),
@@ -312,7 +354,7 @@ impl File for PipeWriter {
             if buffer.readers == 0 {
                 return Err(Errno::EPIPE);
             }
-            let space = PIPE_CAPACITY - buffer.bytes.len();
+            let space = buffer.capacity.saturating_sub(buffer.bytes.len());
             // Small writes are atomic: all of it fits, or none is written.
             let needed = if buf.len() <= PIPE_BUF { buf.len() } else { 1 };
             if space < needed {
@@ -329,7 +371,7 @@ impl File for PipeWriter {
     fn poll(&self) -> PollEvents {
         let buffer = self.0.buffer.lock();
         let mut events = PollEvents::empty();
-        if PIPE_CAPACITY - buffer.bytes.len() >= PIPE_BUF {
+        if buffer.capacity.saturating_sub(buffer.bytes.len()) >= PIPE_BUF {
             events |= PollEvents::POLLOUT | PollEvents::POLLWRNORM;
         }
         if buffer.readers == 0 {

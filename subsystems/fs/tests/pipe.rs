@@ -252,3 +252,31 @@ fn peek_shows_without_taking_and_consume_takes() {
     drop(writer);
     assert_eq!(pipe.peek(&mut buf).unwrap(), 0, "end of file");
 }
+
+#[test]
+fn capacity_rounds_to_pages_bounds_writes_and_refuses_shrinking_below_data() {
+    let (reader, writer) = create_pipe(
+        Arc::new(CountingWaitQueue::default()),
+        OpenFlags::O_NONBLOCK,
+        1,
+    )
+    .unwrap();
+    let pipe = reader.file().pipe().unwrap().clone();
+    assert_eq!(pipe.capacity(), PIPE_CAPACITY);
+    assert_eq!(pipe.set_capacity(5000, false), Ok(8192));
+    assert_eq!(pipe.set_capacity(0, false), Ok(4096));
+    assert_eq!(
+        writer.write(&[7u8; 8192]).unwrap(),
+        4096,
+        "a full page, no more"
+    );
+    assert_eq!(writer.write(b"x"), Err(Errno::EAGAIN));
+    assert_eq!(pipe.set_capacity(2 << 20, false), Err(Errno::EPERM));
+    assert_eq!(pipe.set_capacity(2 << 20, true), Ok(2 << 20));
+    assert_eq!(pipe.set_capacity(1, true), Ok(4096));
+    assert_eq!(writer.write(b"y"), Err(Errno::EAGAIN));
+    let mut buf = [0u8; 100];
+    assert_eq!(reader.read(&mut buf).unwrap(), 100);
+    assert_eq!(pipe.set_capacity(1, false), Ok(4096));
+    drop(writer);
+}

@@ -419,6 +419,13 @@ fn process_type(entry: ProcessEntry) -> FileType {
 }
 
 impl Inode for ProcDirectory {
+    fn process_id(&self) -> Option<i32> {
+        match &self.kind {
+            DirectoryKind::Process(_, Scope::Process(pid)) => i32::try_from(*pid).ok(),
+            _ => None,
+        }
+    }
+
     fn id(&self) -> InodeId {
         self.attributes.id
     }

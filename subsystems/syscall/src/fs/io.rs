@@ -464,7 +464,34 @@ pub fn fcntl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, cmd: u32, arg: u64) -> Sys
     const F_OFD_SETLKW: u32 = 38;
     const F_ADD_SEALS: u32 = 1033;
     const F_GET_SEALS: u32 = 1034;
+    const F_NOTIFY: u32 = 1026;
+    const F_SETPIPE_SZ: u32 = 1031;
+    const F_GETPIPE_SZ: u32 = 1032;
     match cmd {
+        F_GETPIPE_SZ | F_SETPIPE_SZ => {
+            let description = ctx.description(fd)?;
+            let pipe = description.file().pipe().ok_or(Errno::EBADF)?;
+            if cmd == F_GETPIPE_SZ {
+                return Ok(pipe.capacity() as u64);
+            }
+            let size = usize::try_from(arg as u32).map_err(|_| Errno::EINVAL)?;
+            let privileged = ctx.fs_credentials().uid == 0;
+            Ok(pipe.set_capacity(size, privileged)? as u64)
+        }
+        F_NOTIFY => {
+            // Directory change notification (dnotify) is not kept: asking
+            // for events is EINVAL, as on a Linux built without it; asking
+            // for none clears the (empty) set and succeeds.
+            const DN_MULTISHOT: u64 = 0x8000_0000;
+            let description = ctx.description(fd)?;
+            if !description.is_directory() {
+                return Err(Errno::ENOTDIR);
+            }
+            if arg & !DN_MULTISHOT & 0xffff_ffff != 0 {
+                return Err(Errno::EINVAL);
+            }
+            Ok(0)
+        }
         F_ADD_SEALS => crate::fs::memfd::add_seals(ctx, fd, arg),
         F_GET_SEALS => crate::fs::memfd::get_seals(ctx, fd),
         F_GETFL => Ok(u64::from(ctx.description(fd)?.status_flags().bits())),

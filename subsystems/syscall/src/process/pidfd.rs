@@ -82,8 +82,8 @@ pub fn pid_of<K: Kernel>(ctx: &Context<'_, K>, fd: Fd) -> KernelResult<i32> {
 }
 
 /// `pidfd_send_signal(pidfd, sig, info, flags)`: as `kill` (or, with
-/// `info`, `rt_sigqueueinfo`) to the descriptor's process; `flags` must be
-/// 0.
+/// `info`, `rt_sigqueueinfo`) to the descriptor's process, which may also
+/// be a `/proc/<pid>` directory, as on Linux; `flags` must be 0.
 pub fn pidfd_send_signal<K: Kernel>(
     ctx: &Context<'_, K>,
     fd: Fd,
@@ -94,7 +94,15 @@ pub fn pidfd_send_signal<K: Kernel>(
     if flags != 0 {
         return Err(Errno::EINVAL);
     }
-    let pid = pid_of(ctx, fd)?;
+    let description = ctx.description(fd)?;
+    let proc_directory = description.inode().and_then(|inode| inode.process_id());
+    let pid = match proc_directory {
+        Some(pid) => {
+            ctx.kernel.processes().from_pid(pid).ok_or(Errno::ESRCH)?;
+            pid
+        }
+        None => pid_of(ctx, fd)?,
+    };
     if info.is_null() {
         crate::signals::calls::kill(ctx, pid, signum)
     } else {
