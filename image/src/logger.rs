@@ -26,17 +26,121 @@ struct Ring {
     head: usize,
     /// Bytes held (at most the capacity).
     len: usize,
+    /// Lines ever written: the next line's sequence number (`/dev/kmsg`).
+    lines: u64,
 }
 
 static RING: IrqMutex<Ring> = IrqMutex::new(Ring {
     bytes: [0; RING_CAPACITY],
     head: 0,
     len: 0,
+    lines: 0,
 });
+
+/// Set when a line is logged, cleared by the timer tick, which then wakes
+/// `/dev/kmsg` readers: the logger runs in any context (interrupts, under
+/// the scheduler's lock), where waking a queue is not allowed.
+static NEW_LINES: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Where `/dev/kmsg` readers sleep.
+static READERS: spin::Once<alloc::sync::Arc<crate::task::WaitQueue>> = spin::Once::new();
+
+/// From the timer tick: wakes `/dev/kmsg` readers if lines came since.
+pub fn wake_readers() {
+    if NEW_LINES.swap(false, Ordering::Relaxed)
+        && let Some(readers) = READERS.get()
+    {
+        readers.wake_all();
+    }
+}
+
+/// The kernel log as `/dev/kmsg` reads it: the ring's complete lines,
+/// numbered by the ring's line count.
+pub struct KmsgLog;
+
+impl KmsgLog {
+    /// The ring's complete lines with their sequence numbers.
+    fn lines() -> (u64, alloc::vec::Vec<u8>) {
+        let total = RING.lock().lines;
+        let text = kernel_log();
+        (total, text)
+    }
+}
+
+/// Splits `<p>[ seconds.micros] text` into its parts.
+fn parse_line(line: &str) -> (u8, u64, &str) {
+    let (priority, rest) = line
+        .strip_prefix('<')
+        .and_then(|r| r.split_once('>'))
+        .map_or((6, line), |(p, rest)| (p.parse().unwrap_or(6), rest));
+    let Some((stamp, text)) = rest.strip_prefix('[').and_then(|r| r.split_once("] ")) else {
+        return (priority, 0, rest);
+    };
+    let (seconds, micros) = stamp.trim().split_once('.').unwrap_or((stamp.trim(), "0"));
+    let us = seconds.parse::<u64>().unwrap_or(0) * 1_000_000 + micros.parse::<u64>().unwrap_or(0);
+    (priority, us, text)
+}
+
+impl fs::devices::kmsg::KernelLog for KmsgLog {
+    fn record_from(&self, sequence: u64) -> Option<fs::devices::kmsg::LogRecord> {
+        let (total, text) = Self::lines();
+        let text = alloc::string::String::from_utf8_lossy(&text).into_owned();
+        let lines: alloc::vec::Vec<&str> = text.lines().collect();
+        let first = total.saturating_sub(lines.len() as u64);
+        let index = sequence.saturating_sub(first);
+        let line = lines.get(usize::try_from(index).ok()?)?;
+        let (priority, timestamp_us, message) = parse_line(line);
+        Some(fs::devices::kmsg::LogRecord {
+            sequence: first + index,
+            priority,
+            timestamp_us,
+            text: message.into(),
+        })
+    }
+
+    fn next_sequence(&self) -> u64 {
+        RING.lock().lines
+    }
+
+    fn append(&self, level: u8, text: &str) {
+        // Kept at the level written; warnings and worse also go to the
+        // console when it shows them, as Linux prints by console level.
+        record_in_ring(level, format_args!("{text}"));
+        if level <= 4 && LevelFilter::Warn as usize <= CONSOLE_LEVEL.load(Ordering::Relaxed) {
+            arch::serial::write_fmt(format_args!("[kmsg] {text}\n"));
+        }
+    }
+
+    fn wait_queue(&self) -> Option<alloc::sync::Arc<dyn fs::WaitQueue>> {
+        let queue = READERS.call_once(|| alloc::sync::Arc::new(crate::task::WaitQueue::new()));
+        Some(queue.clone())
+    }
+}
+
+/// Appends one `<level>[time] text` line to the ring.
+fn record_in_ring(level: u8, text: core::fmt::Arguments<'_>) {
+    let now = crate::time::now_ns();
+    let mut ring = RING.lock();
+    let _ = core::fmt::Write::write_fmt(
+        &mut *ring,
+        format_args!(
+            "<{}>[{:5}.{:06}] {}\n",
+            level,
+            now / 1_000_000_000,
+            now / 1000 % 1_000_000,
+            text
+        ),
+    );
+    drop(ring);
+    NEW_LINES.store(true, Ordering::Relaxed);
+}
 
 impl core::fmt::Write for Ring {
     fn write_str(&mut self, text: &str) -> core::fmt::Result {
         for &byte in text.as_bytes() {
+            if byte == b'\n' {
+                self.lines += 1;
+            }
             self.bytes[self.head] = byte;
             self.head = (self.head + 1) % RING_CAPACITY;
             self.len = (self.len + 1).min(RING_CAPACITY);
@@ -129,17 +233,7 @@ impl Log for SerialLogger {
 
     fn log(&self, record: &Record<'_>) {
         if record.level() <= LevelFilter::Info {
-            let now = crate::time::now_ns();
-            let _ = core::fmt::Write::write_fmt(
-                &mut *RING.lock(),
-                format_args!(
-                    "<{}>[{:5}.{:06}] {}\n",
-                    syslog_level(record.level()),
-                    now / 1_000_000_000,
-                    now / 1000 % 1_000_000,
-                    record.args()
-                ),
-            );
+            record_in_ring(syslog_level(record.level()), *record.args());
         }
         let shown = record.level() as usize <= CONSOLE_LEVEL.load(Ordering::Relaxed);
         if self.enabled(record.metadata()) && shown {

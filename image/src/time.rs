@@ -187,6 +187,7 @@ pub fn on_timer_interrupt(from_user: bool) {
     TICKS.fetch_add(1, Ordering::Relaxed);
     crate::task::charge_tick(from_user);
     wake_due_queues(now_ns());
+    crate::logger::wake_readers();
     let preempt = crate::task::on_tick(now_ns());
     HANDLER_CYCLES.fetch_add(arch::cpu::rdtsc() - start, Ordering::Relaxed);
     if preempt {

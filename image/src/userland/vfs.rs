@@ -290,6 +290,7 @@ pub fn init(info: &BootInfo) {
                 ))
             })
             .clone(),
+        kernel_log: Some(Arc::new(crate::logger::KmsgLog)),
     };
     match create_devfs(2, next_device(), clock, devices) {
         Ok(devfs) => {

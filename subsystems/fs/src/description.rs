@@ -204,6 +204,9 @@ impl FileDescription {
         if self.path_only {
             return Err(Errno::EBADF);
         }
+        if let Some(result) = self.file.seek_positions(offset, whence) {
+            return result;
+        }
         if !self.file.is_seekable() {
             return Err(Errno::ESPIPE);
         }

@@ -32,6 +32,8 @@ pub struct DevfsDevices {
     /// Backs `ptmx`; its slaves appear in `pts/` (keep a clone to find a
     /// session's terminal for `/dev/tty`).
     pub ptys: Arc<PtyMultiplexer>,
+    /// Backs `kmsg`, the kernel log; no node without one.
+    pub kernel_log: Option<Arc<dyn crate::devices::kmsg::KernelLog>>,
 }
 
 /// devfs and the devpts instance its `pts` directory is for.
@@ -76,6 +78,10 @@ pub fn create_devfs(
     }
     root.create_device_node("tty", 0o666, make_dev(5, 0), devices.tty)?;
     root.create_device_node("console", 0o600, make_dev(5, 1), shared(devices.console))?;
+    if let Some(log) = devices.kernel_log {
+        let kmsg = Arc::new(crate::devices::kmsg::KmsgDevice::new(log));
+        root.create_device_node("kmsg", 0o644, make_dev(1, 11), kmsg)?;
+    }
     // The mount point of devpts.
     root.create("pts", FileType::Directory, 0o755, Owner::default(), 0)?;
     let pts = Tmpfs::with_name("devpts", pts_dev, clock);

@@ -34,6 +34,12 @@ pub trait File: Send + Sync {
         Ok((written, end + written as u64))
     }
 
+    /// `lseek` for a file whose positions are not byte offsets
+    /// (`/dev/kmsg`'s record numbers); `None` for the ordinary rules.
+    fn seek_positions(&self, _offset: i64, _whence: u32) -> Option<KernelResult<u64>> {
+        None
+    }
+
     /// Whether `lseek` and positional I/O apply (`ESPIPE` otherwise).
     fn is_seekable(&self) -> bool {
         false

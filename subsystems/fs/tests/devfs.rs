@@ -93,6 +93,7 @@ fn with_dev(seed: u8) -> Dev {
         console: console.clone(),
         tty: Arc::new(TtyDevice::new(terminal.clone())),
         ptys: ptys.clone(),
+        kernel_log: None,
     };
     let devfs = create_devfs(7, 8, world.clock.clone(), devices).unwrap();
     world.vfs.mkdir(&world.su(), "/dev", 0o755).unwrap();

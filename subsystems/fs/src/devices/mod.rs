@@ -5,6 +5,7 @@
 //! [`tty::ControllingTerminal`].
 
 pub mod console;
+pub mod kmsg;
 pub mod memory;
 pub mod pty;
 pub mod random;
