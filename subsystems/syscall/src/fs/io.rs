@@ -350,10 +350,16 @@ pub fn preadv2<K: Kernel>(
     _offset_high: u64,
     flags: u32,
 ) -> SyscallResult {
+    check_rwf(flags)?;
+    vectored(ctx, fd, iov, count, false, vector_position(offset, true)?)
+}
+
+/// `EOPNOTSUPP` for an `RWF_*` flag this kernel does not know.
+fn check_rwf(flags: u32) -> KernelResult<()> {
     if flags & !RWF_KNOWN != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
-    vectored(ctx, fd, iov, count, false, vector_position(offset, true)?)
+    Ok(())
 }
 
 /// `pwritev2(fd, iov, iovcnt, offset, _, flags)`: offset -1 writes at the
@@ -367,9 +373,7 @@ pub fn pwritev2<K: Kernel>(
     _offset_high: u64,
     flags: u32,
 ) -> SyscallResult {
-    if flags & !RWF_KNOWN != 0 {
-        return Err(Errno::EOPNOTSUPP);
-    }
+    check_rwf(flags)?;
     let mut position = vector_position(offset, true)?;
     if flags & RWF_APPEND != 0 {
         let description = ctx.description(fd)?;

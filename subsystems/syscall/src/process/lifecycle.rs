@@ -6,7 +6,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use abi::{AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, Errno, S_IFLNK, S_IFMT};
+use abi::{AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, Errno, KernelResult, S_IFLNK, S_IFMT};
 use process::Termination;
 use signal::UserRegisters;
 
@@ -317,36 +317,38 @@ fn wait_for_vfork_child<K: Kernel>(ctx: &Context<'_, K>, pid: i32) {
 
 /// `fork()`.
 pub fn fork<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
-    let start = child_start(ctx, 0, None, ChildTid::default());
-    let pid = ctx.kernel.fork(ctx, &start)?;
-    crate::process::ptrace::after_fork(
-        ctx.kernel,
-        ctx.process,
-        ctx.thread,
-        &mut *ctx.registers.borrow_mut(),
-        pid,
-        process::ptrace::PTRACE_EVENT_FORK,
-        57,
-    );
+    let pid = fork_child(ctx, false)?;
     Ok(pid as u64)
 }
 
-/// `vfork()`: a copy-on-write fork whose parent waits until the child
-/// has called `execve` or ended.
+/// `vfork()`: the child runs in its parent's memory, on its stack, and
+/// the parent waits until the child has called `execve` or ended.
 pub fn vfork<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
-    let start = child_start(ctx, 0, None, ChildTid::default());
+    let pid = fork_child(ctx, true)?;
+    wait_for_vfork_child(ctx, pid);
+    Ok(pid as u64)
+}
+
+/// The child of `fork` (`vfork` false) or `vfork`, reported to a tracer.
+fn fork_child<K: Kernel>(ctx: &Context<'_, K>, vfork: bool) -> KernelResult<i32> {
+    let mut start = child_start(ctx, 0, None, ChildTid::default());
+    start.share_memory = vfork;
     let pid = ctx.kernel.fork(ctx, &start)?;
+    let (event, number) = if vfork {
+        (process::ptrace::PTRACE_EVENT_VFORK, 58)
+    } else {
+        (process::ptrace::PTRACE_EVENT_FORK, 57)
+    };
     crate::process::ptrace::after_fork(
         ctx.kernel,
         ctx.process,
         ctx.thread,
         &mut *ctx.registers.borrow_mut(),
         pid,
-        process::ptrace::PTRACE_EVENT_VFORK,
-        58,
+        event,
+        number,
     );
-    wait_for_vfork_child(ctx, pid);
-    Ok(pid as u64)
+    Ok(pid)
 }
 
 /// `execve(path, argv, envp)`.
