@@ -67,35 +67,10 @@ impl KmsgLog {
     }
 }
 
-/// Splits `<p>[ seconds.micros] text` into its parts.
-fn parse_line(line: &str) -> (u8, u64, &str) {
-    let (priority, rest) = line
-        .strip_prefix('<')
-        .and_then(|r| r.split_once('>'))
-        .map_or((6, line), |(p, rest)| (p.parse().unwrap_or(6), rest));
-    let Some((stamp, text)) = rest.strip_prefix('[').and_then(|r| r.split_once("] ")) else {
-        return (priority, 0, rest);
-    };
-    let (seconds, micros) = stamp.trim().split_once('.').unwrap_or((stamp.trim(), "0"));
-    let us = seconds.parse::<u64>().unwrap_or(0) * 1_000_000 + micros.parse::<u64>().unwrap_or(0);
-    (priority, us, text)
-}
-
 impl fs::devices::kmsg::KernelLog for KmsgLog {
     fn record_from(&self, sequence: u64) -> Option<fs::devices::kmsg::LogRecord> {
         let (total, text) = Self::lines();
-        let text = alloc::string::String::from_utf8_lossy(&text).into_owned();
-        let lines: alloc::vec::Vec<&str> = text.lines().collect();
-        let first = total.saturating_sub(lines.len() as u64);
-        let index = sequence.saturating_sub(first);
-        let line = lines.get(usize::try_from(index).ok()?)?;
-        let (priority, timestamp_us, message) = parse_line(line);
-        Some(fs::devices::kmsg::LogRecord {
-            sequence: first + index,
-            priority,
-            timestamp_us,
-            text: message.into(),
-        })
+        fs::devices::kmsg::record_in_lines(&text, total, sequence)
     }
 
     fn next_sequence(&self) -> u64 {

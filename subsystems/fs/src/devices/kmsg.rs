@@ -80,6 +80,39 @@ struct KmsgFile {
     next: Mutex<u64>,
 }
 
+/// The record at or after `sequence` in `text`, a log's newest complete
+/// lines as `<priority>[ seconds.micros] message` each, the last of which
+/// is line number `total - 1` (lines are numbered from the first ever
+/// logged). For kernels that keep their log as text.
+pub fn record_in_lines(text: &[u8], total: u64, sequence: u64) -> Option<LogRecord> {
+    let text = String::from_utf8_lossy(text);
+    let lines: alloc::vec::Vec<&str> = text.lines().collect();
+    let first = total.saturating_sub(lines.len() as u64);
+    let index = sequence.saturating_sub(first);
+    let line = lines.get(usize::try_from(index).ok()?)?;
+    let (priority, rest) = line
+        .strip_prefix('<')
+        .and_then(|r| r.split_once('>'))
+        .map_or((6, *line), |(p, rest)| (p.parse().unwrap_or(6), rest));
+    let (timestamp_us, message) = match rest.strip_prefix('[').and_then(|r| r.split_once("] ")) {
+        Some((stamp, message)) => {
+            let (seconds, micros) = stamp.trim().split_once('.').unwrap_or((stamp.trim(), "0"));
+            let seconds = seconds.parse::<u64>().unwrap_or(0);
+            (
+                seconds * 1_000_000 + micros.parse::<u64>().unwrap_or(0),
+                message,
+            )
+        }
+        None => (0, rest),
+    };
+    Some(LogRecord {
+        sequence: first + index,
+        priority,
+        timestamp_us,
+        text: message.into(),
+    })
+}
+
 /// A record as `/dev/kmsg` shows it.
 pub fn format_record(record: &LogRecord) -> String {
     format!(
@@ -232,6 +265,22 @@ mod tests {
         let mut tiny = [0u8; 4];
         let other = device.open(OpenFlags::empty()).unwrap();
         assert_eq!(other.read(0, &mut tiny), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn records_are_numbered_from_the_first_line_ever_logged() {
+        let text = b"<6>[    1.000020] booted\n<3>[   12.500000] disk on fire\nbare\n";
+        // Five lines logged in all: the three kept are numbers 2, 3 and 4.
+        let record = record_in_lines(text, 5, 0).unwrap();
+        assert_eq!((record.sequence, record.priority), (2, 6));
+        assert_eq!(
+            (record.timestamp_us, record.text.as_str()),
+            (1_000_020, "booted")
+        );
+        let record = record_in_lines(text, 5, 3).unwrap();
+        assert_eq!((record.priority, record.timestamp_us), (3, 12_500_000));
+        assert_eq!(record_in_lines(text, 5, 4).unwrap().text, "bare");
+        assert_eq!(record_in_lines(text, 5, 5), None);
     }
 
     #[test]
