@@ -161,7 +161,8 @@ fn walk_user(rip: u64, rsp: u64, mut rbp: u64, out: &mut [UserFrame]) -> usize {
     count
 }
 
-/// Remembers an exiting process's name for the report.
+/// Remembers the name of a profiled process whose thread is exiting, for
+/// the report (the process may be reaped before the report is read).
 pub fn note_exit(process: &Process) {
     if MODE.load(Ordering::Relaxed) == OFF || !process.is_profiled() {
         return;

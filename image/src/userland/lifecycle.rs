@@ -310,10 +310,10 @@ pub fn fold_ticks(link: &UserLink) {
 /// process (zombie, SIGCHLD, address space freed).
 fn finish_thread(link: &UserLink) {
     fold_ticks(link);
+    // Noted before the thread detaches: once the process ends, its parent
+    // may reap it and read the report before this thread runs again.
+    crate::profiler::note_exit(&link.process);
     let ended = syscall::process::exit::finish_thread(&RunningKernel, &link.process, &link.thread);
-    if ended {
-        crate::profiler::note_exit(&link.process);
-    }
     if ended && link.process.pid() == 1 {
         init_exited(&link.process);
     }
