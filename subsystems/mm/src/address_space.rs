@@ -490,7 +490,7 @@ impl<P: PageTable> AddressSpace<P> {
         self.page_table.destroy(frames);
     }
 
-    fn overlaps(&self, start: u64, end: u64) -> bool {
+    pub(crate) fn overlaps(&self, start: u64, end: u64) -> bool {
         match VirtRange::new(VirtAddr(start), VirtAddr(end)) {
             Some(range) => self.overlapping(range).next().is_some(),
             None => false,
@@ -510,7 +510,7 @@ impl<P: PageTable> AddressSpace<P> {
             .map(|(_, region)| region)
     }
 
-    fn insert(&mut self, region: Region) {
+    pub(crate) fn insert(&mut self, region: Region) {
         let range = region.range;
         self.regions.insert(range.start().0, region);
         self.merge_around(range);
@@ -566,7 +566,7 @@ impl<P: PageTable> AddressSpace<P> {
     }
 
     /// Removes every region part inside `range`, releasing their pages.
-    fn remove_range<A: FrameAllocator>(&mut self, range: VirtRange, frames: &mut A) {
+    pub(crate) fn remove_range<A: FrameAllocator>(&mut self, range: VirtRange, frames: &mut A) {
         self.split_at(range.start());
         self.split_at(range.end());
         let starts: Vec<u64> = self
@@ -578,6 +578,33 @@ impl<P: PageTable> AddressSpace<P> {
             if let Some(region) = self.regions.remove(&start) {
                 self.release_region(region, frames, true);
             }
+        }
+    }
+
+    /// Unmaps the pages of `range` and drops their references, leaving the
+    /// regions alone (the caller flushes).
+    pub(crate) fn unmap_pages<A: FrameAllocator>(&mut self, range: VirtRange, frames: &mut A) {
+        let mut cursor = range.start();
+        while let Some((page, frame, _)) = self.page_table.next_mapped(cursor, range.end()) {
+            cursor = VirtAddr(page.0 + PAGE_SIZE);
+            self.page_table.unmap(page);
+            put_frame(frames, frame);
+        }
+    }
+
+    /// Removes the regions inside `range` (split at its ends) without
+    /// touching pages: for a caller that has moved them, and whose new
+    /// region keeps any VM object alive.
+    pub(crate) fn detach_range(&mut self, range: VirtRange) {
+        self.split_at(range.start());
+        self.split_at(range.end());
+        let starts: Vec<u64> = self
+            .regions
+            .range(range.start().0..range.end().0)
+            .map(|(start, _)| *start)
+            .collect();
+        for start in starts {
+            self.regions.remove(&start);
         }
     }
 

@@ -57,6 +57,7 @@ mod fault;
 mod frame_allocator;
 mod page_table;
 mod region;
+mod remap;
 mod user_copy;
 mod user_ptr;
 mod vm_object;
@@ -74,6 +75,7 @@ pub use fault::{Access, FaultOutcome, SegvCode};
 pub use frame_allocator::FrameAllocator;
 pub use page_table::{PageFlags, PageTable, PhysicalMemory};
 pub use region::{Backing, Perms, Region};
+pub use remap::RemapRequest;
 pub use user_copy::AddressSpaceMemory;
 pub use user_ptr::{
     PATH_MAX, UserAddr, UserMemory, UserPtr, UserSlice, copy_string_array_from_user,

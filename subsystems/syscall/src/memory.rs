@@ -7,7 +7,7 @@ use alloc::sync::Arc;
 
 use abi::{Errno, KernelResult, S_IFMT, S_IFREG};
 use fs::FileDescription;
-use mm::{InodeBacking, MapRequest, PAGE_SIZE, Perms, Placement, VirtAddr, VmObject};
+use mm::{InodeBacking, MapRequest, PAGE_SIZE, Perms, Placement, RemapRequest, VirtAddr, VmObject};
 
 use crate::SyscallResult;
 use crate::args::Fd;
@@ -149,10 +149,42 @@ pub fn brk<K: Kernel>(ctx: &Context<'_, K>, address: u64) -> SyscallResult {
     Ok(end.0)
 }
 
-/// `mremap`: not implemented (the README says so); musl and glibc fall
-/// back to mmap, copy and munmap when it fails.
-pub fn mremap<K: Kernel>(_ctx: &Context<'_, K>) -> SyscallResult {
-    Err(Errno::ENOSYS)
+/// `MREMAP_MAYMOVE`.
+const MREMAP_MAYMOVE: u32 = 1;
+/// `MREMAP_FIXED`.
+const MREMAP_FIXED: u32 = 2;
+/// `MREMAP_DONTUNMAP`.
+const MREMAP_DONTUNMAP: u32 = 4;
+
+/// `mremap(addr, old_len, new_len, flags, new_addr)`: grows, shrinks or
+/// moves a mapping; the pages move with it.
+pub fn mremap<K: Kernel>(
+    ctx: &Context<'_, K>,
+    address: u64,
+    old_len: u64,
+    new_len: u64,
+    flags: u32,
+    new_address: u64,
+) -> SyscallResult {
+    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    // With DONTUNMAP alone, Linux still checks the (unused) new address.
+    if flags & MREMAP_DONTUNMAP != 0 && new_address % PAGE_SIZE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let request = RemapRequest {
+        old: VirtAddr(address),
+        old_len,
+        new_len,
+        may_move: flags & MREMAP_MAYMOVE != 0,
+        fixed: (flags & MREMAP_FIXED != 0).then_some(VirtAddr(new_address)),
+        dont_unmap: flags & MREMAP_DONTUNMAP != 0,
+    };
+    let moved = ctx
+        .kernel
+        .with_address_space(ctx.process, |space, frames| space.mremap(request, frames))?;
+    Ok(moved.0)
 }
 
 /// `EINVAL` unless `address` is page-aligned; `ENOMEM` unless the whole

@@ -222,7 +222,7 @@ system_call_table! {
     Munmap => memory::munmap [address: u64, len: u64];
     Mprotect => memory::mprotect [address: u64, len: u64, prot: u32];
     Brk => memory::brk [address: u64];
-    Mremap => memory::mremap [];
+    Mremap => memory::mremap [address: u64, old_len: u64, new_len: u64, flags: u32, new_address: u64];
     Msync => memory::msync [address: u64, len: u64, flags: u32];
     Madvise => memory::madvise [address: u64, len: u64, advice: u32];
 

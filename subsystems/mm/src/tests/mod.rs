@@ -4,6 +4,7 @@
 mod faults;
 mod fork;
 mod regions;
+mod remap;
 mod user_access;
 
 use alloc::vec;
