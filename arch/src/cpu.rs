@@ -71,6 +71,8 @@ pub struct Features {
     pub invariant_tsc: bool,
     /// Local APIC present.
     pub apic: bool,
+    /// RDTSCP instruction (and the `IA32_TSC_AUX` register it reads).
+    pub rdtscp: bool,
 }
 
 fn cpuid(leaf: u32, subleaf: u32) -> core::arch::x86_64::CpuidResult {
@@ -97,6 +99,7 @@ impl Features {
             rdrand: leaf1.ecx.get_bit(30),
             apic: leaf1.edx.get_bit(9),
             invariant_tsc: ext7.is_some_and(|l| l.edx.get_bit(8)),
+            rdtscp: ext1.is_some_and(|l| l.edx.get_bit(27)),
         }
     }
 }
@@ -121,6 +124,15 @@ pub fn brand_string(buffer: &mut [u8; 48]) -> &str {
 pub fn rdtsc() -> u64 {
     // SAFETY: RDTSC only reads a counter; CR4.TSD is clear in ring 0 anyway.
     unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+/// Sets `IA32_TSC_AUX`, what `rdtscp` returns in `ecx` (the vDSO's
+/// `getcpu` reads it). Only call when [`Features::rdtscp`] is set.
+pub fn set_tsc_aux(value: u32) {
+    const IA32_TSC_AUX: u32 = 0xc000_0103;
+    // SAFETY: the MSR exists when RDTSCP does (the caller checked) and only
+    // feeds RDTSCP/RDPID; nothing in the kernel depends on its value.
+    unsafe { x86_64::registers::model_specific::Msr::new(IA32_TSC_AUX).write(u64::from(value)) };
 }
 
 /// Turns on supervisor-mode execution and access prevention when the CPU

@@ -45,3 +45,4 @@ pub mod sync;
 pub mod syscall;
 pub mod trap;
 pub mod usercopy;
+pub mod vdso;

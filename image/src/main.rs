@@ -83,6 +83,9 @@ extern "C" fn kernel_entry(protocol: u32, info_address: u32) -> ! {
     memory::init(info);
     screen::init(info);
     time::init();
+    if let Some((tsc_at_boot, mult, wall_offset)) = time::vdso_clock() {
+        userland::vdso::init(tsc_at_boot, mult, wall_offset);
+    }
     // Leave the boot stack (in .bss, no guard) for a guarded kernel stack,
     // which becomes the first thread's.
     let stack = memory::kstack::KernelStack::new().expect("a kernel stack for the boot CPU");

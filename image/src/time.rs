@@ -97,12 +97,28 @@ pub fn now_ns() -> u64 {
         .map_or(0, |clock| clock.now_ns(arch::cpu::rdtsc()))
 }
 
+/// What the vDSO needs to read the clocks in user mode: the TSC at
+/// monotonic zero, the TSC's ns-per-tick factor and the wall clock's
+/// offset (`None` before `init`, or when out of the vDSO's range).
+pub fn vdso_clock() -> Option<(u64, u64, Option<i64>)> {
+    let clock = CLOCK.get()?;
+    let offset = WALL.lock().as_ref().map(WallClock::offset_ns);
+    Some((
+        clock.tsc_at_boot(),
+        clock.mult(),
+        offset.and_then(|o| i64::try_from(o).ok()),
+    ))
+}
+
 /// Sets the wall-clock time (`clock_settime`, `settimeofday`).
 pub fn set_realtime(now: Timespec) -> abi::KernelResult<()> {
     let monotonic = now_ns();
-    WALL.lock()
-        .get_or_insert_with(|| WallClock::from_rtc(0, monotonic))
-        .set(now, monotonic)?;
+    let mut wall = WALL.lock();
+    let clock = wall.get_or_insert_with(|| WallClock::from_rtc(0, monotonic));
+    clock.set(now, monotonic)?;
+    // Under the lock, so two setters publish in the order they set.
+    crate::userland::vdso::set_wall_offset(i64::try_from(clock.offset_ns()).ok());
+    drop(wall);
     log::info!("time: the wall clock was set to {} s", now.sec);
     Ok(())
 }

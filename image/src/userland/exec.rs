@@ -238,6 +238,7 @@ pub fn load(
         &mut KernelFrames,
     )?;
     super::signals::map_trampoline(&mut space)?;
+    let vdso = super::vdso::map(&mut space)?;
     space.set_mmap_top(VirtAddr(
         mm::DEFAULT_MMAP_TOP.min(stack_bottom - (64 << 20)),
     ));
@@ -251,6 +252,7 @@ pub fn load(
     aux.egid = ids.egid;
     aux.secure = ids.uid != ids.euid || ids.gid != ids.egid;
     aux.hwcap = u64::from(core::arch::x86_64::__cpuid(1).edx);
+    aux.sysinfo_ehdr = vdso;
     let contents = StackContents {
         argv: &resolved.argv,
         envp: &envp,

@@ -13,6 +13,7 @@ pub mod exec;
 pub mod lifecycle;
 pub mod procfs;
 pub mod signals;
+pub mod vdso;
 pub mod vfs;
 
 use alloc::sync::Arc;

@@ -89,8 +89,8 @@ mod timer_queue;
 mod wait_queue;
 
 pub use clock::{
-    DateTime, NANOS_PER_SEC, PIT_HZ, RtcRegisters, TickRate, Timespec, TscClock, WallClock,
-    bcd_to_binary, calibrate, date_to_unix_seconds, invariant_tsc, pit_count_for_ns,
+    DateTime, NANOS_PER_SEC, PIT_HZ, RtcRegisters, TSC_MULT_SHIFT, TickRate, Timespec, TscClock,
+    WallClock, bcd_to_binary, calibrate, date_to_unix_seconds, invariant_tsc, pit_count_for_ns,
     pit_count_to_ns, pit_divisor_for_hz, tsc_hz_from_cpuid_15h, unix_seconds_to_date,
 };
 pub use cpu::{CpuId, CpuSet, MAX_CPUS};

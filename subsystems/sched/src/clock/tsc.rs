@@ -42,7 +42,15 @@ impl TickRate {
     }
 }
 
+/// Fractional bits of [`TscClock::mult`].
+pub const TSC_MULT_SHIFT: u32 = 32;
+
 /// The monotonic clock: nanoseconds since boot, read from the TSC.
+///
+/// A reading is `((tsc - tsc_at_boot) * mult) >> 32` with a 128-bit
+/// product, the formula a vDSO can compute in user mode with one `mul`:
+/// the kernel reads its clock the same way so that user-mode and
+/// system-call readings never disagree.
 ///
 /// Only trustworthy when the TSC is invariant ([`invariant_tsc`]); without
 /// it the kernel should count timer ticks instead.
@@ -50,16 +58,31 @@ impl TickRate {
 pub struct TscClock {
     tsc_at_boot: u64,
     rate: TickRate,
+    mult: u64,
 }
 
 impl TscClock {
     /// A clock reading zero at TSC value `tsc_at_boot`, the TSC running at
     /// `freq_hz`. `EINVAL` for a zero frequency.
     pub fn new(tsc_at_boot: u64, freq_hz: u64) -> KernelResult<TscClock> {
+        let rate = TickRate::new(freq_hz)?;
+        let mult = (u128::from(NANOS_PER_SEC) << TSC_MULT_SHIFT) / u128::from(freq_hz);
         Ok(TscClock {
             tsc_at_boot,
-            rate: TickRate::new(freq_hz)?,
+            rate,
+            // At 1 Hz or more the factor fits (1e9 << 32 < 2^64).
+            mult: u64::try_from(mult).map_err(|_| Errno::EINVAL)?,
         })
+    }
+
+    /// The TSC value at which the clock reads zero.
+    pub fn tsc_at_boot(&self) -> u64 {
+        self.tsc_at_boot
+    }
+
+    /// Nanoseconds per TSC tick with [`TSC_MULT_SHIFT`] fractional bits.
+    pub fn mult(&self) -> u64 {
+        self.mult
     }
 
     /// The TSC's rate.
@@ -70,12 +93,16 @@ impl TscClock {
     /// Nanoseconds since boot at TSC value `tsc`. A value before boot (a
     /// CPU whose TSC lags the boot CPU's) reads as zero rather than wrapping.
     pub fn now_ns(&self, tsc: u64) -> u64 {
-        self.rate.ticks_to_ns(tsc.saturating_sub(self.tsc_at_boot))
+        let ticks = tsc.saturating_sub(self.tsc_at_boot);
+        let ns = (u128::from(ticks) * u128::from(self.mult)) >> TSC_MULT_SHIFT;
+        u64::try_from(ns).unwrap_or(u64::MAX)
     }
 
-    /// The TSC value at which the clock reads `ns`.
+    /// The first TSC value at which the clock reads `ns` or more.
     pub fn tsc_at(&self, ns: u64) -> u64 {
-        self.tsc_at_boot.saturating_add(self.rate.ns_to_ticks(ns))
+        let ticks = (u128::from(ns) << TSC_MULT_SHIFT).div_ceil(u128::from(self.mult.max(1)));
+        self.tsc_at_boot
+            .saturating_add(u64::try_from(ticks).unwrap_or(u64::MAX))
     }
 }
 
@@ -123,13 +150,22 @@ mod tests {
         // Ten years of ticks: 1.17e18, whose product with 1e9 would
         // overflow 64 bits many times over.
         let ten_years_ticks = 10 * 365 * 24 * 3600 * hz;
-        assert_eq!(clock.now_ns(1_000 + ten_years_ticks), 10 * YEAR_NS);
-        assert_eq!(clock.now_ns(1_000 + hz / 2), NANOS_PER_SEC / 2);
-        assert_eq!(
-            clock.now_ns(u64::MAX),
-            clock.rate().ticks_to_ns(u64::MAX - 1_000)
-        );
+        // The 32-bit fraction of ns per tick is off by less than one part
+        // in 10^9: under a second in ten years.
+        let ten_years = clock.now_ns(1_000 + ten_years_ticks);
+        assert!(ten_years <= 10 * YEAR_NS && 10 * YEAR_NS - ten_years < NANOS_PER_SEC);
+        assert!(NANOS_PER_SEC / 2 - clock.now_ns(1_000 + hz / 2) <= 1);
         assert!(clock.now_ns(u64::MAX) > 150 * YEAR_NS);
+    }
+
+    #[test]
+    fn tsc_at_is_the_first_tick_reading_the_time() {
+        let clock = TscClock::new(77, 2_593_000_000).unwrap();
+        for ns in [0, 1, 999, 123_456_789, 86_400 * NANOS_PER_SEC] {
+            let tsc = clock.tsc_at(ns);
+            assert!(clock.now_ns(tsc) >= ns, "{ns}");
+            assert!(clock.now_ns(tsc - 1) < ns || ns == 0, "{ns}");
+        }
     }
 
     #[test]

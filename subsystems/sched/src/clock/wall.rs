@@ -26,6 +26,11 @@ impl WallClock {
         }
     }
 
+    /// Unix time in nanoseconds when the monotonic clock read zero.
+    pub fn offset_ns(&self) -> i128 {
+        self.offset_ns
+    }
+
     /// Unix time at monotonic time `monotonic_ns`. Saturates at the ends
     /// of `i64` seconds, far beyond any real date.
     pub fn now(&self, monotonic_ns: u64) -> Timespec {

@@ -1,0 +1,182 @@
+//! The data page: what the vDSO's code reads to tell the time.
+//!
+//! The monotonic clock is `((tsc - tsc_at_boot) * tsc_mult) >> TSC_SHIFT`
+//! nanoseconds, with a 128-bit product: the kernel's own clock must use the
+//! same formula (and the same numbers) so that a time read through the
+//! vDSO and one read through a system call never run backwards against
+//! each other. The wall clock is the monotonic clock plus `wall_offset`.
+//!
+//! Writers follow a sequence lock ([`SequenceWrite`]): the sequence number
+//! is odd while the page changes, and a reader that sees it odd, or sees it
+//! change across its reads, reads again.
+
+/// Fractional bits of [`VdsoData::tsc_mult`].
+pub const TSC_SHIFT: u32 = 32;
+
+/// `clock_mode`: no usable counter; every call goes to the kernel.
+pub const CLOCK_MODE_NONE: u32 = 0;
+/// `clock_mode`: the TSC, invariant and readable from user mode.
+pub const CLOCK_MODE_TSC: u32 = 1;
+
+/// `cpu_mode`: `getcpu` goes to the kernel.
+pub const CPU_MODE_NONE: u32 = 0;
+/// `cpu_mode`: `rdtscp` gives `IA32_TSC_AUX`, which the kernel set to
+/// `node << 12 | cpu` on each CPU (Linux's encoding).
+pub const CPU_MODE_RDTSCP: u32 = 1;
+
+/// Byte offset of [`VdsoData::sequence`] in the page.
+pub const OFFSET_SEQUENCE: usize = 0;
+/// Byte offset of [`VdsoData::clock_mode`].
+pub const OFFSET_CLOCK_MODE: usize = 4;
+/// Byte offset of [`VdsoData::tsc_at_boot`].
+pub const OFFSET_TSC_AT_BOOT: usize = 8;
+/// Byte offset of [`VdsoData::tsc_mult`].
+pub const OFFSET_TSC_MULT: usize = 16;
+/// Byte offset of [`VdsoData::wall_offset`].
+pub const OFFSET_WALL_OFFSET: usize = 24;
+/// Byte offset of [`VdsoData::cpu_mode`].
+pub const OFFSET_CPU_MODE: usize = 32;
+/// Bytes of the page in use.
+pub const DATA_SIZE: usize = 40;
+
+/// The time data, as plain values; [`VdsoData::to_bytes`] gives the page's
+/// bytes at the offsets the code reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VdsoData {
+    /// The sequence number (odd while a writer is changing the page).
+    pub sequence: u32,
+    /// [`CLOCK_MODE_TSC`] or [`CLOCK_MODE_NONE`].
+    pub clock_mode: u32,
+    /// The TSC value at which the monotonic clock reads zero.
+    pub tsc_at_boot: u64,
+    /// Nanoseconds per TSC tick, with [`TSC_SHIFT`] fractional bits.
+    pub tsc_mult: u64,
+    /// Unix time in nanoseconds when the monotonic clock read zero.
+    pub wall_offset: i64,
+    /// [`CPU_MODE_RDTSCP`] or [`CPU_MODE_NONE`].
+    pub cpu_mode: u32,
+}
+
+impl VdsoData {
+    /// The page's bytes (little-endian, at the `OFFSET_*` positions).
+    pub fn to_bytes(&self) -> [u8; DATA_SIZE] {
+        let mut bytes = [0u8; DATA_SIZE];
+        let mut put = |offset: usize, value: &[u8]| {
+            bytes[offset..offset + value.len()].copy_from_slice(value);
+        };
+        put(OFFSET_SEQUENCE, &self.sequence.to_le_bytes());
+        put(OFFSET_CLOCK_MODE, &self.clock_mode.to_le_bytes());
+        put(OFFSET_TSC_AT_BOOT, &self.tsc_at_boot.to_le_bytes());
+        put(OFFSET_TSC_MULT, &self.tsc_mult.to_le_bytes());
+        put(OFFSET_WALL_OFFSET, &self.wall_offset.to_le_bytes());
+        put(OFFSET_CPU_MODE, &self.cpu_mode.to_le_bytes());
+        bytes
+    }
+
+    /// What the code computes for `CLOCK_MONOTONIC` at TSC value `tsc`
+    /// (a TSC behind `tsc_at_boot` reads as zero).
+    pub fn monotonic_ns(&self, tsc: u64) -> u64 {
+        let ticks = tsc.saturating_sub(self.tsc_at_boot);
+        ((u128::from(ticks) * u128::from(self.tsc_mult)) >> TSC_SHIFT) as u64
+    }
+
+    /// What the code computes for `CLOCK_REALTIME`, in nanoseconds since the
+    /// epoch; `None` where it falls back to the system call (a time before
+    /// 1970 or past 2262).
+    pub fn realtime_ns(&self, tsc: u64) -> Option<i64> {
+        let sum = (self.monotonic_ns(tsc) as i64).wrapping_add(self.wall_offset);
+        (sum >= 0).then_some(sum)
+    }
+}
+
+/// The writer's half of the sequence lock, as the sequence numbers to
+/// store: [`SequenceWrite::begin`] before changing anything,
+/// [`SequenceWrite::end`] after, each stored with a compiler barrier
+/// around it (x86 keeps stores in order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SequenceWrite {
+    current: u32,
+}
+
+impl SequenceWrite {
+    /// A write on a page whose sequence number is `current` (even).
+    pub fn new(current: u32) -> SequenceWrite {
+        SequenceWrite {
+            current: current & !1,
+        }
+    }
+
+    /// The odd number that tells readers a change is under way.
+    pub fn begin(&self) -> u32 {
+        self.current.wrapping_add(1)
+    }
+
+    /// The even number that ends the change.
+    pub fn end(&self) -> u32 {
+        self.current.wrapping_add(2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bytes_are_at_the_offsets_the_code_reads() {
+        let data = VdsoData {
+            sequence: 0x1122_3344,
+            clock_mode: CLOCK_MODE_TSC,
+            tsc_at_boot: 0x0102_0304_0506_0708,
+            tsc_mult: 1 << 32,
+            wall_offset: -5,
+            cpu_mode: CPU_MODE_RDTSCP,
+        };
+        let bytes = data.to_bytes();
+        assert_eq!(bytes[0..4], 0x1122_3344u32.to_le_bytes());
+        assert_eq!(bytes[4..8], 1u32.to_le_bytes());
+        assert_eq!(bytes[8..16], 0x0102_0304_0506_0708u64.to_le_bytes());
+        assert_eq!(bytes[16..24], (1u64 << 32).to_le_bytes());
+        assert_eq!(bytes[24..32], (-5i64).to_le_bytes());
+        assert_eq!(bytes[32..36], 1u32.to_le_bytes());
+    }
+
+    #[test]
+    fn a_1ghz_counter_reads_as_nanoseconds_and_the_wall_clock_adds_its_offset() {
+        let data = VdsoData {
+            tsc_at_boot: 1000,
+            tsc_mult: 1 << TSC_SHIFT,
+            wall_offset: 1_700_000_000_000_000_000,
+            clock_mode: CLOCK_MODE_TSC,
+            ..VdsoData::default()
+        };
+        assert_eq!(data.monotonic_ns(1000 + 123_456_789), 123_456_789);
+        assert_eq!(data.monotonic_ns(10), 0);
+        assert_eq!(data.realtime_ns(1000 + 5), Some(1_700_000_000_000_000_005));
+        let before_1970 = VdsoData {
+            wall_offset: -10,
+            ..data
+        };
+        assert_eq!(before_1970.realtime_ns(1005), None);
+    }
+
+    #[test]
+    fn a_day_of_a_2_6ghz_counter_does_not_overflow() {
+        let hz = 2_600_000_000u64;
+        let mult = ((1_000_000_000u128 << TSC_SHIFT) / u128::from(hz)) as u64;
+        let data = VdsoData {
+            tsc_mult: mult,
+            ..VdsoData::default()
+        };
+        let day = data.monotonic_ns(hz * 86_400);
+        let exact = 86_400_000_000_000u64;
+        assert!(exact - day < 100_000, "{day}");
+    }
+
+    #[test]
+    fn a_write_makes_the_sequence_odd_then_even_again() {
+        let write = SequenceWrite::new(6);
+        assert_eq!(write.begin(), 7);
+        assert_eq!(write.end(), 8);
+        assert_eq!(SequenceWrite::new(u32::MAX - 1).end(), 0);
+    }
+}
