@@ -57,10 +57,10 @@ pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
     x86_64::instructions::interrupts::enable();
     let mut number = frame.rax;
     // One lookup of the calling thread serves the whole call.
-    let link = crate::userland::current().ok();
+    let link = crate::userland::current_link().ok();
     // A traced process may stop for its tracer here, which may change the
     // call or skip it.
-    let traced = link.as_ref().filter(|link| link.process.is_traced());
+    let traced = link.filter(|link| link.process.is_traced());
     let mut skip = false;
     if let Some(link) = traced {
         let mut regs = TrapRegisters {
@@ -84,7 +84,7 @@ pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
     log::trace!("syscall {number} {args:x?}");
     let sysno = Sysno::try_from(number).ok();
     if !skip {
-        let result = match (sysno, &link) {
+        let result = match (sysno, link) {
             (Some(sysno), Some(link)) => serve(link, frame, fpu, sysno, args),
             (Some(_), None) => Err(Errno::ESRCH),
             (None, _) => {
@@ -111,10 +111,11 @@ pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
             number,
         );
     }
-    // The thread may end on its way out and never come back here: nothing
-    // that keeps the process or thread alive may be held past this point.
-    drop(link);
+    // The thread may end on its way out and never come back here (the
+    // link is borrowed from the kernel thread: nothing to drop).
     let exit = sysno.filter(|&sysno| sysno != Sysno::RtSigreturn);
-    crate::userland::signals::on_return_to_user(frame, fpu, exit);
+    if let Some(link) = link {
+        crate::userland::signals::return_to_user(link, frame, fpu, exit);
+    }
     x86_64::instructions::interrupts::disable();
 }

@@ -54,7 +54,10 @@ pub struct Thread {
     // IrqMutex, not spin::Mutex: the context switch reads these with
     // interrupts off, so a holder must never be preempted.
     address_space: IrqMutex<Option<SharedAddressSpace>>,
-    user: IrqMutex<Option<UserLink>>,
+    /// The user thread this kernel thread runs, set once before it first
+    /// runs and kept until the thread is freed: the system-call path reads
+    /// it without a lock or a reference-count round trip.
+    user: spin::Once<UserLink>,
     fs_base: AtomicU64,
     /// Ticks charged since they were last folded into the process.
     user_ticks: AtomicU64,
@@ -89,7 +92,7 @@ impl Thread {
             exit_queue,
             finished: AtomicBool::new(false),
             address_space: IrqMutex::new(None),
-            user: IrqMutex::new(None),
+            user: spin::Once::new(),
             fs_base: AtomicU64::new(0),
             user_ticks: AtomicU64::new(0),
             total_ticks: AtomicU64::new(0),
@@ -151,18 +154,23 @@ impl Thread {
 
     /// The user thread this kernel thread runs, if any.
     pub fn user(&self) -> Option<UserLink> {
-        self.user.lock().clone()
+        self.user.get().cloned()
     }
 
-    /// Whether this kernel thread runs a user thread (no clone of the link,
-    /// for the context switch).
+    /// [`Thread::user`] borrowed.
+    pub fn user_link(&self) -> Option<&UserLink> {
+        self.user.get()
+    }
+
+    /// Whether this kernel thread runs a user thread.
     pub fn is_user(&self) -> bool {
-        self.user.lock().is_some()
+        self.user.get().is_some()
     }
 
-    /// Makes this kernel thread the runner of a user thread (or of none).
-    pub fn set_user(&self, link: Option<UserLink>) {
-        *self.user.lock() = link;
+    /// Makes this kernel thread the runner of a user thread, before it
+    /// first runs; later calls have no effect.
+    pub fn set_user(&self, link: UserLink) {
+        self.user.call_once(|| link);
     }
 
     /// Counts one timer tick against this thread.
@@ -187,7 +195,13 @@ impl Thread {
     /// at `HZ`).
     pub fn take_ticks(&self, per: u64) -> (u64, u64) {
         let take = |counter: &AtomicU64| {
-            let whole = counter.load(Ordering::Relaxed) / per;
+            let ticks = counter.load(Ordering::Relaxed);
+            // Most returns to user mode have no whole unit to take: no
+            // locked read-modify-write then.
+            if ticks < per {
+                return 0;
+            }
+            let whole = ticks / per;
             counter.fetch_sub(whole * per, Ordering::Relaxed);
             whole
         };

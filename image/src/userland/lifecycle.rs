@@ -77,7 +77,7 @@ fn start_user_thread_with(
         name,
         priority,
         move |thread| {
-            thread.set_user(Some(setup_link));
+            thread.set_user(setup_link);
             thread.set_fs_base(fs_base);
         },
         move || {
@@ -342,7 +342,9 @@ pub fn exit_thread() -> ! {
         let current = task::current();
         current.set_address_space(None);
         finish_thread(&link);
-        current.set_user(None);
+        // The kernel thread keeps its link (and so the process structure)
+        // until the finalizer frees it; everything the process owned that
+        // matters was released by finish_thread.
     }
     task::exit()
 }

@@ -49,3 +49,9 @@ pub struct UserLink {
 pub fn current() -> KernelResult<UserLink> {
     crate::task::current().user().ok_or(Errno::ESRCH)
 }
+
+/// [`current`] borrowed: no reference counts change (the system-call
+/// path). The link lives as long as the running kernel thread.
+pub fn current_link() -> KernelResult<&'static UserLink> {
+    crate::task::current().user_link().ok_or(Errno::ESRCH)
+}

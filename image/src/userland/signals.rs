@@ -80,6 +80,10 @@ impl SavedRegisters for TrapRegisters<'_> {
         load_registers(self.frame, registers);
     }
 
+    fn return_value(&self) -> u64 {
+        self.frame.rax
+    }
+
     fn fpu(&self) -> &[u8; FPU_AREA_SIZE] {
         &self.fpu.0
     }
@@ -114,9 +118,21 @@ impl SavedRegisters for TrapRegisters<'_> {
 /// frame built, a default action taken) and an interrupted `syscall`
 /// restarted or failed per its rules. A dying thread leaves here.
 pub fn on_return_to_user(frame: &mut TrapFrame, fpu: &mut FpuState, syscall: Option<Sysno>) {
+    if let Ok(link) = super::current_link() {
+        return_to_user(link, frame, fpu, syscall);
+    }
+}
+
+/// [`on_return_to_user`] for a caller that already looked up the current
+/// thread's link (a system call).
+pub fn return_to_user(
+    link: &super::UserLink,
+    frame: &mut TrapFrame,
+    fpu: &mut FpuState,
+    syscall: Option<Sysno>,
+) {
     let outcome = {
-        let Ok(link) = super::current() else { return };
-        lifecycle::fold_ticks(&link);
+        lifecycle::fold_ticks(link);
         let mut regs = TrapRegisters { frame, fpu };
         delivery::on_return_to_user(
             &RunningKernel,
@@ -126,7 +142,8 @@ pub fn on_return_to_user(frame: &mut TrapFrame, fpu: &mut FpuState, syscall: Opt
             syscall,
         )
     };
-    // No reference may stay on this stack: the thread never returns.
+    // Only the borrowed link stays on this stack, which is no reference
+    // count: the thread may end here and never return.
     if outcome == UserReturn::ExitThread {
         lifecycle::exit_thread();
     }

@@ -115,6 +115,11 @@ pub fn next_signal_to_deliver(
     thread: &mut ThreadSignalState,
     process: &mut ProcessSignalState,
 ) -> Option<Delivery> {
+    // The common case, on every return to user mode: nothing to take.
+    let pending = thread.pending().set() | process.shared_pending().set();
+    if (pending & !thread.blocked()).bits() == 0 {
+        return None;
+    }
     loop {
         let allowed = !thread.blocked();
         let info = thread

@@ -45,6 +45,13 @@ pub trait SavedRegisters {
         FaultContext::default()
     }
 
+    /// `rax`: what a system call returned. A kernel overrides it where
+    /// building the whole [`UserRegisters`] costs more (every return to
+    /// user mode asks).
+    fn return_value(&self) -> u64 {
+        self.registers().rax
+    }
+
     /// The value a system call returns (`rax`).
     fn set_return_value(&mut self, value: u64) {
         let mut registers = self.registers();

@@ -211,10 +211,38 @@ fn msync_and_madvise_check_alignment_and_mapping() {
 }
 
 #[test]
-fn brk_starts_nowhere_and_mremap_is_not_there() {
+fn brk_starts_nowhere() {
     let w = World::new();
     assert_eq!(w.call(Sysno::Brk, &[0]), 0, "no program loaded: no break");
-    assert_eq!(w.call(Sysno::Mremap, &[0, 0, 0]), err(Errno::ENOSYS));
+}
+
+#[test]
+fn mremap_grows_in_place_moves_when_allowed_and_checks_its_flags() {
+    let w = World::new();
+    let at = 0x4400_0000u64;
+    let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+    mmap(&w, at, 4096, PROT_READ | PROT_WRITE, flags, -1);
+    mmap(&w, at + 3 * 4096, 4096, PROT_READ, flags, -1);
+    // Room for one more page in place, not for three.
+    assert_eq!(w.call(Sysno::Mremap, &[at, 4096, 2 * 4096, 0, 0]), at as i64);
+    assert_eq!(
+        w.call(Sysno::Mremap, &[at, 2 * 4096, 4 * 4096, 0, 0]),
+        err(Errno::ENOMEM)
+    );
+    let moved = w.call(Sysno::Mremap, &[at, 2 * 4096, 4 * 4096, 1, 0]);
+    assert!(moved > 0 && moved as u64 != at, "{moved:#x}");
+    assert!(regions(&w).contains(&(moved as u64, moved as u64 + 4 * 4096)));
+    assert!(!regions(&w).iter().any(|r| r.0 == at));
+    assert_eq!(
+        w.call(Sysno::Mremap, &[moved as u64, 4096, 4096, 8, 0]),
+        err(Errno::EINVAL),
+        "unknown flag"
+    );
+    assert_eq!(
+        w.call(Sysno::Mremap, &[moved as u64, 4096, 4096, 5, 0x123]),
+        err(Errno::EINVAL),
+        "DONTUNMAP checks the new address's alignment"
+    );
 }
 
 #[test]

@@ -75,7 +75,7 @@ pub fn on_return_to_user<K: Kernel>(
     syscall: Option<Sysno>,
 ) -> UserReturn {
     let mut syscall = syscall;
-    let interrupted = regs.registers().rax == Errno::EINTR.to_syscall_return() as u64;
+    let interrupted = regs.return_value() == Errno::EINTR.to_syscall_return() as u64;
     let mut handled = false;
     // A signal a tracer substituted is delivered without another stop.
     let mut substituted: Option<signal::Signal> = None;
