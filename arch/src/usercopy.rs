@@ -1,7 +1,7 @@
 //! Copies between kernel and user memory that survive bad user pointers.
 //!
-//! The copy is a `rep movsb` whose address is listed in an exception-fixup
-//! table: if it faults and the page-fault handler cannot resolve the fault
+//! The copy is a `rep movsq` then a `rep movsb` for the tail, whose
+//! addresses are listed in an exception-fixup table: if it faults and the page-fault handler cannot resolve the fault
 //! (demand paging, copy-on-write), the handler calls [`fixup_for`] and
 //! resumes at the fixup stub instead, which makes the copy return an error.
 //! With SMAP on, the copy opens user access with `stac` and closes it with
@@ -24,7 +24,7 @@ pub fn set_smap_enabled(enabled: bool) {
 
 unsafe extern "C" {
     fn arch_user_copy(dst: *mut u8, src: *const u8, len: usize) -> u64;
-    static arch_fixup_table: [[u64; 2]; 1];
+    static arch_fixup_table: [[u64; 2]; 2];
 }
 
 core::arch::global_asm!(
@@ -38,7 +38,12 @@ core::arch::global_asm!(
         je 2f
         stac
     2:
-    arch_user_copy_insn:
+        shr rcx, 3
+    arch_user_copy_quads:
+        rep movsq
+        mov ecx, edx
+        and ecx, 7
+    arch_user_copy_bytes:
         rep movsb
         cmp byte ptr [rip + arch_smap_enabled], 0
         je 3f
@@ -59,7 +64,8 @@ core::arch::global_asm!(
     .balign 8
     .global arch_fixup_table
     arch_fixup_table:
-        .quad arch_user_copy_insn, arch_user_copy_fixup
+        .quad arch_user_copy_quads, arch_user_copy_fixup
+        .quad arch_user_copy_bytes, arch_user_copy_fixup
     "#
 );
 

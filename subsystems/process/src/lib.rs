@@ -89,7 +89,9 @@ pub use fs_context::FsContext;
 pub use io_accounting::{IoAccounting, IoCounts};
 pub use lifecycle::{JobEvent, Lifecycle, ProcessState, Termination};
 pub use pid::{Pid, PidAllocator, Tid};
-pub use process::{CpuTimes, ExecOutcome, ForkMemory, NewProcess, Process, ProcessData};
+pub use process::{
+    CpuTimes, ExecOutcome, ForkMemory, NewProcess, Process, ProcessData, ThreadList,
+};
 pub use program::Program;
 pub use protected::{ProtectedData, ProtectedStorage, Unprotected};
 pub use ptrace::{Resume, TraceStop, Tracing};

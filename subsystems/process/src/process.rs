@@ -360,6 +360,9 @@ pub struct NewProcess<E: ProcessEnv> {
     pub fds: FileDescriptions<E::Description>,
 }
 
+/// The threads of a process as [`Process::threads`] gives them.
+pub type ThreadList<E> = smallvec::SmallVec<[Arc<Thread<E>>; 4]>;
+
 /// A process. Shared as `Arc<Process<E>>`; the table holds one reference
 /// until the process is reaped.
 ///
@@ -535,10 +538,11 @@ impl<E: ProcessEnv> Process<E> {
         self.thread_count.load(Ordering::Acquire)
     }
 
-    /// A snapshot of the threads, in creation order.
-    pub fn threads(&self) -> Vec<Arc<Thread<E>>> {
+    /// A snapshot of the threads, in creation order; no allocation for up
+    /// to four threads (signals go through here on every `kill`).
+    pub fn threads(&self) -> ThreadList<E> {
         let threads = self.threads.lock();
-        let mut out = Vec::with_capacity(self.thread_count());
+        let mut out = ThreadList::with_capacity(self.thread_count());
         let mut cursor = threads.front();
         while let Some(thread) = cursor.clone_pointer() {
             out.push(thread);

@@ -14,7 +14,17 @@ use crate::signal::Signal;
 use crate::sigset::SigSet;
 use crate::thread::ThreadSignalState;
 use abi::KernelResult;
-use alloc::vec::Vec;
+use smallvec::SmallVec;
+
+/// Thread states gathered for one send: most processes have few threads.
+type ThreadStates<'a> = SmallVec<[&'a mut ThreadSignalState; 4]>;
+
+/// A borrow for a shorter time (the inline array is invariant in it).
+fn shorten<'short, 'long: 'short>(
+    state: &'long mut ThreadSignalState,
+) -> &'short mut ThreadSignalState {
+    state
+}
 
 /// Sends a process-directed signal (`kill`, `sigqueue`, SIGCHLD, SIGALRM):
 /// it goes to the shared queue; wake a thread picked by
@@ -27,7 +37,7 @@ pub fn send_to_process<'a>(
     threads: impl IntoIterator<Item = &'a mut ThreadSignalState>,
     info: SigInfo,
 ) -> KernelResult<PostOutcome> {
-    let mut threads: Vec<&mut ThreadSignalState> = threads.into_iter().collect();
+    let mut threads: ThreadStates<'_> = threads.into_iter().collect();
     let blocked = threads.iter().any(|t| t.blocked().contains(info.signal));
     if !prepare(process, &mut threads, &info, blocked) {
         return Ok(PostOutcome::Ignored);
@@ -47,7 +57,7 @@ pub fn send_to_thread<'a>(
 ) -> KernelResult<PostOutcome> {
     let blocked = target.blocked().contains(info.signal);
     let proceed = {
-        let mut threads: Vec<&mut ThreadSignalState> = others.into_iter().collect();
+        let mut threads: ThreadStates<'_> = others.into_iter().map(shorten).collect();
         threads.push(&mut *target);
         prepare(process, &mut threads, &info, blocked)
     };

@@ -15,6 +15,10 @@ use crate::args::{DirFd, Fd, UserBuffer, UserPath, UserPtr};
 use crate::kernel::Kernel;
 use crate::registers::SavedRegisters;
 
+/// A kernel copy of user bytes: inline up to 256 bytes (most reads and
+/// writes, which then allocate nothing), on the heap beyond.
+pub type IoBuffer = smallvec::SmallVec<[u8; 256]>;
+
 /// One system call's view of the world: the kernel and the calling thread
 /// and process. Handlers reach nothing else.
 pub struct Context<'a, K: Kernel> {
@@ -73,13 +77,20 @@ impl<K: Kernel> Context<'_, K> {
     }
 
     /// Reads `len` bytes; `ENOMEM` if the kernel cannot hold them.
-    pub fn read_bytes(&self, buffer: UserBuffer, len: usize) -> KernelResult<Vec<u8>> {
+    pub fn read_bytes(&self, buffer: UserBuffer, len: usize) -> KernelResult<IoBuffer> {
         let slice = UserSlice::new(buffer.0, len)?;
-        let mut bytes = Vec::new();
+        let mut bytes = IoBuffer::new();
         bytes.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
         bytes.resize(len, 0);
         self.memory().copy_from_user(&mut bytes, slice)?;
         Ok(bytes)
+    }
+
+    /// Fills `out` from user memory at `buffer` (no allocation: the
+    /// caller chose where the bytes go).
+    pub fn read_bytes_into(&self, buffer: UserBuffer, out: &mut [u8]) -> KernelResult<()> {
+        let slice = UserSlice::new(buffer.0, out.len())?;
+        self.memory().copy_from_user(out, slice)
     }
 
     /// Writes `bytes` to `buffer`.

@@ -32,6 +32,7 @@ fn read_name<K: Kernel>(
         return Err(Errno::EINVAL);
     }
     ctx.read_bytes(name, len)
+        .map(crate::context::IoBuffer::into_vec)
 }
 
 /// `sethostname(name, len)`: root only.

@@ -224,7 +224,10 @@ fn mremap_grows_in_place_moves_when_allowed_and_checks_its_flags() {
     mmap(&w, at, 4096, PROT_READ | PROT_WRITE, flags, -1);
     mmap(&w, at + 3 * 4096, 4096, PROT_READ, flags, -1);
     // Room for one more page in place, not for three.
-    assert_eq!(w.call(Sysno::Mremap, &[at, 4096, 2 * 4096, 0, 0]), at as i64);
+    assert_eq!(
+        w.call(Sysno::Mremap, &[at, 4096, 2 * 4096, 0, 0]),
+        at as i64
+    );
     assert_eq!(
         w.call(Sysno::Mremap, &[at, 2 * 4096, 4 * 4096, 0, 0]),
         err(Errno::ENOMEM)

@@ -36,8 +36,11 @@ pub fn blocking<R>(
     }
 }
 
-pub(crate) fn kernel_buffer(len: usize) -> KernelResult<Vec<u8>> {
-    let mut buffer = Vec::new();
+/// Reads and writes up to this many bytes use a buffer on the stack.
+const SMALL_IO: usize = 256;
+
+pub(crate) fn kernel_buffer(len: usize) -> KernelResult<crate::context::IoBuffer> {
+    let mut buffer = crate::context::IoBuffer::new();
     buffer.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
     buffer.resize(len, 0);
     Ok(buffer)
@@ -63,14 +66,22 @@ fn read_into_user<K: Kernel>(
     {
         return crate::signals::signalfd::read(ctx, description, mask, buffer, count);
     }
-    let mut data = kernel_buffer(count)?;
+    // Small reads (most of them) go through the stack.
+    let mut small = [0u8; SMALL_IO];
+    let mut large;
+    let data: &mut [u8] = if count <= SMALL_IO {
+        &mut small[..count]
+    } else {
+        large = kernel_buffer(count)?;
+        &mut large
+    };
     let n = match offset {
-        Some(offset) => description.pread(&mut data, offset)?,
+        Some(offset) => description.pread(data, offset)?,
         None => match description.file().terminal() {
             Some(terminal) if description.file().reads_terminal_input() => {
-                crate::fs::terminal::read(ctx, description, terminal, &mut data)?
+                crate::fs::terminal::read(ctx, description, terminal, data)?
             }
-            _ => blocking(description, || description.read(&mut data))?,
+            _ => blocking(description, || description.read(data))?,
         },
     };
     if let Err(error) = ctx.write_bytes(buffer, &data[..n]) {
@@ -111,12 +122,22 @@ fn write_from_user<K: Kernel>(
     count: usize,
     offset: Option<i64>,
 ) -> SyscallResult {
-    let data = ctx.read_bytes(buffer, count.min(MAX_IO))?;
+    let count = count.min(MAX_IO);
+    // Small writes (most of them) copy through the stack.
+    let mut small = [0u8; SMALL_IO];
+    let large;
+    let data: &[u8] = if count <= SMALL_IO {
+        ctx.read_bytes_into(buffer, &mut small[..count])?;
+        &small[..count]
+    } else {
+        large = ctx.read_bytes(buffer, count)?;
+        &large
+    };
     if offset.is_none() {
         crate::fs::terminal::check_write(ctx, description)?;
     }
     let result = match offset {
-        Some(offset) => description.pwrite(&data, offset),
+        Some(offset) => description.pwrite(data, offset),
         None => {
             let mut written = 0;
             loop {

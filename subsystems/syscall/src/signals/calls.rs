@@ -9,6 +9,7 @@ use process::{Process, ProcessState};
 use signal::{
     ItimerWhich, KernelSigAction, KillTarget, RawSigInfo, SigInfo, SigSet, Signal, StackT,
 };
+use smallvec::SmallVec;
 
 use crate::SyscallResult;
 use crate::args::UserPtr;
@@ -124,25 +125,26 @@ pub fn kill<K: Kernel>(ctx: &Context<'_, K>, pid: i32, signum: i32) -> SyscallRe
         (ctx.process.pid(), data.credentials().uid(), data.pgid())
     };
     // The group is read first: the table locks every member's data, ours too.
-    let targets: Vec<_> = match target {
+    // Inline storage: kill(pid) of one process allocates nothing.
+    let targets: SmallVec<[_; 4]> = match target {
         KillTarget::Process(pid) => processes.from_pid(pid).into_iter().collect(),
-        KillTarget::CallerGroup => processes.processes_in_group(own_group),
+        KillTarget::CallerGroup => processes.processes_in_group(own_group).into(),
         KillTarget::Everyone => processes
             .all_processes()
             .into_iter()
             .filter(|p| p.pid() != 1 && p.pid() != sender_pid)
             .collect(),
-        KillTarget::Group(pgid) => processes.processes_in_group(pgid),
+        KillTarget::Group(pgid) => processes.processes_in_group(pgid).into(),
     };
     let single = matches!(target, KillTarget::Process(_));
-    let targets: Vec<_> = targets
+    let targets: SmallVec<[_; 4]> = targets
         .into_iter()
         .filter(|t| single || !matches!(t.data().state(), ProcessState::Zombie(_)))
         .collect();
     if targets.is_empty() {
         return Err(Errno::ESRCH);
     }
-    let permitted: Vec<_> = targets
+    let permitted: SmallVec<[_; 4]> = targets
         .iter()
         .filter(|t| may_signal::<K>(ctx.process, t, signal))
         .collect();

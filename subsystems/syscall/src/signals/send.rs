@@ -60,13 +60,10 @@ pub fn kill_process<K: Kernel>(kernel: &K, process: &Process<K::Env>, terminatio
 /// interruptible sleep ends with `EINTR`.
 fn wake_a_thread<K: Kernel>(kernel: &K, process: &Process<K::Env>, signal: Signal) {
     let threads = process.threads();
-    let candidates: Vec<_> = threads
-        .iter()
-        .map(|t| {
-            let blocked = t.data().signals().lock().blocked_for_wakeup();
-            (t.tid(), blocked, t.should_die())
-        })
-        .collect();
+    let candidates = threads.iter().map(|t| {
+        let blocked = t.data().signals().lock().blocked_for_wakeup();
+        (t.tid(), blocked, t.should_die())
+    });
     if let Some(tid) = signal::choose_target_thread(signal, process.pid(), candidates)
         && let Some(thread) = threads.iter().find(|t| t.tid() == tid)
     {
@@ -132,7 +129,8 @@ pub fn send<K: Kernel>(
     }
     let threads = process.threads();
     let outcome = {
-        let mut guards: Vec<_> = threads.iter().map(|t| t.data().signals().lock()).collect();
+        let mut guards: smallvec::SmallVec<[_; 4]> =
+            threads.iter().map(|t| t.data().signals().lock()).collect();
         let mut data = process.data();
         data.signals_mut().set_traced(process.is_traced());
         signal::send_to_process(
