@@ -17,10 +17,7 @@ use abi::{Errno, KernelResult};
 use arch::paging::DirectMap;
 use elf::{AuxValues, ExecFs, ExecPlan, LoadBases, LoadPlan, ReadAt, StackContents};
 use fs::{FileDescription, PathContext};
-use mm::{
-    AddressSpaceMemory, MapRequest, Perms, Placement, UserMemory, UserSlice, VirtAddr, VmObject,
-};
-use syscall::memory::FileBacking;
+use mm::{AddressSpaceMemory, MapRequest, Perms, Placement, UserMemory, UserSlice, VirtAddr};
 
 use crate::memory::frames::KernelFrames;
 use crate::memory::user::{UserAddressSpace, new_address_space};
@@ -102,10 +99,12 @@ fn map_plan(
     file: &ExecFile,
     name: &str,
 ) -> KernelResult<()> {
-    let object = VmObject::for_inode(Arc::new(FileBacking {
-        description: file.description.clone(),
-        size: file.size,
-    }));
+    let object = syscall::memory::file_object(
+        syscall::Kernel::file_objects(&crate::syscall::RunningKernel),
+        &file.description,
+        file.size,
+        &mut KernelFrames,
+    );
     for segment in &plan.segments {
         let perms = perms(segment.prot);
         let file_end = segment.vaddr + segment.file_len;

@@ -117,6 +117,13 @@ pub trait Inode: Send + Sync {
     /// `struct stat` for this inode.
     fn stat(&self) -> Stat;
 
+    /// A number that changes whenever the file's content does, for a
+    /// regular file whose pages [`Inode::read_at`] serves; `None` where
+    /// pages must not be cached between mappings (the default).
+    fn content_generation(&self) -> Option<u64> {
+        None
+    }
+
     /// Reads at `offset`; returns 0 at or past the end.
     fn read_at(&self, _offset: u64, _buf: &mut [u8]) -> KernelResult<usize> {
         Err(match self.file_type() {

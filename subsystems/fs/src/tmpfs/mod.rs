@@ -83,6 +83,7 @@ impl Tmpfs {
                 meta: Meta::new(mode::S_IFDIR | 0o755, Owner::default(), 2, 0, now),
                 content: Content::Directory(Box::new(Directory::new(this.clone()))),
                 seals: crate::inode::F_SEAL_SEAL,
+                generation: 0,
             }),
         });
         Arc::new(Tmpfs { shared, root, name })
@@ -173,6 +174,9 @@ struct State {
     /// `F_SEAL_*` bits; every file starts with `F_SEAL_SEAL` except a
     /// sealable unnamed one (`memfd_create(MFD_ALLOW_SEALING)`).
     seals: u32,
+    /// Bumped on every change of the content, so cached pages of an older
+    /// content are never handed out ([`Inode::content_generation`]).
+    generation: u64,
 }
 
 impl State {
@@ -213,6 +217,7 @@ impl State {
     fn touch_modified(&mut self, now: Timespec) {
         self.meta.mtime = now;
         self.meta.ctime = now;
+        self.generation += 1;
     }
 }
 
@@ -252,6 +257,7 @@ impl TmpfsInode {
                 ),
                 content,
                 seals: crate::inode::F_SEAL_SEAL,
+                generation: 0,
             }),
         })
     }
@@ -399,6 +405,11 @@ impl Inode for TmpfsInode {
         };
         stat.set_times(meta.atime, meta.mtime, meta.ctime);
         stat
+    }
+
+    fn content_generation(&self) -> Option<u64> {
+        let state = self.state.lock();
+        matches!(state.content, Content::Regular(_)).then_some(state.generation)
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {

@@ -36,7 +36,7 @@ impl InodeBacking for File {
     }
 }
 
-fn file(len: usize) -> Arc<VmObject> {
+pub(super) fn file(len: usize) -> Arc<VmObject> {
     let contents = (0..len).map(|i| (i / 4096) as u8 + 1).collect();
     VmObject::for_inode(Arc::new(File {
         contents,

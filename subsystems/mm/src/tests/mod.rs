@@ -3,6 +3,7 @@
 
 mod faults;
 mod fork;
+mod object_cache;
 mod regions;
 mod remap;
 mod user_access;
