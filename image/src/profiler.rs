@@ -96,7 +96,7 @@ fn user_registers(frame: &TrapFrame) -> Option<(u64, u64, u64)> {
     // SAFETY: `top` is the running thread's kernel stack top, and the tick
     // interrupted kernel code of that thread: if it entered from user mode,
     // its entry frame is there (a kernel thread's is rejected by `cs`).
-    let (entry, _) = unsafe { arch::trap::saved_user_state(top) }?;
+    let entry = unsafe { arch::trap::saved_user_frame(top) }?;
     (entry.rip < mm::USER_SPACE_END).then_some((entry.rip, entry.rsp, entry.rbp))
 }
 

@@ -156,7 +156,9 @@ pub fn build_programs(libc: Libc) -> Result<Vec<(String, PathBuf)>, String> {
                         "-o",
                     ])
                     .arg(&binary)
-                    .arg(&source),
+                    .arg(&source)
+                    // After the source: glibc keeps fenv and math in libm.
+                    .arg("-lm"),
                 &format!("{} {}", libc.compiler(), source.display()),
             )?;
         }

@@ -281,13 +281,24 @@ impl syscall::Kernel for RunningKernel {
         } else {
             process::ForkMemory::Copy
         };
-        lifecycle::fork(&frame, &FpuState(child.fpu), child.child_tid, memory)
+        lifecycle::fork(
+            &frame,
+            &FpuState::from_image(child.fpu),
+            child.child_tid,
+            memory,
+        )
     }
 
     fn spawn_thread(&self, _ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<i32> {
         let frame = child_frame(child);
         let clear = child.child_tid.clear.then_some(child.child_tid.address);
-        lifecycle::spawn_thread(&frame, &FpuState(child.fpu), 0, child.tls, clear)
+        lifecycle::spawn_thread(
+            &frame,
+            &FpuState::from_image(child.fpu),
+            0,
+            child.tls,
+            clear,
+        )
     }
 
     fn load_program(
@@ -333,10 +344,11 @@ impl syscall::Kernel for RunningKernel {
         // SAFETY: `task` is another kernel thread of this one CPU, so it is
         // not running: switched out inside a trap (its entry frame at its
         // stack top) or never entered from user mode (rejected by `cs`).
-        let (frame, fpu) = unsafe { arch::trap::saved_user_state(task.stack_top()) }?;
+        let (frame, fpu) =
+            unsafe { arch::trap::saved_user_state(task.stack_top(), &task.switched_out_fpu().0) }?;
         Some(syscall::registers::SavedUserContext {
             registers: crate::userland::signals::registers(&frame),
-            fpu: fpu.0,
+            fpu,
             fs_base: task.fs_base(),
         })
     }

@@ -122,6 +122,16 @@ impl Thread {
         self.stack.top()
     }
 
+    /// The FPU image this thread's last context switch saved (its x87
+    /// state while it is switched out inside a trap).
+    pub fn switched_out_fpu(&self) -> FpuArea {
+        let context = self.context.get();
+        // SAFETY: only the context switch writes the area, with interrupts
+        // off, and callers ask about a thread that is not running (one
+        // CPU), so no write is under way.
+        unsafe { core::ptr::read_volatile(&raw const (*context).fpu) }
+    }
+
     /// Pointers the context switch saves into and restores from.
     ///
     /// # Safety

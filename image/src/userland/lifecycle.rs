@@ -157,7 +157,7 @@ pub fn start_init(path: &str, argv: Vec<Vec<u8>>) -> KernelResult<()> {
 }
 
 fn fpu_copy(fpu: &FpuState) -> FpuArea {
-    FpuArea(fpu.0)
+    FpuArea(*fpu.image())
 }
 
 pub use syscall::process::lifecycle::ChildTid;

@@ -85,15 +85,15 @@ impl SavedRegisters for TrapRegisters<'_> {
     }
 
     fn fpu(&self) -> &[u8; FPU_AREA_SIZE] {
-        &self.fpu.0
+        self.fpu.image()
     }
 
     fn fpu_mut(&mut self) -> &mut [u8; FPU_AREA_SIZE] {
-        &mut self.fpu.0
+        self.fpu.image_mut()
     }
 
     fn reset_fpu(&mut self) {
-        self.fpu.0 = arch::context::FpuArea::initial().0;
+        self.fpu.set_image(&arch::context::FpuArea::initial().0);
     }
 
     fn fault(&self) -> FaultContext {

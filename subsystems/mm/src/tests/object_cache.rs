@@ -107,15 +107,26 @@ fn try_clear_frees_only_what_nothing_maps() {
     let cache = ObjectCache::new(4);
     let free = m.frames.free_frames();
     let mapped = cache.object(KEY, 1, || file(0x1000), &mut m.frames);
-    let idle = cache.object(FileKey { inode: 7, ..KEY }, 1, || file(0x1000), &mut m.frames);
+    let idle = cache.object(
+        FileKey { inode: 7, ..KEY },
+        1,
+        || file(0x1000),
+        &mut m.frames,
+    );
     let mut space = m.space();
     let at = space
-        .mmap(MapRequest::object(mapped, 0, false, 0x1000, Perms::READ), &mut m.frames)
+        .mmap(
+            MapRequest::object(mapped, 0, false, 0x1000, Perms::READ),
+            &mut m.frames,
+        )
         .unwrap();
     m.read(&mut space, at.0, 1).unwrap();
     let mut other = m.space();
     let at_idle = other
-        .mmap(MapRequest::object(idle, 0, false, 0x1000, Perms::READ), &mut m.frames)
+        .mmap(
+            MapRequest::object(idle, 0, false, 0x1000, Perms::READ),
+            &mut m.frames,
+        )
         .unwrap();
     m.read(&mut other, at_idle.0, 1).unwrap();
     other.teardown(&mut m.frames);

@@ -1,0 +1,91 @@
+/* The FPU/SSE state survives the kernel: x87 registers, xmm registers and
+ * MXCSR (a rounding mode) across system calls, sleeps (other threads run)
+ * and a signal handler that uses the FPU itself; a forked child starts
+ * with its parent's state. */
+#define _GNU_SOURCE
+#include <fenv.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "check.h"
+
+static void set_xmm(const uint8_t pattern[16]) {
+    __asm__ volatile("movdqu (%0), %%xmm6\n movdqu (%0), %%xmm13" ::"r"(pattern) : "xmm6", "xmm13");
+}
+static void get_xmm(uint8_t six[16], uint8_t thirteen[16]) {
+    __asm__ volatile("movdqu %%xmm6, (%0)\n movdqu %%xmm13, (%1)" ::"r"(six), "r"(thirteen) : "memory");
+}
+
+static volatile sig_atomic_t handled;
+static void clobbering_handler(int sig) {
+    (void)sig;
+    /* The handler uses every kind of register on its own. */
+    static const uint8_t junk[16] = {0xde, 0xad};
+    set_xmm(junk);
+    volatile long double x = 3.0L;
+    x = x * x + 1.0L;
+    fesetround(FE_UPWARD);
+    handled++;
+}
+
+static long double x87_load(void) {
+    long double value;
+    __asm__ volatile("fld %%st(0)\n fstpt %0" : "=m"(value));
+    return value;
+}
+
+int main(void) {
+    static const uint8_t pattern[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    uint8_t six[16], thirteen[16];
+
+    /* System calls and a busy stretch (preemption). */
+    CHECK_EQ(fesetround(FE_TOWARDZERO), 0);
+    for (int round = 0; round < 200; round++) {
+        set_xmm(pattern);
+        syscall(SYS_getppid);
+        usleep(round % 20 == 0 ? 1000 : 0);
+        get_xmm(six, thirteen);
+        CHECK(!memcmp(six, pattern, 16) && !memcmp(thirteen, pattern, 16));
+        CHECK_EQ(fegetround(), FE_TOWARDZERO);
+    }
+
+    /* x87 stack contents across a system call. */
+    long double pi = 3.14159265358979323846L;
+    __asm__ volatile("fldt %0" ::"m"(pi));
+    syscall(SYS_getppid);
+    CHECK(x87_load() == pi);
+    __asm__ volatile("fstp %%st(0)" ::);
+
+    /* A handler that clobbers everything: the interrupted state returns. */
+    struct sigaction sa = {0};
+    sa.sa_handler = clobbering_handler;
+    CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+    set_xmm(pattern);
+    __asm__ volatile("fldt %0" ::"m"(pi));
+    syscall(SYS_kill, getpid(), SIGUSR1);
+    long double after = x87_load();
+    __asm__ volatile("fstp %%st(0)" ::);
+    get_xmm(six, thirteen);
+    CHECK_EQ(handled, 1);
+    CHECK(!memcmp(six, pattern, 16) && !memcmp(thirteen, pattern, 16));
+    CHECK(after == pi);
+    CHECK_EQ(fegetround(), FE_TOWARDZERO);
+
+    /* A forked child starts with its parent's state. */
+    set_xmm(pattern);
+    pid_t child = fork();
+    if (child == 0) {
+        uint8_t a[16], b[16];
+        get_xmm(a, b);
+        _exit(!memcmp(a, pattern, 16) && fegetround() == FE_TOWARDZERO ? 0 : 1);
+    }
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    CHECK_EQ(fesetround(FE_TONEAREST), 0);
+    printf("fpu_state ok\n");
+    return 0;
+}
