@@ -252,6 +252,15 @@ pub unsafe fn saved_user_frame(stack_top: u64) -> Option<TrapFrame> {
     frame.from_user().then_some(frame)
 }
 
+static SYSCALL_HANDLER: Once<TrapHandler> = Once::new();
+
+/// Registers the handler of entries through `syscall` (vector
+/// [`crate::syscall::SYSCALL_VECTOR`]), called without going through the
+/// general handler. Only the first call has an effect.
+pub fn set_syscall_handler(handler: TrapHandler) {
+    SYSCALL_HANDLER.call_once(|| handler);
+}
+
 /// Registers the kernel's trap handler. Only the first call has an effect.
 pub fn set_handler(handler: TrapHandler) {
     HANDLER.call_once(|| handler);
@@ -262,6 +271,12 @@ extern "C" fn arch_trap_dispatch(frame: *mut TrapFrame, fpu: *mut FpuState) {
     // SAFETY: the entry stub passes pointers to the frame and FPU area it
     // just built on this stack; nothing else aliases them during the call.
     let (frame, fpu) = unsafe { (&mut *frame, &mut *fpu) };
+    // System calls, the most frequent entry, go straight to their handler.
+    if frame.vector == crate::syscall::SYSCALL_VECTOR
+        && let Some(handler) = SYSCALL_HANDLER.get()
+    {
+        return handler(frame, fpu);
+    }
     match HANDLER.get() {
         Some(handler) => handler(frame, fpu),
         None => {
