@@ -189,6 +189,20 @@ int main(void) {
     CHECK_EQ(node, 0);
     CHECK_EQ(getcpu_v(NULL, NULL, NULL), 0);
 
+    /* Setting the wall clock moves the vDSO's realtime with it (root). */
+    if (geteuid() == 0) {
+        struct timespec now = sys_clock(CLOCK_REALTIME), later = now, seen;
+        later.tv_sec += 1000;
+        if (clock_settime(CLOCK_REALTIME, &later) == 0) {
+            int got = get(CLOCK_REALTIME, &seen);
+            struct timespec back = sys_clock(CLOCK_REALTIME);
+            back.tv_sec -= 1000;
+            clock_settime(CLOCK_REALTIME, &back);
+            CHECK_EQ(got, 0);
+            CHECK(seen.tv_sec >= later.tv_sec && seen.tv_sec <= later.tv_sec + 5);
+        }
+    }
+
     count_clock_syscalls();
     printf("vdso ok\n");
     return 0;

@@ -107,8 +107,11 @@ pub fn map(space: &mut UserAddressSpace) -> KernelResult<Option<u64>> {
     let Some(vdso) = VDSO.get() else {
         return Ok(None);
     };
+    // Private but never writable: every process maps the one frame the
+    // kernel updates (no write can make a copy), and /proc/<pid>/maps shows
+    // `r--p` as on Linux.
     space.mmap(
-        MapRequest::object(vdso.object.clone(), 0, true, 4096, Perms::READ)
+        MapRequest::object(vdso.object.clone(), 0, false, 4096, Perms::READ)
             .with_max_perms(Perms::READ)
             .at(Placement::Fixed(VirtAddr(DATA_ADDRESS)))
             .named("[vvar]"),
