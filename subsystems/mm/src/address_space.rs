@@ -346,13 +346,7 @@ impl<P: PageTable> AddressSpace<P> {
         if covered < range.end().0 {
             return Err(Errno::ENOMEM);
         }
-        self.split_at(range.start());
-        self.split_at(range.end());
-        let starts: Vec<u64> = self
-            .regions
-            .range(range.start().0..range.end().0)
-            .map(|(start, _)| *start)
-            .collect();
+        let starts = self.split_out(range);
         for start in starts {
             let Some(region) = self.regions.get_mut(&start) else {
                 continue;
@@ -567,13 +561,7 @@ impl<P: PageTable> AddressSpace<P> {
 
     /// Removes every region part inside `range`, releasing their pages.
     pub(crate) fn remove_range<A: FrameAllocator>(&mut self, range: VirtRange, frames: &mut A) {
-        self.split_at(range.start());
-        self.split_at(range.end());
-        let starts: Vec<u64> = self
-            .regions
-            .range(range.start().0..range.end().0)
-            .map(|(start, _)| *start)
-            .collect();
+        let starts = self.split_out(range);
         for start in starts {
             if let Some(region) = self.regions.remove(&start) {
                 self.release_region(region, frames, true);
@@ -592,17 +580,22 @@ impl<P: PageTable> AddressSpace<P> {
         }
     }
 
+    /// Splits the regions straddling `range`'s ends and gives the starts
+    /// of the regions now inside it.
+    fn split_out(&mut self, range: VirtRange) -> Vec<u64> {
+        self.split_at(range.start());
+        self.split_at(range.end());
+        self.regions
+            .range(range.start().0..range.end().0)
+            .map(|(start, _)| *start)
+            .collect()
+    }
+
     /// Removes the regions inside `range` (split at its ends) without
     /// touching pages: for a caller that has moved them, and whose new
     /// region keeps any VM object alive.
     pub(crate) fn detach_range(&mut self, range: VirtRange) {
-        self.split_at(range.start());
-        self.split_at(range.end());
-        let starts: Vec<u64> = self
-            .regions
-            .range(range.start().0..range.end().0)
-            .map(|(start, _)| *start)
-            .collect();
+        let starts = self.split_out(range);
         for start in starts {
             self.regions.remove(&start);
         }
