@@ -38,11 +38,10 @@
 //! carries its rank ([`lock`]); the `lock-order-check` feature makes every
 //! acquisition check the order and panic on an inversion.
 //!
-//! Collections: all processes live in an intrusive red-black tree keyed by
-//! pid (intrusive-collections), which is both the list of every process and
-//! the O(log n) `from_pid` index; each process's threads are an intrusive
-//! linked list. The private `links` module says why the crate is
-//! `deny(unsafe_code)` rather than `forbid`.
+//! Collections: all processes live in a `BTreeMap` keyed by pid, which is
+//! both the list of every process and the O(log n) `from_pid` index; each
+//! process's threads are a small vector in creation order (inline for up to
+//! four), so a signal's look at them allocates nothing.
 //!
 //! Modules: [`pid`] ids; [`credentials`] ids and set*id rules; [`rlimit`]
 //! limits; [`fd_table`] descriptors; [`fs_context`] cwd/root/umask;
@@ -53,9 +52,7 @@
 //! [`path_argument`] the empty-path rule.
 
 #![no_std]
-// `deny`, not `forbid`: intrusive-collections' adapter macro needs its own
-// `allow(unsafe_code)`; see `links`. Nothing else may use `unsafe`.
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 extern crate alloc;
@@ -67,7 +64,6 @@ pub mod fd_table;
 pub mod fs_context;
 pub mod io_accounting;
 pub mod lifecycle;
-mod links;
 pub mod lock;
 pub mod path_argument;
 pub mod pid;

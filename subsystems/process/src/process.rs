@@ -13,7 +13,6 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::lock::{Rank, RankedGuard, RankedMutex};
 use abi::KernelResult;
-use intrusive_collections::{LinkedList, rbtree};
 
 use crate::coredump::CoredumpProperties;
 use crate::credentials::Credentials;
@@ -21,7 +20,6 @@ use crate::env::ProcessEnv;
 use crate::fd_table::FileDescriptions;
 use crate::fs_context::FsContext;
 use crate::lifecycle::{Lifecycle, ProcessState, Termination};
-use crate::links::ThreadAdapter;
 use crate::pid::Pid;
 use crate::program::Program;
 use crate::protected::{ProtectedData, ProtectedStorage};
@@ -370,11 +368,9 @@ pub type ThreadList<E> = smallvec::SmallVec<[Arc<Thread<E>>; 4]>;
 /// then `threads`.
 pub struct Process<E: ProcessEnv> {
     pid: Pid,
-    /// Link in the table's pid-ordered tree of all processes.
-    pub(crate) table_link: rbtree::AtomicLink,
     data: RankedMutex<ProcessData<E>>,
     fds: RankedMutex<FileDescriptions<E::Description>>,
-    threads: RankedMutex<LinkedList<ThreadAdapter<E>>>,
+    threads: RankedMutex<ThreadList<E>>,
     thread_count: AtomicUsize,
     /// Mirrors `ProcessData::tracing.is_some()`, for the system-call path
     /// to check without a lock.
@@ -485,10 +481,9 @@ impl<E: ProcessEnv> Process<E> {
     fn assemble(pid: Pid, data: ProcessData<E>, fds: FileDescriptions<E::Description>) -> Self {
         Self {
             pid,
-            table_link: rbtree::AtomicLink::new(),
             data: RankedMutex::new(Rank::ProcessData, data),
             fds: RankedMutex::new(Rank::Descriptors, fds),
-            threads: RankedMutex::new(Rank::Threads, LinkedList::new(ThreadAdapter::new())),
+            threads: RankedMutex::new(Rank::Threads, ThreadList::new()),
             thread_count: AtomicUsize::new(0),
             traced: core::sync::atomic::AtomicBool::new(false),
             profiled: core::sync::atomic::AtomicBool::new(false),
@@ -541,36 +536,23 @@ impl<E: ProcessEnv> Process<E> {
     /// A snapshot of the threads, in creation order; no allocation for up
     /// to four threads (signals go through here on every `kill`).
     pub fn threads(&self) -> ThreadList<E> {
-        let threads = self.threads.lock();
-        let mut out = ThreadList::with_capacity(self.thread_count());
-        let mut cursor = threads.front();
-        while let Some(thread) = cursor.clone_pointer() {
-            out.push(thread);
-            cursor.move_next();
-        }
-        out
+        self.threads.lock().clone()
     }
 
     /// Attach `thread`; returns whether it is the first.
     pub(crate) fn add_thread(&self, thread: Arc<Thread<E>>) -> bool {
         let mut threads = self.threads.lock();
-        threads.push_back(thread);
+        threads.push(thread);
         self.thread_count.fetch_add(1, Ordering::AcqRel) == 0
     }
 
     /// Detach the thread with `tid`; returns it and whether it was the last.
     pub(crate) fn remove_thread(&self, tid: crate::pid::Tid) -> Option<(Arc<Thread<E>>, bool)> {
         let mut threads = self.threads.lock();
-        let mut cursor = threads.front_mut();
-        while let Some(thread) = cursor.get() {
-            if thread.tid() == tid {
-                let removed = cursor.remove()?;
-                let was_last = self.thread_count.fetch_sub(1, Ordering::AcqRel) == 1;
-                return Some((removed, was_last));
-            }
-            cursor.move_next();
-        }
-        None
+        let index = threads.iter().position(|thread| thread.tid() == tid)?;
+        let removed = threads.remove(index);
+        let was_last = self.thread_count.fetch_sub(1, Ordering::AcqRel) == 1;
+        Some((removed, was_last))
     }
 
     /// Tell every thread but `current` to die (`execve`, and a thread calling

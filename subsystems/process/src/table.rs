@@ -23,7 +23,6 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 
 use abi::{Errno, KernelResult};
-use intrusive_collections::RBTree;
 use spin::Mutex;
 
 use crate::lock::{Rank, RankedMutex};
@@ -32,7 +31,6 @@ use crate::coredump::CorePattern;
 use crate::credentials::Credentials;
 use crate::env::ProcessEnv;
 use crate::lifecycle::{JobEvent, ProcessState};
-use crate::links::ProcessAdapter;
 use crate::pid::{DEFAULT_PID_MAX, Pid, PidAllocator, Tid};
 use crate::process::{NewProcess, Process};
 use crate::ptrace::{Resume, TraceStop, Tracing};
@@ -55,9 +53,8 @@ struct GroupEntry {
 
 /// Everything behind the table lock.
 struct TableInner<E: ProcessEnv> {
-    /// Every process, zombies included, keyed and ordered by pid: the
-    /// intrusive list of all processes and its O(log n) index in one.
-    processes: RBTree<ProcessAdapter<E>>,
+    /// Every process, zombies included, keyed and ordered by pid.
+    processes: BTreeMap<Pid, Arc<Process<E>>>,
     count: usize,
     threads: BTreeMap<Tid, Arc<Thread<E>>>,
     groups: BTreeMap<Pid, GroupEntry>,
@@ -70,7 +67,7 @@ struct TableInner<E: ProcessEnv> {
 
 impl<E: ProcessEnv> TableInner<E> {
     fn find(&self, pid: Pid) -> Option<Arc<Process<E>>> {
-        self.processes.find(&pid).clone_pointer()
+        self.processes.get(&pid).cloned()
     }
 
     /// Who adopts the children of `dying` (whose parent is `ppid`), as
@@ -80,7 +77,7 @@ impl<E: ProcessEnv> TableInner<E> {
     fn adopter_for(&self, dying: Pid, ppid: Pid) -> Option<Arc<Process<E>>> {
         let mut next = ppid;
         // Bounded: a parent chain never loops, but a corrupt one must not hang.
-        for _ in 0..self.processes.iter().count() {
+        for _ in 0..self.processes.len() {
             let Some(ancestor) = self.find(next).filter(|a| a.pid() != dying) else {
                 break;
             };
@@ -102,7 +99,7 @@ impl<E: ProcessEnv> TableInner<E> {
 
     /// Whether `id` is taken as a pid, tid, pgid or sid.
     fn id_in_use(&self, id: Pid) -> bool {
-        !self.processes.find(&id).is_null()
+        self.processes.contains_key(&id)
             || self.threads.contains_key(&id)
             || self.groups.contains_key(&id)
             || self.sessions.contains_key(&id)
@@ -111,7 +108,7 @@ impl<E: ProcessEnv> TableInner<E> {
     fn insert(&mut self, process: Arc<Process<E>>, thread: Arc<Thread<E>>, pgid: Pid, sid: Pid) {
         self.threads.insert(thread.tid(), thread.clone());
         process.add_thread(thread);
-        self.processes.insert(process);
+        self.processes.insert(process.pid(), process);
         self.count += 1;
         self.join(pgid, sid);
     }
@@ -161,7 +158,7 @@ impl<E: ProcessEnv> TableInner<E> {
     }
 
     fn reap(&mut self, child: &Process<E>, charge_parent: bool) {
-        if self.processes.find_mut(&child.pid()).remove().is_none() {
+        if self.processes.remove(&child.pid()).is_none() {
             // Already reaped: nothing left to release.
             return;
         }
@@ -247,7 +244,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
             inner: RankedMutex::new(
                 Rank::Table,
                 TableInner {
-                    processes: RBTree::new(ProcessAdapter::new()),
+                    processes: BTreeMap::new(),
                     count: 0,
                     threads: BTreeMap::new(),
                     groups: BTreeMap::new(),
@@ -335,14 +332,11 @@ impl<E: ProcessEnv> ProcessTable<E> {
     /// process: O(n), kept only to measure the index against.
     pub fn from_pid_by_scan(&self, pid: Pid) -> Option<Arc<Process<E>>> {
         let inner = self.inner.lock();
-        let mut cursor = inner.processes.front();
-        while let Some(process) = cursor.get() {
-            if process.pid() == pid {
-                return cursor.clone_pointer();
-            }
-            cursor.move_next();
-        }
-        None
+        inner
+            .processes
+            .values()
+            .find(|process| process.pid() == pid)
+            .cloned()
     }
 
     /// The thread with `tid`.
@@ -353,13 +347,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
     /// Every process, zombies included, in pid order.
     pub fn all_processes(&self) -> Vec<Arc<Process<E>>> {
         let inner = self.inner.lock();
-        let mut out = Vec::with_capacity(inner.count);
-        let mut cursor = inner.processes.front();
-        while let Some(process) = cursor.clone_pointer() {
-            out.push(process);
-            cursor.move_next();
-        }
-        out
+        inner.processes.values().cloned().collect()
     }
 
     /// How many processes exist, zombies included.

@@ -16,7 +16,6 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use abi::{Errno, KernelResult};
-use intrusive_collections::linked_list;
 use spin::Mutex;
 
 use crate::env::ProcessEnv;
@@ -74,8 +73,6 @@ pub const ROBUST_LIST_HEAD_SIZE: usize = 24;
 pub struct Thread<E: ProcessEnv> {
     tid: Tid,
     pid: Pid,
-    /// Link in the owning process's thread list.
-    pub(crate) process_link: linked_list::AtomicLink,
     state: Mutex<ThreadState>,
     should_die: AtomicBool,
     /// `set_tid_address`: zeroed and futex-woken at thread exit (0 = none).
@@ -104,7 +101,6 @@ impl<E: ProcessEnv> Thread<E> {
         Self {
             tid,
             pid,
-            process_link: linked_list::AtomicLink::new(),
             state: Mutex::new(ThreadState::Runnable),
             should_die: AtomicBool::new(false),
             clear_child_tid: AtomicU64::new(0),
