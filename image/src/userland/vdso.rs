@@ -45,22 +45,7 @@ pub fn init(tsc_at_boot: u64, tsc_mult: u64, wall_offset: Option<i64>) {
             // CPU 0 on node 0, encoded as Linux does.
             arch::cpu::set_tsc_aux(0);
         }
-        let data = VdsoData {
-            sequence: 0,
-            clock_mode: if wall_offset.is_some() {
-                vdso::CLOCK_MODE_TSC
-            } else {
-                vdso::CLOCK_MODE_NONE
-            },
-            tsc_at_boot,
-            tsc_mult,
-            wall_offset: wall_offset.unwrap_or(0),
-            cpu_mode: if features.rdtscp {
-                vdso::CPU_MODE_RDTSCP
-            } else {
-                vdso::CPU_MODE_NONE
-            },
-        };
+        let data = VdsoData::new(tsc_at_boot, tsc_mult, wall_offset, features.rdtscp);
         DirectMap.write_frame(data_frame, 0, &data.to_bytes());
         Ok(Vdso {
             object,
@@ -89,12 +74,7 @@ pub fn set_wall_offset(wall_offset: Option<i64>) {
     // Readers must see the odd number before any other change.
     compiler_fence(Ordering::SeqCst);
     data.sequence = write.begin();
-    data.wall_offset = wall_offset.unwrap_or(0);
-    data.clock_mode = if wall_offset.is_some() {
-        vdso::CLOCK_MODE_TSC
-    } else {
-        vdso::CLOCK_MODE_NONE
-    };
+    data.set_wall_offset(wall_offset);
     DirectMap.write_frame(vdso.data_frame, 0, &data.to_bytes());
     compiler_fence(Ordering::SeqCst);
     data.sequence = write.end();

@@ -58,6 +58,40 @@ pub struct VdsoData {
 }
 
 impl VdsoData {
+    /// The data for a TSC clock (`tsc_at_boot`, `tsc_mult`), a wall clock
+    /// `wall_offset` ns ahead of it (`None` when out of the page's range),
+    /// and whether `getcpu` may use `rdtscp`.
+    pub fn new(
+        tsc_at_boot: u64,
+        tsc_mult: u64,
+        wall_offset: Option<i64>,
+        rdtscp: bool,
+    ) -> VdsoData {
+        let mut data = VdsoData {
+            tsc_at_boot,
+            tsc_mult,
+            cpu_mode: if rdtscp {
+                CPU_MODE_RDTSCP
+            } else {
+                CPU_MODE_NONE
+            },
+            ..VdsoData::default()
+        };
+        data.set_wall_offset(wall_offset);
+        data
+    }
+
+    /// A new wall-clock offset; `None` sends every clock read to the
+    /// kernel (the monotonic one too: the page then has no clock).
+    pub fn set_wall_offset(&mut self, wall_offset: Option<i64>) {
+        self.wall_offset = wall_offset.unwrap_or(0);
+        self.clock_mode = if wall_offset.is_some() {
+            CLOCK_MODE_TSC
+        } else {
+            CLOCK_MODE_NONE
+        };
+    }
+
     /// The page's bytes (little-endian, at the `OFFSET_*` positions).
     pub fn to_bytes(&self) -> [u8; DATA_SIZE] {
         let mut bytes = [0u8; DATA_SIZE];
@@ -170,6 +204,18 @@ mod tests {
         let day = data.monotonic_ns(hz * 86_400);
         let exact = 86_400_000_000_000u64;
         assert!(exact - day < 100_000, "{day}");
+    }
+
+    #[test]
+    fn a_wall_clock_out_of_range_turns_the_page_clock_off_and_back_on() {
+        let mut data = VdsoData::new(5, 1 << 32, Some(7), true);
+        assert_eq!(data.clock_mode, CLOCK_MODE_TSC);
+        assert_eq!(data.cpu_mode, CPU_MODE_RDTSCP);
+        data.set_wall_offset(None);
+        assert_eq!(data.clock_mode, CLOCK_MODE_NONE);
+        data.set_wall_offset(Some(-3));
+        assert_eq!((data.clock_mode, data.wall_offset), (CLOCK_MODE_TSC, -3));
+        assert_eq!(VdsoData::new(0, 1, None, false).cpu_mode, CPU_MODE_NONE);
     }
 
     #[test]
