@@ -6,15 +6,20 @@ use std::time::Duration;
 
 use tests::{Boot, EXIT_SUCCESS, Qemu, artifact};
 
-/// Stressor name and its arguments: event descriptors, Unix sockets
-/// (`--sock` is left out: stress-ng's socket stressor asks for a
-/// protocol number Unix sockets refuse, on Linux as here), FIFOs, locks,
-/// POSIX timers, and SIGPIPE from a closed pipe.
+/// Stressor name and its arguments: event descriptors, Unix sockets,
+/// TCP and UDP over the loopback (IPv4 and IPv6; `--sock-domain unix` is
+/// left out: it asks for a protocol number Unix sockets refuse, on Linux
+/// as here), FIFOs, locks, POSIX timers, and SIGPIPE from a closed pipe.
 const STRESSORS: &[(&str, &str)] = &[
     ("eventfd", "--eventfd 1 --eventfd-ops 300"),
     ("timerfd", "--timerfd 1 --timerfd-ops 300"),
     ("sigfd", "--sigfd 1 --sigfd-ops 300"),
     ("epoll", "--epoll 1 --epoll-ops 200 --epoll-domain unix"),
+    ("epoll-tcp", "--epoll 1 --epoll-ops 200 --epoll-domain ipv4"),
+    ("sock", "--sock 1 --sock-ops 100"),
+    ("sock-ipv6", "--sock 1 --sock-ops 50 --sock-domain ipv6"),
+    ("udp", "--udp 1 --udp-ops 300"),
+    ("udp-ipv6", "--udp 1 --udp-ops 300 --udp-domain ipv6"),
     ("sockpair", "--sockpair 1 --sockpair-ops 300"),
     ("sockfd", "--sockfd 1 --sockfd-ops 300"),
     ("fifo", "--fifo 1 --fifo-ops 300"),

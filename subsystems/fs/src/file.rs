@@ -109,8 +109,8 @@ pub trait File: Send + Sync {
         None
     }
 
-    /// The `AF_UNIX` socket behind this file; `None` for anything else.
-    fn unix_socket(&self) -> Option<&Arc<crate::unix::UnixSocket>> {
+    /// The socket behind this file; `None` for anything else.
+    fn socket(&self) -> Option<&Arc<crate::socket::Socket>> {
         None
     }
 

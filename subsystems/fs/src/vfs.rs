@@ -41,6 +41,8 @@ pub struct Vfs {
     wait_queues: spin::Once<fn() -> Arc<dyn crate::wait::WaitQueue>>,
     /// Named `AF_UNIX` sockets: abstract names and bound nodes.
     unix_names: crate::unix::UnixNamespace,
+    /// Ports bound by `AF_INET`/`AF_INET6` sockets.
+    inet_ports: Arc<crate::inet::InetPorts>,
     /// Advisory locks (`flock`, `fcntl`).
     locks: crate::lock::FileLocks,
     /// The internal file system unnamed files (`memfd_create`) live on,
@@ -58,6 +60,7 @@ impl Vfs {
             mounts: MountTable::new(),
             wait_queues: spin::Once::new(),
             unix_names: crate::unix::UnixNamespace::new(),
+            inet_ports: Arc::new(crate::inet::InetPorts::new()),
             locks: crate::lock::FileLocks::new(),
             unnamed_files: spin::Once::new(),
         }
@@ -81,6 +84,11 @@ impl Vfs {
     /// Where `bind` names `AF_UNIX` sockets and `connect` finds them.
     pub fn unix_names(&self) -> &crate::unix::UnixNamespace {
         &self.unix_names
+    }
+
+    /// Where Internet sockets bind ports and find each other.
+    pub fn inet_ports(&self) -> &Arc<crate::inet::InetPorts> {
+        &self.inet_ports
     }
 
     /// Sets how FIFOs get the wait queues their opens and I/O sleep on;

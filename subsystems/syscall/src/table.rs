@@ -19,7 +19,7 @@ use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, Use
 use crate::context::Context;
 use crate::fs::{attr, dir, epoll, eventfd, io, lock, memfd, path, pipe, poll, timerfd, transfer};
 use crate::kernel::Kernel;
-use crate::net::{message, socket};
+use crate::net::{message, options, socket};
 use crate::process::{credentials, ids, lifecycle, pidfd, ptrace, remote_memory, wait};
 use crate::signals::calls as signals;
 use crate::signals::posix_timers::{self, SigEvent};
@@ -171,8 +171,8 @@ system_call_table! {
     Getsockname => socket::getsockname [fd: Fd, address: UserBuffer, len: UserPtr<u32>];
     Getpeername => socket::getpeername [fd: Fd, address: UserBuffer, len: UserPtr<u32>];
     Shutdown => socket::shutdown [fd: Fd, how: i32];
-    Getsockopt => socket::getsockopt [fd: Fd, level: i32, name: i32, value: UserBuffer, len: UserPtr<u32>];
-    Setsockopt => socket::setsockopt [fd: Fd, level: i32, name: i32, value: UserBuffer, len: u32];
+    Getsockopt => options::getsockopt [fd: Fd, level: i32, name: i32, value: UserBuffer, len: UserPtr<u32>];
+    Setsockopt => options::setsockopt [fd: Fd, level: i32, name: i32, value: UserBuffer, len: u32];
     Sendto => message::sendto [fd: Fd, buffer: UserBuffer, len: usize, flags: i32, address: UserBuffer, address_len: u32];
     Recvfrom => message::recvfrom [fd: Fd, buffer: UserBuffer, len: usize, flags: i32, address: UserBuffer, address_len: UserPtr<u32>];
     Sendmsg => message::sendmsg [fd: Fd, message: UserPtr<[u64; 7]>, flags: i32];

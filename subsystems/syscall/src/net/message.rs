@@ -8,10 +8,11 @@ use alloc::vec::Vec;
 
 use abi::{Errno, KernelResult};
 use fs::FileDescription;
-use fs::unix::flags::{MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC};
-use fs::unix::{MAX_RIGHTS, Received, UnixCredentials, UnixSocket};
+use fs::socket::flags::{MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC};
+use fs::socket::{MAX_RIGHTS, Received, Socket, SocketCredentials};
 
-use super::socket::{credentials, find_named, read_address, socket_of, write_address};
+use super::address::{encode, write_name};
+use super::socket::{Destination, credentials, destination, socket_of};
 use crate::SyscallResult;
 use crate::args::{Fd, UserBuffer, UserPtr};
 use crate::context::Context;
@@ -82,7 +83,7 @@ fn read_control<K: Kernel>(
     ctx: &Context<'_, K>,
     control: u64,
     len: u64,
-) -> KernelResult<(Vec<Arc<FileDescription>>, Option<UnixCredentials>)> {
+) -> KernelResult<(Vec<Arc<FileDescription>>, Option<SocketCredentials>)> {
     let mut rights = Vec::new();
     let mut sent_credentials = None;
     if control == 0 || len == 0 {
@@ -116,7 +117,7 @@ fn read_control<K: Kernel>(
             }
             let int =
                 |i: usize| u32::from_ne_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]);
-            let claimed = UnixCredentials {
+            let claimed = SocketCredentials {
                 pid: int(0) as i32,
                 uid: int(4),
                 gid: int(8),
@@ -149,12 +150,18 @@ fn read_control<K: Kernel>(
 /// `EPIPE` raises `SIGPIPE` unless `MSG_NOSIGNAL`.
 fn send_all<K: Kernel>(
     ctx: &Context<'_, K>,
-    (description, socket): (&FileDescription, &UnixSocket),
+    (description, socket): (&FileDescription, &Socket),
     data: &[u8],
     mut rights: Vec<Arc<FileDescription>>,
-    (sender, to): (UnixCredentials, Option<Arc<UnixSocket>>),
+    (sender, to): (SocketCredentials, Destination),
     flags: i32,
 ) -> SyscallResult {
+    let to = match to {
+        Destination::Peer => None,
+        Destination::To(socket) => Some(socket),
+        // UDP does not know whether anyone listens: the datagram is sent.
+        Destination::Nowhere => return Ok(data.len() as u64),
+    };
     let nonblocking = flags & MSG_DONTWAIT != 0 || description.is_nonblocking();
     let mut sent = 0;
     let result = loop {
@@ -200,12 +207,11 @@ pub fn sendto<K: Kernel>(
 ) -> SyscallResult {
     let (description, socket) = socket_of(ctx, fd)?;
     let data = ctx.read_bytes(buffer, len.min(MAX_IO))?;
-    let to = if address.0 == 0 {
-        None
-    } else {
-        let (name, is_abstract) = read_address(ctx, address, address_len)?;
-        Some(find_named(ctx, name, is_abstract)?)
-    };
+    let to = destination(
+        ctx,
+        &socket,
+        (address.0 != 0).then_some((address, address_len)),
+    )?;
     send_all(
         ctx,
         (&description, &socket),
@@ -233,12 +239,12 @@ pub fn sendmsg<K: Kernel>(
         }
     }
     let (rights, claimed) = read_control(ctx, header.control, header.control_len)?;
-    let to = if header.name == 0 {
-        None
-    } else {
-        let (name, is_abstract) = read_address(ctx, UserBuffer(header.name), header.name_len)?;
-        Some(find_named(ctx, name, is_abstract)?)
-    };
+    if socket.domain().is_inet() && (!rights.is_empty() || claimed.is_some()) {
+        // Descriptors and credentials travel between Unix sockets only.
+        return Err(Errno::EINVAL);
+    }
+    let name = (header.name != 0).then_some((UserBuffer(header.name), header.name_len));
+    let to = destination(ctx, &socket, name)?;
     let sender = claimed.unwrap_or_else(|| credentials(ctx));
     send_all(
         ctx,
@@ -253,7 +259,7 @@ pub fn sendmsg<K: Kernel>(
 /// Receives once, waiting unless non-blocking or `MSG_DONTWAIT`.
 fn receive(
     description: &FileDescription,
-    socket: &UnixSocket,
+    socket: &Socket,
     len: usize,
     flags: i32,
 ) -> KernelResult<(Vec<u8>, Received)> {
@@ -285,7 +291,7 @@ pub fn recvfrom<K: Kernel>(
     if address.0 != 0
         && let Some(from) = &received.from
     {
-        write_address(ctx, from, address, address_len)?;
+        write_name(ctx, socket.domain(), from, address, address_len)?;
     }
     // Descriptors nobody asked for are closed (dropped), as on Linux.
     Ok(if flags & MSG_TRUNC != 0 {
@@ -355,7 +361,7 @@ pub fn recvmsg<K: Kernel>(
     if header.name != 0
         && let Some(from) = &received.from
     {
-        let encoded = super::socket::encode_address(from);
+        let encoded = encode(socket.domain(), from);
         let n = (header.name_len as usize).min(encoded.len());
         ctx.write_bytes(UserBuffer(header.name), &encoded[..n])?;
         name_len = encoded.len() as u32;

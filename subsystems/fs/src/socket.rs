@@ -1,0 +1,933 @@
+//! Sockets: connected pairs of stream, datagram or sequenced-packet
+//! endpoints that carry bytes, descriptors (`SCM_RIGHTS`) and credentials
+//! (`SCM_CREDENTIALS`) between processes. `AF_UNIX` sockets are these
+//! alone; `AF_INET` and `AF_INET6` sockets are the same endpoints named by
+//! loopback addresses and ports ([`crate::inet`]): with no network device,
+//! every Internet connection is a local one, so TCP is a reliable byte
+//! stream between two queues and UDP a datagram queue, with no packets.
+//!
+//! A socket keeps the messages sent to it in its receive queue, bounded by
+//! its receive buffer size. A stream read takes bytes across messages but
+//! stops before a message that carries descriptors (they come with their
+//! first byte, as on Linux); datagram and sequenced-packet reads take one
+//! message, the rest of which is dropped (`MSG_TRUNC`). Both ends of a
+//! connection share one wait queue, woken after every change; nothing here
+//! blocks: `EAGAIN` tells the system-call layer to sleep on it.
+//!
+//! Listening and connecting by name (`bind`, `listen`, `connect`,
+//! `accept`) go through a namespace: [`crate::unix::UnixNamespace`] for
+//! abstract names (a leading NUL) and file-system nodes, which the caller
+//! creates and resolves; [`crate::inet::InetPorts`] for ports.
+
+use alloc::collections::{BTreeMap, VecDeque};
+
+use crate::inet::{InetAddress, InetPorts, Protocol};
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+
+use abi::{Errno, KernelResult};
+use spin::Mutex;
+
+use crate::description::FileDescription;
+use crate::file::File;
+use crate::types::{OpenFlags, PollEvents, Stat};
+use crate::wait::WaitQueue;
+
+/// `SOCK_STREAM`.
+pub const SOCK_STREAM: i32 = 1;
+/// `SOCK_DGRAM`.
+pub const SOCK_DGRAM: i32 = 2;
+/// `SOCK_SEQPACKET`.
+pub const SOCK_SEQPACKET: i32 = 5;
+
+/// Linux's default `SO_RCVBUF`/`SO_SNDBUF` (`net.core.rmem_default`).
+pub const DEFAULT_BUFFER: usize = 212_992;
+/// The smallest buffer `SO_RCVBUF` sets (Linux's `SOCK_MIN_RCVBUF`).
+const MIN_BUFFER: usize = 2304;
+/// The largest (`net.core.rmem_max` doubled, as Linux does).
+const MAX_BUFFER: usize = 425_984;
+/// Most descriptors one message carries (Linux's `SCM_MAX_FD`).
+pub const MAX_RIGHTS: usize = 253;
+
+/// The address family a socket belongs to (`SO_DOMAIN`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// `AF_UNIX`: named by paths and abstract names.
+    Unix,
+    /// `AF_INET`: IPv4 loopback addresses and ports.
+    Inet,
+    /// `AF_INET6`: IPv6 (and IPv4-mapped) loopback addresses and ports.
+    Inet6,
+}
+
+impl Domain {
+    /// Whether the socket is named by Internet addresses.
+    pub fn is_inet(self) -> bool {
+        self != Domain::Unix
+    }
+}
+
+/// The kind of socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SocketKind {
+    /// A byte stream.
+    Stream,
+    /// Datagrams, unreliable in name only (never dropped here).
+    Datagram,
+    /// Connected, ordered messages.
+    SeqPacket,
+}
+
+impl SocketKind {
+    /// From `SOCK_*` (the type argument without its flags).
+    pub fn from_type(kind: i32) -> KernelResult<SocketKind> {
+        match kind {
+            SOCK_STREAM => Ok(SocketKind::Stream),
+            SOCK_DGRAM => Ok(SocketKind::Datagram),
+            SOCK_SEQPACKET => Ok(SocketKind::SeqPacket),
+            _ => Err(Errno::ESOCKTNOSUPPORT),
+        }
+    }
+
+    /// The `SOCK_*` value (`SO_TYPE`).
+    pub fn to_type(self) -> i32 {
+        match self {
+            SocketKind::Stream => SOCK_STREAM,
+            SocketKind::Datagram => SOCK_DGRAM,
+            SocketKind::SeqPacket => SOCK_SEQPACKET,
+        }
+    }
+
+    fn connection_oriented(self) -> bool {
+        self != SocketKind::Datagram
+    }
+}
+
+/// Who sent a message, or who created a socket (`SO_PEERCRED`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SocketCredentials {
+    /// Process id.
+    pub pid: i32,
+    /// User id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+}
+
+/// A socket's name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SocketAddress {
+    /// Not bound.
+    Unnamed,
+    /// In the abstract namespace (the bytes after the leading NUL).
+    Abstract(Vec<u8>),
+    /// A file-system node: the path it was bound with, and the node's
+    /// identity (device, inode) that `connect` finds it by.
+    Path(Vec<u8>, (u64, u64)),
+    /// An Internet address and port.
+    Inet(InetAddress),
+}
+
+/// One message in a receive queue.
+struct Message {
+    data: Vec<u8>,
+    /// Bytes of `data` a stream read already took.
+    taken: usize,
+    rights: Vec<Arc<FileDescription>>,
+    credentials: SocketCredentials,
+    from: SocketAddress,
+}
+
+/// What a receive returned.
+#[derive(Default)]
+pub struct Received {
+    /// Bytes copied into the buffer.
+    pub len: usize,
+    /// The message's full length, for `MSG_TRUNC` (datagrams).
+    pub full_len: usize,
+    /// Descriptors that came with it.
+    pub rights: Vec<Arc<FileDescription>>,
+    /// The sender's credentials.
+    pub credentials: SocketCredentials,
+    /// The sender's address (datagrams).
+    pub from: Option<SocketAddress>,
+}
+
+struct Listener {
+    backlog: usize,
+    pending: VecDeque<Arc<Socket>>,
+}
+
+struct State {
+    peer: Option<Weak<Socket>>,
+    /// Connected once (a vanished peer then reads as end of file).
+    was_connected: bool,
+    inbox: VecDeque<Message>,
+    inbox_bytes: usize,
+    receive_buffer: usize,
+    send_buffer: usize,
+    read_shut: bool,
+    write_shut: bool,
+    listener: Option<Listener>,
+    address: SocketAddress,
+    pass_credentials: bool,
+    /// `SO_PEERCRED`: the peer's credentials when the connection was made.
+    peer_credentials: Option<SocketCredentials>,
+    /// Integer options by (level, name) that the socket keeps for
+    /// `getsockopt` and the name spaces consult (`SO_REUSEADDR`,
+    /// `IPV6_V6ONLY`), or that change nothing without a network
+    /// (`SO_KEEPALIVE`, `TCP_NODELAY`, `IP_TOS`, ...).
+    options: BTreeMap<(i32, i32), i32>,
+    /// A pending error (`SO_ERROR`): a refused non-blocking connect.
+    error: Option<Errno>,
+    /// Where an Internet datagram socket sends by default (`connect`):
+    /// an address, looked up in its port table at each send, as nothing
+    /// need be bound there yet.
+    remote: Option<(InetAddress, Arc<InetPorts>)>,
+}
+
+/// One `AF_UNIX` socket.
+pub struct Socket {
+    domain: Domain,
+    kind: SocketKind,
+    owner: SocketCredentials,
+    ino: u64,
+    state: Mutex<State>,
+    /// Shared with the peer once connected (a listener keeps its own).
+    waiters: Mutex<Arc<dyn WaitQueue>>,
+}
+
+/// Message flags this layer looks at.
+pub mod flags {
+    /// `MSG_PEEK`: leave the data queued.
+    pub const MSG_PEEK: i32 = 0x2;
+    /// `MSG_TRUNC`: return the real length of a longer datagram.
+    pub const MSG_TRUNC: i32 = 0x20;
+    /// `MSG_DONTWAIT`.
+    pub const MSG_DONTWAIT: i32 = 0x40;
+    /// `MSG_EOR`.
+    pub const MSG_EOR: i32 = 0x80;
+    /// `MSG_WAITALL`.
+    pub const MSG_WAITALL: i32 = 0x100;
+    /// `MSG_NOSIGNAL`: `EPIPE` without `SIGPIPE`.
+    pub const MSG_NOSIGNAL: i32 = 0x4000;
+    /// `MSG_CMSG_CLOEXEC`: received descriptors are close-on-exec.
+    pub const MSG_CMSG_CLOEXEC: i32 = 0x4000_0000;
+}
+
+impl Socket {
+    /// An unconnected socket of `domain` and `kind`, made by `owner`, with
+    /// inode number `ino` (for `fstat` and `socket:[ino]`).
+    pub fn new(
+        domain: Domain,
+        kind: SocketKind,
+        owner: SocketCredentials,
+        ino: u64,
+        waiters: Arc<dyn WaitQueue>,
+    ) -> Arc<Socket> {
+        Arc::new(Socket {
+            domain,
+            kind,
+            owner,
+            ino,
+            state: Mutex::new(State {
+                peer: None,
+                was_connected: false,
+                inbox: VecDeque::new(),
+                inbox_bytes: 0,
+                receive_buffer: DEFAULT_BUFFER,
+                send_buffer: DEFAULT_BUFFER,
+                read_shut: false,
+                write_shut: false,
+                listener: None,
+                address: SocketAddress::Unnamed,
+                pass_credentials: false,
+                peer_credentials: None,
+                options: BTreeMap::new(),
+                error: None,
+                remote: None,
+            }),
+            waiters: Mutex::new(waiters),
+        })
+    }
+
+    /// `socketpair`: two `AF_UNIX` sockets connected to each other,
+    /// sharing `waiters`.
+    pub fn pair(
+        kind: SocketKind,
+        owner: SocketCredentials,
+        inos: (u64, u64),
+        waiters: Arc<dyn WaitQueue>,
+    ) -> (Arc<Socket>, Arc<Socket>) {
+        let a = Socket::new(Domain::Unix, kind, owner, inos.0, waiters.clone());
+        let b = Socket::new(Domain::Unix, kind, owner, inos.1, waiters);
+        connect_pair(&a, &b);
+        (a, b)
+    }
+
+    /// The socket's kind.
+    pub fn kind(&self) -> SocketKind {
+        self.kind
+    }
+
+    /// The socket's address family.
+    pub fn domain(&self) -> Domain {
+        self.domain
+    }
+
+    fn queue(&self) -> Arc<dyn WaitQueue> {
+        self.waiters.lock().clone()
+    }
+
+    fn wake(&self) {
+        self.queue().wake_all();
+    }
+
+    fn peer(&self) -> Option<Arc<Socket>> {
+        self.state.lock().peer.as_ref().and_then(Weak::upgrade)
+    }
+
+    /// The peer's address (`getpeername`); `ENOTCONN` when not connected.
+    pub fn peer_address(&self) -> KernelResult<SocketAddress> {
+        if let Some(remote) = self.remote() {
+            return Ok(SocketAddress::Inet(remote));
+        }
+        let peer = self.peer().ok_or(Errno::ENOTCONN)?;
+        Ok(peer.address())
+    }
+
+    /// Where an Internet datagram socket sends by default, if connected.
+    pub fn remote(&self) -> Option<InetAddress> {
+        self.state
+            .lock()
+            .remote
+            .as_ref()
+            .map(|(address, _)| *address)
+    }
+
+    /// `connect` of an Internet datagram socket: sends without an address
+    /// go to `remote` in `ports`, whether or not anything is bound there
+    /// yet.
+    pub fn set_remote(&self, remote: InetAddress, ports: Arc<InetPorts>) {
+        self.state.lock().remote = Some((remote, ports));
+    }
+
+    /// Forgets where an Internet datagram socket sends (`connect` with
+    /// `AF_UNSPEC`).
+    pub fn clear_remote(&self) {
+        self.state.lock().remote = None;
+    }
+
+    /// Whether the socket has been connected (a connection made, or a
+    /// datagram peer set).
+    pub fn was_connected(&self) -> bool {
+        let state = self.state.lock();
+        state.was_connected || state.remote.is_some()
+    }
+
+    /// Records a pending error for `SO_ERROR` and wakes pollers (it reads
+    /// as `POLLERR`).
+    pub fn set_error(&self, error: Errno) {
+        self.state.lock().error = Some(error);
+        self.wake();
+    }
+
+    /// Takes the pending error (`getsockopt(SO_ERROR)` clears it).
+    pub fn take_error(&self) -> Option<Errno> {
+        self.state.lock().error.take()
+    }
+
+    /// The socket's own address (`getsockname`).
+    pub fn address(&self) -> SocketAddress {
+        self.state.lock().address.clone()
+    }
+
+    /// `SO_PEERCRED`: the peer's credentials when connected, else none
+    /// (pid 0, uid and gid -1 as Linux).
+    pub fn peer_credentials(&self) -> SocketCredentials {
+        self.state
+            .lock()
+            .peer_credentials
+            .unwrap_or(SocketCredentials {
+                pid: 0,
+                uid: u32::MAX,
+                gid: u32::MAX,
+            })
+    }
+
+    /// `SO_PASSCRED`.
+    pub fn set_pass_credentials(&self, on: bool) {
+        self.state.lock().pass_credentials = on;
+    }
+
+    /// Sets the integer option `name` at `level`.
+    pub fn set_option(&self, level: i32, name: i32, value: i32) {
+        self.state.lock().options.insert((level, name), value);
+    }
+
+    /// Option `name` at `level` (`default` if never set).
+    pub fn option(&self, level: i32, name: i32, default: i32) -> i32 {
+        self.state
+            .lock()
+            .options
+            .get(&(level, name))
+            .copied()
+            .unwrap_or(default)
+    }
+
+    /// `SO_PASSCRED`'s value.
+    pub fn pass_credentials(&self) -> bool {
+        self.state.lock().pass_credentials
+    }
+
+    /// `SO_RCVBUF`/`SO_SNDBUF` as `getsockopt` reports them.
+    pub fn buffer_sizes(&self) -> (usize, usize) {
+        let state = self.state.lock();
+        (state.receive_buffer, state.send_buffer)
+    }
+
+    /// `setsockopt(SO_RCVBUF | SO_SNDBUF)`: Linux doubles the value (for
+    /// bookkeeping) within its limits.
+    pub fn set_buffer_size(&self, receive: bool, size: usize) {
+        let size = size.saturating_mul(2).clamp(MIN_BUFFER, MAX_BUFFER);
+        let mut state = self.state.lock();
+        if receive {
+            state.receive_buffer = size;
+        } else {
+            state.send_buffer = size;
+        }
+        drop(state);
+        self.wake();
+    }
+
+    /// Sends `data` with `rights` as `sender`; `to` for an unconnected
+    /// datagram socket. Returns the bytes queued: all of a datagram or
+    /// packet, as much of a stream as fits (`EAGAIN` if nothing does).
+    /// `EPIPE` once the peer is gone or either side shut the direction
+    /// (the caller raises `SIGPIPE` unless `MSG_NOSIGNAL`), `ENOTCONN`
+    /// unconnected, `EMSGSIZE` for a datagram larger than the buffers.
+    pub fn send(
+        &self,
+        data: &[u8],
+        rights: Vec<Arc<FileDescription>>,
+        sender: SocketCredentials,
+        to: Option<Arc<Socket>>,
+    ) -> KernelResult<usize> {
+        if self.state.lock().write_shut {
+            return Err(Errno::EPIPE);
+        }
+        let remote = self.state.lock().remote.clone();
+        let target = match to {
+            Some(target) => target,
+            None if remote.is_some() => {
+                let (address, ports) = remote.expect("checked");
+                match ports.find(Protocol::Udp, address) {
+                    Some(target) => target,
+                    // Nobody bound there: UDP drops the datagram.
+                    None => return Ok(data.len()),
+                }
+            }
+            None => match self.peer() {
+                Some(peer) => peer,
+                None if self.state.lock().was_connected => {
+                    return Err(if self.kind.connection_oriented() {
+                        Errno::EPIPE
+                    } else {
+                        Errno::ECONNREFUSED
+                    });
+                }
+                // TCP says EPIPE for a socket never connected, too.
+                None if self.kind.connection_oriented() => {
+                    return Err(if self.domain.is_inet() {
+                        Errno::EPIPE
+                    } else {
+                        Errno::ENOTCONN
+                    });
+                }
+                None => return Err(Errno::EDESTADDRREQ),
+            },
+        };
+        let from = match self.address() {
+            // A datagram comes from the loopback address it went out on.
+            SocketAddress::Inet(address) => SocketAddress::Inet(address.as_sent()),
+            address => address,
+        };
+        let sent = {
+            let mut state = target.state.lock();
+            if state.read_shut {
+                if self.domain.is_inet() && !self.kind.connection_oriented() {
+                    return Ok(data.len());
+                }
+                return Err(Errno::EPIPE);
+            }
+            let room = state.receive_buffer.saturating_sub(state.inbox_bytes);
+            let len = match self.kind {
+                SocketKind::Stream => {
+                    if room == 0 && !data.is_empty() {
+                        return Err(Errno::EAGAIN);
+                    }
+                    data.len().min(room)
+                }
+                _ => {
+                    if data.len() > state.receive_buffer.max(MIN_BUFFER) {
+                        return Err(Errno::EMSGSIZE);
+                    }
+                    // A message goes whole, into a queue below its limit;
+                    // UDP drops what does not fit instead of waiting.
+                    if state.inbox_bytes > 0 && data.len() > room {
+                        if self.domain.is_inet() {
+                            return Ok(data.len());
+                        }
+                        return Err(Errno::EAGAIN);
+                    }
+                    data.len()
+                }
+            };
+            let mut bytes = Vec::new();
+            bytes.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+            bytes.extend_from_slice(&data[..len]);
+            state.inbox_bytes += len;
+            state.inbox.push_back(Message {
+                data: bytes,
+                taken: 0,
+                rights,
+                credentials: sender,
+                from,
+            });
+            len
+        };
+        target.wake();
+        self.wake();
+        Ok(sent)
+    }
+
+    /// Receives into `buf` as `flags` say (`MSG_PEEK`). A stream read takes
+    /// what is there (stopping before a message with descriptors once it has
+    /// bytes); a datagram or packet read takes one message. `EAGAIN` when
+    /// nothing is queued and more may come; an empty result (length 0)
+    /// at end of stream.
+    pub fn receive(&self, buf: &mut [u8], peek: bool) -> KernelResult<Received> {
+        let mut received = Received::default();
+        {
+            let mut state = self.state.lock();
+            if state.inbox.is_empty() {
+                let peer_gone = state.was_connected
+                    && state
+                        .peer
+                        .as_ref()
+                        .and_then(Weak::upgrade)
+                        .is_none_or(|peer| peer.state.lock().write_shut);
+                if state.read_shut || peer_gone || buf.is_empty() {
+                    return Ok(received);
+                }
+                return Err(Errno::EAGAIN);
+            }
+            match self.kind {
+                SocketKind::Stream => {
+                    let mut index = 0;
+                    while received.len < buf.len() && index < state.inbox.len() {
+                        let message = &state.inbox[index];
+                        if index > 0 && !message.rights.is_empty() {
+                            break;
+                        }
+                        let rest = &message.data[message.taken..];
+                        let n = rest.len().min(buf.len() - received.len);
+                        buf[received.len..received.len + n].copy_from_slice(&rest[..n]);
+                        received.len += n;
+                        if index == 0 {
+                            received.credentials = message.credentials;
+                        }
+                        index += 1;
+                    }
+                    received.full_len = received.len;
+                    if !peek {
+                        let mut left = received.len;
+                        let mut first = true;
+                        while left > 0 || first {
+                            let Some(message) = state.inbox.front_mut() else {
+                                break;
+                            };
+                            if first {
+                                received.rights = core::mem::take(&mut message.rights);
+                                first = false;
+                            }
+                            let n = (message.data.len() - message.taken).min(left);
+                            message.taken += n;
+                            left -= n;
+                            if message.taken == message.data.len() {
+                                state.inbox.pop_front();
+                            } else {
+                                break;
+                            }
+                        }
+                        state.inbox_bytes -= received.len;
+                    } else if let Some(message) = state.inbox.front() {
+                        received.rights = message.rights.clone();
+                    }
+                }
+                _ => {
+                    let message = if peek {
+                        let front = state.inbox.front().ok_or(Errno::EAGAIN)?;
+                        Message {
+                            data: front.data.clone(),
+                            taken: 0,
+                            rights: front.rights.clone(),
+                            credentials: front.credentials,
+                            from: front.from.clone(),
+                        }
+                    } else {
+                        let message = state.inbox.pop_front().ok_or(Errno::EAGAIN)?;
+                        state.inbox_bytes -= message.data.len();
+                        message
+                    };
+                    let n = message.data.len().min(buf.len());
+                    buf[..n].copy_from_slice(&message.data[..n]);
+                    received.len = n;
+                    received.full_len = message.data.len();
+                    received.rights = message.rights;
+                    received.credentials = message.credentials;
+                    received.from = Some(message.from);
+                }
+            }
+        }
+        if !peek {
+            // Room for a blocked sender.
+            self.wake();
+            if let Some(peer) = self.peer() {
+                peer.wake();
+            }
+        }
+        Ok(received)
+    }
+
+    /// `shutdown(how)`: 0 reads, 1 writes, 2 both.
+    pub fn shutdown(&self, how: i32) -> KernelResult<()> {
+        if !(0..=2).contains(&how) {
+            return Err(Errno::EINVAL);
+        }
+        {
+            let mut state = self.state.lock();
+            if self.kind.connection_oriented() && !state.was_connected {
+                return Err(Errno::ENOTCONN);
+            }
+            if how != 1 {
+                state.read_shut = true;
+            }
+            if how != 0 {
+                state.write_shut = true;
+            }
+        }
+        self.wake();
+        if let Some(peer) = self.peer() {
+            peer.wake();
+        }
+        Ok(())
+    }
+
+    /// Readiness: readable with queued data, at end of stream or with a
+    /// pending connection; writable while the peer's queue has room; hang-up
+    /// once both directions are closed.
+    pub fn readiness(&self) -> PollEvents {
+        let state = self.state.lock();
+        let mut events = PollEvents::empty();
+        if state.error.is_some() {
+            // A refused connect: Linux's closed TCP socket reads as all of
+            // these.
+            return PollEvents::POLLERR
+                | PollEvents::POLLHUP
+                | PollEvents::POLLIN
+                | PollEvents::POLLRDNORM
+                | PollEvents::POLLOUT
+                | PollEvents::POLLWRNORM;
+        }
+        if let Some(listener) = &state.listener {
+            if !listener.pending.is_empty() {
+                events |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
+            }
+            return events;
+        }
+        let peer = state.peer.as_ref().and_then(Weak::upgrade);
+        let peer_write_shut = peer.as_ref().is_some_and(|p| p.state.lock().write_shut);
+        let peer_gone = state.was_connected && peer.is_none();
+        if !state.inbox.is_empty() || state.read_shut || peer_write_shut || peer_gone {
+            events |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
+        }
+        if peer_write_shut || state.read_shut {
+            events |= PollEvents::POLLRDHUP;
+        }
+        if (state.read_shut && state.write_shut) || peer_gone {
+            events |= PollEvents::POLLHUP;
+        }
+        let writable = match &peer {
+            Some(peer) => {
+                let target = peer.state.lock();
+                target.inbox_bytes < target.receive_buffer && !target.read_shut
+            }
+            None => {
+                !self.kind.connection_oriented() && (!state.was_connected || state.remote.is_some())
+            }
+        };
+        if writable && !state.write_shut {
+            events |= PollEvents::POLLOUT | PollEvents::POLLWRNORM;
+        }
+        if peer_gone && self.kind.connection_oriented() {
+            events |= PollEvents::POLLERR;
+        }
+        events
+    }
+
+    /// `listen(backlog)` on a bound stream or packet socket.
+    pub fn listen(&self, backlog: i32) -> KernelResult<()> {
+        if !self.kind.connection_oriented() {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        let mut state = self.state.lock();
+        if state.was_connected {
+            return Err(Errno::EINVAL);
+        }
+        if state.address == SocketAddress::Unnamed {
+            return Err(Errno::EINVAL);
+        }
+        let backlog = backlog.clamp(0, 4096) as usize;
+        match &mut state.listener {
+            Some(listener) => listener.backlog = backlog,
+            None => {
+                state.listener = Some(Listener {
+                    backlog,
+                    pending: VecDeque::new(),
+                })
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether this socket listens.
+    pub fn is_listening(&self) -> bool {
+        self.state.lock().listener.is_some()
+    }
+
+    /// Takes a pending connection (`accept`); `EAGAIN` when none waits,
+    /// `EINVAL` when not listening.
+    pub fn accept(&self) -> KernelResult<Arc<Socket>> {
+        let socket = {
+            let mut state = self.state.lock();
+            let listener = state.listener.as_mut().ok_or(Errno::EINVAL)?;
+            listener.pending.pop_front().ok_or(Errno::EAGAIN)?
+        };
+        Ok(socket)
+    }
+
+    /// `connect` of this socket to `listener` (stream and packet): a new
+    /// socket (`server_ino`, named `server_address`, sharing a new queue
+    /// `waiters`) joins the listener's backlog, connected to this one.
+    /// `ECONNREFUSED` if it does not listen, `EAGAIN` while its backlog is
+    /// full, `EISCONN`, `EPROTOTYPE` for a listener of another kind.
+    pub fn connect_to(
+        self: &Arc<Self>,
+        listener: &Arc<Socket>,
+        server_ino: u64,
+        server_address: SocketAddress,
+        waiters: Arc<dyn WaitQueue>,
+    ) -> KernelResult<()> {
+        if listener.kind != self.kind {
+            return Err(Errno::EPROTOTYPE);
+        }
+        if self.state.lock().was_connected {
+            return Err(Errno::EISCONN);
+        }
+        let server = Socket::new(
+            listener.domain,
+            self.kind,
+            listener.owner,
+            server_ino,
+            waiters.clone(),
+        );
+        {
+            let mut state = listener.state.lock();
+            let options = state.options.clone();
+            let pending = state.listener.as_mut().ok_or(Errno::ECONNREFUSED)?;
+            if pending.pending.len() > pending.backlog {
+                return Err(Errno::EAGAIN);
+            }
+            let mut server_state = server.state.lock();
+            server_state.address = server_address;
+            // An accepted socket inherits the listener's options.
+            server_state.options = options;
+            drop(server_state);
+            pending.pending.push_back(server.clone());
+        }
+        *self.waiters.lock() = waiters;
+        connect_pair(self, &server);
+        listener.wake();
+        Ok(())
+    }
+
+    /// Sets the peer of an unconnected datagram socket (`connect`).
+    pub fn set_datagram_peer(&self, peer: &Arc<Socket>) -> KernelResult<()> {
+        if peer.kind != SocketKind::Datagram {
+            return Err(Errno::EPROTOTYPE);
+        }
+        let mut state = self.state.lock();
+        state.peer = Some(Arc::downgrade(peer));
+        state.was_connected = true;
+        state.peer_credentials = Some(peer.owner);
+        Ok(())
+    }
+
+    /// Names the socket (`bind`): `EINVAL` if it has a name already.
+    pub fn set_address(&self, address: SocketAddress) -> KernelResult<()> {
+        let mut state = self.state.lock();
+        if state.address != SocketAddress::Unnamed {
+            return Err(Errno::EINVAL);
+        }
+        state.address = address;
+        Ok(())
+    }
+
+    /// Replaces the name of a bound Internet socket with the concrete
+    /// address a connection gave it (`0.0.0.0:p` becomes `127.0.0.1:p`).
+    pub fn set_local_address(&self, address: SocketAddress) {
+        self.state.lock().address = address;
+    }
+}
+
+fn connect_pair(a: &Arc<Socket>, b: &Arc<Socket>) {
+    let (a_owner, b_owner) = (a.owner, b.owner);
+    {
+        let mut state = a.state.lock();
+        state.peer = Some(Arc::downgrade(b));
+        state.was_connected = true;
+        state.peer_credentials = Some(b_owner);
+    }
+    let mut state = b.state.lock();
+    state.peer = Some(Arc::downgrade(a));
+    state.was_connected = true;
+    state.peer_credentials = Some(a_owner);
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        // The peer reads end of file (or gets EPIPE) from now on.
+        self.queue().wake_all();
+    }
+}
+
+/// The descriptor of `socket` with status `flags` (`O_NONBLOCK` only).
+pub fn open_socket(socket: Arc<Socket>, flags: OpenFlags) -> KernelResult<Arc<FileDescription>> {
+    let status = OpenFlags::O_RDWR | (flags & OpenFlags::O_NONBLOCK);
+    FileDescription::new(Arc::new(SocketFile(socket)), None, status)
+}
+
+/// A socket as a file.
+pub struct SocketFile(pub Arc<Socket>);
+
+impl File for SocketFile {
+    fn read(&self, _offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
+        Ok(self.0.receive(buf, false)?.len)
+    }
+
+    fn write(&self, _offset: u64, buf: &[u8]) -> KernelResult<usize> {
+        self.0.send(buf, Vec::new(), self.0.owner, None)
+    }
+
+    fn poll(&self) -> PollEvents {
+        self.0.readiness()
+    }
+
+    fn stat(&self) -> KernelResult<Stat> {
+        Ok(Stat {
+            dev: 8,
+            ino: self.0.ino,
+            mode: abi::S_IFSOCK | 0o777,
+            nlink: 1,
+            blksize: 4096,
+            ..Stat::default()
+        })
+    }
+
+    fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {
+        Some(self.0.queue())
+    }
+
+    fn socket(&self) -> Option<&Arc<Socket>> {
+        Some(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wait::NoWaiters;
+
+    const ME: SocketCredentials = SocketCredentials {
+        pid: 7,
+        uid: 1000,
+        gid: 100,
+    };
+
+    fn pair(kind: SocketKind) -> (Arc<Socket>, Arc<Socket>) {
+        Socket::pair(kind, ME, (1, 2), Arc::new(NoWaiters))
+    }
+
+    fn recv(socket: &Socket, n: usize) -> KernelResult<Vec<u8>> {
+        let mut buf = alloc::vec![0u8; n];
+        let got = socket.receive(&mut buf, false)?;
+        buf.truncate(got.len);
+        Ok(buf)
+    }
+
+    #[test]
+    fn a_stream_pair_carries_bytes_both_ways_and_ends() {
+        let (a, b) = pair(SocketKind::Stream);
+        assert_eq!(a.send(b"hello ", Vec::new(), ME, None), Ok(6));
+        assert_eq!(a.send(b"world", Vec::new(), ME, None), Ok(5));
+        assert_eq!(recv(&b, 64).unwrap(), b"hello world");
+        assert_eq!(recv(&b, 64).err(), Some(Errno::EAGAIN));
+        assert_eq!(b.send(b"back", Vec::new(), ME, None), Ok(4));
+        assert_eq!(recv(&a, 2).unwrap(), b"ba");
+        assert_eq!(recv(&a, 2).unwrap(), b"ck");
+        assert_eq!(b.peer_credentials(), ME);
+        drop(a);
+        assert_eq!(recv(&b, 8).unwrap(), b"", "end of stream");
+        assert_eq!(b.send(b"x", Vec::new(), ME, None), Err(Errno::EPIPE));
+        assert!(b.readiness().contains(PollEvents::POLLHUP));
+    }
+
+    #[test]
+    fn datagrams_keep_their_boundaries_and_truncate() {
+        let (a, b) = pair(SocketKind::Datagram);
+        a.send(b"one", Vec::new(), ME, None).unwrap();
+        a.send(b"three", Vec::new(), ME, None).unwrap();
+        let mut buf = [0u8; 2];
+        let got = b.receive(&mut buf, true).unwrap();
+        assert_eq!((got.len, got.full_len), (2, 3), "peeked");
+        let got = b.receive(&mut buf, false).unwrap();
+        assert_eq!((got.len, got.full_len, &buf), (2, 3, b"on"));
+        assert_eq!(recv(&b, 16).unwrap(), b"three");
+    }
+
+    #[test]
+    fn a_full_stream_takes_what_fits_then_eagain() {
+        let (a, b) = pair(SocketKind::Stream);
+        b.set_buffer_size(true, 1);
+        assert_eq!(b.buffer_sizes().0, MIN_BUFFER);
+        let big = alloc::vec![7u8; MIN_BUFFER + 100];
+        assert_eq!(a.send(&big, Vec::new(), ME, None), Ok(MIN_BUFFER));
+        assert!(!a.readiness().contains(PollEvents::POLLOUT));
+        assert_eq!(a.send(&big, Vec::new(), ME, None), Err(Errno::EAGAIN));
+        assert_eq!(recv(&b, 100).unwrap().len(), 100);
+        assert!(a.readiness().contains(PollEvents::POLLOUT));
+    }
+
+    #[test]
+    fn shutdown_ends_one_direction() {
+        let (a, b) = pair(SocketKind::Stream);
+        a.shutdown(1).unwrap();
+        assert_eq!(a.send(b"x", Vec::new(), ME, None), Err(Errno::EPIPE));
+        assert_eq!(recv(&b, 4).unwrap(), b"", "the peer sees end of file");
+        assert!(b.readiness().contains(PollEvents::POLLRDHUP));
+        assert_eq!(b.send(b"ok", Vec::new(), ME, None), Ok(2));
+        assert_eq!(recv(&a, 4).unwrap(), b"ok");
+        assert_eq!(a.shutdown(3), Err(Errno::EINVAL));
+    }
+}

@@ -1,0 +1,241 @@
+//! Socket options: `getsockopt` and `setsockopt` at the socket level
+//! (`SOL_SOCKET`) and, for Internet sockets, the IP, IPv6 and TCP levels.
+//!
+//! With only a loopback device, most IP and TCP options change nothing
+//! a program can observe (`TCP_NODELAY`, `IP_TOS`, keep-alive timers):
+//! they are checked as Linux checks them, kept, and read back. The ones
+//! that matter are applied: buffer sizes, `SO_PASSCRED`, `SO_ERROR`, and
+//! `SO_REUSEADDR`, `SO_REUSEPORT` and `IPV6_V6ONLY`, which decide who may
+//! share a port.
+
+use alloc::vec::Vec;
+
+use abi::{Errno, KernelResult};
+use fs::socket::{Domain, Socket, SocketKind};
+
+use super::address::family;
+use super::socket::socket_of;
+use crate::SyscallResult;
+use crate::args::{Fd, UserBuffer, UserPtr};
+use crate::context::Context;
+use crate::kernel::Kernel;
+
+/// `SOL_SOCKET`.
+pub const SOL_SOCKET: i32 = 1;
+/// `IPPROTO_IP`, as an option level.
+pub const IPPROTO_IP: i32 = 0;
+/// `IPPROTO_TCP`.
+pub const IPPROTO_TCP: i32 = 6;
+/// `IPPROTO_UDP`.
+pub const IPPROTO_UDP: i32 = 17;
+/// `IPPROTO_IPV6`, as an option level.
+pub const IPPROTO_IPV6: i32 = 41;
+
+/// `SO_REUSEADDR`.
+pub const SO_REUSEADDR: i32 = 2;
+const SO_TYPE: i32 = 3;
+const SO_ERROR: i32 = 4;
+const SO_DONTROUTE: i32 = 5;
+const SO_BROADCAST: i32 = 6;
+const SO_SNDBUF: i32 = 7;
+const SO_RCVBUF: i32 = 8;
+const SO_KEEPALIVE: i32 = 9;
+const SO_OOBINLINE: i32 = 10;
+const SO_PRIORITY: i32 = 12;
+/// `SO_REUSEPORT`.
+pub const SO_REUSEPORT: i32 = 15;
+const SO_PASSCRED: i32 = 16;
+const SO_PEERCRED: i32 = 17;
+const SO_ACCEPTCONN: i32 = 30;
+const SO_PROTOCOL: i32 = 38;
+const SO_DOMAIN: i32 = 39;
+
+/// `IPV6_V6ONLY`.
+pub const IPV6_V6ONLY: i32 = 26;
+
+/// Boolean socket-level options kept for every socket: set and read back
+/// as 0 or 1.
+const SOCKET_FLAGS: [i32; 6] = [
+    SO_REUSEADDR,
+    SO_DONTROUTE,
+    SO_BROADCAST,
+    SO_KEEPALIVE,
+    SO_OOBINLINE,
+    SO_REUSEPORT,
+];
+
+/// How a kept option's value is stored.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Any non-zero value reads back as 1.
+    Flag,
+    /// Kept as given, within a range (else `EINVAL`).
+    Int(i32, i32),
+}
+
+/// Options of the IP, IPv6 and TCP levels that are kept: (level, name,
+/// default, shape). Linux's defaults on a fresh socket.
+const INET_OPTIONS: &[(i32, i32, i32, Shape)] = &[
+    (IPPROTO_IP, 1, 0, Shape::Int(0, 255)),      // IP_TOS
+    (IPPROTO_IP, 2, 64, Shape::Int(1, 255)),     // IP_TTL
+    (IPPROTO_IP, 11, 0, Shape::Flag),            // IP_RECVERR
+    (IPPROTO_IP, 15, 0, Shape::Flag),            // IP_FREEBIND
+    (IPPROTO_IP, 24, 0, Shape::Flag),            // IP_BIND_ADDRESS_NO_PORT
+    (IPPROTO_IP, 33, 1, Shape::Int(0, 255)),     // IP_MULTICAST_TTL
+    (IPPROTO_IP, 34, 1, Shape::Flag),            // IP_MULTICAST_LOOP
+    (IPPROTO_IPV6, 16, 64, Shape::Int(-1, 255)), // IPV6_UNICAST_HOPS
+    (IPPROTO_IPV6, 19, 1, Shape::Flag),          // IPV6_MULTICAST_LOOP
+    (IPPROTO_IPV6, 25, 0, Shape::Flag),          // IPV6_RECVERR
+    (IPPROTO_IPV6, IPV6_V6ONLY, 0, Shape::Flag),
+    (IPPROTO_IPV6, 67, 0, Shape::Int(-1, 255)), // IPV6_TCLASS
+];
+
+/// TCP-level options kept for stream sockets.
+const TCP_OPTIONS: &[(i32, i32, i32, Shape)] = &[
+    (IPPROTO_TCP, 1, 0, Shape::Flag),              // TCP_NODELAY
+    (IPPROTO_TCP, 2, 536, Shape::Int(88, 65535)),  // TCP_MAXSEG
+    (IPPROTO_TCP, 3, 0, Shape::Flag),              // TCP_CORK
+    (IPPROTO_TCP, 4, 7200, Shape::Int(1, 32767)),  // TCP_KEEPIDLE
+    (IPPROTO_TCP, 5, 75, Shape::Int(1, 32767)),    // TCP_KEEPINTVL
+    (IPPROTO_TCP, 6, 9, Shape::Int(1, 127)),       // TCP_KEEPCNT
+    (IPPROTO_TCP, 9, 0, Shape::Int(0, i32::MAX)),  // TCP_DEFER_ACCEPT
+    (IPPROTO_TCP, 12, 1, Shape::Flag),             // TCP_QUICKACK
+    (IPPROTO_TCP, 18, 0, Shape::Int(0, i32::MAX)), // TCP_USER_TIMEOUT
+    (IPPROTO_TCP, 25, 0, Shape::Int(0, i32::MAX)), // TCP_NOTSENT_LOWAT
+];
+
+/// The kept option `(level, name)` of `socket`, if it has such an option:
+/// the IP level for both Internet families (Linux lets an `AF_INET6`
+/// socket set IPv4 options for its mapped traffic), IPv6 for `AF_INET6`,
+/// TCP for stream sockets.
+fn kept_option(socket: &Socket, level: i32, name: i32) -> Option<(i32, Shape)> {
+    let table = match (socket.domain(), level) {
+        (Domain::Unix, _) => return None,
+        (_, IPPROTO_IP) => INET_OPTIONS,
+        (Domain::Inet6, IPPROTO_IPV6) => INET_OPTIONS,
+        (_, IPPROTO_TCP) if socket.kind() == SocketKind::Stream => TCP_OPTIONS,
+        _ => return None,
+    };
+    table
+        .iter()
+        .find(|(l, n, _, _)| *l == level && *n == name)
+        .map(|&(_, _, default, shape)| (default, shape))
+}
+
+fn protocol_number(socket: &Socket) -> i32 {
+    match (socket.domain(), socket.kind()) {
+        (Domain::Unix, _) => 0,
+        (_, SocketKind::Datagram) => IPPROTO_UDP,
+        _ => IPPROTO_TCP,
+    }
+}
+
+/// The value of option `name` at `level`; `ENOPROTOOPT` for an option the
+/// socket does not have.
+fn option_bytes(socket: &Socket, level: i32, name: i32) -> KernelResult<Vec<u8>> {
+    let int = |v: i32| v.to_ne_bytes().to_vec();
+    if level != SOL_SOCKET {
+        let (default, _) = kept_option(socket, level, name).ok_or(Errno::ENOPROTOOPT)?;
+        return Ok(int(socket.option(level, name, default)));
+    }
+    Ok(match name {
+        SO_TYPE => int(socket.kind().to_type()),
+        SO_DOMAIN => int(family(socket.domain())),
+        SO_PROTOCOL => int(protocol_number(socket)),
+        SO_ERROR => int(socket.take_error().map_or(0, |e| e as i32)),
+        name if SOCKET_FLAGS.contains(&name) || name == SO_PRIORITY => {
+            int(socket.option(SOL_SOCKET, name, 0))
+        }
+        SO_ACCEPTCONN => int(i32::from(socket.is_listening())),
+        SO_PASSCRED => int(i32::from(socket.pass_credentials())),
+        SO_RCVBUF => int(socket.buffer_sizes().0 as i32),
+        SO_SNDBUF => int(socket.buffer_sizes().1 as i32),
+        SO_PEERCRED => {
+            let peer = socket.peer_credentials();
+            let mut bytes = peer.pid.to_ne_bytes().to_vec();
+            bytes.extend_from_slice(&peer.uid.to_ne_bytes());
+            bytes.extend_from_slice(&peer.gid.to_ne_bytes());
+            bytes
+        }
+        _ => return Err(Errno::ENOPROTOOPT),
+    })
+}
+
+/// `getsockopt(fd, level, name, value, len)`.
+pub fn getsockopt<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    level: i32,
+    name: i32,
+    value: UserBuffer,
+    len: UserPtr<u32>,
+) -> SyscallResult {
+    let (_, socket) = socket_of(ctx, fd)?;
+    let room = ctx.read(len)? as usize;
+    if (room as i32) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let bytes = option_bytes(&socket, level, name)?;
+    let n = room.min(bytes.len());
+    ctx.write_bytes(value, &bytes[..n])?;
+    ctx.write(len, &(n as u32))?;
+    Ok(0)
+}
+
+/// `setsockopt(fd, level, name, value, len)`: `SO_PASSCRED`, the buffer
+/// sizes, `SO_PRIORITY` (0 to 6 unless root), the kept flags and the kept
+/// IP, IPv6 and TCP options (`IPV6_V6ONLY` only before `bind`);
+/// `ENOPROTOOPT` for the rest, `EINVAL` for a value shorter than an int
+/// or out of range.
+pub fn setsockopt<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    level: i32,
+    name: i32,
+    value: UserBuffer,
+    len: u32,
+) -> SyscallResult {
+    let (_, socket) = socket_of(ctx, fd)?;
+    let known = level == SOL_SOCKET || kept_option(&socket, level, name).is_some();
+    if !known {
+        return Err(Errno::ENOPROTOOPT);
+    }
+    if (len as usize) < 4 {
+        return Err(Errno::EINVAL);
+    }
+    let bytes = ctx.read_bytes(value, 4)?;
+    let value = i32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    if level != SOL_SOCKET {
+        let (_, shape) = kept_option(&socket, level, name).ok_or(Errno::ENOPROTOOPT)?;
+        if level == IPPROTO_IPV6
+            && name == IPV6_V6ONLY
+            && socket.address() != fs::socket::SocketAddress::Unnamed
+        {
+            return Err(Errno::EINVAL);
+        }
+        let stored = match shape {
+            Shape::Flag => i32::from(value != 0),
+            Shape::Int(low, high) if (low..=high).contains(&value) => value,
+            Shape::Int(..) => return Err(Errno::EINVAL),
+        };
+        socket.set_option(level, name, stored);
+        return Ok(0);
+    }
+    match name {
+        SO_PASSCRED => socket.set_pass_credentials(value != 0),
+        SO_RCVBUF => socket.set_buffer_size(true, value.max(0) as usize),
+        SO_SNDBUF => socket.set_buffer_size(false, value.max(0) as usize),
+        name if SOCKET_FLAGS.contains(&name) => {
+            socket.set_option(SOL_SOCKET, name, i32::from(value != 0))
+        }
+        SO_PRIORITY => {
+            // 0 to 6 for anyone, more for root (CAP_NET_ADMIN), as Linux.
+            if !(0..=6).contains(&value) && ctx.fs_credentials().uid != 0 {
+                return Err(Errno::EPERM);
+            }
+            socket.set_option(SOL_SOCKET, name, value);
+        }
+        _ => return Err(Errno::ENOPROTOOPT),
+    }
+    Ok(0)
+}

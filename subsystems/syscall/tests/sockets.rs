@@ -1,0 +1,215 @@
+//! Internet sockets on the loopback through system calls: ports, the
+//! connection handshake's outcomes, addresses as user memory shows them,
+//! and UDP datagrams with their senders.
+
+mod common;
+
+use abi::{Errno, Sysno};
+use common::*;
+
+const AF_INET: u64 = 2;
+const AF_INET6: u64 = 10;
+const SOCK_STREAM: u64 = 1;
+const SOCK_DGRAM: u64 = 2;
+const SOCK_NONBLOCK: u64 = 0o4000;
+
+fn sockaddr_in(port: u16, ip: [u8; 4]) -> Vec<u8> {
+    let mut bytes = (AF_INET as u16).to_ne_bytes().to_vec();
+    bytes.extend_from_slice(&port.to_be_bytes());
+    bytes.extend_from_slice(&ip);
+    bytes.extend_from_slice(&[0; 8]);
+    bytes
+}
+
+fn put_address(w: &World, bytes: &[u8]) -> u64 {
+    let at = w.alloc(bytes.len());
+    w.poke(at, bytes);
+    at
+}
+
+/// getsockname or getpeername as bytes.
+fn name_of(w: &World, call: Sysno, fd: i64) -> Result<Vec<u8>, i64> {
+    let out = w.alloc(128);
+    let len = w.put(&128u32);
+    let r = w.call(call, &[fd as u64, out, len]);
+    if r < 0 {
+        return Err(r);
+    }
+    let n = w.get::<u32>(len) as usize;
+    Ok(w.peek(out, n))
+}
+
+fn port_of(name: &[u8]) -> u16 {
+    u16::from_be_bytes([name[2], name[3]])
+}
+
+#[test]
+fn a_tcp_connection_on_the_loopback_carries_bytes_and_names_both_ends() {
+    let w = World::new();
+    let server = w.call(Sysno::Socket, &[AF_INET, SOCK_STREAM, 0]);
+    assert!(server >= 0);
+    let any = put_address(&w, &sockaddr_in(0, [0; 4]));
+    assert_eq!(w.call(Sysno::Bind, &[server as u64, any, 16]), 0);
+    assert_eq!(w.call(Sysno::Listen, &[server as u64, 8]), 0);
+    let bound = name_of(&w, Sysno::Getsockname, server).unwrap();
+    let port = port_of(&bound);
+    assert!(port >= 32768, "an ephemeral port: {port}");
+    assert_eq!(&bound[4..8], &[0; 4]);
+
+    let client = w.call(Sysno::Socket, &[AF_INET, SOCK_STREAM, 6]);
+    let to = put_address(&w, &sockaddr_in(port, [127, 0, 0, 1]));
+    assert_eq!(w.call(Sysno::Connect, &[client as u64, to, 16]), 0);
+    let local = name_of(&w, Sysno::Getsockname, client).unwrap();
+    assert_eq!(&local[4..8], &[127, 0, 0, 1], "named by the loopback");
+    let peer_out = w.alloc(16);
+    let peer_len = w.put(&16u32);
+    let accepted = w.call(Sysno::Accept, &[server as u64, peer_out, peer_len]);
+    assert!(accepted >= 0);
+    assert_eq!(w.peek(peer_out, 16), local, "accept names the client");
+    assert_eq!(
+        name_of(&w, Sysno::Getsockname, accepted).unwrap(),
+        sockaddr_in(port, [127, 0, 0, 1])
+    );
+    assert_eq!(w.write(client, b"ping"), 4);
+    assert_eq!(w.read(accepted, 16).unwrap(), b"ping");
+    assert_eq!(w.write(accepted, b"pong"), 4);
+    assert_eq!(w.read(client, 16).unwrap(), b"pong");
+    assert_eq!(w.call(Sysno::Close, &[accepted as u64]), 0);
+    assert_eq!(w.read(client, 16).unwrap(), b"", "end of stream");
+
+    // The port is taken while the listener lives.
+    let other = w.call(Sysno::Socket, &[AF_INET, SOCK_STREAM, 0]);
+    let same = put_address(&w, &sockaddr_in(port, [127, 0, 0, 1]));
+    assert_eq!(
+        w.call(Sysno::Bind, &[other as u64, same, 16]),
+        err(Errno::EADDRINUSE)
+    );
+    assert_eq!(w.call(Sysno::Close, &[server as u64]), 0);
+    assert_eq!(w.call(Sysno::Bind, &[other as u64, same, 16]), 0);
+}
+
+#[test]
+fn connecting_where_nobody_listens_is_refused_now_or_through_so_error() {
+    let w = World::new();
+    let to = put_address(&w, &sockaddr_in(40000, [127, 0, 0, 1]));
+    let blocking = w.call(Sysno::Socket, &[AF_INET, SOCK_STREAM, 0]) as u64;
+    assert_eq!(
+        w.call(Sysno::Connect, &[blocking, to, 16]),
+        err(Errno::ECONNREFUSED)
+    );
+    let nonblocking = w.call(Sysno::Socket, &[AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0]) as u64;
+    assert_eq!(
+        w.call(Sysno::Connect, &[nonblocking, to, 16]),
+        err(Errno::EINPROGRESS)
+    );
+    let value = w.alloc(4);
+    let len = w.put(&4u32);
+    assert_eq!(
+        w.call(Sysno::Getsockopt, &[nonblocking, 1, 4, value, len]),
+        0
+    );
+    assert_eq!(w.get::<i32>(value), Errno::ECONNREFUSED as i32);
+    assert_eq!(
+        w.call(Sysno::Getsockopt, &[nonblocking, 1, 4, value, len]),
+        0
+    );
+    assert_eq!(w.get::<i32>(value), 0, "reading SO_ERROR clears it");
+    let far = put_address(&w, &sockaddr_in(80, [10, 0, 0, 1]));
+    assert_eq!(
+        w.call(Sysno::Connect, &[blocking, far, 16]),
+        err(Errno::ENETUNREACH)
+    );
+    let short = put_address(&w, &sockaddr_in(80, [127, 0, 0, 1]));
+    assert_eq!(
+        w.call(Sysno::Connect, &[blocking, short, 8]),
+        err(Errno::EINVAL),
+        "short"
+    );
+}
+
+#[test]
+fn udp_datagrams_carry_their_sender_and_vanish_without_a_receiver() {
+    let w = World::new();
+    let receiver = w.call(Sysno::Socket, &[AF_INET, SOCK_DGRAM, 0]) as u64;
+    let here = put_address(&w, &sockaddr_in(5353, [127, 0, 0, 1]));
+    assert_eq!(w.call(Sysno::Bind, &[receiver, here, 16]), 0);
+    let sender = w.call(Sysno::Socket, &[AF_INET, SOCK_DGRAM, 17]) as u64;
+    let data = w.put(b"hello");
+    assert_eq!(w.call(Sysno::Sendto, &[sender, data, 5, 0, here, 16]), 5);
+    let sender_name = name_of(&w, Sysno::Getsockname, sender as i64).unwrap();
+    assert!(port_of(&sender_name) >= 32768, "bound by the first send");
+    let buffer = w.alloc(16);
+    let from = w.alloc(16);
+    let from_len = w.put(&16u32);
+    assert_eq!(
+        w.call(Sysno::Recvfrom, &[receiver, buffer, 16, 0, from, from_len]),
+        5
+    );
+    assert_eq!(w.peek(buffer, 5), b"hello");
+    let from = w.peek(from, 16);
+    assert_eq!(port_of(&from), port_of(&sender_name));
+    assert_eq!(&from[4..8], &[127, 0, 0, 1]);
+    let nobody = put_address(&w, &sockaddr_in(5354, [127, 0, 0, 1]));
+    assert_eq!(
+        w.call(Sysno::Sendto, &[sender, data, 5, 0, nobody, 16]),
+        5,
+        "sent, and lost"
+    );
+    assert_eq!(
+        w.call(Sysno::Write, &[sender, data, 5]),
+        err(Errno::EDESTADDRREQ)
+    );
+    assert_eq!(w.call(Sysno::Connect, &[sender, here, 16]), 0);
+    assert_eq!(w.call(Sysno::Write, &[sender, data, 5]), 5);
+    assert_eq!(w.read(receiver as i64, 16).unwrap(), b"hello");
+}
+
+#[test]
+fn internet_sockets_check_their_arguments_as_linux() {
+    let w = World::new();
+    assert_eq!(
+        w.call(Sysno::Socket, &[AF_INET, SOCK_STREAM, 17]),
+        err(Errno::EPROTONOSUPPORT)
+    );
+    assert_eq!(
+        w.call(Sysno::Socket, &[AF_INET, 5, 0]),
+        err(Errno::ESOCKTNOSUPPORT)
+    );
+    assert_eq!(
+        w.call(Sysno::Socket, &[99, SOCK_STREAM, 0]),
+        err(Errno::EAFNOSUPPORT)
+    );
+    let fds = w.alloc(8);
+    assert_eq!(
+        w.call(Sysno::Socketpair, &[AF_INET, SOCK_STREAM, 0, fds]),
+        err(Errno::EOPNOTSUPP)
+    );
+    let s = w.call(Sysno::Socket, &[AF_INET6, SOCK_STREAM, 0]) as u64;
+    let foreign = put_address(&w, &sockaddr_in(8000, [192, 168, 0, 1]));
+    assert_eq!(
+        w.call(Sysno::Bind, &[s, foreign, 16]),
+        err(Errno::EINVAL),
+        "a sockaddr_in is too short for AF_INET6"
+    );
+    let v4 = w.call(Sysno::Socket, &[AF_INET, SOCK_STREAM, 0]) as u64;
+    assert_eq!(
+        w.call(Sysno::Bind, &[v4, foreign, 16]),
+        err(Errno::EADDRNOTAVAIL)
+    );
+    w.become_user(1000, 1000);
+    let low = put_address(&w, &sockaddr_in(80, [127, 0, 0, 1]));
+    let user = w.call(Sysno::Socket, &[AF_INET, SOCK_STREAM, 0]) as u64;
+    assert_eq!(w.call(Sysno::Bind, &[user, low, 16]), err(Errno::EACCES));
+    // TCP_NODELAY is kept and read back; a UDP socket has no TCP level.
+    let one = w.put(&1i32);
+    assert_eq!(w.call(Sysno::Setsockopt, &[user, 6, 1, one, 4]), 0);
+    let value = w.alloc(4);
+    let len = w.put(&4u32);
+    assert_eq!(w.call(Sysno::Getsockopt, &[user, 6, 1, value, len]), 0);
+    assert_eq!(w.get::<i32>(value), 1);
+    let udp = w.call(Sysno::Socket, &[AF_INET, SOCK_DGRAM, 0]) as u64;
+    assert_eq!(
+        w.call(Sysno::Setsockopt, &[udp, 6, 1, one, 4]),
+        err(Errno::ENOPROTOOPT)
+    );
+}
