@@ -258,7 +258,7 @@ impl FileDescription {
                 entry.ino,
                 next_offset,
                 d_type,
-                entry.name.as_bytes(),
+                &crate::name::to_bytes(&entry.name),
             ) {
                 Some(len) => filled += len,
                 None if filled == 0 => return Err(Errno::EINVAL),

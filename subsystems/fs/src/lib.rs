@@ -83,6 +83,7 @@ pub mod initramfs;
 pub mod inode;
 pub mod lock;
 pub mod mount;
+pub mod name;
 pub mod path;
 pub mod pipe;
 pub mod socket;

@@ -106,14 +106,15 @@ impl<K: Kernel> Context<'_, K> {
 
     /// A path argument, as Linux's `getname`: `EFAULT` for a bad pointer,
     /// `ENAMETOOLONG` past `PATH_MAX`, `ENOENT` when empty (unless the
-    /// caller allows empty paths for `AT_EMPTY_PATH`), and `ENOENT` for
-    /// names that are not UTF-8 (the VFS keeps names as `str`).
+    /// caller allows empty paths for `AT_EMPTY_PATH`). Bytes that are not
+    /// UTF-8 are kept in the VFS's escaped form ([`fs::name`]).
     pub fn read_path(&self, path: UserPath, allow_empty: bool) -> KernelResult<String> {
         let bytes = self.read_c_string(path.0, PATH_MAX)?;
         if bytes.is_empty() && !allow_empty {
             return Err(Errno::ENOENT);
         }
-        String::from_utf8(bytes).map_err(|_| Errno::ENOENT)
+        Ok(String::from_utf8(bytes)
+            .unwrap_or_else(|error| fs::name::from_bytes(error.as_bytes()).into_owned()))
     }
 
     /// The open file behind `fd`; `EBADF` if none.

@@ -17,10 +17,10 @@ pub fn getcwd<K: Kernel>(ctx: &Context<'_, K>, buf: UserBuffer, size: usize) -> 
         let fs_context = data.fs().ok_or(Errno::ESRCH)?;
         fs_context.cwd().absolute_path(fs_context.root())
     };
-    if path.len() + 1 > size {
+    let mut bytes = fs::name::to_bytes(&path).into_owned();
+    if bytes.len() + 1 > size {
         return Err(Errno::ERANGE);
     }
-    let mut bytes = path.into_bytes();
     bytes.push(0);
     ctx.write_bytes(buf, &bytes)?;
     Ok(bytes.len() as u64)

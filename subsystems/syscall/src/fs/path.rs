@@ -301,8 +301,9 @@ pub fn readlinkat<K: Kernel>(
     }
     let path = ctx.read_path(path, false)?;
     let target = ctx.at(dirfd, &path, |p| ctx.kernel.vfs().readlink(p, &path))?;
+    let target = fs::name::to_bytes(&target);
     let n = target.len().min(size as usize);
-    ctx.write_bytes(buf, &target.as_bytes()[..n])?;
+    ctx.write_bytes(buf, &target[..n])?;
     Ok(n as u64)
 }
 

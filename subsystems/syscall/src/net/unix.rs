@@ -11,8 +11,8 @@ use crate::args::DirFd;
 use crate::context::Context;
 use crate::kernel::Kernel;
 
-fn path_of(name: &[u8]) -> KernelResult<&str> {
-    core::str::from_utf8(name).map_err(|_| Errno::EINVAL)
+fn path_of(name: &[u8]) -> alloc::borrow::Cow<'_, str> {
+    fs::name::from_bytes(name)
 }
 
 /// The socket a name stands for (`connect`, `sendto`): a path is resolved
@@ -26,7 +26,7 @@ pub(crate) fn find<K: Kernel>(
     let address = if is_abstract {
         SocketAddress::Abstract(name)
     } else {
-        let path = path_of(&name)?;
+        let path = &*path_of(&name);
         let stat = ctx.at(DirFd::Cwd, path, |pc| ctx.kernel.vfs().stat(pc, path, true))?;
         if stat.mode & abi::S_IFMT != abi::S_IFSOCK {
             return Err(Errno::ECONNREFUSED);
@@ -51,7 +51,7 @@ pub(crate) fn bind<K: Kernel>(
     let address = if is_abstract {
         SocketAddress::Abstract(name)
     } else {
-        let path = path_of(&name)?;
+        let path = &*path_of(&name);
         let umask = ctx.process.data().fs().map_or(0o022, |fs| fs.umask());
         let made = ctx.at(DirFd::Cwd, path, |pc| {
             ctx.kernel
