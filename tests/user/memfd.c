@@ -1,15 +1,17 @@
 /* memfd_create: the /proc/self/fd name, MFD_CLOEXEC, flag and name-length
  * errors, read/write/lseek/ftruncate/fstat on the file, and file sealing
  * (F_GET_SEALS/F_ADD_SEALS with WRITE, GROW, SHRINK and SEAL, EINVAL on
- * files that cannot be sealed). Shared mappings coherent with read/write
- * and EBUSY for F_SEAL_WRITE while one is writable wait for the page cache
- * (issue 14, NOTES.md). */
+ * files that cannot be sealed), EBUSY for F_SEAL_WRITE while a shared
+ * mapping could write the file (in this process or another), and a shared
+ * mapping of a read-only descriptor that mprotect cannot make writable.
+ * page_cache.c covers mappings coherent with read/write. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -124,6 +126,59 @@ static void test_seals(void) {
     CHECK_EQ(fcntl(fd, F_ADD_SEALS, 0), -1);
     CHECK_EQ(errno, EPERM);
     CHECK_EQ(fcntl(fd, F_GET_SEALS), F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_WRITE | F_SEAL_SEAL);
+    close(fd);
+
+    /* F_SEAL_WRITE waits until no shared mapping may write: neither this
+     * process's nor a child's (read-only and private ones do not count). */
+    fd = memfd("busy", MFD_ALLOW_SEALING);
+    CHECK_EQ(ftruncate(fd, 4096), 0);
+    char *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(shared != MAP_FAILED);
+    char *private = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    CHECK(private != MAP_FAILED);
+    errno = 0;
+    CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), -1);
+    CHECK_EQ(errno, EBUSY);
+    /* Made read-only, it could be made writable again: still busy. */
+    CHECK_EQ(mprotect(shared, 4096, PROT_READ), 0);
+    errno = 0;
+    CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), -1);
+    CHECK_EQ(errno, EBUSY);
+    int go[2];
+    CHECK_EQ(pipe(go), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        char c;
+        /* The inherited mapping keeps the file busy until the child exits. */
+        _exit(read(go[0], &c, 1) == 1 ? 0 : 1);
+    }
+    CHECK_EQ(munmap(shared, 4096), 0);
+    errno = 0;
+    CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), -1);
+    CHECK_EQ(errno, EBUSY);
+    CHECK_EQ(write(go[1], "x", 1), 1);
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), 0);
+    CHECK_EQ(munmap(private, 4096), 0);
+    close(go[0]);
+    close(go[1]);
+    close(fd);
+
+    /* A shared mapping of a read-only descriptor stays read-only. */
+    fd = memfd("readonly-map", 0);
+    CHECK_EQ(ftruncate(fd, 4096), 0);
+    char view_path[32];
+    snprintf(view_path, sizeof view_path, "/proc/self/fd/%d", fd);
+    int rofd = open(view_path, O_RDONLY);
+    CHECK(rofd >= 0);
+    char *view = mmap(NULL, 4096, PROT_READ, MAP_SHARED, rofd, 0);
+    CHECK(view != MAP_FAILED);
+    errno = 0;
+    CHECK_EQ(mprotect(view, 4096, PROT_READ | PROT_WRITE), -1);
+    CHECK_EQ(errno, EACCES);
+    CHECK_EQ(munmap(view, 4096), 0);
+    close(rofd);
     close(fd);
 
     /* A read-only descriptor cannot add seals. */

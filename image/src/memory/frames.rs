@@ -101,15 +101,7 @@ pub struct KernelFrames;
 
 impl FrameAllocator for KernelFrames {
     fn alloc_frame(&mut self) -> KernelResult<Frame> {
-        alloc_order(0).or_else(|_| {
-            // Out of frames: file pages kept for programs that are not
-            // running are the first to go.
-            let cache = syscall::Kernel::file_objects(&crate::syscall::RunningKernel);
-            if cache.try_clear(&mut KernelFrames) == 0 {
-                return Err(Errno::ENOMEM);
-            }
-            alloc_order(0)
-        })
+        alloc_order(0)
     }
 
     fn inc_ref(&mut self, frame: Frame) -> KernelResult<u32> {

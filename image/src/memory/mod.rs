@@ -18,6 +18,7 @@ pub mod frames;
 pub mod heap;
 pub mod kernel_space;
 pub mod kstack;
+pub mod page_cache;
 pub mod protected;
 pub mod slots;
 pub mod user;

@@ -43,12 +43,6 @@ impl syscall::Kernel for RunningKernel {
     type PageTable = arch::paging::HardwarePageTable;
     type Frames = KernelFrames;
 
-    fn file_objects(&self) -> &mm::ObjectCache {
-        // Enough for a shell, its libraries and the programs it runs.
-        static FILE_OBJECTS: mm::ObjectCache = mm::ObjectCache::new(64);
-        &FILE_OBJECTS
-    }
-
     fn with_address_space<R>(
         &self,
         process: &Process<KernelEnv>,

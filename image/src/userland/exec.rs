@@ -99,12 +99,7 @@ fn map_plan(
     file: &ExecFile,
     name: &str,
 ) -> KernelResult<()> {
-    let object = syscall::memory::file_object(
-        syscall::Kernel::file_objects(&crate::syscall::RunningKernel),
-        &file.description,
-        file.size,
-        &mut KernelFrames,
-    );
+    let object = syscall::memory::file_object(&file.description, file.size);
     for segment in &plan.segments {
         let perms = perms(segment.prot);
         let file_end = segment.vaddr + segment.file_len;

@@ -221,6 +221,8 @@ pub fn start_console_thread() -> abi::KernelResult<()> {
 /// Builds the namespace: tmpfs root, initramfs, `/dev`.
 pub fn init(info: &BootInfo) {
     let clock = clock();
+    // Every regular file keeps its content in the page cache.
+    fs::file_pages::set_page_cache(crate::memory::page_cache::new_file);
     let root_fs = Tmpfs::new(1, clock.clone());
     let vfs = VFS.call_once(|| Vfs::new(root_fs));
     // FIFOs anywhere sleep on the scheduler's wait queues.

@@ -117,10 +117,9 @@ pub trait Inode: Send + Sync {
     /// `struct stat` for this inode.
     fn stat(&self) -> Stat;
 
-    /// A number that changes whenever the file's content does, for a
-    /// regular file whose pages [`Inode::read_at`] serves; `None` where
-    /// pages must not be cached between mappings (the default).
-    fn content_generation(&self) -> Option<u64> {
+    /// A regular file's pages, when the file keeps its content in memory
+    /// (tmpfs); `None` for everything else (the default).
+    fn file_pages(&self) -> Option<Arc<dyn crate::file_pages::FilePages>> {
         None
     }
 

@@ -78,6 +78,7 @@ pub mod epoll;
 pub mod eventfd;
 pub mod fifo;
 pub mod file;
+pub mod file_pages;
 pub mod inet;
 pub mod initramfs;
 pub mod inode;

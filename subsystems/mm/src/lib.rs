@@ -55,7 +55,6 @@ mod buddy;
 pub mod fake;
 mod fault;
 mod frame_allocator;
-mod object_cache;
 mod page_table;
 mod region;
 mod remap;
@@ -74,7 +73,6 @@ pub use buddy::{
 };
 pub use fault::{Access, FaultOutcome, SegvCode};
 pub use frame_allocator::FrameAllocator;
-pub use object_cache::{FileKey, ObjectCache};
 pub use page_table::{PageFlags, PageTable, PhysicalMemory};
 pub use region::{Backing, Perms, Region};
 pub use remap::RemapRequest;

@@ -113,8 +113,13 @@ impl<K: Kernel> Context<'_, K> {
         if bytes.is_empty() && !allow_empty {
             return Err(Errno::ENOENT);
         }
-        Ok(String::from_utf8(bytes)
-            .unwrap_or_else(|error| fs::name::from_bytes(error.as_bytes()).into_owned()))
+        Ok(match fs::name::from_bytes(&bytes) {
+            // Kept as it is: reuse the buffer.
+            alloc::borrow::Cow::Borrowed(_) => {
+                String::from_utf8(bytes).map_err(|_| Errno::ENOENT)?
+            }
+            alloc::borrow::Cow::Owned(escaped) => escaped,
+        })
     }
 
     /// The open file behind `fd`; `EBADF` if none.

@@ -62,10 +62,6 @@ pub trait Kernel: Sized {
         f: impl FnOnce(&mut AddressSpace<Self::PageTable>, &mut Self::Frames) -> KernelResult<R>,
     ) -> KernelResult<R>;
 
-    /// The objects of recently mapped files, shared by every mapping of the
-    /// same content (exec and `mmap`).
-    fn file_objects(&self) -> &mm::ObjectCache;
-
     /// The process table.
     fn processes(&self) -> &ProcessTable<Self::Env>;
 

@@ -41,56 +41,21 @@ impl InodeBacking for FileBacking {
     }
 }
 
-/// A regular file's pages read from its inode: what a cached object holds,
-/// so that it keeps no open file (nor its locks) alive.
-pub struct InodePages {
-    /// The file.
-    pub inode: Arc<dyn fs::Inode>,
-    /// Its size when the object was made (the object is for that content).
-    pub size: u64,
-}
-
-impl InodeBacking for InodePages {
-    fn size(&self) -> u64 {
-        self.size
-    }
-
-    fn read_page(&self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
-        self.inode.read_at(offset, buf)
-    }
-}
-
-/// The object to map `description`'s file from (`size` bytes): the one
-/// every mapping of this content shares when the file system lets its
-/// pages be cached, else a fresh one reading through the description.
-pub fn file_object<F: mm::FrameAllocator>(
-    cache: &mm::ObjectCache,
-    description: &Arc<FileDescription>,
-    size: u64,
-    frames: &mut F,
-) -> Arc<VmObject> {
-    let cached = description
+/// The object to map `description`'s file from (`size` bytes): the file's
+/// own pages when it lives in the page cache (so mappings, `read` and
+/// `write` share them), else a fresh one reading through the description
+/// (a snapshot of the file as it is when each page is first touched).
+pub fn file_object(description: &Arc<FileDescription>, size: u64) -> Arc<VmObject> {
+    let page_cache = description
         .inode()
-        .and_then(|inode| Some((inode.clone(), inode.content_generation()?)));
-    match cached {
-        Some((inode, generation)) => {
-            let id = inode.id();
-            let key = mm::FileKey {
-                device: id.dev,
-                inode: id.ino,
-            };
-            cache.object(
-                key,
-                generation,
-                || VmObject::for_inode(Arc::new(InodePages { inode, size })),
-                frames,
-            )
-        }
-        None => VmObject::for_inode(Arc::new(FileBacking {
+        .and_then(|inode| inode.file_pages()?.mapping_object())
+        .and_then(|object| object.downcast::<VmObject>().ok());
+    page_cache.unwrap_or_else(|| {
+        VmObject::for_inode(Arc::new(FileBacking {
             description: description.clone(),
             size,
-        })),
-    }
+        }))
+    })
 }
 
 fn file_mapping<K: Kernel>(
@@ -120,15 +85,15 @@ fn file_mapping<K: Kernel>(
         return Err(Errno::EPERM);
     }
     let size = stat.size.max(0) as u64;
-    let object = ctx.kernel.with_address_space(ctx.process, |_, frames| {
-        Ok(file_object(
-            ctx.kernel.file_objects(),
-            &description,
-            size,
-            frames,
-        ))
-    })?;
-    Ok(MapRequest::object(object, offset, shared, len, perms))
+    let object = file_object(&description, size);
+    let request = MapRequest::object(object, offset, shared, len, perms);
+    // A shared mapping of a file not open for writing may never become
+    // writable (mprotect gives EACCES, as Linux).
+    Ok(if shared && !mode.writable() {
+        request.with_max_perms(Perms::all() - Perms::WRITE)
+    } else {
+        request
+    })
 }
 
 /// `mmap(addr, len, prot, flags, fd, offset)`.

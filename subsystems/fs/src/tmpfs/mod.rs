@@ -83,7 +83,6 @@ impl Tmpfs {
                 meta: Meta::new(mode::S_IFDIR | 0o755, Owner::default(), 2, 0, now),
                 content: Content::Directory(Box::new(Directory::new(this.clone()))),
                 seals: crate::inode::F_SEAL_SEAL,
-                generation: 0,
             }),
         });
         Arc::new(Tmpfs { shared, root, name })
@@ -115,7 +114,7 @@ impl FileSystem for Tmpfs {
         owner: Owner,
         sealable: bool,
     ) -> KernelResult<Arc<dyn Inode>> {
-        let content = Content::Regular(SparseData::default());
+        let content = Content::Regular(crate::file_pages::new_file_pages()?);
         let file = self
             .root
             .new_child(FileType::Regular, perm, owner, 0, content);
@@ -157,7 +156,8 @@ impl Meta {
 }
 
 enum Content {
-    Regular(SparseData),
+    /// A regular file: its pages (the kernel's page cache, or the heap).
+    Regular(Arc<dyn crate::file_pages::FilePages>),
     Directory(Box<Directory<TmpfsInode>>),
     Symlink(String),
     /// A character device node; `None` when nothing is attached (`ENXIO`).
@@ -174,9 +174,6 @@ struct State {
     /// `F_SEAL_*` bits; every file starts with `F_SEAL_SEAL` except a
     /// sealable unnamed one (`memfd_create(MFD_ALLOW_SEALING)`).
     seals: u32,
-    /// Bumped on every change of the content, so cached pages of an older
-    /// content are never handed out ([`Inode::content_generation`]).
-    generation: u64,
 }
 
 impl State {
@@ -217,7 +214,14 @@ impl State {
     fn touch_modified(&mut self, now: Timespec) {
         self.meta.mtime = now;
         self.meta.ctime = now;
-        self.generation += 1;
+    }
+}
+
+/// `EFBIG` if `len` bytes at `offset` would end past the largest file.
+fn check_file_size(offset: u64, len: usize) -> KernelResult<()> {
+    match offset.checked_add(len as u64) {
+        Some(end) if end <= MAX_FILE_SIZE => Ok(()),
+        _ => Err(Errno::EFBIG),
     }
 }
 
@@ -257,7 +261,6 @@ impl TmpfsInode {
                 ),
                 content,
                 seals: crate::inode::F_SEAL_SEAL,
-                generation: 0,
             }),
         })
     }
@@ -407,9 +410,11 @@ impl Inode for TmpfsInode {
         stat
     }
 
-    fn content_generation(&self) -> Option<u64> {
-        let state = self.state.lock();
-        matches!(state.content, Content::Regular(_)).then_some(state.generation)
+    fn file_pages(&self) -> Option<Arc<dyn crate::file_pages::FilePages>> {
+        match &self.state.lock().content {
+            Content::Regular(pages) => Some(pages.clone()),
+            _ => None,
+        }
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
@@ -432,6 +437,7 @@ impl Inode for TmpfsInode {
             _ => 0,
         };
         state.check_write(offset, buf.len(), size)?;
+        check_file_size(offset, buf.len())?;
         let written = match &mut state.content {
             Content::Regular(data) => data.write(offset, buf)?,
             Content::Directory(_) => return Err(Errno::EISDIR),
@@ -451,6 +457,7 @@ impl Inode for TmpfsInode {
         let (written, end) = match &mut state.content {
             Content::Regular(data) => {
                 let end = data.size();
+                check_file_size(end, buf.len())?;
                 let written = data.write(end, buf)?;
                 (written, end + written as u64)
             }
@@ -472,6 +479,9 @@ impl Inode for TmpfsInode {
             {
                 return Err(Errno::EPERM);
             }
+        }
+        if size > MAX_FILE_SIZE {
+            return Err(Errno::EFBIG);
         }
         match &mut state.content {
             Content::Regular(data) => data.truncate(size)?,
@@ -515,7 +525,7 @@ impl Inode for TmpfsInode {
         rdev: u64,
     ) -> KernelResult<Arc<dyn Inode>> {
         let content = match kind {
-            FileType::Regular => Content::Regular(SparseData::default()),
+            FileType::Regular => Content::Regular(crate::file_pages::new_file_pages()?),
             FileType::Directory => Content::Directory(Box::new(Directory::new(Weak::new()))),
             FileType::CharDevice => Content::Device(None),
             FileType::Symlink => return Err(Errno::EINVAL),

@@ -257,3 +257,65 @@ fn fixed_mapping_of_a_file_then_anonymous_bss_like_exec_does() {
     assert_eq!(m.read(&mut space, 0x40_2000, 1).unwrap(), [0]);
     space.teardown(&mut m.frames);
 }
+
+#[test]
+fn file_pages_are_one_copy_for_reads_writes_and_mappings() {
+    let mut m = Machine::new();
+    let free_at_start = m.frames.free_frames();
+    let mut space = m.space();
+    let object = VmObject::file();
+    assert_eq!(
+        object.write_at(0x10, b"written", &mut m.frames, &m.phys),
+        Ok(7)
+    );
+    assert_eq!(object.file_size(), 0x17);
+    let shared = space
+        .mmap(
+            MapRequest::object(object.clone(), 0, true, 0x2000, RW),
+            &mut m.frames,
+        )
+        .unwrap();
+    let private = space
+        .mmap(
+            MapRequest::object(object.clone(), 0, false, 0x1000, RW),
+            &mut m.frames,
+        )
+        .unwrap();
+    // A write through read/write's side shows in both mappings...
+    assert_eq!(m.read(&mut space, shared.0 + 0x10, 7).unwrap(), b"written");
+    assert_eq!(m.read(&mut space, private.0 + 0x10, 7).unwrap(), b"written");
+    // ...a store through the shared mapping shows to read...
+    m.write(&mut space, shared.0, b"mapped").unwrap();
+    let mut buf = [0u8; 6];
+    assert_eq!(object.read_at(0, &mut buf, &m.phys), 6);
+    assert_eq!(&buf, b"mapped");
+    // ...and a store through the private one stays private.
+    m.write(&mut space, private.0 + 0x10, b"PRIVATE").unwrap();
+    let mut buf = [0u8; 7];
+    object.read_at(0x10, &mut buf, &m.phys);
+    assert_eq!(&buf, b"written");
+    // Past the end of the file is SIGBUS, even inside the mapping.
+    assert_eq!(
+        space.handle_fault(va(shared.0 + 0x1000), Access::Read, &mut m.frames, &m.phys),
+        FaultOutcome::Bus
+    );
+    // Reads stop at the end; a hole reads as zeros and costs nothing.
+    let mut tail = [0xffu8; 64];
+    assert_eq!(object.read_at(0x10, &mut tail, &m.phys), 7);
+    object.set_file_size(0x3000, &mut m.frames, &m.phys);
+    let mut hole = [0xffu8; 8];
+    assert_eq!(object.read_at(0x2000, &mut hole, &m.phys), 8);
+    assert_eq!(hole, [0; 8]);
+    assert_eq!(object.resident_pages(), 1);
+    // Shrinking zeroes the cut tail, so growing reads zeros there.
+    object.set_file_size(3, &mut m.frames, &m.phys);
+    object.set_file_size(0x20, &mut m.frames, &m.phys);
+    let mut grown = [0xffu8; 0x20];
+    assert_eq!(object.read_at(0, &mut grown, &m.phys), 0x20);
+    assert_eq!(&grown[..3], b"map");
+    assert!(grown[3..].iter().all(|&b| b == 0));
+    // The file's own reference and the mappings' all go back.
+    space.teardown(&mut m.frames);
+    Arc::into_inner(object).unwrap().release(&mut m.frames);
+    assert_eq!(m.frames.free_frames(), free_at_start);
+}

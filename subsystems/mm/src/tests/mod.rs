@@ -3,7 +3,6 @@
 
 mod faults;
 mod fork;
-mod object_cache;
 mod regions;
 mod remap;
 mod user_access;

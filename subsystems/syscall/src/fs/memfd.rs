@@ -9,6 +9,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 
 use abi::Errno;
+use fs::inode::{F_SEAL_SEAL, F_SEAL_WRITE};
 use fs::{Custody, FileDescription, OpenFlags, Owner};
 
 use crate::SyscallResult;
@@ -62,7 +63,11 @@ pub fn memfd_create<K: Kernel>(ctx: &Context<'_, K>, name: UserPath, flags: u32)
     Ok(ctx.install(description, flags & MFD_CLOEXEC != 0)? as u64)
 }
 
-/// `fcntl(fd, F_ADD_SEALS, seals)`: the descriptor must be writable.
+/// Every seal Linux knows (`F_SEAL_SEAL` to `F_SEAL_EXEC`).
+const ALL_SEALS: u32 = 0x3f;
+
+/// `fcntl(fd, F_ADD_SEALS, seals)`: the descriptor must be writable, and
+/// `F_SEAL_WRITE` is `EBUSY` while a shared mapping could write the file.
 pub fn add_seals<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, seals: u64) -> SyscallResult {
     let description = ctx.description(fd)?;
     let inode = description.inode().ok_or(Errno::EINVAL)?;
@@ -72,8 +77,47 @@ pub fn add_seals<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, seals: u64) -> Syscall
         inode.seals()?;
         return Err(Errno::EPERM);
     }
+    if seals & !ALL_SEALS != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let current = inode.seals()?;
+    if current & F_SEAL_SEAL == 0
+        && seals & F_SEAL_WRITE != 0
+        && current & F_SEAL_WRITE == 0
+        && writably_mapped(ctx, &inode)
+    {
+        return Err(Errno::EBUSY);
+    }
     inode.add_seals(seals)?;
     Ok(0)
+}
+
+/// Whether any process maps `inode`'s pages shared with the right to
+/// write them (Linux's `mapping_writably_mapped`).
+fn writably_mapped<K: Kernel>(ctx: &Context<'_, K>, inode: &Arc<dyn fs::Inode>) -> bool {
+    let Some(object) = inode
+        .file_pages()
+        .and_then(|pages| pages.mapping_object())
+        .and_then(|object| object.downcast::<mm::VmObject>().ok())
+    else {
+        return false;
+    };
+    ctx.kernel
+        .processes()
+        .all_processes()
+        .iter()
+        .any(|process| {
+            ctx.kernel
+                .with_address_space(process, |space, _| {
+                    Ok(space.regions().any(|region| {
+                        matches!(region.backing(),
+                        mm::Backing::Object { object: mapped, shared: true, .. }
+                            if Arc::ptr_eq(mapped, &object))
+                            && region.max_perms().contains(mm::Perms::WRITE)
+                    }))
+                })
+                .unwrap_or(false)
+        })
 }
 
 /// `fcntl(fd, F_GET_SEALS)`.

@@ -227,7 +227,6 @@ pub struct Machine {
     next_dev: AtomicU64,
     /// The machine itself, for the `/proc` it mounts.
     me: OnceLock<std::sync::Weak<Machine>>,
-    pub file_objects: mm::ObjectCache,
 }
 
 /// An event queue in a world where nobody else runs: waiting ends at once
@@ -286,10 +285,6 @@ impl Kernel for Machine {
     };
     type PageTable = FakePageTable;
     type Frames = Frames;
-
-    fn file_objects(&self) -> &mm::ObjectCache {
-        &self.file_objects
-    }
 
     fn with_address_space<R>(
         &self,
@@ -729,7 +724,6 @@ impl World {
             next_free: AtomicU64::new(USER_BASE + 0x1000),
             next_dev: AtomicU64::new(2),
             me: OnceLock::new(),
-            file_objects: mm::ObjectCache::new(8),
         };
         let (process, thread) = machine
             .processes
