@@ -60,9 +60,18 @@ pub struct OpenFd<'a, D> {
 
 /// The descriptor table. Fds are always below `limit` (`RLIMIT_NOFILE`'s soft
 /// value) when created; lowering the limit leaves higher open fds alone.
+///
+/// Finding the lowest free fd is O(1) in the common case and a word-at-a-
+/// time scan otherwise, as Linux's: a bitmap marks the slots in use, and
+/// every fd below `lowest_free` is known to be in use.
 #[derive(Debug)]
 pub struct FileDescriptions<D> {
     slots: Vec<Slot<D>>,
+    /// Bit `i % 64` of word `i / 64` is set when slot `i` is reserved or
+    /// open; slots past the end are free.
+    in_use: Vec<u64>,
+    /// No fd below this is free.
+    lowest_free: usize,
     limit: usize,
 }
 
@@ -77,7 +86,59 @@ impl<D: Clone> FileDescriptions<D> {
     pub const fn new(limit: usize) -> Self {
         Self {
             slots: Vec::new(),
+            in_use: Vec::new(),
+            lowest_free: 0,
             limit,
+        }
+    }
+
+    /// Marks slot `index` in use or free in the bitmap (which has a word
+    /// for every 64 slots the table has).
+    fn mark(&mut self, index: usize, in_use: bool) {
+        let (word, bit) = (index / 64, 1u64 << (index % 64));
+        if in_use {
+            self.in_use[word] |= bit;
+        } else {
+            self.in_use[word] &= !bit;
+            self.lowest_free = self.lowest_free.min(index);
+        }
+    }
+
+    /// Grows the table to hold slot `index`.
+    fn grow_to(&mut self, index: usize) -> KernelResult<()> {
+        if index >= self.slots.len() {
+            self.slots
+                .try_reserve(index + 1 - self.slots.len())
+                .map_err(|_| Errno::ENOMEM)?;
+            self.slots.resize(index + 1, Slot::Free);
+        }
+        let words = self.slots.len().div_ceil(64);
+        if words > self.in_use.len() {
+            self.in_use
+                .try_reserve(words - self.in_use.len())
+                .map_err(|_| Errno::ENOMEM)?;
+            self.in_use.resize(words, 0);
+        }
+        Ok(())
+    }
+
+    /// The lowest free slot at or above `start` (possibly past the end).
+    fn first_free_from(&self, start: usize) -> usize {
+        let mut word = start / 64;
+        // Bits below `start` in its word count as in use.
+        let mut taken = self
+            .in_use
+            .get(word)
+            .map_or(0, |&w| w | ((1u64 << (start % 64)) - 1));
+        loop {
+            if taken != u64::MAX {
+                return word * 64 + (!taken).trailing_zeros() as usize;
+            }
+            word += 1;
+            match self.in_use.get(word) {
+                Some(&w) => taken = w,
+                None => return word * 64,
+            }
         }
     }
 
@@ -96,16 +157,18 @@ impl<D: Clone> FileDescriptions<D> {
     /// [`FileDescriptions::install`] fills it or [`FileDescriptions::unreserve`]
     /// frees it; [`FdReservation`] does both safely.
     pub fn allocate(&mut self, first_candidate: usize) -> KernelResult<Fd> {
-        let free = (first_candidate..self.limit)
-            .find(|&i| matches!(self.slots.get(i), None | Some(Slot::Free)))
-            .ok_or(Errno::EMFILE)?;
-        if free >= self.slots.len() {
-            self.slots
-                .try_reserve(free + 1 - self.slots.len())
-                .map_err(|_| Errno::ENOMEM)?;
-            self.slots.resize(free + 1, Slot::Free);
+        let start = first_candidate.max(self.lowest_free);
+        let free = self.first_free_from(start);
+        if free >= self.limit {
+            return Err(Errno::EMFILE);
         }
+        self.grow_to(free)?;
         self.slots[free] = Slot::Reserved;
+        self.mark(free, true);
+        if start == self.lowest_free {
+            // Everything from the old mark up to `free` is in use now.
+            self.lowest_free = free + 1;
+        }
         Ok(free as Fd)
     }
 
@@ -125,10 +188,11 @@ impl<D: Clone> FileDescriptions<D> {
 
     /// Free a reserved slot that will not be filled (no effect otherwise).
     pub fn unreserve(&mut self, fd: Fd) {
-        if let Ok(slot) = self.slot_mut(fd) {
-            if matches!(slot, Slot::Reserved) {
-                *slot = Slot::Free;
-            }
+        if let Ok(slot) = self.slot_mut(fd)
+            && matches!(slot, Slot::Reserved)
+        {
+            *slot = Slot::Free;
+            self.mark(fd as usize, false);
         }
     }
 
@@ -172,7 +236,9 @@ impl<D: Clone> FileDescriptions<D> {
         if !matches!(slot, Slot::Open { .. }) {
             return Err(Errno::EBADF);
         }
-        match core::mem::replace(slot, Slot::Free) {
+        let old = core::mem::replace(slot, Slot::Free);
+        self.mark(fd as usize, false);
+        match old {
             Slot::Open { description, .. } => Ok(description),
             // Checked just above.
             _ => Err(Errno::EBADF),
@@ -225,15 +291,11 @@ impl<D: Clone> FileDescriptions<D> {
         if index >= self.limit {
             return Err(Errno::EBADF);
         }
-        if index >= self.slots.len() {
-            self.slots
-                .try_reserve(index + 1 - self.slots.len())
-                .map_err(|_| Errno::ENOMEM)?;
-            self.slots.resize(index + 1, Slot::Free);
-        }
+        self.grow_to(index)?;
         if matches!(self.slots[index], Slot::Reserved) {
             return Err(Errno::EBUSY);
         }
+        self.mark(index, true);
         let old = core::mem::replace(
             &mut self.slots[index],
             Slot::Open {
@@ -302,8 +364,23 @@ impl<D: Clone> FileDescriptions<D> {
             Slot::Reserved => Slot::Free,
             other => other.clone(),
         }));
+        let mut in_use = Vec::new();
+        in_use
+            .try_reserve_exact(self.in_use.len())
+            .map_err(|_| Errno::ENOMEM)?;
+        in_use.resize(self.in_use.len(), 0);
+        for (index, _) in slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Slot::Open { .. }))
+        {
+            in_use[index / 64] |= 1 << (index % 64);
+        }
         Ok(Self {
             slots,
+            in_use,
+            // Reserved slots became free; the scan finds the lowest.
+            lowest_free: 0,
             limit: self.limit,
         })
     }
@@ -311,11 +388,13 @@ impl<D: Clone> FileDescriptions<D> {
     /// Close every `FD_CLOEXEC` fd, as `execve` does; returns the descriptions.
     pub fn close_on_exec(&mut self) -> Vec<D> {
         let mut closed = Vec::new();
-        for slot in &mut self.slots {
-            if matches!(slot, Slot::Open { cloexec: true, .. }) {
-                if let Slot::Open { description, .. } = core::mem::replace(slot, Slot::Free) {
-                    closed.push(description);
-                }
+        for index in 0..self.slots.len() {
+            if matches!(self.slots[index], Slot::Open { cloexec: true, .. })
+                && let Slot::Open { description, .. } =
+                    core::mem::replace(&mut self.slots[index], Slot::Free)
+            {
+                closed.push(description);
+                self.mark(index, false);
             }
         }
         closed
@@ -323,6 +402,8 @@ impl<D: Clone> FileDescriptions<D> {
 
     /// Close everything, as process exit does; returns the descriptions.
     pub fn clear(&mut self) -> Vec<D> {
+        self.in_use.clear();
+        self.lowest_free = 0;
         core::mem::take(&mut self.slots)
             .into_iter()
             .filter_map(|s| match s {
@@ -415,6 +496,55 @@ mod tests {
         assert_eq!(t.open("new", false), Ok(1));
         assert_eq!(t.open("next", false), Ok(3));
         assert_eq!(t.open_count(), 4);
+    }
+
+    #[test]
+    fn the_lowest_free_fd_is_found_across_bitmap_words() {
+        let mut t: Table = FileDescriptions::new(1000);
+        for i in 0..200 {
+            assert_eq!(t.open("x", i % 3 == 0), Ok(i));
+        }
+        t.close(130).unwrap();
+        t.close(65).unwrap();
+        assert_eq!(t.open("y", false), Ok(65));
+        assert_eq!(t.open("y", false), Ok(130));
+        assert_eq!(t.open("y", false), Ok(200));
+        assert_eq!(t.dup_from(0, 64, false), Ok(201), "F_DUPFD above 64");
+        // exec closes every third; the holes are found lowest first.
+        assert_eq!(t.close_on_exec().len(), 67);
+        assert_eq!(t.open("z", false), Ok(0));
+        assert_eq!(t.open("z", false), Ok(3));
+        let child = t.fork_copy().unwrap();
+        assert_eq!(child.open_count(), t.open_count());
+        let (fd, _) = t.dup2(1, 999).unwrap();
+        assert_eq!(fd, 999);
+        assert_eq!(t.dup_from(1, 998, false), Ok(998));
+        assert_eq!(t.dup_from(1, 998, false), Err(Errno::EMFILE));
+    }
+
+    proptest::proptest! {
+        /// Whatever happens to the table, `open` takes the lowest fd that
+        /// a slot-by-slot scan would.
+        #[test]
+        fn open_agrees_with_a_plain_scan(ops in proptest::collection::vec((0u8..4, 0i32..150), 1..200)) {
+            let mut t: Table = FileDescriptions::new(150);
+            for (op, fd) in ops {
+                match op {
+                    0 => { let _ = t.open("o", fd % 2 == 0); }
+                    1 => { let _ = t.close(fd); }
+                    2 => { let _ = t.dup2(0, fd); }
+                    _ => { let _ = t.close_on_exec(); }
+                }
+                let expected = (0..150).find(|&i| t.get(i).is_err());
+                let got = t.open("probe", false).ok();
+                proptest::prop_assert_eq!(got, expected);
+                if let Some(fd) = got {
+                    t.close(fd).unwrap();
+                }
+                let mut copy = t.fork_copy().unwrap();
+                proptest::prop_assert_eq!(copy.open("probe", false).ok(), expected);
+            }
+        }
     }
 
     #[test]
