@@ -339,6 +339,19 @@ static void udp_datagrams(void) {
     CHECK_EQ(poll(&p, 1, 5000), 1);
     CHECK_EQ(read(receiver, buf, sizeof buf), 4);
     CHECK(memcmp(buf, "conn", 4) == 0);
+    /* Connected to a port nobody holds: the send goes, and the "port
+     * unreachable" answer fails the next receive. */
+    int lonely = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK_EQ(connect(lonely, (struct sockaddr *)&nowhere, sizeof nowhere), 0);
+    CHECK_EQ(send(lonely, "anyone?", 7, 0), 7);
+    struct pollfd q = {lonely, POLLIN, 0};
+    CHECK_EQ(poll(&q, 1, 5000), 1);
+    CHECK(q.revents & POLLERR);
+    CHECK_EQ(recv(lonely, buf, sizeof buf, MSG_DONTWAIT), -1);
+    CHECK_EQ(errno, ECONNREFUSED);
+    CHECK_EQ(recv(lonely, buf, sizeof buf, MSG_DONTWAIT), -1);
+    CHECK_EQ(errno, EAGAIN);
+    close(lonely);
     /* AF_UNSPEC dissolves the association. */
     struct sockaddr unspec = {.sa_family = AF_UNSPEC};
     CHECK_EQ(connect(sender, &unspec, sizeof unspec), 0);

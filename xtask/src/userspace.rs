@@ -320,6 +320,13 @@ pub fn initramfs_with(flavour: Flavour, extra: &[(PathBuf, String)]) -> Result<P
         mode: 0o644,
         data: b"courage\n".to_vec(),
     });
+    // What every system has, so "localhost" resolves without DNS.
+    entries.push(Entry::File {
+        path: "etc/hosts".into(),
+        mode: 0o644,
+        data: b"127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tcourage\n"
+            .to_vec(),
+    });
     let init = match flavour {
         Flavour::Interactive => INTERACTIVE_INIT,
         Flavour::Test => TEST_INIT,

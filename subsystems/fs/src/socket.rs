@@ -332,6 +332,15 @@ impl Socket {
         self.wake();
     }
 
+    /// A datagram from this socket found no receiver: it is dropped, and a
+    /// connected socket learns it as Linux's would from the ICMP "port
+    /// unreachable" reply: its next receive fails with `ECONNREFUSED`.
+    pub fn refuse_datagram(&self) {
+        if self.state.lock().remote.is_some() {
+            self.set_error(Errno::ECONNREFUSED);
+        }
+    }
+
     /// Takes the pending error (`getsockopt(SO_ERROR)` clears it).
     pub fn take_error(&self) -> Option<Errno> {
         self.state.lock().error.take()
@@ -423,8 +432,10 @@ impl Socket {
                 let (address, ports) = remote.expect("checked");
                 match ports.find(Protocol::Udp, address) {
                     Some(target) => target,
-                    // Nobody bound there: UDP drops the datagram.
-                    None => return Ok(data.len()),
+                    None => {
+                        self.refuse_datagram();
+                        return Ok(data.len());
+                    }
                 }
             }
             None => match self.peer() {
@@ -510,6 +521,9 @@ impl Socket {
         let mut received = Received::default();
         {
             let mut state = self.state.lock();
+            if let Some(error) = state.error.take() {
+                return Err(error);
+            }
             if state.inbox.is_empty() {
                 let peer_gone = state.was_connected
                     && state
@@ -630,7 +644,9 @@ impl Socket {
     pub fn readiness(&self) -> PollEvents {
         let state = self.state.lock();
         let mut events = PollEvents::empty();
-        if state.error.is_some() {
+        if state.error.is_some() && self.kind == SocketKind::Datagram {
+            events |= PollEvents::POLLERR;
+        } else if state.error.is_some() {
             // A refused connect: Linux's closed TCP socket reads as all of
             // these.
             return PollEvents::POLLERR

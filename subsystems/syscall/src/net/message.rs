@@ -160,7 +160,10 @@ fn send_all<K: Kernel>(
         Destination::Peer => None,
         Destination::To(socket) => Some(socket),
         // UDP does not know whether anyone listens: the datagram is sent.
-        Destination::Nowhere => return Ok(data.len() as u64),
+        Destination::Nowhere => {
+            socket.refuse_datagram();
+            return Ok(data.len() as u64);
+        }
     };
     let nonblocking = flags & MSG_DONTWAIT != 0 || description.is_nonblocking();
     let mut sent = 0;
