@@ -157,6 +157,13 @@ pub fn with_debian_programs(initrd: &Path) -> Result<PathBuf, String> {
     {
         add_file(&mut extra, &mut dirs, &file)?;
     }
+    // Debian's service and protocol names (netbase), which getaddrinfo
+    // and getservbyname read; optional, as hosts without them exist.
+    for table in ["/etc/services", "/etc/protocols"] {
+        if Path::new(table).exists() {
+            add_file(&mut extra, &mut dirs, Path::new(table))?;
+        }
+    }
     for test in PYTHON_TESTS {
         let source = kernel::root().join("tests/user-python").join(test);
         extra.push(Entry::File {

@@ -128,13 +128,35 @@ impl InetAddress {
     }
 }
 
-/// The transport a port belongs to: TCP and UDP ports are separate.
+/// `IPPROTO_TCP`.
+pub const IPPROTO_TCP: i32 = 6;
+/// `IPPROTO_UDP`.
+pub const IPPROTO_UDP: i32 = 17;
+/// `IPPROTO_UDPLITE`: UDP with partial checksums, which the loopback
+/// never needs; its ports are its own.
+pub const IPPROTO_UDPLITE: i32 = 136;
+
+/// The transport a port belongs to: each has its own ports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Protocol {
     /// TCP (stream sockets).
     Tcp,
     /// UDP (datagram sockets).
     Udp,
+    /// UDP-Lite (datagram sockets made with `IPPROTO_UDPLITE`).
+    UdpLite,
+}
+
+impl Protocol {
+    /// The transport of an Internet socket.
+    pub fn of(socket: &Socket) -> Protocol {
+        match socket.protocol() {
+            IPPROTO_UDPLITE => Protocol::UdpLite,
+            IPPROTO_UDP => Protocol::Udp,
+            _ if socket.kind() == crate::socket::SocketKind::Datagram => Protocol::Udp,
+            _ => Protocol::Tcp,
+        }
+    }
 }
 
 /// The options that decide whether two sockets may share a port.

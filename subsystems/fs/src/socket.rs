@@ -21,6 +21,7 @@
 
 use alloc::collections::{BTreeMap, VecDeque};
 
+pub use crate::inet::{IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE};
 use crate::inet::{InetAddress, InetPorts, Protocol};
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -44,8 +45,9 @@ pub const SOCK_SEQPACKET: i32 = 5;
 pub const DEFAULT_BUFFER: usize = 212_992;
 /// The smallest buffer `SO_RCVBUF` sets (Linux's `SOCK_MIN_RCVBUF`).
 const MIN_BUFFER: usize = 2304;
-/// The largest (`net.core.rmem_max` doubled, as Linux does).
-const MAX_BUFFER: usize = 425_984;
+/// The largest (`net.core.rmem_max` doubled, as Linux does): no socket
+/// queues more, and no message is longer.
+pub const MAX_BUFFER: usize = 425_984;
 /// Most descriptors one message carries (Linux's `SCM_MAX_FD`).
 pub const MAX_RIGHTS: usize = 253;
 
@@ -180,6 +182,11 @@ struct State {
     options: BTreeMap<(i32, i32), i32>,
     /// A pending error (`SO_ERROR`): a refused non-blocking connect.
     error: Option<Errno>,
+    /// A TCP peer that closed has "reset" the connection: bytes were sent
+    /// to it after it closed.
+    reset: bool,
+    /// The Internet protocol number (`SO_PROTOCOL`; 0 for Unix sockets).
+    protocol: i32,
     /// Where an Internet datagram socket sends by default (`connect`):
     /// an address, looked up in its port table at each send, as nothing
     /// need be bound there yet.
@@ -245,6 +252,8 @@ impl Socket {
                 peer_credentials: None,
                 options: BTreeMap::new(),
                 error: None,
+                reset: false,
+                protocol: 0,
                 remote: None,
             }),
             waiters: Mutex::new(waiters),
@@ -273,6 +282,17 @@ impl Socket {
     /// The socket's address family.
     pub fn domain(&self) -> Domain {
         self.domain
+    }
+
+    /// The Internet protocol number it was made with (`IPPROTO_TCP`,
+    /// `IPPROTO_UDP`, `IPPROTO_UDPLITE`); 0 for Unix sockets.
+    pub fn protocol(&self) -> i32 {
+        self.state.lock().protocol
+    }
+
+    /// Sets the protocol number, once, right after [`Socket::new`].
+    pub fn set_protocol(&self, protocol: i32) {
+        self.state.lock().protocol = protocol;
     }
 
     fn queue(&self) -> Arc<dyn WaitQueue> {
@@ -430,7 +450,7 @@ impl Socket {
             Some(target) => target,
             None if remote.is_some() => {
                 let (address, ports) = remote.expect("checked");
-                match ports.find(Protocol::Udp, address) {
+                match ports.find(Protocol::of(self), address) {
                     Some(target) => target,
                     None => {
                         self.refuse_datagram();
@@ -441,6 +461,9 @@ impl Socket {
             None => match self.peer() {
                 Some(peer) => peer,
                 None if self.state.lock().was_connected => {
+                    if self.domain.is_inet() && self.kind == SocketKind::Stream {
+                        return self.send_after_peer_closed(data.len());
+                    }
                     return Err(if self.kind.connection_oriented() {
                         Errno::EPIPE
                     } else {
@@ -510,6 +533,21 @@ impl Socket {
         target.wake();
         self.wake();
         Ok(sent)
+    }
+
+    /// A TCP send once the peer has closed: Linux sends the first bytes,
+    /// and the peer's reset answers them, so that send succeeds and later
+    /// ones fail with `EPIPE`. An empty send sends nothing and succeeds
+    /// until then.
+    fn send_after_peer_closed(&self, len: usize) -> KernelResult<usize> {
+        let mut state = self.state.lock();
+        if state.reset {
+            return Err(Errno::EPIPE);
+        }
+        if len > 0 {
+            state.reset = true;
+        }
+        Ok(len)
     }
 
     /// Receives into `buf` as `flags` say (`MSG_PEEK`). A stream read takes
@@ -761,6 +799,7 @@ impl Socket {
         {
             let mut state = listener.state.lock();
             let options = state.options.clone();
+            let protocol = state.protocol;
             let pending = state.listener.as_mut().ok_or(Errno::ECONNREFUSED)?;
             if pending.pending.len() > pending.backlog {
                 return Err(Errno::EAGAIN);
@@ -769,6 +808,7 @@ impl Socket {
             server_state.address = server_address;
             // An accepted socket inherits the listener's options.
             server_state.options = options;
+            server_state.protocol = protocol;
             drop(server_state);
             pending.pending.push_back(server.clone());
         }

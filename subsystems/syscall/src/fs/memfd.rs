@@ -84,7 +84,7 @@ pub fn add_seals<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, seals: u64) -> Syscall
     if current & F_SEAL_SEAL == 0
         && seals & F_SEAL_WRITE != 0
         && current & F_SEAL_WRITE == 0
-        && writably_mapped(ctx, &inode)
+        && writably_mapped(ctx, inode)
     {
         return Err(Errno::EBUSY);
     }

@@ -16,14 +16,6 @@ use crate::SyscallResult;
 use crate::context::Context;
 use crate::kernel::Kernel;
 
-/// The transport of an Internet socket of `kind`.
-fn protocol(kind: SocketKind) -> Protocol {
-    match kind {
-        SocketKind::Datagram => Protocol::Udp,
-        _ => Protocol::Tcp,
-    }
-}
-
 fn bind_options(socket: &Socket) -> BindOptions {
     BindOptions {
         reuse_address: socket.option(SOL_SOCKET, SO_REUSEADDR, 0) != 0,
@@ -52,7 +44,7 @@ pub(crate) fn bind<K: Kernel>(
     }
     ctx.kernel.vfs().inet_ports().bind(
         socket,
-        protocol(socket.kind()),
+        Protocol::of(socket),
         address,
         bind_options(socket),
     )?;
@@ -74,12 +66,10 @@ pub(crate) fn autobind<K: Kernel>(
         _ => IpAddress::V4_ANY,
     };
     let address = InetAddress { ip, port: 0 };
-    ctx.kernel.vfs().inet_ports().bind(
-        socket,
-        protocol(socket.kind()),
-        address,
-        bind_options(socket),
-    )
+    ctx.kernel
+        .vfs()
+        .inet_ports()
+        .bind(socket, Protocol::of(socket), address, bind_options(socket))
 }
 
 /// Where traffic for `to` goes: the unspecified address is this machine,
@@ -186,5 +176,5 @@ pub(crate) fn datagram_target<K: Kernel>(
         return Err(Errno::EINVAL);
     }
     autobind(ctx, socket)?;
-    Ok(ctx.kernel.vfs().inet_ports().find(Protocol::Udp, to))
+    Ok(ctx.kernel.vfs().inet_ports().find(Protocol::of(socket), to))
 }

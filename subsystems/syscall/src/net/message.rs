@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use abi::{Errno, KernelResult};
 use fs::FileDescription;
 use fs::socket::flags::{MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC};
-use fs::socket::{MAX_RIGHTS, Received, Socket, SocketCredentials};
+use fs::socket::{MAX_BUFFER, MAX_RIGHTS, Received, Socket, SocketCredentials, SocketKind};
 
 use super::address::{encode, write_name};
 use super::socket::{Destination, credentials, destination, socket_of};
@@ -145,24 +145,83 @@ fn read_control<K: Kernel>(
     Ok((rights, sent_credentials))
 }
 
-/// Sends `data` through `socket` (to `to`, for datagrams), waiting for room
-/// unless non-blocking; a stream send goes on until everything is queued.
-/// `EPIPE` raises `SIGPIPE` unless `MSG_NOSIGNAL`.
+/// The bytes a send takes from user memory (a buffer or an iovec array),
+/// read piece by piece as the socket takes them, so a large send never
+/// needs a kernel copy of all of it.
+struct Outgoing {
+    segments: Vec<(u64, usize)>,
+    len: usize,
+}
+
+impl Outgoing {
+    fn new(segments: Vec<(u64, usize)>) -> KernelResult<Outgoing> {
+        let len = segments
+            .iter()
+            .try_fold(0usize, |total, (_, len)| total.checked_add(*len))
+            .filter(|&len| len <= MAX_IO)
+            .ok_or(Errno::EMSGSIZE)?;
+        Ok(Outgoing { segments, len })
+    }
+
+    /// Bytes `from..from + max` (fewer at the end).
+    fn read<K: Kernel>(
+        &self,
+        ctx: &Context<'_, K>,
+        from: usize,
+        max: usize,
+    ) -> KernelResult<Vec<u8>> {
+        let want = max.min(self.len - from);
+        let mut bytes = Vec::new();
+        bytes.try_reserve_exact(want).map_err(|_| Errno::ENOMEM)?;
+        let mut skip = from;
+        for &(base, len) in &self.segments {
+            if bytes.len() == want {
+                break;
+            }
+            if skip >= len {
+                skip -= len;
+                continue;
+            }
+            let n = (len - skip).min(want - bytes.len());
+            bytes.extend(ctx.read_bytes(UserBuffer(base + skip as u64), n)?);
+            skip = 0;
+        }
+        Ok(bytes)
+    }
+}
+
+/// How much of a stream send is read from user memory per step.
+const STREAM_STEP: usize = 64 * 1024;
+/// The longest UDP datagram (65,535 less the IPv4 and UDP headers).
+const MAX_UDP_DATAGRAM: usize = 65_507;
+
+/// Sends `outgoing` through `socket` (to `to`, for datagrams), waiting for
+/// room unless non-blocking; a stream send goes on until everything is
+/// queued. `EPIPE` raises `SIGPIPE` unless `MSG_NOSIGNAL`.
 fn send_all<K: Kernel>(
     ctx: &Context<'_, K>,
     (description, socket): (&FileDescription, &Socket),
-    data: &[u8],
+    outgoing: &Outgoing,
     mut rights: Vec<Arc<FileDescription>>,
     (sender, to): (SocketCredentials, Destination),
     flags: i32,
 ) -> SyscallResult {
+    let whole_messages = socket.kind() != SocketKind::Stream;
+    let longest = if socket.domain().is_inet() {
+        MAX_UDP_DATAGRAM
+    } else {
+        MAX_BUFFER
+    };
+    if whole_messages && outgoing.len > longest {
+        return Err(Errno::EMSGSIZE);
+    }
     let to = match to {
         Destination::Peer => None,
         Destination::To(socket) => Some(socket),
         // UDP does not know whether anyone listens: the datagram is sent.
         Destination::Nowhere => {
             socket.refuse_datagram();
-            return Ok(data.len() as u64);
+            return Ok(outgoing.len as u64);
         }
     };
     let nonblocking = flags & MSG_DONTWAIT != 0 || description.is_nonblocking();
@@ -170,11 +229,21 @@ fn send_all<K: Kernel>(
     let result = loop {
         let queue = description.wait_queue();
         let seen = queue.as_ref().map_or(0, |q| q.event_count());
+        let step = if whole_messages {
+            outgoing.len
+        } else {
+            STREAM_STEP
+        };
+        let data = match outgoing.read(ctx, sent, step) {
+            Ok(data) => data,
+            Err(_) if sent > 0 => break Ok(sent),
+            Err(error) => break Err(error),
+        };
         let chunk_rights = core::mem::take(&mut rights);
-        match socket.send(&data[sent..], chunk_rights.clone(), sender, to.clone()) {
+        match socket.send(&data, chunk_rights.clone(), sender, to.clone()) {
             Ok(n) => {
                 sent += n;
-                if sent == data.len() || n == 0 && data.is_empty() {
+                if sent == outgoing.len || n == 0 && data.is_empty() {
                     break Ok(sent);
                 }
             }
@@ -188,6 +257,7 @@ fn send_all<K: Kernel>(
                     break Err(Errno::EAGAIN);
                 }
             }
+            Err(Errno::EAGAIN) if sent > 0 => break Ok(sent),
             Err(_) if sent > 0 => break Ok(sent),
             Err(error) => break Err(error),
         }
@@ -209,7 +279,7 @@ pub fn sendto<K: Kernel>(
     address_len: u32,
 ) -> SyscallResult {
     let (description, socket) = socket_of(ctx, fd)?;
-    let data = ctx.read_bytes(buffer, len.min(MAX_IO))?;
+    let outgoing = Outgoing::new(alloc::vec![(buffer.0, len.min(MAX_IO))])?;
     let to = destination(
         ctx,
         &socket,
@@ -218,7 +288,7 @@ pub fn sendto<K: Kernel>(
     send_all(
         ctx,
         (&description, &socket),
-        &data,
+        &outgoing,
         Vec::new(),
         (credentials(ctx), to),
         flags,
@@ -234,13 +304,7 @@ pub fn sendmsg<K: Kernel>(
 ) -> SyscallResult {
     let (description, socket) = socket_of(ctx, fd)?;
     let header = read_header(ctx, message)?;
-    let mut data = Vec::new();
-    for (base, len) in read_iovecs(ctx, header.iov, header.iov_len)? {
-        data.extend(ctx.read_bytes(UserBuffer(base), len)?);
-        if data.len() > MAX_IO {
-            return Err(Errno::EMSGSIZE);
-        }
-    }
+    let outgoing = Outgoing::new(read_iovecs(ctx, header.iov, header.iov_len)?)?;
     let (rights, claimed) = read_control(ctx, header.control, header.control_len)?;
     if socket.domain().is_inet() && (!rights.is_empty() || claimed.is_some()) {
         // Descriptors and credentials travel between Unix sockets only.
@@ -252,7 +316,7 @@ pub fn sendmsg<K: Kernel>(
     send_all(
         ctx,
         (&description, &socket),
-        &data,
+        &outgoing,
         rights,
         (sender, to),
         flags,
@@ -266,7 +330,8 @@ fn receive(
     len: usize,
     flags: i32,
 ) -> KernelResult<(Vec<u8>, Received)> {
-    let mut buffer = vec![0u8; len.min(MAX_IO)];
+    // Nothing queued is longer than the largest buffer.
+    let mut buffer = vec![0u8; len.min(MAX_BUFFER)];
     let peek = flags & MSG_PEEK != 0;
     let attempt = |buffer: &mut [u8]| socket.receive(buffer, peek);
     let received = if flags & MSG_DONTWAIT != 0 {

@@ -24,10 +24,7 @@ use crate::kernel::Kernel;
 pub const SOL_SOCKET: i32 = 1;
 /// `IPPROTO_IP`, as an option level.
 pub const IPPROTO_IP: i32 = 0;
-/// `IPPROTO_TCP`.
-pub const IPPROTO_TCP: i32 = 6;
-/// `IPPROTO_UDP`.
-pub const IPPROTO_UDP: i32 = 17;
+pub use fs::socket::{IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE};
 /// `IPPROTO_IPV6`, as an option level.
 pub const IPPROTO_IPV6: i32 = 41;
 
@@ -90,6 +87,13 @@ const INET_OPTIONS: &[(i32, i32, i32, Shape)] = &[
     (IPPROTO_IPV6, 67, 0, Shape::Int(-1, 255)), // IPV6_TCLASS
 ];
 
+/// UDP-Lite's checksum coverage (`UDPLITE_SEND_CSCOV`,
+/// `UDPLITE_RECV_CSCOV`): kept, as nothing is checksummed here.
+const UDPLITE_OPTIONS: &[(i32, i32, i32, Shape)] = &[
+    (IPPROTO_UDPLITE, 10, 0, Shape::Int(0, 65535)),
+    (IPPROTO_UDPLITE, 11, 0, Shape::Int(0, 65535)),
+];
+
 /// TCP-level options kept for stream sockets.
 const TCP_OPTIONS: &[(i32, i32, i32, Shape)] = &[
     (IPPROTO_TCP, 1, 0, Shape::Flag),              // TCP_NODELAY
@@ -114,20 +118,13 @@ fn kept_option(socket: &Socket, level: i32, name: i32) -> Option<(i32, Shape)> {
         (_, IPPROTO_IP) => INET_OPTIONS,
         (Domain::Inet6, IPPROTO_IPV6) => INET_OPTIONS,
         (_, IPPROTO_TCP) if socket.kind() == SocketKind::Stream => TCP_OPTIONS,
+        (_, IPPROTO_UDPLITE) if socket.protocol() == IPPROTO_UDPLITE => UDPLITE_OPTIONS,
         _ => return None,
     };
     table
         .iter()
         .find(|(l, n, _, _)| *l == level && *n == name)
         .map(|&(_, _, default, shape)| (default, shape))
-}
-
-fn protocol_number(socket: &Socket) -> i32 {
-    match (socket.domain(), socket.kind()) {
-        (Domain::Unix, _) => 0,
-        (_, SocketKind::Datagram) => IPPROTO_UDP,
-        _ => IPPROTO_TCP,
-    }
 }
 
 /// The value of option `name` at `level`; `ENOPROTOOPT` for an option the
@@ -141,7 +138,7 @@ fn option_bytes(socket: &Socket, level: i32, name: i32) -> KernelResult<Vec<u8>>
     Ok(match name {
         SO_TYPE => int(socket.kind().to_type()),
         SO_DOMAIN => int(family(socket.domain())),
-        SO_PROTOCOL => int(protocol_number(socket)),
+        SO_PROTOCOL => int(socket.protocol()),
         SO_ERROR => int(socket.take_error().map_or(0, |e| e as i32)),
         name if SOCKET_FLAGS.contains(&name) || name == SO_PRIORITY => {
             int(socket.option(SOL_SOCKET, name, 0))

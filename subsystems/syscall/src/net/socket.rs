@@ -12,7 +12,7 @@ use fs::socket::{Domain, Socket, SocketAddress, SocketCredentials, SocketKind};
 use fs::{FileDescription, OpenFlags};
 
 use super::address::{AF_INET, AF_INET6, AF_UNIX, Name, read_name, write_name};
-use super::options::{IPPROTO_TCP, IPPROTO_UDP};
+use super::options::{IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE};
 use super::{inet, unix};
 use crate::SyscallResult;
 use crate::args::{Fd, UserBuffer, UserPtr};
@@ -60,6 +60,7 @@ pub(crate) fn socket_of<K: Kernel>(
 struct Request {
     domain: Domain,
     kind: SocketKind,
+    protocol: i32,
     nonblocking: bool,
     cloexec: bool,
 }
@@ -92,15 +93,24 @@ fn request(domain: i32, kind: i32, protocol: i32, is_root: bool) -> KernelResult
     let protocol_fits = match (domain, socket_kind) {
         (Domain::Unix, _) => protocol == 0,
         (_, SocketKind::Stream) => protocol == 0 || protocol == IPPROTO_TCP,
-        (_, SocketKind::Datagram) => protocol == 0 || protocol == IPPROTO_UDP,
+        (_, SocketKind::Datagram) => {
+            protocol == 0 || protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE
+        }
         (_, SocketKind::SeqPacket) => return Err(Errno::ESOCKTNOSUPPORT),
     };
     if !protocol_fits {
         return Err(Errno::EPROTONOSUPPORT);
     }
+    let protocol = match (domain, socket_kind) {
+        (Domain::Unix, _) => 0,
+        (_, SocketKind::Datagram) if protocol == IPPROTO_UDPLITE => IPPROTO_UDPLITE,
+        (_, SocketKind::Datagram) => IPPROTO_UDP,
+        _ => IPPROTO_TCP,
+    };
     Ok(Request {
         domain,
         kind: socket_kind,
+        protocol,
         nonblocking: kind & SOCK_NONBLOCK != 0,
         cloexec: kind & SOCK_CLOEXEC != 0,
     })
@@ -130,6 +140,7 @@ pub fn socket<K: Kernel>(
         next_ino(),
         ctx.kernel.new_wait_queue(),
     );
+    socket.set_protocol(request.protocol);
     let description = fs::socket::open_socket(socket, status(request.nonblocking))?;
     Ok(ctx.install(description, request.cloexec)? as u64)
 }
