@@ -85,6 +85,7 @@ pub mod inode;
 pub mod lock;
 pub mod mount;
 pub mod name;
+pub mod netlink;
 pub mod path;
 pub mod pipe;
 pub mod socket;

@@ -60,12 +60,14 @@ pub enum Domain {
     Inet,
     /// `AF_INET6`: IPv6 (and IPv4-mapped) loopback addresses and ports.
     Inet6,
+    /// `AF_NETLINK`: datagrams to and from the kernel ([`crate::netlink`]).
+    Netlink,
 }
 
 impl Domain {
     /// Whether the socket is named by Internet addresses.
     pub fn is_inet(self) -> bool {
-        self != Domain::Unix
+        matches!(self, Domain::Inet | Domain::Inet6)
     }
 }
 
@@ -128,6 +130,13 @@ pub enum SocketAddress {
     Path(Vec<u8>, (u64, u64)),
     /// An Internet address and port.
     Inet(InetAddress),
+    /// A netlink port id (0 is the kernel) and multicast groups.
+    Netlink {
+        /// The port id (`nl_pid`).
+        port: u32,
+        /// The multicast groups (`nl_groups`).
+        groups: u32,
+    },
 }
 
 /// One message in a receive queue.
@@ -535,6 +544,42 @@ impl Socket {
         Ok(sent)
     }
 
+    /// Queues `data` as a datagram from `from` in this socket's own receive
+    /// queue: how the kernel answers a netlink request. Past the receive
+    /// buffer the answer is dropped (Linux's `ENOBUFS` case).
+    pub fn deliver(&self, data: Vec<u8>, from: SocketAddress) {
+        {
+            let mut state = self.state.lock();
+            if state.inbox_bytes + data.len() > state.receive_buffer {
+                return;
+            }
+            state.inbox_bytes += data.len();
+            state.inbox.push_back(Message {
+                data,
+                taken: 0,
+                rights: Vec::new(),
+                credentials: SocketCredentials::default(),
+                from,
+            });
+        }
+        self.wake();
+    }
+
+    /// A netlink datagram to the kernel: every request in it is answered
+    /// into this socket's own queue, addressed to its port id.
+    pub fn ask_kernel(&self, datagram: &[u8]) {
+        let port = match self.address() {
+            SocketAddress::Netlink { port, .. } => port,
+            _ => 0,
+        };
+        let kernel = SocketAddress::Netlink { port: 0, groups: 0 };
+        for (header, message) in crate::netlink::requests(datagram) {
+            for answer in crate::netlink::answer(header, message, port) {
+                self.deliver(answer, kernel.clone());
+            }
+        }
+    }
+
     /// A TCP send once the peer has closed: Linux sends the first bytes,
     /// and the peer's reset answers them, so that send succeeds and later
     /// ones fail with `EPIPE`. An empty send sends nothing and succeeds
@@ -883,6 +928,11 @@ impl File for SocketFile {
     }
 
     fn write(&self, _offset: u64, buf: &[u8]) -> KernelResult<usize> {
+        if self.0.domain == Domain::Netlink {
+            // A netlink socket writes to the kernel.
+            self.0.ask_kernel(buf);
+            return Ok(buf.len());
+        }
         self.0.send(buf, Vec::new(), self.0.owner, None)
     }
 

@@ -41,6 +41,8 @@ pub struct Vfs {
     wait_queues: spin::Once<fn() -> Arc<dyn crate::wait::WaitQueue>>,
     /// Named `AF_UNIX` sockets: abstract names and bound nodes.
     unix_names: crate::unix::UnixNamespace,
+    /// Port ids bound by `AF_NETLINK` sockets.
+    netlink_ports: crate::netlink::NetlinkPorts,
     /// Ports bound by `AF_INET`/`AF_INET6` sockets.
     inet_ports: Arc<crate::inet::InetPorts>,
     /// Advisory locks (`flock`, `fcntl`).
@@ -61,6 +63,7 @@ impl Vfs {
             wait_queues: spin::Once::new(),
             unix_names: crate::unix::UnixNamespace::new(),
             inet_ports: Arc::new(crate::inet::InetPorts::new()),
+            netlink_ports: crate::netlink::NetlinkPorts::new(),
             locks: crate::lock::FileLocks::new(),
             unnamed_files: spin::Once::new(),
         }
@@ -84,6 +87,11 @@ impl Vfs {
     /// Where `bind` names `AF_UNIX` sockets and `connect` finds them.
     pub fn unix_names(&self) -> &crate::unix::UnixNamespace {
         &self.unix_names
+    }
+
+    /// Where netlink sockets bind their port ids.
+    pub fn netlink_ports(&self) -> &crate::netlink::NetlinkPorts {
+        &self.netlink_ports
     }
 
     /// Where Internet sockets bind ports and find each other.

@@ -213,3 +213,37 @@ fn internet_sockets_check_their_arguments_as_linux() {
         err(Errno::ENOPROTOOPT)
     );
 }
+
+#[test]
+fn the_loopback_interface_answers_ioctls_and_netlink() {
+    let w = World::new();
+    let s = w.call(Sysno::Socket, &[AF_INET, SOCK_DGRAM, 0]) as u64;
+    let mut ifreq = [0u8; 40];
+    ifreq[..2].copy_from_slice(b"lo");
+    let at = put_address(&w, &ifreq);
+    assert_eq!(w.call(Sysno::Ioctl, &[s, 0x8933, at]), 0, "SIOCGIFINDEX");
+    assert_eq!(w.get::<i32>(at + 16), 1);
+    assert_eq!(w.call(Sysno::Ioctl, &[s, 0x8915, at]), 0, "SIOCGIFADDR");
+    assert_eq!(w.peek(at + 20, 4), [127, 0, 0, 1]);
+    ifreq[..4].copy_from_slice(b"eth0");
+    let other = put_address(&w, &ifreq);
+    assert_eq!(w.call(Sysno::Ioctl, &[s, 0x8933, other]), err(Errno::ENODEV));
+
+    // A link dump over netlink: RTM_NEWLINK for lo, then NLMSG_DONE.
+    let nl = w.call(Sysno::Socket, &[16, 3, 0]);
+    assert!(nl >= 0);
+    let mut request = Vec::new();
+    request.extend_from_slice(&32u32.to_ne_bytes());
+    request.extend_from_slice(&18u16.to_ne_bytes()); // RTM_GETLINK
+    request.extend_from_slice(&0x301u16.to_ne_bytes()); // REQUEST | DUMP
+    request.extend_from_slice(&7u32.to_ne_bytes());
+    request.extend_from_slice(&0u32.to_ne_bytes());
+    request.extend_from_slice(&[0; 16]);
+    assert_eq!(w.write(nl, &request), 32, "write() goes to the kernel");
+    let first = w.read(nl, 4096).unwrap();
+    assert_eq!(u16::from_ne_bytes([first[4], first[5]]), 16, "RTM_NEWLINK");
+    assert_eq!(u32::from_ne_bytes(first[8..12].try_into().unwrap()), 7);
+    let last = w.read(nl, 4096).unwrap();
+    assert_eq!(u16::from_ne_bytes([last[4], last[5]]), 3, "NLMSG_DONE");
+    assert_eq!(w.call(Sysno::Socket, &[16, 3, 99]), err(Errno::EPROTONOSUPPORT));
+}

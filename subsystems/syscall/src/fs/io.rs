@@ -576,6 +576,11 @@ pub fn ioctl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, req: u32, arg: u64) -> Sys
     {
         return result;
     }
+    if description.file().socket().is_some()
+        && let Some(result) = crate::net::interfaces::ioctl(ctx, req, arg)
+    {
+        return result;
+    }
     description.ioctl(req, arg as usize).map(|v| v as u64)
 }
 

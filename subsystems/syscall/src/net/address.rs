@@ -21,6 +21,10 @@ pub const AF_UNIX: i32 = 1;
 pub const AF_INET: i32 = 2;
 /// `AF_INET6`.
 pub const AF_INET6: i32 = 10;
+/// `AF_NETLINK`.
+pub const AF_NETLINK: i32 = 16;
+/// `sizeof(struct sockaddr_nl)`.
+const SOCKADDR_NL_SIZE: usize = 12;
 /// `sizeof(struct sockaddr_un)`.
 const SOCKADDR_UN_SIZE: usize = 110;
 /// Offset of `sun_path`.
@@ -39,6 +43,7 @@ pub fn family(domain: Domain) -> i32 {
         Domain::Unix => AF_UNIX,
         Domain::Inet => AF_INET,
         Domain::Inet6 => AF_INET6,
+        Domain::Netlink => AF_NETLINK,
     }
 }
 
@@ -57,6 +62,13 @@ pub enum Name {
     Inet(InetAddress),
     /// `AF_UNSPEC` (`connect` dissolving a datagram association).
     Unspecified,
+    /// A netlink port id and multicast groups.
+    Netlink {
+        /// `nl_pid`: 0 is the kernel.
+        port: u32,
+        /// `nl_groups`.
+        groups: u32,
+    },
 }
 
 /// Reads the address at `address` (`len` bytes) for a socket of `domain`:
@@ -82,6 +94,17 @@ pub fn parse_name(domain: Domain, bytes: &[u8]) -> KernelResult<Name> {
     }
     let family = i32::from(u16::from_ne_bytes([bytes[0], bytes[1]]));
     match domain {
+        Domain::Netlink => {
+            if bytes.len() < SOCKADDR_NL_SIZE || family != AF_NETLINK {
+                return Err(Errno::EINVAL);
+            }
+            let word =
+                |i: usize| u32::from_ne_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+            Ok(Name::Netlink {
+                port: word(4),
+                groups: word(8),
+            })
+        }
         Domain::Unix => {
             if bytes.len() > SOCKADDR_UN_SIZE || family != AF_UNIX {
                 return Err(Errno::EINVAL);
@@ -143,6 +166,16 @@ pub fn parse_name(domain: Domain, bytes: &[u8]) -> KernelResult<Name> {
 /// unspecified address and port 0).
 pub fn encode(domain: Domain, address: &SocketAddress) -> Vec<u8> {
     let mut bytes = (family(domain) as u16).to_ne_bytes().to_vec();
+    if domain == Domain::Netlink {
+        let (port, groups) = match address {
+            SocketAddress::Netlink { port, groups } => (*port, *groups),
+            _ => (0, 0),
+        };
+        bytes.extend_from_slice(&[0, 0]);
+        bytes.extend_from_slice(&port.to_ne_bytes());
+        bytes.extend_from_slice(&groups.to_ne_bytes());
+        return bytes;
+    }
     let inet = match (domain, address) {
         (Domain::Unix, SocketAddress::Abstract(name)) => {
             bytes.push(0);
@@ -160,7 +193,7 @@ pub fn encode(domain: Domain, address: &SocketAddress) -> Vec<u8> {
             ip: IpAddress::V4_ANY,
             port: 0,
         },
-        (Domain::Inet6, _) => InetAddress {
+        (_, _) => InetAddress {
             ip: IpAddress::V6_ANY,
             port: 0,
         },

@@ -200,7 +200,7 @@ const MAX_UDP_DATAGRAM: usize = 65_507;
 /// queued. `EPIPE` raises `SIGPIPE` unless `MSG_NOSIGNAL`.
 fn send_all<K: Kernel>(
     ctx: &Context<'_, K>,
-    (description, socket): (&FileDescription, &Socket),
+    (description, socket): (&FileDescription, &Arc<Socket>),
     outgoing: &Outgoing,
     mut rights: Vec<Arc<FileDescription>>,
     (sender, to): (SocketCredentials, Destination),
@@ -221,6 +221,11 @@ fn send_all<K: Kernel>(
         // UDP does not know whether anyone listens: the datagram is sent.
         Destination::Nowhere => {
             socket.refuse_datagram();
+            return Ok(outgoing.len as u64);
+        }
+        Destination::Kernel => {
+            let request = outgoing.read(ctx, 0, outgoing.len)?;
+            super::netlink::to_kernel(ctx, socket, &request)?;
             return Ok(outgoing.len as u64);
         }
     };

@@ -94,6 +94,22 @@ const UDPLITE_OPTIONS: &[(i32, i32, i32, Shape)] = &[
     (IPPROTO_UDPLITE, 11, 0, Shape::Int(0, 65535)),
 ];
 
+/// `SOL_NETLINK`.
+const SOL_NETLINK: i32 = 270;
+
+/// Netlink options kept as flags (`NETLINK_ADD_MEMBERSHIP` and the rest:
+/// there are no multicast groups to join here).
+const NETLINK_OPTIONS: &[(i32, i32, i32, Shape)] = &[
+    (SOL_NETLINK, 1, 0, Shape::Int(0, i32::MAX)), // NETLINK_ADD_MEMBERSHIP
+    (SOL_NETLINK, 2, 0, Shape::Int(0, i32::MAX)), // NETLINK_DROP_MEMBERSHIP
+    (SOL_NETLINK, 3, 0, Shape::Flag),             // NETLINK_PKTINFO
+    (SOL_NETLINK, 4, 0, Shape::Flag),             // NETLINK_BROADCAST_ERROR
+    (SOL_NETLINK, 5, 0, Shape::Flag),             // NETLINK_NO_ENOBUFS
+    (SOL_NETLINK, 10, 0, Shape::Flag),            // NETLINK_CAP_ACK
+    (SOL_NETLINK, 11, 0, Shape::Flag),            // NETLINK_EXT_ACK
+    (SOL_NETLINK, 12, 0, Shape::Flag),            // NETLINK_GET_STRICT_CHK
+];
+
 /// TCP-level options kept for stream sockets.
 const TCP_OPTIONS: &[(i32, i32, i32, Shape)] = &[
     (IPPROTO_TCP, 1, 0, Shape::Flag),              // TCP_NODELAY
@@ -114,7 +130,8 @@ const TCP_OPTIONS: &[(i32, i32, i32, Shape)] = &[
 /// TCP for stream sockets.
 fn kept_option(socket: &Socket, level: i32, name: i32) -> Option<(i32, Shape)> {
     let table = match (socket.domain(), level) {
-        (Domain::Unix, _) => return None,
+        (Domain::Netlink, SOL_NETLINK) => NETLINK_OPTIONS,
+        (Domain::Unix | Domain::Netlink, _) => return None,
         (_, IPPROTO_IP) => INET_OPTIONS,
         (Domain::Inet6, IPPROTO_IPV6) => INET_OPTIONS,
         (_, IPPROTO_TCP) if socket.kind() == SocketKind::Stream => TCP_OPTIONS,

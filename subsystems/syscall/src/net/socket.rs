@@ -11,9 +11,9 @@ use abi::{Errno, KernelResult};
 use fs::socket::{Domain, Socket, SocketAddress, SocketCredentials, SocketKind};
 use fs::{FileDescription, OpenFlags};
 
-use super::address::{AF_INET, AF_INET6, AF_UNIX, Name, read_name, write_name};
+use super::address::{AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, Name, read_name, write_name};
 use super::options::{IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE};
-use super::{inet, unix};
+use super::{inet, netlink, unix};
 use crate::SyscallResult;
 use crate::args::{Fd, UserBuffer, UserPtr};
 use crate::context::Context;
@@ -75,12 +75,29 @@ fn request(domain: i32, kind: i32, protocol: i32, is_root: bool) -> KernelResult
         AF_UNIX => Domain::Unix,
         AF_INET => Domain::Inet,
         AF_INET6 => Domain::Inet6,
+        AF_NETLINK => Domain::Netlink,
         _ => return Err(Errno::EAFNOSUPPORT),
     };
     if kind & !(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
     }
     let base = kind & 0xf;
+    if domain == Domain::Netlink {
+        // Raw and datagram are the same for netlink; only routing is here.
+        if base != SOCK_RAW && base != fs::socket::SOCK_DGRAM {
+            return Err(Errno::ESOCKTNOSUPPORT);
+        }
+        if protocol != fs::netlink::NETLINK_ROUTE {
+            return Err(Errno::EPROTONOSUPPORT);
+        }
+        return Ok(Request {
+            domain,
+            kind: SocketKind::Datagram,
+            protocol,
+            nonblocking: kind & SOCK_NONBLOCK != 0,
+            cloexec: kind & SOCK_CLOEXEC != 0,
+        });
+    }
     if domain.is_inet() && base == SOCK_RAW {
         // No raw IP: there is no wire to read packets from.
         return Err(if is_root {
@@ -91,7 +108,7 @@ fn request(domain: i32, kind: i32, protocol: i32, is_root: bool) -> KernelResult
     }
     let socket_kind = SocketKind::from_type(base)?;
     let protocol_fits = match (domain, socket_kind) {
-        (Domain::Unix, _) => protocol == 0,
+        (Domain::Unix | Domain::Netlink, _) => protocol == 0,
         (_, SocketKind::Stream) => protocol == 0 || protocol == IPPROTO_TCP,
         (_, SocketKind::Datagram) => {
             protocol == 0 || protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE
@@ -102,7 +119,7 @@ fn request(domain: i32, kind: i32, protocol: i32, is_root: bool) -> KernelResult
         return Err(Errno::EPROTONOSUPPORT);
     }
     let protocol = match (domain, socket_kind) {
-        (Domain::Unix, _) => 0,
+        (Domain::Unix | Domain::Netlink, _) => 0,
         (_, SocketKind::Datagram) if protocol == IPPROTO_UDPLITE => IPPROTO_UDPLITE,
         (_, SocketKind::Datagram) => IPPROTO_UDP,
         _ => IPPROTO_TCP,
@@ -182,6 +199,9 @@ pub fn bind<K: Kernel>(
     match read_name(ctx, socket.domain(), address, len)? {
         Name::Unix { name, is_abstract } => unix::bind(ctx, &socket, name, is_abstract)?,
         Name::Inet(address) => inet::bind(ctx, &socket, address)?,
+        Name::Netlink { port, groups } => {
+            netlink::bind(ctx, &socket, port, groups)?;
+        }
         Name::Unspecified => return Err(Errno::EAFNOSUPPORT),
     }
     Ok(0)
@@ -252,6 +272,9 @@ pub fn connect<K: Kernel>(
     let (description, socket) = socket_of(ctx, fd)?;
     let (name, is_abstract) = match read_name(ctx, socket.domain(), address, len)? {
         Name::Unix { name, is_abstract } => (name, is_abstract),
+        // Only the kernel (port 0) answers here.
+        Name::Netlink { port: 0, .. } => return Ok(0),
+        Name::Netlink { .. } => return Err(Errno::ECONNREFUSED),
         other => return inet::connect(ctx, &description, &socket, other, next_ino),
     };
     let target = unix::find(ctx, name, is_abstract)?;
@@ -305,6 +328,8 @@ pub(crate) enum Destination {
     To(Arc<Socket>),
     /// Nowhere: a UDP datagram to a port nobody has bound is dropped.
     Nowhere,
+    /// The kernel: a netlink request.
+    Kernel,
 }
 
 /// Where a send on `socket` with the address `name` (if any) goes: Unix
@@ -320,6 +345,10 @@ pub(crate) fn destination<K: Kernel>(
         None => None,
     };
     match (socket.domain(), socket.kind()) {
+        (Domain::Netlink, _) => match name {
+            None | Some(Name::Netlink { port: 0, .. }) => Ok(Destination::Kernel),
+            Some(_) => Err(Errno::ECONNREFUSED),
+        },
         (Domain::Unix, _) => match name {
             Some(Name::Unix { name, is_abstract }) => {
                 Ok(Destination::To(unix::find(ctx, name, is_abstract)?))
