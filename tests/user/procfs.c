@@ -7,7 +7,58 @@
 #include <unistd.h>
 #include "check.h"
 
+static void on_usr1(int sig) { (void)sig; }
+
+/* The hex mask on the `field` line of /proc/self/status. */
+static unsigned long long status_mask(const char *field) {
+    char buf[4096];
+    int fd = open("/proc/self/status", O_RDONLY);
+    CHECK(fd >= 0);
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    CHECK(n > 0);
+    buf[n] = 0;
+    close(fd);
+    char *line = strstr(buf, field);
+    CHECK(line != NULL);
+    return strtoull(line + strlen(field), NULL, 16);
+}
+
+/* SigIgn, SigCgt and SigBlk show the dispositions and the mask, and the
+ * ignored set survives exec (a shell run by this process sees it). */
+static void signal_masks_show(void) {
+    CHECK(signal(SIGPIPE, SIG_IGN) != SIG_ERR);
+    struct sigaction action = {.sa_handler = on_usr1};
+    CHECK_EQ(sigaction(SIGUSR1, &action, NULL), 0);
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR2);
+    CHECK_EQ(sigprocmask(SIG_BLOCK, &block, NULL), 0);
+    CHECK(status_mask("SigIgn:\t") & (1ULL << (SIGPIPE - 1)));
+    CHECK(status_mask("SigCgt:\t") & (1ULL << (SIGUSR1 - 1)));
+    CHECK(status_mask("SigBlk:\t") & (1ULL << (SIGUSR2 - 1)));
+    pid_t child = fork();
+    if (child == 0) {
+        int out = open("/tmp/procfs-sigign", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(out, 1);
+        execl("/bin/sh", "sh", "-c", "grep SigIgn /proc/self/status", (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char line[64] = {0};
+    int in = open("/tmp/procfs-sigign", O_RDONLY);
+    CHECK(read(in, line, sizeof line - 1) > 0);
+    close(in);
+    unlink("/tmp/procfs-sigign");
+    CHECK(strtoull(line + strlen("SigIgn:\t"), NULL, 16) & (1ULL << (SIGPIPE - 1)));
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
+    CHECK_EQ(sigprocmask(SIG_UNBLOCK, &block, NULL), 0);
+}
+
 int main(void) {
+    signal_masks_show();
     char path[64], buffer[4096];
     pid_t child = fork();
     if (child == 0) {

@@ -18,6 +18,7 @@ use procfs::{
 };
 
 use crate::kernel::Kernel;
+use crate::kernel::UserThreadData;
 
 /// Ticks of `/proc`'s 100 Hz clock in `ns`.
 fn ns_to_ticks(ns: u64) -> u64 {
@@ -159,6 +160,15 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
             })
             .ok();
         let fd_table_size = process.fds().lock().open_count() as u32;
+        // Each thread's signal lock on its own, before the process's data
+        // lock (senders take them the other way round).
+        let thread_signals: Vec<(u64, u64)> = threads
+            .iter()
+            .map(|t| {
+                let signals = t.data().signals().lock();
+                (signals.pending().set().bits(), signals.blocked().bits())
+            })
+            .collect();
         let data = process.data();
         let c = data.credentials();
         let state = task_state(data.state());
@@ -220,13 +230,35 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
             memory,
             threads: threads
                 .iter()
-                .map(|t| ThreadSnapshot {
+                .zip(&thread_signals)
+                .map(|(t, &(pending, blocked))| ThreadSnapshot {
                     tid: t.tid() as u32,
                     name: String::from(data.name()),
                     state,
+                    pending,
+                    blocked,
                     ..ThreadSnapshot::default()
                 })
                 .collect(),
+            signals: {
+                let signals = data.signals();
+                let mut masks = procfs::SignalMasks {
+                    shared_pending: signals.shared_pending().set().bits(),
+                    ..procfs::SignalMasks::default()
+                };
+                for number in 1..=64 {
+                    let Ok(signal) = signal::Signal::from_raw(number) else {
+                        continue;
+                    };
+                    let bit = 1u64 << (number - 1);
+                    match signals.action(signal).handler {
+                        signal::Disposition::Ignore => masks.ignored |= bit,
+                        signal::Disposition::Handler(_) => masks.caught |= bit,
+                        signal::Disposition::Default => {}
+                    }
+                }
+                masks
+            },
             exit_signal: 17,
             exit_code,
             fd_table_size,

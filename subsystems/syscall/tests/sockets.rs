@@ -227,7 +227,10 @@ fn the_loopback_interface_answers_ioctls_and_netlink() {
     assert_eq!(w.peek(at + 20, 4), [127, 0, 0, 1]);
     ifreq[..4].copy_from_slice(b"eth0");
     let other = put_address(&w, &ifreq);
-    assert_eq!(w.call(Sysno::Ioctl, &[s, 0x8933, other]), err(Errno::ENODEV));
+    assert_eq!(
+        w.call(Sysno::Ioctl, &[s, 0x8933, other]),
+        err(Errno::ENODEV)
+    );
 
     // A link dump over netlink: RTM_NEWLINK for lo, then NLMSG_DONE.
     let nl = w.call(Sysno::Socket, &[16, 3, 0]);
@@ -245,5 +248,8 @@ fn the_loopback_interface_answers_ioctls_and_netlink() {
     assert_eq!(u32::from_ne_bytes(first[8..12].try_into().unwrap()), 7);
     let last = w.read(nl, 4096).unwrap();
     assert_eq!(u16::from_ne_bytes([last[4], last[5]]), 3, "NLMSG_DONE");
-    assert_eq!(w.call(Sysno::Socket, &[16, 3, 99]), err(Errno::EPROTONOSUPPORT));
+    assert_eq!(
+        w.call(Sysno::Socket, &[16, 3, 99]),
+        err(Errno::EPROTONOSUPPORT)
+    );
 }
