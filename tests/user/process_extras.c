@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +78,37 @@ static double seconds(clockid_t clock) {
     struct timespec ts;
     CHECK_EQ(clock_gettime(clock, &ts), 0);
     return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int wait_exit_code(pid_t pid);
+static volatile sig_atomic_t vfork_signals;
+static void on_vfork_signal(int sig) { (void)sig; vfork_signals++; }
+
+/* A signal that reaches a vfork parent while its child still runs on the
+ * parent's stack does not wake the parent: it resumes once the child has
+ * exited (and then runs the handler). */
+static void test_vfork_waits_through_signals(void) {
+    struct sigaction action = {.sa_handler = on_vfork_signal};
+    CHECK_EQ(sigaction(SIGALRM, &action, NULL), 0);
+    static volatile int child_done;
+    child_done = 0;
+    struct itimerval soon = {.it_value = {.tv_usec = 20000}};
+    CHECK_EQ(setitimer(ITIMER_REAL, &soon, NULL), 0);
+    pid_t child = vfork();
+    if (child == 0) {
+        /* Outlive the timer, then report through the shared memory. */
+        struct timespec start, now;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        do clock_gettime(CLOCK_MONOTONIC, &now);
+        while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < 100000000L);
+        child_done = 1;
+        _exit(7);
+    }
+    CHECK(child > 0);
+    CHECK_EQ(child_done, 1);
+    CHECK_EQ(wait_exit_code(child), 7);
+    CHECK_EQ(vfork_signals, 1);
+    signal(SIGALRM, SIG_DFL);
 }
 
 static int wait_exit_code(pid_t pid) {
@@ -503,6 +535,7 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "nnp") == 0)
         return (int)prctl5(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
 
+    test_vfork_waits_through_signals();
     test_clone3();
     test_execveat();
     test_pdeathsig();
