@@ -111,6 +111,30 @@ static void test_vfork_waits_through_signals(void) {
     signal(SIGALRM, SIG_DFL);
 }
 
+/* SIGKILL ends a vfork parent's wait at once, as on Linux: the parent
+ * dies while its child still runs. */
+static void test_vfork_parent_is_killable(void) {
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    pid_t parent = fork();
+    if (parent == 0) {
+        pid_t child = vfork();
+        if (child == 0) {
+            kill(getppid(), SIGKILL);
+            struct timespec nap = {.tv_sec = 2};
+            nanosleep(&nap, NULL);
+            _exit(0);
+        }
+        _exit(1); /* not reached: killed in the wait */
+    }
+    int status;
+    CHECK_EQ(waitpid(parent, &status, 0), parent);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    long ms = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000;
+    CHECK(ms < 1500);
+}
+
 static int wait_exit_code(pid_t pid) {
     int status;
     CHECK_EQ(waitpid(pid, &status, 0), pid);
@@ -536,6 +560,7 @@ int main(int argc, char **argv) {
         return (int)prctl5(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
 
     test_vfork_waits_through_signals();
+    test_vfork_parent_is_killable();
     test_clone3();
     test_execveat();
     test_pdeathsig();

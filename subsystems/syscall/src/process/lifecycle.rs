@@ -303,18 +303,19 @@ fn spawn<K: Kernel>(
 
 /// A vfork parent sleeps until its child has called `execve` or ended,
 /// as Linux's parent does (callers rely on the order, such as a child
-/// that reports to the parent before exec). No signal ends the wait: the
-/// child runs on the parent's stack, so a parent woken early (by the
-/// SIGCHLD of an older child, say) would run on the same stack at the
-/// same time, and both crash. Linux lets a fatal signal end it; here even
-/// SIGKILL waits for the child.
+/// that reports to the parent before exec). Only a fatal signal ends the
+/// wait, as on Linux (the parent then dies without running user code): the
+/// child runs on the parent's stack, so a parent woken by any other signal
+/// (the SIGCHLD of an older child, say) would run on the same stack at the
+/// same time, and both crash.
 fn wait_for_vfork_child<K: Kernel>(ctx: &Context<'_, K>, pid: i32) {
     let table = ctx.kernel.processes();
     let released = || {
-        table.from_pid(pid).is_none_or(|child| {
-            let data = child.data();
-            data.did_exec() || data.termination().is_some()
-        })
+        ctx.thread.should_die()
+            || table.from_pid(pid).is_none_or(|child| {
+                let data = child.data();
+                data.did_exec() || data.termination().is_some()
+            })
     };
     let _ = ctx.kernel.child_events().wait_until(false, None, released);
 }

@@ -52,8 +52,10 @@ pub fn kill_process<K: Kernel>(kernel: &K, process: &Process<K::Env>, terminatio
         thread.set_should_die();
         kernel.interrupt(&thread);
     }
-    // Stopped threads sleep on the stop events, uninterruptibly.
+    // Stopped threads sleep on the stop events, uninterruptibly, and a
+    // vfork parent on the child events: both wake to die.
     kernel.stop_events().wake_all();
+    kernel.child_events().wake_all();
 }
 
 /// Interrupts the thread of `process` that should take `signal`, so an
