@@ -303,6 +303,7 @@ mod tests {
         Socket::new(
             domain,
             SocketKind::Stream,
+            IPPROTO_TCP,
             SocketCredentials::default(),
             1,
             Arc::new(NoWaiters),

@@ -4,9 +4,13 @@
 //! bytes behind it: inodes and the traits file systems implement, custodies
 //! (resolved paths) and path resolution, the mount table, open file
 //! descriptions, tmpfs (also the root file system, devfs and the initramfs
-//! target), the standard character devices, anonymous pipes and the cpio
-//! newc initramfs unpacker. It is `no_std` + `alloc`, is `forbid(unsafe_code)`, and
-//! has no global state: the kernel owns one [`Vfs`] value and passes it in.
+//! target), the standard character devices, anonymous pipes, sockets (Unix,
+//! loopback Internet, netlink) and the cpio newc initramfs unpacker. It is
+//! `no_std` + `alloc` and `forbid(unsafe_code)`. The kernel owns one
+//! [`Vfs`] value and passes it in; the one piece of global state is the
+//! page-cache maker the kernel installs once at boot
+//! ([`file_pages::set_page_cache`]), without which files keep their pages
+//! on the heap.
 //!
 //! # Modules
 //!
@@ -14,7 +18,9 @@
 //! [`inode`] and [`file`](mod@file) (the traits), [`custody`], [`path`] (resolution),
 //! [`mount`], [`description`], [`vfs`] (path-level operations), [`tmpfs`],
 //! [`devfs`] with [`devices`] and [`csprng`], [`pipe`], [`cpio`] and
-//! [`initramfs`], [`dirent`] (`getdents64` records), [`clock`], [`wait`].
+//! [`initramfs`], [`dirent`] (`getdents64` records), [`clock`], [`wait`],
+//! [`file_pages`] (where file content lives), [`name`] (file names as
+//! bytes), [`socket`] with [`unix`], [`inet`] and [`netlink`] (naming).
 //!
 //! # What a reuser implements
 //!
@@ -22,6 +28,8 @@
 //!   every inode method has a default returning Linux's errno.
 //! - [`File`] for anything an open description reads and writes; [`CharacterDevice`]
 //!   to make it reachable through a device node.
+//! - [`file_pages::FilePages`] to keep regular files' content in the
+//!   kernel's page cache, shared with mappings.
 //! - [`Clock`] (timestamps), [`WaitQueue`] (sleeping on `EAGAIN`),
 //!   [`EntropySource`] (seeding `/dev/urandom`), [`ConsolePort`] (console),
 //!   [`ControllingTerminal`] (`/dev/tty`).
@@ -51,7 +59,8 @@
 //! 2. tmpfs's per-file-system namespace mutex (entry changes only);
 //! 3. one tmpfs inode mutex (never two at once);
 //! 4. leaf locks: the mount table's `RwLock`, a pipe's buffer, the RNG, the
-//!    console's pending bytes.
+//!    console's pending bytes, a socket's state, and whatever a
+//!    [`file_pages::FilePages`] takes (called under the inode mutex).
 //!
 //! Wait queues are woken after the leaf lock is released.
 

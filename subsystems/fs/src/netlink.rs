@@ -54,6 +54,8 @@ const AF_INET6: u8 = 10;
 pub const LOOPBACK_INDEX: i32 = 1;
 /// The loopback device's name.
 pub const LOOPBACK_NAME: &str = "lo";
+/// [`LOOPBACK_NAME`] as netlink attributes carry it, NUL-terminated.
+const LOOPBACK_NAME_NUL: &[u8] = b"lo\0";
 /// `ARPHRD_LOOPBACK`: the loopback's hardware type.
 pub const ARPHRD_LOOPBACK: u16 = 772;
 /// `IFF_UP | IFF_LOOPBACK | IFF_RUNNING | IFF_LOWER_UP`.
@@ -240,8 +242,7 @@ fn link_body(link: &mut Message) {
     link.put(&LOOPBACK_INDEX.to_ne_bytes());
     link.put(&LOOPBACK_FLAGS.to_ne_bytes());
     link.put(&0u32.to_ne_bytes()); // ifi_change
-    link.attribute(IFLA_IFNAME, b"lo\0");
-    debug_assert_eq!(LOOPBACK_NAME, "lo");
+    link.attribute(IFLA_IFNAME, LOOPBACK_NAME_NUL);
     link.attribute(IFLA_MTU, &LOOPBACK_MTU.to_ne_bytes());
     link.attribute(IFLA_TXQLEN, &1000u32.to_ne_bytes());
     link.attribute(IFLA_OPERSTATE, &[IF_OPER_UNKNOWN]);
@@ -260,7 +261,7 @@ fn address(ip: IpAddress, prefix: u8, sequence: u32, port: u32, out: &mut Vec<Ve
     message.attribute(IFA_ADDRESS, &bytes);
     if family == AF_INET {
         message.attribute(IFA_LOCAL, &bytes);
-        message.attribute(IFA_LABEL, b"lo\0");
+        message.attribute(IFA_LABEL, LOOPBACK_NAME_NUL);
     }
     message.attribute(IFA_FLAGS, &u32::from(IFA_F_PERMANENT).to_ne_bytes());
     message.finish(out);

@@ -194,18 +194,18 @@ struct State {
     /// A TCP peer that closed has "reset" the connection: bytes were sent
     /// to it after it closed.
     reset: bool,
-    /// The Internet protocol number (`SO_PROTOCOL`; 0 for Unix sockets).
-    protocol: i32,
     /// Where an Internet datagram socket sends by default (`connect`):
     /// an address, looked up in its port table at each send, as nothing
     /// need be bound there yet.
     remote: Option<(InetAddress, Arc<InetPorts>)>,
 }
 
-/// One `AF_UNIX` socket.
+/// One socket of any [`Domain`].
 pub struct Socket {
     domain: Domain,
     kind: SocketKind,
+    /// The Internet protocol number (`SO_PROTOCOL`; 0 for the others).
+    protocol: i32,
     owner: SocketCredentials,
     ino: u64,
     state: Mutex<State>,
@@ -232,11 +232,13 @@ pub mod flags {
 }
 
 impl Socket {
-    /// An unconnected socket of `domain` and `kind`, made by `owner`, with
-    /// inode number `ino` (for `fstat` and `socket:[ino]`).
+    /// An unconnected socket of `domain`, `kind` and `protocol` (the
+    /// Internet protocol number, 0 for other domains), made by `owner`,
+    /// with inode number `ino` (for `fstat` and `socket:[ino]`).
     pub fn new(
         domain: Domain,
         kind: SocketKind,
+        protocol: i32,
         owner: SocketCredentials,
         ino: u64,
         waiters: Arc<dyn WaitQueue>,
@@ -244,6 +246,7 @@ impl Socket {
         Arc::new(Socket {
             domain,
             kind,
+            protocol,
             owner,
             ino,
             state: Mutex::new(State {
@@ -262,7 +265,6 @@ impl Socket {
                 options: BTreeMap::new(),
                 error: None,
                 reset: false,
-                protocol: 0,
                 remote: None,
             }),
             waiters: Mutex::new(waiters),
@@ -277,8 +279,8 @@ impl Socket {
         inos: (u64, u64),
         waiters: Arc<dyn WaitQueue>,
     ) -> (Arc<Socket>, Arc<Socket>) {
-        let a = Socket::new(Domain::Unix, kind, owner, inos.0, waiters.clone());
-        let b = Socket::new(Domain::Unix, kind, owner, inos.1, waiters);
+        let a = Socket::new(Domain::Unix, kind, 0, owner, inos.0, waiters.clone());
+        let b = Socket::new(Domain::Unix, kind, 0, owner, inos.1, waiters);
         connect_pair(&a, &b);
         (a, b)
     }
@@ -296,12 +298,7 @@ impl Socket {
     /// The Internet protocol number it was made with (`IPPROTO_TCP`,
     /// `IPPROTO_UDP`, `IPPROTO_UDPLITE`); 0 for Unix sockets.
     pub fn protocol(&self) -> i32 {
-        self.state.lock().protocol
-    }
-
-    /// Sets the protocol number, once, right after [`Socket::new`].
-    pub fn set_protocol(&self, protocol: i32) {
-        self.state.lock().protocol = protocol;
+        self.protocol
     }
 
     fn queue(&self) -> Arc<dyn WaitQueue> {
@@ -837,6 +834,7 @@ impl Socket {
         let server = Socket::new(
             listener.domain,
             self.kind,
+            listener.protocol,
             listener.owner,
             server_ino,
             waiters.clone(),
@@ -844,7 +842,6 @@ impl Socket {
         {
             let mut state = listener.state.lock();
             let options = state.options.clone();
-            let protocol = state.protocol;
             let pending = state.listener.as_mut().ok_or(Errno::ECONNREFUSED)?;
             if pending.pending.len() > pending.backlog {
                 return Err(Errno::EAGAIN);
@@ -853,7 +850,6 @@ impl Socket {
             server_state.address = server_address;
             // An accepted socket inherits the listener's options.
             server_state.options = options;
-            server_state.protocol = protocol;
             drop(server_state);
             pending.pending.push_back(server.clone());
         }
@@ -961,11 +957,12 @@ impl File for SocketFile {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::wait::NoWaiters;
 
-    const ME: SocketCredentials = SocketCredentials {
+    /// A socket owner for tests.
+    pub(crate) const ME: SocketCredentials = SocketCredentials {
         pid: 7,
         uid: 1000,
         gid: 100,
@@ -975,7 +972,8 @@ mod tests {
         Socket::pair(kind, ME, (1, 2), Arc::new(NoWaiters))
     }
 
-    fn recv(socket: &Socket, n: usize) -> KernelResult<Vec<u8>> {
+    /// Receives up to `n` bytes as a vector.
+    pub(crate) fn recv(socket: &Socket, n: usize) -> KernelResult<Vec<u8>> {
         let mut buf = alloc::vec![0u8; n];
         let got = socket.receive(&mut buf, false)?;
         buf.truncate(got.len);

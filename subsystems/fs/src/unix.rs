@@ -54,36 +54,45 @@ impl UnixNamespace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::socket::{Domain, SocketCredentials, SocketKind};
+    use crate::socket::tests::{ME, recv};
+    use crate::socket::{Domain, SocketKind};
     use crate::types::PollEvents;
     use crate::wait::NoWaiters;
     use alloc::vec::Vec;
 
-    const ME: SocketCredentials = SocketCredentials {
-        pid: 7,
-        uid: 1000,
-        gid: 100,
-    };
-
-    fn recv(socket: &Socket, n: usize) -> KernelResult<Vec<u8>> {
-        let mut buf = alloc::vec![0u8; n];
-        let got = socket.receive(&mut buf, false)?;
-        buf.truncate(got.len);
-        Ok(buf)
-    }
-
     #[test]
     fn listening_and_connecting_by_name() {
         let names = UnixNamespace::new();
-        let server = Socket::new(Domain::Unix, SocketKind::Stream, ME, 1, Arc::new(NoWaiters));
+        let server = Socket::new(
+            Domain::Unix,
+            SocketKind::Stream,
+            0,
+            ME,
+            1,
+            Arc::new(NoWaiters),
+        );
         let address = SocketAddress::Abstract(b"courage".to_vec());
         assert_eq!(server.listen(5), Err(Errno::EINVAL), "unnamed");
         names.bind(&server, address.clone()).unwrap();
         server.listen(5).unwrap();
-        let other = Socket::new(Domain::Unix, SocketKind::Stream, ME, 9, Arc::new(NoWaiters));
+        let other = Socket::new(
+            Domain::Unix,
+            SocketKind::Stream,
+            0,
+            ME,
+            9,
+            Arc::new(NoWaiters),
+        );
         assert_eq!(names.bind(&other, address.clone()), Err(Errno::EADDRINUSE));
         assert_eq!(server.accept().err(), Some(Errno::EAGAIN));
-        let client = Socket::new(Domain::Unix, SocketKind::Stream, ME, 2, Arc::new(NoWaiters));
+        let client = Socket::new(
+            Domain::Unix,
+            SocketKind::Stream,
+            0,
+            ME,
+            2,
+            Arc::new(NoWaiters),
+        );
         let found = names.find(&address).unwrap();
         client
             .connect_to(&found, 3, found.address(), Arc::new(NoWaiters))

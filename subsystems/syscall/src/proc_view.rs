@@ -160,8 +160,8 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
             })
             .ok();
         let fd_table_size = process.fds().lock().open_count() as u32;
-        // Each thread's signal lock on its own, before the process's data
-        // lock (senders take them the other way round).
+        // Each thread's signal lock before the process's data lock, the
+        // order signal delivery takes them in.
         let thread_signals: Vec<(u64, u64)> = threads
             .iter()
             .map(|t| {

@@ -231,19 +231,25 @@ fn send_all<K: Kernel>(
     };
     let nonblocking = flags & MSG_DONTWAIT != 0 || description.is_nonblocking();
     let mut sent = 0;
+    let step = if whole_messages {
+        outgoing.len
+    } else {
+        STREAM_STEP
+    };
+    // The bytes from `read_at` on, kept while a full queue makes us wait.
+    let mut data = Vec::new();
+    let mut read_at = None;
     let result = loop {
         let queue = description.wait_queue();
         let seen = queue.as_ref().map_or(0, |q| q.event_count());
-        let step = if whole_messages {
-            outgoing.len
-        } else {
-            STREAM_STEP
-        };
-        let data = match outgoing.read(ctx, sent, step) {
-            Ok(data) => data,
-            Err(_) if sent > 0 => break Ok(sent),
-            Err(error) => break Err(error),
-        };
+        if read_at != Some(sent) {
+            data = match outgoing.read(ctx, sent, step) {
+                Ok(data) => data,
+                Err(_) if sent > 0 => break Ok(sent),
+                Err(error) => break Err(error),
+            };
+            read_at = Some(sent);
+        }
         let chunk_rights = core::mem::take(&mut rights);
         match socket.send(&data, chunk_rights.clone(), sender, to.clone()) {
             Ok(n) => {

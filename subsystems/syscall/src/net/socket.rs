@@ -153,11 +153,11 @@ pub fn socket<K: Kernel>(
     let socket = Socket::new(
         request.domain,
         request.kind,
+        request.protocol,
         credentials(ctx),
         next_ino(),
         ctx.kernel.new_wait_queue(),
     );
-    socket.set_protocol(request.protocol);
     let description = fs::socket::open_socket(socket, status(request.nonblocking))?;
     Ok(ctx.install(description, request.cloexec)? as u64)
 }
