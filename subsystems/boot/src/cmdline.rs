@@ -9,7 +9,8 @@
 //!
 //! Recognised words: `log=error|warn|info|debug|trace|off`, `init=/path`,
 //! `ktest` / `ktest=filter`, `panic=exit|halt`, `quiet`,
-//! `console=ttyS0|tty0|tty1` (a `,115200`-style suffix is accepted).
+//! `console=ttyS0|tty0|tty1` (a `,115200`-style suffix is accepted),
+//! `cpus=N` (use at most N CPUs) and `nosmp` (only the boot CPU).
 
 use core::fmt;
 
@@ -152,6 +153,9 @@ pub struct KernelOptions<'a> {
     pub quiet: bool,
     /// `console=`: which terminal `/dev/console` is.
     pub console: ConsoleChoice,
+    /// `cpus=N` (at least 1) or `nosmp` (1): the most CPUs to bring up;
+    /// `None` uses every CPU the firmware lists.
+    pub max_cpus: Option<u32>,
     /// Everything after a lone `--`, trimmed: arguments for init.
     pub init_args: &'a str,
     unknown: [IgnoredOption<'a>; MAX_UNKNOWN_OPTIONS],
@@ -169,6 +173,7 @@ impl Default for KernelOptions<'_> {
             exit_on_panic: false,
             quiet: false,
             console: ConsoleChoice::Serial,
+            max_cpus: None,
             init_args: "",
             unknown: [NO_IGNORED; MAX_UNKNOWN_OPTIONS],
             unknown_len: 0,
@@ -241,6 +246,17 @@ impl<'a> KernelOptions<'a> {
                 })?;
             }
             ("console", None) => return Err(IgnoredReason::MissingValue),
+            ("cpus", Some(count)) => match count.parse::<u32>() {
+                Ok(count) if count >= 1 => self.max_cpus = Some(count),
+                _ => {
+                    return Err(IgnoredReason::BadValue {
+                        expected: "a number of CPUs, 1 or more",
+                    });
+                }
+            },
+            ("cpus", None) => return Err(IgnoredReason::MissingValue),
+            ("nosmp", None) => self.max_cpus = Some(1),
+            ("nosmp", Some(_)) => return Err(IgnoredReason::UnexpectedValue),
             _ => return Err(IgnoredReason::UnknownOption),
         }
         Ok(())
@@ -354,7 +370,7 @@ mod tests {
 
     #[test]
     fn unknown_words_are_recorded_in_order() {
-        let options = KernelOptions::parse("root=/dev/sda nosmp quiet=1 init= panic");
+        let options = KernelOptions::parse("root=/dev/sda noapic quiet=1 init= panic");
         let seen: Vec<(&str, IgnoredReason)> = options
             .unknown()
             .iter()
@@ -364,7 +380,7 @@ mod tests {
             seen,
             [
                 ("root=/dev/sda", IgnoredReason::UnknownOption),
-                ("nosmp", IgnoredReason::UnknownOption),
+                ("noapic", IgnoredReason::UnknownOption),
                 ("quiet=1", IgnoredReason::UnexpectedValue),
                 ("init=", IgnoredReason::MissingValue),
                 ("panic", IgnoredReason::MissingValue),
@@ -428,5 +444,16 @@ mod tests {
             assert!(options.unknown().len() <= MAX_UNKNOWN_OPTIONS);
             let _ = options.init_args().count();
         }
+    }
+
+    #[test]
+    fn cpu_limits_are_read() {
+        assert_eq!(KernelOptions::parse("").max_cpus, None);
+        assert_eq!(KernelOptions::parse("cpus=2").max_cpus, Some(2));
+        assert_eq!(KernelOptions::parse("nosmp").max_cpus, Some(1));
+        assert_eq!(KernelOptions::parse("cpus=4 nosmp").max_cpus, Some(1));
+        let bad = KernelOptions::parse("cpus=0 cpus=x cpus nosmp=1");
+        assert_eq!(bad.max_cpus, None);
+        assert_eq!(bad.unknown().len(), 4);
     }
 }

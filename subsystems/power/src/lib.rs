@@ -11,6 +11,9 @@
 //!   register; [`PowerControl::power_off`] and [`PowerControl::reset`] write
 //!   the sequences ACPI 6.5 §4.8 and §7.4 prescribe.
 //!
+//! - [`processors`]: which processors the MADT lists as usable, for SMP
+//!   bring-up.
+//!
 //! A reuser implements [`RegisterIo`] (port and memory accesses, and a short
 //! pause) and finds the tables with the rust-osdev [`acpi`] crate, which is
 //! re-exported so both sides agree on its version: [`PowerControl::from_fadt`]
@@ -29,6 +32,7 @@ pub use acpi;
 
 pub mod aml;
 pub mod control;
+pub mod processors;
 pub mod register;
 
 pub use aml::{SleepType, sleep_type};

@@ -10,6 +10,10 @@ pub trait InterruptControl {
     fn disable() -> bool;
     /// Enables interrupts again if `was_enabled`; otherwise leaves them off.
     fn restore(was_enabled: bool);
+    /// Called on every turn of a lock's spin, with interrupts off: the
+    /// place to answer requests from other CPUs that cannot wait (a TLB
+    /// shootdown whose sender may hold the lock being waited for).
+    fn relax() {}
 }
 
 /// A spinlock whose holder cannot be interrupted on its own CPU, so an
@@ -38,8 +42,17 @@ impl<T, I: InterruptControl> IrqSpinLock<T, I> {
     /// Disables interrupts, then spins until the lock is free.
     pub fn lock(&self) -> IrqSpinLockGuard<'_, T, I> {
         let was_enabled = I::disable();
+        let guard = loop {
+            if let Some(guard) = self.inner.try_lock() {
+                break guard;
+            }
+            while self.inner.is_locked() {
+                I::relax();
+                core::hint::spin_loop();
+            }
+        };
         IrqSpinLockGuard {
-            guard: Some(self.inner.lock()),
+            guard: Some(guard),
             was_enabled,
             _interrupts: PhantomData,
         }

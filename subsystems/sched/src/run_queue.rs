@@ -203,6 +203,12 @@ impl RunQueue {
         Ok(lag)
     }
 
+    /// The threads that wait for this CPU (not the running one), the next
+    /// to run first: candidates for another CPU to pull.
+    pub fn waiting_threads(&self) -> impl Iterator<Item = ThreadId> + '_ {
+        self.ready.iter().map(|&(_, _, _, id)| id)
+    }
+
     /// Chooses the thread to run from `now` on and makes it `current`; the
     /// previous `current`, still runnable, competes like the others. `None`
     /// means run the idle thread.

@@ -235,16 +235,59 @@ impl Scheduler {
     // ---- placement -----------------------------------------------------
 
     /// The CPU a runnable thread should queue on: the one it used last if
-    /// allowed (warm caches), else the least loaded allowed CPU.
+    /// allowed and free (warm caches), else the least loaded allowed CPU
+    /// (the last one on a tie).
     fn place(&self, affinity: CpuSet, last: CpuId) -> CpuId {
         let allowed = affinity.intersection(self.online);
-        if allowed.contains(last) {
+        let load = |cpu: CpuId| self.run_queues[cpu.0 as usize].len();
+        if allowed.contains(last) && load(last) == 0 {
             return last;
         }
         allowed
             .iter()
-            .min_by_key(|cpu| self.run_queues[cpu.0 as usize].len())
+            .min_by_key(|&cpu| (load(cpu), cpu != last))
             .unwrap_or(CpuId::BSP)
+    }
+
+    /// Makes `online` the CPUs that take threads (a CPU joins once it is
+    /// up). Threads queued on CPUs that leave stay there until they come
+    /// back; the boot CPU is always online.
+    pub fn set_online_cpus(&mut self, online: CpuSet) {
+        let all = CpuSet::first(self.run_queues.len() as u32);
+        let online = online.intersection(all);
+        self.online = CpuSet::from_bits(online.bits() | 1);
+    }
+
+    /// Moves one waiting thread from the busiest other CPU that has one
+    /// (and whose affinity allows it) to idle `cpu`'s queue: an idle CPU
+    /// pulls work. Returns whether it found one.
+    fn pull_work(&mut self, cpu: CpuId, now: u64) -> KernelResult<bool> {
+        let mut sources: Vec<CpuId> = self
+            .online
+            .iter()
+            .filter(|&other| other != cpu && self.run_queues[other.0 as usize].waiting() > 0)
+            .collect();
+        sources.sort_by_key(|&other| core::cmp::Reverse(self.run_queues[other.0 as usize].len()));
+        for source in sources {
+            let candidate = self.run_queues[source.0 as usize]
+                .waiting_threads()
+                .find(|id| {
+                    self.threads
+                        .get(id)
+                        .is_some_and(|rec| rec.affinity.contains(cpu))
+                });
+            if let Some(id) = candidate {
+                self.dequeue(id, now)?;
+                let rec = *self.record(id)?;
+                let index = self.cpu_index(cpu)?;
+                self.run_queues[index].enqueue_with_lag(id, rec.priority, rec.lag, now)?;
+                let rec = self.record_mut(id)?;
+                rec.cpu = cpu;
+                rec.lag = Lag::default();
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Puts a thread whose state is already `Runnable` into a run queue.
@@ -335,6 +378,9 @@ impl Scheduler {
             }
         }
 
+        if self.run_queues[index].is_empty() {
+            self.pull_work(cpu, now)?;
+        }
         let next = self.run_queues[index].pick_next(now);
 
         if let Some(prev) = previous
