@@ -19,7 +19,14 @@ pub const TIMER_VECTOR: u8 = 48;
 pub const SPURIOUS_VECTOR: u8 = 0xff;
 
 const IA32_APIC_BASE: u32 = 0x1b;
+const REGISTER_ID: u64 = 0x20;
 const REGISTER_EOI: u64 = 0xb0;
+const REGISTER_ICR_LOW: u64 = 0x300;
+const REGISTER_ICR_HIGH: u64 = 0x310;
+const ICR_DELIVERY_PENDING: u32 = 1 << 12;
+const ICR_LEVEL_ASSERT: u32 = 1 << 14;
+const ICR_INIT: u32 = 0b101 << 8;
+const ICR_STARTUP: u32 = 0b110 << 8;
 const REGISTER_SPURIOUS: u64 = 0xf0;
 const REGISTER_LVT_TIMER: u64 = 0x320;
 const REGISTER_TIMER_INITIAL: u64 = 0x380;
@@ -62,6 +69,63 @@ pub fn init(features: &crate::cpu::Features) -> bool {
     write(REGISTER_SPURIOUS, (1 << 8) | u32::from(SPURIOUS_VECTOR));
     write(REGISTER_LVT_TIMER, LVT_MASKED);
     true
+}
+
+/// Enables this CPU's local APIC at the address the boot CPU found (an
+/// application processor's half of [`init`]).
+pub fn init_secondary() {
+    write(REGISTER_SPURIOUS, (1 << 8) | u32::from(SPURIOUS_VECTOR));
+    write(REGISTER_LVT_TIMER, LVT_MASKED);
+}
+
+/// This CPU's local APIC id.
+pub fn id() -> u32 {
+    read(REGISTER_ID) >> 24
+}
+
+/// Writes the interrupt command register: destination `apic_id`, then
+/// the command (which sends), and waits until the APIC accepted it.
+fn send_command(apic_id: u32, command: u32) {
+    // The two writes must not be split by an interrupt handler that sends
+    // its own IPI.
+    let were_enabled = x86_64::instructions::interrupts::are_enabled();
+    x86_64::instructions::interrupts::disable();
+    write(REGISTER_ICR_HIGH, apic_id << 24);
+    write(REGISTER_ICR_LOW, command);
+    while read(REGISTER_ICR_LOW) & ICR_DELIVERY_PENDING != 0 {
+        core::hint::spin_loop();
+    }
+    if were_enabled {
+        x86_64::instructions::interrupts::enable();
+    }
+}
+
+/// Sends the fixed interrupt `vector` to the CPU with APIC id `apic_id`.
+pub fn send_ipi(apic_id: u32, vector: u8) {
+    send_command(apic_id, u32::from(vector));
+}
+
+/// Sends a non-maskable interrupt to every other CPU (the crash path's
+/// way to stop them, even those spinning with interrupts off).
+pub fn send_nmi_to_others() {
+    const ICR_NMI: u32 = 0b100 << 8;
+    const ICR_ALL_BUT_SELF: u32 = 0b11 << 18;
+    if BASE.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    send_command(0, ICR_NMI | ICR_LEVEL_ASSERT | ICR_ALL_BUT_SELF);
+}
+
+/// Sends an INIT IPI (the first step of starting an application
+/// processor).
+pub fn send_init(apic_id: u32) {
+    send_command(apic_id, ICR_INIT | ICR_LEVEL_ASSERT);
+}
+
+/// Sends a STARTUP IPI: the CPU starts in real mode at physical address
+/// `page << 12`.
+pub fn send_startup(apic_id: u32, page: u8) {
+    send_command(apic_id, ICR_STARTUP | ICR_LEVEL_ASSERT | u32::from(page));
 }
 
 /// Acknowledges the interrupt being handled.

@@ -38,6 +38,7 @@ unsafe extern "C" {
         to_rsp: u64,
         from_fpu: *mut FpuArea,
         to_fpu: *const FpuArea,
+        from_on_cpu: *mut bool,
     );
     fn arch_thread_trampoline();
 }
@@ -57,6 +58,8 @@ core::arch::global_asm!(
         push r15
         mov [rdi], rsp
         mov rsp, rsi
+        /* The outgoing thread is saved: another CPU may resume it. */
+        mov byte ptr [r8], 0
         fxrstor64 [rcx]
         pop r15
         pop r14
@@ -80,22 +83,25 @@ core::arch::global_asm!(
 );
 
 /// Saves the current thread into (`from_rsp`, `from_fpu`) and resumes the
-/// thread saved in (`to_rsp`, `to_fpu`). Returns when some thread switches
-/// back to this one.
+/// thread saved in (`to_rsp`, `to_fpu`), clearing `from_on_cpu` once the
+/// outgoing registers are stored and this CPU is off its stack (so another
+/// CPU waiting on that flag may resume it). Returns when some thread
+/// switches back to this one.
 ///
 /// # Safety
-/// Interrupts are off; `from_rsp`/`from_fpu` belong to the running thread
-/// and stay valid until it is resumed; `to_rsp`/`to_fpu` were saved by a
-/// previous `switch` or made by [`prepare_stack`], and that thread is not
-/// running anywhere.
+/// Interrupts are off; `from_rsp`/`from_fpu`/`from_on_cpu` belong to the
+/// running thread and stay valid until it is resumed; `to_rsp`/`to_fpu`
+/// were saved by a previous `switch` or made by [`prepare_stack`], and that
+/// thread is not running anywhere.
 pub unsafe fn switch(
     from_rsp: *mut u64,
     to_rsp: u64,
     from_fpu: *mut FpuArea,
     to_fpu: *const FpuArea,
+    from_on_cpu: *mut bool,
 ) {
     // SAFETY: the caller upholds the contract above.
-    unsafe { arch_context_switch(from_rsp, to_rsp, from_fpu, to_fpu) }
+    unsafe { arch_context_switch(from_rsp, to_rsp, from_fpu, to_fpu, from_on_cpu) }
 }
 
 /// Writes the initial frame of a new thread at the top of its stack and

@@ -104,6 +104,12 @@ impl Features {
     }
 }
 
+/// This CPU's initial local APIC id (CPUID leaf 1), usable before the
+/// APIC is mapped.
+pub fn initial_apic_id() -> u32 {
+    cpuid(1, 0).ebx >> 24
+}
+
 /// The CPU's brand string ("QEMU TCG CPU version 2.5+"), or "" without one.
 pub fn brand_string(buffer: &mut [u8; 48]) -> &str {
     if cpuid(0x8000_0000, 0).eax < 0x8000_0004 {

@@ -42,12 +42,17 @@ pub struct Selectors {
     pub tss: SegmentSelector,
 }
 
-static TSS: Once<TaskStateSegment> = Once::new();
+/// One TSS per CPU (its IST stacks differ).
+static TSS: [Once<TaskStateSegment>; crate::percpu::MAX_CPUS] =
+    [const { Once::new() }; crate::percpu::MAX_CPUS];
 /// Null, kernel code and data, a spare, user code (32-bit), user data,
 /// user code (64-bit), and the TSS's two slots.
 const GDT_ENTRIES: usize = 9;
 
-static GDT: Once<(GlobalDescriptorTable<GDT_ENTRIES>, Selectors)> = Once::new();
+/// One GDT per CPU, since each names its own TSS; the selectors are the
+/// same in all.
+static GDT: [Once<(GlobalDescriptorTable<GDT_ENTRIES>, Selectors)>; crate::percpu::MAX_CPUS] =
+    [const { Once::new() }; crate::percpu::MAX_CPUS];
 
 fn ist_top(slot: usize) -> VirtAddr {
     // SAFETY: only the address is taken; no reference to the mutable static
@@ -56,19 +61,34 @@ fn ist_top(slot: usize) -> VirtAddr {
     VirtAddr::new(base + IST_STACK_SIZE as u64)
 }
 
-/// Builds and loads the GDT and TSS and reloads every segment register.
-/// `kernel_stack_top` becomes RSP0, the stack used if anything ever enters
-/// ring 0 without an IST.
+/// Builds and loads the boot CPU's GDT and TSS (with static IST stacks)
+/// and reloads every segment register. `kernel_stack_top` becomes RSP0,
+/// the stack used if anything ever enters ring 0 without an IST.
 pub fn init(kernel_stack_top: u64) -> Selectors {
-    let tss = TSS.call_once(|| {
+    init_cpu(
+        0,
+        [
+            ist_top(IST_INTERRUPT).as_u64(),
+            ist_top(IST_DOUBLE_FAULT).as_u64(),
+            ist_top(IST_NMI).as_u64(),
+        ],
+        kernel_stack_top,
+    )
+}
+
+/// Builds and loads CPU `index`'s GDT and TSS, with `ist_tops` as its
+/// interrupt, double-fault and NMI stacks (in [`IST_INTERRUPT`] order),
+/// and reloads every segment register. Once per CPU.
+pub fn init_cpu(index: u32, ist_tops: [u64; 3], kernel_stack_top: u64) -> Selectors {
+    let tss = TSS[index as usize].call_once(|| {
         let mut tss = TaskStateSegment::new();
-        tss.interrupt_stack_table[IST_INTERRUPT] = ist_top(IST_INTERRUPT);
-        tss.interrupt_stack_table[IST_DOUBLE_FAULT] = ist_top(IST_DOUBLE_FAULT);
-        tss.interrupt_stack_table[IST_NMI] = ist_top(IST_NMI);
+        tss.interrupt_stack_table[IST_INTERRUPT] = VirtAddr::new(ist_tops[IST_INTERRUPT]);
+        tss.interrupt_stack_table[IST_DOUBLE_FAULT] = VirtAddr::new(ist_tops[IST_DOUBLE_FAULT]);
+        tss.interrupt_stack_table[IST_NMI] = VirtAddr::new(ist_tops[IST_NMI]);
         tss.privilege_stack_table[0] = VirtAddr::new(kernel_stack_top);
         tss
     });
-    let (gdt, selectors) = GDT.call_once(|| {
+    let (gdt, selectors) = GDT[index as usize].call_once(|| {
         let mut gdt = GlobalDescriptorTable::<GDT_ENTRIES>::empty();
         // Linux's user selectors (debuggers and core files read `cs`:
         // 0x33 means 64-bit): a 32-bit user code segment at 0x23 (never
@@ -107,5 +127,5 @@ pub fn init(kernel_stack_top: u64) -> Selectors {
 
 /// The selectors, once [`init`] has run.
 pub fn selectors() -> Option<Selectors> {
-    GDT.get().map(|(_, selectors)| *selectors)
+    GDT[0].get().map(|(_, selectors)| *selectors)
 }

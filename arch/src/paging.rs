@@ -92,6 +92,9 @@ pub fn flush_page(address: u64) {
 /// non-global entries).
 pub fn activate(root: Frame) {
     let frame = PhysFrame::containing_address(X86PhysAddr::new(root.start().0));
+    // Published first: a shootdown for `root` issued from now on reaches
+    // this CPU (at worst one flush too many).
+    crate::percpu::set_active_root(root.start().0);
     // SAFETY: `root` is a complete PML4 whose kernel half is a copy of the
     // kernel's (or the kernel's own), so the code and stack running now stay
     // mapped across the switch.
@@ -401,9 +404,16 @@ impl PageTable for HardwarePageTable {
             }
             current = entry_frame(entry.addr().as_u64());
         }
-        set_raw(&mut table(current)[idx[3]], Self::leaf_raw(flags, frame));
+        let entry = &mut table(current)[idx[3]];
+        let replaced = !entry.is_unused();
+        set_raw(entry, Self::leaf_raw(flags, frame));
         if is_active(self.root) {
             flush_page(page.0);
+        }
+        // Another CPU may cache the entry replaced (a copy-on-write break
+        // swaps the frame under a thread running elsewhere).
+        if replaced {
+            crate::tlb::shootdown_user(self.root.start().0);
         }
         Ok(())
     }
@@ -473,12 +483,14 @@ impl PageTable for HardwarePageTable {
         if is_active(self.root) {
             flush_page(page.0);
         }
+        crate::tlb::shootdown_user(self.root.start().0);
     }
 
     fn flush_all(&mut self) {
         if is_active(self.root) {
             activate(self.root);
         }
+        crate::tlb::shootdown_user(self.root.start().0);
     }
 
     fn destroy<A: FrameAllocator>(self, frames: &mut A) {

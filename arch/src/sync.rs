@@ -25,6 +25,10 @@ impl sched::InterruptControl for LocalInterrupts {
             interrupts::enable();
         }
     }
+
+    fn relax() {
+        crate::tlb::service_requests();
+    }
 }
 
 /// A spin lock whose guard keeps interrupts off on this CPU.

@@ -9,8 +9,9 @@
 //! [`crate::trap::TrapFrame`] and returns through `iretq`. The syscall number
 //! is in `rax`, arguments in rdi, rsi, rdx, r10, r8, r9, as on Linux.
 //!
-//! The scratch slot for the user stack pointer is global: correct for one
-//! CPU; SMP will move it (and the stack top) to per-CPU data under GS.
+//! The entry's first instruction, `swapgs`, makes this CPU's
+//! [`crate::percpu`] block reachable; the scratch slot for the user stack
+//! pointer and the stack top are in it.
 
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
@@ -22,18 +23,15 @@ pub const SYSCALL_VECTOR: u64 = 256;
 
 core::arch::global_asm!(
     r#"
-    .section .bss.arch_syscall_scratch, "aw", @nobits
-    .balign 8
-    arch_syscall_scratch: .skip 8
-
     .section .text.arch_syscall_entry, "ax", @progbits
     .global arch_syscall_entry
     .type arch_syscall_entry, @function
     arch_syscall_entry:
-        mov [rip + arch_syscall_scratch], rsp
-        mov rsp, [rip + arch_kernel_stack_top]
+        swapgs
+        mov gs:[16], rsp
+        mov rsp, gs:[8]
         push 0x2b
-        push qword ptr [rip + arch_syscall_scratch]
+        push qword ptr gs:[16]
         push r11
         push 0x33
         push rcx

@@ -27,7 +27,6 @@
 //! with `fxrstor64`.
 
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicU64, Ordering};
 
 use spin::Once;
 
@@ -191,20 +190,17 @@ pub type TrapHandler = fn(&mut TrapFrame, &mut FpuState);
 
 static HANDLER: Once<TrapHandler> = Once::new();
 
-/// The kernel stack top used when an interrupt arrives from ring 3; the
-/// scheduler sets it to the current thread's stack on every switch.
-#[unsafe(export_name = "arch_kernel_stack_top")]
-static KERNEL_STACK_TOP: AtomicU64 = AtomicU64::new(0);
-
-/// Sets the stack that interrupts from ring 3 continue on.
+/// Sets the stack that interrupts from ring 3 continue on, on this CPU
+/// (the scheduler sets it to the current thread's stack on every switch).
 pub fn set_kernel_stack_top(top: u64) {
-    KERNEL_STACK_TOP.store(top, Ordering::Relaxed);
+    crate::percpu::set_kernel_stack_top(top);
 }
 
-/// The kernel stack top interrupts from ring 3 use now: the registers of
-/// the current thread's last entry from user mode lie just below it.
+/// The kernel stack top interrupts from ring 3 use now on this CPU: the
+/// registers of the current thread's last entry from user mode lie just
+/// below it.
 pub fn kernel_stack_top() -> u64 {
-    KERNEL_STACK_TOP.load(Ordering::Relaxed)
+    crate::percpu::kernel_stack_top()
 }
 
 /// The user registers and FPU image a thread saved on its last entry
@@ -351,9 +347,9 @@ core::arch::global_asm!(
         push rbx
         mov rax, [rsp + 16]
         cmp rax, 2
-        je 3f
+        je 5f
         cmp rax, 8
-        je 3f
+        je 5f
         test qword ptr [rsp + 40], 3
         jnz 4f
         mov rax, [rsp + 56]
@@ -361,7 +357,8 @@ core::arch::global_asm!(
         and rax, -16
         jmp 2f
     4:
-        mov rax, [rip + arch_kernel_stack_top]
+        swapgs
+        mov rax, gs:[8]
     2:
         sub rax, 72
         mov rbx, [rsp + 0]
@@ -383,6 +380,22 @@ core::arch::global_asm!(
         mov rbx, [rsp + 64]
         mov [rax + 64], rbx
         mov rsp, rax
+        jmp 3f
+    5:
+        /* The NMI and the double fault may arrive between an entry and
+           its swapgs (or an exit's swapgs and its iretq): the GS base
+           says which is live. The user's is always 0, a kernel one is a
+           higher-half address. */
+        push rcx
+        push rdx
+        mov ecx, 0xc0000101
+        rdmsr
+        test edx, edx
+        js 9f
+        swapgs
+    9:
+        pop rdx
+        pop rcx
     3:
         pop rbx
         pop rax
@@ -500,9 +513,14 @@ core::arch::global_asm!(
         cmp qword ptr [rsp], 256
         jne 8f
         mov rsp, [rsp + 5 * 8]
+        swapgs
         sysretq
     8:
         add rsp, 16
+        test qword ptr [rsp + 8], 3
+        jz 10f
+        swapgs
+    10:
         iretq
     .size trap_common, . - trap_common
 

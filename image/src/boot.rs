@@ -90,6 +90,7 @@ core::arch::global_asm!(
     /* ---- page tables and the 32-bit stack ---- */
     .section .boot.bss, "aw", @nobits
     .balign 4096
+    .global boot_pml4
     boot_pml4:          .skip 4096
     boot_pdpt_low:      .skip 4096
     boot_pdpt_high:     .skip 4096

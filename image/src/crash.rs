@@ -19,6 +19,20 @@ pub fn stop() -> ! {
     arch::cpu::halt_forever()
 }
 
+/// Halts every other CPU (they take an NMI and find [`is_crashing`] set),
+/// so the report is the last thing the machine does.
+pub fn stop_other_cpus() {
+    CRASHING.store(true, Ordering::SeqCst);
+    if arch::percpu::online_count() > 1 {
+        arch::apic::send_nmi_to_others();
+    }
+}
+
+/// Whether a CPU is reporting a crash.
+pub fn is_crashing() -> bool {
+    CRASHING.load(Ordering::SeqCst)
+}
+
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     x86_64::instructions::interrupts::disable();
@@ -27,6 +41,7 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
         let _ = writeln!(out, "\n!!! panic while crashing: {}", info.message());
         stop();
     }
+    stop_other_cpus();
     let _ = write!(out, "\n!!! KERNEL PANIC");
     if let Some(location) = info.location() {
         let _ = write!(out, " at {}:{}", location.file(), location.line());

@@ -28,6 +28,7 @@ mod power;
 mod profiler;
 mod rt;
 mod screen;
+mod smp;
 mod syscall;
 mod task;
 mod time;
@@ -45,6 +46,9 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// interrupts off and the early page tables live.
 #[unsafe(no_mangle)]
 extern "C" fn kernel_entry(protocol: u32, info_address: u32) -> ! {
+    // Per-CPU data first: locks and traps read it.
+    arch::percpu::init(0, arch::cpu::initial_apic_id());
+    arch::percpu::set_online();
     arch::serial::init();
     arch::gdt::init(boot::boot_stack_top());
     arch::trap::set_kernel_stack_top(boot::boot_stack_top());
@@ -105,10 +109,17 @@ extern "C" fn kernel_main(_: u64) -> ! {
         .lock()
         .take()
         .expect("kernel_entry left the stack");
-    task::init(stack);
+    let info = boot_info::get().expect("boot information was parsed");
+    let processors = smp::processors(info, boot_info::options().max_cpus);
+    task::init(stack, processors.len() as u32);
     task::start();
     arch::syscall::init(&arch::gdt::selectors().expect("the GDT is loaded"));
-    let info = boot_info::get().expect("boot information was parsed");
+    let running = smp::start_application_processors(&processors);
+    log::info!(
+        "{running} CPU{} running (of {} listed)",
+        if running == 1 { "" } else { "s" },
+        processors.len()
+    );
     userland::vfs::init(info);
     power::init(info);
     userland::signals::start_alarm_thread().expect("the alarm thread");

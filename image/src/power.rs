@@ -41,24 +41,30 @@ impl AcpiHandler for DirectMap {
     fn unmap_physical_region<T>(_region: &PhysicalMapping<Self, T>) {}
 }
 
+/// The firmware's ACPI tables, found from the boot loader's RSDP or by
+/// the BIOS search.
+pub fn acpi_tables(info: &boot::BootInfo) -> acpi::AcpiResult<AcpiTables<impl AcpiHandler>> {
+    match info.rsdp {
+        // SAFETY: the RSDP was validated at boot; its root table address
+        // is the firmware's, in the direct map.
+        Some(rsdp) => unsafe {
+            match rsdp.xsdt_address {
+                Some(xsdt) => AcpiTables::from_rsdt(DirectMap, 2, xsdt as usize),
+                None => AcpiTables::from_rsdt(DirectMap, 0, rsdp.rsdt_address as usize),
+            }
+        },
+        // SAFETY: without a boot-loader copy (QEMU's PVH), the RSDP is
+        // where BIOS puts it: the EBDA or 0xe0000..0x100000, both in the
+        // direct map. A UEFI machine boots through multiboot2, which
+        // hands the RSDP over.
+        None => unsafe { AcpiTables::search_for_rsdp_bios(DirectMap) },
+    }
+}
+
 /// Reads the FADT and DSDT once; logs what power-off and reset will use.
 pub fn init(info: &boot::BootInfo) {
     CONTROL.call_once(|| {
-        let tables = match info.rsdp {
-            // SAFETY: the RSDP was validated at boot; its root table address
-            // is the firmware's, in the direct map.
-            Some(rsdp) => unsafe {
-                match rsdp.xsdt_address {
-                    Some(xsdt) => AcpiTables::from_rsdt(DirectMap, 2, xsdt as usize),
-                    None => AcpiTables::from_rsdt(DirectMap, 0, rsdp.rsdt_address as usize),
-                }
-            },
-            // SAFETY: without a boot-loader copy (QEMU's PVH), the RSDP is
-            // where BIOS puts it: the EBDA or 0xe0000..0x100000, both in the
-            // direct map. A UEFI machine boots through multiboot2, which
-            // hands the RSDP over.
-            None => unsafe { AcpiTables::search_for_rsdp_bios(DirectMap) },
-        };
+        let tables = acpi_tables(info);
         let tables = match tables {
             Ok(tables) => tables,
             Err(error) => {

@@ -52,7 +52,9 @@ pub fn init() {
 
     if apic && apic_ticks_10ms > 0 {
         let per_tick = (u64::from(apic_ticks_10ms) * 100 / HZ).max(1);
-        arch::apic::start_periodic(per_tick.min(u64::from(u32::MAX)) as u32);
+        let per_tick = per_tick.min(u64::from(u32::MAX)) as u32;
+        APIC_TICKS_PER_TICK.store(per_tick, Ordering::SeqCst);
+        arch::apic::start_periodic(per_tick);
         USING_APIC.store(true, Ordering::SeqCst);
     } else {
         arch::pit::start_periodic(HZ);
@@ -83,6 +85,22 @@ pub fn init() {
             )
         )
     );
+}
+
+/// APIC timer counts per tick, as calibrated on the boot CPU (every CPU's
+/// timer runs at the same rate).
+static APIC_TICKS_PER_TICK: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// Starts this application processor's tick, at the boot CPU's rate.
+/// False if the machine ticks from the PIT (then only the boot CPU
+/// ticks, and the others run until they block or get an IPI).
+pub fn start_secondary_tick() -> bool {
+    let per_tick = APIC_TICKS_PER_TICK.load(Ordering::SeqCst);
+    if per_tick == 0 {
+        return false;
+    }
+    arch::apic::start_periodic(per_tick);
+    true
 }
 
 /// The TSC's rate in kHz (for `/proc/cpuinfo`).
@@ -200,10 +218,13 @@ pub fn on_timer_interrupt(from_user: bool) {
     } else {
         arch::pic::end_of_interrupt(PIT_LINE);
     }
-    TICKS.fetch_add(1, Ordering::Relaxed);
     crate::task::charge_tick(from_user);
-    wake_due_queues(now_ns());
-    crate::logger::wake_readers();
+    // Every CPU ticks; the machine-wide chores are the boot CPU's.
+    if arch::percpu::this_cpu() == 0 {
+        TICKS.fetch_add(1, Ordering::Relaxed);
+        wake_due_queues(now_ns());
+        crate::logger::wake_readers();
+    }
     let preempt = crate::task::on_tick(now_ns());
     HANDLER_CYCLES.fetch_add(arch::cpu::rdtsc() - start, Ordering::Relaxed);
     if preempt {

@@ -48,6 +48,10 @@ pub fn exception_name(vector: u64) -> (&'static str, &'static str) {
 
 /// The handler registered with `arch::trap`.
 pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
+    // Another CPU crashed and stops this one.
+    if frame.vector == 2 && crate::crash::is_crashing() {
+        arch::cpu::halt_forever();
+    }
     match frame.vector {
         arch::syscall::SYSCALL_VECTOR => crate::syscall::dispatch(frame, fpu),
         vector @ 0..=31 if frame.from_user() => user_exception(frame, vector),
@@ -65,6 +69,13 @@ pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
             crate::time::on_timer_interrupt(frame.from_user());
         }
         vector if vector == u64::from(arch::apic::SPURIOUS_VECTOR) => {}
+        vector if vector == u64::from(arch::tlb::TLB_VECTOR) => {
+            arch::tlb::service_requests();
+            arch::apic::end_of_interrupt();
+        }
+        vector if vector == u64::from(crate::task::RESCHEDULE_VECTOR) => {
+            crate::task::on_reschedule_ipi();
+        }
         vector if vector == u64::from(arch::pic::PRIMARY_VECTOR_BASE + arch::serial::COM1_IRQ) => {
             crate::userland::vfs::on_serial_interrupt();
             arch::pic::end_of_interrupt(arch::serial::COM1_IRQ);
@@ -102,7 +113,11 @@ fn user_exception(frame: &mut TrapFrame, vector: u64) {
     const SIGKILL: u8 = 9;
     const SIGSEGV: u8 = 11;
     if vector == 14 {
-        match crate::memory::user::resolve_fault(address, fault_access(frame.error_code)) {
+        match crate::memory::user::resolve_fault(
+            address,
+            fault_access(frame.error_code),
+            interrupts_were_on(frame),
+        ) {
             FaultOutcome::Resolved => return,
             FaultOutcome::OutOfMemory => {
                 return fault(frame, SIGKILL, 0, "out of memory", Some(address));
@@ -136,6 +151,11 @@ fn user_exception(frame: &mut TrapFrame, vector: u64) {
 
 /// The access a page-fault error code describes (bit 4: instruction
 /// fetch, bit 1: write).
+/// Whether the interrupted context ran with interrupts on (RFLAGS.IF).
+fn interrupts_were_on(frame: &TrapFrame) -> bool {
+    frame.rflags & (1 << 9) != 0
+}
+
 fn fault_access(error: u64) -> Access {
     if error & 16 != 0 {
         Access::Exec
@@ -153,7 +173,9 @@ fn page_fault(frame: &mut TrapFrame) {
     let address = arch::cpu::page_fault_address();
     let access = fault_access(frame.error_code);
     if address < mm::USER_SPACE_END {
-        if crate::memory::user::resolve_fault(address, access) == FaultOutcome::Resolved {
+        if crate::memory::user::resolve_fault(address, access, interrupts_were_on(frame))
+            == FaultOutcome::Resolved
+        {
             return;
         }
         if !frame.from_user() {
@@ -167,6 +189,7 @@ fn page_fault(frame: &mut TrapFrame) {
 }
 
 fn fatal_exception(frame: &TrapFrame) -> ! {
+    crate::crash::stop_other_cpus();
     let mut out = arch::serial::emergency_writer();
     let (short, long) = exception_name(frame.vector);
     let _ = writeln!(

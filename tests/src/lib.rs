@@ -84,6 +84,9 @@ pub struct Qemu {
     /// Where the human monitor listens (a Unix socket), for captured runs
     /// that type keys or take screen dumps; `None`: no monitor.
     pub monitor: Option<PathBuf>,
+    /// Virtual CPUs; more than one runs QEMU's multi-threaded TCG (one
+    /// host thread per CPU), so they truly run at once.
+    pub cpus: u32,
     /// Extra arguments appended at the end.
     pub extra: Vec<String>,
 }
@@ -121,25 +124,30 @@ impl Qemu {
             reset_exits: true,
             monitor: None,
             window: false,
+            cpus: 1,
             extra: Vec::new(),
         }
     }
 
     /// The full argument list (without the program name).
     pub fn args(&self, interactive: bool) -> Vec<String> {
+        let cpus = self.cpus.max(1).to_string();
         let mut args: Vec<String> = [
             "-machine",
             "q35",
             "-cpu",
             "max",
             "-smp",
-            "1",
+            &cpus,
             "-m",
             &self.memory,
         ]
         .iter()
         .map(|s| s.to_string())
         .collect();
+        if self.cpus > 1 {
+            args.extend(["-accel", "tcg,thread=multi"].map(String::from));
+        }
         if self.reset_exits {
             args.push("-no-reboot".into());
         }

@@ -99,15 +99,21 @@ fn kernel_tests(tally: &mut Tally, kernel: &Path) {
     }
 }
 
-/// Boots the test initramfs and counts its `utest` lines.
-fn user_tests(tally: &mut Tally, kernel: &Path, initrd: &Path) {
-    let stage = "user-space tests (QEMU)";
+/// Boots the test initramfs on `cpus` CPUs and counts its `utest` lines.
+fn user_tests(tally: &mut Tally, kernel: &Path, initrd: &Path, cpus: u32) {
+    let stage = if cpus == 1 {
+        "user-space tests (QEMU)".to_string()
+    } else {
+        format!("user-space tests on {cpus} CPUs (QEMU)")
+    };
+    let stage = stage.as_str();
     eprintln!("\n=== {stage}");
-    let qemu = Qemu::new(Boot::Kernel {
+    let mut qemu = Qemu::new(Boot::Kernel {
         kernel: kernel.to_path_buf(),
         cmdline: "panic=exit".into(),
         initrd: Some(initrd.to_path_buf()),
     });
+    qemu.cpus = cpus;
     let outcome = match qemu.run_captured(Duration::from_secs(300), None) {
         Ok(outcome) => outcome,
         Err(e) => return tally.stage_failed(stage, format!("cannot start QEMU: {e}")),
@@ -162,7 +168,9 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
 
     eprintln!("\n=== building the test initramfs");
     let initrd = userspace::initramfs(userspace::Flavour::Test)?;
-    user_tests(&mut tally, &kernel, &initrd);
+    user_tests(&mut tally, &kernel, &initrd, 1);
+    // The same suite with four CPUs running at once (multi-threaded TCG).
+    user_tests(&mut tally, &kernel, &initrd, 4);
 
     eprintln!("\n=== building the GRUB ISO and the interactive initramfs");
     let iso = iso::build("courage-test", &kernel, None, "panic=exit")?;

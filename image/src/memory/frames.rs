@@ -48,7 +48,12 @@ pub fn init(info: &BootInfo) {
         }
         reserved_count
     };
-    let mut count = reserve(&mut reserved, kernel_image());
+    reserve(&mut reserved, kernel_image());
+    // The application processors' start-up trampoline.
+    let mut count = reserve(
+        &mut reserved,
+        PhysRange::new(crate::smp::TRAMPOLINE_PAGE, 4096),
+    );
     for module in info.modules() {
         count = reserve(&mut reserved, PhysRange::new(module.start, module.length));
     }

@@ -121,3 +121,16 @@ pub fn init(info: &BootInfo) {
     );
     KERNEL_PAGE_TABLE.call_once(|| IrqMutex::new(table));
 }
+
+/// The kernel page table's root (physical), for another CPU's CR3.
+pub fn root_physical() -> u64 {
+    kernel_page_table().lock().root().start().0
+}
+
+/// Puts this (application) processor on the kernel page table, with the
+/// same NX, SMEP and SMAP settings as the boot processor.
+pub fn activate_on_this_cpu() {
+    let features = arch::cpu::Features::detect();
+    kernel_page_table().lock().activate();
+    arch::cpu::enable_smep_smap(&features);
+}

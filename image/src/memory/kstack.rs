@@ -74,15 +74,21 @@ impl KernelStack {
 
 impl Drop for KernelStack {
     fn drop(&mut self) {
+        const PAGES: usize = (STACK_SIZE / PAGE) as usize;
+        let mut frames = [0u64; PAGES];
         let mut table = kernel_page_table().lock();
-        let mut page = self.bottom();
-        while page < self.top() {
-            if let Some(physical) = table.unmap_4k(page) {
-                let _ = KernelFrames.dec_ref(Frame(physical >> 12));
-            }
-            page += PAGE;
+        for (index, frame) in frames.iter_mut().enumerate() {
+            *frame = table
+                .unmap_4k(self.bottom() + index as u64 * PAGE)
+                .unwrap_or(0);
         }
         drop(table);
+        // No CPU may still reach the frames through a stale entry once they
+        // are free, nor the slot once it is reused.
+        arch::tlb::shootdown_kernel();
+        for physical in frames.into_iter().filter(|&p| p != 0) {
+            let _ = KernelFrames.dec_ref(Frame(physical >> 12));
+        }
         SLOTS.release(self.slot);
     }
 }

@@ -122,7 +122,9 @@ impl<T> Drop for ProtectedPage<T> {
             unsafe { value.drop_in_place() };
             core::mem::forget(window); // the page goes away below
         }
-        if let Some(physical) = kernel_page_table().lock().unmap_4k(address) {
+        let physical = kernel_page_table().lock().unmap_4k(address);
+        arch::tlb::shootdown_kernel();
+        if let Some(physical) = physical {
             let _ = KernelFrames.dec_ref(Frame(physical >> 12));
         }
         SLOTS.release(self.slot);

@@ -57,7 +57,13 @@ pub fn share(space: UserAddressSpace) -> SharedAddressSpace {
     Arc::new(IrqMutex::new(UserSpace::new(space)))
 }
 
-static CURRENT: IrqMutex<Option<SharedAddressSpace>> = IrqMutex::new(None);
+/// The user address space each CPU runs on (by CPU index).
+static CURRENT: [IrqMutex<Option<SharedAddressSpace>>; arch::percpu::MAX_CPUS] =
+    [const { IrqMutex::new(None) }; arch::percpu::MAX_CPUS];
+
+fn this_cpu_space() -> &'static IrqMutex<Option<SharedAddressSpace>> {
+    &CURRENT[arch::percpu::this_cpu() as usize]
+}
 
 /// A new, empty user address space sharing the kernel half.
 pub fn new_address_space() -> KernelResult<UserAddressSpace> {
@@ -74,21 +80,32 @@ pub fn activate(space: Option<SharedAddressSpace>) {
 
 /// The address space the CPU runs on, if it is a user one.
 pub fn current() -> Option<SharedAddressSpace> {
-    CURRENT.lock().clone()
+    this_cpu_space().lock().clone()
 }
 
 /// Tries to resolve a fault at user address `address`; the outcome says what
 /// happened (no current space counts as an unmapped address).
-pub fn resolve_fault(address: u64, access: Access) -> FaultOutcome {
+/// `interrupts_were_on` is the faulting context's interrupt flag.
+pub fn resolve_fault(address: u64, access: Access, interrupts_were_on: bool) -> FaultOutcome {
     let Some(space) = current() else {
         return FaultOutcome::Segv(mm::SegvCode::MapErr);
     };
-    // A fault while this CPU already holds the space's lock (kernel code
-    // touching user memory inside an mm operation) cannot be resolved
-    // without deadlocking: report it, so the access fails with EFAULT.
-    let Some(mut space) = space.try_lock() else {
-        log::error!("fault at {address:#x} while its address space is locked");
-        return FaultOutcome::Segv(mm::SegvCode::MapErr);
+    // The space's lock keeps interrupts off, so a context that ran with
+    // them on (user code, a system call copying) holds no such lock: wait
+    // for whichever CPU has it. A fault with interrupts off may come from
+    // kernel code touching user memory inside an mm operation on this CPU,
+    // which waiting would deadlock: report it, so the access fails with
+    // EFAULT.
+    let mut space = if interrupts_were_on {
+        space.lock()
+    } else {
+        match space.try_lock() {
+            Some(space) => space,
+            None => {
+                log::error!("fault at {address:#x} while its address space is locked");
+                return FaultOutcome::Segv(mm::SegvCode::MapErr);
+            }
+        }
     };
     space.handle_fault(VirtAddr(address), access, &mut KernelFrames, &DirectMap)
 }
@@ -96,7 +113,7 @@ pub fn resolve_fault(address: u64, access: Access) -> FaultOutcome {
 /// Makes `space` current if it is not already (the context switch calls
 /// this): CR3 is written only when the page table changes.
 pub fn switch_to(space: Option<SharedAddressSpace>) {
-    let mut current = CURRENT.lock();
+    let mut current = this_cpu_space().lock();
     let same = match (&*current, &space) {
         (None, None) => true,
         (Some(a), Some(b)) => Arc::ptr_eq(a, b),

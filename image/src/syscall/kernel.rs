@@ -186,6 +186,17 @@ impl syscall::Kernel for RunningKernel {
         crate::task::set_priority(thread.data().task().ok_or(Errno::ESRCH)?, priority)
     }
 
+    fn thread_affinity(&self, thread: &Thread<KernelEnv>) -> KernelResult<u64> {
+        crate::task::affinity(thread.data().task().ok_or(Errno::ESRCH)?).map(|set| set.bits())
+    }
+
+    fn set_thread_affinity(&self, thread: &Thread<KernelEnv>, mask: u64) -> KernelResult<()> {
+        crate::task::set_affinity(
+            thread.data().task().ok_or(Errno::ESRCH)?,
+            sched::CpuSet::from_bits(mask),
+        )
+    }
+
     fn child_events(&self) -> &WaitQueue {
         lifecycle::child_events()
     }
@@ -261,11 +272,11 @@ impl syscall::Kernel for RunningKernel {
     }
 
     fn cpu_count(&self) -> usize {
-        1
+        crate::task::cpu_count() as usize
     }
 
     fn current_cpu(&self) -> u32 {
-        0
+        arch::percpu::this_cpu()
     }
 
     fn fork(&self, _ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<i32> {
@@ -292,6 +303,7 @@ impl syscall::Kernel for RunningKernel {
             0,
             child.tls,
             clear,
+            |tid| child.write_thread_ids(&ActiveUserMemory, tid),
         )
     }
 
@@ -332,12 +344,12 @@ impl syscall::Kernel for RunningKernel {
     ) -> Option<syscall::registers::SavedUserContext> {
         let id = thread.data().task()?;
         let task = crate::task::thread(id)?;
-        if core::ptr::eq(&*task, crate::task::current()) {
+        if core::ptr::eq(&*task, crate::task::current()) || !crate::task::settle_off_cpu(&task) {
             return None;
         }
-        // SAFETY: `task` is another kernel thread of this one CPU, so it is
-        // not running: switched out inside a trap (its entry frame at its
-        // stack top) or never entered from user mode (rejected by `cs`).
+        // SAFETY: `task` is another kernel thread, off every CPU: switched
+        // out inside a trap (its entry frame at its stack top) or never
+        // entered from user mode (rejected by `cs`).
         let (frame, fpu) =
             unsafe { arch::trap::saved_user_state(task.stack_top(), &task.switched_out_fpu().0) }?;
         Some(syscall::registers::SavedUserContext {

@@ -3,8 +3,9 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
+use arch::percpu::MAX_CPUS;
 use arch::sync::IrqMutex;
 use sched::{CpuId, Decision, RunQueueConfig, Scheduler, ThreadId, WaitQueueId, WakeReason};
 use spin::Once;
@@ -13,16 +14,32 @@ use x86_64::instructions::interrupts;
 use super::thread::Thread;
 use crate::memory::kstack::KernelStack;
 
-/// The only CPU so far.
-pub(super) const CPU: CpuId = CpuId::BSP;
+/// CPUs the scheduler was created for (the ones found at boot, as limited
+/// by `cpus=`/`nosmp`).
+static CPU_COUNT: AtomicU32 = AtomicU32::new(1);
 
 static SCHEDULER: IrqMutex<Option<Scheduler>> = IrqMutex::new(None);
 pub(super) static THREADS: IrqMutex<BTreeMap<ThreadId, Arc<Thread>>> =
     IrqMutex::new(BTreeMap::new());
-static CURRENT: AtomicPtr<Thread> = AtomicPtr::new(core::ptr::null_mut());
-static IDLE: Once<Arc<Thread>> = Once::new();
+/// Each CPU's idle thread: never in a run queue, never wanted by another
+/// CPU, so a switch through it can always wait.
+static IDLE: [Once<Arc<Thread>>; MAX_CPUS] = [const { Once::new() }; MAX_CPUS];
+/// A thread an idle thread must switch to as soon as its CPU has left it
+/// (see [`carry_out`]).
+static HANDOFF: [AtomicPtr<Thread>; MAX_CPUS] =
+    [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
 static FINALIZER_QUEUE: Once<WaitQueueId> = Once::new();
 static SWITCHES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The CPU running this code.
+pub(super) fn this_cpu() -> CpuId {
+    CpuId(arch::percpu::this_cpu())
+}
+
+/// How many CPUs the scheduler runs.
+pub fn cpu_count() -> u32 {
+    CPU_COUNT.load(Ordering::Relaxed)
+}
 
 /// Context switches since boot (`/proc/stat`'s `ctxt`).
 pub fn context_switches() -> u64 {
@@ -53,20 +70,31 @@ impl Drop for InterruptsOff {
 
 /// Runs `f` on the scheduler. Callers hold [`InterruptsOff`] when the
 /// result is a decision they will carry out.
+///
+/// Any other CPU the call left wanting to reschedule (a thread woken or
+/// placed on its queue) gets a reschedule IPI once the lock is released.
 pub(super) fn with_scheduler<R>(f: impl FnOnce(&mut Scheduler) -> R) -> R {
     let mut guard = SCHEDULER.lock();
-    f(guard
+    let scheduler = guard
         .as_mut()
-        .expect("the scheduler is initialised at boot"))
+        .expect("the scheduler is initialised at boot");
+    let result = f(scheduler);
+    if cpu_count() == 1 {
+        return result;
+    }
+    let wanted = scheduler.resched_cpus();
+    drop(guard);
+    send_reschedule_ipis(wanted);
+    result
 }
 
 /// The running thread.
 pub fn current() -> &'static Thread {
-    let pointer = CURRENT.load(Ordering::SeqCst);
+    let pointer = arch::percpu::current() as *const Thread;
     assert!(!pointer.is_null(), "no current thread before task::init");
-    // SAFETY: CURRENT always points at a thread kept alive by THREADS (or
-    // IDLE) for as long as it can run; a thread is only freed by the
-    // finalizer after it has switched away for good.
+    // SAFETY: this CPU's current-thread slot always points at a thread kept
+    // alive by THREADS (or IDLE) for as long as it can run; a thread is
+    // only freed by the finalizer after it has switched away for good.
     unsafe { &*pointer }
 }
 
@@ -81,11 +109,21 @@ pub(super) fn current_id() -> ThreadId {
 }
 
 /// Carries out `decision`. Interrupts must be off.
+///
+/// The scheduler lock is already released, so the thread chosen may still
+/// be saving itself on the CPU that left it (its `on_cpu` flag is up until
+/// that CPU's switch has stored its registers). Waiting for it here could
+/// deadlock: that CPU may in turn wait for the thread this one runs. So a
+/// CPU that finds its choice still busy first switches to its own idle
+/// thread, which nobody else can want, and the idle thread waits and
+/// switches on (see [`finish_handoff`]).
 pub(super) fn carry_out(decision: Decision) {
     debug_assert!(!interrupts::are_enabled());
+    let cpu = this_cpu();
+    let idle = idle_thread(cpu);
     let next: *const Thread = match decision {
         Decision::Continue => return,
-        Decision::Idle => Arc::as_ptr(IDLE.get().expect("idle thread exists")),
+        Decision::Idle => idle,
         Decision::SwitchTo(id) => match THREADS.lock().get(&id) {
             Some(thread) => Arc::as_ptr(thread),
             None => {
@@ -94,26 +132,84 @@ pub(super) fn carry_out(decision: Decision) {
             }
         },
     };
-    let previous = CURRENT.load(Ordering::SeqCst);
+    let previous = current() as *const Thread;
     if core::ptr::eq(previous, next) {
         return;
     }
-    CURRENT.store(next.cast_mut(), Ordering::SeqCst);
-    SWITCHES.fetch_add(1, Ordering::Relaxed);
-    // SAFETY: both threads are alive (see `current`); interrupts are off,
-    // `previous` is the thread running this code, and `next` is not running.
-    unsafe {
-        let next = &*next;
-        arch::trap::set_kernel_stack_top(next.stack_top());
-        next.activate_address_space();
-        let previous_thread = &*previous;
-        if previous_thread.is_user() || next.is_user() {
-            arch::cpu::set_fs_base(next.fs_base());
+    // SAFETY: both threads are alive (see `current`).
+    let next_busy = unsafe { (*next).on_cpu.load(Ordering::Acquire) };
+    if next_busy && !core::ptr::eq(previous, idle) {
+        HANDOFF[cpu.0 as usize].store(next.cast_mut(), Ordering::SeqCst);
+        // SAFETY: as below; the idle thread is never running elsewhere.
+        unsafe { switch_to(previous, idle) };
+    } else {
+        // SAFETY: interrupts are off, `previous` runs this code, and
+        // `next` is not running (it is idle's choice to wait for it).
+        unsafe { switch_to(previous, next) };
+    }
+    finish_handoff();
+}
+
+/// The idle thread of `cpu`.
+fn idle_thread(cpu: CpuId) -> *const Thread {
+    Arc::as_ptr(IDLE[cpu.0 as usize].get().expect("idle thread exists"))
+}
+
+/// Run by a thread that was just switched to: if it is its CPU's idle
+/// thread and a handoff is pending, waits until the thread handed over is
+/// off its old CPU and switches to it.
+fn finish_handoff() {
+    let cpu = this_cpu();
+    let idle = idle_thread(cpu);
+    loop {
+        if !core::ptr::eq(current(), idle) {
+            return;
         }
-        let previous = &*previous;
+        let next = HANDOFF[cpu.0 as usize].swap(core::ptr::null_mut(), Ordering::SeqCst);
+        if next.is_null() {
+            return;
+        }
+        // SAFETY: the scheduler chose `next` for this CPU and it cannot be
+        // freed before it has run and exited.
+        unsafe { switch_to(idle, next) };
+    }
+}
+
+/// Switches from `previous` (running this code) to `next`, waiting first
+/// until `next` is off any other CPU.
+///
+/// # Safety
+/// Interrupts are off; `previous` is the running thread; both are alive,
+/// and `next` was chosen for this CPU by the scheduler (or is its idle
+/// thread).
+unsafe fn switch_to(previous: *const Thread, next: *const Thread) {
+    // SAFETY: the caller's contract.
+    let (previous, next) = unsafe { (&*previous, &*next) };
+    while next.on_cpu.load(Ordering::Acquire) {
+        arch::tlb::service_requests();
+        core::hint::spin_loop();
+    }
+    next.on_cpu.store(true, Ordering::Relaxed);
+    arch::percpu::set_current(next as *const Thread as u64);
+    SWITCHES.fetch_add(1, Ordering::Relaxed);
+    arch::trap::set_kernel_stack_top(next.stack_top());
+    next.activate_address_space();
+    if previous.is_user() || next.is_user() {
+        arch::cpu::set_fs_base(next.fs_base());
+    }
+    // SAFETY: the context pointers belong to these two threads, `previous`
+    // runs this code and `next` runs nowhere (its flag was down); the
+    // switch lowers `previous`'s flag once its registers are stored.
+    unsafe {
         let (from_rsp, from_fpu) = previous.context_pointers();
         let (to_rsp, to_fpu) = next.context_pointers();
-        arch::context::switch(from_rsp, *to_rsp, from_fpu, to_fpu);
+        arch::context::switch(
+            from_rsp,
+            *to_rsp,
+            from_fpu,
+            to_fpu,
+            previous.on_cpu.as_ptr(),
+        );
     }
 }
 
@@ -129,10 +225,15 @@ pub fn load_average() -> [u64; 3] {
 
 /// The scheduler's tick; true if the CPU should switch threads.
 pub fn on_tick(now: u64) -> bool {
+    let cpu = this_cpu();
     let (expired, runnable) = with_scheduler(|s| {
-        let expired = s.on_timer_tick(CPU, now, |_, _| {}).unwrap_or(false);
-        (expired || s.need_resched(CPU), s.runnable_on(CPU))
+        let expired = s.on_timer_tick(cpu, now, |_, _| {}).unwrap_or(false);
+        let runnable: usize = s.online_cpus().iter().map(|c| s.runnable_on(c)).sum();
+        (expired || s.need_resched(cpu), runnable)
     });
+    if cpu != CpuId::BSP {
+        return expired;
+    }
     let ticks = TICKS_SINCE_SAMPLE.fetch_add(1, Ordering::Relaxed) + 1;
     if ticks >= sched::LOAD_SAMPLE_SECONDS * crate::time::HZ {
         TICKS_SINCE_SAMPLE.store(0, Ordering::Relaxed);
@@ -148,47 +249,126 @@ pub fn set_priority(id: ThreadId, priority: sched::Priority) -> abi::KernelResul
     with_scheduler(|s| s.set_priority(id, priority, now))
 }
 
+/// Waits until `thread`, which must not be the caller, is off every CPU
+/// (a thread that just blocked or stopped may still be storing its
+/// registers); false if it is running or may run, so its saved state is
+/// not what it will be.
+pub fn settle_off_cpu(thread: &Thread) -> bool {
+    loop {
+        let state = {
+            let _off = InterruptsOff::new();
+            with_scheduler(|s| s.state(thread.id))
+        };
+        if matches!(
+            state,
+            Some(sched::ThreadState::Running | sched::ThreadState::Runnable)
+        ) {
+            return false;
+        }
+        if !thread.on_cpu.load(Ordering::Acquire) {
+            return true;
+        }
+        core::hint::spin_loop();
+    }
+}
+
+/// Thread `id`'s affinity mask.
+pub fn affinity(id: ThreadId) -> abi::KernelResult<sched::CpuSet> {
+    let _off = InterruptsOff::new();
+    with_scheduler(|s| s.affinity(id))
+}
+
+/// Restricts thread `id` to the CPUs of `affinity`. The caller moves at
+/// once if its own CPU is no longer allowed (another thread moves when its
+/// CPU next reschedules, which the IPI asks for).
+pub fn set_affinity(id: ThreadId, affinity: sched::CpuSet) -> abi::KernelResult<()> {
+    let _off = InterruptsOff::new();
+    let now = crate::time::now_ns();
+    let cpu = this_cpu();
+    with_scheduler(|s| s.set_affinity(id, affinity, now))?;
+    if id == current_id() && !affinity.contains(cpu) {
+        if let Ok(decision) = with_scheduler(|s| s.schedule(cpu, now)) {
+            carry_out(decision);
+        }
+    }
+    Ok(())
+}
+
 /// Thread `id`'s priority.
 pub fn priority(id: ThreadId) -> abi::KernelResult<sched::Priority> {
     let _off = InterruptsOff::new();
     with_scheduler(|s| s.priority(id))
 }
 
-/// Timer ticks this CPU spent in user mode, in the kernel, and idle
-/// (`/proc/stat`'s `cpu` line).
-static CPU_TICKS: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+/// Timer ticks each CPU spent in user mode, in the kernel, and idle
+/// (`/proc/stat`'s `cpuN` lines).
+static CPU_TICKS: [[AtomicU64; 3]; MAX_CPUS] =
+    [const { [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)] }; MAX_CPUS];
 
 /// Charges the tick that just happened to the running thread, as user or
-/// kernel time (the interrupted context decides), and to the CPU's
+/// kernel time (the interrupted context decides), and to this CPU's
 /// user, system or idle time.
 pub fn charge_tick(user: bool) {
     let thread = current();
-    let idle = IDLE
-        .get()
-        .is_some_and(|idle| core::ptr::eq(Arc::as_ptr(idle), thread));
+    let cpu = this_cpu();
+    let idle = core::ptr::eq(idle_thread(cpu), thread);
     let slot = match (idle, user) {
         (true, _) => 2,
         (false, true) => 0,
         (false, false) => 1,
     };
-    CPU_TICKS[slot].fetch_add(1, Ordering::Relaxed);
+    CPU_TICKS[cpu.0 as usize][slot].fetch_add(1, Ordering::Relaxed);
     thread.charge_tick(user);
 }
 
-/// Timer ticks spent in user mode, in the kernel, and idle, since boot.
-pub fn cpu_ticks() -> (u64, u64, u64) {
-    let load = |i: usize| CPU_TICKS[i].load(Ordering::Relaxed);
+/// Timer ticks CPU `cpu` spent in user mode, in the kernel, and idle,
+/// since boot.
+pub fn cpu_ticks(cpu: u32) -> (u64, u64, u64) {
+    let Some(ticks) = CPU_TICKS.get(cpu as usize) else {
+        return (0, 0, 0);
+    };
+    let load = |i: usize| ticks[i].load(Ordering::Relaxed);
     (load(0), load(1), load(2))
 }
 
-/// Switches to whatever the scheduler picks (the tick's preemption).
+/// Switches to whatever the scheduler picks (the tick's preemption, a
+/// reschedule IPI).
 pub fn preempt() {
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
-    let decision = with_scheduler(|s| s.schedule(CPU, now));
+    let decision = with_scheduler(|s| s.schedule(this_cpu(), now));
     if let Ok(decision) = decision {
         carry_out(decision);
     }
+}
+
+/// Reschedule requests already sent and not yet answered, one bit per
+/// CPU, so a burst of wake-ups sends one IPI.
+static RESCHEDULE_SENT: AtomicU64 = AtomicU64::new(0);
+
+/// Sends a reschedule IPI to every CPU of `wanted` but this one (after a
+/// wake-up, a spawn or an affinity change placed a thread there).
+fn send_reschedule_ipis(wanted: sched::CpuSet) {
+    let me = this_cpu();
+    for cpu in wanted.iter().filter(|&cpu| cpu != me) {
+        let bit = 1u64 << cpu.0;
+        if RESCHEDULE_SENT.fetch_or(bit, Ordering::SeqCst) & bit != 0 {
+            continue;
+        }
+        if let Some(local) = arch::percpu::cpu(cpu.0) {
+            arch::apic::send_ipi(local.apic_id(), RESCHEDULE_VECTOR);
+        }
+    }
+}
+
+/// The vector of reschedule IPIs.
+pub const RESCHEDULE_VECTOR: u8 = 0xf2;
+
+/// The reschedule IPI's handler: acknowledges it and reschedules.
+pub fn on_reschedule_ipi() {
+    arch::apic::end_of_interrupt();
+    RESCHEDULE_SENT.fetch_and(!(1u64 << this_cpu().0), Ordering::SeqCst);
+    preempt();
 }
 
 /// Interrupts thread `id`'s interruptible wait (signals, `exit_group`):
@@ -214,7 +394,7 @@ pub fn clear_interrupt(id: ThreadId) {
 pub fn yield_now() {
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
-    if let Ok(decision) = with_scheduler(|s| s.yield_current(CPU, now)) {
+    if let Ok(decision) = with_scheduler(|s| s.yield_current(this_cpu(), now)) {
         carry_out(decision);
     }
 }
@@ -225,7 +405,7 @@ pub fn sleep_until(deadline: u64) -> WakeReason {
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
     let id = current_id();
-    match with_scheduler(|s| s.sleep_until(CPU, deadline, now)) {
+    match with_scheduler(|s| s.sleep_until(this_cpu(), deadline, now)) {
         Ok(decision) => carry_out(decision),
         Err(_) => return WakeReason::TimedOut,
     }
@@ -235,17 +415,29 @@ pub fn sleep_until(deadline: u64) -> WakeReason {
         .unwrap_or(WakeReason::TimedOut)
 }
 
-/// Blocks the current thread on `queue` (called by `WaitQueue`).
+/// Blocks the current thread on `queue` (called by `WaitQueue`), unless
+/// `still_waiting`, asked under the scheduler lock that every wake also
+/// holds, says the reason to wait is gone: a wake on another CPU between a
+/// caller's check and its sleep is then never lost.
 pub(super) fn block_on(
     queue: WaitQueueId,
     interruptible: bool,
     deadline: Option<u64>,
+    still_waiting: impl FnOnce(&Scheduler) -> bool,
 ) -> WakeReason {
+    let _off = InterruptsOff::new();
     let id = current_id();
     let now = crate::time::now_ns();
-    match with_scheduler(|s| s.wait_on(CPU, queue, interruptible, deadline, now)) {
-        Ok(decision) => carry_out(decision),
-        Err(error) => {
+    let decision = with_scheduler(|s| {
+        if !still_waiting(s) {
+            return None;
+        }
+        Some(s.wait_on(this_cpu(), queue, interruptible, deadline, now))
+    });
+    match decision {
+        None => return WakeReason::Woken,
+        Some(Ok(decision)) => carry_out(decision),
+        Some(Err(error)) => {
             log::error!("cannot block on {queue:?}: {error:?}");
             return WakeReason::Woken;
         }
@@ -258,6 +450,14 @@ pub(super) fn block_on(
 
 fn idle_loop(_: u64) -> ! {
     loop {
+        interrupts::disable();
+        finish_handoff();
+        // Run whatever was queued here (or can be pulled from a busier
+        // CPU) before sleeping.
+        let now = crate::time::now_ns();
+        if let Ok(decision) = with_scheduler(|s| s.schedule(this_cpu(), now)) {
+            carry_out(decision);
+        }
         // Enable and halt atomically, so a wake-up interrupt cannot slip in
         // between and be slept through.
         interrupts::enable_and_hlt();
@@ -272,7 +472,7 @@ fn finalizer_loop(_: u64) -> ! {
             let dead: Vec<ThreadId> =
                 with_scheduler(|s| core::iter::from_fn(|| s.take_finalizable()).collect());
             if dead.is_empty() {
-                block_on(queue, false, None);
+                block_on(queue, false, None, |s| !s.has_finalizable());
                 continue;
             }
             dead
@@ -280,6 +480,10 @@ fn finalizer_loop(_: u64) -> ! {
         for id in dead {
             let thread = THREADS.lock().remove(&id);
             if let Some(thread) = thread {
+                // The CPU it exited on may still be storing its registers.
+                while thread.on_cpu.load(Ordering::Acquire) {
+                    core::hint::spin_loop();
+                }
                 let _off = InterruptsOff::new();
                 with_scheduler(|s| thread.release_queues(s));
             }
@@ -296,17 +500,22 @@ pub(super) fn wake_finalizer(s: &mut Scheduler) {
     }
 }
 
-/// Creates the scheduler and makes the code running now (on `stack`) the
-/// first thread, "kernel_main". Interrupts stay off.
-pub fn init(stack: KernelStack) {
+/// Creates the scheduler for `cpu_count` CPUs (only the boot CPU online
+/// until the others report in through [`cpu_online`]) and makes the code
+/// running now (on `stack`) the first thread, "kernel_main". Interrupts
+/// stay off.
+pub fn init(stack: KernelStack, cpu_count: u32) {
     let now = crate::time::now_ns();
+    let cpu_count = cpu_count.clamp(1, MAX_CPUS as u32);
     let mut scheduler =
-        Scheduler::new(1, RunQueueConfig::default()).expect("a scheduler for one CPU");
+        Scheduler::new(cpu_count, RunQueueConfig::default()).expect("a scheduler for every CPU");
+    scheduler.set_online_cpus(sched::CpuSet::single(CpuId::BSP).expect("CPU 0 exists"));
     FINALIZER_QUEUE.call_once(|| scheduler.create_wait_queue());
     *SCHEDULER.lock() = Some(scheduler);
+    CPU_COUNT.store(cpu_count, Ordering::SeqCst);
 
     let main = Thread::adopt("kernel_main", stack).expect("the boot thread");
-    CURRENT.store(Arc::as_ptr(&main).cast_mut(), Ordering::SeqCst);
+    arch::percpu::set_current(Arc::as_ptr(&main) as u64);
     let main_id = main.id;
     THREADS.lock().insert(main_id, main);
     let _off = InterruptsOff::new();
@@ -314,11 +523,36 @@ pub fn init(stack: KernelStack) {
         s.spawn(main_id, sched::Priority::NORMAL, sched::CpuSet::ALL, now)
             .expect("register the boot thread");
         // Makes it the running thread (the decision names itself).
-        let _ = s.schedule(CPU, now);
+        let _ = s.schedule(CpuId::BSP, now);
     });
 
     let idle = Thread::new_unscheduled("idle", idle_loop).expect("the idle thread");
-    IDLE.call_once(|| idle);
+    IDLE[0].call_once(|| idle);
+}
+
+/// The idle thread of an application processor, adopting `stack`, the
+/// stack it will start on. The CPU runs it from its first instruction.
+pub fn prepare_idle(cpu: u32, stack: KernelStack) -> abi::KernelResult<u64> {
+    let idle = Thread::adopt("idle", stack)?;
+    let pointer = Arc::as_ptr(&idle) as u64;
+    IDLE[cpu as usize].call_once(|| idle);
+    Ok(pointer)
+}
+
+/// Run by an application processor at the end of its bring-up, on its
+/// idle thread: joins the scheduler and idles (running whatever the
+/// scheduler gives it) forever.
+pub fn cpu_online(cpu: u32, idle: u64) -> ! {
+    arch::percpu::set_current(idle);
+    {
+        let _off = InterruptsOff::new();
+        with_scheduler(|s| {
+            let mut online = s.online_cpus().bits();
+            online |= 1 << cpu;
+            s.set_online_cpus(sched::CpuSet::from_bits(online));
+        });
+    }
+    idle_loop(0)
 }
 
 /// Starts the finalizer and turns interrupts (and so preemption) on.

@@ -17,8 +17,15 @@
 //!   scheduler.
 //! - Interrupt handlers may wake threads but never block; only the tick
 //!   preempts, at the end of its handler.
-//! - One CPU for now: the switch happens after the scheduler lock is
-//!   released (interrupts off make that safe here); SMP will hold it across.
+//! - The switch happens after the scheduler lock is released. A thread's
+//!   `on_cpu` flag stays up until the CPU leaving it has stored its
+//!   registers; a CPU that picked a thread still going down elsewhere
+//!   waits for the flag on its idle thread's stack (see `carry_out`), and
+//!   the finalizer waits for it before freeing the stack.
+//! - Every CPU has its own run queue, idle thread and current thread
+//!   (`arch::percpu`); an idle CPU pulls waiting threads from the busiest
+//!   one, and a wake-up that queues a thread on another CPU sends that CPU
+//!   a reschedule IPI.
 
 mod core;
 mod mutex;
@@ -26,8 +33,10 @@ mod thread;
 mod wait_queue;
 
 pub use self::core::{
-    charge_tick, clear_interrupt, context_switches, cpu_ticks, current, init, interrupt,
-    load_average, on_tick, preempt, priority, set_priority, sleep_until, start, thread, yield_now,
+    RESCHEDULE_VECTOR, affinity, charge_tick, clear_interrupt, context_switches, cpu_count,
+    cpu_online, cpu_ticks, current, init, interrupt, load_average, on_reschedule_ipi, on_tick,
+    preempt, prepare_idle, priority, set_affinity, set_priority, settle_off_cpu, sleep_until,
+    start, thread, yield_now,
 };
 pub use mutex::Mutex;
 pub use thread::{UserEntry, exit, spawn, spawn_user};

@@ -12,7 +12,7 @@ use arch::sync::IrqMutex;
 use sched::{CpuSet, Priority, Scheduler, ThreadId, WaitQueueId};
 
 use super::core::{
-    CPU, InterruptsOff, THREADS, carry_out, current, wake_finalizer, with_scheduler,
+    InterruptsOff, THREADS, carry_out, current, this_cpu, wake_finalizer, with_scheduler,
 };
 use crate::memory::kstack::KernelStack;
 use crate::memory::user::SharedAddressSpace;
@@ -51,6 +51,10 @@ pub struct Thread {
     start: IrqMutex<Option<Start>>,
     exit_queue: WaitQueueId,
     finished: AtomicBool,
+    /// Up from the moment a CPU switches to the thread until the switch
+    /// away from it has stored its registers: no other CPU may resume it
+    /// (or free it) meanwhile.
+    pub(super) on_cpu: AtomicBool,
     // IrqMutex, not spin::Mutex: the context switch reads these with
     // interrupts off, so a holder must never be preempted.
     address_space: IrqMutex<Option<SharedAddressSpace>>,
@@ -76,6 +80,7 @@ unsafe impl Send for Thread {}
 
 impl Thread {
     fn build(name: &str, stack: KernelStack, start: Start, rsp: u64) -> KernelResult<Arc<Thread>> {
+        let running = matches!(start, Start::Running);
         let exit_queue = {
             let _off = InterruptsOff::new();
             with_scheduler(Scheduler::create_wait_queue)
@@ -91,6 +96,7 @@ impl Thread {
             start: IrqMutex::new(Some(start)),
             exit_queue,
             finished: AtomicBool::new(false),
+            on_cpu: AtomicBool::new(running),
             address_space: IrqMutex::new(None),
             user: spin::Once::new(),
             fs_base: AtomicU64::new(0),
@@ -262,7 +268,13 @@ fn register(thread: Arc<Thread>, priority: Priority) -> KernelResult<Arc<Thread>
     THREADS.lock().insert(id, thread.clone());
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
-    if let Err(error) = with_scheduler(|s| s.spawn(id, priority, CpuSet::ALL, now)) {
+    // A thread inherits its creator's affinity, as fork and clone do.
+    let creator = current().id;
+    let spawned = with_scheduler(|s| {
+        let affinity = s.affinity(creator).unwrap_or(CpuSet::ALL);
+        s.spawn(id, priority, affinity, now)
+    });
+    if let Err(error) = spawned {
         THREADS.lock().remove(&id);
         return Err(error);
     }
@@ -324,7 +336,7 @@ pub fn exit() -> ! {
         thread.finished.store(true, Ordering::SeqCst);
         let _ = s.wake_all(thread.exit_queue, now);
         wake_finalizer(s);
-        s.exit_current(CPU, now)
+        s.exit_current(this_cpu(), now)
     });
     if let Ok(decision) = decision {
         carry_out(decision);
@@ -348,7 +360,7 @@ impl JoinHandle {
                 if self.thread.finished.load(Ordering::SeqCst) {
                     return None;
                 }
-                s.wait_on(CPU, self.thread.exit_queue, false, None, now)
+                s.wait_on(this_cpu(), self.thread.exit_queue, false, None, now)
                     .ok()
             });
             match decision {

@@ -46,13 +46,11 @@ impl WaitQueue {
     /// Sleeps unless the queue was woken since `seen` (from
     /// [`WaitQueue::sequence`]). `deadline` is monotonic ns.
     pub fn wait_since(&self, seen: u64, interruptible: bool, deadline: Option<u64>) -> WakeReason {
-        let _off = InterruptsOff::new();
-        // Checked under the scheduler lock, which every wake also holds.
-        let woken = with_scheduler(|_| self.sequence.load(Ordering::SeqCst) != seen);
-        if woken {
-            return WakeReason::Woken;
-        }
-        block_on(self.id, interruptible, deadline)
+        // Checked under the scheduler lock, which every wake also holds,
+        // in the same step as the sleep.
+        block_on(self.id, interruptible, deadline, |_| {
+            self.sequence.load(Ordering::SeqCst) == seen
+        })
     }
 
     /// Sleeps until `condition` holds: `EINTR` if interrupted (when

@@ -247,6 +247,7 @@ pub fn spawn_thread(
     stack: u64,
     tls: Option<u64>,
     clear_child_tid: Option<u64>,
+    announce: impl FnOnce(i32),
 ) -> KernelResult<i32> {
     let current = super::current()?;
     let signals = current.thread.data().signals.lock().for_new_thread();
@@ -267,6 +268,8 @@ pub fn spawn_thread(
         thread,
     };
     let name = String::from(current.process.data().name());
+    // Before it can run (and exit) on another CPU.
+    announce(tid);
     if let Err(error) = start_user_thread(
         &name,
         link.clone(),

@@ -64,14 +64,21 @@ impl ProcessView for KernelView {
         let all = processes().all_processes();
         let threads = all.iter().map(|p| p.thread_count()).sum::<usize>() as u32;
         // Timer ticks (HZ) to USER_HZ clock ticks, and to centiseconds.
-        let (user, system, idle) = crate::task::cpu_ticks();
         let clock = |ticks: u64| ticks * syscall::info::USER_HZ / crate::time::HZ;
-        let cpu = procfs::view::CpuTicks {
-            user: clock(user),
-            system: clock(system),
-            idle: clock(idle),
-            ..procfs::view::CpuTicks::default()
-        };
+        let cpu_times: Vec<procfs::view::CpuTicks> = (0..crate::task::cpu_count())
+            .map(|cpu| {
+                let (user, system, idle) = crate::task::cpu_ticks(cpu);
+                procfs::view::CpuTicks {
+                    user: clock(user),
+                    system: clock(system),
+                    idle: clock(idle),
+                    ..procfs::view::CpuTicks::default()
+                }
+            })
+            .collect();
+        let idle: u64 = (0..crate::task::cpu_count())
+            .map(|cpu| crate::task::cpu_ticks(cpu).2)
+            .sum();
         SystemInfo {
             uptime_centiseconds: uptime / 10_000_000,
             idle_centiseconds: idle * 100 / crate::time::HZ,
@@ -86,7 +93,7 @@ impl ProcessView for KernelView {
             context_switches: crate::task::context_switches(),
             forks: FORKS.load(Ordering::Relaxed),
             interrupts: crate::time::ticks(),
-            cpu_times: alloc::vec![cpu],
+            cpu_times,
         }
     }
 
@@ -132,7 +139,7 @@ impl ProcessView for KernelView {
         .filter(|(_, present)| *present)
         .map(|(name, _)| String::from(*name))
         .collect();
-        vec_one(CpuDescription {
+        let description = CpuDescription {
             vendor_id: String::from_utf8_lossy(&vendor_id).into_owned(),
             family,
             model,
@@ -145,7 +152,15 @@ impl ProcessView for KernelView {
             physical_address_bits: 48,
             virtual_address_bits: 48,
             ..CpuDescription::default()
-        })
+        };
+        (0..crate::task::cpu_count())
+            .filter_map(arch::percpu::cpu)
+            .filter(|cpu| cpu.is_online())
+            .map(|cpu| CpuDescription {
+                apic_id: cpu.apic_id(),
+                ..description.clone()
+            })
+            .collect()
     }
 
     fn version(&self) -> String {
@@ -239,8 +254,4 @@ impl ProcessView for KernelView {
             })
             .collect()
     }
-}
-
-fn vec_one<T>(value: T) -> Vec<T> {
-    alloc::vec![value]
 }

@@ -147,7 +147,9 @@ pub struct WaitInfo {
 }
 
 impl WaitInfo {
-    pub(crate) fn terminated(pid: Pid, uid: Uid, termination: Termination) -> Self {
+    /// What a wait reports of process `pid` (owned by `uid`) that ended
+    /// with `termination` (and the `SIGCHLD` its parent gets).
+    pub fn terminated(pid: Pid, uid: Uid, termination: Termination) -> Self {
         let (code, status) = match termination {
             Termination::Exited(code) => (ChildCode::Exited, i32::from(code)),
             Termination::Killed {

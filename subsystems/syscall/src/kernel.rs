@@ -155,6 +155,13 @@ pub trait Kernel: Sized {
         priority: Priority,
     ) -> KernelResult<()>;
 
+    /// The CPUs `thread` may run on, one bit per CPU.
+    fn thread_affinity(&self, thread: &Thread<Self::Env>) -> KernelResult<u64>;
+
+    /// Restricts `thread` to the CPUs in `mask` (already limited to CPUs
+    /// that exist, and not empty); it moves off a CPU it left at once.
+    fn set_thread_affinity(&self, thread: &Thread<Self::Env>, mask: u64) -> KernelResult<()>;
+
     /// Switches the machine off (`reboot`); returns only if it could not.
     fn power_off(&self) -> KernelResult<()>;
 
@@ -214,8 +221,8 @@ pub trait Kernel: Sized {
     /// Its pid.
     fn fork(&self, ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<Pid>;
 
-    /// Starts a new thread in the caller's process, as `child` says. Its
-    /// tid.
+    /// Starts a new thread in the caller's process, as `child` says, after
+    /// [`ChildStart::write_thread_ids`] and before it can run. Its tid.
     fn spawn_thread(&self, ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<Pid>;
 
     /// Builds, without touching the caller's, the address space of the

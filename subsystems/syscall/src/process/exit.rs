@@ -66,18 +66,30 @@ pub fn finish_thread<K: Kernel>(
     let auto_reap = parent
         .as_ref()
         .is_some_and(|parent| parent.data().signals().child_policy().auto_reap);
-    match table.finalize(process, auto_reap) {
+    // SIGCHLD is queued before the child can be reaped, as Linux does
+    // under its tasklist lock: a parent whose wait returns the child
+    // (perhaps on another CPU, the moment it becomes a zombie) has the
+    // signal pending by the time the wait returns.
+    let notify = crate::signals::send::CHILD_NOTIFY.lock();
+    if let Some(parent) = &parent {
+        let ignored =
+            parent.data().signals().action(Signal::SIGCHLD).handler == Disposition::Ignore;
+        let (termination, uid) = {
+            let data = process.data();
+            (data.termination(), data.credentials().uid())
+        };
+        if let (false, Some(termination)) = (ignored, termination) {
+            let info = process::WaitInfo::terminated(process.pid(), uid, termination);
+            let _ = send(kernel, parent, sigchld(&info));
+        }
+    }
+    let finalized = table.finalize(process, auto_reap);
+    drop(notify);
+    match finalized {
         Ok(notice) => {
             // The descriptors and address space go here, outside any lock.
             drop(notice.closed);
             drop(notice.address_space);
-            if let Some(parent) = notice.parent.and_then(|pid| table.from_pid(pid)) {
-                let ignored =
-                    parent.data().signals().action(Signal::SIGCHLD).handler == Disposition::Ignore;
-                if !ignored {
-                    let _ = send(kernel, &parent, sigchld(&notice.info));
-                }
-            }
             // Children that asked to hear of this exit (PR_SET_PDEATHSIG):
             // SI_USER from the parent that died, as Linux sends it.
             let uid = process.data().credentials().uid();
@@ -120,15 +132,33 @@ pub fn is_orphaned<K: Kernel>(kernel: &K, members: &[Arc<Process<K::Env>>], pgid
 /// member gets SIGHUP then SIGCONT.
 fn hang_up_orphaned_groups<K: Kernel>(kernel: &K, exited: &Process<K::Env>) {
     let table = kernel.processes();
+    let (own_group, session, parent) = {
+        let data = exited.data();
+        (data.pgid(), data.sid(), data.ppid())
+    };
+    // Only groups this exit can have orphaned, as Linux decides: its own,
+    // if its parent is in another group of the session (it may have been
+    // the group's last link outside), and those of its children that
+    // were re-parented, when in another group of the session. A group
+    // that was orphaned already (init's, whose leader has no parent) is
+    // not hung up again by every exit while one of its members is
+    // stopped.
     let mut groups: Vec<Pid> = Vec::new();
-    groups.push(exited.data().pgid());
-    for process in table.all_processes() {
-        let (ppid, pgid) = {
-            let data = process.data();
-            (data.ppid(), data.pgid())
+    if let Some(parent) = table.from_pid(parent) {
+        let (parent_group, parent_session) = {
+            let data = parent.data();
+            (data.pgid(), data.sid())
         };
-        // Children re-parented to init may have orphaned their groups.
-        if ppid == 1 && !groups.contains(&pgid) {
+        if parent_group != own_group && parent_session == session {
+            groups.push(own_group);
+        }
+    }
+    for process in table.all_processes() {
+        let (ppid, pgid, sid) = {
+            let data = process.data();
+            (data.ppid(), data.pgid(), data.sid())
+        };
+        if ppid == 1 && pgid != own_group && sid == session && !groups.contains(&pgid) {
             groups.push(pgid);
         }
     }

@@ -111,8 +111,8 @@ fn check_thread<K: Kernel>(ctx: &Context<'_, K>, tid: i32) -> abi::KernelResult<
     if exists { Ok(()) } else { Err(Errno::ESRCH) }
 }
 
-/// `sched_setaffinity(pid, len, mask)`: every thread may run on every
-/// CPU; a mask must name at least one CPU that exists.
+/// `sched_setaffinity(pid, len, mask)`: restricts the thread to the CPUs
+/// of the mask that exist; `EINVAL` if that leaves none.
 pub fn sched_setaffinity<K: Kernel>(
     ctx: &Context<'_, K>,
     tid: i32,
@@ -132,14 +132,17 @@ pub fn sched_setaffinity<K: Kernel>(
         bytes[..len].copy_from_slice(&bytes_in);
         u64::from_le_bytes(bytes)
     };
-    if first & all_cpus(ctx.kernel.cpu_count()) == 0 {
+    let effective = first & all_cpus(ctx.kernel.cpu_count());
+    if effective == 0 {
         return Err(Errno::EINVAL);
     }
+    let thread = target_thread(ctx, tid)?;
+    ctx.kernel.set_thread_affinity(&thread, effective)?;
     Ok(0)
 }
 
-/// `sched_getaffinity(pid, len, mask)`: every CPU; returns the bytes
-/// written (one word).
+/// `sched_getaffinity(pid, len, mask)`: the CPUs the thread may run on
+/// (of those that exist); returns the bytes written (one word).
 pub fn sched_getaffinity<K: Kernel>(
     ctx: &Context<'_, K>,
     tid: i32,
@@ -150,7 +153,9 @@ pub fn sched_getaffinity<K: Kernel>(
     if len < 8 || len % 8 != 0 {
         return Err(Errno::EINVAL);
     }
-    ctx.write(mask, &all_cpus(ctx.kernel.cpu_count()))?;
+    let thread = target_thread(ctx, tid)?;
+    let affinity = ctx.kernel.thread_affinity(&thread)? & all_cpus(ctx.kernel.cpu_count());
+    ctx.write(mask, &affinity)?;
     Ok(8)
 }
 

@@ -63,6 +63,27 @@ pub struct ChildStart {
     /// A new process that shares its parent's address space
     /// (`CLONE_VM` without `CLONE_THREAD`) instead of copying it.
     pub share_memory: bool,
+    /// For a thread, where the caller wants its tid too
+    /// (`CLONE_PARENT_SETTID`).
+    pub parent_tid: Option<u64>,
+}
+
+impl ChildStart {
+    /// Writes a new thread's `tid` where `CLONE_CHILD_SETTID` and
+    /// `CLONE_PARENT_SETTID` ask, in the memory the caller shares with it.
+    /// The kernel calls this before the thread can run: on another CPU it
+    /// could otherwise run and exit (clearing its `clear_child_tid` word,
+    /// the same word) before the tid lands, and a joiner would wait
+    /// forever. Words that are not mapped are skipped, as on Linux.
+    pub fn write_thread_ids(&self, memory: &dyn mm::UserMemory, tid: i32) {
+        let bytes = tid.to_ne_bytes();
+        let child = self.child_tid.set.then_some(self.child_tid.address);
+        for address in [child, self.parent_tid].into_iter().flatten() {
+            if let Ok(slice) = mm::UserSlice::new(address, 4) {
+                let _ = memory.copy_to_user(slice, &bytes);
+            }
+        }
+    }
 }
 
 /// A program the kernel loaded for `execve`, not yet switched to.
@@ -101,6 +122,7 @@ fn child_start<K: Kernel>(
         tls,
         child_tid,
         share_memory: false,
+        parent_tid: None,
     }
 }
 
@@ -252,13 +274,10 @@ fn spawn<K: Kernel>(
         if flags & (CLONE_VM | CLONE_SIGHAND) != CLONE_VM | CLONE_SIGHAND {
             return Err(Errno::EINVAL);
         }
-        let start = child_start(ctx, stack, tls, tid_request);
-        let tid = ctx.kernel.spawn_thread(ctx, &start)?;
-        if tid_request.set {
-            // Threads share the address space: the parent may write it.
-            ctx.write(UserPtr::<i32>::new(child_tid), &tid)?;
-        }
-        tid
+        let mut start = child_start(ctx, stack, tls, tid_request);
+        start.parent_tid = (flags & CLONE_PARENT_SETTID != 0).then_some(parent_tid.address());
+        // The kernel writes both tids before the thread can run.
+        return ctx.kernel.spawn_thread(ctx, &start).map(|tid| tid as u64);
     } else {
         if flags & CLONE_FILES != 0 {
             // Nor is a descriptor table shared between processes: refused

@@ -534,6 +534,7 @@ pub fn trace_stop<K: Kernel>(
     }
     let published = to_user_regs(&regs.registers(), kernel.fs_base(), orig_rax);
     let fpregs = *regs.fpu();
+    let notify = crate::signals::send::CHILD_NOTIFY.lock();
     let notice = kernel.processes().enter_trace_stop(process, stop, |t| {
         t.registers = published;
         t.fpregs = fpregs;
@@ -554,6 +555,7 @@ pub fn trace_stop<K: Kernel>(
     {
         let _ = send(kernel, &tracer, sigchld(&notice.info));
     }
+    drop(notify);
     kernel.child_events().wake_all();
     let resumed =
         || thread.should_die() || process.data().tracing().is_none_or(|t| !t.holds_tracee());

@@ -27,7 +27,11 @@ fn wait_for_child<K: Kernel>(
     let events = ctx.kernel.child_events();
     loop {
         let seen = events.sequence();
-        match ctx.kernel.processes().wait(ctx.process, target, options)? {
+        let polled = {
+            let _notify = crate::signals::send::CHILD_NOTIFY.lock();
+            ctx.kernel.processes().wait(ctx.process, target, options)?
+        };
+        match polled {
             WaitPoll::Ready(info) => {
                 if matches!(
                     info.code,

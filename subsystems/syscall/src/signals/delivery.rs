@@ -153,10 +153,11 @@ pub fn on_return_to_user<K: Kernel>(
                 return UserReturn::ExitThread;
             }
             Action::Stop => {
+                let notify = crate::signals::send::CHILD_NOTIFY.lock();
                 let notice = kernel
                     .processes()
                     .stop_process(process, delivery.signal.number());
-                report_job_event(kernel, notice);
+                report_job_event(kernel, notice, notify);
                 if crate::process::ptrace::is_seized(process) {
                     // A seized tracee's group-stop is a trace stop: its
                     // tracer lets it run again, or listens for SIGCONT.

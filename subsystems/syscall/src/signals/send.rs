@@ -73,9 +73,22 @@ fn wake_a_thread<K: Kernel>(kernel: &K, process: &Process<K::Env>, signal: Signa
     }
 }
 
+/// Held from a child's change of state (stop, continue, end) until its
+/// `SIGCHLD` is queued, and by a wait while it looks for changes: a wait
+/// that reports a change (perhaps on another CPU than the child's) then
+/// returns with the signal already pending, as on Linux, where both happen
+/// under the tasklist lock. Never held across a sleep.
+pub(crate) static CHILD_NOTIFY: spin::Mutex<()> = spin::Mutex::new(());
+
 /// Tells the parent a child stopped or continued (`SIGCHLD`, unless it
 /// asked for `SA_NOCLDSTOP`) and wakes waiters.
-pub fn report_job_event<K: Kernel>(kernel: &K, notice: Option<ChildNotice>) {
+/// `notify` is the [`CHILD_NOTIFY`] guard taken before the change of
+/// state; it is released once the signal is queued.
+pub fn report_job_event<K: Kernel>(
+    kernel: &K,
+    notice: Option<ChildNotice>,
+    notify: spin::MutexGuard<'_, ()>,
+) {
     if let Some(notice) = notice {
         if let Some(parent) = notice
             .parent
@@ -84,6 +97,7 @@ pub fn report_job_event<K: Kernel>(kernel: &K, notice: Option<ChildNotice>) {
         {
             let _ = send(kernel, &parent, sigchld(&notice.info));
         }
+        drop(notify);
         kernel.child_events().wake_all();
     }
 }
@@ -94,11 +108,12 @@ pub fn sigchld(info: &WaitInfo) -> SigInfo {
 }
 
 fn continue_process<K: Kernel>(kernel: &K, process: &Process<K::Env>) {
+    let notify = CHILD_NOTIFY.lock();
     let notice = kernel.processes().continue_process(process);
     if notice.is_some() {
         kernel.stop_events().wake_all();
     }
-    report_job_event(kernel, notice);
+    report_job_event(kernel, notice, notify);
 }
 
 /// Sends a process-directed signal: SIGKILL kills at once, SIGCONT

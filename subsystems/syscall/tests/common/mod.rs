@@ -223,6 +223,9 @@ pub struct Machine {
     pub fs_base: AtomicU64,
     /// Nice values by tid.
     pub nice: Mutex<std::collections::BTreeMap<i32, i8>>,
+    /// Affinity masks set with `sched_setaffinity`, by tid (both CPUs
+    /// when absent).
+    pub affinity: Mutex<std::collections::BTreeMap<i32, u64>>,
     next_free: AtomicU64,
     next_dev: AtomicU64,
     /// The machine itself, for the `/proc` it mounts.
@@ -445,6 +448,21 @@ impl Kernel for Machine {
         Ok(())
     }
 
+    fn thread_affinity(&self, thread: &Thread<Env>) -> KernelResult<u64> {
+        Ok(self
+            .affinity
+            .lock()
+            .unwrap()
+            .get(&thread.tid())
+            .copied()
+            .unwrap_or(0b11))
+    }
+
+    fn set_thread_affinity(&self, thread: &Thread<Env>, mask: u64) -> KernelResult<()> {
+        self.affinity.lock().unwrap().insert(thread.tid(), mask);
+        Ok(())
+    }
+
     fn power_off(&self) -> KernelResult<()> {
         self.powered_off.fetch_add(1, Ordering::SeqCst);
         Ok(())
@@ -539,6 +557,7 @@ impl Kernel for Machine {
         let thread = self
             .processes
             .add_thread(ctx.process, ThreadData::with_signals(signals))?;
+        child.write_thread_ids(self.user_memory(), thread.tid());
         self.record_start(&thread, child);
         Ok(thread.tid())
     }
@@ -721,6 +740,7 @@ impl World {
             address_space_switches: AtomicUsize::new(0),
             fs_base: AtomicU64::new(0),
             nice: Mutex::new(Default::default()),
+            affinity: Mutex::new(Default::default()),
             next_free: AtomicU64::new(USER_BASE + 0x1000),
             next_dev: AtomicU64::new(2),
             me: OnceLock::new(),
