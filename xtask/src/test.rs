@@ -57,15 +57,27 @@ fn cargo_tests(tally: &mut Tally, stage: &str, command: &mut Command) {
     }
 }
 
-/// Boots the kernel with `ktest` and counts its tests.
-fn kernel_tests(tally: &mut Tally, kernel: &Path) {
-    let stage = "in-kernel tests (QEMU)";
+/// Boots the kernel with `ktest` (those whose name contains `filter`) on
+/// `cpus` CPUs and counts its tests.
+fn kernel_tests(tally: &mut Tally, kernel: &Path, filter: &str, cpus: u32) {
+    let stage = if cpus == 1 {
+        "in-kernel tests (QEMU)".to_string()
+    } else {
+        format!("in-kernel tests on {cpus} CPUs (QEMU)")
+    };
+    let stage = stage.as_str();
     eprintln!("\n=== {stage}");
-    let qemu = Qemu::new(Boot::Kernel {
+    let ktest = if filter.is_empty() {
+        "ktest".to_string()
+    } else {
+        format!("ktest={filter}")
+    };
+    let mut qemu = Qemu::new(Boot::Kernel {
         kernel: kernel.to_path_buf(),
-        cmdline: "ktest panic=exit".into(),
+        cmdline: format!("{ktest} panic=exit"),
         initrd: None,
     });
+    qemu.cpus = cpus;
     let outcome = match qemu.run_captured(Duration::from_secs(120), None) {
         Ok(outcome) => outcome,
         Err(e) => return tally.stage_failed(stage, format!("cannot start QEMU: {e}")),
@@ -164,7 +176,9 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
 
     eprintln!("\n=== building the kernel");
     let kernel = kernel::build(profile)?;
-    kernel_tests(&mut tally, &kernel);
+    kernel_tests(&mut tally, &kernel, "", 1);
+    // The tests of several CPUs at once, on four.
+    kernel_tests(&mut tally, &kernel, "smp_", 4);
 
     eprintln!("\n=== building the test initramfs");
     let initrd = userspace::initramfs(userspace::Flavour::Test)?;

@@ -6,4 +6,5 @@ mod crash;
 mod interrupts;
 mod memory;
 mod runtime;
+mod smp;
 mod threads;

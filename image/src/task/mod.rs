@@ -39,5 +39,5 @@ pub use self::core::{
     start, thread, yield_now,
 };
 pub use mutex::Mutex;
-pub use thread::{UserEntry, exit, spawn, spawn_user};
+pub use thread::{JoinHandle, UserEntry, exit, spawn, spawn_user};
 pub use wait_queue::WaitQueue;
