@@ -67,11 +67,18 @@ impl CpuSet {
         self.0 == 0
     }
 
-    /// The CPUs in the set, lowest first.
+    /// The CPUs in the set, lowest first (one step per member, not per
+    /// possible CPU: placement runs this on every wake-up).
     pub fn iter(self) -> impl Iterator<Item = CpuId> {
-        (0..MAX_CPUS)
-            .filter(move |&n| self.0 & (1 << n) != 0)
-            .map(CpuId)
+        let mut rest = self.0;
+        core::iter::from_fn(move || {
+            if rest == 0 {
+                return None;
+            }
+            let lowest = rest.trailing_zeros();
+            rest &= rest - 1;
+            Some(CpuId(lowest))
+        })
     }
 }
 

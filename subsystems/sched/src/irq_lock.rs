@@ -40,21 +40,31 @@ impl<T, I: InterruptControl> IrqSpinLock<T, I> {
     }
 
     /// Disables interrupts, then spins until the lock is free.
+    #[inline]
     pub fn lock(&self) -> IrqSpinLockGuard<'_, T, I> {
         let was_enabled = I::disable();
-        let guard = loop {
-            if let Some(guard) = self.inner.try_lock() {
-                break guard;
-            }
-            while self.inner.is_locked() {
-                I::relax();
-                core::hint::spin_loop();
-            }
+        let guard = match self.inner.try_lock() {
+            Some(guard) => guard,
+            None => self.lock_contended(),
         };
         IrqSpinLockGuard {
             guard: Some(guard),
             was_enabled,
             _interrupts: PhantomData,
+        }
+    }
+
+    /// The spin, out of the uncontended path.
+    #[cold]
+    fn lock_contended(&self) -> spin::MutexGuard<'_, T> {
+        loop {
+            while self.inner.is_locked() {
+                I::relax();
+                core::hint::spin_loop();
+            }
+            if let Some(guard) = self.inner.try_lock() {
+                return guard;
+            }
         }
     }
 

@@ -240,7 +240,7 @@ impl Scheduler {
     fn place(&self, affinity: CpuSet, last: CpuId) -> CpuId {
         let allowed = affinity.intersection(self.online);
         let load = |cpu: CpuId| self.run_queues[cpu.0 as usize].len();
-        if allowed.contains(last) && load(last) == 0 {
+        if allowed.contains(last) && (load(last) == 0 || allowed.bits() == 1 << last.0) {
             return last;
         }
         allowed
