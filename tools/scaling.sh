@@ -28,9 +28,11 @@ mkdir -p "$out/root/bin" "$out/root/proc" "$out/root/dev" "$out/root/tmp"
 cp "$KBENCH_CACHE/busybox" "$out/root/bin/busybox"
 cp "$KBENCH_WORK/bin/kbench" "$KBENCH_WORK/bin/ktrue" "$out/root/bin/"
 for applet in sh mount poweroff cat nproc seq; do ln -s busybox "$out/root/bin/$applet"; done
-# Linux's init needs a console node in the initramfs for its output.
+# Linux needs device nodes in the initramfs: the console for its
+# output, /dev/null for the shell's background jobs.
 if [ "$(id -u)" = 0 ]; then
 	mknod -m 600 "$out/root/dev/console" c 5 1
+	mknod -m 666 "$out/root/dev/null" c 1 3
 else
 	echo "scaling.sh: run as root (mknod /dev/console for Linux's init)" >&2
 	exit 1
