@@ -24,15 +24,60 @@ const SLOT_SIZE: u64 = STACK_SIZE + PAGE;
 
 static SLOTS: SlotRegion = SlotRegion::new(REGION_START, SLOT_SIZE, SLOT_COUNT);
 
-/// A mapped kernel stack; unmapped and freed on drop.
+/// Slots of freed stacks kept mapped for the next thread, as Linux caches
+/// vmalloc'ed stacks: unmapping one means a TLB shootdown of every CPU,
+/// and a machine that starts and ends threads quickly would spend its time
+/// there (and free stacks slower than it makes them).
+const CACHED_STACKS: usize = 32;
+static CACHE: arch::sync::IrqMutex<heapless_slots::Slots> =
+    arch::sync::IrqMutex::new(heapless_slots::Slots::new());
+
+mod heapless_slots {
+    /// A fixed array of slot numbers (no allocation under the lock).
+    pub struct Slots {
+        slots: [u64; super::CACHED_STACKS],
+        len: usize,
+    }
+
+    impl Slots {
+        pub const fn new() -> Self {
+            Slots {
+                slots: [0; super::CACHED_STACKS],
+                len: 0,
+            }
+        }
+
+        pub fn pop(&mut self) -> Option<u64> {
+            self.len = self.len.checked_sub(1)?;
+            Some(self.slots[self.len])
+        }
+
+        /// False when full.
+        pub fn push(&mut self, slot: u64) -> bool {
+            if self.len == self.slots.len() {
+                return false;
+            }
+            self.slots[self.len] = slot;
+            self.len += 1;
+            true
+        }
+    }
+}
+
+/// A mapped kernel stack; unmapped and freed on drop (or kept mapped for
+/// the next one).
 #[derive(Debug)]
 pub struct KernelStack {
     slot: u64,
 }
 
 impl KernelStack {
-    /// Maps a new stack.
+    /// Maps a new stack (or reuses a cached one).
     pub fn new() -> KernelResult<Self> {
+        let cached = CACHE.lock().pop();
+        if let Some(slot) = cached {
+            return Ok(Self { slot });
+        }
         let stack = Self {
             slot: SLOTS.allocate()?,
         };
@@ -74,6 +119,15 @@ impl KernelStack {
 
 impl Drop for KernelStack {
     fn drop(&mut self) {
+        // A stack whose mapping is whole goes back to the cache. (A failed
+        // `new` drops a partly mapped one: its last page is unmapped.)
+        let whole = kernel_page_table()
+            .lock()
+            .leaf_entry(self.top() - PAGE)
+            .is_some();
+        if whole && CACHE.lock().push(self.slot) {
+            return;
+        }
         const PAGES: usize = (STACK_SIZE / PAGE) as usize;
         let mut frames = [0u64; PAGES];
         let mut table = kernel_page_table().lock();

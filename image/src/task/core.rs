@@ -557,7 +557,9 @@ pub fn cpu_online(cpu: u32, idle: u64) -> ! {
 
 /// Starts the finalizer and turns interrupts (and so preemption) on.
 pub fn start() {
-    super::thread::spawn_raw("finalizer", sched::Priority::NORMAL, finalizer_loop, 0)
+    // Ahead of the threads it cleans up after, so dead threads (and their
+    // stacks) cannot pile up faster than it frees them.
+    super::thread::spawn_raw("finalizer", sched::Priority::HIGHEST, finalizer_loop, 0)
         .expect("the finalizer thread");
     interrupts::enable();
 }
