@@ -35,6 +35,7 @@ pub mod cpu;
 pub mod gdt;
 pub mod i8042;
 pub mod idt;
+pub mod ioapic;
 pub mod paging;
 pub mod percpu;
 pub mod pic;

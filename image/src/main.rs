@@ -19,6 +19,7 @@ extern crate alloc;
 mod boot;
 mod boot_info;
 mod crash;
+mod irq;
 mod ksyms;
 mod ktest;
 mod ktests;
@@ -86,6 +87,7 @@ extern "C" fn kernel_entry(protocol: u32, info_address: u32) -> ! {
     boot_info::log_details(info, &options);
 
     memory::init(info);
+    irq::init(info);
     screen::init(info);
     time::init();
     if let Some((tsc_at_boot, mult, wall_offset)) = time::vdso_clock() {

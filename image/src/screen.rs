@@ -78,7 +78,7 @@ pub fn init(info: &BootInfo) -> Option<(usize, usize)> {
     TEXT_SIZE.call_once(|| (cols, rows));
     crate::logger::replay_early_lines();
     if arch::i8042::init() {
-        arch::pic::unmask(arch::i8042::KEYBOARD_IRQ);
+        crate::irq::unmask(arch::i8042::KEYBOARD_IRQ);
     } else {
         log::info!("no PS/2 keyboard controller: the screen console takes no input");
     }

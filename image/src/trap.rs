@@ -78,13 +78,13 @@ pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
         }
         vector if vector == u64::from(arch::pic::PRIMARY_VECTOR_BASE + arch::serial::COM1_IRQ) => {
             crate::userland::vfs::on_serial_interrupt();
-            arch::pic::end_of_interrupt(arch::serial::COM1_IRQ);
+            crate::irq::end_of_interrupt(arch::serial::COM1_IRQ);
         }
         vector
             if vector == u64::from(arch::pic::PRIMARY_VECTOR_BASE + arch::i8042::KEYBOARD_IRQ) =>
         {
             crate::screen::on_keyboard_interrupt();
-            arch::pic::end_of_interrupt(arch::i8042::KEYBOARD_IRQ);
+            crate::irq::end_of_interrupt(arch::i8042::KEYBOARD_IRQ);
         }
         0..=31 => fatal_exception(frame),
         vector => log::warn!("unexpected interrupt vector {vector}, ignored"),

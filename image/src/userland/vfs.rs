@@ -307,5 +307,5 @@ pub fn init(info: &BootInfo) {
         Err(error) => log::error!("cannot create devfs: {error}"),
     }
     arch::serial::enable_receive_interrupt();
-    arch::pic::unmask(arch::serial::COM1_IRQ);
+    crate::irq::unmask(arch::serial::COM1_IRQ);
 }

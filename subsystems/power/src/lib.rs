@@ -12,7 +12,8 @@
 //!   the sequences ACPI 6.5 §4.8 and §7.4 prescribe.
 //!
 //! - [`processors`]: which processors the MADT lists as usable, for SMP
-//!   bring-up.
+//!   bring-up; [`interrupts`]: its I/O APICs and where the ISA lines
+//!   arrive on them.
 //!
 //! A reuser implements [`RegisterIo`] (port and memory accesses, and a short
 //! pause) and finds the tables with the rust-osdev [`acpi`] crate, which is
@@ -32,6 +33,7 @@ pub use acpi;
 
 pub mod aml;
 pub mod control;
+pub mod interrupts;
 pub mod processors;
 pub mod register;
 
