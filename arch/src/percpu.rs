@@ -89,8 +89,6 @@ impl CpuLocal {
 }
 
 static LOCALS: [CpuLocal; MAX_CPUS] = [const { CpuLocal::new() }; MAX_CPUS];
-/// CPUs whose block is set up (online or coming up).
-static CPU_COUNT: AtomicU32 = AtomicU32::new(0);
 
 /// CPU `index`'s block, if it exists.
 pub fn cpu(index: u32) -> Option<&'static CpuLocal> {
@@ -116,7 +114,6 @@ pub fn init(index: u32, apic_id: u32) {
     local.self_pointer.store(address, Ordering::Relaxed);
     local.index.store(index, Ordering::Relaxed);
     local.apic_id.store(apic_id, Ordering::Relaxed);
-    CPU_COUNT.fetch_max(index + 1, Ordering::SeqCst);
     // The user GS base, loaded by the first `swapgs` to ring 3.
     KernelGsBase::write(x86_64::VirtAddr::zero());
     GsBase::write(x86_64::VirtAddr::new(address));
