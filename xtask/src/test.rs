@@ -126,20 +126,10 @@ fn user_tests(tally: &mut Tally, kernel: &Path, initrd: &Path, cpus: u32) {
         initrd: Some(initrd.to_path_buf()),
     });
     qemu.cpus = cpus;
-    let mut outcome = match qemu.run_captured(Duration::from_secs(300), None) {
+    let outcome = match qemu.run_captured(Duration::from_secs(300), None) {
         Ok(outcome) => outcome,
         Err(e) => return tally.stage_failed(stage, format!("cannot start QEMU: {e}")),
     };
-    if outcome.timed_out && cpus > 1 {
-        // A known intermittent hang on several CPUs (NOTES.md, SMP): show
-        // it, then give the run one more chance; two hangs fail the stage.
-        print!("{}", outcome.output);
-        eprintln!("xtask: {stage}: HUNG after 300 s (known SMP bug, see NOTES.md); running again");
-        outcome = match qemu.run_captured(Duration::from_secs(300), None) {
-            Ok(outcome) => outcome,
-            Err(e) => return tally.stage_failed(stage, format!("cannot start QEMU: {e}")),
-        };
-    }
     print!("{}", outcome.output);
     let mut summary = false;
     for line in outcome.output.lines() {

@@ -218,20 +218,27 @@ impl Pipe {
         })
     }
 
-    /// A new read end (an `open` of the FIFO for reading).
-    pub fn open_reader(self: &Arc<Self>) -> Arc<PipeReader> {
-        self.add_ends(1, 0);
-        Arc::new(PipeReader(self.clone()))
+    /// A new read end (an `open` of the FIFO for reading), with how many
+    /// read and write ends had opened and closed again by the moment it
+    /// opened (see [`Pipe::opens`]).
+    pub fn open_reader(self: &Arc<Self>) -> (Arc<PipeReader>, (u64, u64)) {
+        let closed = self.add_ends(1, 0);
+        (Arc::new(PipeReader(self.clone())), closed)
     }
 
-    /// A new write end (an `open` of the FIFO for writing).
-    pub fn open_writer(self: &Arc<Self>) -> Arc<PipeWriter> {
-        self.add_ends(0, 1);
-        Arc::new(PipeWriter(self.clone()))
+    /// A new write end (an `open` of the FIFO for writing), with the
+    /// counts [`Pipe::open_reader`] gives.
+    pub fn open_writer(self: &Arc<Self>) -> (Arc<PipeWriter>, (u64, u64)) {
+        let closed = self.add_ends(0, 1);
+        (Arc::new(PipeWriter(self.clone())), closed)
     }
 
-    fn add_ends(&self, readers: usize, writers: usize) {
-        {
+    /// Adds ends; returns the ends of each kind already closed again, read
+    /// in the same step: an open waiting for its partner compares
+    /// [`Pipe::opens`] with it, and a partner that opens and closes between
+    /// this open and that check is still seen.
+    fn add_ends(&self, readers: usize, writers: usize) -> (u64, u64) {
+        let closed = {
             let mut buffer = self.buffer.lock();
             // A FIFO nobody had open starts empty, as on Linux.
             if buffer.readers == 0 && buffer.writers == 0 {
@@ -241,8 +248,13 @@ impl Pipe {
             buffer.writers += writers;
             buffer.opens.0 += readers as u64;
             buffer.opens.1 += writers as u64;
-        }
+            (
+                buffer.opens.0 - buffer.readers as u64,
+                buffer.opens.1 - buffer.writers as u64,
+            )
+        };
         self.wake();
+        closed
     }
 
     /// How many read and write ends are open.
