@@ -11,6 +11,8 @@
 //! cargo xtask boot-time [--release]        median of 5 boots to the banner
 //! cargo xtask profile [--release] [--add HOST[=GUEST]] -- COMMAND...
 //!                                          run COMMAND profiled; flame graph
+//! cargo xtask stress [--release] [--minutes M] [--cpus N]
+//!                                          mixed load on every CPU, then leak counts
 //! ```
 
 mod cpio;
@@ -18,6 +20,7 @@ mod debian;
 mod iso;
 mod kernel;
 mod profile;
+mod stress;
 mod test;
 mod tools;
 mod userspace;
@@ -38,6 +41,9 @@ struct Options {
     gdb: bool,
     add: Vec<String>,
     cmdline: Vec<String>,
+    /// `stress`: how long (minutes) and on how many CPUs.
+    minutes: f64,
+    cpus: u32,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -49,6 +55,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
         gdb: false,
         add: Vec::new(),
         cmdline: Vec::new(),
+        minutes: 1.0,
+        cpus: 4,
     };
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -65,6 +73,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 Some(spec) => options.add.push(spec.clone()),
                 None => return Err(format!("--add needs HOST[=GUEST]\n{USAGE}")),
             },
+            "--minutes" => match iter.next().and_then(|m| m.parse::<f64>().ok()) {
+                Some(minutes) if minutes > 0.0 => options.minutes = minutes,
+                _ => return Err(format!("--minutes needs a positive number\n{USAGE}")),
+            },
+            "--cpus" => match iter.next().and_then(|n| n.parse::<u32>().ok()) {
+                Some(cpus @ 1..=64) => options.cpus = cpus,
+                _ => return Err(format!("--cpus needs a count from 1 to 64\n{USAGE}")),
+            },
             "--" => options.cmdline.extend(iter.by_ref().cloned()),
             other => return Err(format!("unknown option `{other}`\n{USAGE}")),
         }
@@ -72,7 +88,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup|boot-time|initramfs|profile> [--release] [--iso] [--uefi] [--screen] [--gdb] [--add HOST[=GUEST]] [-- KERNEL COMMAND LINE]";
+const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup|boot-time|initramfs|profile|stress> [--release] [--iso] [--uefi] [--screen] [--gdb] [--add HOST[=GUEST]] [--minutes M] [--cpus N] [-- KERNEL COMMAND LINE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -97,6 +113,9 @@ fn main() -> ExitCode {
             println!("{}", path.display());
             ExitCode::SUCCESS
         }),
+        "stress" => {
+            stress::run(options.profile, options.cpus, options.minutes).map(|()| ExitCode::SUCCESS)
+        }
         "boot-time" => boot_time(options.profile).map(|()| ExitCode::SUCCESS),
         "setup" => tools::ensure(&[
             tools::QEMU,

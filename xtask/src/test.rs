@@ -8,7 +8,7 @@ use std::time::Duration;
 use tests::{Boot, EXIT_SUCCESS, Qemu};
 
 use crate::kernel::{self, Profile};
-use crate::{debian, iso, tools, userspace};
+use crate::{debian, iso, stress, tools, userspace};
 
 /// Test counts, summed over every stage.
 #[derive(Default)]
@@ -199,6 +199,14 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
     )?;
     // The test system with Debian's strace and Python added.
     let debian_initrd = debian::with_debian_programs(&initrd)?;
+    // A minute of mixed load on four CPUs, then the leak counts.
+    eprintln!("\n=== stress on 4 CPUs (QEMU)");
+    match stress::initramfs(&debian_initrd)
+        .and_then(|stress_initrd| stress::run_on(&kernel, &stress_initrd, 4, 60))
+    {
+        Ok(()) => tally.passed += 1,
+        Err(why) => tally.stage_failed("stress on 4 CPUs (QEMU)", why),
+    }
     // And with Debian's gdb.
     let gdb_initrd = debian::with_gdb(&initrd)?;
     let mut boot = Command::new(cargo());
