@@ -96,21 +96,19 @@ ktest! {
 ktest! {
     fn smp_threads_spawned_and_joined_on_every_cpu_at_once_all_finish() {
         const SECONDS: u64 = 2;
-        const ROUNDS: u32 = 50;
         let done = Arc::new(AtomicU64::new(0));
+        let spawned = Arc::new(AtomicU64::new(0));
         let mut spawners = Vec::new();
         for cpu in 0..task::cpu_count() {
-            let done = done.clone();
+            let (done, spawned) = (done.clone(), spawned.clone());
             let spawner = spawn_on(cpu, move || {
                 // Started on its CPU, then free, so its children (which
                 // inherit its mask) go anywhere.
                 let _ = task::set_affinity(task::current().id, CpuSet::ALL);
                 let end = time::now_ns() + SECONDS * 1_000_000_000;
-                // Bounded: 800 threads in all fit in memory even if none
-                // were freed yet (the finalizer has no back-pressure).
-                let mut rounds = 0;
-                while time::now_ns() < end && rounds < ROUNDS {
-                    rounds += 1;
+                // Unbounded: spawning waits while too many dead threads
+                // wait for the finalizer, so memory cannot run out.
+                while time::now_ns() < end {
                     // They exit (and are freed) while others run.
                     let children: Vec<_> = (0..4)
                         .filter_map(|_| {
@@ -121,6 +119,7 @@ ktest! {
                             .ok()
                         })
                         .collect();
+                    spawned.fetch_add(children.len() as u64, Ordering::SeqCst);
                     for child in children {
                         child.join();
                     }
@@ -132,6 +131,7 @@ ktest! {
         for spawner in spawners {
             spawner.join();
         }
+        check_eq!(done.load(Ordering::SeqCst), spawned.load(Ordering::SeqCst));
         check!(done.load(Ordering::SeqCst) > 0);
         Ok(())
     }

@@ -3,7 +3,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use arch::percpu::MAX_CPUS;
 use arch::sync::IrqMutex;
@@ -29,6 +29,15 @@ static IDLE: [Once<Arc<Thread>>; MAX_CPUS] = [const { Once::new() }; MAX_CPUS];
 static HANDOFF: [AtomicPtr<Thread>; MAX_CPUS] =
     [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
 static FINALIZER_QUEUE: Once<WaitQueueId> = Once::new();
+/// Threads that exited and the finalizer has not freed yet.
+static DEAD_BACKLOG: AtomicUsize = AtomicUsize::new(0);
+/// Where a new user thread waits while [`DEAD_BACKLOG`] is too long.
+static BACKLOG_QUEUE: Once<WaitQueueId> = Once::new();
+/// Dead threads (each with its kernel stack) allowed to wait for the
+/// finalizer before new user threads wait too: on several CPUs, threads
+/// made and joined in tight loops otherwise outrun the one finalizer until
+/// memory runs out.
+const DEAD_BACKLOG_LIMIT: usize = 64;
 static SWITCHES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// The CPU running this code.
@@ -489,12 +498,35 @@ fn finalizer_loop(_: u64) -> ! {
             }
             // Dropping the last Arc frees the stack and context here, on
             // the finalizer's own stack.
+            DEAD_BACKLOG.fetch_sub(1, Ordering::SeqCst);
+        }
+        if let Some(&backlog) = BACKLOG_QUEUE.get() {
+            let _off = InterruptsOff::new();
+            let now = crate::time::now_ns();
+            with_scheduler(|s| s.wake_all(backlog, now).ok());
         }
     }
 }
 
-/// Wakes the finalizer (an exiting thread calls this).
-pub(super) fn wake_finalizer(s: &mut Scheduler) {
+/// Waits while too many dead threads wait for the finalizer (a new user
+/// thread calls this first, holding no lock).
+pub(super) fn wait_for_finalizer() {
+    let Some(&backlog) = BACKLOG_QUEUE.get() else {
+        return;
+    };
+    while DEAD_BACKLOG.load(Ordering::SeqCst) > DEAD_BACKLOG_LIMIT {
+        // Checked again under the scheduler lock, which the finalizer's
+        // wake takes after its count went down.
+        block_on(backlog, false, None, |_| {
+            DEAD_BACKLOG.load(Ordering::SeqCst) > DEAD_BACKLOG_LIMIT
+        });
+    }
+}
+
+/// Counts an exiting thread in the finalizer's backlog and wakes the
+/// finalizer (the thread calls this on its way out).
+pub(super) fn thread_died(s: &mut Scheduler) {
+    DEAD_BACKLOG.fetch_add(1, Ordering::SeqCst);
     if let Some(&queue) = FINALIZER_QUEUE.get() {
         let _ = s.wake_one(queue, crate::time::now_ns());
     }
@@ -511,6 +543,7 @@ pub fn init(stack: KernelStack, cpu_count: u32) {
         Scheduler::new(cpu_count, RunQueueConfig::default()).expect("a scheduler for every CPU");
     scheduler.set_online_cpus(sched::CpuSet::single(CpuId::BSP).expect("CPU 0 exists"));
     FINALIZER_QUEUE.call_once(|| scheduler.create_wait_queue());
+    BACKLOG_QUEUE.call_once(|| scheduler.create_wait_queue());
     *SCHEDULER.lock() = Some(scheduler);
     CPU_COUNT.store(cpu_count, Ordering::SeqCst);
 

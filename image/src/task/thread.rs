@@ -12,7 +12,7 @@ use arch::sync::IrqMutex;
 use sched::{CpuSet, Priority, Scheduler, ThreadId, WaitQueueId};
 
 use super::core::{
-    InterruptsOff, THREADS, carry_out, current, this_cpu, wake_finalizer, with_scheduler,
+    InterruptsOff, THREADS, carry_out, current, this_cpu, thread_died, with_scheduler,
 };
 use crate::memory::kstack::KernelStack;
 use crate::memory::user::SharedAddressSpace;
@@ -303,24 +303,28 @@ pub struct UserEntry {
 }
 
 /// Starts a thread that enters user mode where `prepare` says, after
-/// `setup` has seen it before it first runs.
+/// `setup` has seen it before it first runs. Waits first while too many
+/// dead threads wait to be freed; call it holding no lock.
 pub fn spawn_user(
     name: &str,
     priority: Priority,
     setup: impl FnOnce(&Thread),
     prepare: impl FnOnce() -> UserEntry + Send + 'static,
 ) -> KernelResult<Arc<Thread>> {
+    super::core::wait_for_finalizer();
     let thread = Thread::with_fresh_stack(name, Start::User(Box::new(prepare)))?;
     setup(&thread);
     register(thread, priority)
 }
 
-/// Starts `body` in a new kernel thread named `name`.
+/// Starts `body` in a new kernel thread named `name`; as
+/// [`spawn_user`], waits first while the finalizer is far behind.
 pub fn spawn(
     name: &str,
     priority: Priority,
     body: impl FnOnce() + Send + 'static,
 ) -> KernelResult<JoinHandle> {
+    super::core::wait_for_finalizer();
     let thread = Thread::with_fresh_stack(name, Start::Closure(Box::new(body)))?;
     Ok(JoinHandle {
         thread: register(thread, priority)?,
@@ -335,7 +339,7 @@ pub fn exit() -> ! {
     let decision = with_scheduler(|s| {
         thread.finished.store(true, Ordering::SeqCst);
         let _ = s.wake_all(thread.exit_queue, now);
-        wake_finalizer(s);
+        thread_died(s);
         s.exit_current(this_cpu(), now)
     });
     if let Ok(decision) = decision {
