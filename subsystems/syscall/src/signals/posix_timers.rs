@@ -154,6 +154,14 @@ fn decode<K: Kernel>(ctx: &Context<'_, K>, event: &SigEvent) -> KernelResult<Tim
     }
 }
 
+/// Held from taking a timer's expiries to queueing their signals, and by
+/// `timer_settime` and `timer_delete`: an expiry taken on one CPU then
+/// cannot queue its signal after another CPU disarmed or deleted the timer
+/// (the signal would outlive `timer_delete`'s discard). Only thread
+/// context takes it, never across a sleep; it comes before any process
+/// lock.
+pub(crate) static TIMER_NOTIFY: spin::Mutex<()> = spin::Mutex::new(());
+
 /// `timer_settime(id, flags, new, old)`.
 pub fn timer_settime<K: Kernel>(
     ctx: &Context<'_, K>,
@@ -170,6 +178,7 @@ pub fn timer_settime<K: Kernel>(
     let clock = ctx.process.data().signals().posix_timers().clock(id)?;
     let now = now_on(ctx, clock);
     let previous = {
+        let _notify = TIMER_NOTIFY.lock();
         let mut data = ctx.process.data();
         let timers = data.signals_mut().posix_timers_mut();
         timers.set(id, now, value, interval, flags & TIMER_ABSTIME != 0)?
@@ -208,6 +217,7 @@ pub fn timer_getoverrun<K: Kernel>(ctx: &Context<'_, K>, id: i32) -> SyscallResu
 
 /// `timer_delete(id)`: a signal it queued and nobody took yet goes too.
 pub fn timer_delete<K: Kernel>(ctx: &Context<'_, K>, id: i32) -> SyscallResult {
+    let _notify = TIMER_NOTIFY.lock();
     {
         let mut data = ctx.process.data();
         let signals = data.signals_mut();
@@ -280,6 +290,7 @@ pub(crate) fn fire<K: Kernel>(
     now: u64,
     realtime_now: u64,
 ) -> Option<u64> {
+    let notify = TIMER_NOTIFY.lock();
     let (expiries, next) = {
         let mut data = process.data();
         let timers: &mut PosixTimers = data.signals_mut().posix_timers_mut();
@@ -298,5 +309,6 @@ pub(crate) fn fire<K: Kernel>(
         (expiries, next)
     };
     notify_expiries(kernel, process, expiries);
+    drop(notify);
     next
 }

@@ -53,6 +53,7 @@ pub fn charge_cpu_timers<K: Kernel>(
     user_ns: u64,
     system_ns: u64,
 ) {
+    let posix_notify = crate::signals::posix_timers::TIMER_NOTIFY.lock();
     let (virtual_due, prof_due, posix_due) = {
         let mut data = process.data();
         let signals = data.signals_mut();
@@ -68,6 +69,7 @@ pub fn charge_cpu_timers<K: Kernel>(
         (virtual_due, prof_due, posix_due)
     };
     crate::signals::posix_timers::notify_expiries(kernel, process, posix_due);
+    drop(posix_notify);
     if virtual_due {
         let _ = send(kernel, process, SigInfo::kernel(Signal::SIGVTALRM));
     }
