@@ -22,6 +22,11 @@ pub fn set_smap_enabled(enabled: bool) {
     SMAP_ENABLED.store(enabled, Ordering::SeqCst);
 }
 
+/// Whether CR4.SMAP is set.
+pub fn smap_enabled() -> bool {
+    SMAP_ENABLED.load(Ordering::Relaxed)
+}
+
 unsafe extern "C" {
     fn arch_user_copy(dst: *mut u8, src: *const u8, len: usize) -> u64;
     static arch_fixup_table: [[u64; 2]; 2];

@@ -173,6 +173,12 @@ fn page_fault(frame: &mut TrapFrame) {
     let address = arch::cpu::page_fault_address();
     let access = fault_access(frame.error_code);
     if address < mm::USER_SPACE_END {
+        // The kernel touches user memory only inside a user copy; anything
+        // else is a kernel bug (SMAP turns it into a fault), not a page to
+        // fill in.
+        if !frame.from_user() && arch::usercopy::fixup_for(frame.rip).is_none() {
+            fatal_exception(frame)
+        }
         if crate::memory::user::resolve_fault(address, access, interrupts_were_on(frame))
             == FaultOutcome::Resolved
         {
@@ -220,6 +226,17 @@ fn fatal_exception(frame: &TrapFrame) -> ! {
             let _ = writeln!(
                 out,
                 "    kernel stack overflow: the fault hit a stack guard page"
+            );
+        }
+        if arch::cpu::page_fault_address() < mm::USER_SPACE_END && error & 4 == 0 {
+            let _ = writeln!(
+                out,
+                "    kernel access to user memory outside a user copy (SMAP {})",
+                if arch::usercopy::smap_enabled() {
+                    "on"
+                } else {
+                    "off"
+                }
             );
         }
         if crate::memory::protected::is_protected(arch::cpu::page_fault_address()) {

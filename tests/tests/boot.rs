@@ -152,6 +152,51 @@ fn writing_kernel_text_faults_because_of_w_xor_x() {
 }
 
 #[test]
+fn writing_kernel_text_through_the_direct_map_faults() {
+    let outcome = boot_kernel(
+        "ktest=deliberate_write_to_kernel_text_through_the_direct_map",
+        Duration::from_secs(30),
+        None,
+    );
+    let output = &outcome.output;
+    assert_eq!(outcome.code(), Some(EXIT_FAILURE), "{output}");
+    assert!(
+        output.contains("(protection violation, write, kernel)"),
+        "{output}"
+    );
+    assert!(
+        output.contains(
+            " courage::ktests::crash::deliberate_write_to_kernel_text_through_the_direct_map+0x"
+        ),
+        "{output}"
+    );
+}
+
+#[test]
+fn a_kernel_read_of_user_memory_outside_a_copy_faults() {
+    let outcome = boot_kernel(
+        "ktest=deliberate_kernel_read_of_user_memory",
+        Duration::from_secs(30),
+        None,
+    );
+    let output = &outcome.output;
+    assert_eq!(outcome.code(), Some(EXIT_FAILURE), "{output}");
+    // QEMU's `-cpu max` has SMAP: the page is present, the read refused.
+    assert!(
+        output.contains("(protection violation, read, kernel)"),
+        "{output}"
+    );
+    assert!(
+        output.contains("kernel access to user memory outside a user copy (SMAP on)"),
+        "{output}"
+    );
+    assert!(
+        output.contains(" courage::ktests::crash::deliberate_kernel_read_of_user_memory+0x"),
+        "{output}"
+    );
+}
+
+#[test]
 fn write_to_protected_process_data_faults() {
     let outcome = boot_kernel(
         "ktest=deliberate_write_to_protected_credentials",

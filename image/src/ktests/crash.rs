@@ -33,6 +33,39 @@ ktest! {
     }
 }
 
+ktest! {
+    crash fn deliberate_write_to_kernel_text_through_the_direct_map() {
+        let alias = arch::paging::phys_to_virt(&raw const __text_start as u64 - crate::boot::KERNEL_VMA);
+        // SAFETY: deliberately unsound: the direct map's alias of kernel
+        // text is read-only, so this must fault.
+        unsafe { core::ptr::write_volatile(alias as *mut u8, 0xcc) };
+        Ok(())
+    }
+}
+
+ktest! {
+    crash fn deliberate_kernel_read_of_user_memory() {
+        use mm::{MapRequest, Perms, Placement, VirtAddr};
+        let mut space = crate::memory::user::new_address_space().map_err(|_| crate::ktest::fail("no memory"))?;
+        let address = space
+            .mmap(
+                MapRequest::anonymous(4096, Perms::READ | Perms::WRITE).at(Placement::Fixed(VirtAddr(0x4000_0000))),
+                &mut crate::memory::frames::KernelFrames,
+            )
+            .map_err(|_| crate::ktest::fail("mmap"))?;
+        crate::memory::user::activate(Some(crate::memory::user::share(space)));
+        // Present first (through a user copy), so only SMAP refuses the read.
+        let slice = mm::UserSlice::new(address.0, 8).map_err(|_| crate::ktest::fail("slice"))?;
+        mm::UserMemory::copy_to_user(&arch::usercopy::ActiveUserMemory, slice, &[7; 8])
+            .map_err(|_| crate::ktest::fail("copy"))?;
+        // SAFETY: deliberately unsound: the kernel reads user memory outside
+        // a user copy, which must fault with a clear report.
+        let value = unsafe { core::ptr::read_volatile(address.0 as *const u64) };
+        core::hint::black_box(value);
+        Ok(())
+    }
+}
+
 #[inline(never)]
 fn recurse(depth: u64) -> u64 {
     let mut buffer = [depth; 64];

@@ -85,6 +85,14 @@ ktest! {
         // The direct map is not executable.
         let direct = flags(arch::paging::phys_to_virt(0x10_0000));
         check!(direct.is_some_and(|f| f.contains(Flags::NO_EXECUTE)));
+        // Its alias of text and rodata cannot be written; of data, can.
+        let alias = |symbol: *const u8| flags(arch::paging::phys_to_virt(symbol as u64 - crate::boot::KERNEL_VMA));
+        let text_alias = alias(&raw const __text_start);
+        let rodata_alias = alias(&raw const __rodata_start);
+        let data_alias = alias(&raw const __data_start);
+        check!(text_alias.is_some_and(|f| !f.contains(Flags::WRITABLE)), "text alias {text_alias:?}");
+        check!(rodata_alias.is_some_and(|f| !f.contains(Flags::WRITABLE)), "rodata alias {rodata_alias:?}");
+        check!(data_alias.is_some_and(|f| f.contains(Flags::WRITABLE)), "data alias {data_alias:?}");
         Ok(())
     }
 }

@@ -64,9 +64,36 @@ fn build(info: &BootInfo) -> KernelResult<KernelPageTable> {
         .div_ceil(GIB)
         * GIB;
     let features = arch::cpu::Features::detect();
+    // The direct map's alias of the kernel image is read-only over text and
+    // rodata (no way to patch the kernel through it), so the 2 MiB blocks
+    // holding them are mapped page by page.
+    let read_only = address(&raw const __text_start) - KERNEL_VMA
+        ..address(&raw const __rodata_end).next_multiple_of(PAGE) - KERNEL_VMA;
+    let small_pages_end = read_only.end.next_multiple_of(TWO_MIB);
+    let mut physical = read_only.start & !(TWO_MIB - 1);
+    while physical < small_pages_end {
+        let access = if read_only.contains(&physical) {
+            KernelAccess::ReadOnly
+        } else {
+            KernelAccess::ReadWrite
+        };
+        table.map_4k(
+            PHYSICAL_MEMORY_OFFSET + physical,
+            physical,
+            access,
+            &mut KernelFrames,
+        )?;
+        physical += PAGE;
+    }
+    let small_pages = (read_only.start & !(TWO_MIB - 1))..small_pages_end;
     let mut physical = 0;
     while physical < top {
-        if features.huge_pages_1g {
+        if small_pages.contains(&physical) {
+            physical += TWO_MIB;
+        } else if features.huge_pages_1g
+            && physical % GIB == 0
+            && !(physical..physical + GIB).contains(&small_pages.start)
+        {
             table.map_1g(
                 PHYSICAL_MEMORY_OFFSET + physical,
                 physical,
