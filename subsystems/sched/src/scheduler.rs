@@ -66,6 +66,8 @@ struct ThreadRecord {
     /// The run queue it is in, or was last in.
     cpu: CpuId,
     lag: Lag,
+    /// When it last blocked (for the sleeper credit on waking).
+    blocked_at: u64,
     timeout: Option<TimerId>,
     wake_reason: Option<WakeReason>,
     /// Set by [`Scheduler::interrupt`] until the kernel has handled it.
@@ -290,12 +292,13 @@ impl Scheduler {
         Ok(false)
     }
 
-    /// Puts a thread whose state is already `Runnable` into a run queue.
-    fn enqueue_runnable(&mut self, id: ThreadId, now: u64) -> KernelResult<()> {
+    /// Puts a thread whose state is already `Runnable` into a run queue,
+    /// after `slept_ns` asleep (0: it did not sleep).
+    fn enqueue_runnable(&mut self, id: ThreadId, slept_ns: u64, now: u64) -> KernelResult<()> {
         let rec = *self.record(id)?;
         let cpu = self.place(rec.affinity, rec.cpu);
         let index = self.cpu_index(cpu)?;
-        self.run_queues[index].enqueue_with_lag(id, rec.priority, rec.lag, now)?;
+        self.run_queues[index].enqueue_woken(id, rec.priority, rec.lag, slept_ns, now)?;
         let rec = self.record_mut(id)?;
         rec.cpu = cpu;
         rec.lag = Lag::default();
@@ -337,6 +340,7 @@ impl Scheduler {
                 affinity,
                 cpu: first,
                 lag: Lag::default(),
+                blocked_at: 0,
                 timeout: None,
                 wake_reason: None,
                 interrupt_pending: false,
@@ -349,7 +353,7 @@ impl Scheduler {
             .min_by_key(|cpu| self.run_queues[cpu.0 as usize].len())
             .unwrap_or(first);
         self.record_mut(id)?.cpu = cpu;
-        if let Err(e) = self.enqueue_runnable(id, now) {
+        if let Err(e) = self.enqueue_runnable(id, 0, now) {
             self.threads.remove(&id);
             return Err(e);
         }
@@ -374,7 +378,7 @@ impl Scheduler {
             if !allowed.contains(cpu) {
                 self.dequeue(running, now)?;
                 self.record_mut(running)?.state.preempt()?;
-                self.enqueue_runnable(running, now)?;
+                self.enqueue_runnable(running, 0, now)?;
             }
         }
 
@@ -506,7 +510,7 @@ impl Scheduler {
             return Ok(false);
         }
         rec.state.resume()?;
-        self.enqueue_runnable(id, now)?;
+        self.enqueue_runnable(id, 0, now)?;
         Ok(true)
     }
 
@@ -540,7 +544,7 @@ impl Scheduler {
         match state {
             ThreadState::Runnable => {
                 self.dequeue(id, now)?;
-                self.enqueue_runnable(id, now)?;
+                self.enqueue_runnable(id, 0, now)?;
             }
             ThreadState::Running => self.run_queues[index].set_need_resched(),
             _ => {}
@@ -610,6 +614,7 @@ impl Scheduler {
         }
         rec.state.block(reason)?;
         rec.wake_reason = None;
+        rec.blocked_at = now;
         self.dequeue(id, now)?;
         if let Some(queue) = reason.queue()
             && let Some(q) = self.wait_queues.get_mut(&queue)
@@ -666,7 +671,8 @@ impl Scheduler {
         {
             q.remove(id);
         }
-        self.enqueue_runnable(id, now)
+        let slept = now.saturating_sub(self.record(id)?.blocked_at);
+        self.enqueue_runnable(id, slept, now)
     }
 
     /// Wakes `id` if it is blocked, with `reason`, whatever it waits for.
