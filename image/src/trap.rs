@@ -110,7 +110,6 @@ fn user_exception(frame: &mut TrapFrame, vector: u64) {
     const SIGTRAP: u8 = 5;
     const SIGBUS: u8 = 7;
     const SIGFPE: u8 = 8;
-    const SIGKILL: u8 = 9;
     const SIGSEGV: u8 = 11;
     if vector == 14 {
         match crate::memory::user::resolve_fault(
@@ -120,7 +119,7 @@ fn user_exception(frame: &mut TrapFrame, vector: u64) {
         ) {
             FaultOutcome::Resolved => return,
             FaultOutcome::OutOfMemory => {
-                return fault(frame, SIGKILL, 0, "out of memory", Some(address));
+                return crate::userland::lifecycle::fault_out_of_memory(frame, address);
             }
             FaultOutcome::Bus => return fault(frame, SIGBUS, 2, "bus error", Some(address)),
             FaultOutcome::Segv(code) => {

@@ -100,6 +100,44 @@ pub fn free_order(frame: Frame, order: usize) -> KernelResult<()> {
         .free(frame, order)
 }
 
+/// Frames user page faults may not take: what the kernel keeps for its
+/// own allocations (heap growth, page tables, kernel stacks) when user
+/// memory runs out, so the out-of-memory killer can act before a kernel
+/// allocation fails. 1/64 of memory, at least 1 MiB.
+fn kernel_reserve(total_frames: u64) -> u64 {
+    (total_frames / 64).max(256)
+}
+
+/// The allocator for user page faults: as [`KernelFrames`], but refuses
+/// (`ENOMEM`, which the fault reports as out of memory) once only the
+/// kernel's reserve is left.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UserFrames;
+
+impl FrameAllocator for UserFrames {
+    fn alloc_frame(&mut self) -> KernelResult<Frame> {
+        let mut frames = FRAMES.lock();
+        let allocator = frames.as_mut().ok_or(Errno::ENOMEM)?;
+        let stats = allocator.stats();
+        if stats.free_frames <= kernel_reserve(stats.total_frames) {
+            return Err(Errno::ENOMEM);
+        }
+        allocator.alloc(0)
+    }
+
+    fn inc_ref(&mut self, frame: Frame) -> KernelResult<u32> {
+        KernelFrames.inc_ref(frame)
+    }
+
+    fn dec_ref(&mut self, frame: Frame) -> KernelResult<u32> {
+        KernelFrames.dec_ref(frame)
+    }
+
+    fn ref_count(&self, frame: Frame) -> u32 {
+        KernelFrames.ref_count(frame)
+    }
+}
+
 /// The handle through which `mm` and `arch` allocate single frames.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct KernelFrames;

@@ -7,7 +7,7 @@ use arch::paging::{DirectMap, HardwarePageTable};
 use arch::sync::IrqMutex;
 use mm::{Access, AddressSpace, FaultOutcome, VirtAddr};
 
-use super::frames::KernelFrames;
+use super::frames::{KernelFrames, UserFrames};
 use super::kernel_space::kernel_page_table;
 
 /// A user address space over the hardware page tables.
@@ -107,7 +107,7 @@ pub fn resolve_fault(address: u64, access: Access, interrupts_were_on: bool) -> 
             }
         }
     };
-    space.handle_fault(VirtAddr(address), access, &mut KernelFrames, &DirectMap)
+    space.handle_fault(VirtAddr(address), access, &mut UserFrames, &DirectMap)
 }
 
 /// Makes `space` current if it is not already (the context switch calls

@@ -65,6 +65,7 @@ pub mod fs_context;
 pub mod io_accounting;
 pub mod lifecycle;
 pub mod lock;
+pub mod oom;
 pub mod path_argument;
 pub mod pid;
 pub mod process;

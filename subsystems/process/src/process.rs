@@ -95,6 +95,9 @@ pub struct ProcessData<E: ProcessEnv> {
     /// `PR_SET_CHILD_SUBREAPER`: orphaned descendants are re-parented
     /// here rather than to init; not inherited.
     child_subreaper: bool,
+    /// `/proc/<pid>/oom_score_adj`: the out-of-memory killer's bias,
+    /// -1000 (never) to 1000; inherited by children, kept across exec.
+    oom_score_adj: i16,
 }
 
 impl<E: ProcessEnv> ProcessData<E> {
@@ -202,6 +205,14 @@ impl<E: ProcessEnv> ProcessData<E> {
         self.address_space.as_mut()
     }
 
+    /// Takes the address space away for teardown: the last thread of an
+    /// exiting process does this before the process becomes a zombie, so
+    /// a parent that reaps it finds the memory already back (Linux's
+    /// `exit_mm` before `exit_notify`).
+    pub fn release_address_space(&mut self) -> Option<E::AddressSpace> {
+        self.address_space.take()
+    }
+
     /// The controlling terminal, if any.
     pub fn tty(&self) -> Option<&E::Tty> {
         self.tty.as_ref()
@@ -299,6 +310,18 @@ impl<E: ProcessEnv> ProcessData<E> {
     /// `PR_SET_PDEATHSIG`.
     pub fn set_parent_death_signal(&mut self, signal: u8) {
         self.parent_death_signal = signal;
+    }
+
+    /// The out-of-memory killer's bias (`/proc/<pid>/oom_score_adj`).
+    pub fn oom_score_adj(&self) -> i16 {
+        self.oom_score_adj
+    }
+
+    /// Sets the out-of-memory bias, clamped to -1000..=1000 (the caller
+    /// checked the right to lower it).
+    pub fn set_oom_score_adj(&mut self, adj: i16) {
+        self.oom_score_adj =
+            adj.clamp(crate::oom::OOM_SCORE_ADJ_MIN, crate::oom::OOM_SCORE_ADJ_MAX);
     }
 
     /// `PR_GET_CHILD_SUBREAPER`.
@@ -422,6 +445,7 @@ impl<E: ProcessEnv> Process<E> {
                 hung_up_foreground: None,
                 parent_death_signal: 0,
                 child_subreaper: false,
+                oom_score_adj: 0,
             },
             fds,
         ))
@@ -470,6 +494,7 @@ impl<E: ProcessEnv> Process<E> {
                 hung_up_foreground: None,
                 parent_death_signal: 0,
                 child_subreaper: false,
+                oom_score_adj: p.oom_score_adj,
             }
         };
         let fds = parent.fds.lock().fork_copy()?;

@@ -73,7 +73,7 @@ const SYS_KERNEL_ENTRIES: [(&str, SystemEntry); 3] = [
 
 /// Entries of a process directory in Linux's order; a thread directory
 /// has all but `task`.
-const PROCESS_ENTRIES: [(&str, ProcessEntry); 18] = [
+const PROCESS_ENTRIES: [(&str, ProcessEntry); 20] = [
     ("task", ProcessEntry::Task),
     ("fd", ProcessEntry::FdDir),
     ("fdinfo", ProcessEntry::FdinfoDir),
@@ -92,6 +92,8 @@ const PROCESS_ENTRIES: [(&str, ProcessEntry); 18] = [
     ("mountinfo", ProcessEntry::Mountinfo),
     ("io", ProcessEntry::Io),
     ("mem", ProcessEntry::Mem),
+    ("oom_score", ProcessEntry::OomScore),
+    ("oom_score_adj", ProcessEntry::OomScoreAdj),
 ];
 
 /// The root's owner.
@@ -254,6 +256,7 @@ impl ProcDirectory {
                 attributes(FileType::Regular, 0o600),
                 process.clone(),
             )),
+            ProcessEntry::OomScoreAdj => file(0o644),
             _ => file(0o444),
         }
     }

@@ -172,9 +172,22 @@ fn render_process(
             }
             process_format::io(&snapshot()?.io)
         }
+        ProcessEntry::OomScoreAdj => format!("{}\n", process.oom_scores()?.0),
+        ProcessEntry::OomScore => format!("{}\n", process.oom_scores()?.1),
         _ => return Err(Errno::EINVAL),
     };
     Ok(text.into_bytes())
+}
+
+/// What a write to `oom_score_adj` says: a decimal number from -1000 to
+/// 1000, blanks and a newline around it allowed; `EINVAL` otherwise.
+fn parse_oom_score_adj(buf: &[u8]) -> KernelResult<i16> {
+    let text = core::str::from_utf8(buf).map_err(|_| Errno::EINVAL)?;
+    let adj: i16 = text.trim().parse().map_err(|_| Errno::EINVAL)?;
+    if !(-1000..=1000).contains(&adj) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(adj)
 }
 
 impl Inode for GeneratedFile {
@@ -212,8 +225,8 @@ impl Inode for GeneratedFile {
         Ok(count)
     }
 
-    /// Only `sys/kernel/hostname`, `sys/kernel/core_pattern` and
-    /// `profiling` are writable: the text up to the first newline or NUL
+    /// Only `sys/kernel/hostname`, `sys/kernel/core_pattern`, `profiling`
+    /// and `<pid>/oom_score_adj` (a number, -1000 to 1000) are writable: the text up to the first newline or NUL
     /// replaces the host name (longer names are cut at 64 bytes, as Linux's
     /// `proc_dostring` does) or the pattern; a write to `profiling` is one
     /// command to the profiler. The view refuses callers without privilege
@@ -221,6 +234,16 @@ impl Inode for GeneratedFile {
     fn write_at(&self, offset: u64, buf: &[u8]) -> KernelResult<usize> {
         if matches!(self.source, Source::System(SystemEntry::Profiling)) {
             self.context.view.control_profiling(buf)?;
+            *self.rendered.lock() = None;
+            return Ok(buf.len());
+        }
+        if let Source::Process {
+            process,
+            entry: ProcessEntry::OomScoreAdj,
+            ..
+        } = &self.source
+        {
+            process.set_oom_score_adj(parse_oom_score_adj(buf)?)?;
             *self.rendered.lock() = None;
             return Ok(buf.len());
         }

@@ -113,6 +113,10 @@ pub enum ProcessEntry {
     Mountinfo,
     /// `io`.
     Io,
+    /// `oom_score_adj`.
+    OomScoreAdj,
+    /// `oom_score`.
+    OomScore,
 }
 
 /// Whether an entry lives under `/proc/<pid>` or `/proc/<pid>/task/<tid>`.
@@ -143,7 +147,7 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::HashSet;
 
-    const ENTRIES: [ProcessEntry; 21] = [
+    const ENTRIES: [ProcessEntry; 23] = [
         ProcessEntry::Directory,
         ProcessEntry::Task,
         ProcessEntry::FdDir,
@@ -165,6 +169,8 @@ mod tests {
         ProcessEntry::Mem,
         ProcessEntry::Mountinfo,
         ProcessEntry::Io,
+        ProcessEntry::OomScoreAdj,
+        ProcessEntry::OomScore,
     ];
 
     #[test]

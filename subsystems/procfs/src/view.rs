@@ -161,6 +161,14 @@ pub trait ProcessInfo: Send + Sync {
 
     /// The description behind fd `fd`, if it is open.
     fn fd(&self, fd: u32) -> Option<OpenFd>;
+
+    /// `oom_score_adj` (-1000 to 1000) and `oom_score` (the out-of-memory
+    /// killer's badness now, on Linux's 0 to 1333 scale).
+    fn oom_scores(&self) -> KernelResult<(i16, u32)>;
+
+    /// Sets `oom_score_adj` for the calling process: `EACCES` if it may
+    /// not (another user's process, or a lower value without privilege).
+    fn set_oom_score_adj(&self, adj: i16) -> KernelResult<()>;
 }
 
 /// The thread on whose behalf procfs is asked.

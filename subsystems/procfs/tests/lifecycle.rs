@@ -68,7 +68,9 @@ fn process_directory_lists_linux_entries() {
             "mounts",
             "mountinfo",
             "io",
-            "mem"
+            "mem",
+            "oom_score",
+            "oom_score_adj"
         ]
     );
 }

@@ -186,3 +186,41 @@ fn stat_hides_addresses_from_readers_who_may_not_inspect() {
     let (_, fields) = procfs::process_format::stat_fields(&line).unwrap();
     assert_eq!(fields[23], 0x400000.to_string());
 }
+
+#[test]
+fn oom_score_adj_reads_writes_and_refuses_what_linux_refuses() {
+    let w = World::new();
+    let process = w.spawn(running_snapshot(5, 1, "sh", 0));
+    assert_eq!(w.read_text("/proc/5/oom_score_adj"), "0\n");
+    assert_eq!(w.read_text("/proc/5/oom_score"), "666\n");
+    let write = |text: &[u8]| {
+        let file = w
+            .vfs
+            .open(
+                &w.ctx(&w.su),
+                "/proc/5/oom_score_adj",
+                OpenFlags::O_WRONLY,
+                0,
+            )
+            .unwrap();
+        file.write(text)
+    };
+    assert_eq!(write(b"300\n"), Ok(4));
+    assert_eq!(w.read_text("/proc/5/oom_score_adj"), "300\n");
+    assert_eq!(w.read_text("/proc/5/oom_score"), "866\n");
+    // Out of range or not a number.
+    assert_eq!(write(b"1001"), Err(Errno::EINVAL));
+    assert_eq!(write(b"-1001"), Err(Errno::EINVAL));
+    assert_eq!(write(b"ten"), Err(Errno::EINVAL));
+    // Lowering needs the right the view grants.
+    assert_eq!(write(b"-5"), Err(Errno::EACCES));
+    process.state.lock().unwrap().may_lower_oom_score_adj = true;
+    assert_eq!(write(b" -1000 \n"), Ok(8));
+    assert_eq!(w.read_text("/proc/5/oom_score_adj"), "-1000\n");
+    // Only the owner writes it (mode 0644).
+    let stat = w
+        .vfs
+        .stat(&w.ctx(&w.su), "/proc/5/oom_score_adj", true)
+        .unwrap();
+    assert_eq!(stat.mode & 0o777, 0o644);
+}

@@ -367,6 +367,39 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
         table.enumerate().map(|open| open.fd as u32).collect()
     }
 
+    fn oom_scores(&self) -> KernelResult<(i16, u32)> {
+        let process = self.get()?;
+        let adj = process.data().oom_score_adj();
+        let total_pages = self.kernel.memory_stats().total_bytes / 4096;
+        let candidate = process::oom::Candidate {
+            pid: process.pid(),
+            resident_pages: crate::process::oom::resident_pages(self.kernel.as_ref(), &process),
+            adj,
+        };
+        Ok((adj, process::oom::oom_score(&candidate, total_pages)))
+    }
+
+    /// The owner (or root) may raise it; only root may lower it (Linux
+    /// wants `CAP_SYS_RESOURCE` to go below the lowest value set so far).
+    fn set_oom_score_adj(&self, adj: i16) -> KernelResult<()> {
+        let target = self.get()?;
+        let caller = self
+            .kernel
+            .running_pid()
+            .and_then(|pid| self.kernel.processes().from_pid(pid));
+        if let Some(caller) = caller {
+            let credentials = caller.data().credentials().clone();
+            let data = target.data();
+            let owner = credentials.euid() == data.credentials().uid()
+                || credentials.euid() == data.credentials().euid();
+            if !credentials.is_superuser() && (!owner || adj < data.oom_score_adj()) {
+                return Err(Errno::EACCES);
+            }
+        }
+        target.data().set_oom_score_adj(adj);
+        Ok(())
+    }
+
     fn fd(&self, fd: u32) -> Option<OpenFd> {
         let process = self.get().ok()?;
         let table = process.fds().lock();

@@ -48,6 +48,9 @@ pub struct ProcessState {
     pub root: Option<Custody>,
     pub exe: Option<Custody>,
     pub fds: BTreeMap<u32, OpenFd>,
+    pub oom_score_adj: i16,
+    /// Whether the caller may lower `oom_score_adj`.
+    pub may_lower_oom_score_adj: bool,
 }
 
 pub struct FakeProcess {
@@ -99,6 +102,25 @@ impl ProcessInfo for FakeInfo {
     }
     fn fd(&self, fd: u32) -> Option<OpenFd> {
         self.with(|s| s.fds.get(&fd).cloned()).ok().flatten()
+    }
+    fn oom_scores(&self) -> KernelResult<(i16, u32)> {
+        // The fake's badness: 666 plus the bias's share, as for a process
+        // holding nothing.
+        self.with(|s| {
+            (
+                s.oom_score_adj,
+                (666 + i32::from(s.oom_score_adj) * 2 / 3) as u32,
+            )
+        })
+    }
+    fn set_oom_score_adj(&self, adj: i16) -> KernelResult<()> {
+        let process = self.process.upgrade().ok_or(Errno::ESRCH)?;
+        let mut state = process.state.lock().unwrap();
+        if adj < state.oom_score_adj && !state.may_lower_oom_score_adj {
+            return Err(Errno::EACCES);
+        }
+        state.oom_score_adj = adj;
+        Ok(())
     }
 }
 
@@ -399,6 +421,8 @@ impl World {
                 root: Some(self.root.clone()),
                 exe: Some(self.custody("/bin/busybox")),
                 fds: BTreeMap::new(),
+                oom_score_adj: 0,
+                may_lower_oom_score_adj: false,
                 snapshot,
             }),
         });

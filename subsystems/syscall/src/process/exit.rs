@@ -60,6 +60,9 @@ pub fn finish_thread<K: Kernel>(
         let mut to_wake = Vec::new();
         process.die(Termination::Exited(0), &mut to_wake);
     }
+    // Its memory goes back before it can be reaped, outside any lock.
+    let space = process.data().release_address_space();
+    drop(space);
     // Read first: the table's lock ranks before a process's data.
     let ppid = process.data().ppid();
     let parent = table.from_pid(ppid);

@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod exit;
 pub mod ids;
 pub mod lifecycle;
+pub mod oom;
 pub mod pidfd;
 pub mod ptrace;
 pub mod remote_memory;
