@@ -19,13 +19,34 @@ pub const IST_DOUBLE_FAULT: usize = 1;
 pub const IST_NMI: usize = 2;
 
 const IST_STACK_SIZE: usize = 16 * 1024;
+const PAGE: usize = 4096;
 
-#[repr(C, align(16))]
-struct IstStack([u8; IST_STACK_SIZE]);
+/// A boot-CPU IST stack with a page below it that the kernel page table
+/// leaves unmapped ([`boot_ist_guard_pages`]): an overflow faults instead of
+/// overwriting the next static.
+#[repr(C, align(4096))]
+struct IstStack {
+    guard: [u8; PAGE],
+    stack: [u8; IST_STACK_SIZE],
+}
 
 // Written only by the CPU while it delivers an interrupt; Rust code only
 // takes the address.
-static mut IST_STACKS: [IstStack; 3] = [const { IstStack([0; IST_STACK_SIZE]) }; 3];
+static mut IST_STACKS: [IstStack; 3] = [const {
+    IstStack {
+        guard: [0; PAGE],
+        stack: [0; IST_STACK_SIZE],
+    }
+}; 3];
+
+/// The guard pages under the boot CPU's static IST stacks (kernel-image
+/// addresses), for the kernel page table to leave unmapped. The other
+/// CPUs' IST stacks are guarded kernel stacks.
+pub fn boot_ist_guard_pages() -> [u64; 3] {
+    // SAFETY: only addresses are taken; no reference to the mutable static
+    // is created.
+    [0, 1, 2].map(|slot| unsafe { (&raw const IST_STACKS[slot].guard) as u64 })
+}
 
 /// The selectors the rest of the kernel needs.
 #[derive(Clone, Copy, Debug)]
@@ -57,7 +78,7 @@ static GDT: [Once<(GlobalDescriptorTable<GDT_ENTRIES>, Selectors)>; crate::percp
 fn ist_top(slot: usize) -> VirtAddr {
     // SAFETY: only the address is taken; no reference to the mutable static
     // is created.
-    let base = unsafe { (&raw const IST_STACKS[slot]) as u64 };
+    let base = unsafe { (&raw const IST_STACKS[slot].stack) as u64 };
     VirtAddr::new(base + IST_STACK_SIZE as u64)
 }
 

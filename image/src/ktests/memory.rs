@@ -82,6 +82,12 @@ ktest! {
         // The boot identity map is gone: the lower half belongs to users.
         check_eq!(table.leaf_entry(0x10_0000), None);
         check_eq!(table.leaf_entry(0), None);
+        // The boot CPU's IST stacks have unmapped guard pages below them.
+        for guard in arch::gdt::boot_ist_guard_pages() {
+            check_eq!(table.leaf_entry(guard), None);
+            check!(table.leaf_entry(guard + 4096).is_some());
+            check!(crate::memory::kstack::is_guard_page(guard + 8));
+        }
         // The direct map is not executable.
         let direct = flags(arch::paging::phys_to_virt(0x10_0000));
         check!(direct.is_some_and(|f| f.contains(Flags::NO_EXECUTE)));

@@ -41,9 +41,13 @@ fn map_image_range(
     end: u64,
     access: KernelAccess,
 ) -> KernelResult<()> {
+    // The boot CPU's IST stacks (in .bss) have guard pages, left unmapped.
+    let guards = arch::gdt::boot_ist_guard_pages();
     let mut virt = start & !(PAGE - 1);
     while virt < end {
-        table.map_4k(virt, virt - KERNEL_VMA, access, &mut KernelFrames)?;
+        if !guards.contains(&virt) {
+            table.map_4k(virt, virt - KERNEL_VMA, access, &mut KernelFrames)?;
+        }
         virt += PAGE;
     }
     Ok(())

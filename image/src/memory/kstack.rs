@@ -147,9 +147,12 @@ impl Drop for KernelStack {
     }
 }
 
-/// Whether `address` is in the guard page of some kernel stack slot.
+/// Whether `address` is in the guard page of some kernel stack slot or
+/// under one of the boot CPU's IST stacks.
 pub fn is_guard_page(address: u64) -> bool {
+    let page = address & !(PAGE - 1);
     SLOTS
         .offset_in_slot(address)
         .is_some_and(|offset| offset < PAGE)
+        || arch::gdt::boot_ist_guard_pages().contains(&page)
 }
