@@ -670,6 +670,31 @@ fn affinity_covers_every_cpu_and_getcpu_names_the_current_one() {
 }
 
 #[test]
+fn only_the_owner_or_root_sets_a_threads_affinity() {
+    let w = World::new();
+    let one = w.put(&0b1u64);
+    let (_, root_child) = fork(&w);
+    let tid = root_child.tid() as u64;
+    assert_eq!(w.call(Sysno::SchedSetaffinity, &[tid, 8, one]), 0, "root");
+    w.become_user(1000, 1000);
+    assert_eq!(
+        w.call(Sysno::SchedSetaffinity, &[tid, 8, one]),
+        err(Errno::EPERM),
+        "another user's thread"
+    );
+    assert_eq!(w.call(Sysno::SchedSetaffinity, &[0, 8, one]), 0, "its own");
+    let (_, own_child) = fork(&w);
+    assert_eq!(
+        w.call(Sysno::SchedSetaffinity, &[own_child.tid() as u64, 8, one]),
+        0,
+        "its own user's"
+    );
+    // Reading stays open to all, as on Linux.
+    let mask = w.alloc(8);
+    assert_eq!(w.call(Sysno::SchedGetaffinity, &[tid, 8, mask]), 8);
+}
+
+#[test]
 fn tid_address_and_robust_lists_are_per_thread() {
     let w = World::new();
     assert_eq!(

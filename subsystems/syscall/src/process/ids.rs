@@ -112,7 +112,8 @@ fn check_thread<K: Kernel>(ctx: &Context<'_, K>, tid: i32) -> abi::KernelResult<
 }
 
 /// `sched_setaffinity(pid, len, mask)`: restricts the thread to the CPUs
-/// of the mask that exist; `EINVAL` if that leaves none.
+/// of the mask that exist; `EINVAL` if that leaves none, `EPERM` for
+/// another user's thread unless root.
 pub fn sched_setaffinity<K: Kernel>(
     ctx: &Context<'_, K>,
     tid: i32,
@@ -137,6 +138,21 @@ pub fn sched_setaffinity<K: Kernel>(
         return Err(Errno::EINVAL);
     }
     let thread = target_thread(ctx, tid)?;
+    // Another user's thread needs root (Linux: CAP_SYS_NICE): the caller's
+    // effective uid must be the target's real or effective one.
+    let euid = ctx.process.data().credentials().euid();
+    if euid != 0 && thread.pid() != ctx.process.pid() {
+        let target = ctx
+            .kernel
+            .processes()
+            .from_pid(thread.pid())
+            .ok_or(Errno::ESRCH)?;
+        let data = target.data();
+        let credentials = data.credentials();
+        if euid != credentials.uid() && euid != credentials.euid() {
+            return Err(Errno::EPERM);
+        }
+    }
     ctx.kernel.set_thread_affinity(&thread, effective)?;
     Ok(0)
 }
