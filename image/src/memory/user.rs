@@ -80,7 +80,11 @@ pub fn activate(space: Option<SharedAddressSpace>) {
 
 /// The address space the CPU runs on, if it is a user one.
 pub fn current() -> Option<SharedAddressSpace> {
-    this_cpu_space().lock().clone()
+    // Interrupts off from picking this CPU's slot to reading it: a thread
+    // preempted in between and moved to another CPU would otherwise read
+    // the space of whatever its old CPU runs now (a user fault then found
+    // no region and raised SIGSEGV).
+    x86_64::instructions::interrupts::without_interrupts(|| this_cpu_space().lock().clone())
 }
 
 /// Tries to resolve a fault at user address `address`; the outcome says what
