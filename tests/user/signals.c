@@ -100,6 +100,25 @@ static void sigkill_and_sigstop_cannot_be_caught(void) {
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
+/* Waits (up to 5 s) until process `pid` sleeps, as /proc/<pid>/stat says:
+ * a signal sent before the parent blocks in read() would interrupt nothing,
+ * which a loaded machine makes likely for a fixed delay. */
+static void wait_until_sleeping(pid_t pid) {
+    char path[64], text[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    for (int tries = 0; tries < 5000; tries++) {
+        FILE *f = fopen(path, "r");
+        if (f != NULL) {
+            size_t n = fread(text, 1, sizeof text - 1, f);
+            fclose(f);
+            text[n] = 0;
+            const char *end = strrchr(text, ')');
+            if (end != NULL && end[1] == ' ' && end[2] == 'S') return;
+        }
+        usleep(1000);
+    }
+}
+
 static void interrupted_read_is_eintr_or_restarted(void) {
     int p[2];
     CHECK_EQ(pipe(p), 0);
@@ -110,7 +129,7 @@ static void interrupted_read_is_eintr_or_restarted(void) {
         sigaction(SIGALRM, &sa, NULL);
         pid_t child = fork();
         if (child == 0) {
-            usleep(50000);
+            wait_until_sleeping(getppid());
             kill(getppid(), SIGALRM);
             usleep(50000);
             write(p[1], "z", 1);
