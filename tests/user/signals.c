@@ -216,9 +216,16 @@ static void sigpipe_kills_a_writer_without_a_handler(void) {
 static void alarm_delivers_sigalrm(void) {
     signal(SIGALRM, count);
     hits = 0;
+    /* Blocked until sigsuspend, so an alarm that fires early (a loaded
+     * machine) is not lost before the wait. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGALRM);
+    CHECK_EQ(sigprocmask(SIG_BLOCK, &block, &old), 0);
     CHECK_EQ(alarm(1), 0);
     CHECK(alarm(1) >= 0); /* re-arm: returns what was left */
-    pause();
+    sigsuspend(&old);
+    CHECK_EQ(sigprocmask(SIG_SETMASK, &old, NULL), 0);
     CHECK_EQ(hits, 1);
     CHECK_EQ(last_signal, SIGALRM);
 }
