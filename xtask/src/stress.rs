@@ -2,7 +2,7 @@
 //! every CPU (threads of one process on all CPUs, fork storms, pipes,
 //! memory pressure, the system-call fuzzer), then the kernel's memory
 //! counts against where they started. (The signals test is left out until
-//! a rare spurious `EINTR` under this load is found: NOTES.md.)
+//! procfs reports scheduler states: NOTES.md.)
 //!
 //! The guest script runs each load in a loop of its own until the time is
 //! up and counts runs and failures; xtask reports runs per second, and
