@@ -26,4 +26,21 @@
         }                                                                                   \
     } while (0)
 
+/* A /proc/meminfo line's value in kB (the check fails if it is missing). */
+static inline long meminfo_kb(const char *key) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    CHECK(f != NULL);
+    char line[128], name[64];
+    long kb = -1, value;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%63[^:]: %ld kB", name, &value) == 2 && strcmp(name, key) == 0) {
+            kb = value;
+            break;
+        }
+    }
+    fclose(f);
+    CHECK(kb >= 0);
+    return kb;
+}
+
 #endif

@@ -7,23 +7,6 @@
 #include <unistd.h>
 #include "check.h"
 
-/* A /proc/meminfo line's value in kB. */
-static long meminfo_kb(const char *key) {
-    FILE *f = fopen("/proc/meminfo", "r");
-    CHECK(f != NULL);
-    char line[128], name[64];
-    long kb = -1, value;
-    while (fgets(line, sizeof line, f)) {
-        if (sscanf(line, "%63[^:]: %ld kB", name, &value) == 2 && strcmp(name, key) == 0) {
-            kb = value;
-            break;
-        }
-    }
-    fclose(f);
-    CHECK(kb >= 0);
-    return kb;
-}
-
 static void run_children(int count, char *self) {
     for (int i = 0; i < count; i++) {
         pid_t pid = fork();

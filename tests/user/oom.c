@@ -13,22 +13,6 @@
 #include <unistd.h>
 #include "check.h"
 
-static long meminfo_kb(const char *key) {
-    FILE *f = fopen("/proc/meminfo", "r");
-    CHECK(f != NULL);
-    char line[128], name[64];
-    long kb = -1, value;
-    while (fgets(line, sizeof line, f)) {
-        if (sscanf(line, "%63[^:]: %ld kB", name, &value) == 2 && strcmp(name, key) == 0) {
-            kb = value;
-            break;
-        }
-    }
-    fclose(f);
-    CHECK(kb >= 0);
-    return kb;
-}
-
 static long read_number(const char *path) {
     FILE *f = fopen(path, "r");
     CHECK(f != NULL);

@@ -359,32 +359,13 @@ pub fn kill_process(process: &Process, termination: Termination) {
     syscall::signals::send::kill_process(&RunningKernel, process, termination);
 }
 
-/// The out-of-memory killer's last victim and when it was killed (ns):
-/// while it is dying its memory is on the way back, and faults wait for it
-/// rather than kill again (for at most [`OOM_VICTIM_PATIENCE_NS`]).
-static OOM_VICTIM: spin::Mutex<Option<(process::pid::Pid, u64)>> = spin::Mutex::new(None);
-const OOM_VICTIM_PATIENCE_NS: u64 = 2_000_000_000;
-
 /// A user page fault found no frame: the out-of-memory killer picks a
 /// victim (perhaps this process), and the fault is retried once memory
 /// comes back; only when nobody may be killed does this process die.
 pub fn fault_out_of_memory(frame: &TrapFrame, address: u64) {
     let now = crate::time::now_ns();
-    let dying = {
-        let mut victim = OOM_VICTIM.lock();
-        match *victim {
-            Some((pid, since)) if now.saturating_sub(since) < OOM_VICTIM_PATIENCE_NS => Some(pid),
-            _ => {
-                *victim = None;
-                None
-            }
-        }
-    };
-    match syscall::process::oom::out_of_memory(&RunningKernel, dying) {
-        OomAction::Killed { pid, .. } => {
-            *OOM_VICTIM.lock() = Some((pid, now));
-        }
-        OomAction::VictimDying(_) => {}
+    match syscall::process::oom::out_of_memory(&RunningKernel, now) {
+        OomAction::Killed { .. } | OomAction::VictimDying(_) => {}
         OomAction::NoVictim => {
             const SIGKILL: u8 = 9;
             return fault(frame, SIGKILL, 0, "out of memory", Some(address));

@@ -60,10 +60,29 @@ fn candidate<K: Kernel>(kernel: &K, process: &Arc<Process<K::Env>>) -> Option<Ca
     })
 }
 
-/// Frees memory for a fault that found none: kills the best victim with
-/// `SIGKILL` (logging why), unless an earlier victim (`dying`, the pid the
-/// caller remembers) is still on its way out.
-pub fn out_of_memory<K: Kernel>(kernel: &K, dying: Option<process::pid::Pid>) -> OomAction {
+/// The last victim and when (monotonic ns) it was killed: while it is
+/// dying its memory is on the way back, and faults wait for it rather than
+/// kill again, for at most [`VICTIM_PATIENCE_NS`] (a victim stuck in an
+/// uninterruptible wait keeps its memory).
+static LAST_VICTIM: spin::Mutex<Option<(process::pid::Pid, u64)>> = spin::Mutex::new(None);
+const VICTIM_PATIENCE_NS: u64 = 2_000_000_000;
+
+/// Frees memory for a fault that found none at monotonic time `now`:
+/// kills the best victim with `SIGKILL` (logging why), unless the last
+/// victim is still on its way out.
+pub fn out_of_memory<K: Kernel>(kernel: &K, now: u64) -> OomAction {
+    let dying = match *LAST_VICTIM.lock() {
+        Some((pid, since)) if now.saturating_sub(since) < VICTIM_PATIENCE_NS => Some(pid),
+        _ => None,
+    };
+    let action = choose_and_kill(kernel, dying);
+    if let OomAction::Killed { pid, .. } = action {
+        *LAST_VICTIM.lock() = Some((pid, now));
+    }
+    action
+}
+
+fn choose_and_kill<K: Kernel>(kernel: &K, dying: Option<process::pid::Pid>) -> OomAction {
     if let Some(pid) = dying
         && let Some(process) = kernel.processes().from_pid(pid)
         && matches!(
