@@ -99,6 +99,7 @@ impl Unpacker<'_> {
             creds: &self.creds,
         };
         let perm = entry.mode & mode::PERMISSION_MASK;
+        self.clear_for(&ctx, path, kind)?;
         match kind {
             FileType::Directory => match vfs.mkdir(&ctx, path, perm) {
                 Err(Errno::EEXIST)
@@ -153,6 +154,22 @@ impl Unpacker<'_> {
         });
         vfs.set_times(&ctx, path, mtime, mtime, false)?;
         Ok(kind)
+    }
+
+    /// A later member replaces an earlier one of another type, and a
+    /// later symlink any earlier member, as Linux's unpacker does (so an
+    /// archive appended to another can turn a symlink into a file).
+    fn clear_for(&self, ctx: &PathContext<'_>, path: &str, kind: FileType) -> KernelResult<()> {
+        let existing = match self.vfs.stat(ctx, path, false) {
+            Ok(stat) => FileType::from_mode(stat.mode),
+            Err(Errno::ENOENT) => return Ok(()),
+            Err(other) => return Err(other),
+        };
+        match existing {
+            Some(existing) if existing == kind && kind != FileType::Symlink => Ok(()),
+            Some(FileType::Directory) => self.vfs.rmdir(ctx, path),
+            _ => self.vfs.unlink(ctx, path),
+        }
     }
 
     /// Creates missing parent directories (0755, root), as archives made by

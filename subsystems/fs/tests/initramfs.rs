@@ -138,15 +138,33 @@ fn concatenated_archives_with_zero_padding_are_all_read() {
 }
 
 #[test]
-fn member_that_clashes_is_skipped_but_the_rest_unpacks() {
+fn a_later_member_replaces_an_earlier_one_of_another_type_as_on_linux() {
     let w = World::new();
+    // A file then a directory of the same name: the directory wins.
     let mut archive = member("x", 0o100644, 1, 1, b"file");
     archive.extend(member("x", 0o040755, 2, 2, b""));
-    archive.extend(member("y", 0o100644, 3, 1, b"y"));
+    // A symlink then a file (an appended archive adding the real loader).
+    archive.extend(member("ld.so", 0o120777, 3, 1, b"/lib/ld.so"));
+    archive.extend(member("ld.so", 0o100755, 4, 1, b"ELF"));
+    // A directory with something in it cannot be replaced.
+    archive.extend(member("d/inner", 0o100644, 5, 1, b"i"));
+    archive.extend(member("d", 0o100644, 6, 1, b"d"));
     archive.extend(trailer());
     let summary = unpack_initramfs(&w.vfs, &archive).unwrap();
-    assert_eq!((summary.files, summary.skipped), (2, 1));
-    assert_eq!(w.read_file("/y"), b"y");
+    assert_eq!(
+        (
+            summary.files,
+            summary.directories,
+            summary.symlinks,
+            summary.skipped
+        ),
+        (3, 1, 1, 1)
+    );
+    let kind = |path| FileType::from_mode(w.vfs.stat(&w.su(), path, false).unwrap().mode);
+    assert_eq!(kind("/x"), Some(FileType::Directory));
+    assert_eq!(kind("/ld.so"), Some(FileType::Regular));
+    assert_eq!(w.read_file("/ld.so"), b"ELF");
+    assert_eq!(w.read_file("/d/inner"), b"i");
 }
 
 fn error_kind(archive: &[u8]) -> CpioErrorKind {
