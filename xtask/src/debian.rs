@@ -293,7 +293,8 @@ pub fn with_gdb(initrd: &Path) -> Result<PathBuf, String> {
     Ok(out)
 }
 
-fn which(program: &str) -> Result<PathBuf, String> {
+/// The path of `program` on the host's PATH.
+pub fn which(program: &str) -> Result<PathBuf, String> {
     let output = Command::new("sh")
         .args(["-c", &format!("command -v {program}")])
         .output()

@@ -13,10 +13,13 @@
 //!                                          run COMMAND profiled; flame graph
 //! cargo xtask stress [--release] [--minutes M] [--cpus N]
 //!                                          mixed load on every CPU, then leak counts
+//! cargo xtask fuzz [--release] [--ops N] [--seed S] [--cpus N]
+//!                                          Debian's trinity as nobody; kernel must stay up
 //! ```
 
 mod cpio;
 mod debian;
+mod fuzz;
 mod iso;
 mod kernel;
 mod profile;
@@ -44,6 +47,9 @@ struct Options {
     /// `stress`: how long (minutes) and on how many CPUs.
     minutes: f64,
     cpus: u32,
+    /// `fuzz`: operations and seed (none: one from the clock).
+    ops: u64,
+    seed: Option<u64>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -57,6 +63,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
         cmdline: Vec::new(),
         minutes: 1.0,
         cpus: 4,
+        ops: 10_000,
+        seed: None,
     };
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -81,6 +89,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 Some(cpus @ 1..=64) => options.cpus = cpus,
                 _ => return Err(format!("--cpus needs a count from 1 to 64\n{USAGE}")),
             },
+            "--ops" => match iter.next().and_then(|n| n.parse::<u64>().ok()) {
+                Some(ops) if ops > 0 => options.ops = ops,
+                _ => return Err(format!("--ops needs a positive count\n{USAGE}")),
+            },
+            "--seed" => match iter.next().and_then(|n| n.parse::<u64>().ok()) {
+                Some(seed) => options.seed = Some(seed),
+                _ => return Err(format!("--seed needs a number\n{USAGE}")),
+            },
             "--" => options.cmdline.extend(iter.by_ref().cloned()),
             other => return Err(format!("unknown option `{other}`\n{USAGE}")),
         }
@@ -88,7 +104,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup|boot-time|initramfs|profile|stress> [--release] [--iso] [--uefi] [--screen] [--gdb] [--add HOST[=GUEST]] [--minutes M] [--cpus N] [-- KERNEL COMMAND LINE]";
+const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup|boot-time|initramfs|profile|stress|fuzz> [--release] [--iso] [--uefi] [--screen] [--gdb] [--add HOST[=GUEST]] [--minutes M] [--cpus N] [--ops N] [--seed S] [-- KERNEL COMMAND LINE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -116,6 +132,13 @@ fn main() -> ExitCode {
         "stress" => {
             stress::run(options.profile, options.cpus, options.minutes).map(|()| ExitCode::SUCCESS)
         }
+        "fuzz" => fuzz::run(
+            options.profile,
+            options.ops,
+            options.seed.unwrap_or_else(fuzz::fresh_seed),
+            options.cpus,
+        )
+        .map(|()| ExitCode::SUCCESS),
         "boot-time" => boot_time(options.profile).map(|()| ExitCode::SUCCESS),
         "setup" => tools::ensure(&[
             tools::QEMU,
@@ -123,6 +146,7 @@ fn main() -> ExitCode {
             tools::UEFI,
             tools::USERSPACE,
             debian::PROGRAMS,
+            fuzz::TRINITY,
         ])
         .map(|()| ExitCode::SUCCESS),
         other => Err(format!("unknown command `{other}`\n{USAGE}")),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tests::{Boot, EXIT_SUCCESS, Qemu};
 
 use crate::kernel::{self, Profile};
-use crate::{debian, iso, stress, tools, userspace};
+use crate::{debian, fuzz, iso, stress, tools, userspace};
 
 /// Test counts, summed over every stage.
 #[derive(Default)]
@@ -151,6 +151,10 @@ fn user_tests(tally: &mut Tally, kernel: &Path, initrd: &Path, cpus: u32) {
     }
 }
 
+/// trinity's run in `cargo xtask test`: operations and seed.
+const FUZZ_OPS: u64 = 5_000;
+const FUZZ_SEED: u64 = 1;
+
 /// Every test: host unit tests, in-kernel tests, boot tests.
 pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
     tools::ensure(&[
@@ -159,6 +163,7 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
         tools::UEFI,
         tools::USERSPACE,
         debian::PROGRAMS,
+        fuzz::TRINITY,
     ])?;
     let mut tally = Tally::default();
 
@@ -206,6 +211,15 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
     {
         Ok(()) => tally.passed += 1,
         Err(why) => tally.stage_failed("stress on 4 CPUs (QEMU)", why),
+    }
+    // Debian's trinity as nobody, a short run from a fixed seed (`cargo
+    // xtask fuzz` runs long ones from fresh seeds).
+    eprintln!("\n=== trinity on 2 CPUs (QEMU)");
+    match fuzz::initramfs(&debian_initrd)
+        .and_then(|fuzz_initrd| fuzz::run_on(&kernel, &fuzz_initrd, FUZZ_OPS, FUZZ_SEED, 2))
+    {
+        Ok(()) => tally.passed += 1,
+        Err(why) => tally.stage_failed("trinity on 2 CPUs (QEMU)", why),
     }
     // And with Debian's gdb.
     let gdb_initrd = debian::with_gdb(&initrd)?;
