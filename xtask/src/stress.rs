@@ -1,8 +1,7 @@
 //! `cargo xtask stress [--minutes M] [--cpus N]`: a long mixed run on
-//! every CPU (threads of one process on all CPUs, fork storms, pipes,
+//! every CPU (threads of one process on all CPUs, fork storms, pipes, signals,
 //! memory pressure, the system-call fuzzer), then the kernel's memory
-//! counts against where they started. (The signals test is left out until
-//! procfs reports scheduler states: NOTES.md.)
+//! counts against where they started.
 //!
 //! The guest script runs each load in a loop of its own until the time is
 //! up and counts runs and failures; xtask reports runs per second, and
@@ -21,6 +20,9 @@ use crate::{debian, tools, userspace};
 /// Memory that may stay in use after the run (KiB): the kernel-stack
 /// cache, per-CPU run-queue growth and the like, paid once.
 const MEMORY_SLACK_KB: i64 = 2048;
+
+/// The loads the script runs at once.
+const LOADS: usize = 7;
 
 /// The guest's init: `sh /stress.sh SECONDS`.
 const STRESS_SCRIPT: &str = r#"#!/bin/sh
@@ -64,6 +66,7 @@ load threads /tests/musl/smp_stress 0.5 &
 load glibc-threads /tests/glibc/threads &
 load fork-storm /tests/musl/forktree &
 load pipes /tests/musl/pipes &
+load signals /tests/musl/signals &
 load memory stress-ng --quiet --vm 1 --vm-bytes 48M --vm-ops 300 --mmap 1 --mmap-bytes 16M --mmap-ops 30 &
 load fuzz sh -c '/tests/musl/syscall_fuzz $(busybox date +%N)' &
 wait
@@ -179,7 +182,7 @@ pub fn run_on(kernel: &Path, initrd: &Path, cpus: u32, seconds: u64) -> Result<(
     for (key, before, after) in &report.memory {
         println!("  {key:<14} {before} kB before, {after} kB after");
     }
-    let mut problems = verdict(&report, 6);
+    let mut problems = verdict(&report, LOADS);
     if outcome.timed_out {
         problems.push(format!("hung: no end after {} s", timeout.as_secs()));
     } else if outcome.code() != Some(EXIT_SUCCESS) {

@@ -234,6 +234,10 @@ impl syscall::Kernel for RunningKernel {
         }
     }
 
+    fn scheduler_state(&self, thread: &Thread<KernelEnv>) -> Option<sched::ThreadState> {
+        crate::task::state(thread.data().task()?)
+    }
+
     fn running_pid(&self) -> Option<i32> {
         crate::userland::current()
             .ok()

@@ -390,6 +390,12 @@ pub fn interrupt(id: ThreadId) {
     });
 }
 
+/// Where the scheduler has thread `id` (`None` once it is gone).
+pub fn state(id: ThreadId) -> Option<sched::ThreadState> {
+    let _off = InterruptsOff::new();
+    with_scheduler(|s| s.state(id))
+}
+
 /// Clears a pending interruption of thread `id` once its signals were
 /// handled, so its next interruptible wait sleeps again.
 pub fn clear_interrupt(id: ThreadId) {

@@ -194,6 +194,11 @@ pub trait Kernel: Sized {
     /// Forgets an interruption of `thread` once its signals were handled.
     fn clear_interrupt(&self, thread: &Thread<Self::Env>);
 
+    /// Where the scheduler has `thread`: on a CPU or waiting for one, in
+    /// an interruptible or uninterruptible wait (what `/proc` shows as
+    /// `R`, `S`, `D`); `None` if the scheduler does not know it.
+    fn scheduler_state(&self, thread: &Thread<Self::Env>) -> Option<sched::ThreadState>;
+
     /// The process whose thread is running this code, if any (`/proc`
     /// shows it as running).
     fn running_pid(&self) -> Option<Pid>;

@@ -107,13 +107,21 @@ impl<K: Kernel> ProcessEntry<K> {
     }
 }
 
-/// How `/proc` shows a process state (a running process is `R` only
-/// while it is the caller).
-fn task_state(state: process::ProcessState) -> TaskState {
-    match state {
-        process::ProcessState::Running | process::ProcessState::Dying(_) => TaskState::Sleeping,
-        process::ProcessState::Stopped(_) => TaskState::Stopped,
-        process::ProcessState::Zombie(_) => TaskState::Zombie,
+/// How `/proc` shows a thread: the process's stop or exit first, then
+/// what the scheduler has the thread doing.
+fn task_state(process: process::ProcessState, scheduler: Option<sched::ThreadState>) -> TaskState {
+    use sched::ThreadState as Sched;
+    match process {
+        process::ProcessState::Stopped(_) => return TaskState::Stopped,
+        process::ProcessState::Zombie(_) => return TaskState::Zombie,
+        process::ProcessState::Running | process::ProcessState::Dying(_) => {}
+    }
+    match scheduler {
+        Some(Sched::Running | Sched::Runnable | Sched::Dying) => TaskState::Running,
+        Some(Sched::Blocked(reason)) if !reason.is_interruptible() => TaskState::DiskSleep,
+        Some(Sched::Stopped) => TaskState::Stopped,
+        Some(Sched::Dead) => TaskState::Dead,
+        Some(Sched::Blocked(_)) | None => TaskState::Sleeping,
     }
 }
 
@@ -160,6 +168,11 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
             })
             .ok();
         let fd_table_size = process.fds().lock().open_count() as u32;
+        // The scheduler's lock is taken with no process lock held.
+        let thread_states: Vec<Option<sched::ThreadState>> = threads
+            .iter()
+            .map(|t| self.kernel.scheduler_state(t))
+            .collect();
         // Each thread's signal lock before the process's data lock, the
         // order signal delivery takes them in.
         let thread_signals: Vec<(u64, u64)> = threads
@@ -171,13 +184,14 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
             .collect();
         let data = process.data();
         let c = data.credentials();
-        let state = task_state(data.state());
-        let running_pid = self.kernel.running_pid();
-        let state = if running_pid == Some(process.pid()) {
-            TaskState::Running
-        } else {
-            state
-        };
+        let process_state = data.state();
+        // The process shows its leader's state, as on Linux (the first
+        // thread left once the leader is gone).
+        let leader = threads
+            .iter()
+            .position(|t| t.tid() == process.pid())
+            .unwrap_or(0);
+        let state = task_state(process_state, thread_states.get(leader).copied().flatten());
         let times = data.times();
         let children = data.children_times();
         let exit_code = match data.termination() {
@@ -231,10 +245,11 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
             threads: threads
                 .iter()
                 .zip(&thread_signals)
-                .map(|(t, &(pending, blocked))| ThreadSnapshot {
+                .zip(&thread_states)
+                .map(|((t, &(pending, blocked)), &scheduler)| ThreadSnapshot {
                     tid: t.tid() as u32,
                     name: String::from(data.name()),
-                    state,
+                    state: task_state(process_state, scheduler),
                     pending,
                     blocked,
                     ..ThreadSnapshot::default()

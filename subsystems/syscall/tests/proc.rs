@@ -81,6 +81,74 @@ fn proc_self_is_the_caller() {
     );
 }
 
+fn state_letter(stat: &str) -> &str {
+    stat.rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+}
+
+#[test]
+fn stat_shows_what_the_scheduler_has_each_thread_doing() {
+    use sched::{BlockReason, ThreadState, WaitQueueId};
+    let w = World::new();
+    mount_proc(&w);
+    let (child, thread) = w.fork();
+    let pid = child.pid();
+    let tid = thread.tid();
+    let stat = |path: &str| read_file(&w, path).unwrap();
+    let set = |state| {
+        w.machine
+            .scheduler_states
+            .lock()
+            .unwrap()
+            .insert(tid, state);
+    };
+    let cases = [
+        (ThreadState::Runnable, "R", "R (running)"),
+        (ThreadState::Running, "R", "R (running)"),
+        (
+            ThreadState::Blocked(BlockReason::Sleep),
+            "S",
+            "S (sleeping)",
+        ),
+        (
+            ThreadState::Blocked(BlockReason::Queue(WaitQueueId(3))),
+            "S",
+            "S (sleeping)",
+        ),
+        (
+            ThreadState::Blocked(BlockReason::QueueUninterruptible(WaitQueueId(3))),
+            "D",
+            "D (disk sleep)",
+        ),
+    ];
+    for (state, letter, description) in cases {
+        set(state);
+        let process_stat = stat(&format!("/proc/{pid}/stat"));
+        assert_eq!(
+            state_letter(&process_stat),
+            letter,
+            "{state:?}: {process_stat}"
+        );
+        let thread_stat = stat(&format!("/proc/{pid}/task/{tid}/stat"));
+        assert_eq!(
+            state_letter(&thread_stat),
+            letter,
+            "{state:?}: {thread_stat}"
+        );
+        let status = stat(&format!("/proc/{pid}/status"));
+        assert_eq!(field(&status, "State"), description);
+    }
+    // A stopped process is T whatever its threads were doing.
+    set(ThreadState::Blocked(BlockReason::Sleep));
+    w.call(Sysno::Kill, &[pid as u64, 19]);
+    w.return_to_user_as(&child, &thread, None);
+    assert_eq!(state_letter(&stat(&format!("/proc/{pid}/stat"))), "T");
+}
+
 #[test]
 fn a_zombie_shows_as_z_and_a_reaped_process_is_gone() {
     let w = World::new();

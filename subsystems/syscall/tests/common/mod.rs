@@ -209,6 +209,8 @@ pub struct Machine {
     pub stop_events: Events,
     /// Threads interrupted, in order.
     pub interrupts: Mutex<Vec<i32>>,
+    /// What the scheduler has each thread doing, by tid (unset: running).
+    pub scheduler_states: Mutex<std::collections::BTreeMap<i32, sched::ThreadState>>,
     pub alarm_changes: AtomicUsize,
     pub futexes: syscall::futex::FutexTable<Events>,
     /// The deadlines waits on [`Kernel::new_event_queue`]'s queues had.
@@ -503,6 +505,16 @@ impl Kernel for Machine {
 
     fn clear_interrupt(&self, _thread: &Thread<Env>) {}
 
+    fn scheduler_state(&self, thread: &Thread<Env>) -> Option<sched::ThreadState> {
+        let states = self.scheduler_states.lock().unwrap();
+        Some(
+            states
+                .get(&thread.tid())
+                .copied()
+                .unwrap_or(sched::ThreadState::Running),
+        )
+    }
+
     /// The world's first process is always the one running.
     fn running_pid(&self) -> Option<i32> {
         Some(1)
@@ -731,6 +743,7 @@ impl World {
             child_events: Events::default(),
             stop_events: Events::default(),
             interrupts: Mutex::new(Vec::new()),
+            scheduler_states: Mutex::default(),
             alarm_changes: AtomicUsize::new(0),
             futexes: syscall::futex::FutexTable::new(),
             queue_deadlines: Arc::default(),
