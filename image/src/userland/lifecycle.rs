@@ -171,7 +171,6 @@ pub fn fork(
     memory: process::ForkMemory,
 ) -> KernelResult<i32> {
     let parent = super::current()?;
-    check_process_limit(&parent.process)?;
     let signals = parent.thread.data().signals.lock().for_fork();
     let (child, thread) =
         processes().fork_with(&parent.process, ThreadLink::new(signals), memory)?;
@@ -212,32 +211,6 @@ pub fn fork(
         return Err(error);
     }
     Ok(pid)
-}
-
-/// `RLIMIT_NPROC`: a user may not own more processes than its limit
-/// (root is exempt, as with Linux's `CAP_SYS_RESOURCE`).
-fn check_process_limit(process: &Process) -> KernelResult<()> {
-    let (uid, euid, limit) = {
-        let data = process.data();
-        let c = data.credentials();
-        (
-            c.uid(),
-            c.euid(),
-            data.rlimits().get(process::Resource::Nproc).soft,
-        )
-    };
-    if euid == 0 || uid == 0 {
-        return Ok(());
-    }
-    let owned = processes()
-        .all_processes()
-        .iter()
-        .filter(|p| p.data().credentials().uid() == uid)
-        .count() as u64;
-    if owned >= limit {
-        return Err(Errno::EAGAIN);
-    }
-    Ok(())
 }
 
 /// `clone(CLONE_VM | CLONE_THREAD | ...)`: a new thread in the caller's

@@ -32,7 +32,15 @@ static PROCESSES: Once<process::ProcessTable<KernelEnv>> = Once::new();
 
 /// The process table.
 pub fn processes() -> &'static process::ProcessTable<KernelEnv> {
-    PROCESSES.call_once(|| process::ProcessTable::new(32768))
+    PROCESSES.call_once(|| {
+        let table = process::ProcessTable::new(32768);
+        // Linux's boot defaults for the system-wide limits, from memory.
+        let memory = crate::memory::frames::stats().map_or(0, |s| s.total_frames * 4096);
+        let threads = process::default_thread_max(memory, crate::memory::kstack::STACK_SIZE);
+        let _ = table.set_thread_max(threads);
+        fs::set_file_max(fs::description::default_file_max(memory / 1024));
+        table
+    })
 }
 
 /// What a kernel thread runs in user mode.

@@ -63,6 +63,22 @@ impl ProcessView for KernelView {
         let uptime = crate::time::now_ns();
         let all = processes().all_processes();
         let threads = all.iter().map(|p| p.thread_count()).sum::<usize>() as u32;
+        // procs_running and procs_blocked, from what the scheduler has
+        // each user thread doing.
+        let (mut running, mut blocked) = (0u32, 0u32);
+        for process in &all {
+            for thread in process.threads().iter() {
+                match thread.data().task().and_then(crate::task::state) {
+                    Some(sched::ThreadState::Running | sched::ThreadState::Runnable) => {
+                        running += 1
+                    }
+                    Some(sched::ThreadState::Blocked(reason)) if !reason.is_interruptible() => {
+                        blocked += 1
+                    }
+                    _ => {}
+                }
+            }
+        }
         // Timer ticks (HZ) to USER_HZ clock ticks, and to centiseconds.
         let clock = |ticks: u64| ticks * syscall::info::USER_HZ / crate::time::HZ;
         let cpu_times: Vec<procfs::view::CpuTicks> = (0..crate::task::cpu_count())
@@ -85,11 +101,14 @@ impl ProcessView for KernelView {
             boot_time: (crate::time::realtime().sec.max(0) as u64)
                 .saturating_sub(uptime / 1_000_000_000),
             load_centis: crate::task::load_average(),
-            running: 1,
-            blocked: 0,
+            running,
+            blocked,
             threads,
             last_pid: all.iter().map(|p| p.pid() as u32).max().unwrap_or(0),
             pid_max: 32768,
+            threads_max: processes().thread_max() as u64,
+            file_max: fs::file_max() as u64,
+            open_files: fs::open_files() as u64,
             context_switches: crate::task::context_switches(),
             forks: FORKS.load(Ordering::Relaxed),
             interrupts: crate::time::ticks(),
@@ -185,6 +204,21 @@ impl ProcessView for KernelView {
 
     fn core_pattern(&self) -> Vec<u8> {
         processes().core_pattern().as_str().as_bytes().to_vec()
+    }
+
+    fn set_system_limit(&self, limit: procfs::SystemLimit, value: u64) -> KernelResult<()> {
+        let link = super::current()?;
+        if !link.process.data().credentials().is_superuser() {
+            return Err(abi::Errno::EPERM);
+        }
+        let value = usize::try_from(value).map_err(|_| abi::Errno::EINVAL)?;
+        match limit {
+            procfs::SystemLimit::ThreadsMax => processes().set_thread_max(value),
+            procfs::SystemLimit::FileMax => {
+                fs::set_file_max(value);
+                Ok(())
+            }
+        }
     }
 
     fn set_core_pattern(&self, pattern: &[u8]) -> KernelResult<()> {

@@ -4,6 +4,7 @@
 //! and lives in the process crate's fd table.
 
 use alloc::sync::Arc;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use abi::{Errno, KernelResult};
 use spin::Mutex;
@@ -14,6 +15,40 @@ use crate::file::File;
 use crate::inode::Inode;
 use crate::types::{AccessMode, FileType, OpenFlags, PollEvents, Stat, Whence};
 use crate::wait::WaitQueue;
+
+/// Open file descriptions, system-wide (`/proc/sys/fs/file-nr`).
+static OPEN_FILES: AtomicUsize = AtomicUsize::new(0);
+
+/// The system-wide limit on them (`/proc/sys/fs/file-max`).
+static FILE_MAX: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Linux's floor for `file-max` (`NR_FILE`).
+pub const NR_FILE: usize = 8192;
+
+/// Open file descriptions now, system-wide.
+pub fn open_files() -> usize {
+    OPEN_FILES.load(Ordering::Relaxed)
+}
+
+/// The system-wide limit on open file descriptions: opening one more
+/// fails with `ENFILE` (no limit until the kernel sets one).
+pub fn file_max() -> usize {
+    FILE_MAX.load(Ordering::Relaxed)
+}
+
+/// Sets [`file_max`]. Lowering it below [`open_files`] closes nothing;
+/// new opens fail until enough are closed.
+pub fn set_file_max(max: usize) {
+    FILE_MAX.store(max, Ordering::Relaxed);
+}
+
+/// Linux's default `file-max` for `total_kib` of memory: a tenth of it in
+/// KiB, at least [`NR_FILE`].
+pub fn default_file_max(total_kib: u64) -> usize {
+    usize::try_from(total_kib / 10)
+        .unwrap_or(usize::MAX)
+        .max(NR_FILE)
+}
 
 /// Offset and changeable status flags, behind the description's mutex.
 struct Position {
@@ -43,15 +78,28 @@ impl core::fmt::Debug for FileDescription {
     }
 }
 
+impl Drop for FileDescription {
+    fn drop(&mut self) {
+        OPEN_FILES.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl FileDescription {
     /// A description of `file` opened with `flags`, reached through
-    /// `custody` (and its inode) when it has a name. `EINVAL` for access mode 3.
+    /// `custody` (and its inode) when it has a name. `EINVAL` for access
+    /// mode 3; `ENFILE` when [`file_max`] are open. (Linux lets
+    /// `CAP_SYS_ADMIN` past the limit; here it holds for everyone.)
     pub fn new(
         file: Arc<dyn File>,
         custody: Option<Custody>,
         flags: OpenFlags,
     ) -> KernelResult<Arc<FileDescription>> {
         let access = flags.access_mode().ok_or(Errno::EINVAL)?;
+        OPEN_FILES
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |open| {
+                (open < file_max()).then_some(open + 1)
+            })
+            .map_err(|_| Errno::ENFILE)?;
         let inode = custody.as_ref().map(|custody| custody.inode().clone());
         Ok(Arc::new(FileDescription {
             file,

@@ -93,7 +93,10 @@ pub use program::Program;
 pub use protected::{ProtectedData, ProtectedStorage, Unprotected};
 pub use ptrace::{Resume, TraceStop, Tracing};
 pub use rlimit::{Resource, Rlimit, Rlimits};
-pub use table::{ChildNotice, ExitNotice, ProcessAndThread, ProcessTable};
+pub use table::{
+    ChildNotice, ExitNotice, ProcessAndThread, ProcessTable, THREADS_MAX_CEILING,
+    THREADS_MAX_FLOOR, default_thread_max,
+};
 pub use thread::{Thread, ThreadState};
 pub use uts::UtsName;
 pub use wait::{ChildCode, WaitInfo, WaitOptions, WaitPoll, WaitTarget};

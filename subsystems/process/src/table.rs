@@ -20,7 +20,7 @@ use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use abi::{Errno, KernelResult};
 use spin::Mutex;
@@ -43,6 +43,22 @@ use crate::wait::{
 
 /// The pid that adopts orphans.
 pub const INIT_PID: Pid = 1;
+
+/// The lowest default `threads-max` (Linux's `MIN_THREADS`).
+pub const THREADS_MAX_FLOOR: usize = 20;
+
+/// The highest `threads-max` Linux accepts (`FUTEX_TID_MASK`), and the
+/// default until the kernel sets one from its memory.
+pub const THREADS_MAX_CEILING: usize = 0x3fff_ffff;
+
+/// Linux's default `threads-max`: as many threads as would fill an
+/// eighth of `memory_bytes` with their kernel stacks.
+pub fn default_thread_max(memory_bytes: u64, kernel_stack_bytes: u64) -> usize {
+    let threads = memory_bytes / kernel_stack_bytes.max(1) / 8;
+    usize::try_from(threads)
+        .unwrap_or(THREADS_MAX_CEILING)
+        .clamp(THREADS_MAX_FLOOR, THREADS_MAX_CEILING)
+}
 
 /// One process group's bookkeeping.
 #[derive(Clone, Copy, Debug)]
@@ -227,6 +243,8 @@ pub struct ExitNotice<E: ProcessEnv> {
 pub struct ProcessTable<E: ProcessEnv> {
     inner: RankedMutex<TableInner<E>>,
     pids: PidAllocator,
+    /// The system-wide thread limit (`/proc/sys/kernel/threads-max`).
+    thread_max: AtomicUsize,
     uts: Mutex<UtsName>,
     core_pattern: Mutex<CorePattern>,
 }
@@ -253,9 +271,31 @@ impl<E: ProcessEnv> ProcessTable<E> {
                 },
             ),
             pids: PidAllocator::new(pid_max),
+            thread_max: AtomicUsize::new(THREADS_MAX_CEILING),
             uts: Mutex::new(UtsName::default()),
             core_pattern: Mutex::new(CorePattern::default()),
         }
+    }
+
+    /// The system-wide thread limit: `fork` and `clone` fail with
+    /// `EAGAIN` once this many threads live, whoever calls.
+    pub fn thread_max(&self) -> usize {
+        self.thread_max.load(Ordering::Relaxed)
+    }
+
+    /// Sets [`ProcessTable::thread_max`] (`EINVAL` outside Linux's range,
+    /// 1 to [`THREADS_MAX_CEILING`]).
+    pub fn set_thread_max(&self, max: usize) -> KernelResult<()> {
+        if !(1..=THREADS_MAX_CEILING).contains(&max) {
+            return Err(Errno::EINVAL);
+        }
+        self.thread_max.store(max, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Live threads, system-wide.
+    pub fn thread_count(&self) -> usize {
+        self.inner.lock().threads.len()
     }
 
     /// The pid allocator (for `pid_max` in procfs).
@@ -311,6 +351,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
         memory: crate::process::ForkMemory,
     ) -> KernelResult<ProcessAndThread<E>> {
         let mut inner = self.inner.lock();
+        self.check_task_limits(&inner, parent)?;
         let pid = self.pids.allocate(|id| inner.id_in_use(id))?;
         let child = Arc::new(Process::forked_from(pid, parent, memory)?);
         let thread = Arc::new(Thread::new(pid, pid, thread_data));
@@ -321,6 +362,38 @@ impl<E: ProcessEnv> ProcessTable<E> {
         inner.insert(child.clone(), thread.clone(), pgid, sid);
         parent.data().family.children.insert(pid);
         Ok((child, thread))
+    }
+
+    /// `EAGAIN` when one more thread would pass the system-wide limit, or
+    /// `creator`'s real user already has `RLIMIT_NPROC` threads (zombies
+    /// count until reaped, as on Linux; root is exempt from the latter).
+    fn check_task_limits(&self, inner: &TableInner<E>, creator: &Process<E>) -> KernelResult<()> {
+        if inner.threads.len() >= self.thread_max() {
+            return Err(Errno::EAGAIN);
+        }
+        let (uid, limit) = {
+            let data = creator.data();
+            let credentials = data.credentials();
+            if credentials.uid() == 0 || credentials.is_superuser() {
+                return Ok(());
+            }
+            (credentials.uid(), data.rlimits().get(Resource::Nproc).soft)
+        };
+        if limit == crate::rlimit::RLIM_INFINITY {
+            return Ok(());
+        }
+        // Counted when needed rather than kept per user: only limited,
+        // unprivileged callers pay for the walk.
+        let mut tasks: u64 = 0;
+        for process in inner.processes.values() {
+            if process.data().credentials().uid() == uid {
+                tasks += process.thread_count().max(1) as u64;
+                if tasks >= limit {
+                    return Err(Errno::EAGAIN);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The process with `pid`, zombies included. O(log n).
@@ -374,6 +447,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
         if !process.data().lifecycle.is_alive() {
             return Err(Errno::ESRCH);
         }
+        self.check_task_limits(&inner, process)?;
         let tid = self.pids.allocate(|id| inner.id_in_use(id))?;
         let thread = Arc::new(Thread::new(tid, process.pid(), thread_data));
         inner.threads.insert(tid, thread.clone());

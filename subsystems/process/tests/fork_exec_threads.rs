@@ -329,3 +329,57 @@ fn exec_records_the_program_fork_inherits_it_and_exit_drops_it() {
     );
     assert!(child.data().program().cmdline.is_empty());
 }
+
+#[test]
+fn rlimit_nproc_stops_a_users_fork_bomb_but_not_root() {
+    use process::{Resource, Rlimit};
+    let table = Table::default();
+    let init = boot_init(&table);
+    let user = fork(&table, &init);
+    user.set_rlimit(Resource::Nproc, Some(Rlimit::fixed(4)), true)
+        .unwrap();
+    user.data()
+        .change_credentials(|c| c.setresuid(1000, 1000, 1000))
+        .unwrap();
+    // The user has one task; three more fit, the fifth does not.
+    let mut forked = vec![fork(&table, &user), fork(&table, &user)];
+    table.add_thread(&user, ()).unwrap();
+    assert_eq!(table.fork(&user, ()).err(), Some(Errno::EAGAIN));
+    assert_eq!(table.add_thread(&user, ()).err(), Some(Errno::EAGAIN));
+    // A zombie still counts until it is reaped.
+    let zombie = forked.pop().unwrap();
+    exit(&table, &zombie, 0);
+    assert_eq!(table.fork(&user, ()).err(), Some(Errno::EAGAIN));
+    assert!(wait4(&table, &user, zombie.pid(), 0).unwrap().is_some());
+    forked.push(fork(&table, &user));
+    // Another user, and root, are not counted against uid 1000.
+    let root_child = fork(&table, &init);
+    assert!(table.fork(&root_child, ()).is_ok());
+}
+
+#[test]
+fn the_default_thread_limit_is_an_eighth_of_memory_in_kernel_stacks() {
+    // Linux 6.1 under QEMU with 512 MiB and 16 KiB stacks says 4,096 (less
+    // the memory the kernel keeps for itself).
+    assert_eq!(process::default_thread_max(512 << 20, 16 << 10), 4096);
+    assert_eq!(process::default_thread_max(512 << 20, 64 << 10), 1024);
+    assert_eq!(process::default_thread_max(1 << 20, 64 << 10), 20);
+}
+
+#[test]
+fn threads_max_stops_everyone_including_root() {
+    let table = Table::default();
+    let init = boot_init(&table);
+    assert_eq!(table.set_thread_max(0), Err(Errno::EINVAL));
+    table.set_thread_max(20).unwrap();
+    assert_eq!(table.thread_max(), 20);
+    let mut children = Vec::new();
+    while table.thread_count() < 20 {
+        children.push(fork(&table, &init));
+    }
+    assert_eq!(table.fork(&init, ()).err(), Some(Errno::EAGAIN));
+    assert_eq!(table.add_thread(&init, ()).err(), Some(Errno::EAGAIN));
+    // One exit (its thread gone) makes room again.
+    exit(&table, &children.pop().unwrap(), 0);
+    assert!(table.fork(&init, ()).is_ok());
+}

@@ -29,6 +29,8 @@ pub enum DirectoryKind {
     Sys,
     /// `/proc/sys/kernel`.
     SysKernel,
+    /// `/proc/sys/fs`.
+    SysFs,
     /// `/proc/<pid>` (scope `Process`) or `/proc/<pid>/task/<tid>` (scope `Thread`).
     Process(Arc<dyn ProcessInfo>, Scope),
     /// `/proc/<pid>/task`.
@@ -63,12 +65,21 @@ const ROOT_ENTRIES: [(&str, SystemEntry); 13] = [
     ("cmdline", SystemEntry::Cmdline),
 ];
 
-const SYS_ENTRIES: [(&str, SystemEntry); 1] = [("kernel", SystemEntry::SysKernelDir)];
+const SYS_ENTRIES: [(&str, SystemEntry); 2] = [
+    ("fs", SystemEntry::SysFsDir),
+    ("kernel", SystemEntry::SysKernelDir),
+];
 
-const SYS_KERNEL_ENTRIES: [(&str, SystemEntry); 3] = [
+const SYS_KERNEL_ENTRIES: [(&str, SystemEntry); 4] = [
     ("core_pattern", SystemEntry::CorePattern),
     ("hostname", SystemEntry::Hostname),
     ("pid_max", SystemEntry::PidMax),
+    ("threads-max", SystemEntry::ThreadsMax),
+];
+
+const SYS_FS_ENTRIES: [(&str, SystemEntry); 2] = [
+    ("file-max", SystemEntry::FileMax),
+    ("file-nr", SystemEntry::FileNr),
 ];
 
 /// Entries of a process directory in Linux's order; a thread directory
@@ -158,7 +169,15 @@ impl ProcDirectory {
                 attributes(FileType::Directory, 0o555),
                 DirectoryKind::SysKernel,
             ),
-            SystemEntry::Hostname | SystemEntry::CorePattern => Arc::new(GeneratedFile::new(
+            SystemEntry::SysFsDir => Self::inode(
+                context,
+                attributes(FileType::Directory, 0o555),
+                DirectoryKind::SysFs,
+            ),
+            SystemEntry::Hostname
+            | SystemEntry::CorePattern
+            | SystemEntry::ThreadsMax
+            | SystemEntry::FileMax => Arc::new(GeneratedFile::new(
                 context.clone(),
                 attributes(FileType::Regular, 0o644),
                 Source::System(entry),
@@ -345,6 +364,7 @@ impl ProcDirectory {
             DirectoryKind::Root => system(&ROOT_ENTRIES),
             DirectoryKind::Sys => system(&SYS_ENTRIES),
             DirectoryKind::SysKernel => system(&SYS_KERNEL_ENTRIES),
+            DirectoryKind::SysFs => system(&SYS_FS_ENTRIES),
             DirectoryKind::Process(_, scope) => PROCESS_ENTRIES
                 .iter()
                 .filter(|(_, entry)| {
@@ -393,7 +413,7 @@ impl ProcDirectory {
                 process.owner().map_err(|_| Errno::ENOENT)?;
                 None
             }
-            DirectoryKind::Sys | DirectoryKind::SysKernel => None,
+            DirectoryKind::Sys | DirectoryKind::SysKernel | DirectoryKind::SysFs => None,
         })
     }
 }
@@ -403,7 +423,9 @@ fn system_type(entry: SystemEntry) -> FileType {
         SystemEntry::SelfLink | SystemEntry::ThreadSelfLink | SystemEntry::Mounts => {
             FileType::Symlink
         }
-        SystemEntry::SysDir | SystemEntry::SysKernelDir => FileType::Directory,
+        SystemEntry::SysDir | SystemEntry::SysKernelDir | SystemEntry::SysFsDir => {
+            FileType::Directory
+        }
         _ => FileType::Regular,
     }
 }
@@ -456,6 +478,7 @@ impl Inode for ProcDirectory {
             },
             DirectoryKind::Sys => system(&SYS_ENTRIES),
             DirectoryKind::SysKernel => system(&SYS_KERNEL_ENTRIES),
+            DirectoryKind::SysFs => system(&SYS_FS_ENTRIES),
             DirectoryKind::Process(process, scope) => {
                 let owner = process.owner().map_err(|_| Errno::ENOENT)?;
                 let entry = PROCESS_ENTRIES

@@ -22,7 +22,7 @@ use crate::context::{Attributes, Context};
 use crate::ino::{ProcessEntry, SystemEntry};
 use crate::process_format::{self, comm_name};
 use crate::system_format;
-use crate::view::ProcessInfo;
+use crate::view::{ProcessInfo, SystemLimit};
 
 /// The longest host name Linux keeps (`__NEW_UTS_LEN`).
 pub const HOSTNAME_MAX: usize = 64;
@@ -83,6 +83,12 @@ impl GeneratedFile {
                 SystemEntry::Filesystems => system_format::filesystems(&view.filesystems()),
                 SystemEntry::Stat => system_format::stat(&view.system()),
                 SystemEntry::PidMax => format!("{}\n", view.system().pid_max),
+                SystemEntry::ThreadsMax => format!("{}\n", view.system().threads_max),
+                SystemEntry::FileMax => format!("{}\n", view.system().file_max),
+                SystemEntry::FileNr => {
+                    let system = view.system();
+                    format!("{}\t0\t{}\n", system.open_files, system.file_max)
+                }
                 SystemEntry::Hostname => {
                     let mut bytes = view.hostname();
                     bytes.push(b'\n');
@@ -181,6 +187,13 @@ fn render_process(
 
 /// What a write to `oom_score_adj` says: a decimal number from -1000 to
 /// 1000, blanks and a newline around it allowed; `EINVAL` otherwise.
+/// A decimal number with optional surrounding white space, as
+/// `proc_dointvec` takes it.
+fn parse_number(buf: &[u8]) -> KernelResult<u64> {
+    let text = core::str::from_utf8(buf).map_err(|_| Errno::EINVAL)?;
+    text.trim().parse().map_err(|_| Errno::EINVAL)
+}
+
 fn parse_oom_score_adj(buf: &[u8]) -> KernelResult<i16> {
     let text = core::str::from_utf8(buf).map_err(|_| Errno::EINVAL)?;
     let adj: i16 = text.trim().parse().map_err(|_| Errno::EINVAL)?;
@@ -225,7 +238,8 @@ impl Inode for GeneratedFile {
         Ok(count)
     }
 
-    /// Only `sys/kernel/hostname`, `sys/kernel/core_pattern`, `profiling`
+    /// Only `sys/kernel/hostname`, `sys/kernel/core_pattern`,
+    /// `sys/kernel/threads-max`, `sys/fs/file-max`, `profiling`
     /// and `<pid>/oom_score_adj` (a number, -1000 to 1000) are writable: the text up to the first newline or NUL
     /// replaces the host name (longer names are cut at 64 bytes, as Linux's
     /// `proc_dostring` does) or the pattern; a write to `profiling` is one
@@ -244,6 +258,20 @@ impl Inode for GeneratedFile {
         } = &self.source
         {
             process.set_oom_score_adj(parse_oom_score_adj(buf)?)?;
+            *self.rendered.lock() = None;
+            return Ok(buf.len());
+        }
+        if let Source::System(entry @ (SystemEntry::ThreadsMax | SystemEntry::FileMax)) =
+            self.source
+        {
+            let limit = if entry == SystemEntry::ThreadsMax {
+                SystemLimit::ThreadsMax
+            } else {
+                SystemLimit::FileMax
+            };
+            self.context
+                .view
+                .set_system_limit(limit, parse_number(buf)?)?;
             *self.rendered.lock() = None;
             return Ok(buf.len());
         }

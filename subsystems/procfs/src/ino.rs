@@ -59,6 +59,14 @@ pub enum SystemEntry {
     Profiling,
     /// `/proc/cmdline`.
     Cmdline,
+    /// `/proc/sys/fs`.
+    SysFsDir,
+    /// `/proc/sys/kernel/threads-max`.
+    ThreadsMax,
+    /// `/proc/sys/fs/file-max`.
+    FileMax,
+    /// `/proc/sys/fs/file-nr`.
+    FileNr,
 }
 
 impl SystemEntry {
@@ -193,6 +201,10 @@ mod tests {
             SystemEntry::CorePattern,
             SystemEntry::Profiling,
             SystemEntry::Cmdline,
+            SystemEntry::SysFsDir,
+            SystemEntry::ThreadsMax,
+            SystemEntry::FileMax,
+            SystemEntry::FileNr,
         ];
         let numbers: HashSet<u64> = all.iter().map(|entry| entry.ino()).collect();
         assert_eq!(numbers.len(), all.len());

@@ -10,8 +10,9 @@
 //! `cwd`, `root`, `fd/<n>`, plus `fdinfo/<n>` and `task/<tid>/`), the links
 //! `self`, `thread-self` and `mounts`, and the system files `uptime`,
 //! `loadavg`, `meminfo`, `cpuinfo`, `version`, `filesystems`, `stat`,
-//! `sys/kernel/hostname`, `sys/kernel/core_pattern`, `sys/kernel/pid_max`
-//! and `profiling` (the sampling profiler's control file and report; see
+//! `sys/kernel/hostname`, `sys/kernel/core_pattern`, `sys/kernel/pid_max`,
+//! `sys/kernel/threads-max`, `sys/fs/file-max`, `sys/fs/file-nr` and
+//! `profiling` (the sampling profiler's control file and report; see
 //! [`ProcessView::control_profiling`]).
 //!
 //! # What a reuser implements
@@ -82,5 +83,5 @@ pub use procfs::ProcFs;
 pub use view::{
     Caller, CpuDescription, CpuTicks, CpuTimes, FilesystemEntry, IdSet, IoStats, MemInfo,
     MemoryStats, MountEntry, OpenFd, ProcessInfo, ProcessSnapshot, ProcessView, RLIM_INFINITY,
-    RLIMIT_COUNT, Rlimit, SignalMasks, SystemInfo, TaskState, ThreadSnapshot,
+    RLIMIT_COUNT, Rlimit, SignalMasks, SystemInfo, SystemLimit, TaskState, ThreadSnapshot,
 };

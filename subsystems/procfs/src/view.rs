@@ -79,6 +79,12 @@ pub trait ProcessView: Send + Sync {
         b"core".to_vec()
     }
 
+    /// Sets a system-wide limit as the calling process: `EPERM` unless it
+    /// is privileged, `EINVAL` out of range. The default refuses.
+    fn set_system_limit(&self, _limit: SystemLimit, _value: u64) -> KernelResult<()> {
+        Err(Errno::EPERM)
+    }
+
     /// Replaces the core pattern as the calling process: `EPERM` unless it
     /// is privileged. The default refuses.
     fn set_core_pattern(&self, _pattern: &[u8]) -> KernelResult<()> {
@@ -482,6 +488,15 @@ impl ProcessSnapshot {
     }
 }
 
+/// A system-wide limit `/proc/sys` sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SystemLimit {
+    /// `sys/kernel/threads-max`.
+    ThreadsMax,
+    /// `sys/fs/file-max`.
+    FileMax,
+}
+
 /// Clocks and counters of the whole system.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SystemInfo {
@@ -503,6 +518,12 @@ pub struct SystemInfo {
     pub last_pid: u32,
     /// The largest pid plus one (`pid_max`).
     pub pid_max: u32,
+    /// The system-wide thread limit (`sys/kernel/threads-max`).
+    pub threads_max: u64,
+    /// The system-wide limit on open file descriptions (`sys/fs/file-max`).
+    pub file_max: u64,
+    /// Open file descriptions now (`sys/fs/file-nr`'s first field).
+    pub open_files: u64,
     /// Context switches since boot (`ctxt`).
     pub context_switches: u64,
     /// Processes and threads created since boot (`processes`).

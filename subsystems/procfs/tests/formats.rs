@@ -323,6 +323,10 @@ fn version_pid_max_and_hostname_end_in_newline() {
     );
     assert_eq!(w.read_text("/proc/sys/kernel/pid_max"), "32768\n");
     assert_eq!(w.read_text("/proc/sys/kernel/hostname"), "courage\n");
+    assert_eq!(w.read_text("/proc/sys/kernel/threads-max"), "3934\n");
+    assert_eq!(w.read_text("/proc/sys/fs/file-max"), "49152\n");
+    // Allocated, free (always 0 since Linux 2.6), maximum.
+    assert_eq!(w.read_text("/proc/sys/fs/file-nr"), "640\t0\t49152\n");
 }
 
 #[test]

@@ -38,7 +38,19 @@ fn root_lists_system_entries_then_pids_in_increasing_order() {
     );
     assert_eq!(
         w.list("/proc/sys/kernel").unwrap(),
-        [".", "..", "core_pattern", "hostname", "pid_max"]
+        [
+            ".",
+            "..",
+            "core_pattern",
+            "hostname",
+            "pid_max",
+            "threads-max"
+        ]
+    );
+    assert_eq!(w.list("/proc/sys").unwrap(), [".", "..", "fs", "kernel"]);
+    assert_eq!(
+        w.list("/proc/sys/fs").unwrap(),
+        [".", "..", "file-max", "file-nr"]
     );
 }
 

@@ -55,6 +55,36 @@ fn entries_are_owned_by_the_process_owner() {
 }
 
 #[test]
+fn system_limits_are_written_by_root_as_numbers_and_refused_to_others() {
+    let w = World::new();
+    let user = Credentials::user(1000, 1000);
+    for (path, limit) in [
+        ("/proc/sys/kernel/threads-max", "threads_max"),
+        ("/proc/sys/fs/file-max", "file_max"),
+    ] {
+        assert_eq!(
+            w.vfs
+                .open(&w.ctx(&user), path, OpenFlags::O_WRONLY, 0)
+                .unwrap_err(),
+            Errno::EACCES,
+            "{path}"
+        );
+        let file = w
+            .vfs
+            .open(&w.ctx(&w.su), path, OpenFlags::O_WRONLY, 0)
+            .unwrap();
+        assert_eq!(file.write(b" 500\n").unwrap(), 5);
+        assert_eq!(w.read_text(path), "500\n", "{limit}");
+        assert_eq!(file.write(b"many").unwrap_err(), Errno::EINVAL);
+        // Root's write goes to the kernel, which may still refuse.
+        *w.kernel.caller_privileged.lock().unwrap() = false;
+        assert_eq!(file.write(b"600").unwrap_err(), Errno::EPERM);
+        *w.kernel.caller_privileged.lock().unwrap() = true;
+    }
+    assert_eq!(w.read_text("/proc/sys/fs/file-nr"), "640\t0\t500\n");
+}
+
+#[test]
 fn hostname_is_written_by_root_and_refused_to_others() {
     let w = World::new();
     let path = "/proc/sys/kernel/hostname";

@@ -181,6 +181,17 @@ impl ProcessView for FakeKernel {
     fn hostname(&self) -> Vec<u8> {
         self.hostname.lock().unwrap().clone()
     }
+    fn set_system_limit(&self, limit: procfs::SystemLimit, value: u64) -> KernelResult<()> {
+        if !*self.caller_privileged.lock().unwrap() {
+            return Err(Errno::EPERM);
+        }
+        let mut system = self.system.lock().unwrap();
+        match limit {
+            procfs::SystemLimit::ThreadsMax => system.threads_max = value,
+            procfs::SystemLimit::FileMax => system.file_max = value,
+        }
+        Ok(())
+    }
     fn set_hostname(&self, name: &[u8]) -> KernelResult<()> {
         if !*self.caller_privileged.lock().unwrap() {
             return Err(Errno::EPERM);
@@ -333,6 +344,9 @@ impl World {
                 threads: 12,
                 last_pid: 57,
                 pid_max: 32768,
+                threads_max: 3934,
+                file_max: 49152,
+                open_files: 640,
                 context_switches: 9876,
                 forks: 58,
                 interrupts: 4321,
