@@ -189,8 +189,11 @@ pub fn fork(
     };
     let fs_base = task::current().fs_base();
     let settid = child_tid.set.then_some(child_tid.address);
+    // Not inside the call: a temporary guard there would live through the
+    // error arm, whose `die` takes the same lock.
+    let name = String::from(child.data().name());
     if let Err(error) = start_user_thread_with(
-        &String::from(child.data().name()),
+        &name,
         link.clone(),
         space,
         fs_base,
