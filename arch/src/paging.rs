@@ -62,9 +62,19 @@ fn entry_frame(raw: u64) -> Frame {
     Frame((raw & ADDRESS_MASK) >> 12)
 }
 
+/// Frames holding page tables, kernel and user (`PageTables` in
+/// `/proc/meminfo`).
+static TABLE_FRAMES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Bytes of memory in page tables now.
+pub fn page_table_bytes() -> u64 {
+    TABLE_FRAMES.load(core::sync::atomic::Ordering::Relaxed) * PAGE_SIZE
+}
+
 fn new_table<A: FrameAllocator>(frames: &mut A) -> KernelResult<Frame> {
     let frame = frames.alloc_frame()?;
     table(frame).zero();
+    TABLE_FRAMES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     Ok(frame)
 }
 
@@ -495,7 +505,9 @@ impl PageTable for HardwarePageTable {
 
     fn destroy<A: FrameAllocator>(self, frames: &mut A) {
         fn free<A: FrameAllocator>(frames: &mut A, frame: Frame) {
-            let _ = frames.dec_ref(frame);
+            if frames.dec_ref(frame) == Ok(0) {
+                TABLE_FRAMES.fetch_sub(1, core::sync::atomic::Ordering::Relaxed);
+            }
         }
         let pml4 = table(self.root);
         for pml4e in pml4.iter().take(KERNEL_HALF_FIRST_ENTRY) {

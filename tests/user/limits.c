@@ -137,6 +137,34 @@ static void threads_max_stops_a_fork_bomb(void) {
     CHECK_EQ(read_number("/proc/sys/kernel/threads-max"), threads_max);
 }
 
+/* /proc/meminfo counts what processes cost the kernel: each live child
+ * adds a kernel stack and page tables, and reaping gives them back. */
+static void meminfo_counts_stacks_and_page_tables(void) {
+    long stacks = meminfo_kb("KernelStack"), tables = meminfo_kb("PageTables");
+    CHECK(stacks > 0 && tables > 0);
+    int pipefd[2];
+    CHECK_EQ(pipe(pipefd), 0);
+    for (int i = 0; i < 8; i++) {
+        pid_t child = fork();
+        CHECK(child >= 0);
+        if (child == 0) {
+            char c;
+            close(pipefd[1]);
+            read(pipefd[0], &c, 1);
+            _exit(0);
+        }
+    }
+    CHECK(meminfo_kb("KernelStack") >= stacks + 8 * 8); /* 8 KiB stacks at least */
+    CHECK(meminfo_kb("PageTables") > tables);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    while (wait(NULL) > 0) {}
+    /* Stacks are freed once the children are off their CPUs: allow a
+     * moment. */
+    for (int i = 0; i < 100 && meminfo_kb("KernelStack") > stacks; i++) usleep(10000);
+    CHECK(meminfo_kb("KernelStack") <= stacks);
+}
+
 int main(void) {
     /* Warm-up, as wide as the bombs below: caches filled once (kernel
      * stacks kept for reuse, the pid allocator's pages) are not leaks. */
@@ -145,6 +173,7 @@ int main(void) {
     CHECK_EQ(refused, 0);
     long free_before = meminfo_kb("MemFree"), slab_before = meminfo_kb("Slab");
     long files_before = read_number("/proc/sys/fs/file-nr");
+    meminfo_counts_stacks_and_page_tables();
     file_max_gives_enfile();
     threads_max_stops_a_fork_bomb();
 

@@ -74,13 +74,14 @@ pub struct KernelStack {
 impl KernelStack {
     /// Maps a new stack (or reuses a cached one).
     pub fn new() -> KernelResult<Self> {
+        if fault_injection::should_fail() {
+            return Err(abi::Errno::ENOMEM);
+        }
         let cached = CACHE.lock().pop();
         if let Some(slot) = cached {
-            return Ok(Self { slot });
+            return Ok(Self::holding(slot));
         }
-        let stack = Self {
-            slot: SLOTS.allocate()?,
-        };
+        let stack = Self::holding(SLOTS.allocate()?);
         let mut table = kernel_page_table().lock();
         let mut page = stack.bottom();
         while page < stack.top() {
@@ -102,6 +103,13 @@ impl KernelStack {
         Ok(stack)
     }
 
+    /// Every `KernelStack` is made here, so the live count is exact (a
+    /// failed `new` drops its half-mapped stack, which counts down again).
+    fn holding(slot: u64) -> Self {
+        LIVE.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        Self { slot }
+    }
+
     fn base(&self) -> u64 {
         SLOTS.base(self.slot)
     }
@@ -117,8 +125,17 @@ impl KernelStack {
     }
 }
 
+/// Stacks of live threads (not those cached for reuse).
+static LIVE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Bytes of kernel stacks in use (`KernelStack` in `/proc/meminfo`).
+pub fn in_use_bytes() -> u64 {
+    LIVE.load(core::sync::atomic::Ordering::Relaxed) * STACK_SIZE
+}
+
 impl Drop for KernelStack {
     fn drop(&mut self) {
+        LIVE.fetch_sub(1, core::sync::atomic::Ordering::Relaxed);
         // A stack whose mapping is whole goes back to the cache. (A failed
         // `new` drops a partly mapped one: its last page is unmapped.)
         let whole = kernel_page_table()

@@ -120,11 +120,29 @@ impl ProcessView for KernelView {
         let stats = crate::memory::frames::stats();
         let total = stats.map_or(0, |s| s.total_frames * 4096);
         let free = stats.map_or(0, |s| s.free_frames * 4096);
+        // Anonymous pages, once per address space (threads and vfork
+        // children share theirs).
+        let mut spaces: Vec<usize> = Vec::new();
+        let mut anonymous = 0;
+        for process in processes().all_processes() {
+            let Some(space) = process.data().address_space().cloned() else {
+                continue;
+            };
+            let key = alloc::sync::Arc::as_ptr(&space) as *const () as usize;
+            if spaces.contains(&key) {
+                continue;
+            }
+            spaces.push(key);
+            anonymous += space.lock().resident_bytes().0;
+        }
         MemInfo {
             total,
             free,
             available: free,
+            anonymous,
             kernel_heap: crate::memory::heap::in_use(),
+            kernel_stacks: crate::memory::kstack::in_use_bytes(),
+            page_tables: arch::paging::page_table_bytes(),
             ..MemInfo::default()
         }
     }
