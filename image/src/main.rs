@@ -133,8 +133,23 @@ extern "C" fn kernel_main(_: u64) -> ! {
     let init = options.init.unwrap_or("/init");
     let mut argv = alloc::vec![init.as_bytes().to_vec()];
     argv.extend(options.init_args().map(|a| a.as_bytes().to_vec()));
+    fault_injection::configure(options.fail_alloc);
     match userland::lifecycle::start_init(init, argv) {
-        Ok(()) => task::exit(),
+        Ok(()) => {
+            // Failures are injected into user space's work, not the boot.
+            if options.fail_alloc != fault_injection::Policy::Off {
+                log::warn!(
+                    "fault injection: failing kernel allocations ({:?})",
+                    options.fail_alloc
+                );
+                // Init is spared: the suite runner must outlive its tests.
+                fault_injection::set_filter(|| {
+                    userland::current().is_ok_and(|link| link.process.pid() != 1)
+                });
+                fault_injection::arm();
+            }
+            task::exit()
+        }
         Err(error) => log::error!("cannot start init {init}: {error}"),
     }
 

@@ -13,6 +13,8 @@
 //!                                          run COMMAND profiled; flame graph
 //! cargo xtask stress [--release] [--minutes M] [--cpus N]
 //!                                          mixed load on every CPU, then leak counts
+//! cargo xtask faults [--release] [-- POLICY]  the user-space suite with kernel
+//!                                          allocations failing (failalloc=POLICY, default nth:50)
 //! cargo xtask fuzz [--release] [--ops N] [--seed S] [--cpus N]
 //!                                          Debian's trinity as nobody; kernel must stay up
 //! ```
@@ -104,7 +106,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup|boot-time|initramfs|profile|stress|fuzz> [--release] [--iso] [--uefi] [--screen] [--gdb] [--add HOST[=GUEST]] [--minutes M] [--cpus N] [--ops N] [--seed S] [-- KERNEL COMMAND LINE]";
+const USAGE: &str = "usage: cargo xtask <build|run|iso|test|clippy|setup|boot-time|initramfs|profile|stress|fuzz|faults> [--release] [--iso] [--uefi] [--screen] [--gdb] [--add HOST[=GUEST]] [--minutes M] [--cpus N] [--ops N] [--seed S] [-- KERNEL COMMAND LINE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -139,6 +141,7 @@ fn main() -> ExitCode {
             options.cpus,
         )
         .map(|()| ExitCode::SUCCESS),
+        "faults" => test::faults(options.profile, options.cmdline.first().map(String::as_str)),
         "boot-time" => boot_time(options.profile).map(|()| ExitCode::SUCCESS),
         "setup" => tools::ensure(&[
             tools::QEMU,

@@ -143,7 +143,12 @@ impl FrameAllocator for UserFrames {
 pub struct KernelFrames;
 
 impl FrameAllocator for KernelFrames {
+    /// Fault injection applies: these serve page tables and the frames
+    /// system calls take, whose callers report `ENOMEM`.
     fn alloc_frame(&mut self) -> KernelResult<Frame> {
+        if fault_injection::should_fail() {
+            return Err(Errno::ENOMEM);
+        }
         alloc_order(0)
     }
 

@@ -377,6 +377,10 @@ impl syscall::Kernel for RunningKernel {
     }
 
     fn power_off(&self) -> KernelResult<()> {
+        let (asked, failed) = fault_injection::stats();
+        if asked > 0 {
+            log::warn!("fault injection: {failed} of {asked} kernel allocations failed");
+        }
         log::info!("reboot: powering off");
         crate::power::power_off()
     }

@@ -156,6 +156,10 @@ pub struct KernelOptions<'a> {
     /// `cpus=N` (at least 1) or `nosmp` (1): the most CPUs to bring up;
     /// `None` uses every CPU the firmware lists.
     pub max_cpus: Option<u32>,
+    /// `failalloc=nth:N` or `failalloc=p:PERCENT[,seed:S]`: which of the
+    /// kernel's fallible allocations to fail once user space runs (see
+    /// the `fault_injection` crate); off by default.
+    pub fail_alloc: fault_injection::Policy,
     /// Everything after a lone `--`, trimmed: arguments for init.
     pub init_args: &'a str,
     unknown: [IgnoredOption<'a>; MAX_UNKNOWN_OPTIONS],
@@ -174,6 +178,7 @@ impl Default for KernelOptions<'_> {
             quiet: false,
             console: ConsoleChoice::Serial,
             max_cpus: None,
+            fail_alloc: fault_injection::Policy::Off,
             init_args: "",
             unknown: [NO_IGNORED; MAX_UNKNOWN_OPTIONS],
             unknown_len: 0,
@@ -255,6 +260,13 @@ impl<'a> KernelOptions<'a> {
                 }
             },
             ("cpus", None) => return Err(IgnoredReason::MissingValue),
+            ("failalloc", Some(spec)) => {
+                self.fail_alloc =
+                    fault_injection::Policy::parse(spec).ok_or(IgnoredReason::BadValue {
+                        expected: "nth:N or p:PERCENT[,seed:S]",
+                    })?;
+            }
+            ("failalloc", None) => return Err(IgnoredReason::MissingValue),
             ("nosmp", None) => self.max_cpus = Some(1),
             ("nosmp", Some(_)) => return Err(IgnoredReason::UnexpectedValue),
             _ => return Err(IgnoredReason::UnknownOption),
@@ -324,6 +336,22 @@ mod tests {
         assert!(options.exit_on_panic);
         assert!(options.quiet);
         assert!(options.unknown().is_empty());
+    }
+
+    #[test]
+    fn failalloc_takes_a_policy_and_names_a_bad_one() {
+        let options = KernelOptions::parse("failalloc=nth:40");
+        assert_eq!(options.fail_alloc, fault_injection::Policy::EveryNth(40));
+        let options = KernelOptions::parse("failalloc=p:1.5,seed:9 failalloc=often");
+        assert_eq!(
+            options.fail_alloc,
+            fault_injection::Policy::Probability {
+                per_million: 15_000,
+                seed: 9
+            }
+        );
+        assert_eq!(options.unknown().len(), 1);
+        assert_eq!(options.unknown()[0].word, "failalloc=often");
     }
 
     #[test]

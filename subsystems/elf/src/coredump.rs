@@ -125,7 +125,7 @@ pub trait CoreSink {
 /// A core built in memory.
 impl CoreSink for Vec<u8> {
     fn write(&mut self, bytes: &[u8]) -> KernelResult<()> {
-        self.try_reserve(bytes.len()).map_err(|_| Errno::ENOMEM)?;
+        fault_injection::reserve(self, bytes.len())?;
         self.extend_from_slice(bytes);
         Ok(())
     }

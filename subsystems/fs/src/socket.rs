@@ -524,7 +524,7 @@ impl Socket {
                 }
             };
             let mut bytes = Vec::new();
-            bytes.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+            fault_injection::reserve_exact(&mut bytes, len)?;
             bytes.extend_from_slice(&data[..len]);
             state.inbox_bytes += len;
             state.inbox.push_back(Message {

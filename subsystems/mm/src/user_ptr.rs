@@ -213,8 +213,7 @@ pub fn write_value<T: IntoBytes + Immutable, M: UserMemory + ?Sized>(
 /// Reads a whole user buffer into a new vector.
 pub fn read_bytes<M: UserMemory + ?Sized>(mem: &M, src: UserSlice) -> KernelResult<Vec<u8>> {
     let mut buf = Vec::new();
-    buf.try_reserve_exact(src.len())
-        .map_err(|_| Errno::ENOMEM)?;
+    fault_injection::reserve_exact(&mut buf, src.len())?;
     buf.resize(src.len(), 0);
     mem.copy_from_user(&mut buf, src)?;
     Ok(buf)
@@ -242,7 +241,7 @@ pub fn copy_string_from_user<M: UserMemory + ?Sized>(
         let to_page_end = PAGE_SIZE - (at % PAGE_SIZE);
         let chunk = to_page_end.min((max_len - string.len()) as u64) as usize;
         let start = string.len();
-        string.try_reserve(chunk).map_err(|_| Errno::ENOMEM)?;
+        fault_injection::reserve(&mut string, chunk)?;
         string.resize(start + chunk, 0);
         mem.copy_from_user(&mut string[start..], UserSlice::new(at, chunk)?)?;
         if let Some(nul) = string[start..].iter().position(|byte| *byte == 0) {

@@ -253,9 +253,7 @@ impl Credentials {
             return Err(Errno::EINVAL);
         }
         let mut sorted = Vec::new();
-        sorted
-            .try_reserve_exact(groups.len())
-            .map_err(|_| Errno::ENOMEM)?;
+        fault_injection::reserve_exact(&mut sorted, groups.len())?;
         sorted.extend_from_slice(groups);
         sorted.sort_unstable();
         self.groups = sorted;

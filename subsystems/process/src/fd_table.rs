@@ -107,16 +107,14 @@ impl<D: Clone> FileDescriptions<D> {
     /// Grows the table to hold slot `index`.
     fn grow_to(&mut self, index: usize) -> KernelResult<()> {
         if index >= self.slots.len() {
-            self.slots
-                .try_reserve(index + 1 - self.slots.len())
-                .map_err(|_| Errno::ENOMEM)?;
+            let more = index + 1 - self.slots.len();
+            fault_injection::reserve(&mut self.slots, more)?;
             self.slots.resize(index + 1, Slot::Free);
         }
         let words = self.slots.len().div_ceil(64);
         if words > self.in_use.len() {
-            self.in_use
-                .try_reserve(words - self.in_use.len())
-                .map_err(|_| Errno::ENOMEM)?;
+            let more = words - self.in_use.len();
+            fault_injection::reserve(&mut self.in_use, more)?;
             self.in_use.resize(words, 0);
         }
         Ok(())
@@ -357,17 +355,13 @@ impl<D: Clone> FileDescriptions<D> {
     /// the parent are free in the child.
     pub fn fork_copy(&self) -> KernelResult<Self> {
         let mut slots = Vec::new();
-        slots
-            .try_reserve_exact(self.slots.len())
-            .map_err(|_| Errno::ENOMEM)?;
+        fault_injection::reserve_exact(&mut slots, self.slots.len())?;
         slots.extend(self.slots.iter().map(|s| match s {
             Slot::Reserved => Slot::Free,
             other => other.clone(),
         }));
         let mut in_use = Vec::new();
-        in_use
-            .try_reserve_exact(self.in_use.len())
-            .map_err(|_| Errno::ENOMEM)?;
+        fault_injection::reserve_exact(&mut in_use, self.in_use.len())?;
         in_use.resize(self.in_use.len(), 0);
         for (index, _) in slots
             .iter()

@@ -19,6 +19,15 @@ use crate::registers::SavedRegisters;
 /// writes, which then allocate nothing), on the heap beyond.
 pub type IoBuffer = smallvec::SmallVec<[u8; 256]>;
 
+/// Room for `len` bytes in `buffer`, `ENOMEM` if the heap has none (or
+/// fault injection says so, for a buffer past the inline part).
+pub(crate) fn reserve_io(buffer: &mut IoBuffer, len: usize) -> KernelResult<()> {
+    if len > buffer.inline_size() && fault_injection::should_fail() {
+        return Err(Errno::ENOMEM);
+    }
+    buffer.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)
+}
+
 /// One system call's view of the world: the kernel and the calling thread
 /// and process. Handlers reach nothing else.
 pub struct Context<'a, K: Kernel> {
@@ -80,7 +89,7 @@ impl<K: Kernel> Context<'_, K> {
     pub fn read_bytes(&self, buffer: UserBuffer, len: usize) -> KernelResult<IoBuffer> {
         let slice = UserSlice::new(buffer.0, len)?;
         let mut bytes = IoBuffer::new();
-        bytes.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+        reserve_io(&mut bytes, len)?;
         bytes.resize(len, 0);
         self.memory().copy_from_user(&mut bytes, slice)?;
         Ok(bytes)

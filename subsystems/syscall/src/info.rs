@@ -195,7 +195,7 @@ pub fn getrandom<K: Kernel>(
     let count = count.min(crate::fs::io::MAX_IO);
     mm::UserSlice::new(buf.0, count)?;
     let mut bytes = Vec::new();
-    bytes.try_reserve_exact(count).map_err(|_| Errno::ENOMEM)?;
+    fault_injection::reserve_exact(&mut bytes, count)?;
     bytes.resize(count, 0);
     ctx.kernel.fill_random(&mut bytes);
     ctx.write_bytes(buf, &bytes)?;

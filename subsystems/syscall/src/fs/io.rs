@@ -41,7 +41,7 @@ const SMALL_IO: usize = 256;
 
 pub(crate) fn kernel_buffer(len: usize) -> KernelResult<crate::context::IoBuffer> {
     let mut buffer = crate::context::IoBuffer::new();
-    buffer.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+    crate::context::reserve_io(&mut buffer, len)?;
     buffer.resize(len, 0);
     Ok(buffer)
 }

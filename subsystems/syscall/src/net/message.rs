@@ -172,7 +172,7 @@ impl Outgoing {
     ) -> KernelResult<Vec<u8>> {
         let want = max.min(self.len - from);
         let mut bytes = Vec::new();
-        bytes.try_reserve_exact(want).map_err(|_| Errno::ENOMEM)?;
+        fault_injection::reserve_exact(&mut bytes, want)?;
         let mut skip = from;
         for &(base, len) in &self.segments {
             if bytes.len() == want {
