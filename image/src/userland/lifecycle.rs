@@ -78,6 +78,9 @@ fn start_user_thread_with(
         name,
         priority,
         move |thread| {
+            // Before the thread can run: on another CPU it may ask for its
+            // own priority (or be signalled) at once.
+            setup_link.thread.data().set_task(thread.id);
             thread.set_user(setup_link);
             thread.set_fs_base(fs_base);
         },
@@ -91,7 +94,7 @@ fn start_user_thread_with(
             task::UserEntry { frame, fpu }
         },
     )?;
-    user_thread.data().set_task(thread.id);
+    debug_assert_eq!(user_thread.data().task(), Some(thread.id));
     let _ = link;
     Ok(())
 }
