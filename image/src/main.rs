@@ -126,6 +126,8 @@ extern "C" fn kernel_main(_: u64) -> ! {
     power::init(info);
     userland::signals::start_alarm_thread().expect("the alarm thread");
     userland::vfs::start_console_thread().expect("the console thread");
+    task::start_hung_task_detector(boot_info::options().hung_task_timeout)
+        .expect("the hung-task detector");
     let options = boot_info::options();
     if let Some(filter) = options.ktest {
         ktest::run(filter);

@@ -396,6 +396,65 @@ pub fn state(id: ThreadId) -> Option<sched::ThreadState> {
     with_scheduler(|s| s.state(id))
 }
 
+/// Starts the hung-task detector (Linux's `khungtaskd`): every tenth of
+/// `timeout_s`, it reports user threads that have waited uninterruptibly
+/// (where no signal, not even `SIGKILL`, can reach them) for longer than
+/// `timeout_s`, and dumps every thread once per finding.
+pub fn start_hung_task_detector(timeout_s: u64) -> abi::KernelResult<()> {
+    let timeout = timeout_s.max(1) * 1_000_000_000;
+    super::thread::spawn("khungtaskd", sched::Priority::NORMAL, move || {
+        let mut reported: Vec<(ThreadId, u64)> = Vec::new();
+        loop {
+            sleep_until(crate::time::now_ns() + timeout / 10);
+            let now = crate::time::now_ns();
+            let hung = {
+                let _off = InterruptsOff::new();
+                with_scheduler(|s| s.blocked_uninterruptibly_since(now.saturating_sub(timeout)))
+            };
+            let mut found = false;
+            for &(id, since) in &hung {
+                let user = THREADS
+                    .lock()
+                    .get(&id)
+                    .and_then(|t| t.user_link().map(|l| (l.process.pid(), l.thread.tid())));
+                let Some((pid, tid)) = user else { continue };
+                if reported.contains(&(id, since)) {
+                    continue;
+                }
+                log::warn!(
+                    "hung task: pid {pid} tid {tid} has waited uninterruptibly for {} s",
+                    (now - since) / 1_000_000_000
+                );
+                found = true;
+            }
+            reported = hung;
+            if found {
+                dump_threads();
+            }
+        }
+    })
+    .map(|_| ())
+}
+
+/// Logs every thread with what the scheduler has it doing, for a
+/// debugger to call on a machine that seems stuck (`call
+/// courage::task::dump_threads()` in gdb attached to QEMU's `-s`).
+pub fn dump_threads() {
+    let _off = InterruptsOff::new();
+    let threads: Vec<Arc<Thread>> = THREADS.lock().values().cloned().collect();
+    for thread in threads {
+        let state = with_scheduler(|s| s.state(thread.id));
+        let (pid, tid) = thread
+            .user_link()
+            .map_or((0, 0), |link| (link.process.pid(), link.thread.tid()));
+        log::warn!(
+            "thread {:?} {} pid {pid} tid {tid}: {state:?}",
+            thread.id,
+            thread.name
+        );
+    }
+}
+
 /// Clears a pending interruption of thread `id` once its signals were
 /// handled, so its next interruptible wait sleeps again.
 pub fn clear_interrupt(id: ThreadId) {

@@ -160,6 +160,9 @@ pub struct KernelOptions<'a> {
     /// kernel's fallible allocations to fail once user space runs (see
     /// the `fault_injection` crate); off by default.
     pub fail_alloc: fault_injection::Policy,
+    /// `hung_task_timeout=SECONDS`: how long a user thread may wait
+    /// uninterruptibly before the kernel reports it (120, as Linux).
+    pub hung_task_timeout: u64,
     /// Everything after a lone `--`, trimmed: arguments for init.
     pub init_args: &'a str,
     unknown: [IgnoredOption<'a>; MAX_UNKNOWN_OPTIONS],
@@ -179,6 +182,7 @@ impl Default for KernelOptions<'_> {
             console: ConsoleChoice::Serial,
             max_cpus: None,
             fail_alloc: fault_injection::Policy::Off,
+            hung_task_timeout: 120,
             init_args: "",
             unknown: [NO_IGNORED; MAX_UNKNOWN_OPTIONS],
             unknown_len: 0,
@@ -267,6 +271,15 @@ impl<'a> KernelOptions<'a> {
                     })?;
             }
             ("failalloc", None) => return Err(IgnoredReason::MissingValue),
+            ("hung_task_timeout", Some(seconds)) => match seconds.parse::<u64>() {
+                Ok(seconds) if seconds >= 1 => self.hung_task_timeout = seconds,
+                _ => {
+                    return Err(IgnoredReason::BadValue {
+                        expected: "seconds, 1 or more",
+                    });
+                }
+            },
+            ("hung_task_timeout", None) => return Err(IgnoredReason::MissingValue),
             ("nosmp", None) => self.max_cpus = Some(1),
             ("nosmp", Some(_)) => return Err(IgnoredReason::UnexpectedValue),
             _ => return Err(IgnoredReason::UnknownOption),
@@ -352,6 +365,10 @@ mod tests {
         );
         assert_eq!(options.unknown().len(), 1);
         assert_eq!(options.unknown()[0].word, "failalloc=often");
+        assert_eq!(options.hung_task_timeout, 120);
+        let options = KernelOptions::parse("hung_task_timeout=30 hung_task_timeout=0");
+        assert_eq!(options.hung_task_timeout, 30);
+        assert_eq!(options.unknown().len(), 1);
     }
 
     #[test]

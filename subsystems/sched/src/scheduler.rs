@@ -147,6 +147,23 @@ impl Scheduler {
         self.threads.get(&id).map(|r| r.state)
     }
 
+    /// Threads in an uninterruptible wait that began at or before
+    /// `since` (ns), with when it began, oldest first: what a hung-task
+    /// detector reports (no signal can end such a wait).
+    pub fn blocked_uninterruptibly_since(&self, since: u64) -> Vec<(ThreadId, u64)> {
+        let mut hung: Vec<(ThreadId, u64)> = self
+            .threads
+            .iter()
+            .filter(|(_, r)| {
+                matches!(r.state, ThreadState::Blocked(reason) if !reason.is_interruptible())
+                    && r.blocked_at <= since
+            })
+            .map(|(&id, r)| (id, r.blocked_at))
+            .collect();
+        hung.sort_by_key(|&(id, at)| (at, id));
+        hung
+    }
+
     /// The priority of `id`; `ESRCH` if unknown.
     pub fn priority(&self, id: ThreadId) -> KernelResult<Priority> {
         Ok(self.record(id)?.priority)

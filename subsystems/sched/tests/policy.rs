@@ -513,3 +513,33 @@ fn next_event_is_the_earlier_of_deadline_and_slice_end() {
         "t1's slice ends first"
     );
 }
+
+#[test]
+fn only_long_uninterruptible_waits_count_as_hung() {
+    let mut m = Machine::new();
+    for id in 1..=3 {
+        m.spawn(id, Priority::NORMAL);
+    }
+    let (q1, q2) = (m.sched.create_wait_queue(), m.sched.create_wait_queue());
+    // One sleeps uninterruptibly at 0, one interruptibly, one
+    // uninterruptibly at 50.
+    m.schedule();
+    let first = m.running().unwrap();
+    m.sched.wait_on(CPU, q1, false, None, m.now).unwrap();
+    m.schedule();
+    let second = m.running().unwrap();
+    m.wait(q2, None);
+    m.now = 50;
+    m.schedule();
+    let third = m.running().unwrap();
+    m.sched.wait_on(CPU, q1, false, None, m.now).unwrap();
+    assert_ne!(first, second);
+    assert_eq!(m.sched.blocked_uninterruptibly_since(10), [(first, 0)]);
+    assert_eq!(
+        m.sched.blocked_uninterruptibly_since(50),
+        [(first, 0), (third, 50)]
+    );
+    // Woken, it is no longer hung.
+    m.sched.wake_all(q1, m.now).unwrap();
+    assert!(m.sched.blocked_uninterruptibly_since(100).is_empty());
+}
