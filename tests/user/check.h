@@ -26,6 +26,17 @@
         }                                                                                   \
     } while (0)
 
+/* The first number in a file such as /proc/sys/kernel/threads-max (the
+ * check fails if there is none). */
+static inline long read_number(const char *path) {
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    long value = -1;
+    CHECK_EQ(fscanf(f, "%ld", &value), 1);
+    fclose(f);
+    return value;
+}
+
 /* A /proc/meminfo line's value in kB (the check fails if it is missing). */
 static inline long meminfo_kb(const char *key) {
     FILE *f = fopen("/proc/meminfo", "r");

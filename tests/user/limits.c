@@ -12,16 +12,6 @@
 #include <unistd.h>
 #include "check.h"
 
-/* The first number in a /proc file. */
-static long read_number(const char *path) {
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL);
-    long value = -1;
-    CHECK_EQ(fscanf(f, "%ld", &value), 1);
-    fclose(f);
-    return value;
-}
-
 static void write_number(const char *path, long value) {
     FILE *f = fopen(path, "w");
     CHECK(f != NULL);

@@ -13,15 +13,6 @@
 #include <unistd.h>
 #include "check.h"
 
-static long read_number(const char *path) {
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL);
-    long value = -99999;
-    CHECK_EQ(fscanf(f, "%ld", &value), 1);
-    fclose(f);
-    return value;
-}
-
 static void write_adj(pid_t pid, const char *text) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/oom_score_adj", pid);
