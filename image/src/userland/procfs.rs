@@ -63,22 +63,7 @@ impl ProcessView for KernelView {
         let uptime = crate::time::now_ns();
         let all = processes().all_processes();
         let threads = all.iter().map(|p| p.thread_count()).sum::<usize>() as u32;
-        // procs_running and procs_blocked, from what the scheduler has
-        // each user thread doing.
-        let (mut running, mut blocked) = (0u32, 0u32);
-        for process in &all {
-            for thread in process.threads().iter() {
-                match thread.data().task().and_then(crate::task::state) {
-                    Some(sched::ThreadState::Running | sched::ThreadState::Runnable) => {
-                        running += 1
-                    }
-                    Some(sched::ThreadState::Blocked(reason)) if !reason.is_interruptible() => {
-                        blocked += 1
-                    }
-                    _ => {}
-                }
-            }
-        }
+        let (running, blocked) = proc_view::running_and_blocked(&RunningKernel, &all);
         // Timer ticks (HZ) to USER_HZ clock ticks, and to centiseconds.
         let clock = |ticks: u64| ticks * syscall::info::USER_HZ / crate::time::HZ;
         let cpu_times: Vec<procfs::view::CpuTicks> = (0..crate::task::cpu_count())
@@ -226,17 +211,7 @@ impl ProcessView for KernelView {
 
     fn set_system_limit(&self, limit: procfs::SystemLimit, value: u64) -> KernelResult<()> {
         let link = super::current()?;
-        if !link.process.data().credentials().is_superuser() {
-            return Err(abi::Errno::EPERM);
-        }
-        let value = usize::try_from(value).map_err(|_| abi::Errno::EINVAL)?;
-        match limit {
-            procfs::SystemLimit::ThreadsMax => processes().set_thread_max(value),
-            procfs::SystemLimit::FileMax => {
-                fs::set_file_max(value);
-                Ok(())
-            }
-        }
+        proc_view::set_system_limit(&RunningKernel, &link.process, limit, value)
     }
 
     fn set_core_pattern(&self, pattern: &[u8]) -> KernelResult<()> {

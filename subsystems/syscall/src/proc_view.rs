@@ -35,6 +35,49 @@ pub fn pids<K: Kernel>(kernel: &K) -> Vec<u32> {
         .collect()
 }
 
+/// Threads on a CPU or waiting for one, and threads in uninterruptible
+/// waits (`procs_running` and `procs_blocked` of `/proc/stat`), over
+/// `processes`, from what the scheduler has each doing.
+pub fn running_and_blocked<K: Kernel>(
+    kernel: &K,
+    processes: &[Arc<Process<K::Env>>],
+) -> (u32, u32) {
+    let (mut running, mut blocked) = (0, 0);
+    for process in processes {
+        for thread in process.threads().iter() {
+            match kernel.scheduler_state(thread) {
+                Some(sched::ThreadState::Running | sched::ThreadState::Runnable) => running += 1,
+                Some(sched::ThreadState::Blocked(reason)) if !reason.is_interruptible() => {
+                    blocked += 1
+                }
+                _ => {}
+            }
+        }
+    }
+    (running, blocked)
+}
+
+/// Sets a system-wide limit from `/proc/sys` on behalf of `caller`:
+/// `EPERM` unless privileged, `EINVAL` out of range.
+pub fn set_system_limit<K: Kernel>(
+    kernel: &K,
+    caller: &Process<K::Env>,
+    limit: procfs::SystemLimit,
+    value: u64,
+) -> KernelResult<()> {
+    if !caller.data().credentials().is_superuser() {
+        return Err(Errno::EPERM);
+    }
+    let value = usize::try_from(value).map_err(|_| Errno::EINVAL)?;
+    match limit {
+        procfs::SystemLimit::ThreadsMax => kernel.processes().set_thread_max(value),
+        procfs::SystemLimit::FileMax => {
+            fs::set_file_max(value);
+            Ok(())
+        }
+    }
+}
+
 /// The `/proc/<pid>` entry of `pid`, if it exists.
 pub fn process<K: Kernel + Send + Sync + 'static>(
     kernel: &Arc<K>,

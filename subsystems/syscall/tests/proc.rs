@@ -218,3 +218,49 @@ fn maps_lists_the_regions_of_the_address_space() {
         "{maps}"
     );
 }
+
+#[test]
+fn running_and_blocked_count_what_the_scheduler_has_threads_doing() {
+    use sched::{BlockReason, ThreadState, WaitQueueId};
+    let w = World::new();
+    let (child, thread) = w.fork();
+    let (other, other_thread) = w.fork();
+    let all = [w.process.clone(), child.clone(), other.clone()];
+    // Unset threads run in the fake: three of them.
+    assert_eq!(
+        syscall::proc_view::running_and_blocked(w.machine.as_ref(), &all),
+        (3, 0)
+    );
+    let mut states = w.machine.scheduler_states.lock().unwrap();
+    states.insert(
+        thread.tid(),
+        ThreadState::Blocked(BlockReason::QueueUninterruptible(WaitQueueId(1))),
+    );
+    states.insert(other_thread.tid(), ThreadState::Blocked(BlockReason::Sleep));
+    drop(states);
+    assert_eq!(
+        syscall::proc_view::running_and_blocked(w.machine.as_ref(), &all),
+        (1, 1)
+    );
+}
+
+#[test]
+fn system_limits_are_set_by_root_only_and_in_range() {
+    use procfs::SystemLimit;
+    use syscall::Kernel;
+    let w = World::new();
+    let kernel = w.machine.as_ref();
+    syscall::proc_view::set_system_limit(kernel, &w.process, SystemLimit::ThreadsMax, 500).unwrap();
+    assert_eq!(kernel.processes().thread_max(), 500);
+    assert_eq!(
+        syscall::proc_view::set_system_limit(kernel, &w.process, SystemLimit::ThreadsMax, 0),
+        Err(Errno::EINVAL)
+    );
+    let (user, user_thread) = w.fork();
+    w.call_as(&user, &user_thread, Sysno::Setuid, &[1000]);
+    assert_eq!(
+        syscall::proc_view::set_system_limit(kernel, &user, SystemLimit::ThreadsMax, 600),
+        Err(Errno::EPERM)
+    );
+    assert_eq!(kernel.processes().thread_max(), 500);
+}
