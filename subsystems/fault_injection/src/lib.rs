@@ -15,6 +15,9 @@
 //! [`set_filter`] to say which callers may be failed (Linux's
 //! `task-filter`; Courage spares init, so the test runner survives), and
 //! [`arm`] when user space starts, and reads [`stats`] for its report.
+//! [`set_reporter`] hears of each failure with the source location that
+//! asked (the helpers are `#[track_caller]`), so a run shows which error
+//! path each failure drove.
 //! Off by default; then [`should_fail`] is one relaxed load.
 //!
 //! The decision is global and atomic, so with several CPUs the Nth
@@ -30,6 +33,7 @@ extern crate alloc;
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::panic::Location;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use abi::{Errno, KernelResult};
@@ -107,6 +111,8 @@ pub struct Injector {
     failed: AtomicU64,
     /// Which callers may be failed (all when unset).
     filter: spin::Once<fn() -> bool>,
+    /// Told of each failure and where it was asked for.
+    reporter: spin::Once<fn(&'static Location<'static>)>,
 }
 
 impl Injector {
@@ -120,6 +126,7 @@ impl Injector {
             asked: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             filter: spin::Once::new(),
+            reporter: spin::Once::new(),
         }
     }
 
@@ -127,6 +134,12 @@ impl Injector {
     /// first filter set stays).
     pub fn set_filter(&self, may_fail: fn() -> bool) {
         self.filter.call_once(|| may_fail);
+    }
+
+    /// Calls `report` with the asking location of every failure (the
+    /// first reporter set stays).
+    pub fn set_reporter(&self, report: fn(&'static Location<'static>)) {
+        self.reporter.call_once(|| report);
     }
 
     /// Installs `policy` (disarmed: nothing fails until [`Injector::arm`]).
@@ -151,6 +164,7 @@ impl Injector {
     }
 
     /// Whether the allocation about to be made should fail.
+    #[track_caller]
     pub fn should_fail(&self) -> bool {
         if !self.armed.load(Ordering::Relaxed) {
             return false;
@@ -175,6 +189,9 @@ impl Injector {
         };
         if fail {
             self.failed.fetch_add(1, Ordering::Relaxed);
+            if let Some(report) = self.reporter.get() {
+                report(Location::caller());
+            }
         }
         fail
     }
@@ -213,12 +230,18 @@ pub fn set_filter(may_fail: fn() -> bool) {
     INJECTOR.set_filter(may_fail);
 }
 
+/// Has `report` told of each of the kernel's failures.
+pub fn set_reporter(report: fn(&'static Location<'static>)) {
+    INJECTOR.set_reporter(report);
+}
+
 /// Arms the kernel's injector.
 pub fn arm() {
     INJECTOR.arm();
 }
 
 /// Whether the kernel allocation about to be made should fail.
+#[track_caller]
 pub fn should_fail() -> bool {
     INJECTOR.should_fail()
 }
@@ -229,6 +252,7 @@ pub fn stats() -> (u64, u64) {
 }
 
 /// `vec.try_reserve(additional)`, or `ENOMEM` (also when injected).
+#[track_caller]
 pub fn reserve<T>(vec: &mut Vec<T>, additional: usize) -> KernelResult<()> {
     if should_fail() {
         return Err(Errno::ENOMEM);
@@ -237,6 +261,7 @@ pub fn reserve<T>(vec: &mut Vec<T>, additional: usize) -> KernelResult<()> {
 }
 
 /// `vec.try_reserve_exact(additional)`, or `ENOMEM` (also when injected).
+#[track_caller]
 pub fn reserve_exact<T>(vec: &mut Vec<T>, additional: usize) -> KernelResult<()> {
     if should_fail() {
         return Err(Errno::ENOMEM);
@@ -245,6 +270,7 @@ pub fn reserve_exact<T>(vec: &mut Vec<T>, additional: usize) -> KernelResult<()>
 }
 
 /// `string.try_reserve(additional)`, or `ENOMEM` (also when injected).
+#[track_caller]
 pub fn reserve_string(string: &mut String, additional: usize) -> KernelResult<()> {
     if should_fail() {
         return Err(Errno::ENOMEM);
@@ -310,6 +336,30 @@ mod tests {
             (800..1200).contains(&failures),
             "{failures} of 10,000 at 10%"
         );
+    }
+
+    #[test]
+    fn the_reporter_hears_where_each_failure_was_asked_for() {
+        use core::sync::atomic::AtomicU32;
+        static LINE: AtomicU32 = AtomicU32::new(0);
+        static REPORTS: AtomicU32 = AtomicU32::new(0);
+        let injector = Injector::new();
+        injector.configure(Policy::EveryNth(2));
+        injector.set_reporter(|location| {
+            assert!(location.file().ends_with("lib.rs"), "{location}");
+            LINE.store(location.line(), Ordering::SeqCst);
+            REPORTS.fetch_add(1, Ordering::SeqCst);
+        });
+        injector.arm();
+        assert!(!injector.should_fail());
+        let line = line!() + 1;
+        assert!(injector.should_fail());
+        assert_eq!(
+            REPORTS.load(Ordering::SeqCst),
+            1,
+            "only failures are reported"
+        );
+        assert_eq!(LINE.load(Ordering::SeqCst), line);
     }
 
     #[test]

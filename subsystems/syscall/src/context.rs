@@ -21,6 +21,7 @@ pub type IoBuffer = smallvec::SmallVec<[u8; 256]>;
 
 /// Room for `len` bytes in `buffer`, `ENOMEM` if the heap has none (or
 /// fault injection says so, for a buffer past the inline part).
+#[track_caller]
 pub(crate) fn reserve_io(buffer: &mut IoBuffer, len: usize) -> KernelResult<()> {
     if len > buffer.inline_size() && fault_injection::should_fail() {
         return Err(Errno::ENOMEM);
