@@ -144,9 +144,16 @@ extern "C" fn kernel_main(_: u64) -> ! {
                     "fault injection: failing kernel allocations ({:?})",
                     options.fail_alloc
                 );
-                // Init is spared: the suite runner must outlive its tests.
+                // Only processes marked through `/proc/<pid>/make-it-fail`
+                // (and children they fork) fail, as Linux's task filter:
+                // the suite runner marks each test, not itself.
                 fault_injection::set_filter(|| {
-                    userland::current().is_ok_and(|link| link.process.pid() != 1)
+                    userland::current_link().is_ok_and(|link| link.process.make_it_fail())
+                });
+                // `log=debug` names each failure's site and victim.
+                fault_injection::set_reporter(|location| {
+                    let pid = userland::current().map_or(0, |link| link.process.pid());
+                    log::debug!("fault injection: failed an allocation at {location} (pid {pid})");
                 });
                 fault_injection::arm();
             }

@@ -401,6 +401,10 @@ pub struct Process<E: ProcessEnv> {
     /// Whether a profiling session samples this process (inherited by
     /// children forked while it is set); lock-free for the timer interrupt.
     profiled: core::sync::atomic::AtomicBool,
+    /// `/proc/<pid>/make-it-fail`: whether fault injection may fail this
+    /// process's kernel allocations (inherited by children forked while it
+    /// is set); lock-free, as allocation paths ask it under any lock.
+    make_it_fail: core::sync::atomic::AtomicBool,
     /// Bytes and calls read and written (`/proc/<pid>/io`).
     io: crate::io_accounting::IoAccounting,
 }
@@ -500,6 +504,7 @@ impl<E: ProcessEnv> Process<E> {
         let fds = parent.fds.lock().fork_copy()?;
         let child = Self::assemble(pid, data, fds);
         child.set_profiled(parent.is_profiled());
+        child.set_make_it_fail(parent.make_it_fail());
         Ok(child)
     }
 
@@ -512,6 +517,7 @@ impl<E: ProcessEnv> Process<E> {
             thread_count: AtomicUsize::new(0),
             traced: core::sync::atomic::AtomicBool::new(false),
             profiled: core::sync::atomic::AtomicBool::new(false),
+            make_it_fail: core::sync::atomic::AtomicBool::new(false),
             io: crate::io_accounting::IoAccounting::default(),
         }
     }
@@ -540,6 +546,18 @@ impl<E: ProcessEnv> Process<E> {
     /// inherit the setting).
     pub fn set_profiled(&self, profiled: bool) {
         self.profiled.store(profiled, Ordering::Relaxed);
+    }
+
+    /// Whether fault injection may fail this process's kernel allocations
+    /// (Linux's `make-it-fail`, per process here rather than per thread).
+    pub fn make_it_fail(&self) -> bool {
+        self.make_it_fail.load(Ordering::Relaxed)
+    }
+
+    /// Marks this process (and children it forks from now on) as one whose
+    /// kernel allocations fault injection may fail.
+    pub fn set_make_it_fail(&self, make_it_fail: bool) {
+        self.make_it_fail.store(make_it_fail, Ordering::Relaxed);
     }
 
     /// Lock and read or change the process's data.

@@ -50,6 +50,21 @@ fn fork_copies_credentials_fds_cwd_umask_signals_and_tty() {
 }
 
 #[test]
+fn make_it_fail_is_inherited_by_children_forked_while_set() {
+    let table = Table::default();
+    let init = boot_init(&table);
+    let before = fork(&table, &init);
+    assert!(!init.make_it_fail() && !before.make_it_fail());
+    init.set_make_it_fail(true);
+    let after = fork(&table, &init);
+    assert!(after.make_it_fail());
+    assert!(!before.make_it_fail(), "only children forked from now on");
+    init.set_make_it_fail(false);
+    assert!(after.make_it_fail(), "a child keeps its own flag");
+    assert!(!fork(&table, &init).make_it_fail());
+}
+
+#[test]
 fn fork_duplicates_only_the_calling_thread() {
     let table = Table::default();
     let init = boot_init(&table);

@@ -84,7 +84,7 @@ const SYS_FS_ENTRIES: [(&str, SystemEntry); 2] = [
 
 /// Entries of a process directory in Linux's order; a thread directory
 /// has all but `task`.
-const PROCESS_ENTRIES: [(&str, ProcessEntry); 20] = [
+const PROCESS_ENTRIES: [(&str, ProcessEntry); 21] = [
     ("task", ProcessEntry::Task),
     ("fd", ProcessEntry::FdDir),
     ("fdinfo", ProcessEntry::FdinfoDir),
@@ -105,6 +105,7 @@ const PROCESS_ENTRIES: [(&str, ProcessEntry); 20] = [
     ("mem", ProcessEntry::Mem),
     ("oom_score", ProcessEntry::OomScore),
     ("oom_score_adj", ProcessEntry::OomScoreAdj),
+    ("make-it-fail", ProcessEntry::MakeItFail),
 ];
 
 /// The root's owner.
@@ -275,7 +276,7 @@ impl ProcDirectory {
                 attributes(FileType::Regular, 0o600),
                 process.clone(),
             )),
-            ProcessEntry::OomScoreAdj => file(0o644),
+            ProcessEntry::OomScoreAdj | ProcessEntry::MakeItFail => file(0o644),
             _ => file(0o444),
         }
     }

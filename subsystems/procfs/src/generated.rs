@@ -180,13 +180,12 @@ fn render_process(
         }
         ProcessEntry::OomScoreAdj => format!("{}\n", process.oom_scores()?.0),
         ProcessEntry::OomScore => format!("{}\n", process.oom_scores()?.1),
+        ProcessEntry::MakeItFail => format!("{}\n", u8::from(process.make_it_fail()?)),
         _ => return Err(Errno::EINVAL),
     };
     Ok(text.into_bytes())
 }
 
-/// What a write to `oom_score_adj` says: a decimal number from -1000 to
-/// 1000, blanks and a newline around it allowed; `EINVAL` otherwise.
 /// A decimal number with optional surrounding white space, as
 /// `proc_dointvec` takes it.
 fn parse_number(buf: &[u8]) -> KernelResult<u64> {
@@ -194,6 +193,8 @@ fn parse_number(buf: &[u8]) -> KernelResult<u64> {
     text.trim().parse().map_err(|_| Errno::EINVAL)
 }
 
+/// What a write to `oom_score_adj` says: a decimal number from -1000 to
+/// 1000, blanks and a newline around it allowed; `EINVAL` otherwise.
 fn parse_oom_score_adj(buf: &[u8]) -> KernelResult<i16> {
     let text = core::str::from_utf8(buf).map_err(|_| Errno::EINVAL)?;
     let adj: i16 = text.trim().parse().map_err(|_| Errno::EINVAL)?;
@@ -240,7 +241,8 @@ impl Inode for GeneratedFile {
 
     /// Only `sys/kernel/hostname`, `sys/kernel/core_pattern`,
     /// `sys/kernel/threads-max`, `sys/fs/file-max`, `profiling`
-    /// and `<pid>/oom_score_adj` (a number, -1000 to 1000) are writable: the text up to the first newline or NUL
+    /// `<pid>/oom_score_adj` (a number, -1000 to 1000) and
+    /// `<pid>/make-it-fail` (0 or 1) are writable: the text up to the first newline or NUL
     /// replaces the host name (longer names are cut at 64 bytes, as Linux's
     /// `proc_dostring` does) or the pattern; a write to `profiling` is one
     /// command to the profiler. The view refuses callers without privilege
@@ -258,6 +260,22 @@ impl Inode for GeneratedFile {
         } = &self.source
         {
             process.set_oom_score_adj(parse_oom_score_adj(buf)?)?;
+            *self.rendered.lock() = None;
+            return Ok(buf.len());
+        }
+        if let Source::Process {
+            process,
+            entry: ProcessEntry::MakeItFail,
+            ..
+        } = &self.source
+        {
+            // Linux's `kstrtoint`: 0 or 1, anything else EINVAL.
+            let make_it_fail = match parse_number(buf)? {
+                0 => false,
+                1 => true,
+                _ => return Err(Errno::EINVAL),
+            };
+            process.set_make_it_fail(make_it_fail)?;
             *self.rendered.lock() = None;
             return Ok(buf.len());
         }

@@ -125,6 +125,8 @@ pub enum ProcessEntry {
     OomScoreAdj,
     /// `oom_score`.
     OomScore,
+    /// `make-it-fail`.
+    MakeItFail,
 }
 
 /// Whether an entry lives under `/proc/<pid>` or `/proc/<pid>/task/<tid>`.
@@ -155,7 +157,7 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::HashSet;
 
-    const ENTRIES: [ProcessEntry; 23] = [
+    const ENTRIES: [ProcessEntry; 24] = [
         ProcessEntry::Directory,
         ProcessEntry::Task,
         ProcessEntry::FdDir,
@@ -179,6 +181,7 @@ mod tests {
         ProcessEntry::Io,
         ProcessEntry::OomScoreAdj,
         ProcessEntry::OomScore,
+        ProcessEntry::MakeItFail,
     ];
 
     #[test]

@@ -175,6 +175,18 @@ pub trait ProcessInfo: Send + Sync {
     /// Sets `oom_score_adj` for the calling process: `EACCES` if it may
     /// not (another user's process, or a lower value without privilege).
     fn set_oom_score_adj(&self, adj: i16) -> KernelResult<()>;
+
+    /// `make-it-fail`: whether fault injection may fail this process's
+    /// kernel allocations. The default: never.
+    fn make_it_fail(&self) -> KernelResult<bool> {
+        Ok(false)
+    }
+
+    /// Sets `make-it-fail` (Linux wants `CAP_SYS_RESOURCE`: `EPERM`
+    /// otherwise). The default refuses.
+    fn set_make_it_fail(&self, _make_it_fail: bool) -> KernelResult<()> {
+        Err(Errno::EPERM)
+    }
 }
 
 /// The thread on whose behalf procfs is asked.

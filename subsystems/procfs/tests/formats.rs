@@ -269,7 +269,7 @@ fn task_entries_show_the_thread_not_the_process() {
     assert!(w.read_text("/proc/60/stat").starts_with("60 (app) S "));
     assert_eq!(
         w.list("/proc/60/task/61").unwrap().len(),
-        2 + 19,
+        2 + 20,
         "no task/ in a thread"
     );
 }

@@ -82,7 +82,8 @@ fn process_directory_lists_linux_entries() {
             "io",
             "mem",
             "oom_score",
-            "oom_score_adj"
+            "oom_score_adj",
+            "make-it-fail"
         ]
     );
 }

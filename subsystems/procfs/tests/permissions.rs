@@ -254,3 +254,35 @@ fn oom_score_adj_reads_writes_and_refuses_what_linux_refuses() {
         .unwrap();
     assert_eq!(stat.mode & 0o777, 0o644);
 }
+
+#[test]
+fn make_it_fail_takes_zero_or_one_and_reads_back() {
+    let w = World::new();
+    let process = w.spawn(running_snapshot(5, 1, "sh", 0));
+    assert_eq!(w.read_text("/proc/5/make-it-fail"), "0\n");
+    let write = |text: &[u8]| {
+        let file = w
+            .vfs
+            .open(
+                &w.ctx(&w.su),
+                "/proc/5/make-it-fail",
+                OpenFlags::O_WRONLY,
+                0,
+            )
+            .unwrap();
+        file.write(text)
+    };
+    assert_eq!(write(b"1\n"), Ok(2));
+    assert!(process.state.lock().unwrap().make_it_fail);
+    assert_eq!(w.read_text("/proc/5/make-it-fail"), "1\n");
+    for bad in [&b"2"[..], b"-1", b"yes", b""] {
+        assert_eq!(write(bad), Err(Errno::EINVAL), "{bad:?}");
+    }
+    assert_eq!(write(b" 0 "), Ok(3));
+    assert_eq!(w.read_text("/proc/5/make-it-fail"), "0\n");
+    let stat = w
+        .vfs
+        .stat(&w.ctx(&w.su), "/proc/5/make-it-fail", true)
+        .unwrap();
+    assert_eq!(stat.mode & 0o777, 0o644);
+}

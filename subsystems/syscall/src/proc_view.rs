@@ -458,6 +458,26 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
         Ok(())
     }
 
+    fn make_it_fail(&self) -> KernelResult<bool> {
+        Ok(self.get()?.make_it_fail())
+    }
+
+    /// Root only, as Linux wants `CAP_SYS_RESOURCE`.
+    fn set_make_it_fail(&self, make_it_fail: bool) -> KernelResult<()> {
+        let target = self.get()?;
+        let caller = self
+            .kernel
+            .running_pid()
+            .and_then(|pid| self.kernel.processes().from_pid(pid));
+        if let Some(caller) = caller
+            && !caller.data().credentials().is_superuser()
+        {
+            return Err(Errno::EPERM);
+        }
+        target.set_make_it_fail(make_it_fail);
+        Ok(())
+    }
+
     fn fd(&self, fd: u32) -> Option<OpenFd> {
         let process = self.get().ok()?;
         let table = process.fds().lock();

@@ -51,6 +51,8 @@ pub struct ProcessState {
     pub oom_score_adj: i16,
     /// Whether the caller may lower `oom_score_adj`.
     pub may_lower_oom_score_adj: bool,
+    /// `make-it-fail`.
+    pub make_it_fail: bool,
 }
 
 pub struct FakeProcess {
@@ -120,6 +122,14 @@ impl ProcessInfo for FakeInfo {
             return Err(Errno::EACCES);
         }
         state.oom_score_adj = adj;
+        Ok(())
+    }
+    fn make_it_fail(&self) -> KernelResult<bool> {
+        self.with(|s| s.make_it_fail)
+    }
+    fn set_make_it_fail(&self, make_it_fail: bool) -> KernelResult<()> {
+        let process = self.process.upgrade().ok_or(Errno::ESRCH)?;
+        process.state.lock().unwrap().make_it_fail = make_it_fail;
         Ok(())
     }
 }
@@ -437,6 +447,7 @@ impl World {
                 fds: BTreeMap::new(),
                 oom_score_adj: 0,
                 may_lower_oom_score_adj: false,
+                make_it_fail: false,
                 snapshot,
             }),
         });
