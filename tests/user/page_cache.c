@@ -61,6 +61,7 @@ static void across_processes(void) {
     int ready[2];
     CHECK_EQ(pipe(ready), 0);
     pid_t child = fork();
+    CHECK(child >= 0);
     if (child == 0) {
         /* The child's own mapping (not inherited) stores; the parent reads. */
         char *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -69,6 +70,8 @@ static void across_processes(void) {
         if (write(ready[1], "x", 1) != 1) _exit(3);
         _exit(0);
     }
+    /* Only the child writes: if it dies first, the read sees end of file. */
+    close(ready[1]);
     char c;
     CHECK_EQ(read(ready[0], &c, 1), 1);
     int status;
@@ -77,6 +80,7 @@ static void across_processes(void) {
     char buf[10];
     CHECK_EQ(pread(fd, buf, 10, 8), 10);
     CHECK(memcmp(buf, "from-child", 10) == 0);
+    close(ready[0]);
     close(fd);
     unlink(path);
 }
