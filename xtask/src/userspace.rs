@@ -115,8 +115,12 @@ impl Libc {
 
 /// The C sources of the user-space test programs.
 pub fn program_sources() -> Result<Vec<PathBuf>, String> {
-    let dir = kernel::root().join("tests").join("user");
-    let mut sources: Vec<PathBuf> = fs::read_dir(&dir)
+    c_sources(&kernel::root().join("tests").join("user"))
+}
+
+/// The `.c` files in `dir`, sorted.
+fn c_sources(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut sources: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -130,16 +134,34 @@ pub fn program_sources() -> Result<Vec<PathBuf>, String> {
 /// date; returns (name, binary) pairs.
 pub fn build_programs(libc: Libc) -> Result<Vec<(String, PathBuf)>, String> {
     let out = kernel::root().join("target/courage/user").join(libc.name());
-    fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    compile_all(libc, &program_sources()?, &out)
+}
+
+/// The test runner's own helpers (`tests/user-tools`, not tests), built
+/// with musl for `/tests/bin`.
+fn build_runner_tools() -> Result<Vec<(String, PathBuf)>, String> {
+    let sources = c_sources(&kernel::root().join("tests").join("user-tools"))?;
+    let out = kernel::root().join("target/courage/user/tools");
+    compile_all(Libc::Musl, &sources, &out)
+}
+
+/// Compiles each of `sources` with `libc` into `out`, skipping binaries
+/// newer than their source; returns (name, binary) pairs.
+fn compile_all(
+    libc: Libc,
+    sources: &[PathBuf],
+    out: &Path,
+) -> Result<Vec<(String, PathBuf)>, String> {
+    fs::create_dir_all(out).map_err(|e| e.to_string())?;
     let mut built = Vec::new();
-    for source in program_sources()? {
+    for source in sources {
         let name = source
             .file_stem()
             .and_then(|s| s.to_str())
             .ok_or("bad file name")?
             .to_string();
         let binary = out.join(&name);
-        let stale = match (fs::metadata(&source), fs::metadata(&binary)) {
+        let stale = match (fs::metadata(source), fs::metadata(&binary)) {
             (Ok(s), Ok(b)) => s.modified().ok() > b.modified().ok(),
             _ => true,
         };
@@ -156,7 +178,7 @@ pub fn build_programs(libc: Libc) -> Result<Vec<(String, PathBuf)>, String> {
                         "-o",
                     ])
                     .arg(&binary)
-                    .arg(&source)
+                    .arg(source)
                     // After the source: glibc keeps fenv and math in libm.
                     .arg("-lm"),
                 &format!("{} {}", libc.compiler(), source.display()),
@@ -192,17 +214,27 @@ const TEST_INIT: &str = r#"#!/bin/sh
 mount -t proc proc /proc 2>/dev/null
 passed=0
 failed=0
-# Under fault injection (failalloc= on the kernel command line) a test may
-# wait forever for something a failed allocation never made: cap each.
-limit=
+# Under fault injection (failalloc= on the kernel command line) allocations
+# fail only for processes marked in /proc/PID/make-it-fail: each test is
+# marked, not this runner. A test may then wait forever for something a
+# failed allocation never made: cap each with an alarm that survives exec
+# (a watcher process's own fork or exec could fail and leave it unbounded).
+faults=
 case " $(cat /proc/cmdline 2>/dev/null) " in
-*" failalloc="*) limit="busybox timeout -s KILL 60" ;;
+*" failalloc="*) faults=yes ;;
 esac
+run() {
+    if [ -n "$faults" ]; then
+        (echo 1 > /proc/self/make-it-fail && exec /tests/bin/deadline 60 "$@")
+    else
+        "$@"
+    fi
+}
 pass() { echo "utest $1 ... ok"; passed=$((passed + 1)); }
 fail() { echo "utest $1 ... FAILED ($2)"; failed=$((failed + 1)); }
 for test in /tests/musl/* /tests/glibc/*; do
     [ -x "$test" ] || continue
-    $limit "$test" > /tmp/out 2>&1
+    run "$test" > /tmp/out 2>&1
     status=$?
     if [ $status -eq 0 ]; then
         pass "$test"
@@ -221,6 +253,7 @@ expect() {
 }
 expect dynamic-glibc-program "dynamic hello /tests/dynamic/hello" /tests/dynamic/hello
 expect dynamic-program-without-its-interpreter 127 busybox sh -c 'busybox chroot /tests/no-loader /hello 2>/dev/null; echo $?'
+expect deadline-alarm-ends-a-sleeper 142 busybox sh -c '/tests/bin/deadline 1 /bin/sleep 10; echo $?'
 expect syscall-fuzz-wild-kernel-survives 0 busybox sh -c '/tests/musl/syscall_fuzz 12 wild; echo $?'
 expect busybox-echo hello busybox echo hello
 expect busybox-command-substitution ok busybox sh -c 'a=$(echo hi); [ "$a" = hi ] && echo ok'
@@ -363,6 +396,17 @@ pub fn initramfs_with(flavour: Flavour, extra: &[(PathBuf, String)]) -> Result<P
     }
     if flavour == Flavour::Test {
         dynamic_entries(&mut entries)?;
+        entries.push(Entry::Directory {
+            path: "tests/bin".into(),
+            mode: 0o755,
+        });
+        for (name, binary) in build_runner_tools()? {
+            entries.push(Entry::File {
+                path: format!("tests/bin/{name}"),
+                mode: 0o755,
+                data: fs::read(&binary).map_err(|e| e.to_string())?,
+            });
+        }
     }
     for (host, guest) in extra {
         let mut dir = String::new();
