@@ -57,8 +57,45 @@ static void signal_masks_show(void) {
     CHECK_EQ(sigprocmask(SIG_UNBLOCK, &block, NULL), 0);
 }
 
+static int write_text(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY);
+    if (fd < 0) return -1;
+    ssize_t n = write(fd, text, strlen(text));
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return n < 0 ? -1 : 0;
+}
+
+/* make-it-fail (where the kernel has fault injection) takes 0 or 1, root
+ * only, and a child forked while it is set inherits it. */
+static void make_it_fail_is_inherited(void) {
+    if (access("/proc/self/make-it-fail", F_OK) != 0) return;
+    long was = read_number("/proc/self/make-it-fail");
+    CHECK_EQ(write_text("/proc/self/make-it-fail", "2"), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(write_text("/proc/self/make-it-fail", "1\n"), 0);
+    CHECK_EQ(read_number("/proc/self/make-it-fail"), 1);
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        if (read_number("/proc/self/make-it-fail") != 1) _exit(1);
+        /* Without CAP_SYS_RESOURCE (a user other than root), a write
+         * through a file opened before is refused: EPERM. */
+        int fd = open("/proc/self/make-it-fail", O_WRONLY);
+        if (fd < 0 || setuid(65534) != 0) _exit(2);
+        if (write(fd, "0", 1) != -1 || errno != EPERM) _exit(3);
+        _exit(0);
+    }
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK_EQ(status, 0);
+    CHECK_EQ(write_text("/proc/self/make-it-fail", was ? "1" : "0"), 0);
+}
+
 int main(void) {
     signal_masks_show();
+    make_it_fail_is_inherited();
     char path[64], buffer[4096];
     pid_t child = fork();
     if (child == 0) {
