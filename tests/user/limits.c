@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
@@ -22,9 +21,7 @@ static void write_number(const char *path, long value) {
 /* How far file-nr may be above the true count: Courage's is exact; Linux
  * keeps it in per-CPU counters and frees a closed file a little later. */
 static long file_count_slack(void) {
-    struct utsname name;
-    CHECK_EQ(uname(&name), 0);
-    return strcmp(name.sysname, "Courage") == 0 ? 0 : 64;
+    return on_courage() ? 0 : 64;
 }
 
 /* Threads in the system: the total of /proc/loadavg's "running/total". */
