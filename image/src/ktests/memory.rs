@@ -320,3 +320,42 @@ ktest! {
         Ok(())
     }
 }
+
+ktest! {
+    fn the_user_space_lock_sleeps_with_interrupts_on_and_faults_wait_for_it() {
+        use alloc::sync::Arc;
+        use core::sync::atomic::{AtomicBool, Ordering};
+        let (space, base) = user_space_with_region(4 * 4096).map_err(|_| crate::ktest::fail("mmap"))?;
+        let guard = space.lock();
+        // Held across a sleep, with interrupts on: the timer keeps ticking.
+        check!(x86_64::instructions::interrupts::are_enabled());
+        let ticks = crate::time::ticks();
+        crate::task::sleep_until(crate::time::now_ns() + 30_000_000);
+        check!(crate::time::ticks() > ticks, "no tick while the lock was held");
+        // The holder touching a page not yet present would wait for itself:
+        // the copy fails instead.
+        let first = UserSlice::new(base, 1).unwrap_or_else(|_| unreachable!());
+        check_eq!(ActiveUserMemory.copy_to_user(first, b"x"), Err(Errno::EFAULT));
+        // Another thread's fault on the space sleeps until the lock is free.
+        let (finished, copied) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let other = {
+            let (space, finished, copied) = (space.clone(), finished.clone(), copied.clone());
+            crate::task::spawn("fault-waiter", sched::Priority::NORMAL, move || {
+                user::activate(Some(space));
+                let second = UserSlice::new(base + 4096, 1).unwrap_or_else(|_| unreachable!());
+                copied.store(ActiveUserMemory.copy_to_user(second, b"y").is_ok(), Ordering::SeqCst);
+                user::activate(None);
+                finished.store(true, Ordering::SeqCst);
+            })
+        };
+        check!(other.is_ok());
+        crate::task::sleep_until(crate::time::now_ns() + 30_000_000);
+        check!(!finished.load(Ordering::SeqCst), "the fault did not wait for the lock");
+        drop(guard);
+        other.unwrap_or_else(|_| unreachable!()).join();
+        check!(copied.load(Ordering::SeqCst), "the waiting fault failed");
+        check_eq!(ActiveUserMemory.copy_to_user(first, b"x"), Ok(()));
+        tear_down(space);
+        Ok(())
+    }
+}

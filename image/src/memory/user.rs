@@ -5,6 +5,9 @@ use alloc::sync::Arc;
 use abi::KernelResult;
 use arch::paging::{DirectMap, HardwarePageTable};
 use arch::sync::IrqMutex;
+use mm::Frame;
+
+use crate::task::{Mutex, MutexGuard};
 use mm::{Access, AddressSpace, FaultOutcome, VirtAddr};
 
 use super::frames::{KernelFrames, UserFrames};
@@ -49,12 +52,43 @@ impl Drop for UserSpace {
     }
 }
 
+/// A user address space shared by the threads that run in it, behind a
+/// sleeping lock: fork, big `mmap`s and page faults that allocate run with
+/// interrupts on and may be preempted. The page table's root is kept
+/// outside the lock, so a context switch (which cannot sleep) loads CR3
+/// without taking it.
+pub struct SharedSpace {
+    root: Frame,
+    space: Mutex<UserSpace>,
+}
+
+impl SharedSpace {
+    /// Takes the lock, sleeping while another thread holds it (never in
+    /// interrupt context or with interrupts off).
+    pub fn lock(&self) -> MutexGuard<'_, UserSpace> {
+        self.space.lock()
+    }
+
+    /// Takes the lock if it is free, without sleeping.
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, UserSpace>> {
+        self.space.try_lock()
+    }
+
+    /// Makes this the CPU's page table.
+    fn activate(&self) {
+        arch::paging::activate(self.root);
+    }
+}
+
 /// A user address space shared by the threads that run in it.
-pub type SharedAddressSpace = Arc<IrqMutex<UserSpace>>;
+pub type SharedAddressSpace = Arc<SharedSpace>;
 
 /// Wraps a new address space for sharing.
 pub fn share(space: UserAddressSpace) -> SharedAddressSpace {
-    Arc::new(IrqMutex::new(UserSpace::new(space)))
+    Arc::new(SharedSpace {
+        root: space.page_table().root(),
+        space: Mutex::new(UserSpace::new(space)),
+    })
 }
 
 /// The user address space each CPU runs on (by CPU index).
@@ -94,19 +128,27 @@ pub fn resolve_fault(address: u64, access: Access, interrupts_were_on: bool) -> 
     let Some(space) = current() else {
         return FaultOutcome::Segv(mm::SegvCode::MapErr);
     };
-    // The space's lock keeps interrupts off, so a context that ran with
-    // them on (user code, a system call copying) holds no such lock: wait
-    // for whichever CPU has it. A fault with interrupts off may come from
-    // kernel code touching user memory inside an mm operation on this CPU,
-    // which waiting would deadlock: report it, so the access fails with
-    // EFAULT.
+    // Kernel code touching user memory while its own thread holds the
+    // space's lock (inside an mm operation) would wait for itself: report
+    // it, so the access fails with EFAULT.
+    if space.space.is_held_by_current() {
+        log::error!("fault at {address:#x} while its address space is locked");
+        return FaultOutcome::Segv(mm::SegvCode::MapErr);
+    }
+    // A context that ran with interrupts on (user code, a system call
+    // copying) may sleep for the lock, with interrupts back on meanwhile;
+    // the trap's return restores the faulting context's flags. One that
+    // ran with them off may not sleep: it gets the lock only if free.
     let mut space = if interrupts_were_on {
+        x86_64::instructions::interrupts::enable();
         space.lock()
     } else {
         match space.try_lock() {
             Some(space) => space,
             None => {
-                log::error!("fault at {address:#x} while its address space is locked");
+                log::error!(
+                    "fault at {address:#x} with interrupts off while its address space is locked"
+                );
                 return FaultOutcome::Segv(mm::SegvCode::MapErr);
             }
         }
@@ -127,7 +169,7 @@ pub fn switch_to(space: Option<SharedAddressSpace>) {
         return;
     }
     match &space {
-        Some(space) => space.lock().page_table().activate(),
+        Some(space) => space.activate(),
         None => kernel_page_table().lock().activate(),
     }
     *current = space;

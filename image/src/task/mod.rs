@@ -38,6 +38,6 @@ pub use self::core::{
     preempt, prepare_idle, priority, set_affinity, set_priority, settle_off_cpu, sleep_until,
     start, start_hung_task_detector, state, thread, yield_now,
 };
-pub use mutex::Mutex;
+pub use mutex::{Mutex, MutexGuard};
 pub use thread::{JoinHandle, UserEntry, exit, spawn, spawn_user};
 pub use wait_queue::WaitQueue;
