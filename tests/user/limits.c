@@ -161,7 +161,22 @@ static void meminfo_counts_stacks_and_page_tables(void) {
     CHECK(meminfo_kb("KernelStack") <= stacks);
 }
 
+/* Init's RLIMIT_NPROC is half of threads-max, as Linux sets it at boot. */
+static void init_nproc_is_half_of_threads_max(void) {
+    FILE *f = fopen("/proc/1/limits", "r");
+    CHECK(f != NULL);
+    char line[256];
+    long soft = -1, hard = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "Max processes %ld %ld", &soft, &hard) == 2) break;
+    fclose(f);
+    long half = read_number("/proc/sys/kernel/threads-max") / 2;
+    CHECK_EQ(soft, half);
+    CHECK_EQ(hard, half);
+}
+
 int main(void) {
+    init_nproc_is_half_of_threads_max();
     /* Warm-up, as wide as the bombs below: caches filled once (kernel
      * stacks kept for reuse, the pid allocator's pages) are not leaks. */
     int refused;

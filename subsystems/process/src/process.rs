@@ -420,9 +420,11 @@ impl<E: ProcessEnv> core::fmt::Debug for Process<E> {
 
 impl<E: ProcessEnv> Process<E> {
     /// A parentless process from `new` (session 0, group 0, as Linux's init).
-    pub(crate) fn from_new(pid: Pid, new: NewProcess<E>) -> KernelResult<Self> {
+    /// `thread_max` is the system's thread limit, which sets init's
+    /// `RLIMIT_NPROC`.
+    pub(crate) fn from_new(pid: Pid, new: NewProcess<E>, thread_max: usize) -> KernelResult<Self> {
         let mut fds = new.fds;
-        let rlimits = Rlimits::default();
+        let rlimits = Rlimits::for_init(thread_max);
         fds.set_limit(rlimits.get(crate::rlimit::Resource::Nofile).soft as usize);
         let is_kernel_process = new.address_space.is_none();
         let protected =

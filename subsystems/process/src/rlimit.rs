@@ -104,6 +104,17 @@ impl Default for Rlimits {
 }
 
 impl Rlimits {
+    /// Init's limits on a system that allows `thread_max` threads: the
+    /// defaults, with `RLIMIT_NPROC` and `RLIMIT_SIGPENDING` at half of it,
+    /// soft and hard, as Linux's `set_max_threads` gives `init_task`.
+    pub fn for_init(thread_max: usize) -> Self {
+        let mut limits = Self::default();
+        let half = Rlimit::fixed((thread_max / 2) as u64);
+        limits.limits[Resource::Nproc as usize] = half;
+        limits.limits[Resource::Sigpending as usize] = half;
+        limits
+    }
+
     /// The current limit for `resource`.
     pub fn get(&self, resource: Resource) -> Rlimit {
         self.limits[resource as usize]
@@ -157,6 +168,17 @@ mod tests {
             }
         );
         assert_eq!(r.get(Resource::Core).soft, 0);
+    }
+
+    #[test]
+    fn init_gets_half_of_threads_max_for_nproc_and_sigpending() {
+        let r = Rlimits::for_init(3863);
+        assert_eq!(r.get(Resource::Nproc), Rlimit::fixed(1931));
+        assert_eq!(r.get(Resource::Sigpending), Rlimit::fixed(1931));
+        assert_eq!(
+            r.get(Resource::Nofile),
+            Rlimits::default().get(Resource::Nofile)
+        );
     }
 
     #[test]

@@ -320,7 +320,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
     ) -> KernelResult<ProcessAndThread<E>> {
         let mut inner = self.inner.lock();
         let pid = self.pids.allocate(|id| inner.id_in_use(id))?;
-        let process = Arc::new(Process::from_new(pid, new)?);
+        let process = Arc::new(Process::from_new(pid, new, self.thread_max())?);
         let thread = Arc::new(Thread::new(pid, pid, thread_data));
         inner.insert(process.clone(), thread.clone(), 0, 0);
         Ok((process, thread))
