@@ -128,29 +128,22 @@ pub fn resolve_fault(address: u64, access: Access, interrupts_were_on: bool) -> 
     let Some(space) = current() else {
         return FaultOutcome::Segv(mm::SegvCode::MapErr);
     };
-    // Kernel code touching user memory while its own thread holds the
-    // space's lock (inside an mm operation) would wait for itself: report
-    // it, so the access fails with EFAULT.
-    if space.space.is_held_by_current() {
-        log::error!("fault at {address:#x} while its address space is locked");
-        return FaultOutcome::Segv(mm::SegvCode::MapErr);
-    }
-    // A context that ran with interrupts on (user code, a system call
-    // copying) may sleep for the lock, with interrupts back on meanwhile;
-    // the trap's return restores the faulting context's flags. One that
-    // ran with them off may not sleep: it gets the lock only if free.
-    let mut space = if interrupts_were_on {
-        x86_64::instructions::interrupts::enable();
-        space.lock()
-    } else {
-        match space.try_lock() {
-            Some(space) => space,
-            None => {
-                log::error!(
-                    "fault at {address:#x} with interrupts off while its address space is locked"
-                );
-                return FaultOutcome::Segv(mm::SegvCode::MapErr);
-            }
+    // Free (the common case): taken at once, without sleeping.
+    let mut space = match space.try_lock() {
+        Some(space) => space,
+        // Kernel code touching user memory while its own thread holds the
+        // lock (inside an mm operation) would wait for itself, and a
+        // context that ran with interrupts off may not sleep: the access
+        // fails with EFAULT. Anything else (user code, a system call's
+        // copy) sleeps for the lock with interrupts back on; the trap's
+        // return restores the faulting context's flags.
+        None if !interrupts_were_on || space.space.is_held_by_current() => {
+            log::error!("fault at {address:#x} while its address space is locked");
+            return FaultOutcome::Segv(mm::SegvCode::MapErr);
+        }
+        None => {
+            x86_64::instructions::interrupts::enable();
+            space.lock()
         }
     };
     space.handle_fault(VirtAddr(address), access, &mut UserFrames, &DirectMap)

@@ -10,7 +10,9 @@
 //! The state word follows Drepper's "futexes are tricky" mutex: 0 free, 1
 //! held, 2 held with possible waiters. Taking a free lock and releasing
 //! one nobody waits for are one atomic instruction each; only contention
-//! touches the wait queue (and so the scheduler lock).
+//! touches the wait queue (and so the scheduler lock), which is made on
+//! first contention: an address space has one of these locks, and fork
+//! and exec should not pay for a queue that is rarely used.
 
 use core::cell::UnsafeCell;
 use core::ops::{Deref, DerefMut};
@@ -31,7 +33,7 @@ pub struct Mutex<T> {
     /// The holder's thread id, for [`Mutex::is_held_by_current`]: a page
     /// fault taken while its own thread holds the lock must not wait.
     owner: AtomicU64,
-    waiters: WaitQueue,
+    waiters: spin::Once<WaitQueue>,
     value: UnsafeCell<T>,
 }
 
@@ -51,7 +53,7 @@ impl<T> Mutex<T> {
         Self {
             state: AtomicU8::new(FREE),
             owner: AtomicU64::new(NO_OWNER),
-            waiters: WaitQueue::new(),
+            waiters: spin::Once::new(),
             value: UnsafeCell::new(value),
         }
     }
@@ -68,11 +70,15 @@ impl<T> Mutex<T> {
             // Marked contended before sleeping, so the holder's unlock
             // wakes; a lock taken this way stays marked (at worst one wake
             // too many).
-            while self.state.swap(CONTENDED, Ordering::Acquire) != FREE {
+            while self.state.swap(CONTENDED, Ordering::SeqCst) != FREE {
+                let waiters = self.waiters.call_once(WaitQueue::new);
+                // An unlock that found no queue yet woke nobody: the word,
+                // read after the queue is published, shows it free.
+                core::sync::atomic::fence(Ordering::SeqCst);
                 // Uninterruptible and without deadline: it returns once the
                 // word was seen changed (a wake or a free lock).
-                let _ = self.waiters.wait_until(false, None, || {
-                    self.state.load(Ordering::Acquire) != CONTENDED
+                let _ = waiters.wait_until(false, None, || {
+                    self.state.load(Ordering::SeqCst) != CONTENDED
                 });
             }
         }
@@ -134,8 +140,10 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         self.mutex.owner.store(NO_OWNER, Ordering::Relaxed);
-        if self.mutex.state.swap(FREE, Ordering::Release) == CONTENDED {
-            self.mutex.waiters.wake_one();
+        if self.mutex.state.swap(FREE, Ordering::SeqCst) == CONTENDED
+            && let Some(waiters) = self.mutex.waiters.get()
+        {
+            waiters.wake_one();
         }
     }
 }
