@@ -254,6 +254,8 @@ expect() {
 expect dynamic-glibc-program "dynamic hello /tests/dynamic/hello" /tests/dynamic/hello
 expect dynamic-program-without-its-interpreter 127 busybox sh -c 'busybox chroot /tests/no-loader /hello 2>/dev/null; echo $?'
 expect deadline-alarm-ends-a-sleeper 142 busybox sh -c 'exec 2>/dev/null; /tests/bin/deadline 1 /bin/sleep 10; echo $?'
+expect syscall-fuzz-every-call-shaped-musl 0 busybox sh -c 'cd /tmp && /tests/musl/syscall_fuzz 7 shaped; echo $?'
+expect syscall-fuzz-every-call-shaped-glibc 0 busybox sh -c 'cd /tmp && /tests/glibc/syscall_fuzz 8 shaped; echo $?'
 expect syscall-fuzz-wild-kernel-survives 0 busybox sh -c '/tests/musl/syscall_fuzz 12 wild; echo $?'
 expect busybox-echo hello busybox echo hello
 expect busybox-command-substitution ok busybox sh -c 'a=$(echo hi); [ "$a" = hi ] && echo ok'
