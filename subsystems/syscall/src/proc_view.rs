@@ -110,14 +110,19 @@ pub struct ProcessEntry<K: Kernel> {
 }
 
 impl<K: Kernel> ProcessEntry<K> {
+    /// The process writing or reading a procfs file, if a process is
+    /// running (not a kernel context).
+    fn caller(&self) -> Option<Arc<Process<K::Env>>> {
+        self.kernel
+            .running_pid()
+            .and_then(|pid| self.kernel.processes().from_pid(pid))
+    }
+
     /// The process, if the caller may look at its memory: itself, its
     /// tracer, or anyone with ptrace access (`EPERM` otherwise).
     fn for_memory_access(&self) -> KernelResult<Arc<Process<K::Env>>> {
         let target = self.get()?;
-        let caller = self
-            .kernel
-            .running_pid()
-            .and_then(|pid| self.kernel.processes().from_pid(pid));
+        let caller = self.caller();
         let Some(caller) = caller else {
             // The kernel itself.
             return Ok(target);
@@ -441,10 +446,7 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
     /// wants `CAP_SYS_RESOURCE` to go below the lowest value set so far).
     fn set_oom_score_adj(&self, adj: i16) -> KernelResult<()> {
         let target = self.get()?;
-        let caller = self
-            .kernel
-            .running_pid()
-            .and_then(|pid| self.kernel.processes().from_pid(pid));
+        let caller = self.caller();
         if let Some(caller) = caller {
             let credentials = caller.data().credentials().clone();
             let data = target.data();
@@ -465,10 +467,7 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
     /// Root only, as Linux wants `CAP_SYS_RESOURCE`.
     fn set_make_it_fail(&self, make_it_fail: bool) -> KernelResult<()> {
         let target = self.get()?;
-        let caller = self
-            .kernel
-            .running_pid()
-            .and_then(|pid| self.kernel.processes().from_pid(pid));
+        let caller = self.caller();
         if let Some(caller) = caller
             && !caller.data().credentials().is_superuser()
         {
