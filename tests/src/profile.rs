@@ -23,12 +23,13 @@ const BEGIN: &str = "@@courage-profile-begin@@";
 const END: &str = "@@courage-profile-end@@";
 
 /// Boots `kernel` with `initrd`, runs `command` (a shell command line
-/// without double quotes) profiled, and returns the kernel's report and
+/// without double quotes) profiled on `cpus` CPUs, and returns the kernel's report and
 /// everything the guest printed.
 pub fn record(
     kernel: &Path,
     initrd: &Path,
     command: &str,
+    cpus: u32,
     timeout: Duration,
 ) -> Result<(String, String), String> {
     if command.contains('"') {
@@ -39,11 +40,12 @@ pub fn record(
          echo pid $$ > /proc/profiling && {command}; echo off > /proc/profiling; \
          echo {BEGIN}; cat /proc/profiling; echo {END}; poweroff -f"
     );
-    let qemu = Qemu::new(Boot::Kernel {
+    let mut qemu = Qemu::new(Boot::Kernel {
         kernel: kernel.to_path_buf(),
         cmdline: format!("quiet init=/bin/busybox -- sh -c \"{script}\""),
         initrd: Some(initrd.to_path_buf()),
     });
+    qemu.cpus = cpus;
     let outcome = qemu
         .run_captured(timeout, Some(END))
         .map_err(|e| format!("cannot run QEMU: {e}"))?;

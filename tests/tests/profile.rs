@@ -14,6 +14,7 @@ fn folded(command: &str) -> (String, Vec<String>) {
         &artifact("COURAGE_KERNEL"),
         &artifact("COURAGE_TEST_INITRAMFS"),
         command,
+        1,
         Duration::from_secs(180),
     )
     .unwrap_or_else(|e| panic!("{e}"));

@@ -9,7 +9,7 @@
 //! cargo xtask clippy                       clippy for host crates and the kernel
 //! cargo xtask setup                        install missing host packages
 //! cargo xtask boot-time [--release]        median of 5 boots to the banner
-//! cargo xtask profile [--release] [--add HOST[=GUEST]] -- COMMAND...
+//! cargo xtask profile [--release] [--cpus N] [--add HOST[=GUEST]] -- COMMAND...
 //!                                          run COMMAND profiled; flame graph
 //! cargo xtask stress [--release] [--minutes M] [--cpus N]
 //!                                          mixed load on every CPU, then leak counts
@@ -46,9 +46,10 @@ struct Options {
     gdb: bool,
     add: Vec<String>,
     cmdline: Vec<String>,
-    /// `stress`: how long (minutes) and on how many CPUs.
+    /// `stress`: how long (minutes). `--cpus`: how many CPUs (each
+    /// command has its own default).
     minutes: f64,
-    cpus: u32,
+    cpus: Option<u32>,
     /// `fuzz`: operations and seed (none: one from the clock).
     ops: u64,
     seed: Option<u64>,
@@ -64,7 +65,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         add: Vec::new(),
         cmdline: Vec::new(),
         minutes: 1.0,
-        cpus: 4,
+        cpus: None,
         ops: 10_000,
         seed: None,
     };
@@ -88,7 +89,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 _ => return Err(format!("--minutes needs a positive number\n{USAGE}")),
             },
             "--cpus" => match iter.next().and_then(|n| n.parse::<u32>().ok()) {
-                Some(cpus @ 1..=64) => options.cpus = cpus,
+                Some(cpus @ 1..=64) => options.cpus = Some(cpus),
                 _ => return Err(format!("--cpus needs a count from 1 to 64\n{USAGE}")),
             },
             "--ops" => match iter.next().and_then(|n| n.parse::<u64>().ok()) {
@@ -131,14 +132,13 @@ fn main() -> ExitCode {
             println!("{}", path.display());
             ExitCode::SUCCESS
         }),
-        "stress" => {
-            stress::run(options.profile, options.cpus, options.minutes).map(|()| ExitCode::SUCCESS)
-        }
+        "stress" => stress::run(options.profile, options.cpus.unwrap_or(4), options.minutes)
+            .map(|()| ExitCode::SUCCESS),
         "fuzz" => fuzz::run(
             options.profile,
             options.ops,
             options.seed.unwrap_or_else(fuzz::fresh_seed),
-            options.cpus,
+            options.cpus.unwrap_or(4),
         )
         .map(|()| ExitCode::SUCCESS),
         "faults" => test::faults(options.profile, options.cmdline.first().map(String::as_str)),

@@ -14,16 +14,18 @@ pub fn run(options: &Options) -> Result<ExitCode, String> {
     let command = options.cmdline.join(" ");
     if command.is_empty() {
         return Err(
-            "usage: cargo xtask profile [--release] [--add HOST[=GUEST]] -- COMMAND...".into(),
+            "usage: cargo xtask profile [--release] [--cpus N] [--add HOST[=GUEST]] -- COMMAND..."
+                .into(),
         );
     }
     tools::ensure(&[tools::QEMU, tools::USERSPACE])?;
     let kernel = kernel::build(options.profile)?;
     let extra = userspace::extra_files(&options.add)?;
     let initrd = userspace::initramfs_with(userspace::Flavour::Test, &extra)?;
-    eprintln!("xtask: profiling `{command}` on Courage");
+    let cpus = options.cpus.unwrap_or(1);
+    eprintln!("xtask: profiling `{command}` on Courage, {cpus} CPUs");
     let (report, output) =
-        tests::profile::record(&kernel, &initrd, &command, Duration::from_secs(900))?;
+        tests::profile::record(&kernel, &initrd, &command, cpus, Duration::from_secs(900))?;
     // What the command printed: everything before the report.
     if let Some((printed, _)) = output.split_once("@@courage-profile-begin@@") {
         print!("{printed}");
