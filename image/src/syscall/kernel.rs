@@ -197,7 +197,7 @@ impl syscall::Kernel for RunningKernel {
         )
     }
 
-    fn child_events(&self) -> &WaitQueue {
+    fn child_events(&self) -> &[WaitQueue] {
         lifecycle::child_events()
     }
 

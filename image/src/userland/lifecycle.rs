@@ -25,11 +25,15 @@ const USER_SS: u64 = 0x2b;
 /// IF set, reserved bit 1 set.
 const USER_RFLAGS: u64 = 0x202;
 
-static CHILD_EVENTS: Once<WaitQueue> = Once::new();
+/// How many child-event queues processes share (by pid): enough that
+/// unrelated parents rarely meet on one.
+const CHILD_EVENT_QUEUES: usize = 64;
+static CHILD_EVENTS: Once<[WaitQueue; CHILD_EVENT_QUEUES]> = Once::new();
 
-/// Woken whenever a child exits, stops or continues; `wait4` sleeps here.
-pub fn child_events() -> &'static WaitQueue {
-    CHILD_EVENTS.call_once(WaitQueue::new)
+/// The queues processes sleep on for their children's changes (see
+/// `syscall::process::child_events`).
+pub fn child_events() -> &'static [WaitQueue] {
+    CHILD_EVENTS.call_once(|| core::array::from_fn(|_| WaitQueue::new()))
 }
 
 /// A frame that enters user mode at `rip` with stack `rsp`, registers zero.

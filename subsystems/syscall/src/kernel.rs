@@ -168,9 +168,12 @@ pub trait Kernel: Sized {
     /// Restarts the machine (`reboot`); returns only if it could not.
     fn restart(&self) -> KernelResult<()>;
 
-    /// Woken whenever a child exits, stops or continues (`wait4` sleeps
-    /// here).
-    fn child_events(&self) -> &Self::Events;
+    /// The queues processes sleep on for their children's changes (exits,
+    /// stops, continues; `wait4` and vfork parents sleep here), at least
+    /// one: a process uses the one its pid picks
+    /// ([`crate::process::child_events`]), so more queues mean fewer
+    /// spurious wake-ups.
+    fn child_events(&self) -> &[Self::Events];
 
     /// Woken whenever a stopped process continues (stopped threads sleep
     /// here).

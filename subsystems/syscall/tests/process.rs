@@ -246,6 +246,25 @@ fn wait4_reaps_an_exited_child_with_its_status() {
 }
 
 #[test]
+fn a_child_exit_wakes_its_parents_queue_and_leaves_unrelated_ones_asleep() {
+    use syscall::EventQueue;
+    let w = World::new();
+    let child = fork(&w);
+    let queues = &w.machine.child_events;
+    let bucket = |pid: i32| pid as usize % queues.len();
+    let before: Vec<u64> = queues.iter().map(EventQueue::sequence).collect();
+    exit_group(&w, &child, 0);
+    let after: Vec<u64> = queues.iter().map(EventQueue::sequence).collect();
+    let parent = bucket(w.process.pid());
+    assert!(after[parent] > before[parent], "the parent's queue woke");
+    for index in 0..queues.len() {
+        if index != parent && index != bucket(child.0.pid()) {
+            assert_eq!(after[index], before[index], "queue {index} stayed asleep");
+        }
+    }
+}
+
+#[test]
 fn wait4_reports_the_signal_that_killed_a_child() {
     let w = World::new();
     let child = fork(&w);

@@ -12,8 +12,9 @@ use mm::UserSlice;
 use process::{Pid, Process, ProcessState, Termination, Thread};
 use signal::{Disposition, SigInfo, Signal};
 
+use super::child_events;
 use crate::futex::wake_word;
-use crate::kernel::{EventQueue, Kernel};
+use crate::kernel::Kernel;
 use crate::signals::send::{send, sigchld};
 
 /// Writes 0 to the thread's `clear_child_tid` word and wakes one futex
@@ -86,6 +87,8 @@ pub fn finish_thread<K: Kernel>(
             let _ = send(kernel, parent, sigchld(&info));
         }
     }
+    // Read before the finalize ends the trace.
+    let tracer = process.data().tracing().map(|tracing| tracing.tracer);
     let finalized = table.finalize(process, auto_reap);
     drop(notify);
     match finalized {
@@ -103,7 +106,18 @@ pub fn finish_thread<K: Kernel>(
                     let _ = send(kernel, &child, SigInfo::kill(signal, process.pid(), uid));
                 }
             }
-            kernel.child_events().wake_all();
+            // Who may wait for this: the parent (a vfork parent too), the
+            // tracer, and whoever adopted zombie children.
+            for waiter in [
+                notice.parent,
+                tracer,
+                notice.adopter.filter(|_| notice.init_adopted_zombies),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                child_events::wake(kernel, waiter);
+            }
             hang_up_orphaned_groups(kernel, process);
         }
         Err(error) => log::error!("finalizing pid {} failed: {error}", process.pid()),

@@ -336,7 +336,8 @@ fn wait_for_vfork_child<K: Kernel>(ctx: &Context<'_, K>, pid: i32) {
                 data.did_exec() || data.termination().is_some()
             })
     };
-    let _ = ctx.kernel.child_events().wait_until(false, None, released);
+    let events = super::child_events::queue_of(ctx.kernel, ctx.process.pid());
+    let _ = events.wait_until(false, None, released);
 }
 
 /// `fork()`.
@@ -456,7 +457,8 @@ fn exec<K: Kernel>(
     }
     ctx.thread.data().signals().lock().reset_for_exec();
     // A vfork parent waits for this.
-    ctx.kernel.child_events().wake_all();
+    let parent = ctx.process.data().ppid();
+    super::child_events::wake(ctx.kernel, parent);
     ctx.kernel.enter_address_space(&program.space);
     ctx.kernel.set_fs_base(0)?;
     // The old address space goes only once the new one is active.

@@ -1,13 +1,15 @@
 //! Process and thread calls: ids and groups ([`ids`]), credentials
-//! ([`credentials`]), waiting for children ([`wait`]) and the life cycle:
-//! `clone`/`fork`/`vfork`, `execve`, `exit`, thread-local storage
-//! ([`lifecycle`]), and a thread's way out ([`exit`]).
+//! ([`credentials`]), waiting for children ([`wait`], [`child_events`])
+//! and the life cycle: `clone`/`fork`/`vfork`, `execve`, `exit`,
+//! thread-local storage ([`lifecycle`]), and a thread's way out
+//! ([`exit`]).
 //!
 //! The `process` crate owns the table, the state machine and the wait
 //! rules; these handlers decode arguments and call it. What needs the
 //! scheduler (starting a thread, loading a program, switching address
 //! spaces) goes through [`Kernel`](crate::Kernel).
 
+pub mod child_events;
 pub mod coredump;
 pub mod credentials;
 pub mod exit;

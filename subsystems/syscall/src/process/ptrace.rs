@@ -556,7 +556,11 @@ pub fn trace_stop<K: Kernel>(
         let _ = send(kernel, &tracer, sigchld(&notice.info));
     }
     drop(notify);
-    kernel.child_events().wake_all();
+    // The tracer waits for the stop; the parent's wait re-checks too.
+    if let Some(tracer) = notice.parent {
+        super::child_events::wake(kernel, tracer);
+    }
+    super::child_events::wake(kernel, process.data().ppid());
     let resumed =
         || thread.should_die() || process.data().tracing().is_none_or(|t| !t.holds_tracee());
     // Signals do not end a trace stop (only the tracer, or death, does):

@@ -24,7 +24,7 @@ fn wait_for_child<K: Kernel>(
     options: WaitOptions,
     nohang: bool,
 ) -> KernelResult<Option<WaitInfo>> {
-    let events = ctx.kernel.child_events();
+    let events = super::child_events::queue_of(ctx.kernel, ctx.process.pid());
     loop {
         let seen = events.sequence();
         let polled = {
@@ -38,8 +38,12 @@ fn wait_for_child<K: Kernel>(
                     ChildCode::Exited | ChildCode::Killed | ChildCode::Dumped
                 ) {
                     // A tracer collecting a tracee's end lets its parent
-                    // reap it now: wake the parent's wait.
-                    events.wake_all();
+                    // reap it now (the tracee is still in the table): wake
+                    // the parent's wait.
+                    if let Some(tracee) = ctx.kernel.processes().from_pid(info.pid) {
+                        let parent = tracee.data().ppid();
+                        super::child_events::wake(ctx.kernel, parent);
+                    }
                 }
                 return Ok(Some(info));
             }

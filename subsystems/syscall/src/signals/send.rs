@@ -53,9 +53,9 @@ pub fn kill_process<K: Kernel>(kernel: &K, process: &Process<K::Env>, terminatio
         kernel.interrupt(&thread);
     }
     // Stopped threads sleep on the stop events, uninterruptibly, and a
-    // vfork parent on the child events: both wake to die.
+    // vfork parent on its child events: both wake to die.
     kernel.stop_events().wake_all();
-    kernel.child_events().wake_all();
+    crate::process::child_events::wake(kernel, process.pid());
 }
 
 /// Interrupts the thread of `process` that should take `signal`, so an
@@ -98,7 +98,9 @@ pub fn report_job_event<K: Kernel>(
             let _ = send(kernel, &parent, sigchld(&notice.info));
         }
         drop(notify);
-        kernel.child_events().wake_all();
+        // The parent and a tracer may both wait for a stop (rare: wake
+        // every waiter rather than work out which).
+        crate::process::child_events::wake_every(kernel);
     }
 }
 

@@ -205,7 +205,8 @@ pub struct Machine {
     pub restarted: AtomicUsize,
     /// The terminals of this machine, for `session_terminal`.
     pub terminals: Mutex<Vec<Arc<dyn fs::File>>>,
-    pub child_events: Events,
+    /// Four queues, so tests can tell which a change woke.
+    pub child_events: [Events; 4],
     pub stop_events: Events,
     /// Threads interrupted, in order.
     pub interrupts: Mutex<Vec<i32>>,
@@ -475,7 +476,7 @@ impl Kernel for Machine {
         Ok(())
     }
 
-    fn child_events(&self) -> &Events {
+    fn child_events(&self) -> &[Events] {
         &self.child_events
     }
 
@@ -740,7 +741,7 @@ impl World {
             powered_off: AtomicUsize::new(0),
             restarted: AtomicUsize::new(0),
             terminals: Mutex::new(Vec::new()),
-            child_events: Events::default(),
+            child_events: Default::default(),
             stop_events: Events::default(),
             interrupts: Mutex::new(Vec::new()),
             scheduler_states: Mutex::default(),
