@@ -18,6 +18,10 @@ bench=${BENCH:-$repo/../shared/bench}
 cpus_list=${CPUS:-1 2 4}
 scale=${SCALE:-50}
 out=${OUT:-$repo/target/scaling}
+if ! command -v cpio >/dev/null; then
+	echo "scaling.sh: installing cpio with apt-get (it packs the initramfs)" >&2
+	apt-get install -y cpio >/dev/null
+fi
 "$bench/fetch.sh" >/dev/null
 "$bench/build.sh" >/dev/null
 (cd "$repo" && cargo xtask build --release >/dev/null)
