@@ -69,6 +69,9 @@ mod heapless_slots {
 #[derive(Debug)]
 pub struct KernelStack {
     slot: u64,
+    /// Every page is mapped (false only while `new` maps them, and for a
+    /// stack whose mapping failed half-way).
+    whole: bool,
 }
 
 impl KernelStack {
@@ -79,9 +82,11 @@ impl KernelStack {
         }
         let cached = CACHE.lock().pop();
         if let Some(slot) = cached {
-            return Ok(Self::holding(slot));
+            let mut stack = Self::holding(slot);
+            stack.whole = true;
+            return Ok(stack);
         }
-        let stack = Self::holding(SLOTS.allocate()?);
+        let mut stack = Self::holding(SLOTS.allocate()?);
         let mut table = kernel_page_table().lock();
         let mut page = stack.bottom();
         while page < stack.top() {
@@ -100,6 +105,8 @@ impl KernelStack {
             }
             page += PAGE;
         }
+        drop(table);
+        stack.whole = true;
         Ok(stack)
     }
 
@@ -107,7 +114,7 @@ impl KernelStack {
     /// failed `new` drops its half-mapped stack, which counts down again).
     fn holding(slot: u64) -> Self {
         LIVE.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-        Self { slot }
+        Self { slot, whole: false }
     }
 
     fn base(&self) -> u64 {
@@ -136,13 +143,9 @@ pub fn in_use_bytes() -> u64 {
 impl Drop for KernelStack {
     fn drop(&mut self) {
         LIVE.fetch_sub(1, core::sync::atomic::Ordering::Relaxed);
-        // A stack whose mapping is whole goes back to the cache. (A failed
-        // `new` drops a partly mapped one: its last page is unmapped.)
-        let whole = kernel_page_table()
-            .lock()
-            .leaf_entry(self.top() - PAGE)
-            .is_some();
-        if whole && CACHE.lock().push(self.slot) {
+        // A stack whose mapping is whole goes back to the cache (a failed
+        // `new` drops a partly mapped one).
+        if self.whole && CACHE.lock().push(self.slot) {
             return;
         }
         const PAGES: usize = (STACK_SIZE / PAGE) as usize;

@@ -6,8 +6,10 @@
 //! ([`process::protected`]), so a stray kernel write through a pointer to
 //! them faults instead of changing a uid. The page sits in a region of its
 //! own (PML4 entry 509), one slot per value. Opening and closing a window
-//! rewrites the page's entry and invalidates it on this CPU; with several
-//! CPUs, closing will need a TLB shootdown.
+//! rewrites the page's entry and invalidates it on this CPU only: another
+//! CPU that ran the window's holder before a migration may keep a
+//! writable entry until its next flush. Freed pages stay mapped in a
+//! small cache, so a process's end costs no shootdown.
 //!
 //! What this does not stop: a write through the frame's direct-map alias
 //! (the direct map is read/write and uses huge pages); that needs the
@@ -15,6 +17,7 @@
 
 use abi::KernelResult;
 use arch::paging::{KernelAccess, phys_to_virt};
+use arch::sync::IrqMutex;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 use mm::{Frame, FrameAllocator};
@@ -32,9 +35,43 @@ const SLOT_COUNT: u64 = (16 << 30) / PAGE;
 
 static SLOTS: SlotRegion = SlotRegion::new(REGION_START, PAGE, SLOT_COUNT);
 
-/// A `T` alone in a page mapped read-only; dropped and unmapped on drop.
-pub struct ProtectedPage<T> {
+/// Freed pages kept mapped (read-only, value dropped) for the next value:
+/// unmapping one costs a TLB shootdown of every CPU, and every process
+/// end frees one. A stale entry another CPU keeps for a cached page still
+/// points at the same frame with the same rights, so reuse needs no
+/// flush. When the cache is full, half of it is unmapped under one
+/// shootdown.
+const CACHED_PAGES: usize = 64;
+
+/// A page of the region that is mapped read-only to `physical`.
+#[derive(Clone, Copy)]
+struct MappedSlot {
     slot: u64,
+    physical: u64,
+}
+
+struct Cache {
+    pages: [MappedSlot; CACHED_PAGES],
+    len: usize,
+}
+
+static CACHE: IrqMutex<Cache> = IrqMutex::new(Cache {
+    pages: [MappedSlot {
+        slot: 0,
+        physical: 0,
+    }; CACHED_PAGES],
+    len: 0,
+});
+
+/// Pages kept mapped for reuse (for tests and memory accounting).
+pub fn cached_pages() -> usize {
+    CACHE.lock().len
+}
+
+/// A `T` alone in a page mapped read-only; dropped on drop, and the page
+/// unmapped (or kept mapped for the next one).
+pub struct ProtectedPage<T> {
+    page: MappedSlot,
     _owns: PhantomData<T>,
 }
 
@@ -44,6 +81,74 @@ unsafe impl<T: Send> Send for ProtectedPage<T> {}
 // SAFETY: `&ProtectedPage<T>` hands out only `&T`.
 unsafe impl<T: Sync> Sync for ProtectedPage<T> {}
 
+/// A cached page, or a new slot mapped read-only to a new frame.
+fn map_slot() -> KernelResult<MappedSlot> {
+    let cached = {
+        let mut cache = CACHE.lock();
+        cache.len.checked_sub(1).map(|last| {
+            cache.len = last;
+            cache.pages[last]
+        })
+    };
+    if let Some(page) = cached {
+        return Ok(page);
+    }
+    let slot = SLOTS.allocate()?;
+    let frame = match KernelFrames.alloc_frame() {
+        Ok(frame) => frame,
+        Err(error) => {
+            SLOTS.release(slot);
+            return Err(error);
+        }
+    };
+    let mapped = kernel_page_table().lock().map_4k(
+        SLOTS.base(slot),
+        frame.start().0,
+        KernelAccess::ReadOnly,
+        &mut KernelFrames,
+    );
+    if let Err(error) = mapped {
+        let _ = KernelFrames.dec_ref(frame);
+        SLOTS.release(slot);
+        return Err(error);
+    }
+    Ok(MappedSlot {
+        slot,
+        physical: frame.start().0,
+    })
+}
+
+/// Keeps `page` for reuse, or unmaps it and half the cache with one
+/// shootdown when the cache is full.
+fn release_slot(page: MappedSlot) {
+    let mut evicted = [page; CACHED_PAGES / 2 + 1];
+    {
+        let mut cache = CACHE.lock();
+        if cache.len < CACHED_PAGES {
+            let len = cache.len;
+            cache.pages[len] = page;
+            cache.len += 1;
+            return;
+        }
+        cache.len -= CACHED_PAGES / 2;
+        let len = cache.len;
+        evicted[1..].copy_from_slice(&cache.pages[len..]);
+    }
+    {
+        let mut table = kernel_page_table().lock();
+        for page in &evicted {
+            table.unmap_4k(SLOTS.base(page.slot));
+        }
+    }
+    // No CPU may reach a frame through a stale entry once it is free, nor
+    // a slot once it is reused.
+    arch::tlb::shootdown_kernel();
+    for page in evicted {
+        let _ = KernelFrames.dec_ref(Frame(page.physical >> 12));
+        SLOTS.release(page.slot);
+    }
+}
+
 impl<T> ProtectedPage<T> {
     /// Puts `value` in a new protected page. `ENOMEM` when frames or
     /// slots run out.
@@ -51,42 +156,21 @@ impl<T> ProtectedPage<T> {
         const {
             assert!(size_of::<T>() <= PAGE as usize && align_of::<T>() <= PAGE as usize);
         }
-        let slot = SLOTS.allocate()?;
-        let frame = match KernelFrames.alloc_frame() {
-            Ok(frame) => frame,
-            Err(error) => {
-                SLOTS.release(slot);
-                return Err(error);
-            }
-        };
-        let physical = frame.start().0;
-        let alias = phys_to_virt(physical) as *mut T;
-        // SAFETY: the frame was just allocated for us alone, is mapped by the
-        // direct map, and is page-aligned (so aligned for `T`, checked above).
+        let page = map_slot()?;
+        let alias = phys_to_virt(page.physical) as *mut T;
+        // SAFETY: the frame is ours alone (a new one, or a cached one whose
+        // value was dropped), mapped by the direct map, and page-aligned
+        // (so aligned for `T`, checked above).
         unsafe { alias.write(value) };
-        let address = SLOTS.base(slot);
-        let mapped = kernel_page_table().lock().map_4k(
-            address,
-            physical,
-            KernelAccess::ReadOnly,
-            &mut KernelFrames,
-        );
-        if let Err(error) = mapped {
-            // SAFETY: the value was written above and nothing else refers to it.
-            unsafe { alias.drop_in_place() };
-            let _ = KernelFrames.dec_ref(frame);
-            SLOTS.release(slot);
-            return Err(error);
-        }
         Ok(Self {
-            slot,
+            page,
             _owns: PhantomData,
         })
     }
 
     /// The page's address in the protected region.
     pub fn address(&self) -> u64 {
-        SLOTS.base(self.slot)
+        SLOTS.base(self.page.slot)
     }
 
     /// The value, for reading.
@@ -113,21 +197,12 @@ fn set_access(address: u64, access: KernelAccess) {
 
 impl<T> Drop for ProtectedPage<T> {
     fn drop(&mut self) {
-        let address = self.address();
-        {
-            let window = self.unprotect();
-            let value = window.page.address() as *mut T;
-            // SAFETY: the page holds an initialised `T` that nothing else
-            // refers to (we are being dropped), and it is writable now.
-            unsafe { value.drop_in_place() };
-            core::mem::forget(window); // the page goes away below
-        }
-        let physical = kernel_page_table().lock().unmap_4k(address);
-        arch::tlb::shootdown_kernel();
-        if let Some(physical) = physical {
-            let _ = KernelFrames.dec_ref(Frame(physical >> 12));
-        }
-        SLOTS.release(self.slot);
+        let alias = phys_to_virt(self.page.physical) as *mut T;
+        // SAFETY: the frame holds an initialised `T` that nothing else
+        // refers to (we are being dropped); the direct map's alias of it
+        // is writable, so the page's own entry need not change.
+        unsafe { alias.drop_in_place() };
+        release_slot(self.page);
     }
 }
 
