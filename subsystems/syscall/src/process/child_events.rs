@@ -31,3 +31,125 @@ pub fn wake_every<K: Kernel>(kernel: &K) {
         queue.wake_all();
     }
 }
+
+/// How many locks serialize children's changes against their waiters'
+/// polls (one per waiter pid, hashed, as the queues are).
+const NOTIFY_LOCKS: usize = 64;
+
+/// Taken shared with one of [`NOTIFY`] by an end and by a wait, and
+/// exclusively by the rarer stops and continues (whose waiters are the
+/// parent and perhaps a tracer that has not looked yet).
+static EVERY_NOTIFY: spin::RwLock<()> = spin::RwLock::new(());
+static NOTIFY: [spin::Mutex<()>; NOTIFY_LOCKS] = [const { spin::Mutex::new(()) }; NOTIFY_LOCKS];
+
+fn notify_index(waiter: Pid) -> usize {
+    waiter.unsigned_abs() as usize % NOTIFY_LOCKS
+}
+
+/// Held from a child's change of state (stop, continue, end) until its
+/// `SIGCHLD` is queued, and by a wait while it looks for changes: a wait
+/// that reports a change (perhaps on another CPU than the child's) then
+/// returns with the signal already pending, as on Linux, where both happen
+/// under the tasklist lock. Only the locks of the waiters concerned are
+/// taken, so unrelated families do not meet. Never held across a sleep.
+pub struct ChildNotifyGuard {
+    _every: ChildNotifyScope,
+    _waiters: [Option<spin::MutexGuard<'static, ()>>; 2],
+}
+
+enum ChildNotifyScope {
+    Waiters {
+        _shared: spin::RwLockReadGuard<'static, ()>,
+    },
+    Every {
+        _exclusive: spin::RwLockWriteGuard<'static, ()>,
+    },
+}
+
+/// The guard for a change that `waiters` (pids; 0 for none) may report:
+/// an end is reported to the parent and a tracer, a wait polls for its
+/// own pid alone.
+pub fn lock_for_waiters(waiters: [Pid; 2]) -> ChildNotifyGuard {
+    let every = ChildNotifyScope::Waiters {
+        _shared: EVERY_NOTIFY.read(),
+    };
+    // In index order, each lock once: two changes never wait for each
+    // other's second lock.
+    let mut indexes = waiters.map(|pid| (pid > 0).then(|| notify_index(pid)));
+    if indexes[0] > indexes[1] {
+        indexes.swap(0, 1);
+    }
+    if indexes[0] == indexes[1] {
+        indexes[1] = None;
+    }
+    ChildNotifyGuard {
+        _every: every,
+        _waiters: indexes.map(|index| index.map(|i| NOTIFY[i].lock())),
+    }
+}
+
+/// The guard for a change any waiter may report (stops and continues).
+pub fn lock_for_every_waiter() -> ChildNotifyGuard {
+    ChildNotifyGuard {
+        _every: ChildNotifyScope::Every {
+            _exclusive: EVERY_NOTIFY.write(),
+        },
+        _waiters: [None, None],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, mpsc};
+    use std::time::Duration;
+
+    /// Runs `lock` on another thread; whether it got its guard within
+    /// `patience`.
+    fn acquires_within(lock: fn() -> ChildNotifyGuard, patience: Duration) -> bool {
+        let (sender, receiver) = mpsc::channel();
+        let acquired = Arc::new(AtomicBool::new(false));
+        let flag = acquired.clone();
+        std::thread::spawn(move || {
+            let guard = lock();
+            flag.store(true, Ordering::SeqCst);
+            let _ = sender.send(());
+            drop(guard);
+        });
+        receiver.recv_timeout(patience).is_ok() && acquired.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn unrelated_families_do_not_wait_for_each_other_but_a_stop_waits_for_both() {
+        // Pids no other test of this crate uses.
+        let held = lock_for_waiters([7001, 0]);
+        assert!(acquires_within(
+            || lock_for_waiters([7002, 0]),
+            Duration::from_secs(20)
+        ));
+        assert!(!acquires_within(
+            || lock_for_waiters([7001, 0]),
+            Duration::from_millis(100)
+        ));
+        assert!(!acquires_within(
+            lock_for_every_waiter,
+            Duration::from_millis(100)
+        ));
+        drop(held);
+        assert!(acquires_within(
+            lock_for_every_waiter,
+            Duration::from_secs(20)
+        ));
+    }
+
+    #[test]
+    fn an_end_reported_to_two_waiters_sharing_a_lock_takes_it_once() {
+        let guard = lock_for_waiters([7101, 7101 + NOTIFY_LOCKS as Pid]);
+        drop(guard);
+        let guard = lock_for_waiters([7201, 7201]);
+        drop(guard);
+    }
+}

@@ -12,7 +12,7 @@ use mm::UserSlice;
 use process::{Pid, Process, ProcessState, Termination, Thread};
 use signal::{Disposition, SigInfo, Signal};
 
-use super::child_events;
+use super::child_events::{self, ChildNotifyGuard};
 use crate::futex::wake_word;
 use crate::kernel::Kernel;
 use crate::signals::send::{send, sigchld};
@@ -64,17 +64,16 @@ pub fn finish_thread<K: Kernel>(
     // Its memory goes back before it can be reaped, outside any lock.
     let space = process.data().release_address_space();
     drop(space);
-    // Read first: the table's lock ranks before a process's data.
-    let ppid = process.data().ppid();
-    let parent = table.from_pid(ppid);
-    let auto_reap = parent
-        .as_ref()
-        .is_some_and(|parent| parent.data().signals().child_policy().auto_reap);
     // SIGCHLD is queued before the child can be reaped, as Linux does
     // under its tasklist lock: a parent whose wait returns the child
     // (perhaps on another CPU, the moment it becomes a zombie) has the
     // signal pending by the time the wait returns.
-    let notify = crate::signals::send::CHILD_NOTIFY.lock();
+    let (notify, ppid, tracer) = lock_for_end::<K>(process);
+    // Read after: the table's lock ranks before a process's data.
+    let parent = table.from_pid(ppid);
+    let auto_reap = parent
+        .as_ref()
+        .is_some_and(|parent| parent.data().signals().child_policy().auto_reap);
     if let Some(parent) = &parent {
         let ignored =
             parent.data().signals().action(Signal::SIGCHLD).handler == Disposition::Ignore;
@@ -87,8 +86,6 @@ pub fn finish_thread<K: Kernel>(
             let _ = send(kernel, parent, sigchld(&info));
         }
     }
-    // Read before the finalize ends the trace.
-    let tracer = process.data().tracing().map(|tracing| tracing.tracer);
     let finalized = table.finalize(process, auto_reap);
     drop(notify);
     match finalized {
@@ -125,6 +122,32 @@ pub fn finish_thread<K: Kernel>(
     // Its pidfds turn readable (pollers sleep on the signal queue).
     kernel.signal_waiters().wake_all();
     true
+}
+
+/// The child-notify guard for `process`'s end, with the parent and the
+/// tracer (read before the finalize ends the trace) it covers. An end
+/// that hands children to an adopter changes their parents, which their
+/// own ends read: it excludes every other change.
+fn lock_for_end<K: Kernel>(process: &Process<K::Env>) -> (ChildNotifyGuard, Pid, Option<Pid>) {
+    let waiters = || {
+        let data = process.data();
+        let tracer = data.tracing().map(|tracing| tracing.tracer);
+        (data.ppid(), tracer, data.children().next().is_some())
+    };
+    loop {
+        let (ppid, tracer, has_children) = waiters();
+        if has_children {
+            let guard = child_events::lock_for_every_waiter();
+            let (ppid, tracer, _) = waiters();
+            return (guard, ppid, tracer);
+        }
+        let guard = child_events::lock_for_waiters([ppid, tracer.unwrap_or(0)]);
+        // Only an exclusive holder reparents or adopts: checked under
+        // the shared guard, these stay.
+        if waiters() == (ppid, tracer, false) {
+            return (guard, ppid, tracer);
+        }
+    }
 }
 
 /// POSIX's orphaned process group: no member (of `members`, group

@@ -534,7 +534,7 @@ pub fn trace_stop<K: Kernel>(
     }
     let published = to_user_regs(&regs.registers(), kernel.fs_base(), orig_rax);
     let fpregs = *regs.fpu();
-    let notify = crate::signals::send::CHILD_NOTIFY.lock();
+    let notify = super::child_events::lock_for_every_waiter();
     let notice = kernel.processes().enter_trace_stop(process, stop, |t| {
         t.registers = published;
         t.fpregs = fpregs;

@@ -28,7 +28,7 @@ fn wait_for_child<K: Kernel>(
     loop {
         let seen = events.sequence();
         let polled = {
-            let _notify = crate::signals::send::CHILD_NOTIFY.lock();
+            let _notify = super::child_events::lock_for_waiters([ctx.process.pid(), 0]);
             ctx.kernel.processes().wait(ctx.process, target, options)?
         };
         match polled {

@@ -153,7 +153,7 @@ pub fn on_return_to_user<K: Kernel>(
                 return UserReturn::ExitThread;
             }
             Action::Stop => {
-                let notify = crate::signals::send::CHILD_NOTIFY.lock();
+                let notify = crate::process::child_events::lock_for_every_waiter();
                 let notice = kernel
                     .processes()
                     .stop_process(process, delivery.signal.number());

@@ -14,6 +14,7 @@ use process::{ChildNotice, Process, Termination, Thread, WaitInfo};
 use signal::{PostOutcome, SigInfo, Signal};
 
 use crate::kernel::{EventQueue, Kernel, UserThreadData};
+use crate::process::child_events::{ChildNotifyGuard, lock_for_every_waiter};
 
 /// Linux's permission rule for `sender` signalling `target`.
 pub fn may_signal<K: Kernel>(
@@ -73,21 +74,14 @@ fn wake_a_thread<K: Kernel>(kernel: &K, process: &Process<K::Env>, signal: Signa
     }
 }
 
-/// Held from a child's change of state (stop, continue, end) until its
-/// `SIGCHLD` is queued, and by a wait while it looks for changes: a wait
-/// that reports a change (perhaps on another CPU than the child's) then
-/// returns with the signal already pending, as on Linux, where both happen
-/// under the tasklist lock. Never held across a sleep.
-pub(crate) static CHILD_NOTIFY: spin::Mutex<()> = spin::Mutex::new(());
-
 /// Tells the parent a child stopped or continued (`SIGCHLD`, unless it
 /// asked for `SA_NOCLDSTOP`) and wakes waiters.
-/// `notify` is the [`CHILD_NOTIFY`] guard taken before the change of
-/// state; it is released once the signal is queued.
+/// `notify` is the guard ([`lock_for_every_waiter`]) taken before the
+/// change of state; it is released once the signal is queued.
 pub fn report_job_event<K: Kernel>(
     kernel: &K,
     notice: Option<ChildNotice>,
-    notify: spin::MutexGuard<'_, ()>,
+    notify: ChildNotifyGuard,
 ) {
     if let Some(notice) = notice {
         if let Some(parent) = notice
@@ -110,7 +104,7 @@ pub fn sigchld(info: &WaitInfo) -> SigInfo {
 }
 
 fn continue_process<K: Kernel>(kernel: &K, process: &Process<K::Env>) {
-    let notify = CHILD_NOTIFY.lock();
+    let notify = lock_for_every_waiter();
     let notice = kernel.processes().continue_process(process);
     if notice.is_some() {
         kernel.stop_events().wake_all();
