@@ -6,7 +6,8 @@
 # copies) for fork+exit, pipe round trips and page faults, per kernel and
 # CPU count.
 #
-#   tools/scaling.sh                 # CPUS="1 2 4", SCALE=50 (kbench -s)
+#   tools/scaling.sh                 # CPUS="1 2 4", SCALE=50 (kbench -s),
+#                                    # ROUNDS=3 (the median round is shown)
 #
 # The host's cores bound what any guest can gain: with 2 host cores, 4
 # virtual CPUs share them. Uses ../shared/bench for Linux's kernel,
@@ -17,6 +18,7 @@ bench=${BENCH:-$repo/../shared/bench}
 . "$bench/common.sh"
 cpus_list=${CPUS:-1 2 4}
 scale=${SCALE:-50}
+rounds=${ROUNDS:-3}
 out=${OUT:-$repo/target/scaling}
 if ! command -v cpio >/dev/null; then
 	echo "scaling.sh: installing cpio with apt-get (it packs the initramfs)" >&2
@@ -47,12 +49,14 @@ cat >"$out/root/init" <<INIT
 /bin/busybox mount -t tmpfs tmpfs /tmp
 n=\$(/bin/busybox nproc)
 echo
-for b in fork_exit pipe pagefault; do
-	for i in \$(/bin/busybox seq 1 \$n); do
-		/bin/kbench -P -s $scale -t /bin/ktrue \$b >/tmp/\$b.\$i 2>&1 &
+for round in \$(/bin/busybox seq 1 $rounds); do
+	for b in fork_exit pipe pagefault; do
+		for i in \$(/bin/busybox seq 1 \$n); do
+			/bin/kbench -P -s $scale -t /bin/ktrue \$b >/tmp/\$b.\$i 2>&1 &
+		done
+		wait
+		/bin/busybox cat /tmp/\$b.* | /bin/busybox grep '^kbench ' | /bin/busybox sed "s/^/scaling \$n \$round /"
 	done
-	wait
-	/bin/busybox cat /tmp/\$b.* | /bin/busybox grep '^kbench ' | /bin/busybox sed "s/^/scaling \$n /"
 done
 /bin/busybox poweroff -f
 INIT
@@ -67,14 +71,25 @@ for cpus in $cpus_list; do
 	boot "$linux" "console=ttyS0 quiet panic=-1" "$cpus" | sed 's/^/linux /' >>"$out/raw.txt"
 	boot "$courage" "console=ttyS0 quiet" "$cpus" | sed 's/^/courage /' >>"$out/raw.txt"
 done
-# raw: KERNEL scaling N kbench NAME ITERATIONS NS_PER_OP -> ops/s summed.
+# raw: KERNEL scaling N ROUND kbench NAME ITERATIONS NS_PER_OP -> ops/s
+# summed over the copies of a round; the median round is shown.
 {
 	echo "| benchmark | CPUs | Linux 6.1 ops/s | Courage ops/s | Courage / Linux |"
 	echo "|---|---:|---:|---:|---:|"
-	awk '$5 != "ctxsw" { ops[$1 " " $5 " " $3] += 1e9 / $7; keys[$5 " " $3] = 1 }
+	awk '$6 != "ctxsw" {
+			round = $1 " " $6 " " $3 " " $4
+			if (!(round in ops)) { count[$1 " " $6 " " $3]++; slot[round] = count[$1 " " $6 " " $3] }
+			ops[round] += 1e9 / $8; keys[$6 " " $3] = 1
+		}
+		function median(kernel, key,   n, i, j, v, t, r) {
+			n = 0
+			for (r in ops) if (index(r, kernel " " key " ") == 1) v[++n] = ops[r]
+			for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+			return n ? v[int((n + 1) / 2)] : 0
+		}
 		END {
 			for (key in keys) {
-				l = ops["linux " key]; c = ops["courage " key]
+				l = median("linux", key); c = median("courage", key)
 				split(key, k, " ")
 				printf "| %s | %s | %.0f | %.0f | %.2f |\n", k[1], k[2], l, c, (l > 0 ? c / l : 0)
 			}

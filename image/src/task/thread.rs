@@ -272,7 +272,7 @@ fn register(thread: Arc<Thread>, priority: Priority) -> KernelResult<Arc<Thread>
     let creator = current().id;
     let spawned = with_scheduler(|s| {
         let affinity = s.affinity(creator).unwrap_or(CpuSet::ALL);
-        s.spawn(id, priority, affinity, now)
+        s.spawn_near(id, priority, affinity, Some(this_cpu()), now)
     });
     if let Err(error) = spawned {
         THREADS.lock().remove(&id);

@@ -342,6 +342,21 @@ impl Scheduler {
         affinity: CpuSet,
         now: u64,
     ) -> KernelResult<()> {
+        self.spawn_near(id, priority, affinity, None, now)
+    }
+
+    /// [`Scheduler::spawn`] from a thread on CPU `creator`: among the least
+    /// loaded allowed CPUs, the creator's own is preferred (a forking
+    /// parent that goes on to wait leaves its CPU to the child, and two
+    /// busy CPUs forking at once do not both send children to the first).
+    pub fn spawn_near(
+        &mut self,
+        id: ThreadId,
+        priority: Priority,
+        affinity: CpuSet,
+        creator: Option<CpuId>,
+        now: u64,
+    ) -> KernelResult<()> {
         if self.threads.contains_key(&id) {
             return Err(Errno::EEXIST);
         }
@@ -367,7 +382,7 @@ impl Scheduler {
         // A new thread goes to the least loaded allowed CPU.
         let cpu = allowed
             .iter()
-            .min_by_key(|cpu| self.run_queues[cpu.0 as usize].len())
+            .min_by_key(|&cpu| (self.run_queues[cpu.0 as usize].len(), Some(cpu) != creator))
             .unwrap_or(first);
         self.record_mut(id)?.cpu = cpu;
         if let Err(e) = self.enqueue_runnable(id, 0, now) {

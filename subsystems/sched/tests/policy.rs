@@ -476,6 +476,28 @@ fn new_threads_spread_over_cpus() {
 }
 
 #[test]
+fn a_new_thread_stays_on_its_creators_cpu_when_no_other_is_less_loaded() {
+    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    // Two parents, one running on each CPU.
+    s.spawn(t(1), Priority::NORMAL, CpuSet::ALL, 0).unwrap();
+    s.spawn(t(2), Priority::NORMAL, CpuSet::ALL, 0).unwrap();
+    assert_eq!(s.schedule(CpuId(0), 0), Ok(Decision::SwitchTo(t(1))));
+    assert_eq!(s.schedule(CpuId(1), 0), Ok(Decision::SwitchTo(t(2))));
+    // The second forks: its child queues beside it, not on the first CPU.
+    s.spawn_near(t(3), Priority::NORMAL, CpuSet::ALL, Some(CpuId(1)), 0)
+        .unwrap();
+    assert_eq!(s.cpu_of(t(3)), Ok(CpuId(1)));
+    // It forks again: the first CPU is less loaded now, and wins.
+    s.spawn_near(t(4), Priority::NORMAL, CpuSet::ALL, Some(CpuId(1)), 0)
+        .unwrap();
+    assert_eq!(s.cpu_of(t(4)), Ok(CpuId(0)));
+    // Two a CPU again: the first parent's child stays with it.
+    s.spawn_near(t(5), Priority::NORMAL, CpuSet::ALL, Some(CpuId(0)), 0)
+        .unwrap();
+    assert_eq!(s.cpu_of(t(5)), Ok(CpuId(0)));
+}
+
+#[test]
 fn cpu_time_and_switches_are_counted() {
     let mut m = Machine::new();
     m.spawn(1, Priority::NORMAL);
