@@ -17,7 +17,7 @@
 //!    children's time.
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -79,6 +79,9 @@ struct TableInner<E: ProcessEnv> {
     /// How many processes in the table are traced: exits skip looking
     /// for tracees while there are none.
     traced: usize,
+    /// Pids of children being forked: taken, not yet in the table (the
+    /// copy of the parent runs outside the lock).
+    reserved: BTreeSet<Pid>,
 }
 
 impl<E: ProcessEnv> TableInner<E> {
@@ -116,6 +119,7 @@ impl<E: ProcessEnv> TableInner<E> {
     /// Whether `id` is taken as a pid, tid, pgid or sid.
     fn id_in_use(&self, id: Pid) -> bool {
         self.processes.contains_key(&id)
+            || self.reserved.contains(&id)
             || self.threads.contains_key(&id)
             || self.groups.contains_key(&id)
             || self.sessions.contains_key(&id)
@@ -268,6 +272,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
                     groups: BTreeMap::new(),
                     sessions: BTreeMap::new(),
                     traced: 0,
+                    reserved: BTreeSet::new(),
                 },
             ),
             pids: PidAllocator::new(pid_max),
@@ -332,8 +337,10 @@ impl<E: ProcessEnv> ProcessTable<E> {
     /// the forking thread is duplicated. `EAGAIN` when ids run out,
     /// `ENOMEM` from the address space copy.
     ///
-    /// The table lock is held throughout, so the new pid cannot be handed
-    /// out twice.
+    /// The new pid is reserved under the table lock; the copy of the
+    /// parent (its memory, descriptors) runs outside it, so forks and
+    /// exits elsewhere do not wait for it. `EINTR` if the parent began to
+    /// die meanwhile (the forking thread never sees it).
     pub fn fork(
         &self,
         parent: &Arc<Process<E>>,
@@ -350,17 +357,40 @@ impl<E: ProcessEnv> ProcessTable<E> {
         thread_data: E::ThreadData,
         memory: crate::process::ForkMemory,
     ) -> KernelResult<ProcessAndThread<E>> {
-        let mut inner = self.inner.lock();
-        self.check_task_limits(&inner, parent)?;
-        let pid = self.pids.allocate(|id| inner.id_in_use(id))?;
-        let child = Arc::new(Process::forked_from(pid, parent, memory)?);
-        let thread = Arc::new(Thread::new(pid, pid, thread_data));
-        let (pgid, sid) = {
-            let d = child.data();
-            (d.pgid(), d.sid())
+        let pid = {
+            let mut inner = self.inner.lock();
+            self.check_task_limits(&inner, parent)?;
+            let pid = self.pids.allocate(|id| inner.id_in_use(id))?;
+            inner.reserved.insert(pid);
+            pid
         };
+        let built = Process::forked_from(pid, parent, memory);
+        let mut inner = self.inner.lock();
+        inner.reserved.remove(&pid);
+        let child = Arc::new(built?);
+        // The group and session are the parent's as they are now, under
+        // the lock (a setpgid or setsid may have come meanwhile), as Linux
+        // attaches the child under its tasklist lock.
+        let family = {
+            let mut p = parent.data();
+            p.lifecycle.is_alive().then(|| {
+                p.family.children.insert(pid);
+                (p.pgid(), p.sid())
+            })
+        };
+        let Some((pgid, sid)) = family else {
+            drop(inner);
+            // Its memory goes back outside the lock.
+            drop(child);
+            return Err(Errno::EINTR);
+        };
+        {
+            let mut c = child.data();
+            c.family.pgid = pgid;
+            c.family.sid = sid;
+        }
+        let thread = Arc::new(Thread::new(pid, pid, thread_data));
         inner.insert(child.clone(), thread.clone(), pgid, sid);
-        parent.data().family.children.insert(pid);
         Ok((child, thread))
     }
 
@@ -368,7 +398,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
     /// `creator`'s real user already has `RLIMIT_NPROC` threads (zombies
     /// count until reaped, as on Linux; root is exempt from the latter).
     fn check_task_limits(&self, inner: &TableInner<E>, creator: &Process<E>) -> KernelResult<()> {
-        if inner.threads.len() >= self.thread_max() {
+        if inner.threads.len() + inner.reserved.len() >= self.thread_max() {
             return Err(Errno::EAGAIN);
         }
         let (uid, limit) = {

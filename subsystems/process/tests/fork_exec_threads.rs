@@ -398,3 +398,46 @@ fn threads_max_stops_everyone_including_root() {
     exit(&table, &children.pop().unwrap(), 0);
     assert!(table.fork(&init, ()).is_ok());
 }
+
+#[test]
+fn a_fork_copies_its_parent_outside_the_table_lock_and_keeps_its_pid() {
+    use std::sync::{Arc, Mutex, mpsc};
+    let table = Arc::new(Table::default());
+    let init = boot_init(&table);
+    let other = fork(&table, &init);
+    // What a fork on another CPU got while the first one copied (None:
+    // it did not finish in time, so it waited for the copy).
+    let during_copy: Arc<Mutex<Option<Option<Result<process::Pid, Errno>>>>> = Arc::default();
+    let (table_there, parent_there, result) = (table.clone(), other.clone(), during_copy.clone());
+    common::DURING_FORK.with(|hook| {
+        *hook.borrow_mut() = Some(Box::new(move || {
+            let (sender, receiver) = mpsc::channel();
+            let (table, parent) = (table_there.clone(), parent_there.clone());
+            std::thread::spawn(move || {
+                let _ = sender.send(table.fork(&parent, ()).map(|(child, _)| child.pid()));
+            });
+            let forked = receiver
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .ok();
+            *result.lock().unwrap() = Some(forked);
+        }));
+    });
+    let (child, _) = table.fork(&init, ()).unwrap();
+    common::DURING_FORK.with(|hook| *hook.borrow_mut() = None);
+    let other_child = during_copy
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the hook ran")
+        .expect("the other fork finished while the first copied")
+        .unwrap();
+    assert_ne!(
+        other_child,
+        child.pid(),
+        "the copying fork's pid stays reserved"
+    );
+    assert!(table.from_pid(child.pid()).is_some());
+    assert!(table.from_pid(other_child).is_some());
+    assert!(init.data().children().any(|pid| pid == child.pid()));
+    assert!(other.data().children().any(|pid| pid == other_child));
+}

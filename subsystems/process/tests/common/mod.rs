@@ -12,6 +12,12 @@ use process::{
 
 pub struct Fake;
 
+std::thread_local! {
+    /// Runs in the middle of this thread's next forks' memory copies.
+    pub static DURING_FORK: std::cell::RefCell<Option<Box<dyn FnMut()>>> =
+        std::cell::RefCell::new(None);
+}
+
 /// An address space that only counts its regions and forks.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FakeSpace {
@@ -42,6 +48,11 @@ impl ProcessEnv for Fake {
 
     fn fork_address_space(space: &mut FakeSpace) -> KernelResult<FakeSpace> {
         space.forks += 1;
+        DURING_FORK.with(|hook| {
+            if let Some(hook) = hook.borrow_mut().as_mut() {
+                hook();
+            }
+        });
         Ok(space.clone())
     }
 
