@@ -593,7 +593,8 @@ pub(super) fn wait_for_finalizer() {
 pub(super) fn thread_died(s: &mut Scheduler) {
     DEAD_BACKLOG.fetch_add(1, Ordering::SeqCst);
     if let Some(&queue) = FINALIZER_QUEUE.get() {
-        let _ = s.wake_one(queue, crate::time::now_ns());
+        // On the way out: the finalizer may take this CPU, no IPI.
+        let _ = s.wake_one_sync(queue, this_cpu(), crate::time::now_ns());
     }
 }
 

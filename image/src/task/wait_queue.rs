@@ -85,6 +85,19 @@ impl WaitQueue {
         self.wake_listeners();
     }
 
+    /// [`WaitQueue::wake_all`] for a caller about to sleep or exit: a
+    /// woken thread may take this CPU (the scheduler's sync wake-up).
+    pub fn wake_all_sync(&self) {
+        let _off = InterruptsOff::new();
+        let now = crate::time::now_ns();
+        let cpu = super::core::this_cpu();
+        with_scheduler(|s| {
+            self.sequence.fetch_add(1, Ordering::SeqCst);
+            let _ = s.wake_all_sync(self.id, cpu, now);
+        });
+        self.wake_listeners();
+    }
+
     /// Wakes the listening queues (outside the scheduler lock, which their
     /// own wakes take); ones that went away are dropped. Listeners never
     /// form a cycle (epoll refuses one), so holding this queue's list while
@@ -199,6 +212,10 @@ impl syscall::EventQueue for WaitQueue {
 
     fn wake_all(&self) {
         WaitQueue::wake_all(self);
+    }
+
+    fn wake_all_sync(&self) {
+        WaitQueue::wake_all_sync(self);
     }
 
     fn wake(&self, count: usize) -> usize {

@@ -407,7 +407,7 @@ fn a_fork_copies_its_parent_outside_the_table_lock_and_keeps_its_pid() {
     let other = fork(&table, &init);
     // What a fork on another CPU got while the first one copied (None:
     // it did not finish in time, so it waited for the copy).
-    let during_copy: Arc<Mutex<Option<Option<Result<process::Pid, Errno>>>>> = Arc::default();
+    let during_copy: Arc<Mutex<Option<Option<ForkResult>>>> = Arc::default();
     let (table_there, parent_there, result) = (table.clone(), other.clone(), during_copy.clone());
     common::DURING_FORK.with(|hook| {
         *hook.borrow_mut() = Some(Box::new(move || {
@@ -441,3 +441,5 @@ fn a_fork_copies_its_parent_outside_the_table_lock_and_keeps_its_pid() {
     assert!(init.data().children().any(|pid| pid == child.pid()));
     assert!(other.data().children().any(|pid| pid == other_child));
 }
+
+type ForkResult = Result<process::Pid, Errno>;

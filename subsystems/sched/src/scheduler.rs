@@ -311,9 +311,25 @@ impl Scheduler {
 
     /// Puts a thread whose state is already `Runnable` into a run queue,
     /// after `slept_ns` asleep (0: it did not sleep).
-    fn enqueue_runnable(&mut self, id: ThreadId, slept_ns: u64, now: u64) -> KernelResult<()> {
+    /// `waker`: the CPU of a waker about to sleep or leave (a sync wake),
+    /// which the thread takes when nothing else waits there.
+    fn enqueue_runnable(
+        &mut self,
+        id: ThreadId,
+        slept_ns: u64,
+        waker: Option<CpuId>,
+        now: u64,
+    ) -> KernelResult<()> {
         let rec = *self.record(id)?;
-        let cpu = self.place(rec.affinity, rec.cpu);
+        let cpu = match waker {
+            Some(waker)
+                if rec.affinity.intersection(self.online).contains(waker)
+                    && self.run_queues[waker.0 as usize].len() <= 1 =>
+            {
+                waker
+            }
+            _ => self.place(rec.affinity, rec.cpu),
+        };
         let index = self.cpu_index(cpu)?;
         self.run_queues[index].enqueue_woken(id, rec.priority, rec.lag, slept_ns, now)?;
         let rec = self.record_mut(id)?;
@@ -385,7 +401,7 @@ impl Scheduler {
             .min_by_key(|&cpu| (self.run_queues[cpu.0 as usize].len(), Some(cpu) != creator))
             .unwrap_or(first);
         self.record_mut(id)?.cpu = cpu;
-        if let Err(e) = self.enqueue_runnable(id, 0, now) {
+        if let Err(e) = self.enqueue_runnable(id, 0, None, now) {
             self.threads.remove(&id);
             return Err(e);
         }
@@ -410,7 +426,7 @@ impl Scheduler {
             if !allowed.contains(cpu) {
                 self.dequeue(running, now)?;
                 self.record_mut(running)?.state.preempt()?;
-                self.enqueue_runnable(running, 0, now)?;
+                self.enqueue_runnable(running, 0, None, now)?;
             }
         }
 
@@ -474,7 +490,7 @@ impl Scheduler {
                         && rec.timeout == Some(timer)
                     {
                         rec.timeout = None;
-                        self.wake_blocked(id, WakeReason::TimedOut, now)?;
+                        self.wake_blocked(id, WakeReason::TimedOut, None, now)?;
                     }
                 }
                 TimerEvent::Alarm(token) => fire_alarm(timer, token),
@@ -542,7 +558,7 @@ impl Scheduler {
             return Ok(false);
         }
         rec.state.resume()?;
-        self.enqueue_runnable(id, 0, now)?;
+        self.enqueue_runnable(id, 0, None, now)?;
         Ok(true)
     }
 
@@ -576,7 +592,7 @@ impl Scheduler {
         match state {
             ThreadState::Runnable => {
                 self.dequeue(id, now)?;
-                self.enqueue_runnable(id, 0, now)?;
+                self.enqueue_runnable(id, 0, None, now)?;
             }
             ThreadState::Running => self.run_queues[index].set_need_resched(),
             _ => {}
@@ -687,7 +703,13 @@ impl Scheduler {
 
     /// Makes a blocked thread runnable with `reason`: takes it out of its
     /// wait queue and disarms its deadline.
-    fn wake_blocked(&mut self, id: ThreadId, reason: WakeReason, now: u64) -> KernelResult<()> {
+    fn wake_blocked(
+        &mut self,
+        id: ThreadId,
+        reason: WakeReason,
+        waker: Option<CpuId>,
+        now: u64,
+    ) -> KernelResult<()> {
         let rec = self.record_mut(id)?;
         let ThreadState::Blocked(block) = rec.state else {
             return Err(Errno::EINVAL);
@@ -704,7 +726,7 @@ impl Scheduler {
             q.remove(id);
         }
         let slept = now.saturating_sub(self.record(id)?.blocked_at);
-        self.enqueue_runnable(id, slept, now)
+        self.enqueue_runnable(id, slept, waker, now)
     }
 
     /// Wakes `id` if it is blocked, with `reason`, whatever it waits for.
@@ -715,26 +737,68 @@ impl Scheduler {
         if !matches!(self.record(id)?.state, ThreadState::Blocked(_)) {
             return Ok(false);
         }
-        self.wake_blocked(id, reason, now)?;
+        self.wake_blocked(id, reason, None, now)?;
         Ok(true)
     }
 
     /// Wakes the longest waiter of `queue` with `Woken` and returns it;
     /// `EINVAL` if the queue is unknown.
     pub fn wake_one(&mut self, queue: WaitQueueId, now: u64) -> KernelResult<Option<ThreadId>> {
-        let q = self.wait_queues.get_mut(&queue).ok_or(Errno::EINVAL)?;
-        let Some(id) = q.pop() else {
-            return Ok(None);
-        };
-        self.wake_blocked(id, WakeReason::Woken, now)?;
-        Ok(Some(id))
+        self.wake_one_from(queue, None, now)
     }
 
     /// Wakes every waiter of `queue` with `Woken`, in queue order, and
     /// returns how many; `EINVAL` if the queue is unknown.
     pub fn wake_all(&mut self, queue: WaitQueueId, now: u64) -> KernelResult<usize> {
+        self.wake_all_from(queue, None, now)
+    }
+
+    /// [`Scheduler::wake_one`] by a thread on CPU `waker` that is about to
+    /// sleep or exit (Linux's sync wake-up): the woken thread takes that
+    /// CPU if nothing else waits there, rather than waking another one
+    /// with an IPI.
+    pub fn wake_one_sync(
+        &mut self,
+        queue: WaitQueueId,
+        waker: CpuId,
+        now: u64,
+    ) -> KernelResult<Option<ThreadId>> {
+        self.wake_one_from(queue, Some(waker), now)
+    }
+
+    /// [`Scheduler::wake_all`] as a sync wake-up from CPU `waker` (see
+    /// [`Scheduler::wake_one_sync`]).
+    pub fn wake_all_sync(
+        &mut self,
+        queue: WaitQueueId,
+        waker: CpuId,
+        now: u64,
+    ) -> KernelResult<usize> {
+        self.wake_all_from(queue, Some(waker), now)
+    }
+
+    fn wake_one_from(
+        &mut self,
+        queue: WaitQueueId,
+        waker: Option<CpuId>,
+        now: u64,
+    ) -> KernelResult<Option<ThreadId>> {
+        let q = self.wait_queues.get_mut(&queue).ok_or(Errno::EINVAL)?;
+        let Some(id) = q.pop() else {
+            return Ok(None);
+        };
+        self.wake_blocked(id, WakeReason::Woken, waker, now)?;
+        Ok(Some(id))
+    }
+
+    fn wake_all_from(
+        &mut self,
+        queue: WaitQueueId,
+        waker: Option<CpuId>,
+        now: u64,
+    ) -> KernelResult<usize> {
         let mut woken = 0;
-        while self.wake_one(queue, now)?.is_some() {
+        while self.wake_one_from(queue, waker, now)?.is_some() {
             woken += 1;
         }
         Ok(woken)
@@ -750,7 +814,7 @@ impl Scheduler {
         rec.interrupt_pending = true;
         match rec.state {
             ThreadState::Blocked(reason) if reason.is_interruptible() => {
-                self.wake_blocked(id, WakeReason::Interrupted, now)?;
+                self.wake_blocked(id, WakeReason::Interrupted, None, now)?;
                 Ok(true)
             }
             _ => Ok(false),

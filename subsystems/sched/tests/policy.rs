@@ -498,6 +498,38 @@ fn a_new_thread_stays_on_its_creators_cpu_when_no_other_is_less_loaded() {
 }
 
 #[test]
+fn a_sync_wake_puts_the_sleeper_on_the_wakers_cpu() {
+    let setup = || {
+        let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+        let q = s.create_wait_queue();
+        s.spawn_near(t(1), Priority::NORMAL, CpuSet::ALL, Some(CpuId(0)), 0)
+            .unwrap();
+        s.spawn_near(t(2), Priority::NORMAL, CpuSet::ALL, Some(CpuId(1)), 0)
+            .unwrap();
+        assert_eq!(s.schedule(CpuId(0), 0), Ok(Decision::SwitchTo(t(1))));
+        assert_eq!(s.schedule(CpuId(1), 0), Ok(Decision::SwitchTo(t(2))));
+        // t2 sleeps on the queue; its CPU goes idle.
+        s.block_current(CpuId(1), BlockReason::Queue(q), None, 0)
+            .unwrap();
+        (s, q)
+    };
+    // A plain wake sends it back to its own idle CPU.
+    let (mut s, q) = setup();
+    s.wake_all(q, MS).unwrap();
+    assert_eq!(s.cpu_of(t(2)), Ok(CpuId(1)));
+    // t1 wakes it on its way out: it takes t1's CPU, no IPI needed.
+    let (mut s, q) = setup();
+    assert_eq!(s.wake_all_sync(q, CpuId(0), MS), Ok(1));
+    assert_eq!(s.cpu_of(t(2)), Ok(CpuId(0)));
+    // Not when another thread already waits there.
+    let (mut s, q) = setup();
+    s.spawn(t(3), Priority::NORMAL, CpuSet::single(CpuId(0)).unwrap(), 0)
+        .unwrap();
+    assert_eq!(s.wake_one_sync(q, CpuId(0), MS), Ok(Some(t(2))));
+    assert_eq!(s.cpu_of(t(2)), Ok(CpuId(1)));
+}
+
+#[test]
 fn cpu_time_and_switches_are_counted() {
     let mut m = Machine::new();
     m.spawn(1, Priority::NORMAL);

@@ -293,6 +293,13 @@ pub trait EventQueue: Send + Sync {
     /// Wakes every sleeper.
     fn wake_all(&self);
 
+    /// Wakes every sleeper for a caller about to sleep or exit (Linux's
+    /// sync wake-up): a woken thread may take the caller's CPU rather
+    /// than another's. The default is [`EventQueue::wake_all`].
+    fn wake_all_sync(&self) {
+        self.wake_all();
+    }
+
     /// Wakes up to `count` sleepers; how many woke.
     fn wake(&self, count: usize) -> usize;
 

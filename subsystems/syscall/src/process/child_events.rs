@@ -23,6 +23,11 @@ pub fn wake<K: Kernel>(kernel: &K, waiter: Pid) {
     queue_of(kernel, waiter).wake_all();
 }
 
+/// [`wake`] by an exiting child, whose CPU the woken parent may take.
+pub fn wake_from_exit<K: Kernel>(kernel: &K, waiter: Pid) {
+    queue_of(kernel, waiter).wake_all_sync();
+}
+
 /// Wakes every process sleeping for its children: for rare changes whose
 /// interested processes are not all known (stops and continues, which a
 /// parent and a tracer may both wait for).

@@ -113,7 +113,7 @@ pub fn finish_thread<K: Kernel>(
             .into_iter()
             .flatten()
             {
-                child_events::wake(kernel, waiter);
+                child_events::wake_from_exit(kernel, waiter);
             }
             hang_up_orphaned_groups(kernel, process);
         }
