@@ -343,11 +343,54 @@ pub fn cpu_ticks(cpu: u32) -> (u64, u64, u64) {
 /// Switches to whatever the scheduler picks (the tick's preemption, a
 /// reschedule IPI).
 pub fn preempt() {
+    let thread = current();
+    if thread.preemption_off.load(Ordering::SeqCst) > 0 {
+        // It holds a lock other CPUs may spin on: it switches when it lets
+        // go (the scheduler still wants the switch).
+        thread.preemption_deferred.store(true, Ordering::SeqCst);
+        return;
+    }
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
     let decision = with_scheduler(|s| s.schedule(this_cpu(), now));
     if let Ok(decision) = decision {
         carry_out(decision);
+    }
+}
+
+/// Kernel preemption around the process crate's spin locks (the process
+/// table, a process's data): a holder the tick would preempt keeps its CPU
+/// until its last such lock is free, then switches, so other CPUs never
+/// spin through a whole time slice of a descheduled holder.
+struct LockPreemption;
+
+impl LockPreemption {
+    /// The running thread, if this CPU has one yet (locks may be taken
+    /// before the task system is up).
+    fn running() -> Option<&'static Thread> {
+        let pointer = arch::percpu::current() as *const Thread;
+        // SAFETY: as in `current`: a non-null slot points at a live thread.
+        (!pointer.is_null()).then(|| unsafe { &*pointer })
+    }
+}
+
+impl process::lock::PreemptionControl for LockPreemption {
+    fn disable(&self) {
+        if let Some(thread) = Self::running() {
+            thread.preemption_off.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn enable(&self) {
+        let Some(thread) = Self::running() else {
+            return;
+        };
+        if thread.preemption_off.fetch_sub(1, Ordering::SeqCst) == 1
+            && interrupts::are_enabled()
+            && thread.preemption_deferred.swap(false, Ordering::SeqCst)
+        {
+            preempt();
+        }
     }
 }
 
@@ -627,6 +670,7 @@ pub fn init(stack: KernelStack, cpu_count: u32) {
 
     let idle = Thread::new_unscheduled("idle", idle_loop).expect("the idle thread");
     IDLE[0].call_once(|| idle);
+    process::lock::set_preemption_control(&LockPreemption);
 }
 
 /// The idle thread of an application processor, adopting `stack`, the

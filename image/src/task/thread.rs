@@ -68,6 +68,11 @@ pub struct Thread {
     /// Every tick ever charged to this thread (`CLOCK_THREAD_CPUTIME_ID`).
     total_ticks: AtomicU64,
     kernel_ticks: AtomicU64,
+    /// How many process-crate locks the thread holds: the tick does not
+    /// preempt it meanwhile (see `core::LockPreemption`).
+    pub(super) preemption_off: core::sync::atomic::AtomicU32,
+    /// A preemption the tick deferred while locks were held.
+    pub(super) preemption_deferred: AtomicBool,
 }
 
 // SAFETY: `context` is only touched by the context switch, with interrupts
@@ -97,6 +102,8 @@ impl Thread {
             exit_queue,
             finished: AtomicBool::new(false),
             on_cpu: AtomicBool::new(running),
+            preemption_off: core::sync::atomic::AtomicU32::new(0),
+            preemption_deferred: AtomicBool::new(false),
             address_space: IrqMutex::new(None),
             user: spin::Once::new(),
             fs_base: AtomicU64::new(0),

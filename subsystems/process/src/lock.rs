@@ -8,6 +8,11 @@
 //! no code holds two processes' data at once, and a guard kept alive in an
 //! expression while a callee locks the same process is the same-rank case.
 //!
+//! A kernel that preempts kernel code installs a [`PreemptionControl`]:
+//! a thread holding one of these locks then keeps its CPU until it lets
+//! go, as Linux's `spin_lock` disables preemption, so other CPUs do not
+//! spin through the holder's preemption.
+//!
 //! With the `lock-order-check` feature (host tests; it needs `std`), every
 //! acquisition is checked against the locks the current thread holds and
 //! an inversion panics with both ranks, where the kernel would deadlock.
@@ -32,6 +37,48 @@ pub enum Rank {
     Threads = 4,
 }
 
+/// What a kernel with kernel preemption does around a held lock: keep
+/// the holder on its CPU. Calls nest; the kernel implements it (a count
+/// per thread, with a preemption the tick deferred carried out when the
+/// count returns to zero).
+pub trait PreemptionControl: Sync {
+    /// The current thread takes a lock: no preemption until the matching
+    /// [`PreemptionControl::enable`].
+    fn disable(&self);
+    /// The current thread let a lock go.
+    fn enable(&self);
+}
+
+static PREEMPTION: spin::Once<&'static dyn PreemptionControl> = spin::Once::new();
+
+/// Installs the kernel's [`PreemptionControl`] (once; later calls are
+/// ignored). Until then, and in host tests, locks do not touch
+/// preemption.
+pub fn set_preemption_control(control: &'static dyn PreemptionControl) {
+    PREEMPTION.call_once(|| control);
+}
+
+/// Preemption kept off for as long as it lives.
+struct PreemptionOff(Option<&'static dyn PreemptionControl>);
+
+impl PreemptionOff {
+    fn new() -> Self {
+        let control = PREEMPTION.get().copied();
+        if let Some(control) = control {
+            control.disable();
+        }
+        PreemptionOff(control)
+    }
+}
+
+impl Drop for PreemptionOff {
+    fn drop(&mut self) {
+        if let Some(control) = self.0 {
+            control.enable();
+        }
+    }
+}
+
 /// A spin lock with a [`Rank`].
 pub struct RankedMutex<T> {
     rank: Rank,
@@ -50,9 +97,11 @@ impl<T> RankedMutex<T> {
     /// Takes the lock (checking the order first, with `lock-order-check`).
     pub fn lock(&self) -> RankedGuard<'_, T> {
         order::acquire(self.rank);
+        let preemption = PreemptionOff::new();
         RankedGuard {
             rank: self.rank,
             guard: self.inner.lock(),
+            _preemption: preemption,
         }
     }
 }
@@ -61,6 +110,8 @@ impl<T> RankedMutex<T> {
 pub struct RankedGuard<'a, T> {
     rank: Rank,
     guard: spin::MutexGuard<'a, T>,
+    // Dropped after `guard`: preemption comes back once the lock is free.
+    _preemption: PreemptionOff,
 }
 
 impl<T> Deref for RankedGuard<'_, T> {
@@ -136,6 +187,53 @@ mod order {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    extern crate std;
+
+    std::thread_local! {
+        /// This thread's preemption-off depth, and whether the last
+        /// `enable` found the lock it followed already free.
+        static DEPTH: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+        static WATCHED: core::cell::Cell<Option<&'static RankedMutex<u32>>> =
+            const { core::cell::Cell::new(None) };
+        static FREE_AT_ENABLE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    }
+
+    struct CountingControl;
+
+    impl PreemptionControl for CountingControl {
+        fn disable(&self) {
+            DEPTH.with(|d| d.set(d.get() + 1));
+        }
+        fn enable(&self) {
+            DEPTH.with(|d| d.set(d.get() - 1));
+            if let Some(lock) = WATCHED.with(|w| w.get()) {
+                FREE_AT_ENABLE.with(|f| f.set(!lock.inner.is_locked()));
+            }
+        }
+    }
+
+    #[test]
+    fn a_held_lock_keeps_preemption_off_until_it_is_free() {
+        static CONTROL: CountingControl = CountingControl;
+        static WATCHED_LOCK: RankedMutex<u32> = RankedMutex::new(Rank::Table, 0);
+        set_preemption_control(&CONTROL);
+        let data = RankedMutex::new(Rank::ProcessData, 0);
+        let table = WATCHED_LOCK.lock();
+        assert_eq!(DEPTH.with(|d| d.get()), 1);
+        let inner = data.lock();
+        assert_eq!(DEPTH.with(|d| d.get()), 2, "nested locks nest");
+        drop(inner);
+        assert_eq!(DEPTH.with(|d| d.get()), 1);
+        WATCHED.with(|w| w.set(Some(&WATCHED_LOCK)));
+        drop(table);
+        WATCHED.with(|w| w.set(None));
+        assert_eq!(DEPTH.with(|d| d.get()), 0);
+        assert!(
+            FREE_AT_ENABLE.with(|f| f.get()),
+            "preemption comes back after the unlock"
+        );
+    }
 
     #[test]
     fn locks_taken_in_rank_order_are_fine() {

@@ -937,10 +937,16 @@ impl<E: ProcessEnv> ProcessTable<E> {
                         inner.untrace(&child);
                     }
                 }
-                return Ok(WaitPoll::Ready(WaitInfo {
+                let info = WaitInfo {
                     times,
                     ..WaitInfo::terminated(child.pid(), uid, termination)
-                }));
+                };
+                // The reaped process's last reference may be this one:
+                // it is freed (its protected page, its threads) outside
+                // the lock.
+                drop(inner);
+                drop(child);
+                return Ok(WaitPoll::Ready(info));
             }
             // A trace stop goes to the tracer whatever the options say.
             if let Some(tracing) = c.tracing.as_deref_mut()
