@@ -344,12 +344,14 @@ pub fn cpu_ticks(cpu: u32) -> (u64, u64, u64) {
 /// reschedule IPI).
 pub fn preempt() {
     let thread = current();
-    if thread.preemption_off.load(Ordering::SeqCst) > 0 {
+    if thread.preemption_off.load(Ordering::SeqCst) > 0
+        && thread.preemptions_deferred.fetch_add(1, Ordering::SeqCst) < MAX_DEFERRED_PREEMPTIONS
+    {
         // It holds a lock other CPUs may spin on: it switches when it lets
         // go (the scheduler still wants the switch).
-        thread.preemption_deferred.store(true, Ordering::SeqCst);
         return;
     }
+    thread.preemptions_deferred.store(0, Ordering::SeqCst);
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
     let decision = with_scheduler(|s| s.schedule(this_cpu(), now));
@@ -360,9 +362,16 @@ pub fn preempt() {
 
 /// Kernel preemption around the process crate's spin locks (the process
 /// table, a process's data): a holder the tick would preempt keeps its CPU
-/// until its last such lock is free, then switches, so other CPUs never
+/// until its last such lock is free, then switches, so other CPUs do not
 /// spin through a whole time slice of a descheduled holder.
 struct LockPreemption;
+
+/// How many preemptions a lock holder may defer before it is preempted
+/// anyway. The other crates' spin locks do not defer: a holder of one of
+/// ours that spins on one of theirs, held by a thread preempted on this
+/// CPU, needs that thread to run (Linux defers for every spin lock and
+/// has no such case).
+const MAX_DEFERRED_PREEMPTIONS: u32 = 2;
 
 impl LockPreemption {
     /// The running thread, if this CPU has one yet (locks may be taken
@@ -387,7 +396,7 @@ impl process::lock::PreemptionControl for LockPreemption {
         };
         if thread.preemption_off.fetch_sub(1, Ordering::SeqCst) == 1
             && interrupts::are_enabled()
-            && thread.preemption_deferred.swap(false, Ordering::SeqCst)
+            && thread.preemptions_deferred.load(Ordering::SeqCst) > 0
         {
             preempt();
         }

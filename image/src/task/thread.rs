@@ -71,8 +71,8 @@ pub struct Thread {
     /// How many process-crate locks the thread holds: the tick does not
     /// preempt it meanwhile (see `core::LockPreemption`).
     pub(super) preemption_off: core::sync::atomic::AtomicU32,
-    /// A preemption the tick deferred while locks were held.
-    pub(super) preemption_deferred: AtomicBool,
+    /// Preemptions the tick deferred while locks were held.
+    pub(super) preemptions_deferred: core::sync::atomic::AtomicU32,
 }
 
 // SAFETY: `context` is only touched by the context switch, with interrupts
@@ -103,7 +103,7 @@ impl Thread {
             finished: AtomicBool::new(false),
             on_cpu: AtomicBool::new(running),
             preemption_off: core::sync::atomic::AtomicU32::new(0),
-            preemption_deferred: AtomicBool::new(false),
+            preemptions_deferred: core::sync::atomic::AtomicU32::new(0),
             address_space: IrqMutex::new(None),
             user: spin::Once::new(),
             fs_base: AtomicU64::new(0),
