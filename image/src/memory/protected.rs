@@ -63,7 +63,7 @@ static CACHE: IrqMutex<Cache> = IrqMutex::new(Cache {
     len: 0,
 });
 
-/// Pages kept mapped for reuse (for tests and memory accounting).
+/// Pages kept mapped for reuse (the ktests count them with free frames).
 pub fn cached_pages() -> usize {
     CACHE.lock().len
 }

@@ -3,7 +3,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, compiler_fence};
 
 use arch::percpu::MAX_CPUS;
 use arch::sync::IrqMutex;
@@ -383,10 +383,17 @@ impl LockPreemption {
     }
 }
 
+// The count is the running thread's own: only it and interrupts on its
+// CPU touch it, and an interrupt that takes a lock gives it back before
+// returning, so a plain load and store (no locked instruction on every
+// lock) is enough. The fences keep the count's changes on their side of
+// the lock's own acquire and release.
 impl process::lock::PreemptionControl for LockPreemption {
     fn disable(&self) {
         if let Some(thread) = Self::running() {
-            thread.preemption_off.fetch_add(1, Ordering::SeqCst);
+            let held = thread.preemption_off.load(Ordering::Relaxed);
+            thread.preemption_off.store(held + 1, Ordering::Relaxed);
+            compiler_fence(Ordering::SeqCst);
         }
     }
 
@@ -394,9 +401,14 @@ impl process::lock::PreemptionControl for LockPreemption {
         let Some(thread) = Self::running() else {
             return;
         };
-        if thread.preemption_off.fetch_sub(1, Ordering::SeqCst) == 1
+        compiler_fence(Ordering::SeqCst);
+        let held = thread.preemption_off.load(Ordering::Relaxed);
+        thread
+            .preemption_off
+            .store(held.saturating_sub(1), Ordering::Relaxed);
+        if held == 1
+            && thread.preemptions_deferred.load(Ordering::Relaxed) > 0
             && interrupts::are_enabled()
-            && thread.preemptions_deferred.load(Ordering::SeqCst) > 0
         {
             preempt();
         }

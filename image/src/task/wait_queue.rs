@@ -76,24 +76,25 @@ impl WaitQueue {
 
     /// Wakes every waiter, and the listeners.
     pub fn wake_all(&self) {
-        let _off = InterruptsOff::new();
-        let now = crate::time::now_ns();
-        with_scheduler(|s| {
-            self.sequence.fetch_add(1, Ordering::SeqCst);
-            let _ = s.wake_all(self.id, now);
-        });
-        self.wake_listeners();
+        self.wake_all_from(None);
     }
 
     /// [`WaitQueue::wake_all`] for a caller about to sleep or exit: a
     /// woken thread may take this CPU (the scheduler's sync wake-up).
     pub fn wake_all_sync(&self) {
+        self.wake_all_from(Some(super::core::this_cpu()));
+    }
+
+    /// Wakes every waiter; `waker`: the CPU of a sync wake-up.
+    fn wake_all_from(&self, waker: Option<sched::CpuId>) {
         let _off = InterruptsOff::new();
         let now = crate::time::now_ns();
-        let cpu = super::core::this_cpu();
         with_scheduler(|s| {
             self.sequence.fetch_add(1, Ordering::SeqCst);
-            let _ = s.wake_all_sync(self.id, cpu, now);
+            let _ = match waker {
+                Some(cpu) => s.wake_all_sync(self.id, cpu, now),
+                None => s.wake_all(self.id, now),
+            };
         });
         self.wake_listeners();
     }

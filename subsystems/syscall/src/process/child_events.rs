@@ -42,8 +42,9 @@ pub fn wake_every<K: Kernel>(kernel: &K) {
 const NOTIFY_LOCKS: usize = 64;
 
 /// Taken shared with one of [`NOTIFY`] by an end and by a wait, and
-/// exclusively by the rarer stops and continues (whose waiters are the
-/// parent and perhaps a tracer that has not looked yet).
+/// exclusively by the rarer changes: stops, continues and trace stops
+/// (whose waiters are the parent and perhaps a tracer), and ends that
+/// hand children to an adopter (which changes those children's parents).
 static EVERY_NOTIFY: spin::RwLock<()> = spin::RwLock::new(());
 static NOTIFY: [spin::Mutex<()>; NOTIFY_LOCKS] = [const { spin::Mutex::new(()) }; NOTIFY_LOCKS];
 
@@ -93,7 +94,8 @@ pub fn lock_for_waiters(waiters: [Pid; 2]) -> ChildNotifyGuard {
     }
 }
 
-/// The guard for a change any waiter may report (stops and continues).
+/// The guard for a change any waiter may report (the rarer ones, see
+/// `EVERY_NOTIFY`).
 pub fn lock_for_every_waiter() -> ChildNotifyGuard {
     ChildNotifyGuard {
         _every: ChildNotifyScope::Every {
