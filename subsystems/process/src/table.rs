@@ -235,6 +235,11 @@ pub struct ExitNotice<E: ProcessEnv> {
     /// Children that asked for a signal when this process ended
     /// (`PR_SET_PDEATHSIG`), with the signal, for the caller to send.
     pub parent_death_signals: Vec<(Pid, u8)>,
+    /// The process groups of the adopted children that are in this
+    /// process's session but not its group, each once: the groups whose
+    /// link to the session this exit may have cut (POSIX orphaned groups;
+    /// Linux's `reparent_leader`).
+    pub adopted_groups: Vec<Pid>,
     /// The descriptions of the fds that were open; drop them outside locks.
     pub closed: Vec<E::Description>,
     /// The address space, for the caller to tear down (mm's teardown needs
@@ -519,7 +524,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
         parent_auto_reaps: bool,
     ) -> KernelResult<ExitNotice<E>> {
         let mut inner = self.inner.lock();
-        let (ppid, children, address_space, info) = {
+        let (ppid, children, address_space, info, own_group, session) = {
             let mut d = process.data();
             if !d.lifecycle.finalize() {
                 return Err(Errno::EINVAL);
@@ -532,7 +537,15 @@ impl<E: ProcessEnv> ProcessTable<E> {
             // address space; a zombie shows none, as on Linux.
             d.program = Default::default();
             let children = core::mem::take(&mut d.family.children);
-            (d.ppid(), children, d.address_space.take(), info)
+            let (own_group, session) = (d.pgid(), d.sid());
+            (
+                d.ppid(),
+                children,
+                d.address_space.take(),
+                info,
+                own_group,
+                session,
+            )
         };
         let closed = process.fds().lock().clear();
 
@@ -543,6 +556,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
         };
         let mut init_adopted_zombies = false;
         let mut parent_death_signals = Vec::new();
+        let mut adopted_groups = Vec::new();
         for pid in children {
             let Some(child) = inner.find(pid) else {
                 continue;
@@ -552,6 +566,14 @@ impl<E: ProcessEnv> ProcessTable<E> {
                 c.family.ppid = adopter.as_ref().map_or(0, |a| a.pid());
                 if c.parent_death_signal() != 0 && !c.lifecycle.is_zombie() {
                     parent_death_signals.push((pid, c.parent_death_signal()));
+                }
+                let group = c.pgid();
+                if adopter.is_some()
+                    && group != own_group
+                    && c.sid() == session
+                    && !adopted_groups.contains(&group)
+                {
+                    adopted_groups.push(group);
                 }
                 c.lifecycle.is_zombie()
             };
@@ -578,6 +600,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
             init_adopted_zombies,
             adopter: adopter.map(|a| a.pid()),
             parent_death_signals,
+            adopted_groups,
             closed,
             address_space,
         })

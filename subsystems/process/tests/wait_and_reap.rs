@@ -69,6 +69,33 @@ fn orphan_is_reparented_to_init() {
 }
 
 #[test]
+fn exit_lists_the_groups_of_adopted_children_it_may_orphan() {
+    let table = Table::default();
+    let init = boot_init(&table);
+    let parent = fork(&table, &init);
+    // Children in the parent's own group, in two other groups of its
+    // session (one twice), and in a session of their own.
+    let same_group = fork(&table, &parent);
+    let other_group = fork(&table, &parent);
+    let other_group_too = fork(&table, &parent);
+    let third_group = fork(&table, &parent);
+    let own_session = fork(&table, &parent);
+    table.setpgid(&other_group, 0, 0).unwrap();
+    table
+        .setpgid(&other_group_too, 0, other_group.pid())
+        .unwrap();
+    table.setpgid(&third_group, 0, 0).unwrap();
+    table.setsid(&own_session).unwrap();
+    let childless = exit(&table, &same_group, 0);
+    assert!(childless.adopted_groups.is_empty());
+    let notice = exit(&table, &parent, 0);
+    assert_eq!(
+        notice.adopted_groups,
+        [other_group.pid(), third_group.pid()]
+    );
+}
+
+#[test]
 fn orphaned_zombie_is_reported_to_init() {
     let table = Table::default();
     let init = boot_init(&table);

@@ -115,7 +115,7 @@ pub fn finish_thread<K: Kernel>(
             {
                 child_events::wake_from_exit(kernel, waiter);
             }
-            hang_up_orphaned_groups(kernel, process);
+            hang_up_orphaned_groups(kernel, process, parent.as_deref(), notice.adopted_groups);
         }
         Err(error) => log::error!("finalizing pid {} failed: {error}", process.pid()),
     }
@@ -170,36 +170,32 @@ pub fn is_orphaned<K: Kernel>(kernel: &K, members: &[Arc<Process<K::Env>>], pgid
 /// POSIX: when a process group becomes orphaned (no member has a parent
 /// in another group of the same session) and has a stopped member, every
 /// member gets SIGHUP then SIGCONT.
-fn hang_up_orphaned_groups<K: Kernel>(kernel: &K, exited: &Process<K::Env>) {
+fn hang_up_orphaned_groups<K: Kernel>(
+    kernel: &K,
+    exited: &Process<K::Env>,
+    parent: Option<&Process<K::Env>>,
+    adopted_groups: Vec<Pid>,
+) {
     let table = kernel.processes();
-    let (own_group, session, parent) = {
+    let (own_group, session) = {
         let data = exited.data();
-        (data.pgid(), data.sid(), data.ppid())
+        (data.pgid(), data.sid())
     };
     // Only groups this exit can have orphaned, as Linux decides: its own,
     // if its parent is in another group of the session (it may have been
-    // the group's last link outside), and those of its children that
-    // were re-parented, when in another group of the session. A group
-    // that was orphaned already (init's, whose leader has no parent) is
-    // not hung up again by every exit while one of its members is
-    // stopped.
-    let mut groups: Vec<Pid> = Vec::new();
-    if let Some(parent) = table.from_pid(parent) {
+    // the group's last link outside), and those of its re-parented
+    // children in another group of the session (the table's finalize
+    // lists them). A group that was orphaned already is not hung up again
+    // by every later exit while one of its members is stopped, and an
+    // exit without children looks at no other process.
+    let mut groups = adopted_groups;
+    if let Some(parent) = parent {
         let (parent_group, parent_session) = {
             let data = parent.data();
             (data.pgid(), data.sid())
         };
-        if parent_group != own_group && parent_session == session {
+        if parent_group != own_group && parent_session == session && !groups.contains(&own_group) {
             groups.push(own_group);
-        }
-    }
-    for process in table.all_processes() {
-        let (ppid, pgid, sid) = {
-            let data = process.data();
-            (data.ppid(), data.pgid(), data.sid())
-        };
-        if ppid == 1 && pgid != own_group && sid == session && !groups.contains(&pgid) {
-            groups.push(pgid);
         }
     }
     for pgid in groups {

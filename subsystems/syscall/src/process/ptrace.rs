@@ -835,7 +835,13 @@ pub fn before_exit<K: Kernel>(
 /// The tracer `pid` exits: its tracees are detached and resumed, or
 /// killed under `PTRACE_O_EXITKILL`.
 pub fn tracer_exited<K: Kernel>(kernel: &K, pid: i32) {
-    for tracee in kernel.processes().tracees_of(pid) {
+    let tracees = kernel.processes().tracees_of(pid);
+    if tracees.is_empty() {
+        // Nothing was detached: no stopped tracee to wake (every exit
+        // comes here).
+        return;
+    }
+    for tracee in tracees {
         let exit_kill = tracee
             .data()
             .tracing()
