@@ -94,7 +94,7 @@ pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
         // (plain spin locks), which must never be spun on with interrupts
         // off while a preempted thread holds them.
         x86_64::instructions::interrupts::enable();
-        crate::userland::signals::on_return_to_user(frame, fpu, None);
+        crate::userland::signals::on_return_to_user(frame, fpu);
         x86_64::instructions::interrupts::disable();
     }
 }

@@ -55,67 +55,97 @@ fn serve(
 /// Serves the system call in `frame`.
 pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
     x86_64::instructions::interrupts::enable();
-    let mut number = frame.rax;
     // One lookup of the calling thread serves the whole call.
-    let link = crate::userland::current_link().ok();
-    // A traced process may stop for its tracer here, which may change the
-    // call or skip it.
-    let traced = link.filter(|link| link.process.is_traced());
-    let mut skip = false;
-    if let Some(link) = traced {
-        let mut regs = TrapRegisters {
-            frame: &mut *frame,
-            fpu: &mut *fpu,
-        };
-        match syscall::process::ptrace::syscall_entry(
-            &RunningKernel,
-            &link.process,
-            &link.thread,
-            &mut regs,
-            number,
-        ) {
-            Some(changed) => number = changed,
-            None => skip = true,
+    match crate::userland::current_link() {
+        Ok(link) if link.process.is_traced() => dispatch_traced(link, frame, fpu),
+        Ok(link) => {
+            let sysno = serve_into(Some(link), frame, fpu, frame.rax);
+            leave(link, frame, fpu, sysno);
+        }
+        Err(_) => {
+            serve_into(None, frame, fpu, frame.rax);
         }
     }
+    x86_64::instructions::interrupts::disable();
+}
+
+/// Serves call `number` for `link` and puts the result or `-errno` in
+/// rax; the call's number if it has one.
+fn serve_into(
+    link: Option<&crate::userland::UserLink>,
+    frame: &mut TrapFrame,
+    fpu: &mut FpuState,
+    number: u64,
+) -> Option<Sysno> {
     let args = [
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
     ];
-    log::trace!("syscall {number} {args:x?}");
     let sysno = Sysno::try_from(number).ok();
-    if !skip {
-        let result = match (sysno, link) {
-            (Some(sysno), Some(link)) => serve(link, frame, fpu, sysno, args),
-            (Some(_), None) => Err(Errno::ESRCH),
-            (None, _) => {
-                report_unknown(number);
-                Err(Errno::ENOSYS)
-            }
-        };
-        log::trace!("syscall {number} -> {result:?}");
-        frame.rax = match result {
-            Ok(value) => value,
-            Err(errno) => errno.to_syscall_return() as u64,
-        };
+    let result = match (sysno, link) {
+        (Some(sysno), Some(link)) => serve(link, frame, fpu, sysno, args),
+        (Some(_), None) => Err(Errno::ESRCH),
+        (None, _) => {
+            report_unknown(number);
+            Err(Errno::ENOSYS)
+        }
+    };
+    // `log=trace` on the command line shows every call.
+    if log::log_enabled!(log::Level::Trace) {
+        log::trace!("syscall {number} {args:x?} -> {result:?}");
     }
-    if let Some(link) = traced {
-        let mut regs = TrapRegisters {
-            frame: &mut *frame,
-            fpu: &mut *fpu,
-        };
-        syscall::process::ptrace::syscall_exit(
-            &RunningKernel,
-            &link.process,
-            &link.thread,
-            &mut regs,
-            number,
-        );
-    }
-    // The thread may end on its way out and never come back here (the
-    // link is borrowed from the kernel thread: nothing to drop).
+    frame.rax = match result {
+        Ok(value) => value,
+        Err(errno) => errno.to_syscall_return() as u64,
+    };
+    sysno
+}
+
+/// The way back to user mode: signals are delivered, and a thread that
+/// exited or whose process is dying leaves here and never comes back
+/// (the link is borrowed from the kernel thread: nothing to drop).
+fn leave(
+    link: &crate::userland::UserLink,
+    frame: &mut TrapFrame,
+    fpu: &mut FpuState,
+    sysno: Option<Sysno>,
+) {
     let exit = sysno.filter(|&sysno| sysno != Sysno::RtSigreturn);
-    if let Some(link) = link {
-        crate::userland::signals::return_to_user(link, frame, fpu, exit);
-    }
-    x86_64::instructions::interrupts::disable();
+    crate::userland::signals::return_from_syscall(link, frame, fpu, exit);
+}
+
+/// A call of a traced process: it may stop for its tracer on the way in,
+/// which may change the call or skip it, and on the way out.
+#[cold]
+fn dispatch_traced(link: &crate::userland::UserLink, frame: &mut TrapFrame, fpu: &mut FpuState) {
+    let mut number = frame.rax;
+    let mut regs = TrapRegisters {
+        frame: &mut *frame,
+        fpu: &mut *fpu,
+    };
+    let entered = syscall::process::ptrace::syscall_entry(
+        &RunningKernel,
+        &link.process,
+        &link.thread,
+        &mut regs,
+        number,
+    );
+    let sysno = match entered {
+        Some(changed) => {
+            number = changed;
+            serve_into(Some(link), frame, fpu, number)
+        }
+        None => Sysno::try_from(number).ok(),
+    };
+    let mut regs = TrapRegisters {
+        frame: &mut *frame,
+        fpu: &mut *fpu,
+    };
+    syscall::process::ptrace::syscall_exit(
+        &RunningKernel,
+        &link.process,
+        &link.thread,
+        &mut regs,
+        number,
+    );
+    leave(link, frame, fpu, sysno);
 }

@@ -212,6 +212,13 @@ impl Thread {
         self.total_ticks.load(Ordering::Relaxed)
     }
 
+    /// Whether [`Thread::take_ticks`] with `per` would take anything.
+    #[inline]
+    pub fn has_ticks_to_take(&self, per: u64) -> bool {
+        self.user_ticks.load(Ordering::Relaxed) >= per
+            || self.kernel_ticks.load(Ordering::Relaxed) >= per
+    }
+
     /// The (user, kernel) time charged since the last call, in units of
     /// `per` timer ticks: whole units are taken, the remainder stays for
     /// the next call (process times count `USER_HZ` ticks, the timer runs

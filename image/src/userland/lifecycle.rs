@@ -268,18 +268,28 @@ pub fn spawn_thread(
     Ok(tid)
 }
 
+// Timer ticks (HZ) to the USER_HZ ticks process times count: whole
+// groups of HZ/G timer ticks make USER_HZ/G of them.
+const fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+const TICK_GROUP: u64 = gcd(crate::time::HZ, syscall::info::USER_HZ);
+
 /// Moves the ticks the current kernel thread collected into its process's
 /// CPU times (`times`, `getrusage`, and the parent's children times once
 /// it is reaped).
+#[inline]
 pub fn fold_ticks(link: &UserLink) {
-    // Timer ticks (HZ) to the USER_HZ ticks process times count: whole
-    // groups of HZ/g timer ticks make USER_HZ/g of them.
-    const fn gcd(a: u64, b: u64) -> u64 {
-        if b == 0 { a } else { gcd(b, a % b) }
+    // Checked inline: most returns to user mode have nothing to fold.
+    if task::current().has_ticks_to_take(crate::time::HZ / TICK_GROUP) {
+        fold_whole_ticks(link);
     }
-    const G: u64 = gcd(crate::time::HZ, syscall::info::USER_HZ);
-    let (user, kernel) = task::current().take_ticks(crate::time::HZ / G);
-    let scale = syscall::info::USER_HZ / G;
+}
+
+#[inline(never)]
+fn fold_whole_ticks(link: &UserLink) {
+    let (user, kernel) = task::current().take_ticks(crate::time::HZ / TICK_GROUP);
+    let scale = syscall::info::USER_HZ / TICK_GROUP;
     if user + kernel > 0 {
         link.process.data().add_ticks(user * scale, kernel * scale);
         let tick_ns = 1_000_000_000 / syscall::info::USER_HZ;
@@ -400,6 +410,7 @@ pub fn fault(frame: &TrapFrame, signal: u8, code: i32, what: &str, address: Opti
         let mut data = link.process.data();
         signal::force_fault_signal(data.signals_mut(), &mut thread_signals, info)
     };
+    link.thread.request_signal_check();
     if posted.is_err() {
         // Not deliverable even by force: the process dies here, before the
         // signal path that writes cores, so no core is claimed.

@@ -114,33 +114,42 @@ impl SavedRegisters for TrapRegisters<'_> {
     }
 }
 
-/// Runs on every return to user mode: signals are delivered (a handler
-/// frame built, a default action taken) and an interrupted `syscall`
-/// restarted or failed per its rules. A dying thread leaves here.
-pub fn on_return_to_user(frame: &mut TrapFrame, fpu: &mut FpuState, syscall: Option<Sysno>) {
+/// Runs on every return to user mode from an interrupt or exception:
+/// signals are delivered (a handler frame built, a default action taken).
+/// A dying thread leaves here.
+pub fn on_return_to_user(frame: &mut TrapFrame, fpu: &mut FpuState) {
     if let Ok(link) = super::current_link() {
-        return_to_user(link, frame, fpu, syscall);
+        return_to_user(link, frame, fpu, |regs| {
+            delivery::on_return_to_user(&RunningKernel, &link.process, &link.thread, regs, None)
+        });
     }
 }
 
-/// [`on_return_to_user`] for a caller that already looked up the current
-/// thread's link (a system call).
-pub fn return_to_user(
+/// The return from a system call of the thread `link`: as
+/// [`on_return_to_user`], and an interrupted `syscall` is restarted or
+/// failed per its rules; skipped when nothing asked for a look.
+pub fn return_from_syscall(
     link: &super::UserLink,
     frame: &mut TrapFrame,
     fpu: &mut FpuState,
     syscall: Option<Sysno>,
 ) {
+    return_to_user(link, frame, fpu, |regs| {
+        delivery::on_return_from_syscall(&RunningKernel, &link.process, &link.thread, regs, syscall)
+    });
+}
+
+/// Folds the thread's CPU time, has `deliver` look at its signals, and
+/// leaves through the exit path if the thread is to die.
+fn return_to_user(
+    link: &super::UserLink,
+    frame: &mut TrapFrame,
+    fpu: &mut FpuState,
+    deliver: impl FnOnce(&mut TrapRegisters) -> UserReturn,
+) {
     let outcome = {
         lifecycle::fold_ticks(link);
-        let mut regs = TrapRegisters { frame, fpu };
-        delivery::on_return_to_user(
-            &RunningKernel,
-            &link.process,
-            &link.thread,
-            &mut regs,
-            syscall,
-        )
+        deliver(&mut TrapRegisters { frame, fpu })
     };
     // Only the borrowed link stays on this stack, which is no reference
     // count: the thread may end here and never return.

@@ -75,6 +75,9 @@ pub struct Thread<E: ProcessEnv> {
     pid: Pid,
     state: Mutex<ThreadState>,
     should_die: AtomicBool,
+    /// Whether the next return to user mode must look at the signal
+    /// state (Linux's `TIF_SIGPENDING`, kept conservatively).
+    signal_check: AtomicBool,
     /// `set_tid_address`: zeroed and futex-woken at thread exit (0 = none).
     clear_child_tid: AtomicU64,
     /// `set_robust_list` head (0 = none).
@@ -103,6 +106,8 @@ impl<E: ProcessEnv> Thread<E> {
             pid,
             state: Mutex::new(ThreadState::Runnable),
             should_die: AtomicBool::new(false),
+            // A new thread looks once, whatever it inherited.
+            signal_check: AtomicBool::new(true),
             clear_child_tid: AtomicU64::new(0),
             robust_list_head: AtomicU64::new(0),
             scheduling: AtomicU64::new(0),
@@ -162,7 +167,26 @@ impl<E: ProcessEnv> Thread<E> {
     /// whether it needs waking (it is blocked or stopped) to notice.
     pub fn set_should_die(&self) -> bool {
         self.should_die.store(true, Ordering::Release);
+        self.request_signal_check();
         matches!(self.state(), ThreadState::Blocked | ThreadState::Stopped)
+    }
+
+    /// Has the thread look at its signal state (and whether it should
+    /// die) on its next return to user mode. Call it after a change that
+    /// may give the thread something to do there: a signal posted to it
+    /// or its process, a signal unblocked, a saved mask restored. Until
+    /// then a return may skip the look, and its locks.
+    pub fn request_signal_check(&self) {
+        self.signal_check.store(true, Ordering::Release);
+    }
+
+    /// Whether a look was requested since the last call, clearing the
+    /// request: the returning thread calls this before it looks, so a
+    /// request made during the look is kept for the next return.
+    pub fn take_signal_check(&self) -> bool {
+        // A plain load first: most returns have nothing to take, and a
+        // locked exchange costs more than the check it would skip.
+        self.signal_check.load(Ordering::Acquire) && self.signal_check.swap(false, Ordering::AcqRel)
     }
 
     /// Whether [`Thread::set_should_die`] was called.

@@ -116,9 +116,11 @@ pub(crate) fn with_temporary_mask<K: Kernel, T>(
         return f();
     };
     ctx.thread.data().signals().lock().begin_sigsuspend(mask);
+    ctx.thread.request_signal_check();
     let result = f();
     if result.as_ref().err() != Some(&Errno::EINTR) {
         ctx.thread.data().signals().lock().restore_saved_mask();
+        ctx.thread.request_signal_check();
     }
     result
 }

@@ -456,6 +456,7 @@ fn exec<K: Kernel>(
         ctx.kernel.interrupt(thread);
     }
     ctx.thread.data().signals().lock().reset_for_exec();
+    ctx.thread.request_signal_check();
     // A vfork parent waits for this.
     let parent = ctx.process.data().ppid();
     super::child_events::wake(ctx.kernel, parent);

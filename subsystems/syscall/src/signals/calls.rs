@@ -69,6 +69,8 @@ pub fn rt_sigprocmask<K: Kernel>(
         .signals()
         .lock()
         .sigprocmask(how, set, size)?;
+    // An unblocked pending signal is delivered before the call returns.
+    ctx.thread.request_signal_check();
     ctx.write_optional(oldset, &old.bits())?;
     Ok(0)
 }
@@ -261,6 +263,7 @@ pub fn rt_sigsuspend<K: Kernel>(
     }
     let mask = SigSet::from_bits(ctx.read(mask)?);
     ctx.thread.data().signals().lock().begin_sigsuspend(mask);
+    ctx.thread.request_signal_check();
     wait_for_signal(ctx)
 }
 
@@ -315,6 +318,7 @@ pub fn rt_sigtimedwait<K: Kernel>(
         }
     };
     ctx.thread.data().signals().lock().end_wait();
+    ctx.thread.request_signal_check();
     let found = result?;
     // The signal that interrupted the sleep is taken, not delivered: its
     // interruption must not cut the thread's next sleep short.

@@ -63,11 +63,45 @@ fn apply_restart(
     regs.set_registers(&registers);
 }
 
-/// Runs on every return to user mode of `thread` of `process`: handles
-/// what is pending (default actions now, at most one handler frame), and
-/// restarts or fails an interrupted system call (`syscall`, when the
-/// return is from one) per its rules.
+/// [`on_return_to_user`] for the return from a system call, skipped when
+/// there is nothing to do: no signal check was requested since the last
+/// return ([`Thread::request_signal_check`]: every post, unblock and kill
+/// requests one), the call did not fail with `EINTR`, and the process is
+/// not traced. Most calls take this way out, without a lock.
+pub fn on_return_from_syscall<K: Kernel>(
+    kernel: &K,
+    process: &alloc::sync::Arc<Process<K::Env>>,
+    thread: &Thread<K::Env>,
+    regs: &mut dyn SavedRegisters,
+    syscall: Option<Sysno>,
+) -> UserReturn {
+    if !thread.take_signal_check()
+        && !process.is_traced()
+        && regs.return_value() != Errno::EINTR.to_syscall_return() as u64
+    {
+        return UserReturn::Resume;
+    }
+    deliver_on_return(kernel, process, thread, regs, syscall)
+}
+
+/// Runs on every return to user mode of `thread` of `process` but those
+/// [`on_return_from_syscall`] skips: handles what is pending (default
+/// actions now, at most one handler frame), and restarts or fails an
+/// interrupted system call (`syscall`, when the return is from one) per
+/// its rules.
 pub fn on_return_to_user<K: Kernel>(
+    kernel: &K,
+    process: &alloc::sync::Arc<Process<K::Env>>,
+    thread: &Thread<K::Env>,
+    regs: &mut dyn SavedRegisters,
+    syscall: Option<Sysno>,
+) -> UserReturn {
+    // This return looks whatever was requested: the request is taken.
+    thread.take_signal_check();
+    deliver_on_return(kernel, process, thread, regs, syscall)
+}
+
+fn deliver_on_return<K: Kernel>(
     kernel: &K,
     process: &alloc::sync::Arc<Process<K::Env>>,
     thread: &Thread<K::Env>,
@@ -209,6 +243,9 @@ pub fn on_return_to_user<K: Kernel>(
     // A sigsuspend that ended without a handler gets its mask back.
     thread.data().signals().lock().restore_saved_mask();
     kernel.clear_interrupt(thread);
+    // One handler frame per return: whatever else is pending (or the
+    // restored mask unblocked) is looked at on the next one.
+    thread.request_signal_check();
     UserReturn::Resume
 }
 
@@ -311,6 +348,8 @@ pub fn sigreturn<K: Kernel>(
     match restored {
         Ok((restored, fpu)) => {
             thread.data().signals().lock().finish_sigreturn(&restored);
+            // The restored mask may unblock a pending signal.
+            thread.request_signal_check();
             regs.set_registers(&restored.registers);
             match fpu {
                 Some(bytes) => {

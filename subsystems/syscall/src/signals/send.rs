@@ -154,6 +154,10 @@ pub fn send<K: Kernel>(
     };
     // An ignored signal is discarded and wakes no one.
     if outcome != PostOutcome::Ignored {
+        // Any thread that does not block it may take it on its way out.
+        for thread in &threads {
+            thread.request_signal_check();
+        }
         wake_a_thread(kernel, process, signal);
         kernel.signal_waiters().wake_all();
     }
@@ -204,6 +208,7 @@ pub fn send_to_thread<K: Kernel>(
             info,
         )?;
     }
+    thread.request_signal_check();
     kernel.interrupt(thread);
     kernel.signal_waiters().wake_all();
     Ok(())

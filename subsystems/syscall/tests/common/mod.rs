@@ -835,7 +835,10 @@ impl World {
 
     /// The return to user mode after `syscall` (or after an interrupt,
     /// `None`): pending signals are acted on against [`World::registers`],
-    /// and a thread told to die leaves its process as in the kernel.
+    /// and a thread told to die leaves its process as in the kernel. It
+    /// takes the system-call way out, which skips the look at signals
+    /// unless one was requested: every test that expects a delivery here
+    /// also shows that whatever made the signal deliverable requested it.
     pub fn return_to_user(&self, syscall: Option<Sysno>) -> syscall::signals::delivery::UserReturn {
         self.return_to_user_as(&self.process, &self.thread, syscall)
     }
@@ -846,7 +849,7 @@ impl World {
         thread: &Arc<Thread<Env>>,
         syscall: Option<Sysno>,
     ) -> syscall::signals::delivery::UserReturn {
-        let outcome = syscall::signals::delivery::on_return_to_user(
+        let outcome = syscall::signals::delivery::on_return_from_syscall(
             &*self.machine,
             process,
             thread,
