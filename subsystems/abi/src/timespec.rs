@@ -45,6 +45,14 @@ impl Timespec {
     /// epoch: `-1 ns` is `{ sec: -1, nsec: 999_999_999 }`); `None` if the
     /// seconds do not fit.
     pub fn from_nanos_i128(nanos: i128) -> Option<Timespec> {
+        // Every clock reading fits 64 bits: one hardware division then,
+        // not the software 128-bit one (about a hundred instructions).
+        if let Ok(nanos) = i64::try_from(nanos) {
+            return Some(Timespec {
+                sec: nanos.div_euclid(NANOS),
+                nsec: nanos.rem_euclid(NANOS),
+            });
+        }
         let sec = i64::try_from(nanos.div_euclid(i128::from(NANOS))).ok()?;
         let nsec = nanos.rem_euclid(i128::from(NANOS)) as i64;
         Some(Timespec { sec, nsec })

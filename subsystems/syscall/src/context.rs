@@ -29,6 +29,21 @@ pub(crate) fn reserve_io(buffer: &mut IoBuffer, len: usize) -> KernelResult<()> 
     buffer.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)
 }
 
+/// `len` zero bytes in a fresh buffer, `ENOMEM` as [`reserve_io`].
+#[track_caller]
+pub(crate) fn zeroed_io(len: usize) -> KernelResult<IoBuffer> {
+    // Zeroed a block at a time: `resize` writes (and checks room for)
+    // one byte per step.
+    const ZEROS: [u8; 512] = [0; 512];
+    let mut buffer = IoBuffer::new();
+    reserve_io(&mut buffer, len)?;
+    while buffer.len() < len {
+        let step = (len - buffer.len()).min(ZEROS.len());
+        buffer.extend_from_slice(&ZEROS[..step]);
+    }
+    Ok(buffer)
+}
+
 /// One system call's view of the world: the kernel and the calling thread
 /// and process. Handlers reach nothing else.
 pub struct Context<'a, K: Kernel> {
@@ -89,9 +104,7 @@ impl<K: Kernel> Context<'_, K> {
     /// Reads `len` bytes; `ENOMEM` if the kernel cannot hold them.
     pub fn read_bytes(&self, buffer: UserBuffer, len: usize) -> KernelResult<IoBuffer> {
         let slice = UserSlice::new(buffer.0, len)?;
-        let mut bytes = IoBuffer::new();
-        reserve_io(&mut bytes, len)?;
-        bytes.resize(len, 0);
+        let mut bytes = zeroed_io(len)?;
         self.memory().copy_from_user(&mut bytes, slice)?;
         Ok(bytes)
     }

@@ -39,11 +39,9 @@ pub fn blocking<R>(
 /// Reads and writes up to this many bytes use a buffer on the stack.
 const SMALL_IO: usize = 256;
 
+#[track_caller]
 pub(crate) fn kernel_buffer(len: usize) -> KernelResult<crate::context::IoBuffer> {
-    let mut buffer = crate::context::IoBuffer::new();
-    crate::context::reserve_io(&mut buffer, len)?;
-    buffer.resize(len, 0);
-    Ok(buffer)
+    crate::context::zeroed_io(len)
 }
 
 /// Reads into user memory. The user buffer is checked before the file is
