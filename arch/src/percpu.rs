@@ -46,6 +46,11 @@ pub struct CpuLocal {
     /// Whether the CPU finished its bring-up and takes part in shootdowns
     /// and scheduling.
     online: AtomicU32,
+    /// Locks the running thread holds that keep it from being preempted
+    /// (the kernel saves and restores it with the thread at a switch).
+    preemption_off: AtomicU32,
+    /// Preemptions deferred while that count was not zero.
+    preemptions_deferred: AtomicU32,
 }
 
 static_assertions::const_assert_eq!(core::mem::offset_of!(CpuLocal, kernel_stack_top), 8);
@@ -64,6 +69,8 @@ impl CpuLocal {
             apic_id: AtomicU32::new(0),
             active_root: AtomicU64::new(0),
             online: AtomicU32::new(0),
+            preemption_off: AtomicU32::new(0),
+            preemptions_deferred: AtomicU32::new(0),
         }
     }
 
@@ -157,6 +164,62 @@ pub fn current() -> u64 {
         core::arch::asm!("mov {}, gs:[24]", out(reg) pointer, options(nostack, readonly, preserves_flags));
     }
     pointer
+}
+
+/// Where the preemption count lives in the block.
+const PREEMPTION_OFF: usize = core::mem::offset_of!(CpuLocal, preemption_off);
+
+/// The running thread takes a lock: one instruction, no lock prefix
+/// (only this CPU, and interrupts that give back what they take, touch
+/// the count). Also a compiler barrier, so the count changes before the
+/// lock is taken.
+#[inline]
+pub fn preemption_disable() {
+    // SAFETY: as in `this`: gs:[PREEMPTION_OFF] is this CPU's count.
+    unsafe {
+        core::arch::asm!("add dword ptr gs:[{off}], 1", off = const PREEMPTION_OFF, options(nostack));
+    }
+}
+
+/// The running thread let a lock go; whether that was its last one and a
+/// preemption was deferred meanwhile (the caller then preempts).
+#[inline]
+pub fn preemption_enable() -> bool {
+    let left: u32;
+    // SAFETY: as in `preemption_disable`.
+    unsafe {
+        core::arch::asm!(
+            "sub dword ptr gs:[{off}], 1",
+            "mov {left:e}, gs:[{off}]",
+            off = const PREEMPTION_OFF,
+            left = out(reg) left,
+            options(nostack),
+        );
+    }
+    left == 0 && this().preemptions_deferred.load(Ordering::Relaxed) != 0
+}
+
+/// How many locks the running thread holds.
+pub fn preemption_count() -> u32 {
+    this().preemption_off.load(Ordering::Relaxed)
+}
+
+/// Counts a preemption deferred for a lock holder; how many were before.
+pub fn defer_preemption() -> u32 {
+    this().preemptions_deferred.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Forgets the deferred preemptions (the thread is being switched out).
+pub fn clear_deferred_preemptions() {
+    this().preemptions_deferred.store(0, Ordering::Relaxed);
+}
+
+/// Puts `count` (the next thread's) in place of the running thread's
+/// preemption count, which is returned: a thread keeps its count across
+/// a switch, as it would in a per-thread field.
+pub fn swap_preemption_count(count: u32) -> u32 {
+    this().preemptions_deferred.store(0, Ordering::Relaxed);
+    this().preemption_off.swap(count, Ordering::Relaxed)
 }
 
 /// Records the thread this CPU runs now.

@@ -3,7 +3,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, compiler_fence};
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use arch::percpu::MAX_CPUS;
 use arch::sync::IrqMutex;
@@ -199,6 +199,8 @@ unsafe fn switch_to(previous: *const Thread, next: *const Thread) {
         core::hint::spin_loop();
     }
     next.on_cpu.store(true, Ordering::Relaxed);
+    let held = arch::percpu::swap_preemption_count(next.preemption_off.load(Ordering::Relaxed));
+    previous.preemption_off.store(held, Ordering::Relaxed);
     arch::percpu::set_current(next as *const Thread as u64);
     SWITCHES.fetch_add(1, Ordering::Relaxed);
     arch::trap::set_kernel_stack_top(next.stack_top());
@@ -343,15 +345,14 @@ pub fn cpu_ticks(cpu: u32) -> (u64, u64, u64) {
 /// Switches to whatever the scheduler picks (the tick's preemption, a
 /// reschedule IPI).
 pub fn preempt() {
-    let thread = current();
-    if thread.preemption_off.load(Ordering::SeqCst) > 0
-        && thread.preemptions_deferred.fetch_add(1, Ordering::SeqCst) < MAX_DEFERRED_PREEMPTIONS
+    if arch::percpu::preemption_count() > 0
+        && arch::percpu::defer_preemption() < MAX_DEFERRED_PREEMPTIONS
     {
         // It holds a lock other CPUs may spin on: it switches when it lets
         // go (the scheduler still wants the switch).
         return;
     }
-    thread.preemptions_deferred.store(0, Ordering::SeqCst);
+    arch::percpu::clear_deferred_preemptions();
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
     let decision = with_scheduler(|s| s.schedule(this_cpu(), now));
@@ -373,43 +374,15 @@ struct LockPreemption;
 /// has no such case).
 const MAX_DEFERRED_PREEMPTIONS: u32 = 2;
 
-impl LockPreemption {
-    /// The running thread, if this CPU has one yet (locks may be taken
-    /// before the task system is up).
-    fn running() -> Option<&'static Thread> {
-        let pointer = arch::percpu::current() as *const Thread;
-        // SAFETY: as in `current`: a non-null slot points at a live thread.
-        (!pointer.is_null()).then(|| unsafe { &*pointer })
-    }
-}
-
-// The count is the running thread's own: only it and interrupts on its
-// CPU touch it, and an interrupt that takes a lock gives it back before
-// returning, so a plain load and store (no locked instruction on every
-// lock) is enough. The fences keep the count's changes on their side of
-// the lock's own acquire and release.
+// The count is the CPU's (a thread's own travels with it through
+// `switch_to`): one add or subtract on `gs`, no locked instruction.
 impl process::lock::PreemptionControl for LockPreemption {
     fn disable(&self) {
-        if let Some(thread) = Self::running() {
-            let held = thread.preemption_off.load(Ordering::Relaxed);
-            thread.preemption_off.store(held + 1, Ordering::Relaxed);
-            compiler_fence(Ordering::SeqCst);
-        }
+        arch::percpu::preemption_disable();
     }
 
     fn enable(&self) {
-        let Some(thread) = Self::running() else {
-            return;
-        };
-        compiler_fence(Ordering::SeqCst);
-        let held = thread.preemption_off.load(Ordering::Relaxed);
-        thread
-            .preemption_off
-            .store(held.saturating_sub(1), Ordering::Relaxed);
-        if held == 1
-            && thread.preemptions_deferred.load(Ordering::Relaxed) > 0
-            && interrupts::are_enabled()
-        {
+        if arch::percpu::preemption_enable() && interrupts::are_enabled() {
             preempt();
         }
     }

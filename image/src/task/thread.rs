@@ -68,11 +68,10 @@ pub struct Thread {
     /// Every tick ever charged to this thread (`CLOCK_THREAD_CPUTIME_ID`).
     total_ticks: AtomicU64,
     kernel_ticks: AtomicU64,
-    /// How many process-crate locks the thread holds: the tick does not
-    /// preempt it meanwhile (see `core::LockPreemption`).
+    /// How many process-crate locks the thread held when it was switched
+    /// out (see `core::LockPreemption`): the running thread's count is
+    /// its CPU's, swapped in and out at a switch.
     pub(super) preemption_off: core::sync::atomic::AtomicU32,
-    /// Preemptions the tick deferred while locks were held.
-    pub(super) preemptions_deferred: core::sync::atomic::AtomicU32,
 }
 
 // SAFETY: `context` is only touched by the context switch, with interrupts
@@ -103,7 +102,6 @@ impl Thread {
             finished: AtomicBool::new(false),
             on_cpu: AtomicBool::new(running),
             preemption_off: core::sync::atomic::AtomicU32::new(0),
-            preemptions_deferred: core::sync::atomic::AtomicU32::new(0),
             address_space: IrqMutex::new(None),
             user: spin::Once::new(),
             fs_base: AtomicU64::new(0),
