@@ -5,12 +5,14 @@
 //! never wakes. The event count closes the gap: read [`WaitQueue::sequence`]
 //! before checking the condition, and [`WaitQueue::wait_since`] sleeps only
 //! if no wake happened since; the check and the sleep are one step under
-//! the scheduler lock, and so is every wake.
+//! the scheduler lock, and so is every wake that has a sleeper to wake (a
+//! queue counts its sleepers, so a wake of an empty queue is two atomic
+//! operations).
 
 use alloc::sync::Weak;
 use alloc::vec::Vec;
 use arch::sync::IrqMutex;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use abi::{Errno, KernelResult};
 use sched::{WaitQueueId, WakeReason};
@@ -21,10 +23,15 @@ use super::core::{InterruptsOff, block_on, with_scheduler};
 pub struct WaitQueue {
     id: WaitQueueId,
     sequence: AtomicU64,
+    /// Threads inside [`WaitQueue::wait_since`]: a wake that finds none
+    /// (and no listeners) has nobody to wake and takes no scheduler lock.
+    sleepers: AtomicU32,
     /// Queues woken with this one (`poll`, `epoll`): see
     /// [`fs::WaitQueue::add_listener`]. Interrupt-safe: interrupt handlers
     /// wake queues.
     listeners: IrqMutex<Vec<Weak<dyn fs::WaitQueue>>>,
+    /// How many `listeners` there are, read without their lock.
+    listener_count: AtomicUsize,
 }
 
 impl WaitQueue {
@@ -34,7 +41,9 @@ impl WaitQueue {
         Self {
             id: with_scheduler(sched::Scheduler::create_wait_queue),
             sequence: AtomicU64::new(0),
+            sleepers: AtomicU32::new(0),
             listeners: IrqMutex::new(Vec::new()),
+            listener_count: AtomicUsize::new(0),
         }
     }
 
@@ -46,11 +55,24 @@ impl WaitQueue {
     /// Sleeps unless the queue was woken since `seen` (from
     /// [`WaitQueue::sequence`]). `deadline` is monotonic ns.
     pub fn wait_since(&self, seen: u64, interruptible: bool, deadline: Option<u64>) -> WakeReason {
-        // Checked under the scheduler lock, which every wake also holds,
-        // in the same step as the sleep.
-        block_on(self.id, interruptible, deadline, |_| {
+        // Counted before the check, which is under the scheduler lock in
+        // the same step as the sleep: a wake either moved the count
+        // before the check (no sleep) or sees this sleeper (see
+        // `has_nobody_to_wake`) and takes the lock to wake it.
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        let reason = block_on(self.id, interruptible, deadline, |_| {
             self.sequence.load(Ordering::SeqCst) == seen
-        })
+        });
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+        reason
+    }
+
+    /// Counts the event, then whether nobody sleeps here or listens: a
+    /// sleeper counted itself before it checked the count, so one not
+    /// seen here will see the new count and not sleep.
+    fn has_nobody_to_wake(&self) -> bool {
+        self.sequence.fetch_add(1, Ordering::SeqCst);
+        self.sleepers.load(Ordering::SeqCst) == 0 && self.listener_count.load(Ordering::SeqCst) == 0
     }
 
     /// Sleeps until `condition` holds: `EINTR` if interrupted (when
@@ -87,10 +109,12 @@ impl WaitQueue {
 
     /// Wakes every waiter; `waker`: the CPU of a sync wake-up.
     fn wake_all_from(&self, waker: Option<sched::CpuId>) {
+        if self.has_nobody_to_wake() {
+            return;
+        }
         let _off = InterruptsOff::new();
         let now = crate::time::now_ns();
         with_scheduler(|s| {
-            self.sequence.fetch_add(1, Ordering::SeqCst);
             let _ = match waker {
                 Some(cpu) => s.wake_all_sync(self.id, cpu, now),
                 None => s.wake_all(self.id, now),
@@ -112,14 +136,17 @@ impl WaitQueue {
             }
             None => false,
         });
+        self.listener_count.store(listeners.len(), Ordering::SeqCst);
     }
 
     /// Wakes up to `count` waiters, longest first; returns how many woke.
     pub fn wake(&self, count: usize) -> usize {
+        if self.has_nobody_to_wake() {
+            return 0;
+        }
         let _off = InterruptsOff::new();
         let now = crate::time::now_ns();
         let woken = with_scheduler(|s| {
-            self.sequence.fetch_add(1, Ordering::SeqCst);
             let mut woken = 0;
             while woken < count && matches!(s.wake_one(self.id, now), Ok(Some(_))) {
                 woken += 1;
@@ -132,10 +159,12 @@ impl WaitQueue {
 
     /// Wakes the longest waiter.
     pub fn wake_one(&self) {
+        if self.has_nobody_to_wake() {
+            return;
+        }
         let _off = InterruptsOff::new();
         let now = crate::time::now_ns();
         with_scheduler(|s| {
-            self.sequence.fetch_add(1, Ordering::SeqCst);
             let _ = s.wake_one(self.id, now);
         });
         self.wake_listeners();
@@ -192,13 +221,15 @@ impl fs::WaitQueue for WaitQueue {
     }
 
     fn add_listener(&self, listener: Weak<dyn fs::WaitQueue>) {
-        self.listeners.lock().push(listener);
+        let mut listeners = self.listeners.lock();
+        listeners.push(listener);
+        self.listener_count.store(listeners.len(), Ordering::SeqCst);
     }
 
     fn remove_listener(&self, listener: &Weak<dyn fs::WaitQueue>) {
-        self.listeners
-            .lock()
-            .retain(|other| !Weak::ptr_eq(other, listener));
+        let mut listeners = self.listeners.lock();
+        listeners.retain(|other| !Weak::ptr_eq(other, listener));
+        self.listener_count.store(listeners.len(), Ordering::SeqCst);
     }
 }
 
