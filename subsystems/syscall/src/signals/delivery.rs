@@ -335,34 +335,27 @@ pub fn sigreturn<K: Kernel>(
             )?,
         )?;
         let restored = signal::restore_from_frame(&uc, K::SELECTORS)?;
-        let fpu = match restored.fpstate {
+        // The FPU image goes straight into the saved state: a frame that
+        // fails here kills the process, so a partial copy is never run.
+        match restored.fpstate {
             Some(address) => {
-                let mut fpu = [0u8; FPU_AREA_SIZE];
-                memory.copy_from_user(&mut fpu, UserSlice::new(address, FPU_AREA_SIZE)?)?;
-                Some(fpu)
+                let area = regs.fpu_mut();
+                memory.copy_from_user(area, UserSlice::new(address, FPU_AREA_SIZE)?)?;
+                // A user-supplied MXCSR with reserved bits would fault
+                // fxrstor in the kernel: keep only the defined bits.
+                let mxcsr = u32::from_le_bytes([area[24], area[25], area[26], area[27]]) & 0xffff;
+                area[24..28].copy_from_slice(&mxcsr.to_le_bytes());
             }
-            None => None,
-        };
-        Ok((restored, fpu))
+            None => regs.reset_fpu(),
+        }
+        Ok(restored)
     })();
     match restored {
-        Ok((restored, fpu)) => {
+        Ok(restored) => {
             thread.data().signals().lock().finish_sigreturn(&restored);
             // The restored mask may unblock a pending signal.
             thread.request_signal_check();
             regs.set_registers(&restored.registers);
-            match fpu {
-                Some(bytes) => {
-                    let area = regs.fpu_mut();
-                    area.copy_from_slice(&bytes);
-                    // A user-supplied MXCSR with reserved bits would fault
-                    // fxrstor in the kernel: keep only the defined bits.
-                    let mxcsr =
-                        u32::from_le_bytes([area[24], area[25], area[26], area[27]]) & 0xffff;
-                    area[24..28].copy_from_slice(&mxcsr.to_le_bytes());
-                }
-                None => regs.reset_fpu(),
-            }
             Ok(restored.registers.rax)
         }
         Err(error) => {
