@@ -14,15 +14,27 @@
 #[repr(C, align(16))]
 pub struct FpuArea(pub [u8; 512]);
 
+/// The image of [`FpuArea::initial`], kept in read-only data so a reset
+/// is one copy (a signal handler starts with it).
+pub static INITIAL_FPU_IMAGE: [u8; 512] = {
+    let mut area = [0u8; 512];
+    // FCW 0x037f.
+    area[0] = 0x7f;
+    area[1] = 0x03;
+    // MXCSR 0x1f80.
+    area[24] = 0x80;
+    area[25] = 0x1f;
+    // MXCSR mask 0xffff.
+    area[28] = 0xff;
+    area[29] = 0xff;
+    area
+};
+
 impl FpuArea {
     /// The state of a fresh thread: FCW 0x37f, MXCSR 0x1f80 (all exceptions
     /// masked, round to nearest), as after `fninit` and Linux's defaults.
     pub fn initial() -> Self {
-        let mut area = [0u8; 512];
-        area[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
-        area[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
-        area[28..32].copy_from_slice(&0xffffu32.to_le_bytes()); // MXCSR mask
-        Self(area)
+        Self(INITIAL_FPU_IMAGE)
     }
 }
 
