@@ -4,7 +4,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use abi::{Errno, Itimerval, Timespec};
+use abi::{Errno, Itimerval, KernelResult, Timespec};
 use process::{Process, ProcessState};
 use signal::{
     ItimerWhich, KernelSigAction, KillTarget, RawSigInfo, SigInfo, SigSet, Signal, StackT,
@@ -122,6 +122,11 @@ pub fn kill<K: Kernel>(ctx: &Context<'_, K>, pid: i32, signum: i32) -> SyscallRe
     let signal = optional_signal(signum)?;
     let target = KillTarget::from_raw(pid)?;
     let processes = ctx.kernel.processes();
+    if let KillTarget::Process(pid) = target {
+        // One process (the common case): no target list.
+        let target = processes.from_pid(pid).ok_or(Errno::ESRCH)?;
+        return kill_one(ctx, &target, signal);
+    }
     let (sender_pid, sender_uid, own_group) = {
         let data = ctx.process.data();
         (ctx.process.pid(), data.credentials().uid(), data.pgid())
@@ -155,20 +160,48 @@ pub fn kill<K: Kernel>(ctx: &Context<'_, K>, pid: i32, signum: i32) -> SyscallRe
     }
     if let Some(signal) = signal {
         for target in permitted {
-            // init gets only the signals it installed handlers for.
-            if target.pid() == 1
-                && target.data().signals().action(signal).handler == signal::Disposition::Default
-            {
-                continue;
-            }
-            send(
-                ctx.kernel,
-                target,
-                SigInfo::kill(signal, sender_pid, sender_uid),
-            )?;
+            send_kill(ctx, target, signal, sender_pid, sender_uid)?;
         }
     }
     Ok(0)
+}
+
+/// `kill` of one process, `pid` > 0 (a zombie can be signalled: nothing
+/// happens, as on Linux).
+fn kill_one<K: Kernel>(
+    ctx: &Context<'_, K>,
+    target: &Arc<Process<K::Env>>,
+    signal: Option<Signal>,
+) -> SyscallResult {
+    if !may_signal::<K>(ctx.process, target, signal) {
+        return Err(Errno::EPERM);
+    }
+    if let Some(signal) = signal {
+        let sender_uid = ctx.process.data().credentials().uid();
+        send_kill(ctx, target, signal, ctx.process.pid(), sender_uid)?;
+    }
+    Ok(0)
+}
+
+/// Sends what `kill` sends; init gets only the signals it installed
+/// handlers for.
+fn send_kill<K: Kernel>(
+    ctx: &Context<'_, K>,
+    target: &Arc<Process<K::Env>>,
+    signal: Signal,
+    sender_pid: i32,
+    sender_uid: u32,
+) -> KernelResult<()> {
+    if target.pid() == 1
+        && target.data().signals().action(signal).handler == signal::Disposition::Default
+    {
+        return Ok(());
+    }
+    send(
+        ctx.kernel,
+        target,
+        SigInfo::kill(signal, sender_pid, sender_uid),
+    )
 }
 
 fn thread_kill<K: Kernel>(
