@@ -19,8 +19,58 @@ use crate::memory::kstack::KernelStack;
 static CPU_COUNT: AtomicU32 = AtomicU32::new(1);
 
 static SCHEDULER: IrqMutex<Option<Scheduler>> = IrqMutex::new(None);
-pub(super) static THREADS: IrqMutex<BTreeMap<ThreadId, Arc<Thread>>> =
-    IrqMutex::new(BTreeMap::new());
+pub(super) static THREADS: ThreadTable = ThreadTable::new();
+
+/// How many locks [`ThreadTable`] spreads the threads over.
+const THREAD_SHARDS: usize = 64;
+
+/// Every kernel thread by id, spread over [`THREAD_SHARDS`] locks by id:
+/// every switch looks its next thread up here, and CPUs switching to
+/// different threads should not meet on one lock.
+pub(super) struct ThreadTable {
+    shards: [IrqMutex<BTreeMap<ThreadId, Arc<Thread>>>; THREAD_SHARDS],
+}
+
+impl ThreadTable {
+    const fn new() -> Self {
+        ThreadTable {
+            shards: [const { IrqMutex::new(BTreeMap::new()) }; THREAD_SHARDS],
+        }
+    }
+
+    fn shard(&self, id: ThreadId) -> &IrqMutex<BTreeMap<ThreadId, Arc<Thread>>> {
+        &self.shards[(id.0 % THREAD_SHARDS as u64) as usize]
+    }
+
+    /// The thread with id `id`, if it still exists.
+    pub(super) fn get(&self, id: ThreadId) -> Option<Arc<Thread>> {
+        self.shard(id).lock().get(&id).cloned()
+    }
+
+    /// Where thread `id` lives, without a reference count: valid for as
+    /// long as the table holds it.
+    fn pointer(&self, id: ThreadId) -> Option<*const Thread> {
+        self.shard(id).lock().get(&id).map(Arc::as_ptr)
+    }
+
+    /// Adds `thread` under its id.
+    pub(super) fn insert(&self, thread: Arc<Thread>) {
+        self.shard(thread.id).lock().insert(thread.id, thread);
+    }
+
+    /// Takes thread `id` out.
+    pub(super) fn remove(&self, id: ThreadId) -> Option<Arc<Thread>> {
+        self.shard(id).lock().remove(&id)
+    }
+
+    /// Every thread, in id order within each shard.
+    fn all(&self) -> Vec<Arc<Thread>> {
+        self.shards
+            .iter()
+            .flat_map(|shard| shard.lock().values().cloned().collect::<Vec<_>>())
+            .collect()
+    }
+}
 /// Each CPU's idle thread: never in a run queue, never wanted by another
 /// CPU, so a switch through it can always wait.
 static IDLE: [Once<Arc<Thread>>; MAX_CPUS] = [const { Once::new() }; MAX_CPUS];
@@ -109,7 +159,7 @@ pub fn current() -> &'static Thread {
 
 /// The thread with id `id`, if it still exists.
 pub fn thread(id: ThreadId) -> Option<Arc<Thread>> {
-    THREADS.lock().get(&id).cloned()
+    THREADS.get(id)
 }
 
 /// The running thread's id.
@@ -133,8 +183,8 @@ pub(super) fn carry_out(decision: Decision) {
     let next: *const Thread = match decision {
         Decision::Continue => return,
         Decision::Idle => idle,
-        Decision::SwitchTo(id) => match THREADS.lock().get(&id) {
-            Some(thread) => Arc::as_ptr(thread),
+        Decision::SwitchTo(id) => match THREADS.pointer(id) {
+            Some(thread) => thread,
             None => {
                 log::error!("scheduler chose unknown thread {id:?}");
                 return;
@@ -451,8 +501,7 @@ pub fn start_hung_task_detector(timeout_s: u64) -> abi::KernelResult<()> {
             let mut found = false;
             for &(id, since) in &hung {
                 let user = THREADS
-                    .lock()
-                    .get(&id)
+                    .get(id)
                     .and_then(|t| t.user_link().map(|l| (l.process.pid(), l.thread.tid())));
                 let Some((pid, tid)) = user else { continue };
                 if reported.contains(&(id, since)) {
@@ -478,7 +527,7 @@ pub fn start_hung_task_detector(timeout_s: u64) -> abi::KernelResult<()> {
 /// courage::task::dump_threads()` in gdb attached to QEMU's `-s`).
 pub fn dump_threads() {
     let _off = InterruptsOff::new();
-    let threads: Vec<Arc<Thread>> = THREADS.lock().values().cloned().collect();
+    let threads = THREADS.all();
     for thread in threads {
         let state = with_scheduler(|s| s.state(thread.id));
         let (pid, tid) = thread
@@ -589,7 +638,7 @@ fn finalizer_loop(_: u64) -> ! {
             dead
         };
         for id in dead {
-            let thread = THREADS.lock().remove(&id);
+            let thread = THREADS.remove(id);
             if let Some(thread) = thread {
                 // The CPU it exited on may still be storing its registers.
                 while thread.on_cpu.load(Ordering::Acquire) {
@@ -653,7 +702,7 @@ pub fn init(stack: KernelStack, cpu_count: u32) {
     let main = Thread::adopt("kernel_main", stack).expect("the boot thread");
     arch::percpu::set_current(Arc::as_ptr(&main) as u64);
     let main_id = main.id;
-    THREADS.lock().insert(main_id, main);
+    THREADS.insert(main);
     let _off = InterruptsOff::new();
     with_scheduler(|s| {
         s.spawn(main_id, sched::Priority::NORMAL, sched::CpuSet::ALL, now)

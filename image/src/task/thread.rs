@@ -277,7 +277,7 @@ extern "C" fn thread_start(_: u64) -> ! {
 
 fn register(thread: Arc<Thread>, priority: Priority) -> KernelResult<Arc<Thread>> {
     let id = thread.id;
-    THREADS.lock().insert(id, thread.clone());
+    THREADS.insert(thread.clone());
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
     // A thread inherits its creator's affinity, as fork and clone do.
@@ -287,7 +287,7 @@ fn register(thread: Arc<Thread>, priority: Priority) -> KernelResult<Arc<Thread>
         s.spawn_near(id, priority, affinity, Some(this_cpu()), now)
     });
     if let Err(error) = spawned {
-        THREADS.lock().remove(&id);
+        THREADS.remove(id);
         return Err(error);
     }
     Ok(thread)
