@@ -81,7 +81,7 @@ pub fn on_return_from_syscall<K: Kernel>(
     {
         return UserReturn::Resume;
     }
-    deliver_on_return(kernel, process, thread, regs, syscall)
+    on_return_to_user(kernel, process, thread, regs, syscall)
 }
 
 /// Runs on every return to user mode of `thread` of `process` but those
@@ -98,16 +98,6 @@ pub fn on_return_to_user<K: Kernel>(
 ) -> UserReturn {
     // This return looks whatever was requested: the request is taken.
     thread.take_signal_check();
-    deliver_on_return(kernel, process, thread, regs, syscall)
-}
-
-fn deliver_on_return<K: Kernel>(
-    kernel: &K,
-    process: &alloc::sync::Arc<Process<K::Env>>,
-    thread: &Thread<K::Env>,
-    regs: &mut dyn SavedRegisters,
-    syscall: Option<Sysno>,
-) -> UserReturn {
     let mut syscall = syscall;
     let interrupted = regs.return_value() == Errno::EINTR.to_syscall_return() as u64;
     let mut handled = false;
