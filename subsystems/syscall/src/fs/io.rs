@@ -23,14 +23,23 @@ pub fn blocking<R>(
     description: &FileDescription,
     mut attempt: impl FnMut() -> KernelResult<R>,
 ) -> KernelResult<R> {
+    // Most attempts succeed at once: the wait queue is looked up only
+    // after one says EAGAIN (which changed nothing).
+    match attempt() {
+        Err(Errno::EAGAIN) if !description.is_nonblocking() => {}
+        other => return other,
+    }
+    let Some(queue) = description.wait_queue() else {
+        return Err(Errno::EAGAIN);
+    };
     loop {
-        let queue = description.wait_queue();
-        let seen = queue.as_ref().map_or(0, |q| q.event_count());
+        // The count is read before the attempt, so a wake between the
+        // attempt and the sleep ends the sleep at once.
+        let seen = queue.event_count();
         match attempt() {
-            Err(Errno::EAGAIN) if !description.is_nonblocking() => match &queue {
-                Some(queue) => queue.wait_for_event(seen, true)?,
-                None => return Err(Errno::EAGAIN),
-            },
+            Err(Errno::EAGAIN) if !description.is_nonblocking() => {
+                queue.wait_for_event(seen, true)?
+            }
             other => return other,
         }
     }
