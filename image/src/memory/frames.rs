@@ -3,8 +3,12 @@
 use ::boot::{BootInfo, MemoryKind};
 use abi::{Errno, KernelResult};
 use arch::paging::phys_to_virt;
+use arch::percpu::MAX_CPUS;
 use arch::sync::IrqMutex;
-use mm::{BuddyAllocator, Frame, FrameAllocator, FrameMeta, FrameSpan, FrameStats, PhysRange};
+use mm::{
+    BuddyAllocator, Frame, FrameAllocator, FrameCache, FrameMeta, FrameSpan, FrameStats, FrameUse,
+    PhysRange,
+};
 use zerocopy::FromBytes;
 
 use crate::boot::KERNEL_VMA;
@@ -13,6 +17,19 @@ use crate::boot::KERNEL_VMA;
 const MAX_RANGES: usize = 128;
 
 static FRAMES: IrqMutex<Option<BuddyAllocator<'static>>> = IrqMutex::new(None);
+
+/// Each CPU's free single frames, in front of [`FRAMES`]: a page fault or
+/// a page table takes one without the machine-wide lock. Lock order: a
+/// cache, then `FRAMES`; never two caches at once.
+static CACHES: [IrqMutex<FrameCache>; MAX_CPUS] =
+    [const { IrqMutex::new(FrameCache::new()) }; MAX_CPUS];
+
+/// This CPU's cache. Read before interrupts go off, the index may be stale
+/// by the time the lock is held; the cache is then another CPU's, which
+/// its lock makes safe, only slower.
+fn this_cache() -> &'static IrqMutex<FrameCache> {
+    &CACHES[arch::percpu::this_cpu() as usize]
+}
 
 unsafe extern "C" {
     static __kernel_phys_start: u8;
@@ -81,14 +98,52 @@ pub fn init(info: &BootInfo) {
     *FRAMES.lock() = Some(allocator);
 }
 
-/// Statistics for `/proc/meminfo` and the boot log.
+/// Statistics for `/proc/meminfo` and the boot log: frames in the CPUs'
+/// caches count as free.
 pub fn stats() -> Option<FrameStats> {
-    FRAMES.lock().as_ref().map(BuddyAllocator::stats)
+    let cached: usize = CACHES.iter().map(|cache| cache.lock().len()).sum();
+    let mut stats = FRAMES.lock().as_ref().map(BuddyAllocator::stats)?;
+    stats.free_frames += cached as u64;
+    Some(stats)
 }
 
 /// `2^order` physically contiguous, naturally aligned frames.
 pub fn alloc_order(order: usize) -> KernelResult<Frame> {
+    if order == 0 {
+        return alloc_single(FrameUse::Kernel);
+    }
     FRAMES.lock().as_mut().ok_or(Errno::ENOMEM)?.alloc(order)
+}
+
+/// One frame, from this CPU's cache when it has one. When the allocator
+/// cannot refill it, the other CPUs' caches are given back and the refill
+/// tried once more, so no frame sits cached while an allocation fails.
+fn alloc_single(purpose: FrameUse) -> KernelResult<Frame> {
+    let refill = |cache: &mut FrameCache| {
+        let mut frames = FRAMES.lock();
+        let buddy = frames.as_mut().ok_or(Errno::ENOMEM)?;
+        let reserve = kernel_reserve(buddy.total_frames());
+        cache.refill(buddy, reserve, purpose)
+    };
+    {
+        let mut cache = this_cache().lock();
+        if let Some(frame) = cache.pop() {
+            return Ok(frame);
+        }
+        if let Ok(frame) = refill(&mut cache) {
+            return Ok(frame);
+        }
+    }
+    for cache in &CACHES {
+        let mut cache = cache.lock();
+        if !cache.is_empty() {
+            let mut frames = FRAMES.lock();
+            if let Some(buddy) = frames.as_mut() {
+                cache.drain(buddy);
+            }
+        }
+    }
+    refill(&mut this_cache().lock())
 }
 
 /// Returns a block from [`alloc_order`].
@@ -115,14 +170,10 @@ fn kernel_reserve(total_frames: u64) -> u64 {
 pub struct UserFrames;
 
 impl FrameAllocator for UserFrames {
+    /// A cached frame is always above the reserve (see
+    /// [`FrameCache::refill`]); the reserve is checked on a refill.
     fn alloc_frame(&mut self) -> KernelResult<Frame> {
-        let mut frames = FRAMES.lock();
-        let allocator = frames.as_mut().ok_or(Errno::ENOMEM)?;
-        let stats = allocator.stats();
-        if stats.free_frames <= kernel_reserve(stats.total_frames) {
-            return Err(Errno::ENOMEM);
-        }
-        allocator.alloc(0)
+        alloc_single(FrameUse::User)
     }
 
     fn inc_ref(&mut self, frame: Frame) -> KernelResult<u32> {
@@ -156,8 +207,11 @@ impl FrameAllocator for KernelFrames {
         FRAMES.lock().as_mut().ok_or(Errno::EINVAL)?.inc_ref(frame)
     }
 
+    /// A single frame's last reference puts it in this CPU's cache.
     fn dec_ref(&mut self, frame: Frame) -> KernelResult<u32> {
-        FRAMES.lock().as_mut().ok_or(Errno::EINVAL)?.dec_ref(frame)
+        let mut cache = this_cache().lock();
+        let mut frames = FRAMES.lock();
+        cache.dec_ref(frames.as_mut().ok_or(Errno::EINVAL)?, frame)
     }
 
     fn ref_count(&self, frame: Frame) -> u32 {

@@ -367,6 +367,20 @@ impl<'meta> BuddyAllocator<'meta> {
         Ok(remaining)
     }
 
+    /// As [`dec_ref`](Self::dec_ref), except that the last reference to a
+    /// single frame (order 0) does not free it: the frame stays allocated
+    /// with a count of one, and `Ok(0)` says the caller now holds it (a
+    /// [`crate::FrameCache`] keeps it for the next allocation, without the
+    /// merge and the later split).
+    pub fn dec_ref_keeping_single(&mut self, frame: Frame) -> KernelResult<u32> {
+        let index = self.allocated_head(frame)?;
+        let meta = &mut self.meta[index as usize];
+        if meta.ref_count == 1 && meta.order == 0 {
+            return Ok(0);
+        }
+        self.dec_ref(frame)
+    }
+
     /// Number of owners of the block starting at `frame` (0 if not allocated).
     pub fn ref_count(&self, frame: Frame) -> u32 {
         self.allocated_head(frame)

@@ -31,11 +31,13 @@
 //!
 //! Locking: no global state. The kernel keeps each [`AddressSpace`] in its
 //! own lock and the [`BuddyAllocator`] in a `spin::Mutex`; the order is
-//! address space, then a [`VmObject`]'s page map, then the frame allocator
-//! (locked per call through `impl FrameAllocator for &Mutex<BuddyAllocator>`).
+//! address space, then a [`VmObject`]'s page map, then a CPU's
+//! [`FrameCache`], then the frame allocator (locked per call through
+//! `impl FrameAllocator for &Mutex<BuddyAllocator>`).
 //!
 //! Modules: `addr` addresses, frames and page arithmetic; `buddy` the frame
-//! allocator; `frame_allocator` its trait; `page_table` the hardware traits;
+//! allocator; `frame_cache` the per-CPU stash in front of it;
+//! `frame_allocator` its trait; `page_table` the hardware traits;
 //! `vm_object`, `region`, `address_space`, `fault`; `user_ptr` typed user
 //! pointers and checked copies; `user_copy` [`UserMemory`] over an address
 //! space; `fake` in-memory hardware for tests (feature `fake`).
@@ -55,6 +57,7 @@ mod buddy;
 pub mod fake;
 mod fault;
 mod frame_allocator;
+mod frame_cache;
 mod page_table;
 mod region;
 mod remap;
@@ -73,6 +76,7 @@ pub use buddy::{
 };
 pub use fault::{Access, FaultOutcome, SegvCode};
 pub use frame_allocator::FrameAllocator;
+pub use frame_cache::{FRAME_CACHE_BATCH, FRAME_CACHE_CAPACITY, FrameCache, FrameUse};
 pub use page_table::{PageFlags, PageTable, PhysicalMemory};
 pub use region::{Backing, Perms, Region};
 pub use remap::RemapRequest;
