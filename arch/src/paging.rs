@@ -16,7 +16,9 @@ use bit_field::BitField;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use abi::{Errno, KernelResult};
-use mm::{Frame, FrameAllocator, PAGE_SIZE, PageFlags, PageTable, PhysicalMemory, VirtAddr};
+use mm::{
+    Frame, FrameAllocator, MappedAction, PAGE_SIZE, PageFlags, PageTable, PhysicalMemory, VirtAddr,
+};
 use x86_64::PhysAddr as X86PhysAddr;
 use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::structures::paging::{PageTable as X86Table, PageTableFlags as Flags, PhysFrame};
@@ -56,6 +58,43 @@ fn table<'a>(frame: Frame) -> &'a mut X86Table {
     // lock of the address space that owns the table, so no other reference
     // to it is live.
     unsafe { &mut *(phys_to_virt(frame.start().0) as *mut X86Table) }
+}
+
+/// The entries of `table` as the CPU reads them.
+fn raw_entries(table: &X86Table) -> &[u64; 512] {
+    // SAFETY: `PageTable` is `repr(C)` around `[PageTableEntry; 512]` and
+    // `PageTableEntry` is `repr(transparent)` around `u64`; the shared
+    // borrow of `table` covers the whole array.
+    unsafe { &*(table as *const X86Table as *const [u64; 512]) }
+}
+
+/// The entries of `table`, to change as raw values.
+fn raw_entries_mut(table: &mut X86Table) -> &mut [u64; 512] {
+    // SAFETY: as in `raw_entries`; the exclusive borrow of `table` covers
+    // the whole array.
+    unsafe { &mut *(table as *mut X86Table as *mut [u64; 512]) }
+}
+
+/// The index of the first non-zero entry in `entries[from..to]`. The page
+/// tables of a small process are mostly empty: whole groups of 32 are
+/// skipped with a few vector ORs instead of 32 compares.
+fn first_used(entries: &[u64; 512], from: usize, to: usize) -> Option<usize> {
+    const GROUP: usize = 32;
+    let to = to.min(entries.len());
+    let mut index = from;
+    while index < to && index % GROUP != 0 {
+        if entries[index] != 0 {
+            return Some(index);
+        }
+        index += 1;
+    }
+    while let Some(group) = entries.get(index..index + GROUP)
+        && index + GROUP <= to
+        && group.iter().fold(0, |any, &entry| any | entry) == 0
+    {
+        index += GROUP;
+    }
+    (index..to).find(|&index| entries[index] != 0)
 }
 
 fn entry_frame(raw: u64) -> Frame {
@@ -381,6 +420,54 @@ impl HardwarePageTable {
         }
         Some((entry_frame(raw), flags))
     }
+
+    /// Calls `visit` with each used leaf entry of `[from, end)` and its
+    /// page, in order, until it returns `false`; absent subtrees and empty
+    /// groups of entries are skipped.
+    fn walk_mapped(
+        &self,
+        from: VirtAddr,
+        end: VirtAddr,
+        mut visit: impl FnMut(VirtAddr, &mut u64) -> bool,
+    ) {
+        let mut address = from.page_start().0;
+        let end = end.0.min(mm::USER_SPACE_END);
+        while address < end {
+            let idx = indexes(VirtAddr(address));
+            let mut current = self.root;
+            let mut skipped = false;
+            for (level, &index) in idx[..3].iter().enumerate() {
+                let entry = &table(current)[index];
+                if entry.is_unused() {
+                    // Jump to the start of the next subtree at this level.
+                    let span = 1u64 << (39 - 9 * level);
+                    address = (address & !(span - 1)) + span;
+                    skipped = true;
+                    break;
+                }
+                current = entry_frame(entry.addr().as_u64());
+            }
+            if skipped {
+                continue;
+            }
+            let leaves = raw_entries_mut(table(current));
+            // This leaf table covers 512 pages from `base`; scan the ones
+            // below `end`.
+            let base = address - idx[3] as u64 * PAGE_SIZE;
+            let last = (end - base).div_ceil(PAGE_SIZE).min(512) as usize;
+            let mut index = idx[3];
+            while let Some(found) = first_used(leaves, index, last) {
+                if !visit(
+                    VirtAddr(base + found as u64 * PAGE_SIZE),
+                    &mut leaves[found],
+                ) {
+                    return;
+                }
+                index = found + 1;
+            }
+            address = base + last as u64 * PAGE_SIZE;
+        }
+    }
 }
 
 fn set_raw(entry: &mut x86_64::structures::paging::page_table::PageTableEntry, raw: u64) {
@@ -452,41 +539,40 @@ impl PageTable for HardwarePageTable {
     }
 
     fn next_mapped(&self, from: VirtAddr, end: VirtAddr) -> Option<(VirtAddr, Frame, PageFlags)> {
-        // Walk the tree, skipping whole absent subtrees.
-        let mut address = from.page_start().0;
-        let end = end.0.min(mm::USER_SPACE_END);
-        while address < end {
-            let idx = indexes(VirtAddr(address));
-            let mut current = self.root;
-            let mut skipped = false;
-            for (level, &index) in idx[..3].iter().enumerate() {
-                let entry = &table(current)[index];
-                if entry.is_unused() {
-                    // Jump to the start of the next subtree at this level.
-                    let span = 1u64 << (39 - 9 * level);
-                    address = (address & !(span - 1)) + span;
-                    skipped = true;
-                    break;
+        let mut first = None;
+        self.walk_mapped(from, end, |page, entry| match Self::decode(*entry) {
+            Some((frame, flags)) => {
+                first = Some((page, frame, flags));
+                false
+            }
+            None => true,
+        });
+        first
+    }
+
+    fn update_mapped<E>(
+        &mut self,
+        from: VirtAddr,
+        end: VirtAddr,
+        mut visit: impl FnMut(VirtAddr, Frame, PageFlags) -> Result<MappedAction, E>,
+    ) -> Result<(), E> {
+        let mut outcome = Ok(());
+        self.walk_mapped(from, end, |page, entry| {
+            let Some((frame, flags)) = Self::decode(*entry) else {
+                return true;
+            };
+            match visit(page, frame, flags) {
+                Ok(MappedAction::Keep) => {}
+                Ok(MappedAction::Protect(new)) => *entry = Self::leaf_raw(new, frame),
+                Ok(MappedAction::Unmap) => *entry = 0,
+                Err(error) => {
+                    outcome = Err(error);
+                    return false;
                 }
-                current = entry_frame(entry.addr().as_u64());
             }
-            if skipped {
-                continue;
-            }
-            let leaves = table(current);
-            let mut index = idx[3];
-            while index < 512 && address < end {
-                let entry = &leaves[index];
-                if let Some((frame, flags)) =
-                    Self::decode(entry.flags().bits() | entry.addr().as_u64())
-                {
-                    return Some((VirtAddr(address), frame, flags));
-                }
-                index += 1;
-                address += PAGE_SIZE;
-            }
-        }
-        None
+            true
+        });
+        outcome
     }
 
     fn flush(&mut self, page: VirtAddr) {
@@ -503,27 +589,44 @@ impl PageTable for HardwarePageTable {
         crate::tlb::shootdown_user(self.root.start().0);
     }
 
+    /// Up to 32 pages are invalidated one by one here (Linux's
+    /// `tlb_single_page_flush_ceiling` is 33), more by reloading the root;
+    /// the other CPUs running this table drop all its entries, once.
+    fn flush_range(&mut self, from: VirtAddr, end: VirtAddr) {
+        const SINGLE_PAGE_FLUSHES: u64 = 32;
+        if is_active(self.root) {
+            let pages = end.0.saturating_sub(from.0).div_ceil(PAGE_SIZE);
+            if pages <= SINGLE_PAGE_FLUSHES {
+                for page in 0..pages {
+                    flush_page(from.0 + page * PAGE_SIZE);
+                }
+            } else {
+                activate(self.root);
+            }
+        }
+        crate::tlb::shootdown_user(self.root.start().0);
+    }
+
     fn destroy<A: FrameAllocator>(self, frames: &mut A) {
         fn free<A: FrameAllocator>(frames: &mut A, frame: Frame) {
             if frames.dec_ref(frame) == Ok(0) {
                 TABLE_FRAMES.fetch_sub(1, core::sync::atomic::Ordering::Relaxed);
             }
         }
-        let pml4 = table(self.root);
-        for pml4e in pml4.iter().take(KERNEL_HALF_FIRST_ENTRY) {
-            if pml4e.is_unused() {
-                continue;
-            }
-            let pdpt = entry_frame(pml4e.addr().as_u64());
-            for pdpte in table(pdpt).iter() {
-                if pdpte.is_unused() {
-                    continue;
-                }
-                let pd = entry_frame(pdpte.addr().as_u64());
-                for pde in table(pd).iter() {
-                    if !pde.is_unused() {
-                        free(frames, entry_frame(pde.addr().as_u64()));
-                    }
+        /// Each used entry's frame, in order.
+        fn used(table_frame: Frame, to: usize) -> impl Iterator<Item = Frame> {
+            let entries = raw_entries(table(table_frame));
+            let mut from = 0;
+            core::iter::from_fn(move || {
+                let index = first_used(entries, from, to)?;
+                from = index + 1;
+                Some(entry_frame(entries[index]))
+            })
+        }
+        for pdpt in used(self.root, KERNEL_HALF_FIRST_ENTRY) {
+            for pd in used(pdpt, 512) {
+                for leaves in used(pd, 512) {
+                    free(frames, leaves);
                 }
                 free(frames, pd);
             }

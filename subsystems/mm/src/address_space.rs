@@ -23,7 +23,7 @@ use abi::{Errno, KernelResult};
 
 use crate::addr::{PAGE_SIZE, USER_SPACE_END, VirtAddr, VirtRange, is_page_aligned, page_align_up};
 use crate::frame_allocator::{FrameAllocator, put_frame};
-use crate::page_table::{PageFlags, PageTable};
+use crate::page_table::{MappedAction, PageFlags, PageTable};
 use crate::region::{Backing, Perms, Region};
 
 /// Lowest address `mmap` hands out or accepts (Linux's default
@@ -355,18 +355,28 @@ impl<P: PageTable> AddressSpace<P> {
             let shared = region.is_shared();
             let region_range = region.range;
             let wanted = perms.page_flags();
-            self.for_each_mapped(region_range, |table, page, _, flags| {
-                // A private page that is not writable now may be shared
-                // copy-on-write: leave the upgrade to the write fault.
-                let mut new = wanted;
-                if !shared && !flags.contains(PageFlags::WRITE) {
-                    new.remove(PageFlags::WRITE);
-                }
-                if new != flags {
-                    table.protect(page, new);
-                    table.flush(page);
-                }
-            });
+            let mut changed: Option<(VirtAddr, VirtAddr)> = None;
+            let _ = self.page_table.update_mapped(
+                region_range.start(),
+                region_range.end(),
+                |page, _, flags| {
+                    // A private page that is not writable now may be shared
+                    // copy-on-write: leave the upgrade to the write fault.
+                    let mut new = wanted;
+                    if !shared && !flags.contains(PageFlags::WRITE) {
+                        new.remove(PageFlags::WRITE);
+                    }
+                    if new == flags {
+                        return Ok::<_, core::convert::Infallible>(MappedAction::Keep);
+                    }
+                    let first = changed.map_or(page, |(first, _)| first);
+                    changed = Some((first, VirtAddr(page.0 + PAGE_SIZE)));
+                    Ok(MappedAction::Protect(new))
+                },
+            );
+            if let Some((first, end)) = changed {
+                self.page_table.flush_range(first, end);
+            }
         }
         self.merge_around(range);
         Ok(())
@@ -441,30 +451,34 @@ impl<P: PageTable> AddressSpace<P> {
             brk: self.brk,
         };
         let mut write_protected = false;
-        for region in self.regions.values() {
-            let shared = region.is_shared();
-            let mut cursor = region.range.start();
-            while let Some((page, frame, flags)) =
-                self.page_table.next_mapped(cursor, region.range.end())
-            {
-                cursor = VirtAddr(page.0 + PAGE_SIZE);
-                let mut child_flags = flags;
-                if !shared && flags.contains(PageFlags::WRITE) {
-                    child_flags.remove(PageFlags::WRITE);
-                    self.page_table.protect(page, child_flags);
-                    write_protected = true;
-                }
-                let mapped = frames.inc_ref(frame).and_then(|_| {
-                    child
-                        .page_table
-                        .map(page, frame, child_flags, frames)
-                        .inspect_err(|_| put_frame(frames, frame))
-                });
-                if let Err(error) = mapped {
-                    self.page_table.flush_all();
-                    child.teardown(frames);
-                    return Err(error);
-                }
+        let ranges: Vec<(VirtRange, bool)> = self
+            .regions
+            .values()
+            .map(|region| (region.range, region.is_shared()))
+            .collect();
+        for (range, shared) in ranges {
+            let copied =
+                self.page_table
+                    .update_mapped(range.start(), range.end(), |page, frame, flags| {
+                        let mut child_flags = flags;
+                        if !shared && flags.contains(PageFlags::WRITE) {
+                            child_flags.remove(PageFlags::WRITE);
+                        }
+                        frames.inc_ref(frame)?;
+                        child
+                            .page_table
+                            .map(page, frame, child_flags, frames)
+                            .inspect_err(|_| put_frame(frames, frame))?;
+                        if child_flags == flags {
+                            return Ok(MappedAction::Keep);
+                        }
+                        write_protected = true;
+                        Ok(MappedAction::Protect(child_flags))
+                    });
+            if let Err(error) = copied {
+                self.page_table.flush_all();
+                child.teardown(frames);
+                return Err(error);
             }
         }
         if write_protected {
@@ -572,11 +586,44 @@ impl<P: PageTable> AddressSpace<P> {
     /// Unmaps the pages of `range` and drops their references, leaving the
     /// regions alone (the caller flushes).
     pub(crate) fn unmap_pages<A: FrameAllocator>(&mut self, range: VirtRange, frames: &mut A) {
+        self.unmap_and_flush(range, frames);
+    }
+
+    /// Unmaps the pages of `range` in batches, and drops each batch's
+    /// frame references only after the TLBs have forgotten them: until
+    /// then another CPU running this space could still write through a
+    /// stale entry into a frame handed out again.
+    fn unmap_and_flush<A: FrameAllocator>(&mut self, range: VirtRange, frames: &mut A) {
+        const BATCH: usize = 32;
         let mut cursor = range.start();
-        while let Some((page, frame, _)) = self.page_table.next_mapped(cursor, range.end()) {
-            cursor = VirtAddr(page.0 + PAGE_SIZE);
-            self.page_table.unmap(page);
-            put_frame(frames, frame);
+        loop {
+            let mut batch = [crate::Frame(0); BATCH];
+            let mut count = 0;
+            let mut first = None;
+            let mut last = cursor;
+            let stopped = self
+                .page_table
+                .update_mapped(cursor, range.end(), |page, frame, _| {
+                    if count == BATCH {
+                        return Err(page);
+                    }
+                    batch[count] = frame;
+                    count += 1;
+                    first.get_or_insert(page);
+                    last = page;
+                    Ok(MappedAction::Unmap)
+                });
+            if let Some(first) = first {
+                self.page_table
+                    .flush_range(first, VirtAddr(last.0 + PAGE_SIZE));
+            }
+            for &frame in &batch[..count] {
+                put_frame(frames, frame);
+            }
+            match stopped {
+                Ok(()) => return,
+                Err(next) => cursor = next,
+            }
         }
     }
 
@@ -609,31 +656,22 @@ impl<P: PageTable> AddressSpace<P> {
         frames: &mut A,
         flush_each: bool,
     ) {
-        let mut cursor = region.range.start();
-        while let Some((page, frame, _)) = self.page_table.next_mapped(cursor, region.range.end()) {
-            cursor = VirtAddr(page.0 + PAGE_SIZE);
-            self.page_table.unmap(page);
-            if flush_each {
-                self.page_table.flush(page);
-            }
-            put_frame(frames, frame);
+        if flush_each {
+            self.unmap_and_flush(region.range, frames);
+        } else {
+            let _ = self.page_table.update_mapped(
+                region.range.start(),
+                region.range.end(),
+                |_, frame, _| {
+                    put_frame(frames, frame);
+                    Ok::<_, core::convert::Infallible>(MappedAction::Unmap)
+                },
+            );
         }
         if let Backing::Object { object, .. } = region.backing
             && let Some(object) = Arc::into_inner(object)
         {
             object.release(frames);
-        }
-    }
-
-    fn for_each_mapped(
-        &mut self,
-        range: VirtRange,
-        mut visit: impl FnMut(&mut P, VirtAddr, crate::Frame, PageFlags),
-    ) {
-        let mut cursor = range.start();
-        while let Some((page, frame, flags)) = self.page_table.next_mapped(cursor, range.end()) {
-            cursor = VirtAddr(page.0 + PAGE_SIZE);
-            visit(&mut self.page_table, page, frame, flags);
         }
     }
 }

@@ -77,7 +77,7 @@ pub use buddy::{
 pub use fault::{Access, FaultOutcome, SegvCode};
 pub use frame_allocator::FrameAllocator;
 pub use frame_cache::{FRAME_CACHE_BATCH, FRAME_CACHE_CAPACITY, FrameCache, FrameUse};
-pub use page_table::{PageFlags, PageTable, PhysicalMemory};
+pub use page_table::{MappedAction, PageFlags, PageTable, PhysicalMemory};
 pub use region::{Backing, Perms, Region};
 pub use remap::RemapRequest;
 pub use user_copy::AddressSpaceMemory;

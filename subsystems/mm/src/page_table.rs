@@ -30,6 +30,17 @@ bitflags! {
     }
 }
 
+/// What [`PageTable::update_mapped`] does with a page it visits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MappedAction {
+    /// Leave the entry as it is.
+    Keep,
+    /// Give the entry these rights, over the same frame.
+    Protect(PageFlags),
+    /// Remove the entry; its frame reference is now the visitor's.
+    Unmap,
+}
+
 /// One user address space's page table. The kernel half is shared and never
 /// touched through this trait.
 ///
@@ -64,11 +75,50 @@ pub trait PageTable {
     /// costs what is mapped, not what is reserved.
     fn next_mapped(&self, from: VirtAddr, end: VirtAddr) -> Option<(VirtAddr, Frame, PageFlags)>;
 
+    /// Visits every mapped page of `[from, end)` in order and does to its
+    /// entry what `visit` returns, stopping at the first error (that page
+    /// is left as it was). Nothing is flushed: the caller flushes what
+    /// changed, with [`flush_range`](PageTable::flush_range), once.
+    ///
+    /// The default asks [`next_mapped`](PageTable::next_mapped) and
+    /// changes each entry on its own; a tree walks once and changes the
+    /// entries where it finds them (fork, exit and munmap visit every
+    /// mapped page).
+    fn update_mapped<E>(
+        &mut self,
+        from: VirtAddr,
+        end: VirtAddr,
+        mut visit: impl FnMut(VirtAddr, Frame, PageFlags) -> Result<MappedAction, E>,
+    ) -> Result<(), E> {
+        let mut cursor = from;
+        while let Some((page, frame, flags)) = self.next_mapped(cursor, end) {
+            cursor = VirtAddr(page.0 + crate::addr::PAGE_SIZE);
+            match visit(page, frame, flags)? {
+                MappedAction::Keep => {}
+                MappedAction::Protect(new) => {
+                    self.protect(page, new);
+                }
+                MappedAction::Unmap => {
+                    self.unmap(page);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Invalidates the TLB entry for `page` wherever this table is live.
     fn flush(&mut self, page: VirtAddr);
 
     /// Invalidates every user TLB entry of this table wherever it is live.
     fn flush_all(&mut self);
+
+    /// Invalidates the TLB entries of `[from, end)` wherever this table is
+    /// live: one request to the other CPUs for the whole range, not one
+    /// per page. The default flushes everything.
+    fn flush_range(&mut self, from: VirtAddr, end: VirtAddr) {
+        let _ = (from, end);
+        self.flush_all();
+    }
 
     /// Frees the table's own frames (intermediate tables and the root).
     /// Called last, once every user entry has been unmapped.

@@ -374,3 +374,53 @@ proptest! {
         prop_assert_eq!(m.frames.free_frames(), m.frames.total_frames());
     }
 }
+
+#[test]
+fn fork_and_teardown_visit_every_page_past_one_batch() {
+    // More pages than the walk hands out at once (32), with a hole, so
+    // the batches must continue where the last one stopped.
+    let mut m = Machine::new();
+    let free = m.frames.free_frames();
+    let mut parent = m.space();
+    let addr = parent
+        .mmap(MapRequest::anonymous(100 * 0x1000, RW), &mut m.frames)
+        .unwrap()
+        .0;
+    for page in (0..100u64).filter(|page| *page != 40) {
+        m.write(&mut parent, addr + page * 0x1000, &[page as u8 + 1])
+            .unwrap();
+    }
+    let mut child = m.fork(&mut parent);
+    for page in (0..100u64).filter(|page| *page != 40) {
+        let at = va(addr + page * 0x1000);
+        let (frame, flags) = child.page_table().translate(at).unwrap();
+        assert_eq!(flags, PageFlags::READ, "page {page} copy-on-write");
+        assert_eq!(m.frames.ref_count(frame), 2, "page {page} shared");
+        assert_eq!(m.read(&mut child, at.0, 1).unwrap(), [page as u8 + 1]);
+    }
+    assert!(
+        child
+            .page_table()
+            .translate(va(addr + 40 * 0x1000))
+            .is_none()
+    );
+    // munmap in the parent drops its reference on every page, batch by
+    // batch; the child keeps its own.
+    let frames_of = |space: &AddressSpace<FakePageTable>| -> Vec<_> {
+        (0..100u64)
+            .filter_map(|page| space.page_table().translate(va(addr + page * 0x1000)))
+            .map(|(frame, _)| frame)
+            .collect()
+    };
+    let shared = frames_of(&child);
+    parent
+        .munmap(va(addr), 100 * 0x1000, &mut m.frames)
+        .unwrap();
+    assert!(frames_of(&parent).is_empty());
+    for frame in shared {
+        assert_eq!(m.frames.ref_count(frame), 1);
+    }
+    child.teardown(&mut m.frames);
+    parent.teardown(&mut m.frames);
+    assert_eq!(m.frames.free_frames(), free, "every frame came back");
+}
