@@ -69,20 +69,25 @@ impl ChaCha20Rng {
         ChaCha20Rng { key }
     }
 
-    /// Fills `out` with keystream, then rekeys from block 0 so the key that
-    /// produced `out` is gone.
+    /// Fills `out` with keystream and replaces the key (fast key erasure):
+    /// block 0 gives the next key in its first half and the first 32
+    /// bytes of output in its second, so the key that produced `out` is
+    /// gone and a short request (`AT_RANDOM`'s 16 bytes at every exec,
+    /// `getrandom` of a seed) costs one block.
     pub fn fill_bytes(&mut self, out: &mut [u8]) {
         let nonce = [0u8; 12];
-        let rekey = chacha20_block(&self.key, 0, &nonce);
-        for (index, chunk) in out.chunks_mut(64).enumerate() {
-            // Blocks 1.. are output; a request of 256 GiB would wrap: stop rather than repeat.
+        let first = chacha20_block(&self.key, 0, &nonce);
+        let (head, rest) = out.split_at_mut(out.len().min(32));
+        head.copy_from_slice(&first[32..32 + head.len()]);
+        for (index, chunk) in rest.chunks_mut(64).enumerate() {
+            // Blocks 1.. follow; a request of 256 GiB would wrap: stop rather than repeat.
             let Ok(counter) = u32::try_from(index + 1) else {
                 break;
             };
             let block = chacha20_block(&self.key, counter, &nonce);
             chunk.copy_from_slice(&block[..chunk.len()]);
         }
-        self.key.copy_from_slice(&rekey[..32]);
+        self.key.copy_from_slice(&first[..32]);
     }
 
     /// Mixes caller bytes (writes to `/dev/random`) into the key; they
@@ -118,6 +123,23 @@ mod tests {
             ]
         );
         assert_eq!(&block[60..], &[0xa2, 0x50, 0x3c, 0x4e]);
+    }
+
+    #[test]
+    fn block_zero_splits_into_the_next_key_and_the_first_output() {
+        let seed = [7; 32];
+        let nonce = [0u8; 12];
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        let mut first = [0u8; 16];
+        rng.fill_bytes(&mut first);
+        let block = chacha20_block(&seed, 0, &nonce);
+        assert_eq!(first, block[32..48]);
+        let next_key: [u8; 32] = block[..32].try_into().unwrap();
+        let mut second = [0u8; 80];
+        rng.fill_bytes(&mut second);
+        let next = chacha20_block(&next_key, 0, &nonce);
+        assert_eq!(second[..32], next[32..]);
+        assert_eq!(second[32..], chacha20_block(&next_key, 1, &nonce)[..48]);
     }
 
     #[test]
