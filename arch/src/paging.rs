@@ -110,9 +110,49 @@ pub fn page_table_bytes() -> u64 {
     TABLE_FRAMES.load(core::sync::atomic::Ordering::Relaxed) * PAGE_SIZE
 }
 
+/// Zeroes one frame with 16-byte stores, sixteen per loop step: about
+/// 300 instructions where the quadword `memset` takes 520 (every new
+/// page table and every demand-zero page pays this).
+fn zero_page(frame: Frame) {
+    let start = phys_to_virt(frame.start().0);
+    // SAFETY: `frame` is usable RAM inside the direct map that the caller
+    // owns (just allocated, or held by `mm` while it asks); the start is
+    // 4096-aligned, so every `movaps` is aligned; the kernel is built
+    // with SSE and xmm0 is declared clobbered.
+    unsafe {
+        core::arch::asm!(
+            "xorps xmm0, xmm0",
+            "2:",
+            "movaps [{p}], xmm0",
+            "movaps [{p} + 16], xmm0",
+            "movaps [{p} + 32], xmm0",
+            "movaps [{p} + 48], xmm0",
+            "movaps [{p} + 64], xmm0",
+            "movaps [{p} + 80], xmm0",
+            "movaps [{p} + 96], xmm0",
+            "movaps [{p} + 112], xmm0",
+            "movaps [{p} + 128], xmm0",
+            "movaps [{p} + 144], xmm0",
+            "movaps [{p} + 160], xmm0",
+            "movaps [{p} + 176], xmm0",
+            "movaps [{p} + 192], xmm0",
+            "movaps [{p} + 208], xmm0",
+            "movaps [{p} + 224], xmm0",
+            "movaps [{p} + 240], xmm0",
+            "add {p}, 256",
+            "cmp {p}, {end}",
+            "jne 2b",
+            p = inout(reg) start => _,
+            end = in(reg) start + PAGE_SIZE,
+            out("xmm0") _,
+            options(nostack),
+        );
+    }
+}
+
 fn new_table<A: FrameAllocator>(frames: &mut A) -> KernelResult<Frame> {
     let frame = frames.alloc_frame()?;
-    table(frame).zero();
+    zero_page(frame);
     TABLE_FRAMES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     Ok(frame)
 }
@@ -651,7 +691,7 @@ impl DirectMap {
 
 impl PhysicalMemory for DirectMap {
     fn zero_frame(&self, frame: Frame) {
-        Self::bytes(frame).fill(0);
+        zero_page(frame);
     }
 
     fn copy_frame(&self, dst: Frame, src: Frame) {
