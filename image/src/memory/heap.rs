@@ -1,7 +1,10 @@
 //! The kernel heap: talc over frames it takes on demand, and whole frames
 //! for large allocations.
 //!
-//! Small allocations come from talc. When talc runs dry its source takes a
+//! Small allocations come from talc, behind a per-CPU cache of freed
+//! blocks by size class (`mm::ObjectCache`): most system calls free what
+//! they allocate, and the next call takes it back without talc's lock.
+//! When talc runs dry its source takes a
 //! contiguous block of at least 256 KiB from the frame allocator and claims
 //! it through the direct map, so the heap needs no virtual-address
 //! management of its own. Allocations of [`LARGE`] bytes or more skip talc
@@ -15,8 +18,9 @@ use core::ptr::null_mut;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use arch::paging::phys_to_virt;
+use arch::percpu::MAX_CPUS;
 use arch::sync::IrqMutex;
-use mm::Frame;
+use mm::{Frame, OBJECT_ALIGN, ObjectCache};
 use talc::base::Talc;
 use talc::base::binning::Binning;
 use talc::source::Source;
@@ -62,12 +66,49 @@ fn order_for(bytes: usize) -> usize {
 /// The `#[global_allocator]`.
 pub struct KernelHeap {
     talc: IrqMutex<Talc<FrameSource, talc::DefaultBinning>>,
+    /// Each CPU's freed small blocks (see [`ObjectCache`]), in front of
+    /// talc. Lock order: a cache, then talc; never two caches at once.
+    caches: [IrqMutex<ObjectCache>; MAX_CPUS],
 }
 
 #[global_allocator]
 static HEAP: KernelHeap = KernelHeap {
     talc: IrqMutex::new(Talc::new(FrameSource)),
+    caches: [const { IrqMutex::new(ObjectCache::new()) }; MAX_CPUS],
 };
+
+impl KernelHeap {
+    /// This CPU's cache (another CPU's, safely, if the thread moved
+    /// since the index was read).
+    fn this_cache(&self) -> &IrqMutex<ObjectCache> {
+        &self.caches[arch::percpu::this_cpu() as usize]
+    }
+
+    /// Gives every CPU's cached blocks back to talc, where they can merge
+    /// into a block of another size.
+    fn drain_caches(&self) {
+        for cache in &self.caches {
+            let mut cache = cache.lock();
+            if cache.is_empty() {
+                continue;
+            }
+            let mut talc = self.talc.lock();
+            for (class, block) in cache.drain() {
+                // SAFETY: every cached block came from talc with its
+                // class layout and is no longer in use.
+                unsafe { talc.deallocate(block as *mut u8, class_layout(class)) }
+            }
+        }
+    }
+}
+
+/// The layout every block of an [`ObjectCache`] class has in talc.
+fn class_layout(class: usize) -> Layout {
+    // The class sizes are powers of two from 16 up, valid with this
+    // alignment.
+    Layout::from_size_align(ObjectCache::class_size(class), OBJECT_ALIGN)
+        .unwrap_or(Layout::new::<u8>())
+}
 
 // SAFETY: talc upholds GlobalAlloc's contract for its blocks; large blocks
 // are distinct frame ranges, naturally aligned to their (power-of-two) size,
@@ -84,8 +125,27 @@ unsafe impl GlobalAlloc for KernelHeap {
                 Err(_) => null_mut(),
             };
         }
-        // SAFETY: layout comes from the caller's GlobalAlloc contract.
-        let block = unsafe { self.talc.lock().allocate(layout) };
+        // A small block of a cached class is the class's size in talc,
+        // whichever way it comes or goes.
+        let class = ObjectCache::class_of(layout.size(), layout.align());
+        let talc_layout = match class {
+            Some(class) => {
+                if let Some(block) = self.this_cache().lock().pop(class) {
+                    SMALL_IN_USE.fetch_add(layout.size() as u64, Ordering::Relaxed);
+                    return block as *mut u8;
+                }
+                class_layout(class)
+            }
+            None => layout,
+        };
+        // SAFETY: talc_layout is the caller's valid layout, or a class
+        // layout at least as large and as aligned.
+        let mut block = unsafe { self.talc.lock().allocate(talc_layout) };
+        if block.is_none() {
+            self.drain_caches();
+            // SAFETY: as above.
+            block = unsafe { self.talc.lock().allocate(talc_layout) };
+        }
         match block {
             Some(block) => {
                 SMALL_IN_USE.fetch_add(layout.size() as u64, Ordering::Relaxed);
@@ -104,9 +164,19 @@ unsafe impl GlobalAlloc for KernelHeap {
             }
             return;
         }
-        // SAFETY: `ptr` was returned by `alloc` with this layout.
-        unsafe { self.talc.lock().deallocate(ptr, layout) }
         SMALL_IN_USE.fetch_sub(layout.size() as u64, Ordering::Relaxed);
+        let talc_layout = match ObjectCache::class_of(layout.size(), layout.align()) {
+            Some(class) => {
+                if self.this_cache().lock().push(class, ptr as usize) {
+                    return;
+                }
+                class_layout(class)
+            }
+            None => layout,
+        };
+        // SAFETY: `ptr` was returned by `alloc` for this layout, which took
+        // it from talc with `talc_layout`.
+        unsafe { self.talc.lock().deallocate(ptr, talc_layout) }
     }
 }
 

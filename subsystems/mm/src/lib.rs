@@ -37,6 +37,7 @@
 //!
 //! Modules: `addr` addresses, frames and page arithmetic; `buddy` the frame
 //! allocator; `frame_cache` the per-CPU stash in front of it;
+//! `object_cache` per-CPU stashes of small heap blocks;
 //! `frame_allocator` its trait; `page_table` the hardware traits;
 //! `vm_object`, `region`, `address_space`, `fault`; `user_ptr` typed user
 //! pointers and checked copies; `user_copy` [`UserMemory`] over an address
@@ -58,6 +59,7 @@ pub mod fake;
 mod fault;
 mod frame_allocator;
 mod frame_cache;
+mod object_cache;
 mod page_table;
 mod region;
 mod remap;
@@ -77,6 +79,7 @@ pub use buddy::{
 pub use fault::{Access, FaultOutcome, SegvCode};
 pub use frame_allocator::FrameAllocator;
 pub use frame_cache::{FRAME_CACHE_BATCH, FRAME_CACHE_CAPACITY, FrameCache, FrameUse};
+pub use object_cache::{OBJECT_ALIGN, OBJECT_CACHE_DEPTH, OBJECT_CLASSES, ObjectCache};
 pub use page_table::{MappedAction, PageFlags, PageTable, PhysicalMemory};
 pub use region::{Backing, Perms, Region};
 pub use remap::RemapRequest;
