@@ -20,7 +20,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use arch::paging::phys_to_virt;
 use arch::percpu::MAX_CPUS;
 use arch::sync::IrqMutex;
-use mm::{Frame, OBJECT_ALIGN, ObjectCache};
+use mm::{Frame, ObjectCache};
 use talc::base::Talc;
 use talc::base::binning::Binning;
 use talc::source::Source;
@@ -102,12 +102,10 @@ impl KernelHeap {
     }
 }
 
-/// The layout every block of an [`ObjectCache`] class has in talc.
+/// The layout every block of an [`ObjectCache`] class has in talc (the
+/// classes `class_of` returns are all known).
 fn class_layout(class: usize) -> Layout {
-    // The class sizes are powers of two from 16 up, valid with this
-    // alignment.
-    Layout::from_size_align(ObjectCache::class_size(class), OBJECT_ALIGN)
-        .unwrap_or(Layout::new::<u8>())
+    ObjectCache::class_layout(class).unwrap_or(Layout::new::<u8>())
 }
 
 // SAFETY: talc upholds GlobalAlloc's contract for its blocks; large blocks

@@ -13,6 +13,8 @@
 //! [`OBJECT_ALIGN`] alignment, whether it came from the cache or from the
 //! heap, so a block can go back to either.
 
+use core::alloc::Layout;
+
 /// Block sizes served, smallest first.
 pub const OBJECT_CLASSES: [usize; 6] = [16, 32, 64, 128, 256, 512];
 
@@ -51,6 +53,13 @@ impl ObjectCache {
     /// The size of every block of `class`.
     pub fn class_size(class: usize) -> usize {
         OBJECT_CLASSES[class]
+    }
+
+    /// The layout every block of `class` has in the heap behind the
+    /// cache, whichever way the block came or goes; `None` for an unknown
+    /// class.
+    pub fn class_layout(class: usize) -> Option<Layout> {
+        Layout::from_size_align(*OBJECT_CLASSES.get(class)?, OBJECT_ALIGN).ok()
     }
 
     /// The most recently freed block of `class`.
@@ -120,7 +129,10 @@ mod tests {
         for class in 0..OBJECT_CLASSES.len() {
             let size = ObjectCache::class_size(class);
             assert_eq!(ObjectCache::class_of(size, OBJECT_ALIGN), Some(class));
+            let layout = ObjectCache::class_layout(class).unwrap();
+            assert_eq!((layout.size(), layout.align()), (size, OBJECT_ALIGN));
         }
+        assert_eq!(ObjectCache::class_layout(OBJECT_CLASSES.len()), None);
     }
 
     #[test]
