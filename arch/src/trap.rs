@@ -267,12 +267,19 @@ extern "C" fn arch_trap_dispatch(frame: *mut TrapFrame, fpu: *mut FpuState) {
     // SAFETY: the entry stub passes pointers to the frame and FPU area it
     // just built on this stack; nothing else aliases them during the call.
     let (frame, fpu) = unsafe { (&mut *frame, &mut *fpu) };
-    // System calls, the most frequent entry, go straight to their handler.
+    // System calls, the most frequent entry, go straight to their handler;
+    // everything else is out of line, so this path builds no stack frame.
     if frame.vector == crate::syscall::SYSCALL_VECTOR
         && let Some(handler) = SYSCALL_HANDLER.get()
     {
         return handler(frame, fpu);
     }
+    dispatch_other(frame, fpu);
+}
+
+/// Every entry but a system call's: the kernel's trap handler.
+#[inline(never)]
+fn dispatch_other(frame: &mut TrapFrame, fpu: &mut FpuState) {
     match HANDLER.get() {
         Some(handler) => handler(frame, fpu),
         None => {

@@ -29,14 +29,15 @@ fn report_unknown(number: u64) {
     UNKNOWN.report(number, &name);
 }
 
-/// Serves `sysno` from the `syscall` crate's table with the caller as its
-/// context. The caller's process and thread references are dropped before
-/// returning, so none is left behind when the thread then exits.
+/// Serves call `number` from the `syscall` crate's table with the caller
+/// as its context. The caller's process and thread references are dropped
+/// before returning, so none is left behind when the thread then exits.
+#[inline(always)]
 fn serve(
     link: &crate::userland::UserLink,
     frame: &mut TrapFrame,
     fpu: &mut FpuState,
-    sysno: Sysno,
+    number: u64,
     args: [u64; 6],
 ) -> SyscallResult {
     let registers = RefCell::new(TrapRegisters { frame, fpu });
@@ -46,71 +47,92 @@ fn serve(
         thread: &link.thread,
         registers: &registers,
     };
-    syscall::serve(&ctx, sysno, args).unwrap_or_else(|| {
-        report_unknown(sysno.number());
-        Err(Errno::ENOSYS)
-    })
+    match syscall::serve_number(&ctx, number, args) {
+        Some(result) => result,
+        None => unknown(number),
+    }
 }
 
-/// Serves the system call in `frame`.
+/// A number no handler serves: `ENOSYS`, and the log says which.
+#[cold]
+#[inline(never)]
+fn unknown(number: u64) -> SyscallResult {
+    report_unknown(number);
+    Err(Errno::ENOSYS)
+}
+
+/// Serves the system call in `frame`. The common case (an untraced
+/// caller) is one function from the entry to the way out: serving,
+/// writing rax and the return checks are inlined here.
 pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
     x86_64::instructions::interrupts::enable();
     // One lookup of the calling thread serves the whole call.
     match crate::userland::current_link() {
         Ok(link) if link.process.is_traced() => dispatch_traced(link, frame, fpu),
         Ok(link) => {
-            let sysno = serve_into(Some(link), frame, fpu, frame.rax);
-            leave(link, frame, fpu, sysno);
+            let number = frame.rax;
+            serve_into(link, frame, fpu, number);
+            leave(link, frame, fpu, number);
         }
-        Err(_) => {
-            serve_into(None, frame, fpu, frame.rax);
-        }
+        Err(_) => without_process(frame),
     }
     x86_64::instructions::interrupts::disable();
 }
 
-/// Serves call `number` for `link` and puts the result or `-errno` in
-/// rax; the call's number if it has one.
-fn serve_into(
-    link: Option<&crate::userland::UserLink>,
-    frame: &mut TrapFrame,
-    fpu: &mut FpuState,
-    number: u64,
-) -> Option<Sysno> {
-    let args = [
-        frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
-    ];
-    let sysno = Sysno::try_from(number).ok();
-    let result = match (sysno, link) {
-        (Some(sysno), Some(link)) => serve(link, frame, fpu, sysno, args),
-        (Some(_), None) => Err(Errno::ESRCH),
-        (None, _) => {
-            report_unknown(number);
-            Err(Errno::ENOSYS)
-        }
+/// A `syscall` from a thread with no process (none runs user code
+/// without one): `ENOSYS` for an unknown number, else `ESRCH`.
+#[cold]
+#[inline(never)]
+fn without_process(frame: &mut TrapFrame) {
+    let result = match Sysno::try_from(frame.rax) {
+        Ok(_) => Err(Errno::ESRCH),
+        Err(_) => unknown(frame.rax),
     };
-    // `log=trace` on the command line shows every call.
-    if log::log_enabled!(log::Level::Trace) {
-        log::trace!("syscall {number} {args:x?} -> {result:?}");
-    }
-    frame.rax = match result {
-        Ok(value) => value,
-        Err(errno) => errno.to_syscall_return() as u64,
-    };
-    sysno
+    frame.rax = to_rax(result);
 }
 
-/// The way back to user mode: signals are delivered, and a thread that
-/// exited or whose process is dying leaves here and never comes back
-/// (the link is borrowed from the kernel thread: nothing to drop).
-fn leave(
+/// A result as the caller sees it in rax: the value, or `-errno`.
+#[inline(always)]
+fn to_rax(result: SyscallResult) -> u64 {
+    match result {
+        Ok(value) => value,
+        Err(errno) => errno.to_syscall_return() as u64,
+    }
+}
+
+/// Serves call `number` for `link` and puts the result or `-errno` in
+/// rax.
+#[inline(always)]
+fn serve_into(
     link: &crate::userland::UserLink,
     frame: &mut TrapFrame,
     fpu: &mut FpuState,
-    sysno: Option<Sysno>,
+    number: u64,
 ) {
-    let exit = sysno.filter(|&sysno| sysno != Sysno::RtSigreturn);
-    crate::userland::signals::return_from_syscall(link, frame, fpu, exit);
+    let args = [
+        frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
+    ];
+    let result = serve(link, frame, fpu, number, args);
+    // `log=trace` on the command line shows every call.
+    if log::log_enabled!(log::Level::Trace) {
+        trace_call(number, &args, &result);
+    }
+    frame.rax = to_rax(result);
+}
+
+#[cold]
+#[inline(never)]
+fn trace_call(number: u64, args: &[u64; 6], result: &SyscallResult) {
+    log::trace!("syscall {number} {args:x?} -> {result:?}");
+}
+
+/// The way back to user mode after call `number`: signals are delivered,
+/// and a thread that exited or whose process is dying leaves here and
+/// never comes back (the link is borrowed from the kernel thread:
+/// nothing to drop).
+#[inline(always)]
+fn leave(link: &crate::userland::UserLink, frame: &mut TrapFrame, fpu: &mut FpuState, number: u64) {
+    crate::userland::signals::return_from_syscall(link, frame, fpu, number);
 }
 
 /// A call of a traced process: it may stop for its tracer on the way in,
@@ -129,13 +151,10 @@ fn dispatch_traced(link: &crate::userland::UserLink, frame: &mut TrapFrame, fpu:
         &mut regs,
         number,
     );
-    let sysno = match entered {
-        Some(changed) => {
-            number = changed;
-            serve_into(Some(link), frame, fpu, number)
-        }
-        None => Sysno::try_from(number).ok(),
-    };
+    if let Some(changed) = entered {
+        number = changed;
+        serve_into(link, frame, fpu, number);
+    }
     let mut regs = TrapRegisters {
         frame: &mut *frame,
         fpu: &mut *fpu,
@@ -147,5 +166,5 @@ fn dispatch_traced(link: &crate::userland::UserLink, frame: &mut TrapFrame, fpu:
         &mut regs,
         number,
     );
-    leave(link, frame, fpu, sysno);
+    leave(link, frame, fpu, number);
 }

@@ -5,7 +5,7 @@
 //! Sending, delivery and `rt_sigreturn` are the `syscall` crate's
 //! (`syscall::signals`); the `signal` crate decides.
 
-use abi::{KernelResult, Sysno};
+use abi::KernelResult;
 use arch::trap::{FpuState, TrapFrame};
 use mm::{MapRequest, Perms, Placement, UserMemory, UserSlice, VirtAddr};
 use signal::{FaultContext, UserRegisters, UserSelectors};
@@ -128,19 +128,21 @@ pub fn on_return_to_user(frame: &mut TrapFrame, fpu: &mut FpuState) {
 /// The return from a system call of the thread `link`: as
 /// [`on_return_to_user`], and an interrupted `syscall` is restarted or
 /// failed per its rules; skipped when nothing asked for a look.
+#[inline(always)]
 pub fn return_from_syscall(
     link: &super::UserLink,
     frame: &mut TrapFrame,
     fpu: &mut FpuState,
-    syscall: Option<Sysno>,
+    number: u64,
 ) {
     return_to_user(link, frame, fpu, |regs| {
-        delivery::on_return_from_syscall(&RunningKernel, &link.process, &link.thread, regs, syscall)
+        delivery::on_return_from_syscall(&RunningKernel, &link.process, &link.thread, regs, number)
     });
 }
 
 /// Folds the thread's CPU time, has `deliver` look at its signals, and
 /// leaves through the exit path if the thread is to die.
+#[inline(always)]
 fn return_to_user(
     link: &super::UserLink,
     frame: &mut TrapFrame,

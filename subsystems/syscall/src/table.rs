@@ -39,16 +39,34 @@ pub struct Row {
 
 macro_rules! system_call_table {
     ($($sysno:ident => $handler:path [$($arg:ident: $ty:ty),*];)*) => {
+        /// The rows' numbers as constants, so that a raw number from `rax`
+        /// is matched in one jump without becoming a [`Sysno`] first.
+        #[allow(non_upper_case_globals)]
+        mod numbers {
+            $(pub(super) const $sysno: u64 = abi::Sysno::$sysno as u64;)*
+        }
+
         /// Serves `sysno` if this crate has a row for it; `None` if not (the
         /// kernel serves it, or nobody does).
-        #[allow(unused_assignments, unused_mut, unused_variables)]
         pub fn serve<K: Kernel>(
             ctx: &Context<'_, K>,
             sysno: Sysno,
             args: [u64; 6],
         ) -> Option<SyscallResult> {
-            Some(match sysno {
-                $(Sysno::$sysno => {
+            serve_number(ctx, sysno as u64, args)
+        }
+
+        /// [`serve`] for the raw number the caller put in `rax`: the
+        /// system-call entry's path, which converts the number to a
+        /// [`Sysno`] only when it needs one (tracing, restarts).
+        #[allow(unused_assignments, unused_mut, unused_variables)]
+        pub fn serve_number<K: Kernel>(
+            ctx: &Context<'_, K>,
+            number: u64,
+            args: [u64; 6],
+        ) -> Option<SyscallResult> {
+            Some(match number {
+                $(numbers::$sysno => {
                     let mut next = 0;
                     $(
                         let $arg = <$ty as FromArg>::from_arg(args[next]);

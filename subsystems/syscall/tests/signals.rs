@@ -519,6 +519,28 @@ fn pause_returns_eintr_once_the_handler_has_run() {
 }
 
 #[test]
+fn a_context_restored_with_eintr_in_rax_is_not_restarted_by_the_next_signal() {
+    let w = World::new();
+    handle(&w, SIGUSR1, HANDLER, SA_RESTART, 0);
+    raise(&w, SIGUSR1);
+    set_user_state(&w);
+    let rip = w.registers.borrow().registers.rip;
+    assert_eq!(w.call(Sysno::Pause, &[]), err(Errno::EINTR));
+    w.return_to_user(Some(Sysno::Pause));
+    // rt_sigreturn puts pause's -EINTR back in rax: that is the restored
+    // context, not a call that failed, so the next signal must not turn
+    // it into a restart of rt_sigreturn.
+    assert_eq!(return_from_handler(&w), err(Errno::EINTR));
+    // The signal comes from elsewhere meanwhile: rax stays as restored.
+    raise(&w, SIGUSR1);
+    w.registers.borrow_mut().registers.rax = err(Errno::EINTR) as u64;
+    w.return_to_user(Some(Sysno::RtSigreturn));
+    assert_eq!(w.registers.borrow().registers.rip, HANDLER);
+    assert_eq!(return_from_handler(&w), err(Errno::EINTR));
+    assert_eq!(w.registers.borrow().registers.rip, rip);
+}
+
+#[test]
 fn sa_restart_restarts_an_interrupted_read_and_no_handler_restarts_silently() {
     let w = World::new();
     handle(&w, SIGUSR1, HANDLER, SA_RESTART, 0);

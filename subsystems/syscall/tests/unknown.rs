@@ -1,6 +1,8 @@
 //! Calls nobody serves: which numbers the table routes, and the one log
 //! line an unknown call leaves.
 
+mod common;
+
 use std::sync::Mutex;
 
 use abi::Sysno;
@@ -98,4 +100,23 @@ fn the_table_serves_the_calls_linux_programs_start_with() {
     ] {
         assert!(routed.contains(&sysno), "{sysno} has no row");
     }
+}
+
+#[test]
+fn a_raw_number_reaches_the_row_of_its_call_and_an_unrouted_one_none() {
+    let w = common::World::new();
+    let pid = w.call(Sysno::Getpid, &[]);
+    assert!(pid > 0);
+    assert_eq!(w.call_number(Sysno::Getpid.number(), &[]), Some(pid));
+    assert_eq!(
+        w.call_number(Sysno::Gettid.number(), &[]),
+        Some(w.call(Sysno::Gettid, &[]))
+    );
+    // A number past the table, and a real call without a row.
+    assert_eq!(w.call_number(10_000, &[]), None);
+    let unrouted = Sysno::ALL
+        .iter()
+        .find(|sysno| !syscall::ROWS.iter().any(|row| row.sysno == **sysno))
+        .expect("some call has no row");
+    assert_eq!(w.call_number(unrouted.number(), &[]), None);
 }

@@ -68,12 +68,18 @@ fn apply_restart(
 /// return ([`Thread::request_signal_check`]: every post, unblock and kill
 /// requests one), the call did not fail with `EINTR`, and the process is
 /// not traced. Most calls take this way out, without a lock.
+///
+/// `number` is the call just served, as it came in `rax`: it becomes a
+/// [`Sysno`] only on the slow way. Neither an unknown number nor
+/// `rt_sigreturn` (whose `rax` is the restored context's, not a result)
+/// has a [`restart_code`], so neither is ever restarted.
+#[inline]
 pub fn on_return_from_syscall<K: Kernel>(
     kernel: &K,
     process: &alloc::sync::Arc<Process<K::Env>>,
     thread: &Thread<K::Env>,
     regs: &mut dyn SavedRegisters,
-    syscall: Option<Sysno>,
+    number: u64,
 ) -> UserReturn {
     if !thread.take_signal_check()
         && !process.is_traced()
@@ -81,7 +87,7 @@ pub fn on_return_from_syscall<K: Kernel>(
     {
         return UserReturn::Resume;
     }
-    on_return_to_user(kernel, process, thread, regs, syscall)
+    on_return_to_user(kernel, process, thread, regs, Sysno::try_from(number).ok())
 }
 
 /// Runs on every return to user mode of `thread` of `process` but those

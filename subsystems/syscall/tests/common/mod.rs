@@ -810,6 +810,23 @@ impl World {
         self.call_as(&self.process, &self.thread, sysno, args)
     }
 
+    /// Serves the raw number `number`, as the kernel's entry does:
+    /// `None` when no row has it.
+    pub fn call_number(&self, number: u64, args: &[u64]) -> Option<i64> {
+        let mut raw = [0u64; 6];
+        raw[..args.len()].copy_from_slice(args);
+        let ctx = Context {
+            kernel: &*self.machine,
+            process: &self.process,
+            thread: &self.thread,
+            registers: &self.registers,
+        };
+        syscall::serve_number(&ctx, number, raw).map(|result| match result {
+            Ok(value) => value as i64,
+            Err(errno) => errno.to_syscall_return() as i64,
+        })
+    }
+
     pub fn call_as(
         &self,
         process: &Arc<Process<Env>>,
@@ -854,7 +871,8 @@ impl World {
             process,
             thread,
             &mut *self.registers.borrow_mut(),
-            syscall,
+            // No call (a return from an interrupt): a number no call has.
+            syscall.map_or(u64::MAX, |sysno| sysno as u64),
         );
         if outcome == syscall::signals::delivery::UserReturn::ExitThread {
             // What the kernel does with a thread that leaves.
