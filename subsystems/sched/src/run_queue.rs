@@ -18,9 +18,9 @@
 //! being relative to each queue's own minimum.
 
 use crate::priority::Priority;
-use crate::thread_id::ThreadId;
+use crate::thread_id::{ThreadId, ThreadMap};
 use abi::{Errno, KernelResult};
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeSet;
 
 /// Tunables of a run queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,7 +74,7 @@ type ReadyKey = (u128, i8, u64, ThreadId);
 #[derive(Debug)]
 pub struct RunQueue {
     config: RunQueueConfig,
-    entities: BTreeMap<ThreadId, Entity>,
+    entities: ThreadMap<Entity>,
     ready: BTreeSet<ReadyKey>,
     current: Option<ThreadId>,
     /// The time up to which `current`'s virtual runtime is charged.
@@ -92,7 +92,7 @@ impl RunQueue {
     pub fn new(config: RunQueueConfig) -> Self {
         RunQueue {
             config,
-            entities: BTreeMap::new(),
+            entities: ThreadMap::default(),
             ready: BTreeSet::new(),
             current: None,
             accounted_until: 0,
@@ -113,7 +113,12 @@ impl RunQueue {
     }
 
     fn scaled(ns: u64, priority: Priority) -> u128 {
-        u128::from(ns) * u128::from(Priority::NORMAL_WEIGHT) / u128::from(priority.weight())
+        let weight = priority.weight();
+        // Most threads run at the normal weight: no 128-bit division.
+        if weight == Priority::NORMAL_WEIGHT {
+            return u128::from(ns);
+        }
+        u128::from(ns) * u128::from(Priority::NORMAL_WEIGHT) / u128::from(weight)
     }
 
     /// Charges the running thread for the time since it was last charged.

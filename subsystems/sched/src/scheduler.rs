@@ -16,11 +16,11 @@ use crate::cpu::{CpuId, CpuSet, MAX_CPUS};
 use crate::priority::Priority;
 use crate::run_queue::{Lag, RunQueue, RunQueueConfig};
 use crate::state::{BlockReason, ThreadState, WakeReason};
-use crate::thread_id::ThreadId;
+use crate::thread_id::{ThreadId, ThreadMap};
 use crate::timer_queue::{TimerId, TimerQueue};
-use crate::wait_queue::{WaitQueue, WaitQueueId};
+use crate::wait_queue::{WaitQueueId, WaitQueues};
 use abi::{Errno, KernelResult};
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 /// What a CPU should do after [`Scheduler::schedule`].
@@ -89,10 +89,9 @@ pub struct Scheduler {
     /// When each CPU switched to what it runs now.
     on_cpu_since: Vec<u64>,
     online: CpuSet,
-    threads: BTreeMap<ThreadId, ThreadRecord>,
+    threads: ThreadMap<ThreadRecord>,
     timers: TimerQueue<TimerEvent>,
-    wait_queues: BTreeMap<WaitQueueId, WaitQueue>,
-    next_wait_queue: u64,
+    wait_queues: WaitQueues,
     finalizable: VecDeque<ThreadId>,
 }
 
@@ -108,10 +107,9 @@ impl Scheduler {
             on_cpu: (0..cpu_count).map(|_| None).collect(),
             on_cpu_since: (0..cpu_count).map(|_| 0).collect(),
             online: CpuSet::first(cpu_count),
-            threads: BTreeMap::new(),
+            threads: ThreadMap::default(),
             timers: TimerQueue::new(),
-            wait_queues: BTreeMap::new(),
-            next_wait_queue: 0,
+            wait_queues: WaitQueues::new(),
             finalizable: VecDeque::new(),
         })
     }
@@ -604,26 +602,23 @@ impl Scheduler {
 
     /// Creates an empty wait queue.
     pub fn create_wait_queue(&mut self) -> WaitQueueId {
-        let id = WaitQueueId(self.next_wait_queue);
-        self.next_wait_queue += 1;
-        self.wait_queues.insert(id, WaitQueue::new());
-        id
+        self.wait_queues.create()
     }
 
     /// Destroys a wait queue. `EBUSY` while threads wait in it, `EINVAL` if
     /// unknown.
     pub fn destroy_wait_queue(&mut self, queue: WaitQueueId) -> KernelResult<()> {
-        let q = self.wait_queues.get(&queue).ok_or(Errno::EINVAL)?;
+        let q = self.wait_queues.get(queue).ok_or(Errno::EINVAL)?;
         if !q.is_empty() {
             return Err(Errno::EBUSY);
         }
-        self.wait_queues.remove(&queue);
+        self.wait_queues.remove(queue);
         Ok(())
     }
 
     /// How many threads wait in `queue`; `EINVAL` if unknown.
     pub fn waiters(&self, queue: WaitQueueId) -> KernelResult<usize> {
-        Ok(self.wait_queues.get(&queue).ok_or(Errno::EINVAL)?.len())
+        Ok(self.wait_queues.get(queue).ok_or(Errno::EINVAL)?.len())
     }
 
     /// Blocks the thread running on `cpu` for `reason` until it is woken,
@@ -647,7 +642,7 @@ impl Scheduler {
     ) -> KernelResult<Decision> {
         let id = self.running_on(cpu)?;
         if let Some(queue) = reason.queue()
-            && !self.wait_queues.contains_key(&queue)
+            && self.wait_queues.get(queue).is_none()
         {
             return Err(Errno::EINVAL);
         }
@@ -665,7 +660,7 @@ impl Scheduler {
         rec.blocked_at = now;
         self.dequeue(id, now)?;
         if let Some(queue) = reason.queue()
-            && let Some(q) = self.wait_queues.get_mut(&queue)
+            && let Some(q) = self.wait_queues.get_mut(queue)
         {
             q.push(id);
         }
@@ -721,7 +716,7 @@ impl Scheduler {
             self.timers.cancel(timer);
         }
         if let Some(queue) = block.queue()
-            && let Some(q) = self.wait_queues.get_mut(&queue)
+            && let Some(q) = self.wait_queues.get_mut(queue)
         {
             q.remove(id);
         }
@@ -783,7 +778,7 @@ impl Scheduler {
         waker: Option<CpuId>,
         now: u64,
     ) -> KernelResult<Option<ThreadId>> {
-        let q = self.wait_queues.get_mut(&queue).ok_or(Errno::EINVAL)?;
+        let q = self.wait_queues.get_mut(queue).ok_or(Errno::EINVAL)?;
         let Some(id) = q.pop() else {
             return Ok(None);
         };
@@ -886,7 +881,7 @@ impl Scheduler {
             let queued: Vec<usize> = (0..self.run_queues.len())
                 .filter(|&n| self.run_queues[n].contains(id))
                 .collect();
-            let in_wait_queues = self.wait_queues.values().filter(|q| q.contains(id)).count();
+            let in_wait_queues = self.wait_queues.iter().filter(|q| q.contains(id)).count();
             let expect_queued = rec.state.is_schedulable();
             if expect_queued != (queued.len() == 1) || queued.len() > 1 {
                 return Err(format!("{id:?} {:?} in run queues {queued:?}", rec.state));

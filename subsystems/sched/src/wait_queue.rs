@@ -2,6 +2,7 @@
 
 use crate::thread_id::ThreadId;
 use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 
 /// Names a wait queue owned by a [`crate::Scheduler`]. Kernel objects (a
 /// pipe, a futex bucket, a sleeping mutex) hold the id, not the queue, so
@@ -70,9 +71,112 @@ impl WaitQueue {
     }
 }
 
+/// Every wait queue of a scheduler, by slot: a lookup is an index, not a
+/// search, on every block and wake.
+///
+/// An id packs the slot (low 32 bits) and the slot's generation (high 32
+/// bits), which a destroy advances: an id kept past its queue's end (a
+/// waiter's record, a stale handle) names nothing rather than the slot's
+/// next queue.
+#[derive(Debug, Default)]
+pub(crate) struct WaitQueues {
+    slots: Vec<Slot>,
+    /// Slots whose queue was destroyed, reused last-freed first.
+    free: Vec<u32>,
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    generation: u32,
+    queue: Option<WaitQueue>,
+}
+
+impl WaitQueues {
+    /// No queues.
+    pub(crate) const fn new() -> Self {
+        WaitQueues {
+            slots: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+
+    /// A new empty queue's id.
+    pub(crate) fn create(&mut self) -> WaitQueueId {
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                self.slots.push(Slot::default());
+                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 wait queues")
+            }
+        };
+        let slot = &mut self.slots[index as usize];
+        slot.queue = Some(WaitQueue::new());
+        WaitQueueId(u64::from(slot.generation) << 32 | u64::from(index))
+    }
+
+    fn slot(&self, id: WaitQueueId) -> Option<&Slot> {
+        let slot = self.slots.get(id.0 as u32 as usize)?;
+        (slot.generation == (id.0 >> 32) as u32).then_some(slot)
+    }
+
+    /// The queue `id` names, if it still exists.
+    pub(crate) fn get(&self, id: WaitQueueId) -> Option<&WaitQueue> {
+        self.slot(id)?.queue.as_ref()
+    }
+
+    /// The queue `id` names, if it still exists.
+    pub(crate) fn get_mut(&mut self, id: WaitQueueId) -> Option<&mut WaitQueue> {
+        let slot = self.slots.get_mut(id.0 as u32 as usize)?;
+        if slot.generation != (id.0 >> 32) as u32 {
+            return None;
+        }
+        slot.queue.as_mut()
+    }
+
+    /// Ends queue `id` and frees its slot; whether it existed.
+    pub(crate) fn remove(&mut self, id: WaitQueueId) -> bool {
+        if self.get(id).is_none() {
+            return false;
+        }
+        let index = id.0 as u32;
+        let slot = &mut self.slots[index as usize];
+        slot.queue = None;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(index);
+        true
+    }
+
+    /// Every queue that exists (for the scheduler's invariant checks).
+    #[cfg(test)]
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &WaitQueue> + '_ {
+        self.slots.iter().filter_map(|slot| slot.queue.as_ref())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_destroyed_queue_id_never_names_the_next_queue_in_its_slot() {
+        let mut queues = WaitQueues::new();
+        let a = queues.create();
+        let b = queues.create();
+        queues.get_mut(a).unwrap().push(ThreadId(7));
+        assert!(queues.remove(a));
+        assert!(!queues.remove(a));
+        let c = queues.create();
+        // `c` reuses `a`'s slot, under a new generation.
+        assert_eq!(c.0 as u32, a.0 as u32);
+        assert_ne!(c, a);
+        assert!(queues.get(a).is_none());
+        assert!(queues.get_mut(a).is_none());
+        assert!(queues.get(c).is_some_and(WaitQueue::is_empty));
+        assert!(queues.get(b).is_some());
+        assert_eq!(queues.iter().count(), 2);
+        // An id past every slot names nothing either.
+        assert!(queues.get(WaitQueueId(1_000)).is_none());
+    }
 
     #[test]
     fn waiters_are_woken_first_come_first_served() {
