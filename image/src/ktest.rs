@@ -202,7 +202,16 @@ static CURRENT: AtomicPtr<KernelTest> = AtomicPtr::new(core::ptr::null_mut());
 fn selected(test: &KernelTest, filter: &str) -> bool {
     match test.kind {
         TestKind::Ordinary => filter.is_empty() || test.name.contains(filter),
-        TestKind::Crash => !filter.is_empty() && test.name.contains(filter),
+        // A crash ends the boot, so only the one named exactly runs (a
+        // substring could pick another whose name extends it, first in
+        // whatever order the linker laid the tests out).
+        TestKind::Crash => {
+            !filter.is_empty()
+                && test
+                    .name
+                    .strip_suffix(filter)
+                    .is_some_and(|path| path.is_empty() || path.ends_with("::"))
+        }
     }
 }
 
