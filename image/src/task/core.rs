@@ -167,7 +167,23 @@ pub(super) fn current_id() -> ThreadId {
     current().id
 }
 
-/// Carries out `decision`. Interrupts must be off.
+/// Runs `decide` on the scheduler and takes, in the same hold of its
+/// lock, the wake reason of the thread the decision has this CPU run, for
+/// [`carry_out`] to hand over.
+pub(super) fn decide(
+    decide: impl FnOnce(&mut Scheduler) -> abi::KernelResult<Decision>,
+) -> abi::KernelResult<(Decision, Option<WakeReason>)> {
+    let cpu = this_cpu();
+    with_scheduler(|s| {
+        let decision = decide(s)?;
+        Ok((decision, s.take_resumed_wake_reason(cpu, decision)))
+    })
+}
+
+/// Carries out `decision`, handing `wake_reason` (from [`decide`]) to the
+/// thread it runs, which takes it once it runs (a thread back from
+/// [`block_on`] learns why without taking the scheduler lock again).
+/// Interrupts must be off.
 ///
 /// The scheduler lock is already released, so the thread chosen may still
 /// be saving itself on the CPU that left it (its `on_cpu` flag is up until
@@ -176,12 +192,15 @@ pub(super) fn current_id() -> ThreadId {
 /// CPU that finds its choice still busy first switches to its own idle
 /// thread, which nobody else can want, and the idle thread waits and
 /// switches on (see [`finish_handoff`]).
-pub(super) fn carry_out(decision: Decision) {
+pub(super) fn carry_out(decision: Decision, wake_reason: Option<WakeReason>) {
     debug_assert!(!interrupts::are_enabled());
     let cpu = this_cpu();
     let idle = idle_thread(cpu);
     let next: *const Thread = match decision {
-        Decision::Continue => return,
+        Decision::Continue => {
+            current().wake_reason.put(wake_reason);
+            return;
+        }
         Decision::Idle => idle,
         Decision::SwitchTo(id) => match THREADS.pointer(id) {
             Some(thread) => thread,
@@ -191,6 +210,9 @@ pub(super) fn carry_out(decision: Decision) {
             }
         },
     };
+    // SAFETY: `next` is alive (see `current`); the slot is an atomic,
+    // and the thread reads it only once it runs again, after this.
+    unsafe { (*next).wake_reason.put(wake_reason) };
     let previous = current() as *const Thread;
     if core::ptr::eq(previous, next) {
         return;
@@ -348,8 +370,8 @@ pub fn set_affinity(id: ThreadId, affinity: sched::CpuSet) -> abi::KernelResult<
     let cpu = this_cpu();
     with_scheduler(|s| s.set_affinity(id, affinity, now))?;
     if id == current_id() && !affinity.contains(cpu) {
-        if let Ok(decision) = with_scheduler(|s| s.schedule(cpu, now)) {
-            carry_out(decision);
+        if let Ok((decision, reason)) = decide(|s| s.schedule(cpu, now)) {
+            carry_out(decision, reason);
         }
     }
     Ok(())
@@ -405,9 +427,8 @@ pub fn preempt() {
     arch::percpu::clear_deferred_preemptions();
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
-    let decision = with_scheduler(|s| s.schedule(this_cpu(), now));
-    if let Ok(decision) = decision {
-        carry_out(decision);
+    if let Ok((decision, reason)) = decide(|s| s.schedule(this_cpu(), now)) {
+        carry_out(decision, reason);
     }
 }
 
@@ -554,8 +575,8 @@ pub fn clear_interrupt(id: ThreadId) {
 pub fn yield_now() {
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
-    if let Ok(decision) = with_scheduler(|s| s.yield_current(this_cpu(), now)) {
-        carry_out(decision);
+    if let Ok((decision, reason)) = decide(|s| s.yield_current(this_cpu(), now)) {
+        carry_out(decision, reason);
     }
 }
 
@@ -564,15 +585,11 @@ pub fn yield_now() {
 pub fn sleep_until(deadline: u64) -> WakeReason {
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
-    let id = current_id();
-    match with_scheduler(|s| s.sleep_until(this_cpu(), deadline, now)) {
-        Ok(decision) => carry_out(decision),
+    match decide(|s| s.sleep_until(this_cpu(), deadline, now)) {
+        Ok((decision, reason)) => carry_out(decision, reason),
         Err(_) => return WakeReason::TimedOut,
     }
-    with_scheduler(|s| s.take_wake_reason(id))
-        .ok()
-        .flatten()
-        .unwrap_or(WakeReason::TimedOut)
+    current().wake_reason.take().unwrap_or(WakeReason::TimedOut)
 }
 
 /// Blocks the current thread on `queue` (called by `WaitQueue`), unless
@@ -586,26 +603,27 @@ pub(super) fn block_on(
     still_waiting: impl FnOnce(&Scheduler) -> bool,
 ) -> WakeReason {
     let _off = InterruptsOff::new();
-    let id = current_id();
     let now = crate::time::now_ns();
+    let cpu = this_cpu();
     let decision = with_scheduler(|s| {
         if !still_waiting(s) {
             return None;
         }
-        Some(s.wait_on(this_cpu(), queue, interruptible, deadline, now))
+        Some(
+            s.wait_on(cpu, queue, interruptible, deadline, now)
+                .map(|decision| (decision, s.take_resumed_wake_reason(cpu, decision))),
+        )
     });
     match decision {
         None => return WakeReason::Woken,
-        Some(Ok(decision)) => carry_out(decision),
+        Some(Ok((decision, reason))) => carry_out(decision, reason),
         Some(Err(error)) => {
             log::error!("cannot block on {queue:?}: {error:?}");
             return WakeReason::Woken;
         }
     }
-    with_scheduler(|s| s.take_wake_reason(id))
-        .ok()
-        .flatten()
-        .unwrap_or(WakeReason::Woken)
+    // Handed over by the CPU that resumed this thread (see `carry_out`).
+    current().wake_reason.take().unwrap_or(WakeReason::Woken)
 }
 
 fn idle_loop(_: u64) -> ! {
@@ -615,8 +633,8 @@ fn idle_loop(_: u64) -> ! {
         // Run whatever was queued here (or can be pulled from a busier
         // CPU) before sleeping.
         let now = crate::time::now_ns();
-        if let Ok(decision) = with_scheduler(|s| s.schedule(this_cpu(), now)) {
-            carry_out(decision);
+        if let Ok((decision, reason)) = decide(|s| s.schedule(this_cpu(), now)) {
+            carry_out(decision, reason);
         }
         // Enable and halt atomically, so a wake-up interrupt cannot slip in
         // between and be slept through.

@@ -12,7 +12,7 @@ use arch::sync::IrqMutex;
 use sched::{CpuSet, Priority, Scheduler, ThreadId, WaitQueueId};
 
 use super::core::{
-    InterruptsOff, THREADS, carry_out, current, this_cpu, thread_died, with_scheduler,
+    InterruptsOff, THREADS, carry_out, current, decide, this_cpu, thread_died, with_scheduler,
 };
 use crate::memory::kstack::KernelStack;
 use crate::memory::user::SharedAddressSpace;
@@ -72,6 +72,8 @@ pub struct Thread {
     /// out (see `core::LockPreemption`): the running thread's count is
     /// its CPU's, swapped in and out at a switch.
     pub(super) preemption_off: core::sync::atomic::AtomicU32,
+    /// Why it last woke, put here by the CPU that resumed it.
+    pub(super) wake_reason: sched::WakeReasonSlot,
 }
 
 // SAFETY: `context` is only touched by the context switch, with interrupts
@@ -102,6 +104,7 @@ impl Thread {
             finished: AtomicBool::new(false),
             on_cpu: AtomicBool::new(running),
             preemption_off: core::sync::atomic::AtomicU32::new(0),
+            wake_reason: sched::WakeReasonSlot::new(),
             address_space: IrqMutex::new(None),
             user: spin::Once::new(),
             fs_base: AtomicU64::new(0),
@@ -348,14 +351,14 @@ pub fn exit() -> ! {
     let _off = InterruptsOff::new();
     let thread = current();
     let now = crate::time::now_ns();
-    let decision = with_scheduler(|s| {
+    let decision = decide(|s| {
         thread.finished.store(true, Ordering::SeqCst);
         let _ = s.wake_all(thread.exit_queue, now);
         thread_died(s);
         s.exit_current(this_cpu(), now)
     });
-    if let Ok(decision) = decision {
-        carry_out(decision);
+    if let Ok((decision, reason)) = decision {
+        carry_out(decision, reason);
     }
     unreachable!("an exited thread was resumed")
 }
@@ -372,16 +375,19 @@ impl JoinHandle {
         loop {
             let _off = InterruptsOff::new();
             let now = crate::time::now_ns();
+            let cpu = this_cpu();
             let decision = with_scheduler(|s| {
                 if self.thread.finished.load(Ordering::SeqCst) {
                     return None;
                 }
-                s.wait_on(this_cpu(), self.thread.exit_queue, false, None, now)
-                    .ok()
+                let decision = s
+                    .wait_on(cpu, self.thread.exit_queue, false, None, now)
+                    .ok()?;
+                Some((decision, s.take_resumed_wake_reason(cpu, decision)))
             });
             match decision {
                 None => return,
-                Some(decision) => carry_out(decision),
+                Some((decision, reason)) => carry_out(decision, reason),
             }
         }
     }

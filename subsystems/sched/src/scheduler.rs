@@ -830,6 +830,25 @@ impl Scheduler {
         Ok(self.record_mut(id)?.wake_reason.take())
     }
 
+    /// Takes the wake reason of the thread `decision` (just returned for
+    /// `cpu`) has it run: the thread switched to, or for
+    /// [`Decision::Continue`] the one already running. Called in the same
+    /// hold of the lock as the decision, it lets the kernel hand the
+    /// reason over with the switch (see [`crate::WakeReasonSlot`]), so a
+    /// thread back from a block needs no second call to learn why.
+    pub fn take_resumed_wake_reason(
+        &mut self,
+        cpu: CpuId,
+        decision: Decision,
+    ) -> Option<WakeReason> {
+        let id = match decision {
+            Decision::SwitchTo(id) => id,
+            Decision::Continue => self.on_cpu[self.cpu_index(cpu).ok()?]?,
+            Decision::Idle => return None,
+        };
+        self.threads.get_mut(&id)?.wake_reason.take()
+    }
+
     // ---- alarms ----------------------------------------------------------
 
     /// Arms an alarm at `deadline`; [`Scheduler::on_timer_tick`] passes its

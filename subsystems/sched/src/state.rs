@@ -16,6 +16,7 @@
 use crate::thread_id::ThreadId;
 use crate::wait_queue::WaitQueueId;
 use abi::{Errno, KernelResult};
+use core::sync::atomic::{AtomicU8, Ordering};
 
 /// What a blocked thread waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +68,44 @@ impl WakeReason {
             WakeReason::Woken => Ok(()),
             WakeReason::TimedOut => Err(Errno::ETIMEDOUT),
             WakeReason::Interrupted => Err(Errno::EINTR),
+        }
+    }
+}
+
+/// A thread's last [`WakeReason`], kept with the thread itself: the CPU
+/// that resumes it puts the reason here (taken from the scheduler with
+/// [`crate::Scheduler::take_resumed_wake_reason`] in the same hold of the
+/// scheduler's lock as the decision), and the thread takes it once it
+/// runs, without going back into the scheduler.
+#[derive(Debug, Default)]
+pub struct WakeReasonSlot(AtomicU8);
+
+impl WakeReasonSlot {
+    const EMPTY: u8 = 0;
+
+    /// An empty slot.
+    pub const fn new() -> Self {
+        WakeReasonSlot(AtomicU8::new(Self::EMPTY))
+    }
+
+    /// Puts `reason` (or nothing) in the slot, replacing what was there.
+    pub fn put(&self, reason: Option<WakeReason>) {
+        let code = match reason {
+            None => Self::EMPTY,
+            Some(WakeReason::Woken) => 1,
+            Some(WakeReason::TimedOut) => 2,
+            Some(WakeReason::Interrupted) => 3,
+        };
+        self.0.store(code, Ordering::Release);
+    }
+
+    /// Takes the reason out, leaving the slot empty.
+    pub fn take(&self) -> Option<WakeReason> {
+        match self.0.swap(Self::EMPTY, Ordering::Acquire) {
+            1 => Some(WakeReason::Woken),
+            2 => Some(WakeReason::TimedOut),
+            3 => Some(WakeReason::Interrupted),
+            _ => None,
         }
     }
 }
@@ -151,6 +190,24 @@ impl ThreadState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wake_reason_slot_gives_each_reason_back_once() {
+        let slot = WakeReasonSlot::new();
+        assert_eq!(slot.take(), None);
+        for reason in [
+            WakeReason::Woken,
+            WakeReason::TimedOut,
+            WakeReason::Interrupted,
+        ] {
+            slot.put(Some(reason));
+            assert_eq!(slot.take(), Some(reason));
+            assert_eq!(slot.take(), None);
+        }
+        slot.put(Some(WakeReason::Interrupted));
+        slot.put(None);
+        assert_eq!(slot.take(), None);
+    }
 
     #[test]
     fn illegal_state_transition_rejected() {

@@ -322,6 +322,43 @@ fn interruption_before_blocking_is_not_lost() {
 }
 
 #[test]
+fn the_decision_that_resumes_a_thread_hands_over_its_wake_reason() {
+    let mut m = Machine::new();
+    let q = m.sched.create_wait_queue();
+    m.spawn(1, Priority::NORMAL);
+    m.spawn(2, Priority::NORMAL);
+    assert_eq!(m.schedule(), Decision::SwitchTo(t(1)));
+    assert_eq!(
+        m.sched
+            .take_resumed_wake_reason(CPU, Decision::SwitchTo(t(1))),
+        None
+    );
+    let decision = m.wait(q, None);
+    assert_eq!(decision, Decision::SwitchTo(t(2)));
+    // Thread 2 never blocked: nothing to hand over.
+    assert_eq!(m.sched.take_resumed_wake_reason(CPU, decision), None);
+    assert_eq!(m.sched.wake_one(q, m.now), Ok(Some(t(1))));
+    let decision = m.sched.yield_current(CPU, m.now).unwrap();
+    assert_eq!(decision, Decision::SwitchTo(t(1)));
+    assert_eq!(
+        m.sched.take_resumed_wake_reason(CPU, decision),
+        Some(WakeReason::Woken)
+    );
+    // Taken once: the scheduler keeps no copy.
+    assert_eq!(m.sched.take_wake_reason(t(1)), Ok(None));
+    // A wait that does not block (a pending interruption) continues the
+    // running thread, which gets its reason the same way.
+    m.sched.interrupt(t(1), m.now).unwrap();
+    let decision = m.wait(q, None);
+    assert_eq!(decision, Decision::Continue);
+    assert_eq!(
+        m.sched.take_resumed_wake_reason(CPU, decision),
+        Some(WakeReason::Interrupted)
+    );
+    assert_eq!(m.sched.take_resumed_wake_reason(CPU, Decision::Idle), None);
+}
+
+#[test]
 fn uninterruptible_wait_ignores_interruption() {
     let mut m = Machine::new();
     let q = m.sched.create_wait_queue();
