@@ -492,9 +492,19 @@ pub fn on_reschedule_ipi() {
 /// it returns `Interrupted`, and so do its later waits until cleared.
 pub fn interrupt(id: ThreadId) {
     let _off = InterruptsOff::new();
+    // A thread interrupting itself is not waiting: no lock, no wake (see
+    // `sched::InterruptRequest`).
+    if id == current_id() {
+        current().interrupt.defer();
+        return;
+    }
+    let thread = THREADS.get(id);
     let now = crate::time::now_ns();
     with_scheduler(|s| {
         let _ = s.interrupt(id, now);
+        if let Some(thread) = &thread {
+            thread.interrupt.note_in_scheduler();
+        }
     });
 }
 
@@ -566,9 +576,28 @@ pub fn dump_threads() {
 /// handled, so its next interruptible wait sleeps again.
 pub fn clear_interrupt(id: ThreadId) {
     let _off = InterruptsOff::new();
-    with_scheduler(|s| {
-        let _ = s.clear_interrupt(id);
-    });
+    let in_scheduler = if id == current_id() {
+        current().interrupt.clear()
+    } else {
+        THREADS
+            .get(id)
+            .is_none_or(|thread| thread.interrupt.clear())
+    };
+    if in_scheduler {
+        with_scheduler(|s| {
+            let _ = s.clear_interrupt(id);
+        });
+    }
+}
+
+/// Under the scheduler lock, before the current thread blocks
+/// interruptibly: a request it deferred on itself goes to the scheduler,
+/// so the block returns at once.
+fn hand_over_deferred_interrupt(s: &mut Scheduler, now: u64) {
+    let thread = current();
+    if thread.interrupt.take_deferred() {
+        let _ = s.interrupt(thread.id, now);
+    }
 }
 
 /// Gives the CPU to another runnable thread, if there is one.
@@ -585,7 +614,10 @@ pub fn yield_now() {
 pub fn sleep_until(deadline: u64) -> WakeReason {
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
-    match decide(|s| s.sleep_until(this_cpu(), deadline, now)) {
+    match decide(|s| {
+        hand_over_deferred_interrupt(s, now);
+        s.sleep_until(this_cpu(), deadline, now)
+    }) {
         Ok((decision, reason)) => carry_out(decision, reason),
         Err(_) => return WakeReason::TimedOut,
     }
@@ -608,6 +640,9 @@ pub(super) fn block_on(
     let decision = with_scheduler(|s| {
         if !still_waiting(s) {
             return None;
+        }
+        if interruptible {
+            hand_over_deferred_interrupt(s, now);
         }
         Some(
             s.wait_on(cpu, queue, interruptible, deadline, now)

@@ -74,6 +74,9 @@ pub struct Thread {
     pub(super) preemption_off: core::sync::atomic::AtomicU32,
     /// Why it last woke, put here by the CPU that resumed it.
     pub(super) wake_reason: sched::WakeReasonSlot,
+    /// Its pending interruption, beside the scheduler's flag (see
+    /// `core::interrupt`).
+    pub(super) interrupt: sched::InterruptRequest,
 }
 
 // SAFETY: `context` is only touched by the context switch, with interrupts
@@ -105,6 +108,7 @@ impl Thread {
             on_cpu: AtomicBool::new(running),
             preemption_off: core::sync::atomic::AtomicU32::new(0),
             wake_reason: sched::WakeReasonSlot::new(),
+            interrupt: sched::InterruptRequest::new(),
             address_space: IrqMutex::new(None),
             user: spin::Once::new(),
             fs_base: AtomicU64::new(0),

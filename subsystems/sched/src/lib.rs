@@ -100,7 +100,7 @@ pub use mutex::{LockOutcome, SleepMutex};
 pub use priority::Priority;
 pub use run_queue::{Lag, RunQueue, RunQueueConfig};
 pub use scheduler::{Decision, Scheduler, ThreadStats};
-pub use state::{BlockReason, ThreadState, WakeReason, WakeReasonSlot};
+pub use state::{BlockReason, InterruptRequest, ThreadState, WakeReason, WakeReasonSlot};
 pub use thread_id::ThreadId;
 pub use timer_queue::{TimerId, TimerQueue};
 pub use wait_queue::{WaitQueue, WaitQueueId};

@@ -110,6 +110,66 @@ impl WakeReasonSlot {
     }
 }
 
+/// A thread's pending interruption as the kernel keeps it beside the
+/// scheduler's flag ([`crate::Scheduler::interrupt`]), so that the common
+/// case, a thread interrupting itself (a signal to itself: `raise`,
+/// `kill(getpid())`, its own `exit_group`), takes no scheduler lock.
+///
+/// The protocol: a thread interrupting itself is running, not waiting,
+/// so nothing needs waking; it [`InterruptRequest::defer`]s the request.
+/// Right before it blocks interruptibly, under the scheduler's lock, the
+/// kernel asks [`InterruptRequest::take_deferred`] and, if so, calls
+/// `Scheduler::interrupt` for it first, so the block returns at once as
+/// it would have. Another thread interrupting it calls
+/// `Scheduler::interrupt` (to wake it) and then, under the same hold of
+/// the lock, [`InterruptRequest::note_in_scheduler`]. When the thread's
+/// signals are handled, [`InterruptRequest::clear`] forgets a deferred
+/// request and says whether the scheduler's flag must be cleared too
+/// (under the lock); a noted flag is seen by a clear that comes after the
+/// note, and one that comes before leaves the new flag set and noted.
+#[derive(Debug, Default)]
+pub struct InterruptRequest(AtomicU8);
+
+impl InterruptRequest {
+    const DEFERRED: u8 = 1;
+    const IN_SCHEDULER: u8 = 2;
+
+    /// Nothing pending.
+    pub const fn new() -> Self {
+        InterruptRequest(AtomicU8::new(0))
+    }
+
+    /// The thread interrupts itself: the request waits for its next
+    /// interruptible block.
+    pub fn defer(&self) {
+        self.0.fetch_or(Self::DEFERRED, Ordering::SeqCst);
+    }
+
+    /// Before an interruptible block, under the scheduler's lock: whether
+    /// a deferred request must go to the scheduler first (it is then
+    /// noted as being there).
+    pub fn take_deferred(&self) -> bool {
+        if self.0.load(Ordering::SeqCst) & Self::DEFERRED == 0 {
+            return false;
+        }
+        self.0.fetch_and(!Self::DEFERRED, Ordering::SeqCst);
+        self.0.fetch_or(Self::IN_SCHEDULER, Ordering::SeqCst);
+        true
+    }
+
+    /// Another thread has set the scheduler's flag (call it under the
+    /// same hold of the lock, after `Scheduler::interrupt`).
+    pub fn note_in_scheduler(&self) {
+        self.0.fetch_or(Self::IN_SCHEDULER, Ordering::SeqCst);
+    }
+
+    /// The thread's signals are handled: forgets a deferred request;
+    /// returns whether the scheduler's flag must be cleared as well.
+    pub fn clear(&self) -> bool {
+        self.0.swap(0, Ordering::SeqCst) & Self::IN_SCHEDULER != 0
+    }
+}
+
 /// Where a thread is in its life. Change it only through the transition
 /// methods: each returns `EINVAL` and leaves the state as it was when the
 /// transition is not in the diagram above.
@@ -190,6 +250,25 @@ impl ThreadState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_self_interruption_reaches_the_scheduler_only_if_the_thread_blocks() {
+        let request = InterruptRequest::new();
+        // Deferred and handled before any block: nothing to clear there.
+        request.defer();
+        assert!(!request.clear());
+        // Deferred, then a block: handed over once, then cleared there.
+        request.defer();
+        assert!(request.take_deferred());
+        assert!(!request.take_deferred());
+        assert!(request.clear());
+        assert!(!request.clear());
+        // Another thread's interruption is always in the scheduler.
+        request.note_in_scheduler();
+        assert!(!request.take_deferred());
+        assert!(request.clear());
+        assert!(!request.take_deferred());
+    }
 
     #[test]
     fn a_wake_reason_slot_gives_each_reason_back_once() {
