@@ -219,13 +219,17 @@ pub fn read_bytes<M: UserMemory + ?Sized>(mem: &M, src: UserSlice) -> KernelResu
     Ok(buf)
 }
 
+/// How much of a string [`copy_string_from_user`] copies at a time.
+const STRING_CHUNK: u64 = 128;
+
 /// Copies the NUL-terminated string at `addr` (without its NUL).
 ///
 /// `max_len` counts the NUL, as `PATH_MAX` does: a string needing more gives
 /// `ENAMETOOLONG`. An empty string gives `empty_error` when one is given
-/// (`ENOENT` for paths, as Linux's `getname`). Reads page by page so that a
-/// string ending just before an unmapped page is fine; any unreadable byte
-/// before the NUL gives `EFAULT`.
+/// (`ENOENT` for paths, as Linux's `getname`). Reads at most 128 bytes at a
+/// time and never across a page boundary, so that a string ending just
+/// before an unmapped page is fine; any unreadable byte before the NUL
+/// gives `EFAULT`.
 pub fn copy_string_from_user<M: UserMemory + ?Sized>(
     mem: &M,
     addr: UserAddr,
@@ -239,7 +243,11 @@ pub fn copy_string_from_user<M: UserMemory + ?Sized>(
             return Err(Errno::EFAULT);
         }
         let to_page_end = PAGE_SIZE - (at % PAGE_SIZE);
-        let chunk = to_page_end.min((max_len - string.len()) as u64) as usize;
+        // Most strings are short: copying (and zeroing) up to the page's
+        // end first cost a path's open more than the rest of its lookup.
+        let chunk = to_page_end
+            .min((max_len - string.len()) as u64)
+            .min(STRING_CHUNK) as usize;
         let start = string.len();
         fault_injection::reserve(&mut string, chunk)?;
         string.resize(start + chunk, 0);

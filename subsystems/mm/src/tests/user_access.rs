@@ -151,6 +151,24 @@ fn empty_string_gives_the_callers_errno_when_asked() {
 }
 
 #[test]
+fn a_string_longer_than_a_chunk_and_across_a_page_comes_back_whole() {
+    let (mut m, mut space) = machine_with_two_pages();
+    // 1,000 distinct-ish bytes from 0x40 before the page boundary: many
+    // chunks, one of them cut short by the page's end.
+    let string: Vec<u8> = (0..1000u32).map(|i| (i % 251 + 1) as u8).collect();
+    let mut with_nul = string.clone();
+    with_nul.push(0);
+    put_string(&mut m, &mut space, BASE + 0x1000 - 0x40, &with_nul);
+    let mem = AddressSpaceMemory::new(&mut space, &mut m.frames, &m.phys);
+    let addr = UserAddr::new(BASE + 0x1000 - 0x40).unwrap();
+    assert_eq!(
+        copy_string_from_user(&mem, addr, PATH_MAX, None),
+        Ok(string)
+    );
+    space.teardown(&mut m.frames);
+}
+
+#[test]
 fn path_max_counts_the_terminating_nul() {
     let (mut m, mut space) = machine_with_two_pages();
     let mut longest = alloc::vec![b'a'; PATH_MAX];
