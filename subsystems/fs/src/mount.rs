@@ -5,6 +5,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use abi::{Errno, KernelResult};
+use core::sync::atomic::{AtomicU64, Ordering};
 use spin::RwLock;
 
 use crate::inode::{FileSystem, Inode, InodeId};
@@ -21,6 +22,20 @@ struct Mount {
 #[derive(Default)]
 pub struct MountTable {
     mounts: RwLock<BTreeMap<InodeId, Mount>>,
+    /// One bit per covered directory, by [`covered_bit`]: most components
+    /// of a path cover nothing, and this says so without the lock.
+    covered: AtomicU64,
+}
+
+/// The bit of [`MountTable::covered`] that stands for directory `id`.
+fn covered_bit(id: InodeId) -> u64 {
+    let mixed = (id.dev ^ id.ino.rotate_left(17)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    1 << (mixed >> 58)
+}
+
+/// The bits of every directory `mounts` covers.
+fn covered_bits(mounts: &BTreeMap<InodeId, Mount>) -> u64 {
+    mounts.keys().fold(0, |bits, &at| bits | covered_bit(at))
 }
 
 impl MountTable {
@@ -43,6 +58,7 @@ impl MountTable {
             return Err(Errno::EBUSY);
         }
         mounts.insert(at, Mount { fs, root, point });
+        self.covered.store(covered_bits(&mounts), Ordering::Release);
         Ok(())
     }
 
@@ -54,15 +70,18 @@ impl MountTable {
             .find(|(_, mount)| mount.root.id() == root)
             .map(|(at, _)| *at)
             .ok_or(Errno::EINVAL)?;
-        mounts
-            .remove(&at)
-            .map(|mount| mount.fs)
-            .ok_or(Errno::EINVAL)
+        let fs = mounts.remove(&at).map(|mount| mount.fs);
+        self.covered.store(covered_bits(&mounts), Ordering::Release);
+        fs.ok_or(Errno::EINVAL)
     }
 
     /// The inode to use for `inode` after crossing mounts: the root of what
     /// is mounted on it (repeatedly, for stacked mounts), else itself.
     pub fn cross(&self, inode: Arc<dyn Inode>) -> Arc<dyn Inode> {
+        // A mount published before this lookup set its bit first.
+        if self.covered.load(Ordering::Acquire) & covered_bit(inode.id()) == 0 {
+            return inode;
+        }
         let mounts = self.mounts.read();
         if mounts.is_empty() {
             return inode;

@@ -28,10 +28,17 @@ fn push_escape(out: &mut String, byte: u8) {
     out.push(char::from_u32(ESCAPE_BASE + u32::from(byte)).expect("in plane 16"));
 }
 
+/// Whether `bytes` may hold an escape-range code point: they all encode
+/// with the lead byte `0xF4` (a byte test, not a decode, for the common
+/// case of a name without any).
+fn may_hold_escapes(bytes: &[u8]) -> bool {
+    bytes.contains(&0xF4)
+}
+
 /// The stored form of the name or path `bytes`.
 pub fn from_bytes(bytes: &[u8]) -> Cow<'_, str> {
     if let Ok(text) = core::str::from_utf8(bytes)
-        && !text.chars().any(escaped)
+        && (!may_hold_escapes(bytes) || !text.chars().any(escaped))
     {
         return Cow::Borrowed(text);
     }
@@ -52,6 +59,16 @@ pub fn from_bytes(bytes: &[u8]) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// [`from_bytes`] for an owned buffer, which becomes the stored form
+/// itself when it needs no escaping (validated once, not copied).
+pub fn from_vec(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(text) if !may_hold_escapes(text.as_bytes()) || !text.chars().any(escaped) => text,
+        Ok(text) => from_bytes(text.as_bytes()).into_owned(),
+        Err(error) => from_bytes(error.as_bytes()).into_owned(),
+    }
 }
 
 /// The bytes a stored name or path stands for.
@@ -106,6 +123,7 @@ mod tests {
         let stored = from_bytes(real.as_bytes());
         assert_ne!(&*stored, real, "would read back as the byte 0x41");
         assert_eq!(&*to_bytes(&stored), real.as_bytes());
+        assert_eq!(from_vec(real.as_bytes().to_vec()), stored);
     }
 
     proptest! {
@@ -117,5 +135,11 @@ mod tests {
             // '/' and NUL stay themselves, so paths split where Linux's do.
             prop_assert_eq!(stored.matches('/').count(), bytes.iter().filter(|&&b| b == b'/').count());
         }
+
+        #[test]
+        fn an_owned_buffer_gets_the_same_stored_form(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            prop_assert_eq!(from_vec(bytes.clone()), from_bytes(&bytes).into_owned());
+        }
+
     }
 }

@@ -3,8 +3,6 @@
 
 use alloc::borrow::Cow;
 use alloc::string::String;
-use alloc::vec;
-use alloc::vec::Vec;
 use core::ops::Range;
 
 use abi::{Errno, KernelResult};
@@ -87,9 +85,9 @@ impl<'a> Resolver<'a> {
         } else {
             base.clone()
         };
-        // Texts still to walk, innermost link target last; each with the
-        // byte offset reached so far.
-        let mut pending: Vec<(Cow<'_, str>, usize)> = vec![(Cow::Borrowed(path), 0)];
+        // Inline for the path and one link: most lookups allocate nothing
+        // here.
+        let mut pending: PendingTexts<'_> = smallvec::smallvec![(Cow::Borrowed(path), 0)];
         while let Some((frame, range)) = next_component(&mut pending) {
             let is_last = pending.iter().all(|(text, at)| is_exhausted(text, *at));
             // Inside a link's target, the final component is followed too:
@@ -219,9 +217,13 @@ fn is_exhausted(text: &str, at: usize) -> bool {
     text[at..].bytes().all(|byte| byte == b'/')
 }
 
+/// Path texts still to walk, innermost link target last, each with the
+/// byte offset reached so far.
+type PendingTexts<'a> = smallvec::SmallVec<[(Cow<'a, str>, usize); 2]>;
+
 /// Finds the next non-empty component in the innermost pending text,
 /// dropping texts that are used up: which text, and the component's bytes.
-fn next_component(pending: &mut Vec<(Cow<'_, str>, usize)>) -> Option<(usize, Range<usize>)> {
+fn next_component(pending: &mut PendingTexts<'_>) -> Option<(usize, Range<usize>)> {
     loop {
         let frame = pending.len().checked_sub(1)?;
         let (text, at) = &mut pending[frame];
@@ -232,7 +234,11 @@ fn next_component(pending: &mut Vec<(Cow<'_, str>, usize)>) -> Option<(usize, Ra
             pending.pop();
             continue;
         }
-        let end = start + rest.find('/').unwrap_or(rest.len());
+        let end = start
+            + rest
+                .bytes()
+                .position(|byte| byte == b'/')
+                .unwrap_or(rest.len());
         *at = end;
         return Some((frame, start..end));
     }

@@ -136,13 +136,7 @@ impl<K: Kernel> Context<'_, K> {
         if bytes.is_empty() && !allow_empty {
             return Err(Errno::ENOENT);
         }
-        Ok(match fs::name::from_bytes(&bytes) {
-            // Kept as it is: reuse the buffer.
-            alloc::borrow::Cow::Borrowed(_) => {
-                String::from_utf8(bytes).map_err(|_| Errno::ENOENT)?
-            }
-            alloc::borrow::Cow::Owned(escaped) => escaped,
-        })
+        Ok(fs::name::from_vec(bytes))
     }
 
     /// The open file behind `fd`; `EBADF` if none.
