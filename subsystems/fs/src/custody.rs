@@ -8,8 +8,13 @@ use alloc::vec::Vec;
 
 use crate::inode::{Inode, InodeId};
 
+/// A component's name. Nearly all fit inline, so each component a lookup
+/// walks costs one allocation (the node), not two.
+type NodeName = smallvec::SmallVec<[u8; 24]>;
+
 struct Node {
-    name: String,
+    /// The bytes of a `str` (so always UTF-8).
+    name: NodeName,
     inode: Arc<dyn Inode>,
     parent: Option<Custody>,
 }
@@ -22,7 +27,7 @@ pub struct Custody(Arc<Node>);
 impl core::fmt::Debug for Custody {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Custody")
-            .field("name", &self.0.name)
+            .field("name", &self.name())
             .field("id", &self.id())
             .finish()
     }
@@ -32,7 +37,7 @@ impl Custody {
     /// The top of a custody chain: a file system root with no parent.
     pub fn root(inode: Arc<dyn Inode>) -> Custody {
         Custody(Arc::new(Node {
-            name: String::new(),
+            name: NodeName::new(),
             inode,
             parent: None,
         }))
@@ -42,7 +47,7 @@ impl Custody {
     /// replaced by a mounted root if `name` is a mount point).
     pub fn child(&self, name: &str, inode: Arc<dyn Inode>) -> Custody {
         Custody(Arc::new(Node {
-            name: String::from(name),
+            name: NodeName::from_slice(name.as_bytes()),
             inode,
             parent: Some(self.clone()),
         }))
@@ -60,7 +65,8 @@ impl Custody {
 
     /// The last path component (empty at the top).
     pub fn name(&self) -> &str {
-        &self.0.name
+        // Built from a `str`: the check cannot fail.
+        core::str::from_utf8(&self.0.name).unwrap_or_default()
     }
 
     /// The inode's identity.

@@ -28,6 +28,23 @@ fn dot_and_dotdot_walk_the_tree_and_stop_at_root() {
 }
 
 #[test]
+fn long_and_non_ascii_names_come_back_whole_in_the_path() {
+    let w = World::new();
+    let long = "d".repeat(200);
+    w.vfs.mkdir(&w.su(), &format!("/{long}"), 0o755).unwrap();
+    w.write_file(&format!("/{long}/caf\u{e9}-\u{10ff41}"), b"x");
+    let c = w
+        .vfs
+        .resolve(&w.su(), &format!("/{long}/caf\u{e9}-\u{10ff41}"), true)
+        .unwrap();
+    assert_eq!(c.name(), "caf\u{e9}-\u{10ff41}");
+    assert_eq!(
+        c.absolute_path(&w.root),
+        format!("/{long}/caf\u{e9}-\u{10ff41}")
+    );
+}
+
+#[test]
 fn relative_paths_start_at_the_base_custody() {
     let w = World::new();
     w.vfs.mkdir(&w.su(), "/home", 0o755).unwrap();
