@@ -503,16 +503,23 @@ fn sigtimedwait_takes_a_blocked_signal_with_its_info_or_times_out() {
     );
 }
 
-#[test]
-fn pause_returns_eintr_once_the_handler_has_run() {
-    let w = World::new();
-    handle(&w, SIGUSR1, HANDLER, SA_RESTART, 0);
-    raise(&w, SIGUSR1);
-    set_user_state(&w);
+/// A `pause` interrupted by SIGUSR1 (handled with `SA_RESTART`), up to
+/// the handler's first instruction; returns where the program was.
+fn pause_into_handler(w: &World) -> u64 {
+    handle(w, SIGUSR1, HANDLER, SA_RESTART, 0);
+    raise(w, SIGUSR1);
+    set_user_state(w);
     let rip = w.registers.borrow().registers.rip;
     assert_eq!(w.call(Sysno::Pause, &[]), err(Errno::EINTR));
     w.return_to_user(Some(Sysno::Pause));
     assert_eq!(w.registers.borrow().registers.rip, HANDLER);
+    rip
+}
+
+#[test]
+fn pause_returns_eintr_once_the_handler_has_run() {
+    let w = World::new();
+    let rip = pause_into_handler(&w);
     // pause is never restarted after a handler, SA_RESTART or not.
     assert_eq!(return_from_handler(&w), err(Errno::EINTR));
     assert_eq!(w.registers.borrow().registers.rip, rip);
@@ -521,12 +528,7 @@ fn pause_returns_eintr_once_the_handler_has_run() {
 #[test]
 fn a_context_restored_with_eintr_in_rax_is_not_restarted_by_the_next_signal() {
     let w = World::new();
-    handle(&w, SIGUSR1, HANDLER, SA_RESTART, 0);
-    raise(&w, SIGUSR1);
-    set_user_state(&w);
-    let rip = w.registers.borrow().registers.rip;
-    assert_eq!(w.call(Sysno::Pause, &[]), err(Errno::EINTR));
-    w.return_to_user(Some(Sysno::Pause));
+    let rip = pause_into_handler(&w);
     // rt_sigreturn puts pause's -EINTR back in rax: that is the restored
     // context, not a call that failed, so the next signal must not turn
     // it into a restart of rt_sigreturn.
