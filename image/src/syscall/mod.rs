@@ -39,7 +39,7 @@ fn serve(
     fpu: &mut FpuState,
     number: u64,
     args: [u64; 6],
-) -> SyscallResult {
+) -> u64 {
     let registers = RefCell::new(TrapRegisters { frame, fpu });
     let ctx = syscall::Context {
         kernel: &RunningKernel,
@@ -48,8 +48,8 @@ fn serve(
         registers: &registers,
     };
     match syscall::serve_number(&ctx, number, args) {
-        Some(result) => result,
-        None => unknown(number),
+        Some(rax) => rax,
+        None => syscall::to_rax(unknown(number)),
     }
 }
 
@@ -88,16 +88,7 @@ fn without_process(frame: &mut TrapFrame) {
         Ok(_) => Err(Errno::ESRCH),
         Err(_) => unknown(frame.rax),
     };
-    frame.rax = to_rax(result);
-}
-
-/// A result as the caller sees it in rax: the value, or `-errno`.
-#[inline(always)]
-fn to_rax(result: SyscallResult) -> u64 {
-    match result {
-        Ok(value) => value,
-        Err(errno) => errno.to_syscall_return() as u64,
-    }
+    frame.rax = syscall::to_rax(result);
 }
 
 /// Serves call `number` for `link` and puts the result or `-errno` in
@@ -112,17 +103,18 @@ fn serve_into(
     let args = [
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
     ];
-    let result = serve(link, frame, fpu, number, args);
+    let rax = serve(link, frame, fpu, number, args);
     // `log=trace` on the command line shows every call.
     if log::log_enabled!(log::Level::Trace) {
-        trace_call(number, &args, &result);
+        trace_call(number, &args, rax);
     }
-    frame.rax = to_rax(result);
+    frame.rax = rax;
 }
 
 #[cold]
 #[inline(never)]
-fn trace_call(number: u64, args: &[u64; 6], result: &SyscallResult) {
+fn trace_call(number: u64, args: &[u64; 6], rax: u64) {
+    let result = syscall::from_rax(rax);
     log::trace!("syscall {number} {args:x?} -> {result:?}");
 }
 

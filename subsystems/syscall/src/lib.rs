@@ -70,7 +70,7 @@ pub mod unknown;
 pub use context::{Context, PathBase};
 pub use kernel::{EventQueue, Kernel, MemoryStats, UserThreadData};
 pub use registers::{PlainRegisters, SavedRegisters};
-pub use table::{ROWS, Row, serve, serve_number};
+pub use table::{ROWS, Row, from_rax, serve, serve_number, to_rax};
 pub use unknown::UnknownCalls;
 
 /// What a handler returns: a non-negative value for `rax`, or an errno.

@@ -26,6 +26,25 @@ use crate::signals::posix_timers::{self, SigEvent};
 use crate::signals::signalfd;
 use crate::{info, memory, time};
 
+/// A result as the caller sees it in `rax`: the value, or `-errno`.
+pub fn to_rax(result: SyscallResult) -> u64 {
+    match result {
+        Ok(value) => value,
+        Err(errno) => errno.to_syscall_return() as u64,
+    }
+}
+
+/// [`to_rax`] undone: values from `-4095` to `-1` are errnos, as Linux's
+/// C library reads them.
+pub fn from_rax(rax: u64) -> SyscallResult {
+    let signed = rax as i64;
+    if (-4095..0).contains(&signed) {
+        abi::Errno::from_value(-signed as i32).map_or(Ok(rax), Err)
+    } else {
+        Ok(rax)
+    }
+}
+
 /// One row of the table, as data.
 #[derive(Clone, Copy, Debug)]
 pub struct Row {
@@ -53,19 +72,21 @@ macro_rules! system_call_table {
             sysno: Sysno,
             args: [u64; 6],
         ) -> Option<SyscallResult> {
-            serve_number(ctx, sysno as u64, args)
+            serve_number(ctx, sysno as u64, args).map(from_rax)
         }
 
-        /// [`serve`] for the raw number the caller put in `rax`: the
-        /// system-call entry's path, which converts the number to a
-        /// [`Sysno`] only when it needs one (tracing, restarts).
+        /// [`serve`] for the raw number the caller put in `rax`, answering
+        /// what goes back in `rax` (the value, or `-errno`): the
+        /// system-call entry's path. The number becomes a [`Sysno`] only
+        /// when the caller needs one (tracing, restarts), and the answer
+        /// comes back in registers, not through memory.
         #[allow(unused_assignments, unused_mut, unused_variables)]
         pub fn serve_number<K: Kernel>(
             ctx: &Context<'_, K>,
             number: u64,
             args: [u64; 6],
-        ) -> Option<SyscallResult> {
-            Some(match number {
+        ) -> Option<u64> {
+            Some(to_rax(match number {
                 $(numbers::$sysno => {
                     let mut next = 0;
                     $(
@@ -75,7 +96,7 @@ macro_rules! system_call_table {
                     $handler(ctx $(, $arg)*)
                 })*
                 _ => return None,
-            })
+            }))
         }
 
         /// Every row of the table, in the order written.

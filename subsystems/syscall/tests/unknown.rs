@@ -120,3 +120,21 @@ fn a_raw_number_reaches_the_row_of_its_call_and_an_unrouted_one_none() {
         .expect("some call has no row");
     assert_eq!(w.call_number(unrouted.number(), &[]), None);
 }
+
+#[test]
+fn rax_says_a_value_or_an_errno_and_reads_back_the_same() {
+    use abi::Errno;
+    for result in [
+        Ok(0),
+        Ok(42),
+        Ok(0x7fff_ffff_f000),
+        Err(Errno::ENOENT),
+        Err(Errno::EINTR),
+        Err(Errno::ENOSYS),
+    ] {
+        assert_eq!(syscall::from_rax(syscall::to_rax(result)), result);
+    }
+    assert_eq!(syscall::to_rax(Err(Errno::ENOENT)), (-2i64) as u64);
+    // Below -4095 a value is a value (an address, an offset), as in libc.
+    assert_eq!(syscall::from_rax((-4096i64) as u64), Ok((-4096i64) as u64));
+}

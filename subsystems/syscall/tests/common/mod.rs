@@ -821,10 +821,7 @@ impl World {
             thread: &self.thread,
             registers: &self.registers,
         };
-        syscall::serve_number(&ctx, number, raw).map(|result| match result {
-            Ok(value) => value as i64,
-            Err(errno) => errno.to_syscall_return() as i64,
-        })
+        syscall::serve_number(&ctx, number, raw).map(|rax| rax as i64)
     }
 
     pub fn call_as(
