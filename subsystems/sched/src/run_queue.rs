@@ -126,10 +126,11 @@ impl RunQueue {
         let Some(id) = self.current else { return };
         let delta = now.saturating_sub(self.accounted_until);
         self.accounted_until = self.accounted_until.max(now);
-        if let Some(e) = self.entities.get_mut(&id) {
+        let running = self.entities.get_mut(&id).map(|e| {
             e.vruntime += Self::scaled(delta, e.priority);
-        }
-        self.update_min_vruntime();
+            e.vruntime
+        });
+        self.advance_min_vruntime(running);
     }
 
     fn update_min_vruntime(&mut self) {
@@ -137,6 +138,12 @@ impl RunQueue {
             .current
             .and_then(|id| self.entities.get(&id))
             .map(|e| e.vruntime);
+        self.advance_min_vruntime(running);
+    }
+
+    /// Moves the minimum up to the smaller of `running` (the running
+    /// thread's virtual runtime, if one runs) and the first waiter's.
+    fn advance_min_vruntime(&mut self, running: Option<u128>) {
         let waiting = self.ready.first().map(|k| k.0);
         let smallest = match (running, waiting) {
             (Some(a), Some(b)) => a.min(b),
