@@ -20,8 +20,13 @@
 //!    exit, yield) return their `Decision` directly;
 //! 4. builds its blocking primitives on [`Scheduler::block_current`],
 //!    [`Scheduler::wake_one`]/[`Scheduler::wake_all`],
-//!    [`Scheduler::interrupt`] (signals) and [`Scheduler::take_wake_reason`]
-//!    (the syscall's `Ok`/`ETIMEDOUT`/`EINTR`), and runs a finalizer thread
+//!    [`Scheduler::interrupt`] (signals; [`InterruptRequest`] keeps a
+//!    thread's interruption of itself out of the lock) and the wake
+//!    reason (the syscall's `Ok`/`ETIMEDOUT`/`EINTR`), taken with the
+//!    decision that resumes the thread
+//!    ([`Scheduler::take_resumed_wake_reason`], handed over in a
+//!    [`WakeReasonSlot`]) or later with [`Scheduler::take_wake_reason`],
+//!    and runs a finalizer thread
 //!    that drains [`Scheduler::take_finalizable`].
 //!
 //! Design:

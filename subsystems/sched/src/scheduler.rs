@@ -623,9 +623,10 @@ impl Scheduler {
 
     /// Blocks the thread running on `cpu` for `reason` until it is woken,
     /// its `deadline` (monotonic ns) passes, or, if the reason allows it, it
-    /// is interrupted, and returns what the CPU runs instead. Once the thread
-    /// runs again, the kernel calls [`Scheduler::take_wake_reason`] to learn
-    /// the outcome.
+    /// is interrupted, and returns what the CPU runs instead. The outcome
+    /// is taken with the decision that resumes the thread
+    /// ([`Scheduler::take_resumed_wake_reason`]), or once it runs with
+    /// [`Scheduler::take_wake_reason`].
     ///
     /// The thread does not block at all (the decision is usually
     /// [`Decision::Continue`]), and its wake reason is set at once,
