@@ -53,6 +53,22 @@ impl Custody {
         }))
     }
 
+    /// Whether this custody was reached from `parent` (that very custody,
+    /// not merely the same directory) through the component `name`.
+    pub fn is_named_child_of(&self, parent: &Custody, name: &str) -> bool {
+        self.0
+            .parent
+            .as_ref()
+            .is_some_and(|mine| Arc::ptr_eq(&mine.0, &parent.0))
+            && self.0.name.as_slice() == name.as_bytes()
+    }
+
+    /// Whether both are the same custody (the same resolution, not merely
+    /// the same file).
+    pub fn is_same_custody(&self, other: &Custody) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// The inode reached.
     pub fn inode(&self) -> &Arc<dyn Inode> {
         &self.0.inode

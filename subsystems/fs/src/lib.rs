@@ -16,6 +16,7 @@
 //!
 //! [`types`] (ABI values, `Stat`), [`credentials`] (permission checks),
 //! [`inode`] and [`file`](mod@file) (the traits), [`custody`], [`path`] (resolution),
+//! [`dentry_cache`] (recently resolved components),
 //! [`mount`], [`description`], [`vfs`] (path-level operations), [`tmpfs`],
 //! [`devfs`] with [`devices`] and [`csprng`], [`pipe`], [`cpio`] and
 //! [`initramfs`], [`dirent`] (`getdents64` records), [`clock`], [`wait`],
@@ -58,7 +59,7 @@
 //!    getdents on its file);
 //! 2. tmpfs's per-file-system namespace mutex (entry changes only);
 //! 3. one tmpfs inode mutex (never two at once);
-//! 4. leaf locks: the mount table's `RwLock`, a pipe's buffer, the RNG, the
+//! 4. leaf locks: the mount table's `RwLock`, a dentry-cache slot, a pipe's buffer, the RNG, the
 //!    console's pending bytes, a socket's state, and whatever a
 //!    [`file_pages::FilePages`] takes (called under the inode mutex).
 //!
@@ -78,6 +79,7 @@ pub mod cpio;
 pub mod credentials;
 pub mod csprng;
 pub mod custody;
+pub mod dentry_cache;
 pub mod description;
 pub mod devfs;
 pub mod device;

@@ -25,6 +25,9 @@ pub struct MountTable {
     /// One bit per covered directory, by [`covered_bit`]: most components
     /// of a path cover nothing, and this says so without the lock.
     covered: AtomicU64,
+    /// Moved by every mount and unmount, after the table changed: what
+    /// the dentry cache checks its crossings against.
+    generation: AtomicU64,
 }
 
 /// The bit of [`MountTable::covered`] that stands for directory `id`.
@@ -59,6 +62,7 @@ impl MountTable {
         }
         mounts.insert(at, Mount { fs, root, point });
         self.covered.store(covered_bits(&mounts), Ordering::Release);
+        self.generation.fetch_add(1, Ordering::Release);
         Ok(())
     }
 
@@ -72,7 +76,16 @@ impl MountTable {
             .ok_or(Errno::EINVAL)?;
         let fs = mounts.remove(&at).map(|mount| mount.fs);
         self.covered.store(covered_bits(&mounts), Ordering::Release);
+        self.generation.fetch_add(1, Ordering::Release);
         fs.ok_or(Errno::EINVAL)
+    }
+
+    /// A number every mount and unmount changes. Read before [`cross`]:
+    /// if it is still the same afterwards, the crossing still holds.
+    ///
+    /// [`cross`]: MountTable::cross
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The inode to use for `inode` after crossing mounts: the root of what

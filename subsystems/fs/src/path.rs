@@ -9,6 +9,7 @@ use abi::{Errno, KernelResult};
 
 use crate::credentials::{Access, Credentials, check_access};
 use crate::custody::Custody;
+use crate::dentry_cache::DentryCache;
 use crate::mount::MountTable;
 use crate::types::{FileType, MAX_SYMLINKS, NAME_MAX, PATH_MAX};
 
@@ -48,17 +49,25 @@ pub fn check_path_length(path: &str) -> KernelResult<()> {
 /// followed so far (shared by nested link targets, as Linux counts them).
 pub struct Resolver<'a> {
     mounts: &'a MountTable,
+    dentries: &'a DentryCache,
     root: &'a Custody,
     creds: &'a Credentials,
     symlinks_followed: u32,
 }
 
 impl<'a> Resolver<'a> {
-    /// A resolver that treats `root` as `/` (the process's chroot) and checks
-    /// search permission as `creds`.
-    pub fn new(mounts: &'a MountTable, root: &'a Custody, creds: &'a Credentials) -> Resolver<'a> {
+    /// A resolver that treats `root` as `/` (the process's chroot), checks
+    /// search permission as `creds`, and looks components up in `dentries`
+    /// before asking the file system.
+    pub fn new(
+        mounts: &'a MountTable,
+        dentries: &'a DentryCache,
+        root: &'a Custody,
+        creds: &'a Credentials,
+    ) -> Resolver<'a> {
         Resolver {
             mounts,
+            dentries,
             root,
             creds,
             symlinks_followed: 0,
@@ -147,10 +156,25 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    /// Looks `name` up in `dir` (no `.`/`..`), crossing onto mounted roots.
+    /// Looks `name` up in `dir` (no `.`/`..`), crossing onto mounted roots:
+    /// from the dentry cache when `dir` has a version and the entry is
+    /// current, else from the file system (and then caches the answer).
     pub fn lookup_child(&self, dir: &Custody, name: &str) -> KernelResult<Custody> {
+        // Both read before the lookup: a change racing with it leaves the
+        // entry stale, never wrong.
+        let generation = self.mounts.generation();
+        let version = dir.inode().entries_version();
+        if let Some(version) = version
+            && let Some(child) = self.dentries.get(dir, name, version, generation)
+        {
+            return Ok(child);
+        }
         let inode = self.mounts.cross(dir.inode().lookup(name)?);
-        Ok(dir.child(name, inode))
+        let child = dir.child(name, inode);
+        if let Some(version) = version {
+            self.dentries.insert(name, &child, version, generation);
+        }
+        Ok(child)
     }
 
     fn check_search(&self, dir: &Custody) -> KernelResult<()> {

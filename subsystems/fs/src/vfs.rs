@@ -11,6 +11,7 @@ use abi::{Errno, KernelResult};
 
 use crate::credentials::{Access, Credentials, check_access, check_owner};
 use crate::custody::Custody;
+use crate::dentry_cache::DentryCache;
 use crate::description::FileDescription;
 use crate::file::{File, InodeFile};
 use crate::inode::{FileSystem, Inode, Owner, TimeChange};
@@ -37,6 +38,8 @@ pub struct Vfs {
     root_fs: Arc<dyn FileSystem>,
     root: Custody,
     mounts: MountTable,
+    /// Recently resolved components.
+    dentries: DentryCache,
     /// Makes the wait queues FIFOs sleep on (the kernel's kind).
     wait_queues: spin::Once<fn() -> Arc<dyn crate::wait::WaitQueue>>,
     /// Named `AF_UNIX` sockets: abstract names and bound nodes.
@@ -60,6 +63,7 @@ impl Vfs {
             root_fs,
             root,
             mounts: MountTable::new(),
+            dentries: DentryCache::new(),
             wait_queues: spin::Once::new(),
             unix_names: crate::unix::UnixNamespace::new(),
             inet_ports: Arc::new(crate::inet::InetPorts::new()),
@@ -141,7 +145,11 @@ impl Vfs {
             return Err(Errno::ENOTDIR);
         }
         let point = at.absolute_path(&self.root);
-        self.mounts.mount(at.id(), fs, point)
+        self.mounts.mount(at.id(), fs, point)?;
+        // The generation already makes old crossings stale; this lets go of
+        // what they hold.
+        self.dentries.clear();
+        Ok(())
     }
 
     /// Unmounts the file system whose root is at absolute `path`; `EINVAL`
@@ -157,11 +165,19 @@ impl Vfs {
             creds,
         };
         let at = self.resolve(&ctx, path, true)?;
-        self.mounts.unmount(at.id())
+        let fs = self.mounts.unmount(at.id())?;
+        // Cached custodies on the unmounted file system would keep it alive.
+        self.dentries.clear();
+        Ok(fs)
+    }
+
+    /// The dentry cache.
+    pub fn dentries(&self) -> &DentryCache {
+        &self.dentries
     }
 
     fn resolver<'a>(&'a self, ctx: &PathContext<'a>) -> Resolver<'a> {
-        Resolver::new(&self.mounts, ctx.root, ctx.creds)
+        Resolver::new(&self.mounts, &self.dentries, ctx.root, ctx.creds)
     }
 
     /// Resolves `path` from `ctx.base` with `ctx.root` as `/`, following a final
@@ -497,7 +513,9 @@ impl Vfs {
             Access::WRITE_SEARCH,
         )?;
         self.check_sticky(ctx, &target.parent, &victim)?;
-        target.parent.inode().unlink(&target.name)
+        target.parent.inode().unlink(&target.name)?;
+        self.dentries.forget(target.parent.id(), &target.name);
+        Ok(())
     }
 
     /// `rmdir`: removes an empty directory.
@@ -524,7 +542,9 @@ impl Vfs {
             Access::WRITE_SEARCH,
         )?;
         self.check_sticky(ctx, &target.parent, &victim)?;
-        target.parent.inode().rmdir(&target.name)
+        target.parent.inode().rmdir(&target.name)?;
+        self.dentries.forget(target.parent.id(), &target.name);
+        Ok(())
     }
 
     /// `rename(old, new)` with Linux's rules: `EXDEV` across file systems,
@@ -605,7 +625,10 @@ impl Vfs {
         }
         old.parent
             .inode()
-            .rename(&old.name, new.parent.inode(), &new.name)
+            .rename(&old.name, new.parent.inode(), &new.name)?;
+        self.dentries.forget(old.parent.id(), &old.name);
+        self.dentries.forget(new.parent.id(), &new.name);
+        Ok(())
     }
 
     /// `readlink`: `EINVAL` unless `path` names a symbolic link.

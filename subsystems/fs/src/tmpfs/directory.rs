@@ -23,6 +23,8 @@ pub struct Directory<T> {
     entries: BTreeMap<Arc<str>, Slot<T>>,
     by_cookie: BTreeMap<u64, Arc<str>>,
     next_cookie: u64,
+    /// Moved by every insert and remove (what the dentry cache checks).
+    version: u64,
 }
 
 impl<T> Directory<T> {
@@ -33,7 +35,13 @@ impl<T> Directory<T> {
             entries: BTreeMap::new(),
             by_cookie: BTreeMap::new(),
             next_cookie: FIRST_ENTRY_COOKIE,
+            version: 0,
         }
+    }
+
+    /// A number every insert and remove changes.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// The inode named `name`.
@@ -55,6 +63,7 @@ impl<T> Directory<T> {
     pub fn insert(&mut self, name: &str, inode: Arc<T>) {
         let cookie = self.next_cookie;
         self.next_cookie += 1;
+        self.version = self.version.wrapping_add(1);
         let name: Arc<str> = Arc::from(name);
         self.by_cookie.insert(cookie, name.clone());
         self.entries.insert(name, Slot { cookie, inode });
@@ -64,6 +73,7 @@ impl<T> Directory<T> {
     pub fn remove(&mut self, name: &str) -> Option<Arc<T>> {
         let slot = self.entries.remove(name)?;
         self.by_cookie.remove(&slot.cookie);
+        self.version = self.version.wrapping_add(1);
         Some(slot.inode)
     }
 
@@ -73,5 +83,28 @@ impl<T> Directory<T> {
         let (&found, name) = self.by_cookie.range(cookie..).next()?;
         let slot = self.entries.get(name)?;
         Some((name, &slot.inode, found + 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_insert_and_remove_moves_the_version() {
+        let mut dir: Directory<u32> = Directory::new(Weak::new());
+        let mut seen = alloc::vec![dir.version()];
+        dir.insert("a", Arc::new(1));
+        seen.push(dir.version());
+        dir.insert("b", Arc::new(2));
+        seen.push(dir.version());
+        assert!(dir.remove("a").is_some());
+        seen.push(dir.version());
+        let unchanged = dir.version();
+        assert!(dir.remove("missing").is_none());
+        assert_eq!(dir.version(), unchanged, "a failed remove changes nothing");
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 4);
     }
 }

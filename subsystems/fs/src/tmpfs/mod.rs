@@ -492,6 +492,10 @@ impl Inode for TmpfsInode {
         Ok(())
     }
 
+    fn entries_version(&self) -> Option<u64> {
+        self.state.lock().directory().ok().map(|dir| dir.version())
+    }
+
     fn lookup(&self, name: &str) -> KernelResult<Arc<dyn Inode>> {
         Ok(self.entry(name)?)
     }
