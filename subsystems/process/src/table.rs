@@ -20,7 +20,7 @@ use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use abi::{Errno, KernelResult};
 use spin::Mutex;
@@ -125,10 +125,20 @@ impl<E: ProcessEnv> TableInner<E> {
             || self.sessions.contains_key(&id)
     }
 
-    fn insert(&mut self, process: Arc<Process<E>>, thread: Arc<Thread<E>>, pgid: Pid, sid: Pid) {
+    /// Registers `process`; moves `membership` (see
+    /// [`ProcessTable::membership_generation`]).
+    fn insert(
+        &mut self,
+        process: Arc<Process<E>>,
+        thread: Arc<Thread<E>>,
+        pgid: Pid,
+        sid: Pid,
+        membership: &AtomicU64,
+    ) {
         self.threads.insert(thread.tid(), thread.clone());
         process.add_thread(thread);
         self.processes.insert(process.pid(), process);
+        membership.fetch_add(1, Ordering::Release);
         self.count += 1;
         self.join(pgid, sid);
     }
@@ -177,11 +187,13 @@ impl<E: ProcessEnv> TableInner<E> {
         tracing.stop.is_some()
     }
 
-    fn reap(&mut self, child: &Process<E>, charge_parent: bool) {
+    /// Removes `child` from the table; moves `membership`.
+    fn reap(&mut self, child: &Process<E>, charge_parent: bool, membership: &AtomicU64) {
         if self.processes.remove(&child.pid()).is_none() {
             // Already reaped: nothing left to release.
             return;
         }
+        membership.fetch_add(1, Ordering::Release);
         self.count -= 1;
         self.untrace(child);
         for thread in child.threads() {
@@ -252,6 +264,8 @@ pub struct ExitNotice<E: ProcessEnv> {
 pub struct ProcessTable<E: ProcessEnv> {
     inner: RankedMutex<TableInner<E>>,
     pids: PidAllocator,
+    /// Moved every time a process enters or leaves the table.
+    membership: AtomicU64,
     /// The system-wide thread limit (`/proc/sys/kernel/threads-max`).
     thread_max: AtomicUsize,
     uts: Mutex<UtsName>,
@@ -281,6 +295,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
                 },
             ),
             pids: PidAllocator::new(pid_max),
+            membership: AtomicU64::new(0),
             thread_max: AtomicUsize::new(THREADS_MAX_CEILING),
             uts: Mutex::new(UtsName::default()),
             core_pattern: Mutex::new(CorePattern::default()),
@@ -308,6 +323,14 @@ impl<E: ProcessEnv> ProcessTable<E> {
         self.inner.lock().threads.len()
     }
 
+    /// A number that moves every time a process is registered or reaped,
+    /// read without the table lock: while it stays the same, every pid
+    /// names the process it named (what `/proc`'s dentries are checked
+    /// against).
+    pub fn membership_generation(&self) -> u64 {
+        self.membership.load(Ordering::Acquire)
+    }
+
     /// The pid allocator (for `pid_max` in procfs).
     pub fn pid_allocator(&self) -> &PidAllocator {
         &self.pids
@@ -332,7 +355,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
         let pid = self.pids.allocate(|id| inner.id_in_use(id))?;
         let process = Arc::new(Process::from_new(pid, new, self.thread_max())?);
         let thread = Arc::new(Thread::new(pid, pid, thread_data));
-        inner.insert(process.clone(), thread.clone(), 0, 0);
+        inner.insert(process.clone(), thread.clone(), 0, 0, &self.membership);
         Ok((process, thread))
     }
 
@@ -395,7 +418,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
             c.family.sid = sid;
         }
         let thread = Arc::new(Thread::new(pid, pid, thread_data));
-        inner.insert(child.clone(), thread.clone(), pgid, sid);
+        inner.insert(child.clone(), thread.clone(), pgid, sid, &self.membership);
         Ok((child, thread))
     }
 
@@ -583,7 +606,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
                     init_adopted_zombies |= is_zombie;
                 }
                 // No one is left to wait for it.
-                None if is_zombie => inner.reap(&child, false),
+                None if is_zombie => inner.reap(&child, false, &self.membership),
                 None => {}
             }
         }
@@ -591,7 +614,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
         let parent = inner.find(ppid).map(|p| p.pid());
         let reaped = parent.is_none() || parent_auto_reaps;
         if reaped {
-            inner.reap(process, false);
+            inner.reap(process, false, &self.membership);
         }
         Ok(ExitNotice {
             parent,
@@ -620,7 +643,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
             };
             let is_zombie = child.data().lifecycle.is_zombie();
             if is_zombie {
-                inner.reap(&child, false);
+                inner.reap(&child, false, &self.membership);
                 reaped += 1;
             }
         }
@@ -955,7 +978,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
                 drop(c);
                 if consume {
                     if own_child {
-                        inner.reap(&child, true);
+                        inner.reap(&child, true, &self.membership);
                     } else {
                         inner.untrace(&child);
                     }

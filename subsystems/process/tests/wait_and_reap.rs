@@ -461,3 +461,18 @@ fn wait_reports_the_childs_cpu_time_with_its_reaped_descendants() {
         "its own and its reaped child's"
     );
 }
+
+#[test]
+fn the_membership_generation_moves_on_fork_and_reap_only() {
+    let table = Table::default();
+    let init = boot_init(&table);
+    let before_fork = table.membership_generation();
+    let child = fork(&table, &init);
+    let after_fork = table.membership_generation();
+    assert_ne!(after_fork, before_fork);
+    // A zombie still holds its pid: nothing moves until it is reaped.
+    exit(&table, &child, 0);
+    assert_eq!(table.membership_generation(), after_fork);
+    wait4(&table, &init, child.pid(), 0).unwrap().unwrap();
+    assert_ne!(table.membership_generation(), after_fork);
+}
