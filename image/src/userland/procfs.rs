@@ -46,6 +46,10 @@ impl ProcessView for KernelView {
         proc_view::pids(&RunningKernel)
     }
 
+    fn membership_generation(&self) -> Option<u64> {
+        Some(processes().membership_generation())
+    }
+
     fn process(&self, pid: u32) -> Option<Arc<dyn ProcessInfo>> {
         static KERNEL: spin::Once<Arc<RunningKernel>> = spin::Once::new();
         proc_view::process(KERNEL.call_once(|| Arc::new(RunningKernel)), pid)

@@ -278,6 +278,14 @@ pub trait Inode: Send + Sync {
         None
     }
 
+    /// The file an `open` of this regular file does its I/O through, for
+    /// inodes that keep state per open (procfs's snapshot of what it
+    /// rendered, as Linux's `seq_file`); `None` (the default) for the
+    /// plain [`InodeFile`](crate::file::InodeFile) over the inode.
+    fn open_file(self: Arc<Self>) -> Option<Arc<dyn crate::file::File>> {
+        None
+    }
+
     /// The device a character-device node opens, if one is attached.
     fn character_device(&self) -> Option<Arc<dyn CharacterDevice>> {
         None

@@ -344,6 +344,10 @@ impl Vfs {
                 crate::fifo::open_fifo(&pipe, flags)?
             }
             FileType::Socket | FileType::BlockDevice => return Err(Errno::ENXIO),
+            FileType::Regular => match inode.clone().open_file() {
+                Some(file) => file,
+                None => Arc::new(InodeFile::new(inode.clone())),
+            },
             _ => Arc::new(InodeFile::new(inode.clone())),
         };
         if flags.contains(OpenFlags::O_TRUNC) && file_type == FileType::Regular && !created {

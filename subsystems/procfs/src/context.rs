@@ -58,8 +58,9 @@ impl Context {
     }
 }
 
-/// The attributes every procfs inode reports: fixed at creation, as
-/// Linux's proc inodes are (owner and mode are set when looked up).
+/// The attributes every procfs inode reports: fixed at creation, except
+/// the owner of a process's entries, which follows the process
+/// ([`Attributes::stat_of`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Attributes {
     /// Device and inode number.
@@ -93,6 +94,19 @@ impl Attributes {
             owner,
             time: context.clock.now(),
         }
+    }
+
+    /// `struct stat` of an entry of `process`: owned by whom the process's
+    /// entries belong to now (its effective ids, or root once it is not
+    /// dumpable), as Linux recomputes at every `stat`; the owner fixed at
+    /// creation if the process is gone.
+    pub fn stat_of(&self, process: &dyn crate::view::ProcessInfo) -> Stat {
+        let mut stat = self.stat();
+        if let Ok(owner) = process.owner() {
+            stat.uid = owner.uid;
+            stat.gid = owner.gid;
+        }
+        stat
     }
 
     /// `struct stat`: size 0 for files and links as on Linux, since the

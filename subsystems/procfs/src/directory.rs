@@ -461,7 +461,33 @@ impl Inode for ProcDirectory {
     }
 
     fn stat(&self) -> Stat {
-        self.attributes.stat()
+        match &self.kind {
+            DirectoryKind::Process(process, _)
+            | DirectoryKind::Task(process)
+            | DirectoryKind::Fd(process, _)
+            | DirectoryKind::Fdinfo(process, _) => self.attributes.stat_of(process.as_ref()),
+            DirectoryKind::Root
+            | DirectoryKind::Sys
+            | DirectoryKind::SysKernel
+            | DirectoryKind::SysFs => self.attributes.stat(),
+        }
+    }
+
+    /// `/proc` and `/proc/<pid>` keep their entries while no process comes
+    /// or goes (their owners follow the process at every `stat`); the
+    /// `sys` directories always do. Threads, `task/` and the fd
+    /// directories change by themselves and are never cached.
+    fn entries_version(&self) -> Option<u64> {
+        match &self.kind {
+            DirectoryKind::Root | DirectoryKind::Process(_, Scope::Process(_)) => {
+                self.context.view.membership_generation()
+            }
+            DirectoryKind::Sys | DirectoryKind::SysKernel | DirectoryKind::SysFs => Some(0),
+            DirectoryKind::Process(_, Scope::Thread(_))
+            | DirectoryKind::Task(_)
+            | DirectoryKind::Fd(..)
+            | DirectoryKind::Fdinfo(..) => None,
+        }
     }
 
     fn lookup(&self, name: &str) -> KernelResult<Arc<dyn Inode>> {

@@ -1,12 +1,13 @@
 //! Regular files whose contents are rendered from the view when read.
 //!
-//! Consistency: a read at offset 0 renders the whole file once and keeps
-//! the bytes in the inode; reads further on are served from that copy, so
-//! a reader going through the file in several `read` calls sees one
-//! snapshot, never a mix of two. Path resolution creates a fresh inode for
-//! every lookup, so each `open` has its own copy (as Linux's `seq_file`
-//! does per open file), and a reader that seeks back to 0 and reads again
-//! gets fresh contents (what `top` does with `/proc/stat`).
+//! Consistency: each `open` gets its own [`GeneratedOpen`] (as Linux's
+//! `seq_file` is per open file). A read at offset 0 renders the whole file
+//! once and keeps the bytes there; reads further on are served from that
+//! copy, so a reader going through the file in several `read` calls sees
+//! one snapshot, never a mix of two, whoever else has the file open, and a
+//! reader that seeks back to 0 and reads again gets fresh contents (what
+//! `top` does with `/proc/stat`). The inode itself, which the dentry cache
+//! may share between opens, keeps no copy.
 
 use alloc::format;
 use alloc::string::String;
@@ -15,7 +16,7 @@ use alloc::vec::Vec;
 use core::any::Any;
 
 use abi::{Errno, KernelResult};
-use fs::{FileType, Inode, InodeId, OpenFlags, Stat};
+use fs::{File, FileType, Inode, InodeId, OpenFlags, Stat};
 use spin::Mutex;
 
 use crate::context::{Attributes, Context};
@@ -54,8 +55,6 @@ pub struct GeneratedFile {
     context: Arc<Context>,
     attributes: Attributes,
     source: Source,
-    /// The copy the current reader is going through (see the module doc).
-    rendered: Mutex<Option<Arc<[u8]>>>,
 }
 
 impl GeneratedFile {
@@ -65,7 +64,6 @@ impl GeneratedFile {
             context,
             attributes,
             source,
-            rendered: Mutex::new(None),
         }
     }
 
@@ -125,6 +123,69 @@ impl GeneratedFile {
             }
         };
         Ok(text.into_bytes())
+    }
+}
+
+/// Copies what `contents` has at `offset` into `buf`: the count.
+fn copy_from(contents: &[u8], offset: u64, buf: &mut [u8]) -> usize {
+    let start = usize::try_from(offset).unwrap_or(usize::MAX);
+    let rest = contents.get(start..).unwrap_or(&[]);
+    let count = rest.len().min(buf.len());
+    buf[..count].copy_from_slice(&rest[..count]);
+    count
+}
+
+/// One open of a generated file: the snapshot its reader goes through
+/// (see the module doc).
+pub struct GeneratedOpen {
+    file: Arc<GeneratedFile>,
+    rendered: Mutex<Option<Arc<[u8]>>>,
+}
+
+impl File for GeneratedOpen {
+    fn read(&self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
+        let kept = if offset == 0 {
+            None
+        } else {
+            self.rendered.lock().clone()
+        };
+        let contents = match kept {
+            Some(contents) => contents,
+            None => {
+                // Rendered outside the lock: the view takes process locks.
+                let fresh: Arc<[u8]> = Arc::from(self.file.render()?);
+                *self.rendered.lock() = Some(fresh.clone());
+                fresh
+            }
+        };
+        Ok(copy_from(&contents, offset, buf))
+    }
+
+    /// A write changes what the file shows: the next read renders again.
+    fn write(&self, offset: u64, buf: &[u8]) -> KernelResult<usize> {
+        let written = self.file.write_at(offset, buf)?;
+        *self.rendered.lock() = None;
+        Ok(written)
+    }
+
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn size(&self) -> KernelResult<u64> {
+        Ok(0)
+    }
+
+    fn truncate(&self, size: u64) -> KernelResult<()> {
+        self.file.truncate(size)
+    }
+
+    fn stat(&self) -> KernelResult<Stat> {
+        Ok(self.file.stat())
+    }
+
+    fn poll(&self) -> fs::PollEvents {
+        fs::PollEvents::POLLIN | fs::PollEvents::POLLOUT
     }
 }
 
@@ -214,29 +275,25 @@ impl Inode for GeneratedFile {
     }
 
     fn stat(&self) -> Stat {
-        self.attributes.stat()
+        match &self.source {
+            Source::Process { process, .. } | Source::Fdinfo { process, .. } => {
+                self.attributes.stat_of(process.as_ref())
+            }
+            Source::System(_) => self.attributes.stat(),
+        }
     }
 
+    /// Renders afresh for every call: reads that need one snapshot across
+    /// calls go through an open file ([`GeneratedOpen`]).
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
-        let cached = if offset == 0 {
-            None
-        } else {
-            self.rendered.lock().clone()
-        };
-        let contents = match cached {
-            Some(contents) => contents,
-            None => {
-                // Rendered outside the lock: the view takes process locks.
-                let fresh: Arc<[u8]> = Arc::from(self.render()?);
-                *self.rendered.lock() = Some(fresh.clone());
-                fresh
-            }
-        };
-        let start = usize::try_from(offset).unwrap_or(usize::MAX);
-        let rest = contents.get(start..).unwrap_or(&[]);
-        let count = rest.len().min(buf.len());
-        buf[..count].copy_from_slice(&rest[..count]);
-        Ok(count)
+        Ok(copy_from(&self.render()?, offset, buf))
+    }
+
+    fn open_file(self: Arc<Self>) -> Option<Arc<dyn File>> {
+        Some(Arc::new(GeneratedOpen {
+            file: self,
+            rendered: Mutex::new(None),
+        }))
     }
 
     /// Only `sys/kernel/hostname`, `sys/kernel/core_pattern`,
@@ -250,7 +307,6 @@ impl Inode for GeneratedFile {
     fn write_at(&self, offset: u64, buf: &[u8]) -> KernelResult<usize> {
         if matches!(self.source, Source::System(SystemEntry::Profiling)) {
             self.context.view.control_profiling(buf)?;
-            *self.rendered.lock() = None;
             return Ok(buf.len());
         }
         if let Source::Process {
@@ -260,7 +316,6 @@ impl Inode for GeneratedFile {
         } = &self.source
         {
             process.set_oom_score_adj(parse_oom_score_adj(buf)?)?;
-            *self.rendered.lock() = None;
             return Ok(buf.len());
         }
         if let Source::Process {
@@ -276,7 +331,6 @@ impl Inode for GeneratedFile {
                 _ => return Err(Errno::EINVAL),
             };
             process.set_make_it_fail(make_it_fail)?;
-            *self.rendered.lock() = None;
             return Ok(buf.len());
         }
         if let Source::System(entry @ (SystemEntry::ThreadsMax | SystemEntry::FileMax)) =
@@ -290,7 +344,6 @@ impl Inode for GeneratedFile {
             self.context
                 .view
                 .set_system_limit(limit, parse_number(buf)?)?;
-            *self.rendered.lock() = None;
             return Ok(buf.len());
         }
         let entry = match self.source {
@@ -306,7 +359,6 @@ impl Inode for GeneratedFile {
                 .position(|&byte| byte == b'\n' || byte == 0)
                 .unwrap_or(buf.len());
             self.context.view.set_core_pattern(&buf[..end])?;
-            *self.rendered.lock() = None;
             return Ok(buf.len());
         }
         let end = buf
@@ -316,7 +368,6 @@ impl Inode for GeneratedFile {
         let name = &buf[..end.min(HOSTNAME_MAX)];
         self.context.view.set_hostname(name)?;
         log::info!("procfs: host name set ({} bytes)", name.len());
-        *self.rendered.lock() = None;
         Ok(buf.len())
     }
 

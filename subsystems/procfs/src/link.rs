@@ -112,7 +112,15 @@ impl Inode for ProcLink {
     }
 
     fn stat(&self) -> Stat {
-        self.attributes.stat()
+        match &self.target {
+            LinkTarget::Executable(process)
+            | LinkTarget::WorkingDirectory(process)
+            | LinkTarget::RootDirectory(process)
+            | LinkTarget::Fd(process, _) => self.attributes.stat_of(process.as_ref()),
+            LinkTarget::CurrentProcess | LinkTarget::CurrentThread | LinkTarget::Text(_) => {
+                self.attributes.stat()
+            }
+        }
     }
 
     fn readlink(&self) -> KernelResult<String> {

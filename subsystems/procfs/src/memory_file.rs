@@ -37,7 +37,7 @@ impl Inode for MemoryFile {
     }
 
     fn stat(&self) -> Stat {
-        self.attributes.stat()
+        self.attributes.stat_of(self.process.as_ref())
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> KernelResult<usize> {

@@ -40,6 +40,14 @@ pub trait ProcessView: Send + Sync {
         self.pids().into_iter().filter(|&pid| pid >= from).min()
     }
 
+    /// A number that moves whenever a process is registered or reaped, so
+    /// that `/proc` and `/proc/<pid>` lookups may be cached while it stays
+    /// the same; `None` (the default) if the kernel keeps none, and then
+    /// nothing of procfs is cached.
+    fn membership_generation(&self) -> Option<u64> {
+        None
+    }
+
     /// The process `pid`, or `None` once it has been reaped (or never was).
     fn process(&self, pid: u32) -> Option<Arc<dyn ProcessInfo>>;
 

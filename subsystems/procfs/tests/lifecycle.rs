@@ -174,6 +174,39 @@ fn a_file_read_in_pieces_is_one_snapshot_and_rereading_from_zero_is_fresh() {
     assert!(again.contains("PPid:\t777\n"));
 }
 
+#[test]
+fn two_opens_of_one_file_keep_their_own_snapshots() {
+    // The dentry cache gives both opens the same inode: the snapshot must
+    // belong to each open, not to the inode.
+    let w = World::new();
+    let process = w.spawn(running_snapshot(41, 1, "before", 0));
+    let first = w.open_as(&w.su, "/proc/41/status").unwrap();
+    let mut start = [0u8; 10];
+    assert_eq!(first.read(&mut start).unwrap(), 10);
+    process.state.lock().unwrap().snapshot.name = "after".into();
+    let second = w.open_as(&w.su, "/proc/41/status").unwrap();
+    let other = String::from_utf8(common::read_all(&second).unwrap()).unwrap();
+    assert!(other.starts_with("Name:\tafter\n"), "{other}");
+    let mut text = start.to_vec();
+    text.extend(common::read_all(&first).unwrap());
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.starts_with("Name:\tbefore\n"), "{text}");
+}
+
+#[test]
+fn a_cached_process_directory_goes_with_its_process_and_a_reused_pid_is_new() {
+    let w = World::new();
+    let old = w.spawn(running_snapshot(42, 1, "old", 0));
+    let first = w.custody("/proc/42/stat");
+    assert!(first.is_same_custody(&w.custody("/proc/42/stat")));
+    drop(old);
+    w.reap(42);
+    assert_eq!(w.read("/proc/42/stat"), Err(Errno::ENOENT));
+    w.spawn(running_snapshot(42, 1, "new", 0));
+    assert!(!first.is_same_custody(&w.custody("/proc/42/stat")));
+    assert!(w.read_text("/proc/42/stat").starts_with("42 (new) "));
+}
+
 fn fs_state_running() -> procfs::TaskState {
     procfs::TaskState::Running
 }

@@ -55,6 +55,21 @@ fn entries_are_owned_by_the_process_owner() {
 }
 
 #[test]
+fn entries_follow_their_owner_when_the_process_changes_its_ids() {
+    let w = World::new();
+    let process = w.spawn(running_snapshot(92, 1, "user", 1000));
+    let stat = |path: &str| w.vfs.stat(&w.ctx(&w.su), path, false).unwrap();
+    for path in ["/proc/92", "/proc/92/stat", "/proc/92/mem", "/proc/92/cwd"] {
+        assert_eq!(stat(path).uid, 1000, "{path}");
+    }
+    // setuid(0), or a dump flag cleared: Linux shows root at once.
+    process.state.lock().unwrap().owner = fs::Owner { uid: 0, gid: 0 };
+    for path in ["/proc/92", "/proc/92/stat", "/proc/92/mem", "/proc/92/cwd"] {
+        assert_eq!((stat(path).uid, stat(path).gid), (0, 0), "{path}");
+    }
+}
+
+#[test]
 fn system_limits_are_written_by_root_as_numbers_and_refused_to_others() {
     let w = World::new();
     let user = Credentials::user(1000, 1000);

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use abi::{Errno, KernelResult};
@@ -143,9 +144,14 @@ pub struct FakeKernel {
     pub caller_privileged: Mutex<bool>,
     pub system: Mutex<SystemInfo>,
     pub meminfo: Mutex<MemInfo>,
+    /// Moved by every spawn and reap.
+    pub membership: AtomicU64,
 }
 
 impl ProcessView for FakeKernel {
+    fn membership_generation(&self) -> Option<u64> {
+        Some(self.membership.load(Ordering::SeqCst))
+    }
     fn pids(&self) -> Vec<u32> {
         self.processes.lock().unwrap().keys().copied().collect()
     }
@@ -382,6 +388,7 @@ impl World {
                 page_tables: 128 * 1024,
                 committed: 30 * 1024 * 1024,
             }),
+            membership: AtomicU64::new(0),
         });
         let su = Credentials::root();
         let world = World {
@@ -456,6 +463,7 @@ impl World {
             .lock()
             .unwrap()
             .insert(pid, process.clone());
+        self.kernel.membership.fetch_add(1, Ordering::SeqCst);
         process
     }
 
@@ -478,6 +486,7 @@ impl World {
     /// The parent reaped it (`unregister_process` in `finalize`).
     pub fn reap(&self, pid: u32) {
         self.kernel.processes.lock().unwrap().remove(&pid);
+        self.kernel.membership.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Makes `pid`/`tid` the caller, with the process's effective uid.
