@@ -66,6 +66,12 @@ impl ProcessEnv for KernelEnv {
         Ok(space.clone())
     }
 
+    fn reaped(pid: process::Pid) {
+        if let Ok(pid) = u32::try_from(pid) {
+            super::procfs::forget_process(pid);
+        }
+    }
+
     fn fork_address_space(space: &mut SharedAddressSpace) -> KernelResult<SharedAddressSpace> {
         let table = kernel_page_table()
             .lock()

@@ -29,14 +29,25 @@ pub fn count_fork() {
     FORKS.fetch_add(1, Ordering::Relaxed);
 }
 
+/// The device numbers of every procfs made, whose dentries of a reaped
+/// process are forgotten (a few at most: one per `mount -t proc`).
+static DEVICES: spin::Mutex<Vec<u64>> = spin::Mutex::new(Vec::new());
+
 /// A new procfs instance for `mount -t proc`.
 pub fn filesystem() -> Option<Arc<dyn fs::FileSystem>> {
     let view: Arc<dyn ProcessView> = Arc::new(KernelView);
-    Some(ProcFs::new(
-        super::vfs::next_device(),
-        view,
-        super::vfs::clock(),
-    ))
+    let dev = super::vfs::next_device();
+    DEVICES.lock().push(dev);
+    Some(ProcFs::new(dev, view, super::vfs::clock()))
+}
+
+/// `pid` was reaped: the dentry cache lets go of its `/proc/<pid>`
+/// entries in every procfs.
+pub fn forget_process(pid: u32) {
+    let dentries = super::vfs::vfs().dentries();
+    for &dev in DEVICES.lock().iter() {
+        ProcFs::forget_process(dentries, dev, pid);
+    }
 }
 
 struct KernelView;

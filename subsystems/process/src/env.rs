@@ -47,6 +47,11 @@ pub trait ProcessEnv: Sized + Send + Sync + 'static {
         Err(abi::Errno::EINVAL)
     }
 
+    /// `pid` has just left the process table (it was reaped), for caches
+    /// keyed by pid (procfs's dentries). Runs under the table lock: it
+    /// must not take process or table locks. The default does nothing.
+    fn reaped(_pid: crate::pid::Pid) {}
+
     /// The child's signal state after fork: same dispositions, nothing pending.
     fn fork_signals(signals: &Self::Signals) -> Self::Signals;
 

@@ -194,6 +194,7 @@ impl<E: ProcessEnv> TableInner<E> {
             return;
         }
         membership.fetch_add(1, Ordering::Release);
+        E::reaped(child.pid());
         self.count -= 1;
         self.untrace(child);
         for thread in child.threads() {

@@ -473,6 +473,9 @@ fn the_membership_generation_moves_on_fork_and_reap_only() {
     // A zombie still holds its pid: nothing moves until it is reaped.
     exit(&table, &child, 0);
     assert_eq!(table.membership_generation(), after_fork);
+    assert!(REAPED.with(|reaped| reaped.borrow().is_empty()));
     wait4(&table, &init, child.pid(), 0).unwrap().unwrap();
     assert_ne!(table.membership_generation(), after_fork);
+    // The kernel hears of it (to drop procfs's dentries).
+    assert_eq!(REAPED.with(|reaped| reaped.borrow().clone()), [child.pid()]);
 }

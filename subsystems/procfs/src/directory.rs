@@ -197,6 +197,24 @@ impl ProcDirectory {
         }
     }
 
+    /// Forgets what `dentries` holds of process `pid` in the procfs with
+    /// device `dev`: `/proc/<pid>` and the entries under it. The kernel
+    /// calls it when `pid` is reaped (as Linux's `proc_flush_pid`), so the
+    /// cache does not keep a dead process's inodes, and through them its
+    /// memory, until their slots are reused.
+    pub fn forget_process(dentries: &fs::dentry_cache::DentryCache, dev: u64, pid: u32) {
+        let mut digits = [0u8; 10];
+        let name = decimal(pid, &mut digits);
+        dentries.forget(InodeId { dev, ino: ROOT_INO }, name);
+        let directory = InodeId {
+            dev,
+            ino: process_ino(Scope::Process(pid), ProcessEntry::Directory, 0),
+        };
+        for (entry_name, _) in PROCESS_ENTRIES {
+            dentries.forget(directory, entry_name);
+        }
+    }
+
     /// `/proc/<pid>`, or `ENOENT` if there is no such process (any more).
     fn process_directory(&self, pid: u32) -> KernelResult<Arc<dyn Inode>> {
         let process = self.context.view.process(pid).ok_or(Errno::ENOENT)?;
@@ -576,9 +594,32 @@ impl Inode for ProcDirectory {
     }
 }
 
+/// `number` in decimal, written into `digits`.
+fn decimal(mut number: u32, digits: &mut [u8; 10]) -> &str {
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    core::str::from_utf8(&digits[start..]).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_number;
+    use super::{decimal, parse_number};
+
+    #[test]
+    fn decimal_writes_every_digit() {
+        let mut digits = [0u8; 10];
+        assert_eq!(decimal(0, &mut digits), "0");
+        assert_eq!(decimal(42, &mut digits), "42");
+        assert_eq!(decimal(u32::MAX, &mut digits), "4294967295");
+    }
 
     #[test]
     fn only_canonical_decimal_names_are_numbers() {

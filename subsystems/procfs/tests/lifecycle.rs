@@ -207,6 +207,22 @@ fn a_cached_process_directory_goes_with_its_process_and_a_reused_pid_is_new() {
     assert!(w.read_text("/proc/42/stat").starts_with("42 (new) "));
 }
 
+#[test]
+fn forgetting_a_reaped_process_lets_go_of_its_cached_inodes() {
+    let w = World::new();
+    let process = w.spawn(running_snapshot(43, 1, "gone", 0));
+    let directory: std::sync::Weak<dyn fs::Inode> =
+        std::sync::Arc::downgrade(w.custody("/proc/43").inode());
+    let stat: std::sync::Weak<dyn fs::Inode> =
+        std::sync::Arc::downgrade(w.custody("/proc/43/stat").inode());
+    drop(process);
+    w.reap(43);
+    assert!(stat.upgrade().is_some(), "cached until forgotten");
+    procfs::ProcFs::forget_process(w.vfs.dentries(), common::PROC_DEV, 43);
+    assert!(directory.upgrade().is_none());
+    assert!(stat.upgrade().is_none());
+}
+
 fn fs_state_running() -> procfs::TaskState {
     procfs::TaskState::Running
 }

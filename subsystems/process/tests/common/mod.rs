@@ -14,6 +14,8 @@ pub struct Fake;
 
 std::thread_local! {
     /// Runs in the middle of this thread's next forks' memory copies.
+    /// Pids the table said it reaped, on this test's thread.
+    pub static REAPED: std::cell::RefCell<Vec<process::Pid>> = const { std::cell::RefCell::new(Vec::new()) };
     pub static DURING_FORK: std::cell::RefCell<Option<Box<dyn FnMut()>>> =
         std::cell::RefCell::new(None);
 }
@@ -45,6 +47,10 @@ impl ProcessEnv for Fake {
     type Tty = u32;
     type ThreadData = ();
     type Protected = process::Unprotected;
+
+    fn reaped(pid: process::Pid) {
+        REAPED.with(|reaped| reaped.borrow_mut().push(pid));
+    }
 
     fn fork_address_space(space: &mut FakeSpace) -> KernelResult<FakeSpace> {
         space.forks += 1;
