@@ -283,7 +283,12 @@ impl syscall::Kernel for RunningKernel {
         arch::percpu::this_cpu()
     }
 
-    fn fork(&self, _ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<i32> {
+    fn fork(
+        &self,
+        _ctx: &Context<'_, Self>,
+        child: &ChildStart,
+        before_start: &mut dyn FnMut(i32),
+    ) -> KernelResult<i32> {
         let frame = child_frame(child);
         let memory = if child.share_memory {
             process::ForkMemory::Share
@@ -295,6 +300,7 @@ impl syscall::Kernel for RunningKernel {
             &FpuState::from_image(child.fpu),
             child.child_tid,
             memory,
+            before_start,
         )
     }
 

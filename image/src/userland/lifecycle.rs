@@ -170,12 +170,14 @@ fn fpu_copy(fpu: &FpuState) -> FpuArea {
 
 pub use syscall::process::lifecycle::ChildTid;
 
-/// `fork`: a child process running a copy of the caller, returning 0 in it.
+/// `fork`: a child process running a copy of the caller, returning 0 in it;
+/// `before_start` gets its pid before it can run.
 pub fn fork(
     frame: &TrapFrame,
     fpu: &FpuState,
     child_tid: ChildTid,
     memory: process::ForkMemory,
+    before_start: &mut dyn FnMut(i32),
 ) -> KernelResult<i32> {
     let parent = super::current()?;
     let signals = parent.thread.data().signals.lock().for_fork();
@@ -199,6 +201,8 @@ pub fn fork(
     // Not inside the call: a temporary guard there would live through the
     // error arm, whose `die` takes the same lock.
     let name = String::from(child.data().name());
+    // Before it can run (and exit) on another CPU.
+    before_start(pid);
     if let Err(error) = start_user_thread_with(
         &name,
         link.clone(),

@@ -226,8 +226,14 @@ pub trait Kernel: Sized {
 
     /// Starts a child process: a copy of the caller (the `process`
     /// crate's `fork`) whose thread resumes user mode as `child` says.
-    /// Its pid.
-    fn fork(&self, ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<Pid>;
+    /// `before_start` gets its pid once it is in the process table and
+    /// before it can run (the tracer attaches there). Its pid.
+    fn fork(
+        &self,
+        ctx: &Context<'_, Self>,
+        child: &ChildStart,
+        before_start: &mut dyn FnMut(Pid),
+    ) -> KernelResult<Pid>;
 
     /// Starts a new thread in the caller's process, as `child` says, after
     /// [`ChildStart::write_thread_ids`] and before it can run. Its tid.

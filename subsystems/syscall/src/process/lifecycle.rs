@@ -288,7 +288,6 @@ fn spawn<K: Kernel>(
         // child on the parent's stack until it execs, the parent waiting).
         let mut start = child_start(ctx, stack, tls, tid_request);
         start.share_memory = flags & CLONE_VM != 0;
-        let pid = ctx.kernel.fork(ctx, &start)?;
         let event = if flags & CLONE_VFORK != 0 {
             process::ptrace::PTRACE_EVENT_VFORK
         } else if flags & EXIT_SIGNAL_MASK == 17 {
@@ -296,15 +295,7 @@ fn spawn<K: Kernel>(
         } else {
             process::ptrace::PTRACE_EVENT_CLONE
         };
-        crate::process::ptrace::after_fork(
-            ctx.kernel,
-            ctx.process,
-            ctx.thread,
-            &mut *ctx.registers.borrow_mut(),
-            pid,
-            event,
-            56,
-        );
+        let pid = fork_followed(ctx, &start, event, 56)?;
         if flags & CLONE_VFORK != 0 {
             wait_for_vfork_child(ctx, pid);
         }
@@ -358,21 +349,38 @@ pub fn vfork<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
 fn fork_child<K: Kernel>(ctx: &Context<'_, K>, vfork: bool) -> KernelResult<i32> {
     let mut start = child_start(ctx, 0, None, ChildTid::default());
     start.share_memory = vfork;
-    let pid = ctx.kernel.fork(ctx, &start)?;
     let (event, number) = if vfork {
         (process::ptrace::PTRACE_EVENT_VFORK, 58)
     } else {
         (process::ptrace::PTRACE_EVENT_FORK, 57)
     };
-    crate::process::ptrace::after_fork(
-        ctx.kernel,
-        ctx.process,
-        ctx.thread,
-        &mut *ctx.registers.borrow_mut(),
-        pid,
-        event,
-        number,
-    );
+    fork_followed(ctx, &start, event, number)
+}
+
+/// Forks as `start` says; a tracer that follows `event` gets the child
+/// before it can run, and the caller (system call `number`) then stops
+/// with the event.
+fn fork_followed<K: Kernel>(
+    ctx: &Context<'_, K>,
+    start: &ChildStart,
+    event: u8,
+    number: u64,
+) -> KernelResult<i32> {
+    let mut followed = false;
+    let pid = ctx.kernel.fork(ctx, start, &mut |pid| {
+        followed = crate::process::ptrace::follow_child(ctx.kernel, ctx.process, pid, event);
+    })?;
+    if followed {
+        crate::process::ptrace::after_fork(
+            ctx.kernel,
+            ctx.process,
+            ctx.thread,
+            &mut *ctx.registers.borrow_mut(),
+            pid,
+            event,
+            number,
+        );
+    }
     Ok(pid)
 }
 

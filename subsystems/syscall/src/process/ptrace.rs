@@ -729,29 +729,31 @@ pub(crate) fn queue_injected<K: Kernel>(
     }
 }
 
-/// A traced process made a child (`fork`, `vfork`, or `clone` without
-/// `CLONE_THREAD`; `event` says which). If its tracer follows that kind
-/// (`PTRACE_O_TRACEFORK`, `...VFORK`, `...CLONE`), the child is traced too
-/// and starts stopped by `SIGSTOP`, and the parent stops with the event,
-/// the child's pid as its message.
-pub fn after_fork<K: Kernel>(
+/// A traced process is making a child (`fork`, `vfork`, or `clone`
+/// without `CLONE_THREAD`; `event` says which), now in the process table
+/// and not yet able to run. If its tracer follows that kind
+/// (`PTRACE_O_TRACEFORK`, `...VFORK`, `...CLONE`), the child is traced
+/// too and will start stopped: with `PTRACE_EVENT_STOP` for a seizing
+/// tracer, `SIGSTOP` for an attached one. Whether it is followed.
+///
+/// The kernel calls this before the child can run, as Linux attaches in
+/// `copy_process`: on another CPU the child could otherwise run, even
+/// exit, before its tracer had it.
+pub fn follow_child<K: Kernel>(
     kernel: &K,
     process: &Process<K::Env>,
-    thread: &Thread<K::Env>,
-    regs: &mut dyn SavedRegisters,
     child_pid: i32,
     event: u8,
-    syscall: u64,
-) {
+) -> bool {
     if !process.is_traced() {
-        return;
+        return false;
     }
     let Some((tracer, options, seized)) = process
         .data()
         .tracing()
         .map(|t| (t.tracer, t.options, t.seized))
     else {
-        return;
+        return false;
     };
     let wanted = match event {
         PTRACE_EVENT_FORK => PTRACE_O_TRACEFORK,
@@ -759,10 +761,10 @@ pub fn after_fork<K: Kernel>(
         _ => PTRACE_O_TRACECLONE,
     };
     if options & wanted == 0 {
-        return;
+        return false;
     }
     let Some(child) = kernel.processes().from_pid(child_pid) else {
-        return;
+        return false;
     };
     kernel
         .processes()
@@ -772,6 +774,20 @@ pub fn after_fork<K: Kernel>(
     if !seized {
         let _ = send(kernel, &child, SigInfo::kernel(Signal::SIGSTOP));
     }
+    true
+}
+
+/// After [`follow_child`] followed the new child: the parent stops with
+/// the event, the child's pid as its message.
+pub fn after_fork<K: Kernel>(
+    kernel: &K,
+    process: &Process<K::Env>,
+    thread: &Thread<K::Env>,
+    regs: &mut dyn SavedRegisters,
+    child_pid: i32,
+    event: u8,
+    syscall: u64,
+) {
     let stop = TraceStop::Event(event);
     let inject = trace_stop(
         kernel,

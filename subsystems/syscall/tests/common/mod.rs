@@ -551,7 +551,12 @@ impl Kernel for Machine {
 
     /// The process crate's fork; the child "runs" only in the record of
     /// how it would start.
-    fn fork(&self, ctx: &Context<'_, Self>, child: &ChildStart) -> KernelResult<i32> {
+    fn fork(
+        &self,
+        ctx: &Context<'_, Self>,
+        child: &ChildStart,
+        before_start: &mut dyn FnMut(i32),
+    ) -> KernelResult<i32> {
         let signals = ctx.thread.data().signals.lock().for_fork();
         let memory = if child.share_memory {
             process::ForkMemory::Share
@@ -561,6 +566,7 @@ impl Kernel for Machine {
         let (process, thread) =
             self.processes
                 .fork_with(ctx.process, ThreadData::with_signals(signals), memory)?;
+        before_start(process.pid());
         self.record_start(&thread, child);
         Ok(process.pid())
     }
