@@ -106,15 +106,16 @@ impl DentryCache {
     }
 
     /// Forgets `name` in directory `dir` (after it was removed or renamed),
-    /// so the cache does not keep the inode it named alive.
-    pub fn forget(&self, dir: InodeId, name: &str) {
+    /// so the cache does not keep the inode it named alive. Whether it
+    /// held one.
+    pub fn forget(&self, dir: InodeId, name: &str) -> bool {
         let mut slot = self.slots[slot_index(dir, name)].lock();
         let matches = slot.as_ref().is_some_and(|entry| {
             entry.child.name() == name && entry.child.parent().is_some_and(|p| p.id() == dir)
         });
         let forgotten = if matches { slot.take() } else { None };
         drop(slot);
-        drop(forgotten);
+        forgotten.is_some()
     }
 
     /// Forgets everything (after a mount or unmount).

@@ -518,7 +518,7 @@ impl Vfs {
         )?;
         self.check_sticky(ctx, &target.parent, &victim)?;
         target.parent.inode().unlink(&target.name)?;
-        self.dentries.forget(target.parent.id(), &target.name);
+        let _ = self.dentries.forget(target.parent.id(), &target.name);
         Ok(())
     }
 
@@ -547,7 +547,7 @@ impl Vfs {
         )?;
         self.check_sticky(ctx, &target.parent, &victim)?;
         target.parent.inode().rmdir(&target.name)?;
-        self.dentries.forget(target.parent.id(), &target.name);
+        let _ = self.dentries.forget(target.parent.id(), &target.name);
         Ok(())
     }
 
@@ -630,8 +630,8 @@ impl Vfs {
         old.parent
             .inode()
             .rename(&old.name, new.parent.inode(), &new.name)?;
-        self.dentries.forget(old.parent.id(), &old.name);
-        self.dentries.forget(new.parent.id(), &new.name);
+        let _ = self.dentries.forget(old.parent.id(), &old.name);
+        let _ = self.dentries.forget(new.parent.id(), &new.name);
         Ok(())
     }
 

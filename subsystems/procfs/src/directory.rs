@@ -201,17 +201,22 @@ impl ProcDirectory {
     /// device `dev`: `/proc/<pid>` and the entries under it. The kernel
     /// calls it when `pid` is reaped (as Linux's `proc_flush_pid`), so the
     /// cache does not keep a dead process's inodes, and through them its
-    /// memory, until their slots are reused.
+    /// memory, until their slots are reused. Most processes were never
+    /// looked at: when `/proc/<pid>` was not cached, nothing under it is
+    /// looked for (an entry under it whose parent's slot was taken by
+    /// another name stays until its own slot is reused).
     pub fn forget_process(dentries: &fs::dentry_cache::DentryCache, dev: u64, pid: u32) {
         let mut digits = [0u8; 10];
         let name = decimal(pid, &mut digits);
-        dentries.forget(InodeId { dev, ino: ROOT_INO }, name);
+        if !dentries.forget(InodeId { dev, ino: ROOT_INO }, name) {
+            return;
+        }
         let directory = InodeId {
             dev,
             ino: process_ino(Scope::Process(pid), ProcessEntry::Directory, 0),
         };
         for (entry_name, _) in PROCESS_ENTRIES {
-            dentries.forget(directory, entry_name);
+            let _ = dentries.forget(directory, entry_name);
         }
     }
 
