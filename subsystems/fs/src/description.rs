@@ -61,11 +61,41 @@ struct Position {
 /// the shared offset.
 pub struct FileDescription {
     file: Arc<dyn File>,
+    nature: FileNature,
     inode: Option<Arc<dyn Inode>>,
     custody: Option<Custody>,
     access: AccessMode,
     path_only: bool,
     position: Mutex<Position>,
+}
+
+/// What kind of object a description's file is, asked once when the
+/// description is made (none of it changes over a file's life): the I/O
+/// paths test these bits instead of asking the file through its vtable on
+/// every `read` and `write`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileNature {
+    /// `lseek` and positional I/O apply ([`File::is_seekable`]).
+    pub seekable: bool,
+    /// A terminal ([`File::terminal`]): reads and writes follow job control.
+    pub terminal: bool,
+    /// A signalfd ([`File::signal_mask`]).
+    pub signalfd: bool,
+    /// Part of a pseudo-terminal pair ([`File::pseudo_terminal`]): a
+    /// master's writes may type job-control keys.
+    pub pseudo_terminal: bool,
+}
+
+impl FileNature {
+    /// Asks `file`.
+    pub fn of(file: &dyn File) -> FileNature {
+        FileNature {
+            seekable: file.is_seekable(),
+            terminal: file.terminal().is_some(),
+            signalfd: file.signal_mask().is_some(),
+            pseudo_terminal: file.pseudo_terminal().is_some(),
+        }
+    }
 }
 
 impl core::fmt::Debug for FileDescription {
@@ -102,6 +132,7 @@ impl FileDescription {
             .map_err(|_| Errno::ENFILE)?;
         let inode = custody.as_ref().map(|custody| custody.inode().clone());
         Ok(Arc::new(FileDescription {
+            nature: FileNature::of(file.as_ref()),
             file,
             inode,
             custody,
@@ -117,6 +148,11 @@ impl FileDescription {
     /// The object I/O goes to.
     pub fn file(&self) -> &Arc<dyn File> {
         &self.file
+    }
+
+    /// What kind of object the file is.
+    pub fn nature(&self) -> FileNature {
+        self.nature
     }
 
     /// The inode, for descriptions opened by path.
@@ -192,7 +228,7 @@ impl FileDescription {
     /// `read`: at the shared offset, advancing it.
     pub fn read(&self, buf: &mut [u8]) -> KernelResult<usize> {
         self.check_readable()?;
-        if !self.file.is_seekable() {
+        if !self.nature.seekable {
             return self.file.read(0, buf);
         }
         let mut position = self.position.lock();
@@ -207,7 +243,7 @@ impl FileDescription {
     /// concurrent appenders never overwrite each other.
     pub fn write(&self, buf: &[u8]) -> KernelResult<usize> {
         self.check_writable()?;
-        if !self.file.is_seekable() {
+        if !self.nature.seekable {
             return self.file.write(0, buf);
         }
         let mut position = self.position.lock();
@@ -224,7 +260,7 @@ impl FileDescription {
     /// `pread64`: at `offset`, leaving the shared offset alone.
     pub fn pread(&self, buf: &mut [u8], offset: i64) -> KernelResult<usize> {
         self.check_readable()?;
-        if !self.file.is_seekable() {
+        if !self.nature.seekable {
             return Err(Errno::ESPIPE);
         }
         let offset = u64::try_from(offset).map_err(|_| Errno::EINVAL)?;
@@ -235,7 +271,7 @@ impl FileDescription {
     /// does this.
     pub fn pwrite(&self, buf: &[u8], offset: i64) -> KernelResult<usize> {
         self.check_writable()?;
-        if !self.file.is_seekable() {
+        if !self.nature.seekable {
             return Err(Errno::ESPIPE);
         }
         let offset = u64::try_from(offset).map_err(|_| Errno::EINVAL)?;
@@ -255,7 +291,7 @@ impl FileDescription {
         if let Some(result) = self.file.seek_positions(offset, whence) {
             return result;
         }
-        if !self.file.is_seekable() {
+        if !self.nature.seekable {
             return Err(Errno::ESPIPE);
         }
         let whence = Whence::from_raw(whence).ok_or(Errno::EINVAL)?;

@@ -111,7 +111,7 @@ pub use clock::Clock;
 pub use credentials::{Access, Credentials};
 pub use csprng::EntropySource;
 pub use custody::Custody;
-pub use description::{FileDescription, file_max, open_files, set_file_max};
+pub use description::{FileDescription, FileNature, file_max, open_files, set_file_max};
 pub use device::CharacterDevice;
 pub use devices::console::ConsolePort;
 pub use devices::tty::ControllingTerminal;

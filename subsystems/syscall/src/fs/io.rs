@@ -65,10 +65,12 @@ fn read_into_user<K: Kernel>(
 ) -> SyscallResult {
     let count = count.min(MAX_IO);
     mm::UserSlice::new(buffer.0, count)?;
-    if offset.is_none() {
+    let nature = description.nature();
+    if offset.is_none() && nature.terminal {
         crate::fs::terminal::check_read(ctx, description)?;
     }
     if offset.is_none()
+        && nature.signalfd
         && let Some(mask) = description.file().signal_mask()
     {
         return crate::signals::signalfd::read(ctx, description, mask, buffer, count);
@@ -84,12 +86,13 @@ fn read_into_user<K: Kernel>(
     };
     let n = match offset {
         Some(offset) => description.pread(data, offset)?,
-        None => match description.file().terminal() {
+        None if nature.terminal => match description.file().terminal() {
             Some(terminal) if description.file().reads_terminal_input() => {
                 crate::fs::terminal::read(ctx, description, terminal, data)?
             }
             _ => blocking(description, || description.read(data))?,
         },
+        None => blocking(description, || description.read(data))?,
     };
     if let Err(error) = ctx.write_bytes(buffer, &data[..n]) {
         if offset.is_none() && n > 0 {
@@ -140,7 +143,8 @@ fn write_from_user<K: Kernel>(
         large = ctx.read_bytes(buffer, count)?;
         &large
     };
-    if offset.is_none() {
+    let nature = description.nature();
+    if offset.is_none() && nature.terminal {
         crate::fs::terminal::check_write(ctx, description)?;
     }
     let result = match offset {
@@ -165,7 +169,9 @@ fn write_from_user<K: Kernel>(
     if result == Err(Errno::EPIPE) {
         ctx.kernel.raise_sigpipe();
     }
-    crate::fs::terminal::deliver_typed_signals(ctx, description);
+    if nature.pseudo_terminal {
+        crate::fs::terminal::deliver_typed_signals(ctx, description);
+    }
     Ok(result? as u64)
 }
 
@@ -277,7 +283,7 @@ fn vectored_uncounted<K: Kernel>(
 ) -> SyscallResult {
     let description = ctx.description(fd)?;
     let vectors = iovecs(ctx, iov, count)?;
-    if offset.is_some() && !description.file().is_seekable() {
+    if offset.is_some() && !description.nature().seekable {
         return Err(Errno::ESPIPE);
     }
     let mut total = 0u64;
@@ -405,7 +411,7 @@ pub fn pwritev2<K: Kernel>(
     let mut position = vector_position(offset, true)?;
     if flags & RWF_APPEND != 0 {
         let description = ctx.description(fd)?;
-        if description.file().is_seekable() {
+        if description.nature().seekable {
             position =
                 Some(i64::try_from(description.file().size()?).map_err(|_| Errno::EOVERFLOW)?);
         }
