@@ -236,16 +236,26 @@ impl RunQueue {
     /// its lag. If it was running, the CPU needs a new pick. `ESRCH` if it
     /// is not here.
     pub fn dequeue(&mut self, id: ThreadId, now: u64) -> KernelResult<Lag> {
-        self.account(now);
-        let e = self.entities.remove(&id).ok_or(Errno::ESRCH)?;
-        if self.current == Some(id) {
-            self.current = None;
-            self.need_resched = true;
-        } else {
+        if self.current != Some(id) {
+            self.account(now);
+            let e = self.entities.remove(&id).ok_or(Errno::ESRCH)?;
             self.ready.remove(&Self::key(id, &e));
+            let lag = Lag(e.vruntime.saturating_sub(self.min_vruntime));
+            self.update_min_vruntime();
+            return Ok(lag);
         }
+        // The running thread (it blocks, most often): charged and removed
+        // with one lookup; nothing runs here until the next pick.
+        let mut e = self.entities.remove(&id).ok_or(Errno::ESRCH)?;
+        let delta = now.saturating_sub(self.accounted_until);
+        self.accounted_until = self.accounted_until.max(now);
+        e.vruntime += Self::scaled(delta, e.priority);
+        self.current = None;
+        self.need_resched = true;
+        self.advance_min_vruntime(Some(e.vruntime));
         let lag = Lag(e.vruntime.saturating_sub(self.min_vruntime));
-        self.update_min_vruntime();
+        // With nothing running, the first waiter sets the minimum.
+        self.advance_min_vruntime(None);
         Ok(lag)
     }
 
@@ -264,11 +274,12 @@ impl RunQueue {
             self.insert_ready(prev);
         }
         self.need_resched = false;
-        let (_, _, _, next) = self.ready.pop_first()?;
+        let (vruntime, _, _, next) = self.ready.pop_first()?;
         self.current = Some(next);
         self.accounted_until = now;
         self.slice_start = now;
-        self.update_min_vruntime();
+        // The key holds the chosen thread's virtual runtime: no lookup.
+        self.advance_min_vruntime(Some(vruntime));
         Some(next)
     }
 
