@@ -647,7 +647,7 @@ impl Scheduler {
         {
             return Err(Errno::EINVAL);
         }
-        let rec = self.record_mut(id)?;
+        let rec = self.threads.get_mut(&id).ok_or(Errno::ESRCH)?;
         if reason.is_interruptible() && rec.interrupt_pending {
             rec.wake_reason = Some(WakeReason::Interrupted);
             return self.schedule(cpu, now);
@@ -659,15 +659,18 @@ impl Scheduler {
         rec.state.block(reason)?;
         rec.wake_reason = None;
         rec.blocked_at = now;
-        self.dequeue(id, now)?;
+        // The record stays borrowed through the rest (the run queues,
+        // wait queues and timers are other fields): one lookup, not three.
+        let queue_index = rec.cpu.0 as usize;
+        let run_queue = self.run_queues.get_mut(queue_index).ok_or(Errno::EINVAL)?;
+        rec.lag = run_queue.dequeue(id, now)?;
         if let Some(queue) = reason.queue()
             && let Some(q) = self.wait_queues.get_mut(queue)
         {
             q.push(id);
         }
         if let Some(deadline) = deadline {
-            let timer = self.timers.arm(deadline, TimerEvent::Timeout(id));
-            self.record_mut(id)?.timeout = Some(timer);
+            rec.timeout = Some(self.timers.arm(deadline, TimerEvent::Timeout(id)));
         }
         self.schedule(cpu, now)
     }
