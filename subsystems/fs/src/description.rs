@@ -70,7 +70,8 @@ pub struct FileDescription {
 }
 
 /// What kind of object a description's file is, asked once when the
-/// description is made (none of it changes over a file's life): the I/O
+/// description is made ([`File::nature`]; none of it changes over a
+/// file's life): the I/O
 /// paths test these bits instead of asking the file through its vtable on
 /// every `read` and `write`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -84,18 +85,6 @@ pub struct FileNature {
     /// Part of a pseudo-terminal pair ([`File::pseudo_terminal`]): a
     /// master's writes may type job-control keys.
     pub pseudo_terminal: bool,
-}
-
-impl FileNature {
-    /// Asks `file`.
-    pub fn of(file: &dyn File) -> FileNature {
-        FileNature {
-            seekable: file.is_seekable(),
-            terminal: file.terminal().is_some(),
-            signalfd: file.signal_mask().is_some(),
-            pseudo_terminal: file.pseudo_terminal().is_some(),
-        }
-    }
 }
 
 impl core::fmt::Debug for FileDescription {
@@ -132,7 +121,7 @@ impl FileDescription {
             .map_err(|_| Errno::ENFILE)?;
         let inode = custody.as_ref().map(|custody| custody.inode().clone());
         Ok(Arc::new(FileDescription {
-            nature: FileNature::of(file.as_ref()),
+            nature: file.nature(),
             file,
             inode,
             custody,
