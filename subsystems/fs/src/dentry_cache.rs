@@ -13,8 +13,8 @@
 //! - the mount table's generation is the one read before mounts were
 //!   crossed.
 //!
-//! A directory without a version (procfs, whose entries come and go with
-//! processes) is never cached. Entries keep their custody chain, and the
+//! A directory without a version (procfs's `task/` and fd directories,
+//! whose entries come and go by themselves) is never cached. Entries keep their custody chain, and the
 //! inodes on it, alive: `unlink`, `rmdir` and `rename` forget the names
 //! they remove, and mounting or unmounting forgets everything, so an
 //! inode's memory still comes back when its last real user goes.

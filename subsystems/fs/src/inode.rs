@@ -178,9 +178,11 @@ pub trait Inode: Send + Sync {
     /// For a directory whose entries change only through this file
     /// system's own create, link, unlink, rmdir and rename: a number that
     /// every such change moves, so the VFS may cache what [`Inode::lookup`]
-    /// answered while it stays the same. `None` (the default) for
-    /// directories whose entries change by themselves (procfs) and for
-    /// everything that is no directory: nothing of theirs is cached.
+    /// answered while it stays the same (procfs gives the process table's
+    /// membership generation). `None` (the default) for directories whose
+    /// entries change with nothing to count them by (a process's fd
+    /// directory) and for everything that is no directory: nothing of
+    /// theirs is cached.
     fn entries_version(&self) -> Option<u64> {
         None
     }
