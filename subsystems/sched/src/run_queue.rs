@@ -9,8 +9,10 @@
 //! fixed time slice). Equal virtual runtimes go to the higher priority, then
 //! to whoever was queued first, which makes equals round-robin.
 //!
-//! The queue holds the running thread (`current`, outside the ordered set,
-//! as in CFS) and the runnable ones; blocked threads leave it with
+//! The queue holds the running thread (`current`, outside the ordered set
+//! and, with its accounting, outside the map of waiting threads, as CFS
+//! keeps `curr`: charging it, blocking it and waking another cost no
+//! lookup of it) and the runnable ones; blocked threads leave it with
 //! [`RunQueue::dequeue`], which hands back their [`Lag`] so that sleeping
 //! neither earns nor loses CPU share when they return. Nothing here is shared
 //! between CPUs: an SMP kernel gives each CPU its own `RunQueue` and moves a
@@ -74,9 +76,11 @@ type ReadyKey = (u128, i8, u64, ThreadId);
 #[derive(Debug)]
 pub struct RunQueue {
     config: RunQueueConfig,
-    entities: ThreadMap<Entity>,
+    /// The waiting threads (those in `ready`), not the running one.
+    waiting: ThreadMap<Entity>,
     ready: BTreeSet<ReadyKey>,
-    current: Option<ThreadId>,
+    /// The running thread and its entity.
+    current: Option<(ThreadId, Entity)>,
     /// The time up to which `current`'s virtual runtime is charged.
     accounted_until: u64,
     /// When `current` was picked.
@@ -92,7 +96,7 @@ impl RunQueue {
     pub fn new(config: RunQueueConfig) -> Self {
         RunQueue {
             config,
-            entities: ThreadMap::default(),
+            waiting: ThreadMap::default(),
             ready: BTreeSet::new(),
             current: None,
             accounted_until: 0,
@@ -123,21 +127,18 @@ impl RunQueue {
 
     /// Charges the running thread for the time since it was last charged.
     fn account(&mut self, now: u64) {
-        let Some(id) = self.current else { return };
+        let Some((_, running)) = &mut self.current else {
+            return;
+        };
         let delta = now.saturating_sub(self.accounted_until);
         self.accounted_until = self.accounted_until.max(now);
-        let running = self.entities.get_mut(&id).map(|e| {
-            e.vruntime += Self::scaled(delta, e.priority);
-            e.vruntime
-        });
-        self.advance_min_vruntime(running);
+        running.vruntime += Self::scaled(delta, running.priority);
+        let running = running.vruntime;
+        self.advance_min_vruntime(Some(running));
     }
 
     fn update_min_vruntime(&mut self) {
-        let running = self
-            .current
-            .and_then(|id| self.entities.get(&id))
-            .map(|e| e.vruntime);
+        let running = self.current.map(|(_, e)| e.vruntime);
         self.advance_min_vruntime(running);
     }
 
@@ -153,14 +154,13 @@ impl RunQueue {
         self.min_vruntime = self.min_vruntime.max(smallest);
     }
 
-    fn insert_ready(&mut self, id: ThreadId) {
-        let seq = self.next_seq;
+    /// Makes `id` a waiting thread: in the map and in the ordered set,
+    /// behind the equals already there.
+    fn insert_ready(&mut self, id: ThreadId, mut entity: Entity) {
+        entity.seq = self.next_seq;
         self.next_seq += 1;
-        if let Some(e) = self.entities.get_mut(&id) {
-            e.seq = seq;
-            let key = Self::key(id, e);
-            self.ready.insert(key);
-        }
+        self.ready.insert(Self::key(id, &entity));
+        self.waiting.insert(id, entity);
     }
 
     /// Adds a new runnable thread, placed level with the most-served thread
@@ -206,23 +206,20 @@ impl RunQueue {
         credit_ns: u64,
         now: u64,
     ) -> KernelResult<()> {
-        if self.entities.contains_key(&id) {
+        if self.contains(id) {
             return Err(Errno::EEXIST);
         }
         self.account(now);
         let vruntime = (self.min_vruntime + lag.0).saturating_sub(u128::from(credit_ns));
-        self.entities.insert(
-            id,
-            Entity {
-                priority,
-                vruntime,
-                seq: 0,
-            },
-        );
-        self.insert_ready(id);
-        match self.current.and_then(|c| self.entities.get(&c)) {
+        let entity = Entity {
+            priority,
+            vruntime,
+            seq: 0,
+        };
+        self.insert_ready(id, entity);
+        match &self.current {
             None => self.need_resched = true,
-            Some(running) => {
+            Some((_, running)) => {
                 let granularity = Self::scaled(self.config.wakeup_granularity_ns, priority);
                 if running.vruntime > vruntime + granularity {
                     self.need_resched = true;
@@ -236,17 +233,19 @@ impl RunQueue {
     /// its lag. If it was running, the CPU needs a new pick. `ESRCH` if it
     /// is not here.
     pub fn dequeue(&mut self, id: ThreadId, now: u64) -> KernelResult<Lag> {
-        if self.current != Some(id) {
-            self.account(now);
-            let e = self.entities.remove(&id).ok_or(Errno::ESRCH)?;
-            self.ready.remove(&Self::key(id, &e));
-            let lag = Lag(e.vruntime.saturating_sub(self.min_vruntime));
-            self.update_min_vruntime();
-            return Ok(lag);
-        }
-        // The running thread (it blocks, most often): charged and removed
-        // with one lookup; nothing runs here until the next pick.
-        let mut e = self.entities.remove(&id).ok_or(Errno::ESRCH)?;
+        let mut e = match self.current {
+            Some((running, e)) if running == id => e,
+            _ => {
+                self.account(now);
+                let e = self.waiting.remove(&id).ok_or(Errno::ESRCH)?;
+                self.ready.remove(&Self::key(id, &e));
+                let lag = Lag(e.vruntime.saturating_sub(self.min_vruntime));
+                self.update_min_vruntime();
+                return Ok(lag);
+            }
+        };
+        // The running thread (it blocks, most often): charged and taken
+        // out with no lookup; nothing runs here until the next pick.
         let delta = now.saturating_sub(self.accounted_until);
         self.accounted_until = self.accounted_until.max(now);
         e.vruntime += Self::scaled(delta, e.priority);
@@ -270,15 +269,16 @@ impl RunQueue {
     /// means run the idle thread.
     pub fn pick_next(&mut self, now: u64) -> Option<ThreadId> {
         self.account(now);
-        if let Some(prev) = self.current.take() {
-            self.insert_ready(prev);
+        if let Some((prev, entity)) = self.current.take() {
+            self.insert_ready(prev, entity);
         }
         self.need_resched = false;
         let (vruntime, _, _, next) = self.ready.pop_first()?;
-        self.current = Some(next);
+        // Every key in `ready` has its entity in `waiting`.
+        let entity = self.waiting.remove(&next)?;
+        self.current = Some((next, entity));
         self.accounted_until = now;
         self.slice_start = now;
-        // The key holds the chosen thread's virtual runtime: no lookup.
         self.advance_min_vruntime(Some(vruntime));
         Some(next)
     }
@@ -303,9 +303,9 @@ impl RunQueue {
     /// if nothing is running.
     pub fn yield_current(&mut self, now: u64) -> KernelResult<()> {
         self.account(now);
-        let id = self.current.ok_or(Errno::ESRCH)?;
         let last = self.ready.last().map(|k| k.0);
-        if let (Some(e), Some(last)) = (self.entities.get_mut(&id), last)
+        let (_, e) = self.current.as_mut().ok_or(Errno::ESRCH)?;
+        if let Some(last) = last
             && e.vruntime <= last
         {
             e.vruntime = last + 1;
@@ -317,20 +317,22 @@ impl RunQueue {
     /// Changes the weight of `id` from now on. `ESRCH` if it is not here.
     pub fn set_priority(&mut self, id: ThreadId, priority: Priority, now: u64) -> KernelResult<()> {
         self.account(now);
-        let e = *self.entities.get(&id).ok_or(Errno::ESRCH)?;
-        let queued = self.ready.remove(&Self::key(id, &e));
-        if let Some(entity) = self.entities.get_mut(&id) {
-            entity.priority = priority;
+        if let Some((running, e)) = &mut self.current
+            && *running == id
+        {
+            e.priority = priority;
+            return Ok(());
         }
-        if queued {
-            self.insert_ready(id);
-        }
+        let mut e = self.waiting.remove(&id).ok_or(Errno::ESRCH)?;
+        self.ready.remove(&Self::key(id, &e));
+        e.priority = priority;
+        self.insert_ready(id, e);
         Ok(())
     }
 
     /// The thread this CPU runs, if it is not idle.
     pub fn current(&self) -> Option<ThreadId> {
-        self.current
+        self.current.map(|(id, _)| id)
     }
 
     /// When the running thread's slice ends, if another thread waits to
@@ -355,17 +357,17 @@ impl RunQueue {
 
     /// Whether `id` is in this queue (running or waiting).
     pub fn contains(&self, id: ThreadId) -> bool {
-        self.entities.contains_key(&id)
+        self.current() == Some(id) || self.waiting.contains_key(&id)
     }
 
     /// Threads in the queue, the running one included.
     pub fn len(&self) -> usize {
-        self.entities.len()
+        self.waiting.len() + usize::from(self.current.is_some())
     }
 
     /// Whether the queue holds no thread at all.
     pub fn is_empty(&self) -> bool {
-        self.entities.is_empty()
+        self.current.is_none() && self.waiting.is_empty()
     }
 
     /// Threads waiting for the CPU (the running one excluded).
@@ -376,7 +378,10 @@ impl RunQueue {
     /// The virtual runtime of `id` in nice-0 nanoseconds, relative to the
     /// queue's minimum (its current lag); for statistics and tests.
     pub fn lag_of(&self, id: ThreadId) -> Option<Lag> {
-        let e = self.entities.get(&id)?;
+        let e = match &self.current {
+            Some((running, e)) if *running == id => e,
+            _ => self.waiting.get(&id)?,
+        };
         Some(Lag(e.vruntime.saturating_sub(self.min_vruntime)))
     }
 }
@@ -505,6 +510,31 @@ mod tests {
         // The credit is what t2 slept, 10 us a time: t1 keeps at least
         // its half (t2 gives the CPU up early and waits for t1's slice).
         assert!(ran[0] > 500 * MS && ran[1] > 100 * MS, "{ran:?}");
+    }
+
+    #[test]
+    fn the_running_thread_is_counted_and_reweighted_in_place() {
+        let mut rq = RunQueue::new(RunQueueConfig::default());
+        rq.enqueue(t(1), Priority::NORMAL, 0).unwrap();
+        rq.enqueue(t(2), Priority::NORMAL, 0).unwrap();
+        assert_eq!(rq.pick_next(0), Some(t(1)));
+        assert!(rq.contains(t(1)) && rq.contains(t(2)));
+        assert_eq!((rq.len(), rq.waiting()), (2, 1));
+        assert_eq!(rq.enqueue(t(1), Priority::NORMAL, 0), Err(Errno::EEXIST));
+        // Heavier from now on (nice -10, weight 9548): 10 ms of CPU cost
+        // it about 1.07 ms of virtual runtime, not the 10 ms of nice 0.
+        let heavy = Priority::from_nice(-10).unwrap();
+        rq.set_priority(t(1), heavy, 0).unwrap();
+        rq.tick(10 * MS);
+        let lag = rq.lag_of(t(1)).unwrap().as_nanos();
+        assert!(lag > u128::from(MS) && lag < u128::from(2 * MS), "{lag}");
+        // The waiting one can be reweighted too, and stays queued.
+        rq.set_priority(t(2), heavy, 10 * MS).unwrap();
+        assert!(rq.waiting_threads().eq([t(2)]));
+        assert_eq!(rq.dequeue(t(1), 10 * MS).map(|_| ()), Ok(()));
+        assert_eq!((rq.len(), rq.current()), (1, None));
+        assert_eq!(rq.pick_next(10 * MS), Some(t(2)));
+        assert!(!rq.is_empty() && rq.waiting() == 0);
     }
 
     #[test]

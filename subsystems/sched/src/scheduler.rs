@@ -254,9 +254,16 @@ impl Scheduler {
     /// The CPU a runnable thread should queue on: the one it used last if
     /// allowed and free (warm caches), else the least loaded allowed CPU
     /// (the last one on a tie).
-    fn place(&self, affinity: CpuSet, last: CpuId) -> CpuId {
-        let allowed = affinity.intersection(self.online);
-        let load = |cpu: CpuId| self.run_queues[cpu.0 as usize].len();
+    ///
+    /// Takes the scheduler's fields, not `self`, so that a caller holding
+    /// a thread's record can place it without a second lookup.
+    fn place(run_queues: &[RunQueue], online: CpuSet, affinity: CpuSet, last: CpuId) -> CpuId {
+        let allowed = affinity.intersection(online);
+        let load = |cpu: CpuId| {
+            run_queues
+                .get(cpu.0 as usize)
+                .map_or(usize::MAX, RunQueue::len)
+        };
         if allowed.contains(last) && (load(last) == 0 || allowed.bits() == 1 << last.0) {
             return last;
         }
@@ -318,19 +325,43 @@ impl Scheduler {
         waker: Option<CpuId>,
         now: u64,
     ) -> KernelResult<()> {
-        let rec = *self.record(id)?;
+        let rec = self.threads.get_mut(&id).ok_or(Errno::ESRCH)?;
+        Self::enqueue_record(
+            &mut self.run_queues,
+            self.online,
+            id,
+            rec,
+            slept_ns,
+            waker,
+            now,
+        )
+    }
+
+    /// [`Scheduler::enqueue_runnable`] for a caller that holds the
+    /// thread's record `rec` (the run queues are another field): a wake-up
+    /// looks the thread up once.
+    fn enqueue_record(
+        run_queues: &mut [RunQueue],
+        online: CpuSet,
+        id: ThreadId,
+        rec: &mut ThreadRecord,
+        slept_ns: u64,
+        waker: Option<CpuId>,
+        now: u64,
+    ) -> KernelResult<()> {
         let cpu = match waker {
             Some(waker)
-                if rec.affinity.intersection(self.online).contains(waker)
-                    && self.run_queues[waker.0 as usize].len() <= 1 =>
+                if rec.affinity.intersection(online).contains(waker)
+                    && run_queues
+                        .get(waker.0 as usize)
+                        .is_some_and(|queue| queue.len() <= 1) =>
             {
                 waker
             }
-            _ => self.place(rec.affinity, rec.cpu),
+            _ => Self::place(run_queues, online, rec.affinity, rec.cpu),
         };
-        let index = self.cpu_index(cpu)?;
-        self.run_queues[index].enqueue_woken(id, rec.priority, rec.lag, slept_ns, now)?;
-        let rec = self.record_mut(id)?;
+        let queue = run_queues.get_mut(cpu.0 as usize).ok_or(Errno::EINVAL)?;
+        queue.enqueue_woken(id, rec.priority, rec.lag, slept_ns, now)?;
         rec.cpu = cpu;
         rec.lag = Lag::default();
         Ok(())
@@ -709,14 +740,15 @@ impl Scheduler {
         waker: Option<CpuId>,
         now: u64,
     ) -> KernelResult<()> {
-        let rec = self.record_mut(id)?;
+        // One lookup: the record stays borrowed while the timers, wait
+        // queues and run queues (other fields) are updated.
+        let rec = self.threads.get_mut(&id).ok_or(Errno::ESRCH)?;
         let ThreadState::Blocked(block) = rec.state else {
             return Err(Errno::EINVAL);
         };
         rec.state.wake()?;
         rec.wake_reason = Some(reason);
-        let timeout = rec.timeout.take();
-        if let Some(timer) = timeout {
+        if let Some(timer) = rec.timeout.take() {
             self.timers.cancel(timer);
         }
         if let Some(queue) = block.queue()
@@ -724,8 +756,16 @@ impl Scheduler {
         {
             q.remove(id);
         }
-        let slept = now.saturating_sub(self.record(id)?.blocked_at);
-        self.enqueue_runnable(id, slept, waker, now)
+        let slept = now.saturating_sub(rec.blocked_at);
+        Self::enqueue_record(
+            &mut self.run_queues,
+            self.online,
+            id,
+            rec,
+            slept,
+            waker,
+            now,
+        )
     }
 
     /// Wakes `id` if it is blocked, with `reason`, whatever it waits for.
