@@ -128,6 +128,10 @@ impl WaitQueue {
     /// form a cycle (epoll refuses one), so holding this queue's list while
     /// waking another's is safe.
     fn wake_listeners(&self) {
+        // Most queues have none (only poll and epoll listen): no lock.
+        if self.listener_count.load(Ordering::SeqCst) == 0 {
+            return;
+        }
         let mut listeners = self.listeners.lock();
         listeners.retain(|listener| match listener.upgrade() {
             Some(listener) => {
