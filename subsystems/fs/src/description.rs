@@ -62,6 +62,10 @@ struct Position {
 pub struct FileDescription {
     file: Arc<dyn File>,
     nature: FileNature,
+    /// The file's wait queue, asked once like `nature`: a blocking read
+    /// reads its event count before the first attempt, with no virtual
+    /// call or reference count to get at it.
+    waiters: Option<Arc<dyn WaitQueue>>,
     inode: Option<Arc<dyn Inode>>,
     custody: Option<Custody>,
     access: AccessMode,
@@ -122,6 +126,7 @@ impl FileDescription {
         let inode = custody.as_ref().map(|custody| custody.inode().clone());
         Ok(Arc::new(FileDescription {
             nature: file.nature(),
+            waiters: file.wait_queue(),
             file,
             inode,
             custody,
@@ -375,7 +380,12 @@ impl FileDescription {
 
     /// Where to sleep after `EAGAIN` when not `O_NONBLOCK`.
     pub fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {
-        self.file.wait_queue()
+        self.waiters.clone()
+    }
+
+    /// [`FileDescription::wait_queue`], borrowed.
+    pub fn waiters(&self) -> Option<&Arc<dyn WaitQueue>> {
+        self.waiters.as_ref()
     }
 
     /// `fstat`: the inode's if opened by path, else the file's own.

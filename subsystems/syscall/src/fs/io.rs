@@ -23,14 +23,10 @@ pub fn blocking<R>(
     description: &FileDescription,
     mut attempt: impl FnMut() -> KernelResult<R>,
 ) -> KernelResult<R> {
-    // Most attempts succeed at once: the wait queue is looked up only
-    // after one says EAGAIN (which changed nothing).
-    match attempt() {
-        Err(Errno::EAGAIN) if !description.is_nonblocking() => {}
-        other => return other,
-    }
-    let Some(queue) = description.wait_queue() else {
-        return Err(Errno::EAGAIN);
+    let queue = match description.waiters() {
+        Some(queue) if !description.is_nonblocking() => queue,
+        // Nothing to wait for: EAGAIN stands.
+        _ => return attempt(),
     };
     loop {
         // The count is read before the attempt, so a wake between the
