@@ -103,7 +103,7 @@ extern "C" fn kernel_entry(protocol: u32, info_address: u32) -> ! {
 }
 
 /// The guarded stack `kernel_main` runs on, handed to the scheduler.
-static BOOT_THREAD_STACK: spin::Mutex<Option<memory::kstack::KernelStack>> = spin::Mutex::new(None);
+static BOOT_THREAD_STACK: lock::Mutex<Option<memory::kstack::KernelStack>> = lock::Mutex::new(None);
 
 /// The rest of boot, on a guarded kernel stack, as the first thread.
 extern "C" fn kernel_main(_: u64) -> ! {

@@ -26,7 +26,7 @@ static SCANCODES: IrqMutex<VecDeque<u8>> = IrqMutex::new(VecDeque::new());
 /// discipline of `/dev/tty1`.
 static INPUT: IrqMutex<VecDeque<u8>> = IrqMutex::new(VecDeque::new());
 /// The keyboard's modifier state; only the console thread decodes.
-static KEYBOARD: spin::Mutex<Keyboard> = spin::Mutex::new(Keyboard::new());
+static KEYBOARD: lock::Mutex<Keyboard> = lock::Mutex::new(Keyboard::new());
 
 /// Takes over the boot loader's framebuffer, if it handed over a
 /// direct-colour one, and the keyboard controller. Returns the text size.

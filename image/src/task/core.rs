@@ -432,22 +432,23 @@ pub fn preempt() {
     }
 }
 
-/// Kernel preemption around the process crate's spin locks (the process
-/// table, a process's data): a holder the tick would preempt keeps its CPU
-/// until its last such lock is free, then switches, so other CPUs do not
-/// spin through a whole time slice of a descheduled holder.
+/// Kernel preemption around the subsystem crates' spin locks (the `lock`
+/// crate's, and the process crate's ranked ones built on it): a holder the
+/// tick would preempt keeps its CPU until its last such lock is free, then
+/// switches, so other CPUs do not spin through a whole time slice of a
+/// descheduled holder.
 struct LockPreemption;
 
 /// How many preemptions a lock holder may defer before it is preempted
-/// anyway. The other crates' spin locks do not defer: a holder of one of
-/// ours that spins on one of theirs, held by a thread preempted on this
-/// CPU, needs that thread to run (Linux defers for every spin lock and
-/// has no such case).
+/// anyway (two ticks: far longer than any lock is held). Every subsystem
+/// crate's spin lock defers, so no thread this CPU could switch to holds
+/// one; the bound only keeps a holder that waits for something another
+/// thread of this CPU must do (a bug) from waiting forever.
 const MAX_DEFERRED_PREEMPTIONS: u32 = 2;
 
 // The count is the CPU's (a thread's own travels with it through
 // `switch_to`): one add or subtract on `gs`, no locked instruction.
-impl process::lock::PreemptionControl for LockPreemption {
+impl lock::PreemptionControl for LockPreemption {
     fn disable(&self) {
         arch::percpu::preemption_disable();
     }
@@ -766,7 +767,7 @@ pub fn init(stack: KernelStack, cpu_count: u32) {
 
     let idle = Thread::new_unscheduled("idle", idle_loop).expect("the idle thread");
     IDLE[0].call_once(|| idle);
-    process::lock::set_preemption_control(&LockPreemption);
+    lock::set_preemption_control(&LockPreemption);
 }
 
 /// The idle thread of an application processor, adopting `stack`, the

@@ -55,8 +55,9 @@ pub struct Thread {
     /// away from it has stored its registers: no other CPU may resume it
     /// (or free it) meanwhile.
     pub(super) on_cpu: AtomicBool,
-    // IrqMutex, not spin::Mutex: the context switch reads these with
-    // interrupts off, so a holder must never be preempted.
+    // IrqMutex, not lock::Mutex: the context switch reads these with
+    // interrupts off, so a holder must never be preempted (a
+    // `lock::Mutex` holder only defers a bounded number of preemptions).
     address_space: IrqMutex<Option<SharedAddressSpace>>,
     /// The user thread this kernel thread runs, set once before it first
     /// runs and kept until the thread is freed: the system-call path reads

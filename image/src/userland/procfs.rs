@@ -31,7 +31,7 @@ pub fn count_fork() {
 
 /// The device numbers of every procfs made, whose dentries of a reaped
 /// process are forgotten (a few at most: one per `mount -t proc`).
-static DEVICES: spin::Mutex<Vec<u64>> = spin::Mutex::new(Vec::new());
+static DEVICES: lock::Mutex<Vec<u64>> = lock::Mutex::new(Vec::new());
 
 /// A new procfs instance for `mount -t proc`.
 pub fn filesystem() -> Option<Arc<dyn fs::FileSystem>> {

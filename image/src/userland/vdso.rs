@@ -8,8 +8,9 @@ use core::sync::atomic::{Ordering, compiler_fence};
 
 use abi::KernelResult;
 use arch::paging::DirectMap;
+use lock::Mutex;
 use mm::{Frame, MapRequest, Perms, PhysicalMemory, Placement, VirtAddr, VmObject};
-use spin::{Mutex, Once};
+use spin::Once;
 use vdso::{SequenceWrite, VdsoData};
 
 use crate::memory::frames::KernelFrames;

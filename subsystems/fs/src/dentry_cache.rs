@@ -24,7 +24,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use spin::Mutex;
+use lock::Mutex;
 
 use crate::custody::Custody;
 use crate::inode::InodeId;

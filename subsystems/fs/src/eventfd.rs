@@ -10,7 +10,7 @@
 use alloc::sync::Arc;
 
 use abi::{Errno, KernelResult};
-use spin::Mutex;
+use lock::Mutex;
 
 use crate::description::FileDescription;
 use crate::file::File;

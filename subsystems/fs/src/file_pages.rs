@@ -12,7 +12,8 @@ use alloc::sync::Arc;
 use core::any::Any;
 
 use abi::KernelResult;
-use spin::{Mutex, Once};
+use lock::Mutex;
+use spin::Once;
 
 use crate::tmpfs::SparseData;
 

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use abi::{Errno, KernelResult};
 use core::sync::atomic::{AtomicU64, Ordering};
-use spin::RwLock;
+use lock::RwLock;
 
 use crate::inode::{FileSystem, Inode, InodeId};
 

@@ -15,7 +15,7 @@ use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
 use abi::{Errno, KernelResult};
-use spin::Mutex;
+use lock::Mutex;
 
 use crate::inet::IpAddress;
 use crate::socket::{Socket, SocketAddress};

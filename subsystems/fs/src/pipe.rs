@@ -16,7 +16,7 @@ use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 
 use abi::{Errno, KernelResult};
-use spin::Mutex;
+use lock::Mutex;
 
 use crate::description::FileDescription;
 use crate::file::File;

@@ -6,7 +6,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 
 use abi::{Errno, KernelResult};
-use spin::Mutex;
+use lock::Mutex;
 
 use crate::socket::{Socket, SocketAddress};
 

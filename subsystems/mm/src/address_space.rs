@@ -13,7 +13,7 @@
 //! in every space.
 //!
 //! Locking: an `AddressSpace` has no lock of its own; the kernel keeps each
-//! one in a `spin::Mutex` and takes it before any VM-object or frame lock.
+//! one in a `lock::Mutex` and takes it before any VM-object or frame lock.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;

@@ -117,7 +117,7 @@ impl PageTable for FakePageTable {
 /// Physical memory as boxed frames, with a count of whole-frame copies.
 #[derive(Default)]
 pub struct FakePhysicalMemory {
-    frames: spin::Mutex<BTreeMap<u64, Box<[u8; PAGE_SIZE_USIZE]>>>,
+    frames: lock::Mutex<BTreeMap<u64, Box<[u8; PAGE_SIZE_USIZE]>>>,
     copies: AtomicUsize,
 }
 

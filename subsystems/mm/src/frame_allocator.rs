@@ -3,7 +3,7 @@
 //! Address spaces, VM objects and page tables take frames through
 //! [`FrameAllocator`] so that tests and other kernels can supply their own.
 //! [`crate::BuddyAllocator`] implements it, and so does a
-//! `&spin::Mutex<BuddyAllocator>` (locking once per call, so the allocator
+//! `&lock::Mutex<BuddyAllocator>` (locking once per call, so the allocator
 //! lock is never held across a whole fork or fault).
 
 use abi::KernelResult;
@@ -54,7 +54,7 @@ impl FrameAllocator for BuddyAllocator<'_> {
     }
 }
 
-impl FrameAllocator for &spin::Mutex<BuddyAllocator<'_>> {
+impl FrameAllocator for &lock::Mutex<BuddyAllocator<'_>> {
     fn alloc_frame(&mut self) -> KernelResult<Frame> {
         self.lock().alloc(0)
     }

@@ -30,7 +30,7 @@
 //!    whose constructors reject anything at or above [`USER_SPACE_END`].
 //!
 //! Locking: no global state. The kernel keeps each [`AddressSpace`] in its
-//! own lock and the [`BuddyAllocator`] in a `spin::Mutex`; the order is
+//! own lock and the [`BuddyAllocator`] in a `lock::Mutex`; the order is
 //! address space, then a [`VmObject`]'s page map, then a CPU's
 //! [`FrameCache`], then the frame allocator (locked per call through
 //! `impl FrameAllocator for &Mutex<BuddyAllocator>`).

@@ -59,7 +59,7 @@ enum Kind {
 /// A set of pages that regions map: anonymous (zero-fill) or file-backed.
 pub struct VmObject {
     kind: Kind,
-    pages: spin::Mutex<BTreeMap<u64, Frame>>,
+    pages: lock::Mutex<BTreeMap<u64, Frame>>,
 }
 
 impl VmObject {
@@ -67,7 +67,7 @@ impl VmObject {
     pub fn anonymous() -> Arc<VmObject> {
         Arc::new(VmObject {
             kind: Kind::Anonymous,
-            pages: spin::Mutex::new(BTreeMap::new()),
+            pages: lock::Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -76,7 +76,7 @@ impl VmObject {
     pub fn file() -> Arc<VmObject> {
         Arc::new(VmObject {
             kind: Kind::File(AtomicU64::new(0)),
-            pages: spin::Mutex::new(BTreeMap::new()),
+            pages: lock::Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -84,7 +84,7 @@ impl VmObject {
     pub fn for_inode(inode: Arc<dyn InodeBacking>) -> Arc<VmObject> {
         Arc::new(VmObject {
             kind: Kind::Inode(inode),
-            pages: spin::Mutex::new(BTreeMap::new()),
+            pages: lock::Mutex::new(BTreeMap::new()),
         })
     }
 

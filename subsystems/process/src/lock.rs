@@ -8,10 +8,10 @@
 //! no code holds two processes' data at once, and a guard kept alive in an
 //! expression while a callee locks the same process is the same-rank case.
 //!
-//! A kernel that preempts kernel code installs a [`PreemptionControl`]:
-//! a thread holding one of these locks then keeps its CPU until it lets
-//! go, as Linux's `spin_lock` disables preemption, so other CPUs do not
-//! spin through the holder's preemption.
+//! A thread holding one of these locks keeps its CPU until it lets go,
+//! as with every lock of the `lock` crate (whose [`lock::PreemptionOff`]
+//! the guards hold), so other CPUs do not spin through the holder's
+//! preemption.
 //!
 //! With the `lock-order-check` feature (host tests; it needs `std`), every
 //! acquisition is checked against the locks the current thread holds and
@@ -19,6 +19,8 @@
 //! Without it the checks compile to nothing.
 
 use core::ops::{Deref, DerefMut};
+
+use lock::PreemptionOff;
 
 /// A lock's place in the order; lower ranks are taken first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,48 +37,6 @@ pub enum Rank {
     Descriptors = 3,
     /// A process's thread list.
     Threads = 4,
-}
-
-/// What a kernel with kernel preemption does around a held lock: keep
-/// the holder on its CPU. Calls nest; the kernel implements it (a count
-/// per thread, with a preemption the tick deferred carried out when the
-/// count returns to zero).
-pub trait PreemptionControl: Sync {
-    /// The current thread takes a lock: no preemption until the matching
-    /// [`PreemptionControl::enable`].
-    fn disable(&self);
-    /// The current thread let a lock go.
-    fn enable(&self);
-}
-
-static PREEMPTION: spin::Once<&'static dyn PreemptionControl> = spin::Once::new();
-
-/// Installs the kernel's [`PreemptionControl`] (once; later calls are
-/// ignored). Until then, and in host tests, locks do not touch
-/// preemption.
-pub fn set_preemption_control(control: &'static dyn PreemptionControl) {
-    PREEMPTION.call_once(|| control);
-}
-
-/// Preemption kept off for as long as it lives.
-struct PreemptionOff(Option<&'static dyn PreemptionControl>);
-
-impl PreemptionOff {
-    fn new() -> Self {
-        let control = PREEMPTION.get().copied();
-        if let Some(control) = control {
-            control.disable();
-        }
-        PreemptionOff(control)
-    }
-}
-
-impl Drop for PreemptionOff {
-    fn drop(&mut self) {
-        if let Some(control) = self.0 {
-            control.enable();
-        }
-    }
 }
 
 /// A spin lock with a [`Rank`].
@@ -187,6 +147,7 @@ mod order {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lock::{PreemptionControl, set_preemption_control};
 
     extern crate std;
 

@@ -23,7 +23,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use abi::{Errno, KernelResult};
-use spin::Mutex;
+use lock::Mutex;
 
 use crate::lock::{Rank, RankedMutex};
 

@@ -16,7 +16,7 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use abi::{Errno, KernelResult};
-use spin::Mutex;
+use lock::Mutex;
 
 use crate::env::ProcessEnv;
 use crate::pid::{Pid, Tid};

@@ -17,7 +17,7 @@ use core::any::Any;
 
 use abi::{Errno, KernelResult};
 use fs::{File, FileType, Inode, InodeId, OpenFlags, Stat};
-use spin::Mutex;
+use lock::Mutex;
 
 use crate::context::{Attributes, Context};
 use crate::ino::{ProcessEntry, SystemEntry};

@@ -35,14 +35,14 @@ struct Waiters<Q> {
 /// waiter and removed when its last waiter leaves, so the table holds
 /// nothing for words nobody sleeps on.
 pub struct FutexTable<Q> {
-    queues: spin::Mutex<BTreeMap<u64, Waiters<Q>>>,
+    queues: lock::Mutex<BTreeMap<u64, Waiters<Q>>>,
 }
 
 impl<Q: EventQueue> FutexTable<Q> {
     /// An empty table.
     pub const fn new() -> Self {
         FutexTable {
-            queues: spin::Mutex::new(BTreeMap::new()),
+            queues: lock::Mutex::new(BTreeMap::new()),
         }
     }
 

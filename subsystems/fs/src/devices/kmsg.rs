@@ -16,7 +16,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 
 use abi::{Errno, KernelResult};
-use spin::Mutex;
+use lock::Mutex;
 
 use crate::device::CharacterDevice;
 use crate::file::File;

@@ -15,7 +15,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use ::tty::{JobSignal, ReadOutcome};
 use abi::{Errno, KernelResult};
-use spin::Mutex;
+use lock::Mutex;
 
 use crate::device::{CharacterDevice, SharedDevice};
 use crate::devices::terminal::Terminal;

@@ -3,7 +3,7 @@
 //! seeded).
 
 use abi::KernelResult;
-use spin::Mutex;
+use lock::Mutex;
 
 use crate::csprng::{ChaCha20Rng, EntropySource};
 use crate::file::File;

@@ -5,7 +5,7 @@
 //! layer can apply `termios` and job-control `ioctl`s to it.
 
 use ::tty::{JobControl, LineDiscipline};
-use spin::Mutex;
+use lock::Mutex;
 
 /// One terminal: its line discipline and its job-control state. Lock
 /// order: `line` before `jobs` when both are needed.

@@ -1,7 +1,7 @@
 //! tmpfs: a file system that lives in memory. Also the backing store of
 //! devfs and the unpacked initramfs.
 //!
-//! Each inode keeps its metadata and contents in one `spin::Mutex`. Every
+//! Each inode keeps its metadata and contents in one `lock::Mutex`. Every
 //! change to directory entries (create, link, unlink, rmdir, rename) first
 //! takes the file system's namespace mutex and then holds at most one inode
 //! mutex at a time, so no two inode locks are ever nested and rename's
@@ -22,7 +22,7 @@ use core::any::Any;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use abi::{Errno, KernelResult};
-use spin::Mutex;
+use lock::Mutex;
 
 use crate::clock::Clock;
 use crate::device::CharacterDevice;

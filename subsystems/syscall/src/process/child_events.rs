@@ -45,8 +45,8 @@ const NOTIFY_LOCKS: usize = 64;
 /// exclusively by the rarer changes: stops, continues and trace stops
 /// (whose waiters are the parent and perhaps a tracer), and ends that
 /// hand children to an adopter (which changes those children's parents).
-static EVERY_NOTIFY: spin::RwLock<()> = spin::RwLock::new(());
-static NOTIFY: [spin::Mutex<()>; NOTIFY_LOCKS] = [const { spin::Mutex::new(()) }; NOTIFY_LOCKS];
+static EVERY_NOTIFY: lock::RwLock<()> = lock::RwLock::new(());
+static NOTIFY: [lock::Mutex<()>; NOTIFY_LOCKS] = [const { lock::Mutex::new(()) }; NOTIFY_LOCKS];
 
 fn notify_index(waiter: Pid) -> usize {
     waiter.unsigned_abs() as usize % NOTIFY_LOCKS
@@ -60,15 +60,15 @@ fn notify_index(waiter: Pid) -> usize {
 /// taken, so unrelated families do not meet. Never held across a sleep.
 pub struct ChildNotifyGuard {
     _every: ChildNotifyScope,
-    _waiters: [Option<spin::MutexGuard<'static, ()>>; 2],
+    _waiters: [Option<lock::MutexGuard<'static, ()>>; 2],
 }
 
 enum ChildNotifyScope {
     Waiters {
-        _shared: spin::RwLockReadGuard<'static, ()>,
+        _shared: lock::RwLockReadGuard<'static, ()>,
     },
     Every {
-        _exclusive: spin::RwLockWriteGuard<'static, ()>,
+        _exclusive: lock::RwLockWriteGuard<'static, ()>,
     },
 }
 

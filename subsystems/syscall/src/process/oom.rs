@@ -64,7 +64,7 @@ fn candidate<K: Kernel>(kernel: &K, process: &Arc<Process<K::Env>>) -> Option<Ca
 /// dying its memory is on the way back, and faults wait for it rather than
 /// kill again, for at most [`VICTIM_PATIENCE_NS`] (a victim stuck in an
 /// uninterruptible wait keeps its memory).
-static LAST_VICTIM: spin::Mutex<Option<(process::pid::Pid, u64)>> = spin::Mutex::new(None);
+static LAST_VICTIM: lock::Mutex<Option<(process::pid::Pid, u64)>> = lock::Mutex::new(None);
 const VICTIM_PATIENCE_NS: u64 = 2_000_000_000;
 
 /// Frees memory for a fault that found none at monotonic time `now`:

@@ -160,7 +160,7 @@ fn decode<K: Kernel>(ctx: &Context<'_, K>, event: &SigEvent) -> KernelResult<Tim
 /// (the signal would outlive `timer_delete`'s discard). Only thread
 /// context takes it, never across a sleep; it comes before any process
 /// lock.
-pub(crate) static TIMER_NOTIFY: spin::Mutex<()> = spin::Mutex::new(());
+pub(crate) static TIMER_NOTIFY: lock::Mutex<()> = lock::Mutex::new(());
 
 /// `timer_settime(id, flags, new, old)`.
 pub fn timer_settime<K: Kernel>(

@@ -25,7 +25,7 @@ const RECORD_SIZE: usize = 128;
 
 /// One signalfd.
 pub struct SignalFd<E: ProcessEnv> {
-    mask: spin::Mutex<SigSet>,
+    mask: lock::Mutex<SigSet>,
     process: Weak<Process<E>>,
     waiters: Arc<dyn fs::WaitQueue>,
 }
@@ -102,7 +102,7 @@ pub fn signalfd4<K: Kernel>(
         return Ok(fd as u64);
     }
     let file = SignalFd::<K::Env> {
-        mask: spin::Mutex::new(mask),
+        mask: lock::Mutex::new(mask),
         process: Arc::downgrade(ctx.process),
         waiters: ctx.kernel.signal_waiters(),
     };
