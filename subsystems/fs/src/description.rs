@@ -4,10 +4,10 @@
 //! and lives in the process crate's fd table.
 
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use abi::{Errno, KernelResult};
-use spin::Mutex;
+use lock::Mutex;
 
 use crate::custody::Custody;
 use crate::dirent::encode_dirent64;
@@ -50,13 +50,6 @@ pub fn default_file_max(total_kib: u64) -> usize {
         .max(NR_FILE)
 }
 
-/// Offset and changeable status flags, behind the description's mutex.
-struct Position {
-    offset: u64,
-    /// `O_APPEND`, `O_NONBLOCK`, ... (never the access mode or creation flags).
-    status: OpenFlags,
-}
-
 /// An open file: what it reads and writes through, how it was opened, and
 /// the shared offset.
 pub struct FileDescription {
@@ -67,10 +60,17 @@ pub struct FileDescription {
     /// call or reference count to get at it.
     waiters: Option<Arc<dyn WaitQueue>>,
     inode: Option<Arc<dyn Inode>>,
+    /// Whether `inode` is a directory (an inode's type never changes):
+    /// every read asks, so not through the inode's vtable.
+    directory: bool,
     custody: Option<Custody>,
     access: AccessMode,
     path_only: bool,
-    position: Mutex<Position>,
+    /// The shared offset.
+    offset: Mutex<u64>,
+    /// `O_APPEND`, `O_NONBLOCK`, ... (never the access mode or creation
+    /// flags): read on every blocking call, so not behind the offset's lock.
+    status: AtomicU32,
 }
 
 /// What kind of object a description's file is, asked once when the
@@ -124,18 +124,20 @@ impl FileDescription {
             })
             .map_err(|_| Errno::ENFILE)?;
         let inode = custody.as_ref().map(|custody| custody.inode().clone());
+        let directory = inode
+            .as_ref()
+            .is_some_and(|inode| inode.file_type() == FileType::Directory);
         Ok(Arc::new(FileDescription {
             nature: file.nature(),
             waiters: file.wait_queue(),
             file,
             inode,
+            directory,
             custody,
             access,
             path_only: flags.contains(OpenFlags::O_PATH),
-            position: Mutex::new(Position {
-                offset: 0,
-                status: flags & OpenFlags::SETTABLE_STATUS,
-            }),
+            offset: Mutex::new(0),
+            status: AtomicU32::new((flags & OpenFlags::SETTABLE_STATUS).bits()),
         }))
     }
 
@@ -171,15 +173,12 @@ impl FileDescription {
 
     /// Whether it names a directory.
     pub fn is_directory(&self) -> bool {
-        self.inode
-            .as_ref()
-            .is_some_and(|inode| inode.file_type() == FileType::Directory)
+        self.directory
     }
 
     /// `F_GETFL`: access mode plus status flags (plus `O_PATH`).
     pub fn status_flags(&self) -> OpenFlags {
-        let mut flags =
-            self.position.lock().status | OpenFlags::from_bits_retain(self.access.bits());
+        let mut flags = self.status() | OpenFlags::from_bits_retain(self.access.bits());
         if self.path_only {
             flags |= OpenFlags::O_PATH;
         }
@@ -188,18 +187,23 @@ impl FileDescription {
 
     /// `F_SETFL`: replaces the settable status flags, ignores the rest.
     pub fn set_status_flags(&self, flags: OpenFlags) {
-        self.position.lock().status = flags & OpenFlags::SETTABLE_STATUS;
+        let settable = flags & OpenFlags::SETTABLE_STATUS;
+        self.status.store(settable.bits(), Ordering::Relaxed);
+    }
+
+    fn status(&self) -> OpenFlags {
+        OpenFlags::from_bits_retain(self.status.load(Ordering::Relaxed))
     }
 
     /// Whether `O_NONBLOCK` is set: the caller returns `EAGAIN` to user space
     /// instead of sleeping.
     pub fn is_nonblocking(&self) -> bool {
-        self.position.lock().status.contains(OpenFlags::O_NONBLOCK)
+        self.status().contains(OpenFlags::O_NONBLOCK)
     }
 
     /// The current offset.
     pub fn offset(&self) -> u64 {
-        self.position.lock().offset
+        *self.offset.lock()
     }
 
     fn check_readable(&self) -> KernelResult<()> {
@@ -225,9 +229,9 @@ impl FileDescription {
         if !self.nature.seekable {
             return self.file.read(0, buf);
         }
-        let mut position = self.position.lock();
-        let read = self.file.read(position.offset, buf)?;
-        position.offset = position.offset.saturating_add(read as u64);
+        let mut offset = self.offset.lock();
+        let read = self.file.read(*offset, buf)?;
+        *offset = offset.saturating_add(read as u64);
         Ok(read)
     }
 
@@ -240,14 +244,14 @@ impl FileDescription {
         if !self.nature.seekable {
             return self.file.write(0, buf);
         }
-        let mut position = self.position.lock();
-        let (written, end) = if position.status.contains(OpenFlags::O_APPEND) {
+        let mut offset = self.offset.lock();
+        let (written, end) = if self.status().contains(OpenFlags::O_APPEND) {
             self.file.append(buf)?
         } else {
-            let written = self.file.write(position.offset, buf)?;
-            (written, position.offset.saturating_add(written as u64))
+            let written = self.file.write(*offset, buf)?;
+            (written, offset.saturating_add(written as u64))
         };
-        position.offset = end;
+        *offset = end;
         Ok(written)
     }
 
@@ -269,7 +273,7 @@ impl FileDescription {
             return Err(Errno::ESPIPE);
         }
         let offset = u64::try_from(offset).map_err(|_| Errno::EINVAL)?;
-        if self.position.lock().status.contains(OpenFlags::O_APPEND) {
+        if self.status().contains(OpenFlags::O_APPEND) {
             return self.file.append(buf).map(|(written, _)| written);
         }
         self.file.write(offset, buf)
@@ -289,8 +293,8 @@ impl FileDescription {
             return Err(Errno::ESPIPE);
         }
         let whence = Whence::from_raw(whence).ok_or(Errno::EINVAL)?;
-        let mut position = self.position.lock();
-        let current = i64::try_from(position.offset).map_err(|_| Errno::EOVERFLOW)?;
+        let mut position = self.offset.lock();
+        let current = i64::try_from(*position).map_err(|_| Errno::EOVERFLOW)?;
         let new = if self.is_directory() {
             // Directory offsets are readdir cookies: only absolute and relative moves.
             match whence {
@@ -312,7 +316,7 @@ impl FileDescription {
             }
         };
         let new = u64::try_from(new).map_err(|_| Errno::EINVAL)?;
-        position.offset = new;
+        *position = new;
         Ok(new)
     }
 
@@ -326,9 +330,9 @@ impl FileDescription {
         if inode.file_type() != FileType::Directory {
             return Err(Errno::ENOTDIR);
         }
-        let mut position = self.position.lock();
+        let mut offset = self.offset.lock();
         let mut filled = 0;
-        while let Some((entry, next)) = inode.readdir(position.offset)? {
+        while let Some((entry, next)) = inode.readdir(*offset)? {
             let next_offset = i64::try_from(next).map_err(|_| Errno::EOVERFLOW)?;
             let d_type = entry.file_type.dirent_type();
             match encode_dirent64(
@@ -342,7 +346,7 @@ impl FileDescription {
                 None if filled == 0 => return Err(Errno::EINVAL),
                 None => break,
             }
-            position.offset = next;
+            *offset = next;
         }
         Ok(filled)
     }
