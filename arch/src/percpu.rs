@@ -168,6 +168,7 @@ pub fn current() -> u64 {
 
 /// Where the preemption count lives in the block.
 const PREEMPTION_OFF: usize = core::mem::offset_of!(CpuLocal, preemption_off);
+const DEFERRED_OFF: usize = core::mem::offset_of!(CpuLocal, preemptions_deferred);
 
 /// The running thread takes a lock: one instruction, no lock prefix
 /// (only this CPU, and interrupts that give back what they take, touch
@@ -185,18 +186,23 @@ pub fn preemption_disable() {
 /// preemption was deferred meanwhile (the caller then preempts).
 #[inline]
 pub fn preemption_enable() -> bool {
-    let left: u32;
-    // SAFETY: as in `preemption_disable`.
+    let deferred: u32;
+    // SAFETY: as in `preemption_disable`; gs:[DEFERRED_OFF] is this CPU's
+    // deferred count, read only when the lock count reached zero.
     unsafe {
         core::arch::asm!(
+            "xor {deferred:e}, {deferred:e}",
             "sub dword ptr gs:[{off}], 1",
-            "mov {left:e}, gs:[{off}]",
+            "jnz 2f",
+            "mov {deferred:e}, dword ptr gs:[{deferred_off}]",
+            "2:",
             off = const PREEMPTION_OFF,
-            left = out(reg) left,
+            deferred_off = const DEFERRED_OFF,
+            deferred = out(reg) deferred,
             options(nostack),
         );
     }
-    left == 0 && this().preemptions_deferred.load(Ordering::Relaxed) != 0
+    deferred != 0
 }
 
 /// How many locks the running thread holds.
