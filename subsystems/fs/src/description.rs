@@ -55,10 +55,6 @@ pub fn default_file_max(total_kib: u64) -> usize {
 pub struct FileDescription {
     file: Arc<dyn File>,
     nature: FileNature,
-    /// The file's wait queue, asked once like `nature`: a blocking read
-    /// reads its event count before the first attempt, with no virtual
-    /// call or reference count to get at it.
-    waiters: Option<Arc<dyn WaitQueue>>,
     inode: Option<Arc<dyn Inode>>,
     /// Whether `inode` is a directory (an inode's type never changes):
     /// every read asks, so not through the inode's vtable.
@@ -89,6 +85,10 @@ pub struct FileNature {
     /// Part of a pseudo-terminal pair ([`File::pseudo_terminal`]): a
     /// master's writes may type job-control keys.
     pub pseudo_terminal: bool,
+    /// It has a wait queue ([`File::wait_queue`]; which queue may change,
+    /// as a socket's does when it connects, but not whether there is one):
+    /// its operations may say `EAGAIN` and be retried after a wake.
+    pub waitable: bool,
 }
 
 impl core::fmt::Debug for FileDescription {
@@ -129,7 +129,6 @@ impl FileDescription {
             .is_some_and(|inode| inode.file_type() == FileType::Directory);
         Ok(Arc::new(FileDescription {
             nature: file.nature(),
-            waiters: file.wait_queue(),
             file,
             inode,
             directory,
@@ -384,12 +383,7 @@ impl FileDescription {
 
     /// Where to sleep after `EAGAIN` when not `O_NONBLOCK`.
     pub fn wait_queue(&self) -> Option<Arc<dyn WaitQueue>> {
-        self.waiters.clone()
-    }
-
-    /// [`FileDescription::wait_queue`], borrowed.
-    pub fn waiters(&self) -> Option<&Arc<dyn WaitQueue>> {
-        self.waiters.as_ref()
+        self.file.wait_queue()
     }
 
     /// `fstat`: the inode's if opened by path, else the file's own.

@@ -152,6 +152,7 @@ pub trait File: Send + Sync {
             terminal: self.terminal().is_some(),
             signalfd: self.signal_mask().is_some(),
             pseudo_terminal: self.pseudo_terminal().is_some(),
+            waitable: self.wait_queue().is_some(),
         }
     }
 

@@ -23,10 +23,12 @@ pub fn blocking<R>(
     description: &FileDescription,
     mut attempt: impl FnMut() -> KernelResult<R>,
 ) -> KernelResult<R> {
-    let queue = match description.waiters() {
-        Some(queue) if !description.is_nonblocking() => queue,
-        // Nothing to wait for: EAGAIN stands.
-        _ => return attempt(),
+    // Nothing to wait for: EAGAIN stands.
+    if !description.nature().waitable || description.is_nonblocking() {
+        return attempt();
+    }
+    let Some(queue) = description.wait_queue() else {
+        return attempt();
     };
     loop {
         // The count is read before the attempt, so a wake between the
