@@ -10,7 +10,13 @@
 //! returns 0 (end of file).
 //!
 //! Lock: one mutex per pipe around the buffer and the end counts; the wait
-//! queue is woken after it is released.
+//! queue is woken after it is released. A read of an empty pipe with a
+//! writer left (every blocking reader's first attempt) says `EAGAIN`
+//! without the lock, from two counts the lock's holders publish before
+//! they wake the queue, so a reader that read the queue's event count
+//! first either sees the change or is woken by it.
+
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -50,6 +56,9 @@ struct Buffer {
 /// The shared state of one pipe.
 pub struct Pipe {
     buffer: Mutex<Buffer>,
+    /// `buffer`'s byte and writer counts as of its last change.
+    published_len: AtomicUsize,
+    published_writers: AtomicUsize,
     waiters: Arc<dyn WaitQueue>,
     /// Its inode number on the (virtual) pipe file system, chosen by the
     /// caller so each live pipe has its own (`/proc/<pid>/fd` shows
@@ -63,6 +72,32 @@ pub const PIPE_DEVICE: u64 = 12;
 impl Pipe {
     fn wake(&self) {
         self.waiters.wake_all();
+    }
+
+    /// Publishes `buffer`'s counts; called under the lock after every
+    /// change to them, before the wake.
+    fn publish(&self, buffer: &Buffer) {
+        self.published_len
+            .store(buffer.bytes.len(), Ordering::Release);
+        self.published_writers
+            .store(buffer.writers, Ordering::Release);
+    }
+
+    /// Whether the pipe was empty with a writer left when last changed.
+    fn seems_empty_with_writers(&self) -> bool {
+        self.published_len.load(Ordering::Acquire) == 0
+            && self.published_writers.load(Ordering::Acquire) != 0
+    }
+
+    fn new(buffer: Buffer, waiters: Arc<dyn WaitQueue>, ino: u64) -> Arc<Pipe> {
+        let pipe = Pipe {
+            published_len: AtomicUsize::new(0),
+            published_writers: AtomicUsize::new(buffer.writers),
+            buffer: Mutex::new(buffer),
+            waiters,
+            ino,
+        };
+        Arc::new(pipe)
     }
 
     /// Bytes buffered now.
@@ -140,6 +175,7 @@ impl Pipe {
             let mut buffer = self.buffer.lock();
             let count = count.min(buffer.bytes.len());
             buffer.bytes.drain(..count);
+            self.publish(&buffer);
         }
         self.wake();
     }
@@ -165,17 +201,17 @@ pub struct PipeWriter(Arc<Pipe>);
 /// A new pipe with both ends open; `waiters` is woken on every change;
 /// `ino` is its inode number.
 pub fn pipe(waiters: Arc<dyn WaitQueue>, ino: u64) -> (Arc<PipeReader>, Arc<PipeWriter>) {
-    let pipe = Arc::new(Pipe {
-        buffer: Mutex::new(Buffer {
+    let pipe = Pipe::new(
+        Buffer {
             bytes: VecDeque::new(),
             capacity: PIPE_CAPACITY,
             readers: 1,
             writers: 1,
             opens: (1, 1),
-        }),
+        },
         waiters,
         ino,
-    });
+    );
     (
         Arc::new(PipeReader(pipe.clone())),
         Arc::new(PipeWriter(pipe)),
@@ -205,17 +241,17 @@ impl Pipe {
     /// A pipe with no end open yet: a FIFO's, whose ends come and go with
     /// `open` ([`Pipe::open_reader`], [`Pipe::open_writer`]).
     pub fn named(waiters: Arc<dyn WaitQueue>, ino: u64) -> Arc<Pipe> {
-        Arc::new(Pipe {
-            buffer: Mutex::new(Buffer {
+        Pipe::new(
+            Buffer {
                 bytes: VecDeque::new(),
                 capacity: PIPE_CAPACITY,
                 readers: 0,
                 writers: 0,
                 opens: (0, 0),
-            }),
+            },
             waiters,
             ino,
-        })
+        )
     }
 
     /// A new read end (an `open` of the FIFO for reading), with how many
@@ -248,6 +284,7 @@ impl Pipe {
             buffer.writers += writers;
             buffer.opens.0 += readers as u64;
             buffer.opens.1 += writers as u64;
+            self.publish(&buffer);
             (
                 buffer.opens.0 - buffer.readers as u64,
                 buffer.opens.1 - buffer.writers as u64,
@@ -298,7 +335,11 @@ impl Drop for PipeReader {
 
 impl Drop for PipeWriter {
     fn drop(&mut self) {
-        self.0.buffer.lock().writers -= 1;
+        {
+            let mut buffer = self.0.buffer.lock();
+            buffer.writers -= 1;
+            self.0.publish(&buffer);
+        }
         self.0.wake();
     }
 }
@@ -311,6 +352,9 @@ impl File for PipeReader {
     fn read(&self, _offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
         if buf.is_empty() {
             return Ok(0);
+        }
+        if self.0.seems_empty_with_writers() {
+            return Err(Errno::EAGAIN);
         }
         let read = {
             let mut buffer = self.0.buffer.lock();
@@ -325,6 +369,7 @@ impl File for PipeReader {
             for (slot, byte) in buf.iter_mut().zip(buffer.bytes.drain(..count)) {
                 *slot = byte;
             }
+            self.0.publish(&buffer);
             count
         };
         self.0.wake();
@@ -374,6 +419,7 @@ impl File for PipeWriter {
             }
             let count = buf.len().min(space);
             buffer.bytes.extend(&buf[..count]);
+            self.0.publish(&buffer);
             count
         };
         self.0.wake();
