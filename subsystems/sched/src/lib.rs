@@ -104,7 +104,7 @@ pub use load::{LOAD_SAMPLE_SECONDS, LoadAverage};
 pub use mutex::{LockOutcome, SleepMutex};
 pub use priority::Priority;
 pub use run_queue::{Lag, RunQueue, RunQueueConfig};
-pub use scheduler::{Decision, Scheduler, ThreadStats};
+pub use scheduler::{BALANCE_INTERVAL_NS, Decision, Scheduler, ThreadStats};
 pub use state::{BlockReason, InterruptRequest, ThreadState, WakeReason, WakeReasonSlot};
 pub use thread_id::ThreadId;
 pub use timer_queue::{TimerId, TimerQueue};

@@ -23,6 +23,12 @@ use abi::{Errno, KernelResult};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
+/// How often each CPU's timer tick compares its run queue with the
+/// others' and takes a waiting thread from one two or more threads
+/// longer (Linux balances busy CPUs every few to some tens of ms, by
+/// scheduling domain).
+pub const BALANCE_INTERVAL_NS: u64 = 20_000_000;
+
 /// What a CPU should do after [`Scheduler::schedule`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
@@ -88,6 +94,9 @@ pub struct Scheduler {
     on_cpu: Vec<Option<ThreadId>>,
     /// When each CPU switched to what it runs now.
     on_cpu_since: Vec<u64>,
+    /// When each CPU last compared its queue with the others' (a tick's
+    /// balancing, [`BALANCE_INTERVAL_NS`]).
+    balanced_at: Vec<u64>,
     online: CpuSet,
     threads: ThreadMap<ThreadRecord>,
     timers: TimerQueue<TimerEvent>,
@@ -106,6 +115,7 @@ impl Scheduler {
             run_queues: (0..cpu_count).map(|_| RunQueue::new(config)).collect(),
             on_cpu: (0..cpu_count).map(|_| None).collect(),
             on_cpu_since: (0..cpu_count).map(|_| 0).collect(),
+            balanced_at: (0..cpu_count).map(|_| 0).collect(),
             online: CpuSet::first(cpu_count),
             threads: ThreadMap::default(),
             timers: TimerQueue::new(),
@@ -286,10 +296,21 @@ impl Scheduler {
     /// (and whose affinity allows it) to idle `cpu`'s queue: an idle CPU
     /// pulls work. Returns whether it found one.
     fn pull_work(&mut self, cpu: CpuId, now: u64) -> KernelResult<bool> {
+        self.pull_from_longer(cpu, 1, now)
+    }
+
+    /// Moves one waiting thread to `cpu` from the busiest other CPU whose
+    /// queue is at least `gap` threads longer than `cpu`'s and holds one
+    /// whose affinity allows `cpu`. Returns whether it moved one.
+    fn pull_from_longer(&mut self, cpu: CpuId, gap: usize, now: u64) -> KernelResult<bool> {
+        let here = self.run_queues[self.cpu_index(cpu)?].len();
         let mut sources: Vec<CpuId> = self
             .online
             .iter()
-            .filter(|&other| other != cpu && self.run_queues[other.0 as usize].waiting() > 0)
+            .filter(|&other| {
+                let queue = &self.run_queues[other.0 as usize];
+                other != cpu && queue.waiting() > 0 && queue.len() >= here + gap
+            })
             .collect();
         sources.sort_by_key(|&other| core::cmp::Reverse(self.run_queues[other.0 as usize].len()));
         for source in sources {
@@ -503,8 +524,10 @@ impl Scheduler {
 
     /// The timer interrupt on `cpu` at `now`: fires every due timer (waking
     /// timed-out threads, passing each due alarm's id and token to
-    /// `fire_alarm`) and charges the running thread. Returns whether `cpu`
-    /// should reschedule before returning from the interrupt.
+    /// `fire_alarm`), every [`BALANCE_INTERVAL_NS`] takes a waiting thread
+    /// from a queue two or more threads longer than `cpu`'s, and charges
+    /// the running thread. Returns whether `cpu` should reschedule before
+    /// returning from the interrupt.
     pub fn on_timer_tick(
         &mut self,
         cpu: CpuId,
@@ -524,6 +547,13 @@ impl Scheduler {
                 }
                 TimerEvent::Alarm(token) => fire_alarm(timer, token),
             }
+        }
+        // A busy CPU balances too, not only an idle one: a queue two
+        // threads longer than this one's gives one up (a gap of one
+        // cannot be closed, only moved).
+        if now.saturating_sub(self.balanced_at[index]) >= BALANCE_INTERVAL_NS {
+            self.balanced_at[index] = now;
+            self.pull_from_longer(cpu, 2, now)?;
         }
         Ok(self.run_queues[index].tick(now))
     }

@@ -634,3 +634,62 @@ fn only_long_uninterruptible_waits_count_as_hung() {
     m.sched.wake_all(q1, m.now).unwrap();
     assert!(m.sched.blocked_uninterruptibly_since(100).is_empty());
 }
+
+#[test]
+fn a_busy_cpu_takes_from_a_longer_queue_at_the_balance_interval() {
+    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let cpu0 = CpuSet::single(CpuId(0)).unwrap();
+    let cpu1 = CpuSet::single(CpuId(1)).unwrap();
+    // Four threads queued on CPU 0, one on CPU 1; then all may go anywhere.
+    for id in 1..=4 {
+        s.spawn(t(id), Priority::NORMAL, cpu0, 0).unwrap();
+    }
+    s.spawn(t(5), Priority::NORMAL, cpu1, 0).unwrap();
+    assert_eq!(s.schedule(CpuId(0), 0), Ok(Decision::SwitchTo(t(1))));
+    assert_eq!(s.schedule(CpuId(1), 0), Ok(Decision::SwitchTo(t(5))));
+    for id in 1..=5 {
+        s.set_affinity(t(id), CpuSet::ALL, 0).unwrap();
+    }
+    let loads = |s: &Scheduler| (s.runnable_on(CpuId(0)), s.runnable_on(CpuId(1)));
+    let interval = sched::BALANCE_INTERVAL_NS;
+    // Before the interval, nothing moves: CPU 1 is busy, not idle.
+    s.on_timer_tick(CpuId(1), MS, |_, _| {}).unwrap();
+    assert_eq!(loads(&s), (4, 1));
+    // At the interval, one waiting thread comes over.
+    s.on_timer_tick(CpuId(1), interval, |_, _| {}).unwrap();
+    assert_eq!(loads(&s), (3, 2));
+    // A gap of one stays: moving another would only turn it around.
+    s.on_timer_tick(CpuId(1), 2 * interval, |_, _| {}).unwrap();
+    assert_eq!(loads(&s), (3, 2));
+    s.on_timer_tick(CpuId(0), 2 * interval, |_, _| {}).unwrap();
+    assert_eq!(loads(&s), (3, 2));
+    // The moved thread runs on CPU 1 in its turn.
+    let moved = (2..=4).find(|&id| s.cpu_of(t(id)) == Ok(CpuId(1))).unwrap();
+    let mut ran_there = false;
+    for n in 3..10 {
+        s.on_timer_tick(CpuId(1), n * interval, |_, _| {}).unwrap();
+        if let Ok(Decision::SwitchTo(id)) = s.schedule(CpuId(1), n * interval) {
+            ran_there |= id == t(moved);
+        }
+    }
+    assert!(ran_there);
+}
+
+#[test]
+fn balancing_leaves_pinned_threads_where_they_are() {
+    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let cpu0 = CpuSet::single(CpuId(0)).unwrap();
+    for id in 1..=4 {
+        s.spawn(t(id), Priority::NORMAL, cpu0, 0).unwrap();
+    }
+    s.spawn(t(5), Priority::NORMAL, CpuSet::single(CpuId(1)).unwrap(), 0)
+        .unwrap();
+    assert_eq!(s.schedule(CpuId(0), 0), Ok(Decision::SwitchTo(t(1))));
+    assert_eq!(s.schedule(CpuId(1), 0), Ok(Decision::SwitchTo(t(5))));
+    for n in 1..5 {
+        s.on_timer_tick(CpuId(1), n * sched::BALANCE_INTERVAL_NS, |_, _| {})
+            .unwrap();
+    }
+    assert_eq!(s.runnable_on(CpuId(0)), 4);
+    assert_eq!(s.runnable_on(CpuId(1)), 1);
+}
