@@ -29,5 +29,5 @@ mod preemption;
 mod rwlock;
 
 pub use mutex::{Mutex, MutexGuard};
-pub use preemption::{PreemptionControl, PreemptionOff, set_preemption_control};
+pub use preemption::{PreemptionControl, set_preemption_control};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};

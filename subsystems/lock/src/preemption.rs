@@ -21,25 +21,18 @@ pub fn set_preemption_control(control: &'static dyn PreemptionControl) {
 }
 
 /// Preemption kept off for as long as it lives: what every guard of this
-/// crate holds, and what a lock kept elsewhere (with its own rules, such
-/// as a lock order) holds to follow the same rule.
+/// crate holds.
 #[must_use = "preemption comes back when this is dropped"]
-pub struct PreemptionOff(Option<&'static dyn PreemptionControl>);
+pub(crate) struct PreemptionOff(Option<&'static dyn PreemptionControl>);
 
 impl PreemptionOff {
     /// Turns preemption off until the value is dropped.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let control = PREEMPTION.get().copied();
         if let Some(control) = control {
             control.disable();
         }
         PreemptionOff(control)
-    }
-}
-
-impl Default for PreemptionOff {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

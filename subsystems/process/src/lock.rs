@@ -8,10 +8,9 @@
 //! no code holds two processes' data at once, and a guard kept alive in an
 //! expression while a callee locks the same process is the same-rank case.
 //!
-//! A thread holding one of these locks keeps its CPU until it lets go,
-//! as with every lock of the `lock` crate (whose [`lock::PreemptionOff`]
-//! the guards hold), so other CPUs do not spin through the holder's
-//! preemption.
+//! Each is a `lock::Mutex` with a rank: a thread holding one keeps its
+//! CPU until it lets go, as with every lock of the `lock` crate, so other
+//! CPUs do not spin through the holder's preemption.
 //!
 //! With the `lock-order-check` feature (host tests; it needs `std`), every
 //! acquisition is checked against the locks the current thread holds and
@@ -19,8 +18,6 @@
 //! Without it the checks compile to nothing.
 
 use core::ops::{Deref, DerefMut};
-
-use lock::PreemptionOff;
 
 /// A lock's place in the order; lower ranks are taken first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,7 +39,7 @@ pub enum Rank {
 /// A spin lock with a [`Rank`].
 pub struct RankedMutex<T> {
     rank: Rank,
-    inner: spin::Mutex<T>,
+    inner: lock::Mutex<T>,
 }
 
 impl<T> RankedMutex<T> {
@@ -50,18 +47,16 @@ impl<T> RankedMutex<T> {
     pub const fn new(rank: Rank, value: T) -> Self {
         RankedMutex {
             rank,
-            inner: spin::Mutex::new(value),
+            inner: lock::Mutex::new(value),
         }
     }
 
     /// Takes the lock (checking the order first, with `lock-order-check`).
     pub fn lock(&self) -> RankedGuard<'_, T> {
         order::acquire(self.rank);
-        let preemption = PreemptionOff::new();
         RankedGuard {
             rank: self.rank,
             guard: self.inner.lock(),
-            _preemption: preemption,
         }
     }
 }
@@ -69,9 +64,7 @@ impl<T> RankedMutex<T> {
 /// A held [`RankedMutex`].
 pub struct RankedGuard<'a, T> {
     rank: Rank,
-    guard: spin::MutexGuard<'a, T>,
-    // Dropped after `guard`: preemption comes back once the lock is free.
-    _preemption: PreemptionOff,
+    guard: lock::MutexGuard<'a, T>,
 }
 
 impl<T> Deref for RankedGuard<'_, T> {
