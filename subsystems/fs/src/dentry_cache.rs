@@ -14,10 +14,11 @@
 //!   crossed.
 //!
 //! A directory without a version (procfs's `task/` and fd directories,
-//! whose entries come and go by themselves) is never cached. Entries keep their custody chain, and the
-//! inodes on it, alive: `unlink`, `rmdir` and `rename` forget the names
-//! they remove, and mounting or unmounting forgets everything, so an
-//! inode's memory still comes back when its last real user goes.
+//! whose entries come and go by themselves) is never cached. Entries keep
+//! their custody chain, and the inodes on it, alive: `unlink`, `rmdir`
+//! and `rename` forget the names they remove, and mounting or unmounting
+//! forgets everything, so an inode's memory still comes back when its
+//! last real user goes.
 //!
 //! [`Inode::entries_version`]: crate::inode::Inode::entries_version
 
