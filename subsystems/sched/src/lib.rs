@@ -86,6 +86,7 @@ mod irq_lock;
 mod load;
 mod mutex;
 mod priority;
+mod ready_set;
 mod run_queue;
 mod scheduler;
 mod state;

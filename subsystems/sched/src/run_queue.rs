@@ -9,10 +9,11 @@
 //! fixed time slice). Equal virtual runtimes go to the higher priority, then
 //! to whoever was queued first, which makes equals round-robin.
 //!
-//! The queue holds the running thread (`current`, outside the ordered set
-//! and, with its accounting, outside the map of waiting threads, as CFS
-//! keeps `curr`: charging it, blocking it and waking another cost no
-//! lookup of it) and the runnable ones; blocked threads leave it with
+//! The queue holds the running thread (`current`, with its accounting,
+//! outside the set of waiting ones, as CFS keeps `curr`: charging it,
+//! blocking it and waking another cost no lookup of it) and the runnable
+//! ones (a `ReadySet`, whose smallest member needs no
+//! tree either); blocked threads leave it with
 //! [`RunQueue::dequeue`], which hands back their [`Lag`] so that sleeping
 //! neither earns nor loses CPU share when they return. Nothing here is shared
 //! between CPUs: an SMP kernel gives each CPU its own `RunQueue` and moves a
@@ -20,9 +21,9 @@
 //! being relative to each queue's own minimum.
 
 use crate::priority::Priority;
-use crate::thread_id::{ThreadId, ThreadMap};
+use crate::ready_set::{Entity, ReadySet};
+use crate::thread_id::ThreadId;
 use abi::{Errno, KernelResult};
-use alloc::collections::BTreeSet;
 
 /// Tunables of a run queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,26 +60,13 @@ impl Default for RunQueueConfig {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Lag(u128);
 
-#[derive(Clone, Copy, Debug)]
-struct Entity {
-    priority: Priority,
-    vruntime: u128,
-    /// Queueing order among equal virtual runtimes; fresh on every insert.
-    seq: u64,
-}
-
-/// Ordering of runnable threads: smallest virtual runtime, then highest
-/// priority (smallest nice), then first queued.
-type ReadyKey = (u128, i8, u64, ThreadId);
-
 /// The per-CPU run queue. The idle thread is never in it: when
 /// [`RunQueue::pick_next`] returns `None` the CPU runs its idle thread.
 #[derive(Debug)]
 pub struct RunQueue {
     config: RunQueueConfig,
-    /// The waiting threads (those in `ready`), not the running one.
-    waiting: ThreadMap<Entity>,
-    ready: BTreeSet<ReadyKey>,
+    /// The waiting threads, not the running one.
+    ready: ReadySet,
     /// The running thread and its entity.
     current: Option<(ThreadId, Entity)>,
     /// The time up to which `current`'s virtual runtime is charged.
@@ -96,8 +84,7 @@ impl RunQueue {
     pub fn new(config: RunQueueConfig) -> Self {
         RunQueue {
             config,
-            waiting: ThreadMap::default(),
-            ready: BTreeSet::new(),
+            ready: ReadySet::default(),
             current: None,
             accounted_until: 0,
             slice_start: 0,
@@ -110,10 +97,6 @@ impl RunQueue {
     /// The tunables.
     pub fn config(&self) -> RunQueueConfig {
         self.config
-    }
-
-    fn key(id: ThreadId, e: &Entity) -> ReadyKey {
-        (e.vruntime, e.priority.nice(), e.seq, id)
     }
 
     fn scaled(ns: u64, priority: Priority) -> u128 {
@@ -145,7 +128,7 @@ impl RunQueue {
     /// Moves the minimum up to the smaller of `running` (the running
     /// thread's virtual runtime, if one runs) and the first waiter's.
     fn advance_min_vruntime(&mut self, running: Option<u128>) {
-        let waiting = self.ready.first().map(|k| k.0);
+        let waiting = self.ready.first_vruntime();
         let smallest = match (running, waiting) {
             (Some(a), Some(b)) => a.min(b),
             (Some(a), None) | (None, Some(a)) => a,
@@ -154,13 +137,11 @@ impl RunQueue {
         self.min_vruntime = self.min_vruntime.max(smallest);
     }
 
-    /// Makes `id` a waiting thread: in the map and in the ordered set,
-    /// behind the equals already there.
+    /// Makes `id` a waiting thread, behind the equals already there.
     fn insert_ready(&mut self, id: ThreadId, mut entity: Entity) {
         entity.seq = self.next_seq;
         self.next_seq += 1;
-        self.ready.insert(Self::key(id, &entity));
-        self.waiting.insert(id, entity);
+        self.ready.insert(id, entity);
     }
 
     /// Adds a new runnable thread, placed level with the most-served thread
@@ -237,8 +218,7 @@ impl RunQueue {
             Some((running, e)) if running == id => e,
             _ => {
                 self.account(now);
-                let e = self.waiting.remove(&id).ok_or(Errno::ESRCH)?;
-                self.ready.remove(&Self::key(id, &e));
+                let e = self.ready.remove(id).ok_or(Errno::ESRCH)?;
                 let lag = Lag(e.vruntime.saturating_sub(self.min_vruntime));
                 self.update_min_vruntime();
                 return Ok(lag);
@@ -261,7 +241,7 @@ impl RunQueue {
     /// The threads that wait for this CPU (not the running one), the next
     /// to run first: candidates for another CPU to pull.
     pub fn waiting_threads(&self) -> impl Iterator<Item = ThreadId> + '_ {
-        self.ready.iter().map(|&(_, _, _, id)| id)
+        self.ready.iter()
     }
 
     /// Chooses the thread to run from `now` on and makes it `current`; the
@@ -273,9 +253,8 @@ impl RunQueue {
             self.insert_ready(prev, entity);
         }
         self.need_resched = false;
-        let (vruntime, _, _, next) = self.ready.pop_first()?;
-        // Every key in `ready` has its entity in `waiting`.
-        let entity = self.waiting.remove(&next)?;
+        let (next, entity) = self.ready.pop_first()?;
+        let vruntime = entity.vruntime;
         self.current = Some((next, entity));
         self.accounted_until = now;
         self.slice_start = now;
@@ -303,7 +282,7 @@ impl RunQueue {
     /// if nothing is running.
     pub fn yield_current(&mut self, now: u64) -> KernelResult<()> {
         self.account(now);
-        let last = self.ready.last().map(|k| k.0);
+        let last = self.ready.last_vruntime();
         let (_, e) = self.current.as_mut().ok_or(Errno::ESRCH)?;
         if let Some(last) = last
             && e.vruntime <= last
@@ -323,8 +302,7 @@ impl RunQueue {
             e.priority = priority;
             return Ok(());
         }
-        let mut e = self.waiting.remove(&id).ok_or(Errno::ESRCH)?;
-        self.ready.remove(&Self::key(id, &e));
+        let mut e = self.ready.remove(id).ok_or(Errno::ESRCH)?;
         e.priority = priority;
         self.insert_ready(id, e);
         Ok(())
@@ -357,17 +335,17 @@ impl RunQueue {
 
     /// Whether `id` is in this queue (running or waiting).
     pub fn contains(&self, id: ThreadId) -> bool {
-        self.current() == Some(id) || self.waiting.contains_key(&id)
+        self.current() == Some(id) || self.ready.contains(id)
     }
 
     /// Threads in the queue, the running one included.
     pub fn len(&self) -> usize {
-        self.waiting.len() + usize::from(self.current.is_some())
+        self.ready.len() + usize::from(self.current.is_some())
     }
 
     /// Whether the queue holds no thread at all.
     pub fn is_empty(&self) -> bool {
-        self.current.is_none() && self.waiting.is_empty()
+        self.current.is_none() && self.ready.is_empty()
     }
 
     /// Threads waiting for the CPU (the running one excluded).
@@ -380,7 +358,7 @@ impl RunQueue {
     pub fn lag_of(&self, id: ThreadId) -> Option<Lag> {
         let e = match &self.current {
             Some((running, e)) if *running == id => e,
-            _ => self.waiting.get(&id)?,
+            _ => self.ready.get(id)?,
         };
         Some(Lag(e.vruntime.saturating_sub(self.min_vruntime)))
     }
