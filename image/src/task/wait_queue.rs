@@ -204,6 +204,10 @@ impl fs::WaitQueue for WaitQueue {
         WaitQueue::wake_all(self);
     }
 
+    fn wake_all_sync(&self) {
+        WaitQueue::wake_all_sync(self);
+    }
+
     fn event_count(&self) -> u64 {
         self.sequence()
     }

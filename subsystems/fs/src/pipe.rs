@@ -74,6 +74,13 @@ impl Pipe {
         self.waiters.wake_all();
     }
 
+    /// Wakes after a read or write: the other end's thread is likely to
+    /// answer while this one waits for it, so they may share a CPU
+    /// (Linux's pipes wake with `WF_SYNC` too).
+    fn wake_sync(&self) {
+        self.waiters.wake_all_sync();
+    }
+
     /// Publishes `buffer`'s counts; called under the lock after every
     /// change to them, before the wake.
     fn publish(&self, buffer: &Buffer) {
@@ -372,7 +379,7 @@ impl File for PipeReader {
             self.0.publish(&buffer);
             count
         };
-        self.0.wake();
+        self.0.wake_sync();
         Ok(read)
     }
 
@@ -422,7 +429,7 @@ impl File for PipeWriter {
             self.0.publish(&buffer);
             count
         };
-        self.0.wake();
+        self.0.wake_sync();
         Ok(written)
     }
 

@@ -18,6 +18,15 @@ pub trait WaitQueue: Send + Sync {
     /// Wakes every thread waiting on this queue.
     fn wake_all(&self);
 
+    /// [`WaitQueue::wake_all`] for a caller likely to sleep next (Linux's
+    /// sync wake-up): a pipe's reader woken by a write, whose writer
+    /// usually goes on to wait for the answer. The kernel may then run a
+    /// woken thread on the caller's CPU rather than wake another CPU.
+    /// The default is [`WaitQueue::wake_all`].
+    fn wake_all_sync(&self) {
+        self.wake_all();
+    }
+
     /// How many wakes have happened so far. A queue nobody can sleep on
     /// always says 0.
     fn event_count(&self) -> u64 {
