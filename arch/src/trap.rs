@@ -149,15 +149,24 @@ impl FpuState {
             if *self.complete.get() != 0 {
                 return;
             }
-            let mut cpu = FxsaveArea([0; FPU_IMAGE_SIZE]);
+            // Not zeroed first (512 bytes a signal delivery and another a
+            // sigreturn): only bytes fxsave64 writes are read below.
+            let mut cpu = core::mem::MaybeUninit::<FxsaveArea>::uninit();
+            let cpu = cpu.as_mut_ptr().cast::<u8>();
             // SAFETY: a 64-byte-aligned 512-byte buffer, as fxsave64 needs;
             // the kernel never changes the x87 registers, so they still
             // hold the interrupted context's.
-            core::arch::asm!("fxsave64 [{}]", in(reg) cpu.0.as_mut_ptr(), options(nostack));
-            let image = &mut *self.image.get();
-            image[..MXCSR_OFFSET].copy_from_slice(&cpu.0[..MXCSR_OFFSET]);
-            image[MXCSR_OFFSET + 4..XMM_OFFSET]
-                .copy_from_slice(&cpu.0[MXCSR_OFFSET + 4..XMM_OFFSET]);
+            core::arch::asm!("fxsave64 [{}]", in(reg) cpu, options(nostack));
+            let image = (*self.image.get()).as_mut_ptr();
+            // SAFETY: fxsave64 wrote bytes 0..464 of `cpu`, which hold
+            // both ranges (the x87 state before MXCSR and MXCSR_MASK up to
+            // the xmm registers); `image` is 512 bytes long.
+            core::ptr::copy_nonoverlapping(cpu, image, MXCSR_OFFSET);
+            core::ptr::copy_nonoverlapping(
+                cpu.add(MXCSR_OFFSET + 4),
+                image.add(MXCSR_OFFSET + 4),
+                XMM_OFFSET - MXCSR_OFFSET - 4,
+            );
             *self.complete.get() = 1;
         }
     }
