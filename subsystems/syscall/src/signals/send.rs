@@ -59,21 +59,6 @@ pub fn kill_process<K: Kernel>(kernel: &K, process: &Process<K::Env>, terminatio
     crate::process::child_events::wake(kernel, process.pid());
 }
 
-/// Interrupts the thread of `process` that should take `signal`, so an
-/// interruptible sleep ends with `EINTR`.
-fn wake_a_thread<K: Kernel>(kernel: &K, process: &Process<K::Env>, signal: Signal) {
-    let threads = process.threads();
-    let candidates = threads.iter().map(|t| {
-        let blocked = t.data().signals().lock().blocked_for_wakeup();
-        (t.tid(), blocked, t.should_die())
-    });
-    if let Some(tid) = signal::choose_target_thread(signal, process.pid(), candidates)
-        && let Some(thread) = threads.iter().find(|t| t.tid() == tid)
-    {
-        kernel.interrupt(thread);
-    }
-}
-
 /// Tells the parent a child stopped or continued (`SIGCHLD`, unless it
 /// asked for `SA_NOCLDSTOP`) and wakes waiters.
 /// `notify` is the guard ([`lock_for_every_waiter`]) taken before the
@@ -141,16 +126,27 @@ pub fn send<K: Kernel>(
         crate::process::ptrace::notify_continue(kernel, process);
     }
     let threads = process.threads();
-    let outcome = {
+    let (outcome, target) = {
         let mut guards: smallvec::SmallVec<[_; 4]> =
             threads.iter().map(|t| t.data().signals().lock()).collect();
         let mut data = process.data();
         data.signals_mut().set_traced(process.is_traced());
-        signal::send_to_process(
+        let outcome = signal::send_to_process(
             data.signals_mut(),
             guards.iter_mut().map(|g| &mut **g),
             info,
-        )?
+        )?;
+        // The thread to wake, chosen from the masks the signal was posted
+        // against, while their locks are still held.
+        let candidates = threads
+            .iter()
+            .zip(&guards)
+            .map(|(t, g)| (t.tid(), g.blocked_for_wakeup(), t.should_die()));
+        let target = match outcome {
+            PostOutcome::Ignored => None,
+            _ => signal::choose_target_thread(signal, process.pid(), candidates),
+        };
+        (outcome, target)
     };
     // An ignored signal is discarded and wakes no one.
     if outcome != PostOutcome::Ignored {
@@ -158,7 +154,9 @@ pub fn send<K: Kernel>(
         for thread in &threads {
             thread.request_signal_check();
         }
-        wake_a_thread(kernel, process, signal);
+        if let Some(thread) = target.and_then(|tid| threads.iter().find(|t| t.tid() == tid)) {
+            kernel.interrupt(thread);
+        }
         kernel.signal_waiters().wake_all();
     }
     Ok(())
