@@ -108,9 +108,13 @@ impl PendingSignals {
         if !more {
             self.set.remove(signal);
         }
-        found
-            .and_then(|index| self.queue.remove(index))
-            .unwrap_or(SigInfo::kill(signal, 0, 0))
+        // Most often the oldest entry: popped without shifting the rest.
+        let taken = match found {
+            Some(0) => self.queue.pop_front(),
+            Some(index) => self.queue.remove(index),
+            None => None,
+        };
+        taken.unwrap_or(SigInfo::kill(signal, 0, 0))
     }
 
     /// Adds `count` overruns to the queued signal of POSIX timer `id`, if
