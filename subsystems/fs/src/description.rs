@@ -4,7 +4,7 @@
 //! and lives in the process crate's fd table.
 
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use abi::{Errno, KernelResult};
 use lock::Mutex;
@@ -63,10 +63,49 @@ pub struct FileDescription {
     access: AccessMode,
     path_only: bool,
     /// The shared offset.
-    offset: Mutex<u64>,
+    position: Position,
     /// `O_APPEND`, `O_NONBLOCK`, ... (never the access mode or creation
     /// flags): read on every blocking call, so not behind the offset's lock.
     status: AtomicU32,
+}
+
+/// A description's shared offset. Reads, writes and seeks of a regular
+/// file or directory hold its lock across the operation, so that two
+/// threads reading one description each get their own bytes (Linux's
+/// `FMODE_ATOMIC_POS`). Other seekable files (devices such as
+/// `/dev/zero`) read and update it without the lock, as Linux does for
+/// them: their offset seldom means anything, and their I/O is hot.
+struct Position {
+    value: AtomicU64,
+    lock: Option<Mutex<()>>,
+}
+
+impl Position {
+    fn new(serialized: bool) -> Position {
+        Position {
+            value: AtomicU64::new(0),
+            lock: serialized.then(|| Mutex::new(())),
+        }
+    }
+
+    fn get(&self) -> u64 {
+        self.value.load(Ordering::Relaxed)
+    }
+
+    /// Runs `operation` on the offset, which it advances in place. A
+    /// serialized offset keeps whatever it was advanced to; an unlocked
+    /// one only what a successful operation left (as Linux writes
+    /// `f_pos` back only on success), so a failure does not undo a
+    /// concurrent update.
+    fn update<T>(&self, operation: impl FnOnce(&mut u64) -> KernelResult<T>) -> KernelResult<T> {
+        let _serialized = self.lock.as_ref().map(Mutex::lock);
+        let mut at = self.value.load(Ordering::Relaxed);
+        let result = operation(&mut at);
+        if self.lock.is_some() || result.is_ok() {
+            self.value.store(at, Ordering::Relaxed);
+        }
+        result
+    }
 }
 
 /// What kind of object a description's file is, asked once when the
@@ -124,9 +163,9 @@ impl FileDescription {
             })
             .map_err(|_| Errno::ENFILE)?;
         let inode = custody.as_ref().map(|custody| custody.inode().clone());
-        let directory = inode
-            .as_ref()
-            .is_some_and(|inode| inode.file_type() == FileType::Directory);
+        let file_type = inode.as_ref().map(|inode| inode.file_type());
+        let directory = file_type == Some(FileType::Directory);
+        let serialized = directory || file_type == Some(FileType::Regular);
         Ok(Arc::new(FileDescription {
             nature: file.nature(),
             file,
@@ -135,7 +174,7 @@ impl FileDescription {
             custody,
             access,
             path_only: flags.contains(OpenFlags::O_PATH),
-            offset: Mutex::new(0),
+            position: Position::new(serialized),
             status: AtomicU32::new((flags & OpenFlags::SETTABLE_STATUS).bits()),
         }))
     }
@@ -202,7 +241,7 @@ impl FileDescription {
 
     /// The current offset.
     pub fn offset(&self) -> u64 {
-        *self.offset.lock()
+        self.position.get()
     }
 
     fn check_readable(&self) -> KernelResult<()> {
@@ -228,10 +267,11 @@ impl FileDescription {
         if !self.nature.seekable {
             return self.file.read(0, buf);
         }
-        let mut offset = self.offset.lock();
-        let read = self.file.read(*offset, buf)?;
-        *offset = offset.saturating_add(read as u64);
-        Ok(read)
+        self.position.update(|at| {
+            let read = self.file.read(*at, buf)?;
+            *at = at.saturating_add(read as u64);
+            Ok(read)
+        })
     }
 
     /// `write`: at the shared offset, or the end with `O_APPEND`. `EPIPE`
@@ -243,15 +283,16 @@ impl FileDescription {
         if !self.nature.seekable {
             return self.file.write(0, buf);
         }
-        let mut offset = self.offset.lock();
-        let (written, end) = if self.status().contains(OpenFlags::O_APPEND) {
-            self.file.append(buf)?
-        } else {
-            let written = self.file.write(*offset, buf)?;
-            (written, offset.saturating_add(written as u64))
-        };
-        *offset = end;
-        Ok(written)
+        self.position.update(|at| {
+            let (written, end) = if self.status().contains(OpenFlags::O_APPEND) {
+                self.file.append(buf)?
+            } else {
+                let written = self.file.write(*at, buf)?;
+                (written, at.saturating_add(written as u64))
+            };
+            *at = end;
+            Ok(written)
+        })
     }
 
     /// `pread64`: at `offset`, leaving the shared offset alone.
@@ -292,31 +333,32 @@ impl FileDescription {
             return Err(Errno::ESPIPE);
         }
         let whence = Whence::from_raw(whence).ok_or(Errno::EINVAL)?;
-        let mut position = self.offset.lock();
-        let current = i64::try_from(*position).map_err(|_| Errno::EOVERFLOW)?;
-        let new = if self.is_directory() {
-            // Directory offsets are readdir cookies: only absolute and relative moves.
-            match whence {
-                Whence::Set => offset,
-                Whence::Current => current.checked_add(offset).ok_or(Errno::EINVAL)?,
-                _ => return Err(Errno::EINVAL),
-            }
-        } else {
-            let size = i64::try_from(self.file.size()?).map_err(|_| Errno::EOVERFLOW)?;
-            match whence {
-                Whence::Set => offset,
-                Whence::Current => current.checked_add(offset).ok_or(Errno::EINVAL)?,
-                Whence::End => size.checked_add(offset).ok_or(Errno::EINVAL)?,
-                Whence::Data | Whence::Hole if offset < 0 || offset >= size => {
-                    return Err(Errno::ENXIO);
+        self.position.update(|position| {
+            let current = i64::try_from(*position).map_err(|_| Errno::EOVERFLOW)?;
+            let new = if self.is_directory() {
+                // Directory offsets are readdir cookies: only absolute and relative moves.
+                match whence {
+                    Whence::Set => offset,
+                    Whence::Current => current.checked_add(offset).ok_or(Errno::EINVAL)?,
+                    _ => return Err(Errno::EINVAL),
                 }
-                Whence::Data => offset,
-                Whence::Hole => size,
-            }
-        };
-        let new = u64::try_from(new).map_err(|_| Errno::EINVAL)?;
-        *position = new;
-        Ok(new)
+            } else {
+                let size = i64::try_from(self.file.size()?).map_err(|_| Errno::EOVERFLOW)?;
+                match whence {
+                    Whence::Set => offset,
+                    Whence::Current => current.checked_add(offset).ok_or(Errno::EINVAL)?,
+                    Whence::End => size.checked_add(offset).ok_or(Errno::EINVAL)?,
+                    Whence::Data | Whence::Hole if offset < 0 || offset >= size => {
+                        return Err(Errno::ENXIO);
+                    }
+                    Whence::Data => offset,
+                    Whence::Hole => size,
+                }
+            };
+            let new = u64::try_from(new).map_err(|_| Errno::EINVAL)?;
+            *position = new;
+            Ok(new)
+        })
     }
 
     /// `getdents64`: fills `buf` with `linux_dirent64` records from the
@@ -329,25 +371,26 @@ impl FileDescription {
         if inode.file_type() != FileType::Directory {
             return Err(Errno::ENOTDIR);
         }
-        let mut offset = self.offset.lock();
-        let mut filled = 0;
-        while let Some((entry, next)) = inode.readdir(*offset)? {
-            let next_offset = i64::try_from(next).map_err(|_| Errno::EOVERFLOW)?;
-            let d_type = entry.file_type.dirent_type();
-            match encode_dirent64(
-                &mut buf[filled..],
-                entry.ino,
-                next_offset,
-                d_type,
-                &crate::name::to_bytes(&entry.name),
-            ) {
-                Some(len) => filled += len,
-                None if filled == 0 => return Err(Errno::EINVAL),
-                None => break,
+        self.position.update(|offset| {
+            let mut filled = 0;
+            while let Some((entry, next)) = inode.readdir(*offset)? {
+                let next_offset = i64::try_from(next).map_err(|_| Errno::EOVERFLOW)?;
+                let d_type = entry.file_type.dirent_type();
+                match encode_dirent64(
+                    &mut buf[filled..],
+                    entry.ino,
+                    next_offset,
+                    d_type,
+                    &crate::name::to_bytes(&entry.name),
+                ) {
+                    Some(len) => filled += len,
+                    None if filled == 0 => return Err(Errno::EINVAL),
+                    None => break,
+                }
+                *offset = next;
             }
-            *offset = next;
-        }
-        Ok(filled)
+            Ok(filled)
+        })
     }
 
     /// `ftruncate`: `EINVAL` unless open for writing and a regular file.
