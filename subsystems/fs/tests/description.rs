@@ -223,7 +223,10 @@ fn threads_reading_one_description_of_a_regular_file_never_get_the_same_bytes() 
     let w = World::new();
     let contents: Vec<u8> = (0..RECORDS).flat_map(|r| r.to_be_bytes()).collect();
     w.write_file("/records", &contents);
-    let shared = w.vfs.open(&w.su(), "/records", OpenFlags::empty(), 0).unwrap();
+    let shared = w
+        .vfs
+        .open(&w.su(), "/records", OpenFlags::empty(), 0)
+        .unwrap();
     let readers: Vec<_> = (0..2)
         .map(|_| {
             let file = Arc::clone(&shared);
