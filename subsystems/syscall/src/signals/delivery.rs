@@ -118,6 +118,12 @@ pub fn on_return_to_user<K: Kernel>(
             handled = true;
             continue;
         }
+        // Another thread took a stop signal: this one joins the stop.
+        if !process.is_traced() && matches!(process.data().state(), ProcessState::Stopped(_)) {
+            wait_while_stopped(kernel, process, thread);
+            handled = true;
+            continue;
+        }
         let delivery = {
             let mut thread_signals = thread.data().signals().lock();
             let mut data = process.data();
@@ -204,16 +210,19 @@ pub fn on_return_to_user<K: Kernel>(
                     crate::process::ptrace::queue_injected(kernel, process, thread, inject);
                     continue;
                 }
-                // Stopped until continued or killed (both wake the stop
-                // events); a tracer that seizes the stopped process gets it
-                // reported. Not an interruptible sleep: other signals stay
-                // pending (and the tkill of a raise(SIGSTOP) interrupted
-                // this very thread).
-                let _ = kernel.stop_events().wait_until(false, None, || {
-                    !matches!(process.data().state(), ProcessState::Stopped(_))
-                        || thread.should_die()
-                        || process.data().tracing().is_some_and(|t| t.trap_pending)
-                });
+                // The other threads stop too, on their way back to user
+                // mode (Linux's JOBCTL_STOP_PENDING): one in user code at
+                // its next entry, one asleep in a call at once (the call
+                // restarts once the process is continued).
+                if !process.is_traced() {
+                    for other in process.threads() {
+                        if other.tid() != thread.tid() {
+                            other.request_signal_check();
+                            kernel.interrupt(&other);
+                        }
+                    }
+                }
+                wait_while_stopped(kernel, process, thread);
             }
             Action::Ignore => {}
             Action::Handler(invocation) => {
@@ -243,6 +252,18 @@ pub fn on_return_to_user<K: Kernel>(
     // restored mask unblocked) is looked at on the next one.
     thread.request_signal_check();
     UserReturn::Resume
+}
+
+/// Sleeps while `process` is stopped, until continued or killed (both
+/// wake the stop events); a tracer that seizes the stopped process gets it
+/// reported. Not an interruptible sleep: other signals stay pending (and
+/// the tkill of a raise(SIGSTOP) interrupted this very thread).
+fn wait_while_stopped<K: Kernel>(kernel: &K, process: &Process<K::Env>, thread: &Thread<K::Env>) {
+    let _ = kernel.stop_events().wait_until(false, None, || {
+        !matches!(process.data().state(), ProcessState::Stopped(_))
+            || thread.should_die()
+            || process.data().tracing().is_some_and(|t| t.trap_pending)
+    });
 }
 
 /// Kills `process` with `SIGSEGV` for a signal frame the kernel could not
