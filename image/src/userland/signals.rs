@@ -115,12 +115,12 @@ impl SavedRegisters for TrapRegisters<'_> {
 }
 
 /// Runs on every return to user mode from an interrupt or exception:
-/// signals are delivered (a handler frame built, a default action taken).
-/// A dying thread leaves here.
+/// signals are delivered (a handler frame built, a default action taken)
+/// when something asked for a look. A dying thread leaves here.
 pub fn on_return_to_user(frame: &mut TrapFrame, fpu: &mut FpuState) {
     if let Ok(link) = super::current_link() {
         return_to_user(link, frame, fpu, |regs| {
-            delivery::on_return_to_user(&RunningKernel, &link.process, &link.thread, regs, None)
+            delivery::on_return_from_interrupt(&RunningKernel, &link.process, &link.thread, regs)
         });
     }
 }

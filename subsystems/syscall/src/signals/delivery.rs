@@ -90,8 +90,25 @@ pub fn on_return_from_syscall<K: Kernel>(
     on_return_to_user(kernel, process, thread, regs, Sysno::try_from(number).ok())
 }
 
+/// [`on_return_to_user`] for the return from an interrupt or exception,
+/// skipped, as [`on_return_from_syscall`] is, when no signal check was
+/// requested since the last return and the process is not traced: a
+/// resolved page fault or a timer tick goes back without a lock.
+#[inline]
+pub fn on_return_from_interrupt<K: Kernel>(
+    kernel: &K,
+    process: &alloc::sync::Arc<Process<K::Env>>,
+    thread: &Thread<K::Env>,
+    regs: &mut dyn SavedRegisters,
+) -> UserReturn {
+    if !thread.take_signal_check() && !process.is_traced() {
+        return UserReturn::Resume;
+    }
+    on_return_to_user(kernel, process, thread, regs, None)
+}
+
 /// Runs on every return to user mode of `thread` of `process` but those
-/// [`on_return_from_syscall`] skips: handles what is pending (default
+/// [`on_return_from_syscall`] and [`on_return_from_interrupt`] skip: handles what is pending (default
 /// actions now, at most one handler frame), and restarts or fails an
 /// interrupted system call (`syscall`, when the return is from one) per
 /// its rules.
