@@ -398,6 +398,10 @@ pub struct Process<E: ProcessEnv> {
     /// Mirrors `ProcessData::tracing.is_some()`, for the system-call path
     /// to check without a lock.
     pub(crate) traced: core::sync::atomic::AtomicBool,
+    /// Set when a stop signal stops the process, cleared when `SIGCONT`
+    /// continues it: for a thread's way back to user mode to learn,
+    /// without a lock, that it may have a stop to join.
+    pub(crate) stopped: core::sync::atomic::AtomicBool,
     /// Whether a profiling session samples this process (inherited by
     /// children forked while it is set); lock-free for the timer interrupt.
     profiled: core::sync::atomic::AtomicBool,
@@ -518,6 +522,7 @@ impl<E: ProcessEnv> Process<E> {
             threads: RankedMutex::new(Rank::Threads, ThreadList::new()),
             thread_count: AtomicUsize::new(0),
             traced: core::sync::atomic::AtomicBool::new(false),
+            stopped: core::sync::atomic::AtomicBool::new(false),
             profiled: core::sync::atomic::AtomicBool::new(false),
             make_it_fail: core::sync::atomic::AtomicBool::new(false),
             io: crate::io_accounting::IoAccounting::default(),
@@ -532,6 +537,14 @@ impl<E: ProcessEnv> Process<E> {
     /// Whether a tracer traces this process (no lock taken).
     pub fn is_traced(&self) -> bool {
         self.traced.load(core::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Whether a stop signal stopped the process and no `SIGCONT` has
+    /// continued it since, read without a lock: a hint that may lag a
+    /// change made a moment ago (the state under [`Process::data`]
+    /// decides), and a process that dies stopped keeps saying so.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(core::sync::atomic::Ordering::Acquire)
     }
 
     /// The process id.

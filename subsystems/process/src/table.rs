@@ -660,6 +660,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
             if !d.lifecycle.stop(signal) {
                 return None;
             }
+            process.stopped.store(true, Ordering::Release);
             (d.ppid(), d.credentials().uid())
         };
         for thread in process.threads() {
@@ -908,6 +909,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
             if !d.lifecycle.resume() {
                 return None;
             }
+            process.stopped.store(false, Ordering::Release);
             (d.ppid(), d.credentials().uid())
         };
         for thread in process.threads() {

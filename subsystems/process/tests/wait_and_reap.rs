@@ -177,7 +177,9 @@ fn stopped_and_continued_are_reported_once_each() {
     let table = Table::default();
     let init = boot_init(&table);
     let child = fork(&table, &init);
+    assert!(!child.is_stopped());
     let notice = table.stop_process(&child, 19).unwrap();
+    assert!(child.is_stopped(), "the lock-free hint follows the stop");
     assert_eq!(notice.parent, Some(1));
     assert_eq!(
         (notice.info.code, notice.info.status),
@@ -196,6 +198,7 @@ fn stopped_and_continued_are_reported_once_each() {
     assert_eq!(wait4(&table, &init, -1, WUNTRACED | WNOHANG), Ok(None));
 
     let notice = table.continue_process(&child).unwrap();
+    assert!(!child.is_stopped(), "and the continue");
     assert_eq!(
         (notice.parent, notice.info.code),
         (Some(1), ChildCode::Continued)

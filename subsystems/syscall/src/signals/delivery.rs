@@ -135,11 +135,17 @@ pub fn on_return_to_user<K: Kernel>(
             handled = true;
             continue;
         }
-        // Another thread took a stop signal: this one joins the stop.
-        if !process.is_traced() && matches!(process.data().state(), ProcessState::Stopped(_)) {
+        // Another thread took a stop signal: this one joins the stop, then
+        // takes what is pending (whatever ended the wait, it waits once).
+        if process.is_stopped()
+            && !process.is_traced()
+            && matches!(process.data().state(), ProcessState::Stopped(_))
+        {
             wait_while_stopped(kernel, process, thread);
+            if thread.should_die() {
+                return UserReturn::ExitThread;
+            }
             handled = true;
-            continue;
         }
         let delivery = {
             let mut thread_signals = thread.data().signals().lock();
