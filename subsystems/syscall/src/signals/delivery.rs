@@ -108,10 +108,11 @@ pub fn on_return_from_interrupt<K: Kernel>(
 }
 
 /// Runs on every return to user mode of `thread` of `process` but those
-/// [`on_return_from_syscall`] and [`on_return_from_interrupt`] skip: handles what is pending (default
-/// actions now, at most one handler frame), and restarts or fails an
-/// interrupted system call (`syscall`, when the return is from one) per
-/// its rules.
+/// [`on_return_from_syscall`] and [`on_return_from_interrupt`] skip:
+/// joins a stop of the process in progress, handles what is pending
+/// (default actions now, at most one handler frame), and restarts or
+/// fails an interrupted system call (`syscall`, when the return is from
+/// one) per its rules.
 pub fn on_return_to_user<K: Kernel>(
     kernel: &K,
     process: &alloc::sync::Arc<Process<K::Env>>,
