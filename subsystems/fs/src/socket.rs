@@ -967,7 +967,6 @@ impl File for SocketFile {
 pub(crate) mod tests {
     use super::*;
     use crate::wait::NoWaiters;
-    use core::sync::atomic::{AtomicUsize, Ordering};
 
     /// A socket owner for tests.
     pub(crate) const ME: SocketCredentials = SocketCredentials {
@@ -986,61 +985,6 @@ pub(crate) mod tests {
         let got = socket.receive(&mut buf, false)?;
         buf.truncate(got.len);
         Ok(buf)
-    }
-
-    /// Counts plain and sync wakes.
-    #[derive(Default)]
-    struct WakeKinds {
-        plain: AtomicUsize,
-        sync: AtomicUsize,
-    }
-
-    impl WaitQueue for WakeKinds {
-        fn wake_all(&self) {
-            self.plain.fetch_add(1, Ordering::SeqCst);
-        }
-
-        fn wake_all_sync(&self) {
-            self.sync.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    #[test]
-    fn sending_and_receiving_wake_the_other_end_as_sync_wakes() {
-        let queues = [
-            Arc::new(WakeKinds::default()),
-            Arc::new(WakeKinds::default()),
-        ];
-        let a = Socket::new(
-            Domain::Unix,
-            SocketKind::Stream,
-            0,
-            ME,
-            1,
-            queues[0].clone(),
-        );
-        let b = Socket::new(
-            Domain::Unix,
-            SocketKind::Stream,
-            0,
-            ME,
-            2,
-            queues[1].clone(),
-        );
-        connect_pair(&a, &b);
-        let kinds = |q: &WakeKinds| {
-            (
-                q.plain.load(Ordering::SeqCst),
-                q.sync.load(Ordering::SeqCst),
-            )
-        };
-        assert_eq!(a.send(b"ping", Vec::new(), ME, None), Ok(4));
-        // The receiver's queue gets the sync wake; the sender's own, the
-        // plain one its pollers need.
-        assert_eq!((kinds(&queues[0]), kinds(&queues[1])), ((1, 0), (0, 1)));
-        assert_eq!(recv(&b, 4).unwrap(), b"ping");
-        // Room for the sender: a sync wake of its queue.
-        assert_eq!((kinds(&queues[0]), kinds(&queues[1])), ((1, 1), (1, 1)));
     }
 
     #[test]

@@ -3,12 +3,11 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 
 use abi::Errno;
-use common::CountingWaitQueue;
+use common::{CountingWaitQueue, WakeKinds};
 use fs::pipe::{PIPE_CAPACITY, create_pipe, raises_sigpipe};
 use fs::types::PIPE_BUF;
 use fs::{FileDescription, OpenFlags, PollEvents, WaitQueue};
@@ -64,41 +63,18 @@ fn pipe_pair() -> (
     (r, w, queue)
 }
 
-/// Tells plain wakes from sync ones.
-#[derive(Default)]
-struct WakeKinds {
-    plain: AtomicUsize,
-    sync: AtomicUsize,
-}
-
-impl WaitQueue for WakeKinds {
-    fn wake_all(&self) {
-        self.plain.fetch_add(1, Ordering::SeqCst);
-    }
-
-    fn wake_all_sync(&self) {
-        self.sync.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 #[test]
 fn reads_and_writes_wake_the_other_end_as_sync_wakes_and_closes_do_not() {
     let queue = Arc::new(WakeKinds::default());
     let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7).unwrap();
-    let kinds = || {
-        (
-            queue.plain.load(Ordering::SeqCst),
-            queue.sync.load(Ordering::SeqCst),
-        )
-    };
     assert_eq!(w.write(b"ping").unwrap(), 4);
-    assert_eq!(kinds(), (0, 1));
+    assert_eq!(queue.counts(), (0, 1));
     let mut buf = [0u8; 4];
     assert_eq!(r.read(&mut buf).unwrap(), 4);
-    assert_eq!(kinds(), (0, 2));
+    assert_eq!(queue.counts(), (0, 2));
     // A closing end does not wait for an answer: a plain wake.
     drop(w);
-    assert_eq!(kinds(), (1, 2));
+    assert_eq!(queue.counts(), (1, 2));
     assert_eq!(r.read(&mut buf).unwrap(), 0);
 }
 

@@ -38,6 +38,33 @@ impl WaitQueue for CountingWaitQueue {
     }
 }
 
+/// Counts plain wakes and sync ones apart.
+#[derive(Default)]
+pub struct WakeKinds {
+    plain: AtomicUsize,
+    sync: AtomicUsize,
+}
+
+impl WakeKinds {
+    /// (plain wakes, sync wakes) so far.
+    pub fn counts(&self) -> (usize, usize) {
+        (
+            self.plain.load(Ordering::SeqCst),
+            self.sync.load(Ordering::SeqCst),
+        )
+    }
+}
+
+impl WaitQueue for WakeKinds {
+    fn wake_all(&self) {
+        self.plain.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn wake_all_sync(&self) {
+        self.sync.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 /// A VFS on a fresh tmpfs (dev 1), with `/` world-writable and sticky like
 /// /tmp so unprivileged tests can create files.
 pub struct World {
