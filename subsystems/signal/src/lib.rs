@@ -87,7 +87,9 @@ pub use send::{force_fault_signal, send_to_process, send_to_thread};
 pub use setup::{
     FramePlacement, FramePlan, FrameRequest, RED_ZONE, place_frame, plan_signal_frame,
 };
-pub use siginfo::{RawSigInfo, SigFields, SigInfo, codes};
+pub use siginfo::{
+    KEPT_UNION_BYTES, RawSigInfo, SigFields, SigInfo, check_siginfo_expansion, codes,
+};
 pub use signal::{DefaultAction, Signal};
 pub use sigreturn::{
     RestoredContext, USER_ADDRESS_END, restore_from_frame, sigreturn_frame_address,

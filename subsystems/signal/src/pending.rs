@@ -108,13 +108,19 @@ impl PendingSignals {
         if !more {
             self.set.remove(signal);
         }
-        // Most often the oldest entry: popped without shifting the rest.
-        let taken = match found {
-            Some(0) => self.queue.pop_front(),
-            Some(index) => self.queue.remove(index),
-            None => None,
+        let Some(index) = found else {
+            return SigInfo::kill(signal, 0, 0);
         };
-        taken.unwrap_or(SigInfo::kill(signal, 0, 0))
+        // Copied straight out of the queue, then dropped from it (most often
+        // the oldest entry: popped without shifting the rest). Taking the
+        // entry by value instead copies it through two temporaries.
+        let taken = self.queue[index];
+        if index == 0 {
+            self.queue.pop_front();
+        } else {
+            self.queue.remove(index);
+        }
+        taken
     }
 
     /// Adds `count` overruns to the queued signal of POSIX timer `id`, if

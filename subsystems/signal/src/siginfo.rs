@@ -64,6 +64,58 @@ pub mod codes {
     pub const TRAP_TRACE: i32 = 2;
 }
 
+/// How much of the 112-byte `siginfo_t` union a kernel keeps: Linux's
+/// `kernel_siginfo` is 48 bytes, its union 32, as large as the largest
+/// layout any signal uses. The 80 bytes after it reach a receiver as
+/// zeros (see [`check_siginfo_expansion`]). Keeping [`SigInfo`] that small
+/// makes every queued signal, and every copy of one, a third the size.
+pub const KEPT_UNION_BYTES: usize = 32;
+
+/// Linux's check of a `siginfo_t` user space passes in (`rt_sigqueueinfo`,
+/// `rt_tgsigqueueinfo`, `PTRACE_SETSIGINFO`): the bytes after the kept
+/// union are dropped where the signal and code name a layout the kernel
+/// knows, and must be zero where they do not (`E2BIG`), so the receiver
+/// never gets less than was sent.
+pub fn check_siginfo_expansion(signo: i32, raw: &RawSigInfo) -> abi::KernelResult<()> {
+    let expansion = &raw.union.as_bytes()[KEPT_UNION_BYTES..];
+    if known_layout(signo, raw.si_code) || expansion.iter().all(|&byte| byte == 0) {
+        Ok(())
+    } else {
+        Err(abi::Errno::E2BIG)
+    }
+}
+
+/// Linux 6.1's `known_siginfo_layout`: the kernel's own code, a user code
+/// down to `SI_DETHREAD` or `SI_ASYNCNL`, or a signal-specific code up to
+/// that signal's last one.
+fn known_layout(signo: i32, code: i32) -> bool {
+    const SI_DETHREAD: i32 = -7;
+    const SI_ASYNCNL: i32 = -60;
+    // The last code of each signal with codes of its own (NSIGILL, ...);
+    // every other signal takes the SIGPOLL codes (NSIGPOLL).
+    const SIGILL: i32 = Signal::SIGILL.as_i32();
+    const SIGFPE: i32 = Signal::SIGFPE.as_i32();
+    const SIGSEGV: i32 = Signal::SIGSEGV.as_i32();
+    const SIGBUS: i32 = Signal::SIGBUS.as_i32();
+    const SIGTRAP: i32 = Signal::SIGTRAP.as_i32();
+    const SIGCHLD: i32 = Signal::SIGCHLD.as_i32();
+    const SIGSYS: i32 = Signal::SIGSYS.as_i32();
+    let last = match signo {
+        SIGILL => 11,
+        SIGFPE => 15,
+        SIGSEGV => 9,
+        SIGBUS => 5,
+        SIGTRAP | SIGCHLD => 6,
+        SIGSYS => 2,
+        _ => 6,
+    };
+    match code {
+        codes::SI_KERNEL => true,
+        1.. => code <= last,
+        _ => code >= SI_DETHREAD || code == SI_ASYNCNL,
+    }
+}
+
 /// The signal-specific part of a [`SigInfo`] (the `siginfo_t` union).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SigFields {
@@ -112,9 +164,10 @@ pub enum SigFields {
         /// `si_addr`.
         addr: u64,
     },
-    /// The union exactly as `rt_sigqueueinfo` received it from user space:
-    /// passed back unchanged to the receiver.
-    Raw([u8; 112]),
+    /// The union as `rt_sigqueueinfo` received it from user space, its
+    /// first [`KEPT_UNION_BYTES`] (all a kernel keeps, as Linux's
+    /// `kernel_siginfo`): passed back unchanged to the receiver.
+    Raw([u8; KEPT_UNION_BYTES]),
 }
 
 /// Everything a receiver learns about one signal instance.
@@ -262,10 +315,11 @@ impl SigInfo {
 
     /// The info user space passed to `rt_sigqueueinfo`/`rt_tgsigqueueinfo`;
     /// only `si_signo` is overwritten with the signal actually sent. Check it
-    /// with [`crate::check_queued_siginfo`] first.
+    /// with [`crate::check_queued_siginfo`] and [`check_siginfo_expansion`]
+    /// first: the union is cut to its first [`KEPT_UNION_BYTES`].
     pub fn from_user(signal: Signal, raw: &RawSigInfo) -> SigInfo {
-        let mut union = [0u8; 112];
-        union.copy_from_slice(raw.union.as_bytes());
+        let mut union = [0u8; KEPT_UNION_BYTES];
+        union.copy_from_slice(&raw.union.as_bytes()[..KEPT_UNION_BYTES]);
         SigInfo {
             signal,
             errno: raw.si_errno,
@@ -368,7 +422,7 @@ impl SigInfo {
                 },
             ),
             SigFields::Fault { addr } => put(union, &addr),
-            SigFields::Raw(bytes) => union.copy_from_slice(&bytes),
+            SigFields::Raw(bytes) => put(union, &bytes),
         }
         raw
     }
@@ -439,11 +493,41 @@ mod tests {
     fn user_supplied_union_is_passed_back_unchanged_with_real_signo() {
         let mut raw = SigInfo::queue(Signal::SIGUSR1, 1, 2, 3).to_raw();
         raw.si_signo = 99;
-        raw.union[13] = 0x5555;
+        raw.union[3] = 0x5555;
         let info = SigInfo::from_user(Signal::SIGUSR2, &raw);
         let back = info.to_raw();
         assert_eq!(back.si_signo, 12);
         assert_eq!(back.union, raw.union);
         assert_eq!(back.si_code, codes::SI_QUEUE);
+    }
+
+    #[test]
+    fn a_kept_siginfo_is_no_larger_than_linux_kernel_siginfo_and_a_tag() {
+        assert!(core::mem::size_of::<SigInfo>() <= 48 + 8);
+    }
+
+    #[test]
+    fn expansion_bytes_are_dropped_for_known_layouts_and_refused_for_others() {
+        let mut raw = SigInfo::queue(Signal::SIGUSR1, 1, 2, 3).to_raw();
+        raw.union[13] = 0x5555;
+        // SI_QUEUE is a layout Linux knows: the bytes are dropped.
+        assert_eq!(check_siginfo_expansion(10, &raw), Ok(()));
+        let back = SigInfo::from_user(Signal::SIGUSR1, &raw).to_raw();
+        assert_eq!(back.union[13], 0);
+        assert_eq!(back.union[..4], raw.union[..4]);
+        // A made-up user code with something past the kept union: E2BIG.
+        raw.si_code = -20;
+        assert_eq!(check_siginfo_expansion(10, &raw), Err(abi::Errno::E2BIG));
+        raw.union[13] = 0;
+        assert_eq!(check_siginfo_expansion(10, &raw), Ok(()));
+        // Signal-specific codes: known up to the signal's last one.
+        raw.union[13] = 1;
+        raw.si_code = 9;
+        assert_eq!(check_siginfo_expansion(11, &raw), Ok(()));
+        assert_eq!(check_siginfo_expansion(10, &raw), Err(abi::Errno::E2BIG));
+        raw.si_code = codes::SI_KERNEL;
+        assert_eq!(check_siginfo_expansion(10, &raw), Ok(()));
+        raw.si_code = -60;
+        assert_eq!(check_siginfo_expansion(10, &raw), Ok(()));
     }
 }

@@ -195,9 +195,15 @@ pub fn ptrace<K: Kernel>(
             Ok(0)
         }
         PTRACE_SETSIGINFO => {
+            use zerocopy::{FromBytes, IntoBytes};
             let bytes = ctx.read_bytes(crate::args::UserBuffer(data), 128)?;
+            let mut raw = signal::RawSigInfo::read_from_bytes(&bytes).map_err(|_| Errno::EFAULT)?;
+            // Kept as Linux keeps it: what lies past the kernel's part of
+            // the union is refused or reads back as zeros.
+            signal::check_siginfo_expansion(raw.si_signo, &raw)?;
+            raw.union.as_mut_bytes()[signal::KEPT_UNION_BYTES..].fill(0);
             if let Some(t) = tracee.data().tracing_mut() {
-                t.siginfo.copy_from_slice(&bytes);
+                t.siginfo.copy_from_slice(raw.as_bytes());
             }
             Ok(0)
         }

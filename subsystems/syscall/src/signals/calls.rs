@@ -251,6 +251,7 @@ pub fn rt_sigqueueinfo<K: Kernel>(
     let raw = ctx.read(info)?;
     let target: Arc<Process<K::Env>> = ctx.kernel.processes().from_pid(pid).ok_or(Errno::ESRCH)?;
     signal::check_queued_siginfo(ctx.process.pid(), target.pid(), raw.si_code)?;
+    signal::check_siginfo_expansion(signal.as_i32(), &raw)?;
     if !may_signal::<K>(ctx.process, &target, Some(signal)) {
         return Err(Errno::EPERM);
     }

@@ -22,7 +22,11 @@ pub fn may_signal<K: Kernel>(
     target: &Process<K::Env>,
     signal: Option<Signal>,
 ) -> bool {
-    // One process lock at a time: sender and target may be the same.
+    // A process may always signal itself: no credentials to read.
+    if sender.pid() == target.pid() {
+        return true;
+    }
+    // One process lock at a time.
     let ids = |p: &Process<K::Env>| {
         let data = p.data();
         let c = data.credentials();
@@ -38,7 +42,7 @@ pub fn may_signal<K: Kernel>(
     let (sender_ids, sender_sid) = ids(sender);
     let (target_ids, target_sid) = ids(target);
     let relation = signal::TargetRelation {
-        same_process: sender.pid() == target.pid(),
+        same_process: false,
         same_session: sender_sid == target_sid,
     };
     signal::check_kill_permission(signal, true, sender_ids, target_ids, relation).is_ok()
@@ -106,7 +110,11 @@ pub fn send<K: Kernel>(
     info: SigInfo,
 ) -> KernelResult<()> {
     let signal = info.signal;
-    if process.data().termination().is_some() {
+    // A dying process takes no more signals (checked below, under the
+    // lock the posting takes anyway, for the others).
+    if (signal == Signal::SIGKILL || signal == Signal::SIGCONT)
+        && process.data().termination().is_some()
+    {
         return Ok(());
     }
     if signal == Signal::SIGKILL {
@@ -130,6 +138,9 @@ pub fn send<K: Kernel>(
         let mut guards: smallvec::SmallVec<[_; 4]> =
             threads.iter().map(|t| t.data().signals().lock()).collect();
         let mut data = process.data();
+        if data.termination().is_some() {
+            return Ok(());
+        }
         data.signals_mut().set_traced(process.is_traced());
         let outcome = signal::send_to_process(
             data.signals_mut(),
