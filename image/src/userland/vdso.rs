@@ -79,7 +79,9 @@ pub fn set_wall_offset(wall_offset: Option<i64>) {
     DirectMap.write_frame(vdso.data_frame, 0, &data.to_bytes());
     compiler_fence(Ordering::SeqCst);
     data.sequence = write.end();
-    DirectMap.write_frame(vdso.data_frame, sequence, &write.end().to_le_bytes());
+    // The count with the new straight-path flag.
+    let word = data.sequence_word();
+    DirectMap.write_frame(vdso.data_frame, sequence, &word.to_le_bytes());
 }
 
 /// Maps the data page and the image into a new address space; gives the

@@ -8,7 +8,10 @@
 //!
 //! Writers follow a sequence lock ([`SequenceWrite`]): the sequence number
 //! is odd while the page changes, and a reader that sees it odd, or sees it
-//! change across its reads, reads again.
+//! change across its reads, reads again. The word's top bit
+//! ([`SEQUENCE_NO_STRAIGHT_PATH`]) is not part of the count: it tells the
+//! code's `CLOCK_MONOTONIC` straight path, which tests the word once for
+//! both, that it must take the general path instead.
 
 /// Fractional bits of [`VdsoData::tsc_mult`].
 pub const TSC_SHIFT: u32 = 32;
@@ -23,6 +26,23 @@ pub const CPU_MODE_NONE: u32 = 0;
 /// `cpu_mode`: `rdtscp` gives `IA32_TSC_AUX`, which the kernel set to
 /// `node << 12 | cpu` on each CPU (Linux's encoding).
 pub const CPU_MODE_RDTSCP: u32 = 1;
+
+/// Set in the page's sequence word when `CLOCK_MONOTONIC` cannot take the
+/// straight path (no TSC clock, or no `rdtscp` to read it in order): one
+/// test of the word then covers "being written" and "not available".
+pub const SEQUENCE_NO_STRAIGHT_PATH: u32 = 1 << 31;
+/// The bits of the sequence word that count writes.
+pub const SEQUENCE_COUNT_MASK: u32 = !SEQUENCE_NO_STRAIGHT_PATH;
+
+/// One second in the straight path's units: a 128-bit product of TSC
+/// ticks and [`VdsoData::tsc_mult`] divided by it gives whole seconds, and
+/// its remainder shifted right by [`TSC_SHIFT`] the nanoseconds, so the
+/// path needs one division and no shift before it.
+pub const SECOND_IN_PRODUCT_UNITS: u64 = 1_000_000_000 << TSC_SHIFT;
+const _: () = assert!(
+    TSC_SHIFT <= 34,
+    "a second in product units must fit in 64 bits"
+);
 
 /// Byte offset of [`VdsoData::sequence`] in the page.
 pub const OFFSET_SEQUENCE: usize = 0;
@@ -43,7 +63,9 @@ pub const DATA_SIZE: usize = 40;
 /// bytes at the offsets the code reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct VdsoData {
-    /// The sequence number (odd while a writer is changing the page).
+    /// The sequence number (odd while a writer is changing the page),
+    /// within [`SEQUENCE_COUNT_MASK`]; the page holds it with
+    /// [`SEQUENCE_NO_STRAIGHT_PATH`] added ([`VdsoData::sequence_word`]).
     pub sequence: u32,
     /// [`CLOCK_MODE_TSC`] or [`CLOCK_MODE_NONE`].
     pub clock_mode: u32,
@@ -92,13 +114,26 @@ impl VdsoData {
         };
     }
 
+    /// The sequence word as the page holds it: the count, plus
+    /// [`SEQUENCE_NO_STRAIGHT_PATH`] unless the clock is the TSC and
+    /// `rdtscp` reads it.
+    pub fn sequence_word(&self) -> u32 {
+        let straight = self.clock_mode == CLOCK_MODE_TSC && self.cpu_mode == CPU_MODE_RDTSCP;
+        let flag = if straight {
+            0
+        } else {
+            SEQUENCE_NO_STRAIGHT_PATH
+        };
+        self.sequence & SEQUENCE_COUNT_MASK | flag
+    }
+
     /// The page's bytes (little-endian, at the `OFFSET_*` positions).
     pub fn to_bytes(&self) -> [u8; DATA_SIZE] {
         let mut bytes = [0u8; DATA_SIZE];
         let mut put = |offset: usize, value: &[u8]| {
             bytes[offset..offset + value.len()].copy_from_slice(value);
         };
-        put(OFFSET_SEQUENCE, &self.sequence.to_le_bytes());
+        put(OFFSET_SEQUENCE, &self.sequence_word().to_le_bytes());
         put(OFFSET_CLOCK_MODE, &self.clock_mode.to_le_bytes());
         put(OFFSET_TSC_AT_BOOT, &self.tsc_at_boot.to_le_bytes());
         put(OFFSET_TSC_MULT, &self.tsc_mult.to_le_bytes());
@@ -110,8 +145,26 @@ impl VdsoData {
     /// What the code computes for `CLOCK_MONOTONIC` at TSC value `tsc`
     /// (a TSC behind `tsc_at_boot` reads as zero).
     pub fn monotonic_ns(&self, tsc: u64) -> u64 {
+        (self.product(tsc) >> TSC_SHIFT) as u64
+    }
+
+    /// What the straight path stores for `CLOCK_MONOTONIC` at TSC value
+    /// `tsc`: seconds and nanoseconds from one division of the 128-bit
+    /// product by [`SECOND_IN_PRODUCT_UNITS`] (the same time as
+    /// [`VdsoData::monotonic_ns`] split into a `timespec`).
+    pub fn monotonic_timespec(&self, tsc: u64) -> (u64, u64) {
+        let product = self.product(tsc);
+        let unit = u128::from(SECOND_IN_PRODUCT_UNITS);
+        let seconds = product / unit;
+        let nanoseconds = (product % unit) >> TSC_SHIFT;
+        (seconds as u64, nanoseconds as u64)
+    }
+
+    /// Ticks since `tsc_at_boot` (none for a TSC behind it) times
+    /// `tsc_mult`, as the 128-bit product `mul` leaves.
+    fn product(&self, tsc: u64) -> u128 {
         let ticks = tsc.saturating_sub(self.tsc_at_boot);
-        ((u128::from(ticks) * u128::from(self.tsc_mult)) >> TSC_SHIFT) as u64
+        u128::from(ticks) * u128::from(self.tsc_mult)
     }
 
     /// What the code computes for `CLOCK_REALTIME`, in nanoseconds since the
@@ -136,18 +189,19 @@ impl SequenceWrite {
     /// A write on a page whose sequence number is `current` (even).
     pub fn new(current: u32) -> SequenceWrite {
         SequenceWrite {
-            current: current & !1,
+            current: current & SEQUENCE_COUNT_MASK & !1,
         }
     }
 
     /// The odd number that tells readers a change is under way.
     pub fn begin(&self) -> u32 {
-        self.current.wrapping_add(1)
+        self.current.wrapping_add(1) & SEQUENCE_COUNT_MASK
     }
 
-    /// The even number that ends the change.
+    /// The even number that ends the change (the count wraps below
+    /// [`SEQUENCE_NO_STRAIGHT_PATH`]).
     pub fn end(&self) -> u32 {
-        self.current.wrapping_add(2)
+        self.current.wrapping_add(2) & SEQUENCE_COUNT_MASK
     }
 }
 
@@ -223,6 +277,44 @@ mod tests {
         let write = SequenceWrite::new(6);
         assert_eq!(write.begin(), 7);
         assert_eq!(write.end(), 8);
+        // The count wraps below the straight-path flag, never into it.
+        let last = SequenceWrite::new(SEQUENCE_COUNT_MASK - 1);
+        assert_eq!(last.begin(), SEQUENCE_COUNT_MASK);
+        assert_eq!(last.end(), 0);
         assert_eq!(SequenceWrite::new(u32::MAX - 1).end(), 0);
+    }
+
+    #[test]
+    fn the_straight_path_flag_is_clear_only_for_a_tsc_read_with_rdtscp() {
+        let mut data = VdsoData::new(5, 1 << 32, Some(7), true);
+        data.sequence = 8;
+        assert_eq!(data.sequence_word(), 8);
+        assert_eq!(data.to_bytes()[0..4], 8u32.to_le_bytes());
+        let no_rdtscp = VdsoData::new(5, 1 << 32, Some(7), false);
+        assert_eq!(no_rdtscp.sequence_word(), SEQUENCE_NO_STRAIGHT_PATH);
+        data.set_wall_offset(None);
+        assert_eq!(data.sequence_word(), SEQUENCE_NO_STRAIGHT_PATH | 8);
+        // An odd count stays odd with the flag: readers wait either way.
+        data.sequence = 9;
+        assert_eq!(data.sequence_word() & 1, 1);
+    }
+
+    #[test]
+    fn the_straight_paths_division_gives_the_general_paths_time() {
+        for hz in [1_000_000_000u64, 2_600_000_000, 3_123_456_789, 800_000_000] {
+            let mult = ((1_000_000_000u128 << TSC_SHIFT) / u128::from(hz)) as u64;
+            let data = VdsoData::new(1_000, mult, Some(0), true);
+            // Up to a century of uptime (the nanoseconds fill 64 bits at 584 years).
+            for tsc in [0, 1_000, 1_001, hz, hz * 3 + 17, hz * 86_400 * 365 * 100] {
+                let ns = data.monotonic_ns(tsc);
+                let (seconds, nanoseconds) = data.monotonic_timespec(tsc);
+                assert!(nanoseconds < 1_000_000_000);
+                assert_eq!(
+                    (seconds, nanoseconds),
+                    (ns / 1_000_000_000, ns % 1_000_000_000),
+                    "{hz} Hz at {tsc}"
+                );
+            }
+        }
     }
 }
