@@ -30,6 +30,10 @@ pub static INITIAL_FPU_IMAGE: [u8; 512] = {
     area
 };
 
+/// [`INITIAL_FPU_IMAGE`] aligned for `fxrstor64`, which the trap exit
+/// loads for a state reset with [`crate::trap::FpuState::reset`].
+pub static INITIAL_FPU_AREA: FpuArea = FpuArea(INITIAL_FPU_IMAGE);
+
 impl FpuArea {
     /// The state of a fresh thread: FCW 0x37f, MXCSR 0x1f80 (all exceptions
     /// masked, round to nearest), as after `fninit` and Linux's defaults.

@@ -1,7 +1,7 @@
 /* The FPU/SSE state survives the kernel: x87 registers, xmm registers and
  * MXCSR (a rounding mode) across system calls, sleeps (other threads run)
- * and a signal handler that uses the FPU itself; a forked child starts
- * with its parent's state. */
+ * and a signal handler that starts clean and uses the FPU itself; a forked
+ * child starts with its parent's state. */
 #define _GNU_SOURCE
 #include <fenv.h>
 #include <signal.h>
@@ -19,8 +19,14 @@ static void get_xmm(uint8_t six[16], uint8_t thirteen[16]) {
 }
 
 static volatile sig_atomic_t handled;
+static volatile int entry_round;
+static uint8_t entry_six[16], entry_thirteen[16];
 static void clobbering_handler(int sig) {
     (void)sig;
+    /* It starts with a clean FPU, as on Linux: the default rounding mode
+     * and zeroed xmm registers, whatever the interrupted code had. */
+    entry_round = fegetround();
+    get_xmm(entry_six, entry_thirteen);
     /* The handler uses every kind of register on its own. */
     static const uint8_t junk[16] = {0xde, 0xad};
     set_xmm(junk);
@@ -69,6 +75,9 @@ int main(void) {
     __asm__ volatile("fstp %%st(0)" ::);
     get_xmm(six, thirteen);
     CHECK_EQ(handled, 1);
+    static const uint8_t zeros[16];
+    CHECK_EQ(entry_round, FE_TONEAREST);
+    CHECK(!memcmp(entry_thirteen, zeros, 16));
     CHECK(!memcmp(six, pattern, 16) && !memcmp(thirteen, pattern, 16));
     CHECK(after == pi);
     CHECK_EQ(fegetround(), FE_TOWARDZERO);

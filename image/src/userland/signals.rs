@@ -93,7 +93,7 @@ impl SavedRegisters for TrapRegisters<'_> {
     }
 
     fn reset_fpu(&mut self) {
-        self.fpu.set_image(&arch::context::INITIAL_FPU_IMAGE);
+        self.fpu.reset();
     }
 
     fn fault(&self) -> FaultContext {
