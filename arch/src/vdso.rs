@@ -61,11 +61,13 @@ core::arch::global_asm!(
     ".global courage_vdso_clock_gettime",
     "courage_vdso_clock_gettime:",
     // CLOCK_MONOTONIC, what programs time themselves with, runs straight
-    // through (20 instructions, against 37 through the general path): one
+    // through (18 instructions, against 37 through the general path): one
     // test of the sequence word covers "being written" and "not
-    // available here" (its top bit: no TSC clock, or no rdtscp), rdtscp
-    // reads the TSC in order after that load, and one division of the
-    // 128-bit product by a second in product units gives the seconds, its
+    // available here" (its top bit: no TSC clock, no rdtscp, or a CPU
+    // that read a TSC behind the boot value when it came up, so this path
+    // needs no check of its own), rdtscp reads the TSC in order after
+    // that load, and one division of the 128-bit product by a second in
+    // product units (a constant in the page) gives the seconds, its
     // remainder the nanoseconds (`vdso::VdsoData::monotonic_timespec`).
     "cmp edi, 1",
     "jne 20f",
@@ -77,11 +79,8 @@ core::arch::global_asm!(
     "shl rdx, 32",
     "or rax, rdx",
     "sub rax, qword ptr [rip + courage_vdso_code_start - {distance} + {tsc_at_boot}]",
-    "jb 4f",
-    "2:",
     "mul qword ptr [rip + courage_vdso_code_start - {distance} + {tsc_mult}]",
-    "mov rcx, {second}",
-    "div rcx",
+    "div qword ptr [rip + courage_vdso_code_start - {distance} + {second}]",
     "cmp r10d, dword ptr [rip + courage_vdso_code_start - {distance} + {sequence}]",
     "jne 1b",
     "shr rdx, {shift}",
@@ -95,10 +94,6 @@ core::arch::global_asm!(
     "jnz 20f",
     "pause",
     "jmp 1b",
-    // A TSC behind the boot CPU's at boot reads as the boot instant.
-    "4:",
-    "xor eax, eax",
-    "jmp 2b",
     // Every other clock: the general path.
     "20:",
     "cmp edi, 7",
@@ -255,7 +250,7 @@ core::arch::global_asm!(
     mode_tsc = const vdso::CLOCK_MODE_TSC,
     mode_rdtscp = const vdso::CPU_MODE_RDTSCP,
     shift = const vdso::TSC_SHIFT,
-    second = const vdso::SECOND_IN_PRODUCT_UNITS,
+    second = const vdso::OFFSET_SECOND,
     unsettled = const vdso::SEQUENCE_NO_STRAIGHT_PATH | 1,
     no_straight_path = const vdso::SEQUENCE_NO_STRAIGHT_PATH,
     distance = const vdso::DATA_DISTANCE,

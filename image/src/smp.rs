@@ -260,6 +260,8 @@ extern "C" fn ap_entry() -> ! {
     if features.rdtscp {
         arch::cpu::set_tsc_aux(index);
     }
+    // Before any user thread runs here.
+    crate::userland::vdso::check_tsc_order(arch::cpu::rdtsc());
     crate::time::start_secondary_tick();
     arch::percpu::set_online();
     let idle = AP_IDLE.load(Ordering::SeqCst);

@@ -69,13 +69,33 @@ pub fn set_wall_offset(wall_offset: Option<i64>) {
         return;
     };
     let mut data = vdso.data.lock();
+    publish(vdso, &mut data, |data| data.set_wall_offset(wall_offset));
+}
+
+/// A CPU coming up reads `tsc`: one behind the boot value sends
+/// `CLOCK_MONOTONIC` through the vDSO's general path, whose every read
+/// checks for that (the straight path relies on no CPU doing so).
+pub fn check_tsc_order(tsc: u64) {
+    let Some(vdso) = VDSO.get() else {
+        return;
+    };
+    let mut data = vdso.data.lock();
+    if !data.check_tsc_order(tsc) {
+        return;
+    }
+    log::warn!("vdso: a CPU's TSC is behind the boot CPU's; clocks take the slower path");
+    publish(vdso, &mut data, |_| {});
+}
+
+/// Rewrites the page under the sequence lock after `change`.
+fn publish(vdso: &Vdso, data: &mut VdsoData, change: impl FnOnce(&mut VdsoData)) {
     let write = SequenceWrite::new(data.sequence);
     let sequence = vdso::OFFSET_SEQUENCE;
     DirectMap.write_frame(vdso.data_frame, sequence, &write.begin().to_le_bytes());
     // Readers must see the odd number before any other change.
     compiler_fence(Ordering::SeqCst);
     data.sequence = write.begin();
-    data.set_wall_offset(wall_offset);
+    change(data);
     DirectMap.write_frame(vdso.data_frame, 0, &data.to_bytes());
     compiler_fence(Ordering::SeqCst);
     data.sequence = write.end();

@@ -28,8 +28,9 @@ pub const CPU_MODE_NONE: u32 = 0;
 pub const CPU_MODE_RDTSCP: u32 = 1;
 
 /// Set in the page's sequence word when `CLOCK_MONOTONIC` cannot take the
-/// straight path (no TSC clock, or no `rdtscp` to read it in order): one
-/// test of the word then covers "being written" and "not available".
+/// straight path (no TSC clock, no `rdtscp` to read it in order, or a CPU
+/// whose TSC read below `tsc_at_boot` when it came up): one test of the
+/// word then covers "being written" and "not available".
 pub const SEQUENCE_NO_STRAIGHT_PATH: u32 = 1 << 31;
 /// The bits of the sequence word that count writes.
 pub const SEQUENCE_COUNT_MASK: u32 = !SEQUENCE_NO_STRAIGHT_PATH;
@@ -56,8 +57,11 @@ pub const OFFSET_TSC_MULT: usize = 16;
 pub const OFFSET_WALL_OFFSET: usize = 24;
 /// Byte offset of [`VdsoData::cpu_mode`].
 pub const OFFSET_CPU_MODE: usize = 32;
+/// Byte offset of the constant [`SECOND_IN_PRODUCT_UNITS`], the straight
+/// path's divisor.
+pub const OFFSET_SECOND: usize = 40;
 /// Bytes of the page in use.
-pub const DATA_SIZE: usize = 40;
+pub const DATA_SIZE: usize = 48;
 
 /// The time data, as plain values; [`VdsoData::to_bytes`] gives the page's
 /// bytes at the offsets the code reads.
@@ -77,6 +81,10 @@ pub struct VdsoData {
     pub wall_offset: i64,
     /// [`CPU_MODE_RDTSCP`] or [`CPU_MODE_NONE`].
     pub cpu_mode: u32,
+    /// No CPU has read a TSC below `tsc_at_boot` (each checks when it
+    /// comes up; the TSC only counts up after that). The straight path
+    /// relies on it and skips the general path's check of every read.
+    pub tsc_ordered: bool,
 }
 
 impl VdsoData {
@@ -97,10 +105,22 @@ impl VdsoData {
             } else {
                 CPU_MODE_NONE
             },
+            tsc_ordered: true,
             ..VdsoData::default()
         };
         data.set_wall_offset(wall_offset);
         data
+    }
+
+    /// A CPU came up reading `tsc`: one behind `tsc_at_boot` sends
+    /// `CLOCK_MONOTONIC` through the general path for good. Whether that
+    /// changed the page.
+    pub fn check_tsc_order(&mut self, tsc: u64) -> bool {
+        let behind = tsc < self.tsc_at_boot && self.tsc_ordered;
+        if behind {
+            self.tsc_ordered = false;
+        }
+        behind
     }
 
     /// A new wall-clock offset; `None` sends every clock read to the
@@ -115,10 +135,12 @@ impl VdsoData {
     }
 
     /// The sequence word as the page holds it: the count, plus
-    /// [`SEQUENCE_NO_STRAIGHT_PATH`] unless the clock is the TSC and
-    /// `rdtscp` reads it.
+    /// [`SEQUENCE_NO_STRAIGHT_PATH`] unless the clock is the TSC, `rdtscp`
+    /// reads it and every CPU's reads are at or past `tsc_at_boot`.
     pub fn sequence_word(&self) -> u32 {
-        let straight = self.clock_mode == CLOCK_MODE_TSC && self.cpu_mode == CPU_MODE_RDTSCP;
+        let straight = self.clock_mode == CLOCK_MODE_TSC
+            && self.cpu_mode == CPU_MODE_RDTSCP
+            && self.tsc_ordered;
         let flag = if straight {
             0
         } else {
@@ -139,6 +161,7 @@ impl VdsoData {
         put(OFFSET_TSC_MULT, &self.tsc_mult.to_le_bytes());
         put(OFFSET_WALL_OFFSET, &self.wall_offset.to_le_bytes());
         put(OFFSET_CPU_MODE, &self.cpu_mode.to_le_bytes());
+        put(OFFSET_SECOND, &SECOND_IN_PRODUCT_UNITS.to_le_bytes());
         bytes
     }
 
@@ -151,7 +174,9 @@ impl VdsoData {
     /// What the straight path stores for `CLOCK_MONOTONIC` at TSC value
     /// `tsc`: seconds and nanoseconds from one division of the 128-bit
     /// product by [`SECOND_IN_PRODUCT_UNITS`] (the same time as
-    /// [`VdsoData::monotonic_ns`] split into a `timespec`).
+    /// [`VdsoData::monotonic_ns`] split into a `timespec`). The code does
+    /// not clamp a TSC behind `tsc_at_boot`: it runs only while
+    /// [`VdsoData::tsc_ordered`] says no CPU reads one.
     pub fn monotonic_timespec(&self, tsc: u64) -> (u64, u64) {
         let product = self.product(tsc);
         let unit = u128::from(SECOND_IN_PRODUCT_UNITS);
@@ -218,6 +243,7 @@ mod tests {
             tsc_mult: 1 << 32,
             wall_offset: -5,
             cpu_mode: CPU_MODE_RDTSCP,
+            tsc_ordered: true,
         };
         let bytes = data.to_bytes();
         assert_eq!(bytes[0..4], 0x1122_3344u32.to_le_bytes());
@@ -226,6 +252,7 @@ mod tests {
         assert_eq!(bytes[16..24], (1u64 << 32).to_le_bytes());
         assert_eq!(bytes[24..32], (-5i64).to_le_bytes());
         assert_eq!(bytes[32..36], 1u32.to_le_bytes());
+        assert_eq!(bytes[40..48], SECOND_IN_PRODUCT_UNITS.to_le_bytes());
     }
 
     #[test]
@@ -297,6 +324,24 @@ mod tests {
         // An odd count stays odd with the flag: readers wait either way.
         data.sequence = 9;
         assert_eq!(data.sequence_word() & 1, 1);
+    }
+
+    #[test]
+    fn a_cpu_whose_tsc_is_behind_the_boot_value_turns_the_straight_path_off() {
+        let mut data = VdsoData::new(1_000, 1 << 32, Some(7), true);
+        assert!(!data.check_tsc_order(1_000));
+        assert!(!data.check_tsc_order(5_000));
+        assert_eq!(data.sequence_word() & SEQUENCE_NO_STRAIGHT_PATH, 0);
+        assert!(data.check_tsc_order(999));
+        assert_eq!(
+            data.sequence_word() & SEQUENCE_NO_STRAIGHT_PATH,
+            SEQUENCE_NO_STRAIGHT_PATH
+        );
+        // Once is enough: the page does not change again.
+        assert!(!data.check_tsc_order(0));
+        // The wall clock coming and going leaves it off.
+        data.set_wall_offset(Some(3));
+        assert_ne!(data.sequence_word() & SEQUENCE_NO_STRAIGHT_PATH, 0);
     }
 
     #[test]
