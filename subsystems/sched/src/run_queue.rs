@@ -77,6 +77,9 @@ pub struct RunQueue {
     min_vruntime: u128,
     next_seq: u64,
     need_resched: bool,
+    /// The weights of every thread here, the running one included: what
+    /// balancing compares between CPUs.
+    load: u64,
 }
 
 impl RunQueue {
@@ -91,6 +94,7 @@ impl RunQueue {
             min_vruntime: 0,
             next_seq: 0,
             need_resched: false,
+            load: 0,
         }
     }
 
@@ -198,6 +202,7 @@ impl RunQueue {
             seq: 0,
         };
         self.insert_ready(id, entity);
+        self.load += u64::from(priority.weight());
         match &self.current {
             None => self.need_resched = true,
             Some((_, running)) => {
@@ -219,6 +224,7 @@ impl RunQueue {
             _ => {
                 self.account(now);
                 let e = self.ready.remove(id).ok_or(Errno::ESRCH)?;
+                self.load -= u64::from(e.priority.weight());
                 let lag = Lag(e.vruntime.saturating_sub(self.min_vruntime));
                 self.update_min_vruntime();
                 return Ok(lag);
@@ -230,6 +236,7 @@ impl RunQueue {
         self.accounted_until = self.accounted_until.max(now);
         e.vruntime += Self::scaled(delta, e.priority);
         self.current = None;
+        self.load -= u64::from(e.priority.weight());
         self.need_resched = true;
         self.advance_min_vruntime(Some(e.vruntime));
         let lag = Lag(e.vruntime.saturating_sub(self.min_vruntime));
@@ -299,10 +306,12 @@ impl RunQueue {
         if let Some((running, e)) = &mut self.current
             && *running == id
         {
+            self.load = self.load - u64::from(e.priority.weight()) + u64::from(priority.weight());
             e.priority = priority;
             return Ok(());
         }
         let mut e = self.ready.remove(id).ok_or(Errno::ESRCH)?;
+        self.load = self.load - u64::from(e.priority.weight()) + u64::from(priority.weight());
         e.priority = priority;
         self.insert_ready(id, e);
         Ok(())
@@ -351,6 +360,13 @@ impl RunQueue {
     /// Threads waiting for the CPU (the running one excluded).
     pub fn waiting(&self) -> usize {
         self.ready.len()
+    }
+
+    /// The sum of the weights ([`Priority::weight`]) of the threads in
+    /// the queue, the running one included: a nice-19 thread loads a CPU
+    /// a seventieth as much as a nice-0 one.
+    pub fn load(&self) -> u64 {
+        self.load
     }
 
     /// The virtual runtime of `id` in nice-0 nanoseconds, relative to the

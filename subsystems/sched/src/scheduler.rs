@@ -272,7 +272,7 @@ impl Scheduler {
         let load = |cpu: CpuId| {
             run_queues
                 .get(cpu.0 as usize)
-                .map_or(usize::MAX, RunQueue::len)
+                .map_or(u64::MAX, RunQueue::load)
         };
         if allowed.contains(last) && (load(last) == 0 || allowed.bits() == 1 << last.0) {
             return last;
@@ -296,30 +296,37 @@ impl Scheduler {
     /// (and whose affinity allows it) to idle `cpu`'s queue: an idle CPU
     /// pulls work. Returns whether it found one.
     fn pull_work(&mut self, cpu: CpuId, now: u64) -> KernelResult<bool> {
-        self.pull_from_longer(cpu, 1, now)
+        self.pull_from_busier(cpu, true, now)
     }
 
-    /// Moves one waiting thread to `cpu` from the busiest other CPU whose
-    /// queue is at least `gap` threads longer than `cpu`'s and holds one
-    /// whose affinity allows `cpu`. Returns whether it moved one.
-    fn pull_from_longer(&mut self, cpu: CpuId, gap: usize, now: u64) -> KernelResult<bool> {
-        let here = self.run_queues[self.cpu_index(cpu)?].len();
+    /// Moves one waiting thread to `cpu` from the busiest other CPU (by
+    /// [`RunQueue::load`], the weights of its threads) that holds one
+    /// whose affinity allows `cpu`: for an idle `cpu` any such thread, for
+    /// a busy one only a thread lighter than the difference of the loads,
+    /// so that the move narrows it (two equal threads against one stay:
+    /// that gap cannot be closed, only moved; a nice-19 thread alone on a
+    /// CPU takes one of two nice-0 threads from another). Returns whether
+    /// it moved one.
+    fn pull_from_busier(&mut self, cpu: CpuId, idle: bool, now: u64) -> KernelResult<bool> {
+        let here = self.run_queues[self.cpu_index(cpu)?].load();
         let mut sources: Vec<CpuId> = self
             .online
             .iter()
             .filter(|&other| {
                 let queue = &self.run_queues[other.0 as usize];
-                other != cpu && queue.waiting() > 0 && queue.len() >= here + gap
+                other != cpu && queue.waiting() > 0 && queue.load() > here
             })
             .collect();
-        sources.sort_by_key(|&other| core::cmp::Reverse(self.run_queues[other.0 as usize].len()));
+        sources.sort_by_key(|&other| core::cmp::Reverse(self.run_queues[other.0 as usize].load()));
         for source in sources {
+            let surplus = self.run_queues[source.0 as usize].load() - here;
             let candidate = self.run_queues[source.0 as usize]
                 .waiting_threads()
                 .find(|id| {
-                    self.threads
-                        .get(id)
-                        .is_some_and(|rec| rec.affinity.contains(cpu))
+                    self.threads.get(id).is_some_and(|rec| {
+                        rec.affinity.contains(cpu)
+                            && (idle || u64::from(rec.priority.weight()) < surplus)
+                    })
                 });
             if let Some(id) = candidate {
                 self.dequeue(id, now)?;
@@ -448,7 +455,7 @@ impl Scheduler {
         // A new thread goes to the least loaded allowed CPU.
         let cpu = allowed
             .iter()
-            .min_by_key(|&cpu| (self.run_queues[cpu.0 as usize].len(), Some(cpu) != creator))
+            .min_by_key(|&cpu| (self.run_queues[cpu.0 as usize].load(), Some(cpu) != creator))
             .unwrap_or(first);
         self.record_mut(id)?.cpu = cpu;
         if let Err(e) = self.enqueue_runnable(id, 0, None, now) {
@@ -548,12 +555,12 @@ impl Scheduler {
                 TimerEvent::Alarm(token) => fire_alarm(timer, token),
             }
         }
-        // A busy CPU balances too, not only an idle one: a queue two
-        // threads longer than this one's gives one up (a gap of one
-        // cannot be closed, only moved).
+        // A busy CPU balances too, not only an idle one: a queue loaded
+        // more than this one by more than a waiting thread's weight gives
+        // that thread up.
         if now.saturating_sub(self.balanced_at[index]) >= BALANCE_INTERVAL_NS {
             self.balanced_at[index] = now;
-            self.pull_from_longer(cpu, 2, now)?;
+            self.pull_from_busier(cpu, false, now)?;
         }
         Ok(self.run_queues[index].tick(now))
     }
@@ -967,6 +974,18 @@ impl Scheduler {
                     "cpu {n} runs {:?}, queue says {:?}",
                     self.on_cpu[n],
                     rq.current()
+                ));
+            }
+            let weights: u64 = self
+                .threads
+                .iter()
+                .filter(|(id, _)| rq.contains(**id))
+                .map(|(_, rec)| u64::from(rec.priority.weight()))
+                .sum();
+            if rq.load() != weights {
+                return Err(format!(
+                    "cpu {n} load {} but its threads weigh {weights}",
+                    rq.load()
                 ));
             }
         }

@@ -693,3 +693,49 @@ fn balancing_leaves_pinned_threads_where_they_are() {
     assert_eq!(s.runnable_on(CpuId(0)), 4);
     assert_eq!(s.runnable_on(CpuId(1)), 1);
 }
+
+#[test]
+fn balancing_weighs_threads_by_priority_not_by_count() {
+    // CPU 0: two nice-0 threads; CPU 1: one nice-19 thread. By count the
+    // queues differ by one and nothing would move, leaving the two
+    // normal threads half a CPU each while a background job has a whole
+    // one; by weight (2,048 against 15) one of them moves.
+    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let cpu0 = CpuSet::single(CpuId(0)).unwrap();
+    s.spawn(t(1), Priority::NORMAL, cpu0, 0).unwrap();
+    s.spawn(t(2), Priority::NORMAL, cpu0, 0).unwrap();
+    s.spawn(t(3), nice(19), CpuSet::single(CpuId(1)).unwrap(), 0)
+        .unwrap();
+    assert_eq!(s.schedule(CpuId(0), 0), Ok(Decision::SwitchTo(t(1))));
+    assert_eq!(s.schedule(CpuId(1), 0), Ok(Decision::SwitchTo(t(3))));
+    for id in 1..=3 {
+        s.set_affinity(t(id), CpuSet::ALL, 0).unwrap();
+    }
+    s.on_timer_tick(CpuId(1), sched::BALANCE_INTERVAL_NS, |_, _| {})
+        .unwrap();
+    assert_eq!(s.cpu_of(t(2)), Ok(CpuId(1)));
+    assert_eq!((s.runnable_on(CpuId(0)), s.runnable_on(CpuId(1))), (1, 2));
+    // And it stays: moving either back would only widen the gap.
+    for n in 2..6 {
+        for cpu in [CpuId(0), CpuId(1)] {
+            s.on_timer_tick(cpu, n * sched::BALANCE_INTERVAL_NS, |_, _| {})
+                .unwrap();
+        }
+    }
+    assert_eq!(s.cpu_of(t(2)), Ok(CpuId(1)));
+    assert_eq!(s.cpu_of(t(1)), Ok(CpuId(0)));
+}
+
+#[test]
+fn a_new_thread_goes_where_the_weight_is_least_not_the_count() {
+    // CPU 0 runs one nice-0 thread, CPU 1 two nice-19 ones: a new thread
+    // belongs on CPU 1 (30 against 1,024).
+    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    s.spawn(t(1), Priority::NORMAL, CpuSet::single(CpuId(0)).unwrap(), 0)
+        .unwrap();
+    let cpu1 = CpuSet::single(CpuId(1)).unwrap();
+    s.spawn(t(2), nice(19), cpu1, 0).unwrap();
+    s.spawn(t(3), nice(19), cpu1, 0).unwrap();
+    s.spawn(t(4), Priority::NORMAL, CpuSet::ALL, 0).unwrap();
+    assert_eq!(s.cpu_of(t(4)), Ok(CpuId(1)));
+}
