@@ -38,6 +38,9 @@ pub trait ProcessEnv: Sized + Send + Sync + 'static {
 
     /// A copy-on-write duplicate of `space` for a forked child (the parent's
     /// private pages become read-only, hence `&mut`). `ENOMEM` on failure.
+    /// Called on a handle from [`ProcessEnv::share_address_space`] with no
+    /// process lock held, so it may sleep; only where sharing is refused
+    /// is it called on the parent's own space under its data lock.
     fn fork_address_space(space: &mut Self::AddressSpace) -> KernelResult<Self::AddressSpace>;
 
     /// Another handle on `space` itself, for a child that shares its

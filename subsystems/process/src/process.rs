@@ -469,13 +469,27 @@ impl<E: ProcessEnv> Process<E> {
         parent: &Process<E>,
         memory: ForkMemory,
     ) -> KernelResult<Self> {
+        // Copying the space may sleep (the kernel locks it with a sleeping
+        // lock, and a fault on another CPU may hold that): it runs on a
+        // handle, outside the parent's data lock, a spin lock. Only an
+        // environment that cannot hand out one copies under the lock.
+        let handle = parent
+            .data()
+            .address_space
+            .as_ref()
+            .map(E::share_address_space);
+        let address_space = match (handle, memory) {
+            (None, _) => None,
+            (Some(Ok(space)), ForkMemory::Share) => Some(space),
+            (Some(Ok(mut space)), ForkMemory::Copy) => Some(E::fork_address_space(&mut space)?),
+            (Some(Err(error)), ForkMemory::Share) => return Err(error),
+            (Some(Err(_)), ForkMemory::Copy) => match parent.data().address_space.as_mut() {
+                Some(space) => Some(E::fork_address_space(space)?),
+                None => None,
+            },
+        };
         let data = {
-            let mut p = parent.data();
-            let address_space = match (p.address_space.as_mut(), memory) {
-                (Some(space), ForkMemory::Copy) => Some(E::fork_address_space(space)?),
-                (Some(space), ForkMemory::Share) => Some(E::share_address_space(space)?),
-                (None, _) => None,
-            };
+            let p = parent.data();
             ProcessData {
                 name: p.name.clone(),
                 family: Family {
