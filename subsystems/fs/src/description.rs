@@ -7,12 +7,12 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use abi::{Errno, KernelResult};
-use lock::Mutex;
 
 use crate::custody::Custody;
 use crate::dirent::encode_dirent64;
 use crate::file::File;
 use crate::inode::Inode;
+use crate::sleep_lock::SleepLock;
 use crate::types::{AccessMode, FileType, OpenFlags, PollEvents, Stat, Whence};
 use crate::wait::WaitQueue;
 
@@ -77,14 +77,15 @@ pub struct FileDescription {
 /// them: their offset seldom means anything, and their I/O is hot.
 struct Position {
     value: AtomicU64,
-    lock: Option<Mutex<()>>,
+    /// A sleeping lock: a read it covers may sleep ([`crate::sleep_lock`]).
+    lock: Option<SleepLock>,
 }
 
 impl Position {
     fn new(serialized: bool) -> Position {
         Position {
             value: AtomicU64::new(0),
-            lock: serialized.then(|| Mutex::new(())),
+            lock: serialized.then(SleepLock::new),
         }
     }
 
@@ -98,7 +99,7 @@ impl Position {
     /// `f_pos` back only on success), so a failure does not undo a
     /// concurrent update.
     fn update<T>(&self, operation: impl FnOnce(&mut u64) -> KernelResult<T>) -> KernelResult<T> {
-        let _serialized = self.lock.as_ref().map(Mutex::lock);
+        let _serialized = self.lock.as_ref().map(SleepLock::lock);
         let mut at = self.value.load(Ordering::Relaxed);
         let result = operation(&mut at);
         if self.lock.is_some() || result.is_ok() {

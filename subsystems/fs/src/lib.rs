@@ -99,6 +99,7 @@ pub mod name;
 pub mod netlink;
 pub mod path;
 pub mod pipe;
+pub mod sleep_lock;
 pub mod socket;
 pub mod timerfd;
 pub mod tmpfs;

@@ -103,10 +103,14 @@ impl Vfs {
         &self.inet_ports
     }
 
-    /// Sets how FIFOs get the wait queues their opens and I/O sleep on;
-    /// the first call wins. Without it, a FIFO cannot block (`EAGAIN`).
+    /// Sets how FIFOs get the wait queues their opens and I/O sleep on,
+    /// and offset locks the ones their waiters sleep on; the first call
+    /// wins. Without it, a FIFO cannot block (`EAGAIN`) and an offset
+    /// lock's waiter spins.
     pub fn set_wait_queue_factory(&self, make: fn() -> Arc<dyn crate::wait::WaitQueue>) {
         self.wait_queues.call_once(|| make);
+        // Descriptions' offset locks sleep on queues from it too.
+        crate::sleep_lock::set_wait_queue_factory(make);
     }
 
     /// The custody of `/` (the starting cwd and root of every process).
