@@ -601,8 +601,29 @@ fn hand_over_deferred_interrupt(s: &mut Scheduler, now: u64) {
     }
 }
 
+/// A thread about to give up its CPU of its own accord must hold none of
+/// the subsystem crates' spin locks: whoever spins on one meanwhile (on
+/// any CPU) waits for this thread to run again, and the thread that would
+/// wake this one may be that spinner (Linux's "scheduling while atomic").
+/// A bug in the kernel, never in a user program: debug builds (every test
+/// run) stop at it, release builds report it once.
+fn check_may_sleep(what: &str) {
+    let held = arch::percpu::preemption_count();
+    if held == 0 {
+        return;
+    }
+    if cfg!(debug_assertions) {
+        panic!("{what} with {held} spin lock(s) held");
+    }
+    static REPORTED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+    if !REPORTED.swap(true, Ordering::Relaxed) {
+        log::error!("{what} with {held} spin lock(s) held (reported once)");
+    }
+}
+
 /// Gives the CPU to another runnable thread, if there is one.
 pub fn yield_now() {
+    check_may_sleep("yield");
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
     if let Ok((decision, reason)) = decide(|s| s.yield_current(this_cpu(), now)) {
@@ -613,6 +634,7 @@ pub fn yield_now() {
 /// Sleeps until `deadline` (monotonic ns): `TimedOut` when it passed,
 /// `Interrupted` when a signal cut it short.
 pub fn sleep_until(deadline: u64) -> WakeReason {
+    check_may_sleep("sleep");
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
     match decide(|s| {
@@ -635,6 +657,7 @@ pub(super) fn block_on(
     deadline: Option<u64>,
     still_waiting: impl FnOnce(&Scheduler) -> bool,
 ) -> WakeReason {
+    check_may_sleep("blocking");
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
     let cpu = this_cpu();
