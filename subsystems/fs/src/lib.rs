@@ -55,8 +55,9 @@
 //!
 //! Lock order, outermost first; never acquire one while holding a later one:
 //!
-//! 1. a description's position mutex (held across one read, write or
-//!    getdents on its file);
+//! 1. a description's offset lock (held across one read, write or
+//!    getdents of a regular file or directory): a [`sleep_lock::SleepLock`],
+//!    the only lock here whose holder may sleep (a procfs read does);
 //! 2. tmpfs's per-file-system namespace mutex (entry changes only);
 //! 3. one tmpfs inode mutex (never two at once);
 //! 4. leaf locks: the mount table's `RwLock`, a dentry-cache slot, a pipe's buffer, the RNG, the

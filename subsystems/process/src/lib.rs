@@ -36,7 +36,9 @@
 //! data locks at once. Relationship fields (ppid, children, pgid, sid) change
 //! only under the table lock. `uname` data has its own lock. Each lock
 //! carries its rank ([`lock`]); the `lock-order-check` feature makes every
-//! acquisition check the order and panic on an inversion.
+//! acquisition check the order and panic on an inversion. All are spin
+//! locks, so nothing that may sleep runs under them: fork copies the
+//! parent's address space after letting its data lock go.
 //!
 //! Collections: all processes live in a `BTreeMap` keyed by pid, which is
 //! both the list of every process and the O(log n) `from_pid` index; each
