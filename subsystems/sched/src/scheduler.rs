@@ -23,10 +23,10 @@ use abi::{Errno, KernelResult};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-/// How often each CPU's timer tick compares its run queue with the
-/// others' and takes a waiting thread from one two or more threads
-/// longer (Linux balances busy CPUs every few to some tens of ms, by
-/// scheduling domain).
+/// How often each CPU's timer tick compares its run queue's load with
+/// the others' and takes a waiting thread from a busier one when that
+/// narrows the gap (Linux balances busy CPUs every few to some tens of
+/// ms, by scheduling domain).
 pub const BALANCE_INTERVAL_NS: u64 = 20_000_000;
 
 /// What a CPU should do after [`Scheduler::schedule`].
@@ -532,7 +532,8 @@ impl Scheduler {
     /// The timer interrupt on `cpu` at `now`: fires every due timer (waking
     /// timed-out threads, passing each due alarm's id and token to
     /// `fire_alarm`), every [`BALANCE_INTERVAL_NS`] takes a waiting thread
-    /// from a queue two or more threads longer than `cpu`'s, and charges
+    /// lighter than the gap from a queue loaded more than `cpu`'s
+    /// ([`RunQueue::load`]), and charges
     /// the running thread. Returns whether `cpu` should reschedule before
     /// returning from the interrupt.
     pub fn on_timer_tick(
