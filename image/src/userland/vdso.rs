@@ -1,7 +1,8 @@
 //! The vDSO in this kernel: two frames made once at boot (the time data and
 //! the ELF image around `arch::vdso`'s code), mapped into every new
 //! address space at exec, and the data rewritten under its sequence lock
-//! when the wall clock is set.
+//! when the wall clock is set (or a CPU comes up with its TSC behind the
+//! boot value).
 
 use alloc::sync::Arc;
 use core::sync::atomic::{Ordering, compiler_fence};
