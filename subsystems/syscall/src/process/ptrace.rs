@@ -195,9 +195,8 @@ pub fn ptrace<K: Kernel>(
             Ok(0)
         }
         PTRACE_SETSIGINFO => {
-            use zerocopy::{FromBytes, IntoBytes};
-            let bytes = ctx.read_bytes(crate::args::UserBuffer(data), 128)?;
-            let mut raw = signal::RawSigInfo::read_from_bytes(&bytes).map_err(|_| Errno::EFAULT)?;
+            use zerocopy::IntoBytes;
+            let mut raw: signal::RawSigInfo = ctx.read(UserPtr::new(data))?;
             // Kept as Linux keeps it: what lies past the kernel's part of
             // the union is refused or reads back as zeros.
             signal::check_siginfo_expansion(raw.si_signo, &raw)?;
