@@ -230,8 +230,9 @@ pub fn run(filter: &str) -> ! {
         );
         let result = (test.run)();
         CURRENT.store(core::ptr::null_mut(), Ordering::SeqCst);
-        // Let the finalizer free what the test's threads left, so the next
-        // test's memory accounting starts from a quiet system.
+        // Let what the test's threads left settle (their dead threads are
+        // freed by the next spawn or exit), so the next test's memory
+        // accounting starts from a quiet system.
         crate::task::sleep_until(crate::time::now_ns() + 10_000_000);
         match result {
             Ok(()) => {

@@ -106,8 +106,8 @@ ktest! {
                 // inherit its mask) go anywhere.
                 let _ = task::set_affinity(task::current().id, CpuSet::ALL);
                 let end = time::now_ns() + SECONDS * 1_000_000_000;
-                // Unbounded: spawning waits while too many dead threads
-                // wait for the finalizer, so memory cannot run out.
+                // Unbounded: each spawn frees the threads that died before
+                // it, so memory cannot run out.
                 while time::now_ns() < end {
                     // They exit (and are freed) while others run.
                     let children: Vec<_> = (0..4)

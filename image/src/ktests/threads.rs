@@ -155,7 +155,7 @@ ktest! {
 }
 
 ktest! {
-    fn exited_threads_are_freed_by_the_finalizer() {
+    fn exited_threads_are_freed_by_the_next_spawn_or_exit() {
         let free = || crate::memory::frames::stats().map_or(0, |s| s.free_frames);
         // Warm up the heap so its growth does not count.
         for _ in 0..4 {
@@ -169,9 +169,15 @@ ktest! {
             let handle = task::spawn("short-lived", Priority::NORMAL, || {});
             check!(handle.is_ok());
             handle.unwrap_or_else(|_| unreachable!()).join();
+            // The one just joined may wait; the ones before it were freed
+            // by its spawn and exit.
+            check!(
+                task::dead_threads() <= task::cpu_count() as usize,
+                "{} dead threads wait to be freed",
+                task::dead_threads()
+            );
         }
-        // Let the finalizer run.
-        task::sleep_until(time::now_ns() + 20_000_000);
+        task::free_dead_threads();
         check!(free() + 2 >= before, "stacks leaked: {} free before, {} after", before, free());
         arch::serial::write_fmt(format_args!(
             "\n    figures: timer interrupt {} cycles per tick (handler) ... ",

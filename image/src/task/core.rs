@@ -78,16 +78,8 @@ static IDLE: [Once<Arc<Thread>>; MAX_CPUS] = [const { Once::new() }; MAX_CPUS];
 /// (see [`carry_out`]).
 static HANDOFF: [AtomicPtr<Thread>; MAX_CPUS] =
     [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
-static FINALIZER_QUEUE: Once<WaitQueueId> = Once::new();
-/// Threads that exited and the finalizer has not freed yet.
-static DEAD_BACKLOG: AtomicUsize = AtomicUsize::new(0);
-/// Where a new user thread waits while [`DEAD_BACKLOG`] is too long.
-static BACKLOG_QUEUE: Once<WaitQueueId> = Once::new();
-/// Dead threads (each with its kernel stack) allowed to wait for the
-/// finalizer before new user threads wait too: on several CPUs, threads
-/// made and joined in tight loops otherwise outrun the one finalizer until
-/// memory runs out.
-const DEAD_BACKLOG_LIMIT: usize = 64;
+/// Threads that exited and are not freed yet (see [`free_dead_threads`]).
+static DEAD_THREADS: AtomicUsize = AtomicUsize::new(0);
 static SWITCHES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// The CPU running this code.
@@ -153,7 +145,7 @@ pub fn current() -> &'static Thread {
     assert!(!pointer.is_null(), "no current thread before task::init");
     // SAFETY: this CPU's current-thread slot always points at a thread kept
     // alive by THREADS (or IDLE) for as long as it can run; a thread is
-    // only freed by the finalizer after it has switched away for good.
+    // only freed (`free_dead_threads`) after it has switched away for good.
     unsafe { &*pointer }
 }
 
@@ -701,64 +693,49 @@ fn idle_loop(_: u64) -> ! {
     }
 }
 
-fn finalizer_loop(_: u64) -> ! {
-    let queue = *FINALIZER_QUEUE.get().expect("finalizer queue exists");
-    loop {
-        let dead: Vec<ThreadId> = {
+/// Frees every thread that has exited and that its CPU has switched away
+/// from: its stack, its saved context and its hold on its process. A
+/// thread calls this holding no lock, before it spawns another and before
+/// it exits, so at most about one dead thread per CPU waits to be freed
+/// and no thread of its own does the freeing. (Linux frees a dead task's
+/// stack in the next task's `finish_task_switch`; here the drop of the
+/// process link may take sleeping locks, so it runs in a thread's own
+/// context.)
+pub fn free_dead_threads() {
+    while DEAD_THREADS.load(Ordering::Acquire) > 0 {
+        let taken = {
             let _off = InterruptsOff::new();
-            let dead: Vec<ThreadId> =
-                with_scheduler(|s| core::iter::from_fn(|| s.take_finalizable()).collect());
-            if dead.is_empty() {
-                block_on(queue, false, None, |s| !s.has_finalizable());
-                continue;
-            }
-            dead
+            with_scheduler(|s| s.take_finalizable())
         };
-        for id in dead {
-            let thread = THREADS.remove(id);
-            if let Some(thread) = thread {
-                // The CPU it exited on may still be storing its registers.
-                while thread.on_cpu.load(Ordering::Acquire) {
-                    core::hint::spin_loop();
-                }
+        // Counted at exit, queued when its CPU switched away: in between,
+        // another CPU is still leaving it.
+        let Some(id) = taken else { return };
+        if let Some(thread) = THREADS.remove(id) {
+            // The CPU it exited on may still be storing its registers.
+            while thread.on_cpu.load(Ordering::Acquire) {
+                core::hint::spin_loop();
+            }
+            {
                 let _off = InterruptsOff::new();
                 with_scheduler(|s| thread.release_queues(s));
             }
-            // Dropping the last Arc frees the stack and context here, on
-            // the finalizer's own stack.
-            DEAD_BACKLOG.fetch_sub(1, Ordering::SeqCst);
+            // The last `Arc` (unless a join handle holds it) frees the
+            // stack here, with interrupts on.
+            drop(thread);
         }
-        if let Some(&backlog) = BACKLOG_QUEUE.get() {
-            let _off = InterruptsOff::new();
-            let now = crate::time::now_ns();
-            with_scheduler(|s| s.wake_all(backlog, now).ok());
-        }
+        DEAD_THREADS.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-/// Waits while too many dead threads wait for the finalizer (a new user
-/// thread calls this first, holding no lock).
-pub(super) fn wait_for_finalizer() {
-    let Some(&backlog) = BACKLOG_QUEUE.get() else {
-        return;
-    };
-    while DEAD_BACKLOG.load(Ordering::SeqCst) > DEAD_BACKLOG_LIMIT {
-        // Checked again under the scheduler lock, which the finalizer's
-        // wake takes after its count went down.
-        block_on(backlog, false, None, |_| {
-            DEAD_BACKLOG.load(Ordering::SeqCst) > DEAD_BACKLOG_LIMIT
-        });
-    }
+/// Threads that exited and are not freed yet.
+pub fn dead_threads() -> usize {
+    DEAD_THREADS.load(Ordering::Acquire)
 }
 
-/// Counts an exiting thread in the finalizer's backlog and wakes the
-/// finalizer (the thread calls this on its way out).
-pub(super) fn thread_died(s: &mut Scheduler) {
-    DEAD_BACKLOG.fetch_add(1, Ordering::SeqCst);
-    if let Some(&queue) = FINALIZER_QUEUE.get() {
-        // On the way out: the finalizer may take this CPU, no IPI.
-        let _ = s.wake_one_sync(queue, this_cpu(), crate::time::now_ns());
-    }
+/// Counts an exiting thread among the dead to free (the thread calls this
+/// on its way out, in the scheduler lock hold that queues it for freeing).
+pub(super) fn thread_died() {
+    DEAD_THREADS.fetch_add(1, Ordering::AcqRel);
 }
 
 /// Creates the scheduler for `cpu_count` CPUs (only the boot CPU online
@@ -771,8 +748,6 @@ pub fn init(stack: KernelStack, cpu_count: u32) {
     let mut scheduler =
         Scheduler::new(cpu_count, RunQueueConfig::default()).expect("a scheduler for every CPU");
     scheduler.set_online_cpus(sched::CpuSet::single(CpuId::BSP).expect("CPU 0 exists"));
-    FINALIZER_QUEUE.call_once(|| scheduler.create_wait_queue());
-    BACKLOG_QUEUE.call_once(|| scheduler.create_wait_queue());
     *SCHEDULER.lock() = Some(scheduler);
     CPU_COUNT.store(cpu_count, Ordering::SeqCst);
 
@@ -818,11 +793,7 @@ pub fn cpu_online(cpu: u32, idle: u64) -> ! {
     idle_loop(0)
 }
 
-/// Starts the finalizer and turns interrupts (and so preemption) on.
+/// Turns interrupts (and so preemption) on.
 pub fn start() {
-    // Ahead of the threads it cleans up after, so dead threads (and their
-    // stacks) cannot pile up faster than it frees them.
-    super::thread::spawn_raw("finalizer", sched::Priority::HIGHEST, finalizer_loop, 0)
-        .expect("the finalizer thread");
     interrupts::enable();
 }

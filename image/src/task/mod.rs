@@ -3,8 +3,9 @@
 //!
 //! One [`sched::Scheduler`] lives behind an interrupt-safe lock; this module
 //! owns the threads it schedules ([`Thread`]: name, guarded kernel stack,
-//! saved context with FPU state), the idle thread, the finalizer thread that
-//! frees exited threads outside their own context, and the primitives built
+//! saved context with FPU state), the idle thread, the freeing of exited
+//! threads (by the next thread to spawn or exit, outside their own
+//! context), and the primitives built
 //! on it: [`WaitQueue`] (with an event count, so a wake between "check" and
 //! "sleep" is never lost), [`sleep_until`], [`yield_now`], join.
 //!
@@ -21,7 +22,7 @@
 //!   `on_cpu` flag stays up until the CPU leaving it has stored its
 //!   registers; a CPU that picked a thread still going down elsewhere
 //!   waits for the flag on its idle thread's stack (see `carry_out`), and
-//!   the finalizer waits for it before freeing the stack.
+//!   whoever frees a dead thread waits for it before freeing the stack.
 //! - Every CPU has its own run queue, idle thread and current thread
 //!   (`arch::percpu`); an idle CPU pulls waiting threads from the busiest
 //!   one (a busy one, every 20 ms, from a queue two threads longer than its
@@ -35,9 +36,9 @@ mod wait_queue;
 
 pub use self::core::{
     RESCHEDULE_VECTOR, affinity, charge_tick, clear_interrupt, context_switches, cpu_count,
-    cpu_online, cpu_ticks, current, init, interrupt, load_average, on_reschedule_ipi, on_tick,
-    preempt, prepare_idle, priority, set_affinity, set_priority, settle_off_cpu, sleep_until,
-    start, start_hung_task_detector, state, thread, yield_now,
+    cpu_online, cpu_ticks, current, dead_threads, free_dead_threads, init, interrupt, load_average,
+    on_reschedule_ipi, on_tick, preempt, prepare_idle, priority, set_affinity, set_priority,
+    settle_off_cpu, sleep_until, start, start_hung_task_detector, state, thread, yield_now,
 };
 pub use mutex::{Mutex, MutexGuard};
 pub use thread::{JoinHandle, UserEntry, exit, spawn, spawn_user};

@@ -12,7 +12,8 @@ use arch::sync::IrqMutex;
 use sched::{CpuSet, Priority, Scheduler, ThreadId, WaitQueueId};
 
 use super::core::{
-    InterruptsOff, THREADS, carry_out, current, decide, this_cpu, thread_died, with_scheduler,
+    InterruptsOff, THREADS, carry_out, current, decide, free_dead_threads, this_cpu, thread_died,
+    with_scheduler,
 };
 use crate::memory::kstack::KernelStack;
 use crate::memory::user::SharedAddressSpace;
@@ -22,7 +23,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// How a thread starts.
 enum Start {
-    /// A plain function with an argument (idle, finalizer).
+    /// A plain function with an argument.
     Function(fn(u64) -> !, u64),
     /// A closure; the thread exits when it returns.
     Closure(Box<dyn FnOnce() + Send>),
@@ -301,19 +302,6 @@ fn register(thread: Arc<Thread>, priority: Priority) -> KernelResult<Arc<Thread>
     Ok(thread)
 }
 
-/// Starts `entry(argument)` in a new thread that never returns.
-pub(super) fn spawn_raw(
-    name: &str,
-    priority: Priority,
-    entry: fn(u64) -> !,
-    argument: u64,
-) -> KernelResult<Arc<Thread>> {
-    register(
-        Thread::with_fresh_stack(name, Start::Function(entry, argument))?,
-        priority,
-    )
-}
-
 /// Where a new user thread enters ring 3.
 pub struct UserEntry {
     /// Its registers.
@@ -323,43 +311,45 @@ pub struct UserEntry {
 }
 
 /// Starts a thread that enters user mode where `prepare` says, after
-/// `setup` has seen it before it first runs. Waits first while too many
-/// dead threads wait to be freed; call it holding no lock.
+/// `setup` has seen it before it first runs. Frees the dead threads
+/// first; call it holding no lock.
 pub fn spawn_user(
     name: &str,
     priority: Priority,
     setup: impl FnOnce(&Thread),
     prepare: impl FnOnce() -> UserEntry + Send + 'static,
 ) -> KernelResult<Arc<Thread>> {
-    super::core::wait_for_finalizer();
+    free_dead_threads();
     let thread = Thread::with_fresh_stack(name, Start::User(Box::new(prepare)))?;
     setup(&thread);
     register(thread, priority)
 }
 
 /// Starts `body` in a new kernel thread named `name`; as
-/// [`spawn_user`], waits first while the finalizer is far behind.
+/// [`spawn_user`], frees the dead threads first.
 pub fn spawn(
     name: &str,
     priority: Priority,
     body: impl FnOnce() + Send + 'static,
 ) -> KernelResult<JoinHandle> {
-    super::core::wait_for_finalizer();
+    free_dead_threads();
     let thread = Thread::with_fresh_stack(name, Start::Closure(Box::new(body)))?;
     Ok(JoinHandle {
         thread: register(thread, priority)?,
     })
 }
 
-/// Ends the current thread. Joiners wake; the finalizer frees it later.
+/// Ends the current thread. Joiners wake; the next thread to spawn or
+/// exit frees it (this one first frees those that died before it).
 pub fn exit() -> ! {
+    free_dead_threads();
     let _off = InterruptsOff::new();
     let thread = current();
     let now = crate::time::now_ns();
     let decision = decide(|s| {
         thread.finished.store(true, Ordering::SeqCst);
         let _ = s.wake_all(thread.exit_queue, now);
-        thread_died(s);
+        thread_died();
         s.exit_current(this_cpu(), now)
     });
     if let Ok((decision, reason)) = decision {

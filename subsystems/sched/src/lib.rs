@@ -26,8 +26,8 @@
 //!    decision that resumes the thread
 //!    ([`Scheduler::take_resumed_wake_reason`], handed over in a
 //!    [`WakeReasonSlot`]) or later with [`Scheduler::take_wake_reason`],
-//!    and runs a finalizer thread
-//!    that drains [`Scheduler::take_finalizable`].
+//!    and frees the threads [`Scheduler::take_finalizable`] hands back
+//!    (Courage: the next thread to spawn or exit does).
 //!
 //! Design:
 //! 1. Priorities are Linux nice values with Linux's weights; the run queue is
@@ -56,7 +56,7 @@
 //!   be dropped first); on SMP, hold the lock across the switch and let the
 //!   thread switched to release it (as SerenityOS's `g_scheduler_lock`), so
 //!   no CPU resumes a thread whose registers are still being saved. A dying
-//!   thread's stack is freed only by the finalizer, after that switch.
+//!   thread's stack is freed only after that switch, outside its context.
 //! - **Interrupt context** may call only the waking side: `on_timer_tick`,
 //!   `wake`, `wake_one`, `wake_all`, `interrupt`, `resume`, `set_alarm`,
 //!   `cancel_alarm`, then `schedule` on return if `need_resched`. It never

@@ -577,7 +577,7 @@ impl Scheduler {
 
     /// The thread running on `cpu` exits: it becomes `Dying`, leaves its run
     /// queue, and the CPU picks another thread; once the kernel has switched
-    /// away, [`Scheduler::take_finalizable`] hands it to the finalizer.
+    /// away, [`Scheduler::take_finalizable`] hands it back for freeing.
     /// `ESRCH` if the CPU idles.
     pub fn exit_current(&mut self, cpu: CpuId, now: u64) -> KernelResult<Decision> {
         let id = self.running_on(cpu)?;
@@ -588,8 +588,8 @@ impl Scheduler {
 
     /// The next thread that has exited and is off its CPU for good: it
     /// becomes `Dead` and the scheduler forgets it (its id may be reused).
-    /// The finalizer kernel thread calls this and frees the thread's stack
-    /// and structures outside the context that killed it.
+    /// The kernel then frees the thread's stack and structures outside the
+    /// context that killed it.
     pub fn take_finalizable(&mut self) -> Option<ThreadId> {
         let id = self.finalizable.pop_front()?;
         if let Some(mut rec) = self.threads.remove(&id) {
@@ -602,7 +602,7 @@ impl Scheduler {
         Some(id)
     }
 
-    /// Whether the finalizer has work.
+    /// Whether a dead thread waits to be taken.
     pub fn has_finalizable(&self) -> bool {
         !self.finalizable.is_empty()
     }
