@@ -597,19 +597,31 @@ fn hand_over_deferred_interrupt(s: &mut Scheduler, now: u64) {
 /// the subsystem crates' spin locks: whoever spins on one meanwhile (on
 /// any CPU) waits for this thread to run again, and the thread that would
 /// wake this one may be that spinner (Linux's "scheduling while atomic").
+/// Nor may it have interrupts off: it holds an `IrqMutex` (the frame
+/// allocator's, the heap's, a thread's address-space slot), or it is an
+/// interrupt handler, which has no thread of its own to put to sleep (as
+/// Linux's `might_sleep` checks `irqs_disabled()` too).
 /// A bug in the kernel, never in a user program: debug builds (every test
 /// run) stop at it, release builds report it once.
 fn check_may_sleep(what: &str) {
     let held = arch::percpu::preemption_count();
-    if held == 0 {
+    let interrupts_on = interrupts::are_enabled();
+    if held == 0 && interrupts_on {
         return;
     }
+    report_sleep_in_atomic(what, held, interrupts_on);
+}
+
+#[cold]
+#[inline(never)]
+fn report_sleep_in_atomic(what: &str, held: u32, interrupts_on: bool) {
+    let off = if interrupts_on { "" } else { ", interrupts off" };
     if cfg!(debug_assertions) {
-        panic!("{what} with {held} spin lock(s) held");
+        panic!("{what} with {held} spin lock(s) held{off}");
     }
     static REPORTED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
     if !REPORTED.swap(true, Ordering::Relaxed) {
-        log::error!("{what} with {held} spin lock(s) held (reported once)");
+        log::error!("{what} with {held} spin lock(s) held{off} (reported once)");
     }
 }
 
