@@ -615,7 +615,11 @@ fn check_may_sleep(what: &str) {
 #[cold]
 #[inline(never)]
 fn report_sleep_in_atomic(what: &str, held: u32, interrupts_on: bool) {
-    let off = if interrupts_on { "" } else { ", interrupts off" };
+    let off = if interrupts_on {
+        ""
+    } else {
+        ", interrupts off"
+    };
     if cfg!(debug_assertions) {
         panic!("{what} with {held} spin lock(s) held{off}");
     }

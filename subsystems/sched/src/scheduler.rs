@@ -884,15 +884,27 @@ impl Scheduler {
     /// A signal arrived for `id`: an interruptible wait ends at once with
     /// `Interrupted`, and until [`Scheduler::clear_interrupt`] every
     /// interruptible wait it starts returns `Interrupted` without blocking
-    /// (so a signal sent just before the thread blocks is not lost).
-    /// Returns whether it was woken; `ESRCH` if unknown.
+    /// (so a signal sent just before the thread blocks is not lost). A
+    /// running thread's CPU is asked to reschedule, so that it passes
+    /// through the kernel now. Returns whether it was woken; `ESRCH` if
+    /// unknown.
     pub fn interrupt(&mut self, id: ThreadId, now: u64) -> KernelResult<bool> {
         let rec = self.record_mut(id)?;
         rec.interrupt_pending = true;
+        let cpu = rec.cpu;
         match rec.state {
             ThreadState::Blocked(reason) if reason.is_interruptible() => {
                 self.wake_blocked(id, WakeReason::Interrupted, None, now)?;
                 Ok(true)
+            }
+            // It may be running user code that makes no system call: its
+            // CPU reschedules (on SMP, a reschedule IPI), which takes it
+            // through the kernel's way back to user mode now rather than
+            // at its next tick (Linux's `kick_process`).
+            ThreadState::Running => {
+                let index = self.cpu_index(cpu)?;
+                self.run_queues[index].set_need_resched();
+                Ok(false)
             }
             _ => Ok(false),
         }

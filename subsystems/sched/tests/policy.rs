@@ -502,6 +502,24 @@ fn pinned_threads_stay_on_their_cpu() {
 }
 
 #[test]
+fn interrupting_a_thread_running_on_another_cpu_asks_that_cpu_to_reschedule() {
+    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let cpu1 = CpuSet::single(CpuId(1)).unwrap();
+    s.spawn(t(1), Priority::NORMAL, cpu1, 0).unwrap();
+    assert_eq!(s.schedule(CpuId(1), 0), Ok(Decision::SwitchTo(t(1))));
+    assert_eq!(s.resched_cpus(), CpuSet::EMPTY);
+    // A signal for it while it runs user code: its CPU must take an
+    // interrupt (the kernel sends the reschedule IPI) to deliver it now.
+    assert_eq!(s.interrupt(t(1), MS), Ok(false));
+    assert!(s.need_resched(CpuId(1)));
+    assert_eq!(s.resched_cpus(), cpu1);
+    // Nothing else to run there: it goes on running.
+    assert_eq!(s.schedule(CpuId(1), MS), Ok(Decision::Continue));
+    assert_eq!(s.state(t(1)), Some(ThreadState::Running));
+    assert_eq!(s.resched_cpus(), CpuSet::EMPTY);
+}
+
+#[test]
 fn new_threads_spread_over_cpus() {
     let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
     for id in 1..=4 {
