@@ -24,6 +24,46 @@ fn a_file_written_then_read_back_has_its_contents() {
 }
 
 #[test]
+fn a_write_or_read_larger_than_one_pass_moves_every_byte() {
+    // Linux moves up to MAX_RW_COUNT bytes of a regular file in one call;
+    // programs that check `write(...) == n` rely on it.
+    let w = World::new();
+    let fd = w.open("/big", O_CREAT | O_RDWR);
+    let pass = syscall::fs::io::MAX_IO;
+    let len = 3 * pass + 123;
+    let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+    assert_eq!(w.write(fd, &data), len as i64);
+    assert_eq!(w.stat("/big").unwrap().size, len as i64);
+    assert_eq!(w.call(Sysno::Lseek, &[fd as u64, 0, 0]), 0);
+    assert_eq!(
+        w.read(fd, len + 10).unwrap(),
+        data,
+        "to the end in one read"
+    );
+    // Positional: the same, the offset untouched.
+    let buffer = w.alloc(len);
+    assert_eq!(
+        w.call(Sysno::Pread64, &[fd as u64, buffer, len as u64, 7]),
+        (len - 7) as i64
+    );
+    assert_eq!(w.peek(buffer, len - 7), data[7..]);
+    assert_eq!(w.call(Sysno::Lseek, &[fd as u64, 0, 1]), len as i64);
+    // Memory ends part-way through the second pass: the first pass's
+    // bytes are written and counted, as Linux returns what it wrote.
+    let near_end = USER_BASE + USER_SIZE as u64 - pass as u64 - 100;
+    assert_eq!(
+        w.call(Sysno::Pwrite64, &[fd as u64, near_end, 3 * pass as u64, 0]),
+        pass as i64
+    );
+    // Nothing readable at all: EFAULT.
+    let past_end = USER_BASE + USER_SIZE as u64;
+    assert_eq!(
+        w.call(Sysno::Pwrite64, &[fd as u64, past_end, 3 * pass as u64, 0]),
+        err(Errno::EFAULT)
+    );
+}
+
+#[test]
 fn open_without_create_of_a_missing_file_is_enoent() {
     let w = World::new();
     assert_eq!(w.open("/missing", O_RDONLY), err(Errno::ENOENT));

@@ -12,9 +12,12 @@ use crate::args::{Fd, UserBuffer, UserPtr};
 use crate::context::Context;
 use crate::kernel::Kernel;
 
-/// Most bytes one read or write moves, as Linux's `MAX_RW_COUNT` (rounded
-/// to keep kernel buffers bounded).
+/// Most bytes one pass of a read or write moves through a kernel buffer,
+/// so the buffer stays bounded; a larger call takes several passes.
 pub const MAX_IO: usize = 1 << 20;
+
+/// Most bytes one `read` or `write` moves: Linux's `MAX_RW_COUNT`.
+pub const MAX_RW_COUNT: usize = 0x7fff_f000;
 
 /// Retries `attempt` until it stops saying `EAGAIN`, sleeping on the
 /// description's wait queue in between, unless the description is
@@ -51,9 +54,10 @@ pub(crate) fn kernel_buffer(len: usize) -> KernelResult<crate::context::IoBuffer
     crate::context::zeroed_io(len)
 }
 
-/// Reads into user memory. The user buffer is checked before the file is
-/// read, and a stream read whose copy-out fails gives its bytes back:
-/// reading first and failing with `EFAULT` afterwards would lose them.
+/// Reads into user memory, [`MAX_IO`] bytes a pass. A seekable file is
+/// read on until `count` bytes or its end, as Linux reads a regular file
+/// in one call; anything else returns after the first pass, with what it
+/// had (a pipe must not block for more once it gave some).
 fn read_into_user<K: Kernel>(
     ctx: &Context<'_, K>,
     description: &Arc<FileDescription>,
@@ -61,7 +65,49 @@ fn read_into_user<K: Kernel>(
     count: usize,
     offset: Option<i64>,
 ) -> SyscallResult {
-    let count = count.min(MAX_IO);
+    if count <= MAX_IO || !description.nature().seekable {
+        return read_pass(ctx, description, buffer, count.min(MAX_IO), offset);
+    }
+    in_passes(count, |done, pass| {
+        let at = offset.map(|offset| offset.saturating_add(done as i64));
+        read_pass(ctx, description, buffer.offset(done), pass, at)
+    })
+}
+
+/// Runs `pass(done, len)` over `count` (at most [`MAX_RW_COUNT`]) bytes,
+/// [`MAX_IO`] at a time, until a pass moves fewer bytes than it was
+/// given. An error after some bytes moved ends the call with those bytes,
+/// as Linux does; the error comes with the next call.
+fn in_passes(count: usize, mut pass: impl FnMut(usize, usize) -> SyscallResult) -> SyscallResult {
+    let count = count.min(MAX_RW_COUNT);
+    let mut done = 0;
+    while done < count {
+        let len = (count - done).min(MAX_IO);
+        match pass(done, len) {
+            Ok(moved) => {
+                done += moved as usize;
+                if (moved as usize) < len {
+                    break;
+                }
+            }
+            Err(_) if done > 0 => break,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(done as u64)
+}
+
+/// One pass of [`read_into_user`]. The user buffer is checked before the
+/// file is read, and a stream read whose copy-out fails gives its bytes
+/// back: reading first and failing with `EFAULT` afterwards would lose
+/// them.
+fn read_pass<K: Kernel>(
+    ctx: &Context<'_, K>,
+    description: &Arc<FileDescription>,
+    buffer: UserBuffer,
+    count: usize,
+    offset: Option<i64>,
+) -> SyscallResult {
     mm::UserSlice::new(buffer.0, count)?;
     let nature = description.nature();
     if offset.is_none() && nature.terminal {
@@ -123,6 +169,9 @@ pub(crate) fn counted_write<K: Kernel>(
     result
 }
 
+/// Writes from user memory, [`MAX_IO`] bytes a pass, until `count` bytes
+/// are written or a pass writes less (a full disk, a non-blocking pipe):
+/// a blocking write moves everything, as on Linux.
 fn write_from_user<K: Kernel>(
     ctx: &Context<'_, K>,
     description: &Arc<FileDescription>,
@@ -130,7 +179,23 @@ fn write_from_user<K: Kernel>(
     count: usize,
     offset: Option<i64>,
 ) -> SyscallResult {
-    let count = count.min(MAX_IO);
+    if count <= MAX_IO {
+        return write_pass(ctx, description, buffer, count, offset);
+    }
+    in_passes(count, |done, pass| {
+        let at = offset.map(|offset| offset.saturating_add(done as i64));
+        write_pass(ctx, description, buffer.offset(done), pass, at)
+    })
+}
+
+/// One pass of [`write_from_user`].
+fn write_pass<K: Kernel>(
+    ctx: &Context<'_, K>,
+    description: &Arc<FileDescription>,
+    buffer: UserBuffer,
+    count: usize,
+    offset: Option<i64>,
+) -> SyscallResult {
     // Small writes (most of them) copy through the stack.
     let mut small = [0u8; SMALL_IO];
     let large;

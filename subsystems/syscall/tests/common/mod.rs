@@ -23,7 +23,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 /// Where the fake user memory starts and how big it is.
 pub const USER_BASE: u64 = 0x10_0000;
-pub const USER_SIZE: usize = 1 << 20;
+pub const USER_SIZE: usize = 16 << 20;
 
 /// Physical memory for every fake address space: 64 MiB, shared by all
 /// tests of a binary (each only counts its own frames).
