@@ -1,6 +1,9 @@
 /* A stop signal stops the whole process, every thread of it, until
  * SIGCONT; a thread asleep in a system call when the stop comes finishes
- * the call once continued. */
+ * the call once continued. The parent hears of the stop only once every
+ * thread has stopped: one spinning in user code, one asleep, and one in
+ * the middle of a long write, which it finishes first. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -13,6 +16,7 @@
 struct shared {
     atomic_long spins;   /* bumped by a thread that never enters the kernel */
     atomic_long naps;    /* bumped by a thread that sleeps between bumps */
+    atomic_long writes;  /* bumped after each long write */
 };
 
 static struct shared *shared;
@@ -33,16 +37,30 @@ static void *napper(void *arg) {
     return NULL;
 }
 
+/* Spends its time in the kernel, copying 8 MiB per call. */
+static void *writer(void *arg) {
+    int fd = *(int *)arg;
+    static char block[8 << 20];
+    memset(block, 'w', sizeof block);
+    for (;;) {
+        if (pwrite(fd, block, sizeof block, 0) != (ssize_t)sizeof block) _exit(103);
+        atomic_fetch_add(&shared->writes, 1);
+    }
+    return NULL;
+}
+
 static void sleep_ms(long ms) {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000 * 1000};
     while (nanosleep(&t, &t) != 0) {
     }
 }
 
-/* Waits until both counters have moved since `spins` and `naps`. */
-static void wait_until_both_move(long spins, long naps) {
+/* Waits until the counters have moved since `spins`, `naps` and `writes`. */
+static void wait_until_all_move(long spins, long naps, long writes) {
     for (int i = 0; i < 500; i++) {
-        if (atomic_load(&shared->spins) > spins && atomic_load(&shared->naps) > naps) return;
+        if (atomic_load(&shared->spins) > spins && atomic_load(&shared->naps) > naps &&
+            atomic_load(&shared->writes) > writes)
+            return;
         sleep_ms(10);
     }
     CHECK(!"the threads did not run");
@@ -51,33 +69,40 @@ static void wait_until_both_move(long spins, long naps) {
 int main(void) {
     shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     CHECK(shared != MAP_FAILED);
+    static const char path[] = "/tmp/group_stop.data";
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK(fd >= 0);
+    CHECK_EQ(unlink(path), 0);
     pid_t child = fork();
     CHECK(child >= 0);
     if (child == 0) {
-        pthread_t threads[2];
+        pthread_t threads[3];
         if (pthread_create(&threads[0], NULL, spinner, NULL) != 0) _exit(101);
         if (pthread_create(&threads[1], NULL, napper, NULL) != 0) _exit(102);
+        if (pthread_create(&threads[2], NULL, writer, &fd) != 0) _exit(104);
         /* The main thread takes process-directed signals. */
         for (;;) pause();
     }
-    wait_until_both_move(0, 0);
+    close(fd);
+    wait_until_all_move(0, 0, 0);
 
     int status;
     CHECK_EQ(kill(child, SIGSTOP), 0);
     CHECK_EQ(waitpid(child, &status, WUNTRACED), child);
     CHECK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP);
-    /* Linux reports the stop once every thread has stopped; give the
-     * other threads a moment to reach their stop, then nothing moves. */
-    sleep_ms(50);
+    /* Reported once every thread has stopped (the writer after its
+     * write): from now on nothing moves. */
     long spins = atomic_load(&shared->spins), naps = atomic_load(&shared->naps);
+    long writes = atomic_load(&shared->writes);
     sleep_ms(200);
     CHECK_EQ(atomic_load(&shared->spins), spins);
     CHECK_EQ(atomic_load(&shared->naps), naps);
+    CHECK_EQ(atomic_load(&shared->writes), writes);
 
     CHECK_EQ(kill(child, SIGCONT), 0);
     CHECK_EQ(waitpid(child, &status, WCONTINUED), child);
     CHECK(WIFCONTINUED(status));
-    wait_until_both_move(spins, naps);
+    wait_until_all_move(spins, naps, writes);
 
     CHECK_EQ(kill(child, SIGKILL), 0);
     CHECK_EQ(waitpid(child, &status, 0), child);

@@ -12,7 +12,10 @@
 //! Stop and continue also leave one unreported [`JobEvent`] for the parent:
 //! a `wait` with `WUNTRACED`/`WCONTINUED` consumes it exactly once (unless
 //! `WNOWAIT`). A newer event replaces an unreported older one, and death
-//! discards it: the parent then learns about the exit instead.
+//! discards it: the parent then learns about the exit instead. A stop's
+//! event waits until the stop is announced ([`Lifecycle::announce_stop`]),
+//! once every thread has stopped, as Linux reports a group stop when its
+//! last thread stops.
 
 /// How a process ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +71,8 @@ pub enum ProcessState {
 pub struct Lifecycle {
     state: ProcessState,
     unreported: Option<JobEvent>,
+    /// Stopped, but not every thread has stopped yet: nothing to report.
+    stop_unannounced: bool,
 }
 
 impl Default for Lifecycle {
@@ -82,6 +87,7 @@ impl Lifecycle {
         Self {
             state: ProcessState::Running,
             unreported: None,
+            stop_unannounced: false,
         }
     }
 
@@ -108,14 +114,29 @@ impl Lifecycle {
         matches!(self.state, ProcessState::Zombie(_))
     }
 
-    /// Running -> Stopped(signal); returns whether it changed.
+    /// Running -> Stopped(signal); returns whether it changed. The stop is
+    /// reported once announced ([`Lifecycle::announce_stop`]).
     pub fn stop(&mut self, signal: u8) -> bool {
         if self.state != ProcessState::Running {
             return false;
         }
         self.state = ProcessState::Stopped(signal);
-        self.unreported = Some(JobEvent::Stopped(signal));
+        self.stop_unannounced = true;
         true
+    }
+
+    /// Every thread has stopped: the stop becomes the unreported event.
+    /// Returns its signal, or `None` if no stop waits to be announced
+    /// (announced already, continued, or dying).
+    pub fn announce_stop(&mut self) -> Option<u8> {
+        match self.state {
+            ProcessState::Stopped(signal) if self.stop_unannounced => {
+                self.stop_unannounced = false;
+                self.unreported = Some(JobEvent::Stopped(signal));
+                Some(signal)
+            }
+            _ => None,
+        }
     }
 
     /// Stopped -> Running; returns whether it changed.
@@ -124,6 +145,7 @@ impl Lifecycle {
             return false;
         }
         self.state = ProcessState::Running;
+        self.stop_unannounced = false;
         self.unreported = Some(JobEvent::Continued);
         true
     }
@@ -135,6 +157,7 @@ impl Lifecycle {
         }
         self.state = ProcessState::Dying(termination);
         self.unreported = None;
+        self.stop_unannounced = false;
         true
     }
 
@@ -203,6 +226,7 @@ mod tests {
         assert!(!l.die(Termination::Exited(2)));
         assert!(l.finalize());
         assert!(!l.stop(19) && !l.resume() && !l.finalize());
+        assert_eq!(l.announce_stop(), None);
         assert_eq!(l.state(), ProcessState::Zombie(Termination::Exited(1)));
     }
 
@@ -210,6 +234,9 @@ mod tests {
     fn job_events_are_consumed_once_and_replaced() {
         let mut l = Lifecycle::new();
         assert!(l.stop(19));
+        assert_eq!(l.job_event(false), None, "not announced yet");
+        assert_eq!(l.announce_stop(), Some(19));
+        assert_eq!(l.announce_stop(), None, "announced once");
         assert_eq!(l.job_event(false), Some(JobEvent::Stopped(19)));
         assert!(l.resume());
         assert_eq!(l.job_event(true), Some(JobEvent::Continued));

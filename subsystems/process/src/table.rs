@@ -651,24 +651,67 @@ impl<E: ProcessEnv> ProcessTable<E> {
         reaped
     }
 
-    /// Job-control stop: Running -> Stopped(signal), every thread stopped.
-    /// Returns what to tell the parent, or `None` if nothing changed.
-    pub fn stop_process(&self, process: &Process<E>, signal: u8) -> Option<ChildNotice> {
+    /// Job-control stop: Running -> Stopped(signal). Returns whether it
+    /// changed. Nothing is reported yet: each thread stops on its way back
+    /// to user mode ([`ProcessTable::park_for_stop`]), and the last one to
+    /// stop announces it (Linux's group stop), so a parent that sees the
+    /// stop never sees a thread of it still run.
+    pub fn stop_process(&self, process: &Process<E>, signal: u8) -> bool {
         let _inner = self.inner.lock();
-        let (ppid, uid) = {
-            let mut d = process.data();
-            if !d.lifecycle.stop(signal) {
-                return None;
-            }
-            process.stopped.store(true, Ordering::Release);
-            (d.ppid(), d.credentials().uid())
-        };
-        for thread in process.threads() {
-            let _ = thread.set_state(ThreadState::Stopped);
+        let mut d = process.data();
+        if !d.lifecycle.stop(signal) {
+            return false;
         }
+        process.stopped.store(true, Ordering::Release);
+        true
+    }
+
+    /// `thread` of `process` has stopped for the process's stop. Returns
+    /// what to tell the parent if that completes the stop (every other
+    /// thread stopped or exiting), else `None`.
+    pub fn park_for_stop(&self, process: &Process<E>, thread: &Thread<E>) -> Option<ChildNotice> {
+        let _inner = self.inner.lock();
+        if !matches!(process.data().state(), ProcessState::Stopped(_)) {
+            return None;
+        }
+        let _ = thread.set_state(ThreadState::Stopped);
+        Self::announce_stop(process, true)
+    }
+
+    /// A thread of `process` left it (exited): if the rest have stopped,
+    /// the stop is complete. Returns what to tell the parent then.
+    pub fn complete_stop(&self, process: &Process<E>) -> Option<ChildNotice> {
+        let _inner = self.inner.lock();
+        Self::announce_stop(process, true)
+    }
+
+    /// Announces `process`'s stop whatever its threads do (a traced
+    /// process, whose threads stop for their tracer one by one).
+    pub fn announce_stop_now(&self, process: &Process<E>) -> Option<ChildNotice> {
+        let _inner = self.inner.lock();
+        Self::announce_stop(process, false)
+    }
+
+    /// The stop's notice if it waits to be announced and, when
+    /// `when_all_stopped`, every thread has stopped or is exiting. Called
+    /// under the table lock, which orders it with the stop and continue.
+    fn announce_stop(process: &Process<E>, when_all_stopped: bool) -> Option<ChildNotice> {
+        if when_all_stopped
+            && !process.threads().iter().all(|t| {
+                matches!(
+                    t.state(),
+                    ThreadState::Stopped | ThreadState::Dying | ThreadState::Dead
+                )
+            })
+        {
+            return None;
+        }
+        let mut d = process.data();
+        let signal = d.lifecycle.announce_stop()?;
+        let ppid = d.ppid();
         Some(ChildNotice {
             parent: (ppid != 0).then_some(ppid),
-            info: WaitInfo::stopped(process.pid(), uid, signal),
+            info: WaitInfo::stopped(process.pid(), d.credentials().uid(), signal),
         })
     }
 

@@ -178,14 +178,14 @@ fn stopped_and_continued_are_reported_once_each() {
     let init = boot_init(&table);
     let child = fork(&table, &init);
     assert!(!child.is_stopped());
-    let notice = table.stop_process(&child, 19).unwrap();
+    let notice = stop(&table, &child, 19).unwrap();
     assert!(child.is_stopped(), "the lock-free hint follows the stop");
     assert_eq!(notice.parent, Some(1));
     assert_eq!(
         (notice.info.code, notice.info.status),
         (ChildCode::Stopped, 19)
     );
-    assert_eq!(table.stop_process(&child, 19), None, "already stopped");
+    assert!(!table.stop_process(&child, 19), "already stopped");
     // Without WUNTRACED the stop is invisible.
     assert_eq!(wait4(&table, &init, -1, WNOHANG), Ok(None));
     let stopped = wait4(&table, &init, -1, WUNTRACED | WNOHANG)
@@ -220,7 +220,7 @@ fn stop_marks_threads_stopped_and_continue_makes_them_runnable() {
     let init = boot_init(&table);
     let child = fork(&table, &init);
     let thread = table.add_thread(&child, ()).unwrap();
-    table.stop_process(&child, 20);
+    stop(&table, &child, 20);
     assert!(
         child
             .threads()
@@ -232,11 +232,57 @@ fn stop_marks_threads_stopped_and_continue_makes_them_runnable() {
 }
 
 #[test]
+fn a_stop_is_reported_once_its_last_thread_has_stopped() {
+    let table = Table::default();
+    let init = boot_init(&table);
+    let child = fork(&table, &init);
+    let second = table.add_thread(&child, ()).unwrap();
+    let third = table.add_thread(&child, ()).unwrap();
+    let first = child
+        .threads()
+        .into_iter()
+        .find(|t| t.tid() == child.pid())
+        .unwrap();
+    assert!(table.stop_process(&child, 19));
+    // The thread that took the signal stops; the others still run.
+    assert!(table.park_for_stop(&child, &first).is_none());
+    assert!(table.park_for_stop(&child, &second).is_none());
+    assert_eq!(wait4(&table, &init, -1, WUNTRACED | WNOHANG), Ok(None));
+    // The last one exits instead of stopping: that completes the stop.
+    table.remove_thread(&third);
+    let notice = table.complete_stop(&child).unwrap();
+    assert_eq!(
+        (notice.parent, notice.info.code, notice.info.status),
+        (Some(1), ChildCode::Stopped, 19)
+    );
+    assert!(table.complete_stop(&child).is_none(), "announced once");
+    let stopped = wait4(&table, &init, -1, WUNTRACED | WNOHANG)
+        .unwrap()
+        .unwrap();
+    assert_eq!((stopped.code, stopped.status), (ChildCode::Stopped, 19));
+    // Continued before every thread stopped: the stop is never reported.
+    table.continue_process(&child).unwrap();
+    assert!(table.stop_process(&child, 20));
+    assert!(table.park_for_stop(&child, &first).is_none());
+    table.continue_process(&child).unwrap();
+    assert!(table.park_for_stop(&child, &second).is_none());
+    let continued = wait4(&table, &init, -1, WUNTRACED | WCONTINUED | WNOHANG)
+        .unwrap()
+        .unwrap();
+    assert_eq!(continued.code, ChildCode::Continued);
+    assert_eq!(wait4(&table, &init, -1, WUNTRACED | WNOHANG), Ok(None));
+    // A traced process's stop is announced at once.
+    assert!(table.stop_process(&child, 21));
+    let notice = table.announce_stop_now(&child).unwrap();
+    assert_eq!(notice.info.status, 21);
+}
+
+#[test]
 fn wnowait_leaves_stop_event_for_next_wait() {
     let table = Table::default();
     let init = boot_init(&table);
     let child = fork(&table, &init);
-    table.stop_process(&child, 19);
+    stop(&table, &child, 19);
     assert!(
         waitid(&table, &init, P_ALL, 0, WSTOPPED | WNOWAIT)
             .unwrap()

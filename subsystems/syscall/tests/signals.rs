@@ -6,6 +6,7 @@ mod common;
 
 use abi::{Errno, Itimerval, Sysno, Timeval};
 use common::*;
+use process::wait::{WNOHANG, WUNTRACED};
 use process::{ProcessState, Termination};
 use signal::{KernelSigAction, RawSigInfo, StackT};
 use syscall::Kernel;
@@ -823,6 +824,39 @@ fn a_stop_signal_stops_the_process_and_sigcont_resumes_it() {
     assert!(matches!(child.data().state(), ProcessState::Stopped(19)));
     assert_eq!(w.call(Sysno::Kill, &[pid, 18]), 0, "SIGCONT");
     assert!(!matches!(child.data().state(), ProcessState::Stopped(_)));
+}
+
+#[test]
+fn a_stop_is_reported_once_every_thread_has_joined_it() {
+    let w = World::new();
+    let (child, first) = w.fork();
+    let second = w
+        .machine
+        .processes
+        .add_thread(&child, ThreadData::default())
+        .unwrap();
+    let pid = child.pid() as u64;
+    let stopped_child = |w: &World| {
+        let status = w.alloc(4);
+        w.call(
+            Sysno::Wait4,
+            &[pid, status, (WNOHANG | WUNTRACED) as u64, 0],
+        )
+    };
+    assert_eq!(w.call(Sysno::Kill, &[pid, SIGSTOP]), 0);
+    // One thread takes the stop; the other is still in a call.
+    w.return_to_user_as(&child, &first, None);
+    assert!(matches!(child.data().state(), ProcessState::Stopped(19)));
+    assert_eq!(stopped_child(&w), 0, "not reported while a thread runs");
+    // That thread's pause ends (it would sleep again and spin, the
+    // interruption still pending) and it joins the stop on its way out.
+    assert_eq!(
+        w.call_as(&child, &second, Sysno::Pause, &[]),
+        err(Errno::EINTR)
+    );
+    w.return_to_user_as(&child, &second, Some(Sysno::Pause));
+    assert_eq!(stopped_child(&w), pid as i64, "reported once both stopped");
+    assert_eq!(w.call(Sysno::Kill, &[pid, 18]), 0, "SIGCONT");
 }
 
 #[test]

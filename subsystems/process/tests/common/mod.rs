@@ -133,6 +133,20 @@ pub fn terminate(
     table.finalize(process, auto_reap).unwrap()
 }
 
+/// A job-control stop as the kernel carries it out: the process stops,
+/// then each thread stops on its way back to user mode; the last one's
+/// notice (what the parent is told) is returned.
+pub fn stop(table: &Table, process: &Proc, signal: u8) -> Option<process::ChildNotice> {
+    if !table.stop_process(process, signal) {
+        return None;
+    }
+    let mut notice = None;
+    for thread in process.threads() {
+        notice = table.park_for_stop(process, &thread);
+    }
+    notice
+}
+
 pub fn exit(table: &Table, process: &Proc, code: u8) -> ExitNotice<Fake> {
     terminate(table, process, Termination::Exited(code), false)
 }

@@ -15,7 +15,7 @@ use signal::{Disposition, SigInfo, Signal};
 use super::child_events::{self, ChildNotifyGuard};
 use crate::futex::wake_word;
 use crate::kernel::Kernel;
-use crate::signals::send::{send, sigchld};
+use crate::signals::send::{report_job_event, send, sigchld};
 
 /// Writes 0 to the thread's `clear_child_tid` word and wakes one futex
 /// waiter there (how `pthread_join` learns a thread ended). Runs on the
@@ -46,6 +46,11 @@ pub fn finish_thread<K: Kernel>(
 ) -> bool {
     let table = kernel.processes();
     if !table.remove_thread(thread) {
+        // The others may all have stopped, waiting only for this one.
+        if process.is_stopped() {
+            let notify = child_events::lock_for_every_waiter();
+            report_job_event(kernel, table.complete_stop(process), notify);
+        }
         return false;
     }
     let sid = process.data().sid();

@@ -271,9 +271,15 @@ fn wait_for_signal<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
             let data = ctx.process.data();
             thread.has_wakeup_signal(data.signals())
         };
-        // A seized tracee's due trap interrupts too (the call restarts
-        // after the stop).
-        if pending || ctx.thread.should_die() || crate::process::ptrace::trap_due(ctx.process) {
+        // A seized tracee's due trap interrupts too, and so does a stop
+        // another thread began, which this one must join (the call
+        // restarts after either). Sleeping again instead would return at
+        // once, the interruption still pending, and spin.
+        if pending
+            || ctx.thread.should_die()
+            || crate::process::ptrace::trap_due(ctx.process)
+            || ctx.process.is_stopped()
+        {
             return Err(Errno::EINTR);
         }
         ctx.kernel.sleep_until(u64::MAX);

@@ -213,11 +213,16 @@ pub fn on_return_to_user<K: Kernel>(
                 return UserReturn::ExitThread;
             }
             Action::Stop => {
-                let notify = crate::process::child_events::lock_for_every_waiter();
-                let notice = kernel
+                let stopped = kernel
                     .processes()
                     .stop_process(process, delivery.signal.number());
-                report_job_event(kernel, notice, notify);
+                if stopped && process.is_traced() {
+                    // Its threads stop for the tracer one by one: the stop
+                    // is announced now.
+                    let notify = crate::process::child_events::lock_for_every_waiter();
+                    let notice = kernel.processes().announce_stop_now(process);
+                    report_job_event(kernel, notice, notify);
+                }
                 if crate::process::ptrace::is_seized(process) {
                     // A seized tracee's group-stop is a trace stop: its
                     // tracer lets it run again, or listens for SIGCONT.
@@ -279,10 +284,17 @@ pub fn on_return_to_user<K: Kernel>(
 }
 
 /// Sleeps while `process` is stopped, until continued or killed (both
-/// wake the stop events); a tracer that seizes the stopped process gets it
+/// wake the stop events), once this thread has counted itself stopped
+/// (the last to do so reports the stop to the parent); a tracer that seizes the stopped process gets it
 /// reported. Not an interruptible sleep: other signals stay pending (and
 /// the tkill of a raise(SIGSTOP) interrupted this very thread).
 fn wait_while_stopped<K: Kernel>(kernel: &K, process: &Process<K::Env>, thread: &Thread<K::Env>) {
+    if !process.is_traced() {
+        // The last thread to stop tells the parent (Linux's group stop).
+        let notify = crate::process::child_events::lock_for_every_waiter();
+        let notice = kernel.processes().park_for_stop(process, thread);
+        report_job_event(kernel, notice, notify);
+    }
     let _ = kernel.stop_events().wait_until(false, None, || {
         !matches!(process.data().state(), ProcessState::Stopped(_))
             || thread.should_die()
