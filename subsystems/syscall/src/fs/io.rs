@@ -58,6 +58,7 @@ pub(crate) fn kernel_buffer(len: usize) -> KernelResult<crate::context::IoBuffer
 /// read on until `count` bytes or its end, as Linux reads a regular file
 /// in one call; anything else returns after the first pass, with what it
 /// had (a pipe must not block for more once it gave some).
+#[inline(always)]
 fn read_into_user<K: Kernel>(
     ctx: &Context<'_, K>,
     description: &Arc<FileDescription>,
@@ -68,6 +69,18 @@ fn read_into_user<K: Kernel>(
     if count <= MAX_IO || !description.nature().seekable {
         return read_pass(ctx, description, buffer, count.min(MAX_IO), offset);
     }
+    read_in_passes(ctx, description, buffer, count, offset)
+}
+
+#[cold]
+#[inline(never)]
+fn read_in_passes<K: Kernel>(
+    ctx: &Context<'_, K>,
+    description: &Arc<FileDescription>,
+    buffer: UserBuffer,
+    count: usize,
+    offset: Option<i64>,
+) -> SyscallResult {
     in_passes(count, |done, pass| {
         let at = offset.map(|offset| offset.saturating_add(done as i64));
         read_pass(ctx, description, buffer.offset(done), pass, at)
@@ -172,6 +185,7 @@ pub(crate) fn counted_write<K: Kernel>(
 /// Writes from user memory, [`MAX_IO`] bytes a pass, until `count` bytes
 /// are written or a pass writes less (a full disk, a non-blocking pipe):
 /// a blocking write moves everything, as on Linux.
+#[inline(always)]
 fn write_from_user<K: Kernel>(
     ctx: &Context<'_, K>,
     description: &Arc<FileDescription>,
@@ -182,6 +196,18 @@ fn write_from_user<K: Kernel>(
     if count <= MAX_IO {
         return write_pass(ctx, description, buffer, count, offset);
     }
+    write_in_passes(ctx, description, buffer, count, offset)
+}
+
+#[cold]
+#[inline(never)]
+fn write_in_passes<K: Kernel>(
+    ctx: &Context<'_, K>,
+    description: &Arc<FileDescription>,
+    buffer: UserBuffer,
+    count: usize,
+    offset: Option<i64>,
+) -> SyscallResult {
     in_passes(count, |done, pass| {
         let at = offset.map(|offset| offset.saturating_add(done as i64));
         write_pass(ctx, description, buffer.offset(done), pass, at)
