@@ -48,6 +48,9 @@ pub fn blocking<R>(
 
 /// Reads and writes up to this many bytes use a buffer on the stack.
 const SMALL_IO: usize = 256;
+/// Reads and writes of up to this many bytes (eventfd counters, a
+/// character, a short line) use a smaller stack buffer still.
+const TINY_IO: usize = 32;
 
 #[track_caller]
 pub(crate) fn kernel_buffer(len: usize) -> KernelResult<crate::context::IoBuffer> {
@@ -132,10 +135,16 @@ fn read_pass<K: Kernel>(
     {
         return crate::signals::signalfd::read(ctx, description, mask, buffer, count);
     }
-    // Small reads (most of them) go through the stack.
-    let mut small = [0u8; SMALL_IO];
+    // Small reads (most of them) go through the stack, in a buffer no
+    // larger than needed: safe Rust zeroes all of it first.
+    let mut tiny;
+    let mut small;
     let mut large;
-    let data: &mut [u8] = if count <= SMALL_IO {
+    let data: &mut [u8] = if count <= TINY_IO {
+        tiny = [0u8; TINY_IO];
+        &mut tiny[..count]
+    } else if count <= SMALL_IO {
+        small = [0u8; SMALL_IO];
         &mut small[..count]
     } else {
         large = kernel_buffer(count)?;
@@ -222,10 +231,16 @@ fn write_pass<K: Kernel>(
     count: usize,
     offset: Option<i64>,
 ) -> SyscallResult {
-    // Small writes (most of them) copy through the stack.
-    let mut small = [0u8; SMALL_IO];
+    // Small writes (most of them) copy through the stack, as small reads.
+    let mut tiny;
+    let mut small;
     let large;
-    let data: &[u8] = if count <= SMALL_IO {
+    let data: &[u8] = if count <= TINY_IO {
+        tiny = [0u8; TINY_IO];
+        ctx.read_bytes_into(buffer, &mut tiny[..count])?;
+        &tiny[..count]
+    } else if count <= SMALL_IO {
+        small = [0u8; SMALL_IO];
         ctx.read_bytes_into(buffer, &mut small[..count])?;
         &small[..count]
     } else {
