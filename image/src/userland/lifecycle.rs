@@ -344,8 +344,8 @@ pub fn exit_thread() -> ! {
         current.set_address_space(None);
         finish_thread(&link);
         // The kernel thread keeps its link (and so the process structure)
-        // until it is freed (the next spawn or exit); everything the process owned that
-        // matters was released by finish_thread.
+        // until it is freed (at the next spawn or exit); everything the
+        // process owned that matters was released by finish_thread.
     }
     task::exit()
 }

@@ -72,18 +72,6 @@ fn read_into_user<K: Kernel>(
     if count <= MAX_IO || !description.nature().seekable {
         return read_pass(ctx, description, buffer, count.min(MAX_IO), offset);
     }
-    read_in_passes(ctx, description, buffer, count, offset)
-}
-
-#[cold]
-#[inline(never)]
-fn read_in_passes<K: Kernel>(
-    ctx: &Context<'_, K>,
-    description: &Arc<FileDescription>,
-    buffer: UserBuffer,
-    count: usize,
-    offset: Option<i64>,
-) -> SyscallResult {
     in_passes(count, |done, pass| {
         let at = offset.map(|offset| offset.saturating_add(done as i64));
         read_pass(ctx, description, buffer.offset(done), pass, at)
@@ -93,7 +81,10 @@ fn read_in_passes<K: Kernel>(
 /// Runs `pass(done, len)` over `count` (at most [`MAX_RW_COUNT`]) bytes,
 /// [`MAX_IO`] at a time, until a pass moves fewer bytes than it was
 /// given. An error after some bytes moved ends the call with those bytes,
-/// as Linux does; the error comes with the next call.
+/// as Linux does; the error comes with the next call. Out of line: most
+/// calls take one pass, and the loop would cost them.
+#[cold]
+#[inline(never)]
 fn in_passes(count: usize, mut pass: impl FnMut(usize, usize) -> SyscallResult) -> SyscallResult {
     let count = count.min(MAX_RW_COUNT);
     let mut done = 0;
@@ -205,18 +196,6 @@ fn write_from_user<K: Kernel>(
     if count <= MAX_IO {
         return write_pass(ctx, description, buffer, count, offset);
     }
-    write_in_passes(ctx, description, buffer, count, offset)
-}
-
-#[cold]
-#[inline(never)]
-fn write_in_passes<K: Kernel>(
-    ctx: &Context<'_, K>,
-    description: &Arc<FileDescription>,
-    buffer: UserBuffer,
-    count: usize,
-    offset: Option<i64>,
-) -> SyscallResult {
     in_passes(count, |done, pass| {
         let at = offset.map(|offset| offset.saturating_add(done as i64));
         write_pass(ctx, description, buffer.offset(done), pass, at)
