@@ -1,8 +1,10 @@
 /* A stop signal stops the whole process, every thread of it, until
  * SIGCONT; a thread asleep in a system call when the stop comes finishes
  * the call once continued. The parent hears of the stop only once every
- * thread has stopped: one spinning in user code, one asleep, and one in
- * the middle of a long write, which it finishes first. */
+ * thread has stopped: one spinning in user code, one asleep, one in the
+ * middle of a long write, which it finishes first, and one making
+ * threads (a clone the stop catches runs again once continued: no
+ * pthread_create fails, and no thread is made while stopped). */
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -17,6 +19,7 @@ struct shared {
     atomic_long spins;   /* bumped by a thread that never enters the kernel */
     atomic_long naps;    /* bumped by a thread that sleeps between bumps */
     atomic_long writes;  /* bumped after each long write */
+    atomic_long births;  /* bumped by each short-lived thread */
 };
 
 static struct shared *shared;
@@ -49,17 +52,34 @@ static void *writer(void *arg) {
     return NULL;
 }
 
+static void *newborn(void *arg) {
+    (void)arg;
+    atomic_fetch_add(&shared->births, 1);
+    return NULL;
+}
+
+static void *spawner(void *arg) {
+    (void)arg;
+    for (;;) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, newborn, NULL) != 0) _exit(105);
+        if (pthread_join(t, NULL) != 0) _exit(106);
+    }
+    return NULL;
+}
+
 static void sleep_ms(long ms) {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000 * 1000};
     while (nanosleep(&t, &t) != 0) {
     }
 }
 
-/* Waits until the counters have moved since `spins`, `naps` and `writes`. */
-static void wait_until_all_move(long spins, long naps, long writes) {
+/* Waits until the counters have moved since `spins`, `naps`, `writes`
+ * and `births`. */
+static void wait_until_all_move(long spins, long naps, long writes, long births) {
     for (int i = 0; i < 500; i++) {
         if (atomic_load(&shared->spins) > spins && atomic_load(&shared->naps) > naps &&
-            atomic_load(&shared->writes) > writes)
+            atomic_load(&shared->writes) > writes && atomic_load(&shared->births) > births)
             return;
         sleep_ms(10);
     }
@@ -76,15 +96,16 @@ int main(void) {
     pid_t child = fork();
     CHECK(child >= 0);
     if (child == 0) {
-        pthread_t threads[3];
+        pthread_t threads[4];
         if (pthread_create(&threads[0], NULL, spinner, NULL) != 0) _exit(101);
         if (pthread_create(&threads[1], NULL, napper, NULL) != 0) _exit(102);
         if (pthread_create(&threads[2], NULL, writer, &fd) != 0) _exit(104);
+        if (pthread_create(&threads[3], NULL, spawner, NULL) != 0) _exit(107);
         /* The main thread takes process-directed signals. */
         for (;;) pause();
     }
     close(fd);
-    wait_until_all_move(0, 0, 0);
+    wait_until_all_move(0, 0, 0, 0);
 
     int status;
     CHECK_EQ(kill(child, SIGSTOP), 0);
@@ -93,16 +114,17 @@ int main(void) {
     /* Reported once every thread has stopped (the writer after its
      * write): from now on nothing moves. */
     long spins = atomic_load(&shared->spins), naps = atomic_load(&shared->naps);
-    long writes = atomic_load(&shared->writes);
+    long writes = atomic_load(&shared->writes), births = atomic_load(&shared->births);
     sleep_ms(200);
     CHECK_EQ(atomic_load(&shared->spins), spins);
     CHECK_EQ(atomic_load(&shared->naps), naps);
     CHECK_EQ(atomic_load(&shared->writes), writes);
+    CHECK_EQ(atomic_load(&shared->births), births);
 
     CHECK_EQ(kill(child, SIGCONT), 0);
     CHECK_EQ(waitpid(child, &status, WCONTINUED), child);
     CHECK(WIFCONTINUED(status));
-    wait_until_all_move(spins, naps, writes);
+    wait_until_all_move(spins, naps, writes, births);
 
     CHECK_EQ(kill(child, SIGKILL), 0);
     CHECK_EQ(waitpid(child, &status, 0), child);

@@ -496,15 +496,23 @@ impl<E: ProcessEnv> ProcessTable<E> {
     }
 
     /// `clone(CLONE_THREAD)`: a new thread in `process`. `ESRCH` if the
-    /// process is exiting, `EAGAIN` when ids run out.
+    /// process is exiting, `EAGAIN` when ids run out, and `EINTR` while a
+    /// stop of an untraced process is in progress or in force: a thread
+    /// made then would not be one the stop waits for, so the caller joins
+    /// the stop and makes the call again once continued (Linux refuses a
+    /// clone with a signal pending, `ERESTARTNOINTR`). Checked under the
+    /// table lock, which orders it with [`ProcessTable::stop_process`].
     pub fn add_thread(
         &self,
         process: &Arc<Process<E>>,
         thread_data: E::ThreadData,
     ) -> KernelResult<Arc<Thread<E>>> {
         let mut inner = self.inner.lock();
-        if !process.data().lifecycle.is_alive() {
-            return Err(Errno::ESRCH);
+        match process.data().lifecycle.state() {
+            ProcessState::Running => {}
+            ProcessState::Stopped(_) if process.is_traced() => {}
+            ProcessState::Stopped(_) => return Err(Errno::EINTR),
+            ProcessState::Dying(_) | ProcessState::Zombie(_) => return Err(Errno::ESRCH),
         }
         self.check_task_limits(&inner, process)?;
         let tid = self.pids.allocate(|id| inner.id_in_use(id))?;

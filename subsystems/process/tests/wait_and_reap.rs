@@ -278,6 +278,28 @@ fn a_stop_is_reported_once_its_last_thread_has_stopped() {
 }
 
 #[test]
+fn no_thread_is_made_while_a_stop_is_in_progress() {
+    let table = Table::default();
+    let init = boot_init(&table);
+    let child = fork(&table, &init);
+    let second = table.add_thread(&child, ()).unwrap();
+    assert!(table.stop_process(&child, 19));
+    // The stop waits for the threads it has; one made now would run on.
+    assert_eq!(table.add_thread(&child, ()).err(), Some(Errno::EINTR));
+    assert_eq!(child.thread_count(), 2);
+    let first = child
+        .threads()
+        .into_iter()
+        .find(|t| t.tid() == child.pid())
+        .unwrap();
+    assert!(table.park_for_stop(&child, &first).is_none());
+    assert!(table.park_for_stop(&child, &second).is_some());
+    table.continue_process(&child).unwrap();
+    assert!(table.add_thread(&child, ()).is_ok());
+    assert_eq!(child.thread_count(), 3);
+}
+
+#[test]
 fn wnowait_leaves_stop_event_for_next_wait() {
     let table = Table::default();
     let init = boot_init(&table);

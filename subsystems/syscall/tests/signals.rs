@@ -860,6 +860,37 @@ fn a_stop_is_reported_once_every_thread_has_joined_it() {
 }
 
 #[test]
+fn a_clone_during_a_stop_makes_no_thread_and_runs_again_once_continued() {
+    const THREAD_FLAGS: u64 = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000;
+    let w = World::new();
+    let (child, first) = w.fork();
+    let second = w
+        .machine
+        .processes
+        .add_thread(&child, ThreadData::default())
+        .unwrap();
+    let pid = child.pid() as u64;
+    assert_eq!(w.call(Sysno::Kill, &[pid, SIGSTOP]), 0);
+    w.return_to_user_as(&child, &first, None);
+    // The second thread was in clone when the stop came: a thread made
+    // now would not be one the stop waits for.
+    set_user_state(&w);
+    let stack = w.alloc(64) + 64;
+    assert_eq!(
+        w.call_as(&child, &second, Sysno::Clone, &[THREAD_FLAGS, stack]),
+        err(Errno::EINTR)
+    );
+    assert_eq!(child.thread_count(), 2);
+    // It joins the stop on its way out and, once continued (the fake's
+    // stop wait ends at once), is back at its `syscall` instruction with
+    // the clone's number: the call runs again.
+    w.return_to_user_as(&child, &second, Some(Sysno::Clone));
+    let regs = w.registers.borrow().registers;
+    assert_eq!(regs.rip, 0x40_0100 - 2);
+    assert_eq!(regs.rax, Sysno::Clone.number());
+}
+
+#[test]
 fn cpu_time_interval_timers_count_down_what_the_process_runs() {
     const SIGVTALRM: u64 = 26;
     const SIGPROF: u64 = 27;

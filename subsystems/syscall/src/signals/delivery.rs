@@ -28,10 +28,12 @@ pub enum UserReturn {
 /// How a system call reacts to being interrupted by a signal, as Linux's
 /// internal `-ERESTART*` codes say: calls that wait for I/O or children
 /// restart when the handler has `SA_RESTART`; sleeps and waits for a
-/// signal restart only when no handler ran.
+/// signal restart only when no handler ran; a `clone` refused during a
+/// stop ([`process::ProcessTable::add_thread`]) always runs again.
 pub fn restart_code(sysno: Sysno) -> Option<RestartCode> {
     use Sysno::*;
     match sysno {
+        Clone | Clone3 => Some(RestartCode::RestartNoIntr),
         Read | Write | Open | Openat | Ioctl | Readv | Writev | Pread64 | Pwrite64 | Sendfile
         | Wait4 | Waitid | Fcntl | Futex => Some(RestartCode::RestartSys),
         Poll | Ppoll | Select | Pselect6 | Pause | Nanosleep | ClockNanosleep | RtSigsuspend => {
