@@ -81,22 +81,26 @@ macro_rules! system_call_table {
         /// when the caller needs one (tracing, restarts), and the answer
         /// comes back in registers, not through memory.
         #[allow(unused_assignments, unused_mut, unused_variables)]
+        #[inline(always)]
         pub fn serve_number<K: Kernel>(
             ctx: &Context<'_, K>,
             number: u64,
             args: [u64; 6],
         ) -> Option<u64> {
-            Some(to_rax(match number {
+            // Each arm turns its own result into rax: a handler that
+            // cannot fail returns its value in a register, with no
+            // `Result` kept on the stack across the jump.
+            Some(match number {
                 $(numbers::$sysno => {
                     let mut next = 0;
                     $(
                         let $arg = <$ty as FromArg>::from_arg(args[next]);
                         next += 1;
                     )*
-                    $handler(ctx $(, $arg)*)
+                    to_rax($handler(ctx $(, $arg)*))
                 })*
                 _ => return None,
-            }))
+            })
         }
 
         /// Every row of the table, in the order written.
