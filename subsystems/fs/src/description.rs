@@ -275,6 +275,14 @@ impl FileDescription {
         })
     }
 
+    /// Gives a stream back the bytes a [`FileDescription::read`] took,
+    /// whose copy to user memory failed ([`File::unread`]); a seekable
+    /// file's caller moves the offset back instead. Returns whether they
+    /// were kept.
+    pub fn unread(&self, bytes: &[u8]) -> bool {
+        !self.nature.seekable && self.file.unread(bytes)
+    }
+
     /// `write`: at the shared offset, or the end with `O_APPEND`. `EPIPE`
     /// means the caller must also raise `SIGPIPE` (see [`crate::pipe`]).
     /// `O_APPEND` writes go through [`File::append`], atomic in tmpfs, so

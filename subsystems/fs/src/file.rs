@@ -26,6 +26,14 @@ pub trait File: Send + Sync {
         Err(Errno::EINVAL)
     }
 
+    /// Puts back `bytes`, the last a [`File::read`] of a stream took, to
+    /// be read first again: the read's copy to user memory failed, and the
+    /// bytes must not be lost (Linux leaves them in a pipe). Returns
+    /// whether they were kept; a stream that cannot says `false`.
+    fn unread(&self, _bytes: &[u8]) -> bool {
+        false
+    }
+
     /// Writes at the end as one step for `O_APPEND`: bytes written and the
     /// offset after them. Only called on seekable files.
     fn append(&self, buf: &[u8]) -> KernelResult<(usize, u64)> {

@@ -383,6 +383,20 @@ impl File for PipeReader {
         Ok(read)
     }
 
+    /// Back at the front, ahead of anything written since (the capacity
+    /// may be passed for a moment): a lone reader reads on in order.
+    fn unread(&self, bytes: &[u8]) -> bool {
+        {
+            let mut buffer = self.0.buffer.lock();
+            for &byte in bytes.iter().rev() {
+                buffer.bytes.push_front(byte);
+            }
+            self.0.publish(&buffer);
+        }
+        self.0.wake();
+        true
+    }
+
     fn poll(&self) -> PollEvents {
         let buffer = self.0.buffer.lock();
         let mut events = PollEvents::empty();

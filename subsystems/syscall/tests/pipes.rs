@@ -3,7 +3,7 @@
 
 mod common;
 
-use abi::{Errno, PollFd, Sysno, Timespec, Timeval};
+use abi::{Errno, IoVec, PollFd, Sysno, Timespec, Timeval};
 use common::*;
 
 const POLLIN: i16 = 0x1;
@@ -107,6 +107,25 @@ fn a_full_nonblocking_pipe_takes_what_fits_then_says_eagain() {
         assert!(total <= 1 << 20, "a pipe never fills");
     }
     assert!(total >= 4096, "a pipe holds at least a page");
+}
+
+#[test]
+fn a_pipe_read_whose_copy_out_faults_loses_no_bytes() {
+    let w = World::new();
+    let (r, wr) = pipe(&w, 0);
+    assert_eq!(w.write(wr, b"abcdef"), 6);
+    assert_eq!(
+        w.call(Sysno::Read, &[r as u64, 0x10, 3]),
+        err(Errno::EFAULT)
+    );
+    // readv takes the same way.
+    let iov = w.put(&IoVec { base: 0x10, len: 4 });
+    assert_eq!(
+        w.call(Sysno::Readv, &[r as u64, iov, 1]),
+        err(Errno::EFAULT)
+    );
+    assert_eq!(w.write(wr, b"gh"), 2);
+    assert_eq!(w.read(r, 16).unwrap(), b"abcdefgh", "all there, in order");
 }
 
 #[test]

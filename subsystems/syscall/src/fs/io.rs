@@ -105,9 +105,9 @@ fn in_passes(count: usize, mut pass: impl FnMut(usize, usize) -> SyscallResult) 
 }
 
 /// One pass of [`read_into_user`]. The user buffer is checked before the
-/// file is read, and a stream read whose copy-out fails gives its bytes
-/// back: reading first and failing with `EFAULT` afterwards would lose
-/// them.
+/// file is read, and a read whose copy-out fails gives its bytes back (a
+/// file's offset moves back, a pipe takes them again): reading first and
+/// failing with `EFAULT` afterwards would lose them.
 fn read_pass<K: Kernel>(
     ctx: &Context<'_, K>,
     description: &Arc<FileDescription>,
@@ -152,13 +152,26 @@ fn read_pass<K: Kernel>(
         None => blocking(description, || description.read(data))?,
     };
     if let Err(error) = ctx.write_bytes(buffer, &data[..n]) {
-        if offset.is_none() && n > 0 {
-            // Streams without positions say ESPIPE: their bytes are gone.
-            let _ = description.lseek(-(n as i64), 1);
-        }
+        give_back(description, &data[..n], offset);
         return Err(error);
     }
     Ok(n as u64)
+}
+
+/// Returns `bytes`, read from `description` (at `offset` for a
+/// positioned read, which moved no offset), whose copy to user memory
+/// failed: a file's offset moves back over them, a pipe takes them again;
+/// other streams lose them.
+#[cold]
+fn give_back(description: &FileDescription, bytes: &[u8], offset: Option<i64>) {
+    if offset.is_some() || bytes.is_empty() {
+        return;
+    }
+    if description.nature().seekable {
+        let _ = description.lseek(-(bytes.len() as i64), 1);
+    } else {
+        description.unread(bytes);
+    }
 }
 
 /// Counts a read-like call in the process's I/O accounting (`rchar`,
