@@ -79,8 +79,8 @@ pub use posix_timer::{
 pub use process::{ChildPolicy, ProcessSignalState};
 pub use registers::{FaultContext, UserRegisters, UserSelectors, rflags};
 pub use restart::{
-    RestartCode, RestartDecision, SYS_RESTART_SYSCALL, SYSCALL_INSTRUCTION_LEN, apply_restart,
-    restart_decision,
+    RestartBlock, RestartCode, RestartDecision, SYS_RESTART_SYSCALL, SYSCALL_INSTRUCTION_LEN,
+    apply_restart, restart_decision,
 };
 pub use routing::{KillTarget, check_tgkill_ids, choose_target_thread};
 pub use send::{force_fault_signal, send_to_process, send_to_thread};

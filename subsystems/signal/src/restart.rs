@@ -46,6 +46,22 @@ impl RestartCode {
     }
 }
 
+/// What `restart_syscall` resumes (Linux's `restart_block`): a call that
+/// returned `ERESTART_RESTARTBLOCK` leaves one with its thread, so that the
+/// restarted call goes on from where it was, not from its start.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RestartBlock {
+    /// A sleep (`nanosleep`, `clock_nanosleep`): it ends at `deadline_ns`
+    /// (the kernel's monotonic clock), and an interruption writes the time
+    /// left to `remaining` (a user address; 0 for none).
+    Sleep {
+        /// When the sleep ends.
+        deadline_ns: u64,
+        /// Where the time left goes if it is interrupted again.
+        remaining: u64,
+    },
+}
+
 /// What becomes of an interrupted syscall.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum RestartDecision {

@@ -4,6 +4,7 @@
 use crate::altstack::AltStack;
 use crate::pending::PendingSignals;
 use crate::process::ProcessSignalState;
+use crate::restart::RestartBlock;
 use crate::siginfo::SigInfo;
 use crate::sigreturn::RestoredContext;
 use crate::sigset::{SIGSET_SIZE, SigSet};
@@ -46,6 +47,9 @@ pub struct ThreadSignalState {
     /// Signals an `rt_sigtimedwait` in progress is waiting for: they wake
     /// the thread even though they are blocked.
     waiting_for: SigSet,
+    /// What `restart_syscall` resumes, left by the last call interrupted
+    /// with `ERESTART_RESTARTBLOCK`.
+    restart: Option<RestartBlock>,
 }
 
 impl ThreadSignalState {
@@ -57,6 +61,7 @@ impl ThreadSignalState {
             altstack: AltStack::DISABLED,
             saved_mask: None,
             waiting_for: SigSet::EMPTY,
+            restart: None,
         }
     }
 
@@ -86,6 +91,24 @@ impl ThreadSignalState {
         self.altstack = AltStack::DISABLED;
         self.saved_mask = None;
         self.waiting_for = SigSet::EMPTY;
+        self.restart = None;
+    }
+
+    /// Leaves `block` for `restart_syscall` (a sleep interrupted with
+    /// `ERESTART_RESTARTBLOCK`), replacing any earlier one.
+    pub fn set_restart(&mut self, block: RestartBlock) {
+        self.restart = Some(block);
+    }
+
+    /// Whether a call left something for `restart_syscall`.
+    pub fn has_restart(&self) -> bool {
+        self.restart.is_some()
+    }
+
+    /// Takes what `restart_syscall` resumes; `None` if nothing was left
+    /// (the call then fails with `EINTR`, as Linux's does).
+    pub fn take_restart(&mut self) -> Option<RestartBlock> {
+        self.restart.take()
     }
 
     /// The blocked mask.
@@ -206,6 +229,9 @@ impl ThreadSignalState {
     /// `rt_sigreturn` read a valid frame: reinstall its mask and alternate
     /// stack (errors from the latter are ignored, as on Linux).
     pub fn finish_sigreturn(&mut self, restored: &RestoredContext) {
+        // Whatever the handler interrupted returned EINTR: nothing is
+        // left to restart (Linux's `do_no_restart_syscall`).
+        self.restart = None;
         self.set_blocked(restored.mask);
         let _ = self
             .altstack

@@ -259,6 +259,7 @@ system_call_table! {
     Time => time::time [tloc: UserPtr<i64>];
     Nanosleep => time::nanosleep [request: UserPtr<Timespec>, remaining: UserPtr<Timespec>];
     ClockNanosleep => time::clock_nanosleep [clock: u32, flags: u32, request: UserPtr<Timespec>, remaining: UserPtr<Timespec>];
+    RestartSyscall => time::restart_syscall [];
 
     // The address space (memory.rs).
     Mmap => memory::mmap [address: u64, len: u64, prot: u32, flags: u32, fd: Fd, offset: u64];

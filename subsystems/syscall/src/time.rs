@@ -1,5 +1,6 @@
 //! Clocks and sleeping: clock_gettime, clock_getres, gettimeofday, time,
-//! nanosleep, clock_nanosleep.
+//! nanosleep, clock_nanosleep, and restart_syscall, which resumes an
+//! interrupted sleep.
 //!
 //! The CPU-time clocks read monotonic time until per-thread CPU time is
 //! accounted (see NOTES.md).
@@ -11,11 +12,12 @@ use abi::clock::{
 };
 use abi::{Errno, KernelResult, Timespec, Timeval, Timezone};
 use sched::WakeReason;
+use signal::RestartBlock;
 
 use crate::SyscallResult;
 use crate::args::UserPtr;
 use crate::context::Context;
-use crate::kernel::Kernel;
+use crate::kernel::{Kernel, UserThreadData};
 
 fn is_realtime(clock: u32) -> bool {
     matches!(clock, CLOCK_REALTIME | CLOCK_REALTIME_COARSE)
@@ -142,6 +144,11 @@ pub fn time<K: Kernel>(ctx: &Context<'_, K>, tloc: UserPtr<i64>) -> SyscallResul
 
 /// Sleeps until monotonic `deadline`; on interruption writes the time left
 /// to `remaining` (when given) and fails with `EINTR`.
+/// Sleeps until `deadline` (monotonic ns). Interrupted, it writes the
+/// time left to `remaining` and leaves its deadline for
+/// [`restart_syscall`]: if no handler runs (a stop and `SIGCONT`, an
+/// ignored signal), the sleep goes on to the same deadline, not for its
+/// whole length again (Linux's `ERESTART_RESTARTBLOCK`).
 fn sleep<K: Kernel>(
     ctx: &Context<'_, K>,
     deadline: u64,
@@ -151,9 +158,31 @@ fn sleep<K: Kernel>(
         WakeReason::Interrupted => {
             let left = deadline.saturating_sub(ctx.kernel.now_ns());
             ctx.write_optional(remaining, &Timespec::from_nanos(left))?;
+            ctx.thread
+                .data()
+                .signals()
+                .lock()
+                .set_restart(RestartBlock::Sleep {
+                    deadline_ns: deadline,
+                    remaining: remaining.address(),
+                });
             Err(Errno::EINTR)
         }
         _ => Ok(0),
+    }
+}
+
+/// `restart_syscall()`: resumes what the last call interrupted with
+/// `ERESTART_RESTARTBLOCK` left (the kernel makes this call in the
+/// thread's place); `EINTR` if nothing was left, as on Linux.
+pub fn restart_syscall<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
+    let block = ctx.thread.data().signals().lock().take_restart();
+    match block {
+        Some(RestartBlock::Sleep {
+            deadline_ns,
+            remaining,
+        }) => sleep(ctx, deadline_ns, UserPtr::new(remaining)),
+        None => Err(Errno::EINTR),
     }
 }
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use abi::{Errno, Itimerval, Sysno, Timeval};
+use abi::{Errno, Itimerval, Sysno, Timespec, Timeval};
 use common::*;
 use process::wait::{WNOHANG, WUNTRACED};
 use process::{ProcessState, Termination};
@@ -567,6 +567,52 @@ fn sa_restart_restarts_an_interrupted_read_and_no_handler_restarts_silently() {
     let rax = interrupted_read(SIGUSR2);
     assert_eq!(rax, err(Errno::EINTR));
     assert_eq!(w.registers.borrow().registers.rip, 0x40_0100);
+}
+
+#[test]
+fn an_interrupted_sleep_resumes_to_its_deadline_unless_a_handler_ran() {
+    let w = World::new();
+    handle(&w, SIGUSR1, HANDLER, SA_RESTART, 0);
+    let request = w.put(&Timespec { sec: 5, nsec: 0 });
+    let left = w.alloc(16);
+    let start = w.machine.now_ns();
+    let interrupted_sleep = |sysno: Sysno, args: &[u64]| {
+        // The fake interrupts every 1000th sleep: this one, 2 s in.
+        w.machine
+            .sleeps
+            .store(999, std::sync::atomic::Ordering::SeqCst);
+        w.machine.advance(2_000_000_000);
+        set_user_state(&w);
+        assert_eq!(w.call(sysno, args), err(Errno::EINTR));
+    };
+    // Stopped and continued, or an ignored signal: no handler runs, and
+    // the kernel makes the thread call restart_syscall in its place.
+    interrupted_sleep(Sysno::Nanosleep, &[request, left]);
+    w.return_to_user(Some(Sysno::Nanosleep));
+    let regs = w.registers.borrow().registers;
+    assert_eq!((regs.rax, regs.rip), (219, 0x40_0100 - 2));
+    // Interrupted again, it goes on the same way.
+    interrupted_sleep(Sysno::RestartSyscall, &[]);
+    w.return_to_user(Some(Sysno::RestartSyscall));
+    assert_eq!(w.registers.borrow().registers.rax, 219);
+    // The restarted sleep ends at the first deadline (begun 2 s in, for
+    // 5 s), not 5 s from now.
+    assert_eq!(w.call(Sysno::RestartSyscall, &[]), 0);
+    assert_eq!(w.machine.now_ns(), start + 7_000_000_000);
+    // After a handler the sleep fails with EINTR, whatever SA_RESTART
+    // says, and nothing is left to restart.
+    raise(&w, SIGUSR1);
+    interrupted_sleep(Sysno::Nanosleep, &[request, left]);
+    w.return_to_user(Some(Sysno::Nanosleep));
+    assert_eq!(w.registers.borrow().registers.rip, HANDLER);
+    assert_eq!(return_from_handler(&w), err(Errno::EINTR));
+    // With nothing to resume, restart_syscall fails, once (it is not
+    // restarted in turn, which would loop).
+    set_user_state(&w);
+    assert_eq!(w.call(Sysno::RestartSyscall, &[]), err(Errno::EINTR));
+    w.return_to_user(Some(Sysno::RestartSyscall));
+    let regs = w.registers.borrow().registers;
+    assert_eq!((regs.rax, regs.rip), (err(Errno::EINTR) as u64, 0x40_0100));
 }
 
 #[test]

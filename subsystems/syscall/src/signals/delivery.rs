@@ -27,27 +27,31 @@ pub enum UserReturn {
 
 /// How a system call reacts to being interrupted by a signal, as Linux's
 /// internal `-ERESTART*` codes say: calls that wait for I/O or children
-/// restart when the handler has `SA_RESTART`; sleeps and waits for a
-/// signal restart only when no handler ran; a `clone` refused during a
-/// stop ([`process::ProcessTable::add_thread`]) always runs again.
+/// restart when the handler has `SA_RESTART`; waits for a signal restart
+/// only when no handler ran, and sleeps then resume to their deadline
+/// (`restart_syscall`); a `clone` refused during a stop
+/// ([`process::ProcessTable::add_thread`]) always runs again.
 pub fn restart_code(sysno: Sysno) -> Option<RestartCode> {
     use Sysno::*;
     match sysno {
         Clone | Clone3 => Some(RestartCode::RestartNoIntr),
         Read | Write | Open | Openat | Ioctl | Readv | Writev | Pread64 | Pwrite64 | Sendfile
         | Wait4 | Waitid | Fcntl | Futex => Some(RestartCode::RestartSys),
-        Poll | Ppoll | Select | Pselect6 | Pause | Nanosleep | ClockNanosleep | RtSigsuspend => {
-            Some(RestartCode::RestartNoHand)
-        }
+        Poll | Ppoll | Select | Pselect6 | Pause | RtSigsuspend => Some(RestartCode::RestartNoHand),
+        // A sleep goes on to its deadline through `restart_syscall`.
+        Nanosleep | ClockNanosleep | RestartSyscall => Some(RestartCode::RestartBlock),
         _ => None,
     }
 }
 
-fn apply_restart(
+fn apply_restart<E: process::ProcessEnv>(
+    thread: &Thread<E>,
     regs: &mut dyn SavedRegisters,
     syscall: Option<Sysno>,
     handler: Option<signal::SaFlags>,
-) {
+) where
+    E::ThreadData: UserThreadData,
+{
     let Some(sysno) = syscall else { return };
     let mut registers = regs.registers();
     if registers.rax != Errno::EINTR.to_syscall_return() as u64 {
@@ -56,6 +60,11 @@ fn apply_restart(
     let Some(code) = restart_code(sysno) else {
         return;
     };
+    // A `restart_syscall` that found nothing to resume fails for good;
+    // one whose sleep was interrupted again left its deadline to go on.
+    if sysno == Sysno::RestartSyscall && !thread.data().signals().lock().has_restart() {
+        return;
+    }
     let decision = signal::restart_decision(code.to_syscall_return(), handler);
     if decision == RestartDecision::ReturnEintr {
         return;
@@ -257,7 +266,7 @@ pub fn on_return_to_user<K: Kernel>(
             }
             Action::Ignore => {}
             Action::Handler(invocation) => {
-                apply_restart(regs, syscall.take(), Some(invocation.action.flags));
+                apply_restart(thread, regs, syscall.take(), Some(invocation.action.flags));
                 if let Err(error) = enter_handler(kernel, thread, regs, &delivery.info, &invocation)
                 {
                     log::info!(
@@ -275,7 +284,7 @@ pub fn on_return_to_user<K: Kernel>(
         // The common case: nothing pending, nothing interrupted.
         return UserReturn::Resume;
     }
-    apply_restart(regs, syscall, None);
+    apply_restart(thread, regs, syscall, None);
     // A sigsuspend that ended without a handler gets its mask back.
     thread.data().signals().lock().restore_saved_mask();
     kernel.clear_interrupt(thread);
