@@ -314,6 +314,58 @@ impl<P: PageTable> AddressSpace<P> {
         Ok(())
     }
 
+    /// Drops the pages of `[addr, addr + len)` and keeps the mappings, as
+    /// `madvise(MADV_DONTNEED)` does: the next touch finds a private
+    /// anonymous page zeroed, a private file page holding the file's data
+    /// again (its private copy is gone), and a shared page what the shared
+    /// object holds (nothing is lost there). With `anonymous_only`
+    /// (`MADV_FREE`) a region that is not private anonymous memory is
+    /// `EINVAL`, checked before anything is dropped. `EINVAL` for an
+    /// unaligned `addr` or a range leaving user space; `ENOMEM` if part of
+    /// the range is unmapped (the mapped parts are dropped all the same,
+    /// as Linux does). A zero length succeeds.
+    pub fn discard<A: FrameAllocator>(
+        &mut self,
+        addr: VirtAddr,
+        len: u64,
+        anonymous_only: bool,
+        frames: &mut A,
+    ) -> KernelResult<()> {
+        if !addr.is_page_aligned() {
+            return Err(Errno::EINVAL);
+        }
+        if len == 0 {
+            return Ok(());
+        }
+        let end = addr
+            .0
+            .checked_add(len)
+            .and_then(page_align_up)
+            .filter(|end| *end <= USER_SPACE_END)
+            .ok_or(Errno::EINVAL)?;
+        let range = VirtRange::new(addr, VirtAddr(end)).ok_or(Errno::EINVAL)?;
+        let mut parts = Vec::new();
+        let mut covered = range.start().0;
+        let mut gap = false;
+        for region in self.overlapping(range) {
+            if anonymous_only && !matches!(region.backing, Backing::Anonymous) {
+                return Err(Errno::EINVAL);
+            }
+            let start = region.range.start().0.max(range.start().0);
+            let end = region.range.end().0.min(range.end().0);
+            gap |= start > covered;
+            covered = end;
+            parts.extend(VirtRange::new(VirtAddr(start), VirtAddr(end)));
+        }
+        for part in parts {
+            self.unmap_pages(part, frames);
+        }
+        if gap || covered < range.end().0 {
+            return Err(Errno::ENOMEM);
+        }
+        Ok(())
+    }
+
     /// Changes the rights of `[addr, addr + len)` as `mprotect` does,
     /// splitting regions at the ends and merging neighbours that become
     /// indistinguishable. `EINVAL` for an unaligned `addr`; `ENOMEM` if any

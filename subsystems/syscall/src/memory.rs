@@ -246,14 +246,33 @@ pub fn msync<K: Kernel>(ctx: &Context<'_, K>, address: u64, len: u64, flags: u32
     Ok(0)
 }
 
-/// `madvise(addr, len, advice)`: advice is optional; the range is checked
-/// as Linux does and the advice is not acted on.
+/// `madvise(addr, len, advice)`. `MADV_DONTNEED` drops the pages (a
+/// private anonymous page reads as zeros next, a private file page as the
+/// file), `MADV_FREE` the same for private anonymous memory only (Linux
+/// may keep such pages until memory is short; dropping them at once is one
+/// of the outcomes it allows). The other advice Linux knows is a hint this
+/// kernel does not act on: the range is checked as Linux does. Unknown
+/// advice is `EINVAL`.
 pub fn madvise<K: Kernel>(
     ctx: &Context<'_, K>,
     address: u64,
     len: u64,
-    _advice: u32,
+    advice: u32,
 ) -> SyscallResult {
-    check_mapped(ctx, address, len)?;
+    const MADV_DONTNEED: u32 = 4;
+    const MADV_FREE: u32 = 8;
+    match advice {
+        MADV_DONTNEED | MADV_FREE => {
+            let anonymous_only = advice == MADV_FREE;
+            ctx.kernel
+                .with_address_space(ctx.process, |space, frames| {
+                    space.discard(VirtAddr(address), len, anonymous_only, frames)
+                })?;
+        }
+        // NORMAL, RANDOM, SEQUENTIAL, WILLNEED, REMOVE ... COLLAPSE, and
+        // HWPOISON, SOFT_OFFLINE.
+        0..=3 | 9..=25 | 100 | 101 => check_mapped(ctx, address, len)?,
+        _ => return Err(Errno::EINVAL),
+    }
     Ok(0)
 }

@@ -208,6 +208,21 @@ fn msync_and_madvise_check_alignment_and_mapping() {
         w.call(Sysno::Madvise, &[at + 0x10_0000, 4096, 4]),
         err(Errno::ENOMEM)
     );
+    // MADV_FREE on private anonymous memory only; WILLNEED is a hint on a
+    // mapped range; 7 is no advice at all.
+    assert_eq!(w.call(Sysno::Madvise, &[at, 8192, 8]), 0);
+    assert_eq!(w.call(Sysno::Madvise, &[at, 8192, 3]), 0);
+    assert_eq!(
+        w.call(Sysno::Madvise, &[at + 0x10_0000, 4096, 3]),
+        err(Errno::ENOMEM)
+    );
+    assert_eq!(w.call(Sysno::Madvise, &[at, 4096, 7]), err(Errno::EINVAL));
+    let fd = w.open("/mapped", O_CREAT | O_RDWR);
+    assert_eq!(w.call(Sysno::Ftruncate, &[fd as u64, 4096]), 0);
+    let file = 0x7100_0000u64;
+    mmap(&w, file, 4096, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd);
+    assert_eq!(w.call(Sysno::Madvise, &[file, 4096, 8]), err(Errno::EINVAL));
+    assert_eq!(w.call(Sysno::Madvise, &[file, 4096, 4]), 0);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use super::{Machine, va};
 use crate::fake::POISON;
 use crate::{
     Access, FaultOutcome, InodeBacking, MapRequest, PAGE_SIZE, PageFlags, PageTable, Perms,
-    Placement, SegvCode, USER_SPACE_END, VmObject,
+    Placement, SegvCode, USER_SPACE_END, VirtAddr, VmObject,
 };
 
 const RW: Perms = Perms::READ.union(Perms::WRITE);
@@ -318,4 +318,67 @@ fn file_pages_are_one_copy_for_reads_writes_and_mappings() {
     space.teardown(&mut m.frames);
     Arc::into_inner(object).unwrap().release(&mut m.frames);
     assert_eq!(m.frames.free_frames(), free_at_start);
+}
+
+#[test]
+fn discarded_pages_come_back_as_their_mapping_says() {
+    let mut m = Machine::new();
+    let mut space = m.space();
+    let anonymous = space
+        .mmap(MapRequest::anonymous(0x2000, RW), &mut m.frames)
+        .unwrap();
+    let object = file(0x2000);
+    let private = space
+        .mmap(
+            MapRequest::object(object.clone(), 0, false, 0x2000, RW),
+            &mut m.frames,
+        )
+        .unwrap();
+    let shared_object = VmObject::anonymous();
+    let shared = space
+        .mmap(
+            MapRequest::object(shared_object.clone(), 0, true, 0x1000, RW),
+            &mut m.frames,
+        )
+        .unwrap();
+    for addr in [anonymous, private, shared] {
+        m.write(&mut space, addr.0 + 8, b"mine").unwrap();
+    }
+    let free = m.frames.free_frames();
+    // MADV_FREE takes private anonymous memory only, and checks first.
+    assert_eq!(
+        space.discard(anonymous, 0x1000, true, &mut m.frames),
+        Ok(())
+    );
+    assert_eq!(
+        space.discard(private, 0x1000, true, &mut m.frames),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(m.read(&mut space, private.0 + 8, 4).unwrap(), b"mine");
+    assert_eq!(m.read(&mut space, anonymous.0 + 8, 4).unwrap(), [0; 4]);
+    // MADV_DONTNEED: the private copy goes, the file's bytes come back;
+    // a shared page keeps what was written.
+    space
+        .discard(private, 0x2000, false, &mut m.frames)
+        .unwrap();
+    space.discard(shared, 0x1000, false, &mut m.frames).unwrap();
+    assert_eq!(m.read(&mut space, private.0 + 8, 4).unwrap(), [1; 4]);
+    assert_eq!(m.read(&mut space, shared.0 + 8, 4).unwrap(), b"mine");
+    // The anonymous page's frame and the private copy went back (the
+    // anonymous page read since is a fresh one, the file page is cached).
+    assert_eq!(m.frames.free_frames(), free + 1);
+    // A range with a hole: ENOMEM, and the mapped part is dropped anyway.
+    m.write(&mut space, anonymous.0 + 0x1000, b"tail").unwrap();
+    space.munmap(anonymous, 0x1000, &mut m.frames).unwrap();
+    assert_eq!(
+        space.discard(VirtAddr(anonymous.0 - 0x1000), 0x3000, false, &mut m.frames),
+        Err(Errno::ENOMEM)
+    );
+    assert_eq!(m.read(&mut space, anonymous.0 + 0x1000, 4).unwrap(), [0; 4]);
+    assert_eq!(
+        space.discard(VirtAddr(anonymous.0 + 1), 0x1000, false, &mut m.frames),
+        Err(Errno::EINVAL)
+    );
+    drop((object, shared_object));
+    space.teardown(&mut m.frames);
 }
