@@ -139,6 +139,15 @@ impl Lifecycle {
         }
     }
 
+    /// The signal of a stop not every thread has joined yet (nothing
+    /// announced), if that is the state.
+    pub fn stop_in_progress(&self) -> Option<u8> {
+        match self.state {
+            ProcessState::Stopped(signal) if self.stop_unannounced => Some(signal),
+            _ => None,
+        }
+    }
+
     /// Stopped -> Running; returns whether it changed.
     pub fn resume(&mut self) -> bool {
         if !matches!(self.state, ProcessState::Stopped(_)) {

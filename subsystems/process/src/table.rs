@@ -953,24 +953,32 @@ impl<E: ProcessEnv> ProcessTable<E> {
 
     /// `SIGCONT`: Stopped -> Running, stopped threads runnable again.
     /// Returns what to tell the parent, or `None` if it was not stopped.
+    /// A stop not every thread had joined counts as finished and then
+    /// continued: `wait` reports the continue, and the parent's `SIGCHLD`
+    /// says `CLD_STOPPED`, as Linux's does (one `SIGCHLD` for both).
     pub fn continue_process(&self, process: &Process<E>) -> Option<ChildNotice> {
         let _inner = self.inner.lock();
-        let (ppid, uid) = {
+        let (ppid, uid, unannounced) = {
             let mut d = process.data();
+            let unannounced = d.lifecycle.stop_in_progress();
             if !d.lifecycle.resume() {
                 return None;
             }
             process.stopped.store(false, Ordering::Release);
-            (d.ppid(), d.credentials().uid())
+            (d.ppid(), d.credentials().uid(), unannounced)
         };
         for thread in process.threads() {
             if thread.state() == ThreadState::Stopped {
                 let _ = thread.set_state(ThreadState::Runnable);
             }
         }
+        let info = match unannounced {
+            Some(signal) => WaitInfo::stopped(process.pid(), uid, signal),
+            None => WaitInfo::continued(process.pid(), uid),
+        };
         Some(ChildNotice {
             parent: (ppid != 0).then_some(ppid),
-            info: WaitInfo::continued(process.pid(), uid),
+            info,
         })
     }
 

@@ -260,11 +260,17 @@ fn a_stop_is_reported_once_its_last_thread_has_stopped() {
         .unwrap()
         .unwrap();
     assert_eq!((stopped.code, stopped.status), (ChildCode::Stopped, 19));
-    // Continued before every thread stopped: the stop is never reported.
-    table.continue_process(&child).unwrap();
+    // Continued before every thread stopped: as if it stopped and went
+    // on. The parent's one SIGCHLD says stopped; wait sees the continue.
+    let continued = table.continue_process(&child).unwrap();
+    assert_eq!(continued.info.code, ChildCode::Continued);
     assert!(table.stop_process(&child, 20));
     assert!(table.park_for_stop(&child, &first).is_none());
-    table.continue_process(&child).unwrap();
+    let notice = table.continue_process(&child).unwrap();
+    assert_eq!(
+        (notice.info.code, notice.info.status),
+        (ChildCode::Stopped, 20)
+    );
     assert!(table.park_for_stop(&child, &second).is_none());
     let continued = wait4(&table, &init, -1, WUNTRACED | WCONTINUED | WNOHANG)
         .unwrap()
