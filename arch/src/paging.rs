@@ -550,7 +550,7 @@ impl PageTable for HardwarePageTable {
         // Another CPU may cache the entry replaced (a copy-on-write break
         // swaps the frame under a thread running elsewhere).
         if replaced {
-            crate::tlb::shootdown_user(self.root.start().0);
+            crate::tlb::shootdown_user_range(self.root.start().0, page.0, 1);
         }
         Ok(())
     }
@@ -619,7 +619,7 @@ impl PageTable for HardwarePageTable {
         if is_active(self.root) {
             flush_page(page.0);
         }
-        crate::tlb::shootdown_user(self.root.start().0);
+        crate::tlb::shootdown_user_range(self.root.start().0, page.0, 1);
     }
 
     fn flush_all(&mut self) {
@@ -631,12 +631,11 @@ impl PageTable for HardwarePageTable {
 
     /// Up to 32 pages are invalidated one by one here (Linux's
     /// `tlb_single_page_flush_ceiling` is 33), more by reloading the root;
-    /// the other CPUs running this table drop all its entries, once.
+    /// the other CPUs running this table do the same.
     fn flush_range(&mut self, from: VirtAddr, end: VirtAddr) {
-        const SINGLE_PAGE_FLUSHES: u64 = 32;
+        let pages = end.0.saturating_sub(from.0).div_ceil(PAGE_SIZE);
         if is_active(self.root) {
-            let pages = end.0.saturating_sub(from.0).div_ceil(PAGE_SIZE);
-            if pages <= SINGLE_PAGE_FLUSHES {
+            if pages <= crate::tlb::MAX_RANGE_PAGES {
                 for page in 0..pages {
                     flush_page(from.0 + page * PAGE_SIZE);
                 }
@@ -644,7 +643,7 @@ impl PageTable for HardwarePageTable {
                 activate(self.root);
             }
         }
-        crate::tlb::shootdown_user(self.root.start().0);
+        crate::tlb::shootdown_user_range(self.root.start().0, from.0, pages);
     }
 
     fn destroy<A: FrameAllocator>(self, frames: &mut A) {

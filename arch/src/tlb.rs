@@ -7,12 +7,17 @@
 //! CPU that switched away and back has nothing stale); for the kernel half
 //! (global entries) it is every online CPU.
 //!
-//! The protocol, per target CPU: the requester ORs the kind of flush into
-//! the target's request word, takes a ticket from its request counter,
-//! sends [`TLB_VECTOR`] and spins until the target's completion counter
-//! reaches the ticket. The target reads the counter, takes the word, flushes
-//! and publishes what it read. Remote page-granular requests become whole
-//! flushes, which is correct and keeps the mailbox one word.
+//! The protocol, per target CPU: the requester posts its flush in the
+//! target's mailbox, takes a ticket from its request counter, sends
+//! [`TLB_VECTOR`] and spins until the target's completion counter reaches
+//! the ticket. The target reads the counter, takes what was posted,
+//! flushes and publishes what it read. A flush of a few user pages (at
+//! most [`MAX_RANGE_PAGES`], what `munmap` and `mprotect` batch) travels
+//! as one packed range word and is done page by page (`invlpg`), as
+//! Linux's `flush_tlb_func` does up to its ceiling; a second range posted
+//! before the first is taken turns the request into a whole flush. Taking
+//! the range word is itself the flush request, so a range taken early by
+//! another pass is flushed there, never dropped.
 //!
 //! A CPU spinning with interrupts off (on a lock, or waiting for its own
 //! shootdown) would never take the IPI, and its requester would wait
@@ -32,9 +37,17 @@ const FLUSH_USER: u64 = 1;
 /// Flush the global entries too (the kernel half).
 const FLUSH_GLOBAL: u64 = 2;
 
-/// Per-CPU mailbox: requested kinds, tickets issued and tickets done.
+/// The most pages a remote flush invalidates one by one; a larger range
+/// is a whole flush.
+pub const MAX_RANGE_PAGES: u64 = 32;
+/// Bits of a packed range word that hold its page count (1 to 32).
+const RANGE_COUNT_BITS: u32 = 6;
+
+/// Per-CPU mailbox: requested kinds, a pending page range (0: none),
+/// tickets issued and tickets done.
 struct Mailbox {
     kinds: AtomicU64,
+    range: AtomicU64,
     requested: AtomicU64,
     completed: AtomicU64,
 }
@@ -42,10 +55,59 @@ struct Mailbox {
 static MAILBOXES: [Mailbox; percpu::MAX_CPUS] = [const {
     Mailbox {
         kinds: AtomicU64::new(0),
+        range: AtomicU64::new(0),
         requested: AtomicU64::new(0),
         completed: AtomicU64::new(0),
     }
 }; percpu::MAX_CPUS];
+
+/// What a requester asks of another CPU.
+#[derive(Clone, Copy)]
+enum Flush {
+    /// Every non-global entry.
+    User,
+    /// These user pages: a packed range word ([`pack_range`]).
+    UserRange(u64),
+    /// Everything, global entries included.
+    Global,
+}
+
+/// `pages` pages from `start` (page-aligned, user half) in one nonzero
+/// word: the page number above the count.
+fn pack_range(start: u64, pages: u64) -> u64 {
+    debug_assert!((1..=MAX_RANGE_PAGES).contains(&pages));
+    (start >> 12) << RANGE_COUNT_BITS | pages
+}
+
+/// The first address and page count of a packed range word.
+fn unpack_range(range: u64) -> (u64, u64) {
+    let pages = range & ((1 << RANGE_COUNT_BITS) - 1);
+    ((range >> RANGE_COUNT_BITS) << 12, pages)
+}
+
+impl Mailbox {
+    fn post(&self, flush: Flush) {
+        match flush {
+            Flush::User => {
+                self.kinds.fetch_or(FLUSH_USER, Ordering::SeqCst);
+            }
+            Flush::Global => {
+                self.kinds.fetch_or(FLUSH_GLOBAL, Ordering::SeqCst);
+            }
+            Flush::UserRange(range) => {
+                // One range fits; another one still pending makes it a
+                // whole flush.
+                if self
+                    .range
+                    .compare_exchange(0, range, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_err()
+                {
+                    self.kinds.fetch_or(FLUSH_USER, Ordering::SeqCst);
+                }
+            }
+        }
+    }
+}
 
 /// CPUs online, one bit each: the shootdown's candidates.
 static ONLINE: AtomicU64 = AtomicU64::new(0);
@@ -63,12 +125,29 @@ fn others_online(me: u32) -> u64 {
 /// Makes every other CPU with `root` in CR3 drop its non-global entries.
 /// Call after changing `root`'s entries and flushing locally.
 pub fn shootdown_user(root: u64) {
+    shootdown_of(root, Flush::User);
+}
+
+/// Makes every other CPU with `root` in CR3 drop its entries for the
+/// `pages` pages from `start` (page-aligned), one by one when there are
+/// at most [`MAX_RANGE_PAGES`], else all its non-global entries. Call
+/// after changing those entries and flushing locally.
+pub fn shootdown_user_range(root: u64, start: u64, pages: u64) {
+    let flush = if (1..=MAX_RANGE_PAGES).contains(&pages) && start < 1 << 47 {
+        Flush::UserRange(pack_range(start, pages))
+    } else {
+        Flush::User
+    };
+    shootdown_of(root, flush);
+}
+
+fn shootdown_of(root: u64, flush: Flush) {
     let me = percpu::this_cpu();
     let others = others_online(me);
     if others == 0 {
         return;
     }
-    request(others, FLUSH_USER, |cpu| cpu.active_root() == root);
+    request(others, flush, |cpu| cpu.active_root() == root);
 }
 
 /// Makes every other CPU drop all its entries, global ones included (a
@@ -79,10 +158,10 @@ pub fn shootdown_kernel() {
     if others == 0 {
         return;
     }
-    request(others, FLUSH_GLOBAL, |_| true);
+    request(others, Flush::Global, |_| true);
 }
 
-fn request(cpus: u64, kind: u64, wanted: impl Fn(&percpu::CpuLocal) -> bool) {
+fn request(cpus: u64, flush: Flush, wanted: impl Fn(&percpu::CpuLocal) -> bool) {
     let mut tickets = [0u64; percpu::MAX_CPUS];
     let mut sent = 0u64;
     for index in 0..percpu::MAX_CPUS {
@@ -96,7 +175,7 @@ fn request(cpus: u64, kind: u64, wanted: impl Fn(&percpu::CpuLocal) -> bool) {
             continue;
         }
         let mailbox = &MAILBOXES[index];
-        mailbox.kinds.fetch_or(kind, Ordering::SeqCst);
+        mailbox.post(flush);
         tickets[index] = mailbox.requested.fetch_add(1, Ordering::SeqCst) + 1;
         crate::apic::send_ipi(cpu.apic_id(), TLB_VECTOR);
         sent |= 1 << index;
@@ -125,11 +204,19 @@ pub fn service_requests() {
         return;
     }
     let kinds = mailbox.kinds.swap(0, Ordering::SeqCst);
+    // Taken whatever `kinds` says: a range posted for a later ticket may
+    // be here before its kind bits, and is flushed now, not lost.
+    let range = mailbox.range.swap(0, Ordering::SeqCst);
     if kinds & FLUSH_GLOBAL != 0 {
         x86_64::instructions::tlb::flush_all();
         flush_global();
     } else if kinds & FLUSH_USER != 0 {
         x86_64::instructions::tlb::flush_all();
+    } else if range != 0 {
+        let (start, pages) = unpack_range(range);
+        for page in 0..pages {
+            crate::paging::flush_page(start + page * 4096);
+        }
     }
     mailbox.completed.fetch_max(seen, Ordering::SeqCst);
 }

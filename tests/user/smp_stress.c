@@ -1,8 +1,8 @@
 /* Threads of one process on every CPU at once, for a few seconds:
  *  - futex ping-pong between the first and the last CPU (no lost wake-up);
- *  - a page unmapped and mapped again at the same address while a thread
- *    on another CPU reads it: the reader must see each new page, never a
- *    stale translation of the old one (TLB shootdown on munmap);
+ *  - a page replaced by another at the same address while a thread on
+ *    another CPU reads it: the reader must see each new page, never a
+ *    stale translation of the old one (TLB shootdown on unmap);
  *  - threads created and ending everywhere while others run, then
  *    processes whose threads spin on every CPU ending with exit_group.
  * Passes on one CPU too (everything then takes turns). */
@@ -91,18 +91,23 @@ static void *reader(void *arg) {
 }
 
 static void remap_under_reader(void) {
-    page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int generations = memfd_create("generations", 0);
+    CHECK(generations >= 0);
+    CHECK_EQ(ftruncate(generations, (off_t)(GENERATIONS + 1) * 4096), 0);
+    page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, generations, 4096);
     CHECK(page != MAP_FAILED);
     pthread_t thread;
     CHECK_EQ(pthread_create(&thread, NULL, reader, NULL), 0);
     pin(0);
     for (uint32_t gen = 1; gen <= GENERATIONS; gen++) {
         if (gen > 1) {
-            /* The reader may hold the old translation: unmap, then map a
-             * fresh page (another frame) at the same address. */
-            CHECK_EQ(munmap(page, 4096), 0);
-            char *again = mmap(page, 4096, PROT_READ | PROT_WRITE,
-                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+            /* The reader may hold the old translation: the next page of
+             * a shared file replaces the old one at the same address.
+             * The old page stays in the file with the old generation, so
+             * a stale entry shows it (a freed frame would be handed out
+             * again and could hide one). */
+            char *again = mmap(page, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+                               generations, (off_t)gen * 4096);
             CHECK(again == page);
         }
         *(volatile uint32_t *)page = gen;
@@ -112,6 +117,7 @@ static void remap_under_reader(void) {
     CHECK_EQ(pthread_join(thread, NULL), 0);
     CHECK_EQ(atomic_load(&stale), 0);
     munmap(page, 4096);
+    close(generations);
 }
 
 /* ---- threads coming and going, exit_group under running threads ---- */
