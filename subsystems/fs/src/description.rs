@@ -13,7 +13,7 @@ use crate::dirent::encode_dirent64;
 use crate::file::File;
 use crate::inode::Inode;
 use crate::sleep_lock::SleepLock;
-use crate::types::{AccessMode, FileType, OpenFlags, PollEvents, Stat, Whence};
+use crate::types::{AccessMode, FileType, OpenFlags, PollEvents, Stat, Whence, mode};
 use crate::wait::WaitQueue;
 
 /// Open file descriptions, system-wide (`/proc/sys/fs/file-nr`).
@@ -417,6 +417,63 @@ impl FileDescription {
         self.file.truncate(size)
     }
 
+    /// `fallocate(fd, mode, offset, len)` on an in-memory file system:
+    /// mode 0 makes the file at least `offset + len` long (the new bytes
+    /// read as zeros), [`fallocate::KEEP_SIZE`] alone changes nothing
+    /// (there are no blocks to reserve), [`fallocate::PUNCH_HOLE`] (with
+    /// `KEEP_SIZE`) and [`fallocate::ZERO_RANGE`] zero the range inside
+    /// the file, and `ZERO_RANGE` without `KEEP_SIZE` extends it too.
+    /// Errors as Linux's `vfs_fallocate`: `EINVAL` for a negative offset,
+    /// a length below 1 or `PUNCH_HOLE` with `ZERO_RANGE`, `EOPNOTSUPP`
+    /// for other modes or `PUNCH_HOLE` without `KEEP_SIZE`, `EBADF`
+    /// unless open for writing, `ESPIPE` on a pipe, `EISDIR` on a
+    /// directory, `ENODEV` on anything else that is not a regular file,
+    /// `EFBIG` past the largest offset.
+    pub fn fallocate(&self, flags: u32, offset: i64, len: i64) -> KernelResult<()> {
+        use fallocate::{KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE};
+        if offset < 0 || len <= 0 {
+            return Err(Errno::EINVAL);
+        }
+        if flags & !(KEEP_SIZE | PUNCH_HOLE | ZERO_RANGE) != 0 {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        if flags & PUNCH_HOLE != 0 {
+            if flags & ZERO_RANGE != 0 {
+                return Err(Errno::EINVAL);
+            }
+            if flags & KEEP_SIZE == 0 {
+                return Err(Errno::EOPNOTSUPP);
+            }
+        }
+        self.check_writable()?;
+        let end = offset.checked_add(len).ok_or(Errno::EFBIG)? as u64;
+        let stat = self.stat()?;
+        match stat.mode & mode::S_IFMT {
+            mode::S_IFREG => {}
+            mode::S_IFIFO => return Err(Errno::ESPIPE),
+            mode::S_IFDIR => return Err(Errno::EISDIR),
+            _ => return Err(Errno::ENODEV),
+        }
+        let size = u64::try_from(stat.size).unwrap_or(0);
+        if flags & (PUNCH_HOLE | ZERO_RANGE) != 0 {
+            const ZEROS: [u8; 4096] = [0; 4096];
+            let mut at = offset as u64;
+            let stop = end.min(size);
+            while at < stop {
+                let chunk = (stop - at).min(ZEROS.len() as u64) as usize;
+                let written = self.file.write(at, &ZEROS[..chunk])?;
+                if written == 0 {
+                    return Err(Errno::EIO);
+                }
+                at += written as u64;
+            }
+        }
+        if flags & KEEP_SIZE == 0 && end > size {
+            self.file.truncate(end)?;
+        }
+        Ok(())
+    }
+
     /// `ioctl`, passed to the file.
     pub fn ioctl(&self, request: u32, arg: usize) -> KernelResult<usize> {
         if self.path_only {
@@ -445,4 +502,14 @@ impl FileDescription {
             None => self.file.stat(),
         }
     }
+}
+
+/// `fallocate`'s mode bits ([`FileDescription::fallocate`]).
+pub mod fallocate {
+    /// `FALLOC_FL_KEEP_SIZE`: the file's size stays as it is.
+    pub const KEEP_SIZE: u32 = 0x01;
+    /// `FALLOC_FL_PUNCH_HOLE`: the range reads as zeros afterwards.
+    pub const PUNCH_HOLE: u32 = 0x02;
+    /// `FALLOC_FL_ZERO_RANGE`: the range reads as zeros afterwards.
+    pub const ZERO_RANGE: u32 = 0x10;
 }

@@ -17,7 +17,9 @@ use signal::{KernelSigAction, RawSigInfo, StackT};
 use crate::SyscallResult;
 use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, UserPath, UserPtr};
 use crate::context::Context;
-use crate::fs::{attr, dir, epoll, eventfd, io, lock, memfd, path, pipe, poll, timerfd, transfer};
+use crate::fs::{
+    attr, dir, epoll, eventfd, io, lock, memfd, path, pipe, poll, space, timerfd, transfer,
+};
 use crate::kernel::Kernel;
 use crate::net::{message, options, socket};
 use crate::process::{credentials, ids, lifecycle, pidfd, ptrace, remote_memory, wait};
@@ -138,6 +140,10 @@ system_call_table! {
     Ftruncate => io::ftruncate [fd: Fd, length: i64];
     Fsync => io::fsync [fd: Fd];
     Fdatasync => io::fsync [fd: Fd];
+
+    // Space and advice (fs/space.rs).
+    Fallocate => space::fallocate [fd: Fd, mode: u32, offset: i64, len: i64];
+    Fadvise64 => space::fadvise64 [fd: Fd, offset: i64, len: i64, advice: u32];
 
     // Paths (fs/path.rs).
     Open => path::open [path: UserPath, flags: OpenFlags, mode: Mode];

@@ -369,3 +369,74 @@ fn ioctl_fionbio_sets_nonblocking_and_unknown_requests_on_files_are_enotty() {
     assert_eq!(w.call(Sysno::Ioctl, &[fd, 0x5451, 0]), 0, "FIOCLEX");
     assert_eq!(w.call(Sysno::Fcntl, &[fd, 1, 0]), 1);
 }
+
+#[test]
+fn fallocate_extends_zeroes_and_refuses_what_linux_refuses() {
+    const KEEP_SIZE: u64 = 1;
+    const PUNCH_HOLE: u64 = 2;
+    const ZERO_RANGE: u64 = 0x10;
+    let w = World::new();
+    let fd = w.open("/f", O_CREAT | O_RDWR);
+    let size = |w: &World| {
+        let buf = w.alloc(144);
+        assert_eq!(w.call(Sysno::Fstat, &[fd as u64, buf]), 0);
+        w.get::<abi::Stat>(buf).size
+    };
+    let fallocate = |mode: u64, offset: u64, len: u64| {
+        w.call(Sysno::Fallocate, &[fd as u64, mode, offset, len])
+    };
+    w.write(fd, b"abcdefgh");
+    // Mode 0 makes the file long enough; never shorter.
+    assert_eq!(fallocate(0, 4, 8192), 0);
+    assert_eq!(size(&w), 8196);
+    assert_eq!(fallocate(0, 0, 4), 0);
+    assert_eq!(size(&w), 8196);
+    // KEEP_SIZE alone changes nothing; a hole reads as zeros.
+    assert_eq!(fallocate(KEEP_SIZE, 0, 100_000), 0);
+    assert_eq!(size(&w), 8196);
+    assert_eq!(fallocate(PUNCH_HOLE | KEEP_SIZE, 2, 3), 0);
+    let buf = w.alloc(8);
+    assert_eq!(w.call(Sysno::Pread64, &[fd as u64, buf, 8, 0]), 8);
+    assert_eq!(&w.get::<[u8; 8]>(buf), b"ab\0\0\0fgh");
+    // ZERO_RANGE without KEEP_SIZE zeroes and extends.
+    assert_eq!(fallocate(ZERO_RANGE, 0, 10_000), 0);
+    assert_eq!(size(&w), 10_000);
+    assert_eq!(w.call(Sysno::Pread64, &[fd as u64, buf, 8, 0]), 8);
+    assert_eq!(w.get::<[u8; 8]>(buf), [0; 8]);
+    // What Linux refuses.
+    assert_eq!(fallocate(PUNCH_HOLE, 0, 1), err(Errno::EOPNOTSUPP));
+    assert_eq!(
+        fallocate(PUNCH_HOLE | ZERO_RANGE | KEEP_SIZE, 0, 1),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        fallocate(0x8, 0, 1),
+        err(Errno::EOPNOTSUPP),
+        "COLLAPSE_RANGE"
+    );
+    assert_eq!(fallocate(0, 0, 0), err(Errno::EINVAL));
+    assert_eq!(fallocate(0, u64::MAX, 1), err(Errno::EINVAL), "negative");
+    assert_eq!(fallocate(0, i64::MAX as u64, 2), err(Errno::EFBIG));
+    let read_only = w.open("/f", O_RDONLY);
+    assert_eq!(
+        w.call(Sysno::Fallocate, &[read_only as u64, 0, 0, 1]),
+        err(Errno::EBADF)
+    );
+    let dir = w.open("/", O_RDONLY);
+    assert_eq!(
+        w.call(Sysno::Fadvise64, &[dir as u64, 0, 0, 9]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(w.call(Sysno::Fadvise64, &[fd as u64, 0, 0, 2]), 0);
+    let fds = w.alloc(8);
+    assert_eq!(w.call(Sysno::Pipe2, &[fds, 0]), 0);
+    let [_, pipe_write] = w.get::<[i32; 2]>(fds);
+    assert_eq!(
+        w.call(Sysno::Fallocate, &[pipe_write as u64, 0, 0, 1]),
+        err(Errno::ESPIPE)
+    );
+    assert_eq!(
+        w.call(Sysno::Fadvise64, &[pipe_write as u64, 0, 0, 0]),
+        err(Errno::ESPIPE)
+    );
+}

@@ -10,6 +10,7 @@ pub mod memfd;
 pub mod path;
 pub mod pipe;
 pub mod poll;
+pub mod space;
 pub mod terminal;
 pub mod timerfd;
 pub mod transfer;
