@@ -96,7 +96,7 @@ pub use protected::{ProtectedData, ProtectedStorage, Unprotected};
 pub use ptrace::{Resume, TraceStop, Tracing};
 pub use rlimit::{Resource, Rlimit, Rlimits};
 pub use table::{
-    ChildNotice, ExitNotice, ProcessAndThread, ProcessTable, THREADS_MAX_CEILING,
+    ChildNotice, ExitNotice, ManySignals, ProcessAndThread, ProcessTable, THREADS_MAX_CEILING,
     THREADS_MAX_FLOOR, default_thread_max,
 };
 pub use thread::{Thread, ThreadState};

@@ -225,6 +225,19 @@ pub struct ChildNotice {
     pub info: WaitInfo,
 }
 
+/// A signal to many processes in progress ([`ProcessTable::signalling_many`]).
+#[must_use = "the signal counts as sent once this is dropped"]
+pub struct ManySignals<'a> {
+    counter: &'a AtomicU64,
+}
+
+impl Drop for ManySignals<'_> {
+    fn drop(&mut self) {
+        // One more begin-or-end, one fewer in progress.
+        self.counter.fetch_add((1 << 32) - 1, Ordering::SeqCst);
+    }
+}
+
 /// A new process and its first thread (whose tid is the pid).
 pub type ProcessAndThread<E> = (Arc<Process<E>>, Arc<Thread<E>>);
 
@@ -267,6 +280,10 @@ pub struct ProcessTable<E: ProcessEnv> {
     pids: PidAllocator,
     /// Moved every time a process enters or leaves the table.
     membership: AtomicU64,
+    /// Signals sent to many processes at once ([`ManySignals`]): how
+    /// many are being sent (low 32 bits) and how often one began or ended
+    /// (high 32 bits). A fork that overlapped one starts again.
+    many_signals: AtomicU64,
     /// The system-wide thread limit (`/proc/sys/kernel/threads-max`).
     thread_max: AtomicUsize,
     uts: Mutex<UtsName>,
@@ -297,6 +314,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
             ),
             pids: PidAllocator::new(pid_max),
             membership: AtomicU64::new(0),
+            many_signals: AtomicU64::new(0),
             thread_max: AtomicUsize::new(THREADS_MAX_CEILING),
             uts: Mutex::new(UtsName::default()),
             core_pattern: Mutex::new(CorePattern::default()),
@@ -380,23 +398,38 @@ impl<E: ProcessEnv> ProcessTable<E> {
 
     /// [`ProcessTable::fork`], with the child's memory a copy of its
     /// parent's or the same address space (`memory`).
+    ///
+    /// `EINTR` (the caller makes the call again) if a signal to many
+    /// processes was being sent at any time during the fork: it may have
+    /// listed the group before the child joined it and reached only the
+    /// parent, and a `^C` must not leave a child running (Linux restarts
+    /// such a fork too).
     pub fn fork_with(
         &self,
         parent: &Arc<Process<E>>,
         thread_data: E::ThreadData,
         memory: crate::process::ForkMemory,
     ) -> KernelResult<ProcessAndThread<E>> {
-        let pid = {
+        let (pid, signals_before) = {
             let mut inner = self.inner.lock();
             self.check_task_limits(&inner, parent)?;
             let pid = self.pids.allocate(|id| inner.id_in_use(id))?;
             inner.reserved.insert(pid);
-            pid
+            (pid, self.many_signals.load(Ordering::SeqCst))
         };
         let built = Process::forked_from(pid, parent, memory);
         let mut inner = self.inner.lock();
         inner.reserved.remove(&pid);
         let child = Arc::new(built?);
+        // Under the lock the senders list processes under: either the
+        // list had the child, or its sender began or ended since the
+        // fork did, or it is still sending.
+        let signals_now = self.many_signals.load(Ordering::SeqCst);
+        if signals_now != signals_before || signals_now as u32 != 0 {
+            drop(inner);
+            drop(child);
+            return Err(Errno::EINTR);
+        }
         // The group and session are the parent's as they are now, under
         // the lock (a setpgid or setsid may have come meanwhile), as Linux
         // attaches the child under its tasklist lock.
@@ -421,6 +454,18 @@ impl<E: ProcessEnv> ProcessTable<E> {
         let thread = Arc::new(Thread::new(pid, pid, thread_data));
         inner.insert(child.clone(), thread.clone(), pgid, sid, &self.membership);
         Ok((child, thread))
+    }
+
+    /// Marks a signal being sent to many processes (a process group, or
+    /// every process) until the guard is dropped: take it before listing
+    /// them, keep it until every one is sent to. Forks that overlap it
+    /// start again ([`ProcessTable::fork_with`]), so none makes a child
+    /// the list missed while its parent gets the signal.
+    pub fn signalling_many(&self) -> ManySignals<'_> {
+        self.many_signals.fetch_add((1 << 32) + 1, Ordering::SeqCst);
+        ManySignals {
+            counter: &self.many_signals,
+        }
     }
 
     /// `EAGAIN` when one more thread would pass the system-wide limit, or

@@ -306,6 +306,24 @@ fn no_thread_is_made_while_a_stop_is_in_progress() {
 }
 
 #[test]
+fn a_fork_during_a_signal_to_many_processes_starts_again() {
+    let table = Table::default();
+    let init = boot_init(&table);
+    let before = table.all_processes().len();
+    {
+        // A ^C to a group is being sent: the list it made may lack the
+        // child, so no child is made.
+        let _many = table.signalling_many();
+        assert_eq!(table.fork(&init, ()).err(), Some(Errno::EINTR));
+        assert_eq!(table.all_processes().len(), before);
+    }
+    // Sent: the next fork (the same call, made again) goes through.
+    let child = fork(&table, &init);
+    assert_eq!(child.data().ppid(), init.pid());
+    assert_eq!(table.all_processes().len(), before + 1);
+}
+
+#[test]
 fn wnowait_leaves_stop_event_for_next_wait() {
     let table = Table::default();
     let init = boot_init(&table);

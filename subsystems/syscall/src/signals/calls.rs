@@ -131,6 +131,9 @@ pub fn kill<K: Kernel>(ctx: &Context<'_, K>, pid: i32, signum: i32) -> SyscallRe
         let data = ctx.process.data();
         (ctx.process.pid(), data.credentials().uid(), data.pgid())
     };
+    // From before the list is made until every member has the signal, a
+    // fork starts again rather than make a child the list missed.
+    let _many = signal.is_some().then(|| processes.signalling_many());
     // The group is read first: the table locks every member's data, ours too.
     // Inline storage: kill(pid) of one process allocates nothing.
     let targets: SmallVec<[_; 4]> = match target {

@@ -30,11 +30,13 @@ pub enum UserReturn {
 /// restart when the handler has `SA_RESTART`; waits for a signal restart
 /// only when no handler ran, and sleeps then resume to their deadline
 /// (`restart_syscall`); a `clone` refused during a stop
-/// ([`process::ProcessTable::add_thread`]) always runs again.
+/// ([`process::ProcessTable::add_thread`]) or a fork that overlapped a
+/// signal to a process group ([`process::ProcessTable::fork_with`])
+/// always runs again.
 pub fn restart_code(sysno: Sysno) -> Option<RestartCode> {
     use Sysno::*;
     match sysno {
-        Clone | Clone3 => Some(RestartCode::RestartNoIntr),
+        Clone | Clone3 | Fork | Vfork => Some(RestartCode::RestartNoIntr),
         Read | Write | Open | Openat | Ioctl | Readv | Writev | Pread64 | Pwrite64 | Sendfile
         | Wait4 | Waitid | Fcntl | Futex => Some(RestartCode::RestartSys),
         Poll | Ppoll | Select | Pselect6 | Pause | RtSigsuspend => Some(RestartCode::RestartNoHand),
