@@ -1,7 +1,8 @@
 /* madvise(MADV_DONTNEED) drops pages as Linux does: private anonymous
  * memory reads as zeros again, a private file mapping shows the file
  * again, shared memory keeps what was written, and a forked child's drop
- * leaves its parent's copy alone. Allocators rely on the zeros. */
+ * leaves its parent's copy alone. Allocators rely on the zeros. mincore
+ * sees the dropped page out of memory. */
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -23,6 +24,12 @@ int main(void) {
     CHECK(anon != MAP_FAILED);
     memset(anon, 0xaa, 3 * PAGE);
     CHECK_EQ(madvise(anon + PAGE, PAGE, MADV_DONTNEED), 0);
+    /* mincore sees the dropped page gone, its neighbours in memory. */
+    unsigned char resident[3];
+    CHECK_EQ(mincore(anon, 3 * PAGE, resident), 0);
+    CHECK(resident[0] & 1);
+    CHECK(!(resident[1] & 1));
+    CHECK(resident[2] & 1);
     CHECK(all(anon, PAGE, 0xaa));
     CHECK(all(anon + PAGE, PAGE, 0));
     CHECK(all(anon + 2 * PAGE, PAGE, 0xaa));

@@ -314,6 +314,42 @@ impl<P: PageTable> AddressSpace<P> {
         Ok(())
     }
 
+    /// `mincore`: one byte per page of `[addr, addr + len)`, 1 if the
+    /// page is in memory (mapped here, or held by the object a mapping
+    /// shows, as a file page in the page cache is), else 0. `EINVAL` for
+    /// an unaligned `addr`; `ENOMEM` if part of the range is unmapped or
+    /// it leaves user space.
+    pub fn residency(&self, addr: VirtAddr, len: u64) -> KernelResult<Vec<u8>> {
+        if !addr.is_page_aligned() {
+            return Err(Errno::EINVAL);
+        }
+        let end = addr
+            .0
+            .checked_add(len)
+            .and_then(page_align_up)
+            .filter(|end| *end <= USER_SPACE_END)
+            .ok_or(Errno::ENOMEM)?;
+        let mut pages = Vec::new();
+        pages
+            .try_reserve_exact(((end - addr.0) / PAGE_SIZE) as usize)
+            .map_err(|_| Errno::ENOMEM)?;
+        let mut page = addr.0;
+        while page < end {
+            let region = self.region_at(VirtAddr(page)).ok_or(Errno::ENOMEM)?;
+            let mapped = self.page_table.translate(VirtAddr(page)).is_some();
+            let cached = match &region.backing {
+                Backing::Object { object, offset, .. } => {
+                    let index = (offset + (page - region.range.start().0)) / PAGE_SIZE;
+                    object.is_resident(index)
+                }
+                Backing::Anonymous => false,
+            };
+            pages.push(u8::from(mapped || cached));
+            page += PAGE_SIZE;
+        }
+        Ok(pages)
+    }
+
     /// Drops the pages of `[addr, addr + len)` and keeps the mappings, as
     /// `madvise(MADV_DONTNEED)` does: the next touch finds a private
     /// anonymous page zeroed, a private file page holding the file's data

@@ -93,6 +93,11 @@ impl VmObject {
         matches!(self.kind, Kind::Anonymous)
     }
 
+    /// Whether page `index` is materialised (in memory now).
+    pub fn is_resident(&self, index: u64) -> bool {
+        self.pages.lock().contains_key(&index)
+    }
+
     /// Number of pages materialised so far.
     pub fn resident_pages(&self) -> usize {
         self.pages.lock().len()

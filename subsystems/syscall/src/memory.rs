@@ -10,7 +10,7 @@ use fs::FileDescription;
 use mm::{InodeBacking, MapRequest, PAGE_SIZE, Perms, Placement, RemapRequest, VirtAddr, VmObject};
 
 use crate::SyscallResult;
-use crate::args::Fd;
+use crate::args::{Fd, UserBuffer};
 use crate::context::Context;
 use crate::kernel::Kernel;
 
@@ -243,6 +243,36 @@ pub fn msync<K: Kernel>(ctx: &Context<'_, K>, address: u64, len: u64, flags: u32
         return Err(Errno::EINVAL);
     }
     check_mapped(ctx, address, len)?;
+    Ok(0)
+}
+
+/// `mincore(addr, len, vec)`: one byte per page, bit 0 set for a page in
+/// memory ([`mm::AddressSpace::residency`]). `EINVAL` for an unaligned
+/// `addr`, `ENOMEM` for a range with unmapped pages (the bytes before the
+/// first unmapped stretch may be written, as on Linux), `EFAULT` for a bad
+/// `vec`. The range is looked at 4096 pages at a time, so a large one
+/// needs no large buffer.
+pub fn mincore<K: Kernel>(
+    ctx: &Context<'_, K>,
+    address: u64,
+    len: u64,
+    vec: UserBuffer,
+) -> SyscallResult {
+    const CHUNK_PAGES: u64 = 4096;
+    if address % PAGE_SIZE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let pages = len.div_ceil(PAGE_SIZE);
+    let mut done = 0;
+    while done < pages {
+        let count = (pages - done).min(CHUNK_PAGES);
+        let at = address.checked_add(done * PAGE_SIZE).ok_or(Errno::ENOMEM)?;
+        let resident = ctx.kernel.with_address_space(ctx.process, |space, _| {
+            space.residency(VirtAddr(at), count * PAGE_SIZE)
+        })?;
+        ctx.write_bytes(vec.offset(done as usize), &resident)?;
+        done += count;
+    }
     Ok(0)
 }
 

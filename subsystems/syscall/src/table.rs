@@ -275,6 +275,7 @@ system_call_table! {
     Mremap => memory::mremap [address: u64, old_len: u64, new_len: u64, flags: u32, new_address: u64];
     Msync => memory::msync [address: u64, len: u64, flags: u32];
     Madvise => memory::madvise [address: u64, len: u64, advice: u32];
+    Mincore => memory::mincore [address: u64, len: u64, vec: UserBuffer];
 
     // Ids, groups and sessions (process/ids.rs).
     Getpid => ids::getpid [];

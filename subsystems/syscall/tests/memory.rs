@@ -226,6 +226,33 @@ fn msync_and_madvise_check_alignment_and_mapping() {
 }
 
 #[test]
+fn mincore_reports_a_byte_per_page_and_checks_the_range() {
+    let w = World::new();
+    let at = 0x7200_0000u64;
+    mmap(
+        &w,
+        at,
+        3 * 4096,
+        PROT_READ,
+        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+        -1,
+    );
+    let vec = w.put(&[7u8; 4]);
+    // Nothing touched yet; the last byte of the partial page counts too.
+    assert_eq!(w.call(Sysno::Mincore, &[at, 2 * 4096 + 1, vec]), 0);
+    assert_eq!(w.get::<[u8; 4]>(vec), [0, 0, 0, 7]);
+    assert_eq!(
+        w.call(Sysno::Mincore, &[at + 1, 4096, vec]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::Mincore, &[at, 4 * 4096, vec]),
+        err(Errno::ENOMEM)
+    );
+    assert_eq!(w.call(Sysno::Mincore, &[at, 4096, 8]), err(Errno::EFAULT));
+}
+
+#[test]
 fn brk_starts_nowhere() {
     let w = World::new();
     assert_eq!(w.call(Sysno::Brk, &[0]), 0, "no program loaded: no break");

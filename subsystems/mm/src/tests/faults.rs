@@ -382,3 +382,39 @@ fn discarded_pages_come_back_as_their_mapping_says() {
     drop((object, shared_object));
     space.teardown(&mut m.frames);
 }
+
+#[test]
+fn residency_says_which_pages_are_in_memory() {
+    let mut m = Machine::new();
+    let mut space = m.space();
+    let anonymous = space
+        .mmap(MapRequest::anonymous(0x3000, RW), &mut m.frames)
+        .unwrap();
+    m.write(&mut space, anonymous.0 + 0x1000, b"x").unwrap();
+    assert_eq!(space.residency(anonymous, 0x3000), Ok(alloc::vec![0, 1, 0]));
+    // A file page another mapping loaded is in memory for this one too.
+    let object = file(0x2000);
+    let first = space
+        .mmap(
+            MapRequest::object(object.clone(), 0, false, 0x2000, Perms::READ),
+            &mut m.frames,
+        )
+        .unwrap();
+    let second = space
+        .mmap(
+            MapRequest::object(object.clone(), 0, false, 0x2000, Perms::READ),
+            &mut m.frames,
+        )
+        .unwrap();
+    m.read(&mut space, first.0 + 0x1000, 1).unwrap();
+    assert_eq!(space.residency(second, 0x1001), Ok(alloc::vec![0, 1]));
+    assert_eq!(space.residency(second, 0), Ok(alloc::vec![]));
+    assert_eq!(
+        space.residency(VirtAddr(second.0 + 1), 1),
+        Err(Errno::EINVAL)
+    );
+    space.munmap(anonymous, 0x1000, &mut m.frames).unwrap();
+    assert_eq!(space.residency(anonymous, 0x2000), Err(Errno::ENOMEM));
+    drop(object);
+    space.teardown(&mut m.frames);
+}
