@@ -300,16 +300,7 @@ impl<P: PageTable> AddressSpace<P> {
         len: u64,
         frames: &mut A,
     ) -> KernelResult<()> {
-        if !addr.is_page_aligned() || len == 0 {
-            return Err(Errno::EINVAL);
-        }
-        let end = addr
-            .0
-            .checked_add(len)
-            .and_then(page_align_up)
-            .filter(|end| *end <= USER_SPACE_END)
-            .ok_or(Errno::EINVAL)?;
-        let range = VirtRange::new(addr, VirtAddr(end)).ok_or(Errno::EINVAL)?;
+        let range = user_range(addr, len, Errno::EINVAL)?.ok_or(Errno::EINVAL)?;
         self.remove_range(range, frames);
         Ok(())
     }
@@ -320,21 +311,15 @@ impl<P: PageTable> AddressSpace<P> {
     /// an unaligned `addr`; `ENOMEM` if part of the range is unmapped or
     /// it leaves user space.
     pub fn residency(&self, addr: VirtAddr, len: u64) -> KernelResult<Vec<u8>> {
-        if !addr.is_page_aligned() {
-            return Err(Errno::EINVAL);
-        }
-        let end = addr
-            .0
-            .checked_add(len)
-            .and_then(page_align_up)
-            .filter(|end| *end <= USER_SPACE_END)
-            .ok_or(Errno::ENOMEM)?;
+        let Some(range) = user_range(addr, len, Errno::ENOMEM)? else {
+            return Ok(Vec::new());
+        };
         let mut pages = Vec::new();
         pages
-            .try_reserve_exact(((end - addr.0) / PAGE_SIZE) as usize)
+            .try_reserve_exact((range.len() / PAGE_SIZE) as usize)
             .map_err(|_| Errno::ENOMEM)?;
-        let mut page = addr.0;
-        while page < end {
+        let mut page = range.start().0;
+        while page < range.end().0 {
             let region = self.region_at(VirtAddr(page)).ok_or(Errno::ENOMEM)?;
             let mapped = self.page_table.translate(VirtAddr(page)).is_some();
             let cached = match &region.backing {
@@ -367,19 +352,9 @@ impl<P: PageTable> AddressSpace<P> {
         anonymous_only: bool,
         frames: &mut A,
     ) -> KernelResult<()> {
-        if !addr.is_page_aligned() {
-            return Err(Errno::EINVAL);
-        }
-        if len == 0 {
+        let Some(range) = user_range(addr, len, Errno::EINVAL)? else {
             return Ok(());
-        }
-        let end = addr
-            .0
-            .checked_add(len)
-            .and_then(page_align_up)
-            .filter(|end| *end <= USER_SPACE_END)
-            .ok_or(Errno::EINVAL)?;
-        let range = VirtRange::new(addr, VirtAddr(end)).ok_or(Errno::EINVAL)?;
+        };
         let mut parts = Vec::new();
         let mut covered = range.start().0;
         let mut gap = false;
@@ -408,19 +383,9 @@ impl<P: PageTable> AddressSpace<P> {
     /// part of the range is unmapped (then nothing changes); `EACCES` if a
     /// region's `max_perms` forbid `perms`. A zero length succeeds.
     pub fn mprotect(&mut self, addr: VirtAddr, len: u64, perms: Perms) -> KernelResult<()> {
-        if !addr.is_page_aligned() {
-            return Err(Errno::EINVAL);
-        }
-        if len == 0 {
+        let Some(range) = user_range(addr, len, Errno::ENOMEM)? else {
             return Ok(());
-        }
-        let end = addr
-            .0
-            .checked_add(len)
-            .and_then(page_align_up)
-            .filter(|end| *end <= USER_SPACE_END)
-            .ok_or(Errno::ENOMEM)?;
-        let range = VirtRange::new(addr, VirtAddr(end)).ok_or(Errno::ENOMEM)?;
+        };
         let mut covered = range.start().0;
         for region in self.overlapping(range) {
             if region.range.start().0 > covered {
@@ -762,6 +727,27 @@ impl<P: PageTable> AddressSpace<P> {
             object.release(frames);
         }
     }
+}
+
+/// `[addr, addr + len)` rounded out to whole pages, checked as the calls
+/// on existing mappings (`munmap`, `mprotect`, `madvise`, `mincore`) check
+/// it: `EINVAL` for an unaligned `addr`, `None` for a zero length, and
+/// `outside` (each call's errno) for a range that overflows or leaves
+/// user space.
+fn user_range(addr: VirtAddr, len: u64, outside: Errno) -> KernelResult<Option<VirtRange>> {
+    if !addr.is_page_aligned() {
+        return Err(Errno::EINVAL);
+    }
+    if len == 0 {
+        return Ok(None);
+    }
+    let end = addr
+        .0
+        .checked_add(len)
+        .and_then(page_align_up)
+        .filter(|end| *end <= USER_SPACE_END)
+        .ok_or(outside)?;
+    VirtRange::new(addr, VirtAddr(end)).map(Some).ok_or(outside)
 }
 
 /// The range of a fixed mapping at `addr`, checked as `mmap` does.

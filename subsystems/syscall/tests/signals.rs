@@ -7,8 +7,9 @@ mod common;
 use abi::{Errno, Itimerval, Sysno, Timespec, Timeval};
 use common::*;
 use process::wait::{WNOHANG, WUNTRACED};
-use process::{ProcessState, Termination};
+use process::{Process, ProcessState, Termination, Thread};
 use signal::{KernelSigAction, RawSigInfo, StackT};
+use std::sync::Arc;
 use syscall::Kernel;
 use syscall::signals::delivery::UserReturn;
 
@@ -872,9 +873,16 @@ fn a_stop_signal_stops_the_process_and_sigcont_resumes_it() {
     assert!(!matches!(child.data().state(), ProcessState::Stopped(_)));
 }
 
-#[test]
-fn a_stop_is_reported_once_every_thread_has_joined_it() {
-    let w = World::new();
+/// A forked child with a second thread.
+struct TwoThreads {
+    child: Arc<Process<Env>>,
+    first: Arc<Thread<Env>>,
+    second: Arc<Thread<Env>>,
+    /// The child's pid, as a call's argument.
+    pid: u64,
+}
+
+fn child_with_two_threads(w: &World) -> TwoThreads {
     let (child, first) = w.fork();
     let second = w
         .machine
@@ -882,6 +890,23 @@ fn a_stop_is_reported_once_every_thread_has_joined_it() {
         .add_thread(&child, ThreadData::default())
         .unwrap();
     let pid = child.pid() as u64;
+    TwoThreads {
+        child,
+        first,
+        second,
+        pid,
+    }
+}
+
+#[test]
+fn a_stop_is_reported_once_every_thread_has_joined_it() {
+    let w = World::new();
+    let TwoThreads {
+        child,
+        first,
+        second,
+        pid,
+    } = child_with_two_threads(&w);
     let stopped_child = |w: &World| {
         let status = w.alloc(4);
         w.call(
@@ -909,13 +934,12 @@ fn a_stop_is_reported_once_every_thread_has_joined_it() {
 fn a_clone_during_a_stop_makes_no_thread_and_runs_again_once_continued() {
     const THREAD_FLAGS: u64 = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000;
     let w = World::new();
-    let (child, first) = w.fork();
-    let second = w
-        .machine
-        .processes
-        .add_thread(&child, ThreadData::default())
-        .unwrap();
-    let pid = child.pid() as u64;
+    let TwoThreads {
+        child,
+        first,
+        second,
+        pid,
+    } = child_with_two_threads(&w);
     assert_eq!(w.call(Sysno::Kill, &[pid, SIGSTOP]), 0);
     w.return_to_user_as(&child, &first, None);
     // The second thread was in clone when the stop came: a thread made
