@@ -142,13 +142,11 @@ pub fn time<K: Kernel>(ctx: &Context<'_, K>, tloc: UserPtr<i64>) -> SyscallResul
     Ok(now as u64)
 }
 
-/// Sleeps until monotonic `deadline`; on interruption writes the time left
-/// to `remaining` (when given) and fails with `EINTR`.
 /// Sleeps until `deadline` (monotonic ns). Interrupted, it writes the
-/// time left to `remaining` and leaves its deadline for
-/// [`restart_syscall`]: if no handler runs (a stop and `SIGCONT`, an
-/// ignored signal), the sleep goes on to the same deadline, not for its
-/// whole length again (Linux's `ERESTART_RESTARTBLOCK`).
+/// time left to `remaining` (when given), fails with `EINTR` and leaves
+/// its deadline for [`restart_syscall`]: if no handler runs (a stop and
+/// `SIGCONT`, an ignored signal), the sleep goes on to the same deadline,
+/// not for its whole length again (Linux's `ERESTART_RESTARTBLOCK`).
 fn sleep<K: Kernel>(
     ctx: &Context<'_, K>,
     deadline: u64,
