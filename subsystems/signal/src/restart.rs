@@ -60,6 +60,27 @@ pub enum RestartBlock {
         /// Where the time left goes if it is interrupted again.
         remaining: u64,
     },
+    /// A `poll` (Linux's `do_restart_poll`): it polls the `count` entries
+    /// at `fds` again, until `deadline_ns` (`None`: for ever).
+    Poll {
+        /// The user's `struct pollfd` array.
+        fds: u64,
+        /// How many entries it has.
+        count: u64,
+        /// When the poll gives up.
+        deadline_ns: Option<u64>,
+    },
+    /// A `FUTEX_WAIT` with a timeout (Linux's `futex_wait_restart`): it
+    /// waits again while the word at `address` holds `value`, until
+    /// `deadline_ns`.
+    FutexWait {
+        /// The futex word.
+        address: u64,
+        /// The value the waiter expects there.
+        value: u32,
+        /// When the wait times out.
+        deadline_ns: u64,
+    },
 }
 
 /// What becomes of an interrupted syscall.

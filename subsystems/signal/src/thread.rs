@@ -94,8 +94,9 @@ impl ThreadSignalState {
         self.restart = None;
     }
 
-    /// Leaves `block` for `restart_syscall` (a sleep interrupted with
-    /// `ERESTART_RESTARTBLOCK`), replacing any earlier one.
+    /// Leaves `block` for `restart_syscall`, replacing any earlier one: the
+    /// call about to fail with `EINTR` asks to be resumed through it when
+    /// no handler runs (Linux's `ERESTART_RESTARTBLOCK`).
     pub fn set_restart(&mut self, block: RestartBlock) {
         self.restart = Some(block);
     }

@@ -13,11 +13,12 @@ use alloc::sync::Arc;
 use abi::{Errno, Timespec};
 use process::Process;
 use sched::WakeReason;
+use signal::RestartBlock;
 
 use crate::SyscallResult;
 use crate::args::UserPtr;
 use crate::context::Context;
-use crate::kernel::{EventQueue, Kernel};
+use crate::kernel::{EventQueue, Kernel, UserThreadData};
 
 const FUTEX_WAIT: i32 = 0;
 const FUTEX_WAKE: i32 = 1;
@@ -155,6 +156,17 @@ pub fn futex<K: Kernel>(
     }
 }
 
+/// `restart_syscall` for a timed `FUTEX_WAIT` a signal interrupted: waits
+/// again while the word at `address` holds `value`, until `deadline_ns`.
+pub fn restart_wait<K: Kernel>(
+    ctx: &Context<'_, K>,
+    address: UserPtr<u32>,
+    value: u32,
+    deadline_ns: u64,
+) -> SyscallResult {
+    wait(ctx, address, value, Some(deadline_ns))
+}
+
 fn wait<K: Kernel>(
     ctx: &Context<'_, K>,
     address: UserPtr<u32>,
@@ -175,5 +187,16 @@ fn wait<K: Kernel>(
         },
     };
     table.leave(key);
+    if let (Err(Errno::EINTR), Some(deadline_ns)) = (result, deadline) {
+        // A timed wait goes on to the same deadline when no handler runs
+        // (a stop and SIGCONT), as Linux's `futex_wait_restart`; an
+        // untimed one restarts as it was.
+        let block = RestartBlock::FutexWait {
+            address: address.address(),
+            value: expected,
+            deadline_ns,
+        };
+        ctx.thread.data().signals().lock().set_restart(block);
+    }
     result
 }

@@ -180,6 +180,16 @@ pub fn restart_syscall<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
             deadline_ns,
             remaining,
         }) => sleep(ctx, deadline_ns, UserPtr::new(remaining)),
+        Some(RestartBlock::Poll {
+            fds,
+            count,
+            deadline_ns,
+        }) => crate::fs::poll::restart_poll(ctx, UserPtr::new(fds), count as usize, deadline_ns),
+        Some(RestartBlock::FutexWait {
+            address,
+            value,
+            deadline_ns,
+        }) => crate::futex::restart_wait(ctx, UserPtr::new(address), value, deadline_ns),
         None => Err(Errno::EINTR),
     }
 }

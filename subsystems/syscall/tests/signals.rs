@@ -617,6 +617,107 @@ fn an_interrupted_sleep_resumes_to_its_deadline_unless_a_handler_ran() {
 }
 
 #[test]
+fn an_interrupted_poll_resumes_to_its_deadline_unless_a_handler_ran() {
+    let w = World::new();
+    handle(&w, SIGUSR1, HANDLER, SA_RESTART, 0);
+    let fds = w.alloc(8);
+    assert_eq!(w.call(Sysno::Pipe2, &[fds, 0]), 0);
+    let read_end: i32 = w.get(fds);
+    let entry = w.put(&abi::PollFd {
+        fd: read_end,
+        events: 1,
+        revents: 0,
+    });
+    let start = w.machine.now_ns();
+    let interrupted_poll = |sysno: Sysno, args: &[u64]| {
+        // The fake cuts this poll's first sleep short, at once.
+        w.machine
+            .sleeps
+            .store(999, std::sync::atomic::Ordering::SeqCst);
+        set_user_state(&w);
+        assert_eq!(w.call(sysno, args), err(Errno::EINTR));
+    };
+    // poll(fds, 1, 5000) on an empty pipe, stopped and continued 2 s in:
+    // it goes on through restart_syscall to the deadline it had.
+    interrupted_poll(Sysno::Poll, &[entry, 1, 5000]);
+    w.machine.advance(2_000_000_000);
+    w.return_to_user(Some(Sysno::Poll));
+    let regs = w.registers.borrow().registers;
+    assert_eq!((regs.rax, regs.rip), (219, 0x40_0100 - 2));
+    assert_eq!(w.call(Sysno::RestartSyscall, &[]), 0);
+    assert_eq!(w.machine.now_ns(), start + 5_000_000_000);
+    // After a handler it fails with EINTR, SA_RESTART or not, and leaves
+    // nothing to resume.
+    raise(&w, SIGUSR1);
+    interrupted_poll(Sysno::Poll, &[entry, 1, 5000]);
+    w.return_to_user(Some(Sysno::Poll));
+    assert_eq!(w.registers.borrow().registers.rip, HANDLER);
+    assert_eq!(return_from_handler(&w), err(Errno::EINTR));
+    assert_eq!(w.call(Sysno::RestartSyscall, &[]), err(Errno::EINTR));
+    // An untimed poll left a block too: restarted after a stop, it polls
+    // again (and the fake's next sleep is cut short in turn).
+    interrupted_poll(Sysno::Poll, &[entry, 1, u32::MAX as u64]);
+    w.return_to_user(Some(Sysno::Poll));
+    assert_eq!(w.registers.borrow().registers.rax, 219);
+}
+
+#[test]
+fn select_and_ppoll_write_back_the_time_they_did_not_wait() {
+    let w = World::new();
+    let fds = w.alloc(8);
+    assert_eq!(w.call(Sysno::Pipe2, &[fds, 0]), 0);
+    let read_end: i32 = w.get(fds);
+    // select(read_end + 1, {read_end}, 0, 0, 3 s) interrupted 10 ms in
+    // (the fake's first sleep passes, its second is cut short): the
+    // timeval says what is left, and the restart after the stop (no
+    // handler ran) waits only that, as on Linux.
+    w.machine
+        .sleeps
+        .store(998, std::sync::atomic::Ordering::SeqCst);
+    let set = w.put(&(1u64 << read_end));
+    let timeout = w.put(&Timeval {
+        tv_sec: 3,
+        tv_usec: 0,
+    });
+    let start = w.machine.now_ns();
+    let nfds = read_end as u64 + 1;
+    set_user_state(&w);
+    assert_eq!(
+        w.call(Sysno::Select, &[nfds, set, 0, 0, timeout]),
+        err(Errno::EINTR)
+    );
+    let left: Timeval = w.get(timeout);
+    assert_eq!((left.tv_sec, left.tv_usec), (2, 990_000));
+    w.machine.advance(1_000_000_000);
+    w.return_to_user(Some(Sysno::Select));
+    let regs = w.registers.borrow().registers;
+    assert_eq!(
+        (regs.rax, regs.rip),
+        (Sysno::Select.number(), 0x40_0100 - 2)
+    );
+    let set = w.put(&(1u64 << read_end));
+    assert_eq!(w.call(Sysno::Select, &[nfds, set, 0, 0, timeout]), 0);
+    assert_eq!(w.machine.now_ns(), start + 4_000_000_000);
+    let left: Timeval = w.get(timeout);
+    assert_eq!((left.tv_sec, left.tv_usec), (0, 0));
+    // ppoll that returns at once, ready, leaves its whole timeout.
+    assert_eq!(w.write(fds_write(&w, fds), b"x"), 1);
+    let entry = w.put(&abi::PollFd {
+        fd: read_end,
+        events: 1,
+        revents: 0,
+    });
+    let timeout = w.put(&Timespec { sec: 4, nsec: 5 });
+    assert_eq!(w.call(Sysno::Ppoll, &[entry, 1, timeout, 0, 8]), 1);
+    let left: Timespec = w.get(timeout);
+    assert_eq!((left.sec, left.nsec), (4, 5));
+}
+
+fn fds_write(w: &World, fds: u64) -> i64 {
+    i64::from(w.get::<i32>(fds + 4))
+}
+
+#[test]
 fn sigsuspend_waits_with_its_mask_and_the_old_one_comes_back_after_the_handler() {
     let w = World::new();
     handle(&w, SIGUSR1, HANDLER, 0, 0);

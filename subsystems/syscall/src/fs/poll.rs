@@ -10,7 +10,8 @@ use alloc::vec::Vec;
 use abi::{Errno, KernelResult, PollFd, Timespec, Timeval};
 use fs::{PollEvents, WaitQueue};
 use sched::WakeReason;
-use signal::SigSet;
+use signal::{RestartBlock, SigSet};
+use zerocopy::{Immutable, IntoBytes};
 
 use crate::SyscallResult;
 use crate::args::{Fd, UserPtr};
@@ -233,9 +234,49 @@ pub fn poll<K: Kernel>(
     count: usize,
     timeout_ms: i32,
 ) -> SyscallResult {
-    let entries = read_pollfds(ctx, fds, count)?;
     let deadline = (timeout_ms >= 0).then(|| ctx.kernel.now_ns() + timeout_ms as u64 * 1_000_000);
-    finish_poll(ctx, fds, entries, deadline)
+    restart_poll(ctx, fds, count, deadline)
+}
+
+/// `poll` to a fixed deadline (`None`: for ever), and `restart_syscall`
+/// for one a signal interrupted: a poll stopped and continued goes on to
+/// the deadline it had, not for its whole timeout again (Linux's
+/// `do_restart_poll`); a handler ends it with `EINTR`.
+pub fn restart_poll<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fds: UserPtr<PollFd>,
+    count: usize,
+    deadline: Option<u64>,
+) -> SyscallResult {
+    let entries = read_pollfds(ctx, fds, count)?;
+    let result = finish_poll(ctx, fds, entries, deadline);
+    if result == Err(Errno::EINTR) {
+        let block = RestartBlock::Poll {
+            fds: fds.address(),
+            count: count as u64,
+            deadline_ns: deadline,
+        };
+        ctx.thread.data().signals().lock().set_restart(block);
+    }
+    result
+}
+
+/// Writes the time left before `deadline` to the caller's timeout, as
+/// Linux does for `select`, `pselect6` and `ppoll` whatever they return
+/// (`poll_select_finish`): the caller sees how long it did not wait, and
+/// one restarted after a stop waits only for what is left. A timeout in
+/// read-only memory is left as it was, as on Linux (there the call then
+/// fails with `EINTR` rather than restart; here it restarts with it).
+fn write_time_left<K: Kernel, T: IntoBytes + Immutable>(
+    ctx: &Context<'_, K>,
+    timeout: UserPtr<T>,
+    deadline: Option<u64>,
+    time_left: impl FnOnce(u64) -> T,
+) {
+    if let Some(deadline) = deadline {
+        let left = deadline.saturating_sub(ctx.kernel.now_ns());
+        let _ = ctx.write(timeout, &time_left(left));
+    }
 }
 
 fn relative_deadline<K: Kernel>(
@@ -262,7 +303,9 @@ pub fn ppoll<K: Kernel>(
     let entries = read_pollfds(ctx, fds, count)?;
     let deadline = relative_deadline(ctx, timeout)?;
     let mask = read_sigmask(ctx, sigmask, sigsetsize)?;
-    with_temporary_mask(ctx, mask, || finish_poll(ctx, fds, entries, deadline))
+    let result = with_temporary_mask(ctx, mask, || finish_poll(ctx, fds, entries, deadline));
+    write_time_left(ctx, timeout, deadline, Timespec::from_nanos);
+    result
 }
 
 fn select_common<K: Kernel>(
@@ -351,7 +394,9 @@ pub fn select<K: Kernel>(
         let wait = ctx.read(timeout)?.to_nanos()?;
         Some(ctx.kernel.now_ns().saturating_add(wait))
     };
-    select_common(ctx, nfds, [readfds, writefds, exceptfds], deadline)
+    let result = select_common(ctx, nfds, [readfds, writefds, exceptfds], deadline);
+    write_time_left(ctx, timeout, deadline, Timeval::from_nanos);
+    result
 }
 
 /// `pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask)`:
@@ -373,7 +418,9 @@ pub fn pselect6<K: Kernel>(
         let [set, size] = ctx.read(sigmask)?;
         read_sigmask(ctx, UserPtr::new(set), size as usize)?
     };
-    with_temporary_mask(ctx, mask, || {
+    let result = with_temporary_mask(ctx, mask, || {
         select_common(ctx, nfds, [readfds, writefds, exceptfds], deadline)
-    })
+    });
+    write_time_left(ctx, timeout, deadline, Timespec::from_nanos);
+    result
 }

@@ -28,20 +28,22 @@ pub enum UserReturn {
 /// How a system call reacts to being interrupted by a signal, as Linux's
 /// internal `-ERESTART*` codes say: calls that wait for I/O or children
 /// restart when the handler has `SA_RESTART`; waits for a signal restart
-/// only when no handler ran, and sleeps then resume to their deadline
-/// (`restart_syscall`); a `clone` refused during a stop
+/// only when no handler ran; a `clone` refused during a stop
 /// ([`process::ProcessTable::add_thread`]) or a fork that overlapped a
 /// signal to a process group ([`process::ProcessTable::fork_with`])
-/// always runs again.
+/// always runs again. A call that left a [`signal::RestartBlock`] before
+/// failing (sleeps, `poll`, a futex wait with a timeout) goes on through
+/// `restart_syscall` instead, whatever its number says here: its deadline
+/// stays where it was.
 pub fn restart_code(sysno: Sysno) -> Option<RestartCode> {
     use Sysno::*;
     match sysno {
         Clone | Clone3 | Fork | Vfork => Some(RestartCode::RestartNoIntr),
         Read | Write | Open | Openat | Ioctl | Readv | Writev | Pread64 | Pwrite64 | Sendfile
         | Wait4 | Waitid | Fcntl | Futex => Some(RestartCode::RestartSys),
+        // select, pselect6 and ppoll wrote the time left back to their
+        // timeout, so running them again waits only for what is left.
         Poll | Ppoll | Select | Pselect6 | Pause | RtSigsuspend => Some(RestartCode::RestartNoHand),
-        // A sleep goes on to its deadline through `restart_syscall`.
-        Nanosleep | ClockNanosleep | RestartSyscall => Some(RestartCode::RestartBlock),
         _ => None,
     }
 }
@@ -59,16 +61,24 @@ fn apply_restart<E: process::ProcessEnv>(
     if registers.rax != Errno::EINTR.to_syscall_return() as u64 {
         return;
     }
-    let Some(code) = restart_code(sysno) else {
-        return;
+    // A call that left a restart block asks to go on through
+    // `restart_syscall`; a handler ends it, and the block with it (so a
+    // handler that never returns leaves nothing stale). A
+    // `restart_syscall` that found nothing to resume fails for good.
+    let resumable = thread.data().signals().lock().has_restart();
+    let code = if resumable {
+        RestartCode::RestartBlock
+    } else {
+        let Some(code) = restart_code(sysno) else {
+            return;
+        };
+        code
     };
-    // A `restart_syscall` that found nothing to resume fails for good;
-    // one whose sleep was interrupted again left its deadline to go on.
-    if sysno == Sysno::RestartSyscall && !thread.data().signals().lock().has_restart() {
-        return;
-    }
     let decision = signal::restart_decision(code.to_syscall_return(), handler);
     if decision == RestartDecision::ReturnEintr {
+        if resumable {
+            thread.data().signals().lock().take_restart();
+        }
         return;
     }
     registers.rax = code.to_syscall_return() as u64;
