@@ -95,7 +95,16 @@ fn start_user_thread_with(
             {
                 let _ = arch::usercopy::ActiveUserMemory.copy_to_user(slice, &tid.to_ne_bytes());
             }
-            task::UserEntry { frame, fpu }
+            // The first return to user mode looks at signals as every
+            // later one does (Linux's `ret_from_fork`): a signal sent
+            // before the thread first ran is handled before its first
+            // instruction, and a thread killed meanwhile runs none.
+            let (mut frame, mut fpu) = (frame, FpuState::from_image(fpu.0));
+            super::signals::on_return_to_user(&mut frame, &mut fpu);
+            task::UserEntry {
+                frame,
+                fpu: FpuArea(*fpu.image()),
+            }
         },
     )?;
     debug_assert_eq!(user_thread.data().task(), Some(thread.id));
