@@ -225,6 +225,15 @@ pub struct ChildNotice {
     pub info: WaitInfo,
 }
 
+/// How many counters of signals to process groups a table keeps: forks
+/// in groups of other buckets go on while a group is signalled.
+const GROUP_SIGNAL_BUCKETS: usize = 64;
+
+/// The counter of signals to process group `group`.
+fn group_signal_bucket(group: Pid) -> usize {
+    group as u32 as usize % GROUP_SIGNAL_BUCKETS
+}
+
 /// A signal to many processes in progress ([`ProcessTable::signalling_many`]).
 #[must_use = "the signal counts as sent once this is dropped"]
 pub struct ManySignals<'a> {
@@ -280,10 +289,12 @@ pub struct ProcessTable<E: ProcessEnv> {
     pids: PidAllocator,
     /// Moved every time a process enters or leaves the table.
     membership: AtomicU64,
-    /// Signals sent to many processes at once ([`ManySignals`]): how
-    /// many are being sent (low 32 bits) and how often one began or ended
-    /// (high 32 bits). A fork that overlapped one starts again.
-    many_signals: AtomicU64,
+    /// Signals sent to many processes at once ([`ManySignals`]), one
+    /// counter per bucket of process groups (hashed) and a last one for
+    /// signals to every process: how many are being sent (low 32 bits)
+    /// and how often one began or ended (high 32 bits). A fork that
+    /// overlapped one to its group, or to everyone, starts again.
+    many_signals: [AtomicU64; GROUP_SIGNAL_BUCKETS + 1],
     /// The system-wide thread limit (`/proc/sys/kernel/threads-max`).
     thread_max: AtomicUsize,
     uts: Mutex<UtsName>,
@@ -314,7 +325,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
             ),
             pids: PidAllocator::new(pid_max),
             membership: AtomicU64::new(0),
-            many_signals: AtomicU64::new(0),
+            many_signals: [const { AtomicU64::new(0) }; GROUP_SIGNAL_BUCKETS + 1],
             thread_max: AtomicUsize::new(THREADS_MAX_CEILING),
             uts: Mutex::new(UtsName::default()),
             core_pattern: Mutex::new(CorePattern::default()),
@@ -399,45 +410,47 @@ impl<E: ProcessEnv> ProcessTable<E> {
     /// [`ProcessTable::fork`], with the child's memory a copy of its
     /// parent's or the same address space (`memory`).
     ///
-    /// `EINTR` (the caller makes the call again) if a signal to many
-    /// processes was being sent at any time during the fork: it may have
+    /// `EINTR` (the caller makes the call again) if a signal to the
+    /// parent's process group (or one sharing its bucket) or to every
+    /// process was being sent at any time during the fork: it may have
     /// listed the group before the child joined it and reached only the
     /// parent, and a `^C` must not leave a child running (Linux restarts
-    /// such a fork too).
+    /// such a fork too). So does a fork whose parent changed groups
+    /// meanwhile.
     pub fn fork_with(
         &self,
         parent: &Arc<Process<E>>,
         thread_data: E::ThreadData,
         memory: crate::process::ForkMemory,
     ) -> KernelResult<ProcessAndThread<E>> {
-        let (pid, signals_before) = {
+        let (pid, group_before, signals_before) = {
             let mut inner = self.inner.lock();
             self.check_task_limits(&inner, parent)?;
             let pid = self.pids.allocate(|id| inner.id_in_use(id))?;
             inner.reserved.insert(pid);
-            (pid, self.many_signals.load(Ordering::SeqCst))
+            let group = parent.data().pgid();
+            (pid, group, self.group_signals(group))
         };
         let built = Process::forked_from(pid, parent, memory);
         let mut inner = self.inner.lock();
         inner.reserved.remove(&pid);
         let child = Arc::new(built?);
-        // Under the lock the senders list processes under: either the
-        // list had the child, or its sender began or ended since the
-        // fork did, or it is still sending.
-        let signals_now = self.many_signals.load(Ordering::SeqCst);
-        if signals_now != signals_before || signals_now as u32 != 0 {
-            drop(inner);
-            drop(child);
-            return Err(Errno::EINTR);
-        }
         // The group and session are the parent's as they are now, under
         // the lock (a setpgid or setsid may have come meanwhile), as Linux
         // attaches the child under its tasklist lock.
         let family = {
             let mut p = parent.data();
-            p.lifecycle.is_alive().then(|| {
+            let (pgid, sid) = (p.pgid(), p.sid());
+            // Under the lock the senders list processes under: either the
+            // list had the child, or its sender began or ended since the
+            // fork did, or it is still sending.
+            let signals_now = self.group_signals(pgid);
+            let quiet = pgid == group_before
+                && signals_now == signals_before
+                && signals_now.iter().all(|&count| count as u32 == 0);
+            (quiet && p.lifecycle.is_alive()).then(|| {
                 p.family.children.insert(pid);
-                (p.pgid(), p.sid())
+                (pgid, sid)
             })
         };
         let Some((pgid, sid)) = family else {
@@ -456,16 +469,25 @@ impl<E: ProcessEnv> ProcessTable<E> {
         Ok((child, thread))
     }
 
-    /// Marks a signal being sent to many processes (a process group, or
-    /// every process) until the guard is dropped: take it before listing
-    /// them, keep it until every one is sent to. Forks that overlap it
-    /// start again ([`ProcessTable::fork_with`]), so none makes a child
-    /// the list missed while its parent gets the signal.
-    pub fn signalling_many(&self) -> ManySignals<'_> {
-        self.many_signals.fetch_add((1 << 32) + 1, Ordering::SeqCst);
-        ManySignals {
-            counter: &self.many_signals,
-        }
+    /// Marks a signal being sent to many processes (process group
+    /// `group`, or every process for `None`) until the guard is dropped:
+    /// take it before listing them, keep it until every one is sent to.
+    /// Forks in that group (or any, for `None`) that overlap it start
+    /// again ([`ProcessTable::fork_with`]), so none makes a child the list
+    /// missed while its parent gets the signal.
+    pub fn signalling_many(&self, group: Option<Pid>) -> ManySignals<'_> {
+        let counter = &self.many_signals[group.map_or(GROUP_SIGNAL_BUCKETS, group_signal_bucket)];
+        counter.fetch_add((1 << 32) + 1, Ordering::SeqCst);
+        ManySignals { counter }
+    }
+
+    /// The counters a fork in process group `group` watches: its
+    /// bucket's, and that of signals to every process.
+    fn group_signals(&self, group: Pid) -> [u64; 2] {
+        [
+            self.many_signals[group_signal_bucket(group)].load(Ordering::SeqCst),
+            self.many_signals[GROUP_SIGNAL_BUCKETS].load(Ordering::SeqCst),
+        ]
     }
 
     /// `EAGAIN` when one more thread would pass the system-wide limit, or

@@ -310,17 +310,24 @@ fn a_fork_during_a_signal_to_many_processes_starts_again() {
     let table = Table::default();
     let init = boot_init(&table);
     let before = table.all_processes().len();
-    {
-        // A ^C to a group is being sent: the list it made may lack the
-        // child, so no child is made.
-        let _many = table.signalling_many();
+    let group = init.data().pgid();
+    for target in [Some(group), None] {
+        // A ^C to the parent's group (or a kill(-1)) is being sent: the
+        // list it made may lack the child, so no child is made.
+        let _many = table.signalling_many(target);
         assert_eq!(table.fork(&init, ()).err(), Some(Errno::EINTR));
         assert_eq!(table.all_processes().len(), before);
+    }
+    {
+        // One to another group leaves this fork alone.
+        let _many = table.signalling_many(Some(group + 1));
+        fork(&table, &init);
+        assert_eq!(table.all_processes().len(), before + 1);
     }
     // Sent: the next fork (the same call, made again) goes through.
     let child = fork(&table, &init);
     assert_eq!(child.data().ppid(), init.pid());
-    assert_eq!(table.all_processes().len(), before + 1);
+    assert_eq!(table.all_processes().len(), before + 2);
 }
 
 #[test]

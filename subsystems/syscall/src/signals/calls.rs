@@ -133,7 +133,12 @@ pub fn kill<K: Kernel>(ctx: &Context<'_, K>, pid: i32, signum: i32) -> SyscallRe
     };
     // From before the list is made until every member has the signal, a
     // fork starts again rather than make a child the list missed.
-    let _many = signal.is_some().then(|| processes.signalling_many());
+    let group = match target {
+        KillTarget::CallerGroup => Some(own_group),
+        KillTarget::Group(pgid) => Some(pgid),
+        KillTarget::Process(_) | KillTarget::Everyone => None,
+    };
+    let _many = signal.is_some().then(|| processes.signalling_many(group));
     // The group is read first: the table locks every member's data, ours too.
     // Inline storage: kill(pid) of one process allocates nothing.
     let targets: SmallVec<[_; 4]> = match target {

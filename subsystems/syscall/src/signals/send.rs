@@ -177,7 +177,7 @@ pub fn send<K: Kernel>(
 /// `pgid` (a terminal's `^C`, a hangup); how many it reached.
 pub fn send_to_group<K: Kernel>(kernel: &K, pgid: i32, info: SigInfo) -> usize {
     // A fork in the group meanwhile starts again (see `kill`).
-    let _many = kernel.processes().signalling_many();
+    let _many = kernel.processes().signalling_many(Some(pgid));
     let members = kernel.processes().processes_in_group(pgid);
     let mut reached = 0;
     for member in members {
