@@ -68,6 +68,18 @@ impl syscall::Kernel for RunningKernel {
         })
     }
 
+    fn populate_memory(
+        &self,
+        process: &Process<KernelEnv>,
+        address: u64,
+        len: u64,
+    ) -> KernelResult<()> {
+        self.with_address_space(process, |space, frames| {
+            let memory = mm::AddressSpaceMemory::new(space, frames, &arch::paging::DirectMap);
+            memory.populate(mm::VirtAddr(address), len)
+        })
+    }
+
     fn force_write_process_memory(
         &self,
         process: &Process<KernelEnv>,

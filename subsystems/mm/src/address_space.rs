@@ -128,6 +128,8 @@ pub struct AddressSpace<P: PageTable> {
     pub(crate) regions: BTreeMap<u64, Region>,
     mmap_top: u64,
     brk: Option<Brk>,
+    /// `mlockall(MCL_FUTURE)`: mappings made from now on are locked.
+    lock_future: bool,
 }
 
 /// The program break: the heap region runs from `start` to `current`
@@ -146,6 +148,7 @@ impl<P: PageTable> AddressSpace<P> {
             regions: BTreeMap::new(),
             mmap_top: DEFAULT_MMAP_TOP,
             brk: None,
+            lock_future: false,
         }
     }
 
@@ -286,6 +289,7 @@ impl<P: PageTable> AddressSpace<P> {
             max_perms: request.max_perms,
             name: request.name,
             backing: request.backing,
+            locked: self.lock_future,
         });
         Ok(start)
     }
@@ -386,19 +390,13 @@ impl<P: PageTable> AddressSpace<P> {
         let Some(range) = user_range(addr, len, Errno::ENOMEM)? else {
             return Ok(());
         };
-        let mut covered = range.start().0;
-        for region in self.overlapping(range) {
-            if region.range.start().0 > covered {
-                return Err(Errno::ENOMEM);
+        self.check_mapped(range, |region| {
+            if region.max_perms.contains(perms) {
+                Ok(())
+            } else {
+                Err(Errno::EACCES)
             }
-            if !region.max_perms.contains(perms) {
-                return Err(Errno::EACCES);
-            }
-            covered = region.range.end().0;
-        }
-        if covered < range.end().0 {
-            return Err(Errno::ENOMEM);
-        }
+        })?;
         let starts = self.split_out(range);
         for start in starts {
             let Some(region) = self.regions.get_mut(&start) else {
@@ -433,6 +431,82 @@ impl<P: PageTable> AddressSpace<P> {
         }
         self.merge_around(range);
         Ok(())
+    }
+
+    /// Locks (or unlocks) the regions of `[addr, addr + len)` in memory,
+    /// as `mlock` and `munlock` mark them (the caller makes the pages
+    /// present), splitting regions at the ends. `addr` need not be
+    /// aligned: the range grows to whole pages, as on Linux. `ENOMEM` if
+    /// any part of it is unmapped (then nothing changes). A zero length
+    /// succeeds.
+    pub fn set_locked(&mut self, addr: VirtAddr, len: u64, locked: bool) -> KernelResult<()> {
+        let Some(range) = page_span(addr, len)? else {
+            return Ok(());
+        };
+        self.check_mapped(range, |_| Ok(()))?;
+        for start in self.split_out(range) {
+            if let Some(region) = self.regions.get_mut(&start) {
+                region.locked = locked;
+            }
+        }
+        self.merge_around(range);
+        Ok(())
+    }
+
+    /// Locks or unlocks every region (`mlockall(MCL_CURRENT)`,
+    /// `munlockall`).
+    pub fn set_all_locked(&mut self, locked: bool) {
+        for region in self.regions.values_mut() {
+            region.locked = locked;
+        }
+        let span = self
+            .regions
+            .values()
+            .next()
+            .zip(self.regions.values().last());
+        if let Some(range) =
+            span.and_then(|(first, last)| VirtRange::new(first.range.start(), last.range.end()))
+        {
+            self.merge_around(range);
+        }
+    }
+
+    /// Says whether mappings made from now on (and the heap's growth) are
+    /// locked (`mlockall(MCL_FUTURE)`).
+    pub fn set_lock_future(&mut self, future: bool) {
+        self.lock_future = future;
+    }
+
+    /// Whether mappings made from now on are locked (`MCL_FUTURE`).
+    pub fn locks_future(&self) -> bool {
+        self.lock_future
+    }
+
+    /// Bytes of address space locked in memory (`VmLck` in
+    /// `/proc/<pid>/status`, what `RLIMIT_MEMLOCK` limits).
+    pub fn locked_bytes(&self) -> u64 {
+        self.regions
+            .values()
+            .filter(|region| region.locked)
+            .map(|region| region.range.len())
+            .sum()
+    }
+
+    /// Bytes of `[addr, addr + len)` (grown to whole pages) not locked
+    /// yet: what an `mlock` of it adds to [`Self::locked_bytes`].
+    pub fn unlocked_bytes_in(&self, addr: VirtAddr, len: u64) -> u64 {
+        let Ok(Some(range)) = page_span(addr, len) else {
+            return 0;
+        };
+        let locked: u64 = self
+            .overlapping(range)
+            .filter(|region| region.locked)
+            .map(|region| {
+                region.range.end().0.min(range.end().0)
+                    - region.range.start().0.max(range.start().0)
+            })
+            .sum();
+        range.len() - locked
     }
 
     /// Sets where the program break starts (the page-aligned end of the
@@ -476,6 +550,7 @@ impl<P: PageTable> AddressSpace<P> {
                 max_perms: Perms::all(),
                 name: Some(Arc::from("[heap]")),
                 backing: Backing::Anonymous,
+                locked: self.lock_future,
             });
         } else if let Some(range) = VirtRange::new(VirtAddr(new_top), VirtAddr(old_top)) {
             self.remove_range(range, frames);
@@ -502,7 +577,12 @@ impl<P: PageTable> AddressSpace<P> {
             regions: self.regions.clone(),
             mmap_top: self.mmap_top,
             brk: self.brk,
+            // Memory locks are not inherited (Linux: fork(2)).
+            lock_future: false,
         };
+        for region in child.regions.values_mut() {
+            region.locked = false;
+        }
         let mut write_protected = false;
         let ranges: Vec<(VirtRange, bool)> = self
             .regions
@@ -556,6 +636,27 @@ impl<P: PageTable> AddressSpace<P> {
             Some(range) => self.overlapping(range).next().is_some(),
             None => false,
         }
+    }
+
+    /// `ENOMEM` unless regions cover all of `range`; else the first error
+    /// `check` gives for one of them, in address order.
+    fn check_mapped(
+        &self,
+        range: VirtRange,
+        check: impl Fn(&Region) -> KernelResult<()>,
+    ) -> KernelResult<()> {
+        let mut covered = range.start().0;
+        for region in self.overlapping(range) {
+            if region.range.start().0 > covered {
+                return Err(Errno::ENOMEM);
+            }
+            check(region)?;
+            covered = region.range.end().0;
+        }
+        if covered < range.end().0 {
+            return Err(Errno::ENOMEM);
+        }
+        Ok(())
     }
 
     fn overlapping(&self, range: VirtRange) -> impl Iterator<Item = &Region> {
@@ -748,6 +849,18 @@ fn user_range(addr: VirtAddr, len: u64, outside: Errno) -> KernelResult<Option<V
         .filter(|end| *end <= USER_SPACE_END)
         .ok_or(outside)?;
     VirtRange::new(addr, VirtAddr(end)).map(Some).ok_or(outside)
+}
+
+/// `[addr, addr + len)` grown to whole pages, as `mlock` takes it (`addr`
+/// need not be aligned); `None` for a zero length, `ENOMEM` past user
+/// space.
+pub(crate) fn page_span(addr: VirtAddr, len: u64) -> KernelResult<Option<VirtRange>> {
+    let start = addr.page_start();
+    let len = len.checked_add(addr.0 - start.0).ok_or(Errno::ENOMEM)?;
+    if len == 0 {
+        return Ok(None);
+    }
+    user_range(start, len, Errno::ENOMEM)
 }
 
 /// The range of a fixed mapping at `addr`, checked as `mmap` does.

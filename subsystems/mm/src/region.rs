@@ -70,6 +70,7 @@ pub struct Region {
     pub(crate) max_perms: Perms,
     pub(crate) name: Option<Arc<str>>,
     pub(crate) backing: Backing,
+    pub(crate) locked: bool,
 }
 
 impl Region {
@@ -103,6 +104,13 @@ impl Region {
     /// What the pages come from.
     pub fn backing(&self) -> &Backing {
         &self.backing
+    }
+
+    /// Whether the region is locked in memory (`mlock`, Linux's
+    /// `VM_LOCKED`): its pages are made present when it is locked or
+    /// grows, and stay so (there is no swap to evict them to).
+    pub fn is_locked(&self) -> bool {
+        self.locked
     }
 
     /// Whether the mapping is `MAP_SHARED`.
@@ -146,6 +154,7 @@ impl Region {
             || self.perms != next.perms
             || self.max_perms != next.max_perms
             || self.name != next.name
+            || self.locked != next.locked
         {
             return false;
         }
@@ -229,6 +238,7 @@ mod tests {
             max_perms: Perms::all(),
             name: None,
             backing,
+            locked: false,
         }
     }
 

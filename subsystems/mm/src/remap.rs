@@ -166,8 +166,11 @@ impl<P: PageTable> AddressSpace<P> {
         self.page_table.flush_all();
         self.detach_range(old);
         if keep_old {
+            // The old range keeps its mapping but not its lock, as on
+            // Linux: its pages are gone.
             self.insert(Region {
                 range: old,
+                locked: false,
                 ..region.clone()
             });
         }

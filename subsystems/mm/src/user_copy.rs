@@ -57,6 +57,34 @@ impl<'a, P: PageTable, A: FrameAllocator, M: PhysicalMemory> AddressSpaceMemory<
         }
     }
 
+    /// Makes every page of `[addr, addr + len)` (grown to whole pages)
+    /// present, as `mlock` and a locked mapping's growth do (Linux's
+    /// `populate_vma_page_range`): a writable private page is faulted in
+    /// for writing, so it is the process's own copy from then on.
+    /// `EFAULT` where the process could not read (no mapping, `PROT_NONE`),
+    /// `ENOMEM` when frames run out; the pages before stay present.
+    pub fn populate(&self, addr: VirtAddr, len: u64) -> KernelResult<()> {
+        let Some(range) = crate::address_space::page_span(addr, len)? else {
+            return Ok(());
+        };
+        let mut page = range.start();
+        while page < range.end() {
+            let access = {
+                let guard = self.space.borrow();
+                let region = guard.0.region_at(page).ok_or(Errno::EFAULT)?;
+                let perms = region.perms();
+                if perms.contains(crate::Perms::WRITE) && !region.is_shared() {
+                    Access::Write
+                } else {
+                    Access::Read
+                }
+            };
+            self.frame_for(page, access)?;
+            page = VirtAddr(page.0 + PAGE_SIZE);
+        }
+        Ok(())
+    }
+
     /// Writes `src` at `dst` as a debugger does (ptrace's `FOLL_FORCE`):
     /// read-only private pages (program text) take the write on a private
     /// copy, so breakpoints can be set; see

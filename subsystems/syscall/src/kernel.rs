@@ -81,6 +81,16 @@ pub trait Kernel: Sized {
         f: impl FnOnce(&dyn UserMemory) -> KernelResult<R>,
     ) -> KernelResult<R>;
 
+    /// Makes the pages of `[address, address + len)` in `process` present,
+    /// as `mlock` does ([`mm::AddressSpaceMemory::populate`]): `EFAULT`
+    /// where the process could not read, `ENOMEM` when frames run out.
+    fn populate_memory(
+        &self,
+        process: &Process<Self::Env>,
+        address: u64,
+        len: u64,
+    ) -> KernelResult<()>;
+
     /// Writes `bytes` at `address` in `process` as a debugger does
     /// (`PTRACE_POKETEXT`): read-only private pages, such as program text,
     /// take the write on a private copy. `EFAULT` where nothing may be

@@ -39,7 +39,7 @@
 //! ([`fs::path`]), attributes ([`fs::attr`]), directories and mounts
 //! ([`fs::dir`]), pipes ([`fs::pipe`]), readiness ([`fs::poll`]), clocks
 //! ([`time`]), system information ([`info`]), the address space
-//! ([`memory`]), signals ([`signals`]), futexes ([`futex`]), and processes:
+//! ([`memory`], locked in memory: [`memory_lock`]), signals ([`signals`]), futexes ([`futex`]), and processes:
 //! ids, credentials, wait and the life cycle ([`process`]). [`proc_view`]
 //! shows the process table to `/proc`. A number with
 //! no row is the kernel's to log ([`UnknownCalls`]) and fail with
@@ -58,6 +58,7 @@ pub mod futex;
 pub mod info;
 pub mod kernel;
 pub mod memory;
+pub mod memory_lock;
 pub mod net;
 pub mod proc_view;
 pub mod process;

@@ -13,6 +13,7 @@ use crate::SyscallResult;
 use crate::args::{Fd, UserBuffer};
 use crate::context::Context;
 use crate::kernel::Kernel;
+use crate::memory_lock::{lock_limit, populate_mapping};
 
 const MAP_SHARED: u32 = 0x01;
 const MAP_PRIVATE: u32 = 0x02;
@@ -20,6 +21,8 @@ const MAP_SHARED_VALIDATE: u32 = 0x03;
 const MAP_FIXED: u32 = 0x10;
 const MAP_ANONYMOUS: u32 = 0x20;
 const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
+const MAP_LOCKED: u32 = 0x2000;
+const MAP_POPULATE: u32 = 0x8000;
 
 /// The pages of an open file behind a file mapping: read on demand from
 /// the description (tmpfs and initramfs files).
@@ -130,11 +133,26 @@ pub fn mmap<K: Kernel>(
     } else {
         Placement::Anywhere
     };
-    let mapped = ctx
+    let lock = flags & MAP_LOCKED != 0;
+    let limit = if lock { lock_limit(ctx)? } else { None };
+    let (mapped, locked) = ctx
         .kernel
         .with_address_space(ctx.process, |space, frames| {
-            space.mmap(request.at(placement), frames)
+            // Linux checks MAP_LOCKED's limit before it maps anything.
+            if limit
+                .is_some_and(|limit| space.locked_bytes() + len.next_multiple_of(PAGE_SIZE) > limit)
+            {
+                return Err(Errno::EAGAIN);
+            }
+            let mapped = space.mmap(request.at(placement), frames)?;
+            if lock {
+                space.set_locked(mapped, len, true)?;
+            }
+            Ok((mapped, lock || space.locks_future()))
         })?;
+    if locked || flags & MAP_POPULATE != 0 {
+        populate_mapping(ctx, mapped.0, len);
+    }
     Ok(mapped.0)
 }
 
@@ -162,12 +180,24 @@ pub fn mprotect<K: Kernel>(
 }
 
 /// `brk(addr)`: the new break, or the old one if it cannot move there.
+/// Under `mlockall(MCL_FUTURE)` the heap's growth is made present.
 pub fn brk<K: Kernel>(ctx: &Context<'_, K>, address: u64) -> SyscallResult {
-    let end = ctx
+    let (old, end, locked) = ctx
         .kernel
         .with_address_space(ctx.process, |space, frames| {
-            Ok(space.brk(VirtAddr(address), frames))
+            let locked = space.locks_future();
+            // brk(0) only reads the break.
+            let old = if locked {
+                space.brk(VirtAddr(0), frames)
+            } else {
+                VirtAddr(0)
+            };
+            let end = space.brk(VirtAddr(address), frames);
+            Ok((old, end, locked))
         })?;
+    if locked && end.0 > old.0 {
+        populate_mapping(ctx, old.0, end.0 - old.0);
+    }
     Ok(end.0)
 }
 

@@ -211,6 +211,7 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
                     resident_file: file,
                     resident_shared: shared,
                     stack,
+                    locked: space.locked_bytes(),
                     ..MemoryStats::default()
                 })
             })

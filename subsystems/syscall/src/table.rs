@@ -26,7 +26,7 @@ use crate::process::{credentials, ids, lifecycle, pidfd, ptrace, remote_memory, 
 use crate::signals::calls as signals;
 use crate::signals::posix_timers::{self, SigEvent};
 use crate::signals::signalfd;
-use crate::{info, memory, time};
+use crate::{info, memory, memory_lock, time};
 
 /// A result as the caller sees it in `rax`: the value, or `-errno`.
 pub fn to_rax(result: SyscallResult) -> u64 {
@@ -276,6 +276,11 @@ system_call_table! {
     Msync => memory::msync [address: u64, len: u64, flags: u32];
     Madvise => memory::madvise [address: u64, len: u64, advice: u32];
     Mincore => memory::mincore [address: u64, len: u64, vec: UserBuffer];
+    Mlock => memory_lock::mlock [address: u64, len: u64];
+    Mlock2 => memory_lock::mlock2 [address: u64, len: u64, flags: u32];
+    Munlock => memory_lock::munlock [address: u64, len: u64];
+    Mlockall => memory_lock::mlockall [flags: u32];
+    Munlockall => memory_lock::munlockall [];
 
     // Ids, groups and sessions (process/ids.rs).
     Getpid => ids::getpid [];

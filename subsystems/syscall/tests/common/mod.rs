@@ -193,6 +193,8 @@ pub struct Machine {
     pub processes: ProcessTable<Env>,
     pub vfs: Vfs,
     pub memory: FlatMemory,
+    /// The frames behind address spaces' pages (what `mlock` faults in).
+    pub phys: mm::fake::FakePhysicalMemory,
     pub now: Arc<AtomicU64>,
     /// What `clock_settime` added to the wall clock (ns).
     pub wall_shift: Mutex<i128>,
@@ -329,6 +331,13 @@ impl Kernel for Machine {
     }
 
     /// Every process of the fake world shares the one flat memory.
+    fn populate_memory(&self, process: &Process<Env>, address: u64, len: u64) -> KernelResult<()> {
+        self.with_address_space(process, |space, frames| {
+            let memory = mm::AddressSpaceMemory::new(space, frames, &self.phys);
+            memory.populate(mm::VirtAddr(address), len)
+        })
+    }
+
     fn with_process_memory<R>(
         &self,
         _process: &Process<Env>,
@@ -739,6 +748,7 @@ impl World {
             processes: ProcessTable::new(32768),
             vfs,
             memory: FlatMemory(Mutex::new(vec![0; USER_SIZE])),
+            phys: mm::fake::FakePhysicalMemory::new(),
             now,
             wall_shift: Mutex::new(0),
             kernel_log: Mutex::new(b"<6>[    0.000000] Courage booted\n".to_vec()),
