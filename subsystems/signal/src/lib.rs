@@ -85,7 +85,8 @@ pub use restart::{
 pub use routing::{KillTarget, check_tgkill_ids, choose_target_thread};
 pub use send::{force_fault_signal, send_to_process, send_to_thread};
 pub use setup::{
-    FramePlacement, FramePlan, FrameRequest, RED_ZONE, place_frame, plan_signal_frame,
+    FramePlacement, FramePlan, FrameRequest, RED_ZONE, build_signal_frame, place_frame,
+    place_request, plan_signal_frame,
 };
 pub use siginfo::{
     KEPT_UNION_BYTES, RawSigInfo, SigFields, SigInfo, check_siginfo_expansion, codes,

@@ -93,10 +93,23 @@ pub struct FramePlan {
 /// the registers and calls [`crate::ThreadSignalState::handler_entered`];
 /// if any copy faults it kills the process with SIGSEGV instead.
 pub fn plan_signal_frame(request: &FrameRequest<'_>) -> KernelResult<FramePlan> {
+    Ok(build_signal_frame(request, place_request(request)?))
+}
+
+/// Where the frame for `request` goes ([`place_frame`] with the action's
+/// `SA_ONSTACK`): the fallible half of [`plan_signal_frame`].
+pub fn place_request(request: &FrameRequest<'_>) -> KernelResult<FramePlacement> {
+    let onstack = request.invocation.action.flags.contains(SaFlags::ONSTACK);
+    place_frame(request.registers.rsp, request.altstack, onstack)
+}
+
+/// The frame for `request` at `placement`: the infallible half of
+/// [`plan_signal_frame`], which the kernel calls itself so the plan is
+/// built where it is used, not copied out of a `Result`.
+#[inline]
+pub fn build_signal_frame(request: &FrameRequest<'_>, placement: FramePlacement) -> FramePlan {
     let regs = request.registers;
     let invocation = request.invocation;
-    let onstack = invocation.action.flags.contains(SaFlags::ONSTACK);
-    let placement = place_frame(regs.rsp, request.altstack, onstack)?;
     let saved_mask = invocation.saved_mask.bits();
     let frame = RtSigFrame {
         pretcode: invocation.return_address(request.trampoline),
@@ -150,11 +163,11 @@ pub fn plan_signal_frame(request: &FrameRequest<'_>) -> KernelResult<FramePlan> 
         ss: request.selectors.data,
         ..*regs
     };
-    Ok(FramePlan {
+    FramePlan {
         frame_address: placement.frame,
         frame,
         fpstate_address: placement.fpstate,
         handler_registers,
         disarm_altstack: request.altstack.autodisarm(),
-    })
+    }
 }

@@ -63,14 +63,17 @@ pub fn rt_sigprocmask<K: Kernel>(
     } else {
         Some(SigSet::from_bits(ctx.read(set)?))
     };
-    let old = ctx
-        .thread
-        .data()
-        .signals()
-        .lock()
-        .sigprocmask(how, set, size)?;
-    // An unblocked pending signal is delivered before the call returns.
-    ctx.thread.request_signal_check();
+    let (old, deliverable) = {
+        let mut signals = ctx.thread.data().signals().lock();
+        let old = signals.sigprocmask(how, set, size)?;
+        (old, signals.has_deliverable(ctx.process.data().signals()))
+    };
+    // An unblocked pending signal is delivered before the call returns;
+    // a mask that unblocks nothing pending needs no look on the way out
+    // (a signal posted from now on asks for one itself).
+    if deliverable {
+        ctx.thread.request_signal_check();
+    }
     ctx.write_optional(oldset, &old.bits())?;
     Ok(0)
 }

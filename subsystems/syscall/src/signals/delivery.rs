@@ -56,7 +56,10 @@ fn apply_restart<E: process::ProcessEnv>(
 ) where
     E::ThreadData: UserThreadData,
 {
-    let Some(sysno) = syscall else { return };
+    // rt_sigreturn's rax is the restored context's, never a result.
+    let Some(sysno) = syscall.filter(|&sysno| sysno != Sysno::RtSigreturn) else {
+        return;
+    };
     let mut registers = regs.registers();
     if registers.rax != Errno::EINTR.to_syscall_return() as u64 {
         return;
@@ -148,6 +151,7 @@ pub fn on_return_to_user<K: Kernel>(
     let mut syscall = syscall;
     let interrupted = regs.return_value() == Errno::EINTR.to_syscall_return() as u64;
     let mut handled = false;
+    let mut entered_handler = false;
     // A signal a tracer substituted is delivered without another stop.
     let mut substituted: Option<signal::Signal> = None;
     loop {
@@ -278,6 +282,7 @@ pub fn on_return_to_user<K: Kernel>(
             }
             Action::Ignore => {}
             Action::Handler(invocation) => {
+                entered_handler = true;
                 apply_restart(thread, regs, syscall.take(), Some(invocation.action.flags));
                 if let Err(error) = enter_handler(kernel, thread, regs, &delivery.info, &invocation)
                 {
@@ -297,8 +302,11 @@ pub fn on_return_to_user<K: Kernel>(
         return UserReturn::Resume;
     }
     apply_restart(thread, regs, syscall, None);
-    // A sigsuspend that ended without a handler gets its mask back.
-    thread.data().signals().lock().restore_saved_mask();
+    // A sigsuspend that ended without a handler gets its mask back (a
+    // handler's entry took the saved mask into its frame).
+    if !entered_handler {
+        thread.data().signals().lock().restore_saved_mask();
+    }
     kernel.clear_interrupt(thread);
     // One handler frame per return: whatever else is pending (or the
     // restored mask unblocked) is looked at on the next one.
@@ -355,18 +363,25 @@ fn enter_handler<K: Kernel>(
     invocation: &signal::HandlerInvocation,
 ) -> KernelResult<()> {
     let registers = regs.registers();
-    let plan = {
-        let thread_signals = thread.data().signals().lock();
-        signal::plan_signal_frame(&FrameRequest {
-            registers: &registers,
-            fault: regs.fault(),
-            altstack: thread_signals.altstack(),
-            info,
-            invocation,
-            trampoline: K::TRAMPOLINE,
-            selectors: K::SELECTORS,
-        })?
+    let altstack = {
+        let mut thread_signals = thread.data().signals().lock();
+        let altstack = *thread_signals.altstack();
+        // The handler's mask (and an auto-disarmed alternate stack) now,
+        // under the same lock, not after the copies: a frame that cannot
+        // be written kills the process, which then runs no more code.
+        thread_signals.handler_entered(invocation.new_mask, altstack.autodisarm());
+        altstack
     };
+    let request = FrameRequest {
+        registers: &registers,
+        fault: regs.fault(),
+        altstack: &altstack,
+        info,
+        invocation,
+        trampoline: K::TRAMPOLINE,
+        selectors: K::SELECTORS,
+    };
+    let plan = signal::build_signal_frame(&request, signal::place_request(&request)?);
     let memory = kernel.user_memory();
     memory.copy_to_user(
         UserSlice::new(plan.frame_address, size_of::<signal::RtSigFrame>())?,
@@ -376,11 +391,6 @@ fn enter_handler<K: Kernel>(
         UserSlice::new(plan.fpstate_address, FPU_AREA_SIZE)?,
         regs.fpu(),
     )?;
-    thread
-        .data()
-        .signals()
-        .lock()
-        .handler_entered(invocation.new_mask, plan.disarm_altstack);
     let mut handler = plan.handler_registers;
     handler.cs = K::SELECTORS.code;
     handler.ss = K::SELECTORS.data;
@@ -428,9 +438,17 @@ pub fn sigreturn<K: Kernel>(
     })();
     match restored {
         Ok(restored) => {
-            thread.data().signals().lock().finish_sigreturn(&restored);
-            // The restored mask may unblock a pending signal.
-            thread.request_signal_check();
+            let deliverable = {
+                let mut signals = thread.data().signals().lock();
+                signals.finish_sigreturn(&restored);
+                signals.has_deliverable(process.data().signals())
+            };
+            // The restored mask may unblock a pending signal; one that
+            // unblocks nothing pending needs no look on the way out (a
+            // signal posted from now on asks for one itself).
+            if deliverable {
+                thread.request_signal_check();
+            }
             regs.set_registers(&restored.registers);
             Ok(restored.registers.rax)
         }
