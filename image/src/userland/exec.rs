@@ -90,7 +90,7 @@ impl ExecFs for VfsExec<'_> {
 }
 
 fn perms(prot: elf::Prot) -> Perms {
-    Perms::from_bits_truncate(prot.bits())
+    Perms::from_bits_truncate(prot.bits() as u8)
 }
 
 fn map_plan(

@@ -18,8 +18,10 @@ use crate::vm_object::VmObject;
 
 bitflags! {
     /// Access rights of a region, with the values of Linux's `PROT_*`.
+    /// One byte, so a region (kept by value in the B-tree whose nodes
+    /// `mmap` and `munmap` shift) stays 64 bytes with its flags.
     #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
-    pub struct Perms: u32 {
+    pub struct Perms: u8 {
         /// `PROT_READ`.
         const READ = 1;
         /// `PROT_WRITE`.
@@ -42,6 +44,8 @@ impl Perms {
         flags
     }
 }
+
+static_assertions::const_assert_eq!(size_of::<Region>(), 64);
 
 /// What a region's pages come from.
 #[derive(Clone, Debug)]

@@ -13,7 +13,7 @@ use crate::SyscallResult;
 use crate::args::{Fd, UserBuffer};
 use crate::context::Context;
 use crate::kernel::Kernel;
-use crate::memory_lock::{lock_limit, populate_mapping};
+use crate::memory_lock::{map_locked, populate_mapping};
 
 const MAP_SHARED: u32 = 0x01;
 const MAP_PRIVATE: u32 = 0x02;
@@ -109,7 +109,10 @@ pub fn mmap<K: Kernel>(
     fd: Fd,
     offset: u64,
 ) -> SyscallResult {
-    let perms = Perms::from_bits(prot).ok_or(Errno::EINVAL)?;
+    let perms = u8::try_from(prot)
+        .ok()
+        .and_then(Perms::from_bits)
+        .ok_or(Errno::EINVAL)?;
     let shared = match flags & MAP_SHARED_VALIDATE {
         MAP_SHARED | MAP_SHARED_VALIDATE => true,
         MAP_PRIVATE => false,
@@ -133,23 +136,18 @@ pub fn mmap<K: Kernel>(
     } else {
         Placement::Anywhere
     };
-    let lock = flags & MAP_LOCKED != 0;
-    let limit = if lock { lock_limit(ctx)? } else { None };
+    if flags & MAP_LOCKED != 0 {
+        return map_locked(ctx, request.at(placement), len);
+    }
     let (mapped, locked) = ctx
         .kernel
         .with_address_space(ctx.process, |space, frames| {
-            // Linux checks MAP_LOCKED's limit before it maps anything.
-            if limit
-                .is_some_and(|limit| space.locked_bytes() + len.next_multiple_of(PAGE_SIZE) > limit)
-            {
-                return Err(Errno::EAGAIN);
-            }
-            let mapped = space.mmap(request.at(placement), frames)?;
-            if lock {
-                space.set_locked(mapped, len, true)?;
-            }
-            Ok((mapped, lock || space.locks_future()))
+            Ok((
+                space.mmap(request.at(placement), frames)?,
+                space.locks_future(),
+            ))
         })?;
+    // Under mlockall(MCL_FUTURE) the mapping is locked, so present.
     if locked || flags & MAP_POPULATE != 0 {
         populate_mapping(ctx, mapped.0, len);
     }
@@ -172,7 +170,10 @@ pub fn mprotect<K: Kernel>(
     len: u64,
     prot: u32,
 ) -> SyscallResult {
-    let perms = Perms::from_bits(prot).ok_or(Errno::EINVAL)?;
+    let perms = u8::try_from(prot)
+        .ok()
+        .and_then(Perms::from_bits)
+        .ok_or(Errno::EINVAL)?;
     ctx.kernel.with_address_space(ctx.process, |space, _| {
         space.mprotect(VirtAddr(address), len, perms)
     })?;

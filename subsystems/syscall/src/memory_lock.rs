@@ -9,7 +9,7 @@
 //! no page fault later, which is what programs lock memory for.
 
 use abi::{Errno, KernelResult};
-use mm::VirtAddr;
+use mm::{MapRequest, PAGE_SIZE, VirtAddr};
 use process::Resource;
 
 use crate::SyscallResult;
@@ -25,7 +25,7 @@ const MCL_ONFAULT: u32 = 4;
 /// The caller's `RLIMIT_MEMLOCK` in bytes, `None` when it may lock without
 /// limit (root, Linux's `CAP_IPC_LOCK`). `EPERM` for a zero limit without
 /// that privilege (Linux's `can_do_mlock`).
-pub(crate) fn lock_limit<K: Kernel>(ctx: &Context<'_, K>) -> KernelResult<Option<u64>> {
+fn lock_limit<K: Kernel>(ctx: &Context<'_, K>) -> KernelResult<Option<u64>> {
     let data = ctx.process.data();
     if data.credentials().euid() == 0 {
         return Ok(None);
@@ -153,6 +153,32 @@ pub fn munlockall<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
         Ok(())
     })?;
     Ok(0)
+}
+
+/// `mmap` with `MAP_LOCKED`: `request` mapped, locked and made present as
+/// far as it can be. `EAGAIN` past `RLIMIT_MEMLOCK`, checked before
+/// anything is mapped, as on Linux.
+#[cold]
+pub(crate) fn map_locked<K: Kernel>(
+    ctx: &Context<'_, K>,
+    request: MapRequest,
+    len: u64,
+) -> SyscallResult {
+    let limit = lock_limit(ctx)?;
+    let mapped = ctx
+        .kernel
+        .with_address_space(ctx.process, |space, frames| {
+            let pages = len.checked_next_multiple_of(PAGE_SIZE).unwrap_or(u64::MAX);
+            let locked = space.locked_bytes().saturating_add(pages);
+            if limit.is_some_and(|limit| locked > limit) {
+                return Err(Errno::EAGAIN);
+            }
+            let mapped = space.mmap(request, frames)?;
+            space.set_locked(mapped, len, true)?;
+            Ok(mapped)
+        })?;
+    populate_mapping(ctx, mapped.0, len);
+    Ok(mapped.0)
 }
 
 /// Makes a new mapping present as far as it can be (Linux's
