@@ -548,6 +548,30 @@ impl Socket {
         Ok(sent)
     }
 
+    /// Puts `bytes`, which a read of this stream socket took but could not
+    /// copy to user memory, back at the front of its inbox, ahead of
+    /// anything received since (Linux consumes a stream's bytes only once
+    /// copied). A datagram is lost, as on Linux. Whether they went back.
+    pub fn unread(&self, bytes: &[u8]) -> bool {
+        if self.kind != SocketKind::Stream || bytes.is_empty() {
+            return false;
+        }
+        {
+            let mut state = self.state.lock();
+            let credentials = state.peer_credentials.unwrap_or(self.owner);
+            state.inbox_bytes += bytes.len();
+            state.inbox.push_front(Message {
+                data: bytes.to_vec(),
+                taken: 0,
+                rights: Vec::new(),
+                credentials,
+                from: SocketAddress::Unnamed,
+            });
+        }
+        self.wake();
+        true
+    }
+
     /// Queues `data` as a datagram from `from` in this socket's own receive
     /// queue: how the kernel answers a netlink request. Past the receive
     /// buffer the answer is dropped (Linux's `ENOBUFS` case).
@@ -930,6 +954,10 @@ impl File for SocketFile {
         Ok(self.0.receive(buf, false)?.len)
     }
 
+    fn unread(&self, bytes: &[u8]) -> bool {
+        self.0.unread(bytes)
+    }
+
     fn write(&self, _offset: u64, buf: &[u8]) -> KernelResult<usize> {
         if self.0.domain == Domain::Netlink {
             // A netlink socket writes to the kernel.
@@ -1002,6 +1030,21 @@ pub(crate) mod tests {
         assert_eq!(recv(&b, 8).unwrap(), b"", "end of stream");
         assert_eq!(b.send(b"x", Vec::new(), ME, None), Err(Errno::EPIPE));
         assert!(b.readiness().contains(PollEvents::POLLHUP));
+    }
+
+    #[test]
+    fn a_stream_takes_back_bytes_a_read_could_not_copy_and_a_datagram_does_not() {
+        let (a, b) = pair(SocketKind::Stream);
+        a.send(b"abcdef", Vec::new(), ME, None).unwrap();
+        let taken = recv(&b, 4).unwrap();
+        a.send(b"gh", Vec::new(), ME, None).unwrap();
+        assert!(b.unread(&taken));
+        assert_eq!(recv(&b, 64).unwrap(), b"abcdefgh");
+        let (c, d) = pair(SocketKind::Datagram);
+        c.send(b"one", Vec::new(), ME, None).unwrap();
+        let taken = recv(&d, 8).unwrap();
+        assert!(!d.unread(&taken));
+        assert_eq!(recv(&d, 8).err(), Some(Errno::EAGAIN));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Internet sockets on the loopback through system calls: ports, the
 //! connection handshake's outcomes, addresses as user memory shows them,
-//! and UDP datagrams with their senders.
+//! UDP datagrams with their senders, and what a stream keeps when a
+//! receive cannot copy out.
 
 mod common;
 
@@ -252,4 +253,49 @@ fn the_loopback_interface_answers_ioctls_and_netlink() {
         w.call(Sysno::Socket, &[16, 3, 99]),
         err(Errno::EPROTONOSUPPORT)
     );
+}
+
+#[test]
+fn a_stream_read_whose_copy_out_faults_keeps_its_bytes_and_a_datagram_is_lost() {
+    const AF_UNIX: u64 = 1;
+    let w = World::new();
+    let fds = w.alloc(8);
+    let stream = SOCK_STREAM | SOCK_NONBLOCK;
+    assert_eq!(w.call(Sysno::Socketpair, &[AF_UNIX, stream, 0, fds]), 0);
+    let (a, b) = (w.get::<i32>(fds) as i64, w.get::<i32>(fds + 4) as i64);
+    assert_eq!(w.write(a, b"abcdef"), 6);
+    // read and recvfrom into a bad buffer: EFAULT, nothing lost.
+    assert_eq!(
+        w.call(Sysno::Read, &[b as u64, 0x10, 3]),
+        err(Errno::EFAULT)
+    );
+    assert_eq!(
+        w.call(Sysno::Recvfrom, &[b as u64, 0x10, 2, 0, 0, 0]),
+        err(Errno::EFAULT)
+    );
+    // recvmsg whose second buffer is bad: the first's bytes are the
+    // answer, the rest stays.
+    let first = w.alloc(2);
+    let iov = w.put(&[
+        abi::IoVec {
+            base: first,
+            len: 2,
+        },
+        abi::IoVec { base: 0x10, len: 2 },
+    ]);
+    let header = w.put(&[0u64, 0, iov, 2, 0, 0, 0]);
+    assert_eq!(w.call(Sysno::Recvmsg, &[b as u64, header, 0]), 2);
+    assert_eq!(w.peek(first, 2), b"ab");
+    assert_eq!(w.write(a, b"gh"), 2);
+    assert_eq!(w.read(b, 16).unwrap(), b"cdefgh", "the rest, in order");
+    // A datagram whose copy faults is gone, as on Linux.
+    let dgram = SOCK_DGRAM | SOCK_NONBLOCK;
+    assert_eq!(w.call(Sysno::Socketpair, &[AF_UNIX, dgram, 0, fds]), 0);
+    let (c, d) = (w.get::<i32>(fds) as i64, w.get::<i32>(fds + 4) as i64);
+    assert_eq!(w.write(c, b"one"), 3);
+    assert_eq!(
+        w.call(Sysno::Read, &[d as u64, 0x10, 3]),
+        err(Errno::EFAULT)
+    );
+    assert_eq!(w.read(d, 8), Err(err(Errno::EAGAIN)));
 }

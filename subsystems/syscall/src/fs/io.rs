@@ -160,8 +160,8 @@ fn read_pass<K: Kernel>(
 
 /// Returns `bytes`, read from `description` (at `offset` for a
 /// positioned read, which moved no offset), whose copy to user memory
-/// failed: a file's offset moves back over them, a pipe takes them again;
-/// other streams lose them.
+/// failed: a file's offset moves back over them, a pipe or stream socket
+/// takes them again; a datagram is lost (as on Linux).
 #[cold]
 fn give_back(description: &FileDescription, bytes: &[u8], offset: Option<i64>) {
     if offset.is_some() || bytes.is_empty() {

@@ -354,6 +354,15 @@ fn receive(
     Ok((buffer, received))
 }
 
+/// Returns to a stream `socket` the `bytes` a receive took (unless it only
+/// peeked) whose copy to user memory failed.
+#[cold]
+fn give_back(socket: &Socket, bytes: &[u8], flags: i32) {
+    if flags & MSG_PEEK == 0 {
+        socket.unread(bytes);
+    }
+}
+
 /// `recvfrom(fd, buf, len, flags, addr, addrlen)`.
 pub fn recvfrom<K: Kernel>(
     ctx: &Context<'_, K>,
@@ -366,7 +375,10 @@ pub fn recvfrom<K: Kernel>(
 ) -> SyscallResult {
     let (description, socket) = socket_of(ctx, fd)?;
     let (data, received) = receive(&description, &socket, len, flags)?;
-    ctx.write_bytes(buffer, &data)?;
+    if let Err(error) = ctx.write_bytes(buffer, &data) {
+        give_back(&socket, &data, flags);
+        return Err(error);
+    }
     if address.0 != 0
         && let Some(from) = &received.from
     {
@@ -401,13 +413,22 @@ pub fn recvmsg<K: Kernel>(
         if n == 0 {
             break;
         }
-        ctx.write_bytes(UserBuffer(*base), &data[at..at + n])?;
+        if let Err(error) = ctx.write_bytes(UserBuffer(*base), &data[at..at + n]) {
+            // A stream keeps what was not copied, and what was is the
+            // answer; a datagram is lost (both as on Linux).
+            give_back(&socket, &data[at..], flags);
+            if at == 0 || socket.kind() != SocketKind::Stream {
+                return Err(error);
+            }
+            break;
+        }
         at += n;
     }
     let mut out_flags = 0;
     if received.full_len > data.len() {
         out_flags |= MSG_TRUNC;
     }
+    let data = &data[..at];
     // Control messages: credentials first, then descriptors, as Linux.
     let room = usize::try_from(header.control_len).unwrap_or(0);
     let mut control = Vec::new();
