@@ -36,27 +36,18 @@ fn lock_limit<K: Kernel>(ctx: &Context<'_, K>) -> KernelResult<Option<u64>> {
     }
 }
 
-/// Makes `[address, address + len)` present. Memory running out calls the
-/// out-of-memory killer, as the page faults it stands for would: a
-/// process that maps more than the machine has dies (it is the likeliest
-/// victim) rather than keep the machine starved.
-fn populate_or_oom<K: Kernel>(ctx: &Context<'_, K>, address: u64, len: u64) -> KernelResult<()> {
-    let result = ctx.kernel.populate_memory(ctx.process, address, len);
-    if result == Err(Errno::ENOMEM) {
-        crate::process::oom::out_of_memory(ctx.kernel, ctx.kernel.now_ns());
-    }
-    result
-}
-
-/// [`populate_or_oom`] with the errors `mlock` gives: `ENOMEM` for pages
-/// the process cannot read, `EAGAIN` when memory runs out (Linux's
-/// `__mlock_posix_error_return`).
+/// Makes `[address, address + len)` present, with the errors `mlock`
+/// gives: `ENOMEM` for pages the process cannot read, `EAGAIN` when
+/// memory runs out (Linux's `__mlock_posix_error_return`); the pages made
+/// present before stay so.
 fn populate<K: Kernel>(ctx: &Context<'_, K>, address: u64, len: u64) -> KernelResult<()> {
-    populate_or_oom(ctx, address, len).map_err(|error| match error {
-        Errno::EFAULT => Errno::ENOMEM,
-        Errno::ENOMEM => Errno::EAGAIN,
-        other => other,
-    })
+    ctx.kernel
+        .populate_memory(ctx.process, address, len)
+        .map_err(|error| match error {
+            Errno::EFAULT => Errno::ENOMEM,
+            Errno::ENOMEM => Errno::EAGAIN,
+            other => other,
+        })
 }
 
 /// Locks `[address, address + len)` within the caller's limit (`error`
@@ -183,7 +174,14 @@ pub(crate) fn map_locked<K: Kernel>(
 
 /// Makes a new mapping present as far as it can be (Linux's
 /// `mm_populate` after `mmap`, whose errors it ignores): for a locked one
-/// (`MAP_LOCKED`, `MCL_FUTURE`) or `MAP_POPULATE`.
+/// (`MAP_LOCKED`, `MCL_FUTURE`) or `MAP_POPULATE`. A mapping larger than
+/// half the free memory is left to fault in as it is touched: mappings
+/// here may be larger than memory (Linux's heuristic overcommit refuses
+/// such a size), and filling one would leave the machine to the
+/// out-of-memory killer for a hint.
 pub(crate) fn populate_mapping<K: Kernel>(ctx: &Context<'_, K>, address: u64, len: u64) {
-    let _ = populate_or_oom(ctx, address, len);
+    if len > ctx.kernel.memory_stats().free_bytes / 2 {
+        return;
+    }
+    let _ = ctx.kernel.populate_memory(ctx.process, address, len);
 }
