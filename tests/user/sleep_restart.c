@@ -7,18 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
-
-static double now(void) {
-    struct timespec t;
-    CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, &t), 0);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void sleep_for(double seconds) {
-    struct timespec t = {(time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9)};
-    while (nanosleep(&t, &t) != 0) {
-    }
-}
+#include "timed_waits.h"
 
 static void on_usr1(int signal) { (void)signal; }
 
@@ -31,17 +20,9 @@ int main(void) {
         struct timespec request = {1, 0}, left = {0, 0};
         _exit(nanosleep(&request, &left) == 0 ? 0 : 10);
     }
-    sleep_for(0.2);
     int status;
-    CHECK_EQ(kill(child, SIGSTOP), 0);
-    CHECK_EQ(waitpid(child, &status, WUNTRACED), child);
-    CHECK(WIFSTOPPED(status));
-    sleep_for(0.5);
-    double continued = now();
-    CHECK_EQ(kill(child, SIGCONT), 0);
-    CHECK_EQ(waitpid(child, &status, 0), child);
-    double after = now() - continued;
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    double after = stop_then_continue(child, 0.2, 0.5, &status);
+    CHECK_EQ(status, 0);
     if (after > 0.7) {
         fprintf(stderr, "the sleep ran %.2f s after SIGCONT (its deadline was 0.3 s away)\n",
                 after);
@@ -53,19 +34,12 @@ int main(void) {
     action.sa_handler = on_usr1;
     action.sa_flags = SA_RESTART; /* no restart for sleeps, even so */
     CHECK_EQ(sigaction(SIGUSR1, &action, NULL), 0);
-    pid_t parent = getpid();
-    pid_t sender = fork();
-    CHECK(sender >= 0);
-    if (sender == 0) {
-        sleep_for(0.2);
-        _exit(kill(parent, SIGUSR1) == 0 ? 0 : 1);
-    }
+    pid_t sender = signal_later(getpid(), SIGUSR1, 0.2);
     struct timespec request = {2, 0}, left = {0, 0};
     errno = 0;
     CHECK_EQ(nanosleep(&request, &left), -1);
     CHECK_EQ(errno, EINTR);
     CHECK(left.tv_sec >= 1 && left.tv_sec <= 2);
-    CHECK_EQ(waitpid(sender, &status, 0), sender);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    reap_ok(sender);
     return 0;
 }

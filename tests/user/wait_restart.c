@@ -14,22 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
+#include "timed_waits.h"
 
 /* musl has no <linux/futex.h>. */
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
-
-static double now(void) {
-    struct timespec t;
-    CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, &t), 0);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void sleep_for(double seconds) {
-    struct timespec t = {(time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9)};
-    while (nanosleep(&t, &t) != 0) {
-    }
-}
 
 static long futex_wait(uint32_t *word, uint32_t value, const struct timespec *timeout) {
     return syscall(SYS_futex, word, FUTEX_WAIT, value, timeout, NULL, 0);
@@ -44,19 +33,10 @@ static void stopped_and_continued(const char *name, int (*wait)(void)) {
     if (child == 0) {
         _exit(wait());
     }
-    sleep_for(0.2);
     int status;
-    CHECK_EQ(kill(child, SIGSTOP), 0);
-    CHECK_EQ(waitpid(child, &status, WUNTRACED), child);
-    CHECK(WIFSTOPPED(status));
-    sleep_for(0.5);
-    double continued = now();
-    CHECK_EQ(kill(child, SIGCONT), 0);
-    CHECK_EQ(waitpid(child, &status, 0), child);
-    double after = now() - continued;
-    CHECK(WIFEXITED(status));
-    if (WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "%s: the child's wait failed (%d)\n", name, WEXITSTATUS(status));
+    double after = stop_then_continue(child, 0.2, 0.5, &status);
+    if (status != 0) {
+        fprintf(stderr, "%s: the child's wait failed (%d)\n", name, status);
         exit(1);
     }
     if (after > 0.75) {
@@ -98,7 +78,7 @@ int main(void) {
         pid_t writer = fork();
         CHECK(writer >= 0);
         if (writer == 0) {
-            sleep_for(0.3);
+            sleep_seconds(0.3);
             _exit(write(fds[1], "x", 1) == 1 ? 0 : 1);
         }
         double left;
@@ -124,9 +104,7 @@ int main(void) {
         }
         char byte;
         CHECK_EQ(read(fds[0], &byte, 1), 1);
-        int status;
-        CHECK_EQ(waitpid(writer, &status, 0), writer);
-        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        reap_ok(writer);
     }
 
     /* A futex word both processes see. */
@@ -139,41 +117,33 @@ int main(void) {
     pid_t parent = getpid();
 
     /* A handler ends a timed wait with EINTR, SA_RESTART or not. */
-    pid_t sender = fork();
-    CHECK(sender >= 0);
-    if (sender == 0) {
-        sleep_for(0.2);
-        _exit(kill(parent, SIGUSR1) == 0 ? 0 : 1);
-    }
+    pid_t sender = signal_later(parent, SIGUSR1, 0.2);
     struct timespec timeout = {3, 0};
     errno = 0;
-    double began = now();
+    double began = monotonic_seconds();
     CHECK_EQ(futex_wait(word, 0, &timeout), -1);
     CHECK_EQ(errno, EINTR);
-    CHECK(now() - began < 2.0);
+    CHECK(monotonic_seconds() - began < 2.0);
     CHECK_EQ(handled, 1);
-    int status;
-    CHECK_EQ(waitpid(sender, &status, 0), sender);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    reap_ok(sender);
 
     /* An untimed wait restarts after an SA_RESTART handler, and returns
      * when woken. */
     sender = fork();
     CHECK(sender >= 0);
     if (sender == 0) {
-        sleep_for(0.2);
+        sleep_seconds(0.2);
         CHECK_EQ(kill(parent, SIGUSR1), 0);
-        sleep_for(0.3);
+        sleep_seconds(0.3);
         *word = 1;
         while (syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0) == 0) {
-            sleep_for(0.01);
+            sleep_seconds(0.01);
         }
         _exit(0);
     }
     CHECK_EQ(futex_wait(word, 0, NULL), 0);
     CHECK_EQ(handled, 2);
     CHECK_EQ(*word, 1);
-    CHECK_EQ(waitpid(sender, &status, 0), sender);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    reap_ok(sender);
     return 0;
 }

@@ -50,21 +50,20 @@ fn populate<K: Kernel>(ctx: &Context<'_, K>, address: u64, len: u64) -> KernelRe
         })
 }
 
-/// Locks `[address, address + len)` within the caller's limit (`error`
-/// when it would pass it), making its pages present unless `on_fault`.
+/// Locks `[address, address + len)` within the caller's limit (`ENOMEM`
+/// past it), making its pages present unless `on_fault`.
 fn lock_range<K: Kernel>(
     ctx: &Context<'_, K>,
     address: u64,
     len: u64,
     on_fault: bool,
-    error: Errno,
 ) -> SyscallResult {
     let limit = lock_limit(ctx)?;
     ctx.kernel.with_address_space(ctx.process, |space, _| {
         if let Some(limit) = limit {
             let locked = space.locked_bytes() + space.unlocked_bytes_in(VirtAddr(address), len);
             if locked > limit {
-                return Err(error);
+                return Err(Errno::ENOMEM);
             }
         }
         space.set_locked(VirtAddr(address), len, true)
@@ -80,7 +79,7 @@ fn lock_range<K: Kernel>(
 /// cannot be read (then it stays locked, as on Linux), or past the
 /// caller's `RLIMIT_MEMLOCK`; `EPERM` with a zero limit.
 pub fn mlock<K: Kernel>(ctx: &Context<'_, K>, address: u64, len: u64) -> SyscallResult {
-    lock_range(ctx, address, len, false, Errno::ENOMEM)
+    lock_range(ctx, address, len, false)
 }
 
 /// `mlock2(addr, len, flags)`: `mlock`, or with `MLOCK_ONFAULT` a lock
@@ -94,7 +93,7 @@ pub fn mlock2<K: Kernel>(
     if flags & !MLOCK_ONFAULT != 0 {
         return Err(Errno::EINVAL);
     }
-    lock_range(ctx, address, len, flags & MLOCK_ONFAULT != 0, Errno::ENOMEM)
+    lock_range(ctx, address, len, flags & MLOCK_ONFAULT != 0)
 }
 
 /// `munlock(addr, len)`: unlocks the range; `ENOMEM` if part of it is
