@@ -89,9 +89,11 @@ pub struct FramePlan {
 /// starts with `rdi` = signal, `rsi` = &siginfo, `rdx` = &ucontext,
 /// `rax` = 0, `rsp` = frame (whose first word is the return address),
 /// `rip` = handler, and DF, TF and RF cleared. After writing the frame and
-/// the FPU state, the caller gives the handler a fresh FPU state, installs
-/// the registers and calls [`crate::ThreadSignalState::handler_entered`];
-/// if any copy faults it kills the process with SIGSEGV instead.
+/// the FPU state, the caller gives the handler a fresh FPU state and
+/// installs the registers; if any copy faults it kills the process with
+/// SIGSEGV instead. It calls [`crate::ThreadSignalState::handler_entered`]
+/// before or after the copies (a process whose frame failed runs no more
+/// code), with `altstack` as it was before.
 pub fn plan_signal_frame(request: &FrameRequest<'_>) -> KernelResult<FramePlan> {
     Ok(build_signal_frame(request, place_request(request)?))
 }
