@@ -361,6 +361,7 @@ system_call_table! {
     Tkill => signals::tkill [tid: i32, signum: i32];
     Tgkill => signals::tgkill [tgid: i32, tid: i32, signum: i32];
     RtSigqueueinfo => signals::rt_sigqueueinfo [pid: i32, signum: i32, info: UserPtr<RawSigInfo>];
+    RtTgsigqueueinfo => signals::rt_tgsigqueueinfo [tgid: i32, tid: i32, signum: i32, info: UserPtr<RawSigInfo>];
     Pause => signals::pause [];
     RtSigsuspend => signals::rt_sigsuspend [mask: UserPtr<u64>, size: usize];
     RtSigtimedwait => signals::rt_sigtimedwait [set: UserPtr<u64>, info: UserPtr<RawSigInfo>, timeout: UserPtr<Timespec>, size: usize];

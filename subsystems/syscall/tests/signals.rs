@@ -10,8 +10,8 @@ use process::wait::{WNOHANG, WUNTRACED};
 use process::{Process, ProcessState, Termination, Thread};
 use signal::{KernelSigAction, RawSigInfo, StackT};
 use std::sync::Arc;
-use syscall::Kernel;
 use syscall::signals::delivery::UserReturn;
+use syscall::{Kernel, UserThreadData};
 
 const SIGHUP: u64 = 1;
 const SIGINT: u64 = 2;
@@ -468,6 +468,53 @@ fn rt_sigqueueinfo_refuses_kernel_codes_towards_others() {
         w.call(Sysno::RtSigqueueinfo, &[pid, SIGUSR1, 8]),
         err(Errno::EFAULT)
     );
+}
+
+#[test]
+fn rt_tgsigqueueinfo_queues_on_one_thread_with_the_callers_info() {
+    let w = World::new();
+    let second = w
+        .machine
+        .processes
+        .add_thread(&w.process, ThreadData::default())
+        .unwrap();
+    let (pid, tid) = (w.process.pid() as u64, second.tid() as u64);
+    let me = w.thread.tid() as u64;
+    let mut info = RawSigInfo {
+        si_signo: SIGUSR1 as i32,
+        si_errno: 0,
+        si_code: -1, // SI_QUEUE
+        pad: 0,
+        union: [0; 14],
+    };
+    info.union[1] = 77; // sigval
+    let queued = w.put(&info);
+    let call = |tgid: u64, tid: u64, signal: u64, info: u64| {
+        w.call(Sysno::RtTgsigqueueinfo, &[tgid, tid, signal, info])
+    };
+    assert_eq!(call(pid, tid, SIGUSR1, queued), 0);
+    // Pending on the second thread only, with its info.
+    assert_eq!(pending(&w), 0);
+    let taken = second
+        .data()
+        .signals()
+        .lock()
+        .pending_mut()
+        .take_next(signal::SigSet::from_bits(bit(SIGUSR1)))
+        .unwrap();
+    assert_eq!(taken.to_raw().union[1], 77);
+    // Kernel codes (SI_USER, SI_TKILL) only to the caller itself.
+    info.si_code = 0;
+    let user = w.put(&info);
+    assert_eq!(call(pid, tid, SIGUSR1, user), err(Errno::EPERM));
+    mask(&w, SIG_BLOCK, bit(SIGUSR2));
+    assert_eq!(call(pid, me, SIGUSR2, user), 0);
+    assert_eq!(pending(&w), bit(SIGUSR2));
+    // Signal 0 checks only; wrong group, bad ids and pointers fail.
+    assert_eq!(call(pid, tid, 0, queued), 0);
+    assert_eq!(call(pid + 1000, tid, SIGUSR1, queued), err(Errno::ESRCH));
+    assert_eq!(call(0, tid, SIGUSR1, queued), err(Errno::EINVAL));
+    assert_eq!(call(pid, tid, SIGUSR1, 8), err(Errno::EFAULT));
 }
 
 #[test]

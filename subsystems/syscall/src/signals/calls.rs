@@ -270,6 +270,42 @@ pub fn rt_sigqueueinfo<K: Kernel>(
     Ok(0)
 }
 
+/// `rt_tgsigqueueinfo(tgid, tid, sig, info)`: [`rt_sigqueueinfo`] to one
+/// thread (glibc's `pthread_sigqueue`): a code other than a negative one
+/// or `SI_TKILL` only to the calling thread itself (`EPERM`); `ESRCH`
+/// unless `tid` is a thread of `tgid`; signal 0 only checks.
+pub fn rt_tgsigqueueinfo<K: Kernel>(
+    ctx: &Context<'_, K>,
+    tgid: i32,
+    tid: i32,
+    signum: i32,
+    info: UserPtr<RawSigInfo>,
+) -> SyscallResult {
+    signal::check_tgkill_ids(Some(tgid), tid)?;
+    let signal = optional_signal(signum)?;
+    let raw = ctx.read(info)?;
+    signal::check_queued_siginfo(ctx.thread.tid(), tid, raw.si_code)?;
+    let processes = ctx.kernel.processes();
+    let thread = processes.from_tid(tid).ok_or(Errno::ESRCH)?;
+    if thread.pid() != tgid {
+        return Err(Errno::ESRCH);
+    }
+    let process = processes.from_pid(tgid).ok_or(Errno::ESRCH)?;
+    if !may_signal::<K>(ctx.process, &process, signal) {
+        return Err(Errno::EPERM);
+    }
+    if let Some(signal) = signal {
+        signal::check_siginfo_expansion(signal.as_i32(), &raw)?;
+        send_to_thread(
+            ctx.kernel,
+            &process,
+            &thread,
+            SigInfo::from_user(signal, &raw),
+        )?;
+    }
+    Ok(0)
+}
+
 /// Sleeps until a signal interrupts the caller: `EINTR` (restarted or not
 /// by the delivery rules).
 fn wait_for_signal<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
