@@ -69,6 +69,13 @@ pub fn finish_thread<K: Kernel>(
     // Its memory goes back before it can be reaped, outside any lock.
     let space = process.data().release_address_space();
     drop(space);
+    // So do its descriptors, as Linux's `exit_files` runs before
+    // `exit_notify`: a parent whose wait returned the child finds every
+    // description the child held closed (`/proc/sys/fs/file-nr` counts
+    // them). Left to the finalize, they were dropped after the child
+    // became reapable, and a parent that reaped it in between saw them.
+    let closed = process.fds().lock().clear();
+    drop(closed);
     // SIGCHLD is queued before the child can be reaped, as Linux does
     // under its tasklist lock: a parent whose wait returns the child
     // (perhaps on another CPU, the moment it becomes a zombie) has the
