@@ -124,18 +124,30 @@ static void threads_max_stops_a_fork_bomb(void) {
     CHECK_EQ(read_number("/proc/sys/kernel/threads-max"), threads_max);
 }
 
-/* /proc/meminfo counts what processes cost the kernel: each live child
- * adds a kernel stack and page tables, and reaping gives them back. */
-static void meminfo_counts_stacks_and_page_tables(void) {
-    /* Threads of earlier tests may still be waiting to be freed (on
-     * several CPUs the finalizer lags): start once the count is steady. */
-    long stacks = meminfo_kb("KernelStack");
-    for (int i = 0; i < 100; i++) {
-        usleep(20000);
+/* KernelStack once a child that does nothing but exit is reaped. The
+ * kernel frees dead threads at the next spawn or exit, so such a child
+ * frees those before it and is the one left waiting: counted this way,
+ * two moments see the same number of dead threads, on any number of
+ * CPUs (and a thread still leaving its CPU is waited for). */
+static long stacks_after_a_quiet_exit(void) {
+    long stacks = -1;
+    for (int round = 0; round < 10; round++) {
+        pid_t child = fork();
+        CHECK(child >= 0);
+        if (child == 0) _exit(0);
+        CHECK_EQ(waitpid(child, NULL, 0), child);
         long now = meminfo_kb("KernelStack");
         if (now == stacks) break;
         stacks = now;
+        usleep(10000);
     }
+    return stacks;
+}
+
+/* /proc/meminfo counts what processes cost the kernel: each live child
+ * adds a kernel stack and page tables, and reaping gives them back. */
+static void meminfo_counts_stacks_and_page_tables(void) {
+    long stacks = stacks_after_a_quiet_exit();
     long tables = meminfo_kb("PageTables");
     CHECK(stacks > 0 && tables > 0);
     int pipefd[2];
@@ -155,10 +167,7 @@ static void meminfo_counts_stacks_and_page_tables(void) {
     close(pipefd[0]);
     close(pipefd[1]);
     while (wait(NULL) > 0) {}
-    /* Stacks are freed once the children are off their CPUs: allow a
-     * moment. */
-    for (int i = 0; i < 100 && meminfo_kb("KernelStack") > stacks; i++) usleep(10000);
-    CHECK(meminfo_kb("KernelStack") <= stacks);
+    CHECK(stacks_after_a_quiet_exit() <= stacks);
 }
 
 /* Init's RLIMIT_NPROC is half of threads-max, as Linux sets it at boot. */
