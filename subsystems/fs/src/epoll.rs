@@ -84,6 +84,19 @@ impl Item {
     }
 }
 
+/// One report [`Epoll::collect`] took, with what it changed in its item
+/// so that [`Epoll::give_back`] can undo it.
+#[derive(Clone, Copy, Debug)]
+pub struct Collected {
+    /// The events to report (`EPOLLIN`, ...).
+    pub events: u32,
+    /// The data registered with the item.
+    pub data: u64,
+    key: Key,
+    /// The item's edge-triggered count before this report.
+    reported_before: Option<u64>,
+}
+
 /// One epoll instance.
 pub struct Epoll {
     items: Mutex<BTreeMap<Key, Item>>,
@@ -236,10 +249,11 @@ impl Epoll {
         Ok(())
     }
 
-    /// Takes up to `max` ready items as `(events, data)`, updating the
-    /// edge-triggered and one-shot state of those reported. Items whose
-    /// description has closed are dropped.
-    pub fn collect(&self, max: usize) -> Vec<(u32, u64)> {
+    /// Takes up to `max` ready items, updating the edge-triggered and
+    /// one-shot state of those reported. Items whose description has
+    /// closed are dropped. Reports that never reach the caller go back
+    /// through [`Epoll::give_back`].
+    pub fn collect(&self, max: usize) -> Vec<Collected> {
         let mut ready = Vec::new();
         let mut items = self.items.lock();
         let dead: Vec<Key> = items
@@ -274,7 +288,12 @@ impl Epoll {
                 continue;
             };
             if let Some((events, count)) = item.ready(&description) {
-                ready.push((events, item.data));
+                ready.push(Collected {
+                    events,
+                    data: item.data,
+                    key,
+                    reported_before: item.reported_at,
+                });
                 if item.events & EPOLLET != 0 {
                     item.reported_at = Some(count);
                 }
@@ -285,6 +304,32 @@ impl Epoll {
         }
         *self.cursor.lock() = next;
         ready
+    }
+
+    /// Undoes what [`Epoll::collect`] changed for reports the caller never
+    /// got (its events buffer faulted): an edge-triggered item reports the
+    /// same edge again, a one-shot item is armed again, as Linux puts such
+    /// items back on its ready list. Items changed since (`EPOLL_CTL_MOD`
+    /// resets them) or removed are left alone.
+    pub fn give_back(&self, reports: &[Collected]) {
+        let mut items = self.items.lock();
+        for report in reports {
+            let Some(item) = items.get_mut(&report.key) else {
+                continue;
+            };
+            if item.data != report.data {
+                continue;
+            }
+            if item.events & EPOLLET != 0 {
+                item.reported_at = report.reported_before;
+            }
+            if item.events & EPOLLONESHOT != 0 {
+                item.disarmed = false;
+            }
+        }
+        drop(items);
+        // Another waiter may take them now.
+        self.waiters.wake_all();
     }
 
     /// Whether anything would be reported now (without changing state).
@@ -398,6 +443,15 @@ mod tests {
         description.file().epoll().unwrap()
     }
 
+    /// What a collection of up to `max` reports says, as `(events, data)`.
+    fn reports(description: &FileDescription, max: usize) -> Vec<(u32, u64)> {
+        of(description)
+            .collect(max)
+            .iter()
+            .map(|report| (report.events, report.data))
+            .collect()
+    }
+
     const IN: u32 = 1;
     const OUT: u32 = 4;
 
@@ -406,19 +460,19 @@ mod tests {
         let (ep, own) = epoll();
         let (reader, writer) = pipe();
         of(&ep).control(EPOLL_CTL_ADD, 3, &reader, IN, 33).unwrap();
-        assert_eq!(of(&ep).collect(8), []);
+        assert_eq!(reports(&ep, 8), []);
         let wakes = own.event_count();
         writer.write(b"x").unwrap();
         assert!(
             own.event_count() > wakes,
             "the pipe's queue wakes the epoll's"
         );
-        assert_eq!(of(&ep).collect(8), [(IN, 33)]);
-        assert_eq!(of(&ep).collect(8), [(IN, 33)], "still ready");
+        assert_eq!(reports(&ep, 8), [(IN, 33)]);
+        assert_eq!(reports(&ep, 8), [(IN, 33)], "still ready");
         assert!(ep.poll().contains(PollEvents::POLLIN));
         let mut buf = [0u8; 1];
         reader.read(&mut buf).unwrap();
-        assert_eq!(of(&ep).collect(8), []);
+        assert_eq!(reports(&ep, 8), []);
         assert!(!ep.poll().contains(PollEvents::POLLIN));
     }
 
@@ -430,10 +484,10 @@ mod tests {
             .control(EPOLL_CTL_ADD, 3, &reader, IN | EPOLLET, 1)
             .unwrap();
         writer.write(b"a").unwrap();
-        assert_eq!(of(&ep).collect(8), [(IN, 1)]);
-        assert_eq!(of(&ep).collect(8), [], "no new event");
+        assert_eq!(reports(&ep, 8), [(IN, 1)]);
+        assert_eq!(reports(&ep, 8), [], "no new event");
         writer.write(b"b").unwrap();
-        assert_eq!(of(&ep).collect(8), [(IN, 1)]);
+        assert_eq!(reports(&ep, 8), [(IN, 1)]);
     }
 
     #[test]
@@ -444,12 +498,46 @@ mod tests {
         of(&ep)
             .control(EPOLL_CTL_ADD, 3, &reader, IN | EPOLLONESHOT, 1)
             .unwrap();
-        assert_eq!(of(&ep).collect(8), [(IN, 1)]);
-        assert_eq!(of(&ep).collect(8), []);
+        assert_eq!(reports(&ep, 8), [(IN, 1)]);
+        assert_eq!(reports(&ep, 8), []);
         of(&ep)
             .control(EPOLL_CTL_MOD, 3, &reader, IN | EPOLLONESHOT, 2)
             .unwrap();
-        assert_eq!(of(&ep).collect(8), [(IN, 2)]);
+        assert_eq!(reports(&ep, 8), [(IN, 2)]);
+    }
+
+    #[test]
+    fn reports_given_back_are_reported_again() {
+        let (ep, own) = epoll();
+        let (reader, writer) = pipe();
+        let (other_reader, other_writer) = pipe();
+        of(&ep)
+            .control(EPOLL_CTL_ADD, 3, &reader, IN | EPOLLET, 1)
+            .unwrap();
+        of(&ep)
+            .control(EPOLL_CTL_ADD, 4, &other_reader, IN | EPOLLONESHOT, 2)
+            .unwrap();
+        writer.write(b"a").unwrap();
+        other_writer.write(b"b").unwrap();
+        let taken = of(&ep).collect(8);
+        assert_eq!(taken.len(), 2);
+        assert_eq!(reports(&ep, 8), [], "both taken");
+        let wakes = own.event_count();
+        of(&ep).give_back(&taken);
+        assert!(own.event_count() > wakes, "other waiters are told");
+        assert_eq!(reports(&ep, 8), [(IN, 1), (IN, 2)]);
+        assert_eq!(reports(&ep, 8), []);
+        // A report whose item was modified since stays taken by the change.
+        let taken = of(&ep).collect(8);
+        assert!(taken.is_empty());
+        writer.write(b"c").unwrap();
+        let taken = of(&ep).collect(8);
+        of(&ep)
+            .control(EPOLL_CTL_MOD, 3, &reader, IN | EPOLLET, 9)
+            .unwrap();
+        of(&ep).give_back(&taken);
+        assert_eq!(reports(&ep, 8), [(IN, 9)]);
+        assert_eq!(reports(&ep, 8), []);
     }
 
     #[test]
@@ -516,9 +604,9 @@ mod tests {
             .control(EPOLL_CTL_ADD, 3, &reader, IN | EPOLLHUP, 7)
             .unwrap();
         drop(writer);
-        assert_eq!(of(&ep).collect(8), [(EPOLLHUP, 7)]);
+        assert_eq!(reports(&ep, 8), [(EPOLLHUP, 7)]);
         drop(reader);
-        assert_eq!(of(&ep).collect(8), []);
+        assert_eq!(reports(&ep, 8), []);
         assert!(of(&ep).is_empty());
     }
 
@@ -531,14 +619,14 @@ mod tests {
             .control(EPOLL_CTL_ADD, 3, &reader, IN, 1)
             .unwrap();
         of(&outer).control(EPOLL_CTL_ADD, 4, &inner, IN, 2).unwrap();
-        assert_eq!(of(&outer).collect(8), []);
+        assert_eq!(reports(&outer, 8), []);
         let wakes = outer_queue.event_count();
         writer.write(b"x").unwrap();
         assert!(
             outer_queue.event_count() > wakes,
             "woken through the inner one"
         );
-        assert_eq!(of(&outer).collect(8), [(IN, 2)]);
+        assert_eq!(reports(&outer, 8), [(IN, 2)]);
         assert_eq!(
             of(&inner).control(EPOLL_CTL_ADD, 5, &outer, IN, 0),
             Err(Errno::ELOOP)
@@ -556,7 +644,7 @@ mod tests {
                 .unwrap();
         }
         let mut seen: Vec<u64> = (0..3)
-            .flat_map(|_| of(&ep).collect(1))
+            .flat_map(|_| reports(&ep, 1))
             .map(|(_, d)| d)
             .collect();
         seen.sort();

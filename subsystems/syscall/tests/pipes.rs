@@ -217,3 +217,56 @@ fn select_returns_the_ready_descriptors_in_its_sets() {
         err(Errno::EINVAL)
     );
 }
+
+const EPOLL_CTL_ADD: u64 = 1;
+const EPOLLET: u32 = 1 << 31;
+
+/// Registers `fd` with `epfd` for `events`, its data being `fd`.
+fn watch(w: &World, epfd: i64, fd: i64, events: u32) {
+    let event = w.alloc(12);
+    let mut bytes = events.to_ne_bytes().to_vec();
+    bytes.extend_from_slice(&(fd as u64).to_ne_bytes());
+    w.poke(event, &bytes);
+    assert_eq!(
+        w.call(
+            Sysno::EpollCtl,
+            &[epfd as u64, EPOLL_CTL_ADD, fd as u64, event]
+        ),
+        0
+    );
+}
+
+#[test]
+fn edge_triggered_events_an_epoll_wait_could_not_copy_are_reported_again() {
+    let w = World::new();
+    let epfd = w.call(Sysno::EpollCreate1, &[0]);
+    assert!(epfd >= 0);
+    let (first, first_writer) = pipe(&w, 0);
+    let (second, second_writer) = pipe(&w, 0);
+    watch(&w, epfd, first, 1 | EPOLLET);
+    watch(&w, epfd, second, 1 | EPOLLET);
+    w.write(first_writer, b"a");
+    w.write(second_writer, b"b");
+    // Room for one event before user memory ends: that one is reported,
+    // the other goes back.
+    let end = USER_BASE + USER_SIZE as u64;
+    let events = [epfd as u64, end - 12, 2, 0];
+    assert_eq!(w.call(Sysno::EpollWait, &events), 1);
+    let reported = u64::from_ne_bytes(w.peek(end - 8, 8).try_into().unwrap());
+    // No room at all: EFAULT, and nothing is lost.
+    assert_eq!(
+        w.call(Sysno::EpollWait, &[epfd as u64, end, 2, 0]),
+        err(Errno::EFAULT)
+    );
+    let buffer = w.alloc(24);
+    assert_eq!(w.call(Sysno::EpollWait, &[epfd as u64, buffer, 2, 0]), 1);
+    let other = u64::from_ne_bytes(w.peek(buffer + 4, 8).try_into().unwrap());
+    let mut both = [reported, other];
+    both.sort();
+    assert_eq!(both, [first as u64, second as u64]);
+    assert_eq!(
+        w.call(Sysno::EpollWait, &[epfd as u64, buffer, 2, 0]),
+        0,
+        "each edge once"
+    );
+}

@@ -3,7 +3,9 @@
 //! `epoll_pwait`/`epoll_pwait2`, a temporary signal mask.
 
 use abi::{Errno, Timespec};
+use alloc::vec::Vec;
 use fs::OpenFlags;
+use fs::epoll::{Collected, Epoll};
 
 use super::poll::{Watch, read_sigmask, with_temporary_mask};
 use crate::SyscallResult;
@@ -78,18 +80,50 @@ fn wait<K: Kernel>(
         let seen = watch.seen();
         let ready = epoll.collect(max as usize);
         if !ready.is_empty() {
-            let mut bytes = alloc::vec::Vec::with_capacity(ready.len() * EVENT_SIZE);
-            for (mask, data) in &ready {
-                bytes.extend_from_slice(&mask.to_ne_bytes());
-                bytes.extend_from_slice(&data.to_ne_bytes());
-            }
-            ctx.write_bytes(events, &bytes)?;
-            return Ok(ready.len() as u64);
+            return report(ctx, epoll, events, &ready);
         }
         if deadline.is_some_and(|d| d <= ctx.kernel.now_ns()) {
             return Ok(0);
         }
         watch.sleep(ctx.kernel, seen, deadline)?;
+    }
+}
+
+/// Copies `ready` to the caller's `events` and says how many. When the
+/// buffer faults, the events before the fault are reported (`EFAULT` if
+/// none) and the rest go back to the epoll, as Linux's `ep_send_events`
+/// puts them back on the ready list: an edge-triggered or one-shot event
+/// is not lost.
+fn report<K: Kernel>(
+    ctx: &Context<'_, K>,
+    epoll: &Epoll,
+    events: UserBuffer,
+    ready: &[Collected],
+) -> SyscallResult {
+    let event_bytes = |report: &Collected| {
+        let mut bytes = [0u8; EVENT_SIZE];
+        bytes[..4].copy_from_slice(&report.events.to_ne_bytes());
+        bytes[4..].copy_from_slice(&report.data.to_ne_bytes());
+        bytes
+    };
+    let all: Vec<u8> = ready.iter().flat_map(event_bytes).collect();
+    if ctx.write_bytes(events, &all).is_ok() {
+        return Ok(ready.len() as u64);
+    }
+    // One at a time, to find the first that does not fit.
+    let copied = ready
+        .iter()
+        .enumerate()
+        .take_while(|(index, report)| {
+            let at = UserBuffer(events.0 + (index * EVENT_SIZE) as u64);
+            ctx.write_bytes(at, &event_bytes(report)).is_ok()
+        })
+        .count();
+    epoll.give_back(&ready[copied..]);
+    if copied == 0 {
+        Err(Errno::EFAULT)
+    } else {
+        Ok(copied as u64)
     }
 }
 
