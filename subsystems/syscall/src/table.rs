@@ -226,6 +226,8 @@ system_call_table! {
     Recvfrom => message::recvfrom [fd: Fd, buffer: UserBuffer, len: usize, flags: i32, address: UserBuffer, address_len: UserPtr<u32>];
     Sendmsg => message::sendmsg [fd: Fd, message: UserPtr<[u64; 7]>, flags: i32];
     Recvmsg => message::recvmsg [fd: Fd, message: UserPtr<[u64; 7]>, flags: i32];
+    Sendmmsg => message::sendmmsg [fd: Fd, messages: UserBuffer, count: u32, flags: i32];
+    Recvmmsg => message::recvmmsg [fd: Fd, messages: UserBuffer, count: u32, flags: i32, timeout: UserPtr<Timespec>];
     // Interest lists (fs/epoll.rs).
     EpollCreate => epoll::epoll_create [size: i32];
     EpollCreate1 => epoll::epoll_create1 [flags: u32];

@@ -299,3 +299,94 @@ fn a_stream_read_whose_copy_out_faults_keeps_its_bytes_and_a_datagram_is_lost() 
     );
     assert_eq!(w.read(d, 8), Err(err(Errno::EAGAIN)));
 }
+
+/// A `struct mmsghdr` array of `count` messages, each with one buffer of
+/// `len` bytes (filled from `payloads` where given): its address and the
+/// buffers'.
+fn mmsghdrs(w: &World, count: usize, len: u64, payloads: &[&[u8]]) -> (u64, Vec<u64>) {
+    let array = w.alloc(count * 64);
+    let mut buffers = Vec::new();
+    for index in 0..count {
+        let buffer = w.alloc(len as usize);
+        if let Some(payload) = payloads.get(index) {
+            w.poke(buffer, payload);
+        }
+        let len = payloads.get(index).map_or(len, |p| p.len() as u64);
+        let iov = w.put(&abi::IoVec { base: buffer, len });
+        let header = array + index as u64 * 64;
+        for (field, value) in [0u64, 0, iov, 1, 0, 0, 0].iter().enumerate() {
+            w.poke(header + field as u64 * 8, &value.to_ne_bytes());
+        }
+        w.poke(header + 56, &u32::MAX.to_ne_bytes());
+        buffers.push(buffer);
+    }
+    (array, buffers)
+}
+
+/// The `msg_len` of message `index`.
+fn msg_len(w: &World, array: u64, index: u64) -> u32 {
+    w.get::<u32>(array + index * 64 + 56)
+}
+
+#[test]
+fn sendmmsg_and_recvmmsg_move_several_datagrams_a_call() {
+    const AF_UNIX: u64 = 1;
+    const MSG_DONTWAIT: u64 = 0x40;
+    const MSG_WAITFORONE: u64 = 0x10000;
+    let w = World::new();
+    let fds = w.alloc(8);
+    assert_eq!(w.call(Sysno::Socketpair, &[AF_UNIX, SOCK_DGRAM, 0, fds]), 0);
+    let (a, b) = (w.get::<i32>(fds) as u64, w.get::<i32>(fds + 4) as u64);
+    let (sent, _) = mmsghdrs(&w, 3, 0, &[b"one", b"three", b"fives"]);
+    assert_eq!(w.call(Sysno::Sendmmsg, &[a, sent, 3, 0]), 3);
+    assert_eq!(
+        (0..3).map(|i| msg_len(&w, sent, i)).collect::<Vec<_>>(),
+        [3, 5, 5]
+    );
+    // Four asked, three queued: three, in order, each with its length.
+    let (got, buffers) = mmsghdrs(&w, 4, 8, &[]);
+    assert_eq!(w.call(Sysno::Recvmmsg, &[b, got, 4, MSG_DONTWAIT, 0]), 3);
+    assert_eq!(w.peek(buffers[0], 3), b"one");
+    assert_eq!(w.peek(buffers[1], 5), b"three");
+    assert_eq!(w.peek(buffers[2], 5), b"fives");
+    assert_eq!(msg_len(&w, got, 1), 5);
+    assert_eq!(msg_len(&w, got, 3), u32::MAX, "the fourth untouched");
+    // Nothing queued: the error itself.
+    assert_eq!(
+        w.call(Sysno::Recvmmsg, &[b, got, 4, MSG_DONTWAIT, 0]),
+        err(Errno::EAGAIN)
+    );
+    // The timeout is written back with what is left of it (that
+    // MSG_WAITFORONE waits for the first message only needs a real wait:
+    // tests/user/mmsg.c).
+    assert_eq!(w.write(a as i64, b"x"), 1);
+    let timeout = w.put(&abi::Timespec { sec: 5, nsec: 0 });
+    assert_eq!(
+        w.call(Sysno::Recvmmsg, &[b, got, 4, MSG_WAITFORONE, timeout]),
+        1
+    );
+    let left = w.get::<abi::Timespec>(timeout);
+    assert!(left.sec <= 5 && (left.sec, left.nsec) != (0, 0));
+    let bad_timeout = w.put(&abi::Timespec {
+        sec: 0,
+        nsec: 1_000_000_000,
+    });
+    assert_eq!(
+        w.call(Sysno::Recvmmsg, &[b, got, 4, MSG_DONTWAIT, bad_timeout]),
+        err(Errno::EINVAL)
+    );
+    // A message that faults ends sendmmsg: those before it count.
+    let (partly_bad, _) = mmsghdrs(&w, 2, 0, &[b"ok", b"lost"]);
+    w.poke(partly_bad + 64 + 16, &0x10u64.to_ne_bytes()); // its iovec
+    assert_eq!(w.call(Sysno::Sendmmsg, &[a, partly_bad, 2, 0]), 1);
+    assert_eq!(
+        w.call(Sysno::Sendmmsg, &[a, partly_bad + 64, 1, 0]),
+        err(Errno::EFAULT)
+    );
+    assert_eq!(w.call(Sysno::Sendmmsg, &[a, sent, 0, 0]), 0);
+    assert_eq!(
+        w.call(Sysno::Sendmmsg, &[99, sent, 1, 0]),
+        err(Errno::EBADF)
+    );
+    assert_eq!(w.read(b as i64, 8).unwrap(), b"ok");
+}

@@ -493,3 +493,107 @@ fn push_cmsg(control: &mut Vec<u8>, kind: i32, body: &[u8], room: usize, flags: 
     let padded = cmsg_align(control.len());
     control.resize(padded.min(room), 0);
 }
+
+/// `sizeof(struct mmsghdr)`: a `msghdr` (56 bytes), then the `msg_len`
+/// the call fills in, padded to 64.
+const MMSGHDR_SIZE: u64 = 64;
+/// Where `msg_len` lies in a `struct mmsghdr`.
+const MSG_LEN_OFFSET: u64 = 56;
+/// The most messages one call handles (Linux's `UIO_MAXIOV`).
+const MAX_MESSAGES: u32 = 1024;
+/// `MSG_WAITFORONE`: `recvmmsg` waits for the first message only.
+const MSG_WAITFORONE: i32 = 0x10000;
+
+/// The `msghdr` of message `index` in a `struct mmsghdr` array.
+fn mmsghdr(messages: UserBuffer, index: u32) -> UserPtr<[u64; 7]> {
+    UserPtr::new(messages.0.wrapping_add(u64::from(index) * MMSGHDR_SIZE))
+}
+
+/// Writes the byte count of message `index` to its `msg_len`.
+fn write_msg_len<K: Kernel>(
+    ctx: &Context<'_, K>,
+    messages: UserBuffer,
+    index: u32,
+    len: u64,
+) -> KernelResult<()> {
+    let at = mmsghdr(messages, index).address() + MSG_LEN_OFFSET;
+    // `msg_len` is an `unsigned int`; one message is far below 4 GiB.
+    ctx.write(UserPtr::<u32>::new(at), &(len as u32))
+}
+
+/// `sendmmsg(fd, msgvec, vlen, flags)`: [`sendmsg`] for each message in
+/// turn, its byte count written to its `msg_len`. The first failure ends
+/// the call: the number sent before it is the answer, or the error when
+/// none was (Linux's `__sys_sendmmsg`). At most 1024 messages a call.
+pub fn sendmmsg<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    messages: UserBuffer,
+    count: u32,
+    flags: i32,
+) -> SyscallResult {
+    // A bad descriptor fails even with no message.
+    socket_of(ctx, fd)?;
+    let mut sent = 0;
+    while sent < count.min(MAX_MESSAGES) {
+        let result = sendmsg(ctx, fd, mmsghdr(messages, sent), flags)
+            .and_then(|len| write_msg_len(ctx, messages, sent, len));
+        match result {
+            Ok(()) => sent += 1,
+            Err(error) if sent == 0 => return Err(error),
+            Err(_) => break,
+        }
+    }
+    Ok(u64::from(sent))
+}
+
+/// `recvmmsg(fd, msgvec, vlen, flags, timeout)`: [`recvmsg`] for each
+/// message in turn, its byte count written to its `msg_len`. With
+/// `MSG_WAITFORONE` only the first receive waits. A timeout is looked at
+/// after each message, as Linux does (a receive still waits for its
+/// message), and the time left is written back when a message came. The
+/// first failure ends the call: the number received before it is the
+/// answer, or the error when none was. At most 1024 messages a call.
+pub fn recvmmsg<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    messages: UserBuffer,
+    count: u32,
+    flags: i32,
+    timeout: UserPtr<abi::Timespec>,
+) -> SyscallResult {
+    socket_of(ctx, fd)?;
+    let deadline = if timeout.is_null() {
+        None
+    } else {
+        let limit = ctx.read(timeout)?.validate()?;
+        Some(limit.deadline_after(ctx.kernel.now_ns())?)
+    };
+    let wait_for_one = flags & MSG_WAITFORONE != 0;
+    let mut flags = flags & !MSG_WAITFORONE;
+    let mut received = 0;
+    while received < count.min(MAX_MESSAGES) {
+        let result = recvmsg(ctx, fd, mmsghdr(messages, received), flags)
+            .and_then(|len| write_msg_len(ctx, messages, received, len));
+        match result {
+            Ok(()) => received += 1,
+            Err(error) if received == 0 => return Err(error),
+            // Linux keeps other errors for the socket's next call; EAGAIN
+            // after a first message is the usual end.
+            Err(_) => break,
+        }
+        if wait_for_one {
+            flags |= MSG_DONTWAIT;
+        }
+        if deadline.is_some_and(|deadline| ctx.kernel.now_ns() >= deadline) {
+            break;
+        }
+    }
+    if let Some(deadline) = deadline
+        && received > 0
+    {
+        let left = deadline.saturating_sub(ctx.kernel.now_ns());
+        ctx.write(timeout, &abi::Timespec::from_nanos(left))?;
+    }
+    Ok(u64::from(received))
+}
