@@ -1,5 +1,6 @@
 //! Debian's Python 3.11, unchanged, on Courage: its `pty` module runs a
-//! child on a pseudo-terminal and talks to it through the master.
+//! child on a pseudo-terminal and talks to it through the master, and
+//! its `shutil` copies files with their metadata and extended attributes.
 
 use std::time::Duration;
 
@@ -20,6 +21,27 @@ fn pythons_pty_module_runs_a_child_on_a_pseudo_terminal() {
     assert_eq!(outcome.code(), Some(EXIT_SUCCESS), "{}", outcome.output);
     assert!(
         outcome.output.contains("python pty ok"),
+        "{}",
+        outcome.output
+    );
+    assert!(outcome.output.contains("status=0"), "{}", outcome.output);
+}
+
+#[test]
+fn pythons_shutil_copies_files_with_their_extended_attributes() {
+    let qemu = Qemu::new(Boot::Kernel {
+        kernel: artifact("COURAGE_KERNEL"),
+        cmdline: "quiet init=/bin/busybox -- sh -c \"mount -t proc proc /proc; \
+                  /usr/bin/python3.11 -S /tests/python/shutil_test.py; echo status=$?; poweroff -f\""
+            .into(),
+        initrd: Some(artifact("COURAGE_DEBIAN_INITRAMFS")),
+    });
+    let outcome = qemu
+        .run_captured(Duration::from_secs(120), None)
+        .expect("QEMU starts");
+    assert_eq!(outcome.code(), Some(EXIT_SUCCESS), "{}", outcome.output);
+    assert!(
+        outcome.output.contains("python shutil ok"),
         "{}",
         outcome.output
     );

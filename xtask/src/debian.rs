@@ -41,7 +41,7 @@ pub const PROGRAMS: &[Tool] = &[
 const PYTHON: &str = "/usr/bin/python3.11";
 
 /// The Python test programs, run from `/tests/python`.
-const PYTHON_TESTS: &[&str] = &["pty_test.py"];
+const PYTHON_TESTS: &[&str] = &["pty_test.py", "shutil_test.py"];
 
 /// The shared libraries `binary` needs, as `ldd` resolves them.
 fn libraries(binary: &Path) -> Result<Vec<PathBuf>, String> {
@@ -69,7 +69,7 @@ fn libraries(binary: &Path) -> Result<Vec<PathBuf>, String> {
 /// interpreter loads them (asked at build time, so the list follows
 /// Debian's Python).
 fn python_modules() -> Result<Vec<PathBuf>, String> {
-    let script = "import sys, pty, tty, os, select, signal, time, errno\n\
+    let script = "import sys, pty, tty, os, select, signal, time, errno, shutil\n\
                   for m in sys.modules.values():\n\
                   \x20   f = getattr(m, '__file__', None)\n\
                   \x20   if f: print(f)";

@@ -5,6 +5,7 @@
 
 use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::any::Any;
 
 use abi::{Errno, KernelResult};
@@ -291,6 +292,31 @@ pub trait Inode: Send + Sync {
     /// The device a character-device node opens, if one is attached.
     fn character_device(&self) -> Option<Arc<dyn CharacterDevice>> {
         None
+    }
+
+    /// The value of extended attribute `name` (`ENODATA` if unset); the
+    /// caller has checked the name and the caller's rights
+    /// ([`crate::xattr`]). `EOPNOTSUPP` where the file system keeps none
+    /// (the default).
+    fn get_xattr(&self, _name: &[u8]) -> KernelResult<Vec<u8>> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// Sets extended attribute `name` under `flags` (see
+    /// [`crate::xattr::ExtendedAttributes::set`]); `EOPNOTSUPP` by default.
+    fn set_xattr(&self, _name: &[u8], _value: &[u8], _flags: u32) -> KernelResult<()> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// Removes extended attribute `name`; `EOPNOTSUPP` by default.
+    fn remove_xattr(&self, _name: &[u8]) -> KernelResult<()> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// The names of the extended attributes `visible` accepts, each
+    /// followed by a NUL; `EOPNOTSUPP` by default.
+    fn list_xattrs(&self, _visible: &dyn Fn(&[u8]) -> bool) -> KernelResult<Vec<u8>> {
+        Err(Errno::EOPNOTSUPP)
     }
 
     /// `self` as `Any`, so a file system can recognise its own inodes in

@@ -108,6 +108,7 @@ pub mod types;
 pub mod unix;
 pub mod vfs;
 pub mod wait;
+pub mod xattr;
 
 pub use clock::Clock;
 pub use credentials::{Access, Credentials};

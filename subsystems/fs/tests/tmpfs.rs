@@ -440,3 +440,88 @@ fn named_tmpfs_files_refuse_seals_as_linux_shmem_does() {
     let dir = w.vfs.open(&w.su(), "/", OpenFlags::empty(), 0).unwrap();
     assert_eq!(dir.inode().unwrap().seals(), Err(Errno::EINVAL));
 }
+
+#[test]
+fn extended_attributes_follow_their_namespaces_rules() {
+    use fs::xattr::{self, XATTR_CREATE};
+    let w = World::new();
+    w.write_file("/file", b"");
+    w.vfs.chmod(&w.su(), "/file", 0o644).unwrap();
+    let file = w
+        .vfs
+        .resolve(&w.su(), "/file", true)
+        .unwrap()
+        .inode()
+        .clone();
+    let root = Credentials::root();
+    let owner_of_nothing = Credentials::user(1000, 1000);
+    let before = file.stat().ctime();
+    xattr::set(&file, b"user.colour", b"blue", XATTR_CREATE, &root).unwrap();
+    assert!(
+        file.stat().ctime() > before,
+        "a change is a change of the inode"
+    );
+    xattr::set(&file, b"trusted.secret", b"x", 0, &root).unwrap();
+    // user.: read permission to read, write permission to change.
+    assert_eq!(
+        xattr::get(&file, b"user.colour", &owner_of_nothing).unwrap(),
+        b"blue"
+    );
+    assert_eq!(
+        xattr::set(&file, b"user.colour", b"red", 0, &owner_of_nothing),
+        Err(Errno::EACCES)
+    );
+    assert_eq!(
+        xattr::remove(&file, b"user.colour", &owner_of_nothing),
+        Err(Errno::EACCES)
+    );
+    // trusted.: the superuser's alone, hidden from the rest.
+    assert_eq!(
+        xattr::get(&file, b"trusted.secret", &owner_of_nothing),
+        Err(Errno::ENODATA)
+    );
+    assert_eq!(
+        xattr::set(&file, b"trusted.other", b"y", 0, &owner_of_nothing),
+        Err(Errno::EPERM)
+    );
+    assert_eq!(
+        xattr::list(&file, &root).unwrap(),
+        b"trusted.secret\0user.colour\0"
+    );
+    assert_eq!(
+        xattr::list(&file, &owner_of_nothing).unwrap(),
+        b"user.colour\0"
+    );
+    // Other namespaces, bad flags and sizes.
+    assert_eq!(
+        xattr::set(&file, b"security.selinux", b"", 0, &root),
+        Err(Errno::EOPNOTSUPP)
+    );
+    assert_eq!(
+        xattr::set(&file, b"user.a", b"", 4, &root),
+        Err(Errno::EINVAL)
+    );
+    let too_big = vec![0u8; xattr::SIZE_MAX + 1];
+    assert_eq!(
+        xattr::set(&file, b"user.a", &too_big, 0, &root),
+        Err(Errno::E2BIG)
+    );
+    // user. attributes belong to files and directories, not symlinks.
+    w.vfs.symlink(&w.su(), "/file", "/link").unwrap();
+    let link = w
+        .vfs
+        .resolve(&w.su(), "/link", false)
+        .unwrap()
+        .inode()
+        .clone();
+    assert_eq!(
+        xattr::set(&link, b"user.a", b"", 0, &root),
+        Err(Errno::EPERM)
+    );
+    assert_eq!(xattr::get(&link, b"user.a", &root), Err(Errno::ENODATA));
+    xattr::remove(&file, b"user.colour", &root).unwrap();
+    assert_eq!(
+        xattr::get(&file, b"user.colour", &root),
+        Err(Errno::ENODATA)
+    );
+}

@@ -18,7 +18,7 @@ use crate::SyscallResult;
 use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, UserPath, UserPtr};
 use crate::context::Context;
 use crate::fs::{
-    attr, dir, epoll, eventfd, io, lock, memfd, path, pipe, poll, space, timerfd, transfer,
+    attr, dir, epoll, eventfd, io, lock, memfd, path, pipe, poll, space, timerfd, transfer, xattr,
 };
 use crate::kernel::Kernel;
 use crate::net::{message, options, socket};
@@ -188,6 +188,19 @@ system_call_table! {
     Utimes => attr::utimes [path: UserPath, times: UserPtr<[Timeval; 2]>];
     Futimesat => attr::futimesat [dirfd: DirFd, path: UserPath, times: UserPtr<[Timeval; 2]>];
     Utimensat => attr::utimensat [dirfd: DirFd, path: UserPath, times: UserPtr<[Timespec; 2]>, flags: AtFlags];
+    // Extended attributes (fs/xattr.rs).
+    Setxattr => xattr::setxattr [path: UserPath, name: UserBuffer, value: UserBuffer, size: usize, flags: u32];
+    Lsetxattr => xattr::lsetxattr [path: UserPath, name: UserBuffer, value: UserBuffer, size: usize, flags: u32];
+    Fsetxattr => xattr::fsetxattr [fd: Fd, name: UserBuffer, value: UserBuffer, size: usize, flags: u32];
+    Getxattr => xattr::getxattr [path: UserPath, name: UserBuffer, value: UserBuffer, size: usize];
+    Lgetxattr => xattr::lgetxattr [path: UserPath, name: UserBuffer, value: UserBuffer, size: usize];
+    Fgetxattr => xattr::fgetxattr [fd: Fd, name: UserBuffer, value: UserBuffer, size: usize];
+    Listxattr => xattr::listxattr [path: UserPath, names: UserBuffer, size: usize];
+    Llistxattr => xattr::llistxattr [path: UserPath, names: UserBuffer, size: usize];
+    Flistxattr => xattr::flistxattr [fd: Fd, names: UserBuffer, size: usize];
+    Removexattr => xattr::removexattr [path: UserPath, name: UserBuffer];
+    Lremovexattr => xattr::lremovexattr [path: UserPath, name: UserBuffer];
+    Fremovexattr => xattr::fremovexattr [fd: Fd, name: UserBuffer];
     Statfs => attr::statfs [path: UserPath, buf: UserPtr<Statfs>];
     Fstatfs => attr::fstatfs [fd: Fd, buf: UserPtr<Statfs>];
 

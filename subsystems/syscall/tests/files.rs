@@ -440,3 +440,104 @@ fn fallocate_extends_zeroes_and_refuses_what_linux_refuses() {
         err(Errno::ESPIPE)
     );
 }
+
+#[test]
+fn extended_attributes_are_set_read_listed_and_removed() {
+    let w = World::new();
+    let fd = w.open("/tagged", O_CREAT | O_RDWR);
+    let path = w.string("/tagged");
+    let name = w.string("user.colour");
+    let value = w.alloc(16);
+    w.poke(value, b"blue");
+    assert_eq!(w.call(Sysno::Setxattr, &[path, name, value, 4, 0]), 0);
+    // XATTR_CREATE on one that exists, XATTR_REPLACE on one that does not.
+    assert_eq!(
+        w.call(Sysno::Setxattr, &[path, name, value, 4, 1]),
+        err(Errno::EEXIST)
+    );
+    let other = w.string("user.size");
+    assert_eq!(
+        w.call(Sysno::Fsetxattr, &[fd as u64, other, value, 2, 2]),
+        err(Errno::ENODATA)
+    );
+    assert_eq!(
+        w.call(Sysno::Fsetxattr, &[fd as u64, other, value, 2, 0]),
+        0
+    );
+    // Size 0 asks for the length; too small a buffer is ERANGE.
+    let out = w.alloc(64);
+    assert_eq!(w.call(Sysno::Getxattr, &[path, name, 0, 0]), 4);
+    assert_eq!(
+        w.call(Sysno::Getxattr, &[path, name, out, 3]),
+        err(Errno::ERANGE)
+    );
+    assert_eq!(w.call(Sysno::Fgetxattr, &[fd as u64, name, out, 64]), 4);
+    assert_eq!(w.peek(out, 4), b"blue");
+    let list = b"user.colour\0user.size\0";
+    assert_eq!(w.call(Sysno::Listxattr, &[path, 0, 0]), list.len() as i64);
+    assert_eq!(
+        w.call(Sysno::Flistxattr, &[fd as u64, out, 64]),
+        list.len() as i64
+    );
+    assert_eq!(w.peek(out, list.len()), list);
+    assert_eq!(
+        w.call(Sysno::Llistxattr, &[path, out, 5]),
+        err(Errno::ERANGE)
+    );
+    assert_eq!(w.call(Sysno::Removexattr, &[path, name]), 0);
+    assert_eq!(
+        w.call(Sysno::Lgetxattr, &[path, name, out, 64]),
+        err(Errno::ENODATA)
+    );
+    assert_eq!(
+        w.call(Sysno::Fremovexattr, &[fd as u64, name]),
+        err(Errno::ENODATA)
+    );
+    // Names: none, too long, unreadable, outside a namespace.
+    let empty = w.string("");
+    assert_eq!(
+        w.call(Sysno::Getxattr, &[path, empty, out, 64]),
+        err(Errno::ERANGE)
+    );
+    let long = w.string(&format!("user.{}", "n".repeat(300)));
+    assert_eq!(
+        w.call(Sysno::Getxattr, &[path, long, out, 64]),
+        err(Errno::ERANGE)
+    );
+    assert_eq!(
+        w.call(Sysno::Getxattr, &[path, 0x10, out, 64]),
+        err(Errno::EFAULT)
+    );
+    let plain = w.string("colour");
+    assert_eq!(
+        w.call(Sysno::Setxattr, &[path, plain, value, 4, 0]),
+        err(Errno::EOPNOTSUPP)
+    );
+    assert_eq!(
+        w.call(Sysno::Setxattr, &[path, name, value, 65537, 0]),
+        err(Errno::E2BIG)
+    );
+    // A symlink itself takes no user. attribute; through it, its target.
+    let link = w.string("/link");
+    assert_eq!(w.call(Sysno::Symlink, &[path, link]), 0);
+    assert_eq!(
+        w.call(Sysno::Lsetxattr, &[link, name, value, 4, 0]),
+        err(Errno::EPERM)
+    );
+    assert_eq!(w.call(Sysno::Setxattr, &[link, name, value, 4, 0]), 0);
+    assert_eq!(w.call(Sysno::Fgetxattr, &[fd as u64, name, out, 64]), 4);
+    // A pipe has none; a missing file is ENOENT.
+    let fds = w.alloc(8);
+    assert_eq!(w.call(Sysno::Pipe2, &[fds, 0]), 0);
+    let pipe = u64::from(w.get::<u32>(fds));
+    assert_eq!(
+        w.call(Sysno::Fgetxattr, &[pipe, name, out, 64]),
+        err(Errno::EOPNOTSUPP)
+    );
+    assert_eq!(w.call(Sysno::Flistxattr, &[pipe, out, 64]), 0);
+    let missing = w.string("/missing");
+    assert_eq!(
+        w.call(Sysno::Getxattr, &[missing, name, out, 64]),
+        err(Errno::ENOENT)
+    );
+}

@@ -18,6 +18,7 @@ mod sparse;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
 use core::any::Any;
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -28,6 +29,7 @@ use crate::clock::Clock;
 use crate::device::CharacterDevice;
 use crate::inode::{DirEntry, FileSystem, Inode, InodeId, Owner, TimeChange};
 use crate::types::{FileType, Stat, Timespec, mode};
+use crate::xattr::ExtendedAttributes;
 
 use directory::Directory;
 pub use sparse::{MAX_FILE_SIZE, PAGE_SIZE, SparseData};
@@ -83,6 +85,7 @@ impl Tmpfs {
                 meta: Meta::new(mode::S_IFDIR | 0o755, Owner::default(), 2, 0, now),
                 content: Content::Directory(Box::new(Directory::new(this.clone()))),
                 seals: crate::inode::F_SEAL_SEAL,
+                xattrs: None,
             }),
         });
         Arc::new(Tmpfs { shared, root, name })
@@ -174,6 +177,8 @@ struct State {
     /// `F_SEAL_*` bits; every file starts with `F_SEAL_SEAL` except a
     /// sealable unnamed one (`memfd_create(MFD_ALLOW_SEALING)`).
     seals: u32,
+    /// Extended attributes, made on the first one set.
+    xattrs: Option<Box<ExtendedAttributes>>,
 }
 
 impl State {
@@ -261,6 +266,7 @@ impl TmpfsInode {
                 ),
                 content,
                 seals: crate::inode::F_SEAL_SEAL,
+                xattrs: None,
             }),
         })
     }
@@ -505,6 +511,42 @@ impl Inode for TmpfsInode {
             FileType::Regular => Ok(self.state.lock().seals),
             _ => Err(Errno::EINVAL),
         }
+    }
+
+    fn get_xattr(&self, name: &[u8]) -> KernelResult<Vec<u8>> {
+        match &self.state.lock().xattrs {
+            Some(xattrs) => xattrs.get(name),
+            None => Err(Errno::ENODATA),
+        }
+    }
+
+    fn set_xattr(&self, name: &[u8], value: &[u8], flags: u32) -> KernelResult<()> {
+        let now = self.shared.now();
+        let mut state = self.state.lock();
+        state
+            .xattrs
+            .get_or_insert_with(Default::default)
+            .set(name, value, flags)?;
+        state.meta.ctime = now;
+        Ok(())
+    }
+
+    fn remove_xattr(&self, name: &[u8]) -> KernelResult<()> {
+        let now = self.shared.now();
+        let mut state = self.state.lock();
+        state.xattrs.as_mut().ok_or(Errno::ENODATA)?.remove(name)?;
+        state.meta.ctime = now;
+        Ok(())
+    }
+
+    fn list_xattrs(&self, visible: &dyn Fn(&[u8]) -> bool) -> KernelResult<Vec<u8>> {
+        Ok(self
+            .state
+            .lock()
+            .xattrs
+            .as_ref()
+            .map(|xattrs| xattrs.list(visible))
+            .unwrap_or_default())
     }
 
     fn add_seals(&self, seals: u32) -> KernelResult<()> {

@@ -14,3 +14,4 @@ pub mod space;
 pub mod terminal;
 pub mod timerfd;
 pub mod transfer;
+pub mod xattr;
