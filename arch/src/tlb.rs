@@ -147,7 +147,7 @@ fn shootdown_of(root: u64, flush: Flush) {
     if others == 0 {
         return;
     }
-    request(others, flush, |cpu| cpu.active_root() == root);
+    request(others, Some(flush), |cpu| cpu.active_root() == root);
 }
 
 /// Makes every other CPU drop all its entries, global ones included (a
@@ -158,10 +158,35 @@ pub fn shootdown_kernel() {
     if others == 0 {
         return;
     }
-    request(others, Flush::Global, |_| true);
+    request(others, Some(Flush::Global), |_| true);
 }
 
-fn request(cpus: u64, flush: Flush, wanted: impl Fn(&percpu::CpuLocal) -> bool) {
+/// Makes every other CPU with `root` in CR3 take an interrupt and waits
+/// until each has: a full memory barrier and a serializing return on each
+/// CPU that runs the address space (`membarrier`'s private expedited
+/// commands). The mailboxes carry it as a request with nothing to flush.
+pub fn barrier_user(root: u64) {
+    barrier(|cpu| cpu.active_root() == root);
+}
+
+/// As [`barrier_user`], on every other online CPU (`membarrier`'s global
+/// commands).
+pub fn barrier_all() {
+    barrier(|_| true);
+}
+
+fn barrier(wanted: impl Fn(&percpu::CpuLocal) -> bool) {
+    // Ordered before and after the others' barriers, as Linux's smp_mb()
+    // around its IPIs.
+    core::sync::atomic::fence(Ordering::SeqCst);
+    let others = others_online(percpu::this_cpu());
+    if others != 0 {
+        request(others, None, wanted);
+    }
+    core::sync::atomic::fence(Ordering::SeqCst);
+}
+
+fn request(cpus: u64, flush: Option<Flush>, wanted: impl Fn(&percpu::CpuLocal) -> bool) {
     let mut tickets = [0u64; percpu::MAX_CPUS];
     let mut sent = 0u64;
     for index in 0..percpu::MAX_CPUS {
@@ -175,7 +200,9 @@ fn request(cpus: u64, flush: Flush, wanted: impl Fn(&percpu::CpuLocal) -> bool) 
             continue;
         }
         let mailbox = &MAILBOXES[index];
-        mailbox.post(flush);
+        if let Some(flush) = flush {
+            mailbox.post(flush);
+        }
         tickets[index] = mailbox.requested.fetch_add(1, Ordering::SeqCst) + 1;
         crate::apic::send_ipi(cpu.apic_id(), TLB_VECTOR);
         sent |= 1 << index;

@@ -295,6 +295,16 @@ impl syscall::Kernel for RunningKernel {
         arch::percpu::this_cpu()
     }
 
+    fn memory_barrier(&self, scope: syscall::kernel::BarrierScope) {
+        match scope {
+            // The caller's space is the one this CPU runs (its CR3).
+            syscall::kernel::BarrierScope::OwnAddressSpace => {
+                arch::tlb::barrier_user(arch::paging::active_root().start().0)
+            }
+            syscall::kernel::BarrierScope::EveryCpu => arch::tlb::barrier_all(),
+        }
+    }
+
     fn fork(
         &self,
         _ctx: &Context<'_, Self>,

@@ -98,6 +98,10 @@ pub struct ProcessData<E: ProcessEnv> {
     /// `/proc/<pid>/oom_score_adj`: the out-of-memory killer's bias,
     /// -1000 (never) to 1000; inherited by children, kept across exec.
     oom_score_adj: i16,
+    /// The `membarrier` registrations made (`MEMBARRIER_CMD_REGISTER_*`
+    /// bits). Linux keeps them with the address space: a fork copies
+    /// them, an exec starts without any.
+    membarrier_registrations: u32,
 }
 
 impl<E: ProcessEnv> ProcessData<E> {
@@ -324,6 +328,17 @@ impl<E: ProcessEnv> ProcessData<E> {
             adj.clamp(crate::oom::OOM_SCORE_ADJ_MIN, crate::oom::OOM_SCORE_ADJ_MAX);
     }
 
+    /// The `membarrier` registrations made (`MEMBARRIER_CMD_REGISTER_*`
+    /// bits; the `membarrier` call gives them their meaning).
+    pub fn membarrier_registrations(&self) -> u32 {
+        self.membarrier_registrations
+    }
+
+    /// Records `MEMBARRIER_CMD_REGISTER_*` bits.
+    pub fn register_membarrier(&mut self, registrations: u32) {
+        self.membarrier_registrations |= registrations;
+    }
+
     /// `PR_GET_CHILD_SUBREAPER`.
     pub fn is_child_subreaper(&self) -> bool {
         self.child_subreaper
@@ -456,6 +471,7 @@ impl<E: ProcessEnv> Process<E> {
                 parent_death_signal: 0,
                 child_subreaper: false,
                 oom_score_adj: 0,
+                membarrier_registrations: 0,
             },
             fds,
         ))
@@ -519,6 +535,7 @@ impl<E: ProcessEnv> Process<E> {
                 parent_death_signal: 0,
                 child_subreaper: false,
                 oom_score_adj: p.oom_score_adj,
+                membarrier_registrations: p.membarrier_registrations,
             }
         };
         let fds = parent.fds.lock().fork_copy()?;
@@ -681,6 +698,7 @@ impl<E: ProcessEnv> Process<E> {
             let mut data = self.data();
             E::reset_signals_for_exec(&mut data.signals);
             data.did_exec = true;
+            data.membarrier_registrations = 0;
             data.name = name;
             data.set_dumpable(true);
             data.address_space.replace(address_space)

@@ -15,6 +15,15 @@ use process::{Credentials, Pid, Process, ProcessEnv, ProcessTable, Thread};
 use sched::{Priority, WakeReason};
 use signal::{ProcessSignalState, ThreadSignalState, UserSelectors};
 
+/// Which CPUs a [`Kernel::memory_barrier`] reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BarrierScope {
+    /// Those running the caller's address space.
+    OwnAddressSpace,
+    /// Every online CPU.
+    EveryCpu,
+}
+
 /// What the system-call layer needs from the kernel that links it: the
 /// instances of the subsystems (process table, VFS), the calling thread's
 /// user memory, clocks, sleeping, and the few actions that reach into the
@@ -233,6 +242,11 @@ pub trait Kernel: Sized {
 
     /// The CPU the calling thread runs on.
     fn current_cpu(&self) -> u32;
+
+    /// Makes the other CPUs in `scope` pass a full memory barrier (an
+    /// interrupt, whose return also serializes) and returns once each has
+    /// (`membarrier`).
+    fn memory_barrier(&self, scope: BarrierScope);
 
     /// Starts a child process: a copy of the caller (the `process`
     /// crate's `fork`) whose thread resumes user mode as `child` says.

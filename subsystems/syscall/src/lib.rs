@@ -57,6 +57,7 @@ pub mod fs;
 pub mod futex;
 pub mod info;
 pub mod kernel;
+pub mod membarrier;
 pub mod memory;
 pub mod memory_lock;
 pub mod net;

@@ -26,7 +26,7 @@ use crate::process::{credentials, ids, lifecycle, pidfd, ptrace, remote_memory, 
 use crate::signals::calls as signals;
 use crate::signals::posix_timers::{self, SigEvent};
 use crate::signals::signalfd;
-use crate::{info, memory, memory_lock, time};
+use crate::{info, membarrier, memory, memory_lock, time};
 
 /// A result as the caller sees it in `rax`: the value, or `-errno`.
 pub fn to_rax(result: SyscallResult) -> u64 {
@@ -296,6 +296,8 @@ system_call_table! {
     Munlock => memory_lock::munlock [address: u64, len: u64];
     Mlockall => memory_lock::mlockall [flags: u32];
     Munlockall => memory_lock::munlockall [];
+    // Barriers on other CPUs (membarrier.rs).
+    Membarrier => membarrier::membarrier [cmd: i32, flags: u32, cpu_id: i32];
 
     // Ids, groups and sessions (process/ids.rs).
     Getpid => ids::getpid [];

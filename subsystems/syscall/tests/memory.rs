@@ -309,3 +309,48 @@ fn a_fork_child_has_its_own_copy_of_the_regions() {
         "the parent keeps its mapping"
     );
 }
+
+#[test]
+fn membarrier_serves_its_commands_after_their_registrations() {
+    use syscall::kernel::BarrierScope;
+    use syscall::membarrier::*;
+    let w = World::new();
+    let call = |cmd: i32, flags: u64| w.call(Sysno::Membarrier, &[cmd as u64, flags, 0]);
+    assert_eq!(call(MEMBARRIER_CMD_QUERY, 0), i64::from(SERVED));
+    assert_eq!(SERVED, 127, "all but the rseq commands");
+    // Private commands need their registration first.
+    assert_eq!(call(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0), err(Errno::EPERM));
+    assert_eq!(call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0), 0);
+    assert_eq!(call(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0), 0);
+    assert_eq!(
+        call(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0),
+        err(Errno::EPERM),
+        "each kind is registered apart"
+    );
+    assert_eq!(call(MEMBARRIER_CMD_GLOBAL, 0), 0);
+    assert_eq!(call(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0), 0);
+    assert_eq!(
+        *w.machine.barriers.lock().unwrap(),
+        [
+            BarrierScope::OwnAddressSpace,
+            BarrierScope::EveryCpu,
+            BarrierScope::EveryCpu
+        ]
+    );
+    // Flags, rseq commands and unknown ones.
+    assert_eq!(call(MEMBARRIER_CMD_GLOBAL, 1), err(Errno::EINVAL));
+    assert_eq!(call(128, 0), err(Errno::EINVAL));
+    assert_eq!(call(256, 0), err(Errno::EINVAL));
+    assert_eq!(call(3, 0), err(Errno::EINVAL));
+    // A child keeps the parent's registrations (an exec drops them).
+    let (child, child_thread) = w.fork();
+    assert_eq!(
+        w.call_as(
+            &child,
+            &child_thread,
+            Sysno::Membarrier,
+            &[MEMBARRIER_CMD_PRIVATE_EXPEDITED as u64, 0, 0]
+        ),
+        0
+    );
+}

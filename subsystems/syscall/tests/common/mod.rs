@@ -219,6 +219,8 @@ pub struct Machine {
     /// The deadlines waits on [`Kernel::new_event_queue`]'s queues had.
     pub queue_deadlines: Arc<Mutex<Vec<Option<u64>>>>,
     pub yields: AtomicUsize,
+    /// The memory barriers asked of other CPUs, in order.
+    pub barriers: Mutex<Vec<syscall::kernel::BarrierScope>>,
     /// Sessions whose leader exited, in order.
     pub ended_sessions: Mutex<Vec<i32>>,
     /// Threads started by fork or clone, with how they would start.
@@ -558,6 +560,10 @@ impl Kernel for Machine {
         1
     }
 
+    fn memory_barrier(&self, scope: syscall::kernel::BarrierScope) {
+        self.barriers.lock().unwrap().push(scope);
+    }
+
     /// The process crate's fork; the child "runs" only in the record of
     /// how it would start.
     fn fork(
@@ -765,6 +771,7 @@ impl World {
             futexes: syscall::futex::FutexTable::new(),
             queue_deadlines: Arc::default(),
             yields: AtomicUsize::new(0),
+            barriers: Mutex::new(Vec::new()),
             ended_sessions: Mutex::new(Vec::new()),
             started: Mutex::new(Vec::new()),
             address_space_switches: AtomicUsize::new(0),
