@@ -9,7 +9,7 @@ use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use abi::{Errno, KernelResult};
 
 use crate::custody::Custody;
-use crate::dirent::encode_dirent64;
+use crate::dirent::{DirentLayout, encode_dirent};
 use crate::file::File;
 use crate::inode::Inode;
 use crate::sleep_lock::SleepLock;
@@ -373,6 +373,12 @@ impl FileDescription {
     /// `getdents64`: fills `buf` with `linux_dirent64` records from the
     /// current cookie; 0 at the end, `EINVAL` if even one record does not fit.
     pub fn getdents64(&self, buf: &mut [u8]) -> KernelResult<usize> {
+        self.getdents(buf, DirentLayout::Dirent64)
+    }
+
+    /// [`FileDescription::getdents64`] with records in `layout` (the old
+    /// `getdents` fills `linux_dirent` records).
+    pub fn getdents(&self, buf: &mut [u8], layout: DirentLayout) -> KernelResult<usize> {
         if self.path_only {
             return Err(Errno::EBADF);
         }
@@ -385,7 +391,8 @@ impl FileDescription {
             while let Some((entry, next)) = inode.readdir(*offset)? {
                 let next_offset = i64::try_from(next).map_err(|_| Errno::EOVERFLOW)?;
                 let d_type = entry.file_type.dirent_type();
-                match encode_dirent64(
+                match encode_dirent(
+                    layout,
                     &mut buf[filled..],
                     entry.ino,
                     next_offset,

@@ -137,6 +137,7 @@ system_call_table! {
     Fcntl => io::fcntl [fd: Fd, cmd: u32, arg: u64];
     Ioctl => io::ioctl [fd: Fd, request: u32, arg: u64];
     Getdents64 => io::getdents64 [fd: Fd, dirp: UserBuffer, count: usize];
+    Getdents => io::getdents [fd: Fd, dirp: UserBuffer, count: usize];
     Ftruncate => io::ftruncate [fd: Fd, length: i64];
     Fsync => io::fsync [fd: Fd];
     Fdatasync => io::fsync [fd: Fd];
@@ -144,6 +145,8 @@ system_call_table! {
     // Space and advice (fs/space.rs).
     Fallocate => space::fallocate [fd: Fd, mode: u32, offset: i64, len: i64];
     Fadvise64 => space::fadvise64 [fd: Fd, offset: i64, len: i64, advice: u32];
+    Readahead => space::readahead [fd: Fd, offset: i64, count: usize];
+    SyncFileRange => space::sync_file_range [fd: Fd, offset: i64, nbytes: i64, flags: u32];
 
     // Paths (fs/path.rs).
     Open => path::open [path: UserPath, flags: OpenFlags, mode: Mode];

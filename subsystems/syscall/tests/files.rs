@@ -356,6 +356,94 @@ fn getdents64_lists_every_entry_once() {
 }
 
 #[test]
+fn the_old_getdents_puts_each_type_in_the_record_s_last_byte() {
+    const DT_DIR: u8 = 4;
+    const DT_REG: u8 = 8;
+    let w = World::new();
+    let dir = w.string("/dir");
+    assert_eq!(w.call(Sysno::Mkdir, &[dir, 0o755]), 0);
+    w.open("/dir/file", O_CREAT | O_WRONLY);
+    let fd = w.open("/dir", O_RDONLY | O_DIRECTORY);
+    let buf = w.alloc(4096);
+    let n = w.call(Sysno::Getdents, &[fd as u64, buf, 4096]);
+    assert!(n > 0);
+    let bytes = w.peek(buf, n as usize);
+    let mut entries = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let reclen = u16::from_le_bytes([bytes[at + 16], bytes[at + 17]]) as usize;
+        let name = &bytes[at + 18..at + reclen];
+        let end = name.iter().position(|&b| b == 0).unwrap();
+        let name = String::from_utf8(name[..end].to_vec()).unwrap();
+        entries.push((name, bytes[at + reclen - 1]));
+        at += reclen;
+    }
+    entries.sort();
+    assert_eq!(
+        entries,
+        [
+            (".".to_string(), DT_DIR),
+            ("..".to_string(), DT_DIR),
+            ("file".to_string(), DT_REG)
+        ]
+    );
+    assert_eq!(
+        w.call(Sysno::Getdents, &[fd as u64, buf, 4096]),
+        0,
+        "the end"
+    );
+    let file = w.open("/dir/file", O_RDONLY);
+    assert_eq!(
+        w.call(Sysno::Getdents, &[file as u64, buf, 4096]),
+        err(Errno::ENOTDIR)
+    );
+}
+
+#[test]
+fn readahead_and_sync_file_range_check_as_linux() {
+    let w = World::new();
+    let file = w.open("/data", O_CREAT | O_RDWR) as u64;
+    let write_only = w.open("/data", O_WRONLY) as u64;
+    let dir = w.open("/", O_RDONLY | O_DIRECTORY) as u64;
+    assert_eq!(w.call(Sysno::Readahead, &[file, 0, 4096]), 0);
+    assert_eq!(
+        w.call(Sysno::Readahead, &[write_only, 0, 4096]),
+        err(Errno::EBADF)
+    );
+    assert_eq!(
+        w.call(Sysno::Readahead, &[dir, 0, 4096]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(w.call(Sysno::SyncFileRange, &[file, 0, 4096, 7]), 0);
+    assert_eq!(w.call(Sysno::SyncFileRange, &[dir, 0, 0, 0]), 0);
+    assert_eq!(
+        w.call(Sysno::SyncFileRange, &[file, 0, 4096, 8]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::SyncFileRange, &[file, i64::MAX as u64, 1, 0]),
+        err(Errno::EINVAL)
+    );
+    // EINVAL comes before the descriptor is looked at.
+    assert_eq!(
+        w.call(Sysno::SyncFileRange, &[99, -1i64 as u64, 1, 0]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::SyncFileRange, &[99, 0, 1, 0]),
+        err(Errno::EBADF)
+    );
+    let fds = w.alloc(8);
+    assert_eq!(w.call(Sysno::Pipe2, &[fds, 0]), 0);
+    let pipe = u64::from(w.get::<u32>(fds));
+    assert_eq!(
+        w.call(Sysno::SyncFileRange, &[pipe, 0, 1, 0]),
+        err(Errno::ESPIPE)
+    );
+    assert_eq!(w.call(Sysno::Readahead, &[pipe, 0, 1]), err(Errno::EINVAL));
+}
+
+#[test]
 fn ioctl_fionbio_sets_nonblocking_and_unknown_requests_on_files_are_enotty() {
     let w = World::new();
     let fd = w.open("/i", O_CREAT | O_RDWR) as u64;

@@ -5,6 +5,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use abi::{Errno, IOV_MAX, IoVec, KernelResult, ioctl as request};
+use fs::dirent::DirentLayout;
 use fs::{FileDescription, OpenFlags};
 
 use crate::SyscallResult;
@@ -700,9 +701,30 @@ pub fn getdents64<K: Kernel>(
     dirp: UserBuffer,
     count: usize,
 ) -> SyscallResult {
+    getdents_in(ctx, fd, dirp, count, DirentLayout::Dirent64)
+}
+
+/// `getdents(fd, dirp, count)`: the old layout, `struct linux_dirent`,
+/// which older static programs still read.
+pub fn getdents<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    dirp: UserBuffer,
+    count: usize,
+) -> SyscallResult {
+    getdents_in(ctx, fd, dirp, count, DirentLayout::Dirent)
+}
+
+fn getdents_in<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    dirp: UserBuffer,
+    count: usize,
+    layout: DirentLayout,
+) -> SyscallResult {
     let description = ctx.description(fd)?;
     let mut buffer = kernel_buffer(count.min(MAX_IO))?;
-    let n = description.getdents64(&mut buffer)?;
+    let n = description.getdents(&mut buffer, layout)?;
     ctx.write_bytes(dirp, &buffer[..n])?;
     Ok(n as u64)
 }

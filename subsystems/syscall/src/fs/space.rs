@@ -1,6 +1,8 @@
-//! A file's space and access advice: fallocate, fadvise64.
+//! A file's space, access advice and write-back: fallocate, fadvise64,
+//! readahead, sync_file_range.
 
 use abi::Errno;
+use fs::FileType;
 
 use crate::SyscallResult;
 use crate::args::Fd;
@@ -42,4 +44,52 @@ pub fn fadvise64<K: Kernel>(
         return Err(Errno::EINVAL);
     }
     Ok(0)
+}
+
+/// `readahead(fd, offset, count)`: start reading a range into the page
+/// cache. A file here is all in memory already, so once the checks of
+/// Linux's `ksys_readahead` pass (`EBADF` unless open for reading,
+/// `EINVAL` unless a regular file) there is nothing left to start.
+pub fn readahead<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    _offset: i64,
+    _count: usize,
+) -> SyscallResult {
+    let description = ctx.description(fd)?;
+    if !description.access_mode().readable() {
+        return Err(Errno::EBADF);
+    }
+    match description.inode().map(|inode| inode.file_type()) {
+        Some(FileType::Regular) => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// `SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+/// SYNC_FILE_RANGE_WAIT_AFTER`.
+const SYNC_FILE_RANGE_FLAGS: u32 = 1 | 2 | 4;
+
+/// `sync_file_range(fd, offset, nbytes, flags)`: write a range's dirty
+/// pages back. Every file system here is in memory, so, as `fsync`, a
+/// call that passes Linux's checks has nothing to write: `EINVAL` for
+/// unknown flags or a negative or overflowing range (before the
+/// descriptor is looked at), `EBADF`, and `ESPIPE` for anything but a
+/// regular file, directory or symlink.
+pub fn sync_file_range<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    offset: i64,
+    nbytes: i64,
+    flags: u32,
+) -> SyscallResult {
+    if flags & !SYNC_FILE_RANGE_FLAGS != 0 || offset < 0 || nbytes < 0 {
+        return Err(Errno::EINVAL);
+    }
+    offset.checked_add(nbytes).ok_or(Errno::EINVAL)?;
+    let description = ctx.description(fd)?;
+    match description.inode().map(|inode| inode.file_type()) {
+        Some(FileType::Regular | FileType::Directory | FileType::Symlink) => Ok(0),
+        _ => Err(Errno::ESPIPE),
+    }
 }
