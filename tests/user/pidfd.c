@@ -101,5 +101,31 @@ int main(void) {
     CHECK_EQ(pidfd_send_signal(procfd, SIGKILL, NULL, 0), -1);
     CHECK_EQ(errno, ESRCH);
     close(procfd);
+
+    /* pidfd_getfd: the child's pipe end, duplicated into this process,
+     * carries bytes to the end this process kept. */
+    int carrier[2];
+    CHECK_EQ(pipe(carrier), 0);
+    child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        close(carrier[0]);
+        pause();
+        _exit(0);
+    }
+    close(carrier[1]);
+    fd = (int)syscall(SYS_pidfd_open, child, 0);
+    CHECK(fd >= 0);
+    int taken = (int)syscall(SYS_pidfd_getfd, fd, carrier[1], 0);
+    CHECK(taken >= 0);
+    CHECK_EQ(fcntl(taken, F_GETFD), FD_CLOEXEC);
+    CHECK_EQ(write(taken, "via", 3), 3);
+    char bytes[3];
+    CHECK_EQ(read(carrier[0], bytes, 3), 3);
+    CHECK_EQ(syscall(SYS_pidfd_getfd, fd, 999, 0), -1);
+    CHECK_EQ(errno, EBADF);
+    CHECK_EQ(kill(child, SIGKILL), 0);
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    close(fd);
     return 0;
 }

@@ -254,6 +254,7 @@ system_call_table! {
     // Process descriptors (process/pidfd.rs).
     PidfdOpen => pidfd::pidfd_open [pid: i32, flags: u32];
     PidfdSendSignal => pidfd::pidfd_send_signal [fd: Fd, signum: i32, info: UserPtr<RawSigInfo>, flags: u32];
+    PidfdGetfd => pidfd::pidfd_getfd [fd: Fd, target_fd: i32, flags: u32];
     // Signals as descriptors (signals/signalfd.rs).
     Signalfd => signalfd::signalfd [fd: i32, mask: UserPtr<u64>, size: usize];
     Signalfd4 => signalfd::signalfd4 [fd: i32, mask: UserPtr<u64>, size: usize, flags: u32];

@@ -804,3 +804,61 @@ fn clone3_checks_its_structure_as_linux_does() {
         "nothing started"
     );
 }
+
+#[test]
+fn pidfd_getfd_duplicates_another_process_s_descriptor() {
+    const F_GETFD: u64 = 1;
+    let w = World::new();
+    let (child, child_thread) = w.fork();
+    let path = w.string("/shared");
+    let child_fd = w.call_as(
+        &child,
+        &child_thread,
+        Sysno::Open,
+        &[path, u64::from(O_CREAT | O_RDWR), 0o644],
+    );
+    assert!(child_fd >= 0);
+    let pidfd = w.call(Sysno::PidfdOpen, &[child.pid() as u64, 0]);
+    assert!(pidfd >= 0);
+    let got = w.call(Sysno::PidfdGetfd, &[pidfd as u64, child_fd as u64, 0]);
+    assert!(got >= 0);
+    assert_eq!(
+        w.call(Sysno::Fcntl, &[got as u64, F_GETFD]),
+        1,
+        "close-on-exec"
+    );
+    // One open file description: the child's offset moves with ours.
+    assert_eq!(w.write(got, b"abc"), 3);
+    assert_eq!(
+        w.call_as(
+            &child,
+            &child_thread,
+            Sysno::Lseek,
+            &[child_fd as u64, 0, 1]
+        ),
+        3
+    );
+    assert_eq!(
+        w.call(Sysno::PidfdGetfd, &[pidfd as u64, child_fd as u64, 1]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::PidfdGetfd, &[pidfd as u64, 77, 0]),
+        err(Errno::EBADF)
+    );
+    assert_eq!(
+        w.call(Sysno::PidfdGetfd, &[got as u64, child_fd as u64, 0]),
+        err(Errno::EBADF),
+        "not a pidfd"
+    );
+    // Another user's process is out of reach.
+    let (other, other_thread) = w.fork();
+    w.call_as(&other, &other_thread, Sysno::Setuid, &[1234]);
+    w.become_user(1000, 1000);
+    let other_pidfd = w.call(Sysno::PidfdOpen, &[other.pid() as u64, 0]);
+    assert!(other_pidfd >= 0);
+    assert_eq!(
+        w.call(Sysno::PidfdGetfd, &[other_pidfd as u64, 0, 0]),
+        err(Errno::EPERM)
+    );
+}

@@ -1,5 +1,5 @@
-//! Process descriptors: `pidfd_open`, `pidfd_send_signal`, and
-//! `waitid(P_PIDFD)`. A pidfd names one process for as long as the
+//! Process descriptors: `pidfd_open`, `pidfd_send_signal`, `pidfd_getfd`
+//! and `waitid(P_PIDFD)`. A pidfd names one process for as long as the
 //! descriptor lives (no pid reuse race): signals go to that process or
 //! fail with `ESRCH`, and the descriptor turns readable when it exits.
 
@@ -108,4 +108,25 @@ pub fn pidfd_send_signal<K: Kernel>(
     } else {
         crate::signals::calls::rt_sigqueueinfo(ctx, pid, signum, info)
     }
+}
+
+/// `pidfd_getfd(pidfd, targetfd, flags)`: a duplicate, close-on-exec, of
+/// descriptor `targetfd` of the pidfd's process (it shares the open file
+/// description, as `dup` does). As Linux: `flags` must be 0 (`EINVAL`);
+/// `ESRCH` once the process is gone; `EPERM` without ptrace access to it;
+/// `EBADF` when it has no such descriptor.
+pub fn pidfd_getfd<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    target_fd: i32,
+    flags: u32,
+) -> SyscallResult {
+    if flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let pid = pid_of(ctx, fd)?;
+    let target = ctx.kernel.processes().from_pid(pid).ok_or(Errno::ESRCH)?;
+    crate::process::remote_memory::check_access(ctx, &target)?;
+    let description = target.fds().lock().get(target_fd)?.clone();
+    Ok(ctx.install(description, true)? as u64)
 }

@@ -5,6 +5,7 @@ use alloc::vec;
 
 use abi::{Errno, IoVec, KernelResult};
 use mm::UserSlice;
+use process::Process;
 
 use crate::SyscallResult;
 use crate::args::UserPtr;
@@ -55,6 +56,21 @@ pub fn process_vm_writev<K: Kernel>(
     )
 }
 
+/// `EPERM` unless the caller may reach into `target` as a tracer could
+/// (Linux's `PTRACE_MODE_ATTACH_REALCREDS`); a process may always reach
+/// into itself.
+pub(crate) fn check_access<K: Kernel>(
+    ctx: &Context<'_, K>,
+    target: &Process<K::Env>,
+) -> KernelResult<()> {
+    let allowed = target.pid() == ctx.process.pid() || {
+        let caller = ctx.process.data().credentials().clone();
+        let data = target.data();
+        caller.may_trace(data.credentials(), data.is_dumpable())
+    };
+    if allowed { Ok(()) } else { Err(Errno::EPERM) }
+}
+
 /// Copies the local vectors' bytes from (or to) the remote ones in order,
 /// as far as both reach. Linux's rules: `EINVAL` for flags, `ESRCH` for no
 /// such process, `EPERM` without ptrace access; a fault on the remote side
@@ -74,15 +90,7 @@ fn transfer<K: Kernel>(
     let local = iovecs(ctx, local.0, local.1)?;
     let remote = iovecs(ctx, remote.0, remote.1)?;
     let target = ctx.kernel.processes().from_pid(pid).ok_or(Errno::ESRCH)?;
-    // A process may always look at itself.
-    let allowed = target.pid() == ctx.process.pid() || {
-        let caller = ctx.process.data().credentials().clone();
-        let data = target.data();
-        caller.may_trace(data.credentials(), data.is_dumpable())
-    };
-    if !allowed {
-        return Err(Errno::EPERM);
-    }
+    check_access(ctx, &target)?;
     // Pairs of (local address, remote address, length), in order.
     let mut pieces = vec::Vec::new();
     let (mut l, mut r) = (local.iter().copied(), remote.iter().copied());
