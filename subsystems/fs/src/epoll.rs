@@ -309,8 +309,9 @@ impl Epoll {
     /// Undoes what [`Epoll::collect`] changed for reports the caller never
     /// got (its events buffer faulted): an edge-triggered item reports the
     /// same edge again, a one-shot item is armed again, as Linux puts such
-    /// items back on its ready list. Items changed since (`EPOLL_CTL_MOD`
-    /// resets them) or removed are left alone.
+    /// items back on its ready list. Items removed since, or given other
+    /// data by `EPOLL_CTL_MOD` (which resets their state anyway), are left
+    /// alone.
     pub fn give_back(&self, reports: &[Collected]) {
         let mut items = self.items.lock();
         for report in reports {

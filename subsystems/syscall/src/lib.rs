@@ -14,7 +14,8 @@
 //!    and VFS, the calling thread's user memory, clocks, sleeping, event
 //!    queues, the futex table and key, starting threads and processes,
 //!    loading a program and switching to its address space, the thread
-//!    pointer, and waking a thread for a signal. A kernel also implements
+//!    pointer, waking a thread for a signal, and memory barriers on the
+//!    other CPUs (`membarrier`). A kernel also implements
 //!    [`UserThreadData`] (each thread's signal state) and, for the calling
 //!    thread's saved context, [`SavedRegisters`]. Host tests implement all
 //!    three over fakes and run whole call sequences.

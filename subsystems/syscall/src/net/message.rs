@@ -1,6 +1,7 @@
 //! Moving data through sockets: `sendto`, `recvfrom`, `sendmsg`,
-//! `recvmsg`, with `SCM_RIGHTS` (descriptors) and `SCM_CREDENTIALS`
-//! control messages and the `MSG_*` flags Unix sockets honour.
+//! `recvmsg` and their batched forms `sendmmsg` and `recvmmsg`, with
+//! `SCM_RIGHTS` (descriptors) and `SCM_CREDENTIALS` control messages and
+//! the `MSG_*` flags Unix sockets honour.
 
 use alloc::sync::Arc;
 use alloc::vec;
