@@ -125,7 +125,7 @@ static void test_signal(clockid_t clock) {
     CHECK_EQ(timer_set(id, 0, &spec, NULL), 0);
     spec = ms(0, 0);
     CHECK_EQ(timer_set(id, 0, &spec, &old), 0);
-    CHECK(spec_seconds(&old.it_value) > 0.9 && spec_seconds(&old.it_value) <= 1.0);
+    CHECK(spec_seconds(&old.it_value) > 0.5 && spec_seconds(&old.it_value) <= 1.0);
     CHECK_EQ(old.it_interval.tv_nsec, 500000000);
     CHECK_EQ(timer_get(id, &cur), 0);
     CHECK_EQ(cur.it_value.tv_sec + cur.it_value.tv_nsec, 0);
@@ -159,7 +159,7 @@ static void test_none(void) {
     CHECK_EQ(timer_set(id, 0, &spec, NULL), 0);
     CHECK_EQ(timer_get(id, &cur), 0);
     double first = spec_seconds(&cur.it_value);
-    CHECK(first > 0.9 && first <= 1.0);
+    CHECK(first > 0.5 && first <= 1.0);
     CHECK_EQ(cur.it_interval.tv_sec + cur.it_interval.tv_nsec, 0);
     sleep_ms(2);
     CHECK_EQ(timer_get(id, &cur), 0);
@@ -168,7 +168,7 @@ static void test_none(void) {
     /* A periodic timer keeps reporting the time to its next period. */
     spec = ms(1, 10);
     CHECK_EQ(timer_set(id, 0, &spec, &old), 0);
-    CHECK(spec_seconds(&old.it_value) > 0.9 && spec_seconds(&old.it_value) < 1.0);
+    CHECK(spec_seconds(&old.it_value) > 0.5 && spec_seconds(&old.it_value) < 1.0);
     sleep_ms(3);
     CHECK_EQ(timer_get(id, &cur), 0);
     CHECK(cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec > 0 && cur.it_value.tv_nsec <= 10000000);
@@ -277,7 +277,7 @@ static void test_absolute(void) {
     CHECK_EQ(timer_set(id, TIMER_ABSTIME, &spec, NULL), 0);
     double start = seconds(CLOCK_MONOTONIC);
     wait_signal(SIGUSR1, &info);
-    CHECK(seconds(CLOCK_MONOTONIC) - start < 0.5);
+    CHECK(seconds(CLOCK_MONOTONIC) - start < 2.0);
     CHECK_EQ(timer_remove(id), 0);
 }
 
