@@ -275,7 +275,10 @@ pub struct ExitNotice<E: ProcessEnv> {
     /// link to the session this exit may have cut (POSIX orphaned groups;
     /// Linux's `reparent_leader`).
     pub adopted_groups: Vec<Pid>,
-    /// The descriptions of the fds that were open; drop them outside locks.
+    /// The descriptions of the fds still open; drop them outside locks.
+    /// The process is a zombie by then, so a caller that wants them closed
+    /// before a waiter can reap it (as Linux's `exit_files`) clears
+    /// [`Process::fds`] before finalizing, and this is empty.
     pub closed: Vec<E::Description>,
     /// The address space, for the caller to tear down (mm's teardown needs
     /// the frame allocator) once no CPU runs on its page tables.
