@@ -12,6 +12,7 @@ use crate::custody::Custody;
 use crate::dirent::{DirentLayout, encode_dirent};
 use crate::file::File;
 use crate::inode::Inode;
+use crate::inotify;
 use crate::sleep_lock::SleepLock;
 use crate::types::{AccessMode, FileType, OpenFlags, PollEvents, Stat, Whence, mode};
 use crate::wait::WaitQueue;
@@ -144,6 +145,7 @@ impl core::fmt::Debug for FileDescription {
 impl Drop for FileDescription {
     fn drop(&mut self) {
         OPEN_FILES.fetch_sub(1, Ordering::Relaxed);
+        crate::inotify::closed(self);
     }
 }
 
@@ -265,14 +267,36 @@ impl FileDescription {
     /// `read`: at the shared offset, advancing it.
     pub fn read(&self, buf: &mut [u8]) -> KernelResult<usize> {
         self.check_readable()?;
-        if !self.nature.seekable {
-            return self.file.read(0, buf);
+        let result = if !self.nature.seekable {
+            self.file.read(0, buf)
+        } else {
+            self.position.update(|at| {
+                let read = self.file.read(*at, buf)?;
+                *at = at.saturating_add(read as u64);
+                Ok(read)
+            })
+        };
+        self.report_transfer(&result, inotify::IN_ACCESS);
+        result
+    }
+
+    /// Tells inotify watches of a read or write that moved bytes (one
+    /// load when nothing in the machine is watched).
+    #[inline]
+    fn report_transfer(&self, result: &KernelResult<usize>, mask: u32) {
+        if inotify::watching() && matches!(result, Ok(moved) if *moved > 0) {
+            self.report(mask);
         }
-        self.position.update(|at| {
-            let read = self.file.read(*at, buf)?;
-            *at = at.saturating_add(read as u64);
-            Ok(read)
-        })
+    }
+
+    /// Tells inotify watches that `mask` (one `fs::inotify::IN_*` event)
+    /// happened to this file: its own methods report reads, writes,
+    /// truncation and the close; the caller reports what it changes
+    /// through the inode (`fchmod`, `fchown`, `futimens`, `fsetxattr`).
+    pub fn report(&self, mask: u32) {
+        if let Some(inode) = &self.inode {
+            inotify::file_event(inode, self.custody.as_ref(), mask);
+        }
     }
 
     /// Gives a stream back the bytes a [`FileDescription::read`] took,
@@ -289,19 +313,22 @@ impl FileDescription {
     /// concurrent appenders never overwrite each other.
     pub fn write(&self, buf: &[u8]) -> KernelResult<usize> {
         self.check_writable()?;
-        if !self.nature.seekable {
-            return self.file.write(0, buf);
-        }
-        self.position.update(|at| {
-            let (written, end) = if self.status().contains(OpenFlags::O_APPEND) {
-                self.file.append(buf)?
-            } else {
-                let written = self.file.write(*at, buf)?;
-                (written, at.saturating_add(written as u64))
-            };
-            *at = end;
-            Ok(written)
-        })
+        let result = if !self.nature.seekable {
+            self.file.write(0, buf)
+        } else {
+            self.position.update(|at| {
+                let (written, end) = if self.status().contains(OpenFlags::O_APPEND) {
+                    self.file.append(buf)?
+                } else {
+                    let written = self.file.write(*at, buf)?;
+                    (written, at.saturating_add(written as u64))
+                };
+                *at = end;
+                Ok(written)
+            })
+        };
+        self.report_transfer(&result, inotify::IN_MODIFY);
+        result
     }
 
     /// `pread64`: at `offset`, leaving the shared offset alone.
@@ -311,7 +338,9 @@ impl FileDescription {
             return Err(Errno::ESPIPE);
         }
         let offset = u64::try_from(offset).map_err(|_| Errno::EINVAL)?;
-        self.file.read(offset, buf)
+        let result = self.file.read(offset, buf);
+        self.report_transfer(&result, inotify::IN_ACCESS);
+        result
     }
 
     /// `pwrite64`: at `offset`; with `O_APPEND` Linux appends anyway, and so
@@ -322,10 +351,13 @@ impl FileDescription {
             return Err(Errno::ESPIPE);
         }
         let offset = u64::try_from(offset).map_err(|_| Errno::EINVAL)?;
-        if self.status().contains(OpenFlags::O_APPEND) {
-            return self.file.append(buf).map(|(written, _)| written);
-        }
-        self.file.write(offset, buf)
+        let result = if self.status().contains(OpenFlags::O_APPEND) {
+            self.file.append(buf).map(|(written, _)| written)
+        } else {
+            self.file.write(offset, buf)
+        };
+        self.report_transfer(&result, inotify::IN_MODIFY);
+        result
     }
 
     /// `lseek`: `ESPIPE` on pipes and devices without positions, `EINVAL` for
@@ -378,7 +410,17 @@ impl FileDescription {
 
     /// [`FileDescription::getdents64`] with records in `layout` (the old
     /// `getdents` fills `linux_dirent` records).
+    /// Every successful call is an `IN_ACCESS` for inotify, the last one
+    /// (0 bytes) too, as Linux's `iterate_dir` reports.
     pub fn getdents(&self, buf: &mut [u8], layout: DirentLayout) -> KernelResult<usize> {
+        let result = self.read_directory(buf, layout);
+        if inotify::watching() && result.is_ok() {
+            self.report(inotify::IN_ACCESS);
+        }
+        result
+    }
+
+    fn read_directory(&self, buf: &mut [u8], layout: DirentLayout) -> KernelResult<usize> {
         if self.path_only {
             return Err(Errno::EBADF);
         }
@@ -421,7 +463,9 @@ impl FileDescription {
             return Err(Errno::EISDIR);
         }
         let size = u64::try_from(size).map_err(|_| Errno::EINVAL)?;
-        self.file.truncate(size)
+        self.file.truncate(size)?;
+        self.report(inotify::IN_MODIFY);
+        Ok(())
     }
 
     /// `fallocate(fd, mode, offset, len)` on an in-memory file system:
@@ -478,6 +522,7 @@ impl FileDescription {
         if flags & KEEP_SIZE == 0 && end > size {
             self.file.truncate(end)?;
         }
+        self.report(inotify::IN_MODIFY);
         Ok(())
     }
 

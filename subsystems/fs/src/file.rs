@@ -151,6 +151,19 @@ pub trait File: Send + Sync {
         None
     }
 
+    /// The inotify instance behind this file (`inotify_add_watch`,
+    /// `inotify_rm_watch`); `None` for anything else.
+    fn inotify(&self) -> Option<&crate::inotify::Inotify> {
+        None
+    }
+
+    /// How many bytes a read could take now (`FIONREAD`); `None` where
+    /// that ioctl does not apply. The default answers for pipe ends
+    /// (either end: the bytes in the pipe, as Linux).
+    fn bytes_available(&self) -> Option<usize> {
+        self.pipe().map(|pipe| pipe.len())
+    }
+
     /// What kind of object this is, asked once when a description is
     /// made. The default asks the methods it summarises; being generic
     /// over each implementation, it costs one virtual call, not four.

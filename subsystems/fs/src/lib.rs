@@ -7,10 +7,11 @@
 //! target), the standard character devices, anonymous pipes, sockets (Unix,
 //! loopback Internet, netlink) and the cpio newc initramfs unpacker. It is
 //! `no_std` + `alloc` and `forbid(unsafe_code)`. The kernel owns one
-//! [`Vfs`] value and passes it in; the one piece of global state is the
-//! page-cache maker the kernel installs once at boot
-//! ([`file_pages::set_page_cache`]), without which files keep their pages
-//! on the heap.
+//! [`Vfs`] value and passes it in; the global state is the page-cache
+//! maker the kernel installs once at boot ([`file_pages::set_page_cache`]),
+//! without which files keep their pages on the heap, and the machine's
+//! inotify watches ([`inotify`]), which descriptions report to without a
+//! [`Vfs`] at hand.
 //!
 //! # Modules
 //!
@@ -21,7 +22,8 @@
 //! [`devfs`] with [`devices`] and [`csprng`], [`pipe`], [`cpio`] and
 //! [`initramfs`], [`dirent`] (`getdents64` records), [`clock`], [`wait`],
 //! [`file_pages`] (where file content lives), [`name`] (file names as
-//! bytes), [`socket`] with [`unix`], [`inet`] and [`netlink`] (naming).
+//! bytes), [`socket`] with [`unix`], [`inet`] and [`netlink`] (naming),
+//! [`inotify`] (watches and their event queues).
 //!
 //! # What a reuser implements
 //!
@@ -62,7 +64,10 @@
 //! 3. one tmpfs inode mutex (never two at once);
 //! 4. leaf locks: the mount table's `RwLock`, a dentry-cache slot, a pipe's buffer, the RNG, the
 //!    console's pending bytes, a socket's state, and whatever a
-//!    [`file_pages::FilePages`] takes (called under the inode mutex).
+//!    [`file_pages::FilePages`] takes (called under the inode mutex);
+//! 5. the inotify watch table, then one instance's event queue (events
+//!    are reported after the operation, with no other lock of this crate
+//!    held).
 //!
 //! Wait queues are woken after the leaf lock is released.
 
@@ -94,6 +99,7 @@ pub mod file_pages;
 pub mod inet;
 pub mod initramfs;
 pub mod inode;
+pub mod inotify;
 pub mod lock;
 pub mod mount;
 pub mod name;

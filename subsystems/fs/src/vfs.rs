@@ -15,6 +15,7 @@ use crate::dentry_cache::DentryCache;
 use crate::description::FileDescription;
 use crate::file::{File, InodeFile};
 use crate::inode::{FileSystem, Inode, Owner, TimeChange};
+use crate::inotify;
 use crate::mount::MountTable;
 use crate::path::{ParentAndName, Resolver, check_path_length};
 use crate::types::{FileType, MAX_SYMLINKS, OpenFlags, Stat, mode};
@@ -300,6 +301,7 @@ impl Vfs {
                         0,
                     )?;
                     created = true;
+                    inotify::child_event(&target.parent, &target.name, inotify::IN_CREATE, 0);
                     target.parent.child(&target.name, inode)
                 }
             }
@@ -356,8 +358,13 @@ impl Vfs {
         };
         if flags.contains(OpenFlags::O_TRUNC) && file_type == FileType::Regular && !created {
             inode.truncate(0)?;
+            inotify::custody_event(&custody, inotify::IN_MODIFY);
         }
-        FileDescription::new(file, Some(custody), flags)
+        let description = FileDescription::new(file, Some(custody), flags)?;
+        if let Some(custody) = description.custody() {
+            inotify::custody_event(custody, inotify::IN_OPEN);
+        }
+        Ok(description)
     }
 
     fn check_sticky(
@@ -405,6 +412,12 @@ impl Vfs {
             .parent
             .inode()
             .create(&target.name, kind, perm, owner, rdev)?;
+        let is_dir = if kind == FileType::Directory {
+            inotify::IN_ISDIR
+        } else {
+            0
+        };
+        inotify::child_event(&target.parent, &target.name, inotify::IN_CREATE | is_dir, 0);
         Ok(target.parent.child(&target.name, inode))
     }
 
@@ -456,10 +469,9 @@ impl Vfs {
             uid: ctx.creds.uid,
             gid: ctx.creds.gid,
         };
-        link.parent
-            .inode()
-            .symlink(&link.name, target, owner)
-            .map(|_| ())
+        link.parent.inode().symlink(&link.name, target, owner)?;
+        inotify::child_event(&link.parent, &link.name, inotify::IN_CREATE, 0);
+        Ok(())
     }
 
     /// `link(old, new)`; `follow` is `AT_SYMLINK_FOLLOW` for the old path.
@@ -498,7 +510,11 @@ impl Vfs {
             return Err(Errno::EXDEV);
         }
         check_access(&new.parent.inode().stat(), ctx.creds, Access::WRITE_SEARCH)?;
-        new.parent.inode().link(&new.name, old.inode())
+        new.parent.inode().link(&new.name, old.inode())?;
+        // Linux reports the link count's change, then the new entry.
+        inotify::inode_event(old.inode(), inotify::IN_ATTRIB);
+        inotify::child_event(&new.parent, &new.name, inotify::IN_CREATE, 0);
+        Ok(())
     }
 
     /// `unlink`: removes a non-directory name.
@@ -523,6 +539,8 @@ impl Vfs {
         self.check_sticky(ctx, &target.parent, &victim)?;
         target.parent.inode().unlink(&target.name)?;
         let _ = self.dentries.forget(target.parent.id(), &target.name);
+        inotify::name_removed(victim.inode());
+        inotify::child_event(&target.parent, &target.name, inotify::IN_DELETE, 0);
         Ok(())
     }
 
@@ -552,6 +570,13 @@ impl Vfs {
         self.check_sticky(ctx, &target.parent, &victim)?;
         target.parent.inode().rmdir(&target.name)?;
         let _ = self.dentries.forget(target.parent.id(), &target.name);
+        inotify::name_removed(victim.inode());
+        inotify::child_event(
+            &target.parent,
+            &target.name,
+            inotify::IN_DELETE | inotify::IN_ISDIR,
+            0,
+        );
         Ok(())
     }
 
@@ -636,6 +661,32 @@ impl Vfs {
             .rename(&old.name, new.parent.inode(), &new.name)?;
         let _ = self.dentries.forget(old.parent.id(), &old.name);
         let _ = self.dentries.forget(new.parent.id(), &new.name);
+        if inotify::watching() {
+            // Linux's order: the two entry events, the replaced file's
+            // link count, the moved inode's own event.
+            let cookie = inotify::next_cookie();
+            let is_dir = if source_is_dir { inotify::IN_ISDIR } else { 0 };
+            inotify::child_event(
+                &old.parent,
+                &old.name,
+                inotify::IN_MOVED_FROM | is_dir,
+                cookie,
+            );
+            inotify::child_event(
+                &new.parent,
+                &new.name,
+                inotify::IN_MOVED_TO | is_dir,
+                cookie,
+            );
+            let replaced = target.as_ref().filter(|t| !t.is_same_file(&source));
+            if let Some(replaced) = replaced {
+                inotify::link_count_changed(replaced.inode());
+            }
+            inotify::inode_event(source.inode(), inotify::IN_MOVE_SELF);
+            if let Some(replaced) = replaced {
+                inotify::name_gone(replaced.inode());
+            }
+        }
         Ok(())
     }
 
@@ -659,7 +710,9 @@ impl Vfs {
     /// loses `S_ISGID`, as on Linux.
     pub fn chmod(&self, ctx: &PathContext<'_>, path: &str, perm: u32) -> KernelResult<()> {
         let custody = self.resolve(ctx, path, true)?;
-        Self::chmod_inode(custody.inode(), perm, ctx.creds)
+        Self::chmod_inode(custody.inode(), perm, ctx.creds)?;
+        inotify::custody_event(&custody, inotify::IN_ATTRIB);
+        Ok(())
     }
 
     /// `fchmod` and the rule behind `chmod`: only the owner (or root) may
@@ -686,7 +739,9 @@ impl Vfs {
         follow: bool,
     ) -> KernelResult<()> {
         let custody = self.resolve(ctx, path, follow)?;
-        Self::chown_inode(custody.inode(), uid, gid, ctx.creds)
+        Self::chown_inode(custody.inode(), uid, gid, ctx.creds)?;
+        inotify::custody_event(&custody, inotify::IN_ATTRIB);
+        Ok(())
     }
 
     /// `fchown` and the rule behind `chown`, on an inode.
@@ -717,7 +772,9 @@ impl Vfs {
             return Err(Errno::EISDIR);
         }
         check_access(&custody.inode().stat(), ctx.creds, Access::WRITE)?;
-        custody.inode().truncate(size)
+        custody.inode().truncate(size)?;
+        inotify::custody_event(&custody, inotify::IN_MODIFY);
+        Ok(())
     }
 
     /// `utimensat`: explicit times need the owner (or root); `UTIME_NOW` for
@@ -731,7 +788,9 @@ impl Vfs {
         follow: bool,
     ) -> KernelResult<()> {
         let custody = self.resolve(ctx, path, follow)?;
-        Self::set_times_inode(custody.inode(), atime, mtime, ctx.creds)
+        Self::set_times_inode(custody.inode(), atime, mtime, ctx.creds)?;
+        inotify::custody_event(&custody, inotify::IN_ATTRIB);
+        Ok(())
     }
 
     /// `futimens` and the rule behind `utimensat`, on an inode.

@@ -18,7 +18,8 @@ use crate::SyscallResult;
 use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, UserPath, UserPtr};
 use crate::context::Context;
 use crate::fs::{
-    attr, dir, epoll, eventfd, io, lock, memfd, path, pipe, poll, space, timerfd, transfer, xattr,
+    attr, dir, epoll, eventfd, inotify, io, lock, memfd, path, pipe, poll, space, timerfd,
+    transfer, xattr,
 };
 use crate::kernel::Kernel;
 use crate::net::{message, options, socket};
@@ -274,6 +275,11 @@ system_call_table! {
     // Event counters (fs/eventfd.rs).
     Eventfd => eventfd::eventfd [initial: u32];
     Eventfd2 => eventfd::eventfd2 [initial: u32, flags: u32];
+    // File-change notification (fs/inotify.rs).
+    InotifyInit => inotify::inotify_init [];
+    InotifyInit1 => inotify::inotify_init1 [flags: u32];
+    InotifyAddWatch => inotify::inotify_add_watch [fd: Fd, path: UserPath, mask: u32];
+    InotifyRmWatch => inotify::inotify_rm_watch [fd: Fd, wd: i32];
 
     // Time (time.rs).
     ClockGettime => time::clock_gettime [clock: u32, tp: UserPtr<Timespec>];

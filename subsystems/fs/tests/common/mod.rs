@@ -76,8 +76,14 @@ pub struct World {
 
 impl World {
     pub fn new() -> World {
+        World::with_dev(1)
+    }
+
+    /// A world whose tmpfs has `st_dev` `dev` (tests sharing machine-wide
+    /// state keyed by inode, as inotify's watches, each take their own).
+    pub fn with_dev(dev: u64) -> World {
         let clock = Arc::new(TickingClock::default());
-        let vfs = Vfs::new(Tmpfs::new(1, clock.clone()));
+        let vfs = Vfs::new(Tmpfs::new(dev, clock.clone()));
         let root = vfs.root_custody();
         World {
             vfs,

@@ -39,6 +39,7 @@ pub fn fchmod<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, mode: Mode) -> SyscallRes
     let description = ctx.description(fd)?;
     let inode = description.inode().ok_or(Errno::EBADF)?;
     Vfs::chmod_inode(inode, mode.0 & 0o7777, &ctx.fs_credentials())?;
+    description.report(fs::inotify::IN_ATTRIB);
     Ok(0)
 }
 
@@ -109,6 +110,7 @@ pub fn fchown<K: Kernel>(
     let description = ctx.description(fd)?;
     let inode = description.inode().ok_or(Errno::EBADF)?;
     Vfs::chown_inode(inode, uid.0, gid.0, &ctx.fs_credentials())?;
+    description.report(fs::inotify::IN_ATTRIB);
     Ok(0)
 }
 
@@ -148,6 +150,7 @@ fn set_times<K: Kernel>(
             let description = ctx.description(fd)?;
             let inode = description.inode().ok_or(Errno::EBADF)?;
             Vfs::set_times_inode(inode, atime, mtime, &ctx.fs_credentials())?;
+            description.report(fs::inotify::IN_ATTRIB);
         }
         (None, DirFd::Cwd) => return Err(Errno::EFAULT),
         (Some(path), dirfd) => {

@@ -691,6 +691,12 @@ pub fn ioctl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, req: u32, arg: u64) -> Sys
     {
         return result;
     }
+    if req == request::FIONREAD
+        && let Some(available) = description.file().bytes_available()
+    {
+        let available = i32::try_from(available).unwrap_or(i32::MAX);
+        return ctx.write(UserPtr::new(arg), &available).map(|()| 0);
+    }
     description.ioctl(req, arg as usize).map(|v| v as u64)
 }
 

@@ -4,6 +4,7 @@ pub mod attr;
 pub mod dir;
 pub mod epoll;
 pub mod eventfd;
+pub mod inotify;
 pub mod io;
 pub mod lock;
 pub mod memfd;

@@ -8,8 +8,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use abi::{Errno, KernelResult};
-use fs::Inode;
 use fs::xattr::{self, LIST_MAX, NAME_MAX, SIZE_MAX};
+use fs::{Custody, Inode, inotify};
 
 use crate::SyscallResult;
 use crate::args::{DirFd, Fd, UserBuffer, UserPath};
@@ -26,19 +26,28 @@ impl Target {
     /// The inode named. A descriptor without one (a pipe, a socket) has
     /// no attributes.
     fn inode<K: Kernel>(&self, ctx: &Context<'_, K>) -> KernelResult<Arc<dyn Inode>> {
+        Ok(self.file(ctx)?.0)
+    }
+
+    /// The inode named, with the custody it was reached through (for
+    /// inotify's directory watches), if it has one.
+    fn file<K: Kernel>(
+        &self,
+        ctx: &Context<'_, K>,
+    ) -> KernelResult<(Arc<dyn Inode>, Option<Custody>)> {
         match *self {
             Target::Path(path, follow) => {
                 let path = ctx.read_path(path, false)?;
                 let custody = ctx.at(DirFd::Cwd, &path, |p| {
                     ctx.kernel.vfs().resolve(p, &path, follow)
                 })?;
-                Ok(custody.inode().clone())
+                Ok((custody.inode().clone(), Some(custody)))
             }
-            Target::Descriptor(fd) => ctx
-                .description(fd)?
-                .inode()
-                .cloned()
-                .ok_or(Errno::EOPNOTSUPP),
+            Target::Descriptor(fd) => {
+                let description = ctx.description(fd)?;
+                let inode = description.inode().cloned().ok_or(Errno::EOPNOTSUPP)?;
+                Ok((inode, description.custody().cloned()))
+            }
         }
     }
 }
@@ -83,8 +92,9 @@ fn set<K: Kernel>(
         return Err(Errno::E2BIG);
     }
     let value = ctx.read_bytes(value, size)?;
-    let inode = target.inode(ctx)?;
+    let (inode, custody) = target.file(ctx)?;
     xattr::set(&inode, &name, &value, flags, &ctx.fs_credentials())?;
+    inotify::file_event(&inode, custody.as_ref(), inotify::IN_ATTRIB);
     Ok(0)
 }
 
@@ -118,8 +128,9 @@ fn list<K: Kernel>(
 
 fn remove<K: Kernel>(ctx: &Context<'_, K>, target: Target, name: UserBuffer) -> SyscallResult {
     let name = read_name(ctx, name)?;
-    let inode = target.inode(ctx)?;
+    let (inode, custody) = target.file(ctx)?;
     xattr::remove(&inode, &name, &ctx.fs_credentials())?;
+    inotify::file_event(&inode, custody.as_ref(), inotify::IN_ATTRIB);
     Ok(0)
 }
 
