@@ -99,6 +99,9 @@ impl Position {
     /// one only what a successful operation left (as Linux writes
     /// `f_pos` back only on success), so a failure does not undo a
     /// concurrent update.
+    // Always inlined: left to itself, LLVM outlines it (with its closure)
+    // from the reads and writes of devices, the hottest callers.
+    #[inline(always)]
     fn update<T>(&self, operation: impl FnOnce(&mut u64) -> KernelResult<T>) -> KernelResult<T> {
         let _serialized = self.lock.as_ref().map(SleepLock::lock);
         let mut at = self.value.load(Ordering::Relaxed);
@@ -267,17 +270,26 @@ impl FileDescription {
     /// `read`: at the shared offset, advancing it.
     pub fn read(&self, buf: &mut [u8]) -> KernelResult<usize> {
         self.check_readable()?;
-        let result = if !self.nature.seekable {
-            self.file.read(0, buf)
-        } else {
-            self.position.update(|at| {
-                let read = self.file.read(*at, buf)?;
-                *at = at.saturating_add(read as u64);
-                Ok(read)
-            })
-        };
+        // Nothing without a name can be watched (pipes, sockets, event
+        // counters): their hot path stays a tail call.
+        if self.custody.is_none() {
+            return self.read_at_offset(buf);
+        }
+        let result = self.read_at_offset(buf);
         self.report_transfer(&result, inotify::IN_ACCESS);
         result
+    }
+
+    #[inline]
+    fn read_at_offset(&self, buf: &mut [u8]) -> KernelResult<usize> {
+        if !self.nature.seekable {
+            return self.file.read(0, buf);
+        }
+        self.position.update(|at| {
+            let read = self.file.read(*at, buf)?;
+            *at = at.saturating_add(read as u64);
+            Ok(read)
+        })
     }
 
     /// Tells inotify watches of a read or write that moved bytes (one
@@ -313,22 +325,29 @@ impl FileDescription {
     /// concurrent appenders never overwrite each other.
     pub fn write(&self, buf: &[u8]) -> KernelResult<usize> {
         self.check_writable()?;
-        let result = if !self.nature.seekable {
-            self.file.write(0, buf)
-        } else {
-            self.position.update(|at| {
-                let (written, end) = if self.status().contains(OpenFlags::O_APPEND) {
-                    self.file.append(buf)?
-                } else {
-                    let written = self.file.write(*at, buf)?;
-                    (written, at.saturating_add(written as u64))
-                };
-                *at = end;
-                Ok(written)
-            })
-        };
+        if self.custody.is_none() {
+            return self.write_at_offset(buf);
+        }
+        let result = self.write_at_offset(buf);
         self.report_transfer(&result, inotify::IN_MODIFY);
         result
+    }
+
+    #[inline]
+    fn write_at_offset(&self, buf: &[u8]) -> KernelResult<usize> {
+        if !self.nature.seekable {
+            return self.file.write(0, buf);
+        }
+        self.position.update(|at| {
+            let (written, end) = if self.status().contains(OpenFlags::O_APPEND) {
+                self.file.append(buf)?
+            } else {
+                let written = self.file.write(*at, buf)?;
+                (written, at.saturating_add(written as u64))
+            };
+            *at = end;
+            Ok(written)
+        })
     }
 
     /// `pread64`: at `offset`, leaving the shared offset alone.
