@@ -27,6 +27,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod capability;
 mod errno;
 mod file;
 mod sysno;
