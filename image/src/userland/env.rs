@@ -93,11 +93,7 @@ impl ProcessEnv for KernelEnv {
     }
 }
 
-/// The VFS's view of a process's credentials (filesystem ids).
+/// The VFS's view of a process's credentials.
 fn fs_credentials(credentials: &Credentials) -> fs::Credentials {
-    fs::Credentials {
-        uid: credentials.fsuid(),
-        gid: credentials.fsgid(),
-        groups: credentials.groups().to_vec(),
-    }
+    syscall::context::file_system_credentials(credentials)
 }

@@ -2,12 +2,13 @@
 
 use alloc::vec::Vec;
 
+use abi::capability::{CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CapSet, Capability};
 use abi::{Errno, KernelResult};
 
 use crate::types::{FileType, Stat};
 
 /// The identity a path operation runs as: the process crate converts a
-/// process's effective (or, for `access(2)`, real) ids into this.
+/// process's file-system ids and effective capabilities into this.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Credentials {
     /// User id used for permission checks.
@@ -16,30 +17,40 @@ pub struct Credentials {
     pub gid: u32,
     /// Supplementary groups.
     pub groups: Vec<u32>,
+    /// Effective capabilities: what may bypass the checks of the ids.
+    pub capabilities: CapSet,
 }
 
 impl Credentials {
-    /// The superuser (uid 0, gid 0).
+    /// The superuser (uid 0, gid 0, every capability).
     pub fn root() -> Credentials {
         Credentials {
             uid: 0,
             gid: 0,
             groups: Vec::new(),
+            capabilities: CapSet::FULL,
         }
     }
 
-    /// An ordinary user with no supplementary groups.
+    /// An ordinary user with no supplementary groups and no capabilities.
     pub fn user(uid: u32, gid: u32) -> Credentials {
         Credentials {
             uid,
             gid,
             groups: Vec::new(),
+            capabilities: CapSet::EMPTY,
         }
     }
 
-    /// Whether this is uid 0, which bypasses read/write checks as on Linux.
-    pub fn is_superuser(&self) -> bool {
-        self.uid == 0
+    /// Whether the effective capabilities hold `cap` (Linux's `capable`).
+    pub fn capable(&self, cap: Capability) -> bool {
+        self.capabilities.contains(cap)
+    }
+
+    /// Whether every directory may be searched, whatever its mode
+    /// (`CAP_DAC_READ_SEARCH` or `CAP_DAC_OVERRIDE`).
+    pub fn searches_any_directory(&self) -> bool {
+        self.capable(CAP_DAC_READ_SEARCH) || self.capable(CAP_DAC_OVERRIDE)
     }
 
     /// Whether `gid` is the primary or a supplementary group.
@@ -95,18 +106,13 @@ impl Access {
     }
 }
 
-/// Checks `want` against `stat`'s owner, group and mode as Linux does:
-/// root may read and write anything and may execute anything that is a
-/// directory or has at least one execute bit; everyone else gets the owner,
-/// group or other triplet (only the first class that matches).
+/// Checks `want` against `stat`'s owner, group and mode as Linux's
+/// `generic_permission` does: the owner, group or other triplet (only the
+/// first class that matches), then the capabilities that override it.
+/// `CAP_DAC_READ_SEARCH` allows reading any file and reading and searching
+/// any directory; `CAP_DAC_OVERRIDE` allows everything but executing a
+/// file with no execute bit at all.
 pub fn check_access(stat: &Stat, creds: &Credentials, want: Access) -> KernelResult<()> {
-    if creds.is_superuser() {
-        let is_dir = FileType::from_mode(stat.mode) == Some(FileType::Directory);
-        if want.execute && !is_dir && stat.mode & 0o111 == 0 {
-            return Err(Errno::EACCES);
-        }
-        return Ok(());
-    }
     let triplet = if stat.uid == creds.uid {
         (stat.mode >> 6) & 7
     } else if creds.in_group(stat.gid) {
@@ -117,7 +123,20 @@ pub fn check_access(stat: &Stat, creds: &Credentials, want: Access) -> KernelRes
     let denied = (want.read && triplet & 4 == 0)
         || (want.write && triplet & 2 == 0)
         || (want.execute && triplet & 1 == 0);
-    if denied { Err(Errno::EACCES) } else { Ok(()) }
+    if !denied {
+        return Ok(());
+    }
+    let overridden = if FileType::from_mode(stat.mode) == Some(FileType::Directory) {
+        (!want.write && creds.capable(CAP_DAC_READ_SEARCH)) || creds.capable(CAP_DAC_OVERRIDE)
+    } else {
+        (want.read && !want.write && !want.execute && creds.capable(CAP_DAC_READ_SEARCH))
+            || ((!want.execute || stat.mode & 0o111 != 0) && creds.capable(CAP_DAC_OVERRIDE))
+    };
+    if overridden {
+        Ok(())
+    } else {
+        Err(Errno::EACCES)
+    }
 }
 
 /// Whether `creds` may make a directory with `stat` the working directory
@@ -131,9 +150,9 @@ pub fn check_directory_search(stat: &Stat, creds: &Credentials) -> KernelResult<
 }
 
 /// Whether `creds` may change attributes (mode, times) of a file it owns:
-/// the owner or root, else `EPERM`.
+/// the owner or a holder of `CAP_FOWNER`, else `EPERM`.
 pub fn check_owner(stat: &Stat, creds: &Credentials) -> KernelResult<()> {
-    if creds.is_superuser() || creds.uid == stat.uid {
+    if creds.uid == stat.uid || creds.capable(CAP_FOWNER) {
         Ok(())
     } else {
         Err(Errno::EPERM)
@@ -205,5 +224,53 @@ mod tests {
             ..Stat::default()
         };
         assert_eq!(check_access(&dir, &root, Access::EXECUTE), Ok(()));
+    }
+
+    #[test]
+    fn the_capabilities_not_the_uid_bypass_the_checks() {
+        use abi::capability::CAP_KILL;
+        let private = file(1, 1, 0o600);
+        let directory = Stat {
+            mode: mode::S_IFDIR | 0o700,
+            uid: 1,
+            ..Stat::default()
+        };
+        let rw = Access {
+            read: true,
+            write: true,
+            execute: false,
+        };
+        // Uid 0 without capabilities is an ordinary user.
+        let mut creds = Credentials::root();
+        creds.capabilities = CapSet::FULL
+            .without(CAP_DAC_OVERRIDE)
+            .without(CAP_DAC_READ_SEARCH);
+        assert_eq!(
+            check_access(&private, &creds, Access::READ),
+            Err(Errno::EACCES)
+        );
+        assert_eq!(
+            check_directory_search(&directory, &creds),
+            Err(Errno::EACCES)
+        );
+        // CAP_DAC_READ_SEARCH: reading files, reading and searching directories.
+        let mut reader = Credentials::user(1000, 1000);
+        reader.capabilities = CapSet::EMPTY.with(CAP_DAC_READ_SEARCH);
+        assert_eq!(check_access(&private, &reader, Access::READ), Ok(()));
+        assert_eq!(check_access(&private, &reader, rw), Err(Errno::EACCES));
+        assert_eq!(check_directory_search(&directory, &reader), Ok(()));
+        assert!(reader.searches_any_directory());
+        // CAP_DAC_OVERRIDE: anything but running a file no one may run.
+        let mut writer = Credentials::user(1000, 1000);
+        writer.capabilities = CapSet::EMPTY.with(CAP_DAC_OVERRIDE).with(CAP_KILL);
+        assert_eq!(check_access(&private, &writer, rw), Ok(()));
+        assert_eq!(
+            check_access(&private, &writer, Access::EXECUTE),
+            Err(Errno::EACCES)
+        );
+        // CAP_FOWNER acts as the owner.
+        assert_eq!(check_owner(&private, &writer), Err(Errno::EPERM));
+        writer.capabilities = writer.capabilities.with(CAP_FOWNER);
+        assert_eq!(check_owner(&private, &writer), Ok(()));
     }
 }

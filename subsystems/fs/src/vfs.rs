@@ -7,6 +7,7 @@
 use alloc::string::String;
 use alloc::sync::Arc;
 
+use abi::capability::{CAP_CHOWN, CAP_FOWNER, CAP_FSETID, CAP_MKNOD, CAP_SYS_ADMIN};
 use abi::{Errno, KernelResult};
 
 use crate::credentials::{Access, Credentials, check_access, check_owner};
@@ -130,14 +131,14 @@ impl Vfs {
     }
 
     /// Mounts `fs` on the directory at absolute `path` (from the VFS root).
-    /// Only root may mount (`EPERM`); the target must be a directory.
+    /// Only `CAP_SYS_ADMIN` may mount (`EPERM`); the target must be a directory.
     pub fn mount(
         &self,
         path: &str,
         fs: Arc<dyn FileSystem>,
         creds: &Credentials,
     ) -> KernelResult<()> {
-        if !creds.is_superuser() {
+        if !creds.capable(CAP_SYS_ADMIN) {
             return Err(Errno::EPERM);
         }
         let ctx = PathContext {
@@ -158,10 +159,10 @@ impl Vfs {
     }
 
     /// Unmounts the file system whose root is at absolute `path`; `EINVAL`
-    /// if nothing is mounted there, `EPERM` unless root. Open files on it
+    /// if nothing is mounted there, `EPERM` without `CAP_SYS_ADMIN`. Open files on it
     /// keep working (a lazy unmount, as `MNT_DETACH`).
     pub fn unmount(&self, path: &str, creds: &Credentials) -> KernelResult<Arc<dyn FileSystem>> {
-        if !creds.is_superuser() {
+        if !creds.capable(CAP_SYS_ADMIN) {
             return Err(Errno::EPERM);
         }
         let ctx = PathContext {
@@ -374,7 +375,7 @@ impl Vfs {
         victim: &Custody,
     ) -> KernelResult<()> {
         let dir_stat = dir.inode().stat();
-        if dir_stat.mode & mode::S_ISVTX == 0 || ctx.creds.is_superuser() {
+        if dir_stat.mode & mode::S_ISVTX == 0 || ctx.creds.capable(CAP_FOWNER) {
             return Ok(());
         }
         if ctx.creds.uid == dir_stat.uid || ctx.creds.uid == victim.inode().stat().uid {
@@ -428,7 +429,7 @@ impl Vfs {
     }
 
     /// `mknod`: `st_mode` gives type and permissions (umask applied). Device
-    /// nodes need root (`EPERM`); `S_IFDIR` is `EPERM` and `S_IFLNK` is
+    /// nodes need `CAP_MKNOD` (`EPERM`); `S_IFDIR` is `EPERM` and `S_IFLNK` is
     /// `EINVAL`, as on Linux.
     pub fn mknod(
         &self,
@@ -445,7 +446,7 @@ impl Vfs {
         match kind {
             FileType::Directory => return Err(Errno::EPERM),
             FileType::Symlink => return Err(Errno::EINVAL),
-            FileType::CharDevice | FileType::BlockDevice if !ctx.creds.is_superuser() => {
+            FileType::CharDevice | FileType::BlockDevice if !ctx.creds.capable(CAP_MKNOD) => {
                 return Err(Errno::EPERM);
             }
             _ => {}
@@ -706,8 +707,8 @@ impl Vfs {
         check_access(&custody.inode().stat(), ctx.creds, Access::from_bits(bits))
     }
 
-    /// `chmod`: owner or root; a non-root owner outside the file's group
-    /// loses `S_ISGID`, as on Linux.
+    /// `chmod`: the owner or `CAP_FOWNER`; a caller outside the file's group
+    /// without `CAP_FSETID` loses `S_ISGID`, as on Linux.
     pub fn chmod(&self, ctx: &PathContext<'_>, path: &str, perm: u32) -> KernelResult<()> {
         let custody = self.resolve(ctx, path, true)?;
         Self::chmod_inode(custody.inode(), perm, ctx.creds)?;
@@ -715,20 +716,20 @@ impl Vfs {
         Ok(())
     }
 
-    /// `fchmod` and the rule behind `chmod`: only the owner (or root) may
+    /// `fchmod` and the rule behind `chmod`: only the owner (or `CAP_FOWNER`) may
     /// change the mode; a non-member loses the set-group-id bit. Works on
     /// an inode, so an open file that was renamed or unlinked still counts.
     pub fn chmod_inode(inode: &Arc<dyn Inode>, perm: u32, creds: &Credentials) -> KernelResult<()> {
         let stat = inode.stat();
         check_owner(&stat, creds)?;
         let mut perm = perm & mode::PERMISSION_MASK;
-        if !creds.is_superuser() && !creds.in_group(stat.gid) {
+        if !creds.capable(CAP_FSETID) && !creds.in_group(stat.gid) {
             perm &= !mode::S_ISGID;
         }
         inode.chmod(perm)
     }
 
-    /// `chown`/`lchown`: root may change anything; the owner may only set
+    /// `chown`/`lchown`: `CAP_CHOWN` may change anything; the owner may only set
     /// the group to one of its own groups.
     pub fn chown(
         &self,
@@ -752,11 +753,11 @@ impl Vfs {
         creds: &Credentials,
     ) -> KernelResult<()> {
         let stat = inode.stat();
-        if !creds.is_superuser() {
-            if uid.is_some_and(|uid| uid != stat.uid) {
+        if !creds.capable(CAP_CHOWN) {
+            // Without CAP_CHOWN only the owner may act, and only on the group.
+            if uid.is_some_and(|uid| uid != stat.uid) || creds.uid != stat.uid {
                 return Err(Errno::EPERM);
             }
-            check_owner(&stat, creds)?;
             if gid.is_some_and(|gid| !creds.in_group(gid)) {
                 return Err(Errno::EPERM);
             }
@@ -777,7 +778,7 @@ impl Vfs {
         Ok(())
     }
 
-    /// `utimensat`: explicit times need the owner (or root); `UTIME_NOW` for
+    /// `utimensat`: explicit times need the owner (or `CAP_FOWNER`); `UTIME_NOW` for
     /// both also accepts write permission.
     pub fn set_times(
         &self,

@@ -20,6 +20,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+use abi::capability::CAP_SYS_ADMIN;
 use abi::{Errno, KernelResult};
 
 use crate::credentials::{Access, Credentials, check_access};
@@ -140,7 +141,7 @@ fn check(
     write: bool,
 ) -> KernelResult<()> {
     match namespace(name)? {
-        Namespace::Trusted if creds.is_superuser() => Ok(()),
+        Namespace::Trusted if creds.capable(CAP_SYS_ADMIN) => Ok(()),
         // Hidden from everyone else, as on Linux.
         Namespace::Trusted if write => Err(Errno::EPERM),
         Namespace::Trusted => Err(Errno::ENODATA),
@@ -190,7 +191,7 @@ pub fn remove(inode: &Arc<dyn Inode>, name: &[u8], creds: &Credentials) -> Kerne
 /// `listxattr`: the names on `inode` `creds` may see, each followed by a
 /// NUL. A file system without attributes lists none, as Linux's do.
 pub fn list(inode: &Arc<dyn Inode>, creds: &Credentials) -> KernelResult<Vec<u8>> {
-    let superuser = creds.is_superuser();
+    let superuser = creds.capable(CAP_SYS_ADMIN);
     match inode.list_xattrs(&|name| superuser || !name.starts_with(b"trusted.")) {
         Err(Errno::EOPNOTSUPP) => Ok(Vec::new()),
         other => other,

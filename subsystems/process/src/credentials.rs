@@ -1,13 +1,22 @@
-//! User and group identity and the `set*id` family's permission rules.
+//! User and group identity, capabilities, and the rules that change them.
 //!
-//! Rules follow Linux with no capabilities: a caller whose effective uid is 0
-//! may set any id (Linux's `CAP_SETUID`/`CAP_SETGID`); anyone else may only
-//! move between the ids it already holds. `-1` (`u32::MAX`) means "leave
-//! unchanged" where Linux allows it. The filesystem ids follow the effective
-//! ids on every change, as on Linux.
+//! The `set*id` rules follow Linux: a holder of `CAP_SETUID`/`CAP_SETGID`
+//! may set any id; anyone else may only move between the ids it already
+//! holds. `-1` (`u32::MAX`) means "leave unchanged" where Linux allows it.
+//! The filesystem ids follow the effective ids on every change.
+//!
+//! Capabilities follow Linux's "root" emulation (`commoncap.c`) for a
+//! system without file capabilities: uid 0 holds every capability of its
+//! bounding set, a change of ids away from 0 drops them (unless
+//! `PR_SET_KEEPCAPS`) and back to an effective 0 raises the permitted ones,
+//! `execve` recomputes them from the ids, the inheritable, bounding and
+//! ambient sets, and `capset` may only lower them.
 
 use alloc::vec::Vec;
 
+use abi::capability::{
+    CAP_KILL, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_PTRACE, CapSet, Capability,
+};
 use abi::{Errno, KernelResult};
 
 /// A user id (`uid_t`).
@@ -19,6 +28,40 @@ pub type Gid = u32;
 pub const NO_CHANGE: u32 = u32::MAX;
 /// Linux's `NGROUPS_MAX`: the most supplementary groups a process may hold.
 pub const NGROUPS_MAX: usize = 65536;
+
+/// A process's capability sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    /// What the process may use now.
+    pub effective: CapSet,
+    /// What it may make effective.
+    pub permitted: CapSet,
+    /// What a program it executes may keep (with file capabilities, or
+    /// through the ambient set).
+    pub inheritable: CapSet,
+    /// The most it can ever gain at `execve`.
+    pub bounding: CapSet,
+    /// What an unprivileged program it executes keeps.
+    pub ambient: CapSet,
+}
+
+impl Capabilities {
+    /// What uid `uid` starts with: every capability for 0, none otherwise.
+    pub const fn for_uid(uid: Uid) -> Capabilities {
+        let held = if uid == 0 {
+            CapSet::FULL
+        } else {
+            CapSet::EMPTY
+        };
+        Capabilities {
+            effective: held,
+            permitted: held,
+            inheritable: CapSet::EMPTY,
+            bounding: CapSet::FULL,
+            ambient: CapSet::EMPTY,
+        }
+    }
+}
 
 /// A process's identity.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,11 +76,15 @@ pub struct Credentials {
     fsgid: Gid,
     /// Sorted, as Linux keeps them.
     groups: Vec<Gid>,
+    capabilities: Capabilities,
+    /// `PR_SET_KEEPCAPS`: leaving uid 0 keeps the permitted set (cleared
+    /// by `execve`).
+    keep_capabilities: bool,
 }
 
 impl Credentials {
     /// Real, effective, saved and filesystem ids all set to `uid`/`gid`,
-    /// with no supplementary groups.
+    /// with no supplementary groups, and the capabilities of that uid.
     pub const fn new(uid: Uid, gid: Gid) -> Self {
         Self {
             uid,
@@ -49,6 +96,8 @@ impl Credentials {
             sgid: gid,
             fsgid: gid,
             groups: Vec::new(),
+            capabilities: Capabilities::for_uid(uid),
+            keep_capabilities: false,
         }
     }
 
@@ -94,9 +143,156 @@ impl Credentials {
         &self.groups
     }
 
-    /// Whether this caller is privileged: effective uid 0 (no capabilities).
-    pub fn is_superuser(&self) -> bool {
-        self.euid == 0
+    /// Whether the effective set holds `cap` (Linux's `capable`).
+    pub fn capable(&self, cap: Capability) -> bool {
+        self.capabilities.effective.contains(cap)
+    }
+
+    /// The capability sets.
+    pub fn capabilities(&self) -> Capabilities {
+        self.capabilities
+    }
+
+    /// Whether `PR_SET_KEEPCAPS` is on.
+    pub fn keeps_capabilities(&self) -> bool {
+        self.keep_capabilities
+    }
+
+    /// `PR_SET_KEEPCAPS`.
+    pub fn set_keep_capabilities(&mut self, keep: bool) {
+        self.keep_capabilities = keep;
+    }
+
+    /// `capset(2)` on oneself, with Linux's rules (`cap_capset`): the
+    /// permitted set may only shrink, the effective set stays inside the
+    /// new permitted one, and the inheritable set may only gain what is
+    /// permitted (or anything, with `CAP_SETPCAP`) and in the bounding set;
+    /// else `EPERM`. Ambient capabilities no longer both permitted and
+    /// inheritable go.
+    pub fn set_capabilities(
+        &mut self,
+        effective: CapSet,
+        permitted: CapSet,
+        inheritable: CapSet,
+    ) -> KernelResult<()> {
+        let old = self.capabilities;
+        let may_inherit = if self.capable(CAP_SETPCAP) {
+            CapSet::FULL
+        } else {
+            old.inheritable.union(old.permitted)
+        };
+        if !inheritable.is_subset_of(may_inherit)
+            || !inheritable.is_subset_of(old.inheritable.union(old.bounding))
+            || !permitted.is_subset_of(old.permitted)
+            || !effective.is_subset_of(permitted)
+        {
+            return Err(Errno::EPERM);
+        }
+        self.capabilities = Capabilities {
+            effective,
+            permitted,
+            inheritable,
+            bounding: old.bounding,
+            ambient: old
+                .ambient
+                .intersection(permitted.intersection(inheritable)),
+        };
+        Ok(())
+    }
+
+    /// `PR_CAPBSET_DROP`: takes `cap` out of the bounding set; `EPERM`
+    /// without `CAP_SETPCAP`.
+    pub fn drop_bounding(&mut self, cap: Capability) -> KernelResult<()> {
+        if !self.capable(CAP_SETPCAP) {
+            return Err(Errno::EPERM);
+        }
+        self.capabilities.bounding = self.capabilities.bounding.without(cap);
+        Ok(())
+    }
+
+    /// `PR_CAP_AMBIENT_RAISE`: `EPERM` unless `cap` is both permitted and
+    /// inheritable.
+    pub fn raise_ambient(&mut self, cap: Capability) -> KernelResult<()> {
+        let caps = &mut self.capabilities;
+        if !caps.permitted.contains(cap) || !caps.inheritable.contains(cap) {
+            return Err(Errno::EPERM);
+        }
+        caps.ambient = caps.ambient.with(cap);
+        Ok(())
+    }
+
+    /// `PR_CAP_AMBIENT_LOWER`.
+    pub fn lower_ambient(&mut self, cap: Capability) {
+        self.capabilities.ambient = self.capabilities.ambient.without(cap);
+    }
+
+    /// `PR_CAP_AMBIENT_CLEAR_ALL`.
+    pub fn clear_ambient(&mut self) {
+        self.capabilities.ambient = CapSet::EMPTY;
+    }
+
+    /// The capabilities a program starts with at `execve` (Linux's
+    /// `cap_bprm_creds_from_file` for a file without capabilities or
+    /// set-id bits): a process whose real or effective uid is 0 is
+    /// permitted its bounding and inheritable sets, effective if its
+    /// effective uid is 0; otherwise only the ambient set survives, as
+    /// both permitted and effective. Under `no_new_privs` nothing is
+    /// gained: the new permitted set stays inside the old one.
+    /// `PR_SET_KEEPCAPS` ends.
+    pub fn exec(&mut self, no_new_privs: bool) {
+        let caps = &mut self.capabilities;
+        let mut permitted = if self.uid == 0 || self.euid == 0 {
+            caps.bounding.union(caps.inheritable)
+        } else {
+            CapSet::EMPTY
+        };
+        permitted = permitted.union(caps.ambient);
+        if no_new_privs {
+            permitted = permitted.intersection(caps.permitted);
+        }
+        caps.permitted = permitted;
+        caps.effective = if self.euid == 0 {
+            permitted
+        } else {
+            caps.ambient
+        };
+        self.keep_capabilities = false;
+    }
+
+    /// Linux's `cap_emulate_setxuid`, after a change of the real,
+    /// effective or saved uid from `old` (real, effective, saved).
+    fn follow_uid_change(&mut self, old: [Uid; 3]) {
+        let caps = &mut self.capabilities;
+        let had_root = old.contains(&0);
+        let has_root = [self.uid, self.euid, self.suid].contains(&0);
+        if had_root && !has_root {
+            if !self.keep_capabilities {
+                caps.permitted = CapSet::EMPTY;
+                caps.effective = CapSet::EMPTY;
+            }
+            caps.ambient = CapSet::EMPTY;
+        }
+        if old[1] == 0 && self.euid != 0 {
+            caps.effective = CapSet::EMPTY;
+        }
+        if old[1] != 0 && self.euid == 0 {
+            caps.effective = caps.permitted;
+        }
+    }
+
+    /// The file-system half of Linux's `cap_task_fix_setuid`: leaving
+    /// file-system uid 0 drops the file-system capabilities from the
+    /// effective set, coming back raises the permitted ones.
+    fn follow_fsuid_change(&mut self, old: Uid) {
+        let caps = &mut self.capabilities;
+        if old == 0 && self.fsuid != 0 {
+            caps.effective = caps.effective.difference(CapSet::FILE_SYSTEM);
+        }
+        if old != 0 && self.fsuid == 0 {
+            caps.effective = caps
+                .effective
+                .union(caps.permitted.intersection(CapSet::FILE_SYSTEM));
+        }
     }
 
     /// Linux's `in_group_p`: the filesystem gid or a supplementary group.
@@ -109,7 +305,8 @@ impl Credentials {
         if uid == NO_CHANGE {
             return Err(Errno::EINVAL);
         }
-        if self.is_superuser() {
+        let old = [self.uid, self.euid, self.suid];
+        if self.capable(CAP_SETUID) {
             self.uid = uid;
             self.suid = uid;
         } else if uid != self.uid && uid != self.suid {
@@ -117,6 +314,7 @@ impl Credentials {
         }
         self.euid = uid;
         self.fsuid = uid;
+        self.follow_uid_change(old);
         Ok(())
     }
 
@@ -125,7 +323,7 @@ impl Credentials {
         if gid == NO_CHANGE {
             return Err(Errno::EINVAL);
         }
-        if self.is_superuser() {
+        if self.capable(CAP_SETGID) {
             self.gid = gid;
             self.sgid = gid;
         } else if gid != self.gid && gid != self.sgid {
@@ -138,7 +336,7 @@ impl Credentials {
 
     /// `setreuid(2)`; [`NO_CHANGE`] leaves an id alone.
     pub fn setreuid(&mut self, ruid: Uid, euid: Uid) -> KernelResult<()> {
-        let privileged = self.is_superuser();
+        let privileged = self.capable(CAP_SETUID);
         let (old_r, old_e, old_s) = (self.uid, self.euid, self.suid);
         if ruid != NO_CHANGE && !privileged && ruid != old_r && ruid != old_e {
             return Err(Errno::EPERM);
@@ -156,12 +354,13 @@ impl Credentials {
         self.uid = new_r;
         self.euid = new_e;
         self.fsuid = new_e;
+        self.follow_uid_change([old_r, old_e, old_s]);
         Ok(())
     }
 
     /// `setregid(2)`; [`NO_CHANGE`] leaves an id alone.
     pub fn setregid(&mut self, rgid: Gid, egid: Gid) -> KernelResult<()> {
-        let privileged = self.is_superuser();
+        let privileged = self.capable(CAP_SETGID);
         let (old_r, old_e, old_s) = (self.gid, self.egid, self.sgid);
         if rgid != NO_CHANGE && !privileged && rgid != old_r && rgid != old_e {
             return Err(Errno::EPERM);
@@ -185,7 +384,8 @@ impl Credentials {
     pub fn setresuid(&mut self, ruid: Uid, euid: Uid, suid: Uid) -> KernelResult<()> {
         let held = [self.uid, self.euid, self.suid];
         let allowed = |id: Uid| id == NO_CHANGE || held.contains(&id);
-        let permitted = self.is_superuser() || (allowed(ruid) && allowed(euid) && allowed(suid));
+        let permitted =
+            self.capable(CAP_SETUID) || (allowed(ruid) && allowed(euid) && allowed(suid));
         if !permitted {
             return Err(Errno::EPERM);
         }
@@ -199,6 +399,7 @@ impl Credentials {
             self.suid = suid;
         }
         self.fsuid = self.euid;
+        self.follow_uid_change(held);
         Ok(())
     }
 
@@ -206,7 +407,8 @@ impl Credentials {
     pub fn setresgid(&mut self, rgid: Gid, egid: Gid, sgid: Gid) -> KernelResult<()> {
         let held = [self.gid, self.egid, self.sgid];
         let allowed = |id: Gid| id == NO_CHANGE || held.contains(&id);
-        let permitted = self.is_superuser() || (allowed(rgid) && allowed(egid) && allowed(sgid));
+        let permitted =
+            self.capable(CAP_SETGID) || (allowed(rgid) && allowed(egid) && allowed(sgid));
         if !permitted {
             return Err(Errno::EPERM);
         }
@@ -228,8 +430,9 @@ impl Credentials {
     pub fn setfsuid(&mut self, fsuid: Uid) -> Uid {
         let old = self.fsuid;
         let held = [self.uid, self.euid, self.suid, self.fsuid];
-        if fsuid != NO_CHANGE && (self.is_superuser() || held.contains(&fsuid)) {
+        if fsuid != NO_CHANGE && (self.capable(CAP_SETUID) || held.contains(&fsuid)) {
             self.fsuid = fsuid;
+            self.follow_fsuid_change(old);
         }
         old
     }
@@ -238,15 +441,16 @@ impl Credentials {
     pub fn setfsgid(&mut self, fsgid: Gid) -> Gid {
         let old = self.fsgid;
         let held = [self.gid, self.egid, self.sgid, self.fsgid];
-        if fsgid != NO_CHANGE && (self.is_superuser() || held.contains(&fsgid)) {
+        if fsgid != NO_CHANGE && (self.capable(CAP_SETGID) || held.contains(&fsgid)) {
             self.fsgid = fsgid;
         }
         old
     }
 
-    /// `setgroups(2)`: root only (`EPERM`), at most [`NGROUPS_MAX`] (`EINVAL`).
+    /// `setgroups(2)`: `CAP_SETGID` only (`EPERM`), at most [`NGROUPS_MAX`]
+    /// (`EINVAL`).
     pub fn setgroups(&mut self, groups: &[Gid]) -> KernelResult<()> {
-        if !self.is_superuser() {
+        if !self.capable(CAP_SETGID) {
             return Err(Errno::EPERM);
         }
         if groups.len() > NGROUPS_MAX {
@@ -275,10 +479,10 @@ impl Credentials {
     }
 
     /// Whether `self` may act on a process with credentials `target` the way
-    /// `kill(2)` and `prlimit(2)` check it: root, or a real/effective uid that
+    /// `kill(2)` checks it: `CAP_KILL`, or a real/effective uid that
     /// matches the target's real or saved uid.
     pub fn may_signal(&self, target: &Credentials) -> bool {
-        self.is_superuser()
+        self.capable(CAP_KILL)
             || [self.uid, self.euid]
                 .iter()
                 .any(|id| *id == target.uid || *id == target.suid)
@@ -286,10 +490,10 @@ impl Credentials {
 
     /// Whether `self` may inspect and change a process with credentials
     /// `target` the way ptrace and `process_vm_readv` check it (Linux's
-    /// `PTRACE_MODE_ATTACH_REALCREDS`): root, or real uid and gid equal to
-    /// all three of the target's and a dumpable target.
+    /// `PTRACE_MODE_ATTACH_REALCREDS`): `CAP_SYS_PTRACE`, or real uid and
+    /// gid equal to all three of the target's and a dumpable target.
     pub fn may_trace(&self, target: &Credentials, target_dumpable: bool) -> bool {
-        if self.is_superuser() {
+        if self.capable(CAP_SYS_PTRACE) {
             return true;
         }
         let same_user = [target.uid, target.euid, target.suid]
@@ -414,5 +618,109 @@ mod tests {
         assert!(a.may_signal(&b));
         assert!(!a.may_signal(&other));
         assert!(Credentials::root().may_signal(&other));
+    }
+
+    fn caps(c: &Credentials) -> (CapSet, CapSet) {
+        (c.capabilities().effective, c.capabilities().permitted)
+    }
+
+    #[test]
+    fn leaving_uid_0_drops_capabilities_unless_kept() {
+        let mut c = Credentials::root();
+        assert_eq!(caps(&c), (CapSet::FULL, CapSet::FULL));
+        c.setuid(1000).unwrap();
+        assert_eq!(caps(&c), (CapSet::EMPTY, CapSet::EMPTY));
+        assert_eq!(c.setuid(0), Err(Errno::EPERM), "no CAP_SETUID left");
+
+        let mut kept = Credentials::root();
+        kept.set_keep_capabilities(true);
+        kept.setresuid(1000, 1000, 1000).unwrap();
+        assert_eq!(
+            caps(&kept),
+            (CapSet::EMPTY, CapSet::FULL),
+            "effective goes, permitted stays"
+        );
+        kept.exec(false);
+        assert_eq!(
+            caps(&kept),
+            (CapSet::EMPTY, CapSet::EMPTY),
+            "exec of a non-root program"
+        );
+        assert!(!kept.keeps_capabilities());
+    }
+
+    #[test]
+    fn the_effective_uid_moves_the_effective_set() {
+        let mut c = Credentials::root();
+        c.setresuid(0, 1000, 0).unwrap();
+        assert_eq!(caps(&c), (CapSet::EMPTY, CapSet::FULL));
+        assert!(!c.capable(abi::capability::CAP_KILL));
+        c.setresuid(NO_CHANGE, 0, NO_CHANGE).unwrap();
+        assert_eq!(caps(&c), (CapSet::FULL, CapSet::FULL));
+    }
+
+    #[test]
+    fn the_file_system_uid_moves_only_the_file_system_capabilities() {
+        use abi::capability::{CAP_DAC_OVERRIDE, CAP_KILL};
+        let mut c = Credentials::root();
+        assert_eq!(c.setfsuid(1000), 0);
+        assert!(!c.capable(CAP_DAC_OVERRIDE));
+        assert!(c.capable(CAP_KILL));
+        c.setfsuid(0);
+        assert!(c.capable(CAP_DAC_OVERRIDE));
+    }
+
+    #[test]
+    fn capset_only_lowers_and_exec_recomputes_from_the_ids() {
+        use abi::capability::{CAP_CHOWN, CAP_KILL, CAP_NET_RAW};
+        let mut c = Credentials::root();
+        let permitted = CapSet::FULL.without(CAP_KILL);
+        let effective = permitted.without(CAP_CHOWN);
+        c.set_capabilities(effective, permitted, CapSet::EMPTY)
+            .unwrap();
+        assert_eq!(caps(&c), (effective, permitted));
+        assert_eq!(
+            c.set_capabilities(CapSet::FULL, CapSet::FULL, CapSet::EMPTY),
+            Err(Errno::EPERM),
+            "the permitted set may not grow"
+        );
+        assert_eq!(
+            c.set_capabilities(permitted, effective, CapSet::EMPTY),
+            Err(Errno::EPERM),
+            "effective must stay inside permitted"
+        );
+        // Under no_new_privs, root's exec gives nothing back ...
+        c.exec(true);
+        assert_eq!(caps(&c), (permitted, permitted));
+        // ... else it gives back the bounding set.
+        c.exec(false);
+        assert_eq!(caps(&c), (CapSet::FULL, CapSet::FULL));
+        c.drop_bounding(CAP_NET_RAW).unwrap();
+        c.exec(false);
+        assert!(!c.capable(CAP_NET_RAW), "the bounding set caps exec");
+        let mut user = user(1000);
+        assert_eq!(user.drop_bounding(CAP_KILL), Err(Errno::EPERM));
+        assert_eq!(
+            user.set_capabilities(CapSet::EMPTY, CapSet::EMPTY, CapSet::EMPTY.with(CAP_KILL)),
+            Err(Errno::EPERM),
+            "inheritable needs it permitted"
+        );
+    }
+
+    #[test]
+    fn ambient_capabilities_survive_an_unprivileged_exec() {
+        use abi::capability::{CAP_NET_BIND_SERVICE, CAP_SYS_TIME};
+        let mut c = Credentials::root();
+        let only = CapSet::EMPTY.with(CAP_NET_BIND_SERVICE);
+        c.set_keep_capabilities(true);
+        c.setresuid(1000, 1000, 1000).unwrap();
+        c.set_capabilities(only, only, only).unwrap();
+        assert_eq!(c.raise_ambient(CAP_SYS_TIME), Err(Errno::EPERM));
+        c.raise_ambient(CAP_NET_BIND_SERVICE).unwrap();
+        c.exec(false);
+        assert_eq!(caps(&c), (only, only));
+        c.lower_ambient(CAP_NET_BIND_SERVICE);
+        c.exec(false);
+        assert_eq!(caps(&c), (CapSet::EMPTY, CapSet::EMPTY));
     }
 }

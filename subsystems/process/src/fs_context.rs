@@ -65,11 +65,11 @@ impl<E: ProcessEnv> FsContext<E> {
     }
 
     /// `chroot(2)` once the path is resolved: a searchable directory
-    /// (checked first, as Linux), then root only (`EPERM`). The cwd is left
+    /// (checked first, as Linux), then `CAP_SYS_CHROOT` (`EPERM`). The cwd is left
     /// alone, as on Linux.
     pub fn chroot(&mut self, dir: E::Custody, credentials: &Credentials) -> KernelResult<()> {
         E::check_search(&dir, credentials)?;
-        if !credentials.is_superuser() {
+        if !credentials.capable(abi::capability::CAP_SYS_CHROOT) {
             return Err(Errno::EPERM);
         }
         self.root = dir;

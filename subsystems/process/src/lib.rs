@@ -81,7 +81,7 @@ pub mod uts;
 pub mod wait;
 
 pub use coredump::{CoreNameFields, CorePattern};
-pub use credentials::{Credentials, Gid, Uid};
+pub use credentials::{Capabilities, Credentials, Gid, Uid};
 pub use env::ProcessEnv;
 pub use fd_table::{Fd, FdReservation, FileDescriptions};
 pub use fs_context::FsContext;

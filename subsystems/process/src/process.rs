@@ -686,7 +686,8 @@ impl<E: ProcessEnv> Process<E> {
     /// `address_space`: other threads told to die (returned, to wake),
     /// close-on-exec fds closed (returned, to drop), caught signals reset,
     /// the surviving thread's `clear_child_tid` and robust list forgotten,
-    /// the name changed, dumpable set again. Returns the old address space
+    /// the name changed, dumpable set again, capabilities recomputed
+    /// ([`crate::Credentials::exec`]). Returns the old address space
     /// for the caller to drop after switching page tables.
     pub fn exec(
         &self,
@@ -700,6 +701,12 @@ impl<E: ProcessEnv> Process<E> {
             data.did_exec = true;
             data.membarrier_registrations = 0;
             data.name = name;
+            // Cannot fail: only the closure's error would come back.
+            let no_new_privs = data.no_new_privs();
+            let _ = data.change_credentials(|credentials| {
+                credentials.exec(no_new_privs);
+                Ok(())
+            });
             data.set_dumpable(true);
             data.address_space.replace(address_space)
         };

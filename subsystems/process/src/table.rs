@@ -16,6 +16,7 @@
 //!    reaps zombies (unless `WNOWAIT`), adding their CPU time to the parent's
 //!    children's time.
 
+use abi::capability::CAP_SYS_RESOURCE;
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
@@ -503,7 +504,11 @@ impl<E: ProcessEnv> ProcessTable<E> {
         let (uid, limit) = {
             let data = creator.data();
             let credentials = data.credentials();
-            if credentials.uid() == 0 || credentials.is_superuser() {
+            // Linux exempts root's user and CAP_SYS_RESOURCE or CAP_SYS_ADMIN.
+            if credentials.uid() == 0
+                || credentials.capable(abi::capability::CAP_SYS_RESOURCE)
+                || credentials.capable(abi::capability::CAP_SYS_ADMIN)
+            {
                 return Ok(());
             }
             (credentials.uid(), data.rlimits().get(Resource::Nproc).soft)
@@ -1272,7 +1277,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
     ) -> KernelResult<Rlimit> {
         let credentials = caller.data().credentials().clone();
         if pid == 0 || pid == caller.pid() {
-            return caller.set_rlimit(resource, new, credentials.is_superuser());
+            return caller.set_rlimit(resource, new, credentials.capable(CAP_SYS_RESOURCE));
         }
         let target = self.from_pid(pid).ok_or(Errno::ESRCH)?;
         let allowed = {
@@ -1282,7 +1287,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
         if !allowed {
             return Err(Errno::EPERM);
         }
-        target.set_rlimit(resource, new, credentials.is_superuser())
+        target.set_rlimit(resource, new, credentials.capable(CAP_SYS_RESOURCE))
     }
 
     /// The `uname` data.
@@ -1315,10 +1320,10 @@ impl<E: ProcessEnv> ProcessTable<E> {
     }
 }
 
-/// Linux's `check_prlimit_permission`: root, or the caller's real uid and
-/// gid equal all three of the target's.
+/// Linux's `check_prlimit_permission`: `CAP_SYS_RESOURCE`, or the caller's
+/// real uid and gid equal all three of the target's.
 fn may_change_limits_of(caller: &Credentials, target: &Credentials) -> bool {
-    caller.is_superuser()
+    caller.capable(CAP_SYS_RESOURCE)
         || ([target.uid(), target.euid(), target.suid()] == [caller.uid(); 3]
             && [target.gid(), target.egid(), target.sgid()] == [caller.gid(); 3])
 }

@@ -81,10 +81,10 @@ impl UtsName {
         self.domainname.as_bytes()
     }
 
-    /// `sethostname(2)`: root only (`EPERM`, checked first as Linux), at most
+    /// `sethostname(2)`: `CAP_SYS_ADMIN` only (`EPERM`, checked first as Linux), at most
     /// 64 bytes (`EINVAL`).
     pub fn set_hostname(&mut self, name: &[u8], credentials: &Credentials) -> KernelResult<()> {
-        if !credentials.is_superuser() {
+        if !credentials.capable(abi::capability::CAP_SYS_ADMIN) {
             return Err(Errno::EPERM);
         }
         self.hostname = UtsField::new(name)?;
@@ -93,7 +93,7 @@ impl UtsName {
 
     /// `setdomainname(2)`, with the rules of [`UtsName::set_hostname`].
     pub fn set_domainname(&mut self, name: &[u8], credentials: &Credentials) -> KernelResult<()> {
-        if !credentials.is_superuser() {
+        if !credentials.capable(abi::capability::CAP_SYS_ADMIN) {
             return Err(Errno::EPERM);
         }
         self.domainname = UtsField::new(name)?;

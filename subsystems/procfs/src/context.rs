@@ -48,12 +48,13 @@ impl Context {
 impl Context {
     /// Whether the caller may inspect `process` beyond its public files
     /// (follow its magic links, see its addresses): no caller (the kernel),
-    /// root, or the process's owner; `ESRCH` once it is reaped.
+    /// a holder of `CAP_SYS_PTRACE`, or the process's owner; `ESRCH` once it
+    /// is reaped.
     pub fn may_inspect(&self, process: &dyn ProcessInfo) -> KernelResult<bool> {
         let owner = process.owner()?;
         Ok(match self.view.current() {
             None => true,
-            Some(caller) => caller.euid == 0 || caller.euid == owner.uid,
+            Some(caller) => caller.traces_any || caller.euid == owner.uid,
         })
     }
 }

@@ -81,7 +81,8 @@ pub mod view;
 
 pub use procfs::ProcFs;
 pub use view::{
-    Caller, CpuDescription, CpuTicks, CpuTimes, FilesystemEntry, IdSet, IoStats, MemInfo,
-    MemoryStats, MountEntry, OpenFd, ProcessInfo, ProcessSnapshot, ProcessView, RLIM_INFINITY,
-    RLIMIT_COUNT, Rlimit, SignalMasks, SystemInfo, SystemLimit, TaskState, ThreadSnapshot,
+    Caller, CapabilitySets, CpuDescription, CpuTicks, CpuTimes, FilesystemEntry, IdSet, IoStats,
+    MemInfo, MemoryStats, MountEntry, OpenFd, ProcessInfo, ProcessSnapshot, ProcessView,
+    RLIM_INFINITY, RLIMIT_COUNT, Rlimit, SignalMasks, SystemInfo, SystemLimit, TaskState,
+    ThreadSnapshot,
 };

@@ -20,9 +20,6 @@ const RLIMIT_RSS: usize = 5;
 /// `RLIMIT_SIGPENDING`, the limit `status` shows in `SigQ`.
 const RLIMIT_SIGPENDING: usize = 11;
 
-/// Every capability Linux defines (`CAP_LAST_CAP` is 40).
-const ALL_CAPABILITIES: u64 = (1 << 41) - 1;
-
 /// Signal masks in `stat` keep only the low 31 bits, as Linux does.
 const STAT_SIGNAL_MASK: u64 = 0x7fff_ffff;
 
@@ -236,17 +233,12 @@ pub fn status(snapshot: &ProcessSnapshot, tid: Option<u32>) -> String {
     let _ = writeln!(out, "SigBlk:\t{:016x}", thread.map_or(0, |t| t.blocked));
     let _ = writeln!(out, "SigIgn:\t{:016x}", snapshot.signals.ignored);
     let _ = writeln!(out, "SigCgt:\t{:016x}", snapshot.signals.caught);
-    // Root holds every capability, everyone else none (no file capabilities).
-    let effective = if uid.effective == 0 {
-        ALL_CAPABILITIES
-    } else {
-        0
-    };
-    let _ = writeln!(out, "CapInh:\t{:016x}", 0);
-    let _ = writeln!(out, "CapPrm:\t{effective:016x}");
-    let _ = writeln!(out, "CapEff:\t{effective:016x}");
-    let _ = writeln!(out, "CapBnd:\t{ALL_CAPABILITIES:016x}");
-    let _ = writeln!(out, "CapAmb:\t{:016x}", 0);
+    let caps = &snapshot.capabilities;
+    let _ = writeln!(out, "CapInh:\t{:016x}", caps.inheritable);
+    let _ = writeln!(out, "CapPrm:\t{:016x}", caps.permitted);
+    let _ = writeln!(out, "CapEff:\t{:016x}", caps.effective);
+    let _ = writeln!(out, "CapBnd:\t{:016x}", caps.bounding);
+    let _ = writeln!(out, "CapAmb:\t{:016x}", caps.ambient);
     let _ = writeln!(out, "NoNewPrivs:\t{}", u8::from(snapshot.no_new_privs));
     let _ = writeln!(out, "Seccomp:\t0");
     let _ = writeln!(out, "Seccomp_filters:\t0");

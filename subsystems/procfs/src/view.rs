@@ -204,11 +204,13 @@ pub struct Caller {
     pub pid: u32,
     /// Its thread id.
     pub tid: u32,
-    /// Its effective user id: root, or the owner of a process (see
+    /// Its effective user id: the owner of a process (see
     /// [`ProcessInfo::owner`]), may follow and read that process's magic
     /// links and see its memory layout in `stat`, as Linux's
     /// `ptrace_may_access` allows.
     pub euid: u32,
+    /// Whether it holds `CAP_SYS_PTRACE`, which may inspect any process.
+    pub traces_any: bool,
 }
 
 /// An open fd: its description and the fd's own flag.
@@ -410,6 +412,21 @@ pub struct ThreadSnapshot {
     pub involuntary_switches: u64,
 }
 
+/// A process's capability sets, one bit per capability number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CapabilitySets {
+    /// Inheritable.
+    pub inheritable: u64,
+    /// Permitted.
+    pub permitted: u64,
+    /// Effective.
+    pub effective: u64,
+    /// Bounding.
+    pub bounding: u64,
+    /// Ambient.
+    pub ambient: u64,
+}
+
 /// One consistent copy of a process, taken by [`ProcessInfo::snapshot`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProcessSnapshot {
@@ -475,6 +492,8 @@ pub struct ProcessSnapshot {
     pub rlimits: [Rlimit; RLIMIT_COUNT],
     /// `PR_SET_NO_NEW_PRIVS` (`NoNewPrivs`).
     pub no_new_privs: bool,
+    /// The capability sets (`CapInh` to `CapAmb`).
+    pub capabilities: CapabilitySets,
     /// Bytes and calls read and written (`io`).
     pub io: IoStats,
 }

@@ -10,10 +10,13 @@ use abi::{Errno, KernelResult};
 pub struct SignalCredentials {
     /// Real uid.
     pub uid: u32,
-    /// Effective uid (0 is root, who may signal anyone: `CAP_KILL`).
+    /// Effective uid.
     pub euid: u32,
     /// Saved set-user-id.
     pub suid: u32,
+    /// Whether it holds `CAP_KILL`, which may signal anyone (a sender's
+    /// matters; a target's is ignored).
+    pub kill_any: bool,
 }
 
 /// How the sender and the target are related.
@@ -28,7 +31,7 @@ pub struct TargetRelation {
 /// Linux's `check_kill_permission`: may `sender` send `signal` (`None`:
 /// the existence probe `kill(pid, 0)`) to `target`? Signals the kernel
 /// raises (`from_user == false`) always may. Otherwise the sender must be
-/// root, in the same process, or have its real or effective uid equal to
+/// hold `CAP_KILL`, be in the same process, or have its real or effective uid equal to
 /// the target's real or saved uid; SIGCONT also passes within a session.
 pub fn check_kill_permission(
     signal: Option<Signal>,
@@ -37,7 +40,7 @@ pub fn check_kill_permission(
     target: SignalCredentials,
     relation: TargetRelation,
 ) -> KernelResult<()> {
-    if !from_user || relation.same_process || sender.euid == 0 {
+    if !from_user || relation.same_process || sender.kill_any {
         return Ok(());
     }
     let ids_match = [sender.euid, sender.uid]

@@ -381,7 +381,12 @@ fn restart_backs_up_over_syscall_instruction() {
 }
 
 fn creds(uid: u32, euid: u32, suid: u32) -> SignalCredentials {
-    SignalCredentials { uid, euid, suid }
+    SignalCredentials {
+        uid,
+        euid,
+        suid,
+        kill_any: euid == 0,
+    }
 }
 
 const STRANGER: TargetRelation = TargetRelation {

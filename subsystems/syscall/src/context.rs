@@ -177,15 +177,15 @@ impl<K: Kernel> Context<'_, K> {
         Ok(())
     }
 
-    /// The caller's credentials as the VFS checks them (file-system ids).
+    /// The caller's credentials as the VFS checks them (file-system ids,
+    /// effective capabilities).
     pub fn fs_credentials(&self) -> fs::Credentials {
-        let data = self.process.data();
-        let credentials = data.credentials();
-        fs::Credentials {
-            uid: credentials.fsuid(),
-            gid: credentials.fsgid(),
-            groups: credentials.groups().to_vec(),
-        }
+        file_system_credentials(self.process.data().credentials())
+    }
+
+    /// Whether the caller's effective capabilities hold `cap`.
+    pub fn capable(&self, cap: abi::capability::Capability) -> bool {
+        self.process.data().credentials().capable(cap)
     }
 
     /// The caller's file-creation mask.
@@ -254,5 +254,16 @@ impl PathBase {
             root: &self.root,
             creds: &self.creds,
         }
+    }
+}
+
+/// What the VFS checks of a process's `credentials`: the file-system ids,
+/// the supplementary groups and the effective capabilities.
+pub fn file_system_credentials(credentials: &process::Credentials) -> fs::Credentials {
+    fs::Credentials {
+        uid: credentials.fsuid(),
+        gid: credentials.fsgid(),
+        groups: credentials.groups().to_vec(),
+        capabilities: credentials.capabilities().effective,
     }
 }

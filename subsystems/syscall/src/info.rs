@@ -2,6 +2,7 @@
 //! limits, usage and times, sysinfo, getrandom, priorities, prctl,
 //! personality, capget and reboot.
 
+use abi::capability::{CAP_SYS_ADMIN, CAP_SYS_BOOT, CAP_SYS_NICE, CAP_SYSLOG};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -243,7 +244,7 @@ pub fn setpriority<K: Kernel>(
     // One process lock at a time: caller and target may be the same.
     let euid = ctx.process.data().credentials().euid();
     let target_uid = target.data().credentials().uid();
-    if euid != 0 {
+    if !ctx.capable(CAP_SYS_NICE) {
         if euid != target_uid {
             return Err(Errno::EPERM);
         }
@@ -259,7 +260,8 @@ pub fn setpriority<K: Kernel>(
 }
 
 /// `prctl(option, arg2, ...)`: the name, dumpable flag, parent-death
-/// signal, child subreaper and no-new-privileges.
+/// signal, child subreaper and no-new-privileges; the capability options
+/// are `process::capabilities::prctl`'s.
 pub fn prctl<K: Kernel>(
     ctx: &Context<'_, K>,
     option: u32,
@@ -268,6 +270,10 @@ pub fn prctl<K: Kernel>(
     arg4: u64,
     arg5: u64,
 ) -> SyscallResult {
+    if let Some(result) = crate::process::capabilities::prctl(ctx, option, [arg2, arg3, arg4, arg5])
+    {
+        return result;
+    }
     let rest_zero = arg3 == 0 && arg4 == 0 && arg5 == 0;
     const PR_SET_PDEATHSIG: u32 = 1;
     const PR_GET_PDEATHSIG: u32 = 2;
@@ -335,9 +341,10 @@ pub fn prctl<K: Kernel>(
             ctx.write(UserPtr::new(arg2), &subreaper)?;
             Ok(0)
         }
-        // Exec here never grants privileges (set-id bits are not
-        // honoured), so the flag's promise holds; it is kept, inherited
-        // and reported.
+        // Set-id bits are not honoured, and under the flag an exec keeps
+        // the permitted capabilities inside the old ones (root's exec
+        // regains none it dropped): the promise holds. It is kept,
+        // inherited and reported.
         PR_SET_NO_NEW_PRIVS => {
             if arg2 != 1 || !rest_zero {
                 return Err(Errno::EINVAL);
@@ -368,14 +375,6 @@ pub fn personality<K: Kernel>(ctx: &Context<'_, K>, persona: u32) -> SyscallResu
     Ok(u64::from(data.set_personality(persona)))
 }
 
-/// `capget(header, data)`: capabilities are not modelled (root is
-/// all-powerful, everyone else has none), so the call says `EINVAL` as
-/// Linux does for a header version it does not know; libcap then falls
-/// back to the uid.
-pub fn capget<K: Kernel>(_ctx: &Context<'_, K>) -> SyscallResult {
-    Err(Errno::EINVAL)
-}
-
 /// `reboot(magic1, magic2, cmd, arg)`: root only. Restart restarts;
 /// power-off and halt both switch the machine off (Linux's halt stops the
 /// CPUs with the power on, which leaves a virtual machine to be killed by
@@ -394,7 +393,7 @@ pub fn reboot<K: Kernel>(
     if magic1 != MAGIC1 || !MAGIC2.contains(&magic2) {
         return Err(Errno::EINVAL);
     }
-    if ctx.process.data().credentials().euid() != 0 {
+    if !ctx.capable(CAP_SYS_BOOT) {
         return Err(Errno::EPERM);
     }
     match cmd {
@@ -416,7 +415,8 @@ pub fn syslog<K: Kernel>(
     buffer: crate::args::UserBuffer,
     len: i32,
 ) -> SyscallResult {
-    let root = ctx.process.data().credentials().euid() == 0;
+    // Linux's check_syslog_permissions (CAP_SYS_ADMIN is the old name).
+    let root = ctx.capable(CAP_SYSLOG) || ctx.capable(CAP_SYS_ADMIN);
     match action {
         0 | 1 => Ok(0),
         3 | 4 => {

@@ -23,11 +23,11 @@ const MCL_FUTURE: u32 = 2;
 const MCL_ONFAULT: u32 = 4;
 
 /// The caller's `RLIMIT_MEMLOCK` in bytes, `None` when it may lock without
-/// limit (root, Linux's `CAP_IPC_LOCK`). `EPERM` for a zero limit without
+/// limit (`CAP_IPC_LOCK`). `EPERM` for a zero limit without
 /// that privilege (Linux's `can_do_mlock`).
 fn lock_limit<K: Kernel>(ctx: &Context<'_, K>) -> KernelResult<Option<u64>> {
     let data = ctx.process.data();
-    if data.credentials().euid() == 0 {
+    if data.credentials().capable(abi::capability::CAP_IPC_LOCK) {
         return Ok(None);
     }
     match data.rlimits().get(Resource::Memlock).soft {

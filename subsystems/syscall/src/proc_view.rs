@@ -4,6 +4,7 @@
 //! (memory, CPUs, uptime). Snapshots are taken under one process lock at a
 //! time; the address space is read with no process lock held.
 
+use abi::capability::{CAP_SYS_PTRACE, CAP_SYS_RESOURCE};
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
@@ -65,7 +66,9 @@ pub fn set_system_limit<K: Kernel>(
     limit: procfs::SystemLimit,
     value: u64,
 ) -> KernelResult<()> {
-    if !caller.data().credentials().is_superuser() {
+    // Linux's sysctl permission is the file's mode against the effective
+    // uid, not a capability.
+    if caller.data().credentials().euid() != 0 {
         return Err(Errno::EPERM);
     }
     let value = usize::try_from(value).map_err(|_| Errno::EINVAL)?;
@@ -93,10 +96,16 @@ pub fn process<K: Kernel + Send + Sync + 'static>(
 
 /// Who is asking (`/proc/self`, `/proc/thread-self`, permission checks).
 pub fn caller<K: Kernel>(process: &Process<K::Env>, thread: &Thread<K::Env>) -> Caller {
+    let (euid, traces_any) = {
+        let data = process.data();
+        let credentials = data.credentials();
+        (credentials.euid(), credentials.capable(CAP_SYS_PTRACE))
+    };
     Caller {
         pid: process.pid() as u32,
         tid: thread.tid() as u32,
-        euid: process.data().credentials().euid(),
+        euid,
+        traces_any,
     }
 }
 
@@ -329,6 +338,16 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
             rlimits,
             tracer_pid: data.tracing().map_or(0, |t| t.tracer as u32),
             no_new_privs: data.no_new_privs(),
+            capabilities: {
+                let caps = data.credentials().capabilities();
+                procfs::CapabilitySets {
+                    inheritable: caps.inheritable.bits(),
+                    permitted: caps.permitted.bits(),
+                    effective: caps.effective.bits(),
+                    bounding: caps.bounding.bits(),
+                    ambient: caps.ambient.bits(),
+                }
+            },
             io: {
                 let counts = process.io().counts();
                 procfs::IoStats {
@@ -443,8 +462,9 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
         Ok((adj, process::oom::oom_score(&candidate, total_pages)))
     }
 
-    /// The owner (or root) may raise it; only root may lower it (Linux
-    /// wants `CAP_SYS_RESOURCE` to go below the lowest value set so far).
+    /// The owner (or a holder of `CAP_SYS_RESOURCE`) may raise it; only
+    /// `CAP_SYS_RESOURCE` may lower it (Linux's rule is "below the lowest
+    /// value set so far").
     fn set_oom_score_adj(&self, adj: i16) -> KernelResult<()> {
         let target = self.get()?;
         let caller = self.caller();
@@ -453,7 +473,7 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
             let data = target.data();
             let owner = credentials.euid() == data.credentials().uid()
                 || credentials.euid() == data.credentials().euid();
-            if !credentials.is_superuser() && (!owner || adj < data.oom_score_adj()) {
+            if !credentials.capable(CAP_SYS_RESOURCE) && (!owner || adj < data.oom_score_adj()) {
                 return Err(Errno::EACCES);
             }
         }
@@ -465,12 +485,12 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
         Ok(self.get()?.make_it_fail())
     }
 
-    /// Root only, as Linux wants `CAP_SYS_RESOURCE`.
+    /// `CAP_SYS_RESOURCE` only, as Linux.
     fn set_make_it_fail(&self, make_it_fail: bool) -> KernelResult<()> {
         let target = self.get()?;
         let caller = self.caller();
         if let Some(caller) = caller
-            && !caller.data().credentials().is_superuser()
+            && !caller.data().credentials().capable(CAP_SYS_RESOURCE)
         {
             return Err(Errno::EPERM);
         }

@@ -7,6 +7,7 @@
 //! the [`Context`]; [`ROWS`] keeps the same rows as data, for `/proc`,
 //! tracing and the tests.
 
+use abi::capability::{CapUserData, CapUserHeader};
 use abi::{
     IoVec, Itimerval, PollFd, RawRlimit, Rusage, Stat, Statfs, Statx, Sysinfo, Sysno, Timespec,
     Timeval, Timezone, Utsname,
@@ -23,7 +24,9 @@ use crate::fs::{
 };
 use crate::kernel::Kernel;
 use crate::net::{message, options, socket};
-use crate::process::{credentials, ids, lifecycle, pidfd, ptrace, remote_memory, wait};
+use crate::process::{
+    capabilities, credentials, ids, lifecycle, pidfd, ptrace, remote_memory, wait,
+};
 use crate::signals::calls as signals;
 use crate::signals::posix_timers::{self, SigEvent};
 use crate::signals::signalfd;
@@ -419,6 +422,7 @@ system_call_table! {
     Setpriority => info::setpriority [which: i32, who: i32, nice: i32];
     Prctl => info::prctl [option: u32, arg2: u64, arg3: u64, arg4: u64, arg5: u64];
     Personality => info::personality [persona: u32];
-    Capget => info::capget [];
+    Capget => capabilities::capget [header: UserPtr<CapUserHeader>, data: UserPtr<CapUserData>];
+    Capset => capabilities::capset [header: UserPtr<CapUserHeader>, data: UserPtr<CapUserData>];
     Reboot => info::reboot [magic1: u32, magic2: u32, cmd: u32];
 }

@@ -79,9 +79,9 @@ pub fn gettimeofday<K: Kernel>(
     Ok(0)
 }
 
-/// Sets the wall clock as the caller: `EPERM` unless it is root.
+/// Sets the wall clock as the caller: `EPERM` without `CAP_SYS_TIME`.
 fn set_wall_clock<K: Kernel>(ctx: &Context<'_, K>, now: Timespec) -> SyscallResult {
-    if ctx.process.data().credentials().euid() != 0 {
+    if !ctx.capable(abi::capability::CAP_SYS_TIME) {
         return Err(Errno::EPERM);
     }
     ctx.kernel.set_realtime(now)?;
@@ -116,7 +116,7 @@ pub fn settimeofday<K: Kernel>(
         }
     }
     if tv.is_null() {
-        return if ctx.process.data().credentials().euid() == 0 {
+        return if ctx.capable(abi::capability::CAP_SYS_TIME) {
             Ok(0)
         } else {
             Err(Errno::EPERM)

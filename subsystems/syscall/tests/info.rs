@@ -321,3 +321,78 @@ fn syslog_reads_the_kernel_log_and_only_root_clears_it() {
     assert_eq!(w.call(Sysno::Syslog, &[9, 0, 0]), 0);
     assert_eq!(w.call(Sysno::Syslog, &[2, buf, 256]), err(Errno::EINVAL));
 }
+
+#[test]
+fn capabilities_follow_the_uid_and_capset_only_lowers_them() {
+    use abi::capability::{CapUserData, CapUserHeader, LINUX_CAPABILITY_VERSION_3};
+    let w = World::new();
+    let header = |pid: i32| {
+        w.put(&CapUserHeader {
+            version: LINUX_CAPABILITY_VERSION_3,
+            pid,
+        })
+    };
+    let get = |w: &World| {
+        let data = w.alloc(24);
+        assert_eq!(w.call(Sysno::Capget, &[header(0), data]), 0);
+        let low: CapUserData = w.get(data);
+        let high: CapUserData = w.get(data + 12);
+        (
+            u64::from(low.effective) | u64::from(high.effective) << 32,
+            u64::from(low.permitted) | u64::from(high.permitted) << 32,
+        )
+    };
+    let full = (1u64 << 41) - 1;
+    assert_eq!(get(&w), (full, full), "root holds every capability");
+    // An unknown version: the preferred one comes back; a probe without
+    // data succeeds.
+    let probe = w.put(&CapUserHeader { version: 7, pid: 0 });
+    assert_eq!(w.call(Sysno::Capget, &[probe, 0]), 0);
+    assert_eq!(
+        w.get::<CapUserHeader>(probe).version,
+        LINUX_CAPABILITY_VERSION_3
+    );
+    let bad = w.put(&CapUserHeader { version: 7, pid: 0 });
+    assert_eq!(
+        w.call(Sysno::Capget, &[bad, w.alloc(24)]),
+        err(Errno::EINVAL)
+    );
+
+    // Drop CAP_KILL (5) from both sets; it cannot come back.
+    let without_kill = full & !(1 << 5);
+    let data = |effective: u64, permitted: u64| {
+        w.put(&[
+            CapUserData {
+                effective: effective as u32,
+                permitted: permitted as u32,
+                inheritable: 0,
+            },
+            CapUserData {
+                effective: (effective >> 32) as u32,
+                permitted: (permitted >> 32) as u32,
+                inheritable: 0,
+            },
+        ])
+    };
+    assert_eq!(
+        w.call(
+            Sysno::Capset,
+            &[header(0), data(without_kill, without_kill)]
+        ),
+        0
+    );
+    assert_eq!(get(&w), (without_kill, without_kill));
+    assert_eq!(
+        w.call(Sysno::Capset, &[header(0), data(full, full)]),
+        err(Errno::EPERM)
+    );
+    assert_eq!(
+        w.call(Sysno::Prctl, &[23, 5]),
+        1,
+        "CAP_KILL stays in the bounding set"
+    );
+    // setuid(1000) without PR_SET_KEEPCAPS empties both sets.
+    assert_eq!(w.call(Sysno::Setuid, &[1000]), 0);
+    assert_eq!(get(&w), (0, 0));
+    assert_eq!(w.call(Sysno::Setuid, &[0]), err(Errno::EPERM));
+}

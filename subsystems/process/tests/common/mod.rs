@@ -76,7 +76,7 @@ impl ProcessEnv for Fake {
     fn check_search(dir: &Dir, credentials: &Credentials) -> KernelResult<()> {
         if dir.0.ends_with(".txt") {
             Err(Errno::ENOTDIR)
-        } else if dir.0 == "/secret" && !credentials.is_superuser() {
+        } else if dir.0 == "/secret" && !credentials.capable(abi::capability::CAP_DAC_READ_SEARCH) {
             Err(Errno::EACCES)
         } else {
             Ok(())

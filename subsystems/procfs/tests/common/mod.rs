@@ -277,6 +277,15 @@ pub fn running_snapshot(pid: u32, ppid: u32, name: &str, uid: u32) -> ProcessSna
         name: name.into(),
         state: TaskState::Sleeping,
         uid: IdSet::all(uid),
+        capabilities: {
+            let held = if uid == 0 { (1 << 41) - 1 } else { 0 };
+            procfs::CapabilitySets {
+                permitted: held,
+                effective: held,
+                bounding: (1 << 41) - 1,
+                ..Default::default()
+            }
+        },
         gid: IdSet::all(uid),
         groups: vec![uid, 27],
         umask: 0o022,
@@ -498,7 +507,12 @@ impl World {
             .snapshot
             .uid
             .effective;
-        *self.kernel.current.lock().unwrap() = Some(Caller { pid, tid, euid });
+        *self.kernel.current.lock().unwrap() = Some(Caller {
+            pid,
+            tid,
+            euid,
+            traces_any: euid == 0,
+        });
     }
 
     pub fn open_as(&self, creds: &Credentials, path: &str) -> KernelResult<Arc<FileDescription>> {

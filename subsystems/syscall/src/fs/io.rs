@@ -610,7 +610,7 @@ pub fn fcntl<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, cmd: u32, arg: u64) -> Sys
                 return Ok(pipe.capacity() as u64);
             }
             let size = usize::try_from(arg as u32).map_err(|_| Errno::EINVAL)?;
-            let privileged = ctx.fs_credentials().uid == 0;
+            let privileged = ctx.capable(abi::capability::CAP_SYS_RESOURCE);
             Ok(pipe.set_capacity(size, privileged)? as u64)
         }
         F_NOTIFY => {

@@ -333,7 +333,7 @@ pub fn ioctl<K: Kernel>(
             Ok(0)
         })(),
         TIOCSCTTY => {
-            let privileged = ctx.process.data().credentials().euid() == 0;
+            let privileged = ctx.capable(abi::capability::CAP_SYS_ADMIN);
             let caller = member(ctx);
             let has_other = session_has_other_terminal(ctx, terminal);
             terminal

@@ -26,7 +26,7 @@ fn bind_options(socket: &Socket) -> BindOptions {
 }
 
 /// `bind` of an Internet socket: a local address (else `EADDRNOTAVAIL`),
-/// a port below 1024 only for root (else `EACCES`), port 0 for any free
+/// a port below 1024 only with `CAP_NET_BIND_SERVICE` (else `EACCES`), port 0 for any free
 /// one; `EINVAL` if already bound.
 pub(crate) fn bind<K: Kernel>(
     ctx: &Context<'_, K>,
@@ -39,7 +39,10 @@ pub(crate) fn bind<K: Kernel>(
     if !address.ip.is_unspecified() && !address.ip.is_loopback() {
         return Err(Errno::EADDRNOTAVAIL);
     }
-    if address.port != 0 && address.port < PRIVILEGED_PORTS && ctx.fs_credentials().uid != 0 {
+    if address.port != 0
+        && address.port < PRIVILEGED_PORTS
+        && !ctx.capable(abi::capability::CAP_NET_BIND_SERVICE)
+    {
         return Err(Errno::EACCES);
     }
     ctx.kernel.vfs().inet_ports().bind(

@@ -3,6 +3,7 @@
 //! `SCM_RIGHTS` (descriptors) and `SCM_CREDENTIALS` control messages and
 //! the `MSG_*` flags Unix sockets honour.
 
+use abi::capability::{CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN};
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -123,17 +124,19 @@ fn read_control<K: Kernel>(
                 uid: int(4),
                 gid: int(8),
             };
-            // Only root may claim to be someone else.
+            // Linux's scm_check_creds: one's own pid unless CAP_SYS_ADMIN,
+            // one's own real, effective or saved ids unless CAP_SETUID and
+            // CAP_SETGID.
             let own = credentials(ctx);
-            let real = {
+            let allowed = {
                 let data = ctx.process.data();
                 let c = data.credentials();
-                (c.uid(), c.gid(), c.euid() == 0)
+                (claimed.pid == own.pid || c.capable(CAP_SYS_ADMIN))
+                    && ([c.uid(), c.euid(), c.suid()].contains(&claimed.uid)
+                        || c.capable(CAP_SETUID))
+                    && ([c.gid(), c.egid(), c.sgid()].contains(&claimed.gid)
+                        || c.capable(CAP_SETGID))
             };
-            let allowed = real.2
-                || (claimed.pid == own.pid
-                    && (claimed.uid == real.0 || claimed.uid == own.uid)
-                    && (claimed.gid == real.1 || claimed.gid == own.gid));
             if !allowed {
                 return Err(Errno::EPERM);
             }

@@ -243,8 +243,8 @@ pub fn setsockopt<K: Kernel>(
             socket.set_option(SOL_SOCKET, name, i32::from(value != 0))
         }
         SO_PRIORITY => {
-            // 0 to 6 for anyone, more for root (CAP_NET_ADMIN), as Linux.
-            if !(0..=6).contains(&value) && ctx.fs_credentials().uid != 0 {
+            // 0 to 6 for anyone, more with CAP_NET_ADMIN, as Linux.
+            if !(0..=6).contains(&value) && !ctx.capable(abi::capability::CAP_NET_ADMIN) {
                 return Err(Errno::EPERM);
             }
             socket.set_option(SOL_SOCKET, name, value);

@@ -70,7 +70,7 @@ struct Request {
 /// `ESOCKTNOSUPPORT` for a kind the family lacks, `EPROTONOSUPPORT` for a
 /// protocol that does not go with the kind, `EPERM` for raw sockets
 /// without root.
-fn request(domain: i32, kind: i32, protocol: i32, is_root: bool) -> KernelResult<Request> {
+fn request(domain: i32, kind: i32, protocol: i32, raw_allowed: bool) -> KernelResult<Request> {
     let domain = match domain {
         AF_UNIX => Domain::Unix,
         AF_INET => Domain::Inet,
@@ -100,7 +100,7 @@ fn request(domain: i32, kind: i32, protocol: i32, is_root: bool) -> KernelResult
     }
     if domain.is_inet() && base == SOCK_RAW {
         // No raw IP: there is no wire to read packets from.
-        return Err(if is_root {
+        return Err(if raw_allowed {
             Errno::ESOCKTNOSUPPORT
         } else {
             Errno::EPERM
@@ -148,8 +148,8 @@ pub fn socket<K: Kernel>(
     kind: i32,
     protocol: i32,
 ) -> SyscallResult {
-    let is_root = ctx.fs_credentials().uid == 0;
-    let request = request(domain, kind, protocol, is_root)?;
+    let raw_allowed = ctx.capable(abi::capability::CAP_NET_RAW);
+    let request = request(domain, kind, protocol, raw_allowed)?;
     let socket = Socket::new(
         request.domain,
         request.kind,
@@ -171,8 +171,8 @@ pub fn socketpair<K: Kernel>(
     protocol: i32,
     fds: UserPtr<[i32; 2]>,
 ) -> SyscallResult {
-    let is_root = ctx.fs_credentials().uid == 0;
-    let request = request(domain, kind, protocol, is_root)?;
+    let raw_allowed = ctx.capable(abi::capability::CAP_NET_RAW);
+    let request = request(domain, kind, protocol, raw_allowed)?;
     if request.domain != Domain::Unix {
         return Err(Errno::EOPNOTSUPP);
     }

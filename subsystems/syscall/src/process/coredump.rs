@@ -105,11 +105,7 @@ fn try_dump_core<K: Kernel>(
             properties,
             fs.cwd().clone(),
             fs.root().clone(),
-            fs::Credentials {
-                uid: credentials.fsuid(),
-                gid: credentials.fsgid(),
-                groups: credentials.groups().to_vec(),
-            },
+            crate::context::file_system_credentials(credentials),
         )
     };
     let (pid, ppid, pgrp, sid, uid, gid, comm) = fields;

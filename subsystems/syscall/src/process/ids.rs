@@ -2,6 +2,7 @@
 //! (`set_tid_address`, robust futex lists, affinity, `getcpu`, yield).
 
 use abi::Errno;
+use abi::capability::{CAP_SYS_NICE, CAP_SYS_PTRACE};
 
 use crate::SyscallResult;
 use crate::args::UserPtr;
@@ -80,7 +81,7 @@ pub fn get_robust_list<K: Kernel>(
         let owner = processes.from_pid(thread.pid()).ok_or(Errno::ESRCH)?;
         let caller = ctx.process.data().credentials().clone();
         let target_uid = owner.data().credentials().uid();
-        if caller.euid() != 0 && caller.uid() != target_uid {
+        if !caller.capable(CAP_SYS_PTRACE) && caller.uid() != target_uid {
             return Err(Errno::EPERM);
         }
         thread.robust_list_head()
@@ -138,10 +139,10 @@ pub fn sched_setaffinity<K: Kernel>(
         return Err(Errno::EINVAL);
     }
     let thread = target_thread(ctx, tid)?;
-    // Another user's thread needs root (Linux: CAP_SYS_NICE): the caller's
+    // Another user's thread needs CAP_SYS_NICE: else the caller's
     // effective uid must be the target's real or effective one.
     let euid = ctx.process.data().credentials().euid();
-    if euid != 0 && thread.pid() != ctx.process.pid() {
+    if !ctx.capable(CAP_SYS_NICE) && thread.pid() != ctx.process.pid() {
         let target = ctx
             .kernel
             .processes()
@@ -244,8 +245,7 @@ pub fn sched_setscheduler<K: Kernel>(
         return Err(Errno::EINVAL);
     }
     let thread = target_thread(ctx, tid)?;
-    let root = ctx.process.data().credentials().euid() == 0;
-    if max > 0 && !root {
+    if max > 0 && !ctx.capable(CAP_SYS_NICE) {
         return Err(Errno::EPERM);
     }
     thread.set_scheduling(policy, priority as u32);

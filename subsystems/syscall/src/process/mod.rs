@@ -9,6 +9,7 @@
 //! scheduler (starting a thread, loading a program, switching address
 //! spaces) goes through [`Kernel`](crate::Kernel).
 
+pub mod capabilities;
 pub mod child_events;
 pub mod coredump;
 pub mod credentials;

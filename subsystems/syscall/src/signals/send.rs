@@ -35,6 +35,7 @@ pub fn may_signal<K: Kernel>(
                 uid: c.uid(),
                 euid: c.euid(),
                 suid: c.suid(),
+                kill_any: c.capable(abi::capability::CAP_KILL),
             },
             data.sid(),
         )

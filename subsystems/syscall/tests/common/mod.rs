@@ -119,11 +119,7 @@ impl ProcessEnv for Env {
     }
 
     fn check_search(dir: &Custody, credentials: &Credentials) -> KernelResult<()> {
-        let creds = fs::Credentials {
-            uid: credentials.fsuid(),
-            gid: credentials.fsgid(),
-            groups: credentials.groups().to_vec(),
-        };
+        let creds = syscall::context::file_system_credentials(credentials);
         fs::credentials::check_directory_search(&dir.inode().stat(), &creds)
     }
 }
