@@ -40,7 +40,9 @@ mod user;
 pub use errno::{Errno, KernelResult};
 pub use file::*;
 pub use sysno::{Sysno, UnknownSysno};
-pub use system::{RawRlimit, Rusage, Sysinfo, UTS_FIELD, Utsname, rusage_who};
+pub use system::{
+    RawRlimit, Rusage, SCHED_ATTR_SIZE_VER0, SchedAttr, Sysinfo, UTS_FIELD, Utsname, rusage_who,
+};
 pub use time::{Itimerval, Timeval, Timezone, clock};
 pub use timespec::{NANOS_PER_SEC, Timespec};
 pub use tty::{NCCS, Termios, WinSize, ioctl};

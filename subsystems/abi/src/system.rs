@@ -124,7 +124,40 @@ pub struct Utsname {
     pub domainname: [u8; UTS_FIELD],
 }
 
+/// `struct sched_attr` (`sched_setattr`, `sched_getattr`), as Linux 6.1
+/// has it (`SCHED_ATTR_SIZE_VER1`; version 0 ends before `util_min`).
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+pub struct SchedAttr {
+    /// The structure's size as the caller knows it.
+    pub size: u32,
+    /// The policy (`SCHED_OTHER`, `SCHED_FIFO`, ...).
+    pub policy: u32,
+    /// `SCHED_FLAG_*`.
+    pub flags: u64,
+    /// The nice value, for the fair policies.
+    pub nice: i32,
+    /// The static priority, for the real-time policies.
+    pub priority: u32,
+    /// `SCHED_DEADLINE`'s runtime, in ns.
+    pub runtime: u64,
+    /// `SCHED_DEADLINE`'s deadline, in ns.
+    pub deadline: u64,
+    /// `SCHED_DEADLINE`'s period, in ns.
+    pub period: u64,
+    /// The utilisation clamp's floor.
+    pub util_min: u32,
+    /// The utilisation clamp's ceiling.
+    pub util_max: u32,
+}
+
+/// `SCHED_ATTR_SIZE_VER0`: the smallest `sched_attr` a caller may pass.
+pub const SCHED_ATTR_SIZE_VER0: usize = 48;
+
 static_assertions::assert_eq_size!(Rusage, [u8; 144]);
+static_assertions::assert_eq_size!(SchedAttr, [u8; 56]);
 static_assertions::const_assert_eq!(core::mem::offset_of!(Rusage, maxrss), 32);
 static_assertions::assert_eq_size!(RawRlimit, [u8; 16]);
 static_assertions::assert_eq_size!(Sysinfo, [u8; 112]);

@@ -23,7 +23,7 @@ use crate::socket::{Socket, SocketAddress};
 pub const EPHEMERAL_FIRST: u16 = 32768;
 /// The last such port.
 pub const EPHEMERAL_LAST: u16 = 60999;
-/// Ports below this need root (`CAP_NET_BIND_SERVICE`).
+/// Ports below this need `CAP_NET_BIND_SERVICE`.
 pub const PRIVILEGED_PORTS: u16 = 1024;
 
 /// An IPv4 or IPv6 address.

@@ -426,7 +426,7 @@ impl Credentials {
     }
 
     /// `setfsuid(2)`: always returns the previous fsuid; changes it only to
-    /// one of the held uids (any uid for root). It never fails, as on Linux.
+    /// one of the held uids (any uid with `CAP_SETUID`). It never fails, as on Linux.
     pub fn setfsuid(&mut self, fsuid: Uid) -> Uid {
         let old = self.fsuid;
         let held = [self.uid, self.euid, self.suid, self.fsuid];

@@ -1295,7 +1295,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
         self.uts.lock().clone()
     }
 
-    /// `sethostname(2)`: root only (`EPERM`), at most 64 bytes (`EINVAL`).
+    /// `sethostname(2)`: `CAP_SYS_ADMIN` only (`EPERM`), at most 64 bytes (`EINVAL`).
     pub fn sethostname(&self, credentials: &Credentials, name: &[u8]) -> KernelResult<()> {
         self.uts.lock().set_hostname(name, credentials)
     }
@@ -1305,7 +1305,8 @@ impl<E: ProcessEnv> ProcessTable<E> {
         self.core_pattern.lock().clone()
     }
 
-    /// Sets the core pattern: root only (`EPERM`).
+    /// Sets the core pattern: effective uid 0 only (`EPERM`), as a
+    /// `/proc/sys` file's mode is checked.
     pub fn set_core_pattern(&self, credentials: &Credentials, pattern: &[u8]) -> KernelResult<()> {
         if credentials.euid() != 0 {
             return Err(Errno::EPERM);

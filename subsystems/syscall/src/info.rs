@@ -36,7 +36,7 @@ fn read_name<K: Kernel>(
         .map(crate::context::IoBuffer::into_vec)
 }
 
-/// `sethostname(name, len)`: root only.
+/// `sethostname(name, len)`: `CAP_SYS_ADMIN` only.
 pub fn sethostname<K: Kernel>(ctx: &Context<'_, K>, name: UserBuffer, len: usize) -> SyscallResult {
     let name = read_name(ctx, name, len)?;
     let credentials = ctx.process.data().credentials().clone();
@@ -44,7 +44,7 @@ pub fn sethostname<K: Kernel>(ctx: &Context<'_, K>, name: UserBuffer, len: usize
     Ok(0)
 }
 
-/// `setdomainname(name, len)`: root only.
+/// `setdomainname(name, len)`: `CAP_SYS_ADMIN` only.
 pub fn setdomainname<K: Kernel>(
     ctx: &Context<'_, K>,
     name: UserBuffer,
@@ -228,8 +228,8 @@ pub fn getpriority<K: Kernel>(ctx: &Context<'_, K>, which: i32, who: i32) -> Sys
 }
 
 /// `setpriority(PRIO_PROCESS, pid, nice)`: every thread of the process.
-/// Lowering the nice value (raising priority) needs root, and only the
-/// owner or root may change it at all.
+/// Lowering the nice value (raising priority) needs `CAP_SYS_NICE`, and
+/// only the owner or a holder of it may change it at all.
 pub fn setpriority<K: Kernel>(
     ctx: &Context<'_, K>,
     which: i32,
@@ -375,7 +375,7 @@ pub fn personality<K: Kernel>(ctx: &Context<'_, K>, persona: u32) -> SyscallResu
     Ok(u64::from(data.set_personality(persona)))
 }
 
-/// `reboot(magic1, magic2, cmd, arg)`: root only. Restart restarts;
+/// `reboot(magic1, magic2, cmd, arg)`: `CAP_SYS_BOOT` only. Restart restarts;
 /// power-off and halt both switch the machine off (Linux's halt stops the
 /// CPUs with the power on, which leaves a virtual machine to be killed by
 /// hand).
@@ -407,7 +407,7 @@ pub fn reboot<K: Kernel>(
 /// it. Reading all (3) and the buffer size (10) are open to everyone (as
 /// with Linux's default `dmesg_restrict` 0); clearing (4, 5) and the
 /// console-level actions (6, 7, 8: accepted, the console level is the
-/// command line's) need root; open and close (0, 1) do nothing; the
+/// command line's) need `CAP_SYSLOG`; open and close (0, 1) do nothing; the
 /// destructive blocking read (2) is `EINVAL`.
 pub fn syslog<K: Kernel>(
     ctx: &Context<'_, K>,

@@ -9,8 +9,8 @@
 
 use abi::capability::{CapUserData, CapUserHeader};
 use abi::{
-    IoVec, Itimerval, PollFd, RawRlimit, Rusage, Stat, Statfs, Statx, Sysinfo, Sysno, Timespec,
-    Timeval, Timezone, Utsname,
+    IoVec, Itimerval, PollFd, RawRlimit, Rusage, SchedAttr, Stat, Statfs, Statx, Sysinfo, Sysno,
+    Timespec, Timeval, Timezone, Utsname,
 };
 use fs::OpenFlags;
 use signal::{KernelSigAction, RawSigInfo, StackT};
@@ -328,6 +328,8 @@ system_call_table! {
     SchedSetaffinity => ids::sched_setaffinity [tid: i32, len: usize, mask: UserPtr<u64>];
     SchedGetaffinity => ids::sched_getaffinity [tid: i32, len: usize, mask: UserPtr<u64>];
     SchedSetscheduler => ids::sched_setscheduler [tid: i32, policy: i32, param: UserPtr<i32>];
+    SchedSetattr => ids::sched_setattr [tid: i32, attr: UserPtr<SchedAttr>, flags: u32];
+    SchedGetattr => ids::sched_getattr [tid: i32, attr: UserPtr<SchedAttr>, size: u32, flags: u32];
     SchedGetscheduler => ids::sched_getscheduler [tid: i32];
     SchedSetparam => ids::sched_setparam [tid: i32, param: UserPtr<i32>];
     SchedGetparam => ids::sched_getparam [tid: i32, param: UserPtr<i32>];

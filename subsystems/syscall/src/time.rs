@@ -102,7 +102,7 @@ pub fn clock_settime<K: Kernel>(
     set_wall_clock(ctx, now)
 }
 
-/// `settimeofday(tv, tz)`: `tv` sets the wall clock (root only); the time
+/// `settimeofday(tv, tz)`: `tv` sets the wall clock (`CAP_SYS_TIME` only); the time
 /// zone is not kept (Linux keeps it only for a few file systems).
 pub fn settimeofday<K: Kernel>(
     ctx: &Context<'_, K>,

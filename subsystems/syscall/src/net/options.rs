@@ -197,7 +197,7 @@ pub fn getsockopt<K: Kernel>(
 }
 
 /// `setsockopt(fd, level, name, value, len)`: `SO_PASSCRED`, the buffer
-/// sizes, `SO_PRIORITY` (0 to 6 unless root), the kept flags and the kept
+/// sizes, `SO_PRIORITY` (0 to 6 without `CAP_NET_ADMIN`), the kept flags and the kept
 /// IP, IPv6 and TCP options (`IPV6_V6ONLY` only before `bind`);
 /// `ENOPROTOOPT` for the rest, `EINVAL` for a value shorter than an int
 /// or out of range.

@@ -140,7 +140,7 @@ pub fn getgroups<K: Kernel>(ctx: &Context<'_, K>, size: i32, list: u64) -> Sysca
     Ok(groups.len() as u64)
 }
 
-/// `setgroups(size, list)`: root only.
+/// `setgroups(size, list)`: `CAP_SETGID` only.
 pub fn setgroups<K: Kernel>(ctx: &Context<'_, K>, size: usize, list: u64) -> SyscallResult {
     if size > NGROUPS_MAX {
         return Err(Errno::EINVAL);

@@ -1,11 +1,12 @@
 //! Ids, process groups and sessions, and the per-thread odds and ends
 //! (`set_tid_address`, robust futex lists, affinity, `getcpu`, yield).
 
-use abi::Errno;
 use abi::capability::{CAP_SYS_NICE, CAP_SYS_PTRACE};
+use abi::{Errno, KernelResult, SCHED_ATTR_SIZE_VER0, SchedAttr};
+use zerocopy::{FromBytes, IntoBytes};
 
 use crate::SyscallResult;
-use crate::args::UserPtr;
+use crate::args::{UserBuffer, UserPtr};
 use crate::context::Context;
 use crate::kernel::Kernel;
 
@@ -66,7 +67,7 @@ pub fn set_robust_list<K: Kernel>(ctx: &Context<'_, K>, head: u64, len: usize) -
 }
 
 /// `get_robust_list(tid, head_ptr, len_ptr)`: the caller's own (tid 0),
-/// or another thread's if the caller may look at it (same user, or root).
+/// or another thread's if the caller may look at it (same user, or `CAP_SYS_PTRACE`).
 pub fn get_robust_list<K: Kernel>(
     ctx: &Context<'_, K>,
     tid: i32,
@@ -114,7 +115,7 @@ fn check_thread<K: Kernel>(ctx: &Context<'_, K>, tid: i32) -> abi::KernelResult<
 
 /// `sched_setaffinity(pid, len, mask)`: restricts the thread to the CPUs
 /// of the mask that exist; `EINVAL` if that leaves none, `EPERM` for
-/// another user's thread unless root.
+/// another user's thread without `CAP_SYS_NICE`.
 pub fn sched_setaffinity<K: Kernel>(
     ctx: &Context<'_, K>,
     tid: i32,
@@ -228,7 +229,8 @@ pub fn sched_get_priority_min<K: Kernel>(_ctx: &Context<'_, K>, policy: i32) -> 
 /// `sched_setscheduler(pid, policy, param)`: the policy and priority are
 /// kept and reported (`sched_getscheduler`, `/proc`); the scheduler itself
 /// runs every policy as `SCHED_OTHER` (see NOTES.md). Real-time policies
-/// need root (`EPERM`), as with Linux's default `RLIMIT_RTPRIO` of 0.
+/// need `CAP_SYS_NICE` (`EPERM`), as with Linux's default `RLIMIT_RTPRIO`
+/// of 0.
 pub fn sched_setscheduler<K: Kernel>(
     ctx: &Context<'_, K>,
     tid: i32,
@@ -282,6 +284,179 @@ pub fn sched_getparam<K: Kernel>(
     }
     let priority = target_thread(ctx, tid)?.scheduling().1;
     ctx.write(param, &(priority as i32))?;
+    Ok(0)
+}
+
+/// `SCHED_FLAG_RESET_ON_FORK`.
+const SCHED_FLAG_RESET_ON_FORK: u64 = 0x01;
+/// `SCHED_FLAG_KEEP_POLICY`: keep the thread's policy.
+const SCHED_FLAG_KEEP_POLICY: u64 = 0x08;
+/// `SCHED_FLAG_KEEP_PARAMS`: keep its nice value or priority.
+const SCHED_FLAG_KEEP_PARAMS: u64 = 0x10;
+/// `SCHED_FLAG_UTIL_CLAMP_MIN` and `_MAX`.
+const SCHED_FLAG_UTIL_CLAMP: u64 = 0x60;
+/// Every flag Linux 6.1 knows (`SCHED_FLAG_ALL`).
+const SCHED_FLAG_ALL: u64 = 0x7f;
+/// `SCHED_DEADLINE`.
+const SCHED_DEADLINE: u32 = 6;
+/// The largest `sched_attr` a caller may pass (a page, as Linux).
+const SCHED_ATTR_SIZE_MAX: usize = 4096;
+
+/// Reads a `sched_attr` of the size its first word gives (0: version 0),
+/// with Linux's rule for sizes it does not know: `E2BIG` (and this
+/// kernel's size written back) below version 0, past a page, or past
+/// this structure with a byte that is not zero.
+fn read_sched_attr<K: Kernel>(
+    ctx: &Context<'_, K>,
+    attr: UserPtr<SchedAttr>,
+) -> KernelResult<SchedAttr> {
+    let size = match ctx.read(attr.cast::<u32>())? as usize {
+        0 => SCHED_ATTR_SIZE_VER0,
+        size => size,
+    };
+    let known = size_of::<SchedAttr>();
+    let too_big = |ctx: &Context<'_, K>| {
+        ctx.write(attr.cast::<u32>(), &(known as u32))?;
+        Err(Errno::E2BIG)
+    };
+    if !(SCHED_ATTR_SIZE_VER0..=SCHED_ATTR_SIZE_MAX).contains(&size) {
+        return too_big(ctx);
+    }
+    let bytes = ctx.read_bytes(UserBuffer(attr.address()), size)?;
+    if bytes
+        .get(known..)
+        .is_some_and(|rest| rest.iter().any(|&b| b != 0))
+    {
+        return too_big(ctx);
+    }
+    let mut full = [0u8; size_of::<SchedAttr>()];
+    let taken = size.min(known);
+    full[..taken].copy_from_slice(&bytes[..taken]);
+    SchedAttr::read_from_bytes(&full).map_err(|_| Errno::EFAULT)
+}
+
+/// `sched_setattr(pid, attr, flags)`: policy, nice value or real-time
+/// priority, and `SCHED_FLAG_RESET_ON_FORK`, `KEEP_POLICY` and
+/// `KEEP_PARAMS`, with `sched_setscheduler`'s and `setpriority`'s rules
+/// (a lower nice value or a real-time policy needs `CAP_SYS_NICE`;
+/// another user's thread too). `SCHED_DEADLINE` is `EINVAL`: there is no
+/// deadline scheduler to admit it; the utilisation clamps are
+/// `EOPNOTSUPP`, as on a Linux built without them.
+pub fn sched_setattr<K: Kernel>(
+    ctx: &Context<'_, K>,
+    tid: i32,
+    attr: UserPtr<SchedAttr>,
+    flags: u32,
+) -> SyscallResult {
+    if attr.is_null() || tid < 0 || flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let attr = read_sched_attr(ctx, attr)?;
+    let thread = target_thread(ctx, tid)?;
+    let (current_policy, current_priority) = thread.scheduling();
+    let policy = if attr.flags & SCHED_FLAG_KEEP_POLICY != 0 {
+        current_policy & !SCHED_RESET_ON_FORK
+    } else {
+        attr.policy
+    };
+    if attr.flags & !SCHED_FLAG_ALL != 0 || policy == SCHED_DEADLINE {
+        return Err(Errno::EINVAL);
+    }
+    if attr.flags & SCHED_FLAG_UTIL_CLAMP != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    // KEEP_PARAMS checks the request with the thread's own priority and
+    // nice value (Linux's get_params), then changes only the flags.
+    let keep_params = attr.flags & SCHED_FLAG_KEEP_PARAMS != 0;
+    let current_nice = i32::from(ctx.kernel.thread_priority(&thread)?.nice());
+    let (priority, nice) = if keep_params {
+        (current_priority, current_nice)
+    } else {
+        (attr.priority, attr.nice.clamp(-20, 19))
+    };
+    let (min, max) = priority_range(policy)?;
+    if !(min..=max).contains(&priority) {
+        return Err(Errno::EINVAL);
+    }
+    let privileged = ctx.capable(CAP_SYS_NICE);
+    if !privileged {
+        if thread.pid() != ctx.process.pid() {
+            let euid = ctx.process.data().credentials().euid();
+            let owner = ctx
+                .kernel
+                .processes()
+                .from_pid(thread.pid())
+                .ok_or(Errno::ESRCH)?;
+            let owners = {
+                let data = owner.data();
+                [data.credentials().uid(), data.credentials().euid()]
+            };
+            if !owners.contains(&euid) {
+                return Err(Errno::EPERM);
+            }
+        }
+        if max > 0 || (nice < current_nice) {
+            return Err(Errno::EPERM);
+        }
+    }
+    // Keeping the policy keeps its reset-on-fork flag too, as Linux.
+    let reset = if attr.flags & SCHED_FLAG_KEEP_POLICY != 0 {
+        current_policy & SCHED_RESET_ON_FORK
+    } else if attr.flags & SCHED_FLAG_RESET_ON_FORK != 0 {
+        SCHED_RESET_ON_FORK
+    } else {
+        0
+    };
+    if keep_params {
+        thread.set_scheduling(
+            current_policy & !SCHED_RESET_ON_FORK | reset,
+            current_priority,
+        );
+        return Ok(0);
+    }
+    if max == 0 {
+        ctx.kernel
+            .set_thread_priority(&thread, sched::Priority::from_nice(nice)?)?;
+    }
+    thread.set_scheduling(policy | reset, priority);
+    Ok(0)
+}
+
+/// `sched_getattr(pid, attr, size, flags)`: the policy (with
+/// `SCHED_FLAG_RESET_ON_FORK`), the nice value and the priority, in as
+/// much of this kernel's `sched_attr` as `size` holds (its `size` field
+/// says how much). `EINVAL` for a size below version 0 or past a page.
+pub fn sched_getattr<K: Kernel>(
+    ctx: &Context<'_, K>,
+    tid: i32,
+    attr: UserPtr<SchedAttr>,
+    size: u32,
+    flags: u32,
+) -> SyscallResult {
+    let size = size as usize;
+    if attr.is_null()
+        || tid < 0
+        || flags != 0
+        || !(SCHED_ATTR_SIZE_VER0..=SCHED_ATTR_SIZE_MAX).contains(&size)
+    {
+        return Err(Errno::EINVAL);
+    }
+    let thread = target_thread(ctx, tid)?;
+    let (policy, priority) = thread.scheduling();
+    let shown = size.min(size_of::<SchedAttr>());
+    let out = SchedAttr {
+        size: shown as u32,
+        policy: policy & !SCHED_RESET_ON_FORK,
+        flags: if policy & SCHED_RESET_ON_FORK != 0 {
+            SCHED_FLAG_RESET_ON_FORK
+        } else {
+            0
+        },
+        nice: i32::from(ctx.kernel.thread_priority(&thread)?.nice()),
+        priority,
+        ..SchedAttr::default()
+    };
+    ctx.write_bytes(UserBuffer(attr.address()), &out.as_bytes()[..shown])?;
     Ok(0)
 }
 

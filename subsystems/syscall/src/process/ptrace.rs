@@ -250,7 +250,7 @@ pub fn ptrace<K: Kernel>(
 }
 
 /// `PTRACE_ATTACH`: traces a process the caller may trace (same user and
-/// dumpable, or root) and stops it with `SIGSTOP`, which the caller's
+/// dumpable, or `CAP_SYS_PTRACE`) and stops it with `SIGSTOP`, which the caller's
 /// `wait` then sees.
 fn attach<K: Kernel>(ctx: &Context<'_, K>, pid: i32) -> SyscallResult {
     let target = traceable(ctx, pid)?;
@@ -260,7 +260,7 @@ fn attach<K: Kernel>(ctx: &Context<'_, K>, pid: i32) -> SyscallResult {
 }
 
 /// The process `pid` if the caller may trace it (same user and dumpable,
-/// or root): `ESRCH`, `EPERM`.
+/// or `CAP_SYS_PTRACE`): `ESRCH`, `EPERM`.
 fn traceable<K: Kernel>(
     ctx: &Context<'_, K>,
     pid: i32,
