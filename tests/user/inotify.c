@@ -195,6 +195,35 @@ int main(void) {
     CHECK_EQ(ioctl(pipefd[1], FIONREAD, &queued), 0);
     CHECK_EQ(queued, 5);
 
+    /* The limits in /proc/sys/fs/inotify; a smaller max_queued_events
+     * holds for instances made after it, which overflow with one
+     * IN_Q_OVERFLOW. (A container may not let /proc/sys be written.) */
+    long queued_max = read_number("/proc/sys/fs/inotify/max_queued_events");
+    CHECK(queued_max > 0);
+    CHECK(read_number("/proc/sys/fs/inotify/max_user_instances") > 0);
+    CHECK(read_number("/proc/sys/fs/inotify/max_user_watches") > 0);
+    if (on_courage()) CHECK_EQ(queued_max, 16384);
+    int knob = open("/proc/sys/fs/inotify/max_queued_events", O_WRONLY);
+    CHECK(knob >= 0 || !on_courage());
+    if (knob >= 0 && write(knob, "4", 1) == 1) {
+        int small = inotify_init1(IN_NONBLOCK);
+        char restore[32];
+        int len = snprintf(restore, sizeof restore, "%ld", queued_max);
+        CHECK_EQ(pwrite(knob, restore, len, 0), len);
+        int sw = inotify_add_watch(small, dir, IN_CREATE | IN_DELETE);
+        for (int i = 0; i < 5; i++) {
+            snprintf(path, sizeof path, "%s/many-%d", dir, i);
+            write_file(path, "");
+            CHECK_EQ(unlink(path), 0);
+        }
+        CHECK_EQ(drain(small, s, 32), 5);
+        EXPECT(s[0], sw, IN_CREATE, "many-0");
+        EXPECT(s[3], sw, IN_DELETE, "many-1");
+        EXPECT(s[4], -1, IN_Q_OVERFLOW, "");
+        close(small);
+    }
+    if (knob >= 0) close(knob);
+
     /* An unprivileged user cannot watch what it cannot read. */
     snprintf(path, sizeof path, "%s/secret", dir);
     write_file(path, "");

@@ -117,18 +117,50 @@ const CHILD_EVENTS: u32 = IN_ACCESS
 /// The size of `struct inotify_event` before its name.
 pub const EVENT_HEADER_SIZE: usize = 16;
 
-/// Events an instance queues before the rest are lost behind one
-/// `IN_Q_OVERFLOW` (Linux's `max_queued_events` default).
+/// The default of [`Limit::QueuedEvents`] (Linux's).
 pub const MAX_QUEUED_EVENTS: usize = 16_384;
 
-/// Instances one user may have open (`max_user_instances`); more is
-/// `EMFILE`.
+/// The default of [`Limit::UserInstances`] (Linux's).
 pub const MAX_USER_INSTANCES: usize = 128;
 
-/// Watches one user may hold across its instances (`max_user_watches`,
-/// Linux's floor, which its formula gives a machine of this size); more is
-/// `ENOSPC`.
+/// The default of [`Limit::UserWatches`] (Linux's floor, which its
+/// formula gives a machine of this size).
 pub const MAX_USER_WATCHES: usize = 8_192;
+
+/// inotify's limits, as `/proc/sys/fs/inotify` shows and sets them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// `max_queued_events`: the events an instance made from now on
+    /// queues before the rest are lost behind one `IN_Q_OVERFLOW`.
+    QueuedEvents,
+    /// `max_user_instances`: instances one user may have open; more is
+    /// `EMFILE`.
+    UserInstances,
+    /// `max_user_watches`: watches one user may hold across its
+    /// instances; more is `ENOSPC`.
+    UserWatches,
+}
+
+static LIMITS: [AtomicUsize; 3] = [
+    AtomicUsize::new(MAX_QUEUED_EVENTS),
+    AtomicUsize::new(MAX_USER_INSTANCES),
+    AtomicUsize::new(MAX_USER_WATCHES),
+];
+
+/// The current value of `which`.
+pub fn limit(which: Limit) -> usize {
+    LIMITS[which as usize].load(Ordering::Relaxed)
+}
+
+/// Sets `which` (the caller checked the privilege); `EINVAL` past
+/// `i32::MAX`, as Linux's integer sysctls.
+pub fn set_limit(which: Limit, value: usize) -> KernelResult<()> {
+    if value > i32::MAX as usize {
+        return Err(Errno::EINVAL);
+    }
+    LIMITS[which as usize].store(value, Ordering::Relaxed);
+    Ok(())
+}
 
 /// How many watches exist in the machine: the one thing unwatched I/O
 /// reads.
@@ -251,16 +283,18 @@ struct Queue {
     /// Watch descriptor to the inode it watches.
     watches: BTreeMap<i32, InodeId>,
     next_wd: i32,
+    /// [`Limit::QueuedEvents`] when the instance was made.
+    max_events: usize,
 }
 
 impl Queue {
     /// Queues `event` unless it repeats the newest one (Linux merges so);
-    /// past [`MAX_QUEUED_EVENTS`] one `IN_Q_OVERFLOW` stands for the rest.
+    /// past its limit one `IN_Q_OVERFLOW` stands for the rest.
     fn push(&mut self, event: Event) {
         if self.events.back() == Some(&event) {
             return;
         }
-        let event = if self.events.len() >= MAX_QUEUED_EVENTS {
+        let event = if self.events.len() >= self.max_events {
             if self.events.back().is_some_and(|e| e.mask == IN_Q_OVERFLOW) {
                 return;
             }
@@ -291,7 +325,7 @@ pub struct Inotify {
 
 /// `inotify_init1(flags)`'s description for user `owner`: `flags` may hold
 /// `IN_NONBLOCK` and `IN_CLOEXEC` (`O_NONBLOCK`, `O_CLOEXEC`; the
-/// caller's), else `EINVAL`; `EMFILE` past [`MAX_USER_INSTANCES`].
+/// caller's), else `EINVAL`; `EMFILE` past [`Limit::UserInstances`].
 pub fn create_inotify(
     flags: u32,
     owner: u32,
@@ -304,7 +338,7 @@ pub fn create_inotify(
     {
         let mut table = TABLE.lock();
         let user = table.user(owner);
-        if user.instances >= MAX_USER_INSTANCES {
+        if user.instances >= limit(Limit::UserInstances) {
             return Err(Errno::EMFILE);
         }
         user.instances += 1;
@@ -317,6 +351,7 @@ pub fn create_inotify(
             bytes: 0,
             watches: BTreeMap::new(),
             next_wd: 1,
+            max_events: limit(Limit::QueuedEvents),
         }),
         waiters,
         this: this.clone(),
@@ -332,7 +367,7 @@ impl Inotify {
     /// `mask` replaces, or joins with `IN_MASK_ADD`). `EINVAL` for a mask
     /// with no known bit or with both `IN_MASK_ADD` and `IN_MASK_CREATE`,
     /// `EEXIST` for `IN_MASK_CREATE` on a watched inode, `ENOSPC` past
-    /// [`MAX_USER_WATCHES`].
+    /// [`Limit::UserWatches`].
     pub fn add_watch(&self, inode: &Arc<dyn Inode>, mask: u32) -> KernelResult<i32> {
         check_mask(mask)?;
         let id = inode.id();
@@ -353,7 +388,7 @@ impl Inotify {
             return Ok(watch.wd);
         }
         let user = table.user(self.owner);
-        if user.watches >= MAX_USER_WATCHES {
+        if user.watches >= limit(Limit::UserWatches) {
             return Err(Errno::ENOSPC);
         }
         let wd = {
@@ -697,6 +732,7 @@ mod tests {
             bytes: 0,
             watches: BTreeMap::new(),
             next_wd: 1,
+            max_events: MAX_QUEUED_EVENTS,
         }
     }
 

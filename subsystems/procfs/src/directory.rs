@@ -31,6 +31,8 @@ pub enum DirectoryKind {
     SysKernel,
     /// `/proc/sys/fs`.
     SysFs,
+    /// `/proc/sys/fs/inotify`.
+    SysFsInotify,
     /// `/proc/<pid>` (scope `Process`) or `/proc/<pid>/task/<tid>` (scope `Thread`).
     Process(Arc<dyn ProcessInfo>, Scope),
     /// `/proc/<pid>/task`.
@@ -77,9 +79,16 @@ const SYS_KERNEL_ENTRIES: [(&str, SystemEntry); 4] = [
     ("threads-max", SystemEntry::ThreadsMax),
 ];
 
-const SYS_FS_ENTRIES: [(&str, SystemEntry); 2] = [
+const SYS_FS_ENTRIES: [(&str, SystemEntry); 3] = [
     ("file-max", SystemEntry::FileMax),
     ("file-nr", SystemEntry::FileNr),
+    ("inotify", SystemEntry::SysFsInotifyDir),
+];
+
+const SYS_FS_INOTIFY_ENTRIES: [(&str, SystemEntry); 3] = [
+    ("max_queued_events", SystemEntry::InotifyMaxQueuedEvents),
+    ("max_user_instances", SystemEntry::InotifyMaxUserInstances),
+    ("max_user_watches", SystemEntry::InotifyMaxUserWatches),
 ];
 
 /// Entries of a process directory in Linux's order; a thread directory
@@ -175,10 +184,18 @@ impl ProcDirectory {
                 attributes(FileType::Directory, 0o555),
                 DirectoryKind::SysFs,
             ),
+            SystemEntry::SysFsInotifyDir => Self::inode(
+                context,
+                attributes(FileType::Directory, 0o555),
+                DirectoryKind::SysFsInotify,
+            ),
             SystemEntry::Hostname
             | SystemEntry::CorePattern
             | SystemEntry::ThreadsMax
-            | SystemEntry::FileMax => Arc::new(GeneratedFile::new(
+            | SystemEntry::FileMax
+            | SystemEntry::InotifyMaxQueuedEvents
+            | SystemEntry::InotifyMaxUserInstances
+            | SystemEntry::InotifyMaxUserWatches => Arc::new(GeneratedFile::new(
                 context.clone(),
                 attributes(FileType::Regular, 0o644),
                 Source::System(entry),
@@ -389,6 +406,7 @@ impl ProcDirectory {
             DirectoryKind::Sys => system(&SYS_ENTRIES),
             DirectoryKind::SysKernel => system(&SYS_KERNEL_ENTRIES),
             DirectoryKind::SysFs => system(&SYS_FS_ENTRIES),
+            DirectoryKind::SysFsInotify => system(&SYS_FS_INOTIFY_ENTRIES),
             DirectoryKind::Process(_, scope) => PROCESS_ENTRIES
                 .iter()
                 .filter(|(_, entry)| {
@@ -437,7 +455,10 @@ impl ProcDirectory {
                 process.owner().map_err(|_| Errno::ENOENT)?;
                 None
             }
-            DirectoryKind::Sys | DirectoryKind::SysKernel | DirectoryKind::SysFs => None,
+            DirectoryKind::Sys
+            | DirectoryKind::SysKernel
+            | DirectoryKind::SysFs
+            | DirectoryKind::SysFsInotify => None,
         })
     }
 }
@@ -447,9 +468,10 @@ fn system_type(entry: SystemEntry) -> FileType {
         SystemEntry::SelfLink | SystemEntry::ThreadSelfLink | SystemEntry::Mounts => {
             FileType::Symlink
         }
-        SystemEntry::SysDir | SystemEntry::SysKernelDir | SystemEntry::SysFsDir => {
-            FileType::Directory
-        }
+        SystemEntry::SysDir
+        | SystemEntry::SysKernelDir
+        | SystemEntry::SysFsDir
+        | SystemEntry::SysFsInotifyDir => FileType::Directory,
         _ => FileType::Regular,
     }
 }
@@ -492,7 +514,8 @@ impl Inode for ProcDirectory {
             DirectoryKind::Root
             | DirectoryKind::Sys
             | DirectoryKind::SysKernel
-            | DirectoryKind::SysFs => self.attributes.stat(),
+            | DirectoryKind::SysFs
+            | DirectoryKind::SysFsInotify => self.attributes.stat(),
         }
     }
 
@@ -505,7 +528,10 @@ impl Inode for ProcDirectory {
             DirectoryKind::Root | DirectoryKind::Process(_, Scope::Process(_)) => {
                 self.context.view.membership_generation()
             }
-            DirectoryKind::Sys | DirectoryKind::SysKernel | DirectoryKind::SysFs => Some(0),
+            DirectoryKind::Sys
+            | DirectoryKind::SysKernel
+            | DirectoryKind::SysFs
+            | DirectoryKind::SysFsInotify => Some(0),
             DirectoryKind::Process(_, Scope::Thread(_))
             | DirectoryKind::Task(_)
             | DirectoryKind::Fd(..)
@@ -529,6 +555,7 @@ impl Inode for ProcDirectory {
             DirectoryKind::Sys => system(&SYS_ENTRIES),
             DirectoryKind::SysKernel => system(&SYS_KERNEL_ENTRIES),
             DirectoryKind::SysFs => system(&SYS_FS_ENTRIES),
+            DirectoryKind::SysFsInotify => system(&SYS_FS_INOTIFY_ENTRIES),
             DirectoryKind::Process(process, scope) => {
                 let owner = process.owner().map_err(|_| Errno::ENOENT)?;
                 let entry = PROCESS_ENTRIES

@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 use core::any::Any;
 
 use abi::{Errno, KernelResult};
-use fs::{File, FileType, Inode, InodeId, OpenFlags, Stat};
+use fs::{File, FileType, Inode, InodeId, OpenFlags, Stat, inotify};
 use lock::Mutex;
 
 use crate::context::{Attributes, Context};
@@ -83,6 +83,15 @@ impl GeneratedFile {
                 SystemEntry::PidMax => format!("{}\n", view.system().pid_max),
                 SystemEntry::ThreadsMax => format!("{}\n", view.system().threads_max),
                 SystemEntry::FileMax => format!("{}\n", view.system().file_max),
+                SystemEntry::InotifyMaxQueuedEvents => {
+                    format!("{}\n", inotify::limit(inotify::Limit::QueuedEvents))
+                }
+                SystemEntry::InotifyMaxUserInstances => {
+                    format!("{}\n", inotify::limit(inotify::Limit::UserInstances))
+                }
+                SystemEntry::InotifyMaxUserWatches => {
+                    format!("{}\n", inotify::limit(inotify::Limit::UserWatches))
+                }
                 SystemEntry::FileNr => {
                     let system = view.system();
                     format!("{}\t0\t{}\n", system.open_files, system.file_max)
@@ -333,14 +342,21 @@ impl Inode for GeneratedFile {
             process.set_make_it_fail(make_it_fail)?;
             return Ok(buf.len());
         }
-        if let Source::System(entry @ (SystemEntry::ThreadsMax | SystemEntry::FileMax)) =
-            self.source
-        {
-            let limit = if entry == SystemEntry::ThreadsMax {
-                SystemLimit::ThreadsMax
-            } else {
-                SystemLimit::FileMax
-            };
+        let limit = match self.source {
+            Source::System(SystemEntry::ThreadsMax) => Some(SystemLimit::ThreadsMax),
+            Source::System(SystemEntry::FileMax) => Some(SystemLimit::FileMax),
+            Source::System(SystemEntry::InotifyMaxQueuedEvents) => {
+                Some(SystemLimit::InotifyMaxQueuedEvents)
+            }
+            Source::System(SystemEntry::InotifyMaxUserInstances) => {
+                Some(SystemLimit::InotifyMaxUserInstances)
+            }
+            Source::System(SystemEntry::InotifyMaxUserWatches) => {
+                Some(SystemLimit::InotifyMaxUserWatches)
+            }
+            _ => None,
+        };
+        if let Some(limit) = limit {
             self.context
                 .view
                 .set_system_limit(limit, parse_number(buf)?)?;

@@ -67,6 +67,14 @@ pub enum SystemEntry {
     FileMax,
     /// `/proc/sys/fs/file-nr`.
     FileNr,
+    /// `/proc/sys/fs/inotify`.
+    SysFsInotifyDir,
+    /// `/proc/sys/fs/inotify/max_queued_events`.
+    InotifyMaxQueuedEvents,
+    /// `/proc/sys/fs/inotify/max_user_instances`.
+    InotifyMaxUserInstances,
+    /// `/proc/sys/fs/inotify/max_user_watches`.
+    InotifyMaxUserWatches,
 }
 
 impl SystemEntry {
@@ -208,6 +216,10 @@ mod tests {
             SystemEntry::ThreadsMax,
             SystemEntry::FileMax,
             SystemEntry::FileNr,
+            SystemEntry::SysFsInotifyDir,
+            SystemEntry::InotifyMaxQueuedEvents,
+            SystemEntry::InotifyMaxUserInstances,
+            SystemEntry::InotifyMaxUserWatches,
         ];
         let numbers: HashSet<u64> = all.iter().map(|entry| entry.ino()).collect();
         assert_eq!(numbers.len(), all.len());

@@ -534,6 +534,12 @@ pub enum SystemLimit {
     ThreadsMax,
     /// `sys/fs/file-max`.
     FileMax,
+    /// `sys/fs/inotify/max_queued_events`.
+    InotifyMaxQueuedEvents,
+    /// `sys/fs/inotify/max_user_instances`.
+    InotifyMaxUserInstances,
+    /// `sys/fs/inotify/max_user_watches`.
+    InotifyMaxUserWatches,
 }
 
 /// Clocks and counters of the whole system.

@@ -50,7 +50,17 @@ fn root_lists_system_entries_then_pids_in_increasing_order() {
     assert_eq!(w.list("/proc/sys").unwrap(), [".", "..", "fs", "kernel"]);
     assert_eq!(
         w.list("/proc/sys/fs").unwrap(),
-        [".", "..", "file-max", "file-nr"]
+        [".", "..", "file-max", "file-nr", "inotify"]
+    );
+    assert_eq!(
+        w.list("/proc/sys/fs/inotify").unwrap(),
+        [
+            ".",
+            "..",
+            "max_queued_events",
+            "max_user_instances",
+            "max_user_watches"
+        ]
     );
 }
 

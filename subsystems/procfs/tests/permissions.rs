@@ -76,6 +76,15 @@ fn system_limits_are_written_by_root_as_numbers_and_refused_to_others() {
     for (path, limit) in [
         ("/proc/sys/kernel/threads-max", "threads_max"),
         ("/proc/sys/fs/file-max", "file_max"),
+        ("/proc/sys/fs/inotify/max_user_watches", "max_user_watches"),
+        (
+            "/proc/sys/fs/inotify/max_queued_events",
+            "max_queued_events",
+        ),
+        (
+            "/proc/sys/fs/inotify/max_user_instances",
+            "max_user_instances",
+        ),
     ] {
         assert_eq!(
             w.vfs

@@ -74,6 +74,15 @@ pub fn set_system_limit<K: Kernel>(
     let value = usize::try_from(value).map_err(|_| Errno::EINVAL)?;
     match limit {
         procfs::SystemLimit::ThreadsMax => kernel.processes().set_thread_max(value),
+        procfs::SystemLimit::InotifyMaxQueuedEvents => {
+            fs::inotify::set_limit(fs::inotify::Limit::QueuedEvents, value)
+        }
+        procfs::SystemLimit::InotifyMaxUserInstances => {
+            fs::inotify::set_limit(fs::inotify::Limit::UserInstances, value)
+        }
+        procfs::SystemLimit::InotifyMaxUserWatches => {
+            fs::inotify::set_limit(fs::inotify::Limit::UserWatches, value)
+        }
         procfs::SystemLimit::FileMax => {
             fs::set_file_max(value);
             Ok(())

@@ -205,6 +205,16 @@ impl ProcessView for FakeKernel {
         match limit {
             procfs::SystemLimit::ThreadsMax => system.threads_max = value,
             procfs::SystemLimit::FileMax => system.file_max = value,
+            // The limits are fs::inotify's own, as the kernel's view sets them.
+            procfs::SystemLimit::InotifyMaxQueuedEvents => {
+                return fs::inotify::set_limit(fs::inotify::Limit::QueuedEvents, value as usize);
+            }
+            procfs::SystemLimit::InotifyMaxUserInstances => {
+                return fs::inotify::set_limit(fs::inotify::Limit::UserInstances, value as usize);
+            }
+            procfs::SystemLimit::InotifyMaxUserWatches => {
+                return fs::inotify::set_limit(fs::inotify::Limit::UserWatches, value as usize);
+            }
         }
         Ok(())
     }
