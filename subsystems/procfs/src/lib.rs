@@ -11,7 +11,8 @@
 //! `self`, `thread-self` and `mounts`, and the system files `uptime`,
 //! `loadavg`, `meminfo`, `cpuinfo`, `version`, `filesystems`, `stat`,
 //! `sys/kernel/hostname`, `sys/kernel/core_pattern`, `sys/kernel/pid_max`,
-//! `sys/kernel/threads-max`, `sys/fs/file-max`, `sys/fs/file-nr` and
+//! `sys/kernel/threads-max`, `sys/fs/file-max`, `sys/fs/file-nr`, the
+//! inotify limits in `sys/fs/inotify/` and
 //! `profiling` (the sampling profiler's control file and report; see
 //! [`ProcessView::control_profiling`]).
 //!
