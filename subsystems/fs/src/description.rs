@@ -306,8 +306,9 @@ impl FileDescription {
     /// truncation and the close; the caller reports what it changes
     /// through the inode (`fchmod`, `fchown`, `futimens`, `fsetxattr`).
     pub fn report(&self, mask: u32) {
-        if let Some(inode) = &self.inode {
-            inotify::file_event(inode, self.custody.as_ref(), mask);
+        // Only a named description has an inode: its custody says it all.
+        if let Some(custody) = &self.custody {
+            inotify::custody_event(custody, mask);
         }
     }
 

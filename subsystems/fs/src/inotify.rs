@@ -640,15 +640,6 @@ pub fn custody_event(custody: &Custody, mask: u32) {
     }
 }
 
-/// `mask` happened to `inode`, reached through `custody` when it has a
-/// name (then as [`custody_event`], else as [`inode_event`]).
-pub fn file_event(inode: &Arc<dyn Inode>, custody: Option<&Custody>, mask: u32) {
-    match custody {
-        Some(custody) => custody_event(custody, mask),
-        None => inode_event(inode, mask),
-    }
-}
-
 /// An entry event in directory `dir`: `name` was created, removed or
 /// renamed (`IN_CREATE`, `IN_DELETE`, `IN_MOVED_FROM`, `IN_MOVED_TO`,
 /// with `IN_ISDIR` for a directory and the rename's `cookie`).

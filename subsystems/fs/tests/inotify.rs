@@ -362,5 +362,4 @@ fn unreadable_files_and_other_users_limits() {
         create_inotify(0o1, 4243, Arc::new(CountingWaitQueue::default())).err(),
         Some(Errno::EINVAL)
     );
-    let _ = OpenFlags::O_CLOEXEC;
 }

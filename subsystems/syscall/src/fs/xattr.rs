@@ -4,12 +4,11 @@
 //! limits are `fs::xattr`'s; this layer moves names, values and lists
 //! between user memory and the kernel as Linux's `fs/xattr.c` does.
 
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use abi::{Errno, KernelResult};
 use fs::xattr::{self, LIST_MAX, NAME_MAX, SIZE_MAX};
-use fs::{Custody, Inode, inotify};
+use fs::{Custody, inotify};
 
 use crate::SyscallResult;
 use crate::args::{DirFd, Fd, UserBuffer, UserPath};
@@ -23,31 +22,22 @@ enum Target {
 }
 
 impl Target {
-    /// The inode named. A descriptor without one (a pipe, a socket) has
-    /// no attributes.
-    fn inode<K: Kernel>(&self, ctx: &Context<'_, K>) -> KernelResult<Arc<dyn Inode>> {
-        Ok(self.file(ctx)?.0)
-    }
-
-    /// The inode named, with the custody it was reached through (for
-    /// inotify's directory watches), if it has one.
-    fn file<K: Kernel>(
-        &self,
-        ctx: &Context<'_, K>,
-    ) -> KernelResult<(Arc<dyn Inode>, Option<Custody>)> {
+    /// The file named, through the custody it was reached by (inotify's
+    /// directory watches report its name). A descriptor without one (a
+    /// pipe, a socket) has no attributes.
+    fn custody<K: Kernel>(&self, ctx: &Context<'_, K>) -> KernelResult<Custody> {
         match *self {
             Target::Path(path, follow) => {
                 let path = ctx.read_path(path, false)?;
-                let custody = ctx.at(DirFd::Cwd, &path, |p| {
+                ctx.at(DirFd::Cwd, &path, |p| {
                     ctx.kernel.vfs().resolve(p, &path, follow)
-                })?;
-                Ok((custody.inode().clone(), Some(custody)))
+                })
             }
-            Target::Descriptor(fd) => {
-                let description = ctx.description(fd)?;
-                let inode = description.inode().cloned().ok_or(Errno::EOPNOTSUPP)?;
-                Ok((inode, description.custody().cloned()))
-            }
+            Target::Descriptor(fd) => ctx
+                .description(fd)?
+                .custody()
+                .cloned()
+                .ok_or(Errno::EOPNOTSUPP),
         }
     }
 }
@@ -92,9 +82,9 @@ fn set<K: Kernel>(
         return Err(Errno::E2BIG);
     }
     let value = ctx.read_bytes(value, size)?;
-    let (inode, custody) = target.file(ctx)?;
-    xattr::set(&inode, &name, &value, flags, &ctx.fs_credentials())?;
-    inotify::file_event(&inode, custody.as_ref(), inotify::IN_ATTRIB);
+    let custody = target.custody(ctx)?;
+    xattr::set(custody.inode(), &name, &value, flags, &ctx.fs_credentials())?;
+    inotify::custody_event(&custody, inotify::IN_ATTRIB);
     Ok(0)
 }
 
@@ -106,8 +96,8 @@ fn get<K: Kernel>(
     size: usize,
 ) -> SyscallResult {
     let name = read_name(ctx, name)?;
-    let inode = target.inode(ctx)?;
-    let bytes = xattr::get(&inode, &name, &ctx.fs_credentials())?;
+    let custody = target.custody(ctx)?;
+    let bytes = xattr::get(custody.inode(), &name, &ctx.fs_credentials())?;
     give(ctx, &bytes, value, size.min(SIZE_MAX))
 }
 
@@ -117,8 +107,8 @@ fn list<K: Kernel>(
     list: UserBuffer,
     size: usize,
 ) -> SyscallResult {
-    let names = match target.inode(ctx) {
-        Ok(inode) => xattr::list(&inode, &ctx.fs_credentials())?,
+    let names = match target.custody(ctx) {
+        Ok(custody) => xattr::list(custody.inode(), &ctx.fs_credentials())?,
         // Nothing to list on a pipe or a socket, as Linux's pipefs.
         Err(Errno::EOPNOTSUPP) => Vec::new(),
         Err(error) => return Err(error),
@@ -128,9 +118,9 @@ fn list<K: Kernel>(
 
 fn remove<K: Kernel>(ctx: &Context<'_, K>, target: Target, name: UserBuffer) -> SyscallResult {
     let name = read_name(ctx, name)?;
-    let (inode, custody) = target.file(ctx)?;
-    xattr::remove(&inode, &name, &ctx.fs_credentials())?;
-    inotify::file_event(&inode, custody.as_ref(), inotify::IN_ATTRIB);
+    let custody = target.custody(ctx)?;
+    xattr::remove(custody.inode(), &name, &ctx.fs_credentials())?;
+    inotify::custody_event(&custody, inotify::IN_ATTRIB);
     Ok(0)
 }
 

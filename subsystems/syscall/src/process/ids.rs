@@ -140,20 +140,8 @@ pub fn sched_setaffinity<K: Kernel>(
         return Err(Errno::EINVAL);
     }
     let thread = target_thread(ctx, tid)?;
-    // Another user's thread needs CAP_SYS_NICE: else the caller's
-    // effective uid must be the target's real or effective one.
-    let euid = ctx.process.data().credentials().euid();
-    if !ctx.capable(CAP_SYS_NICE) && thread.pid() != ctx.process.pid() {
-        let target = ctx
-            .kernel
-            .processes()
-            .from_pid(thread.pid())
-            .ok_or(Errno::ESRCH)?;
-        let data = target.data();
-        let credentials = data.credentials();
-        if euid != credentials.uid() && euid != credentials.euid() {
-            return Err(Errno::EPERM);
-        }
+    if !ctx.capable(CAP_SYS_NICE) {
+        check_same_owner(ctx, &thread)?;
     }
     ctx.kernel.set_thread_affinity(&thread, effective)?;
     Ok(0)
@@ -216,6 +204,31 @@ fn target_thread<K: Kernel>(
     }
 }
 
+/// Linux's `check_same_owner`, for a caller without `CAP_SYS_NICE`: a
+/// thread of another process may be rescheduled only if the caller's
+/// effective uid is that process's real or effective one (`EPERM`).
+fn check_same_owner<K: Kernel>(
+    ctx: &Context<'_, K>,
+    thread: &process::Thread<K::Env>,
+) -> KernelResult<()> {
+    if thread.pid() == ctx.process.pid() {
+        return Ok(());
+    }
+    let euid = ctx.process.data().credentials().euid();
+    let owner = ctx
+        .kernel
+        .processes()
+        .from_pid(thread.pid())
+        .ok_or(Errno::ESRCH)?;
+    let data = owner.data();
+    let credentials = data.credentials();
+    if euid == credentials.uid() || euid == credentials.euid() {
+        Ok(())
+    } else {
+        Err(Errno::EPERM)
+    }
+}
+
 /// `sched_get_priority_max(policy)`.
 pub fn sched_get_priority_max<K: Kernel>(_ctx: &Context<'_, K>, policy: i32) -> SyscallResult {
     Ok(u64::from(priority_range(policy as u32)?.1))
@@ -230,7 +243,7 @@ pub fn sched_get_priority_min<K: Kernel>(_ctx: &Context<'_, K>, policy: i32) -> 
 /// kept and reported (`sched_getscheduler`, `/proc`); the scheduler itself
 /// runs every policy as `SCHED_OTHER` (see NOTES.md). Real-time policies
 /// need `CAP_SYS_NICE` (`EPERM`), as with Linux's default `RLIMIT_RTPRIO`
-/// of 0.
+/// of 0, and so does another user's thread.
 pub fn sched_setscheduler<K: Kernel>(
     ctx: &Context<'_, K>,
     tid: i32,
@@ -247,8 +260,11 @@ pub fn sched_setscheduler<K: Kernel>(
         return Err(Errno::EINVAL);
     }
     let thread = target_thread(ctx, tid)?;
-    if max > 0 && !ctx.capable(CAP_SYS_NICE) {
-        return Err(Errno::EPERM);
+    if !ctx.capable(CAP_SYS_NICE) {
+        check_same_owner(ctx, &thread)?;
+        if max > 0 {
+            return Err(Errno::EPERM);
+        }
     }
     thread.set_scheduling(policy, priority as u32);
     Ok(0)
@@ -378,23 +394,8 @@ pub fn sched_setattr<K: Kernel>(
     if !(min..=max).contains(&priority) {
         return Err(Errno::EINVAL);
     }
-    let privileged = ctx.capable(CAP_SYS_NICE);
-    if !privileged {
-        if thread.pid() != ctx.process.pid() {
-            let euid = ctx.process.data().credentials().euid();
-            let owner = ctx
-                .kernel
-                .processes()
-                .from_pid(thread.pid())
-                .ok_or(Errno::ESRCH)?;
-            let owners = {
-                let data = owner.data();
-                [data.credentials().uid(), data.credentials().euid()]
-            };
-            if !owners.contains(&euid) {
-                return Err(Errno::EPERM);
-            }
-        }
+    if !ctx.capable(CAP_SYS_NICE) {
+        check_same_owner(ctx, &thread)?;
         if max > 0 || (nice < current_nice) {
             return Err(Errno::EPERM);
         }
