@@ -526,6 +526,11 @@ pub fn trace_stop<K: Kernel>(
     orig_rax: u64,
     details: (Option<&SigInfo>, u64),
 ) -> u8 {
+    // A thread on its way out stops no more (Linux's `ptrace_stop` with a
+    // fatal signal pending): `exit_group` has no syscall-exit stop.
+    if thread.should_die() {
+        return 0;
+    }
     let (siginfo, event_message) = details;
     // The trap flag a single step set is the tracer's, not the tracee's.
     let stepping = process

@@ -191,14 +191,12 @@ pub fn on_return_to_user<K: Kernel>(
             let number = delivery.signal.number();
             let stop = process::TraceStop::Signal(number);
             let details = (Some(&delivery.info), 0);
+            // After a system call the tracer sees its number in
+            // `orig_rax`, as on Linux (gdb and strace read it to know
+            // whether the call will restart).
+            let orig_rax = syscall.map_or(u64::MAX, Sysno::number);
             let inject = crate::process::ptrace::trace_stop(
-                kernel,
-                process,
-                thread,
-                regs,
-                stop,
-                u64::MAX,
-                details,
+                kernel, process, thread, regs, stop, orig_rax, details,
             );
             if thread.should_die() {
                 return UserReturn::ExitThread;
