@@ -83,7 +83,7 @@ pub use restart::{
     apply_restart, restart_decision,
 };
 pub use routing::{KillTarget, check_tgkill_ids, choose_target_thread};
-pub use send::{force_fault_signal, send_to_process, send_to_thread};
+pub use send::{force_fatal_signal, force_fault_signal, send_to_process, send_to_thread};
 pub use setup::{
     FramePlacement, FramePlan, FrameRequest, RED_ZONE, build_signal_frame, place_frame,
     place_request, plan_signal_frame,

@@ -92,6 +92,23 @@ pub fn force_fault_signal(
     thread.pending_mut().post(info, limit)
 }
 
+/// Sends a signal that must kill (seccomp's `SECCOMP_RET_KILL_*`, Linux's
+/// `force_sig_info_to_task` with `HANDLER_EXIT`): the disposition becomes
+/// `SIG_DFL` whatever it was, and the signal is unblocked, so even a
+/// handler cannot keep the process alive.
+pub fn force_fatal_signal(
+    process: &mut ProcessSignalState,
+    thread: &mut ThreadSignalState,
+    info: SigInfo,
+) -> KernelResult<PostOutcome> {
+    let signal = info.signal;
+    process.action_mut(signal).handler = Disposition::Default;
+    thread.set_blocked(thread.blocked().without(signal));
+    process.set_unkillable(false);
+    let limit = process.queue_limit();
+    thread.pending_mut().post(info, limit)
+}
+
 /// The process-wide side effects of sending `info`, then whether it should
 /// be queued at all.
 fn prepare(

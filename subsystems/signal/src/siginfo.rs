@@ -62,6 +62,8 @@ pub mod codes {
     pub const TRAP_BRKPT: i32 = 1;
     /// SIGTRAP: single-step trace.
     pub const TRAP_TRACE: i32 = 2;
+    /// SIGSYS: a seccomp filter trapped the call.
+    pub const SYS_SECCOMP: i32 = 1;
 }
 
 /// How much of the 112-byte `siginfo_t` union a kernel keeps: Linux's
@@ -164,6 +166,15 @@ pub enum SigFields {
         /// `si_addr`.
         addr: u64,
     },
+    /// SIGSYS from seccomp: the call a filter trapped.
+    Syscall {
+        /// Where the call returns to (`si_call_addr`).
+        call_addr: u64,
+        /// Its number (`si_syscall`).
+        syscall: i32,
+        /// Its calling convention (`si_arch`, `AUDIT_ARCH_*`).
+        arch: u32,
+    },
     /// The union as `rt_sigqueueinfo` received it from user space, its
     /// first [`KEPT_UNION_BYTES`] (all a kernel keeps, as Linux's
     /// `kernel_siginfo`): passed back unchanged to the receiver.
@@ -230,6 +241,16 @@ struct TimerLayout {
     id: i32,
     overrun: i32,
     value: u64,
+}
+
+/// `_sigsys`: the call address, then the number at 24 and the
+/// architecture at 28.
+#[derive(IntoBytes, Immutable, FromBytes, KnownLayout)]
+#[repr(C)]
+struct SyscallLayout {
+    call_addr: u64,
+    syscall: i32,
+    arch: u32,
 }
 
 /// `_sigchld`: pid, uid, status at 24, utime at 32, stime at 40.
@@ -311,6 +332,22 @@ impl SigInfo {
     /// at `addr`.
     pub const fn fault(signal: Signal, code: i32, addr: u64) -> SigInfo {
         Self::with(signal, code, SigFields::Fault { addr })
+    }
+
+    /// `SIGSYS` for a call a seccomp filter trapped (`SYS_SECCOMP`):
+    /// `errno` is the filter's data, as Linux puts it in `si_errno`.
+    pub const fn seccomp(call_addr: u64, syscall: i32, arch: u32, errno: i32) -> SigInfo {
+        let mut info = Self::with(
+            Signal::SIGSYS,
+            codes::SYS_SECCOMP,
+            SigFields::Syscall {
+                call_addr,
+                syscall,
+                arch,
+            },
+        );
+        info.errno = errno;
+        info
     }
 
     /// The info user space passed to `rt_sigqueueinfo`/`rt_tgsigqueueinfo`;
@@ -422,6 +459,18 @@ impl SigInfo {
                 },
             ),
             SigFields::Fault { addr } => put(union, &addr),
+            SigFields::Syscall {
+                call_addr,
+                syscall,
+                arch,
+            } => put(
+                union,
+                &SyscallLayout {
+                    call_addr,
+                    syscall,
+                    arch,
+                },
+            ),
             SigFields::Raw(bytes) => put(union, &bytes),
         }
         raw
@@ -462,6 +511,17 @@ mod tests {
         assert_eq!(i32_at(&raw, 16), 3);
         assert_eq!(i32_at(&raw, 20), 9);
         assert_eq!(u64_at(&raw, 24), 0x55);
+    }
+
+    #[test]
+    fn seccomp_info_puts_address_number_and_arch_as_linux() {
+        let raw = SigInfo::seccomp(0x40_1234, 39, 0xc000_003e, 7).to_raw();
+        assert_eq!(i32_at(&raw, 0), 31);
+        assert_eq!(i32_at(&raw, 4), 7);
+        assert_eq!(i32_at(&raw, 8), codes::SYS_SECCOMP);
+        assert_eq!(u64_at(&raw, 16), 0x40_1234);
+        assert_eq!(i32_at(&raw, 24), 39);
+        assert_eq!(i32_at(&raw, 28) as u32, 0xc000_003e);
     }
 
     #[test]

@@ -301,6 +301,23 @@ fn blocked_fault_signal_kills_despite_handler() {
 }
 
 #[test]
+fn a_fatal_signal_kills_through_an_unblocked_handler() {
+    let (mut process, mut thread) = process_with_thread();
+    process
+        .set_action(Signal::SIGSYS, handler(SaFlags::empty(), SigSet::EMPTY), [])
+        .unwrap();
+    force_fatal_signal(
+        &mut process,
+        &mut thread,
+        SigInfo::seccomp(0x401000, 39, 0xc000_003e, 0),
+    )
+    .unwrap();
+    let delivery = next_signal_to_deliver(&mut thread, &mut process).unwrap();
+    assert_eq!(delivery.action, Action::Terminate { core_dump: true });
+    assert_eq!(delivery.info.code, codes::SYS_SECCOMP);
+}
+
+#[test]
 fn init_ignores_user_sigkill_but_not_its_own_faults() {
     let (mut process, mut thread) = process_with_thread();
     process.set_unkillable(true);
