@@ -67,3 +67,21 @@ fn strace_counts_calls_with_c() {
         "two writes counted:\n{output}"
     );
 }
+
+#[test]
+fn strace_filters_with_seccomp_bpf() {
+    // strace first checks, with a child of its own, that seccomp filters
+    // stop the tracee with PTRACE_EVENT_SECCOMP as Linux's do; it warns
+    // and traces every call if they do not.
+    let output = run(
+        "/usr/bin/strace -f --seccomp-bpf -e trace=execve,exit_group busybox sh -c 'busybox true; echo after'",
+    );
+    assert!(!output.contains("unavailable"), "{output}");
+    assert!(
+        output.contains("execve(\"/proc/self/exe\", [\"busybox\", \"true\"]")
+            || output.contains("execve(\"/bin/busybox\", [\"busybox\", \"true\"]"),
+        "{output}"
+    );
+    assert!(output.contains("exit_group(0)"), "{output}");
+    assert!(output.contains("after"), "{output}");
+}

@@ -68,7 +68,8 @@ pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
     x86_64::instructions::interrupts::enable();
     // One lookup of the calling thread serves the whole call.
     match crate::userland::current_link() {
-        Ok(link) if link.process.is_traced() => dispatch_traced(link, frame, fpu),
+        // Tracing and seccomp filters: one load says whether either is.
+        Ok(link) if link.process.has_entry_work() => dispatch_with_entry_work(link, frame, fpu),
         Ok(link) => {
             let number = frame.rax;
             serve_into(link, frame, fpu, number);
@@ -127,16 +128,22 @@ fn leave(link: &crate::userland::UserLink, frame: &mut TrapFrame, fpu: &mut FpuS
     crate::userland::signals::return_from_syscall(link, frame, fpu, number);
 }
 
-/// A call of a traced process: it may stop for its tracer on the way in,
-/// which may change the call or skip it, and on the way out.
+/// A call of a traced process or of a thread under seccomp: it may stop
+/// for its tracer on the way in, which may change the call or skip it,
+/// then go through the thread's filters, which may skip it too, and it
+/// may stop for the tracer on the way out.
 #[cold]
-fn dispatch_traced(link: &crate::userland::UserLink, frame: &mut TrapFrame, fpu: &mut FpuState) {
+fn dispatch_with_entry_work(
+    link: &crate::userland::UserLink,
+    frame: &mut TrapFrame,
+    fpu: &mut FpuState,
+) {
     let mut number = frame.rax;
     let mut regs = TrapRegisters {
         frame: &mut *frame,
         fpu: &mut *fpu,
     };
-    let entered = syscall::process::ptrace::syscall_entry(
+    let entered = syscall::entry_work(
         &RunningKernel,
         &link.process,
         &link.thread,

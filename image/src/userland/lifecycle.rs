@@ -190,8 +190,12 @@ pub fn fork(
 ) -> KernelResult<i32> {
     let parent = super::current()?;
     let signals = parent.thread.data().signals.lock().for_fork();
-    let (child, thread) =
-        processes().fork_with(&parent.process, ThreadLink::new(signals), memory)?;
+    let (child, thread) = processes().fork_with(
+        &parent.process,
+        Some(&parent.thread),
+        ThreadLink::new(signals),
+        memory,
+    )?;
     let pid = child.pid();
     super::procfs::count_fork();
     child.data().set_start_time(crate::time::now_ns());
@@ -248,7 +252,11 @@ pub fn spawn_thread(
 ) -> KernelResult<i32> {
     let current = super::current()?;
     let signals = current.thread.data().signals.lock().for_new_thread();
-    let thread = processes().add_thread(&current.process, ThreadLink::new(signals))?;
+    let thread = processes().add_thread_from(
+        &current.process,
+        Some(&current.thread),
+        ThreadLink::new(signals),
+    )?;
     let tid = thread.tid();
     if let Some(address) = clear_child_tid {
         thread.set_tid_address(address);

@@ -402,6 +402,11 @@ pub type ThreadList<E> = smallvec::SmallVec<[Arc<Thread<E>>; 4]>;
 /// A process. Shared as `Arc<Process<E>>`; the table holds one reference
 /// until the process is reaped.
 ///
+/// [`Process::has_entry_work`]: a tracer traces the process.
+pub(crate) const ENTRY_TRACED: u8 = 1;
+/// [`Process::has_entry_work`]: a thread may have a seccomp mode.
+pub(crate) const ENTRY_SECCOMP: u8 = 2;
+
 /// Locks, always taken in this order: the table's, then `data`, then `fds`,
 /// then `threads`.
 pub struct Process<E: ProcessEnv> {
@@ -410,9 +415,14 @@ pub struct Process<E: ProcessEnv> {
     fds: RankedMutex<FileDescriptions<E::Description>>,
     threads: RankedMutex<ThreadList<E>>,
     thread_count: AtomicUsize,
-    /// Mirrors `ProcessData::tracing.is_some()`, for the system-call path
-    /// to check without a lock.
-    pub(crate) traced: core::sync::atomic::AtomicBool,
+    /// Mirrors `ProcessData::tracing.is_some()`, for the signal paths to
+    /// check without a lock.
+    traced: core::sync::atomic::AtomicBool,
+    /// What every system call must look at before it runs, read without
+    /// a lock in one load: [`ENTRY_TRACED`] mirrors `traced`,
+    /// [`ENTRY_SECCOMP`] says a thread of the process may have a seccomp
+    /// mode (never cleared: a mode is never left).
+    entry_work: core::sync::atomic::AtomicU8,
     /// Set when a stop signal stops the process, cleared when `SIGCONT`
     /// continues it: for a thread's way back to user mode to learn,
     /// without a lock, that it may have a stop to join.
@@ -553,6 +563,7 @@ impl<E: ProcessEnv> Process<E> {
             threads: RankedMutex::new(Rank::Threads, ThreadList::new()),
             thread_count: AtomicUsize::new(0),
             traced: core::sync::atomic::AtomicBool::new(false),
+            entry_work: core::sync::atomic::AtomicU8::new(0),
             stopped: core::sync::atomic::AtomicBool::new(false),
             profiled: core::sync::atomic::AtomicBool::new(false),
             make_it_fail: core::sync::atomic::AtomicBool::new(false),
@@ -568,6 +579,43 @@ impl<E: ProcessEnv> Process<E> {
     /// Whether a tracer traces this process (no lock taken).
     pub fn is_traced(&self) -> bool {
         self.traced.load(core::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Records that a tracer took or left the process (under the table
+    /// lock, with `ProcessData::tracing`).
+    pub(crate) fn set_traced(&self, traced: bool) {
+        use core::sync::atomic::Ordering::{AcqRel, Release};
+        self.traced.store(traced, Release);
+        if traced {
+            self.entry_work.fetch_or(ENTRY_TRACED, AcqRel);
+        } else {
+            self.entry_work.fetch_and(!ENTRY_TRACED, AcqRel);
+        }
+    }
+
+    /// Whether its system calls need work before they run: a tracer's
+    /// entry stop, or a thread's seccomp filters. One load, no lock, for
+    /// the entry of every call.
+    #[inline(always)]
+    pub fn has_entry_work(&self) -> bool {
+        self.entry_work.load(core::sync::atomic::Ordering::Acquire) != 0
+    }
+
+    /// Gives `thread`, a new thread of this process, `creator`'s seccomp
+    /// state (a `fork` child's thread, or a thread the creator makes),
+    /// before it can run.
+    pub fn inherit_seccomp(&self, thread: &Thread<E>, creator: &Thread<E>) {
+        // Most creators have no mode: a new thread starts without one.
+        if creator.under_seccomp() && thread.inherit_seccomp(creator) {
+            self.note_seccomp();
+        }
+    }
+
+    /// A thread of the process entered a seccomp mode: its calls take the
+    /// entry work from now on.
+    pub fn note_seccomp(&self) {
+        self.entry_work
+            .fetch_or(ENTRY_SECCOMP, core::sync::atomic::Ordering::AcqRel);
     }
 
     /// Whether a stop signal stopped the process and no `SIGCONT` has
@@ -628,9 +676,21 @@ impl<E: ProcessEnv> Process<E> {
         self.threads.lock().clone()
     }
 
-    /// Attach `thread`; returns whether it is the first.
-    pub(crate) fn add_thread(&self, thread: Arc<Thread<E>>) -> bool {
+    /// Runs `f` on the threads with their list locked, so that none joins
+    /// meanwhile (`SECCOMP_FILTER_FLAG_TSYNC` changes them all at once).
+    pub fn with_threads<R>(&self, f: impl FnOnce(&[Arc<Thread<E>>]) -> R) -> R {
+        let threads = self.threads.lock();
+        f(&threads)
+    }
+
+    /// Attach `thread`, which first takes `creator`'s seccomp state under
+    /// the same lock [`Process::with_threads`] holds; returns whether it
+    /// is the first.
+    pub(crate) fn add_thread(&self, thread: Arc<Thread<E>>, creator: Option<&Thread<E>>) -> bool {
         let mut threads = self.threads.lock();
+        if let Some(creator) = creator {
+            self.inherit_seccomp(&thread, creator);
+        }
         threads.push(thread);
         self.thread_count.fetch_add(1, Ordering::AcqRel) == 0
     }

@@ -137,7 +137,7 @@ impl<E: ProcessEnv> TableInner<E> {
         membership: &AtomicU64,
     ) {
         self.threads.insert(thread.tid(), thread.clone());
-        process.add_thread(thread);
+        process.add_thread(thread, None);
         self.processes.insert(process.pid(), process);
         membership.fetch_add(1, Ordering::Release);
         self.count += 1;
@@ -177,7 +177,7 @@ impl<E: ProcessEnv> TableInner<E> {
     /// Whether it was in a trace stop.
     fn untrace(&mut self, target: &Process<E>) -> bool {
         let tracing = target.data().tracing.take();
-        target.traced.store(false, Ordering::Release);
+        target.set_traced(false);
         let Some(tracing) = tracing else {
             return false;
         };
@@ -408,11 +408,12 @@ impl<E: ProcessEnv> ProcessTable<E> {
         parent: &Arc<Process<E>>,
         thread_data: E::ThreadData,
     ) -> KernelResult<ProcessAndThread<E>> {
-        self.fork_with(parent, thread_data, crate::process::ForkMemory::Copy)
+        self.fork_with(parent, None, thread_data, crate::process::ForkMemory::Copy)
     }
 
     /// [`ProcessTable::fork`], with the child's memory a copy of its
-    /// parent's or the same address space (`memory`).
+    /// parent's or the same address space (`memory`), its thread taking
+    /// the seccomp state of the forking thread `creator`.
     ///
     /// `EINTR` (the caller makes the call again) if a signal to the
     /// parent's process group (or one sharing its bucket) or to every
@@ -424,6 +425,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
     pub fn fork_with(
         &self,
         parent: &Arc<Process<E>>,
+        creator: Option<&Thread<E>>,
         thread_data: E::ThreadData,
         memory: crate::process::ForkMemory,
     ) -> KernelResult<ProcessAndThread<E>> {
@@ -469,6 +471,9 @@ impl<E: ProcessEnv> ProcessTable<E> {
             c.family.sid = sid;
         }
         let thread = Arc::new(Thread::new(pid, pid, thread_data));
+        if let Some(creator) = creator {
+            child.inherit_seccomp(&thread, creator);
+        }
         inner.insert(child.clone(), thread.clone(), pgid, sid, &self.membership);
         Ok((child, thread))
     }
@@ -582,6 +587,17 @@ impl<E: ProcessEnv> ProcessTable<E> {
         process: &Arc<Process<E>>,
         thread_data: E::ThreadData,
     ) -> KernelResult<Arc<Thread<E>>> {
+        self.add_thread_from(process, None, thread_data)
+    }
+
+    /// [`ProcessTable::add_thread`] for a thread `creator` of the process
+    /// makes (`clone(CLONE_THREAD)`): the new one takes its seccomp state.
+    pub fn add_thread_from(
+        &self,
+        process: &Arc<Process<E>>,
+        creator: Option<&Thread<E>>,
+        thread_data: E::ThreadData,
+    ) -> KernelResult<Arc<Thread<E>>> {
         let mut inner = self.inner.lock();
         match process.data().lifecycle.state() {
             ProcessState::Running => {}
@@ -593,7 +609,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
         let tid = self.pids.allocate(|id| inner.id_in_use(id))?;
         let thread = Arc::new(Thread::new(tid, process.pid(), thread_data));
         inner.threads.insert(tid, thread.clone());
-        process.add_thread(thread.clone());
+        process.add_thread(thread.clone(), creator);
         Ok(thread)
     }
 
@@ -809,7 +825,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
         let tracer = d.ppid();
         d.tracing = Some(Box::new(Tracing::new(tracer)));
         drop(d);
-        process.traced.store(true, Ordering::Release);
+        process.set_traced(true);
         inner.traced += 1;
         if let Some(parent) = inner.find(tracer) {
             parent.data().family.tracees.insert(process.pid());
@@ -833,7 +849,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
             }
             d.tracing = Some(Box::new(Tracing::new(tracer.pid())));
         }
-        target.traced.store(true, Ordering::Release);
+        target.set_traced(true);
         inner.traced += 1;
         tracer.data().family.tracees.insert(target.pid());
         Ok(())
@@ -950,7 +966,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
             tracing.trap_pending = seized;
             d.tracing = Some(Box::new(tracing));
         }
-        child.traced.store(true, Ordering::Release);
+        child.set_traced(true);
         inner.traced += 1;
         if let Some(tracer) = inner.find(tracer) {
             tracer.data().family.tracees.insert(child.pid());

@@ -15,6 +15,8 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use seccomp::Seccomp;
+
 use abi::{Errno, KernelResult};
 use lock::Mutex;
 
@@ -85,6 +87,12 @@ pub struct Thread<E: ProcessEnv> {
     /// `sched_setscheduler`: the policy (low half, with
     /// `SCHED_RESET_ON_FORK`) and the static priority (high half).
     scheduling: AtomicU64,
+    /// Its seccomp mode and filters (kept across `execve`, given to the
+    /// threads and processes it creates).
+    seccomp: Mutex<Seccomp>,
+    /// Whether it has a seccomp mode, read without the lock on every
+    /// system call (a mode is never left).
+    under_seccomp: AtomicBool,
     data: E::ThreadData,
 }
 
@@ -111,8 +119,41 @@ impl<E: ProcessEnv> Thread<E> {
             clear_child_tid: AtomicU64::new(0),
             robust_list_head: AtomicU64::new(0),
             scheduling: AtomicU64::new(0),
+            seccomp: Mutex::new(Seccomp::default()),
+            under_seccomp: AtomicBool::new(false),
             data,
         }
+    }
+
+    /// Whether the thread has a seccomp mode: its system calls then go
+    /// through [`Thread::seccomp`] first.
+    #[inline(always)]
+    pub fn under_seccomp(&self) -> bool {
+        self.under_seccomp.load(Ordering::Acquire)
+    }
+
+    /// Its seccomp state, to read or change. A change of mode must be
+    /// followed by [`Thread::seccomp_changed`].
+    pub fn seccomp(&self) -> lock::MutexGuard<'_, Seccomp> {
+        self.seccomp.lock()
+    }
+
+    /// Publishes a mode `state` (the thread's own, just changed) entered
+    /// for the lock-free [`Thread::under_seccomp`].
+    pub fn seccomp_changed(&self, state: &Seccomp) {
+        if state.mode() != seccomp::Mode::Disabled {
+            self.under_seccomp.store(true, Ordering::Release);
+        }
+    }
+
+    /// Takes `creator`'s seccomp state (see [`crate::Process::inherit_seccomp`],
+    /// which also marks the process); returns whether it has a mode.
+    pub(crate) fn inherit_seccomp(&self, creator: &Thread<E>) -> bool {
+        let state = creator.seccomp().clone();
+        let mut mine = self.seccomp();
+        *mine = state;
+        self.seccomp_changed(&mine);
+        mine.mode() != seccomp::Mode::Disabled
     }
 
     /// The scheduling policy and static priority `sched_setscheduler` set

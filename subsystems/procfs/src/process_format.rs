@@ -240,8 +240,12 @@ pub fn status(snapshot: &ProcessSnapshot, tid: Option<u32>) -> String {
     let _ = writeln!(out, "CapBnd:\t{:016x}", caps.bounding);
     let _ = writeln!(out, "CapAmb:\t{:016x}", caps.ambient);
     let _ = writeln!(out, "NoNewPrivs:\t{}", u8::from(snapshot.no_new_privs));
-    let _ = writeln!(out, "Seccomp:\t0");
-    let _ = writeln!(out, "Seccomp_filters:\t0");
+    let _ = writeln!(out, "Seccomp:\t{}", thread.map_or(0, |t| t.seccomp_mode));
+    let _ = writeln!(
+        out,
+        "Seccomp_filters:\t{}",
+        thread.map_or(0, |t| t.seccomp_filters)
+    );
     let _ = writeln!(
         out,
         "voluntary_ctxt_switches:\t{}",

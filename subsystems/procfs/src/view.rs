@@ -410,6 +410,10 @@ pub struct ThreadSnapshot {
     pub voluntary_switches: u64,
     /// Involuntary context switches.
     pub involuntary_switches: u64,
+    /// Its seccomp mode: 0 none, 1 strict, 2 filter (`Seccomp`).
+    pub seccomp_mode: u32,
+    /// How many seccomp filters apply to it (`Seccomp_filters`).
+    pub seccomp_filters: usize,
 }
 
 /// A process's capability sets, one bit per capability number.

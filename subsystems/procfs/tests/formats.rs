@@ -395,8 +395,27 @@ fn io_shows_the_counters_and_is_private() {
         "rchar: 4096\nwchar: 12\nsyscr: 3\nsyscw: 2\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n"
     );
     assert!(w.read_text("/proc/14/status").contains("NoNewPrivs:\t1\n"));
+    assert!(
+        w.read_text("/proc/14/status")
+            .contains("Seccomp:\t0\nSeccomp_filters:\t0\n")
+    );
     let stat = w.vfs.stat(&w.ctx(&w.su), "/proc/14/io", true).unwrap();
     assert_eq!(stat.mode & 0o777, 0o400);
+}
+
+#[test]
+fn status_shows_the_threads_seccomp_mode_and_filters() {
+    let w = World::new();
+    let mut snapshot = running_snapshot(15, 1, "sandboxed", 1000);
+    snapshot.threads[0].seccomp_mode = 2;
+    snapshot.threads[0].seccomp_filters = 3;
+    w.spawn(snapshot);
+    w.set_current(15, 15);
+    let status = w.read_text("/proc/15/status");
+    assert!(
+        status.contains("Seccomp:\t2\nSeccomp_filters:\t3\n"),
+        "{status}"
+    );
 }
 
 #[test]

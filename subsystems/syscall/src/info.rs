@@ -274,6 +274,9 @@ pub fn prctl<K: Kernel>(
     {
         return result;
     }
+    if let Some(result) = crate::process::seccomp::prctl(ctx, option, [arg2, arg3]) {
+        return result;
+    }
     let rest_zero = arg3 == 0 && arg4 == 0 && arg5 == 0;
     const PR_SET_PDEATHSIG: u32 = 1;
     const PR_GET_PDEATHSIG: u32 = 2;

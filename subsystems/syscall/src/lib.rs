@@ -33,15 +33,19 @@
 //! process's thread-list order), then the process table's lock, then a
 //! process's data, then its descriptor table and thread list (the
 //! `process` crate's order, which its `lock-order-check` feature enforces
-//! in this crate's host tests); an address space's lock and the futex
-//! table's are taken with no process lock held.
+//! in this crate's host tests), then a thread's seccomp state (several
+//! only under the thread list, for `SECCOMP_FILTER_FLAG_TSYNC`); an
+//! address space's lock and the futex table's are taken with no process
+//! lock held.
 //!
 //! Families, one module each: descriptor I/O ([`fs::io`]), paths
 //! ([`fs::path`]), attributes ([`fs::attr`]), directories and mounts
 //! ([`fs::dir`]), pipes ([`fs::pipe`]), readiness ([`fs::poll`]), clocks
 //! ([`time`]), system information ([`info`]), the address space
 //! ([`memory`], locked in memory: [`memory_lock`]), signals ([`signals`]), futexes ([`futex`]), and processes:
-//! ids, credentials, wait and the life cycle ([`process`]). [`proc_view`]
+//! ids, credentials, wait, seccomp and the life cycle ([`process`]); the
+//! work before a call of a traced or filtered thread is [`entry_work`].
+//! [`proc_view`]
 //! shows the process table to `/proc`. A number with
 //! no row is the kernel's to log ([`UnknownCalls`]) and fail with
 //! `ENOSYS`.
@@ -54,6 +58,7 @@ extern crate alloc;
 
 pub mod args;
 pub mod context;
+pub mod entry;
 pub mod fs;
 pub mod futex;
 pub mod info;
@@ -71,6 +76,7 @@ pub mod time;
 pub mod unknown;
 
 pub use context::{Context, PathBase};
+pub use entry::entry_work;
 pub use kernel::{EventQueue, Kernel, MemoryStats, UserThreadData};
 pub use registers::{PlainRegisters, SavedRegisters};
 pub use table::{ROWS, Row, from_rax, serve, serve_number, to_rax};

@@ -313,13 +313,18 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
                 .iter()
                 .zip(&thread_signals)
                 .zip(&thread_states)
-                .map(|((t, &(pending, blocked)), &scheduler)| ThreadSnapshot {
-                    tid: t.tid() as u32,
-                    name: String::from(data.name()),
-                    state: task_state(process_state, scheduler),
-                    pending,
-                    blocked,
-                    ..ThreadSnapshot::default()
+                .map(|((t, &(pending, blocked)), &scheduler)| {
+                    let (seccomp_mode, seccomp_filters) = crate::process::seccomp::status(t);
+                    ThreadSnapshot {
+                        tid: t.tid() as u32,
+                        name: String::from(data.name()),
+                        state: task_state(process_state, scheduler),
+                        pending,
+                        blocked,
+                        seccomp_mode,
+                        seccomp_filters,
+                        ..ThreadSnapshot::default()
+                    }
                 })
                 .collect(),
             signals: {

@@ -25,7 +25,7 @@ use crate::fs::{
 use crate::kernel::Kernel;
 use crate::net::{message, options, socket};
 use crate::process::{
-    capabilities, credentials, ids, lifecycle, pidfd, ptrace, remote_memory, wait,
+    capabilities, credentials, ids, lifecycle, pidfd, ptrace, remote_memory, seccomp, wait,
 };
 use crate::signals::calls as signals;
 use crate::signals::posix_timers::{self, SigEvent};
@@ -426,5 +426,6 @@ system_call_table! {
     Personality => info::personality [persona: u32];
     Capget => capabilities::capget [header: UserPtr<CapUserHeader>, data: UserPtr<CapUserData>];
     Capset => capabilities::capset [header: UserPtr<CapUserHeader>, data: UserPtr<CapUserData>];
+    Seccomp => seccomp::seccomp [operation: u32, flags: u32, args: u64];
     Reboot => info::reboot [magic1: u32, magic2: u32, cmd: u32];
 }

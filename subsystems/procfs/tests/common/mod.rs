@@ -344,6 +344,7 @@ pub fn running_snapshot(pid: u32, ppid: u32, name: &str, uid: u32) -> ProcessSna
             blocked: 1 << 16,
             voluntary_switches: 150,
             involuntary_switches: 7,
+            ..ThreadSnapshot::default()
         }],
         exit_signal: 17,
         fd_table_size: 64,

@@ -20,4 +20,5 @@ pub mod oom;
 pub mod pidfd;
 pub mod ptrace;
 pub mod remote_memory;
+pub mod seccomp;
 pub mod wait;

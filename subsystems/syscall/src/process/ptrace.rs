@@ -494,10 +494,7 @@ fn syscall_info<K: Kernel>(
     let length = match stop {
         TraceStop::SyscallEntry => {
             info[0] = 1; // PTRACE_SYSCALL_INFO_ENTRY
-            info[24..32].copy_from_slice(&r.orig_rax.to_le_bytes());
-            for (i, arg) in [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9].iter().enumerate() {
-                info[32 + 8 * i..40 + 8 * i].copy_from_slice(&arg.to_le_bytes());
-            }
+            put_call(&mut info, &r);
             80
         }
         TraceStop::SyscallExit => {
@@ -506,11 +503,28 @@ fn syscall_info<K: Kernel>(
             info[32] = u8::from((r.rax as i64) < 0 && (r.rax as i64) >= -4095);
             33
         }
+        TraceStop::Event(super::seccomp::PTRACE_EVENT_SECCOMP) => {
+            info[0] = 3; // PTRACE_SYSCALL_INFO_SECCOMP
+            put_call(&mut info, &r);
+            // The filter's data (the event message).
+            let data = tracee.data().tracing().map_or(0, |t| t.event_message) as u32;
+            info[80..84].copy_from_slice(&data.to_le_bytes());
+            84
+        }
         _ => 24, // PTRACE_SYSCALL_INFO_NONE
     };
     let n = (size as usize).min(length);
     ctx.write_bytes(crate::args::UserBuffer(address), &info[..n])?;
     Ok(length as u64)
+}
+
+/// The call's number and arguments, as the entry and seccomp layouts of
+/// `struct ptrace_syscall_info` hold them.
+fn put_call(info: &mut [u8; 88], r: &UserRegs) {
+    info[24..32].copy_from_slice(&r.orig_rax.to_le_bytes());
+    for (i, arg) in [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9].iter().enumerate() {
+        info[32 + 8 * i..40 + 8 * i].copy_from_slice(&arg.to_le_bytes());
+    }
 }
 
 /// The tracee's side of a stop: publishes `regs` (with `orig_rax`), tells

@@ -574,9 +574,12 @@ impl Kernel for Machine {
         } else {
             process::ForkMemory::Copy
         };
-        let (process, thread) =
-            self.processes
-                .fork_with(ctx.process, ThreadData::with_signals(signals), memory)?;
+        let (process, thread) = self.processes.fork_with(
+            ctx.process,
+            Some(ctx.thread),
+            ThreadData::with_signals(signals),
+            memory,
+        )?;
         before_start(process.pid());
         self.record_start(&thread, child);
         Ok(process.pid())
