@@ -62,6 +62,9 @@ static int skipped_in_wild_mode(long number) {
     case SYS_pause: case SYS_rt_sigsuspend: case SYS_setsid: case SYS_chroot:
     case SYS_mount: case SYS_umount2: case SYS_sethostname: case SYS_setdomainname:
     case SYS_rt_sigreturn: /* ends the fuzzer at once with SIGSEGV */
+    /* seccomp(SECCOMP_SET_MODE_STRICT, 0, NULL) is valid: the fuzzer's
+     * next call would kill it (on Linux too). */
+    case SYS_seccomp:
     /* The machine's clock and log belong to the tests after this one. */
     case SYS_clock_settime: case SYS_settimeofday: case SYS_syslog:
         return 1;
@@ -162,7 +165,7 @@ static int skipped(long number) {
     case SYS_umount2: case SYS_truncate: case SYS_ftruncate: case SYS_setrlimit:
     case SYS_prlimit64: case SYS_sethostname: case SYS_setdomainname: case SYS_setpriority:
     case SYS_set_tid_address: case SYS_fcntl: case SYS_ioctl: case SYS_chdir: case SYS_fchdir:
-    case SYS_sched_setaffinity: case SYS_prctl:
+    case SYS_sched_setaffinity: case SYS_prctl: case SYS_seccomp:
     /* PTRACE_TRACEME makes the parent the fuzzer's tracer: its time-out
      * alarm would then stop the fuzzer instead of ending it. */
     case SYS_ptrace:
