@@ -6,7 +6,7 @@
 //! cargo xtask run [--release] [--iso|--uefi|--screen] [--gdb] [--add HOST[=GUEST]] [-- CMDLINE...]
 //! cargo xtask iso [--release] [-- CMDLINE...]   GRUB ISO for BIOS and UEFI
 //! cargo xtask test [--release]             every test; ends with "N passed, M failed"
-//! cargo xtask clippy                       clippy for host crates and the kernel
+//! cargo xtask clippy                       clippy for host crates and the kernel, rustdoc
 //! cargo xtask setup                        install missing host packages
 //! cargo xtask boot-time [--release]        median of 5 boots to the banner
 //! cargo xtask profile [--release] [--cpus N] [--add HOST[=GUEST]] -- COMMAND...

@@ -335,7 +335,8 @@ fn cargo() -> String {
 }
 
 /// Clippy with warnings as errors, for the host crates and for the kernel
-/// build with its real flags.
+/// build with its real flags, then the host crates' documentation with
+/// rustdoc's warnings as errors.
 pub fn clippy() -> Result<(), String> {
     let status = Command::new(cargo())
         .current_dir(kernel::root())
@@ -368,6 +369,17 @@ pub fn clippy() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     if !status.success() {
         return Err("clippy (kernel build) found problems".into());
+    }
+    // The crates' documentation is what a reuser reads first: no broken
+    // or private links in it.
+    let status = Command::new(cargo())
+        .current_dir(kernel::root())
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .args(["doc", "--no-deps", "--workspace", "--exclude", "image"])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("cargo doc found broken links".into());
     }
     Ok(())
 }

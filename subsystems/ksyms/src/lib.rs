@@ -10,7 +10,7 @@
 //! This crate owns only the format; it has no traits to implement. The reader
 //! is `no_std`, allocation-free and total: a truncated or corrupt blob gives
 //! `None`, never a panic, because the kernel consults it while reporting a
-//! crash. The encoder ([`encode`]) needs `alloc`, behind the `std` feature.
+//! crash. The encoder (`encode`) needs `alloc`, behind the `std` feature.
 //!
 //! Format (all integers little-endian):
 //!

@@ -26,7 +26,7 @@ impl ProcFs {
 
 impl ProcFs {
     /// Forgets the dentries of process `pid` (reaped) in the procfs with
-    /// device `dev`; see [`ProcDirectory::forget_process`].
+    /// device `dev`; see `ProcDirectory::forget_process`.
     pub fn forget_process(dentries: &fs::dentry_cache::DentryCache, dev: u64, pid: u32) {
         ProcDirectory::forget_process(dentries, dev, pid);
     }

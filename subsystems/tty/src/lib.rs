@@ -5,7 +5,7 @@
 //!
 //! - [`termios`]: the settings (`struct termios`, Linux's flag bits and
 //!   control-character slots) with Linux's defaults.
-//! - [`line`]: the line discipline. Bytes from the device go in through
+//! - [`line`](mod@line): the line discipline. Bytes from the device go in through
 //!   [`LineDiscipline::receive`], which edits the line (canonical mode:
 //!   erase, word erase, kill, end-of-file, literal next), translates
 //!   (`ICRNL`, `INLCR`, `IGNCR`, `ISTRIP`), and says what to echo and which

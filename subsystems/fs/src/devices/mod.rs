@@ -1,6 +1,6 @@
 //! Character devices that need no hardware (`null`, `zero`, `full`,
 //! `random`), the terminals (the serial console over a
-//! [`serial::ConsolePort`] and pseudo-terminals, each with a
+//! [`console::ConsolePort`] and pseudo-terminals, each with a
 //! [`terminal::Terminal`] from the `tty` crate), and `/dev/tty` over a
 //! [`tty::ControllingTerminal`].
 

@@ -1,6 +1,6 @@
 //! Waiting for descriptors: poll, ppoll, select, pselect6, and the
 //! sleeping on several wait queues at once that they and `epoll_wait`
-//! share ([`Watch`]).
+//! share (`Watch`).
 
 use alloc::collections::BTreeSet;
 use alloc::sync::{Arc, Weak};

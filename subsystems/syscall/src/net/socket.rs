@@ -262,7 +262,7 @@ pub fn accept<K: Kernel>(
 /// `connect(fd, addr, len)`. A Unix stream or packet socket joins the
 /// listener's backlog (waiting while it is full, unless non-blocking:
 /// `EAGAIN`); a Unix datagram socket records its peer. Internet sockets:
-/// see [`inet::connect`].
+/// see `inet::connect`.
 pub fn connect<K: Kernel>(
     ctx: &Context<'_, K>,
     fd: Fd,
