@@ -330,16 +330,14 @@ fn trace<K: Kernel>(
             .data()
             .tracing()
             .is_some_and(|t| t.options & process::ptrace::PTRACE_O_TRACESECCOMP != 0);
-    if !wanted {
-        let mut registers = regs.registers();
-        registers.rax = Errno::ENOSYS.to_syscall_return() as u64;
-        regs.set_registers(&registers);
-        return Outcome::Skip;
-    }
-    // The tracer sees -ENOSYS in rax, as at a syscall-entry stop.
+    // Without a tracer that asked, the call fails with ENOSYS; a tracer
+    // sees -ENOSYS in rax, as at a syscall-entry stop.
     let mut registers = regs.registers();
     registers.rax = Errno::ENOSYS.to_syscall_return() as u64;
     regs.set_registers(&registers);
+    if !wanted {
+        return Outcome::Skip;
+    }
     let inject = super::ptrace::trace_stop(
         kernel,
         process,
