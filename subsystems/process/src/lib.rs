@@ -1,6 +1,7 @@
 //! Courage's process model: processes, threads, pid allocation, credentials,
 //! descriptor tables, resource limits, fork/exec/exit/wait and reaping,
-//! process groups and sessions, and the `uname` data. Semantics follow
+//! process groups and sessions, each thread's seccomp state (the `seccomp`
+//! crate's, kept and inherited here), and the `uname` data. Semantics follow
 //! SerenityOS's `Process` and Linux's user-visible rules; errors are Linux
 //! errno values ([`abi::Errno`]).
 //!

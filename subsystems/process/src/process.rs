@@ -399,14 +399,14 @@ pub struct NewProcess<E: ProcessEnv> {
 /// The threads of a process as [`Process::threads`] gives them.
 pub type ThreadList<E> = smallvec::SmallVec<[Arc<Thread<E>>; 4]>;
 
+/// [`Process::has_entry_work`]: a tracer traces the process.
+const ENTRY_TRACED: u8 = 1;
+/// [`Process::has_entry_work`]: a thread may have a seccomp mode.
+const ENTRY_SECCOMP: u8 = 2;
+
 /// A process. Shared as `Arc<Process<E>>`; the table holds one reference
 /// until the process is reaped.
 ///
-/// [`Process::has_entry_work`]: a tracer traces the process.
-pub(crate) const ENTRY_TRACED: u8 = 1;
-/// [`Process::has_entry_work`]: a thread may have a seccomp mode.
-pub(crate) const ENTRY_SECCOMP: u8 = 2;
-
 /// Locks, always taken in this order: the table's, then `data`, then `fds`,
 /// then `threads`.
 pub struct Process<E: ProcessEnv> {
