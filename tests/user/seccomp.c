@@ -508,6 +508,13 @@ int main(int argc, char **argv) {
         return errno;
     }
     CHECK_EQ(prctl(PR_GET_SECCOMP), 0);
+    /* The actions the kernel has (Linux also lists user_notif). */
+    FILE *avail = fopen("/proc/sys/kernel/seccomp/actions_avail", "r");
+    CHECK(avail != NULL);
+    char actions[128] = {0};
+    CHECK(fgets(actions, sizeof actions, avail) != NULL);
+    fclose(avail);
+    CHECK(strncmp(actions, "kill_process kill_thread trap errno ", 36) == 0);
     expect_exit(in_child(refused_programs), 0);
     unprivileged_needs_no_new_privs();
     actions_available();

@@ -235,6 +235,11 @@ impl ProcessView for KernelView {
         processes().set_core_pattern(&credentials, pattern)
     }
 
+    fn set_seccomp_actions_logged(&self, names: &[u8]) -> KernelResult<()> {
+        let link = super::current()?;
+        proc_view::set_seccomp_actions_logged(&link.process, names)
+    }
+
     fn profile_report(&self) -> KernelResult<String> {
         crate::profiler::report()
     }

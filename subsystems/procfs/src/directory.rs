@@ -33,6 +33,8 @@ pub enum DirectoryKind {
     SysFs,
     /// `/proc/sys/fs/inotify`.
     SysFsInotify,
+    /// `/proc/sys/kernel/seccomp`.
+    SysKernelSeccomp,
     /// `/proc/<pid>` (scope `Process`) or `/proc/<pid>/task/<tid>` (scope `Thread`).
     Process(Arc<dyn ProcessInfo>, Scope),
     /// `/proc/<pid>/task`.
@@ -72,11 +74,17 @@ const SYS_ENTRIES: [(&str, SystemEntry); 2] = [
     ("kernel", SystemEntry::SysKernelDir),
 ];
 
-const SYS_KERNEL_ENTRIES: [(&str, SystemEntry); 4] = [
+const SYS_KERNEL_ENTRIES: [(&str, SystemEntry); 5] = [
     ("core_pattern", SystemEntry::CorePattern),
     ("hostname", SystemEntry::Hostname),
     ("pid_max", SystemEntry::PidMax),
+    ("seccomp", SystemEntry::SysKernelSeccompDir),
     ("threads-max", SystemEntry::ThreadsMax),
+];
+
+const SYS_KERNEL_SECCOMP_ENTRIES: [(&str, SystemEntry); 2] = [
+    ("actions_avail", SystemEntry::SeccompActionsAvail),
+    ("actions_logged", SystemEntry::SeccompActionsLogged),
 ];
 
 const SYS_FS_ENTRIES: [(&str, SystemEntry); 3] = [
@@ -189,13 +197,19 @@ impl ProcDirectory {
                 attributes(FileType::Directory, 0o555),
                 DirectoryKind::SysFsInotify,
             ),
+            SystemEntry::SysKernelSeccompDir => Self::inode(
+                context,
+                attributes(FileType::Directory, 0o555),
+                DirectoryKind::SysKernelSeccomp,
+            ),
             SystemEntry::Hostname
             | SystemEntry::CorePattern
             | SystemEntry::ThreadsMax
             | SystemEntry::FileMax
             | SystemEntry::InotifyMaxQueuedEvents
             | SystemEntry::InotifyMaxUserInstances
-            | SystemEntry::InotifyMaxUserWatches => Arc::new(GeneratedFile::new(
+            | SystemEntry::InotifyMaxUserWatches
+            | SystemEntry::SeccompActionsLogged => Arc::new(GeneratedFile::new(
                 context.clone(),
                 attributes(FileType::Regular, 0o644),
                 Source::System(entry),
@@ -407,6 +421,7 @@ impl ProcDirectory {
             DirectoryKind::SysKernel => system(&SYS_KERNEL_ENTRIES),
             DirectoryKind::SysFs => system(&SYS_FS_ENTRIES),
             DirectoryKind::SysFsInotify => system(&SYS_FS_INOTIFY_ENTRIES),
+            DirectoryKind::SysKernelSeccomp => system(&SYS_KERNEL_SECCOMP_ENTRIES),
             DirectoryKind::Process(_, scope) => PROCESS_ENTRIES
                 .iter()
                 .filter(|(_, entry)| {
@@ -458,7 +473,8 @@ impl ProcDirectory {
             DirectoryKind::Sys
             | DirectoryKind::SysKernel
             | DirectoryKind::SysFs
-            | DirectoryKind::SysFsInotify => None,
+            | DirectoryKind::SysFsInotify
+            | DirectoryKind::SysKernelSeccomp => None,
         })
     }
 }
@@ -471,7 +487,8 @@ fn system_type(entry: SystemEntry) -> FileType {
         SystemEntry::SysDir
         | SystemEntry::SysKernelDir
         | SystemEntry::SysFsDir
-        | SystemEntry::SysFsInotifyDir => FileType::Directory,
+        | SystemEntry::SysFsInotifyDir
+        | SystemEntry::SysKernelSeccompDir => FileType::Directory,
         _ => FileType::Regular,
     }
 }
@@ -515,7 +532,8 @@ impl Inode for ProcDirectory {
             | DirectoryKind::Sys
             | DirectoryKind::SysKernel
             | DirectoryKind::SysFs
-            | DirectoryKind::SysFsInotify => self.attributes.stat(),
+            | DirectoryKind::SysFsInotify
+            | DirectoryKind::SysKernelSeccomp => self.attributes.stat(),
         }
     }
 
@@ -531,7 +549,8 @@ impl Inode for ProcDirectory {
             DirectoryKind::Sys
             | DirectoryKind::SysKernel
             | DirectoryKind::SysFs
-            | DirectoryKind::SysFsInotify => Some(0),
+            | DirectoryKind::SysFsInotify
+            | DirectoryKind::SysKernelSeccomp => Some(0),
             DirectoryKind::Process(_, Scope::Thread(_))
             | DirectoryKind::Task(_)
             | DirectoryKind::Fd(..)
@@ -556,6 +575,7 @@ impl Inode for ProcDirectory {
             DirectoryKind::SysKernel => system(&SYS_KERNEL_ENTRIES),
             DirectoryKind::SysFs => system(&SYS_FS_ENTRIES),
             DirectoryKind::SysFsInotify => system(&SYS_FS_INOTIFY_ENTRIES),
+            DirectoryKind::SysKernelSeccomp => system(&SYS_KERNEL_SECCOMP_ENTRIES),
             DirectoryKind::Process(process, scope) => {
                 let owner = process.owner().map_err(|_| Errno::ENOENT)?;
                 let entry = PROCESS_ENTRIES

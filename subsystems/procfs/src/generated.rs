@@ -92,6 +92,8 @@ impl GeneratedFile {
                 SystemEntry::InotifyMaxUserWatches => {
                     format!("{}\n", inotify::limit(inotify::Limit::UserWatches))
                 }
+                SystemEntry::SeccompActionsAvail => format!("{}\n", seccomp::ACTIONS_AVAILABLE),
+                SystemEntry::SeccompActionsLogged => format!("{}\n", seccomp::actions_logged()),
                 SystemEntry::FileNr => {
                     let system = view.system();
                     format!("{}\t0\t{}\n", system.open_files, system.file_max)
@@ -306,7 +308,8 @@ impl Inode for GeneratedFile {
     }
 
     /// Only `sys/kernel/hostname`, `sys/kernel/core_pattern`,
-    /// `sys/kernel/threads-max`, `sys/fs/file-max`, `profiling`
+    /// `sys/kernel/threads-max`, `sys/kernel/seccomp/actions_logged`
+    /// (whole, at offset 0), `sys/fs/file-max`, `profiling`
     /// `<pid>/oom_score_adj` (a number, -1000 to 1000) and
     /// `<pid>/make-it-fail` (0 or 1) are writable: the text up to the first newline or NUL
     /// replaces the host name (longer names are cut at 64 bytes, as Linux's
@@ -363,11 +366,19 @@ impl Inode for GeneratedFile {
             return Ok(buf.len());
         }
         let entry = match self.source {
-            Source::System(entry @ (SystemEntry::Hostname | SystemEntry::CorePattern)) => entry,
+            Source::System(
+                entry @ (SystemEntry::Hostname
+                | SystemEntry::CorePattern
+                | SystemEntry::SeccompActionsLogged),
+            ) => entry,
             _ => return Err(Errno::EINVAL),
         };
         if offset != 0 {
             return Err(Errno::EINVAL);
+        }
+        if entry == SystemEntry::SeccompActionsLogged {
+            self.context.view.set_seccomp_actions_logged(buf)?;
+            return Ok(buf.len());
         }
         if entry == SystemEntry::CorePattern {
             let end = buf

@@ -75,6 +75,12 @@ pub enum SystemEntry {
     InotifyMaxUserInstances,
     /// `/proc/sys/fs/inotify/max_user_watches`.
     InotifyMaxUserWatches,
+    /// `/proc/sys/kernel/seccomp`.
+    SysKernelSeccompDir,
+    /// `/proc/sys/kernel/seccomp/actions_avail`.
+    SeccompActionsAvail,
+    /// `/proc/sys/kernel/seccomp/actions_logged`.
+    SeccompActionsLogged,
 }
 
 impl SystemEntry {
@@ -220,6 +226,9 @@ mod tests {
             SystemEntry::InotifyMaxQueuedEvents,
             SystemEntry::InotifyMaxUserInstances,
             SystemEntry::InotifyMaxUserWatches,
+            SystemEntry::SysKernelSeccompDir,
+            SystemEntry::SeccompActionsAvail,
+            SystemEntry::SeccompActionsLogged,
         ];
         let numbers: HashSet<u64> = all.iter().map(|entry| entry.ino()).collect();
         assert_eq!(numbers.len(), all.len());

@@ -12,7 +12,8 @@
 //! `loadavg`, `meminfo`, `cpuinfo`, `version`, `filesystems`, `stat`,
 //! `sys/kernel/hostname`, `sys/kernel/core_pattern`, `sys/kernel/pid_max`,
 //! `sys/kernel/threads-max`, `sys/fs/file-max`, `sys/fs/file-nr`, the
-//! inotify limits in `sys/fs/inotify/` and
+//! inotify limits in `sys/fs/inotify/`, seccomp's `actions_avail` and
+//! `actions_logged` in `sys/kernel/seccomp/`, and
 //! `profiling` (the sampling profiler's control file and report; see
 //! [`ProcessView::control_profiling`]).
 //!

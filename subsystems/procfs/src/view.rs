@@ -99,6 +99,14 @@ pub trait ProcessView: Send + Sync {
         Err(Errno::EPERM)
     }
 
+    /// Replaces the seccomp actions the kernel logs
+    /// (`sys/kernel/seccomp/actions_logged`, space-separated names) as the
+    /// calling process: `EPERM` unless it is privileged, `EINVAL` for a
+    /// name seccomp does not log. The default refuses.
+    fn set_seccomp_actions_logged(&self, _names: &[u8]) -> KernelResult<()> {
+        Err(Errno::EPERM)
+    }
+
     /// The sampling profiler's report (`/proc/profiling`); the default
     /// has no profiler (`ENODEV`).
     fn profile_report(&self) -> KernelResult<String> {

@@ -44,8 +44,13 @@ fn root_lists_system_entries_then_pids_in_increasing_order() {
             "core_pattern",
             "hostname",
             "pid_max",
+            "seccomp",
             "threads-max"
         ]
+    );
+    assert_eq!(
+        w.list("/proc/sys/kernel/seccomp").unwrap(),
+        [".", "..", "actions_avail", "actions_logged"]
     );
     assert_eq!(w.list("/proc/sys").unwrap(), [".", "..", "fs", "kernel"]);
     assert_eq!(

@@ -109,6 +109,43 @@ fn system_limits_are_written_by_root_as_numbers_and_refused_to_others() {
 }
 
 #[test]
+fn seccomp_shows_its_actions_and_root_chooses_which_are_logged() {
+    let w = World::new();
+    assert_eq!(
+        w.read_text("/proc/sys/kernel/seccomp/actions_avail"),
+        "kill_process kill_thread trap errno trace log allow\n"
+    );
+    let path = "/proc/sys/kernel/seccomp/actions_logged";
+    let default = "kill_process kill_thread trap errno user_notif trace log\n";
+    assert_eq!(w.read_text(path), default);
+    let mode = w.vfs.stat(&w.ctx(&w.su), path, false).unwrap().mode;
+    assert_eq!(mode, 0o100644);
+    let user = Credentials::user(1000, 1000);
+    assert_eq!(
+        w.vfs
+            .open(&w.ctx(&user), path, OpenFlags::O_WRONLY, 0)
+            .unwrap_err(),
+        Errno::EACCES
+    );
+    let file = w
+        .vfs
+        .open(&w.ctx(&w.su), path, OpenFlags::O_WRONLY, 0)
+        .unwrap();
+    assert_eq!(file.write(b"allow\n"), Err(Errno::EINVAL));
+    assert_eq!(file.write(b"kill_process errno\n").unwrap(), 19);
+    assert_eq!(w.read_text(path), "kill_process errno\n");
+    *w.kernel.caller_privileged.lock().unwrap() = false;
+    let file = w
+        .vfs
+        .open(&w.ctx(&w.su), path, OpenFlags::O_WRONLY, 0)
+        .unwrap();
+    assert_eq!(file.write(b"log"), Err(Errno::EPERM));
+    *w.kernel.caller_privileged.lock().unwrap() = true;
+    assert_eq!(file.write(default.as_bytes()).unwrap(), default.len());
+    assert_eq!(w.read_text(path), default);
+}
+
+#[test]
 fn hostname_is_written_by_root_and_refused_to_others() {
     let w = World::new();
     let path = "/proc/sys/kernel/hostname";

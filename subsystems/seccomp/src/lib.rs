@@ -14,7 +14,9 @@
 //! ([`Filter`], [`Seccomp`]: at most 32,768 instructions along a path,
 //! kept across `fork` and `execve`, never removed), which answer wins
 //! ([`Action::from_return`], [`Filter::evaluate`]) and which thread a
-//! `SECCOMP_FILTER_FLAG_TSYNC` may change ([`Seccomp::may_synchronize_to`]).
+//! `SECCOMP_FILTER_FLAG_TSYNC` may change ([`Seccomp::may_synchronize_to`]),
+//! and which answers are logged ([`is_logged`], with the machine-wide set
+//! `/proc/sys/kernel/seccomp/actions_logged` shows and sets).
 //! A reuser implements no trait: it keeps one [`Seccomp`] per thread,
 //! asks [`Seccomp::check`] at every system-call entry of a thread that has
 //! a mode, and carries out the [`Verdict`] (killing, signalling, failing
@@ -30,10 +32,12 @@ mod action;
 mod bpf;
 mod data;
 mod filter;
+mod logging;
 mod state;
 
 pub use action::{Action, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_DATA, ret};
 pub use bpf::{BPF_MAXINSNS, BPF_MEMWORDS, Program, SockFilter};
 pub use data::{AUDIT_ARCH_X86_64, SeccompData};
 pub use filter::{Filter, MAX_INSNS_PER_PATH};
+pub use logging::{ACTIONS_AVAILABLE, actions_logged, is_logged, set_actions_logged};
 pub use state::{Mode, STRICT_ALLOWED, Seccomp, Verdict};

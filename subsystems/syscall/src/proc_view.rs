@@ -90,6 +90,23 @@ pub fn set_system_limit<K: Kernel>(
     }
 }
 
+/// Sets the seccomp actions the kernel logs on behalf of `caller`: the
+/// file's mode against the effective uid, then `CAP_SYS_ADMIN`, as Linux
+/// checks a write to `actions_logged`.
+pub fn set_seccomp_actions_logged<E: process::ProcessEnv>(
+    caller: &Process<E>,
+    names: &[u8],
+) -> KernelResult<()> {
+    {
+        let data = caller.data();
+        let credentials = data.credentials();
+        if credentials.euid() != 0 || !credentials.capable(abi::capability::CAP_SYS_ADMIN) {
+            return Err(Errno::EPERM);
+        }
+    }
+    seccomp::set_actions_logged(names)
+}
+
 /// The `/proc/<pid>` entry of `pid`, if it exists.
 pub fn process<K: Kernel + Send + Sync + 'static>(
     kernel: &Arc<K>,

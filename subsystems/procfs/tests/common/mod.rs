@@ -197,6 +197,13 @@ impl ProcessView for FakeKernel {
     fn hostname(&self) -> Vec<u8> {
         self.hostname.lock().unwrap().clone()
     }
+    fn set_seccomp_actions_logged(&self, names: &[u8]) -> KernelResult<()> {
+        if !*self.caller_privileged.lock().unwrap() {
+            return Err(Errno::EPERM);
+        }
+        // The set is seccomp's own, as the kernel's view sets it.
+        seccomp::set_actions_logged(names)
+    }
     fn set_system_limit(&self, limit: procfs::SystemLimit, value: u64) -> KernelResult<()> {
         if !*self.caller_privileged.lock().unwrap() {
             return Err(Errno::EPERM);

@@ -245,72 +245,62 @@ fn check<K: Kernel>(
     let r = regs.registers();
     let data = SeccompData::new(number, r.rip, [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9]);
     let verdict = thread.seccomp().check(&data);
-    let set_rax = |regs: &mut dyn SavedRegisters, value: u64| {
-        let mut registers = regs.registers();
-        registers.rax = value;
-        regs.set_registers(&registers);
+    let (action, requested) = match verdict {
+        Verdict::Allow { log: false } => return Outcome::Run(number),
+        Verdict::Allow { log: true } => (Action::Log, true),
+        // Linux logs strict mode's kill as a thread's.
+        Verdict::KillStrict => (Action::KillThread, true),
+        Verdict::Filtered { action, log } => (action, log),
     };
-    match verdict {
-        Verdict::Allow { log } => {
-            if log {
-                report(process, &data, "allowed (logged)");
-            }
-            Outcome::Run(number)
-        }
-        Verdict::KillStrict => {
-            report(process, &data, "not allowed in strict mode: SIGKILL");
+    // The second look after a tracer's stop is not a new answer.
+    if !(after_tracer && matches!(action, Action::Trace(_))) {
+        report(process, &data, action, requested);
+    }
+    match action {
+        Action::Allow | Action::Log => Outcome::Run(number),
+        _ if verdict == Verdict::KillStrict => {
             end_thread(kernel, process, thread, 9);
             Outcome::Skip
         }
-        Verdict::Filtered { action, log } => match action {
-            Action::Errno(errno) => {
-                if log {
-                    report(process, &data, "failed by a filter");
-                }
-                set_rax(regs, (-i64::from(errno)) as u64);
-                Outcome::Skip
-            }
-            Action::Trap(reason) => {
-                if log {
-                    report(process, &data, "trapped by a filter");
-                }
-                // The handler sees the number in rax, as Linux rolls the
-                // call back.
-                set_rax(regs, number);
-                let info =
-                    SigInfo::seccomp(data.instruction_pointer, data.nr, data.arch, reason.into());
-                post_sigsys::<K>(process, thread, info, false);
-                Outcome::Skip
-            }
-            Action::UserNotif => {
-                // No listener can exist here: what Linux does without one.
-                set_rax(regs, Errno::ENOSYS.to_syscall_return() as u64);
-                Outcome::Skip
-            }
-            Action::Trace(message) => {
-                if after_tracer {
-                    // The second look after a tracer's stop lets a
-                    // traced call run, as Linux's recheck does.
-                    return Outcome::Run(number);
-                }
-                trace(kernel, process, thread, regs, number, message)
-            }
-            Action::KillThread if process.thread_count() > 1 => {
-                report(process, &data, "killed the thread");
-                end_thread(kernel, process, thread, 31);
-                Outcome::Skip
-            }
-            Action::KillThread | Action::KillProcess => {
-                report(process, &data, "killed the process");
-                set_rax(regs, number);
-                let info = SigInfo::seccomp(data.instruction_pointer, data.nr, data.arch, 0);
-                post_sigsys::<K>(process, thread, info, true);
-                Outcome::Skip
-            }
-            // Verdict::Allow covers these.
-            Action::Allow | Action::Log => Outcome::Run(number),
-        },
+        Action::Errno(errno) => {
+            set_rax(regs, (-i64::from(errno)) as u64);
+            Outcome::Skip
+        }
+        Action::Trap(reason) => {
+            // The handler sees the number in rax, as Linux rolls the call
+            // back.
+            set_rax(regs, number);
+            let info =
+                SigInfo::seccomp(data.instruction_pointer, data.nr, data.arch, reason.into());
+            post_sigsys::<K>(process, thread, info, false);
+            Outcome::Skip
+        }
+        Action::UserNotif => {
+            // No listener can exist here: what Linux does without one.
+            set_rax(regs, Errno::ENOSYS.to_syscall_return() as u64);
+            Outcome::Skip
+        }
+        // The second look after a tracer's stop lets a traced call run,
+        // as Linux's recheck does.
+        Action::Trace(_) if after_tracer => Outcome::Run(number),
+        Action::Trace(message) => trace(kernel, process, thread, regs, number, message),
+        Action::KillThread if process.thread_count() > 1 => {
+            end_thread(kernel, process, thread, 31);
+            Outcome::Skip
+        }
+        Action::KillThread | Action::KillProcess => {
+            set_rax(regs, number);
+            let info = SigInfo::seccomp(data.instruction_pointer, data.nr, data.arch, 0);
+            post_sigsys::<K>(process, thread, info, true);
+            Outcome::Skip
+        }
     }
+}
+
+fn set_rax(regs: &mut dyn SavedRegisters, value: u64) {
+    let mut registers = regs.registers();
+    registers.rax = value;
+    regs.set_registers(&registers);
 }
 
 /// `SECCOMP_RET_TRACE`: a tracer that asked for it (`PTRACE_O_TRACESECCOMP`)
@@ -332,9 +322,7 @@ fn trace<K: Kernel>(
             .is_some_and(|t| t.options & process::ptrace::PTRACE_O_TRACESECCOMP != 0);
     // Without a tracer that asked, the call fails with ENOSYS; a tracer
     // sees -ENOSYS in rax, as at a syscall-entry stop.
-    let mut registers = regs.registers();
-    registers.rax = Errno::ENOSYS.to_syscall_return() as u64;
-    regs.set_registers(&registers);
+    set_rax(regs, Errno::ENOSYS.to_syscall_return() as u64);
     if !wanted {
         return Outcome::Skip;
     }
@@ -410,9 +398,19 @@ fn end_thread<K: Kernel>(
 
 /// The kernel log's line for a call seccomp acted on (Linux's audit
 /// record, `type=SECCOMP`).
-fn report<E: process::ProcessEnv>(process: &Process<E>, data: &SeccompData, what: &str) {
+/// `requested`: the filter had `SECCOMP_FILTER_FLAG_LOG`; whether the line
+/// is written is `seccomp::is_logged`'s rule and `actions_logged`.
+fn report<E: process::ProcessEnv>(
+    process: &Process<E>,
+    data: &SeccompData,
+    action: Action,
+    requested: bool,
+) {
+    if !seccomp::is_logged(action, requested) {
+        return;
+    }
     log::info!(
-        "seccomp: pid {} ({}): system call {} at {:#x} {what}",
+        "seccomp: pid {} ({}): system call {} at {:#x}: {action:?}",
         process.pid(),
         process.data().name(),
         data.nr,
