@@ -108,6 +108,18 @@ fn system_limits_are_written_by_root_as_numbers_and_refused_to_others() {
     assert_eq!(w.read_text("/proc/sys/fs/file-nr"), "640\t0\t500\n");
 }
 
+/// A user's open of root's `path` for writing is refused by its mode.
+fn refused_to_users(w: &World, path: &str) {
+    let user = Credentials::user(1000, 1000);
+    assert_eq!(
+        w.vfs
+            .open(&w.ctx(&user), path, OpenFlags::O_WRONLY, 0)
+            .unwrap_err(),
+        Errno::EACCES,
+        "{path}"
+    );
+}
+
 #[test]
 fn seccomp_shows_its_actions_and_root_chooses_which_are_logged() {
     let w = World::new();
@@ -120,13 +132,7 @@ fn seccomp_shows_its_actions_and_root_chooses_which_are_logged() {
     assert_eq!(w.read_text(path), default);
     let mode = w.vfs.stat(&w.ctx(&w.su), path, false).unwrap().mode;
     assert_eq!(mode, 0o100644);
-    let user = Credentials::user(1000, 1000);
-    assert_eq!(
-        w.vfs
-            .open(&w.ctx(&user), path, OpenFlags::O_WRONLY, 0)
-            .unwrap_err(),
-        Errno::EACCES
-    );
+    refused_to_users(&w, path);
     let file = w
         .vfs
         .open(&w.ctx(&w.su), path, OpenFlags::O_WRONLY, 0)
@@ -149,13 +155,7 @@ fn seccomp_shows_its_actions_and_root_chooses_which_are_logged() {
 fn hostname_is_written_by_root_and_refused_to_others() {
     let w = World::new();
     let path = "/proc/sys/kernel/hostname";
-    let user = Credentials::user(1000, 1000);
-    assert_eq!(
-        w.vfs
-            .open(&w.ctx(&user), path, OpenFlags::O_WRONLY, 0)
-            .unwrap_err(),
-        Errno::EACCES
-    );
+    refused_to_users(&w, path);
     // As the shell's `echo name > hostname` does: O_CREAT | O_TRUNC, then a write.
     let file = w
         .vfs
