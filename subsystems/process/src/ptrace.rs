@@ -49,6 +49,8 @@ pub const PTRACE_EVENT_CLONE: u8 = 3;
 pub const PTRACE_EVENT_EXEC: u8 = 4;
 /// `PTRACE_EVENT_EXIT`.
 pub const PTRACE_EVENT_EXIT: u8 = 6;
+/// `PTRACE_EVENT_SECCOMP`: a tracee stopped at a `SECCOMP_RET_TRACE`.
+pub const PTRACE_EVENT_SECCOMP: u8 = 7;
 /// `PTRACE_EVENT_STOP`: a seized tracee's interrupt, group-stop or
 /// notification stop.
 pub const PTRACE_EVENT_STOP: u8 = 128;

@@ -83,11 +83,6 @@ impl Action {
                 | ret::ALLOW
         )
     }
-
-    /// Whether the call goes ahead (possibly logged).
-    pub fn allows(self) -> bool {
-        matches!(self, Action::Allow | Action::Log)
-    }
 }
 
 /// Whether return value `a` takes precedence over `b` across a chain:

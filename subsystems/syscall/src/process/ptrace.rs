@@ -485,10 +485,9 @@ fn syscall_info<K: Kernel>(
     size: u64,
     address: u64,
 ) -> SyscallResult {
-    const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
     let r = registers_of(tracee);
     let mut info = [0u8; 88];
-    info[4..8].copy_from_slice(&AUDIT_ARCH_X86_64.to_le_bytes());
+    info[4..8].copy_from_slice(&seccomp::AUDIT_ARCH_X86_64.to_le_bytes());
     info[8..16].copy_from_slice(&r.rip.to_le_bytes());
     info[16..24].copy_from_slice(&r.rsp.to_le_bytes());
     let length = match stop {
@@ -503,7 +502,7 @@ fn syscall_info<K: Kernel>(
             info[32] = u8::from((r.rax as i64) < 0 && (r.rax as i64) >= -4095);
             33
         }
-        TraceStop::Event(super::seccomp::PTRACE_EVENT_SECCOMP) => {
+        TraceStop::Event(process::ptrace::PTRACE_EVENT_SECCOMP) => {
             info[0] = 3; // PTRACE_SYSCALL_INFO_SECCOMP
             put_call(&mut info, &r);
             // The filter's data (the event message).

@@ -30,9 +30,6 @@ const SECCOMP_FILTER_FLAG_LOG: u32 = 2;
 const SECCOMP_FILTER_FLAG_SPEC_ALLOW: u32 = 4;
 const SECCOMP_FILTER_FLAG_TSYNC_ESRCH: u32 = 16;
 
-/// `PTRACE_EVENT_SECCOMP`: a tracee stopped at a `SECCOMP_RET_TRACE`.
-pub const PTRACE_EVENT_SECCOMP: u8 = 7;
-
 /// `struct sock_fprog`: the program's length and where it is.
 #[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
 #[repr(C)]
@@ -331,7 +328,7 @@ fn trace<K: Kernel>(
         process,
         thread,
         regs,
-        process::ptrace::TraceStop::Event(PTRACE_EVENT_SECCOMP),
+        process::ptrace::TraceStop::Event(process::ptrace::PTRACE_EVENT_SECCOMP),
         number,
         (None, u64::from(message)),
     );
