@@ -16,12 +16,20 @@ struct Tally {
     passed: usize,
     failed: usize,
     broken_stages: Vec<String>,
+    /// Each failed test as "stage: test", for the closing summary: a CI
+    /// log may keep only its head and tail.
+    failed_tests: Vec<String>,
 }
 
 impl Tally {
     fn stage_failed(&mut self, stage: &str, why: impl std::fmt::Display) {
         eprintln!("xtask: {stage}: {why}");
         self.broken_stages.push(stage.to_string());
+    }
+
+    fn test_failed(&mut self, stage: &str, test: &str) {
+        self.failed += 1;
+        self.failed_tests.push(format!("{stage}: {test}"));
     }
 }
 
@@ -37,6 +45,12 @@ fn cargo_tests(tally: &mut Tally, stage: &str, command: &mut Command) {
     let stdout = child.stdout.take().expect("piped");
     for line in BufReader::new(stdout).lines().map_while(Result::ok) {
         println!("{line}");
+        if let Some(test) = line
+            .strip_prefix("test ")
+            .and_then(|rest| rest.strip_suffix(" ... FAILED"))
+        {
+            tally.failed_tests.push(format!("{stage}: {test}"));
+        }
         if let Some(rest) = line.strip_prefix("test result: ") {
             // "ok. 4 passed; 0 failed; 1 ignored; ..."
             let count = |word: &str| {
@@ -85,6 +99,12 @@ fn kernel_tests(tally: &mut Tally, kernel: &Path, filter: &str, cpus: u32) {
     print!("{}", outcome.output);
     let mut summary = None;
     for line in outcome.output.lines() {
+        if let Some(test) = line
+            .strip_prefix("ktest ")
+            .and_then(|rest| rest.strip_suffix(" ... FAILED"))
+        {
+            tally.failed_tests.push(format!("{stage}: {test}"));
+        }
         if let Some(rest) = line.strip_prefix("ktests: ") {
             let numbers: Vec<usize> = rest
                 .split(|c: char| !c.is_ascii_digit())
@@ -133,11 +153,11 @@ fn user_tests(tally: &mut Tally, kernel: &Path, initrd: &Path, cpus: u32) {
     print!("{}", outcome.output);
     let mut summary = false;
     for line in outcome.output.lines() {
-        if line.starts_with("utest ") {
-            if line.ends_with(" ... ok") {
+        if let Some(test) = line.strip_prefix("utest ") {
+            if test.ends_with(" ... ok") {
                 tally.passed += 1;
             } else {
-                tally.failed += 1;
+                tally.test_failed(stage, test);
             }
         }
         summary |= line.starts_with("utests: ");
@@ -318,6 +338,9 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
     cargo_tests(&mut tally, "boot tests (QEMU)", &mut boot);
 
     println!();
+    for test in &tally.failed_tests {
+        println!("FAILED {test}");
+    }
     if !tally.broken_stages.is_empty() {
         println!("failed stages: {}", tally.broken_stages.join(", "));
         tally.failed = tally.failed.max(1);
