@@ -1,0 +1,67 @@
+//! System V IPC: the namespace of keyed kernel objects that `shmget(2)`
+//! and its siblings create, find, check and remove.
+//!
+//! The crate owns the rules Linux 6.1 has for them, not their memory:
+//! - identifiers ([`IdTable`]): an index and a sequence number packed
+//!   into one `int`, indices handed out cyclically so that a removed
+//!   object's identifier is not soon reused, at most a limit of objects;
+//! - keys and the `IPC_CREAT`/`IPC_EXCL`/`IPC_PRIVATE` rules of the
+//!   `*get` calls, in Linux's order of errors ([`ShmNamespace::get`]);
+//! - permissions ([`IpcPerm`]): owner, group and other bits, the creator's
+//!   rights, `CAP_IPC_OWNER` and `CAP_SYS_ADMIN`;
+//! - shared-memory segments ([`ShmNamespace`]): sizes and limits,
+//!   attach permissions and addresses, removal once the last attachment
+//!   goes, `SHM_LOCK`, and the structures `shmctl` reads and writes
+//!   ([`ShmidDs`], [`ShmInfo`], [`ShmLimits`]).
+//!
+//! A reuser implements [`SegmentMemory`] for the pages behind a segment
+//! (what it counts as attachments is up to its memory manager), keeps one
+//! [`ShmNamespace`] under a lock, and maps a segment where
+//! [`attach_address`] says.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+mod ids;
+mod perm;
+mod shm;
+
+pub use ids::{IPCMNI, IdTable, Object};
+pub use perm::{IpcPerm, Requester};
+pub use shm::{
+    Attach, IpcPerm64, SHM_DEST, SHM_EXEC, SHM_LOCKED, SHM_RDONLY, SHM_REMAP, SHM_RND, SHMALL,
+    SHMLBA, SHMMAX, SHMMIN, SHMMNI, Segment, SegmentMemory, ShmInfo, ShmLimits, ShmNamespace,
+    ShmidDs, attach_address,
+};
+
+/// The key of an object no `*get` call can find (`IPC_PRIVATE`).
+pub const IPC_PRIVATE: i32 = 0;
+/// `*get` flag: create the object if the key has none.
+pub const IPC_CREAT: u32 = 0o1000;
+/// `*get` flag with `IPC_CREAT`: fail with `EEXIST` if the key has one.
+pub const IPC_EXCL: u32 = 0o2000;
+
+/// `*ctl` commands shared by the three kinds of object.
+pub mod cmd {
+    /// Remove the object.
+    pub const IPC_RMID: i32 = 0;
+    /// Set its owner and permission bits.
+    pub const IPC_SET: i32 = 1;
+    /// Read its status.
+    pub const IPC_STAT: i32 = 2;
+    /// Read the namespace's limits.
+    pub const IPC_INFO: i32 = 3;
+    /// Keep a segment's pages in memory.
+    pub const SHM_LOCK: i32 = 11;
+    /// Let a locked segment's pages go again.
+    pub const SHM_UNLOCK: i32 = 12;
+    /// `IPC_STAT` by index, returning the identifier.
+    pub const SHM_STAT: i32 = 13;
+    /// Read the namespace's usage.
+    pub const SHM_INFO: i32 = 14;
+    /// `SHM_STAT` without the read permission check.
+    pub const SHM_STAT_ANY: i32 = 15;
+}
