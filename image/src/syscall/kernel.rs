@@ -226,6 +226,12 @@ impl syscall::Kernel for RunningKernel {
         &FUTEXES
     }
 
+    fn shm_segments(&self) -> &syscall::ipc::shm::ShmSegments {
+        static SEGMENTS: syscall::ipc::shm::ShmSegments =
+            lock::Mutex::new(ipc::ShmNamespace::new());
+        &SEGMENTS
+    }
+
     fn futex_key(&self, process: &Process<KernelEnv>, address: u64) -> KernelResult<u64> {
         let page = mm::VirtAddr(address & !0xfff);
         self.with_address_space(process, |space, _| {

@@ -204,6 +204,10 @@ pub trait Kernel: Sized {
     /// The futex wait queues (one table for the machine).
     fn futexes(&self) -> &FutexTable<Self::Events>;
 
+    /// The System V shared-memory segments (one namespace for the
+    /// machine).
+    fn shm_segments(&self) -> &crate::ipc::shm::ShmSegments;
+
     /// The key futex waiters on the word at `address` of `process` meet
     /// on: the word's physical address, so every process sharing the page
     /// meets there. The caller has read the word, so it is mapped.

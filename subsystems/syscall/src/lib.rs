@@ -62,6 +62,7 @@ pub mod entry;
 pub mod fs;
 pub mod futex;
 pub mod info;
+pub mod ipc;
 pub mod kernel;
 pub mod membarrier;
 pub mod memory;

@@ -22,6 +22,7 @@ use crate::fs::{
     attr, dir, epoll, eventfd, inotify, io, lock, memfd, path, pipe, poll, space, timerfd,
     transfer, xattr,
 };
+use crate::ipc::shm;
 use crate::kernel::Kernel;
 use crate::net::{message, options, socket};
 use crate::process::{
@@ -267,6 +268,11 @@ system_call_table! {
     Splice => transfer::splice [fd_in: Fd, off_in: UserPtr<i64>, fd_out: Fd, off_out: UserPtr<i64>, len: usize, flags: u32];
     Tee => transfer::tee [fd_in: Fd, fd_out: Fd, len: usize, flags: u32];
     CopyFileRange => transfer::copy_file_range [fd_in: Fd, off_in: UserPtr<i64>, fd_out: Fd, off_out: UserPtr<i64>, len: usize, flags: u32];
+    // System V shared memory (ipc/shm.rs).
+    Shmget => shm::shmget [key: i32, size: u64, flags: u32];
+    Shmat => shm::shmat [id: i32, address: u64, flags: u32];
+    Shmdt => shm::shmdt [address: u64];
+    Shmctl => shm::shmctl [id: i32, command: i32, buf: u64];
     // Unnamed memory files (fs/memfd.rs; seals are fcntl's, in fs/io.rs).
     MemfdCreate => memfd::memfd_create [name: UserPath, flags: u32];
     // Advisory locks (fs/lock.rs; the fcntl forms are in fs/io.rs).

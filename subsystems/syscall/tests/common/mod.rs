@@ -212,6 +212,7 @@ pub struct Machine {
     pub scheduler_states: Mutex<std::collections::BTreeMap<i32, sched::ThreadState>>,
     pub alarm_changes: AtomicUsize,
     pub futexes: syscall::futex::FutexTable<Events>,
+    pub shm_segments: syscall::ipc::shm::ShmSegments,
     /// The deadlines waits on [`Kernel::new_event_queue`]'s queues had.
     pub queue_deadlines: Arc<Mutex<Vec<Option<u64>>>>,
     pub yields: AtomicUsize,
@@ -502,6 +503,10 @@ impl Kernel for Machine {
         &self.futexes
     }
 
+    fn shm_segments(&self) -> &syscall::ipc::shm::ShmSegments {
+        &self.shm_segments
+    }
+
     /// One flat address space: the virtual address is the key.
     fn futex_key(&self, _process: &Process<Env>, address: u64) -> KernelResult<u64> {
         Ok(address)
@@ -768,6 +773,7 @@ impl World {
             scheduler_states: Mutex::default(),
             alarm_changes: AtomicUsize::new(0),
             futexes: syscall::futex::FutexTable::new(),
+            shm_segments: lock::Mutex::new(ipc::ShmNamespace::new()),
             queue_deadlines: Arc::default(),
             yields: AtomicUsize::new(0),
             barriers: Mutex::new(Vec::new()),
