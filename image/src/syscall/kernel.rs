@@ -232,6 +232,17 @@ impl syscall::Kernel for RunningKernel {
         &SEGMENTS
     }
 
+    fn message_queues(&self) -> &syscall::ipc::msg::MessageQueues {
+        static QUEUES: syscall::ipc::msg::MessageQueues =
+            lock::Mutex::new(ipc::MsgNamespace::new());
+        &QUEUES
+    }
+
+    fn message_events(&self) -> &WaitQueue {
+        static EVENTS: spin::Once<WaitQueue> = spin::Once::new();
+        EVENTS.call_once(WaitQueue::new)
+    }
+
     fn futex_key(&self, process: &Process<KernelEnv>, address: u64) -> KernelResult<u64> {
         let page = mm::VirtAddr(address & !0xfff);
         self.with_address_space(process, |space, _| {

@@ -9,6 +9,9 @@
 //!   `*get` calls, in Linux's order of errors ([`ShmNamespace::get`]);
 //! - permissions ([`IpcPerm`]): owner, group and other bits, the creator's
 //!   rights, `CAP_IPC_OWNER` and `CAP_SYS_ADMIN`;
+//! - message queues ([`MsgNamespace`]): capacities, which message a
+//!   receiver's type selects, `MSG_NOERROR`, `MSG_EXCEPT`, `MSG_COPY`,
+//!   and whether an operation must wait ([`Wait`]);
 //! - shared-memory segments ([`ShmNamespace`]): sizes and limits,
 //!   attach permissions and addresses, removal once the last attachment
 //!   goes, `SHM_LOCK`, and the structures `shmctl` reads and writes
@@ -26,10 +29,15 @@
 extern crate alloc;
 
 mod ids;
+mod msg;
 mod perm;
 mod shm;
 
 pub use ids::{IPCMNI, IdTable, Object};
+pub use msg::{
+    IPC_NOWAIT, MSG_COPY, MSG_EXCEPT, MSG_NOERROR, MSGMAX, MSGMNB, MSGMNI, Message, MsgInfo,
+    MsgNamespace, MsqidDs, Selector, Wait,
+};
 pub use perm::{IpcPerm, Requester};
 pub use shm::{
     Attach, IpcPerm64, SHM_DEST, SHM_EXEC, SHM_LOCKED, SHM_RDONLY, SHM_REMAP, SHM_RND, SHMALL,
@@ -64,4 +72,10 @@ pub mod cmd {
     pub const SHM_INFO: i32 = 14;
     /// `SHM_STAT` without the read permission check.
     pub const SHM_STAT_ANY: i32 = 15;
+    /// `IPC_STAT` of a queue by index, returning the identifier.
+    pub const MSG_STAT: i32 = 11;
+    /// Read the queues' usage.
+    pub const MSG_INFO: i32 = 12;
+    /// `MSG_STAT` without the read permission check.
+    pub const MSG_STAT_ANY: i32 = 13;
 }

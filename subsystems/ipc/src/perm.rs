@@ -24,6 +24,8 @@ pub struct IpcPerm {
 /// The caller of an IPC call as the checks see it.
 #[derive(Clone, Copy, Debug)]
 pub struct Requester<'a> {
+    /// Process id (recorded as the last to send, receive or attach).
+    pub pid: i32,
     /// Effective user id.
     pub euid: u32,
     /// Effective group id.

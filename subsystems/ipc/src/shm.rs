@@ -221,14 +221,12 @@ impl<M: SegmentMemory> ShmNamespace<M> {
     /// segment), `EACCES` (the `0o777` bits of `flags` not granted); for
     /// a new one, `ENOENT` (no `IPC_CREAT`), `EINVAL` (size out of range),
     /// `ENOSPC` (too many segments or pages).
-    #[allow(clippy::too_many_arguments)] // The call's arguments and the caller.
     pub fn get(
         &mut self,
         key: i32,
         size: u64,
         flags: u32,
         who: &Requester<'_>,
-        pid: i32,
         now: i64,
         make: impl FnOnce(u64) -> KernelResult<M>,
     ) -> KernelResult<i32> {
@@ -263,7 +261,7 @@ impl<M: SegmentMemory> ShmNamespace<M> {
         }
         let segment = Segment {
             size,
-            creator_pid: pid,
+            creator_pid: who.pid,
             last_pid: 0,
             attach_time: 0,
             detach_time: 0,
@@ -475,9 +473,9 @@ impl<M: SegmentMemory> ShmNamespace<M> {
     }
 }
 
-fn status<M: SegmentMemory>(perm: &IpcPerm, segment: &Segment<M>) -> ShmidDs {
-    ShmidDs {
-        shm_perm: IpcPerm64 {
+impl From<&IpcPerm> for IpcPerm64 {
+    fn from(perm: &IpcPerm) -> IpcPerm64 {
+        IpcPerm64 {
             key: perm.key,
             uid: perm.uid,
             gid: perm.gid,
@@ -486,7 +484,13 @@ fn status<M: SegmentMemory>(perm: &IpcPerm, segment: &Segment<M>) -> ShmidDs {
             mode: perm.mode,
             seq: perm.seq,
             ..IpcPerm64::default()
-        },
+        }
+    }
+}
+
+fn status<M: SegmentMemory>(perm: &IpcPerm, segment: &Segment<M>) -> ShmidDs {
+    ShmidDs {
+        shm_perm: IpcPerm64::from(perm),
         shm_segsz: segment.size,
         shm_atime: segment.attach_time,
         shm_dtime: segment.detach_time,

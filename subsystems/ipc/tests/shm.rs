@@ -30,6 +30,7 @@ impl SegmentMemory for Pages {
 }
 
 const ROOT: Requester<'static> = Requester {
+    pid: 10,
     euid: 0,
     egid: 0,
     groups: &[],
@@ -39,6 +40,7 @@ const ROOT: Requester<'static> = Requester {
 };
 
 const ALICE: Requester<'static> = Requester {
+    pid: 10,
     euid: 1000,
     egid: 1000,
     groups: &[],
@@ -48,6 +50,7 @@ const ALICE: Requester<'static> = Requester {
 };
 
 const BOB: Requester<'static> = Requester {
+    pid: 10,
     euid: 1001,
     egid: 1001,
     groups: &[1000],
@@ -57,6 +60,7 @@ const BOB: Requester<'static> = Requester {
 };
 
 const EVE: Requester<'static> = Requester {
+    pid: 10,
     euid: 1002,
     egid: 1002,
     groups: &[],
@@ -66,7 +70,7 @@ const EVE: Requester<'static> = Requester {
 };
 
 fn create(ns: &mut ShmNamespace<Pages>, key: i32, size: u64, flags: u32) -> Result<i32, Errno> {
-    ns.get(key, size, flags, &ALICE, 10, 100, |_| Ok(Pages::default()))
+    ns.get(key, size, flags, &ALICE, 100, |_| Ok(Pages::default()))
 }
 
 #[test]
@@ -88,34 +92,25 @@ fn get_fails_in_linuxs_order() {
     create(&mut ns, 7, 4096, IPC_CREAT | 0o600).unwrap();
     // EEXIST before the size and the permissions are looked at.
     assert_eq!(
-        ns.get(
-            7,
-            1 << 20,
-            IPC_CREAT | IPC_EXCL | 0o666,
-            &EVE,
-            1,
-            1,
-            |_| Ok(Pages::default())
-        ),
+        ns.get(7, 1 << 20, IPC_CREAT | IPC_EXCL | 0o666, &EVE, 1, |_| Ok(
+            Pages::default()
+        )),
         Err(Errno::EEXIST)
     );
     // Larger than the segment: EINVAL before EACCES.
     assert_eq!(
-        ns.get(7, 8192, 0o600, &EVE, 1, 1, |_| Ok(Pages::default())),
+        ns.get(7, 8192, 0o600, &EVE, 1, |_| Ok(Pages::default())),
         Err(Errno::EINVAL)
     );
     assert_eq!(
-        ns.get(7, 4096, 0o400, &EVE, 1, 1, |_| Ok(Pages::default())),
+        ns.get(7, 4096, 0o400, &EVE, 1, |_| Ok(Pages::default())),
         Err(Errno::EACCES)
     );
     // Asking for no access at all needs none.
-    assert!(
-        ns.get(7, 0, 0, &EVE, 1, 1, |_| Ok(Pages::default()))
-            .is_ok()
-    );
+    assert!(ns.get(7, 0, 0, &EVE, 1, |_| Ok(Pages::default())).is_ok());
     // A failed creation leaves nothing behind.
     assert_eq!(
-        ns.get(8, 4096, IPC_CREAT, &ALICE, 1, 1, |_| Err(Errno::ENOMEM)),
+        ns.get(8, 4096, IPC_CREAT, &ALICE, 1, |_| Err(Errno::ENOMEM)),
         Err(Errno::ENOMEM)
     );
     assert_eq!(create(&mut ns, 8, 4096, 0), Err(Errno::ENOENT));
@@ -170,9 +165,7 @@ fn a_removed_segment_lives_while_attached_and_no_key_finds_it() {
     let pages = Pages::default();
     let handle = pages.clone();
     let id = ns
-        .get(5, 4096, IPC_CREAT | 0o600, &ALICE, 10, 100, move |_| {
-            Ok(pages)
-        })
+        .get(5, 4096, IPC_CREAT | 0o600, &ALICE, 100, move |_| Ok(pages))
         .unwrap();
     handle.attach(2);
     assert!(ns.remove(id, &ALICE, 300).unwrap().is_none());

@@ -208,6 +208,13 @@ pub trait Kernel: Sized {
     /// machine).
     fn shm_segments(&self) -> &crate::ipc::shm::ShmSegments;
 
+    /// The System V message queues (one namespace for the machine).
+    fn message_queues(&self) -> &crate::ipc::msg::MessageQueues;
+
+    /// Woken by every change to a message queue (their senders and
+    /// receivers wait here).
+    fn message_events(&self) -> &Self::Events;
+
     /// The key futex waiters on the word at `address` of `process` meet
     /// on: the word's physical address, so every process sharing the page
     /// meets there. The caller has read the word, so it is mapped.

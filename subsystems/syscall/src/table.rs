@@ -22,7 +22,7 @@ use crate::fs::{
     attr, dir, epoll, eventfd, inotify, io, lock, memfd, path, pipe, poll, space, timerfd,
     transfer, xattr,
 };
-use crate::ipc::shm;
+use crate::ipc::{msg, shm};
 use crate::kernel::Kernel;
 use crate::net::{message, options, socket};
 use crate::process::{
@@ -273,6 +273,11 @@ system_call_table! {
     Shmat => shm::shmat [id: i32, address: u64, flags: u32];
     Shmdt => shm::shmdt [address: u64];
     Shmctl => shm::shmctl [id: i32, command: i32, buf: u64];
+    // System V message queues (ipc/msg.rs).
+    Msgget => msg::msgget [key: i32, flags: u32];
+    Msgsnd => msg::msgsnd [id: i32, msgp: u64, size: u64, flags: u32];
+    Msgrcv => msg::msgrcv [id: i32, msgp: u64, size: u64, msgtyp: i64, flags: u32];
+    Msgctl => msg::msgctl [id: i32, command: i32, buf: u64];
     // Unnamed memory files (fs/memfd.rs; seals are fcntl's, in fs/io.rs).
     MemfdCreate => memfd::memfd_create [name: UserPath, flags: u32];
     // Advisory locks (fs/lock.rs; the fcntl forms are in fs/io.rs).

@@ -15,12 +15,12 @@
 use alloc::format;
 use alloc::sync::{Arc, Weak};
 
-use abi::capability::{CAP_IPC_LOCK, CAP_IPC_OWNER, CAP_SYS_ADMIN};
 use abi::{Errno, KernelResult};
-use ipc::{IpcPerm64, Requester, SegmentMemory, ShmNamespace, ShmidDs, cmd};
+use ipc::{IpcPerm64, SegmentMemory, ShmNamespace, ShmidDs, cmd};
 use mm::{Backing, MapRequest, PAGE_SIZE, Perms, Placement, VirtAddr, VmObject};
 use process::Resource;
 
+use super::{now, with_requester};
 use crate::SyscallResult;
 use crate::args::UserPtr;
 use crate::context::Context;
@@ -66,24 +66,6 @@ impl SegmentMemory for SegmentPages {
     }
 }
 
-/// The caller as the namespace's checks see it.
-fn with_requester<K: Kernel, R>(ctx: &Context<'_, K>, f: impl FnOnce(&Requester<'_>) -> R) -> R {
-    let data = ctx.process.data();
-    let credentials = data.credentials();
-    f(&Requester {
-        euid: credentials.euid(),
-        egid: credentials.egid(),
-        groups: credentials.groups(),
-        ipc_owner: credentials.capable(CAP_IPC_OWNER),
-        sys_admin: credentials.capable(CAP_SYS_ADMIN),
-        ipc_lock: credentials.capable(CAP_IPC_LOCK),
-    })
-}
-
-fn now<K: Kernel>(ctx: &Context<'_, K>) -> i64 {
-    ctx.kernel.realtime().sec
-}
-
 /// Drops a reference to a segment's pages, giving them back if it was the
 /// last (a removed segment whose attachments went meanwhile).
 fn let_go<K: Kernel>(ctx: &Context<'_, K>, object: Arc<VmObject>) {
@@ -97,14 +79,14 @@ fn let_go<K: Kernel>(ctx: &Context<'_, K>, object: Arc<VmObject>) {
 
 /// `shmget(key, size, flags)`.
 pub fn shmget<K: Kernel>(ctx: &Context<'_, K>, key: i32, size: u64, flags: u32) -> SyscallResult {
-    let pid = ctx.process.pid();
     let now = now(ctx);
-    let id = with_requester(ctx, |who| {
-        ctx.kernel
-            .shm_segments()
-            .lock()
-            .get(key, size, flags, who, pid, now, |_| Ok(SegmentPages::new()))
-    })?;
+    let id =
+        with_requester(ctx, |who| {
+            ctx.kernel
+                .shm_segments()
+                .lock()
+                .get(key, size, flags, who, now, |_| Ok(SegmentPages::new()))
+        })?;
     Ok(id as u64)
 }
 

@@ -213,6 +213,8 @@ pub struct Machine {
     pub alarm_changes: AtomicUsize,
     pub futexes: syscall::futex::FutexTable<Events>,
     pub shm_segments: syscall::ipc::shm::ShmSegments,
+    pub message_queues: syscall::ipc::msg::MessageQueues,
+    pub message_events: Events,
     /// The deadlines waits on [`Kernel::new_event_queue`]'s queues had.
     pub queue_deadlines: Arc<Mutex<Vec<Option<u64>>>>,
     pub yields: AtomicUsize,
@@ -507,6 +509,14 @@ impl Kernel for Machine {
         &self.shm_segments
     }
 
+    fn message_queues(&self) -> &syscall::ipc::msg::MessageQueues {
+        &self.message_queues
+    }
+
+    fn message_events(&self) -> &Events {
+        &self.message_events
+    }
+
     /// One flat address space: the virtual address is the key.
     fn futex_key(&self, _process: &Process<Env>, address: u64) -> KernelResult<u64> {
         Ok(address)
@@ -774,6 +784,8 @@ impl World {
             alarm_changes: AtomicUsize::new(0),
             futexes: syscall::futex::FutexTable::new(),
             shm_segments: lock::Mutex::new(ipc::ShmNamespace::new()),
+            message_queues: lock::Mutex::new(ipc::MsgNamespace::new()),
+            message_events: Events::default(),
             queue_deadlines: Arc::default(),
             yields: AtomicUsize::new(0),
             barriers: Mutex::new(Vec::new()),
