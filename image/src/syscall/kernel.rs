@@ -238,7 +238,12 @@ impl syscall::Kernel for RunningKernel {
         &QUEUES
     }
 
-    fn message_events(&self) -> &WaitQueue {
+    fn semaphores(&self) -> &syscall::ipc::sem::Semaphores {
+        static SETS: syscall::ipc::sem::Semaphores = lock::Mutex::new(ipc::SemNamespace::new());
+        &SETS
+    }
+
+    fn ipc_events(&self) -> &WaitQueue {
         static EVENTS: spin::Once<WaitQueue> = spin::Once::new();
         EVENTS.call_once(WaitQueue::new)
     }

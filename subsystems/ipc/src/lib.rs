@@ -12,6 +12,9 @@
 //! - message queues ([`MsgNamespace`]): capacities, which message a
 //!   receiver's type selects, `MSG_NOERROR`, `MSG_EXCEPT`, `MSG_COPY`,
 //!   and whether an operation must wait ([`Wait`]);
+//! - semaphore sets ([`SemNamespace`]): `semop`'s all-or-nothing
+//!   operations, waits for zero or for an increase, undo adjustments
+//!   applied at exit, `SETVAL`/`SETALL` and the counts of waiters;
 //! - shared-memory segments ([`ShmNamespace`]): sizes and limits,
 //!   attach permissions and addresses, removal once the last attachment
 //!   goes, `SHM_LOCK`, and the structures `shmctl` reads and writes
@@ -31,6 +34,7 @@ extern crate alloc;
 mod ids;
 mod msg;
 mod perm;
+mod sem;
 mod shm;
 
 pub use ids::{IPCMNI, IdTable, Object};
@@ -39,6 +43,10 @@ pub use msg::{
     MsgNamespace, MsqidDs, Selector, Wait,
 };
 pub use perm::{IpcPerm, Requester};
+pub use sem::{
+    Blocked, SEM_UNDO, SEMMNI, SEMMNS, SEMMSL, SEMOPM, SEMVMX, SemBuf, SemField, SemInfo,
+    SemNamespace, SemSet, SemidDs,
+};
 pub use shm::{
     Attach, IpcPerm64, SHM_DEST, SHM_EXEC, SHM_LOCKED, SHM_RDONLY, SHM_REMAP, SHM_RND, SHMALL,
     SHMLBA, SHMMAX, SHMMIN, SHMMNI, Segment, SegmentMemory, ShmInfo, ShmLimits, ShmNamespace,
@@ -78,4 +86,24 @@ pub mod cmd {
     pub const MSG_INFO: i32 = 12;
     /// `MSG_STAT` without the read permission check.
     pub const MSG_STAT_ANY: i32 = 13;
+    /// A semaphore's last operating process.
+    pub const GETPID: i32 = 11;
+    /// A semaphore's value.
+    pub const GETVAL: i32 = 12;
+    /// Every value of a set.
+    pub const GETALL: i32 = 13;
+    /// Waiters for a semaphore to grow.
+    pub const GETNCNT: i32 = 14;
+    /// Waiters for a semaphore to reach zero.
+    pub const GETZCNT: i32 = 15;
+    /// Set a semaphore's value.
+    pub const SETVAL: i32 = 16;
+    /// Set every value of a set.
+    pub const SETALL: i32 = 17;
+    /// `IPC_STAT` of a set by index, returning the identifier.
+    pub const SEM_STAT: i32 = 18;
+    /// Read the sets' usage.
+    pub const SEM_INFO: i32 = 19;
+    /// `SEM_STAT` without the read permission check.
+    pub const SEM_STAT_ANY: i32 = 20;
 }

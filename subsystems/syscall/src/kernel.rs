@@ -211,9 +211,12 @@ pub trait Kernel: Sized {
     /// The System V message queues (one namespace for the machine).
     fn message_queues(&self) -> &crate::ipc::msg::MessageQueues;
 
-    /// Woken by every change to a message queue (their senders and
-    /// receivers wait here).
-    fn message_events(&self) -> &Self::Events;
+    /// The System V semaphore sets (one namespace for the machine).
+    fn semaphores(&self) -> &crate::ipc::sem::Semaphores;
+
+    /// Woken by every change to a message queue or a semaphore set (their
+    /// senders, receivers and `semop`s wait here).
+    fn ipc_events(&self) -> &Self::Events;
 
     /// The key futex waiters on the word at `address` of `process` meet
     /// on: the word's physical address, so every process sharing the page

@@ -22,7 +22,7 @@ use crate::fs::{
     attr, dir, epoll, eventfd, inotify, io, lock, memfd, path, pipe, poll, space, timerfd,
     transfer, xattr,
 };
-use crate::ipc::{msg, shm};
+use crate::ipc::{msg, sem, shm};
 use crate::kernel::Kernel;
 use crate::net::{message, options, socket};
 use crate::process::{
@@ -278,6 +278,11 @@ system_call_table! {
     Msgsnd => msg::msgsnd [id: i32, msgp: u64, size: u64, flags: u32];
     Msgrcv => msg::msgrcv [id: i32, msgp: u64, size: u64, msgtyp: i64, flags: u32];
     Msgctl => msg::msgctl [id: i32, command: i32, buf: u64];
+    // System V semaphores (ipc/sem.rs).
+    Semget => sem::semget [key: i32, nsems: i32, flags: u32];
+    Semop => sem::semop [id: i32, sops: u64, nsops: u64];
+    Semtimedop => sem::semtimedop [id: i32, sops: u64, nsops: u64, timeout: UserPtr<Timespec>];
+    Semctl => sem::semctl [id: i32, semnum: i32, command: i32, arg: u64];
     // Unnamed memory files (fs/memfd.rs; seals are fcntl's, in fs/io.rs).
     MemfdCreate => memfd::memfd_create [name: UserPath, flags: u32];
     // Advisory locks (fs/lock.rs; the fcntl forms are in fs/io.rs).

@@ -1,8 +1,10 @@
-//! System V IPC: shared-memory segments (`shm.rs`) and message queues
-//! (`msg.rs`). The `ipc` crate owns the namespace's rules; these handlers
-//! hold segments' pages, map them, and sleep for queues.
+//! System V IPC: shared-memory segments (`shm.rs`), message queues
+//! (`msg.rs`) and semaphore sets (`sem.rs`). The `ipc` crate owns the
+//! namespace's rules; these handlers hold segments' pages, map them, and
+//! sleep for queues and semaphores.
 
 pub mod msg;
+pub mod sem;
 pub mod shm;
 
 use abi::capability::{CAP_IPC_LOCK, CAP_IPC_OWNER, CAP_SYS_ADMIN};

@@ -1,7 +1,7 @@
 //! `msgget`, `msgsnd`, `msgrcv`, `msgctl`.
 //!
 //! Senders and receivers that must wait sleep on one event queue for all
-//! message queues ([`Kernel::message_events`]), woken by every change, and
+//! message queues ([`Kernel::ipc_events`]), woken by every change, and
 //! ask the namespace again: a sender when a receiver made room, a receiver
 //! when a message came, both when their queue was removed (`EIDRM`). A
 //! signal ends the wait with `EINTR`, whatever `SA_RESTART` says, as on
@@ -25,7 +25,7 @@ pub type MessageQueues = lock::Mutex<MsgNamespace>;
 
 /// Sleeps until the queues change; `EINTR` if a signal came first.
 fn wait<K: Kernel>(ctx: &Context<'_, K>, seen: u64) -> KernelResult<()> {
-    match ctx.kernel.message_events().wait_since(seen, true, None) {
+    match ctx.kernel.ipc_events().wait_since(seen, true, None) {
         WakeReason::Interrupted => Err(Errno::EINTR),
         _ => Ok(()),
     }
@@ -72,7 +72,7 @@ pub fn msgsnd<K: Kernel>(
         .user_memory()
         .copy_from_user(&mut text, mm::UserSlice::new(msgp.wrapping_add(8), size)?)?;
     let mut message = Message { mtype, text };
-    let events = ctx.kernel.message_events();
+    let events = ctx.kernel.ipc_events();
     let mut waited = false;
     loop {
         let seen = events.sequence();
@@ -117,7 +117,7 @@ pub fn msgrcv<K: Kernel>(
         return Err(Errno::EINVAL);
     }
     let selector = Selector::new(msgtyp, flags)?;
-    let events = ctx.kernel.message_events();
+    let events = ctx.kernel.ipc_events();
     let mut waited = false;
     let message = loop {
         let seen = events.sequence();
@@ -179,12 +179,12 @@ pub fn msgctl<K: Kernel>(ctx: &Context<'_, K>, id: i32, command: i32, buf: u64) 
                 queues.lock().set(id, who, sys_resource, &new, now)
             })?;
             // A larger queue may take a waiting sender.
-            ctx.kernel.message_events().wake_all();
+            ctx.kernel.ipc_events().wake_all();
             Ok(0)
         }
         cmd::IPC_RMID => {
             with_requester(ctx, |who| queues.lock().remove(id, who))?;
-            ctx.kernel.message_events().wake_all();
+            ctx.kernel.ipc_events().wake_all();
             Ok(0)
         }
         _ => Err(Errno::EINVAL),

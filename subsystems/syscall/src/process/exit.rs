@@ -60,6 +60,8 @@ pub fn finish_thread<K: Kernel>(
     crate::process::ptrace::tracer_exited(kernel, process.pid());
     // Its record locks go with it (others may be waiting for them).
     kernel.vfs().locks().release_process(process.pid(), None);
+    // So do its semaphore undo adjustments (Linux's `exit_sem`).
+    crate::ipc::sem::exit(kernel, process.pid());
     {
         // A last `exit` (not `exit_group`) ends the process with status 0
         // unless it is dying already.

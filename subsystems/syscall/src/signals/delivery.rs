@@ -43,11 +43,10 @@ pub fn restart_code(sysno: Sysno) -> Option<RestartCode> {
         | Wait4 | Waitid | Fcntl | Futex => Some(RestartCode::RestartSys),
         // select, pselect6 and ppoll wrote the time left back to their
         // timeout, so running them again waits only for what is left.
-        // System V message queues restart only when no handler ran (Linux's
+        // System V message queues and semaphores restart only when no handler ran (Linux's
         // -ERESTARTNOHAND): a handler always makes them EINTR.
-        Poll | Ppoll | Select | Pselect6 | Pause | RtSigsuspend | Msgsnd | Msgrcv => {
-            Some(RestartCode::RestartNoHand)
-        }
+        Poll | Ppoll | Select | Pselect6 | Pause | RtSigsuspend | Msgsnd | Msgrcv | Semop
+        | Semtimedop => Some(RestartCode::RestartNoHand),
         _ => None,
     }
 }

@@ -214,7 +214,8 @@ pub struct Machine {
     pub futexes: syscall::futex::FutexTable<Events>,
     pub shm_segments: syscall::ipc::shm::ShmSegments,
     pub message_queues: syscall::ipc::msg::MessageQueues,
-    pub message_events: Events,
+    pub ipc_events: Events,
+    pub semaphores: syscall::ipc::sem::Semaphores,
     /// The deadlines waits on [`Kernel::new_event_queue`]'s queues had.
     pub queue_deadlines: Arc<Mutex<Vec<Option<u64>>>>,
     pub yields: AtomicUsize,
@@ -513,8 +514,12 @@ impl Kernel for Machine {
         &self.message_queues
     }
 
-    fn message_events(&self) -> &Events {
-        &self.message_events
+    fn semaphores(&self) -> &syscall::ipc::sem::Semaphores {
+        &self.semaphores
+    }
+
+    fn ipc_events(&self) -> &Events {
+        &self.ipc_events
     }
 
     /// One flat address space: the virtual address is the key.
@@ -785,7 +790,8 @@ impl World {
             futexes: syscall::futex::FutexTable::new(),
             shm_segments: lock::Mutex::new(ipc::ShmNamespace::new()),
             message_queues: lock::Mutex::new(ipc::MsgNamespace::new()),
-            message_events: Events::default(),
+            ipc_events: Events::default(),
+            semaphores: lock::Mutex::new(ipc::SemNamespace::new()),
             queue_deadlines: Arc::default(),
             yields: AtomicUsize::new(0),
             barriers: Mutex::new(Vec::new()),
