@@ -1,5 +1,6 @@
 //! Debian's stress-ng, unchanged, running the stressors of the Linux
-//! interfaces Courage serves for event loops, sockets, locks and timers:
+//! interfaces Courage serves for event loops, sockets, locks, timers and
+//! System V IPC:
 //! each runs a fixed number of operations and must end with status 0.
 
 use std::time::Duration;
@@ -9,7 +10,8 @@ use tests::{Boot, EXIT_SUCCESS, Qemu, artifact};
 /// Stressor name and its arguments: event descriptors, Unix sockets,
 /// TCP and UDP over the loopback (IPv4 and IPv6; `--sock-domain unix` is
 /// left out: it asks for a protocol number Unix sockets refuse, on Linux
-/// as here), FIFOs, locks, POSIX timers, and SIGPIPE from a closed pipe.
+/// as here), FIFOs, locks, POSIX timers, SIGPIPE from a closed pipe, and
+/// System V shared memory, semaphores and message queues.
 const STRESSORS: &[(&str, &str)] = &[
     ("eventfd", "--eventfd 1 --eventfd-ops 300"),
     ("timerfd", "--timerfd 1 --timerfd-ops 300"),
@@ -27,6 +29,9 @@ const STRESSORS: &[(&str, &str)] = &[
     ("lockf", "--lockf 1 --lockf-ops 300"),
     ("timer", "--timer 1 --timer-ops 300"),
     ("sigpipe", "--sigpipe 1 --sigpipe-ops 500"),
+    ("shm-sysv", "--shm-sysv 1 --shm-sysv-ops 100"),
+    ("sem-sysv", "--sem-sysv 1 --sem-sysv-ops 300"),
+    ("msg", "--msg 1 --msg-ops 300"),
 ];
 
 #[test]
