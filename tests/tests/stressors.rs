@@ -1,7 +1,7 @@
 //! Debian's stress-ng, unchanged, running the stressors of the Linux
 //! interfaces Courage serves for event loops, sockets, locks, timers and
-//! System V IPC:
-//! each runs a fixed number of operations and must end with status 0.
+//! System V IPC: each runs a fixed number of operations and must end with
+//! status 0.
 
 use std::time::Duration;
 
