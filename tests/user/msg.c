@@ -69,6 +69,24 @@ static void messages_by_type(void) {
     CHECK_EQ(msgrcv(id, &m, 4, 0, IPC_NOWAIT | MSG_NOERROR), 4);
     CHECK(memcmp(m.text, "a lo", 4) == 0);
 
+    /* /proc/sysvipc/msg lists it with its message. */
+    send_text(id, 4, "listed");
+    FILE *f = fopen("/proc/sysvipc/msg", "r");
+    CHECK(f != NULL);
+    char line[512];
+    int listed = 0;
+    while (fgets(line, sizeof line, f)) {
+        int key, msqid;
+        unsigned perms;
+        long cbytes, qnum;
+        if (sscanf(line, "%d %d %o %ld %ld", &key, &msqid, &perms, &cbytes, &qnum) == 5 &&
+            msqid == id)
+            listed = cbytes == 6 && qnum == 1 && perms == 0600;
+    }
+    fclose(f);
+    CHECK(listed);
+    CHECK_EQ(receive(id, 4, 0, text), 4);
+
     struct msqid_ds ds;
     CHECK_EQ(msgctl(id, IPC_STAT, &ds), 0);
     CHECK_EQ(ds.msg_qnum, 0);

@@ -89,6 +89,20 @@ static void operations(void) {
     CHECK_EQ(semtimedop(id, &down, 1, &timeout), -1);
     CHECK_EQ(errno, EAGAIN);
 
+    FILE *f = fopen("/proc/sysvipc/sem", "r");
+    CHECK(f != NULL);
+    char line[512];
+    int listed = 0;
+    while (fgets(line, sizeof line, f)) {
+        int key, semid;
+        unsigned perms;
+        long nsems;
+        if (sscanf(line, "%d %d %o %ld", &key, &semid, &perms, &nsems) == 4 && semid == id)
+            listed = nsems == 3 && perms == 0600;
+    }
+    fclose(f);
+    CHECK(listed);
+
     struct semid_ds ds;
     CHECK_EQ(semctl(id, 0, IPC_STAT, (union semun){.buf = &ds}), 0);
     CHECK_EQ(ds.sem_nsems, 3);

@@ -18,6 +18,29 @@ static struct shmid_ds status(int id) {
     return ds;
 }
 
+/* The /proc/sysvipc/shm row of segment `id`: its nattch and size, or -1. */
+static long proc_row(int id, long *size) {
+    FILE *f = fopen("/proc/sysvipc/shm", "r");
+    CHECK(f != NULL);
+    char line[512];
+    long nattch = -1;
+    CHECK(fgets(line, sizeof line, f) != NULL);
+    CHECK(strstr(line, "shmid perms") != NULL);
+    while (fgets(line, sizeof line, f)) {
+        int key, shmid;
+        unsigned perms;
+        long segsz, cpid, lpid, attached;
+        if (sscanf(line, "%d %d %o %ld %ld %ld %ld", &key, &shmid, &perms, &segsz, &cpid, &lpid,
+                   &attached) == 7 &&
+            shmid == id) {
+            nattch = attached;
+            *size = segsz;
+        }
+    }
+    fclose(f);
+    return nattch;
+}
+
 static int maps_mention(const char *needle) {
     FILE *f = fopen("/proc/self/maps", "r");
     CHECK(f != NULL);
@@ -49,6 +72,9 @@ static void attachments_share_pages(void) {
     CHECK_EQ(ds.shm_perm.mode & 0777, 0600);
     CHECK_EQ(ds.shm_perm.uid, geteuid());
     CHECK(maps_mention("/SYSV00000000"));
+    long size = 0;
+    CHECK_EQ(proc_row(id, &size), 2);
+    CHECK_EQ(size, 10000);
     CHECK_EQ(shmdt(a), 0);
     CHECK_EQ(status(id).shm_nattch, 1);
     CHECK(status(id).shm_dtime > 0);

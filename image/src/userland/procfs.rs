@@ -116,6 +116,10 @@ impl ProcessView for KernelView {
         }
     }
 
+    fn sysv_ipc(&self) -> procfs::view::SysvIpc {
+        proc_view::sysv_ipc(&RunningKernel)
+    }
+
     fn meminfo(&self) -> MemInfo {
         let stats = crate::memory::frames::stats();
         let total = stats.map_or(0, |s| s.total_frames * 4096);

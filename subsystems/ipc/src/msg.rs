@@ -278,19 +278,14 @@ impl MsgNamespace {
         if !any && !object.perm.may_access(who, 0o444) {
             return Err(Errno::EACCES);
         }
-        let (perm, queue) = (&object.perm, &object.value);
-        Ok(MsqidDs {
-            msg_perm: IpcPerm64::from(perm),
-            msg_stime: queue.send_time,
-            msg_rtime: queue.receive_time,
-            msg_ctime: queue.change_time,
-            msg_cbytes: queue.bytes as u64,
-            msg_qnum: queue.messages.len() as u64,
-            msg_qbytes: queue.capacity as u64,
-            msg_lspid: queue.last_sender,
-            msg_lrpid: queue.last_receiver,
-            ..MsqidDs::default()
-        })
+        Ok(status(&object.perm, &object.value))
+    }
+
+    /// Every queue with its identifier and status (`/proc/sysvipc/msg`).
+    pub fn queues(&self) -> impl Iterator<Item = (i32, MsqidDs)> + '_ {
+        self.ids
+            .iter()
+            .map(|(id, object)| (id, status(&object.perm, &object.value)))
     }
 
     /// `MSG_STAT` (`MSG_STAT_ANY`): [`MsgNamespace::stat`] by index, with
@@ -374,5 +369,20 @@ impl MsgNamespace {
         }
         let highest = self.ids.highest_index().map_or(0, |index| index as i32);
         (info, highest)
+    }
+}
+
+fn status(perm: &IpcPerm, queue: &Queue) -> MsqidDs {
+    MsqidDs {
+        msg_perm: IpcPerm64::from(perm),
+        msg_stime: queue.send_time,
+        msg_rtime: queue.receive_time,
+        msg_ctime: queue.change_time,
+        msg_cbytes: queue.bytes as u64,
+        msg_qnum: queue.messages.len() as u64,
+        msg_qbytes: queue.capacity as u64,
+        msg_lspid: queue.last_sender,
+        msg_lrpid: queue.last_receiver,
+        ..MsqidDs::default()
     }
 }

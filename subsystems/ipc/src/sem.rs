@@ -396,13 +396,14 @@ impl SemNamespace {
         if !any && !object.perm.may_access(who, 0o444) {
             return Err(Errno::EACCES);
         }
-        Ok(SemidDs {
-            sem_perm: IpcPerm64::from(&object.perm),
-            sem_otime: object.value.operation_time,
-            sem_ctime: object.value.change_time,
-            sem_nsems: object.value.sems.len() as u64,
-            ..SemidDs::default()
-        })
+        Ok(status(&object.perm, &object.value))
+    }
+
+    /// Every set with its identifier and status (`/proc/sysvipc/sem`).
+    pub fn sets(&self) -> impl Iterator<Item = (i32, SemidDs)> + '_ {
+        self.ids
+            .iter()
+            .map(|(id, object)| (id, status(&object.perm, &object.value)))
     }
 
     /// `SEM_STAT` (`SEM_STAT_ANY`): [`SemNamespace::stat`] by index, with
@@ -497,5 +498,15 @@ impl SemNamespace {
         }
         let highest = self.ids.highest_index().map_or(0, |index| index as i32);
         (info, highest)
+    }
+}
+
+fn status(perm: &IpcPerm, set: &SemSet) -> SemidDs {
+    SemidDs {
+        sem_perm: IpcPerm64::from(perm),
+        sem_otime: set.operation_time,
+        sem_ctime: set.change_time,
+        sem_nsems: set.sems.len() as u64,
+        ..SemidDs::default()
     }
 }

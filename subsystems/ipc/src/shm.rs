@@ -447,11 +447,16 @@ impl<M: SegmentMemory> ShmNamespace<M> {
         (info, self.highest_index())
     }
 
-    /// Every segment with its identifier and status (`/proc/sysvipc/shm`).
-    pub fn segments(&self) -> impl Iterator<Item = (i32, ShmidDs)> + '_ {
-        self.ids
-            .iter()
-            .map(|(id, object)| (id, status(&object.perm, &object.value)))
+    /// Every segment with its identifier, status and resident pages
+    /// (`/proc/sysvipc/shm`).
+    pub fn segments(&self) -> impl Iterator<Item = (i32, ShmidDs, u64)> + '_ {
+        self.ids.iter().map(|(id, object)| {
+            (
+                id,
+                status(&object.perm, &object.value),
+                object.value.memory.resident_pages(),
+            )
+        })
     }
 
     fn highest_index(&self) -> i32 {

@@ -35,6 +35,8 @@ pub enum DirectoryKind {
     SysFsInotify,
     /// `/proc/sys/kernel/seccomp`.
     SysKernelSeccomp,
+    /// `/proc/sysvipc`.
+    Sysvipc,
     /// `/proc/<pid>` (scope `Process`) or `/proc/<pid>/task/<tid>` (scope `Thread`).
     Process(Arc<dyn ProcessInfo>, Scope),
     /// `/proc/<pid>/task`.
@@ -53,7 +55,7 @@ pub struct ProcDirectory {
 }
 
 /// Entries of the root besides the pids, in listing order.
-const ROOT_ENTRIES: [(&str, SystemEntry); 13] = [
+const ROOT_ENTRIES: [(&str, SystemEntry); 14] = [
     ("self", SystemEntry::SelfLink),
     ("thread-self", SystemEntry::ThreadSelfLink),
     ("uptime", SystemEntry::Uptime),
@@ -65,6 +67,7 @@ const ROOT_ENTRIES: [(&str, SystemEntry); 13] = [
     ("filesystems", SystemEntry::Filesystems),
     ("stat", SystemEntry::Stat),
     ("sys", SystemEntry::SysDir),
+    ("sysvipc", SystemEntry::SysvipcDir),
     ("profiling", SystemEntry::Profiling),
     ("cmdline", SystemEntry::Cmdline),
 ];
@@ -85,6 +88,12 @@ const SYS_KERNEL_ENTRIES: [(&str, SystemEntry); 5] = [
 const SYS_KERNEL_SECCOMP_ENTRIES: [(&str, SystemEntry); 2] = [
     ("actions_avail", SystemEntry::SeccompActionsAvail),
     ("actions_logged", SystemEntry::SeccompActionsLogged),
+];
+
+const SYSVIPC_ENTRIES: [(&str, SystemEntry); 3] = [
+    ("msg", SystemEntry::SysvipcMsg),
+    ("sem", SystemEntry::SysvipcSem),
+    ("shm", SystemEntry::SysvipcShm),
 ];
 
 const SYS_FS_ENTRIES: [(&str, SystemEntry); 3] = [
@@ -201,6 +210,11 @@ impl ProcDirectory {
                 context,
                 attributes(FileType::Directory, 0o555),
                 DirectoryKind::SysKernelSeccomp,
+            ),
+            SystemEntry::SysvipcDir => Self::inode(
+                context,
+                attributes(FileType::Directory, 0o555),
+                DirectoryKind::Sysvipc,
             ),
             SystemEntry::Hostname
             | SystemEntry::CorePattern
@@ -422,6 +436,7 @@ impl ProcDirectory {
             DirectoryKind::SysFs => system(&SYS_FS_ENTRIES),
             DirectoryKind::SysFsInotify => system(&SYS_FS_INOTIFY_ENTRIES),
             DirectoryKind::SysKernelSeccomp => system(&SYS_KERNEL_SECCOMP_ENTRIES),
+            DirectoryKind::Sysvipc => system(&SYSVIPC_ENTRIES),
             DirectoryKind::Process(_, scope) => PROCESS_ENTRIES
                 .iter()
                 .filter(|(_, entry)| {
@@ -474,7 +489,8 @@ impl ProcDirectory {
             | DirectoryKind::SysKernel
             | DirectoryKind::SysFs
             | DirectoryKind::SysFsInotify
-            | DirectoryKind::SysKernelSeccomp => None,
+            | DirectoryKind::SysKernelSeccomp
+            | DirectoryKind::Sysvipc => None,
         })
     }
 }
@@ -488,7 +504,8 @@ fn system_type(entry: SystemEntry) -> FileType {
         | SystemEntry::SysKernelDir
         | SystemEntry::SysFsDir
         | SystemEntry::SysFsInotifyDir
-        | SystemEntry::SysKernelSeccompDir => FileType::Directory,
+        | SystemEntry::SysKernelSeccompDir
+        | SystemEntry::SysvipcDir => FileType::Directory,
         _ => FileType::Regular,
     }
 }
@@ -533,7 +550,8 @@ impl Inode for ProcDirectory {
             | DirectoryKind::SysKernel
             | DirectoryKind::SysFs
             | DirectoryKind::SysFsInotify
-            | DirectoryKind::SysKernelSeccomp => self.attributes.stat(),
+            | DirectoryKind::SysKernelSeccomp
+            | DirectoryKind::Sysvipc => self.attributes.stat(),
         }
     }
 
@@ -550,7 +568,8 @@ impl Inode for ProcDirectory {
             | DirectoryKind::SysKernel
             | DirectoryKind::SysFs
             | DirectoryKind::SysFsInotify
-            | DirectoryKind::SysKernelSeccomp => Some(0),
+            | DirectoryKind::SysKernelSeccomp
+            | DirectoryKind::Sysvipc => Some(0),
             DirectoryKind::Process(_, Scope::Thread(_))
             | DirectoryKind::Task(_)
             | DirectoryKind::Fd(..)
@@ -576,6 +595,7 @@ impl Inode for ProcDirectory {
             DirectoryKind::SysFs => system(&SYS_FS_ENTRIES),
             DirectoryKind::SysFsInotify => system(&SYS_FS_INOTIFY_ENTRIES),
             DirectoryKind::SysKernelSeccomp => system(&SYS_KERNEL_SECCOMP_ENTRIES),
+            DirectoryKind::Sysvipc => system(&SYSVIPC_ENTRIES),
             DirectoryKind::Process(process, scope) => {
                 let owner = process.owner().map_err(|_| Errno::ENOENT)?;
                 let entry = PROCESS_ENTRIES

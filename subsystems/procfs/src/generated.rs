@@ -110,6 +110,9 @@ impl GeneratedFile {
                 }
                 SystemEntry::Profiling => view.profile_report()?,
                 SystemEntry::Cmdline => format!("{}\n", view.command_line()),
+                SystemEntry::SysvipcShm => system_format::sysvipc_shm(&view.sysv_ipc().shm),
+                SystemEntry::SysvipcMsg => system_format::sysvipc_msg(&view.sysv_ipc().msg),
+                SystemEntry::SysvipcSem => system_format::sysvipc_sem(&view.sysv_ipc().sem),
                 _ => return Err(Errno::EINVAL),
             },
             Source::Process {

@@ -81,6 +81,14 @@ pub enum SystemEntry {
     SeccompActionsAvail,
     /// `/proc/sys/kernel/seccomp/actions_logged`.
     SeccompActionsLogged,
+    /// `/proc/sysvipc`.
+    SysvipcDir,
+    /// `/proc/sysvipc/msg`.
+    SysvipcMsg,
+    /// `/proc/sysvipc/sem`.
+    SysvipcSem,
+    /// `/proc/sysvipc/shm`.
+    SysvipcShm,
 }
 
 impl SystemEntry {
@@ -229,6 +237,10 @@ mod tests {
             SystemEntry::SysKernelSeccompDir,
             SystemEntry::SeccompActionsAvail,
             SystemEntry::SeccompActionsLogged,
+            SystemEntry::SysvipcDir,
+            SystemEntry::SysvipcMsg,
+            SystemEntry::SysvipcSem,
+            SystemEntry::SysvipcShm,
         ];
         let numbers: HashSet<u64> = all.iter().map(|entry| entry.ino()).collect();
         assert_eq!(numbers.len(), all.len());

@@ -262,3 +262,88 @@ pub fn filesystems(entries: &[FilesystemEntry]) -> String {
     }
     out
 }
+
+/// `/proc/sysvipc/shm`: Linux's header and columns (`ipcs` reads them).
+pub fn sysvipc_shm(segments: &[(i32, ipc::ShmidDs, u64)]) -> String {
+    let mut out = String::from(
+        "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n",
+    );
+    for (id, s, rss) in segments {
+        let p = &s.shm_perm;
+        let _ = writeln!(
+            out,
+            "{:>10} {:>10}  {:>4o} {:>21} {:>5} {:>5}  {:>5} {:>5} {:>5} {:>5} {:>5} {:>10} {:>10} {:>10} {:>21} {:>21}",
+            p.key,
+            id,
+            p.mode & 0o7777,
+            s.shm_segsz,
+            s.shm_cpid,
+            s.shm_lpid,
+            s.shm_nattch,
+            p.uid,
+            p.gid,
+            p.cuid,
+            p.cgid,
+            s.shm_atime,
+            s.shm_dtime,
+            s.shm_ctime,
+            rss,
+            0
+        );
+    }
+    out
+}
+
+/// `/proc/sysvipc/msg`.
+pub fn sysvipc_msg(queues: &[(i32, ipc::MsqidDs)]) -> String {
+    let mut out = String::from(
+        "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n",
+    );
+    for (id, q) in queues {
+        let p = &q.msg_perm;
+        let _ = writeln!(
+            out,
+            "{:>10} {:>10}  {:>4o}  {:>10} {:>10} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>10} {:>10} {:>10}",
+            p.key,
+            id,
+            p.mode & 0o7777,
+            q.msg_cbytes,
+            q.msg_qnum,
+            q.msg_lspid,
+            q.msg_lrpid,
+            p.uid,
+            p.gid,
+            p.cuid,
+            p.cgid,
+            q.msg_stime,
+            q.msg_rtime,
+            q.msg_ctime
+        );
+    }
+    out
+}
+
+/// `/proc/sysvipc/sem`.
+pub fn sysvipc_sem(sets: &[(i32, ipc::SemidDs)]) -> String {
+    let mut out = String::from(
+        "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n",
+    );
+    for (id, s) in sets {
+        let p = &s.sem_perm;
+        let _ = writeln!(
+            out,
+            "{:>10} {:>10}  {:>4o} {:>10} {:>5} {:>5} {:>5} {:>5} {:>10} {:>10}",
+            p.key,
+            id,
+            p.mode & 0o7777,
+            s.sem_nsems,
+            p.uid,
+            p.gid,
+            p.cuid,
+            p.cgid,
+            s.sem_otime,
+            s.sem_ctime
+        );
+    }
+    out
+}

@@ -123,6 +123,11 @@ pub trait ProcessView: Send + Sync {
     /// The mount table as `/proc/mounts` lists it.
     fn mounts(&self) -> Vec<MountEntry>;
 
+    /// The System V IPC objects (`/proc/sysvipc`); the default has none.
+    fn sysv_ipc(&self) -> SysvIpc {
+        SysvIpc::default()
+    }
+
     /// File system types the kernel knows, for `/proc/filesystems`.
     fn filesystems(&self) -> Vec<FilesystemEntry>;
 }
@@ -608,6 +613,18 @@ pub struct CpuTicks {
     pub irq: u64,
     /// Servicing soft interrupts.
     pub softirq: u64,
+}
+
+/// The System V IPC objects, each with its identifier and status, as
+/// `/proc/sysvipc/{shm,msg,sem}` list them.
+#[derive(Clone, Debug, Default)]
+pub struct SysvIpc {
+    /// Shared-memory segments, with the bytes of each in memory.
+    pub shm: Vec<(i32, ipc::ShmidDs, u64)>,
+    /// Message queues.
+    pub msg: Vec<(i32, ipc::MsqidDs)>,
+    /// Semaphore sets.
+    pub sem: Vec<(i32, ipc::SemidDs)>,
 }
 
 /// Memory figures in bytes.

@@ -453,3 +453,44 @@ fn fdinfo_shows_offset_flags_and_inode() {
         format!("pos:\t4\nflags:\t02102002\nmnt_id:\t1\nino:\t{ino}\n")
     );
 }
+
+#[test]
+fn sysvipc_rows_are_linuxs() {
+    let mut segment = ipc::ShmidDs::default();
+    segment.shm_perm.key = 0x2a;
+    segment.shm_perm.mode = 0o1600;
+    segment.shm_perm.uid = 1000;
+    segment.shm_perm.cuid = 1000;
+    segment.shm_segsz = 10000;
+    segment.shm_cpid = 7;
+    segment.shm_lpid = 8;
+    segment.shm_nattch = 2;
+    segment.shm_atime = 1_700_000_000;
+    let text = procfs::system_format::sysvipc_shm(&[(32768, segment, 8192)]);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap"
+    );
+    assert_eq!(
+        lines.next().unwrap(),
+        "        42      32768  1600                 10000     7     8      2  1000     0  1000     0 1700000000          0          0                  8192                     0"
+    );
+    let mut set = ipc::SemidDs::default();
+    set.sem_perm.mode = 0o600;
+    set.sem_nsems = 3;
+    let text = procfs::system_format::sysvipc_sem(&[(5, set)]);
+    assert_eq!(
+        text.lines().nth(1).unwrap(),
+        "         0          5   600          3     0     0     0     0          0          0"
+    );
+    let mut queue = ipc::MsqidDs::default();
+    queue.msg_perm.mode = 0o644;
+    queue.msg_cbytes = 6;
+    queue.msg_qnum = 1;
+    let text = procfs::system_format::sysvipc_msg(&[(1, queue)]);
+    assert_eq!(
+        text.lines().nth(1).unwrap(),
+        "         0          1   644           6          1     0     0     0     0     0     0          0          0          0"
+    );
+}

@@ -30,6 +30,7 @@ fn root_lists_system_entries_then_pids_in_increasing_order() {
             "filesystems",
             "stat",
             "sys",
+            "sysvipc",
             "profiling",
             "cmdline",
             "1",

@@ -541,3 +541,17 @@ impl<K: Kernel + Send + Sync + 'static> ProcessInfo for ProcessEntry<K> {
         })
     }
 }
+
+/// The System V IPC objects, for `/proc/sysvipc`.
+pub fn sysv_ipc<K: Kernel>(kernel: &K) -> procfs::view::SysvIpc {
+    procfs::view::SysvIpc {
+        shm: kernel
+            .shm_segments()
+            .lock()
+            .segments()
+            .map(|(id, status, pages)| (id, status, pages * mm::PAGE_SIZE))
+            .collect(),
+        msg: kernel.message_queues().lock().queues().collect(),
+        sem: kernel.semaphores().lock().sets().collect(),
+    }
+}
