@@ -4,8 +4,8 @@ use alloc::collections::BTreeMap;
 
 use abi::{Errno, KernelResult};
 
-use crate::IPC_PRIVATE;
-use crate::perm::IpcPerm;
+use crate::perm::{IpcPerm, Requester};
+use crate::{IPC_CREAT, IPC_EXCL, IPC_PRIVATE};
 
 /// Indices per sequence number: an identifier is `seq * IPCMNI + index`.
 pub const IPCMNI: u32 = 32768;
@@ -77,6 +77,57 @@ impl<T> IdTable<T> {
             .iter()
             .find(|(_, object)| object.perm.key == key)
             .map(|(&index, object)| identifier(index, object.perm.seq))
+    }
+
+    /// The `*get` calls' lookup of `key` with `flags`: `Some` identifier
+    /// of the object the key has, `None` when a new one is to be made.
+    /// Errors in Linux's order: for a key in use `EEXIST` (`IPC_CREAT |
+    /// IPC_EXCL`), then what `check` says of the object (a size or count
+    /// it lacks), then `EACCES` (the `0o777` bits of `flags` not granted);
+    /// for a free key without `IPC_CREAT`, `ENOENT`. [`IPC_PRIVATE`]
+    /// always makes a new one.
+    pub fn lookup(
+        &self,
+        key: i32,
+        flags: u32,
+        who: &Requester<'_>,
+        check: impl FnOnce(&T) -> KernelResult<()>,
+    ) -> KernelResult<Option<i32>> {
+        let Some(id) = self.find_key(key) else {
+            if key != IPC_PRIVATE && flags & IPC_CREAT == 0 {
+                return Err(Errno::ENOENT);
+            }
+            return Ok(None);
+        };
+        if flags & IPC_CREAT != 0 && flags & IPC_EXCL != 0 {
+            return Err(Errno::EEXIST);
+        }
+        let object = self.get(id)?;
+        check(&object.value)?;
+        if !object.perm.may_access(who, flags) {
+            return Err(Errno::EACCES);
+        }
+        Ok(Some(id))
+    }
+
+    /// Object `id` for a caller that reads its status: `EACCES` without
+    /// read permission unless `any` (the `*_STAT_ANY` commands).
+    pub fn readable(&self, id: i32, who: &Requester<'_>, any: bool) -> KernelResult<&Object<T>> {
+        let object = self.get(id)?;
+        if !any && !object.perm.may_access(who, 0o444) {
+            return Err(Errno::EACCES);
+        }
+        Ok(object)
+    }
+
+    /// Object `id` for a caller that changes or removes it (`IPC_SET`,
+    /// `IPC_RMID`): `EPERM` unless [`IpcPerm::may_change`].
+    pub fn changeable(&mut self, id: i32, who: &Requester<'_>) -> KernelResult<&mut Object<T>> {
+        let object = self.get_mut(id)?;
+        if !object.perm.may_change(who) {
+            return Err(Errno::EPERM);
+        }
+        Ok(object)
     }
 
     /// The object `id` names; `EINVAL` if none does (now).

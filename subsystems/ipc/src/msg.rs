@@ -14,7 +14,6 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 use crate::ids::IdTable;
 use crate::perm::{IpcPerm, Requester};
 use crate::shm::IpcPerm64;
-use crate::{IPC_CREAT, IPC_EXCL, IPC_PRIVATE};
 
 /// The largest message (`msgmax`).
 pub const MSGMAX: usize = 8192;
@@ -178,17 +177,8 @@ impl MsgNamespace {
         who: &Requester<'_>,
         now: i64,
     ) -> KernelResult<i32> {
-        if let Some(id) = self.ids.find_key(key) {
-            if flags & IPC_CREAT != 0 && flags & IPC_EXCL != 0 {
-                return Err(Errno::EEXIST);
-            }
-            if !self.ids.get(id)?.perm.may_access(who, flags) {
-                return Err(Errno::EACCES);
-            }
+        if let Some(id) = self.ids.lookup(key, flags, who, |_| Ok(()))? {
             return Ok(id);
-        }
-        if key != IPC_PRIVATE && flags & IPC_CREAT == 0 {
-            return Err(Errno::ENOENT);
         }
         let queue = Queue {
             messages: VecDeque::new(),
@@ -274,10 +264,7 @@ impl MsgNamespace {
 
     /// `IPC_STAT` (`MSG_STAT_ANY` when `any`).
     pub fn stat(&self, id: i32, who: &Requester<'_>, any: bool) -> KernelResult<MsqidDs> {
-        let object = self.ids.get(id)?;
-        if !any && !object.perm.may_access(who, 0o444) {
-            return Err(Errno::EACCES);
-        }
+        let object = self.ids.readable(id, who, any)?;
         Ok(status(&object.perm, &object.value))
     }
 
@@ -312,10 +299,7 @@ impl MsgNamespace {
         new: &MsqidDs,
         now: i64,
     ) -> KernelResult<()> {
-        let object = self.ids.get_mut(id)?;
-        if !object.perm.may_change(who) {
-            return Err(Errno::EPERM);
-        }
+        let object = self.ids.changeable(id, who)?;
         let capacity = usize::try_from(new.msg_qbytes)
             .ok()
             .filter(|&bytes| bytes <= i32::MAX as usize)
@@ -334,9 +318,7 @@ impl MsgNamespace {
     /// `IPC_RMID`: the queue and its messages go at once (waiters get
     /// `EIDRM`). `EPERM` as for [`MsgNamespace::set`].
     pub fn remove(&mut self, id: i32, who: &Requester<'_>) -> KernelResult<()> {
-        if !self.ids.get(id)?.perm.may_change(who) {
-            return Err(Errno::EPERM);
-        }
+        self.ids.changeable(id, who)?;
         self.ids.remove(id).map(drop)
     }
 

@@ -18,7 +18,6 @@ use crate::ids::IdTable;
 use crate::msg::IPC_NOWAIT;
 use crate::perm::{IpcPerm, Requester};
 use crate::shm::IpcPerm64;
-use crate::{IPC_CREAT, IPC_EXCL, IPC_PRIVATE};
 
 /// Most semaphores in a set (`semmsl`).
 pub const SEMMSL: usize = 32000;
@@ -163,21 +162,15 @@ impl SemNamespace {
             .ok()
             .filter(|&n| n <= SEMMSL)
             .ok_or(Errno::EINVAL)?;
-        if let Some(id) = self.ids.find_key(key) {
-            if flags & IPC_CREAT != 0 && flags & IPC_EXCL != 0 {
-                return Err(Errno::EEXIST);
+        let enough = |set: &SemSet| {
+            if nsems > set.sems.len() {
+                Err(Errno::EINVAL)
+            } else {
+                Ok(())
             }
-            let object = self.ids.get(id)?;
-            if nsems > object.value.sems.len() {
-                return Err(Errno::EINVAL);
-            }
-            if !object.perm.may_access(who, flags) {
-                return Err(Errno::EACCES);
-            }
+        };
+        if let Some(id) = self.ids.lookup(key, flags, who, enough)? {
             return Ok(id);
-        }
-        if key != IPC_PRIVATE && flags & IPC_CREAT == 0 {
-            return Err(Errno::ENOENT);
         }
         if nsems == 0 {
             return Err(Errno::EINVAL);
@@ -301,14 +294,6 @@ impl SemNamespace {
         };
     }
 
-    fn readable(&self, id: i32, who: &Requester<'_>) -> KernelResult<&SemSet> {
-        let object = self.ids.get(id)?;
-        if !object.perm.may_access(who, 0o444) {
-            return Err(Errno::EACCES);
-        }
-        Ok(&object.value)
-    }
-
     /// `GETVAL`, `GETPID`, `GETNCNT`, `GETZCNT` of semaphore `sem`:
     /// `EINVAL` past the end, `EACCES` without read permission.
     pub fn field(
@@ -323,7 +308,7 @@ impl SemNamespace {
             .ok()
             .and_then(|sem| object.value.sems.get(sem))
             .ok_or(Errno::EINVAL)?;
-        self.readable(id, who)?;
+        self.ids.readable(id, who, false)?;
         Ok(match field {
             SemField::Value => sem.value,
             SemField::Pid => sem.pid,
@@ -335,7 +320,9 @@ impl SemNamespace {
     /// `GETALL`: every value.
     pub fn values(&self, id: i32, who: &Requester<'_>) -> KernelResult<Vec<u16>> {
         Ok(self
-            .readable(id, who)?
+            .ids
+            .readable(id, who, false)?
+            .value
             .sems
             .iter()
             .map(|sem| sem.value as u16)
@@ -392,10 +379,7 @@ impl SemNamespace {
 
     /// `IPC_STAT` (`SEM_STAT_ANY` when `any`).
     pub fn stat(&self, id: i32, who: &Requester<'_>, any: bool) -> KernelResult<SemidDs> {
-        let object = self.ids.get(id)?;
-        if !any && !object.perm.may_access(who, 0o444) {
-            return Err(Errno::EACCES);
-        }
+        let object = self.ids.readable(id, who, any)?;
         Ok(status(&object.perm, &object.value))
     }
 
@@ -427,10 +411,7 @@ impl SemNamespace {
         new: &SemidDs,
         now: i64,
     ) -> KernelResult<()> {
-        let object = self.ids.get_mut(id)?;
-        if !object.perm.may_change(who) {
-            return Err(Errno::EPERM);
-        }
+        let object = self.ids.changeable(id, who)?;
         object
             .perm
             .set(new.sem_perm.uid, new.sem_perm.gid, new.sem_perm.mode);
@@ -441,9 +422,7 @@ impl SemNamespace {
     /// `IPC_RMID`: the set goes at once (waiters get `EIDRM`), and every
     /// undo adjustment for it. `EPERM` as for [`SemNamespace::set`].
     pub fn remove(&mut self, id: i32, who: &Requester<'_>) -> KernelResult<()> {
-        if !self.ids.get(id)?.perm.may_change(who) {
-            return Err(Errno::EPERM);
-        }
+        self.ids.changeable(id, who)?;
         let object = self.ids.remove(id)?;
         self.total -= object.value.sems.len();
         self.undo.retain(|&(_, set), _| set != id);

@@ -3,9 +3,9 @@
 use abi::{Errno, KernelResult};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
+use crate::IPC_PRIVATE;
 use crate::ids::{IdTable, Object};
 use crate::perm::{IpcPerm, Requester};
-use crate::{IPC_CREAT, IPC_EXCL, IPC_PRIVATE};
 
 /// The smallest segment.
 pub const SHMMIN: u64 = 1;
@@ -231,21 +231,15 @@ impl<M: SegmentMemory> ShmNamespace<M> {
         make: impl FnOnce(u64) -> KernelResult<M>,
     ) -> KernelResult<i32> {
         self.remove_detached();
-        if let Some(id) = self.ids.find_key(key) {
-            if flags & IPC_CREAT != 0 && flags & IPC_EXCL != 0 {
-                return Err(Errno::EEXIST);
+        let large_enough = |segment: &Segment<M>| {
+            if segment.size < size {
+                Err(Errno::EINVAL)
+            } else {
+                Ok(())
             }
-            let object = self.ids.get(id)?;
-            if object.value.size < size {
-                return Err(Errno::EINVAL);
-            }
-            if !object.perm.may_access(who, flags) {
-                return Err(Errno::EACCES);
-            }
+        };
+        if let Some(id) = self.ids.lookup(key, flags, who, large_enough)? {
             return Ok(id);
-        }
-        if key != IPC_PRIVATE && flags & IPC_CREAT == 0 {
-            return Err(Errno::ENOENT);
         }
         if !(SHMMIN..=SHMMAX).contains(&size) {
             return Err(Errno::EINVAL);
@@ -323,10 +317,7 @@ impl<M: SegmentMemory> ShmNamespace<M> {
     /// needed): `EINVAL` if none, `EACCES` without read permission.
     pub fn stat(&mut self, id: i32, who: &Requester<'_>, any: bool) -> KernelResult<ShmidDs> {
         self.remove_detached();
-        let object = self.ids.get(id)?;
-        if !any && !object.perm.may_access(who, 0o444) {
-            return Err(Errno::EACCES);
-        }
+        let object = self.ids.readable(id, who, any)?;
         Ok(status(&object.perm, &object.value))
     }
 
@@ -352,10 +343,7 @@ impl<M: SegmentMemory> ShmNamespace<M> {
         new: &IpcPerm64,
         now: i64,
     ) -> KernelResult<()> {
-        let object = self.ids.get_mut(id)?;
-        if !object.perm.may_change(who) {
-            return Err(Errno::EPERM);
-        }
+        let object = self.ids.changeable(id, who)?;
         object.perm.set(new.uid, new.gid, new.mode);
         object.value.change_time = now;
         Ok(())
@@ -365,10 +353,7 @@ impl<M: SegmentMemory> ShmNamespace<M> {
     /// nothing attaches it; its pages if that is now. `EPERM` as for
     /// [`ShmNamespace::set`].
     pub fn remove(&mut self, id: i32, who: &Requester<'_>, now: i64) -> KernelResult<Option<M>> {
-        let object = self.ids.get_mut(id)?;
-        if !object.perm.may_change(who) {
-            return Err(Errno::EPERM);
-        }
+        let object = self.ids.changeable(id, who)?;
         object.perm.mode |= SHM_DEST;
         object.perm.key = IPC_PRIVATE;
         object.value.change_time = now;
