@@ -168,7 +168,7 @@ impl MsgNamespace {
     }
 
     /// `msgget(key, flags)`: the queue `key` has, or a new one with
-    /// `IPC_CREAT` (always for [`IPC_PRIVATE`]): `EEXIST`, `EACCES`,
+    /// `IPC_CREAT` (always for [`IPC_PRIVATE`](crate::IPC_PRIVATE)): `EEXIST`, `EACCES`,
     /// `ENOENT`, `ENOSPC` as for segments.
     pub fn get(
         &mut self,
