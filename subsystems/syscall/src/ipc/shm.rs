@@ -192,15 +192,16 @@ pub fn shmdt<K: Kernel>(ctx: &Context<'_, K>, address: u64) -> SyscallResult {
             })
             .map(|region| (region.range().start().0, region.range().len()))
             .collect();
-        for (start, len) in pieces {
-            space.munmap(VirtAddr(start), len, frames)?;
-        }
+        let unmapped = pieces
+            .into_iter()
+            .try_for_each(|(start, len)| space.munmap(VirtAddr(start), len, frames));
         segments.lock().note_detached(id, pid, now);
-        // A removed segment's last attachment: its pages go back now.
+        // A removed segment's last attachment: its pages go back now
+        // (whether or not every region went).
         if let Some(object) = Arc::into_inner(object) {
             object.release(frames);
         }
-        Ok(())
+        unmapped
     })?;
     Ok(0)
 }
