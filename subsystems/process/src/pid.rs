@@ -1,9 +1,12 @@
 //! Process and thread id allocation.
 //!
 //! Pids and tids share one number space (a process's first thread has
-//! `tid == pid`). The allocator hands out ids in increasing order, wraps at
-//! `pid_max` back to 1, skips 0 and every id the caller reports in use (as a
-//! pid, tid, pgid or sid), and fails with `EAGAIN` when a full lap finds none.
+//! `tid == pid`). The allocator hands out ids in increasing order from 1,
+//! wraps at `pid_max` back to [`RESERVED_PIDS`] (as Linux does: the ids of
+//! the daemons started at boot are not handed out again, so a stale pid
+//! below 300 in a script or a pid file never names a newcomer), skips every
+//! id the caller reports in use (as a pid, tid, pgid or sid), and fails
+//! with `EAGAIN` when a full lap finds none.
 
 use core::sync::atomic::{AtomicI32, Ordering};
 
@@ -18,6 +21,12 @@ pub type Tid = i32;
 pub const DEFAULT_PID_MAX: Pid = 32768;
 /// Linux's upper bound for `pid_max` on 64-bit (`PID_MAX_LIMIT`).
 pub const PID_MAX_LIMIT: Pid = 4 * 1024 * 1024;
+/// Where ids start again after `pid_max` (Linux's `RESERVED_PIDS`); the
+/// ids below it are handed out once, at boot.
+pub const RESERVED_PIDS: Pid = 300;
+/// The smallest `pid_max` Linux accepts (`pid_max_min`): above the
+/// reserved ids.
+pub const PID_MAX_MIN: Pid = RESERVED_PIDS + 1;
 
 /// Hands out ids below `pid_max`, in order, wrapping around.
 ///
@@ -36,6 +45,8 @@ impl PidAllocator {
     /// An allocator whose first id is 1 and whose ids stay below `pid_max`.
     ///
     /// `pid_max` is clamped to `2..=PID_MAX_LIMIT` so at least id 1 exists.
+    /// A `pid_max` of [`RESERVED_PIDS`] or less (small tables in tests)
+    /// wraps back to 1.
     pub const fn new(pid_max: Pid) -> Self {
         let pid_max = if pid_max < 2 {
             2
@@ -56,9 +67,10 @@ impl PidAllocator {
     }
 
     /// Change the limit, as writing `/proc/sys/kernel/pid_max` does.
-    /// `EINVAL` outside `2..=PID_MAX_LIMIT`. Live ids above the new limit stay.
+    /// `EINVAL` outside `PID_MAX_MIN..=PID_MAX_LIMIT`, as on Linux. Live ids
+    /// above the new limit stay.
     pub fn set_pid_max(&self, pid_max: Pid) -> KernelResult<()> {
-        if !(2..=PID_MAX_LIMIT).contains(&pid_max) {
+        if !(PID_MAX_MIN..=PID_MAX_LIMIT).contains(&pid_max) {
             return Err(Errno::EINVAL);
         }
         self.pid_max.store(pid_max, Ordering::Relaxed);
@@ -78,9 +90,23 @@ impl PidAllocator {
         Err(Errno::EAGAIN)
     }
 
-    /// Atomically claim the cursor's value and advance it, wrapping to 1.
+    /// Atomically claim the cursor's value and advance it, wrapping to
+    /// [`RESERVED_PIDS`].
     fn take_candidate(&self, pid_max: Pid) -> Pid {
-        let normalise = |n: Pid| if n < 1 || n >= pid_max { 1 } else { n };
+        let wrap_to = if pid_max > RESERVED_PIDS {
+            RESERVED_PIDS
+        } else {
+            1
+        };
+        let normalise = |n: Pid| {
+            if n < 1 {
+                1
+            } else if n >= pid_max {
+                wrap_to
+            } else {
+                n
+            }
+        };
         let previous = self
             .next
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
@@ -143,9 +169,25 @@ mod tests {
     fn set_pid_max_rejects_out_of_range() {
         let pids = PidAllocator::default();
         assert_eq!(pids.set_pid_max(1), Err(Errno::EINVAL));
+        assert_eq!(pids.set_pid_max(RESERVED_PIDS), Err(Errno::EINVAL));
         assert_eq!(pids.set_pid_max(PID_MAX_LIMIT + 1), Err(Errno::EINVAL));
-        assert_eq!(pids.set_pid_max(100), Ok(()));
-        assert_eq!(pids.pid_max(), 100);
+        assert_eq!(pids.set_pid_max(PID_MAX_MIN), Ok(()));
+        assert_eq!(pids.pid_max(), PID_MAX_MIN);
+    }
+
+    #[test]
+    fn a_wrap_skips_the_ids_handed_out_at_boot() {
+        let pids = PidAllocator::new(400);
+        let first: std::vec::Vec<Pid> = (0..3).map(|_| pids.allocate(|_| false).unwrap()).collect();
+        assert_eq!(first, [1, 2, 3]);
+        // Ids 4..400 go by; 2 and 3 are free again, but the lap starts at
+        // 300, and the ids below it are not offered even when 300.. is full.
+        for expected in 4..400 {
+            assert_eq!(pids.allocate(|_| false), Ok(expected));
+        }
+        assert_eq!(pids.allocate(|_| false), Ok(RESERVED_PIDS));
+        assert_eq!(pids.allocate(|p| p < 350), Ok(350));
+        assert_eq!(pids.allocate(|p| p >= RESERVED_PIDS), Err(Errno::EAGAIN));
     }
 
     #[test]
