@@ -62,6 +62,9 @@ static int skipped_in_wild_mode(long number) {
     case SYS_pause: case SYS_rt_sigsuspend: case SYS_setsid: case SYS_chroot:
     case SYS_mount: case SYS_umount2: case SYS_sethostname: case SYS_setdomainname:
     case SYS_rt_sigreturn: /* ends the fuzzer at once with SIGSEGV */
+    /* Small pids are the machine's shells and init: these signal them or
+     * write into their memory (on Linux too). */
+    case SYS_rt_sigqueueinfo: case SYS_rt_tgsigqueueinfo: case SYS_process_vm_writev:
     /* seccomp(SECCOMP_SET_MODE_STRICT, 0, NULL) is valid: the fuzzer's
      * next call would kill it (on Linux too). */
     case SYS_seccomp:
@@ -154,6 +157,7 @@ static int skipped(long number) {
     case SYS_futex: case SYS_wait4: case SYS_waitid: case SYS_poll: case SYS_ppoll:
     case SYS_select: case SYS_pselect6: case SYS_read: case SYS_readv: case SYS_pread64:
     case SYS_rt_sigtimedwait: case SYS_rt_sigreturn: case SYS_rt_sigqueueinfo:
+    case SYS_rt_tgsigqueueinfo: case SYS_process_vm_writev:
     case SYS_munmap: case SYS_mprotect: case SYS_mmap: case SYS_brk: case SYS_mremap:
     case SYS_arch_prctl: case SYS_rt_sigaction: case SYS_rt_sigprocmask: case SYS_sigaltstack:
     case SYS_setuid: case SYS_setgid: case SYS_setreuid: case SYS_setresuid: case SYS_chroot:
