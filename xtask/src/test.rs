@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tests::{Boot, EXIT_SUCCESS, Qemu};
 
@@ -19,12 +19,20 @@ struct Tally {
     /// Each failed test as "stage: test", for the closing summary: a CI
     /// log may keep only its head and tail.
     failed_tests: Vec<String>,
+    /// How long each part of the run took, for the closing summary (the
+    /// whole run is meant to stay under 20 minutes on two cores).
+    timings: Vec<(&'static str, Duration)>,
 }
 
 impl Tally {
     fn stage_failed(&mut self, stage: &str, why: impl std::fmt::Display) {
         eprintln!("xtask: {stage}: {why}");
         self.broken_stages.push(stage.to_string());
+    }
+
+    /// Notes that `part` ran from `since` until now.
+    fn took(&mut self, part: &'static str, since: Instant) {
+        self.timings.push((part, since.elapsed()));
     }
 
     fn test_failed(&mut self, stage: &str, test: &str) {
@@ -272,24 +280,39 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
         "--exclude",
         "tests",
     ]);
+    let since = Instant::now();
     cargo_tests(&mut tally, "host unit tests", &mut host);
+    tally.took("host unit tests (with their build)", since);
 
     eprintln!("\n=== building the kernel");
+    let since = Instant::now();
     let kernel = kernel::build(profile)?;
+    tally.took("kernel build", since);
+    let since = Instant::now();
     kernel_tests(&mut tally, &kernel, "", 1);
     // The tests of several CPUs at once, on four.
     kernel_tests(&mut tally, &kernel, "smp_", 4);
+    tally.took("in-kernel tests", since);
 
     eprintln!("\n=== building the test initramfs");
+    let since = Instant::now();
     let initrd = userspace::initramfs(userspace::Flavour::Test)?;
+    tally.took("test initramfs", since);
+    let since = Instant::now();
     user_tests(&mut tally, &kernel, &initrd, 1);
+    tally.took("user-space tests, 1 CPU", since);
     // The same suite with four CPUs running at once (multi-threaded TCG).
+    let since = Instant::now();
     user_tests(&mut tally, &kernel, &initrd, 4);
+    tally.took("user-space tests, 4 CPUs", since);
     // And once more with every 50th kernel allocation of each test failing:
     // tests may fail, the kernel may not panic or hang.
+    let since = Instant::now();
     user_tests_with_failures(&mut tally, &kernel, &initrd, FAULTS_POLICY);
+    tally.took("user-space tests under failing allocations", since);
 
     eprintln!("\n=== building the GRUB ISO and the interactive initramfs");
+    let since = Instant::now();
     let iso = iso::build("courage-test", &kernel, None, "panic=exit")?;
     let interactive = userspace::initramfs(userspace::Flavour::Interactive)?;
     // The interactive system on the screen console, typed at through the
@@ -302,23 +325,28 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
     )?;
     // The test system with Debian's strace and Python added.
     let debian_initrd = debian::with_debian_programs(&initrd)?;
+    tally.took("ISOs and Debian initramfs", since);
     // A minute of mixed load on four CPUs, then the leak counts.
     eprintln!("\n=== stress on 4 CPUs (QEMU)");
+    let since = Instant::now();
     match stress::initramfs(&debian_initrd)
         .and_then(|stress_initrd| stress::run_on(&kernel, &stress_initrd, 4, 60))
     {
         Ok(()) => tally.passed += 1,
         Err(why) => tally.stage_failed("stress on 4 CPUs (QEMU)", why),
     }
+    tally.took("stress", since);
     // Debian's trinity as nobody, a short run from a fixed seed (`cargo
     // xtask fuzz` runs long ones from fresh seeds).
     eprintln!("\n=== trinity on 2 CPUs (QEMU)");
+    let since = Instant::now();
     match fuzz::initramfs(&debian_initrd)
         .and_then(|fuzz_initrd| fuzz::run_on(&kernel, &fuzz_initrd, FUZZ_OPS, FUZZ_SEED, 2))
     {
         Ok(()) => tally.passed += 1,
         Err(why) => tally.stage_failed("trinity on 2 CPUs (QEMU)", why),
     }
+    tally.took("trinity", since);
     // And with Debian's gdb.
     let gdb_initrd = debian::with_gdb(&initrd)?;
     let mut boot = Command::new(cargo());
@@ -335,9 +363,14 @@ pub fn run_all(profile: Profile) -> Result<ExitCode, String> {
             kernel::root().join("target/courage/user"),
         )
         .env("COURAGE_INITRAMFS", &interactive);
+    let since = Instant::now();
     cargo_tests(&mut tally, "boot tests (QEMU)", &mut boot);
+    tally.took("boot tests (with their build)", since);
 
     println!();
+    for (part, took) in &tally.timings {
+        println!("took {:>5} s: {part}", took.as_secs());
+    }
     for test in &tally.failed_tests {
         println!("FAILED {test}");
     }
