@@ -55,6 +55,8 @@ load() {
             failures=$((failures + 1))
             echo "stress: $name failed (status $?): $*"
             busybox head -20 /tmp/out.$name
+            # The kernel's line for a fault that killed it (pid, rip, address).
+            busybox dmesg | busybox grep -F "($(busybox basename "$1"))" | busybox tail -3
         fi
     done
     rm -f /tmp/out.$name
