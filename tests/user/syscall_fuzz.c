@@ -11,7 +11,11 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/syscall.h>
@@ -146,6 +150,39 @@ static int skipped_in_shaped_mode(long number) {
     }
 }
 
+/* System V objects outlive their maker (on Linux too): the child notes
+ * each one it made, in memory shared with the parent, which removes them
+ * however the child ended. Otherwise every run leaves its queues, sets and
+ * segments behind, and a long stress run's memory never comes back. */
+enum { MAX_IPC_MADE = 4096 };
+struct ipc_made {
+    int count;
+    struct { long kind; int id; } objects[MAX_IPC_MADE];
+};
+static struct ipc_made *ipc_made;
+
+static void fuzz_call(long number, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+                      uint64_t f) {
+    long result = syscall(number, a, b, c, d, e, f);
+    int made = number == SYS_shmget || number == SYS_semget || number == SYS_msgget;
+    if (made && result >= 0 && ipc_made->count < MAX_IPC_MADE) {
+        ipc_made->objects[ipc_made->count].kind = number;
+        ipc_made->objects[ipc_made->count].id = (int)result;
+        ipc_made->count++;
+    }
+}
+
+static void remove_ipc_made(void) {
+    for (int i = 0; i < ipc_made->count; i++) {
+        int id = ipc_made->objects[i].id;
+        switch (ipc_made->objects[i].kind) {
+        case SYS_shmget: shmctl(id, IPC_RMID, NULL); break;
+        case SYS_semget: semctl(id, 0, IPC_RMID); break;
+        default: msgctl(id, IPC_RMID, NULL); break;
+        }
+    }
+}
+
 /* Calls that end, block, duplicate or signal the process, or power off. */
 static int skipped(long number) {
     if (shaped) return skipped_in_shaped_mode(number);
@@ -194,6 +231,9 @@ int main(int argc, char **argv) {
     if (argc > 1) state = strtoull(argv[1], NULL, 0) | 1;
     wild = argc > 2 && strcmp(argv[2], "wild") == 0;
     shaped = argc > 2 && strcmp(argv[2], "shaped") == 0;
+    ipc_made = mmap(NULL, sizeof *ipc_made, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                    -1, 0);
+    CHECK(ipc_made != MAP_FAILED);
     pid_t child = fork();
     CHECK(child >= 0);
     if (child == 0) {
@@ -215,8 +255,8 @@ int main(int argc, char **argv) {
             for (long number = 0; number < 460; number++) {
                 if (skipped(number)) continue;
                 for (int i = 0; i < 40; i++)
-                    syscall(number, shaped_argument(), shaped_argument(), shaped_argument(),
-                            shaped_argument(), shaped_argument(), shaped_argument());
+                    fuzz_call(number, shaped_argument(), shaped_argument(), shaped_argument(),
+                              shaped_argument(), shaped_argument(), shaped_argument());
             }
             _exit(0);
         }
@@ -232,7 +272,7 @@ int main(int argc, char **argv) {
                 break;
             long number = (long)(next() % 340);
             if (skipped(number)) continue;
-            syscall(number, hostile(), hostile(), hostile(), hostile(), hostile(), hostile());
+            fuzz_call(number, hostile(), hostile(), hostile(), hostile(), hostile(), hostile());
         }
         _exit(0);
     }
@@ -254,6 +294,7 @@ int main(int argc, char **argv) {
     }
     /* Whatever happened to the child, the kernel must still serve us. */
     CHECK_EQ(getpid() > 0, 1);
+    remove_ipc_made();
     int p[2];
     CHECK_EQ(pipe(p), 0);
     CHECK_EQ(write(p[1], "ok", 2), 2);
