@@ -78,6 +78,9 @@ pub enum RestartBlock {
         address: u64,
         /// The value the waiter expects there.
         value: u32,
+        /// The wakes it waits for (`FUTEX_WAIT_BITSET`'s; every bit for
+        /// `FUTEX_WAIT`).
+        bitset: u32,
         /// When the wait times out.
         deadline_ns: u64,
     },

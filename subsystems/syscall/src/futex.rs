@@ -3,12 +3,19 @@
 //! Waiters meet on a key the kernel derives from the word's address
 //! ([`Kernel::futex_key`]: its physical address, so processes sharing the
 //! page and every thread of one process meet on the same key; private
-//! and shared futexes behave alike). Each key has an event-counted queue,
-//! so a `FUTEX_WAKE` between a waiter's value check and its sleep is never
-//! lost; a queue exists only while someone waits on it.
+//! and shared futexes behave alike). Each waiter is a record in one table,
+//! queued in order under its key with the bitset it waits for, and sleeps
+//! on an event queue of its own (kept in a pool between waits). A wake
+//! marks the first matching records woken and wakes their queues, so it
+//! wakes exactly whom it counts; a requeue moves records to another key
+//! without waking them (musl's condition variables hand waiters to the
+//! mutex this way, and lose them if it fails). A waiter is registered
+//! before it checks the word, so a wake between the check and the sleep
+//! is never lost.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use abi::{Errno, Timespec};
 use process::Process;
@@ -22,34 +29,71 @@ use crate::kernel::{EventQueue, Kernel, UserThreadData};
 
 const FUTEX_WAIT: i32 = 0;
 const FUTEX_WAKE: i32 = 1;
+const FUTEX_REQUEUE: i32 = 3;
+const FUTEX_CMP_REQUEUE: i32 = 4;
 const FUTEX_WAIT_BITSET: i32 = 9;
 const FUTEX_WAKE_BITSET: i32 = 10;
 const FUTEX_PRIVATE_FLAG: i32 = 128;
 const FUTEX_CLOCK_REALTIME: i32 = 256;
+/// The bitset of the plain operations: every bit.
+const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
 
-struct Waiters<Q> {
+/// One thread in `futex` wait.
+struct Waiter<Q> {
+    /// The key it waits on (a requeue changes it).
+    key: u64,
+    /// A wake's bitset must share a bit with this.
+    bitset: u32,
+    /// Woken: it returns 0 at its next look.
+    woken: bool,
+    /// Where it sleeps; only its own wakes touch it.
     queue: Arc<Q>,
-    count: usize,
 }
 
-/// The futex wait queues by key; a key's queue is created by its first
-/// waiter and removed when its last waiter leaves, so the table holds
-/// nothing for words nobody sleeps on.
+struct Waiters<Q> {
+    /// Every waiter by its id.
+    by_id: BTreeMap<u64, Waiter<Q>>,
+    /// The ids not yet woken on each key, in arrival order.
+    by_key: BTreeMap<u64, VecDeque<u64>>,
+    /// Queues of finished waits, for the next ones.
+    idle: Vec<Arc<Q>>,
+    next_id: u64,
+}
+
+/// How many idle queues the pool keeps (more waiters than this at once
+/// make queues that are dropped when they finish).
+const IDLE_QUEUES: usize = 64;
+
+/// What a waiter finds when it looks at its record.
+enum Look<Q> {
+    /// Woken (the record is gone).
+    Woken,
+    /// Still waiting: sleep on this queue unless it moved past `seen`.
+    Sleep { queue: Arc<Q>, seen: u64 },
+}
+
+/// The futex waiters of the machine: a record per waiting thread, queued
+/// by key; the table holds nothing for words nobody sleeps on.
 pub struct FutexTable<Q> {
-    queues: lock::Mutex<BTreeMap<u64, Waiters<Q>>>,
+    waiters: lock::Mutex<Waiters<Q>>,
 }
 
 impl<Q: EventQueue> FutexTable<Q> {
     /// An empty table.
     pub const fn new() -> Self {
         FutexTable {
-            queues: lock::Mutex::new(BTreeMap::new()),
+            waiters: lock::Mutex::new(Waiters {
+                by_id: BTreeMap::new(),
+                by_key: BTreeMap::new(),
+                idle: Vec::new(),
+                next_id: 0,
+            }),
         }
     }
 
     /// How many keys have waiters.
     pub fn len(&self) -> usize {
-        self.queues.lock().len()
+        self.waiters.lock().by_key.len()
     }
 
     /// Whether nobody waits on any futex.
@@ -57,30 +101,178 @@ impl<Q: EventQueue> FutexTable<Q> {
         self.len() == 0
     }
 
-    fn enter(&self, key: u64, new_queue: impl FnOnce() -> Arc<Q>) -> Arc<Q> {
-        let mut queues = self.queues.lock();
-        let waiters = queues.entry(key).or_insert_with(|| Waiters {
-            queue: new_queue(),
-            count: 0,
-        });
-        waiters.count += 1;
-        waiters.queue.clone()
+    /// Registers a waiter on `key` for wakes sharing a bit with `bitset`;
+    /// its id.
+    fn enter(&self, key: u64, bitset: u32, new_queue: impl FnOnce() -> Arc<Q>) -> u64 {
+        let mut waiters = self.waiters.lock();
+        let queue = match waiters.idle.pop() {
+            Some(queue) => queue,
+            None => {
+                // Made outside the lock: a new queue may take the
+                // scheduler's.
+                drop(waiters);
+                let queue = new_queue();
+                waiters = self.waiters.lock();
+                queue
+            }
+        };
+        let id = waiters.next_id;
+        waiters.next_id += 1;
+        waiters.by_id.insert(
+            id,
+            Waiter {
+                key,
+                bitset,
+                woken: false,
+                queue,
+            },
+        );
+        waiters.by_key.entry(key).or_default().push_back(id);
+        id
     }
 
-    fn leave(&self, key: u64) {
-        let mut queues = self.queues.lock();
-        if let Some(waiters) = queues.get_mut(&key) {
-            waiters.count -= 1;
-            if waiters.count == 0 {
-                queues.remove(&key);
+    /// Whether waiter `id` was woken (then its record is gone), else where
+    /// it sleeps.
+    fn look(&self, id: u64) -> Look<Q> {
+        let mut waiters = self.waiters.lock();
+        match waiters.by_id.get(&id) {
+            Some(waiter) if !waiter.woken => Look::Sleep {
+                queue: waiter.queue.clone(),
+                seen: waiter.queue.sequence(),
+            },
+            _ => {
+                waiters.finish(id);
+                Look::Woken
             }
         }
     }
 
-    /// Wakes up to `count` waiters on `key`; how many woke.
-    pub fn wake(&self, key: u64, count: usize) -> usize {
-        let queue = self.queues.lock().get(&key).map(|w| w.queue.clone());
-        queue.map_or(0, |queue| queue.wake(count))
+    /// Takes waiter `id` out whether or not it was woken (a wait that
+    /// ends by itself); whether it had been woken, which then counts.
+    fn leave(&self, id: u64) -> bool {
+        self.waiters.lock().finish(id)
+    }
+
+    /// Wakes up to `count` waiters on `key` whose bitset shares a bit
+    /// with `bitset`, first come first woken; how many woke.
+    pub fn wake(&self, key: u64, count: usize, bitset: u32) -> usize {
+        let woken = self.waiters.lock().mark_woken(key, count, bitset, u64::MAX);
+        let n = woken.len();
+        for queue in woken {
+            queue.wake_all();
+        }
+        n
+    }
+
+    /// The mark of waiters that came before now: a requeue given it
+    /// leaves later ones alone.
+    fn arrivals(&self) -> u64 {
+        self.waiters.lock().next_id
+    }
+
+    /// Wakes up to `wake` waiters on `from`, then moves up to `requeue` of
+    /// the rest to `to`, where a wake of `to` finds them; how many were
+    /// woken and moved together. Only waiters that arrived before the
+    /// mark `before` (from `arrivals`; `u64::MAX` for all) count.
+    fn requeue(&self, from: u64, wake: usize, to: u64, requeue: usize, before: u64) -> usize {
+        let (woken, moved) = {
+            let mut waiters = self.waiters.lock();
+            let woken = waiters.mark_woken(from, wake, FUTEX_BITSET_MATCH_ANY, before);
+            (woken, waiters.move_waiters(from, to, requeue, before))
+        };
+        let n = woken.len();
+        for queue in woken {
+            queue.wake_all();
+        }
+        n + moved
+    }
+}
+
+impl<Q> Waiters<Q> {
+    /// Removes waiter `id`'s record, giving its queue to the pool; whether
+    /// it had been woken (false if it was not there).
+    fn finish(&mut self, id: u64) -> bool {
+        let Some(waiter) = self.by_id.remove(&id) else {
+            return false;
+        };
+        if !waiter.woken {
+            self.unlist(waiter.key, id);
+        }
+        if self.idle.len() < IDLE_QUEUES {
+            self.idle.push(waiter.queue);
+        }
+        waiter.woken
+    }
+
+    /// Takes `id` off `key`'s list.
+    fn unlist(&mut self, key: u64, id: u64) {
+        if let Some(list) = self.by_key.get_mut(&key) {
+            list.retain(|&other| other != id);
+            if list.is_empty() {
+                self.by_key.remove(&key);
+            }
+        }
+    }
+
+    /// Marks up to `count` waiters on `key` matching `bitset` and
+    /// arrived before `before` woken, in order; their queues, to wake once
+    /// the lock is let go.
+    fn mark_woken(&mut self, key: u64, count: usize, bitset: u32, before: u64) -> Vec<Arc<Q>> {
+        let mut woken = Vec::new();
+        let Some(list) = self.by_key.get_mut(&key) else {
+            return woken;
+        };
+        let by_id = &mut self.by_id;
+        list.retain(|id| {
+            if woken.len() == count {
+                return true;
+            }
+            match by_id.get_mut(id) {
+                Some(waiter) if waiter.bitset & bitset != 0 && *id < before => {
+                    waiter.woken = true;
+                    woken.push(waiter.queue.clone());
+                    false
+                }
+                _ => true,
+            }
+        });
+        if list.is_empty() {
+            self.by_key.remove(&key);
+        }
+        woken
+    }
+
+    /// Moves up to `count` waiters that arrived before `before` from
+    /// `from`'s list, in order, to the back of `to`'s; how many moved.
+    fn move_waiters(&mut self, from: u64, to: u64, count: usize, before: u64) -> usize {
+        let Some(list) = self.by_key.get_mut(&from) else {
+            return 0;
+        };
+        if from == to {
+            // Moving to the same word changes nothing, but Linux counts them.
+            return list.iter().filter(|&&id| id < before).take(count).count();
+        }
+        let mut moved = Vec::new();
+        list.retain(|&id| {
+            if moved.len() == count || id >= before {
+                return true;
+            }
+            moved.push(id);
+            false
+        });
+        let n = moved.len();
+        if list.is_empty() {
+            self.by_key.remove(&from);
+        }
+        for id in &moved {
+            if let Some(waiter) = self.by_id.get_mut(id) {
+                waiter.key = to;
+            }
+        }
+        if !moved.is_empty() {
+            self.by_key.entry(to).or_default().extend(moved);
+        }
+        n
     }
 }
 
@@ -94,7 +286,7 @@ impl<Q: EventQueue> Default for FutexTable<Q> {
 /// `clear_child_tid` on exit); nothing if the word is not mapped.
 pub fn wake_word<K: Kernel>(kernel: &K, process: &Process<K::Env>, address: u64) -> usize {
     match kernel.futex_key(process, address) {
-        Ok(key) => kernel.futexes().wake(key, 1),
+        Ok(key) => kernel.futexes().wake(key, 1, FUTEX_BITSET_MATCH_ANY),
         Err(_) => 0,
     }
 }
@@ -109,23 +301,33 @@ fn key_of<K: Kernel>(ctx: &Context<'_, K>, address: UserPtr<u32>) -> abi::Kernel
 }
 
 /// `futex(uaddr, op, val, timeout, uaddr2, val3)`: `FUTEX_WAIT`,
-/// `FUTEX_WAKE` and their bitset forms (the bitset must be non-zero; any
-/// bit matches).
+/// `FUTEX_WAKE`, their bitset forms (the bitset must be non-zero; a wake
+/// reaches the waiters whose bitset shares a bit with its own), and
+/// `FUTEX_REQUEUE` and `FUTEX_CMP_REQUEUE` (the count to move is the
+/// number passed in `timeout`'s place, as on Linux).
 pub fn futex<K: Kernel>(
     ctx: &Context<'_, K>,
     address: UserPtr<u32>,
     op: i32,
     value: u32,
     timeout: UserPtr<Timespec>,
-    _address2: u64,
+    address2: u64,
     bitset: u32,
 ) -> SyscallResult {
     let command = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    if op & FUTEX_CLOCK_REALTIME != 0 && command != FUTEX_WAIT_BITSET {
+        // Linux: only an absolute deadline has a clock to choose.
+        return Err(Errno::ENOSYS);
+    }
     match command {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-            if command == FUTEX_WAIT_BITSET && bitset == 0 {
+            let bitset = if command == FUTEX_WAIT {
+                FUTEX_BITSET_MATCH_ANY
+            } else if bitset == 0 {
                 return Err(Errno::EINVAL);
-            }
+            } else {
+                bitset
+            };
             let deadline = if timeout.is_null() {
                 None
             } else {
@@ -143,14 +345,43 @@ pub fn futex<K: Kernel>(
                     ts.duration_nanos()?
                 })
             };
-            wait(ctx, address, value, deadline)
+            wait(ctx, address, value, bitset, deadline)
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
-            if command == FUTEX_WAKE_BITSET && bitset == 0 {
+            let bitset = if command == FUTEX_WAKE {
+                FUTEX_BITSET_MATCH_ANY
+            } else if bitset == 0 {
                 return Err(Errno::EINVAL);
-            }
+            } else {
+                bitset
+            };
             let key = key_of(ctx, address)?;
-            Ok(ctx.kernel.futexes().wake(key, value as usize) as u64)
+            let count = value as usize;
+            Ok(ctx.kernel.futexes().wake(key, count, bitset) as u64)
+        }
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
+            // Both counts are C ints.
+            let wake = i32::try_from(value).map_err(|_| Errno::EINVAL)?;
+            let requeue = i32::try_from(timeout.address() as u32).map_err(|_| Errno::EINVAL)?;
+            let from = key_of(ctx, address)?;
+            let to = key_of(ctx, UserPtr::new(address2))?;
+            let table = ctx.kernel.futexes();
+            let before = if command == FUTEX_CMP_REQUEUE {
+                // Linux compares under its bucket lock; here the word is read
+                // with no lock held (a read may fault and sleep), so only
+                // waiters that came before the read are eligible: a later one
+                // may have seen a newer value and must stay where it is.
+                let before = table.arrivals();
+                if ctx.read(address)? != bitset {
+                    // Someone changed the word: the caller looks again.
+                    return Err(Errno::EAGAIN);
+                }
+                before
+            } else {
+                u64::MAX
+            };
+            let moved = table.requeue(from, wake as usize, to, requeue as usize, before);
+            Ok(moved as u64)
         }
         _ => Err(Errno::ENOSYS),
     }
@@ -162,31 +393,33 @@ pub fn restart_wait<K: Kernel>(
     ctx: &Context<'_, K>,
     address: UserPtr<u32>,
     value: u32,
+    bitset: u32,
     deadline_ns: u64,
 ) -> SyscallResult {
-    wait(ctx, address, value, Some(deadline_ns))
+    wait(ctx, address, value, bitset, Some(deadline_ns))
 }
 
 fn wait<K: Kernel>(
     ctx: &Context<'_, K>,
     address: UserPtr<u32>,
     expected: u32,
+    bitset: u32,
     deadline: Option<u64>,
 ) -> SyscallResult {
     let key = key_of(ctx, address)?;
     let table = ctx.kernel.futexes();
-    let queue = table.enter(key, || ctx.kernel.new_event_queue());
-    let seen = queue.sequence();
+    // Registered before the check: a wake after it finds this waiter.
+    let id = table.enter(key, bitset, || ctx.kernel.new_event_queue());
     let result = match ctx.read(address) {
         Err(error) => Err(error),
         Ok(value) if value != expected => Err(Errno::EAGAIN),
-        Ok(_) => match queue.wait_since(seen, true, deadline) {
-            WakeReason::Woken => Ok(0),
-            WakeReason::TimedOut => Err(Errno::ETIMEDOUT),
-            WakeReason::Interrupted => Err(Errno::EINTR),
-        },
+        Ok(_) => sleep(table, id, deadline),
     };
-    table.leave(key);
+    if result.is_err() && table.leave(id) {
+        // Woken as the wait ended by itself: the wake counted this waiter,
+        // so it returns as woken (Linux does the same).
+        return Ok(0);
+    }
     if let (Err(Errno::EINTR), Some(deadline_ns)) = (result, deadline) {
         // A timed wait goes on to the same deadline when no handler runs
         // (a stop and SIGCONT), as Linux's `futex_wait_restart`; an
@@ -194,9 +427,179 @@ fn wait<K: Kernel>(
         let block = RestartBlock::FutexWait {
             address: address.address(),
             value: expected,
+            bitset,
             deadline_ns,
         };
         ctx.thread.data().signals().lock().set_restart(block);
     }
     result
+}
+
+/// Sleeps until waiter `id` is woken, the deadline passes or a signal
+/// comes; its record stays for the caller to take out unless it was
+/// woken.
+fn sleep<Q: EventQueue>(table: &FutexTable<Q>, id: u64, deadline: Option<u64>) -> SyscallResult {
+    loop {
+        let (queue, seen) = match table.look(id) {
+            Look::Woken => return Ok(0),
+            Look::Sleep { queue, seen } => (queue, seen),
+        };
+        match queue.wait_since(seen, true, deadline) {
+            WakeReason::Woken => {}
+            WakeReason::TimedOut => return Err(Errno::ETIMEDOUT),
+            WakeReason::Interrupted => return Err(Errno::EINTR),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use core::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+
+    /// A queue that only counts its wakes (nobody sleeps on the host).
+    #[derive(Default)]
+    struct Counted {
+        wakes: AtomicU64,
+    }
+
+    impl EventQueue for Counted {
+        fn sequence(&self) -> u64 {
+            self.wakes.load(Ordering::SeqCst)
+        }
+
+        fn wait_since(
+            &self,
+            _seen: u64,
+            _interruptible: bool,
+            _deadline: Option<u64>,
+        ) -> WakeReason {
+            WakeReason::Interrupted
+        }
+
+        fn wake_all(&self) {
+            self.wakes.fetch_add(1, Ordering::SeqCst);
+        }
+
+        fn wake(&self, _count: usize) -> usize {
+            self.wake_all();
+            1
+        }
+    }
+
+    const A: u64 = 0x1000;
+    const B: u64 = 0x2000;
+    const ANY: u32 = FUTEX_BITSET_MATCH_ANY;
+
+    fn enter(table: &FutexTable<Counted>, key: u64, bitset: u32) -> u64 {
+        table.enter(key, bitset, || Arc::new(Counted::default()))
+    }
+
+    fn woken(table: &FutexTable<Counted>, id: u64) -> bool {
+        matches!(table.look(id), Look::Woken)
+    }
+
+    #[test]
+    fn a_wake_takes_waiters_in_arrival_order_and_wakes_only_them() {
+        let table = FutexTable::new();
+        let ids: std::vec::Vec<u64> = (0..3).map(|_| enter(&table, A, ANY)).collect();
+        assert_eq!(table.wake(A, 2, ANY), 2);
+        assert!(woken(&table, ids[0]));
+        assert!(woken(&table, ids[1]));
+        assert!(!woken(&table, ids[2]), "the third stays asleep");
+        assert_eq!(table.wake(B, 5, ANY), 0, "another word wakes nobody");
+        assert_eq!(table.wake(A, 5, ANY), 1);
+        assert!(woken(&table, ids[2]));
+        assert!(table.is_empty());
+    }
+
+    #[test]
+    fn a_bitset_wake_reaches_only_waiters_sharing_a_bit() {
+        let table = FutexTable::new();
+        let low = enter(&table, A, 0b01);
+        let high = enter(&table, A, 0b10);
+        assert_eq!(table.wake(A, 5, 0b10), 1);
+        assert!(woken(&table, high));
+        assert!(!woken(&table, low));
+        assert_eq!(table.wake(A, 5, 0b100), 0);
+        assert_eq!(table.wake(A, 5, ANY), 1);
+        assert!(woken(&table, low));
+    }
+
+    #[test]
+    fn a_requeue_wakes_some_and_moves_the_next_without_waking_them() {
+        let table = FutexTable::new();
+        let ids: std::vec::Vec<u64> = (0..4).map(|_| enter(&table, A, ANY)).collect();
+        // One woken, two moved: three counted, as Linux counts them.
+        assert_eq!(table.requeue(A, 1, B, 2, u64::MAX), 3);
+        assert!(woken(&table, ids[0]));
+        assert!(!woken(&table, ids[1]) && !woken(&table, ids[2]));
+        // A wake of the old word reaches only the one left there.
+        assert_eq!(table.wake(A, 5, ANY), 1);
+        assert!(woken(&table, ids[3]));
+        // The moved ones wake with the new word, in their order.
+        assert_eq!(table.wake(B, 1, ANY), 1);
+        assert!(woken(&table, ids[1]));
+        assert!(!woken(&table, ids[2]));
+        assert_eq!(table.wake(B, 1, ANY), 1);
+        assert!(woken(&table, ids[2]));
+        assert!(table.is_empty());
+    }
+
+    #[test]
+    fn moved_waiters_queue_behind_those_already_on_the_new_word() {
+        let table = FutexTable::new();
+        let mover = enter(&table, A, ANY);
+        let resident = enter(&table, B, ANY);
+        assert_eq!(table.requeue(A, 0, B, 1, u64::MAX), 1);
+        assert_eq!(table.wake(B, 1, ANY), 1);
+        assert!(woken(&table, resident));
+        assert!(!woken(&table, mover));
+        // A wait that ends by itself after a move leaves nothing behind.
+        assert!(!table.leave(mover));
+        assert!(table.is_empty());
+    }
+
+    #[test]
+    fn a_compared_requeue_leaves_later_arrivals_alone() {
+        let table = FutexTable::new();
+        let early = enter(&table, A, ANY);
+        let mark = table.arrivals();
+        let late = enter(&table, A, ANY);
+        assert_eq!(table.requeue(A, 0, B, 5, mark), 1);
+        assert_eq!(table.wake(A, 5, ANY), 1);
+        assert!(woken(&table, late));
+        assert!(!woken(&table, early));
+        assert_eq!(table.wake(B, 5, ANY), 1);
+        assert!(woken(&table, early));
+    }
+
+    #[test]
+    fn a_wait_that_ends_after_its_wake_counts_as_woken() {
+        let table = FutexTable::new();
+        let id = enter(&table, A, ANY);
+        assert_eq!(table.wake(A, 1, ANY), 1);
+        assert!(table.leave(id), "the wake counted it: it returns 0");
+        let id = enter(&table, A, ANY);
+        assert!(!table.leave(id));
+        assert!(table.is_empty());
+    }
+
+    #[test]
+    fn queues_of_finished_waits_serve_the_next() {
+        let table: FutexTable<Counted> = FutexTable::new();
+        let made = AtomicU64::new(0);
+        let make = || {
+            made.fetch_add(1, Ordering::SeqCst);
+            Arc::new(Counted::default())
+        };
+        for _ in 0..10 {
+            let id = table.enter(A, ANY, make);
+            table.leave(id);
+        }
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+    }
 }

@@ -188,8 +188,9 @@ pub fn restart_syscall<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
         Some(RestartBlock::FutexWait {
             address,
             value,
+            bitset,
             deadline_ns,
-        }) => crate::futex::restart_wait(ctx, UserPtr::new(address), value, deadline_ns),
+        }) => crate::futex::restart_wait(ctx, UserPtr::new(address), value, bitset, deadline_ns),
         None => Err(Errno::EINTR),
     }
 }

@@ -9,6 +9,8 @@ use common::*;
 
 const FUTEX_WAIT: u64 = 0;
 const FUTEX_WAKE: u64 = 1;
+const FUTEX_REQUEUE: u64 = 3;
+const FUTEX_CMP_REQUEUE: u64 = 4;
 const FUTEX_WAIT_BITSET: u64 = 9;
 const FUTEX_WAKE_BITSET: u64 = 10;
 const FUTEX_PRIVATE_FLAG: u64 = 128;
@@ -172,4 +174,63 @@ fn waking_a_word_nobody_waits_on_wakes_nobody() {
         0
     );
     assert!(w.machine.futexes.is_empty());
+}
+
+#[test]
+fn requeue_checks_its_counts_words_and_expected_value() {
+    let w = World::new();
+    let from = word(&w, 3);
+    let to = word(&w, 0);
+    // Nobody waits: nothing woken or moved.
+    assert_eq!(w.call(Sysno::Futex, &[from, FUTEX_REQUEUE, 1, 1, to, 0]), 0);
+    assert_eq!(
+        w.call(Sysno::Futex, &[from, FUTEX_CMP_REQUEUE, 1, 1, to, 3]),
+        0
+    );
+    // The word moved on: the caller must look again.
+    assert_eq!(
+        w.call(Sysno::Futex, &[from, FUTEX_CMP_REQUEUE, 1, 1, to, 4]),
+        err(Errno::EAGAIN)
+    );
+    // Counts are C ints.
+    assert_eq!(
+        w.call(
+            Sysno::Futex,
+            &[from, FUTEX_REQUEUE, u32::MAX as u64, 1, to, 0]
+        ),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(
+            Sysno::Futex,
+            &[from, FUTEX_REQUEUE, 1, u32::MAX as u64, to, 0]
+        ),
+        err(Errno::EINVAL)
+    );
+    // The second word must be aligned and mapped.
+    assert_eq!(
+        w.call(Sysno::Futex, &[from, FUTEX_REQUEUE, 1, 1, to + 2, 0]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::Futex, &[from, FUTEX_REQUEUE, 1, 1, 0x1000, 0]),
+        err(Errno::EFAULT)
+    );
+    assert!(w.machine.futexes.is_empty());
+}
+
+#[test]
+fn only_an_absolute_wait_takes_the_realtime_clock() {
+    let w = World::new();
+    let futex = word(&w, 1);
+    for op in [FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE] {
+        assert_eq!(
+            w.call(
+                Sysno::Futex,
+                &[futex, op | FUTEX_CLOCK_REALTIME, 0, 0, futex, 0]
+            ),
+            err(Errno::ENOSYS),
+            "op {op}"
+        );
+    }
 }
