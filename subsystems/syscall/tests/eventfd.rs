@@ -1,10 +1,8 @@
 //! eventfd through system calls: flags, and the counter through read and
 //! write on the descriptor.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Sysno};
-use common::*;
 
 #[test]
 fn an_event_counter_is_a_descriptor_that_reads_what_was_written() {

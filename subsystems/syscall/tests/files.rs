@@ -1,10 +1,8 @@
 //! Files through the system-call table: open, read, write, seek, stat,
 //! descriptors, and the errors user space sees.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Sysno};
-use common::*;
 
 #[test]
 fn a_file_written_then_read_back_has_its_contents() {

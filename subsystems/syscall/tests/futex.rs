@@ -2,10 +2,8 @@
 //! interruption, argument errors, and a table that keeps nothing once
 //! nobody waits.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Sysno, Timespec};
-use common::*;
 
 const FUTEX_WAIT: u64 = 0;
 const FUTEX_WAKE: u64 = 1;

@@ -3,10 +3,8 @@
 //! so an overflow here is a crash there). Arguments mix valid descriptors,
 //! mapped and unmapped pointers, boundary sizes and random bits.
 
-mod common;
-
+use crate::common::*;
 use abi::Sysno;
-use common::*;
 use proptest::prelude::*;
 
 /// Calls that would end the test's process or its machine, and those that

@@ -1,9 +1,7 @@
 //! System information and limits as user space sees them.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, RawRlimit, Rusage, Sysinfo, Sysno, Utsname};
-use common::*;
 
 fn text(field: &[u8]) -> &str {
     let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());

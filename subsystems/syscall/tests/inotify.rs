@@ -2,10 +2,8 @@
 //! read from the descriptor after path operations. One test: watches are
 //! machine-wide, and this binary's world is the only one touching them.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Sysno};
-use common::*;
 
 const IN_NONBLOCK: u64 = 0o4000;
 const IN_CLOEXEC: u64 = 0o2000000;

@@ -2,12 +2,10 @@
 //! pipes between parent and child, exec closing descriptors, SIGCHLD and
 //! auto-reaping, job control seen by wait, thread exit clearing its tid.
 
-mod common;
-
 use std::sync::Arc;
 
+use crate::common::*;
 use abi::{Errno, Sysno};
-use common::*;
 use process::{Process, Thread};
 use signal::KernelSigAction;
 use syscall::signals::delivery::UserReturn;

@@ -1,10 +1,8 @@
 //! The address space through the table: mmap, munmap, mprotect, brk,
 //! msync and madvise, with `mm`'s real regions under a fake page table.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Sysno};
-use common::*;
 
 const PROT_READ: u64 = 1;
 const PROT_WRITE: u64 = 2;

@@ -2,10 +2,8 @@
 //! munlockall, MAP_LOCKED and MAP_POPULATE, with `mm`'s real regions
 //! under a fake page table.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Sysno};
-use common::*;
 
 const PROT_NONE: u64 = 0;
 const PROT_READ: u64 = 1;

@@ -1,10 +1,8 @@
 //! System V message queues through the table: messages in and out of user
 //! memory, the errors of calls that may not wait.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Sysno};
-use common::*;
 use ipc::{IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_PRIVATE, MSG_NOERROR, MsqidDs, cmd};
 
 fn msgget(w: &World, key: i32, flags: u32) -> i64 {

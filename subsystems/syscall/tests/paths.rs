@@ -2,10 +2,8 @@
 //! permissions, ownership, times and the working directory, on the real
 //! VFS and tmpfs with the process crate's credentials.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Stat, Sysno, Timespec, Timeval};
-use common::*;
 
 const S_IFMT: u32 = 0o170000;
 const S_IFREG: u32 = 0o100000;

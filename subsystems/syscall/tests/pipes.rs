@@ -1,10 +1,8 @@
 //! Pipes and waiting for descriptors: data order, end-of-file, broken
 //! pipes, non-blocking ends, poll and select readiness and timeouts.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, IoVec, PollFd, Sysno, Timespec, Timeval};
-use common::*;
 
 const POLLIN: i16 = 0x1;
 const POLLOUT: i16 = 0x4;

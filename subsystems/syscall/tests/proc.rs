@@ -2,10 +2,8 @@
 //! process table the syscall crate shows it, read back through `open` and
 //! `read` as `ps` and `top` do.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Sysno};
-use common::*;
 
 fn mount_proc(w: &World) {
     let target = w.string("/proc");

@@ -3,12 +3,10 @@
 //! affinity. The process table, VFS, signal state and address spaces are
 //! the real crates'; only thread start-up is recorded instead of run.
 
-mod common;
-
 use std::sync::Arc;
 
+use crate::common::*;
 use abi::{Errno, Sysno};
-use common::*;
 use process::{Process, Termination, Thread};
 use signal::{KernelSigAction, RawSigInfo};
 use syscall::signals::delivery::UserReturn;

@@ -1,10 +1,8 @@
 //! ptrace requests from the tracer's side, against a tracee put in a
 //! trace stop by the process table (a real stop would sleep).
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Sysno, UserRegs};
-use common::*;
 use process::TraceStop;
 
 const TRACEME: u64 = 0;

@@ -1,10 +1,8 @@
 //! `process_vm_readv`/`process_vm_writev`: who may copy another process's
 //! memory, and how the vectors pair up.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, IoVec, Sysno};
-use common::*;
 
 fn vecs(w: &World, parts: &[(u64, u64)]) -> u64 {
     let list: Vec<IoVec> = parts

@@ -1,10 +1,8 @@
 //! seccomp through system calls: installing filters with Linux's checks,
 //! and what the entry work does with a call each answer covers.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Sysno};
-use common::*;
 use process::Termination;
 use seccomp::{SockFilter, ret};
 use syscall::signals::delivery::UserReturn;

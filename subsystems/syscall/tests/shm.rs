@@ -1,10 +1,8 @@
 //! System V shared memory through the table: segments attached as
 //! regions of `mm`'s real address space, counted, detached and destroyed.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Sysno};
-use common::*;
 use ipc::{
     IPC_CREAT, IPC_PRIVATE, SHM_DEST, SHM_RDONLY, SHM_REMAP, ShmInfo, ShmLimits, ShmidDs, cmd,
 };

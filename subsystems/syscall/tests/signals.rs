@@ -2,10 +2,8 @@
 //! permissions, delivery into handlers and back through `rt_sigreturn`,
 //! restarts, waiting for signals, alternate stacks and alarms.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Itimerval, Sysno, Timespec, Timeval};
-use common::*;
 use process::wait::{WNOHANG, WUNTRACED};
 use process::{Process, ProcessState, Termination, Thread};
 use signal::{KernelSigAction, RawSigInfo, StackT};

@@ -3,10 +3,8 @@
 //! UDP datagrams with their senders, and what a stream keeps when a
 //! receive cannot copy out.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Sysno};
-use common::*;
 
 const AF_INET: u64 = 2;
 const AF_INET6: u64 = 10;

@@ -2,12 +2,10 @@
 //! crate with the tty crate's line discipline, controlled and read by
 //! processes of the process table, signalled through the signal crate.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
+use crate::common::*;
 use abi::{Errno, Sysno, Termios, WinSize};
-use common::*;
 use fs::devices::console::{ConsolePort, ConsoleTerminal};
 use fs::{FileDescription, OpenFlags};
 use process::{Process, Thread};

@@ -1,10 +1,8 @@
 //! Clocks and sleeps as programs see them on a machine whose clock moves
 //! only when someone sleeps.
 
-mod common;
-
+use crate::common::*;
 use abi::{Errno, Sysno, Timespec, Timeval};
-use common::*;
 use syscall::Kernel;
 
 const CLOCK_REALTIME: u64 = 0;

@@ -1,8 +1,6 @@
 //! Calls nobody serves: which numbers the table routes, and the one log
 //! line an unknown call leaves.
 
-mod common;
-
 use std::sync::Mutex;
 
 use abi::Sysno;
@@ -104,7 +102,7 @@ fn the_table_serves_the_calls_linux_programs_start_with() {
 
 #[test]
 fn a_raw_number_reaches_the_row_of_its_call_and_an_unrouted_one_none() {
-    let w = common::World::new();
+    let w = crate::common::World::new();
     let pid = w.call(Sysno::Getpid, &[]);
     assert!(pid > 0);
     assert_eq!(w.call_number(Sysno::Getpid.number(), &[]), Some(pid));
