@@ -219,6 +219,41 @@ fn a_blocked_signal_stays_pending_until_unblocked_then_runs_its_handler() {
 }
 
 #[test]
+fn a_second_pending_signal_gets_its_frame_at_the_next_return_over_the_first() {
+    let w = World::new();
+    handle(&w, SIGUSR1, HANDLER, 0, 0);
+    handle(&w, SIGUSR2, HANDLER, 0, 0);
+    mask(&w, SIG_BLOCK, bit(SIGUSR1) | bit(SIGUSR2));
+    raise(&w, SIGUSR2);
+    raise(&w, SIGUSR1);
+    mask(&w, SIG_SETMASK, 0);
+    set_user_state(&w);
+    let stack = w.registers.borrow().registers.rsp;
+    w.return_to_user(None);
+    let first = w.registers.borrow().registers;
+    assert_eq!((first.rip, first.rdi), (HANDLER, SIGUSR1));
+    // The next return (the handler's first system call or interrupt)
+    // builds the second frame on top of the first, with nothing else
+    // asking for a look.
+    w.return_to_user(None);
+    let second = w.registers.borrow().registers;
+    assert_eq!((second.rip, second.rdi), (HANDLER, SIGUSR2));
+    assert!(second.rsp < first.rsp);
+    // Nothing is left: the return after it changes nothing.
+    w.return_to_user(None);
+    assert_eq!(w.registers.borrow().registers, second);
+    // Unwinding: back into the first handler, then into the program.
+    return_from_handler(&w);
+    w.return_to_user(Some(Sysno::RtSigreturn));
+    assert_eq!(w.registers.borrow().registers, first);
+    assert_eq!(return_from_handler(&w), 0xaaaa);
+    w.return_to_user(Some(Sysno::RtSigreturn));
+    let regs = w.registers.borrow().registers;
+    assert_eq!((regs.rip, regs.rsp), (0x40_0100, stack));
+    assert_eq!(blocked(&w), 0);
+}
+
+#[test]
 fn the_handler_frame_follows_the_abi_and_sigreturn_restores_everything() {
     let w = World::new();
     handle(&w, SIGUSR1, HANDLER, SA_SIGINFO, bit(SIGUSR2));

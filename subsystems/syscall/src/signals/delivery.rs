@@ -157,6 +157,7 @@ pub fn on_return_to_user<K: Kernel>(
     let mut entered_handler = false;
     // A signal a tracer substituted is delivered without another stop.
     let mut substituted: Option<signal::Signal> = None;
+    let mut more_pending;
     loop {
         if thread.should_die() {
             return UserReturn::ExitThread;
@@ -182,7 +183,11 @@ pub fn on_return_to_user<K: Kernel>(
             let mut thread_signals = thread.data().signals().lock();
             let mut data = process.data();
             data.signals_mut().set_traced(process.is_traced());
-            signal::next_signal_to_deliver(&mut thread_signals, data.signals_mut())
+            let delivery = signal::next_signal_to_deliver(&mut thread_signals, data.signals_mut());
+            // Seen in the same hold: whether a handler's frame leaves
+            // anything for the next return to look at.
+            more_pending = delivery.is_some() && thread_signals.has_deliverable(data.signals());
+            delivery
         };
         let Some(mut delivery) = delivery else { break };
         handled = true;
@@ -309,9 +314,12 @@ pub fn on_return_to_user<K: Kernel>(
         thread.data().signals().lock().restore_saved_mask();
     }
     kernel.clear_interrupt(thread);
-    // One handler frame per return: whatever else is pending (or the
-    // restored mask unblocked) is looked at on the next one.
-    thread.request_signal_check();
+    // One handler frame per return: whatever else was pending is looked
+    // at on the next one, and so is what a restored mask unblocked. A
+    // signal posted since the look asked for a check itself.
+    if more_pending || !entered_handler {
+        thread.request_signal_check();
+    }
     UserReturn::Resume
 }
 
