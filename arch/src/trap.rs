@@ -141,6 +141,14 @@ impl FpuState {
         self.image.get_mut()
     }
 
+    /// The whole image, which the caller overwrites entirely before the
+    /// state is used: the old state is not completed from the CPU first
+    /// (`rt_sigreturn` copies a whole image in).
+    pub fn image_to_overwrite(&mut self) -> &mut [u8; FPU_IMAGE_SIZE] {
+        *self.complete.get_mut() = COMPLETE;
+        self.image.get_mut()
+    }
+
     /// Replaces the whole state (no need to complete the old one first).
     pub fn set_image(&mut self, image: &[u8; FPU_IMAGE_SIZE]) {
         *self.image.get_mut() = *image;

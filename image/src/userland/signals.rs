@@ -92,8 +92,16 @@ impl SavedRegisters for TrapRegisters<'_> {
         self.fpu.image_mut()
     }
 
+    fn fpu_to_overwrite(&mut self) -> &mut [u8; FPU_AREA_SIZE] {
+        self.fpu.image_to_overwrite()
+    }
+
     fn reset_fpu(&mut self) {
         self.fpu.reset();
+    }
+
+    fn stack_pointer(&self) -> u64 {
+        self.frame.rsp
     }
 
     fn fault(&self) -> FaultContext {

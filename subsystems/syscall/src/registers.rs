@@ -35,6 +35,13 @@ pub trait SavedRegisters {
     /// The FPU/SSE state, to replace.
     fn fpu_mut(&mut self) -> &mut [u8; FPU_AREA_SIZE];
 
+    /// The FPU/SSE state, to be overwritten whole: the caller writes every
+    /// byte before the thread runs again, so a kernel that keeps part of
+    /// the state elsewhere need not gather it first (`rt_sigreturn`).
+    fn fpu_to_overwrite(&mut self) -> &mut [u8; FPU_AREA_SIZE] {
+        self.fpu_mut()
+    }
+
     /// Resets the FPU/SSE state to its power-on value (a signal handler
     /// and a new program start clean).
     fn reset_fpu(&mut self);
@@ -50,6 +57,12 @@ pub trait SavedRegisters {
     /// user mode asks).
     fn return_value(&self) -> u64 {
         self.registers().rax
+    }
+
+    /// `rsp`, overridden as [`SavedRegisters::return_value`] is
+    /// (`rt_sigreturn` finds its frame by it).
+    fn stack_pointer(&self) -> u64 {
+        self.registers().rsp
     }
 
     /// The value a system call returns (`rax`).

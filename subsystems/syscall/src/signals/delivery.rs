@@ -418,7 +418,7 @@ pub fn sigreturn<K: Kernel>(
     thread: &Thread<K::Env>,
     regs: &mut dyn SavedRegisters,
 ) -> Result<u64, UserReturn> {
-    let base = signal::sigreturn_frame_address(regs.registers().rsp);
+    let base = signal::sigreturn_frame_address(regs.stack_pointer());
     let memory = kernel.user_memory();
     let restored = (|| -> KernelResult<_> {
         let mut uc = UContext::new_zeroed();
@@ -434,7 +434,7 @@ pub fn sigreturn<K: Kernel>(
         // fails here kills the process, so a partial copy is never run.
         match restored.fpstate {
             Some(address) => {
-                let area = regs.fpu_mut();
+                let area = regs.fpu_to_overwrite();
                 memory.copy_from_user(area, UserSlice::new(address, FPU_AREA_SIZE)?)?;
                 // A user-supplied MXCSR with reserved bits would fault
                 // fxrstor in the kernel: keep only the defined bits.
