@@ -14,32 +14,23 @@ use crate::signal::Signal;
 use crate::sigset::SigSet;
 use crate::thread::ThreadSignalState;
 use abi::KernelResult;
-use smallvec::SmallVec;
-
-/// Thread states gathered for one send: most processes have few threads.
-type ThreadStates<'a> = SmallVec<[&'a mut ThreadSignalState; 4]>;
-
-/// A borrow for a shorter time (the inline array is invariant in it).
-fn shorten<'short, 'long: 'short>(
-    state: &'long mut ThreadSignalState,
-) -> &'short mut ThreadSignalState {
-    state
-}
+use core::ops::DerefMut;
 
 /// Sends a process-directed signal (`kill`, `sigqueue`, SIGCHLD, SIGALRM):
 /// it goes to the shared queue; wake a thread picked by
-/// [`crate::choose_target_thread`]. `threads` must yield every thread of
-/// the process. A signal blocked by any thread is kept even if ignored (a
-/// thread may be about to `sigwait` for it). If the signal is SIGCONT the
-/// caller also resumes the process if it was stopped, whatever the outcome.
-pub fn send_to_process<'a>(
+/// [`crate::choose_target_thread`]. `threads` must hold every thread of
+/// the process (the kernel's lock guards, or plain references). A signal
+/// blocked by any thread is kept even if ignored (a thread may be about
+/// to `sigwait` for it). If the signal is SIGCONT the caller also resumes
+/// the process if it was stopped, whatever the outcome.
+pub fn send_to_process<T: DerefMut<Target = ThreadSignalState>>(
     process: &mut ProcessSignalState,
-    threads: impl IntoIterator<Item = &'a mut ThreadSignalState>,
+    threads: &mut [T],
     info: SigInfo,
 ) -> KernelResult<PostOutcome> {
-    let mut threads: ThreadStates<'_> = threads.into_iter().collect();
     let blocked = threads.iter().any(|t| t.blocked().contains(info.signal));
-    if !prepare(process, &mut threads, &info, blocked) {
+    discard_conflicting(process, threads.iter_mut().map(|t| &mut **t), info.signal);
+    if !should_queue(process, &info, blocked) {
         return Ok(PostOutcome::Ignored);
     }
     let limit = process.queue_limit();
@@ -47,21 +38,21 @@ pub fn send_to_process<'a>(
 }
 
 /// Sends a thread-directed signal (`tkill`, `tgkill`) to `target`;
-/// `others` yields the process's other threads (for the SIGCONT/stop
+/// `others` holds the process's other threads (for the SIGCONT/stop
 /// discarding, which is process-wide).
-pub fn send_to_thread<'a>(
+pub fn send_to_thread<T: DerefMut<Target = ThreadSignalState>>(
     process: &mut ProcessSignalState,
     target: &mut ThreadSignalState,
-    others: impl IntoIterator<Item = &'a mut ThreadSignalState>,
+    others: &mut [T],
     info: SigInfo,
 ) -> KernelResult<PostOutcome> {
     let blocked = target.blocked().contains(info.signal);
-    let proceed = {
-        let mut threads: ThreadStates<'_> = others.into_iter().map(shorten).collect();
-        threads.push(&mut *target);
-        prepare(process, &mut threads, &info, blocked)
-    };
-    if !proceed {
+    let everyone = others
+        .iter_mut()
+        .map(|t| &mut **t)
+        .chain(core::iter::once(&mut *target));
+    discard_conflicting(process, everyone, info.signal);
+    if !should_queue(process, &info, blocked) {
         return Ok(PostOutcome::Ignored);
     }
     let limit = process.queue_limit();
@@ -109,28 +100,31 @@ pub fn force_fatal_signal(
     thread.pending_mut().post(info, limit)
 }
 
-/// The process-wide side effects of sending `info`, then whether it should
-/// be queued at all.
-fn prepare(
+/// The process-wide side effect of sending `signal`: SIGCONT discards
+/// pending stop signals and a stop signal a pending SIGCONT, from the
+/// shared queue and every thread's (`threads`: all of them).
+fn discard_conflicting<'a>(
     process: &mut ProcessSignalState,
-    threads: &mut [&mut ThreadSignalState],
-    info: &SigInfo,
-    blocked: bool,
-) -> bool {
-    let signal = info.signal;
+    threads: impl Iterator<Item = &'a mut ThreadSignalState>,
+    signal: Signal,
+) {
     let discard = if signal == Signal::SIGCONT {
         SigSet::STOP_SIGNALS
     } else if signal.is_stop() {
         SigSet::single(Signal::SIGCONT)
     } else {
-        SigSet::EMPTY
+        return;
     };
-    if !discard.is_empty() {
-        process.shared_pending_mut().discard(discard);
-        for thread in threads.iter_mut() {
-            thread.pending_mut().discard(discard);
-        }
+    process.shared_pending_mut().discard(discard);
+    for thread in threads {
+        thread.pending_mut().discard(discard);
     }
+}
+
+/// Whether `info` is queued at all (`blocked`: some thread, or the
+/// target thread, blocks it).
+fn should_queue(process: &ProcessSignalState, info: &SigInfo, blocked: bool) -> bool {
+    let signal = info.signal;
     // Blocked signals are never dropped: the handler may change before
     // they are unblocked.
     if blocked {

@@ -55,7 +55,7 @@ fn sigkill_cannot_be_blocked_or_caught() {
 
     let sent = send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kill(Signal::SIGKILL, 50, 0),
     );
     assert_eq!(sent, Ok(PostOutcome::Queued));
@@ -77,12 +77,12 @@ fn standard_signals_coalesce() {
     thread.set_blocked(SigSet::single(Signal::SIGUSR1));
     let first = send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kill(Signal::SIGUSR1, 100, 0),
     );
     let second = send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kill(Signal::SIGUSR1, 200, 0),
     );
     assert_eq!(
@@ -113,7 +113,7 @@ fn realtime_signals_queue_in_order_with_values() {
     for (sig, value) in [(rt(1), 1), (rt(1), 2), (rt(0), 9), (rt(1), 3)] {
         let sent = send_to_process(
             &mut process,
-            [&mut thread],
+            &mut [&mut thread],
             SigInfo::queue(sig, 7, 1000, value),
         );
         assert_eq!(sent, Ok(PostOutcome::Queued));
@@ -142,7 +142,7 @@ fn realtime_queue_limit_gives_eagain_to_sigqueue() {
     let mut send = |value| {
         send_to_process(
             &mut process,
-            [&mut thread],
+            &mut [&mut thread],
             SigInfo::queue(rt(3), 1, 0, value),
         )
     };
@@ -158,14 +158,14 @@ fn sigcont_discards_pending_stops() {
     thread.set_blocked(SigSet::single(Signal::SIGTSTP).with(Signal::SIGCONT));
     send_to_process(
         &mut process,
-        [&mut thread, &mut other],
+        &mut [&mut thread, &mut other],
         SigInfo::kill(Signal::SIGTSTP, 1, 0),
     )
     .unwrap();
     send_to_thread(
         &mut process,
         &mut other,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::tkill(Signal::SIGSTOP, 1, 0),
     )
     .unwrap();
@@ -174,7 +174,7 @@ fn sigcont_discards_pending_stops() {
 
     send_to_process(
         &mut process,
-        [&mut thread, &mut other],
+        &mut [&mut thread, &mut other],
         SigInfo::kill(Signal::SIGCONT, 1, 0),
     )
     .unwrap();
@@ -187,7 +187,7 @@ fn sigcont_discards_pending_stops() {
     // And a stop signal discards a pending SIGCONT.
     send_to_process(
         &mut process,
-        [&mut thread, &mut other],
+        &mut [&mut thread, &mut other],
         SigInfo::kill(Signal::SIGTTIN, 1, 0),
     )
     .unwrap();
@@ -200,7 +200,7 @@ fn stop_signal_default_action_is_stop_and_sigcont_default_is_discarded() {
     let (mut process, mut thread) = process_with_thread();
     send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kill(Signal::SIGTSTP, 1, 0),
     )
     .unwrap();
@@ -209,7 +209,7 @@ fn stop_signal_default_action_is_stop_and_sigcont_default_is_discarded() {
     // SIGCONT with SIG_DFL does its work at send time and is not queued.
     let sent = send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kill(Signal::SIGCONT, 1, 0),
     );
     assert_eq!(sent, Ok(PostOutcome::Ignored));
@@ -220,7 +220,7 @@ fn ignored_signal_is_dropped_unless_blocked() {
     let (mut process, mut thread) = process_with_thread();
     let sent = send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kernel(Signal::SIGCHLD),
     );
     assert_eq!(sent, Ok(PostOutcome::Ignored));
@@ -232,7 +232,7 @@ fn ignored_signal_is_dropped_unless_blocked() {
     assert_eq!(
         send_to_process(
             &mut process,
-            [&mut thread],
+            &mut [&mut thread],
             SigInfo::kill(Signal::SIGTERM, 1, 0)
         ),
         Ok(PostOutcome::Ignored)
@@ -241,7 +241,7 @@ fn ignored_signal_is_dropped_unless_blocked() {
     assert_eq!(
         send_to_process(
             &mut process,
-            [&mut thread],
+            &mut [&mut thread],
             SigInfo::kill(Signal::SIGTERM, 1, 0)
         ),
         Ok(PostOutcome::Queued)
@@ -261,7 +261,7 @@ fn faults_are_delivered_before_lower_numbered_signals() {
     }
     send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kill(Signal::SIGINT, 1, 0),
     )
     .unwrap();
@@ -323,14 +323,14 @@ fn init_ignores_user_sigkill_but_not_its_own_faults() {
     process.set_unkillable(true);
     let sent = send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kill(Signal::SIGKILL, 5, 0),
     );
     assert_eq!(sent, Ok(PostOutcome::Ignored));
     assert_eq!(
         send_to_process(
             &mut process,
-            [&mut thread],
+            &mut [&mut thread],
             SigInfo::kill(Signal::SIGTERM, 5, 0)
         ),
         Ok(PostOutcome::Ignored)
@@ -392,7 +392,7 @@ fn resethand_restores_default() {
     process.set_action(Signal::SIGINT, oneshot, []).unwrap();
     send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kill(Signal::SIGINT, 1, 0),
     )
     .unwrap();
@@ -407,7 +407,7 @@ fn resethand_restores_default() {
     thread.set_blocked(SigSet::EMPTY);
     send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kill(Signal::SIGINT, 1, 0),
     )
     .unwrap();
@@ -428,7 +428,7 @@ fn sigsuspend_frame_records_the_mask_before_suspend() {
     thread.set_blocked(SigSet::single(Signal::SIGUSR1));
     send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kill(Signal::SIGUSR1, 1, 0),
     )
     .unwrap();
@@ -464,7 +464,7 @@ fn sigtimedwait_takes_blocked_signals_without_running_handlers() {
     assert!(!thread.has_wakeup_signal(&process));
     send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::queue(Signal::SIGUSR2, 3, 0, 77),
     )
     .unwrap();
@@ -482,21 +482,21 @@ fn sigpending_reports_only_blocked_signals_of_thread_and_process() {
     thread.set_blocked(SigSet::single(Signal::SIGUSR1).with(Signal::SIGUSR2));
     send_to_process(
         &mut process,
-        [&mut thread, &mut other],
+        &mut [&mut thread, &mut other],
         SigInfo::kill(Signal::SIGUSR1, 1, 0),
     )
     .unwrap();
     send_to_thread(
         &mut process,
         &mut thread,
-        [&mut other],
+        &mut [&mut other],
         SigInfo::tkill(Signal::SIGUSR2, 1, 0),
     )
     .unwrap();
     send_to_thread(
         &mut process,
         &mut other,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::tkill(Signal::SIGHUP, 1, 0),
     )
     .unwrap();
@@ -539,7 +539,7 @@ fn exec_keeps_mask_and_pending_but_resets_handlers() {
     thread.set_blocked(SigSet::single(Signal::SIGUSR1));
     send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kill(Signal::SIGUSR1, 1, 0),
     )
     .unwrap();
@@ -557,7 +557,7 @@ fn fork_child_has_no_pending_signals() {
     thread.set_blocked(SigSet::single(Signal::SIGUSR1));
     send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kill(Signal::SIGUSR1, 1, 0),
     )
     .unwrap();
@@ -573,14 +573,18 @@ fn a_traced_process_keeps_ignored_signals_for_its_tracer() {
     // Untraced: SIGCHLD (default ignore) and SIGCONT's default vanish.
     let sent = send_to_process(
         &mut process,
-        [&mut thread],
+        &mut [&mut thread],
         SigInfo::kill(Signal::SIGCHLD, 9, 0),
     );
     assert_eq!(sent, Ok(PostOutcome::Ignored));
     // Traced: they are queued and taken, as "ignore" once the tracer saw them.
     process.set_traced(true);
     for signal in [Signal::SIGCHLD, Signal::SIGCONT] {
-        let sent = send_to_process(&mut process, [&mut thread], SigInfo::kill(signal, 9, 0));
+        let sent = send_to_process(
+            &mut process,
+            &mut [&mut thread],
+            SigInfo::kill(signal, 9, 0),
+        );
         assert_eq!(sent, Ok(PostOutcome::Queued), "{signal:?}");
     }
     let delivered: Vec<(Signal, Action)> = deliver_all(&mut thread, &mut process)

@@ -136,23 +136,31 @@ pub fn send<K: Kernel>(
     }
     let threads = process.threads();
     let (outcome, target) = {
-        let mut guards: smallvec::SmallVec<[_; 4]> =
-            threads.iter().map(|t| t.data().signals().lock()).collect();
+        // Every thread's signal state, locked in list order; most
+        // processes have one thread, whose guard needs no collection.
+        let mut only;
+        let mut many: smallvec::SmallVec<[_; 4]>;
+        let guards: &mut [_] = match threads.as_slice() {
+            [thread] => {
+                only = [thread.data().signals().lock()];
+                &mut only
+            }
+            _ => {
+                many = threads.iter().map(|t| t.data().signals().lock()).collect();
+                &mut many
+            }
+        };
         let mut data = process.data();
         if data.termination().is_some() {
             return Ok(());
         }
         data.signals_mut().set_traced(process.is_traced());
-        let outcome = signal::send_to_process(
-            data.signals_mut(),
-            guards.iter_mut().map(|g| &mut **g),
-            info,
-        )?;
+        let outcome = signal::send_to_process(data.signals_mut(), guards, info)?;
         // The thread to wake, chosen from the masks the signal was posted
         // against, while their locks are still held.
         let candidates = threads
             .iter()
-            .zip(&guards)
+            .zip(guards.iter())
             .map(|(t, g)| (t.tid(), g.blocked_for_wakeup(), t.should_die()));
         let target = match outcome {
             PostOutcome::Ignored => None,
@@ -206,19 +214,14 @@ pub fn send_to_thread<K: Kernel>(
     let threads = process.threads();
     {
         let mut target = thread.data().signals().lock();
-        let mut others: Vec<_> = threads
+        let mut others: smallvec::SmallVec<[_; 4]> = threads
             .iter()
             .filter(|t| t.tid() != thread.tid())
             .map(|t| t.data().signals().lock())
             .collect();
         let mut data = process.data();
         data.signals_mut().set_traced(process.is_traced());
-        signal::send_to_thread(
-            data.signals_mut(),
-            &mut target,
-            others.iter_mut().map(|g| &mut **g),
-            info,
-        )?;
+        signal::send_to_thread(data.signals_mut(), &mut target, &mut others, info)?;
     }
     thread.request_signal_check();
     kernel.interrupt(thread);
