@@ -93,34 +93,19 @@ impl PendingSignals {
     /// Removes and returns the oldest instance of `signal`, which must be
     /// pending (a signal whose info was lost yields `SI_USER` from pid 0).
     fn take(&mut self, signal: Signal) -> SigInfo {
-        let mut found = None;
-        let mut more = false;
-        for (index, info) in self.queue.iter().enumerate() {
-            if info.signal == signal {
-                if found.is_none() {
-                    found = Some(index);
-                } else {
-                    more = true;
-                    break;
-                }
-            }
-        }
-        if !more {
+        // Most often the oldest entry: popped without a search, and
+        // without shifting the rest.
+        let taken = if self.queue.front().is_some_and(|info| info.signal == signal) {
+            self.queue.pop_front()
+        } else {
+            let index = self.queue.iter().position(|info| info.signal == signal);
+            index.and_then(|index| self.queue.remove(index))
+        };
+        // Another instance (a real-time signal queues them) keeps it pending.
+        if !self.queue.iter().any(|info| info.signal == signal) {
             self.set.remove(signal);
         }
-        let Some(index) = found else {
-            return SigInfo::kill(signal, 0, 0);
-        };
-        // Copied straight out of the queue, then dropped from it (most often
-        // the oldest entry: popped without shifting the rest). Taking the
-        // entry by value instead copies it through two temporaries.
-        let taken = self.queue[index];
-        if index == 0 {
-            self.queue.pop_front();
-        } else {
-            self.queue.remove(index);
-        }
-        taken
+        taken.unwrap_or_else(|| SigInfo::kill(signal, 0, 0))
     }
 
     /// Adds `count` overruns to the queued signal of POSIX timer `id`, if
