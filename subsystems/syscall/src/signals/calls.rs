@@ -126,7 +126,11 @@ pub fn kill<K: Kernel>(ctx: &Context<'_, K>, pid: i32, signum: i32) -> SyscallRe
     let target = KillTarget::from_raw(pid)?;
     let processes = ctx.kernel.processes();
     if let KillTarget::Process(pid) = target {
-        // One process (the common case): no target list.
+        // One process (the common case): no target list, and no lookup
+        // for the caller itself (`raise`, `abort`).
+        if pid == ctx.process.pid() {
+            return kill_one(ctx, ctx.process, signal);
+        }
         let target = processes.from_pid(pid).ok_or(Errno::ESRCH)?;
         return kill_one(ctx, &target, signal);
     }
