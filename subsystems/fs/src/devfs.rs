@@ -48,7 +48,8 @@ pub struct Devfs {
 /// Builds devfs with device number `dev` (and devpts with `pts_dev`): `null` (1,3), `zero` (1,5),
 /// `full` (1,7), `random` (1,8), `urandom` (1,9), `tty0` (4,0) and `tty1`
 /// (4,1) with a screen, `ttyS0` (4,64), `tty` (5,0), `console` (5,1) and
-/// `ptmx` (5,2) with its slaves in `pts/`, as on Linux. Drivers add more nodes through
+/// `ptmx` (5,2) with its slaves in `pts/`, and the links `fd`, `stdin`,
+/// `stdout` and `stderr` into `/proc/self/fd`, as on Linux. Drivers add more nodes through
 /// [`crate::tmpfs::TmpfsInode::create_device_node`] on the root.
 pub fn create_devfs(
     dev: u64,
@@ -81,6 +82,16 @@ pub fn create_devfs(
     if let Some(log) = devices.kernel_log {
         let kmsg = Arc::new(crate::devices::kmsg::KmsgDevice::new(log));
         root.create_device_node("kmsg", 0o644, make_dev(1, 11), kmsg)?;
+    }
+    // The links Linux's devices.txt calls compulsory (udev makes them
+    // there): `cat /dev/stdin`, a shell's `<(command)` as `/dev/fd/63`.
+    for (name, target) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ] {
+        root.symlink(name, target, Owner::default())?;
     }
     // The mount point of devpts.
     root.create("pts", FileType::Directory, 0o755, Owner::default(), 0)?;

@@ -279,10 +279,14 @@ fn devfs_lists_the_standard_nodes() {
     assert_eq!(
         names,
         [
-            ".", "..", "console", "full", "null", "ptmx", "pts", "random", "tty", "tty0", "tty1",
-            "ttyS0", "urandom", "zero"
+            ".", "..", "console", "fd", "full", "null", "ptmx", "pts", "random", "stderr", "stdin",
+            "stdout", "tty", "tty0", "tty1", "ttyS0", "urandom", "zero"
         ]
     );
+    let link = |name: &str| w.vfs.readlink(&w.su(), &format!("/dev/{name}"));
+    assert_eq!(link("fd").unwrap(), "/proc/self/fd");
+    assert_eq!(link("stdin").unwrap(), "/proc/self/fd/0");
+    assert_eq!(link("stderr").unwrap(), "/proc/self/fd/2");
 }
 
 #[test]
