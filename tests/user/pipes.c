@@ -1,8 +1,11 @@
 #define _GNU_SOURCE
 /* Pipes between parent and child: data, EOF, EPIPE, non-blocking reads;
- * pipe sizes (F_GETPIPE_SZ/F_SETPIPE_SZ). */
+ * pipe sizes (F_GETPIPE_SZ/F_SETPIPE_SZ); a pipe opened anew through
+ * /proc/self/fd and /dev/stdin. */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <string.h>
@@ -37,8 +40,72 @@ static void pipe_sizes(void) {
     close(p[1]);
 }
 
+/* Opening /proc/self/fd/N of a pipe end makes a new end of that pipe, in
+ * any access mode, without waiting for a partner (it is no named FIFO);
+ * /dev/stdin leads there, so `cat /dev/stdin` reads a piped input. */
+static void reopened_through_proc(void) {
+    int p[2];
+    char path[64], buffer[16];
+    CHECK_EQ(pipe(p), 0);
+    struct stat st, reopened_st;
+    CHECK_EQ(fstat(p[0], &st), 0);
+    CHECK(S_ISFIFO(st.st_mode));
+    CHECK_EQ(st.st_uid, geteuid());
+    /* The read end's link, opened for writing. */
+    snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+    int writer = open(path, O_WRONLY);
+    CHECK(writer >= 0);
+    CHECK_EQ(fstat(writer, &reopened_st), 0);
+    CHECK_EQ(reopened_st.st_ino, st.st_ino);
+    CHECK_EQ(write(writer, "via proc", 8), 8);
+    CHECK_EQ(read(p[0], buffer, sizeof buffer), 8);
+    CHECK(memcmp(buffer, "via proc", 8) == 0);
+    /* Its own link names the pipe, not a path. */
+    char link[64], expected[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", writer);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    CHECK(n > 0);
+    link[n] = 0;
+    snprintf(expected, sizeof expected, "pipe:[%lu]", (unsigned long)st.st_ino);
+    CHECK(strcmp(link, expected) == 0);
+    /* Every writer gone: a reader opened now reads what is left, then EOF,
+     * without waiting for a writer. */
+    CHECK_EQ(write(p[1], "tail", 4), 4);
+    close(writer);
+    close(p[1]);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+    int reader = open(path, O_RDONLY);
+    CHECK(reader >= 0);
+    CHECK_EQ(read(reader, buffer, sizeof buffer), 4);
+    CHECK_EQ(read(reader, buffer, sizeof buffer), 0);
+    close(reader);
+    close(p[0]);
+
+    /* A child whose standard input is a pipe reads it through /dev/stdin. */
+    CHECK_EQ(pipe(p), 0);
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        dup2(p[0], 0);
+        close(p[0]);
+        close(p[1]);
+        int in = open("/dev/stdin", O_RDONLY);
+        CHECK(in >= 0);
+        CHECK_EQ(read(in, buffer, sizeof buffer), 5);
+        CHECK(memcmp(buffer, "piped", 5) == 0);
+        _exit(0);
+    }
+    close(p[0]);
+    CHECK_EQ(write(p[1], "piped", 5), 5);
+    close(p[1]);
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void) {
     pipe_sizes();
+    reopened_through_proc();
     int to_child[2], to_parent[2];
     CHECK_EQ(pipe(to_child), 0);
     CHECK_EQ(pipe(to_parent), 0);

@@ -395,6 +395,7 @@ impl File for Epoll {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inode::Owner;
     use crate::pipe::create_pipe;
     use crate::wait::NoWaiters;
     use core::sync::atomic::{AtomicU64, Ordering};
@@ -437,7 +438,13 @@ mod tests {
     }
 
     fn pipe() -> (Arc<FileDescription>, Arc<FileDescription>) {
-        create_pipe(Arc::new(Queue::default()), OpenFlags::empty(), 1).unwrap()
+        create_pipe(
+            Arc::new(Queue::default()),
+            OpenFlags::empty(),
+            1,
+            Owner::default(),
+        )
+        .unwrap()
     }
 
     fn of(description: &FileDescription) -> &Epoll {

@@ -14,10 +14,12 @@ use crate::types::{OpenFlags, PollEvents, Stat};
 use crate::wait::WaitQueue;
 
 /// Opens `pipe` (a FIFO's) as `flags` say, waiting for the other end
-/// unless non-blocking. `EINTR` if a signal cuts the wait short.
+/// unless non-blocking. `EINTR` if a signal cuts the wait short. An
+/// anonymous pipe (`pipe(2)`'s, opened through `/proc/<pid>/fd`) opens at
+/// once in any mode, as on Linux: its other end is open or gone for good.
 pub fn open_fifo(pipe: &Arc<Pipe>, flags: OpenFlags) -> KernelResult<Arc<dyn File>> {
     let access = flags.access_mode().ok_or(Errno::EINVAL)?;
-    let nonblocking = flags.contains(OpenFlags::O_NONBLOCK);
+    let nonblocking = flags.contains(OpenFlags::O_NONBLOCK) || pipe.is_anonymous();
     match (access.readable(), access.writable()) {
         (true, true) => Ok(Arc::new(FifoBothEnds {
             reader: pipe.open_reader().0,
@@ -33,7 +35,7 @@ pub fn open_fifo(pipe: &Arc<Pipe>, flags: OpenFlags) -> KernelResult<Arc<dyn Fil
             Ok(reader)
         }
         (false, true) => {
-            if nonblocking && pipe.ends().0 == 0 {
+            if nonblocking && !pipe.is_anonymous() && pipe.ends().0 == 0 {
                 return Err(Errno::ENXIO);
             }
             let (writer, (readers_closed, _)) = pipe.open_writer();

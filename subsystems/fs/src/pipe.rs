@@ -24,8 +24,10 @@ use alloc::sync::Arc;
 use abi::{Errno, KernelResult};
 use lock::Mutex;
 
+use crate::custody::Custody;
 use crate::description::FileDescription;
 use crate::file::File;
+use crate::inode::{Inode, InodeId, Owner};
 use crate::types::{OpenFlags, PIPE_BUF, PollEvents, Stat, mode};
 use crate::wait::WaitQueue;
 
@@ -64,6 +66,11 @@ pub struct Pipe {
     /// caller so each live pipe has its own (`/proc/<pid>/fd` shows
     /// `pipe:[ino]`).
     ino: u64,
+    /// Who made it (`pipe(2)`'s caller; a FIFO's node has its own owner).
+    owner: Owner,
+    /// Made by `pipe(2)`, not a FIFO's: its ends exist from the start, so
+    /// an open through `/proc/<pid>/fd` never waits for a partner.
+    anonymous: bool,
 }
 
 /// The device number pipes report, as Linux's pipefs (an anonymous device).
@@ -96,15 +103,36 @@ impl Pipe {
             && self.published_writers.load(Ordering::Acquire) != 0
     }
 
-    fn new(buffer: Buffer, waiters: Arc<dyn WaitQueue>, ino: u64) -> Arc<Pipe> {
+    fn new(
+        buffer: Buffer,
+        waiters: Arc<dyn WaitQueue>,
+        ino: u64,
+        owner: Owner,
+        anonymous: bool,
+    ) -> Arc<Pipe> {
         let pipe = Pipe {
             published_len: AtomicUsize::new(0),
             published_writers: AtomicUsize::new(buffer.writers),
             buffer: Mutex::new(buffer),
             waiters,
             ino,
+            owner,
+            anonymous,
         };
         Arc::new(pipe)
+    }
+
+    /// Whether `pipe(2)` made it (see [`open_fifo`](crate::fifo::open_fifo)).
+    pub fn is_anonymous(&self) -> bool {
+        self.anonymous
+    }
+
+    /// The node `/proc/<pid>/fd/N` leads to for one of its ends, as a
+    /// custody with no path: an `open` of it makes a new end of this very
+    /// pipe, in any access mode, as opening Linux's pipefs inode does
+    /// (`cat /dev/stdin` with a pipe for input, a shell's `<(command)`).
+    pub fn node(self: &Arc<Self>) -> Custody {
+        Custody::root(Arc::new(PipeNode(self.clone())))
     }
 
     /// Bytes buffered now.
@@ -193,6 +221,8 @@ impl Pipe {
             ino: self.ino,
             mode: mode::S_IFIFO | 0o600,
             nlink: 1,
+            uid: self.owner.uid,
+            gid: self.owner.gid,
             blksize: PIPE_BUF as i64,
             ..Stat::default()
         }
@@ -206,8 +236,12 @@ pub struct PipeReader(Arc<Pipe>);
 pub struct PipeWriter(Arc<Pipe>);
 
 /// A new pipe with both ends open; `waiters` is woken on every change;
-/// `ino` is its inode number.
-pub fn pipe(waiters: Arc<dyn WaitQueue>, ino: u64) -> (Arc<PipeReader>, Arc<PipeWriter>) {
+/// `ino` is its inode number, `owner` its maker (what `fstat` reports).
+pub fn pipe(
+    waiters: Arc<dyn WaitQueue>,
+    ino: u64,
+    owner: Owner,
+) -> (Arc<PipeReader>, Arc<PipeWriter>) {
     let pipe = Pipe::new(
         Buffer {
             bytes: VecDeque::new(),
@@ -218,6 +252,8 @@ pub fn pipe(waiters: Arc<dyn WaitQueue>, ino: u64) -> (Arc<PipeReader>, Arc<Pipe
         },
         waiters,
         ino,
+        owner,
+        true,
     );
     (
         Arc::new(PipeReader(pipe.clone())),
@@ -227,18 +263,20 @@ pub fn pipe(waiters: Arc<dyn WaitQueue>, ino: u64) -> (Arc<PipeReader>, Arc<Pipe
 
 /// `pipe2`: two descriptions, read end first. `flags` may hold `O_NONBLOCK`,
 /// `O_CLOEXEC` (for the caller's fd table) and `O_DIRECT`; else `EINVAL`.
-/// `ino` is the pipe's inode number (the caller keeps them unique).
+/// `ino` is the pipe's inode number (the caller keeps them unique),
+/// `owner` the caller's file-system ids.
 pub fn create_pipe(
     waiters: Arc<dyn WaitQueue>,
     flags: OpenFlags,
     ino: u64,
+    owner: Owner,
 ) -> KernelResult<(Arc<FileDescription>, Arc<FileDescription>)> {
     let allowed = OpenFlags::O_NONBLOCK | OpenFlags::O_CLOEXEC | OpenFlags::O_DIRECT;
     if !allowed.contains(flags) {
         return Err(Errno::EINVAL);
     }
     let status = flags & (OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT);
-    let (reader, writer) = pipe(waiters, ino);
+    let (reader, writer) = pipe(waiters, ino, owner);
     let read_end = FileDescription::new(reader, None, status)?;
     let write_end = FileDescription::new(writer, None, status | OpenFlags::O_WRONLY)?;
     Ok((read_end, write_end))
@@ -258,6 +296,8 @@ impl Pipe {
             },
             waiters,
             ino,
+            Owner::default(),
+            false,
         )
     }
 
@@ -316,6 +356,35 @@ impl Pipe {
     /// sleeps on it).
     pub fn waiters(&self) -> &Arc<dyn WaitQueue> {
         &self.waiters
+    }
+}
+
+/// What `/proc/<pid>/fd/N` of a pipe end leads to: the pipe as a FIFO
+/// node (see [`Pipe::node`]).
+struct PipeNode(Arc<Pipe>);
+
+impl Inode for PipeNode {
+    fn id(&self) -> InodeId {
+        InodeId {
+            dev: PIPE_DEVICE,
+            ino: self.0.ino,
+        }
+    }
+
+    fn file_type(&self) -> crate::types::FileType {
+        crate::types::FileType::Fifo
+    }
+
+    fn stat(&self) -> Stat {
+        self.0.stat()
+    }
+
+    fn fifo_pipe(&self, _make: &dyn Fn() -> Arc<Pipe>) -> Option<Arc<Pipe>> {
+        Some(self.0.clone())
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
+        self
     }
 }
 

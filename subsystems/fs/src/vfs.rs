@@ -361,7 +361,11 @@ impl Vfs {
             inode.truncate(0)?;
             inotify::custody_event(&custody, inotify::IN_MODIFY);
         }
-        let description = FileDescription::new(file, Some(custody), flags)?;
+        // A pipe reached through `/proc/<pid>/fd` has a custody with no
+        // path (`Pipe::node`): the new end is as pathless as the old one.
+        let custody =
+            (custody.parent().is_some() || file_type == FileType::Directory).then_some(custody);
+        let description = FileDescription::new(file, custody, flags)?;
         if let Some(custody) = description.custody() {
             inotify::custody_event(custody, inotify::IN_OPEN);
         }

@@ -187,8 +187,13 @@ fn lseek_whence_values_and_errors() {
     assert_eq!(f.stat().unwrap().size, 21);
     let dir = w.vfs.open(&w.su(), "/", OpenFlags::empty(), 0).unwrap();
     assert_eq!(dir.lseek(0, 2), Err(Errno::EINVAL));
-    let (r, _w) =
-        fs::pipe::create_pipe(Arc::new(fs::wait::NoWaiters), OpenFlags::empty(), 1).unwrap();
+    let (r, _w) = fs::pipe::create_pipe(
+        Arc::new(fs::wait::NoWaiters),
+        OpenFlags::empty(),
+        1,
+        fs::Owner::default(),
+    )
+    .unwrap();
     assert_eq!(r.lseek(0, 0), Err(Errno::ESPIPE));
     assert_eq!(r.pread(&mut [0u8; 1], 0), Err(Errno::ESPIPE));
 }

@@ -28,7 +28,14 @@ fn opens_past_file_max_fail_with_enfile_until_one_is_closed() {
     assert_eq!(open().err(), Some(Errno::ENFILE));
     drop(shared);
     // Pipes are two descriptions: with one slot free, neither end stays.
-    let pipe = || fs::pipe::create_pipe(Arc::new(fs::wait::NoWaiters), OpenFlags::empty(), 1);
+    let pipe = || {
+        fs::pipe::create_pipe(
+            Arc::new(fs::wait::NoWaiters),
+            OpenFlags::empty(),
+            1,
+            fs::Owner::default(),
+        )
+    };
     assert_eq!(pipe().err(), Some(Errno::ENFILE));
     assert_eq!(fs::open_files(), before + 2);
     files.push(open().unwrap());

@@ -10,7 +10,7 @@ use abi::Errno;
 use common::{CountingWaitQueue, WakeKinds};
 use fs::pipe::{PIPE_CAPACITY, create_pipe, raises_sigpipe};
 use fs::types::PIPE_BUF;
-use fs::{FileDescription, OpenFlags, PollEvents, WaitQueue};
+use fs::{FileDescription, OpenFlags, Owner, PollEvents, WaitQueue};
 
 /// A wait queue threads really sleep on: a generation counter and a condvar,
 /// as a scheduler would use (check, sleep until woken, retry).
@@ -59,14 +59,14 @@ fn pipe_pair() -> (
     Arc<CountingWaitQueue>,
 ) {
     let queue = Arc::new(CountingWaitQueue::default());
-    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7).unwrap();
+    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7, Owner::default()).unwrap();
     (r, w, queue)
 }
 
 #[test]
 fn reads_and_writes_wake_the_other_end_as_sync_wakes_and_closes_do_not() {
     let queue = Arc::new(WakeKinds::default());
-    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7).unwrap();
+    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7, Owner::default()).unwrap();
     assert_eq!(w.write(b"ping").unwrap(), 4);
     assert_eq!(queue.counts(), (0, 1));
     let mut buf = [0u8; 4];
@@ -144,10 +144,16 @@ fn large_writes_may_be_partial() {
 fn pipe2_flags_are_checked_and_nonblock_is_shared_status() {
     let queue = Arc::new(CountingWaitQueue::default());
     assert_eq!(
-        create_pipe(queue.clone(), OpenFlags::O_APPEND, 7).unwrap_err(),
+        create_pipe(queue.clone(), OpenFlags::O_APPEND, 7, Owner::default()).unwrap_err(),
         Errno::EINVAL
     );
-    let (r, w) = create_pipe(queue, OpenFlags::O_NONBLOCK | OpenFlags::O_CLOEXEC, 7).unwrap();
+    let (r, w) = create_pipe(
+        queue,
+        OpenFlags::O_NONBLOCK | OpenFlags::O_CLOEXEC,
+        7,
+        Owner::default(),
+    )
+    .unwrap();
     assert!(r.is_nonblocking() && w.is_nonblocking());
     assert_eq!(r.status_flags(), OpenFlags::O_NONBLOCK);
     assert_eq!(
@@ -161,7 +167,7 @@ fn pipe2_flags_are_checked_and_nonblock_is_shared_status() {
 #[test]
 fn a_blocked_reader_wakes_when_a_writer_writes_and_sees_eof_after_close() {
     let queue = Arc::new(CondvarQueue::default());
-    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7).unwrap();
+    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7, Owner::default()).unwrap();
     let reader_queue = queue.clone();
     let reader = thread::spawn(move || {
         let mut got = Vec::new();
@@ -185,7 +191,7 @@ fn a_blocked_reader_wakes_when_a_writer_writes_and_sees_eof_after_close() {
 #[test]
 fn a_blocked_writer_of_a_megabyte_finishes_as_the_reader_drains() {
     let queue = Arc::new(CondvarQueue::default());
-    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7).unwrap();
+    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7, Owner::default()).unwrap();
     let data: Vec<u8> = (0..1_048_576u32).map(|i| (i % 251) as u8).collect();
     let expected = data.clone();
     let writer_queue = queue.clone();
@@ -206,7 +212,7 @@ fn a_blocked_writer_of_a_megabyte_finishes_as_the_reader_drains() {
 #[test]
 fn atomic_writes_from_two_writers_never_interleave() {
     let queue = Arc::new(CondvarQueue::default());
-    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7).unwrap();
+    let (r, w) = create_pipe(queue.clone(), OpenFlags::empty(), 7, Owner::default()).unwrap();
     let writers: Vec<_> = [b'a', b'b']
         .into_iter()
         .map(|byte| {
@@ -246,6 +252,7 @@ fn peek_shows_without_taking_and_consume_takes() {
         Arc::new(CountingWaitQueue::default()),
         OpenFlags::empty(),
         1,
+        Owner::default(),
     )
     .unwrap();
     let pipe = reader.file().pipe().unwrap().clone();
@@ -274,6 +281,7 @@ fn capacity_rounds_to_pages_bounds_writes_and_refuses_shrinking_below_data() {
         Arc::new(CountingWaitQueue::default()),
         OpenFlags::O_NONBLOCK,
         1,
+        Owner::default(),
     )
     .unwrap();
     let pipe = reader.file().pipe().unwrap().clone();

@@ -81,7 +81,10 @@ impl ProcLink {
             LinkTarget::RootDirectory(process) => process.root(),
             LinkTarget::Fd(process, fd) => {
                 let open = process.fd(*fd).ok_or(Errno::ENOENT)?;
-                return Ok(open.description.custody().cloned());
+                // A pipe end has no path, but opening the link opens the
+                // pipe anew (Linux's pipefs inode).
+                let pathless = || open.description.file().pipe().map(fs::pipe::Pipe::node);
+                return Ok(open.description.custody().cloned().or_else(pathless));
             }
         };
         custody.map(Some).ok_or(Errno::ENOENT)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use abi::Errno;
 use common::{NoWaiters, World, running_snapshot};
-use fs::{OpenFlags, pipe::create_pipe};
+use fs::{Credentials, OpenFlags, Owner, pipe::create_pipe};
 use procfs::OpenFd;
 
 #[test]
@@ -84,7 +84,13 @@ fn fd_links_name_paths_devices_and_pipes_like_linux() {
         .open(&w.ctx(&w.su), "/dev/ttyS0", OpenFlags::O_RDWR, 0)
         .unwrap();
     let file = w.open_as(&w.su, "/bin/busybox").unwrap();
-    let (read_end, write_end) = create_pipe(Arc::new(NoWaiters), OpenFlags::empty(), 4242).unwrap();
+    let (read_end, write_end) = create_pipe(
+        Arc::new(NoWaiters),
+        OpenFlags::empty(),
+        4242,
+        Owner::default(),
+    )
+    .unwrap();
     let pipe_ino = read_end.stat().unwrap().ino;
     {
         let mut state = process.state.lock().unwrap();
@@ -124,6 +130,64 @@ fn fd_links_name_paths_devices_and_pipes_like_linux() {
         w.readlink("/proc/80/fd/03"),
         Err(Errno::ENOENT),
         "not a canonical number"
+    );
+}
+
+#[test]
+fn a_pipe_fd_link_opens_the_pipe_anew_in_any_mode_for_its_owner() {
+    let w = World::new();
+    let process = w.spawn(running_snapshot(82, 1, "sh", 1000));
+    let user = Credentials::user(1000, 1000);
+    let mine = Owner {
+        uid: 1000,
+        gid: 1000,
+    };
+    let (read_end, write_end) =
+        create_pipe(Arc::new(NoWaiters), OpenFlags::empty(), 77, mine).unwrap();
+    let (roots, _roots_writer) = create_pipe(
+        Arc::new(NoWaiters),
+        OpenFlags::empty(),
+        78,
+        Owner::default(),
+    )
+    .unwrap();
+    {
+        let mut state = process.state.lock().unwrap();
+        for (fd, description) in [(0, read_end.clone()), (1, write_end), (2, roots)] {
+            let close_on_exec = false;
+            state.fds.insert(
+                fd,
+                OpenFd {
+                    description,
+                    close_on_exec,
+                },
+            );
+        }
+    }
+    let open = |path: &str, flags| w.vfs.open(&w.ctx(&user), path, flags, 0);
+    // The read end's link opened for writing: a new write end of that pipe,
+    // as pathless as the first (its own link reads pipe:[77]).
+    let writer = open("/proc/82/fd/0", OpenFlags::O_WRONLY).unwrap();
+    assert!(writer.custody().is_none());
+    assert_eq!(writer.stat().unwrap().ino, 77);
+    assert_eq!(writer.stat().unwrap().uid, 1000);
+    assert_eq!(writer.write(b"hi").unwrap(), 2);
+    drop(writer);
+    process.state.lock().unwrap().fds.remove(&1);
+    // Every writer is gone: a reader opened now does not wait for one (it
+    // is no named FIFO) and reads what is left, then the end.
+    let reader = open("/proc/82/fd/0", OpenFlags::empty()).unwrap();
+    let mut buf = [0u8; 8];
+    assert_eq!(reader.read(&mut buf).unwrap(), 2);
+    assert_eq!(&buf[..2], b"hi");
+    assert_eq!(reader.read(&mut buf).unwrap(), 0);
+    assert_eq!(read_end.read(&mut buf).unwrap(), 0);
+    // Both ways at once, as Linux allows for pipes.
+    assert!(open("/proc/82/fd/0", OpenFlags::O_RDWR).is_ok());
+    // A pipe root made is root's, mode 0600, even in this user's process.
+    assert_eq!(
+        open("/proc/82/fd/2", OpenFlags::empty()).err(),
+        Some(Errno::EACCES)
     );
 }
 

@@ -21,7 +21,14 @@ pub fn pipe2<K: Kernel>(ctx: &Context<'_, K>, fds: UserPtr<[i32; 2]>, flags: u32
         .filter(|f| allowed.contains(*f))
         .ok_or(Errno::EINVAL)?;
     let ino = NEXT_PIPE_INODE.fetch_add(1, Ordering::Relaxed);
-    let (reader, writer) = fs::pipe::create_pipe(ctx.kernel.new_wait_queue(), flags, ino)?;
+    // The pipe belongs to its maker, as Linux's pipefs inode does (its
+    // /proc/<pid>/fd link opens only for that owner, or root).
+    let credentials = ctx.fs_credentials();
+    let owner = fs::Owner {
+        uid: credentials.uid,
+        gid: credentials.gid,
+    };
+    let (reader, writer) = fs::pipe::create_pipe(ctx.kernel.new_wait_queue(), flags, ino, owner)?;
     let cloexec = flags.contains(OpenFlags::O_CLOEXEC);
     ctx.install_pair((reader, writer), cloexec, fds)?;
     Ok(0)
