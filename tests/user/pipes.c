@@ -1,10 +1,12 @@
 #define _GNU_SOURCE
 /* Pipes between parent and child: data, EOF, EPIPE, non-blocking reads;
  * pipe sizes (F_GETPIPE_SZ/F_SETPIPE_SZ); a pipe opened anew through
- * /proc/self/fd and /dev/stdin. */
+ * /proc/self/fd and /dev/stdin (and sockets and eventfds refused). */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -80,6 +82,21 @@ static void reopened_through_proc(void) {
     CHECK_EQ(read(reader, buffer, sizeof buffer), 0);
     close(reader);
     close(p[0]);
+
+    /* Nothing else without a path opens again: ENXIO, as on Linux. */
+    int sv[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", sv[0]);
+    CHECK_EQ(open(path, O_RDWR), -1);
+    CHECK_EQ(errno, ENXIO);
+    int counter = eventfd(0, 0);
+    CHECK(counter >= 0);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", counter);
+    CHECK_EQ(open(path, O_RDWR), -1);
+    CHECK_EQ(errno, ENXIO);
+    close(sv[0]);
+    close(sv[1]);
+    close(counter);
 
     /* A child whose standard input is a pipe reads it through /dev/stdin. */
     CHECK_EQ(pipe(p), 0);

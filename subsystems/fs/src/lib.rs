@@ -105,6 +105,7 @@ pub mod mount;
 pub mod name;
 pub mod netlink;
 pub mod path;
+pub mod pathless;
 pub mod pipe;
 pub mod sleep_lock;
 pub mod socket;

@@ -24,10 +24,9 @@ use alloc::sync::Arc;
 use abi::{Errno, KernelResult};
 use lock::Mutex;
 
-use crate::custody::Custody;
 use crate::description::FileDescription;
 use crate::file::File;
-use crate::inode::{Inode, InodeId, Owner};
+use crate::inode::Owner;
 use crate::types::{OpenFlags, PIPE_BUF, PollEvents, Stat, mode};
 use crate::wait::WaitQueue;
 
@@ -127,14 +126,6 @@ impl Pipe {
         self.anonymous
     }
 
-    /// The node `/proc/<pid>/fd/N` leads to for one of its ends, as a
-    /// custody with no path: an `open` of it makes a new end of this very
-    /// pipe, in any access mode, as opening Linux's pipefs inode does
-    /// (`cat /dev/stdin` with a pipe for input, a shell's `<(command)`).
-    pub fn node(self: &Arc<Self>) -> Custody {
-        Custody::root(Arc::new(PipeNode(self.clone())))
-    }
-
     /// Bytes buffered now.
     pub fn len(&self) -> usize {
         self.buffer.lock().bytes.len()
@@ -215,7 +206,8 @@ impl Pipe {
         self.wake();
     }
 
-    fn stat(&self) -> Stat {
+    /// Its status as `fstat` reports it for either end.
+    pub fn stat(&self) -> Stat {
         Stat {
             dev: PIPE_DEVICE,
             ino: self.ino,
@@ -356,35 +348,6 @@ impl Pipe {
     /// sleeps on it).
     pub fn waiters(&self) -> &Arc<dyn WaitQueue> {
         &self.waiters
-    }
-}
-
-/// What `/proc/<pid>/fd/N` of a pipe end leads to: the pipe as a FIFO
-/// node (see [`Pipe::node`]).
-struct PipeNode(Arc<Pipe>);
-
-impl Inode for PipeNode {
-    fn id(&self) -> InodeId {
-        InodeId {
-            dev: PIPE_DEVICE,
-            ino: self.0.ino,
-        }
-    }
-
-    fn file_type(&self) -> crate::types::FileType {
-        crate::types::FileType::Fifo
-    }
-
-    fn stat(&self) -> Stat {
-        self.0.stat()
-    }
-
-    fn fifo_pipe(&self, _make: &dyn Fn() -> Arc<Pipe>) -> Option<Arc<Pipe>> {
-        Some(self.0.clone())
-    }
-
-    fn into_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
-        self
     }
 }
 

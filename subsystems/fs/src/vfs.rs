@@ -318,8 +318,10 @@ impl Vfs {
         if flags.contains(OpenFlags::O_DIRECTORY) && file_type != FileType::Directory {
             return Err(Errno::ENOTDIR);
         }
+        let pathless = crate::pathless::is_pathless(&custody);
         if path_only {
-            return FileDescription::new(Arc::new(InodeFile::new(inode)), Some(custody), flags);
+            let custody = (!pathless).then_some(custody);
+            return FileDescription::new(Arc::new(InodeFile::new(inode)), custody, flags);
         }
         if file_type == FileType::Directory
             && (access.writable() || flags.contains(OpenFlags::O_CREAT))
@@ -336,6 +338,8 @@ impl Vfs {
             check_access(&inode.stat(), ctx.creds, want)?;
         }
         let file: Arc<dyn File> = match file_type {
+            // Only a pipe opens through `/proc/<pid>/fd` without a path.
+            _ if pathless && file_type != FileType::Fifo => return Err(Errno::ENXIO),
             FileType::CharDevice => inode.character_device().ok_or(Errno::ENXIO)?.open(flags)?,
             FileType::Fifo => {
                 let ino = inode.stat().ino;
@@ -361,10 +365,9 @@ impl Vfs {
             inode.truncate(0)?;
             inotify::custody_event(&custody, inotify::IN_MODIFY);
         }
-        // A pipe reached through `/proc/<pid>/fd` has a custody with no
-        // path (`Pipe::node`): the new end is as pathless as the old one.
-        let custody =
-            (custody.parent().is_some() || file_type == FileType::Directory).then_some(custody);
+        // A pipe reached through `/proc/<pid>/fd` (`crate::pathless`): the
+        // new end is as pathless as the old one.
+        let custody = (!pathless).then_some(custody);
         let description = FileDescription::new(file, custody, flags)?;
         if let Some(custody) = description.custody() {
             inotify::custody_event(custody, inotify::IN_OPEN);

@@ -81,10 +81,12 @@ impl ProcLink {
             LinkTarget::RootDirectory(process) => process.root(),
             LinkTarget::Fd(process, fd) => {
                 let open = process.fd(*fd).ok_or(Errno::ENOENT)?;
-                // A pipe end has no path, but opening the link opens the
-                // pipe anew (Linux's pipefs inode).
-                let pathless = || open.description.file().pipe().map(fs::pipe::Pipe::node);
-                return Ok(open.description.custody().cloned().or_else(pathless));
+                // A pipe end, a socket: no path, but the link still leads
+                // to the open file (which only a pipe's lets open again).
+                let custody = open.description.custody().cloned();
+                return Ok(Some(custody.unwrap_or_else(|| {
+                    fs::pathless::pathless_node(&open.description)
+                })));
             }
         };
         custody.map(Some).ok_or(Errno::ENOENT)

@@ -151,9 +151,16 @@ fn a_pipe_fd_link_opens_the_pipe_anew_in_any_mode_for_its_owner() {
         Owner::default(),
     )
     .unwrap();
+    let counter = fs::eventfd::create_eventfd(0, 0, Arc::new(NoWaiters)).unwrap();
     {
         let mut state = process.state.lock().unwrap();
-        for (fd, description) in [(0, read_end.clone()), (1, write_end), (2, roots)] {
+        let fds = [
+            (0, read_end.clone()),
+            (1, write_end),
+            (2, roots),
+            (3, counter),
+        ];
+        for (fd, description) in fds {
             let close_on_exec = false;
             state.fds.insert(
                 fd,
@@ -189,6 +196,23 @@ fn a_pipe_fd_link_opens_the_pipe_anew_in_any_mode_for_its_owner() {
         open("/proc/82/fd/2", OpenFlags::empty()).err(),
         Some(Errno::EACCES)
     );
+    // Nothing else without a path opens again (sockets, anonymous inodes),
+    // but the link leads to it: stat follows it, a path through it is no
+    // directory, and O_PATH holds it with its name.
+    let su = |path: &str, flags| w.vfs.open(&w.ctx(&w.su), path, flags, 0);
+    assert_eq!(
+        su("/proc/82/fd/3", OpenFlags::O_RDWR).err(),
+        Some(Errno::ENXIO)
+    );
+    let stat = |path: &str| w.vfs.stat(&w.ctx(&w.su), path, true);
+    assert_eq!(
+        stat("/proc/82/fd/0").unwrap().mode & 0o170000,
+        0o010000,
+        "a FIFO"
+    );
+    assert_eq!(stat("/proc/82/fd/0/x").err(), Some(Errno::ENOTDIR));
+    let held = su("/proc/82/fd/0", OpenFlags::O_PATH).unwrap();
+    assert!(held.custody().is_none());
 }
 
 #[test]
