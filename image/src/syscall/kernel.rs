@@ -13,7 +13,7 @@ use mm::PageTable;
 use mm::{AddressSpace, UserMemory};
 use process::{Credentials, Process, ProcessTable, Thread};
 use sched::{Priority, WakeReason};
-use syscall::futex::FutexTable;
+use syscall::futex::{FutexKey, FutexTable};
 use syscall::process::lifecycle::{ChildStart, LoadedProgram};
 use syscall::{Context, MemoryStats};
 
@@ -248,12 +248,33 @@ impl syscall::Kernel for RunningKernel {
         EVENTS.call_once(WaitQueue::new)
     }
 
-    fn futex_key(&self, process: &Process<KernelEnv>, address: u64) -> KernelResult<u64> {
+    fn futex_key(
+        &self,
+        process: &Process<KernelEnv>,
+        address: u64,
+        private: bool,
+    ) -> KernelResult<FutexKey> {
+        let space = process
+            .data()
+            .address_space()
+            .cloned()
+            .ok_or(Errno::EFAULT)?;
+        // The space's identity is where it lives (as Linux keys by its
+        // `mm`): a key outliving the space can only wake spuriously.
+        let private_key = FutexKey::Private {
+            space: Arc::as_ptr(&space) as usize as u64,
+            address,
+        };
+        if private {
+            return Ok(private_key);
+        }
+        let space = space.lock();
         let page = mm::VirtAddr(address & !0xfff);
-        self.with_address_space(process, |space, _| {
-            let (frame, _) = space.page_table().translate(page).ok_or(Errno::EFAULT)?;
-            Ok(frame.start().0 + (address & 0xfff))
-        })
+        if !space.region_at(page).is_some_and(mm::Region::is_shared) {
+            return Ok(private_key);
+        }
+        let (frame, _) = space.page_table().translate(page).ok_or(Errno::EFAULT)?;
+        Ok(FutexKey::Shared(frame.start().0 + (address & 0xfff)))
     }
 
     fn interrupt(&self, thread: &Thread<KernelEnv>) {

@@ -81,6 +81,9 @@ pub enum RestartBlock {
         /// The wakes it waits for (`FUTEX_WAIT_BITSET`'s; every bit for
         /// `FUTEX_WAIT`).
         bitset: u32,
+        /// Whether the wait was `FUTEX_PRIVATE_FLAG`'s (its key is the
+        /// address space's word even in a shared mapping).
+        private: bool,
         /// When the wait times out.
         deadline_ns: u64,
     },

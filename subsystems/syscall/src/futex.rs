@@ -1,9 +1,11 @@
 //! `futex`: sleeping on a word of user memory.
 //!
 //! Waiters meet on a key the kernel derives from the word's address
-//! ([`Kernel::futex_key`]: its physical address, so processes sharing the
-//! page and every thread of one process meet on the same key; private
-//! and shared futexes behave alike). Each waiter is a record in one table,
+//! ([`Kernel::futex_key`], [`FutexKey`]): a word of one address space for
+//! private futexes and private mappings, so a fork's copy-on-write, which
+//! moves the page the parent writes to a new frame, does not part a waiter
+//! from its waker; the physical word for shared mappings, where processes
+//! meet. Each waiter is a record in one table,
 //! queued in order under its key with the bitset it waits for, and sleeps
 //! on an event queue of its own (kept in a pool between waits). A wake
 //! marks the first matching records woken and wakes their queues, so it
@@ -38,10 +40,42 @@ const FUTEX_CLOCK_REALTIME: i32 = 256;
 /// The bitset of the plain operations: every bit.
 const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
 
+/// Where futex waiters meet (Linux's `futex_key`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FutexKey {
+    /// The word at `address` of one address space (`space`, an identity
+    /// the kernel gives it): private futexes, and words of private
+    /// mappings.
+    Private {
+        /// The address space.
+        space: u64,
+        /// The word's user address.
+        address: u64,
+    },
+    /// The word at this physical address: words of shared mappings, which
+    /// every process mapping the page reaches.
+    Shared(u64),
+}
+
+/// A futex word as a call names it: its address, and whether the call
+/// said `FUTEX_PRIVATE_FLAG`.
+#[derive(Clone, Copy)]
+pub struct Word {
+    address: UserPtr<u32>,
+    private: bool,
+}
+
+impl Word {
+    /// The word at `address`, private if `private`.
+    pub fn new(address: UserPtr<u32>, private: bool) -> Word {
+        Word { address, private }
+    }
+}
+
 /// One thread in `futex` wait.
 struct Waiter<Q> {
     /// The key it waits on (a requeue changes it).
-    key: u64,
+    key: FutexKey,
     /// A wake's bitset must share a bit with this.
     bitset: u32,
     /// Woken: it returns 0 at its next look.
@@ -54,7 +88,7 @@ struct Waiters<Q> {
     /// Every waiter by its id.
     by_id: BTreeMap<u64, Waiter<Q>>,
     /// The ids not yet woken on each key, in arrival order.
-    by_key: BTreeMap<u64, VecDeque<u64>>,
+    by_key: BTreeMap<FutexKey, VecDeque<u64>>,
     /// Queues of finished waits, for the next ones.
     idle: Vec<Arc<Q>>,
     next_id: u64,
@@ -103,7 +137,7 @@ impl<Q: EventQueue> FutexTable<Q> {
 
     /// Registers a waiter on `key` for wakes sharing a bit with `bitset`;
     /// its id.
-    fn enter(&self, key: u64, bitset: u32, new_queue: impl FnOnce() -> Arc<Q>) -> u64 {
+    fn enter(&self, key: FutexKey, bitset: u32, new_queue: impl FnOnce() -> Arc<Q>) -> u64 {
         let mut waiters = self.waiters.lock();
         let queue = match waiters.idle.pop() {
             Some(queue) => queue,
@@ -155,7 +189,7 @@ impl<Q: EventQueue> FutexTable<Q> {
 
     /// Wakes up to `count` waiters on `key` whose bitset shares a bit
     /// with `bitset`, first come first woken; how many woke.
-    pub fn wake(&self, key: u64, count: usize, bitset: u32) -> usize {
+    pub fn wake(&self, key: FutexKey, count: usize, bitset: u32) -> usize {
         let woken = self.waiters.lock().mark_woken(key, count, bitset, u64::MAX);
         let n = woken.len();
         for queue in woken {
@@ -174,7 +208,14 @@ impl<Q: EventQueue> FutexTable<Q> {
     /// the rest to `to`, where a wake of `to` finds them; how many were
     /// woken and moved together. Only waiters that arrived before the
     /// mark `before` (from `arrivals`; `u64::MAX` for all) count.
-    fn requeue(&self, from: u64, wake: usize, to: u64, requeue: usize, before: u64) -> usize {
+    fn requeue(
+        &self,
+        from: FutexKey,
+        wake: usize,
+        to: FutexKey,
+        requeue: usize,
+        before: u64,
+    ) -> usize {
         let (woken, moved) = {
             let mut waiters = self.waiters.lock();
             let woken = waiters.mark_woken(from, wake, FUTEX_BITSET_MATCH_ANY, before);
@@ -205,7 +246,7 @@ impl<Q> Waiters<Q> {
     }
 
     /// Takes `id` off `key`'s list.
-    fn unlist(&mut self, key: u64, id: u64) {
+    fn unlist(&mut self, key: FutexKey, id: u64) {
         if let Some(list) = self.by_key.get_mut(&key) {
             list.retain(|&other| other != id);
             if list.is_empty() {
@@ -217,7 +258,7 @@ impl<Q> Waiters<Q> {
     /// Marks up to `count` waiters on `key` matching `bitset` and
     /// arrived before `before` woken, in order; their queues, to wake once
     /// the lock is let go.
-    fn mark_woken(&mut self, key: u64, count: usize, bitset: u32, before: u64) -> Vec<Arc<Q>> {
+    fn mark_woken(&mut self, key: FutexKey, count: usize, bitset: u32, before: u64) -> Vec<Arc<Q>> {
         let mut woken = Vec::new();
         let Some(list) = self.by_key.get_mut(&key) else {
             return woken;
@@ -244,7 +285,7 @@ impl<Q> Waiters<Q> {
 
     /// Moves up to `count` waiters that arrived before `before` from
     /// `from`'s list, in order, to the back of `to`'s; how many moved.
-    fn move_waiters(&mut self, from: u64, to: u64, count: usize, before: u64) -> usize {
+    fn move_waiters(&mut self, from: FutexKey, to: FutexKey, count: usize, before: u64) -> usize {
         let Some(list) = self.by_key.get_mut(&from) else {
             return 0;
         };
@@ -285,19 +326,22 @@ impl<Q: EventQueue> Default for FutexTable<Q> {
 /// Wakes one waiter on the word at `address` of `process` (a thread's
 /// `clear_child_tid` on exit); nothing if the word is not mapped.
 pub fn wake_word<K: Kernel>(kernel: &K, process: &Process<K::Env>, address: u64) -> usize {
-    match kernel.futex_key(process, address) {
+    // Not private: Linux's exit wakes it so, which for a private mapping
+    // (where a thread's tid word lives) is the same key anyway.
+    match kernel.futex_key(process, address, false) {
         Ok(key) => kernel.futexes().wake(key, 1, FUTEX_BITSET_MATCH_ANY),
         Err(_) => 0,
     }
 }
 
-fn key_of<K: Kernel>(ctx: &Context<'_, K>, address: UserPtr<u32>) -> abi::KernelResult<u64> {
-    if address.address() % 4 != 0 {
+fn key_of<K: Kernel>(ctx: &Context<'_, K>, word: Word) -> abi::KernelResult<FutexKey> {
+    if word.address.address() % 4 != 0 {
         return Err(Errno::EINVAL);
     }
     // Reading the word faults it in, so it has a frame for the key.
-    ctx.read(address)?;
-    ctx.kernel.futex_key(ctx.process, address.address())
+    ctx.read(word.address)?;
+    ctx.kernel
+        .futex_key(ctx.process, word.address.address(), word.private)
 }
 
 /// `futex(uaddr, op, val, timeout, uaddr2, val3)`: `FUTEX_WAIT`,
@@ -315,6 +359,8 @@ pub fn futex<K: Kernel>(
     bitset: u32,
 ) -> SyscallResult {
     let command = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    let private = op & FUTEX_PRIVATE_FLAG != 0;
+    let word = Word::new(address, private);
     if op & FUTEX_CLOCK_REALTIME != 0 && command != FUTEX_WAIT_BITSET {
         // Linux: only an absolute deadline has a clock to choose.
         return Err(Errno::ENOSYS);
@@ -345,7 +391,7 @@ pub fn futex<K: Kernel>(
                     ts.duration_nanos()?
                 })
             };
-            wait(ctx, address, value, bitset, deadline)
+            wait(ctx, word, value, bitset, deadline)
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
             let bitset = if command == FUTEX_WAKE {
@@ -355,7 +401,7 @@ pub fn futex<K: Kernel>(
             } else {
                 bitset
             };
-            let key = key_of(ctx, address)?;
+            let key = key_of(ctx, word)?;
             let count = value as usize;
             Ok(ctx.kernel.futexes().wake(key, count, bitset) as u64)
         }
@@ -363,8 +409,8 @@ pub fn futex<K: Kernel>(
             // Both counts are C ints.
             let wake = i32::try_from(value).map_err(|_| Errno::EINVAL)?;
             let requeue = i32::try_from(timeout.address() as u32).map_err(|_| Errno::EINVAL)?;
-            let from = key_of(ctx, address)?;
-            let to = key_of(ctx, UserPtr::new(address2))?;
+            let from = key_of(ctx, word)?;
+            let to = key_of(ctx, Word::new(UserPtr::new(address2), private))?;
             let table = ctx.kernel.futexes();
             let before = if command == FUTEX_CMP_REQUEUE {
                 // Linux compares under its bucket lock; here the word is read
@@ -391,26 +437,26 @@ pub fn futex<K: Kernel>(
 /// again while the word at `address` holds `value`, until `deadline_ns`.
 pub fn restart_wait<K: Kernel>(
     ctx: &Context<'_, K>,
-    address: UserPtr<u32>,
+    word: Word,
     value: u32,
     bitset: u32,
     deadline_ns: u64,
 ) -> SyscallResult {
-    wait(ctx, address, value, bitset, Some(deadline_ns))
+    wait(ctx, word, value, bitset, Some(deadline_ns))
 }
 
 fn wait<K: Kernel>(
     ctx: &Context<'_, K>,
-    address: UserPtr<u32>,
+    word: Word,
     expected: u32,
     bitset: u32,
     deadline: Option<u64>,
 ) -> SyscallResult {
-    let key = key_of(ctx, address)?;
+    let key = key_of(ctx, word)?;
     let table = ctx.kernel.futexes();
     // Registered before the check: a wake after it finds this waiter.
     let id = table.enter(key, bitset, || ctx.kernel.new_event_queue());
-    let result = match ctx.read(address) {
+    let result = match ctx.read(word.address) {
         Err(error) => Err(error),
         Ok(value) if value != expected => Err(Errno::EAGAIN),
         Ok(_) => sleep(table, id, deadline),
@@ -425,9 +471,10 @@ fn wait<K: Kernel>(
         // (a stop and SIGCONT), as Linux's `futex_wait_restart`; an
         // untimed one restarts as it was.
         let block = RestartBlock::FutexWait {
-            address: address.address(),
+            address: word.address.address(),
             value: expected,
             bitset,
+            private: word.private,
             deadline_ns,
         };
         ctx.thread.data().signals().lock().set_restart(block);
@@ -490,11 +537,14 @@ mod tests {
         }
     }
 
-    const A: u64 = 0x1000;
-    const B: u64 = 0x2000;
+    const A: FutexKey = FutexKey::Shared(0x1000);
+    const B: FutexKey = FutexKey::Private {
+        space: 1,
+        address: 0x1000,
+    };
     const ANY: u32 = FUTEX_BITSET_MATCH_ANY;
 
-    fn enter(table: &FutexTable<Counted>, key: u64, bitset: u32) -> u64 {
+    fn enter(table: &FutexTable<Counted>, key: FutexKey, bitset: u32) -> u64 {
         table.enter(key, bitset, || Arc::new(Counted::default()))
     }
 

@@ -4,7 +4,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::context::Context;
-use crate::futex::FutexTable;
+use crate::futex::{FutexKey, FutexTable};
 use crate::process::lifecycle::{ChildStart, LoadedProgram};
 use crate::registers::SavedUserContext;
 use abi::{KernelResult, Timespec};
@@ -219,9 +219,19 @@ pub trait Kernel: Sized {
     fn ipc_events(&self) -> &Self::Events;
 
     /// The key futex waiters on the word at `address` of `process` meet
-    /// on: the word's physical address, so every process sharing the page
-    /// meets there. The caller has read the word, so it is mapped.
-    fn futex_key(&self, process: &Process<Self::Env>, address: u64) -> KernelResult<u64>;
+    /// on (Linux's `get_futex_key`): for a `private` futex, or a word of a
+    /// private mapping, that word of the process's address space
+    /// ([`FutexKey::Private`]: its threads, and processes sharing the
+    /// space with `CLONE_VM`, meet there, whatever copy-on-write does to
+    /// the page after a fork); for a word of a shared mapping, its
+    /// physical address ([`FutexKey::Shared`]: every process mapping the
+    /// page meets there). The caller has read the word, so it is mapped.
+    fn futex_key(
+        &self,
+        process: &Process<Self::Env>,
+        address: u64,
+        private: bool,
+    ) -> KernelResult<FutexKey>;
 
     /// Ends an interruptible sleep of `thread` with `Interrupted` (a signal
     /// arrived), or makes its next one end at once.

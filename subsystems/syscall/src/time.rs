@@ -189,8 +189,12 @@ pub fn restart_syscall<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
             address,
             value,
             bitset,
+            private,
             deadline_ns,
-        }) => crate::futex::restart_wait(ctx, UserPtr::new(address), value, bitset, deadline_ns),
+        }) => {
+            let word = crate::futex::Word::new(UserPtr::new(address), private);
+            crate::futex::restart_wait(ctx, word, value, bitset, deadline_ns)
+        }
         None => Err(Errno::EINTR),
     }
 }

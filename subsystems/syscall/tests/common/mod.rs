@@ -523,8 +523,13 @@ impl Kernel for Machine {
     }
 
     /// One flat address space: the virtual address is the key.
-    fn futex_key(&self, _process: &Process<Env>, address: u64) -> KernelResult<u64> {
-        Ok(address)
+    fn futex_key(
+        &self,
+        _process: &Process<Env>,
+        address: u64,
+        _private: bool,
+    ) -> KernelResult<syscall::futex::FutexKey> {
+        Ok(syscall::futex::FutexKey::Private { space: 0, address })
     }
 
     fn interrupt(&self, thread: &Thread<Env>) {
