@@ -1,6 +1,9 @@
 /* CPU time: a child's user time shows up in the parent's times(),
  * getrusage(RUSAGE_CHILDREN) and wait4's rusage once the child is reaped;
- * the CPU-time clocks count running, not sleeping. */
+ * the CPU-time clocks count running, not sleeping; another thread's clock
+ * (pthread_getcpuclockid) and another process's (clock_getcpuclockid)
+ * read theirs. */
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/times.h>
 #include <sys/wait.h>
@@ -15,6 +18,16 @@ static double clock_seconds(clockid_t clock) {
 }
 
 static double now(void) { return clock_seconds(CLOCK_MONOTONIC); }
+
+static void *spinner(void *arg) {
+    (void)arg;
+    double start = now();
+    volatile unsigned long spin = 0;
+    while (now() - start < 0.3) spin++;
+    /* Stay alive, sleeping, until the main thread has read our clock. */
+    usleep(300 * 1000);
+    return NULL;
+}
 
 static double usage_seconds(const struct rusage *usage) {
     return usage->ru_utime.tv_sec + usage->ru_utime.tv_usec / 1e6 + usage->ru_stime.tv_sec +
@@ -57,5 +70,24 @@ int main(void) {
     double thread = clock_seconds(CLOCK_THREAD_CPUTIME_ID) - thread0;
     CHECK(cpu > 0.15 && cpu < 0.6);
     CHECK(thread > 0.15 && thread < 0.6);
+
+    /* A thread that spun 0.3 s, read from the main thread, which slept. */
+    pthread_t busy;
+    clockid_t busy_clock;
+    CHECK_EQ(pthread_create(&busy, NULL, spinner, NULL), 0);
+    CHECK_EQ(pthread_getcpuclockid(busy, &busy_clock), 0);
+    double mine0 = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+    usleep(450 * 1000);
+    double busy_spent = clock_seconds(busy_clock);
+    CHECK(busy_spent > 0.15 && busy_spent < 0.6);
+    CHECK(clock_seconds(CLOCK_THREAD_CPUTIME_ID) - mine0 < 0.1);
+    CHECK_EQ(pthread_join(busy, NULL), 0);
+    /* This process's clock by pid, as CLOCK_PROCESS_CPUTIME_ID reads it,
+     * and init's (any process may read another's). */
+    clockid_t process_clock;
+    CHECK_EQ(clock_getcpuclockid(getpid(), &process_clock), 0);
+    CHECK(clock_seconds(process_clock) >= cpu);
+    CHECK_EQ(clock_getcpuclockid(1, &process_clock), 0);
+    CHECK(clock_seconds(process_clock) >= 0);
     return 0;
 }

@@ -119,9 +119,9 @@ pub trait Kernel: Sized {
     /// CPU clock include it).
     fn fold_cpu_time(&self);
 
-    /// CPU time the calling thread has used since it started, in
-    /// nanoseconds (`CLOCK_THREAD_CPUTIME_ID`).
-    fn thread_cpu_ns(&self) -> u64;
+    /// CPU time `thread` (of any process) has used since it started, in
+    /// nanoseconds (`CLOCK_THREAD_CPUTIME_ID`, `pthread_getcpuclockid`).
+    fn thread_cpu_ns(&self, thread: &Thread<Self::Env>) -> u64;
 
     /// Wall-clock time.
     fn realtime(&self) -> Timespec;

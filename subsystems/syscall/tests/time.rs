@@ -72,6 +72,58 @@ fn unknown_clocks_and_bad_pointers_are_refused() {
     assert_eq!(w.call(Sysno::Gettimeofday, &[8, 0]), err(Errno::EFAULT));
 }
 
+/// A CPU-time clock id as `pthread_getcpuclockid` (`thread`) and
+/// `clock_getcpuclockid` make them: `which` 2 is the scheduled time.
+fn cpu_clock(id: i32, thread: bool, which: i32) -> u64 {
+    ((!id) << 3 | if thread { 4 } else { 0 } | which) as u32 as u64
+}
+
+#[test]
+fn cpu_clock_ids_read_a_thread_of_the_caller_or_any_process() {
+    let w = World::new();
+    let (child, child_thread) = w.fork();
+    let sibling = w
+        .machine
+        .processes
+        .add_thread(&child, ThreadData::default())
+        .unwrap();
+    let ms = |n: i32| Timespec::from_nanos(n as u64 * 1_000_000);
+    let as_child = |clock: u64| {
+        let ts = w.alloc(16);
+        let result = w.call_as(&child, &child_thread, Sysno::ClockGettime, &[clock, ts]);
+        (result == 0).then(|| w.get::<Timespec>(ts)).ok_or(result)
+    };
+    // The fake counts each thread's CPU time as its tid in milliseconds.
+    let (me, other) = (child_thread.tid(), sibling.tid());
+    assert_eq!(as_child(cpu_clock(me, true, 2)), Ok(ms(me)));
+    assert_eq!(as_child(cpu_clock(0, true, 2)), Ok(ms(me)), "0: the caller");
+    assert_eq!(as_child(cpu_clock(other, true, 2)), Ok(ms(other)));
+    assert_eq!(
+        as_child(cpu_clock(other, true, 0)),
+        Ok(ms(other)),
+        "user+system"
+    );
+    // Any process's clock, but no thread of another process.
+    assert_eq!(as_child(cpu_clock(w.process.pid(), false, 2)), Ok(ms(0)));
+    let refused = err(Errno::EINVAL);
+    assert_eq!(as_child(cpu_clock(w.thread.tid(), true, 2)), Err(refused));
+    assert_eq!(
+        as_child(cpu_clock(4321, false, 2)),
+        Err(refused),
+        "no process"
+    );
+    assert_eq!(
+        as_child(cpu_clock(me, true, 1)),
+        Err(refused),
+        "no thread user time"
+    );
+    assert_eq!(
+        as_child(cpu_clock(me, false, 3)),
+        Err(refused),
+        "no fd clocks"
+    );
+}
+
 #[test]
 fn nanosleep_sleeps_the_requested_time_and_checks_it() {
     let w = World::new();

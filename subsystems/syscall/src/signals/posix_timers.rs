@@ -67,7 +67,7 @@ fn now_on<K: Kernel>(ctx: &Context<'_, K>, clock: TimerClock) -> u64 {
             let times = ctx.process.data().times();
             (times.user + times.kernel) * (1_000_000_000 / crate::info::USER_HZ)
         }
-        TimerClock::ThreadCpu(_) => ctx.kernel.thread_cpu_ns(),
+        TimerClock::ThreadCpu(_) => ctx.kernel.thread_cpu_ns(ctx.thread),
     }
 }
 
