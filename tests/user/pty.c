@@ -1,10 +1,12 @@
 /* Pseudo-terminals as libc opens them: posix_openpt, grantpt, unlockpt,
  * ptsname; typing at the master reaches the slave through its line
  * discipline, the slave's output comes back post-processed, ^C typed at
- * the master signals the slave's foreground group, and closing the
- * master hangs the slave up. */
+ * the master signals the slave's foreground group, closing the master
+ * hangs the slave up, and once every slave closed the master reads what
+ * is left, then EIO, and polls POLLHUP. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +30,29 @@ static void read_exactly(int fd, const char *expected) {
     }
 }
 
+/* Python's test_pty.test_master_read, and what a terminal emulator sees
+ * when its shell exits. */
+static void master_after_the_slave_closed(void) {
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    CHECK(master >= 0);
+    CHECK_EQ(grantpt(master), 0);
+    CHECK_EQ(unlockpt(master), 0);
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    CHECK(slave >= 0);
+    CHECK_EQ(write(slave, "bye", 3), 3);
+    close(slave);
+    struct pollfd ready = {.fd = master, .events = POLLIN};
+    CHECK_EQ(poll(&ready, 1, 1000), 1);
+    CHECK(ready.revents & POLLHUP);
+    char buffer[16];
+    CHECK_EQ(read(master, buffer, sizeof buffer), 3);
+    CHECK_EQ(read(master, buffer, sizeof buffer), -1);
+    CHECK_EQ(errno, EIO);
+    close(master);
+}
+
 int main(void) {
+    master_after_the_slave_closed();
     int master = posix_openpt(O_RDWR | O_NOCTTY);
     CHECK(master >= 0);
     CHECK_EQ(grantpt(master), 0);

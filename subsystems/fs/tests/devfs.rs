@@ -290,6 +290,49 @@ fn devfs_lists_the_standard_nodes() {
 }
 
 #[test]
+fn the_master_reads_eio_and_polls_hangup_once_every_slave_closed() {
+    let d = with_dev(1);
+    let w = &d.world;
+    let master = w
+        .vfs
+        .open(
+            &w.su(),
+            "/dev/ptmx",
+            OpenFlags::O_RDWR | OpenFlags::O_NONBLOCK,
+            0,
+        )
+        .unwrap();
+    let pair = master.file().pseudo_terminal().unwrap();
+    pair.set_locked(false);
+    let slave_path = format!("/dev/pts/{}", pair.index());
+    let mut buf = [0u8; 16];
+    // No slave opened yet: nothing to read, no hangup.
+    assert_eq!(master.read(&mut buf).unwrap_err(), Errno::EAGAIN);
+    let open_slave = || {
+        w.vfs
+            .open(&w.su(), &slave_path, OpenFlags::O_RDWR, 0)
+            .unwrap()
+    };
+    let (slave, again) = (open_slave(), open_slave());
+    slave.write(b"bye").unwrap();
+    drop(slave);
+    assert!(
+        !master.poll().contains(PollEvents::POLLHUP),
+        "one slave is open"
+    );
+    drop(again);
+    // What the slave wrote still comes out, then EIO (Linux's pty master).
+    assert!(master.poll().contains(PollEvents::POLLHUP));
+    assert_eq!(master.read(&mut buf).unwrap(), 3);
+    assert_eq!(master.read(&mut buf).unwrap_err(), Errno::EIO);
+    // A slave opened again ends the hangup.
+    let back = open_slave();
+    assert_eq!(master.read(&mut buf).unwrap_err(), Errno::EAGAIN);
+    assert!(!master.poll().contains(PollEvents::POLLHUP));
+    drop(back);
+}
+
+#[test]
 fn a_pseudo_terminal_pair_carries_typing_one_way_and_output_the_other() {
     let d = with_dev(1);
     let w = &d.world;

@@ -11,13 +11,13 @@ use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use ::tty::{JobSignal, ReadOutcome};
 use abi::{Errno, KernelResult};
 use lock::Mutex;
 
-use crate::device::{CharacterDevice, SharedDevice};
+use crate::device::CharacterDevice;
 use crate::devices::terminal::Terminal;
 use crate::file::File;
 use crate::inode::Inode;
@@ -90,7 +90,7 @@ impl PtyMultiplexer {
             pair.master_open.load(Ordering::Acquire)
                 && pair.terminal.jobs.lock().session() == Some(sid)
         })?;
-        Some(Arc::new(PtySlave { pair }))
+        Some(Arc::new(PtySlave::open(pair)))
     }
 }
 
@@ -105,16 +105,17 @@ impl CharacterDevice for PtyMultiplexer {
             signals: Mutex::new(Vec::new()),
             locked: AtomicBool::new(true),
             master_open: AtomicBool::new(true),
+            slaves_open: AtomicUsize::new(0),
+            slave_opened: AtomicBool::new(false),
             master_waiters: (self.new_queue)(),
             slave_waiters: (self.new_queue)(),
         });
         self.pairs.lock().push(Arc::downgrade(&pair));
-        let slave: Arc<dyn File> = Arc::new(PtySlave { pair: pair.clone() });
         pts.create_device_node(
             &format!("{index}"),
             0o620,
             make_dev(SLAVE_MAJOR, index),
-            Arc::new(SlaveDevice(SharedDevice(slave))),
+            Arc::new(SlaveDevice(pair.clone())),
         )?;
         Ok(Arc::new(PtyMaster {
             pair,
@@ -125,15 +126,14 @@ impl CharacterDevice for PtyMultiplexer {
 }
 
 /// Opening `/dev/pts/N`: `EIO` while its master keeps it locked.
-struct SlaveDevice(SharedDevice);
+struct SlaveDevice(Arc<PtyPair>);
 
 impl CharacterDevice for SlaveDevice {
-    fn open(&self, flags: OpenFlags) -> KernelResult<Arc<dyn File>> {
-        let file = self.0.open(flags)?;
-        let locked = file
-            .pseudo_terminal()
-            .is_some_and(|pair| pair.locked.load(Ordering::Acquire));
-        if locked { Err(Errno::EIO) } else { Ok(file) }
+    fn open(&self, _flags: OpenFlags) -> KernelResult<Arc<dyn File>> {
+        if self.0.locked.load(Ordering::Acquire) {
+            return Err(Errno::EIO);
+        }
+        Ok(Arc::new(PtySlave::open(self.0.clone())))
     }
 }
 
@@ -145,6 +145,10 @@ pub struct PtyPair {
     signals: Mutex<Vec<(JobSignal, i32)>>,
     locked: AtomicBool,
     master_open: AtomicBool,
+    /// Open descriptions of the slave (`/dev/pts/N` and `/dev/tty`).
+    slaves_open: AtomicUsize,
+    /// The slave was opened at least once (see [`PtyPair::slave_hung_up`]).
+    slave_opened: AtomicBool,
     master_waiters: Arc<dyn WaitQueue>,
     slave_waiters: Arc<dyn WaitQueue>,
 }
@@ -158,6 +162,13 @@ impl PtyPair {
     /// The `N` of `/dev/pts/N` (`TIOCGPTN`).
     pub fn index(&self) -> u32 {
         self.index
+    }
+
+    /// Every slave opened has closed again (Linux's `TTY_OTHER_CLOSED`):
+    /// the master reads `EIO` once its queue is empty and polls `POLLHUP`,
+    /// until a slave opens again. A slave never opened is not hung up.
+    pub fn slave_hung_up(&self) -> bool {
+        self.slave_opened.load(Ordering::Acquire) && self.slaves_open.load(Ordering::Acquire) == 0
     }
 
     /// Locks or unlocks the slave against opening (`TIOCSPTLCK`).
@@ -201,6 +212,10 @@ impl File for PtyMaster {
     fn read(&self, _offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
         let mut queue = self.pair.to_master.lock();
         if queue.is_empty() {
+            // Every slave closed: nothing more can come (Linux's EIO).
+            if self.pair.slave_hung_up() {
+                return Err(Errno::EIO);
+            }
             return Err(Errno::EAGAIN);
         }
         let n = buf.len().min(queue.len());
@@ -237,6 +252,9 @@ impl File for PtyMaster {
         if !self.pair.to_master.lock().is_empty() {
             events |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
         }
+        if self.pair.slave_hung_up() {
+            events |= PollEvents::POLLHUP;
+        }
         events
     }
 
@@ -262,9 +280,27 @@ impl File for PtyMaster {
     }
 }
 
-/// The slave side (`/dev/pts/N`): a terminal like the console.
+/// The slave side (`/dev/pts/N`): a terminal like the console. One per
+/// open, so the pair knows when the last one closes.
 struct PtySlave {
     pair: Arc<PtyPair>,
+}
+
+impl PtySlave {
+    fn open(pair: Arc<PtyPair>) -> PtySlave {
+        pair.slaves_open.fetch_add(1, Ordering::AcqRel);
+        pair.slave_opened.store(true, Ordering::Release);
+        PtySlave { pair }
+    }
+}
+
+impl Drop for PtySlave {
+    fn drop(&mut self) {
+        if self.pair.slaves_open.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // A master reading or polling learns of the hangup.
+            self.pair.master_waiters.wake_all();
+        }
+    }
 }
 
 impl File for PtySlave {
