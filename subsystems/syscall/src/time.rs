@@ -2,8 +2,8 @@
 //! nanosleep, clock_nanosleep, and restart_syscall, which resumes an
 //! interrupted sleep.
 //!
-//! The CPU-time clocks read monotonic time until per-thread CPU time is
-//! accounted (see NOTES.md).
+//! The CPU-time clocks count timer ticks: a process's in `USER_HZ` units
+//! (its `times`), a thread's in scheduler ticks (see NOTES.md).
 
 use abi::clock::{
     CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
@@ -39,8 +39,9 @@ fn clock_now<K: Kernel>(ctx: &Context<'_, K>, clock: u32) -> KernelResult<Timesp
     }
 }
 
-/// The process's CPU time, user part and total, in nanoseconds.
-fn process_cpu_ns<E: process::ProcessEnv>(process: &process::Process<E>) -> (u64, u64) {
+/// The process's CPU time, user part and total, in nanoseconds (the
+/// caller folds its own running thread's ticks in first).
+pub(crate) fn process_cpu_ns<E: process::ProcessEnv>(process: &process::Process<E>) -> (u64, u64) {
     let times = process.data().times();
     let tick = 1_000_000_000 / crate::info::USER_HZ;
     (times.user * tick, (times.user + times.kernel) * tick)

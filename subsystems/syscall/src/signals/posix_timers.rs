@@ -64,8 +64,7 @@ fn now_on<K: Kernel>(ctx: &Context<'_, K>, clock: TimerClock) -> u64 {
         TimerClock::Monotonic => ctx.kernel.now_ns(),
         TimerClock::ProcessCpu => {
             ctx.kernel.fold_cpu_time();
-            let times = ctx.process.data().times();
-            (times.user + times.kernel) * (1_000_000_000 / crate::info::USER_HZ)
+            crate::time::process_cpu_ns(ctx.process).1
         }
         TimerClock::ThreadCpu(_) => ctx.kernel.thread_cpu_ns(ctx.thread),
     }
