@@ -128,6 +128,48 @@ impl InetAddress {
     }
 }
 
+/// `IPPROTO_IP`, as an option and control-message level.
+pub const IPPROTO_IP: i32 = 0;
+/// `IP_TOS`: the type of service of what a socket sends.
+pub const IP_TOS: i32 = 1;
+/// `IP_TTL`: the time to live of what a socket sends.
+pub const IP_TTL: i32 = 2;
+/// `IPPROTO_IPV6`, as an option and control-message level.
+pub const IPPROTO_IPV6: i32 = 41;
+/// `IPV6_UNICAST_HOPS`: the hop limit of what a socket sends (-1: the
+/// route's, 64 on the loopback).
+pub const IPV6_UNICAST_HOPS: i32 = 16;
+/// `IPV6_TCLASS`: the traffic class of what a socket sends.
+pub const IPV6_TCLASS: i32 = 67;
+/// The loopback device's hop limit and TTL (Linux's `hop_limit` and
+/// `ip_default_ttl` defaults).
+pub const DEFAULT_HOP_LIMIT: u8 = 64;
+
+/// The IP header fields of a datagram a receiver can ask to see
+/// (`IP_RECVTTL` and `IP_RECVTOS`, `IPV6_RECVHOPLIMIT` and
+/// `IPV6_RECVTCLASS`): as the sender set them, since the loopback
+/// delivers a packet without routing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpHeader {
+    /// IPv6 (else IPv4, which a socket of either family may send).
+    pub v6: bool,
+    /// IPv4's time to live or IPv6's hop limit.
+    pub hop_limit: u8,
+    /// IPv4's type of service or IPv6's traffic class.
+    pub traffic_class: u8,
+}
+
+/// What one `sendmsg` asked of its datagram's header with `IP_TTL` and
+/// `IP_TOS` or `IPV6_HOPLIMIT` and `IPV6_TCLASS` control messages; `None`
+/// leaves the socket's option in force.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IpHeaderRequest {
+    /// The time to live or hop limit.
+    pub hop_limit: Option<u8>,
+    /// The type of service or traffic class.
+    pub traffic_class: Option<u8>,
+}
+
 /// `IPPROTO_TCP`.
 pub const IPPROTO_TCP: i32 = 6;
 /// `IPPROTO_UDP`.

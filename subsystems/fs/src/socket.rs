@@ -21,8 +21,11 @@
 
 use alloc::collections::{BTreeMap, VecDeque};
 
+use crate::inet::{
+    DEFAULT_HOP_LIMIT, IP_TOS, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_TCLASS, IPV6_UNICAST_HOPS,
+    InetAddress, InetPorts, IpHeader, IpHeaderRequest, Protocol,
+};
 pub use crate::inet::{IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE};
-use crate::inet::{InetAddress, InetPorts, Protocol};
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
@@ -147,6 +150,8 @@ struct Message {
     rights: Vec<Arc<FileDescription>>,
     credentials: SocketCredentials,
     from: SocketAddress,
+    /// An Internet datagram's header fields.
+    ip: Option<IpHeader>,
 }
 
 /// What a receive returned.
@@ -162,6 +167,8 @@ pub struct Received {
     pub credentials: SocketCredentials,
     /// The sender's address (datagrams).
     pub from: Option<SocketAddress>,
+    /// An Internet datagram's header fields.
+    pub ip: Option<IpHeader>,
 }
 
 struct Listener {
@@ -448,12 +455,17 @@ impl Socket {
     /// `EPIPE` once the peer is gone or either side shut the direction
     /// (the caller raises `SIGPIPE` unless `MSG_NOSIGNAL`), `ENOTCONN`
     /// unconnected, `EMSGSIZE` for a datagram larger than the buffers.
+    ///
+    /// An Internet datagram's header takes the socket's options
+    /// (`IP_TTL`, `IP_TOS`, `IPV6_UNICAST_HOPS`, `IPV6_TCLASS`) where
+    /// `request` sets nothing.
     pub fn send(
         &self,
         data: &[u8],
         rights: Vec<Arc<FileDescription>>,
         sender: SocketCredentials,
         to: Option<Arc<Socket>>,
+        request: IpHeaderRequest,
     ) -> KernelResult<usize> {
         if self.state.lock().write_shut {
             return Err(Errno::EPIPE);
@@ -499,6 +511,7 @@ impl Socket {
             SocketAddress::Inet(address) => SocketAddress::Inet(address.as_sent()),
             address => address,
         };
+        let ip = self.ip_header(&from, &target, request);
         let sent = {
             let mut state = target.state.lock();
             if state.read_shut {
@@ -540,12 +553,57 @@ impl Socket {
                 rights,
                 credentials: sender,
                 from,
+                ip,
             });
             len
         };
         target.wake_sync();
         self.wake();
         Ok(sent)
+    }
+
+    /// The header of a datagram this Internet socket sends from `from` to
+    /// `target`: IPv4 when either end is (a mapped address or an `AF_INET`
+    /// socket), its fields from `request`, else from the socket's options.
+    fn ip_header(
+        &self,
+        from: &SocketAddress,
+        target: &Socket,
+        request: IpHeaderRequest,
+    ) -> Option<IpHeader> {
+        if !self.domain.is_inet() || self.kind == SocketKind::Stream {
+            return None;
+        }
+        let v4_from = matches!(from, SocketAddress::Inet(a) if a.ip.to_v4().is_some());
+        let v6 = self.domain == Domain::Inet6 && target.domain == Domain::Inet6 && !v4_from;
+        let state = self.state.lock();
+        let option = |level, name, default| {
+            state
+                .options
+                .get(&(level, name))
+                .copied()
+                .unwrap_or(default)
+        };
+        let (hops, class) = if v6 {
+            (
+                option(IPPROTO_IPV6, IPV6_UNICAST_HOPS, -1),
+                option(IPPROTO_IPV6, IPV6_TCLASS, 0),
+            )
+        } else {
+            (
+                option(IPPROTO_IP, IP_TTL, i32::from(DEFAULT_HOP_LIMIT)),
+                option(IPPROTO_IP, IP_TOS, 0),
+            )
+        };
+        Some(IpHeader {
+            v6,
+            hop_limit: request
+                .hop_limit
+                .unwrap_or(u8::try_from(hops).unwrap_or(DEFAULT_HOP_LIMIT)),
+            traffic_class: request
+                .traffic_class
+                .unwrap_or(u8::try_from(class).unwrap_or(0)),
+        })
     }
 
     /// Puts `bytes`, which a read of this stream socket took but could not
@@ -566,6 +624,7 @@ impl Socket {
                 rights: Vec::new(),
                 credentials,
                 from: SocketAddress::Unnamed,
+                ip: None,
             });
         }
         self.wake();
@@ -588,6 +647,7 @@ impl Socket {
                 rights: Vec::new(),
                 credentials: SocketCredentials::default(),
                 from,
+                ip: None,
             });
         }
         self.wake();
@@ -699,6 +759,7 @@ impl Socket {
                             rights: front.rights.clone(),
                             credentials: front.credentials,
                             from: front.from.clone(),
+                            ip: front.ip,
                         }
                     } else {
                         let message = state.inbox.pop_front().ok_or(Errno::EAGAIN)?;
@@ -712,6 +773,7 @@ impl Socket {
                     received.rights = message.rights;
                     received.credentials = message.credentials;
                     received.from = Some(message.from);
+                    received.ip = message.ip;
                 }
             }
         }
@@ -964,7 +1026,13 @@ impl File for SocketFile {
             self.0.ask_kernel(buf);
             return Ok(buf.len());
         }
-        self.0.send(buf, Vec::new(), self.0.owner, None)
+        self.0.send(
+            buf,
+            Vec::new(),
+            self.0.owner,
+            None,
+            IpHeaderRequest::default(),
+        )
     }
 
     fn poll(&self) -> PollEvents {
@@ -1018,30 +1086,45 @@ pub(crate) mod tests {
     #[test]
     fn a_stream_pair_carries_bytes_both_ways_and_ends() {
         let (a, b) = pair(SocketKind::Stream);
-        assert_eq!(a.send(b"hello ", Vec::new(), ME, None), Ok(6));
-        assert_eq!(a.send(b"world", Vec::new(), ME, None), Ok(5));
+        assert_eq!(
+            a.send(b"hello ", Vec::new(), ME, None, IpHeaderRequest::default()),
+            Ok(6)
+        );
+        assert_eq!(
+            a.send(b"world", Vec::new(), ME, None, IpHeaderRequest::default()),
+            Ok(5)
+        );
         assert_eq!(recv(&b, 64).unwrap(), b"hello world");
         assert_eq!(recv(&b, 64).err(), Some(Errno::EAGAIN));
-        assert_eq!(b.send(b"back", Vec::new(), ME, None), Ok(4));
+        assert_eq!(
+            b.send(b"back", Vec::new(), ME, None, IpHeaderRequest::default()),
+            Ok(4)
+        );
         assert_eq!(recv(&a, 2).unwrap(), b"ba");
         assert_eq!(recv(&a, 2).unwrap(), b"ck");
         assert_eq!(b.peer_credentials(), ME);
         drop(a);
         assert_eq!(recv(&b, 8).unwrap(), b"", "end of stream");
-        assert_eq!(b.send(b"x", Vec::new(), ME, None), Err(Errno::EPIPE));
+        assert_eq!(
+            b.send(b"x", Vec::new(), ME, None, IpHeaderRequest::default()),
+            Err(Errno::EPIPE)
+        );
         assert!(b.readiness().contains(PollEvents::POLLHUP));
     }
 
     #[test]
     fn a_stream_takes_back_bytes_a_read_could_not_copy_and_a_datagram_does_not() {
         let (a, b) = pair(SocketKind::Stream);
-        a.send(b"abcdef", Vec::new(), ME, None).unwrap();
+        a.send(b"abcdef", Vec::new(), ME, None, IpHeaderRequest::default())
+            .unwrap();
         let taken = recv(&b, 4).unwrap();
-        a.send(b"gh", Vec::new(), ME, None).unwrap();
+        a.send(b"gh", Vec::new(), ME, None, IpHeaderRequest::default())
+            .unwrap();
         assert!(b.unread(&taken));
         assert_eq!(recv(&b, 64).unwrap(), b"abcdefgh");
         let (c, d) = pair(SocketKind::Datagram);
-        c.send(b"one", Vec::new(), ME, None).unwrap();
+        c.send(b"one", Vec::new(), ME, None, IpHeaderRequest::default())
+            .unwrap();
         let taken = recv(&d, 8).unwrap();
         assert!(!d.unread(&taken));
         assert_eq!(recv(&d, 8).err(), Some(Errno::EAGAIN));
@@ -1050,8 +1133,10 @@ pub(crate) mod tests {
     #[test]
     fn datagrams_keep_their_boundaries_and_truncate() {
         let (a, b) = pair(SocketKind::Datagram);
-        a.send(b"one", Vec::new(), ME, None).unwrap();
-        a.send(b"three", Vec::new(), ME, None).unwrap();
+        a.send(b"one", Vec::new(), ME, None, IpHeaderRequest::default())
+            .unwrap();
+        a.send(b"three", Vec::new(), ME, None, IpHeaderRequest::default())
+            .unwrap();
         let mut buf = [0u8; 2];
         let got = b.receive(&mut buf, true).unwrap();
         assert_eq!((got.len, got.full_len), (2, 3), "peeked");
@@ -1066,9 +1151,15 @@ pub(crate) mod tests {
         b.set_buffer_size(true, 1);
         assert_eq!(b.buffer_sizes().0, MIN_BUFFER);
         let big = alloc::vec![7u8; MIN_BUFFER + 100];
-        assert_eq!(a.send(&big, Vec::new(), ME, None), Ok(MIN_BUFFER));
+        assert_eq!(
+            a.send(&big, Vec::new(), ME, None, IpHeaderRequest::default()),
+            Ok(MIN_BUFFER)
+        );
         assert!(!a.readiness().contains(PollEvents::POLLOUT));
-        assert_eq!(a.send(&big, Vec::new(), ME, None), Err(Errno::EAGAIN));
+        assert_eq!(
+            a.send(&big, Vec::new(), ME, None, IpHeaderRequest::default()),
+            Err(Errno::EAGAIN)
+        );
         assert_eq!(recv(&b, 100).unwrap().len(), 100);
         assert!(a.readiness().contains(PollEvents::POLLOUT));
     }
@@ -1077,10 +1168,16 @@ pub(crate) mod tests {
     fn shutdown_ends_one_direction() {
         let (a, b) = pair(SocketKind::Stream);
         a.shutdown(1).unwrap();
-        assert_eq!(a.send(b"x", Vec::new(), ME, None), Err(Errno::EPIPE));
+        assert_eq!(
+            a.send(b"x", Vec::new(), ME, None, IpHeaderRequest::default()),
+            Err(Errno::EPIPE)
+        );
         assert_eq!(recv(&b, 4).unwrap(), b"", "the peer sees end of file");
         assert!(b.readiness().contains(PollEvents::POLLRDHUP));
-        assert_eq!(b.send(b"ok", Vec::new(), ME, None), Ok(2));
+        assert_eq!(
+            b.send(b"ok", Vec::new(), ME, None, IpHeaderRequest::default()),
+            Ok(2)
+        );
         assert_eq!(recv(&a, 4).unwrap(), b"ok");
         assert_eq!(a.shutdown(3), Err(Errno::EINVAL));
     }

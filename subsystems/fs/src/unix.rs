@@ -100,7 +100,9 @@ mod tests {
         assert!(server.readiness().contains(PollEvents::POLLIN));
         let accepted = server.accept().unwrap();
         assert_eq!(accepted.address(), address);
-        client.send(b"hi", Vec::new(), ME, None).unwrap();
+        client
+            .send(b"hi", Vec::new(), ME, None, Default::default())
+            .unwrap();
         assert_eq!(recv(&accepted, 8).unwrap(), b"hi");
         assert_eq!(client.peer_address(), Ok(address.clone()));
         drop(server);

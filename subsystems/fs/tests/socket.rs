@@ -17,7 +17,10 @@ const ME: SocketCredentials = SocketCredentials {
 fn sending_and_receiving_wake_the_other_end_as_sync_wakes() {
     let queue = Arc::new(WakeKinds::default());
     let (a, b) = Socket::pair(SocketKind::Stream, ME, (1, 2), queue.clone());
-    assert_eq!(a.send(b"ping", Vec::new(), ME, None), Ok(4));
+    assert_eq!(
+        a.send(b"ping", Vec::new(), ME, None, Default::default()),
+        Ok(4)
+    );
     // The receiver gets a sync wake; the sender's own pollers a plain one.
     assert_eq!(queue.counts(), (1, 1));
     let mut buf = [0u8; 4];

@@ -388,3 +388,180 @@ fn sendmmsg_and_recvmmsg_move_several_datagrams_a_call() {
     );
     assert_eq!(w.read(b as i64, 8).unwrap(), b"ok");
 }
+
+const IPPROTO_IP: u64 = 0;
+const IPPROTO_IPV6: u64 = 41;
+const IP_TTL: i32 = 2;
+const IP_TOS: i32 = 1;
+const IP_RECVTTL: u64 = 12;
+const IP_RECVTOS: u64 = 13;
+const IPV6_RECVHOPLIMIT: u64 = 51;
+const IPV6_HOPLIMIT: i32 = 52;
+const IPV6_RECVTCLASS: u64 = 66;
+const IPV6_TCLASS: i32 = 67;
+const MSG_CTRUNC: i32 = 8;
+
+fn setsockopt_int(w: &World, fd: u64, level: u64, name: u64, value: i32) -> i64 {
+    let at = w.put(&value);
+    w.call(Sysno::Setsockopt, &[fd, level, name, at, 4])
+}
+
+/// One control message: header and body, padded to 8.
+fn cmsg(level: u64, kind: i32, body: &[u8]) -> Vec<u8> {
+    let mut bytes = ((16 + body.len()) as u64).to_ne_bytes().to_vec();
+    bytes.extend_from_slice(&(level as i32).to_ne_bytes());
+    bytes.extend_from_slice(&kind.to_ne_bytes());
+    bytes.extend_from_slice(body);
+    bytes.resize(bytes.len().div_ceil(8) * 8, 0);
+    bytes
+}
+
+/// sendmsg of "ping" from `fd` to `to` with `control`.
+fn send_ping(w: &World, fd: u64, to: &[u8], control: &[u8]) -> i64 {
+    let name = put_address(w, to);
+    let data = w.put(b"ping");
+    let iov = w.put(&abi::IoVec { base: data, len: 4 });
+    let control_at = if control.is_empty() {
+        0
+    } else {
+        put_address(w, control)
+    };
+    let header = w.put(&[
+        name,
+        to.len() as u64,
+        iov,
+        1,
+        control_at,
+        control.len() as u64,
+        0,
+    ]);
+    w.call(Sysno::Sendmsg, &[fd, header, 0])
+}
+
+/// recvmsg of one datagram with `room` bytes of control space: the
+/// control bytes and msg_flags.
+fn receive_control(w: &World, fd: u64, room: usize) -> (Vec<u8>, i32) {
+    let data = w.alloc(16);
+    let iov = w.put(&abi::IoVec {
+        base: data,
+        len: 16,
+    });
+    let control = w.alloc(room.max(1));
+    let header = w.put(&[0u64, 0, iov, 1, control, room as u64, 0]);
+    assert_eq!(w.call(Sysno::Recvmsg, &[fd, header, 0]), 4);
+    let len = w.get::<u64>(header + 40) as usize;
+    (w.peek(control, len), w.get::<i32>(header + 48))
+}
+
+fn sockaddr_in6_loopback(port: u16) -> Vec<u8> {
+    let mut bytes = (AF_INET6 as u16).to_ne_bytes().to_vec();
+    bytes.extend_from_slice(&port.to_be_bytes());
+    bytes.extend_from_slice(&[0; 4]);
+    bytes.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    bytes.extend_from_slice(&[0; 4]);
+    bytes
+}
+
+#[test]
+fn udp_datagrams_carry_hop_limit_and_traffic_class_as_control_messages() {
+    let w = World::new();
+    let receiver = w.call(Sysno::Socket, &[AF_INET6, SOCK_DGRAM, 0]) as u64;
+    let here = sockaddr_in6_loopback(7000);
+    let at = put_address(&w, &here);
+    assert_eq!(w.call(Sysno::Bind, &[receiver, at, 28]), 0);
+    let sender = w.call(Sysno::Socket, &[AF_INET6, SOCK_DGRAM, 0]) as u64;
+    let int = |v: i32| v.to_ne_bytes();
+    // Nothing asked for, nothing given.
+    assert_eq!(send_ping(&w, sender, &here, &[]), 4);
+    assert_eq!(receive_control(&w, receiver, 256), (Vec::new(), 0));
+    assert_eq!(
+        setsockopt_int(&w, receiver, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1),
+        0
+    );
+    assert_eq!(
+        setsockopt_int(&w, receiver, IPPROTO_IPV6, IPV6_RECVTCLASS, 1),
+        0
+    );
+    // The defaults (hop limit 64, class 0), hop limit first.
+    assert_eq!(send_ping(&w, sender, &here, &[]), 4);
+    let both = |hops, class| {
+        let mut bytes = cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, &int(hops));
+        bytes.extend(cmsg(IPPROTO_IPV6, IPV6_TCLASS, &int(class)));
+        bytes
+    };
+    assert_eq!(receive_control(&w, receiver, 256), (both(64, 0), 0));
+    // The sender's options, then its control messages (-1: the option).
+    assert_eq!(setsockopt_int(&w, sender, IPPROTO_IPV6, 16, 9), 0);
+    assert_eq!(setsockopt_int(&w, sender, IPPROTO_IPV6, 67, 0x28), 0);
+    let mut control = cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, &int(2));
+    assert_eq!(send_ping(&w, sender, &here, &control), 4);
+    assert_eq!(receive_control(&w, receiver, 256), (both(2, 0x28), 0));
+    control = cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, &int(-1));
+    control.extend(cmsg(IPPROTO_IPV6, IPV6_TCLASS, &int(7)));
+    assert_eq!(send_ping(&w, sender, &here, &control), 4);
+    assert_eq!(receive_control(&w, receiver, 256), (both(9, 7), 0));
+    // Out of range, unknown or odd-sized: EINVAL; IPv4's level: ignored.
+    let einval = err(Errno::EINVAL);
+    for bad in [
+        cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, &int(256)),
+        cmsg(IPPROTO_IPV6, 4242, &int(1)),
+        cmsg(IPPROTO_IPV6, IPV6_TCLASS, &[1, 0, 0, 0, 0]),
+    ] {
+        assert_eq!(send_ping(&w, sender, &here, &bad), einval);
+    }
+    control = cmsg(IPPROTO_IP, IP_TTL, &int(3));
+    assert_eq!(send_ping(&w, sender, &here, &control), 4);
+    assert_eq!(receive_control(&w, receiver, 256).0, both(9, 0x28));
+    // No room for a header: left out; for part of the data: cut short.
+    for (room, expected) in [
+        (15, Vec::new()),
+        (19, {
+            let mut bytes = cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, &int(9));
+            bytes.truncate(19);
+            bytes[0] = 19;
+            bytes
+        }),
+        (40, {
+            let mut bytes = cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, &int(9));
+            bytes.extend_from_slice(&16u64.to_ne_bytes());
+            bytes.extend_from_slice(&(IPPROTO_IPV6 as i32).to_ne_bytes());
+            bytes.extend_from_slice(&IPV6_TCLASS.to_ne_bytes());
+            bytes
+        }),
+    ] {
+        assert_eq!(send_ping(&w, sender, &here, &[]), 4);
+        let (got, flags) = receive_control(&w, receiver, room);
+        assert_eq!((got, flags & MSG_CTRUNC), (expected, MSG_CTRUNC), "{room}");
+    }
+}
+
+#[test]
+fn ipv4_datagrams_carry_ttl_and_a_one_byte_tos() {
+    let w = World::new();
+    let receiver = w.call(Sysno::Socket, &[AF_INET, SOCK_DGRAM, 0]) as u64;
+    let here = sockaddr_in(7001, [127, 0, 0, 1]);
+    let at = put_address(&w, &here);
+    assert_eq!(w.call(Sysno::Bind, &[receiver, at, 16]), 0);
+    let sender = w.call(Sysno::Socket, &[AF_INET, SOCK_DGRAM, 0]) as u64;
+    let value = w.alloc(4);
+    let len = w.put(&4u32);
+    assert_eq!(
+        w.call(Sysno::Getsockopt, &[sender, IPPROTO_IP, 2, value, len]),
+        0
+    );
+    assert_eq!(w.get::<i32>(value), 64, "the loopback's TTL");
+    assert_eq!(
+        setsockopt_int(&w, sender, IPPROTO_IP, 2, 0),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(setsockopt_int(&w, sender, IPPROTO_IP, 2, 33), 0);
+    assert_eq!(setsockopt_int(&w, receiver, IPPROTO_IP, IP_RECVTTL, 1), 0);
+    assert_eq!(setsockopt_int(&w, receiver, IPPROTO_IP, IP_RECVTOS, 1), 0);
+    let control = cmsg(IPPROTO_IP, IP_TOS, &[0x20]);
+    assert_eq!(send_ping(&w, sender, &here, &control), 4);
+    let mut expected = cmsg(IPPROTO_IP, IP_TTL, &33i32.to_ne_bytes());
+    expected.extend(cmsg(IPPROTO_IP, IP_TOS, &[0x20]));
+    assert_eq!(receive_control(&w, receiver, 256), (expected, 0));
+    let zero_ttl = cmsg(IPPROTO_IP, IP_TTL, &0i32.to_ne_bytes());
+    assert_eq!(send_ping(&w, sender, &here, &zero_ttl), err(Errno::EINVAL));
+}

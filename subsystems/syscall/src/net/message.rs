@@ -1,7 +1,9 @@
 //! Moving data through sockets: `sendto`, `recvfrom`, `sendmsg`,
 //! `recvmsg` and their batched forms `sendmmsg` and `recvmmsg`, with
-//! `SCM_RIGHTS` (descriptors) and `SCM_CREDENTIALS` control messages and
-//! the `MSG_*` flags Unix sockets honour.
+//! `SCM_RIGHTS` (descriptors) and `SCM_CREDENTIALS` control messages
+//! between Unix sockets, the IP header's TTL or hop limit and type of
+//! service or traffic class as control messages of UDP datagrams (set on
+//! send, reported on receive when asked for), and the `MSG_*` flags.
 
 use abi::capability::{CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN};
 use alloc::sync::Arc;
@@ -10,10 +12,15 @@ use alloc::vec::Vec;
 
 use abi::{Errno, KernelResult};
 use fs::FileDescription;
+use fs::inet::IpHeaderRequest;
 use fs::socket::flags::{MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC};
-use fs::socket::{MAX_BUFFER, MAX_RIGHTS, Received, Socket, SocketCredentials, SocketKind};
+use fs::socket::{Domain, MAX_BUFFER, MAX_RIGHTS, Received, Socket, SocketCredentials, SocketKind};
 
 use super::address::{encode, write_name};
+use super::options::{
+    IP_RECVTOS, IP_RECVTTL, IP_TOS, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_HOPLIMIT,
+    IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS, IPV6_TCLASS,
+};
 use super::socket::{Destination, credentials, destination, socket_of};
 use crate::SyscallResult;
 use crate::args::{Fd, UserBuffer, UserPtr};
@@ -80,16 +87,70 @@ fn cmsg_align(len: usize) -> usize {
     len.div_ceil(8) * 8
 }
 
-/// The descriptors and credentials in a control buffer.
+/// What a `sendmsg`'s control messages ask for.
+#[derive(Default)]
+struct Control {
+    rights: Vec<Arc<FileDescription>>,
+    credentials: Option<SocketCredentials>,
+    ip: IpHeaderRequest,
+}
+
+/// An IP-level control message's value for `socket`: `IP_TTL` (1 to 255)
+/// and `IP_TOS` (an int or a byte, 0 to 255) at `IPPROTO_IP` for IPv4
+/// sockets, `IPV6_HOPLIMIT` and `IPV6_TCLASS` (-1, the socket's, to 255)
+/// at `IPPROTO_IPV6` for IPv6 ones; other types at those levels are
+/// `EINVAL`, other levels ignored (as Linux's `ip_cmsg_send` and
+/// `ip6_datagram_send_ctl`).
+fn ip_control(
+    domain: Domain,
+    (level, kind): (i32, i32),
+    data: &[u8],
+    request: &mut IpHeaderRequest,
+) -> KernelResult<()> {
+    let int = || {
+        <[u8; 4]>::try_from(data)
+            .map(i32::from_ne_bytes)
+            .map_err(|_| Errno::EINVAL)
+    };
+    // -1 leaves the socket's value in force.
+    let field = |value: i32, low: i32| match value {
+        -1 if low == -1 => Ok(None),
+        0..=255 if value >= low => Ok(Some(value as u8)),
+        _ => Err(Errno::EINVAL),
+    };
+    match (domain, level, kind) {
+        (Domain::Inet, IPPROTO_IP, IP_TTL) => request.hop_limit = field(int()?, 1)?,
+        (Domain::Inet, IPPROTO_IP, IP_TOS) => {
+            let value = match data {
+                [byte] => i32::from(*byte),
+                _ => int()?,
+            };
+            request.traffic_class = field(value, 0)?;
+        }
+        (Domain::Inet6, IPPROTO_IPV6, IPV6_HOPLIMIT) => request.hop_limit = field(int()?, -1)?,
+        (Domain::Inet6, IPPROTO_IPV6, IPV6_TCLASS) => request.traffic_class = field(int()?, -1)?,
+        (Domain::Inet, IPPROTO_IP, _) | (Domain::Inet6, IPPROTO_IPV6, _) => {
+            return Err(Errno::EINVAL);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The descriptors, credentials and IP header fields in a control buffer
+/// sent through `socket`. Messages of a level the socket does not speak
+/// are ignored, as Linux does.
 fn read_control<K: Kernel>(
     ctx: &Context<'_, K>,
+    socket: &Socket,
     control: u64,
     len: u64,
-) -> KernelResult<(Vec<Arc<FileDescription>>, Option<SocketCredentials>)> {
+) -> KernelResult<Control> {
     let mut rights = Vec::new();
     let mut sent_credentials = None;
+    let mut ip = IpHeaderRequest::default();
     if control == 0 || len == 0 {
-        return Ok((rights, sent_credentials));
+        return Ok(Control::default());
     }
     let len = usize::try_from(len)
         .map_err(|_| Errno::EINVAL)?
@@ -141,12 +202,18 @@ fn read_control<K: Kernel>(
                 return Err(Errno::EPERM);
             }
             sent_credentials = Some(claimed);
-        } else {
+        } else if level == SOL_SOCKET {
             return Err(Errno::EINVAL);
+        } else {
+            ip_control(socket.domain(), (level, kind), data, &mut ip)?;
         }
         at += cmsg_align(cmsg_len);
     }
-    Ok((rights, sent_credentials))
+    Ok(Control {
+        rights,
+        credentials: sent_credentials,
+        ip,
+    })
 }
 
 /// The bytes a send takes from user memory (a buffer or an iovec array),
@@ -207,7 +274,7 @@ fn send_all<K: Kernel>(
     (description, socket): (&FileDescription, &Arc<Socket>),
     outgoing: &Outgoing,
     mut rights: Vec<Arc<FileDescription>>,
-    (sender, to): (SocketCredentials, Destination),
+    (sender, to, ip): (SocketCredentials, Destination, IpHeaderRequest),
     flags: i32,
 ) -> SyscallResult {
     let whole_messages = socket.kind() != SocketKind::Stream;
@@ -255,7 +322,7 @@ fn send_all<K: Kernel>(
             read_at = Some(sent);
         }
         let chunk_rights = core::mem::take(&mut rights);
-        match socket.send(&data, chunk_rights.clone(), sender, to.clone()) {
+        match socket.send(&data, chunk_rights.clone(), sender, to.clone(), ip) {
             Ok(n) => {
                 sent += n;
                 if sent == outgoing.len || n == 0 && data.is_empty() {
@@ -305,7 +372,7 @@ pub fn sendto<K: Kernel>(
         (&description, &socket),
         &outgoing,
         Vec::new(),
-        (credentials(ctx), to),
+        (credentials(ctx), to, IpHeaderRequest::default()),
         flags,
     )
 }
@@ -320,7 +387,11 @@ pub fn sendmsg<K: Kernel>(
     let (description, socket) = socket_of(ctx, fd)?;
     let header = read_header(ctx, message)?;
     let outgoing = Outgoing::new(read_iovecs(ctx, header.iov, header.iov_len)?)?;
-    let (rights, claimed) = read_control(ctx, header.control, header.control_len)?;
+    let Control {
+        rights,
+        credentials: claimed,
+        ip,
+    } = read_control(ctx, &socket, header.control, header.control_len)?;
     if socket.domain().is_inet() && (!rights.is_empty() || claimed.is_some()) {
         // Descriptors and credentials travel between Unix sockets only.
         return Err(Errno::EINVAL);
@@ -333,7 +404,7 @@ pub fn sendmsg<K: Kernel>(
         (&description, &socket),
         &outgoing,
         rights,
-        (sender, to),
+        (sender, to, ip),
         flags,
     )
 }
@@ -433,15 +504,22 @@ pub fn recvmsg<K: Kernel>(
         out_flags |= MSG_TRUNC;
     }
     let data = &data[..at];
-    // Control messages: credentials first, then descriptors, as Linux.
+    // Control messages: credentials first, then descriptors, as Linux;
+    // for an Internet datagram, the header fields asked for.
     let room = usize::try_from(header.control_len).unwrap_or(0);
     let mut control = Vec::new();
-    if socket.pass_credentials() {
+    if socket.pass_credentials() && !socket.domain().is_inet() {
         let c = received.credentials;
         let mut body = c.pid.to_ne_bytes().to_vec();
         body.extend_from_slice(&c.uid.to_ne_bytes());
         body.extend_from_slice(&c.gid.to_ne_bytes());
-        push_cmsg(&mut control, SCM_CREDENTIALS, &body, room, &mut out_flags);
+        push_cmsg(
+            &mut control,
+            (SOL_SOCKET, SCM_CREDENTIALS),
+            &body,
+            room,
+            &mut out_flags,
+        );
     }
     if !received.rights.is_empty() {
         let cloexec = flags & MSG_CMSG_CLOEXEC != 0;
@@ -455,7 +533,47 @@ pub fn recvmsg<K: Kernel>(
             body.extend_from_slice(&fd.to_ne_bytes());
         }
         if !body.is_empty() {
-            push_cmsg(&mut control, SCM_RIGHTS, &body, room, &mut out_flags);
+            push_cmsg(
+                &mut control,
+                (SOL_SOCKET, SCM_RIGHTS),
+                &body,
+                room,
+                &mut out_flags,
+            );
+        }
+    }
+    if let Some(ip) = received.ip {
+        let hops = i32::from(ip.hop_limit).to_ne_bytes();
+        let class = i32::from(ip.traffic_class).to_ne_bytes();
+        // The packet's family decides: an IPv6 socket gets an IPv4
+        // packet's fields as IPv4 messages.
+        let asked = |level, name| socket.option(level, name, 0) != 0;
+        let wanted: [(bool, (i32, i32), &[u8]); 2] = if ip.v6 {
+            [
+                (
+                    asked(IPPROTO_IPV6, IPV6_RECVHOPLIMIT),
+                    (IPPROTO_IPV6, IPV6_HOPLIMIT),
+                    &hops,
+                ),
+                (
+                    asked(IPPROTO_IPV6, IPV6_RECVTCLASS),
+                    (IPPROTO_IPV6, IPV6_TCLASS),
+                    &class,
+                ),
+            ]
+        } else {
+            [
+                (asked(IPPROTO_IP, IP_RECVTTL), (IPPROTO_IP, IP_TTL), &hops),
+                // IPv4's type of service comes as one byte.
+                (
+                    asked(IPPROTO_IP, IP_RECVTOS),
+                    (IPPROTO_IP, IP_TOS),
+                    &[ip.traffic_class],
+                ),
+            ]
+        };
+        for (_, kind, body) in wanted.into_iter().filter(|(asked, ..)| *asked) {
+            push_cmsg(&mut control, kind, body, room, &mut out_flags);
         }
     }
     if !control.is_empty() {
@@ -482,20 +600,33 @@ pub fn recvmsg<K: Kernel>(
     } as u64)
 }
 
-/// Appends one control message if it fits in `room`, else flags
-/// `MSG_CTRUNC`.
-fn push_cmsg(control: &mut Vec<u8>, kind: i32, body: &[u8], room: usize, flags: &mut i32) {
-    let len = CMSG_HEADER + body.len();
-    if control.len() + len > room {
+/// Appends one control message `(level, type)` to what fits in `room`
+/// bytes, as Linux's `put_cmsg`: without room for its header it is left
+/// out, without room for all its data it is cut short (its `cmsg_len`
+/// says so); both set `MSG_CTRUNC`.
+fn push_cmsg(
+    control: &mut Vec<u8>,
+    (level, kind): (i32, i32),
+    body: &[u8],
+    room: usize,
+    flags: &mut i32,
+) {
+    let left = room.saturating_sub(control.len());
+    if left < CMSG_HEADER {
         *flags |= MSG_CTRUNC;
         return;
     }
+    let full = CMSG_HEADER + body.len();
+    let len = full.min(left);
+    if len < full {
+        *flags |= MSG_CTRUNC;
+    }
+    let start = control.len();
     control.extend_from_slice(&(len as u64).to_ne_bytes());
-    control.extend_from_slice(&SOL_SOCKET.to_ne_bytes());
+    control.extend_from_slice(&level.to_ne_bytes());
     control.extend_from_slice(&kind.to_ne_bytes());
-    control.extend_from_slice(body);
-    let padded = cmsg_align(control.len());
-    control.resize(padded.min(room), 0);
+    control.extend_from_slice(&body[..len - CMSG_HEADER]);
+    control.resize(start + cmsg_align(full).min(left), 0);
 }
 
 /// `sizeof(struct mmsghdr)`: a `msghdr` (56 bytes), then the `msg_len`

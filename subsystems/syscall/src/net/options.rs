@@ -22,11 +22,23 @@ use crate::kernel::Kernel;
 
 /// `SOL_SOCKET`.
 pub const SOL_SOCKET: i32 = 1;
-/// `IPPROTO_IP`, as an option level.
-pub const IPPROTO_IP: i32 = 0;
+pub use fs::inet::{
+    DEFAULT_HOP_LIMIT, IP_TOS, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_TCLASS, IPV6_UNICAST_HOPS,
+};
 pub use fs::socket::{IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE};
-/// `IPPROTO_IPV6`, as an option level.
-pub const IPPROTO_IPV6: i32 = 41;
+/// `IP_RECVTTL`: received datagrams come with their TTL (`IP_TTL`).
+pub const IP_RECVTTL: i32 = 12;
+/// `IP_RECVTOS`: received datagrams come with their type of service
+/// (`IP_TOS`, one byte).
+pub const IP_RECVTOS: i32 = 13;
+/// `IPV6_RECVHOPLIMIT`: received datagrams come with their hop limit
+/// (`IPV6_HOPLIMIT`).
+pub const IPV6_RECVHOPLIMIT: i32 = 51;
+/// `IPV6_HOPLIMIT`: the control message of a datagram's hop limit.
+pub const IPV6_HOPLIMIT: i32 = 52;
+/// `IPV6_RECVTCLASS`: received datagrams come with their traffic class
+/// (`IPV6_TCLASS`).
+pub const IPV6_RECVTCLASS: i32 = 66;
 
 /// `SO_REUSEADDR`.
 pub const SO_REUSEADDR: i32 = 2;
@@ -73,18 +85,22 @@ enum Shape {
 /// Options of the IP, IPv6 and TCP levels that are kept: (level, name,
 /// default, shape). Linux's defaults on a fresh socket.
 const INET_OPTIONS: &[(i32, i32, i32, Shape)] = &[
-    (IPPROTO_IP, 1, 0, Shape::Int(0, 255)),      // IP_TOS
-    (IPPROTO_IP, 2, 64, Shape::Int(1, 255)),     // IP_TTL
-    (IPPROTO_IP, 11, 0, Shape::Flag),            // IP_RECVERR
-    (IPPROTO_IP, 15, 0, Shape::Flag),            // IP_FREEBIND
-    (IPPROTO_IP, 24, 0, Shape::Flag),            // IP_BIND_ADDRESS_NO_PORT
-    (IPPROTO_IP, 33, 1, Shape::Int(0, 255)),     // IP_MULTICAST_TTL
-    (IPPROTO_IP, 34, 1, Shape::Flag),            // IP_MULTICAST_LOOP
-    (IPPROTO_IPV6, 16, 64, Shape::Int(-1, 255)), // IPV6_UNICAST_HOPS
-    (IPPROTO_IPV6, 19, 1, Shape::Flag),          // IPV6_MULTICAST_LOOP
-    (IPPROTO_IPV6, 25, 0, Shape::Flag),          // IPV6_RECVERR
+    (IPPROTO_IP, IP_TOS, 0, Shape::Int(0, 255)),
+    (IPPROTO_IP, IP_TTL, -1, Shape::Int(-1, 255)), // 0 refused apart
+    (IPPROTO_IP, 11, 0, Shape::Flag),              // IP_RECVERR
+    (IPPROTO_IP, IP_RECVTTL, 0, Shape::Flag),
+    (IPPROTO_IP, IP_RECVTOS, 0, Shape::Flag),
+    (IPPROTO_IP, 15, 0, Shape::Flag),        // IP_FREEBIND
+    (IPPROTO_IP, 24, 0, Shape::Flag),        // IP_BIND_ADDRESS_NO_PORT
+    (IPPROTO_IP, 33, 1, Shape::Int(0, 255)), // IP_MULTICAST_TTL
+    (IPPROTO_IP, 34, 1, Shape::Flag),        // IP_MULTICAST_LOOP
+    (IPPROTO_IPV6, IPV6_UNICAST_HOPS, -1, Shape::Int(-1, 255)),
+    (IPPROTO_IPV6, 19, 1, Shape::Flag), // IPV6_MULTICAST_LOOP
+    (IPPROTO_IPV6, 25, 0, Shape::Flag), // IPV6_RECVERR
     (IPPROTO_IPV6, IPV6_V6ONLY, 0, Shape::Flag),
-    (IPPROTO_IPV6, 67, 0, Shape::Int(-1, 255)), // IPV6_TCLASS
+    (IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 0, Shape::Flag),
+    (IPPROTO_IPV6, IPV6_RECVTCLASS, 0, Shape::Flag),
+    (IPPROTO_IPV6, IPV6_TCLASS, 0, Shape::Int(-1, 255)), // -1 kept as 0
 ];
 
 /// UDP-Lite's checksum coverage (`UDPLITE_SEND_CSCOV`,
@@ -150,7 +166,15 @@ fn option_bytes(socket: &Socket, level: i32, name: i32) -> KernelResult<Vec<u8>>
     let int = |v: i32| v.to_ne_bytes().to_vec();
     if level != SOL_SOCKET {
         let (default, _) = kept_option(socket, level, name).ok_or(Errno::ENOPROTOOPT)?;
-        return Ok(int(socket.option(level, name, default)));
+        let value = socket.option(level, name, default);
+        // "The route's" TTL or hop limit reads as the loopback's.
+        let route_default = matches!((level, name), (IPPROTO_IP, IP_TTL))
+            || matches!((level, name), (IPPROTO_IPV6, IPV6_UNICAST_HOPS));
+        return Ok(int(if route_default && value < 0 {
+            i32::from(DEFAULT_HOP_LIMIT)
+        } else {
+            value
+        }));
     }
     Ok(match name {
         SO_TYPE => int(socket.kind().to_type()),
@@ -229,6 +253,9 @@ pub fn setsockopt<K: Kernel>(
         }
         let stored = match shape {
             Shape::Flag => i32::from(value != 0),
+            _ if (level, name, value) == (IPPROTO_IP, IP_TTL, 0) => return Err(Errno::EINVAL),
+            // RFC 3542: -1 is the default traffic class, 0.
+            _ if (level, name, value) == (IPPROTO_IPV6, IPV6_TCLASS, -1) => 0,
             Shape::Int(low, high) if (low..=high).contains(&value) => value,
             Shape::Int(..) => return Err(Errno::EINVAL),
         };
