@@ -2,7 +2,7 @@
  * and packets; descriptors and credentials passed in control messages;
  * SO_PEERCRED; shutdown, EPIPE and SIGPIPE; non-blocking and poll
  * readiness; MSG_PEEK; and servers bound to abstract names and to paths,
- * with listen, connect and accept across fork. */
+ * with listen, connect and accept across fork; autobound names. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
@@ -122,7 +122,15 @@ static void streams(void) {
 static void datagrams_and_packets(void) {
     int sv[2];
     CHECK_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    /* A receive of no bytes waits for a datagram; a read of none does not. */
+    errno = 0;
+    CHECK_EQ(recv(sv[1], NULL, 0, MSG_DONTWAIT), -1);
+    CHECK_EQ(errno, EAGAIN);
+    CHECK_EQ(read(sv[1], NULL, 0), 0);
     CHECK_EQ(send(sv[0], "one", 3, 0), 3);
+    CHECK_EQ(read(sv[1], NULL, 0), 0);
+    /* The next datagram's size, as programs ask it. */
+    CHECK_EQ(recv(sv[1], NULL, 0, MSG_PEEK | MSG_TRUNC), 3);
     CHECK_EQ(send(sv[0], "three", 5, 0), 5);
     char buf[8] = {0};
     /* A short read of a datagram drops the rest; MSG_TRUNC says how long. */
@@ -294,8 +302,62 @@ static void inert_options(void) {
     close(fd);
 }
 
+/* unix(7)'s autobind: bind with only the family, or SO_PASSCRED on an
+ * unnamed socket that sends, names it "\0" and five hex digits. */
+static int is_autobind_name(const struct sockaddr_un *addr, socklen_t len) {
+    if (len != offsetof(struct sockaddr_un, sun_path) + 6 || addr->sun_path[0] != 0)
+        return 0;
+    for (int i = 1; i < 6; i++)
+        if (!strchr("0123456789abcdef", addr->sun_path[i]))
+            return 0;
+    return 1;
+}
+
+static void autobind(void) {
+    struct sockaddr_un a, b, family_only = {.sun_family = AF_UNIX};
+    socklen_t a_len = sizeof a, b_len = sizeof b;
+    int s1 = socket(AF_UNIX, SOCK_DGRAM, 0), s2 = socket(AF_UNIX, SOCK_DGRAM, 0);
+    CHECK_EQ(bind(s1, (struct sockaddr *)&family_only, sizeof(sa_family_t)), 0);
+    CHECK_EQ(bind(s2, (struct sockaddr *)&family_only, sizeof(sa_family_t)), 0);
+    CHECK_EQ(getsockname(s1, (struct sockaddr *)&a, &a_len), 0);
+    CHECK_EQ(getsockname(s2, (struct sockaddr *)&b, &b_len), 0);
+    CHECK(is_autobind_name(&a, a_len));
+    CHECK(is_autobind_name(&b, b_len));
+    CHECK(memcmp(a.sun_path, b.sun_path, 6) != 0);
+    /* A second autobind keeps the name; a connect needs a name. */
+    CHECK_EQ(bind(s1, (struct sockaddr *)&family_only, sizeof(sa_family_t)), 0);
+    a_len = sizeof a;
+    CHECK_EQ(getsockname(s1, (struct sockaddr *)&a, &a_len), 0);
+    CHECK_EQ(memcmp(a.sun_path, b.sun_path, 6) != 0, 1);
+    errno = 0;
+    CHECK_EQ(connect(s2, (struct sockaddr *)&family_only, sizeof(sa_family_t)), -1);
+    CHECK_EQ(errno, EINVAL);
+    struct sockaddr wrong = {.sa_family = AF_INET};
+    int s3 = socket(AF_UNIX, SOCK_DGRAM, 0);
+    errno = 0;
+    CHECK_EQ(bind(s3, &wrong, sizeof(sa_family_t)), -1);
+    CHECK_EQ(errno, EINVAL);
+    /* SO_PASSCRED: the first send names the sender, and the receiver sees
+     * that name. */
+    int on = 1;
+    CHECK_EQ(setsockopt(s3, SOL_SOCKET, SO_PASSCRED, &on, sizeof on), 0);
+    CHECK_EQ(sendto(s3, "hi", 2, 0, (struct sockaddr *)&a, a_len), 2);
+    struct sockaddr_un from, own;
+    socklen_t from_len = sizeof from, own_len = sizeof own;
+    char buf[4];
+    CHECK_EQ(recvfrom(s1, buf, sizeof buf, 0, (struct sockaddr *)&from, &from_len), 2);
+    CHECK_EQ(getsockname(s3, (struct sockaddr *)&own, &own_len), 0);
+    CHECK(is_autobind_name(&own, own_len));
+    CHECK_EQ(from_len, own_len);
+    CHECK(memcmp(from.sun_path, own.sun_path, 6) == 0);
+    close(s1);
+    close(s2);
+    close(s3);
+}
+
 int main(void) {
     streams();
+    autobind();
     datagrams_and_packets();
     passing_descriptors_and_credentials();
     named_servers();

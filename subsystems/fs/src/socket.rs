@@ -702,7 +702,9 @@ impl Socket {
                         .as_ref()
                         .and_then(Weak::upgrade)
                         .is_none_or(|peer| peer.state.lock().write_shut);
-                if state.read_shut || peer_gone || buf.is_empty() {
+                // A receive of no bytes waits like any other (a datagram's
+                // size is asked so, with MSG_PEEK | MSG_TRUNC).
+                if state.read_shut || peer_gone {
                     return Ok(received);
                 }
                 return Err(Errno::EAGAIN);
@@ -1013,6 +1015,10 @@ pub struct SocketFile(pub Arc<Socket>);
 
 impl File for SocketFile {
     fn read(&self, _offset: u64, buf: &mut [u8]) -> KernelResult<usize> {
+        // Linux's sock_read_iter: reading nothing takes nothing, at once.
+        if buf.is_empty() {
+            return Ok(0);
+        }
         Ok(self.0.receive(buf, false)?.len)
     }
 

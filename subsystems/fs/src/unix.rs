@@ -4,6 +4,7 @@
 
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use abi::{Errno, KernelResult};
 use lock::Mutex;
@@ -16,7 +17,12 @@ use crate::socket::{Socket, SocketAddress};
 #[derive(Default)]
 pub struct UnixNamespace {
     names: Mutex<BTreeMap<SocketAddress, Weak<Socket>>>,
+    /// Where the search for a free autobind name starts.
+    next_autobind: AtomicU32,
 }
+
+/// How many names autobinding has: a NUL and five hex digits.
+const AUTOBIND_NAMES: u32 = 1 << 20;
 
 impl UnixNamespace {
     /// An empty namespace.
@@ -34,6 +40,33 @@ impl UnixNamespace {
         socket.set_address(address.clone())?;
         names.insert(address, Arc::downgrade(socket));
         Ok(())
+    }
+
+    /// Binds an unnamed `socket` to a free abstract name of a NUL and five
+    /// lowercase hex digits (unix(7)'s autobind: `bind` with only the
+    /// family, or `SO_PASSCRED` on an unnamed socket that connects or
+    /// sends); a socket with a name keeps it. `ENOSPC` when all 2^20 names
+    /// are taken.
+    pub fn autobind(&self, socket: &Arc<Socket>) -> KernelResult<()> {
+        let mut names = self.names.lock();
+        if socket.address() != SocketAddress::Unnamed {
+            return Ok(());
+        }
+        names.retain(|_, socket| socket.strong_count() > 0);
+        for _ in 0..AUTOBIND_NAMES {
+            let number = self.next_autobind.fetch_add(1, Ordering::Relaxed) % AUTOBIND_NAMES;
+            let digits = (0..5).rev().map(|shift| {
+                let digit = (number >> (shift * 4)) & 0xf;
+                b"0123456789abcdef"[digit as usize]
+            });
+            let address = SocketAddress::Abstract(digits.collect());
+            if !names.contains_key(&address) {
+                socket.set_address(address.clone())?;
+                names.insert(address, Arc::downgrade(socket));
+                return Ok(());
+            }
+        }
+        Err(Errno::ENOSPC)
     }
 
     /// The socket bound to `address` (a path's is found by its node):
@@ -59,6 +92,37 @@ mod tests {
     use crate::types::PollEvents;
     use crate::wait::NoWaiters;
     use alloc::vec::Vec;
+
+    #[test]
+    fn autobind_picks_distinct_free_abstract_names() {
+        let names = UnixNamespace::new();
+        let socket = |id| {
+            Socket::new(
+                Domain::Unix,
+                SocketKind::Datagram,
+                0,
+                ME,
+                id,
+                Arc::new(NoWaiters),
+            )
+        };
+        let taken = socket(1);
+        names
+            .bind(&taken, SocketAddress::Abstract(b"00000".to_vec()))
+            .unwrap();
+        let (a, b) = (socket(2), socket(3));
+        names.autobind(&a).unwrap();
+        names.autobind(&b).unwrap();
+        assert_eq!(a.address(), SocketAddress::Abstract(b"00001".to_vec()));
+        assert_eq!(b.address(), SocketAddress::Abstract(b"00002".to_vec()));
+        names.autobind(&a).unwrap();
+        assert_eq!(
+            a.address(),
+            SocketAddress::Abstract(b"00001".to_vec()),
+            "kept"
+        );
+        assert!(Arc::ptr_eq(&names.find(&b.address()).unwrap(), &b));
+    }
 
     #[test]
     fn listening_and_connecting_by_name() {

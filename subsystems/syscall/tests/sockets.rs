@@ -565,3 +565,75 @@ fn ipv4_datagrams_carry_ttl_and_a_one_byte_tos() {
     let zero_ttl = cmsg(IPPROTO_IP, IP_TTL, &0i32.to_ne_bytes());
     assert_eq!(send_ping(&w, sender, &here, &zero_ttl), err(Errno::EINVAL));
 }
+
+#[test]
+fn a_unix_socket_bound_to_its_family_alone_gets_an_abstract_name() {
+    const AF_UNIX: u16 = 1;
+    let w = World::new();
+    let family_only = w.put(&AF_UNIX);
+    let name = |fd| name_of(&w, Sysno::Getsockname, fd).unwrap();
+    let autobound = |bytes: &[u8]| {
+        bytes.len() == 8
+            && bytes[2] == 0
+            && bytes[3..].iter().all(|b| b"0123456789abcdef".contains(b))
+    };
+    let a = w.call(Sysno::Socket, &[1, SOCK_DGRAM, 0]);
+    let b = w.call(Sysno::Socket, &[1, SOCK_DGRAM, 0]);
+    assert_eq!(w.call(Sysno::Bind, &[a as u64, family_only, 2]), 0);
+    assert_eq!(w.call(Sysno::Bind, &[b as u64, family_only, 2]), 0);
+    let (a_name, b_name) = (name(a), name(b));
+    assert!(autobound(&a_name) && autobound(&b_name), "{a_name:?}");
+    assert_ne!(a_name, b_name);
+    assert_eq!(w.call(Sysno::Bind, &[a as u64, family_only, 2]), 0);
+    assert_eq!(name(a), a_name, "a name is kept");
+    assert_eq!(
+        w.call(Sysno::Connect, &[b as u64, family_only, 2]),
+        err(Errno::EINVAL)
+    );
+    let inet_family = w.put(&(AF_INET as u16));
+    let c = w.call(Sysno::Socket, &[1, SOCK_DGRAM, 0]) as u64;
+    assert_eq!(
+        w.call(Sysno::Bind, &[c, inet_family, 2]),
+        err(Errno::EINVAL)
+    );
+    // With SO_PASSCRED, sending names the sender; the receiver sees it.
+    let on = w.put(&1i32);
+    assert_eq!(w.call(Sysno::Setsockopt, &[c, 1, 16, on, 4]), 0);
+    let to = put_address(&w, &a_name);
+    let data = w.put(b"hi");
+    assert_eq!(w.call(Sysno::Sendto, &[c, data, 2, 0, to, 8]), 2);
+    let c_name = name(c as i64);
+    assert!(autobound(&c_name));
+    let from = w.alloc(16);
+    let from_len = w.put(&16u32);
+    let buffer = w.alloc(4);
+    assert_eq!(
+        w.call(Sysno::Recvfrom, &[a as u64, buffer, 4, 0, from, from_len]),
+        2
+    );
+    assert_eq!(w.peek(from, w.get::<u32>(from_len) as usize), c_name);
+}
+
+#[test]
+fn a_receive_of_no_bytes_waits_for_a_datagram_and_a_read_of_none_does_not() {
+    const MSG_PEEK: u64 = 2;
+    const MSG_TRUNC: u64 = 0x20;
+    let w = World::new();
+    let fds = w.alloc(8);
+    let dgram = SOCK_DGRAM | SOCK_NONBLOCK;
+    assert_eq!(w.call(Sysno::Socketpair, &[1, dgram, 0, fds]), 0);
+    let (a, b) = (w.get::<i32>(fds) as i64, w.get::<i32>(fds + 4) as u64);
+    assert_eq!(
+        w.call(Sysno::Recvfrom, &[b, 0, 0, 0, 0, 0]),
+        err(Errno::EAGAIN)
+    );
+    assert_eq!(w.call(Sysno::Read, &[b, 0, 0]), 0);
+    assert_eq!(w.write(a, b"one"), 3);
+    assert_eq!(w.call(Sysno::Read, &[b, 0, 0]), 0, "nothing taken");
+    assert_eq!(
+        w.call(Sysno::Recvfrom, &[b, 0, 0, MSG_PEEK | MSG_TRUNC, 0, 0]),
+        3,
+        "the next datagram's size"
+    );
+    assert_eq!(w.read(b as i64, 8).unwrap(), b"one");
+}

@@ -28,7 +28,7 @@ const SOCKADDR_NL_SIZE: usize = 12;
 /// `sizeof(struct sockaddr_un)`.
 const SOCKADDR_UN_SIZE: usize = 110;
 /// Offset of `sun_path`.
-const PATH_OFFSET: usize = 2;
+pub const PATH_OFFSET: usize = 2;
 /// `sizeof(struct sockaddr_in)`.
 const SOCKADDR_IN_SIZE: usize = 16;
 /// `sizeof(struct sockaddr_in6)`.

@@ -11,7 +11,9 @@ use abi::{Errno, KernelResult};
 use fs::socket::{Domain, Socket, SocketAddress, SocketCredentials, SocketKind};
 use fs::{FileDescription, OpenFlags};
 
-use super::address::{AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, Name, read_name, write_name};
+use super::address::{
+    AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, Name, PATH_OFFSET, read_name, write_name,
+};
 use super::options::{IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE};
 use super::{inet, netlink, unix};
 use crate::SyscallResult;
@@ -196,6 +198,14 @@ pub fn bind<K: Kernel>(
     len: u32,
 ) -> SyscallResult {
     let (_, socket) = socket_of(ctx, fd)?;
+    if socket.domain() == Domain::Unix && len as usize == PATH_OFFSET {
+        // Only the family: unix(7)'s autobind.
+        if i32::from(ctx.read(UserPtr::<u16>::new(address.0))?) != AF_UNIX {
+            return Err(Errno::EINVAL);
+        }
+        ctx.kernel.vfs().unix_names().autobind(&socket)?;
+        return Ok(0);
+    }
     match read_name(ctx, socket.domain(), address, len)? {
         Name::Unix { name, is_abstract } => unix::bind(ctx, &socket, name, is_abstract)?,
         Name::Inet(address) => inet::bind(ctx, &socket, address)?,
@@ -277,6 +287,7 @@ pub fn connect<K: Kernel>(
         Name::Netlink { .. } => return Err(Errno::ECONNREFUSED),
         other => return inet::connect(ctx, &description, &socket, other, next_ino),
     };
+    unix::autobind_to_pass_credentials(ctx, &socket)?;
     let target = unix::find(ctx, name, is_abstract)?;
     if socket.kind() == SocketKind::Datagram {
         socket.set_datagram_peer(&target)?;
@@ -344,6 +355,10 @@ pub(crate) fn destination<K: Kernel>(
         Some((address, len)) => Some(read_name(ctx, socket.domain(), address, len)?),
         None => None,
     };
+    if socket.domain() == Domain::Unix && socket.kind() != SocketKind::Stream {
+        // The receiver of a credential-passing datagram sees who sent it.
+        unix::autobind_to_pass_credentials(ctx, socket)?;
+    }
     match (socket.domain(), socket.kind()) {
         (Domain::Netlink, _) => match name {
             None | Some(Name::Netlink { port: 0, .. }) => Ok(Destination::Kernel),

@@ -69,3 +69,16 @@ pub(crate) fn bind<K: Kernel>(
     };
     ctx.kernel.vfs().unix_names().bind(socket, address)
 }
+
+/// unix(7)'s autobind of an unnamed socket with `SO_PASSCRED` that
+/// connects or sends a datagram: it gets an abstract name first, as on
+/// Linux, so that whoever receives its credentials can answer it.
+pub(crate) fn autobind_to_pass_credentials<K: Kernel>(
+    ctx: &Context<'_, K>,
+    socket: &Arc<Socket>,
+) -> KernelResult<()> {
+    if socket.pass_credentials() && socket.address() == SocketAddress::Unnamed {
+        ctx.kernel.vfs().unix_names().autobind(socket)?;
+    }
+    Ok(())
+}
