@@ -60,9 +60,10 @@ impl UnixNamespace {
                 b"0123456789abcdef"[digit as usize]
             });
             let address = SocketAddress::Abstract(digits.collect());
-            if !names.contains_key(&address) {
-                socket.set_address(address.clone())?;
-                names.insert(address, Arc::downgrade(socket));
+            if let alloc::collections::btree_map::Entry::Vacant(free) = names.entry(address.clone())
+            {
+                socket.set_address(address)?;
+                free.insert(Arc::downgrade(socket));
                 return Ok(());
             }
         }
