@@ -380,6 +380,19 @@ static void arguments_are_checked(void) {
     int tcp = socket(AF_INET, SOCK_STREAM, 0);
     CHECK_EQ(send(tcp, "x", 1, MSG_NOSIGNAL), -1);
     CHECK_EQ(errno, EPIPE);
+    /* Receiving on it does not wait (Python's ssl asks so): ENOTCONN, for
+     * a listener too. */
+    char byte;
+    errno = 0;
+    CHECK_EQ(recv(tcp, &byte, 1, 0), -1);
+    CHECK_EQ(errno, ENOTCONN);
+    errno = 0;
+    CHECK_EQ(read(tcp, &byte, 1), -1);
+    CHECK_EQ(errno, ENOTCONN);
+    CHECK_EQ(listen(tcp, 1), 0);
+    errno = 0;
+    CHECK_EQ(recv(tcp, &byte, 1, 0), -1);
+    CHECK_EQ(errno, ENOTCONN);
     close(tcp);
 }
 

@@ -2,7 +2,8 @@
  * and packets; descriptors and credentials passed in control messages;
  * SO_PEERCRED; shutdown, EPIPE and SIGPIPE; non-blocking and poll
  * readiness; MSG_PEEK; and servers bound to abstract names and to paths,
- * with listen, connect and accept across fork; autobound names. */
+ * with listen, connect and accept across fork; autobound names; waits
+ * that signals interrupt, and SO_RCVTIMEO and SO_SNDTIMEO. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
@@ -10,6 +11,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -313,6 +316,152 @@ static int is_autobind_name(const struct sockaddr_un *addr, socklen_t len) {
     return 1;
 }
 
+/* A connection-oriented socket never connected does not wait to receive:
+ * a stream says EINVAL, a packet socket ENOTCONN, listening or not. */
+static void receiving_unconnected(void) {
+    char byte;
+    for (int listening = 0; listening < 2; listening++) {
+        int stream = socket(AF_UNIX, SOCK_STREAM, 0);
+        int packet = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+        if (listening) {
+            struct sockaddr_un family_only = {.sun_family = AF_UNIX};
+            CHECK_EQ(bind(stream, (struct sockaddr *)&family_only, sizeof(sa_family_t)), 0);
+            CHECK_EQ(bind(packet, (struct sockaddr *)&family_only, sizeof(sa_family_t)), 0);
+            CHECK_EQ(listen(stream, 1), 0);
+            CHECK_EQ(listen(packet, 1), 0);
+        }
+        errno = 0;
+        CHECK_EQ(recv(stream, &byte, 1, 0), -1);
+        CHECK_EQ(errno, EINVAL);
+        errno = 0;
+        CHECK_EQ(read(packet, &byte, 1), -1);
+        CHECK_EQ(errno, ENOTCONN);
+        close(stream);
+        close(packet);
+    }
+}
+
+/* A blocking receive or accept that a signal interrupts restarts under
+ * SA_RESTART and fails with EINTR without it, as signal(7) lists. */
+static void on_alarm(int sig) { (void)sig; }
+
+static void interrupted_after(long usec, int restart) {
+    struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = restart ? SA_RESTART : 0};
+    CHECK_EQ(sigaction(SIGALRM, &sa, NULL), 0);
+    struct itimerval timer = {.it_value = {0, usec}};
+    CHECK_EQ(setitimer(ITIMER_REAL, &timer, NULL), 0);
+}
+
+static void restarting_waits(void) {
+    int sv[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        usleep(300000);
+        CHECK_EQ(write(sv[1], "late", 4), 4);
+        _exit(0);
+    }
+    char buf[8];
+    interrupted_after(50000, 1);
+    CHECK_EQ(recv(sv[0], buf, sizeof buf, 0), 4);
+    CHECK_EQ(waitpid(child, NULL, 0), child);
+    interrupted_after(50000, 0);
+    errno = 0;
+    CHECK_EQ(recv(sv[0], buf, sizeof buf, 0), -1);
+    CHECK_EQ(errno, EINTR);
+
+    struct sockaddr_un family_only = {.sun_family = AF_UNIX}, name;
+    socklen_t len = sizeof name;
+    int listener = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK_EQ(bind(listener, (struct sockaddr *)&family_only, sizeof(sa_family_t)), 0);
+    CHECK_EQ(listen(listener, 1), 0);
+    CHECK_EQ(getsockname(listener, (struct sockaddr *)&name, &len), 0);
+    child = fork();
+    if (child == 0) {
+        usleep(300000);
+        int client = socket(AF_UNIX, SOCK_STREAM, 0);
+        CHECK_EQ(connect(client, (struct sockaddr *)&name, len), 0);
+        _exit(0);
+    }
+    interrupted_after(50000, 1);
+    int accepted = accept(listener, NULL, NULL);
+    CHECK(accepted >= 0);
+    CHECK_EQ(waitpid(child, NULL, 0), child);
+    signal(SIGALRM, SIG_DFL);
+    close(accepted);
+    close(listener);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+static long ms_since(const struct timespec *start) {
+    struct timespec now;
+    CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, &now), 0);
+    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* SO_RCVTIMEO and SO_SNDTIMEO: a blocking call gives up with EAGAIN, and
+ * a signal ends it with EINTR even under SA_RESTART. */
+static void timeouts(void) {
+    int sv[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct timeval tv = {0, 200000}, got;
+    socklen_t len = sizeof got;
+    CHECK_EQ(getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &len), 0);
+    CHECK_EQ(len, sizeof got);
+    CHECK_EQ(got.tv_sec + got.tv_usec, 0); /* for ever */
+    CHECK_EQ(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+    CHECK_EQ(getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &len), 0);
+    CHECK_EQ(got.tv_sec, 0);
+    CHECK_EQ(got.tv_usec, 200000);
+    char byte;
+    struct timespec start;
+    CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, &start), 0);
+    errno = 0;
+    CHECK_EQ(recv(sv[0], &byte, 1, 0), -1);
+    CHECK_EQ(errno, EAGAIN);
+    long waited = ms_since(&start);
+    CHECK(waited >= 190 && waited < 5000);
+    errno = 0;
+    CHECK_EQ(read(sv[0], &byte, 1), -1);
+    CHECK_EQ(errno, EAGAIN);
+    /* Interrupted: EINTR, though the handler asks for restarts. */
+    tv.tv_sec = 5;
+    CHECK_EQ(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+    interrupted_after(50000, 1);
+    CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, &start), 0);
+    errno = 0;
+    CHECK_EQ(recv(sv[0], &byte, 1, 0), -1);
+    CHECK_EQ(errno, EINTR);
+    CHECK(ms_since(&start) < 4000);
+    signal(SIGALRM, SIG_DFL);
+    /* Data before the time is up is taken as usual. */
+    CHECK_EQ(write(sv[1], "x", 1), 1);
+    CHECK_EQ(recv(sv[0], &byte, 1, 0), 1);
+    /* Checked as Linux checks them. */
+    tv.tv_usec = 1000000;
+    errno = 0;
+    CHECK_EQ(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), -1);
+    CHECK_EQ(errno, EDOM);
+    errno = 0;
+    CHECK_EQ(setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, 8), -1);
+    CHECK_EQ(errno, EINVAL);
+    /* A send into a full buffer gives up too, having sent nothing. */
+    char block[4096];
+    memset(block, 's', sizeof block);
+    while (send(sv[1], block, sizeof block, MSG_DONTWAIT) > 0) {
+    }
+    struct timeval short_wait = {0, 100000};
+    CHECK_EQ(setsockopt(sv[1], SOL_SOCKET, SO_SNDTIMEO, &short_wait, sizeof short_wait), 0);
+    CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, &start), 0);
+    errno = 0;
+    CHECK_EQ(send(sv[1], block, sizeof block, 0), -1);
+    CHECK_EQ(errno, EAGAIN);
+    CHECK(ms_since(&start) >= 90);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 static void autobind(void) {
     struct sockaddr_un a, b, family_only = {.sun_family = AF_UNIX};
     socklen_t a_len = sizeof a, b_len = sizeof b;
@@ -357,6 +506,9 @@ static void autobind(void) {
 
 int main(void) {
     streams();
+    receiving_unconnected();
+    restarting_waits();
+    timeouts();
     autobind();
     datagrams_and_packets();
     passing_descriptors_and_credentials();

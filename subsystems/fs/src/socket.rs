@@ -171,6 +171,15 @@ pub struct Received {
     pub ip: Option<IpHeader>,
 }
 
+/// Which way a blocking socket call waits: each way has its own timeout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Receiving and accepting (`SO_RCVTIMEO`).
+    Receive = 0,
+    /// Sending and connecting (`SO_SNDTIMEO`).
+    Send = 1,
+}
+
 struct Listener {
     backlog: usize,
     pending: VecDeque<Arc<Socket>>,
@@ -198,6 +207,9 @@ struct State {
     options: BTreeMap<(i32, i32), i32>,
     /// A pending error (`SO_ERROR`): a refused non-blocking connect.
     error: Option<Errno>,
+    /// `SO_RCVTIMEO` and `SO_SNDTIMEO`, indexed by [`Direction`]: how
+    /// long a blocking call waits, in nanoseconds (`None`: for ever).
+    timeouts: [Option<u64>; 2],
     /// A TCP peer that closed has "reset" the connection: bytes were sent
     /// to it after it closed.
     reset: bool,
@@ -271,6 +283,7 @@ impl Socket {
                 peer_credentials: None,
                 options: BTreeMap::new(),
                 error: None,
+                timeouts: [None; 2],
                 reset: false,
                 remote: None,
             }),
@@ -433,6 +446,17 @@ impl Socket {
     pub fn buffer_sizes(&self) -> (usize, usize) {
         let state = self.state.lock();
         (state.receive_buffer, state.send_buffer)
+    }
+
+    /// How long a blocking call in `direction` waits (`SO_RCVTIMEO`,
+    /// `SO_SNDTIMEO`), in nanoseconds; `None` for ever.
+    pub fn timeout(&self, direction: Direction) -> Option<u64> {
+        self.state.lock().timeouts[direction as usize]
+    }
+
+    /// Sets [`Socket::timeout`].
+    pub fn set_timeout(&self, direction: Direction, timeout: Option<u64>) {
+        self.state.lock().timeouts[direction as usize] = timeout;
     }
 
     /// `setsockopt(SO_RCVBUF | SO_SNDBUF)`: Linux doubles the value (for
@@ -687,7 +711,8 @@ impl Socket {
     /// what is there (stopping before a message with descriptors once it has
     /// bytes); a datagram or packet read takes one message. `EAGAIN` when
     /// nothing is queued and more may come; an empty result (length 0)
-    /// at end of stream.
+    /// at end of stream; `ENOTCONN` (`EINVAL` for a Unix stream) from a
+    /// connection-oriented socket never connected.
     pub fn receive(&self, buf: &mut [u8], peek: bool) -> KernelResult<Received> {
         let mut received = Received::default();
         {
@@ -696,6 +721,18 @@ impl Socket {
                 return Err(error);
             }
             if state.inbox.is_empty() {
+                if self.kind.connection_oriented() && !state.was_connected {
+                    // Never connected (listening included): nothing will
+                    // come, so no wait. Linux's Unix streams say EINVAL,
+                    // TCP and sequenced packets ENOTCONN.
+                    return Err(
+                        if self.domain == Domain::Unix && self.kind == SocketKind::Stream {
+                            Errno::EINVAL
+                        } else {
+                            Errno::ENOTCONN
+                        },
+                    );
+                }
                 let peer_gone = state.was_connected
                     && state
                         .peer
@@ -1087,6 +1124,31 @@ pub(crate) mod tests {
         let got = socket.receive(&mut buf, false)?;
         buf.truncate(got.len);
         Ok(buf)
+    }
+
+    #[test]
+    fn a_socket_never_connected_does_not_wait_to_receive() {
+        let unconnected = |domain, kind| {
+            let socket = Socket::new(domain, kind, 0, ME, 1, Arc::new(NoWaiters));
+            recv(&socket, 1)
+        };
+        assert_eq!(
+            unconnected(Domain::Inet, SocketKind::Stream),
+            Err(Errno::ENOTCONN)
+        );
+        assert_eq!(
+            unconnected(Domain::Unix, SocketKind::Stream),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(
+            unconnected(Domain::Unix, SocketKind::SeqPacket),
+            Err(Errno::ENOTCONN)
+        );
+        assert_eq!(
+            unconnected(Domain::Inet, SocketKind::Datagram),
+            Err(Errno::EAGAIN),
+            "a datagram may come"
+        );
     }
 
     #[test]

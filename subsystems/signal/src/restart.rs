@@ -87,6 +87,10 @@ pub enum RestartBlock {
         /// When the wait times out.
         deadline_ns: u64,
     },
+    /// A call that fails with `EINTR` even when the handler has
+    /// `SA_RESTART` or no handler runs: a socket wait bounded by
+    /// `SO_RCVTIMEO` or `SO_SNDTIMEO` (Linux's `sock_intr_errno`).
+    Never,
 }
 
 /// What becomes of an interrupted syscall.

@@ -240,7 +240,7 @@ pub fn restart_syscall<K: Kernel>(ctx: &Context<'_, K>) -> SyscallResult {
             let word = crate::futex::Word::new(UserPtr::new(address), private);
             crate::futex::restart_wait(ctx, word, value, bitset, deadline_ns)
         }
-        None => Err(Errno::EINTR),
+        Some(RestartBlock::Never) | None => Err(Errno::EINTR),
     }
 }
 

@@ -1204,3 +1204,46 @@ fn cpu_time_interval_timers_count_down_what_the_process_runs() {
     assert_eq!(w.call_as(&child, &thread, Sysno::Getitimer, &[1, left]), 0);
     assert_eq!(w.get::<Itimerval>(left), Itimerval::default());
 }
+
+#[test]
+fn a_socket_call_restarts_unless_its_wait_had_a_timeout_and_a_stale_block_is_dropped() {
+    let w = World::new();
+    handle(&w, SIGUSR1, HANDLER, SA_RESTART, 0);
+    let interrupted = |sysno: Sysno, timed: bool| {
+        raise(&w, SIGUSR1);
+        set_user_state(&w);
+        if timed {
+            // What a wait bounded by SO_RCVTIMEO leaves when cut short.
+            w.thread
+                .data()
+                .signals()
+                .lock()
+                .set_restart(signal::RestartBlock::Never);
+        }
+        w.registers.borrow_mut().registers.rax = err(Errno::EINTR) as u64;
+        w.return_to_user(Some(sysno));
+        assert_eq!(w.registers.borrow().registers.rip, HANDLER);
+        return_from_handler(&w)
+    };
+    assert_eq!(
+        interrupted(Sysno::Recvfrom, false),
+        Sysno::Recvfrom.number() as i64,
+        "SA_RESTART restarts a socket call"
+    );
+    assert_eq!(interrupted(Sysno::Recvfrom, true), err(Errno::EINTR));
+    assert!(!w.thread.data().signals().lock().has_restart());
+    // A call that moved bytes before its timed wait was cut short
+    // succeeds: the block it left must not fail the next interrupted call.
+    w.thread
+        .data()
+        .signals()
+        .lock()
+        .set_restart(signal::RestartBlock::Never);
+    raise(&w, SIGUSR1);
+    set_user_state(&w);
+    w.registers.borrow_mut().registers.rax = 5;
+    w.return_to_user(Some(Sysno::Sendto));
+    assert_eq!(return_from_handler(&w), 5);
+    assert!(!w.thread.data().signals().lock().has_restart());
+    assert_eq!(interrupted(Sysno::Read, false), Sysno::Read.number() as i64);
+}

@@ -637,3 +637,33 @@ fn a_receive_of_no_bytes_waits_for_a_datagram_and_a_read_of_none_does_not() {
     );
     assert_eq!(w.read(b as i64, 8).unwrap(), b"one");
 }
+
+#[test]
+fn socket_timeouts_read_back_as_timevals_and_are_checked_as_linux() {
+    const SO_RCVTIMEO: u64 = 20;
+    const SO_SNDTIMEO: u64 = 21;
+    let w = World::new();
+    let fd = w.call(Sysno::Socket, &[AF_INET, SOCK_STREAM, 0]) as u64;
+    let get = |name| {
+        let value = w.alloc(16);
+        let len = w.put(&16u32);
+        assert_eq!(w.call(Sysno::Getsockopt, &[fd, 1, name, value, len]), 0);
+        assert_eq!(w.get::<u32>(len), 16);
+        w.get::<[i64; 2]>(value)
+    };
+    let set = |name, timeval: [i64; 2], len| {
+        let value = w.put(&timeval);
+        w.call(Sysno::Setsockopt, &[fd, 1, name, value, len])
+    };
+    assert_eq!(get(SO_RCVTIMEO), [0, 0], "for ever");
+    assert_eq!(set(SO_RCVTIMEO, [1, 500_000], 16), 0);
+    assert_eq!(get(SO_RCVTIMEO), [1, 500_000]);
+    assert_eq!(get(SO_SNDTIMEO), [0, 0], "each way its own");
+    assert_eq!(set(SO_SNDTIMEO, [0, 1_000_000], 16), err(Errno::EDOM));
+    assert_eq!(set(SO_SNDTIMEO, [0, -1], 16), err(Errno::EDOM));
+    assert_eq!(set(SO_SNDTIMEO, [1, 0], 8), err(Errno::EINVAL));
+    assert_eq!(set(SO_SNDTIMEO, [-3, 0], 16), 0, "no wait at all");
+    assert_eq!(get(SO_SNDTIMEO), [0, 0]);
+    assert_eq!(set(SO_RCVTIMEO, [0, 0], 16), 0);
+    assert_eq!(get(SO_RCVTIMEO), [0, 0]);
+}

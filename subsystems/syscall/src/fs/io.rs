@@ -6,12 +6,14 @@ use alloc::vec::Vec;
 
 use abi::{Errno, IOV_MAX, IoVec, KernelResult, ioctl as request};
 use fs::dirent::DirentLayout;
+use fs::socket::Direction;
 use fs::{FileDescription, OpenFlags};
+use signal::RestartBlock;
 
 use crate::SyscallResult;
 use crate::args::{Fd, UserBuffer, UserPtr};
 use crate::context::Context;
-use crate::kernel::Kernel;
+use crate::kernel::{Kernel, UserThreadData};
 
 /// Most bytes one pass of a read or write moves through a kernel buffer,
 /// so the buffer stays bounded; a larger call takes several passes.
@@ -25,6 +27,58 @@ pub const MAX_RW_COUNT: usize = 0x7fff_f000;
 /// non-blocking. `EINTR` if a signal interrupts the sleep.
 pub fn blocking<R>(
     description: &FileDescription,
+    attempt: impl FnMut() -> KernelResult<R>,
+) -> KernelResult<R> {
+    retry_waiting(description, || None, || 0, attempt)
+}
+
+/// [`blocking`] for a call that moves data `direction` through what may
+/// be a socket: a socket waits at most its `SO_RCVTIMEO` or `SO_SNDTIMEO`
+/// and then fails with `EAGAIN`, and a signal that cuts such a wait
+/// short fails the call with `EINTR` even under `SA_RESTART` (Linux's
+/// `sock_intr_errno`).
+pub fn blocking_io<K: Kernel, R>(
+    ctx: &Context<'_, K>,
+    description: &FileDescription,
+    direction: Direction,
+    attempt: impl FnMut() -> KernelResult<R>,
+) -> KernelResult<R> {
+    let timeout = || {
+        description
+            .file()
+            .socket()
+            .and_then(|socket| socket.timeout(direction))
+    };
+    let now = || ctx.kernel.now_ns();
+    let result = retry_waiting(
+        description,
+        || timeout().map(|timeout| now().saturating_add(timeout)),
+        now,
+        attempt,
+    );
+    if result.as_ref().is_err_and(|&error| error == Errno::EINTR) && timeout().is_some() {
+        interrupted_for_good(ctx);
+    }
+    result
+}
+
+/// Makes the call about to fail with `EINTR` fail for good, whatever
+/// `SA_RESTART` says: its socket wait had a timeout (Linux's
+/// `sock_intr_errno`).
+pub(crate) fn interrupted_for_good<K: Kernel>(ctx: &Context<'_, K>) {
+    ctx.thread
+        .data()
+        .signals()
+        .lock()
+        .set_restart(RestartBlock::Never);
+}
+
+/// The loop of [`blocking`]: `deadline` is asked once, at the first wait
+/// (most calls never wait), for when to give up with `EAGAIN` by `now`.
+fn retry_waiting<R>(
+    description: &FileDescription,
+    deadline: impl FnOnce() -> Option<u64>,
+    now: impl Fn() -> u64,
     mut attempt: impl FnMut() -> KernelResult<R>,
 ) -> KernelResult<R> {
     // Nothing to wait for: EAGAIN stands.
@@ -34,13 +88,22 @@ pub fn blocking<R>(
     let Some(queue) = description.wait_queue() else {
         return attempt();
     };
+    let mut deadline = Some(deadline);
+    let mut until = None;
     loop {
         // The count is read before the attempt, so a wake between the
         // attempt and the sleep ends the sleep at once.
         let seen = queue.event_count();
         match attempt() {
             Err(Errno::EAGAIN) if !description.is_nonblocking() => {
-                queue.wait_for_event(seen, true)?
+                if let Some(deadline) = deadline.take() {
+                    until = deadline();
+                }
+                match until {
+                    None => queue.wait_for_event(seen, true)?,
+                    Some(until) if now() >= until => return Err(Errno::EAGAIN),
+                    Some(until) => queue.wait_for_event_until(seen, true, Some(until))?,
+                }
             }
             other => return other,
         }
@@ -150,7 +213,9 @@ fn read_pass<K: Kernel>(
             }
             _ => blocking(description, || description.read(data))?,
         },
-        None => blocking(description, || description.read(data))?,
+        None => blocking_io(ctx, description, Direction::Receive, || {
+            description.read(data)
+        })?,
     };
     if let Err(error) = ctx.write_bytes(buffer, &data[..n]) {
         give_back(description, &data[..n], offset);
@@ -249,7 +314,8 @@ fn write_pass<K: Kernel>(
         None => {
             let mut written = 0;
             loop {
-                match blocking(description, || description.write(&data[written..])) {
+                let write = || description.write(&data[written..]);
+                match blocking_io(ctx, description, Direction::Send, write) {
                     Ok(n) => {
                         written += n;
                         if written == data.len() || n == 0 {

@@ -159,8 +159,11 @@ pub(crate) fn connect<K: Kernel>(
         attempt()?;
         return Err(Errno::EINPROGRESS);
     }
-    crate::fs::io::blocking(description, attempt)?;
-    Ok(0)
+    // TCP past SO_SNDTIMEO: still connecting, as Linux says.
+    match crate::fs::io::blocking_io(ctx, description, fs::socket::Direction::Send, attempt) {
+        Err(Errno::EAGAIN) => Err(Errno::EINPROGRESS),
+        other => other.map(|()| 0),
+    }
 }
 
 /// The socket a datagram to `to` reaches, binding the sender first;

@@ -14,7 +14,9 @@ use abi::{Errno, KernelResult};
 use fs::FileDescription;
 use fs::inet::IpHeaderRequest;
 use fs::socket::flags::{MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC};
-use fs::socket::{Domain, MAX_BUFFER, MAX_RIGHTS, Received, Socket, SocketCredentials, SocketKind};
+use fs::socket::{
+    Direction, Domain, MAX_BUFFER, MAX_RIGHTS, Received, Socket, SocketCredentials, SocketKind,
+};
 
 use super::address::{encode, write_name};
 use super::options::{
@@ -310,6 +312,7 @@ fn send_all<K: Kernel>(
     // The bytes from `read_at` on, kept while a full queue makes us wait.
     let mut data = Vec::new();
     let mut read_at = None;
+    let mut deadline = None;
     let result = loop {
         let queue = description.wait_queue();
         let seen = queue.as_ref().map_or(0, |q| q.event_count());
@@ -331,12 +334,29 @@ fn send_all<K: Kernel>(
             }
             Err(Errno::EAGAIN) if !nonblocking => {
                 rights = chunk_rights;
-                if let Some(queue) = queue {
-                    if let Err(error) = queue.wait_for_event(seen, true) {
-                        break if sent > 0 { Ok(sent) } else { Err(error) };
-                    }
-                } else {
+                let Some(queue) = queue else {
                     break Err(Errno::EAGAIN);
+                };
+                // SO_SNDTIMEO, looked at when the send first waits.
+                let until = *deadline.get_or_insert_with(|| {
+                    (socket.timeout(Direction::Send))
+                        .map(|timeout| ctx.kernel.now_ns().saturating_add(timeout))
+                });
+                if until.is_some_and(|until| ctx.kernel.now_ns() >= until) {
+                    break if sent > 0 {
+                        Ok(sent)
+                    } else {
+                        Err(Errno::EAGAIN)
+                    };
+                }
+                if let Err(error) = queue.wait_for_event_until(seen, true, until) {
+                    if sent > 0 {
+                        break Ok(sent);
+                    }
+                    if until.is_some() {
+                        crate::fs::io::interrupted_for_good(ctx);
+                    }
+                    break Err(error);
                 }
             }
             Err(Errno::EAGAIN) if sent > 0 => break Ok(sent),
@@ -409,8 +429,10 @@ pub fn sendmsg<K: Kernel>(
     )
 }
 
-/// Receives once, waiting unless non-blocking or `MSG_DONTWAIT`.
-fn receive(
+/// Receives once, waiting unless non-blocking or `MSG_DONTWAIT`, at most
+/// `SO_RCVTIMEO`.
+fn receive<K: Kernel>(
+    ctx: &Context<'_, K>,
     description: &FileDescription,
     socket: &Socket,
     len: usize,
@@ -423,7 +445,9 @@ fn receive(
     let received = if flags & MSG_DONTWAIT != 0 {
         attempt(&mut buffer)?
     } else {
-        crate::fs::io::blocking(description, || attempt(&mut buffer))?
+        crate::fs::io::blocking_io(ctx, description, Direction::Receive, || {
+            attempt(&mut buffer)
+        })?
     };
     buffer.truncate(received.len);
     Ok((buffer, received))
@@ -449,7 +473,7 @@ pub fn recvfrom<K: Kernel>(
     address_len: UserPtr<u32>,
 ) -> SyscallResult {
     let (description, socket) = socket_of(ctx, fd)?;
-    let (data, received) = receive(&description, &socket, len, flags)?;
+    let (data, received) = receive(ctx, &description, &socket, len, flags)?;
     if let Err(error) = ctx.write_bytes(buffer, &data) {
         give_back(&socket, &data, flags);
         return Err(error);
@@ -481,7 +505,7 @@ pub fn recvmsg<K: Kernel>(
     let header = read_header(ctx, message)?;
     let iovecs = read_iovecs(ctx, header.iov, header.iov_len)?;
     let total: usize = iovecs.iter().map(|(_, len)| len).sum();
-    let (data, received) = receive(&description, &socket, total, flags)?;
+    let (data, received) = receive(ctx, &description, &socket, total, flags)?;
     let mut at = 0;
     for (base, len) in &iovecs {
         let n = (*len).min(data.len() - at);

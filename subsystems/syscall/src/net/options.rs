@@ -11,7 +11,7 @@
 use alloc::vec::Vec;
 
 use abi::{Errno, KernelResult};
-use fs::socket::{Domain, Socket, SocketKind};
+use fs::socket::{Direction, Domain, Socket, SocketKind};
 
 use super::address::family;
 use super::socket::socket_of;
@@ -55,6 +55,11 @@ const SO_PRIORITY: i32 = 12;
 pub const SO_REUSEPORT: i32 = 15;
 const SO_PASSCRED: i32 = 16;
 const SO_PEERCRED: i32 = 17;
+/// `SO_RCVTIMEO` (x86-64's old and new numbers take the same 64-bit
+/// `struct timeval`).
+const SO_RCVTIMEO: [i32; 2] = [20, 66];
+/// `SO_SNDTIMEO`, likewise.
+const SO_SNDTIMEO: [i32; 2] = [21, 67];
 const SO_ACCEPTCONN: i32 = 30;
 const SO_PROTOCOL: i32 = 38;
 const SO_DOMAIN: i32 = 39;
@@ -188,6 +193,14 @@ fn option_bytes(socket: &Socket, level: i32, name: i32) -> KernelResult<Vec<u8>>
         SO_PASSCRED => int(i32::from(socket.pass_credentials())),
         SO_RCVBUF => int(socket.buffer_sizes().0 as i32),
         SO_SNDBUF => int(socket.buffer_sizes().1 as i32),
+        name if SO_RCVTIMEO.contains(&name) || SO_SNDTIMEO.contains(&name) => {
+            // For ever reads as zero, as Linux's sock_get_timeout.
+            let direction = timeout_direction(name);
+            let ns = socket.timeout(direction).unwrap_or(0);
+            let mut bytes = (ns / 1_000_000_000).to_ne_bytes().to_vec();
+            bytes.extend_from_slice(&(ns % 1_000_000_000 / 1000).to_ne_bytes());
+            bytes
+        }
         SO_PEERCRED => {
             let peer = socket.peer_credentials();
             let mut bytes = peer.pid.to_ne_bytes().to_vec();
@@ -196,6 +209,42 @@ fn option_bytes(socket: &Socket, level: i32, name: i32) -> KernelResult<Vec<u8>>
             bytes
         }
         _ => return Err(Errno::ENOPROTOOPT),
+    })
+}
+
+/// Which way the timeout option `name` bounds.
+fn timeout_direction(name: i32) -> Direction {
+    if SO_SNDTIMEO.contains(&name) {
+        Direction::Send
+    } else {
+        Direction::Receive
+    }
+}
+
+/// A `struct timeval` for `SO_RCVTIMEO` or `SO_SNDTIMEO`, as Linux's
+/// `sock_set_timeout` reads it: `EINVAL` if shorter than one, `EDOM` for
+/// microseconds outside 0 to 999,999; zero means for ever (`None`), a
+/// negative time no wait at all.
+fn read_timeout<K: Kernel>(
+    ctx: &Context<'_, K>,
+    value: UserBuffer,
+    len: u32,
+) -> KernelResult<Option<u64>> {
+    if (len as usize) < 16 {
+        return Err(Errno::EINVAL);
+    }
+    let [seconds, micros] = ctx.read(UserPtr::<[i64; 2]>::new(value.0))?;
+    if !(0..1_000_000).contains(&micros) {
+        return Err(Errno::EDOM);
+    }
+    Ok(match (seconds, micros) {
+        (0, 0) => None,
+        (..0, _) => Some(0),
+        _ => Some(
+            (seconds as u64)
+                .saturating_mul(1_000_000_000)
+                .saturating_add(micros as u64 * 1000),
+        ),
     })
 }
 
@@ -237,6 +286,11 @@ pub fn setsockopt<K: Kernel>(
     let known = level == SOL_SOCKET || kept_option(&socket, level, name).is_some();
     if !known {
         return Err(Errno::ENOPROTOOPT);
+    }
+    if level == SOL_SOCKET && (SO_RCVTIMEO.contains(&name) || SO_SNDTIMEO.contains(&name)) {
+        let timeout = read_timeout(ctx, value, len)?;
+        socket.set_timeout(timeout_direction(name), timeout);
+        return Ok(0);
     }
     if (len as usize) < 4 {
         return Err(Errno::EINVAL);

@@ -8,7 +8,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use abi::{Errno, KernelResult};
-use fs::socket::{Domain, Socket, SocketAddress, SocketCredentials, SocketKind};
+use fs::socket::{Direction, Domain, Socket, SocketAddress, SocketCredentials, SocketKind};
 use fs::{FileDescription, OpenFlags};
 
 use super::address::{
@@ -249,7 +249,8 @@ pub fn accept4<K: Kernel>(
     if !socket.is_listening() {
         return Err(Errno::EINVAL);
     }
-    let accepted = crate::fs::io::blocking(&description, || socket.accept())?;
+    let accepted =
+        crate::fs::io::blocking_io(ctx, &description, Direction::Receive, || socket.accept())?;
     let peer = accepted.peer_address().unwrap_or(SocketAddress::Unnamed);
     let new = fs::socket::open_socket(accepted, status(flags & SOCK_NONBLOCK != 0))?;
     let fd = ctx.install(new, flags & SOCK_CLOEXEC != 0)?;
@@ -294,7 +295,8 @@ pub fn connect<K: Kernel>(
         return Ok(0);
     }
     let queue = ctx.kernel.new_wait_queue();
-    crate::fs::io::blocking(&description, || {
+    // A full backlog past SO_SNDTIMEO: EAGAIN, as Linux's Unix sockets.
+    crate::fs::io::blocking_io(ctx, &description, Direction::Send, || {
         socket.connect_to(&target, next_ino(), target.address(), queue.clone())
     })?;
     Ok(0)

@@ -39,8 +39,14 @@ pub fn restart_code(sysno: Sysno) -> Option<RestartCode> {
     use Sysno::*;
     match sysno {
         Clone | Clone3 | Fork | Vfork => Some(RestartCode::RestartNoIntr),
-        Read | Write | Open | Openat | Ioctl | Readv | Writev | Pread64 | Pwrite64 | Sendfile
-        | Wait4 | Waitid | Fcntl | Futex => Some(RestartCode::RestartSys),
+        Read | Write | Open | Openat | Creat | Ioctl | Readv | Writev | Pread64 | Pwrite64
+        | Preadv | Pwritev | Preadv2 | Pwritev2 | Sendfile | Splice | Tee | Vmsplice | Wait4
+        | Waitid | Fcntl | Flock | Futex | Getrandom => Some(RestartCode::RestartSys),
+        // Sockets restart as signal(7) lists them; a wait bounded by
+        // SO_RCVTIMEO or SO_SNDTIMEO leaves RestartBlock::Never instead
+        // (Linux's sock_intr_errno), which makes the call fail.
+        Accept | Accept4 | Connect | Recvfrom | Recvmsg | Recvmmsg | Sendto | Sendmsg
+        | Sendmmsg => Some(RestartCode::RestartSys),
         // select, pselect6 and ppoll wrote the time left back to their
         // timeout, so running them again waits only for what is left.
         // System V message queues and semaphores restart only when no handler ran (Linux's
@@ -181,6 +187,11 @@ pub fn on_return_to_user<K: Kernel>(
         }
         let delivery = {
             let mut thread_signals = thread.data().signals().lock();
+            if syscall.is_some() && !interrupted {
+                // The call did not fail after all (a transfer that had
+                // moved bytes): what it left for a restart is stale.
+                thread_signals.take_restart();
+            }
             let mut data = process.data();
             data.signals_mut().set_traced(process.is_traced());
             let delivery = signal::next_signal_to_deliver(&mut thread_signals, data.signals_mut());
