@@ -361,6 +361,81 @@ static void udp_datagrams(void) {
     close(receiver);
 }
 
+/* A connected pair on the loopback: the client and the accepted end. */
+static void tcp_pair(int listener, int *client, int *server) {
+    struct sockaddr_in at;
+    socklen_t len = sizeof at;
+    CHECK_EQ(getsockname(listener, (struct sockaddr *)&at, &len), 0);
+    *client = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK_EQ(connect(*client, (struct sockaddr *)&at, len), 0);
+    *server = accept(listener, NULL, NULL);
+    CHECK(*server >= 0);
+}
+
+/* An abortive close (SO_LINGER on with no time, or bytes left unread)
+ * resets the connection: the peer reads what was queued, then
+ * ECONNRESET once, then end of file; it has no peer name any more and
+ * sends fail with EPIPE. A plain close keeps the peer's name until a
+ * send is answered by a reset. */
+static void resets_and_lingering(void) {
+    int listening = listener();
+    struct linger linger = {1, 0}, got;
+    socklen_t len = sizeof got;
+    char buf[8];
+    for (int round = 0; round < 3; round++) {
+        int client, server;
+        tcp_pair(listening, &client, &server);
+        if (round < 2) {
+            CHECK_EQ(setsockopt(server, SOL_SOCKET, SO_LINGER, &linger, sizeof linger), 0);
+            CHECK_EQ(getsockopt(server, SOL_SOCKET, SO_LINGER, &got, &len), 0);
+            CHECK_EQ(len, sizeof got);
+            CHECK_EQ(got.l_onoff, 1);
+            CHECK_EQ(got.l_linger, 0);
+        }
+        if (round == 1)
+            CHECK_EQ(write(server, "data", 4), 4);
+        if (round == 2) {
+            CHECK_EQ(write(client, "unread", 6), 6);
+            usleep(10000);
+        }
+        close(server);
+        usleep(10000);
+        if (round == 1)
+            CHECK_EQ(recv(client, buf, sizeof buf, 0), 4);
+        errno = 0;
+        CHECK_EQ(recv(client, buf, sizeof buf, 0), -1);
+        CHECK_EQ(errno, ECONNRESET);
+        CHECK_EQ(recv(client, buf, sizeof buf, 0), 0);
+        struct sockaddr_in peer;
+        socklen_t peer_len = sizeof peer;
+        errno = 0;
+        CHECK_EQ(getpeername(client, (struct sockaddr *)&peer, &peer_len), -1);
+        CHECK_EQ(errno, ENOTCONN);
+        errno = 0;
+        CHECK_EQ(send(client, "x", 1, MSG_NOSIGNAL), -1);
+        CHECK_EQ(errno, EPIPE);
+        close(client);
+    }
+    /* Python's ssl wraps a socket whose peer closed: it is connected. */
+    int client, server;
+    tcp_pair(listening, &client, &server);
+    struct sockaddr_in before, after;
+    socklen_t before_len = sizeof before, after_len = sizeof after;
+    CHECK_EQ(getpeername(client, (struct sockaddr *)&before, &before_len), 0);
+    close(server);
+    usleep(10000);
+    CHECK_EQ(getpeername(client, (struct sockaddr *)&after, &after_len), 0);
+    CHECK(memcmp(&before, &after, sizeof before) == 0);
+    CHECK_EQ(send(client, "x", 1, MSG_NOSIGNAL), 1);
+    usleep(10000);
+    errno = 0;
+    CHECK_EQ(getpeername(client, (struct sockaddr *)&after, &after_len), -1);
+    CHECK_EQ(errno, ENOTCONN);
+    CHECK_EQ(recv(client, buf, sizeof buf, 0), 0);
+    close(client);
+    close(listening);
+}
+
 static void arguments_are_checked(void) {
     CHECK_EQ(socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), -1);
     CHECK_EQ(errno, EPROTONOSUPPORT);
@@ -404,6 +479,7 @@ int main(void) {
     ipv6_and_dual_stack();
     a_megabyte_crosses_a_fork();
     udp_datagrams();
+    resets_and_lingering();
     arguments_are_checked();
     puts("inet: ok");
     return 0;

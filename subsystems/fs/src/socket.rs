@@ -213,6 +213,14 @@ struct State {
     /// A TCP peer that closed has "reset" the connection: bytes were sent
     /// to it after it closed.
     reset: bool,
+    /// The TCP peer closed abortively (`SO_LINGER` with no time, or bytes
+    /// left unread): the next receive past the queue says `ECONNRESET`.
+    reset_by_peer: bool,
+    /// `SO_LINGER`: whether it is on, and its time in seconds.
+    linger: (bool, i32),
+    /// The peer's address when the connection was made: `getpeername`
+    /// answers with it after the peer has gone (until a reset).
+    peer_name: Option<SocketAddress>,
     /// Where an Internet datagram socket sends by default (`connect`):
     /// an address, looked up in its port table at each send, as nothing
     /// need be bound there yet.
@@ -285,6 +293,9 @@ impl Socket {
                 error: None,
                 timeouts: [None; 2],
                 reset: false,
+                reset_by_peer: false,
+                linger: (false, 0),
+                peer_name: None,
                 remote: None,
             }),
             waiters: Mutex::new(waiters),
@@ -345,8 +356,30 @@ impl Socket {
         if let Some(remote) = self.remote() {
             return Ok(SocketAddress::Inet(remote));
         }
-        let peer = self.peer().ok_or(Errno::ENOTCONN)?;
-        Ok(peer.address())
+        if let Some(peer) = self.peer() {
+            return Ok(peer.address());
+        }
+        let state = self.state.lock();
+        if state.reset || state.reset_by_peer {
+            return Err(Errno::ENOTCONN);
+        }
+        state.peer_name.clone().ok_or(Errno::ENOTCONN)
+    }
+
+    /// `SO_LINGER`: whether a close waits for unsent data, and how many
+    /// seconds. On with no time, a TCP close resets the connection.
+    pub fn linger(&self) -> (bool, i32) {
+        self.state.lock().linger
+    }
+
+    /// Sets [`Socket::linger`]: turning it off keeps the time, as Linux.
+    pub fn set_linger(&self, on: bool, seconds: i32) {
+        let mut state = self.state.lock();
+        state.linger = if on {
+            (true, seconds)
+        } else {
+            (false, state.linger.1)
+        };
     }
 
     /// Where an Internet datagram socket sends by default, if connected.
@@ -698,7 +731,7 @@ impl Socket {
     /// until then.
     fn send_after_peer_closed(&self, len: usize) -> KernelResult<usize> {
         let mut state = self.state.lock();
-        if state.reset {
+        if state.reset || state.reset_by_peer {
             return Err(Errno::EPIPE);
         }
         if len > 0 {
@@ -732,6 +765,12 @@ impl Socket {
                             Errno::ENOTCONN
                         },
                     );
+                }
+                if state.reset_by_peer {
+                    // Reported once; end of file after it, as Linux.
+                    state.reset_by_peer = false;
+                    state.reset = true;
+                    return Err(Errno::ECONNRESET);
                 }
                 let peer_gone = state.was_connected
                     && state
@@ -1022,21 +1061,34 @@ impl Socket {
 
 fn connect_pair(a: &Arc<Socket>, b: &Arc<Socket>) {
     let (a_owner, b_owner) = (a.owner, b.owner);
+    let (a_name, b_name) = (a.address(), b.address());
     {
         let mut state = a.state.lock();
         state.peer = Some(Arc::downgrade(b));
         state.was_connected = true;
         state.peer_credentials = Some(b_owner);
+        state.peer_name = Some(b_name);
     }
     let mut state = b.state.lock();
     state.peer = Some(Arc::downgrade(a));
     state.was_connected = true;
     state.peer_credentials = Some(a_owner);
+    state.peer_name = Some(a_name);
 }
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        // The peer reads end of file (or gets EPIPE) from now on.
+        // A TCP close that is abortive (SO_LINGER on with no time) or
+        // leaves received bytes unread resets the connection (Linux's
+        // tcp_close, RFC 2525); otherwise the peer reads end of file (or
+        // gets EPIPE) from now on.
+        let state = self.state.get_mut();
+        let abortive = state.linger == (true, 0) || state.inbox_bytes > 0;
+        if self.domain.is_inet() && self.kind == SocketKind::Stream && abortive {
+            if let Some(peer) = state.peer.as_ref().and_then(Weak::upgrade) {
+                peer.state.lock().reset_by_peer = true;
+            }
+        }
         self.queue().wake_all();
     }
 }
@@ -1124,6 +1176,56 @@ pub(crate) mod tests {
         let got = socket.receive(&mut buf, false)?;
         buf.truncate(got.len);
         Ok(buf)
+    }
+
+    #[test]
+    fn an_abortive_tcp_close_resets_the_peer_after_its_queue() {
+        let tcp = |ino| {
+            Socket::new(
+                Domain::Inet,
+                SocketKind::Stream,
+                6,
+                ME,
+                ino,
+                Arc::new(NoWaiters),
+            )
+        };
+        let connected = |linger: bool| {
+            let listener = tcp(1);
+            let at = SocketAddress::Inet(InetAddress {
+                ip: crate::inet::IpAddress::V4_LOOPBACK,
+                port: 80,
+            });
+            listener.set_address(at.clone()).unwrap();
+            listener.listen(4).unwrap();
+            let client = tcp(2);
+            client
+                .connect_to(&listener, 3, at.clone(), Arc::new(NoWaiters))
+                .unwrap();
+            let server = listener.accept().unwrap();
+            server.set_linger(linger, 0);
+            let none = IpHeaderRequest::default();
+            assert_eq!(server.send(b"data", Vec::new(), ME, None, none), Ok(4));
+            drop(server);
+            // A reset ends the connection at once; a plain close does not.
+            let name = if linger { Err(Errno::ENOTCONN) } else { Ok(at) };
+            assert_eq!(client.peer_address(), name);
+            client
+        };
+        let client = connected(true);
+        assert_eq!(recv(&client, 8), Ok(b"data".to_vec()), "the queue first");
+        assert_eq!(recv(&client, 8), Err(Errno::ECONNRESET));
+        assert_eq!(recv(&client, 8), Ok(Vec::new()), "then end of file");
+        assert_eq!(client.peer_address(), Err(Errno::ENOTCONN));
+        let none = IpHeaderRequest::default();
+        assert_eq!(
+            client.send(b"x", Vec::new(), ME, None, none),
+            Err(Errno::EPIPE)
+        );
+        // Without SO_LINGER: end of file, and the peer keeps its name.
+        let client = connected(false);
+        assert_eq!(recv(&client, 8), Ok(b"data".to_vec()));
+        assert_eq!(recv(&client, 8), Ok(Vec::new()));
     }
 
     #[test]

@@ -51,6 +51,8 @@ const SO_RCVBUF: i32 = 8;
 const SO_KEEPALIVE: i32 = 9;
 const SO_OOBINLINE: i32 = 10;
 const SO_PRIORITY: i32 = 12;
+/// `SO_LINGER`, a `struct linger` (on, seconds).
+const SO_LINGER: i32 = 13;
 /// `SO_REUSEPORT`.
 pub const SO_REUSEPORT: i32 = 15;
 const SO_PASSCRED: i32 = 16;
@@ -201,6 +203,12 @@ fn option_bytes(socket: &Socket, level: i32, name: i32) -> KernelResult<Vec<u8>>
             bytes.extend_from_slice(&(ns % 1_000_000_000 / 1000).to_ne_bytes());
             bytes
         }
+        SO_LINGER => {
+            let (on, seconds) = socket.linger();
+            let mut bytes = i32::from(on).to_ne_bytes().to_vec();
+            bytes.extend_from_slice(&seconds.to_ne_bytes());
+            bytes
+        }
         SO_PEERCRED => {
             let peer = socket.peer_credentials();
             let mut bytes = peer.pid.to_ne_bytes().to_vec();
@@ -290,6 +298,14 @@ pub fn setsockopt<K: Kernel>(
     if level == SOL_SOCKET && (SO_RCVTIMEO.contains(&name) || SO_SNDTIMEO.contains(&name)) {
         let timeout = read_timeout(ctx, value, len)?;
         socket.set_timeout(timeout_direction(name), timeout);
+        return Ok(0);
+    }
+    if level == SOL_SOCKET && name == SO_LINGER {
+        if (len as usize) < 8 {
+            return Err(Errno::EINVAL);
+        }
+        let [on, seconds] = ctx.read(UserPtr::<[i32; 2]>::new(value.0))?;
+        socket.set_linger(on != 0, seconds);
         return Ok(0);
     }
     if (len as usize) < 4 {
