@@ -416,8 +416,14 @@ static void resets_and_lingering(void) {
         CHECK_EQ(errno, EPIPE);
         close(client);
     }
+    /* An accepted socket takes the listener's buffer sizes. */
+    int size = 4096, client, server;
+    CHECK_EQ(setsockopt(listening, SOL_SOCKET, SO_RCVBUF, &size, sizeof size), 0);
+    tcp_pair(listening, &client, &server);
+    CHECK_EQ(sockopt(server, SOL_SOCKET, SO_RCVBUF), sockopt(listening, SOL_SOCKET, SO_RCVBUF));
+    close(client);
+    close(server);
     /* Python's ssl wraps a socket whose peer closed: it is connected. */
-    int client, server;
     tcp_pair(listening, &client, &server);
     struct sockaddr_in before, after;
     socklen_t before_len = sizeof before, after_len = sizeof after;

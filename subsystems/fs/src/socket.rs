@@ -726,9 +726,9 @@ impl Socket {
     }
 
     /// A TCP send once the peer has closed: Linux sends the first bytes,
-    /// and the peer's reset answers them, so that send succeeds and later
-    /// ones fail with `EPIPE`. An empty send sends nothing and succeeds
-    /// until then.
+    /// as many as its send buffer holds, and the peer's reset answers
+    /// them, so that send succeeds and later ones fail with `EPIPE`. An
+    /// empty send sends nothing and succeeds until then.
     fn send_after_peer_closed(&self, len: usize) -> KernelResult<usize> {
         let mut state = self.state.lock();
         if state.reset || state.reset_by_peer {
@@ -737,7 +737,7 @@ impl Socket {
         if len > 0 {
             state.reset = true;
         }
-        Ok(len)
+        Ok(len.min(state.send_buffer))
     }
 
     /// Receives into `buf` as `flags` say (`MSG_PEEK`). A stream read takes
@@ -1013,14 +1013,17 @@ impl Socket {
         {
             let mut state = listener.state.lock();
             let options = state.options.clone();
+            let buffers = (state.receive_buffer, state.send_buffer);
             let pending = state.listener.as_mut().ok_or(Errno::ECONNREFUSED)?;
             if pending.pending.len() > pending.backlog {
                 return Err(Errno::EAGAIN);
             }
             let mut server_state = server.state.lock();
             server_state.address = server_address;
-            // An accepted socket inherits the listener's options.
+            // An accepted socket inherits the listener's options and
+            // buffer sizes (Linux's sk_clone).
             server_state.options = options;
+            (server_state.receive_buffer, server_state.send_buffer) = buffers;
             drop(server_state);
             pending.pending.push_back(server.clone());
         }
@@ -1226,6 +1229,45 @@ pub(crate) mod tests {
         let client = connected(false);
         assert_eq!(recv(&client, 8), Ok(b"data".to_vec()));
         assert_eq!(recv(&client, 8), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn an_accepted_socket_takes_the_listener_s_buffer_sizes() {
+        let tcp = |ino| {
+            Socket::new(
+                Domain::Inet,
+                SocketKind::Stream,
+                6,
+                ME,
+                ino,
+                Arc::new(NoWaiters),
+            )
+        };
+        let listener = tcp(1);
+        let at = SocketAddress::Inet(InetAddress {
+            ip: crate::inet::IpAddress::V4_LOOPBACK,
+            port: 81,
+        });
+        listener.set_address(at.clone()).unwrap();
+        listener.listen(4).unwrap();
+        listener.set_buffer_size(true, 4096);
+        listener.set_buffer_size(false, 4096);
+        let client = tcp(2);
+        client
+            .connect_to(&listener, 3, at, Arc::new(NoWaiters))
+            .unwrap();
+        let server = listener.accept().unwrap();
+        assert_eq!(server.buffer_sizes(), (8192, 8192));
+        // After the peer's close, a send is taken up to the send buffer.
+        client.set_buffer_size(false, 4096);
+        drop(server);
+        let none = IpHeaderRequest::default();
+        let big = alloc::vec![0u8; 100_000];
+        assert_eq!(client.send(&big, Vec::new(), ME, None, none), Ok(8192));
+        assert_eq!(
+            client.send(&big, Vec::new(), ME, None, none),
+            Err(Errno::EPIPE)
+        );
     }
 
     #[test]
