@@ -462,6 +462,42 @@ static void timeouts(void) {
     close(sv[1]);
 }
 
+/* Closing with bytes unread resets the connection: a stream's reader gets
+ * what was queued, then ECONNRESET once (also from SO_ERROR), then end of
+ * file; a packet socket's reader the error first. */
+static void unread_close_resets(void) {
+    for (int packet = 0; packet < 2; packet++) {
+        int sv[2];
+        char buf[8];
+        CHECK_EQ(socketpair(AF_UNIX, packet ? SOCK_SEQPACKET : SOCK_STREAM, 0, sv), 0);
+        CHECK_EQ(write(sv[0], "unread", 6), 6);
+        CHECK_EQ(write(sv[1], "queued", 6), 6);
+        close(sv[1]);
+        if (!packet)
+            CHECK_EQ(recv(sv[0], buf, sizeof buf, 0), 6);
+        errno = 0;
+        CHECK_EQ(recv(sv[0], buf, sizeof buf, 0), -1);
+        CHECK_EQ(errno, ECONNRESET);
+        if (packet)
+            CHECK_EQ(recv(sv[0], buf, sizeof buf, 0), 6);
+        CHECK_EQ(recv(sv[0], buf, sizeof buf, 0), 0);
+        struct sockaddr_un peer;
+        socklen_t len = sizeof peer;
+        CHECK_EQ(getpeername(sv[0], (struct sockaddr *)&peer, &len), 0);
+        close(sv[0]);
+    }
+    int sv[2], error = 0;
+    socklen_t len = sizeof error;
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    CHECK_EQ(write(sv[0], "unread", 6), 6);
+    close(sv[1]);
+    CHECK_EQ(getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &error, &len), 0);
+    CHECK_EQ(error, ECONNRESET);
+    char byte;
+    CHECK_EQ(recv(sv[0], &byte, 1, 0), 0);
+    close(sv[0]);
+}
+
 static void autobind(void) {
     struct sockaddr_un a, b, family_only = {.sun_family = AF_UNIX};
     socklen_t a_len = sizeof a, b_len = sizeof b;
@@ -509,6 +545,7 @@ int main(void) {
     receiving_unconnected();
     restarting_waits();
     timeouts();
+    unread_close_resets();
     autobind();
     datagrams_and_packets();
     passing_descriptors_and_credentials();

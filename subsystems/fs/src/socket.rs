@@ -10,7 +10,11 @@
 //! its receive buffer size. A stream read takes bytes across messages but
 //! stops before a message that carries descriptors (they come with their
 //! first byte, as on Linux); datagram and sequenced-packet reads take one
-//! message, the rest of which is dropped (`MSG_TRUNC`). Both ends of a
+//! message, the rest of which is dropped (`MSG_TRUNC`). An Internet
+//! datagram keeps the IP header fields a receiver may ask for (TTL or hop
+//! limit, type of service or traffic class). Closing with bytes unread,
+//! or TCP's abortive close (`SO_LINGER` with no time), resets the
+//! connection: the peer gets `ECONNRESET` once. Both ends of a
 //! connection share one wait queue, woken after every change; nothing here
 //! blocks: `EAGAIN` tells the system-call layer to sleep on it.
 //!
@@ -213,9 +217,6 @@ struct State {
     /// A TCP peer that closed has "reset" the connection: bytes were sent
     /// to it after it closed.
     reset: bool,
-    /// The TCP peer closed abortively (`SO_LINGER` with no time, or bytes
-    /// left unread): the next receive past the queue says `ECONNRESET`.
-    reset_by_peer: bool,
     /// `SO_LINGER`: whether it is on, and its time in seconds.
     linger: (bool, i32),
     /// The peer's address when the connection was made: `getpeername`
@@ -293,7 +294,6 @@ impl Socket {
                 error: None,
                 timeouts: [None; 2],
                 reset: false,
-                reset_by_peer: false,
                 linger: (false, 0),
                 peer_name: None,
                 remote: None,
@@ -360,7 +360,7 @@ impl Socket {
             return Ok(peer.address());
         }
         let state = self.state.lock();
-        if state.reset || state.reset_by_peer {
+        if state.reset {
             return Err(Errno::ENOTCONN);
         }
         state.peer_name.clone().ok_or(Errno::ENOTCONN)
@@ -731,7 +731,7 @@ impl Socket {
     /// empty send sends nothing and succeeds until then.
     fn send_after_peer_closed(&self, len: usize) -> KernelResult<usize> {
         let mut state = self.state.lock();
-        if state.reset || state.reset_by_peer {
+        if state.reset {
             return Err(Errno::EPIPE);
         }
         if len > 0 {
@@ -750,8 +750,12 @@ impl Socket {
         let mut received = Received::default();
         {
             let mut state = self.state.lock();
-            if let Some(error) = state.error.take() {
-                return Err(error);
+            // A pending error comes before what is queued, but a stream's
+            // bytes come before its reset (Linux's TCP and Unix streams).
+            if self.kind != SocketKind::Stream || state.inbox.is_empty() {
+                if let Some(error) = state.error.take() {
+                    return Err(error);
+                }
             }
             if state.inbox.is_empty() {
                 if self.kind.connection_oriented() && !state.was_connected {
@@ -765,12 +769,6 @@ impl Socket {
                             Errno::ENOTCONN
                         },
                     );
-                }
-                if state.reset_by_peer {
-                    // Reported once; end of file after it, as Linux.
-                    state.reset_by_peer = false;
-                    state.reset = true;
-                    return Err(Errno::ECONNRESET);
                 }
                 let peer_gone = state.was_connected
                     && state
@@ -1081,16 +1079,21 @@ fn connect_pair(a: &Arc<Socket>, b: &Arc<Socket>) {
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        // A TCP close that is abortive (SO_LINGER on with no time) or
-        // leaves received bytes unread resets the connection (Linux's
-        // tcp_close, RFC 2525); otherwise the peer reads end of file (or
-        // gets EPIPE) from now on.
+        // A close that leaves received bytes unread, or a TCP close that
+        // is abortive (SO_LINGER on with no time), resets the connection:
+        // the peer's next receive past its queue, or its SO_ERROR, says
+        // ECONNRESET once (Linux's tcp_close after RFC 2525, and
+        // unix_release_sock); a reset TCP connection has no peer name and
+        // refuses sends. Otherwise the peer reads end of file (or gets
+        // EPIPE) from now on.
         let state = self.state.get_mut();
-        let abortive = state.linger == (true, 0) || state.inbox_bytes > 0;
-        if self.domain.is_inet() && self.kind == SocketKind::Stream && abortive {
-            if let Some(peer) = state.peer.as_ref().and_then(Weak::upgrade) {
-                peer.state.lock().reset_by_peer = true;
-            }
+        let tcp = self.domain.is_inet() && self.kind == SocketKind::Stream;
+        let unix = self.domain == Domain::Unix && self.kind.connection_oriented();
+        let reset = state.inbox_bytes > 0 && (tcp || unix) || tcp && state.linger == (true, 0);
+        if reset && let Some(peer) = state.peer.as_ref().and_then(Weak::upgrade) {
+            let mut peer_state = peer.state.lock();
+            peer_state.error = Some(Errno::ECONNRESET);
+            peer_state.reset |= tcp;
         }
         self.queue().wake_all();
     }
@@ -1229,6 +1232,30 @@ pub(crate) mod tests {
         let client = connected(false);
         assert_eq!(recv(&client, 8), Ok(b"data".to_vec()));
         assert_eq!(recv(&client, 8), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn a_unix_close_with_bytes_unread_resets_the_peer() {
+        for kind in [SocketKind::Stream, SocketKind::SeqPacket] {
+            let (a, b) = pair(kind);
+            let none = IpHeaderRequest::default();
+            assert_eq!(a.send(b"unread", Vec::new(), ME, None, none), Ok(6));
+            assert_eq!(b.send(b"queued", Vec::new(), ME, None, none), Ok(6));
+            drop(b);
+            // A stream's bytes come first, a packet socket's error first.
+            let (first, second) = if kind == SocketKind::Stream {
+                (Ok(b"queued".to_vec()), Err(Errno::ECONNRESET))
+            } else {
+                (Err(Errno::ECONNRESET), Ok(b"queued".to_vec()))
+            };
+            assert_eq!(recv(&a, 8), first, "{kind:?}");
+            assert_eq!(recv(&a, 8), second, "{kind:?}");
+            assert_eq!(recv(&a, 8), Ok(Vec::new()), "{kind:?}");
+        }
+        // Nothing unread: end of file only.
+        let (a, b) = pair(SocketKind::Stream);
+        drop(b);
+        assert_eq!(recv(&a, 8), Ok(Vec::new()));
     }
 
     #[test]
