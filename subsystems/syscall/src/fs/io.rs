@@ -29,7 +29,7 @@ pub fn blocking<R>(
     description: &FileDescription,
     attempt: impl FnMut() -> KernelResult<R>,
 ) -> KernelResult<R> {
-    retry_waiting(description, || None, || 0, attempt)
+    retry_waiting(description, (|| None, || 0, || {}), attempt)
 }
 
 /// [`blocking`] for a call that moves data `direction` through what may
@@ -43,23 +43,16 @@ pub fn blocking_io<K: Kernel, R>(
     direction: Direction,
     attempt: impl FnMut() -> KernelResult<R>,
 ) -> KernelResult<R> {
-    let timeout = || {
-        description
-            .file()
-            .socket()
-            .and_then(|socket| socket.timeout(direction))
-    };
     let now = || ctx.kernel.now_ns();
-    let result = retry_waiting(
+    let deadline = || {
+        let socket = description.file().socket()?;
+        Some(now().saturating_add(socket.timeout(direction)?))
+    };
+    retry_waiting(
         description,
-        || timeout().map(|timeout| now().saturating_add(timeout)),
-        now,
+        (deadline, now, || interrupted_for_good(ctx)),
         attempt,
-    );
-    if result.as_ref().is_err_and(|&error| error == Errno::EINTR) && timeout().is_some() {
-        interrupted_for_good(ctx);
-    }
-    result
+    )
 }
 
 /// Makes the call about to fail with `EINTR` fail for good, whatever
@@ -74,11 +67,15 @@ pub(crate) fn interrupted_for_good<K: Kernel>(ctx: &Context<'_, K>) {
 }
 
 /// The loop of [`blocking`]: `deadline` is asked once, at the first wait
-/// (most calls never wait), for when to give up with `EAGAIN` by `now`.
+/// (most calls never wait), for when to give up with `EAGAIN` by `now`;
+/// `timed_interrupt` runs when a signal cuts a wait with a deadline short.
 fn retry_waiting<R>(
     description: &FileDescription,
-    deadline: impl FnOnce() -> Option<u64>,
-    now: impl Fn() -> u64,
+    (deadline, now, timed_interrupt): (
+        impl FnOnce() -> Option<u64>,
+        impl Fn() -> u64,
+        impl FnOnce(),
+    ),
     mut attempt: impl FnMut() -> KernelResult<R>,
 ) -> KernelResult<R> {
     // Nothing to wait for: EAGAIN stands.
@@ -102,7 +99,12 @@ fn retry_waiting<R>(
                 match until {
                     None => queue.wait_for_event(seen, true)?,
                     Some(until) if now() >= until => return Err(Errno::EAGAIN),
-                    Some(until) => queue.wait_for_event_until(seen, true, Some(until))?,
+                    Some(until) => {
+                        if let Err(error) = queue.wait_for_event_until(seen, true, Some(until)) {
+                            timed_interrupt();
+                            return Err(error);
+                        }
+                    }
                 }
             }
             other => return other,
