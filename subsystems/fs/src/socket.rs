@@ -1184,8 +1184,11 @@ pub(crate) mod tests {
         Ok(buf)
     }
 
-    #[test]
-    fn an_abortive_tcp_close_resets_the_peer_after_its_queue() {
+    /// A TCP listener on 127.0.0.1:80, set up by `configure` before a
+    /// client connects: the client, the accepted end and the address.
+    fn tcp_connection(
+        configure: impl FnOnce(&Socket),
+    ) -> (Arc<Socket>, Arc<Socket>, SocketAddress) {
         let tcp = |ino| {
             Socket::new(
                 Domain::Inet,
@@ -1196,19 +1199,25 @@ pub(crate) mod tests {
                 Arc::new(NoWaiters),
             )
         };
+        let listener = tcp(1);
+        let at = SocketAddress::Inet(InetAddress {
+            ip: crate::inet::IpAddress::V4_LOOPBACK,
+            port: 80,
+        });
+        listener.set_address(at.clone()).unwrap();
+        listener.listen(4).unwrap();
+        configure(&listener);
+        let client = tcp(2);
+        client
+            .connect_to(&listener, 3, at.clone(), Arc::new(NoWaiters))
+            .unwrap();
+        (client, listener.accept().unwrap(), at)
+    }
+
+    #[test]
+    fn an_abortive_tcp_close_resets_the_peer_after_its_queue() {
         let connected = |linger: bool| {
-            let listener = tcp(1);
-            let at = SocketAddress::Inet(InetAddress {
-                ip: crate::inet::IpAddress::V4_LOOPBACK,
-                port: 80,
-            });
-            listener.set_address(at.clone()).unwrap();
-            listener.listen(4).unwrap();
-            let client = tcp(2);
-            client
-                .connect_to(&listener, 3, at.clone(), Arc::new(NoWaiters))
-                .unwrap();
-            let server = listener.accept().unwrap();
+            let (client, server, at) = tcp_connection(|_| {});
             server.set_linger(linger, 0);
             let none = IpHeaderRequest::default();
             assert_eq!(server.send(b"data", Vec::new(), ME, None, none), Ok(4));
@@ -1260,30 +1269,10 @@ pub(crate) mod tests {
 
     #[test]
     fn an_accepted_socket_takes_the_listener_s_buffer_sizes() {
-        let tcp = |ino| {
-            Socket::new(
-                Domain::Inet,
-                SocketKind::Stream,
-                6,
-                ME,
-                ino,
-                Arc::new(NoWaiters),
-            )
-        };
-        let listener = tcp(1);
-        let at = SocketAddress::Inet(InetAddress {
-            ip: crate::inet::IpAddress::V4_LOOPBACK,
-            port: 81,
+        let (client, server, _) = tcp_connection(|listener| {
+            listener.set_buffer_size(true, 4096);
+            listener.set_buffer_size(false, 4096);
         });
-        listener.set_address(at.clone()).unwrap();
-        listener.listen(4).unwrap();
-        listener.set_buffer_size(true, 4096);
-        listener.set_buffer_size(false, 4096);
-        let client = tcp(2);
-        client
-            .connect_to(&listener, 3, at, Arc::new(NoWaiters))
-            .unwrap();
-        let server = listener.accept().unwrap();
         assert_eq!(server.buffer_sizes(), (8192, 8192));
         // After the peer's close, a send is taken up to the send buffer.
         client.set_buffer_size(false, 4096);
