@@ -104,7 +104,7 @@ pub use irq_lock::{InterruptControl, IrqSpinLock, IrqSpinLockGuard};
 pub use load::{LOAD_SAMPLE_SECONDS, LoadAverage};
 pub use mutex::{LockOutcome, SleepMutex};
 pub use priority::Priority;
-pub use run_queue::{Lag, RunQueue, RunQueueConfig};
+pub use run_queue::{Departure, Lag, RunQueue, RunQueueConfig};
 pub use scheduler::{BALANCE_INTERVAL_NS, Decision, Scheduler, ThreadStats};
 pub use state::{BlockReason, InterruptRequest, ThreadState, WakeReason, WakeReasonSlot};
 pub use thread_id::ThreadId;

@@ -13,9 +13,12 @@
 //! outside the set of waiting ones, as CFS keeps `curr`: charging it,
 //! blocking it and waking another cost no lookup of it) and the runnable
 //! ones (a `ReadySet`, whose smallest member needs no
-//! tree either); blocked threads leave it with
-//! [`RunQueue::dequeue`], which hands back their [`Lag`] so that sleeping
-//! neither earns nor loses CPU share when they return. Nothing here is shared
+//! tree either); blocked threads leave it with [`RunQueue::depart`],
+//! keeping their virtual runtime ([`Departure`]) while the others' grows,
+//! so that a sleeper comes back behind the threads that ran meanwhile (by
+//! at most [`RunQueueConfig::sleeper_credit_ns`]) and preempts a CPU-bound
+//! one. Threads that move or stop leave with [`RunQueue::dequeue`] and keep
+//! their [`Lag`], their place relative to the minimum. Nothing here is shared
 //! between CPUs: an SMP kernel gives each CPU its own `RunQueue` and moves a
 //! thread by `dequeue` on one and `enqueue_with_lag` on the other, the lag
 //! being relative to each queue's own minimum.
@@ -34,12 +37,13 @@ pub struct RunQueueConfig {
     /// be behind the running one to preempt it at once rather than at the
     /// end of the slice; keeps wake-ups from thrashing the CPU.
     pub wakeup_granularity_ns: u64,
-    /// The most a thread woken from a sleep is placed behind the queue's
-    /// minimum for the time it slept, as CFS's sleepers fall behind the
-    /// advancing minimum: one that slept long enough preempts the runner
-    /// at once instead of waiting out its slice (a pipe or futex partner
-    /// on a busy CPU), while one that sleeps briefly and often gains only
-    /// what it slept and cannot starve the others.
+    /// The most a woken thread is placed behind the queue's minimum. A
+    /// sleeper keeps its virtual runtime while the others' grow (see
+    /// [`Departure`]), so one that slept while a CPU-bound thread ran comes
+    /// back behind it and preempts it at once instead of waiting out its
+    /// slice (a pipe or futex partner on a busy CPU); the bound keeps a
+    /// long sleep from being owed back in full, as CFS's
+    /// `GENTLE_FAIR_SLEEPERS` half-latency bound does.
     pub sleeper_credit_ns: u64,
 }
 
@@ -54,11 +58,21 @@ impl Default for RunQueueConfig {
     }
 }
 
-/// How far ahead of its queue's minimum a thread's virtual runtime was when it
-/// left the queue. Re-entering with the same lag keeps its place in the
-/// fair share, whatever time passed meanwhile. New threads have zero lag.
+/// How far ahead of its queue's minimum (positive) or behind it (negative)
+/// a thread's virtual runtime is: what a thread moving between queues
+/// (migrating, or stopped and continued) takes along, so that it keeps its
+/// place in the fair share. New threads have zero lag.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Lag(u128);
+pub struct Lag(i128);
+
+/// A blocked thread's virtual runtime as it left its queue. It stands
+/// still while the queue's minimum moves on with the threads that run, so
+/// [`RunQueue::lag_since`] at the wake-up tells how far behind them the
+/// sleep left it (as CFS keeps a sleeper's absolute virtual runtime): a
+/// thread that sleeps often while a CPU-bound one runs keeps a deficit,
+/// however briefly each sleep lasts, and preempts it on every wake-up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Departure(u128);
 
 /// The per-CPU run queue. The idle thread is never in it: when
 /// [`RunQueue::pick_next`] returns `None` the CPU runs its idle thread.
@@ -141,6 +155,11 @@ impl RunQueue {
         self.min_vruntime = self.min_vruntime.max(smallest);
     }
 
+    /// The lag of a thread at `vruntime` against this queue's minimum.
+    fn lag_at(&self, vruntime: u128) -> Lag {
+        Lag(vruntime as i128 - self.min_vruntime as i128)
+    }
+
     /// Makes `id` a waiting thread, behind the equals already there.
     fn insert_ready(&mut self, id: ThreadId, mut entity: Entity) {
         entity.seq = self.next_seq;
@@ -165,22 +184,21 @@ impl RunQueue {
         lag: Lag,
         now: u64,
     ) -> KernelResult<()> {
-        self.enqueue_placed(id, priority, lag, 0, now)
+        self.enqueue_placed(id, priority, lag, now)
     }
 
-    /// Adds a thread woken after sleeping `slept_ns` with the `lag` it
-    /// left with: placed behind that by the time slept, up to
+    /// Adds a thread woken with `lag` (from [`RunQueue::lag_since`] of
+    /// the queue it slept from), placed no further behind the minimum than
     /// [`RunQueueConfig::sleeper_credit_ns`]. `EEXIST` if already here.
     pub fn enqueue_woken(
         &mut self,
         id: ThreadId,
         priority: Priority,
         lag: Lag,
-        slept_ns: u64,
         now: u64,
     ) -> KernelResult<()> {
-        let credit = slept_ns.min(self.config.sleeper_credit_ns);
-        self.enqueue_placed(id, priority, lag, credit, now)
+        let floor = -i128::from(self.config.sleeper_credit_ns);
+        self.enqueue_placed(id, priority, Lag(lag.0.max(floor)), now)
     }
 
     fn enqueue_placed(
@@ -188,14 +206,13 @@ impl RunQueue {
         id: ThreadId,
         priority: Priority,
         lag: Lag,
-        credit_ns: u64,
         now: u64,
     ) -> KernelResult<()> {
         if self.contains(id) {
             return Err(Errno::EEXIST);
         }
         self.account(now);
-        let vruntime = (self.min_vruntime + lag.0).saturating_sub(u128::from(credit_ns));
+        let vruntime = (self.min_vruntime as i128 + lag.0).max(0) as u128;
         let entity = Entity {
             priority,
             vruntime,
@@ -219,15 +236,28 @@ impl RunQueue {
     /// its lag. If it was running, the CPU needs a new pick. `ESRCH` if it
     /// is not here.
     pub fn dequeue(&mut self, id: ThreadId, now: u64) -> KernelResult<Lag> {
+        self.remove(id, now).map(|(lag, _)| lag)
+    }
+
+    /// Takes `id` out as [`RunQueue::dequeue`] does, for a thread that
+    /// blocks: its [`Departure`], to be measured against this queue at the
+    /// wake-up.
+    pub fn depart(&mut self, id: ThreadId, now: u64) -> KernelResult<Departure> {
+        self.remove(id, now).map(|(_, departure)| departure)
+    }
+
+    /// Takes `id` out: its lag against the minimum it leaves, and its
+    /// virtual runtime.
+    fn remove(&mut self, id: ThreadId, now: u64) -> KernelResult<(Lag, Departure)> {
         let mut e = match self.current {
             Some((running, e)) if running == id => e,
             _ => {
                 self.account(now);
                 let e = self.ready.remove(id).ok_or(Errno::ESRCH)?;
                 self.load -= u64::from(e.priority.weight());
-                let lag = Lag(e.vruntime.saturating_sub(self.min_vruntime));
+                let lag = self.lag_at(e.vruntime);
                 self.update_min_vruntime();
-                return Ok(lag);
+                return Ok((lag, Departure(e.vruntime)));
             }
         };
         // The running thread (it blocks, most often): charged and taken
@@ -239,10 +269,18 @@ impl RunQueue {
         self.load -= u64::from(e.priority.weight());
         self.need_resched = true;
         self.advance_min_vruntime(Some(e.vruntime));
-        let lag = Lag(e.vruntime.saturating_sub(self.min_vruntime));
+        let lag = self.lag_at(e.vruntime);
         // With nothing running, the first waiter sets the minimum.
         self.advance_min_vruntime(None);
-        Ok(lag)
+        Ok((lag, Departure(e.vruntime)))
+    }
+
+    /// The lag at `now` of a thread that left this queue at `departure`:
+    /// behind the minimum by what the others ran meanwhile (and whatever
+    /// deficit it left with). Charges the running thread up to `now` first.
+    pub fn lag_since(&mut self, departure: Departure, now: u64) -> Lag {
+        self.account(now);
+        self.lag_at(departure.0)
     }
 
     /// The threads that wait for this CPU (not the running one), the next
@@ -376,13 +414,14 @@ impl RunQueue {
             Some((running, e)) if *running == id => e,
             _ => self.ready.get(id)?,
         };
-        Some(Lag(e.vruntime.saturating_sub(self.min_vruntime)))
+        Some(self.lag_at(e.vruntime))
     }
 }
 
 impl Lag {
-    /// The lag in nice-0 nanoseconds of virtual runtime.
-    pub fn as_nanos(self) -> u128 {
+    /// The lag in nice-0 nanoseconds of virtual runtime (negative: behind
+    /// the queue's minimum).
+    pub fn as_nanos(self) -> i128 {
         self.0
     }
 }
@@ -463,10 +502,12 @@ mod tests {
         rq.enqueue(t(1), Priority::NORMAL, 0).unwrap();
         rq.enqueue(t(2), Priority::NORMAL, 0).unwrap();
         assert_eq!(rq.pick_next(0), Some(t(1)));
-        let lag = rq.dequeue(t(2), 0).unwrap();
+        let departure = rq.depart(t(2), 0).unwrap();
         // Asleep 3 ms while t1 ran: it comes back 3 ms behind, past the
         // 1 ms granularity, and takes the CPU without waiting 10 ms.
-        rq.enqueue_woken(t(2), Priority::NORMAL, lag, 3 * MS, 3 * MS)
+        let lag = rq.lag_since(departure, 3 * MS);
+        assert_eq!(lag.as_nanos(), -i128::from(3 * MS));
+        rq.enqueue_woken(t(2), Priority::NORMAL, lag, 3 * MS)
             .unwrap();
         assert!(rq.need_resched());
         assert_eq!(rq.pick_next(3 * MS), Some(t(2)));
@@ -485,12 +526,12 @@ mod tests {
                 Some(id) if id == t(2) => {
                     now += 2 * MS;
                     ran[1] += 2 * MS;
-                    let lag = rq.dequeue(t(2), now).unwrap();
+                    let departure = rq.depart(t(2), now).unwrap();
                     current = rq.pick_next(now);
                     now += 10_000;
                     ran[0] += 10_000;
-                    rq.enqueue_woken(t(2), Priority::NORMAL, lag, 10_000, now)
-                        .unwrap();
+                    let lag = rq.lag_since(departure, now);
+                    rq.enqueue_woken(t(2), Priority::NORMAL, lag, now).unwrap();
                 }
                 _ => {
                     now += MS;
@@ -501,8 +542,9 @@ mod tests {
                 current = rq.pick_next(now);
             }
         }
-        // The credit is what t2 slept, 10 us a time: t1 keeps at least
-        // its half (t2 gives the CPU up early and waits for t1's slice).
+        // t2 falls behind only by what t1 runs while it sleeps, 10 us a
+        // time: t1 keeps at least its half (t2 gives the CPU up early and
+        // waits for t1's slice).
         assert!(ran[0] > 500 * MS && ran[1] > 100 * MS, "{ran:?}");
     }
 
@@ -521,7 +563,7 @@ mod tests {
         rq.set_priority(t(1), heavy, 0).unwrap();
         rq.tick(10 * MS);
         let lag = rq.lag_of(t(1)).unwrap().as_nanos();
-        assert!(lag > u128::from(MS) && lag < u128::from(2 * MS), "{lag}");
+        assert!(lag > i128::from(MS) && lag < i128::from(2 * MS), "{lag}");
         // The waiting one can be reweighted too, and stays queued.
         rq.set_priority(t(2), heavy, 10 * MS).unwrap();
         assert!(rq.waiting_threads().eq([t(2)]));
@@ -539,12 +581,45 @@ mod tests {
         assert_eq!(rq.pick_next(0), Some(t(1)));
         // t1 runs 30 ms (no tick), then blocks 30 ms ahead of t2.
         let lag = rq.dequeue(t(1), 30 * MS).unwrap();
-        assert_eq!(lag.as_nanos(), u128::from(30 * MS));
+        assert_eq!(lag.as_nanos(), i128::from(30 * MS));
         assert_eq!(rq.pick_next(30 * MS), Some(t(2)));
         rq.enqueue_with_lag(t(1), Priority::NORMAL, lag, 40 * MS)
             .unwrap();
         // t2 has run 10 ms; t1 comes back 30 ms ahead of it: no preemption.
         assert!(!rq.need_resched());
         assert_eq!(rq.lag_of(t(1)), Some(lag));
+    }
+
+    #[test]
+    fn a_sleepers_deficit_outlives_its_sleep_down_to_one_credit() {
+        let credit = RunQueueConfig::default().sleeper_credit_ns;
+        let mut rq = RunQueue::new(RunQueueConfig::default());
+        rq.enqueue(t(1), Priority::NORMAL, 0).unwrap();
+        rq.enqueue(t(2), Priority::NORMAL, 0).unwrap();
+        assert_eq!(rq.pick_next(0), Some(t(1)));
+        // t2 sleeps 2 ms while t1 spins: back 2 ms behind, it preempts
+        // (granularity 1 ms), runs 100 us and sleeps again.
+        let departure = rq.depart(t(2), 0).unwrap();
+        let lag = rq.lag_since(departure, 2 * MS);
+        rq.enqueue_woken(t(2), Priority::NORMAL, lag, 2 * MS)
+            .unwrap();
+        assert!(rq.need_resched());
+        assert_eq!(rq.pick_next(2 * MS), Some(t(2)));
+        let departure = rq.depart(t(2), 2 * MS + 100_000).unwrap();
+        assert_eq!(rq.pick_next(2 * MS + 100_000), Some(t(1)));
+        // Back after only 50 us, far less than the granularity: the
+        // deficit it left with still counts, so it preempts again.
+        let lag = rq.lag_since(departure, 2 * MS + 150_000);
+        assert_eq!(lag.as_nanos(), -i128::from(2 * MS - 100_000 + 50_000));
+        rq.enqueue_woken(t(2), Priority::NORMAL, lag, 2 * MS + 150_000)
+            .unwrap();
+        assert!(rq.need_resched());
+        // However long a sleep, a sleeper comes back at most one credit
+        // behind.
+        let departure = rq.depart(t(2), 2 * MS + 150_000).unwrap();
+        let lag = rq.lag_since(departure, 1000 * MS);
+        rq.enqueue_woken(t(2), Priority::NORMAL, lag, 1000 * MS)
+            .unwrap();
+        assert_eq!(rq.lag_of(t(2)).unwrap().as_nanos(), -i128::from(credit));
     }
 }

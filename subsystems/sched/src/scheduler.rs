@@ -14,7 +14,7 @@
 
 use crate::cpu::{CpuId, CpuSet, MAX_CPUS};
 use crate::priority::Priority;
-use crate::run_queue::{Lag, RunQueue, RunQueueConfig};
+use crate::run_queue::{Departure, Lag, RunQueue, RunQueueConfig};
 use crate::state::{BlockReason, ThreadState, WakeReason};
 use crate::thread_id::{ThreadId, ThreadMap};
 use crate::timer_queue::{TimerId, TimerQueue};
@@ -71,8 +71,13 @@ struct ThreadRecord {
     affinity: CpuSet,
     /// The run queue it is in, or was last in.
     cpu: CpuId,
+    /// Where it stands in the fair share while out of every queue
+    /// (stopped, or between queues), relative to a queue's minimum.
     lag: Lag,
-    /// When it last blocked (for the sleeper credit on waking).
+    /// Where a blocked thread left `cpu`'s queue: its lag is measured
+    /// when it wakes.
+    departure: Departure,
+    /// When it last blocked (hung-task reports).
     blocked_at: u64,
     timeout: Option<TimerId>,
     wake_reason: Option<WakeReason>,
@@ -342,27 +347,18 @@ impl Scheduler {
         Ok(false)
     }
 
-    /// Puts a thread whose state is already `Runnable` into a run queue,
-    /// after `slept_ns` asleep (0: it did not sleep).
+    /// Puts a thread whose state is already `Runnable` into a run queue
+    /// with the lag in its record.
     /// `waker`: the CPU of a waker about to sleep or leave (a sync wake),
     /// which the thread takes when nothing else waits there.
     fn enqueue_runnable(
         &mut self,
         id: ThreadId,
-        slept_ns: u64,
         waker: Option<CpuId>,
         now: u64,
     ) -> KernelResult<()> {
         let rec = self.threads.get_mut(&id).ok_or(Errno::ESRCH)?;
-        Self::enqueue_record(
-            &mut self.run_queues,
-            self.online,
-            id,
-            rec,
-            slept_ns,
-            waker,
-            now,
-        )
+        Self::enqueue_record(&mut self.run_queues, self.online, id, rec, waker, now)
     }
 
     /// [`Scheduler::enqueue_runnable`] for a caller that holds the
@@ -373,7 +369,6 @@ impl Scheduler {
         online: CpuSet,
         id: ThreadId,
         rec: &mut ThreadRecord,
-        slept_ns: u64,
         waker: Option<CpuId>,
         now: u64,
     ) -> KernelResult<()> {
@@ -389,7 +384,7 @@ impl Scheduler {
             _ => Self::place(run_queues, online, rec.affinity, rec.cpu),
         };
         let queue = run_queues.get_mut(cpu.0 as usize).ok_or(Errno::EINVAL)?;
-        queue.enqueue_woken(id, rec.priority, rec.lag, slept_ns, now)?;
+        queue.enqueue_woken(id, rec.priority, rec.lag, now)?;
         rec.cpu = cpu;
         rec.lag = Lag::default();
         Ok(())
@@ -445,6 +440,7 @@ impl Scheduler {
                 affinity,
                 cpu: first,
                 lag: Lag::default(),
+                departure: Departure::default(),
                 blocked_at: 0,
                 timeout: None,
                 wake_reason: None,
@@ -458,7 +454,7 @@ impl Scheduler {
             .min_by_key(|&cpu| (self.run_queues[cpu.0 as usize].load(), Some(cpu) != creator))
             .unwrap_or(first);
         self.record_mut(id)?.cpu = cpu;
-        if let Err(e) = self.enqueue_runnable(id, 0, None, now) {
+        if let Err(e) = self.enqueue_runnable(id, None, now) {
             self.threads.remove(&id);
             return Err(e);
         }
@@ -483,7 +479,7 @@ impl Scheduler {
             if !allowed.contains(cpu) {
                 self.dequeue(running, now)?;
                 self.record_mut(running)?.state.preempt()?;
-                self.enqueue_runnable(running, 0, None, now)?;
+                self.enqueue_runnable(running, None, now)?;
             }
         }
 
@@ -625,7 +621,7 @@ impl Scheduler {
             return Ok(false);
         }
         rec.state.resume()?;
-        self.enqueue_runnable(id, 0, None, now)?;
+        self.enqueue_runnable(id, None, now)?;
         Ok(true)
     }
 
@@ -659,7 +655,7 @@ impl Scheduler {
         match state {
             ThreadState::Runnable => {
                 self.dequeue(id, now)?;
-                self.enqueue_runnable(id, 0, None, now)?;
+                self.enqueue_runnable(id, None, now)?;
             }
             ThreadState::Running => self.run_queues[index].set_need_resched(),
             _ => {}
@@ -732,7 +728,7 @@ impl Scheduler {
         // wait queues and timers are other fields): one lookup, not three.
         let queue_index = rec.cpu.0 as usize;
         let run_queue = self.run_queues.get_mut(queue_index).ok_or(Errno::EINVAL)?;
-        rec.lag = run_queue.dequeue(id, now)?;
+        rec.departure = run_queue.depart(id, now)?;
         if let Some(queue) = reason.queue()
             && let Some(q) = self.wait_queues.get_mut(queue)
         {
@@ -794,16 +790,12 @@ impl Scheduler {
         {
             q.remove(id);
         }
-        let slept = now.saturating_sub(rec.blocked_at);
-        Self::enqueue_record(
-            &mut self.run_queues,
-            self.online,
-            id,
-            rec,
-            slept,
-            waker,
-            now,
-        )
+        let slept_from = self
+            .run_queues
+            .get_mut(rec.cpu.0 as usize)
+            .ok_or(Errno::EINVAL)?;
+        rec.lag = slept_from.lag_since(rec.departure, now);
+        Self::enqueue_record(&mut self.run_queues, self.online, id, rec, waker, now)
     }
 
     /// Wakes `id` if it is blocked, with `reason`, whatever it waits for.

@@ -757,3 +757,54 @@ fn a_new_thread_goes_where_the_weight_is_least_not_the_count() {
     s.spawn(t(4), Priority::NORMAL, CpuSet::ALL, 0).unwrap();
     assert_eq!(s.cpu_of(t(4)), Ok(CpuId(1)));
 }
+
+/// Two threads pinned to two CPUs hand a token back and forth (a futex
+/// ping-pong), each CPU also running a thread that never sleeps. Each
+/// player runs a few microseconds and sleeps a little longer, far less
+/// than the wake-up granularity: it still preempts the spinner at once,
+/// because the deficit it builds up while sleeping outlives each sleep.
+/// (When a sleeper's lag could not be negative, only the first two wakes
+/// preempted; every later handoff waited for a tick.)
+#[test]
+fn a_pinned_ping_pong_preempts_spinners_on_both_cpus() {
+    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let (c0, c1) = (CpuId(0), CpuId(1));
+    let on = |cpu| CpuSet::single(cpu).unwrap();
+    let to_q = s.create_wait_queue();
+    let to_p = s.create_wait_queue();
+    let mut now = 0;
+    s.spawn(t(1), Priority::NORMAL, on(c0), now).unwrap(); // spinner
+    s.spawn(t(2), Priority::NORMAL, on(c1), now).unwrap(); // spinner
+    s.spawn(t(3), Priority::NORMAL, on(c0), now).unwrap(); // player Q
+    s.spawn(t(4), Priority::NORMAL, on(c1), now).unwrap(); // player P
+    s.schedule(c0, now).unwrap();
+    s.schedule(c1, now).unwrap();
+    // Ticks until each player has had its turn and sleeps.
+    for _ in 0..10 {
+        now += 4 * MS;
+        for cpu in [c0, c1] {
+            if s.on_timer_tick(cpu, now, |_, _| {}).unwrap() {
+                s.schedule(cpu, now).unwrap();
+            }
+        }
+        for (cpu, player, queue) in [(c0, t(3), to_q), (c1, t(4), to_p)] {
+            if s.current(cpu) == Some(player) {
+                s.wait_on(cpu, queue, true, None, now).unwrap();
+            }
+        }
+    }
+    assert!(matches!(s.state(t(3)), Some(ThreadState::Blocked(_))));
+    assert!(matches!(s.state(t(4)), Some(ThreadState::Blocked(_))));
+    // Q is woken; it runs 20 us, wakes P on the other CPU and sleeps.
+    let (mut cpu, mut player, mut wake, mut other) = (c0, t(3), to_q, to_p);
+    for round in 0..1000 {
+        now += 50_000;
+        s.wake_one(wake, now).unwrap();
+        assert!(s.need_resched(cpu), "round {round}: the spinner runs on");
+        assert_eq!(s.schedule(cpu, now), Ok(Decision::SwitchTo(player)));
+        now += 20_000;
+        s.wait_on(cpu, wake, true, None, now).unwrap();
+        (cpu, player) = if cpu == c0 { (c1, t(4)) } else { (c0, t(3)) };
+        (wake, other) = (other, wake);
+    }
+}
