@@ -184,7 +184,7 @@ impl RunQueue {
         lag: Lag,
         now: u64,
     ) -> KernelResult<()> {
-        self.enqueue_placed(id, priority, lag, now)
+        self.enqueue_placed(id, priority, now, |_| lag)
     }
 
     /// Adds a thread woken with `lag` (from [`RunQueue::lag_since`] of
@@ -197,21 +197,43 @@ impl RunQueue {
         lag: Lag,
         now: u64,
     ) -> KernelResult<()> {
-        let floor = -i128::from(self.config.sleeper_credit_ns);
-        self.enqueue_placed(id, priority, Lag(lag.0.max(floor)), now)
+        self.enqueue_placed(id, priority, now, |queue| queue.woken_lag(lag))
     }
 
+    /// [`RunQueue::enqueue_woken`] for a thread that blocked in this very
+    /// queue at `departure`: the queue is charged once, not once for
+    /// [`RunQueue::lag_since`] and again for the enqueue.
+    pub fn enqueue_departed(
+        &mut self,
+        id: ThreadId,
+        priority: Priority,
+        departure: Departure,
+        now: u64,
+    ) -> KernelResult<()> {
+        self.enqueue_placed(id, priority, now, |queue| {
+            queue.woken_lag(queue.lag_at(departure.0))
+        })
+    }
+
+    /// `lag` bounded by the sleeper credit.
+    fn woken_lag(&self, lag: Lag) -> Lag {
+        Lag(lag.0.max(-i128::from(self.config.sleeper_credit_ns)))
+    }
+
+    /// Inserts `id` at the lag `place` gives once the running thread is
+    /// charged up to `now`.
     fn enqueue_placed(
         &mut self,
         id: ThreadId,
         priority: Priority,
-        lag: Lag,
         now: u64,
+        place: impl FnOnce(&Self) -> Lag,
     ) -> KernelResult<()> {
         if self.contains(id) {
             return Err(Errno::EEXIST);
         }
         self.account(now);
+        let lag = place(self);
         let vruntime = (self.min_vruntime as i128 + lag.0).max(0) as u128;
         let entity = Entity {
             priority,

@@ -358,17 +358,19 @@ impl Scheduler {
         now: u64,
     ) -> KernelResult<()> {
         let rec = self.threads.get_mut(&id).ok_or(Errno::ESRCH)?;
-        Self::enqueue_record(&mut self.run_queues, self.online, id, rec, waker, now)
+        Self::enqueue_record(&mut self.run_queues, self.online, id, rec, None, waker, now)
     }
 
     /// [`Scheduler::enqueue_runnable`] for a caller that holds the
     /// thread's record `rec` (the run queues are another field): a wake-up
-    /// looks the thread up once.
+    /// looks the thread up once. `departure`: where a waking thread left
+    /// `rec.cpu`'s queue (else it goes in with `rec.lag`).
     fn enqueue_record(
         run_queues: &mut [RunQueue],
         online: CpuSet,
         id: ThreadId,
         rec: &mut ThreadRecord,
+        departure: Option<Departure>,
         waker: Option<CpuId>,
         now: u64,
     ) -> KernelResult<()> {
@@ -383,8 +385,23 @@ impl Scheduler {
             }
             _ => Self::place(run_queues, online, rec.affinity, rec.cpu),
         };
-        let queue = run_queues.get_mut(cpu.0 as usize).ok_or(Errno::EINVAL)?;
-        queue.enqueue_woken(id, rec.priority, rec.lag, now)?;
+        match departure {
+            Some(departure) if cpu == rec.cpu => run_queues
+                .get_mut(cpu.0 as usize)
+                .ok_or(Errno::EINVAL)?
+                .enqueue_departed(id, rec.priority, departure, now)?,
+            _ => {
+                let lag = match departure {
+                    Some(departure) => run_queues
+                        .get_mut(rec.cpu.0 as usize)
+                        .ok_or(Errno::EINVAL)?
+                        .lag_since(departure, now),
+                    None => rec.lag,
+                };
+                let queue = run_queues.get_mut(cpu.0 as usize).ok_or(Errno::EINVAL)?;
+                queue.enqueue_woken(id, rec.priority, lag, now)?;
+            }
+        }
         rec.cpu = cpu;
         rec.lag = Lag::default();
         Ok(())
@@ -790,12 +807,16 @@ impl Scheduler {
         {
             q.remove(id);
         }
-        let slept_from = self
-            .run_queues
-            .get_mut(rec.cpu.0 as usize)
-            .ok_or(Errno::EINVAL)?;
-        rec.lag = slept_from.lag_since(rec.departure, now);
-        Self::enqueue_record(&mut self.run_queues, self.online, id, rec, waker, now)
+        let departure = Some(rec.departure);
+        Self::enqueue_record(
+            &mut self.run_queues,
+            self.online,
+            id,
+            rec,
+            departure,
+            waker,
+            now,
+        )
     }
 
     /// Wakes `id` if it is blocked, with `reason`, whatever it waits for.
