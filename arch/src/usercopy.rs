@@ -1,6 +1,7 @@
 //! Copies between kernel and user memory that survive bad user pointers.
 //!
-//! The copy is a `rep movsq` then a `rep movsb` for the tail, whose
+//! The copy is a `rep movsq` then a `rep movsb` for the tail (and the
+//! futex compare-and-exchange one `lock cmpxchg`), whose
 //! addresses are listed in an exception-fixup table: if it faults and the page-fault handler cannot resolve the fault
 //! (demand paging, copy-on-write), the handler calls [`fixup_for`] and
 //! resumes at the fixup stub instead, which makes the copy return an error.
@@ -11,7 +12,7 @@
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use abi::{Errno, KernelResult};
-use mm::{UserMemory, UserSlice};
+use mm::{UserMemory, UserPtr, UserSlice};
 
 /// Whether CR4.SMAP is set (then the copy must bracket user access).
 #[unsafe(export_name = "arch_smap_enabled")]
@@ -29,7 +30,8 @@ pub fn smap_enabled() -> bool {
 
 unsafe extern "C" {
     fn arch_user_copy(dst: *mut u8, src: *const u8, len: usize) -> u64;
-    static arch_fixup_table: [[u64; 2]; 2];
+    fn arch_user_cmpxchg32(word: *mut u32, expected: u32, new: u32) -> u64;
+    static arch_fixup_table: [[u64; 2]; 3];
 }
 
 core::arch::global_asm!(
@@ -65,12 +67,39 @@ core::arch::global_asm!(
         ret
     .size arch_user_copy, . - arch_user_copy
 
+    // rax: the value found (zero-extended), or 1 << 32 after a fault.
+    .section .text.arch_user_cmpxchg32, "ax", @progbits
+    .global arch_user_cmpxchg32
+    .type arch_user_cmpxchg32, @function
+    arch_user_cmpxchg32:
+        mov eax, esi
+        cmp byte ptr [rip + arch_smap_enabled], 0
+        je 2f
+        stac
+    2:
+    arch_user_cmpxchg32_insn:
+        lock cmpxchg dword ptr [rdi], edx
+        cmp byte ptr [rip + arch_smap_enabled], 0
+        je 3f
+        clac
+    3:
+        ret
+    arch_user_cmpxchg32_fixup:
+        cmp byte ptr [rip + arch_smap_enabled], 0
+        je 4f
+        clac
+    4:
+        movabs rax, 0x100000000
+        ret
+    .size arch_user_cmpxchg32, . - arch_user_cmpxchg32
+
     .section .rodata.arch_fixup_table, "a", @progbits
     .balign 8
     .global arch_fixup_table
     arch_fixup_table:
         .quad arch_user_copy_quads, arch_user_copy_fixup
         .quad arch_user_copy_bytes, arch_user_copy_fixup
+        .quad arch_user_cmpxchg32_insn, arch_user_cmpxchg32_fixup
     "#
 );
 
@@ -117,5 +146,21 @@ impl UserMemory for ActiveUserMemory {
         } else {
             Err(Errno::EFAULT)
         }
+    }
+
+    fn compare_exchange_u32(
+        &self,
+        word: UserPtr<u32>,
+        expected: u32,
+        new: u32,
+    ) -> KernelResult<u32> {
+        if word.addr() % 4 != 0 {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: `word` lies in the user half (checked by `UserPtr`) and
+        // is aligned, so the one `lock cmpxchg` touches one page; a fault
+        // on it is caught by the fixup table.
+        let result = unsafe { arch_user_cmpxchg32(word.addr() as *mut u32, expected, new) };
+        u32::try_from(result).map_err(|_| Errno::EFAULT)
     }
 }

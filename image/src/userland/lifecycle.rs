@@ -356,6 +356,7 @@ fn init_exited(process: &Process) {
 /// Ends the current user thread (its process too if it was the last).
 pub fn exit_thread() -> ! {
     if let Ok(link) = super::current() {
+        syscall::process::exit::release_robust_futexes(&RunningKernel, &link.process, &link.thread);
         syscall::process::exit::clear_child_tid(&RunningKernel, &link.process, &link.thread);
         let current = task::current();
         current.set_address_space(None);

@@ -14,7 +14,7 @@ use crate::addr::{PAGE_SIZE, VirtAddr};
 use crate::fault::{Access, FaultOutcome};
 use crate::frame_allocator::FrameAllocator;
 use crate::page_table::{PageFlags, PageTable, PhysicalMemory};
-use crate::user_ptr::{UserMemory, UserSlice};
+use crate::user_ptr::{UserMemory, UserPtr, UserSlice};
 use crate::{AddressSpace, Frame};
 
 /// An address space with the frame allocator and physical memory it needs,
@@ -149,5 +149,28 @@ impl<P: PageTable, A: FrameAllocator, M: PhysicalMemory> UserMemory
         self.walk(dst, Access::Write, |frame, offset, range| {
             self.phys.write_frame(frame, offset, &src[range]);
         })
+    }
+
+    /// Read, compare and write through the frame: atomic against other
+    /// users of this view, not against the space's own threads running
+    /// on a CPU (a debugger's view of a stopped process).
+    fn compare_exchange_u32(
+        &self,
+        word: UserPtr<u32>,
+        expected: u32,
+        new: u32,
+    ) -> KernelResult<u32> {
+        if word.addr() % 4 != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let offset = (word.addr() % PAGE_SIZE) as usize;
+        let frame = self.frame_for(VirtAddr(word.addr()).page_start(), Access::Write)?;
+        let mut bytes = [0u8; 4];
+        self.phys.read_frame(frame, offset, &mut bytes);
+        let found = u32::from_ne_bytes(bytes);
+        if found == expected {
+            self.phys.write_frame(frame, offset, &new.to_ne_bytes());
+        }
+        Ok(found)
     }
 }

@@ -189,6 +189,18 @@ pub trait UserMemory {
     /// Writes `src` to `dst`; `EFAULT` if any byte cannot be written (a
     /// prefix may have been written). `EINVAL` if the lengths differ.
     fn copy_to_user(&self, dst: UserSlice, src: &[u8]) -> KernelResult<()>;
+
+    /// Replaces the word at `word` with `new` if it holds `expected`, in
+    /// one atomic step against every other thread of the address space
+    /// (futex words that other CPUs change meanwhile): the value found,
+    /// which is `expected` exactly when the word was replaced. `EFAULT` if
+    /// the word cannot be written, `EINVAL` if it is not 4-byte aligned.
+    fn compare_exchange_u32(
+        &self,
+        word: UserPtr<u32>,
+        expected: u32,
+        new: u32,
+    ) -> KernelResult<u32>;
 }
 
 /// Reads one `T` from user memory.

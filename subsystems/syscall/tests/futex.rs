@@ -232,3 +232,110 @@ fn only_an_absolute_wait_takes_the_realtime_clock() {
         );
     }
 }
+
+const FUTEX_WAITERS: u32 = 0x8000_0000;
+const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+
+/// A robust list as glibc lays it out: each entry is the `__list.__next`
+/// link inside a mutex, the lock word sits `offset` bytes from it
+/// (negative: before it), and the list ends where it began, at the head.
+struct RobustList {
+    head: u64,
+    entries: Vec<u64>,
+}
+
+impl RobustList {
+    const OFFSET: i64 = -16;
+
+    /// Entries for `words` (each a lock word's value), linked in order.
+    fn new(w: &World, words: &[u32]) -> RobustList {
+        let head = w.alloc(24);
+        let entries: Vec<u64> = words
+            .iter()
+            .map(|&value| {
+                let mutex = w.alloc(32);
+                w.poke(mutex, &value.to_ne_bytes());
+                mutex + 16
+            })
+            .collect();
+        let list = RobustList { head, entries };
+        list.link(w, &[]);
+        w.poke(head + 8, &RobustList::OFFSET.to_ne_bytes());
+        list
+    }
+
+    /// Links the entries in order, `pi` ones with the low bit set.
+    fn link(&self, w: &World, pi: &[usize]) {
+        let mut previous = self.head;
+        for (n, &entry) in self.entries.iter().enumerate() {
+            let link = entry | u64::from(pi.contains(&n));
+            w.poke(previous, &link.to_ne_bytes());
+            previous = entry;
+        }
+        w.poke(previous, &self.head.to_ne_bytes());
+    }
+
+    fn word(&self, w: &World, n: usize) -> u32 {
+        w.get(self.entries[n].wrapping_add_signed(RobustList::OFFSET))
+    }
+
+    fn release(&self, w: &World) {
+        assert_eq!(w.call(Sysno::SetRobustList, &[self.head, 24]), 0);
+        syscall::process::exit::release_robust_futexes(&*w.machine, &w.process, &w.thread);
+    }
+}
+
+#[test]
+fn a_dying_thread_marks_the_robust_locks_it_holds_owner_dead() {
+    let w = World::new();
+    let tid = w.thread.tid() as u32;
+    let list = RobustList::new(&w, &[tid | FUTEX_WAITERS, 77, tid, tid, 0]);
+    list.link(&w, &[3]);
+    list.release(&w);
+    assert_eq!(
+        list.word(&w, 0),
+        FUTEX_OWNER_DIED | FUTEX_WAITERS,
+        "held with waiters"
+    );
+    assert_eq!(list.word(&w, 1), 77, "another thread's lock is left alone");
+    assert_eq!(list.word(&w, 2), FUTEX_OWNER_DIED, "held, nobody waiting");
+    assert_eq!(
+        list.word(&w, 3),
+        FUTEX_OWNER_DIED,
+        "a PI lock is marked too"
+    );
+    assert_eq!(list.word(&w, 4), 0, "free");
+}
+
+#[test]
+fn the_pending_lock_counts_and_a_broken_list_ends_the_walk() {
+    let w = World::new();
+    let tid = w.thread.tid() as u32;
+    // The pending entry (a lock being taken, not yet listed) is handled
+    // once, after the list.
+    let list = RobustList::new(&w, &[tid, tid]);
+    let pending = RobustList::new(&w, &[tid]);
+    w.poke(list.head + 16, &pending.entries[0].to_ne_bytes());
+    list.release(&w);
+    assert_eq!(list.word(&w, 0), FUTEX_OWNER_DIED);
+    assert_eq!(pending.word(&w, 0), FUTEX_OWNER_DIED);
+    // A link into unmapped memory ends the walk after its entry.
+    let w = World::new();
+    let list = RobustList::new(&w, &[tid, tid]);
+    w.poke(list.entries[0], &0xdead_0000_0000u64.to_ne_bytes());
+    list.release(&w);
+    assert_eq!(list.word(&w, 0), FUTEX_OWNER_DIED);
+    assert_eq!(list.word(&w, 1), tid, "not reached");
+    // A cycle that never comes back to the head ends at the limit.
+    let w = World::new();
+    let list = RobustList::new(&w, &[tid, tid]);
+    w.poke(list.entries[1], &list.entries[0].to_ne_bytes());
+    list.release(&w);
+    assert_eq!(list.word(&w, 1), FUTEX_OWNER_DIED);
+    // A misaligned lock word ends it too, and nothing else is written.
+    let w = World::new();
+    let list = RobustList::new(&w, &[tid]);
+    w.poke(list.head + 8, &(RobustList::OFFSET + 1).to_ne_bytes());
+    list.release(&w);
+    assert_eq!(list.word(&w, 0), tid);
+}

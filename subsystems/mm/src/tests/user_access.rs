@@ -7,9 +7,9 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use super::Machine;
 use crate::{
-    AddressSpaceMemory, MapRequest, PATH_MAX, Perms, Placement, USER_SPACE_END, UserAddr, UserPtr,
-    UserSlice, VirtAddr, copy_string_array_from_user, copy_string_from_user, read_value,
-    write_value,
+    AddressSpaceMemory, MapRequest, PATH_MAX, Perms, Placement, USER_SPACE_END, UserAddr,
+    UserMemory, UserPtr, UserSlice, VirtAddr, copy_string_array_from_user, copy_string_from_user,
+    read_value, write_value,
 };
 
 const RW: Perms = Perms::READ.union(Perms::WRITE);
@@ -96,6 +96,38 @@ fn copies_touching_unmapped_or_read_only_memory_are_efault() {
         read_value(&mem, UserPtr::<u64>::new(0).unwrap()),
         Err(Errno::EFAULT)
     );
+    space.teardown(&mut m.frames);
+}
+
+#[test]
+fn compare_exchange_replaces_only_the_expected_value_of_a_writable_aligned_word() {
+    let (mut m, mut space) = machine_with_two_pages();
+    space
+        .mmap(
+            MapRequest::anonymous(0x1000, Perms::READ).at(Placement::Fixed(VirtAddr(END + 0x1000))),
+            &mut m.frames,
+        )
+        .unwrap();
+    let mem = AddressSpaceMemory::new(&mut space, &mut m.frames, &m.phys);
+    let word = UserPtr::<u32>::new(BASE + 0x1ffc).unwrap();
+    write_value(&mem, word, &7).unwrap();
+    assert_eq!(mem.compare_exchange_u32(word, 8, 9), Ok(7), "not 8: kept");
+    assert_eq!(read_value(&mem, word), Ok(7));
+    assert_eq!(mem.compare_exchange_u32(word, 7, 9), Ok(7), "7: replaced");
+    assert_eq!(read_value(&mem, word), Ok(9));
+    let misaligned = UserPtr::<u32>::new(BASE + 2).unwrap();
+    assert_eq!(
+        mem.compare_exchange_u32(misaligned, 0, 1),
+        Err(Errno::EINVAL)
+    );
+    let unmapped = UserPtr::<u32>::new(END).unwrap();
+    assert_eq!(mem.compare_exchange_u32(unmapped, 0, 1), Err(Errno::EFAULT));
+    let read_only = UserPtr::<u32>::new(END + 0x1000).unwrap();
+    assert_eq!(
+        mem.compare_exchange_u32(read_only, 0, 1),
+        Err(Errno::EFAULT)
+    );
+    assert_eq!(read_value(&mem, read_only), Ok(0));
     space.teardown(&mut m.frames);
 }
 

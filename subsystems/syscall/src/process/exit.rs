@@ -1,5 +1,6 @@
-//! A thread leaving: its `clear_child_tid` word is cleared and woken, it
-//! leaves its process, and the last one out finalizes the process (zombie,
+//! A thread leaving: the robust futexes it holds are marked owner-dead and
+//! a waiter of each woken, its `clear_child_tid` word is cleared and woken,
+//! it leaves its process, and the last one out finalizes the process (zombie,
 //! `SIGCHLD` to the parent, waiters woken, orphaned stopped groups hung
 //! up). The kernel calls [`finish_thread`] on the exiting thread itself,
 //! after its last return towards user mode said
@@ -8,7 +9,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use mm::UserSlice;
+use mm::{UserPtr, UserSlice};
 use process::{Pid, Process, ProcessState, Termination, Thread};
 use signal::{Disposition, SigInfo, Signal};
 
@@ -35,6 +36,126 @@ pub fn clear_child_tid<K: Kernel>(kernel: &K, process: &Process<K::Env>, thread:
             wake_word(kernel, process, address);
         }
     }
+}
+
+/// A robust futex word's owner bits (the holder's tid).
+const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+/// Set in a robust futex word by the kernel when its holder died.
+const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+/// Set in a futex word by a thread that sleeps on it.
+const FUTEX_WAITERS: u32 = 0x8000_0000;
+/// Linux's `ROBUST_LIST_LIMIT`: a list longer than this (or circular)
+/// is not walked further.
+const ROBUST_LIST_LIMIT: usize = 2048;
+/// How often a word that keeps changing under the exchange is retried.
+const OWNER_DIED_RETRIES: usize = 1000;
+
+/// Releases the robust futexes `thread` still holds (`set_robust_list`,
+/// Linux's `exit_robust_list`), on the exiting thread before its
+/// `clear_child_tid`: for each entry of the list in user memory, and the
+/// one it was taking or dropping (`list_op_pending`), a word still
+/// holding the thread's tid gets `FUTEX_OWNER_DIED` (keeping
+/// `FUTEX_WAITERS`) and one waiter is woken, whose `pthread_mutex_lock`
+/// then returns `EOWNERDEAD`. A pending word that is 0 (taken by nobody
+/// yet) has a waiter woken too. Entries whose low bit is set are PI
+/// futexes: marked, but nobody is woken (no PI waiters exist here).
+/// Whatever of the list cannot be read ends the walk, as on Linux.
+pub fn release_robust_futexes<K: Kernel>(
+    kernel: &K,
+    process: &Process<K::Env>,
+    thread: &Thread<K::Env>,
+) {
+    let head = thread.robust_list_head();
+    if head == 0 {
+        return;
+    }
+    // struct robust_list_head { next; futex_offset; list_op_pending; }
+    let read = |address: u64| -> Option<u64> {
+        let pointer = UserPtr::<u64>::new(address).ok()?;
+        mm::read_value(kernel.user_memory(), pointer).ok()
+    };
+    let (Some(first), Some(offset), Some(pending)) = (
+        read(head),
+        read(head.wrapping_add(8)),
+        read(head.wrapping_add(16)),
+    ) else {
+        return;
+    };
+    let word_of = |entry: u64| entry.wrapping_add(offset);
+    let pending_entry = pending & !1;
+    let mut entry = first;
+    let mut walked = 0;
+    while entry & !1 != head && walked < ROBUST_LIST_LIMIT {
+        // The next link is read before the word is handed on: a waiter
+        // woken below may take the lock and relink the entry.
+        let next = read(entry & !1);
+        if entry & !1 != pending_entry
+            && owner_died(
+                kernel,
+                process,
+                thread,
+                word_of(entry & !1),
+                entry & 1 != 0,
+                false,
+            )
+            .is_none()
+        {
+            return;
+        }
+        let Some(next) = next else {
+            return;
+        };
+        entry = next;
+        walked += 1;
+    }
+    if pending_entry != 0 {
+        owner_died(
+            kernel,
+            process,
+            thread,
+            word_of(pending_entry),
+            pending & 1 != 0,
+            true,
+        );
+    }
+}
+
+/// Linux's `handle_futex_death` for the word at `address`; `None` if it
+/// cannot be read or written (the walk stops).
+fn owner_died<K: Kernel>(
+    kernel: &K,
+    process: &Process<K::Env>,
+    thread: &Thread<K::Env>,
+    address: u64,
+    pi: bool,
+    pending: bool,
+) -> Option<()> {
+    if address % 4 != 0 {
+        return None;
+    }
+    let word = UserPtr::<u32>::new(address).ok()?;
+    let memory = kernel.user_memory();
+    for _ in 0..OWNER_DIED_RETRIES {
+        let value = mm::read_value(memory, word).ok()?;
+        if pending && !pi && value == 0 {
+            // It died between taking the lock and writing its tid, or
+            // after releasing it and before waking: a waiter may be
+            // asleep with nobody left to wake it.
+            wake_word(kernel, process, address);
+            return Some(());
+        }
+        if value & FUTEX_TID_MASK != thread.tid() as u32 {
+            return Some(());
+        }
+        let marked = (value & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        if memory.compare_exchange_u32(word, value, marked).ok()? == value {
+            if !pi && value & FUTEX_WAITERS != 0 {
+                wake_word(kernel, process, address);
+            }
+            return Some(());
+        }
+    }
+    Some(())
 }
 
 /// Detaches `thread` from `process`; when it was the last, finalizes the

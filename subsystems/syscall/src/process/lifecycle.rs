@@ -453,7 +453,10 @@ fn exec<K: Kernel>(
         &credentials,
     )?;
 
-    // The point of no return: the old image goes.
+    // The point of no return: the old image goes, and the robust futexes
+    // it held with it (Linux's `exec_mm_release`), while it is still the
+    // memory the calls reach.
+    super::exit::release_robust_futexes(ctx.kernel, ctx.process, ctx.thread);
     let mut record = process::Program::new(program.exe.clone(), &program.argv, &envp);
     record.auxv = program.auxv.clone();
     ctx.process.data().set_program(record);

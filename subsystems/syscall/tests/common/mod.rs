@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use abi::{Errno, KernelResult, Sysno, Timespec};
 use fs::{Clock, Custody, FileDescription, FileSystem, PathContext, Tmpfs, Vfs};
 use mm::fake::FakePageTable;
-use mm::{AddressSpace, BuddyAllocator, Frame, FrameAllocator, UserMemory, UserSlice};
+use mm::{AddressSpace, BuddyAllocator, Frame, FrameAllocator, UserMemory, UserPtr, UserSlice};
 use process::{
     Credentials, FileDescriptions, FsContext, NewProcess, Process, ProcessEnv, ProcessTable, Thread,
 };
@@ -181,6 +181,24 @@ impl UserMemory for FlatMemory {
         let range = self.range(dst)?;
         self.0.lock().unwrap()[range].copy_from_slice(src);
         Ok(())
+    }
+
+    fn compare_exchange_u32(
+        &self,
+        word: UserPtr<u32>,
+        expected: u32,
+        new: u32,
+    ) -> KernelResult<u32> {
+        if word.addr() % 4 != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let range = self.range(word.as_slice())?;
+        let mut memory = self.0.lock().unwrap();
+        let found = u32::from_ne_bytes(memory[range.clone()].try_into().unwrap());
+        if found == expected {
+            memory[range].copy_from_slice(&new.to_ne_bytes());
+        }
+        Ok(found)
     }
 }
 
