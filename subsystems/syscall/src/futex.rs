@@ -33,6 +33,7 @@ const FUTEX_WAIT: i32 = 0;
 const FUTEX_WAKE: i32 = 1;
 const FUTEX_REQUEUE: i32 = 3;
 const FUTEX_CMP_REQUEUE: i32 = 4;
+const FUTEX_WAKE_OP: i32 = 5;
 const FUTEX_WAIT_BITSET: i32 = 9;
 const FUTEX_WAKE_BITSET: i32 = 10;
 const FUTEX_PRIVATE_FLAG: i32 = 128;
@@ -346,9 +347,10 @@ fn key_of<K: Kernel>(ctx: &Context<'_, K>, word: Word) -> abi::KernelResult<Fute
 
 /// `futex(uaddr, op, val, timeout, uaddr2, val3)`: `FUTEX_WAIT`,
 /// `FUTEX_WAKE`, their bitset forms (the bitset must be non-zero; a wake
-/// reaches the waiters whose bitset shares a bit with its own), and
+/// reaches the waiters whose bitset shares a bit with its own),
 /// `FUTEX_REQUEUE` and `FUTEX_CMP_REQUEUE` (the count to move is the
-/// number passed in `timeout`'s place, as on Linux).
+/// number passed in `timeout`'s place, as on Linux), and `FUTEX_WAKE_OP`
+/// ([`WakeOp`]).
 pub fn futex<K: Kernel>(
     ctx: &Context<'_, K>,
     address: UserPtr<u32>,
@@ -429,8 +431,114 @@ pub fn futex<K: Kernel>(
             let moved = table.requeue(from, wake as usize, to, requeue as usize, before);
             Ok(moved as u64)
         }
+        FUTEX_WAKE_OP => {
+            // val3 (`bitset` here) encodes the operation; the second
+            // count is the number passed in `timeout`'s place.
+            let op = WakeOp::decode(bitset);
+            let wake2 = i32::try_from(timeout.address() as u32).map_or(0, |n| n.max(0));
+            let first = key_of(ctx, word)?;
+            let word2 = Word::new(UserPtr::new(address2), private);
+            let second = key_of(ctx, word2)?;
+            let old = apply_wake_op(ctx, address2, op)?;
+            // An unknown comparison fails after the operation, before
+            // anyone wakes (Linux's order).
+            let wake_second = op.compare(old)?;
+            let table = ctx.kernel.futexes();
+            let mut woken = table.wake(first, value as usize, FUTEX_BITSET_MATCH_ANY);
+            if wake_second {
+                woken += table.wake(second, wake2 as usize, FUTEX_BITSET_MATCH_ANY);
+            }
+            Ok(woken as u64)
+        }
         _ => Err(Errno::ENOSYS),
     }
+}
+
+/// `FUTEX_WAKE_OP`'s operation on the second word and the comparison of
+/// its old value that decides whether the second word's waiters wake, as
+/// `FUTEX_OP(op, oparg, cmp, cmparg)` packs them into `val3`: op in bits
+/// 28-31 (8 set: the argument is a shift, `1 << oparg`), cmp in 24-27,
+/// and two signed 12-bit arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WakeOp {
+    op: u32,
+    argument: u32,
+    comparison: u32,
+    comparand: i32,
+}
+
+impl WakeOp {
+    const SHIFT_FLAG: u32 = 8;
+
+    /// Unpacks `val3`; an unknown operation or comparison fails only when
+    /// used (`ENOSYS`), as on Linux.
+    pub fn decode(val3: u32) -> WakeOp {
+        let signed12 = |bits: u32| ((bits << 20) as i32) >> 20;
+        let mut op = val3 >> 28;
+        let mut argument = signed12((val3 >> 12) & 0xfff) as u32;
+        if op & Self::SHIFT_FLAG != 0 {
+            // Linux takes an out-of-range shift modulo 32.
+            argument = 1 << (argument & 31);
+            op &= !Self::SHIFT_FLAG;
+        }
+        WakeOp {
+            op,
+            argument,
+            comparison: (val3 >> 24) & 15,
+            comparand: signed12(val3 & 0xfff),
+        }
+    }
+
+    /// The new value of a word holding `old`; `ENOSYS` for an unknown
+    /// operation.
+    pub fn apply(self, old: u32) -> abi::KernelResult<u32> {
+        Ok(match self.op {
+            0 => self.argument,
+            1 => old.wrapping_add(self.argument),
+            2 => old | self.argument,
+            3 => old & !self.argument,
+            4 => old ^ self.argument,
+            _ => return Err(Errno::ENOSYS),
+        })
+    }
+
+    /// Whether `old`, as a signed int, passes the comparison; `ENOSYS`
+    /// for an unknown one.
+    pub fn compare(self, old: u32) -> abi::KernelResult<bool> {
+        let old = old as i32;
+        Ok(match self.comparison {
+            0 => old == self.comparand,
+            1 => old != self.comparand,
+            2 => old < self.comparand,
+            3 => old <= self.comparand,
+            4 => old > self.comparand,
+            5 => old >= self.comparand,
+            _ => return Err(Errno::ENOSYS),
+        })
+    }
+}
+
+/// How often `FUTEX_WAKE_OP` retries its exchange on a word other threads
+/// keep changing before it gives up with `EAGAIN`.
+const WAKE_OP_RETRIES: usize = 1 << 16;
+
+/// Applies `op` to the word at `address` in one atomic step; its old value.
+fn apply_wake_op<K: Kernel>(
+    ctx: &Context<'_, K>,
+    address: u64,
+    op: WakeOp,
+) -> abi::KernelResult<u32> {
+    let word = mm::UserPtr::<u32>::new(address)?;
+    let memory = ctx.kernel.user_memory();
+    let mut old = mm::read_value(memory, word)?;
+    for _ in 0..WAKE_OP_RETRIES {
+        let found = memory.compare_exchange_u32(word, old, op.apply(old)?)?;
+        if found == old {
+            return Ok(old);
+        }
+        old = found;
+    }
+    Err(Errno::EAGAIN)
 }
 
 /// `restart_syscall` for a timed `FUTEX_WAIT` a signal interrupted: waits

@@ -339,3 +339,49 @@ fn the_pending_lock_counts_and_a_broken_list_ends_the_walk() {
     list.release(&w);
     assert_eq!(list.word(&w, 0), tid);
 }
+
+const FUTEX_WAKE_OP: u64 = 5;
+
+/// glibc's `FUTEX_OP(op, oparg, cmp, cmparg)`.
+fn futex_op(op: u64, oparg: i64, cmp: u64, cmparg: i64) -> u64 {
+    ((op & 0xf) << 28)
+        | ((cmp & 0xf) << 24)
+        | ((oparg as u64 & 0xfff) << 12)
+        | (cmparg as u64 & 0xfff)
+}
+
+#[test]
+fn wake_op_changes_the_second_word_atomically_and_checks_its_old_value() {
+    let w = World::new();
+    let first = word(&w, 0);
+    let second = word(&w, 10);
+    let wake_op = |op: u64| w.call(Sysno::Futex, &[first, FUTEX_WAKE_OP, 1, 1, second, op]);
+    // Nobody waits: nothing woken, but the operation is done.
+    assert_eq!(wake_op(futex_op(1, 5, 0, 10)), 0, "add 5, old == 10");
+    assert_eq!(w.get::<u32>(second), 15);
+    assert_eq!(wake_op(futex_op(0, -1, 2, 0)), 0, "set -1 (sign-extended)");
+    assert_eq!(w.get::<u32>(second), u32::MAX);
+    assert_eq!(wake_op(futex_op(3, 0xf0, 2, 0)), 0, "andn");
+    assert_eq!(w.get::<u32>(second), !0xf0u32);
+    assert_eq!(wake_op(futex_op(8, 3, 0, 0)), 0, "set (op 0) 1 << 3");
+    assert_eq!(w.get::<u32>(second), 8);
+    assert_eq!(wake_op(futex_op(2 | 8, 0, 0, 0)), 0, "or 1 << 0");
+    assert_eq!(w.get::<u32>(second), 9);
+    assert_eq!(wake_op(futex_op(4, 9, 0, 0)), 0, "xor");
+    assert_eq!(w.get::<u32>(second), 0);
+    // An unknown operation changes nothing; an unknown comparison fails
+    // after the operation, as on Linux.
+    assert_eq!(wake_op(futex_op(5, 1, 0, 0)), err(Errno::ENOSYS));
+    assert_eq!(w.get::<u32>(second), 0);
+    assert_eq!(wake_op(futex_op(1, 1, 6, 0)), err(Errno::ENOSYS));
+    assert_eq!(w.get::<u32>(second), 1);
+    // The second word must be aligned and mapped.
+    assert_eq!(
+        w.call(Sysno::Futex, &[first, FUTEX_WAKE_OP, 1, 1, second + 2, 0]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(
+        w.call(Sysno::Futex, &[first, FUTEX_WAKE_OP, 1, 1, 1 << 47, 0]),
+        err(Errno::EFAULT)
+    );
+}
