@@ -84,6 +84,8 @@ pub struct Thread<E: ProcessEnv> {
     clear_child_tid: AtomicU64,
     /// `set_robust_list` head (0 = none).
     robust_list_head: AtomicU64,
+    /// The CPU time it had run when it left its process (nanoseconds).
+    exit_cpu_ns: AtomicU64,
     /// `sched_setscheduler`: the policy (low half, with
     /// `SCHED_RESET_ON_FORK`) and the static priority (high half).
     scheduling: AtomicU64,
@@ -118,6 +120,7 @@ impl<E: ProcessEnv> Thread<E> {
             signal_check: AtomicBool::new(true),
             clear_child_tid: AtomicU64::new(0),
             robust_list_head: AtomicU64::new(0),
+            exit_cpu_ns: AtomicU64::new(0),
             scheduling: AtomicU64::new(0),
             seccomp: Mutex::new(Seccomp::default()),
             under_seccomp: AtomicBool::new(false),
@@ -260,6 +263,18 @@ impl<E: ProcessEnv> Thread<E> {
     /// The robust futex list head (0 if none), for `get_robust_list` and exit.
     pub fn robust_list_head(&self) -> u64 {
         self.robust_list_head.load(Ordering::Relaxed)
+    }
+
+    /// Records the CPU time the thread has run, in nanoseconds, as it exits:
+    /// the kernel sets it before the thread leaves its process, which then
+    /// keeps it in [`Process::cpu_ns`](crate::Process::cpu_ns).
+    pub fn set_exit_cpu_ns(&self, ns: u64) {
+        self.exit_cpu_ns.store(ns, Ordering::Relaxed);
+    }
+
+    /// What [`Thread::set_exit_cpu_ns`] recorded (0 before the exit).
+    pub(crate) fn exit_cpu_ns(&self) -> u64 {
+        self.exit_cpu_ns.load(Ordering::Relaxed)
     }
 
     /// Forget both user addresses, as `execve` does for the surviving thread.

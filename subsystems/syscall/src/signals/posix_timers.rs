@@ -62,10 +62,14 @@ fn now_on<K: Kernel>(ctx: &Context<'_, K>, clock: TimerClock) -> u64 {
     match clock {
         TimerClock::Realtime => realtime_ns(ctx.kernel),
         TimerClock::Monotonic => ctx.kernel.now_ns(),
-        TimerClock::ProcessCpu => {
-            ctx.kernel.fold_cpu_time();
-            crate::time::process_cpu_ns(ctx.process).1
-        }
+        TimerClock::ProcessCpu => crate::time::process_cpu_ns(ctx.kernel, ctx.process).1,
+        // The clock of the thread that created it, whichever thread asks.
+        TimerClock::ThreadCpu(owner) if owner != ctx.thread.tid() => ctx
+            .process
+            .threads()
+            .iter()
+            .find(|thread| thread.tid() == owner)
+            .map_or(0, |thread| ctx.kernel.thread_cpu_ns(thread)),
         TimerClock::ThreadCpu(_) => ctx.kernel.thread_cpu_ns(ctx.thread),
     }
 }
