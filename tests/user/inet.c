@@ -439,7 +439,21 @@ static void resets_and_lingering(void) {
     CHECK_EQ(errno, ENOTCONN);
     CHECK_EQ(recv(client, buf, sizeof buf, 0), 0);
     close(client);
+    /* A listener closed with a connection it never accepted resets it:
+     * the client reads ECONNRESET, not end of file. */
+    struct sockaddr_in at;
+    socklen_t at_len = sizeof at;
+    CHECK_EQ(getsockname(listening, (struct sockaddr *)&at, &at_len), 0);
+    client = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(client >= 0);
+    CHECK_EQ(connect(client, (struct sockaddr *)&at, at_len), 0);
     close(listening);
+    usleep(10000);
+    errno = 0;
+    CHECK_EQ(recv(client, buf, sizeof buf, 0), -1);
+    CHECK_EQ(errno, ECONNRESET);
+    CHECK_EQ(recv(client, buf, sizeof buf, 0), 0);
+    close(client);
 }
 
 static void arguments_are_checked(void) {

@@ -1091,12 +1091,30 @@ impl Drop for Socket {
         let unix = self.domain == Domain::Unix && self.kind.connection_oriented();
         let reset = state.inbox_bytes > 0 && (tcp || unix) || tcp && state.linger == (true, 0);
         if reset && let Some(peer) = state.peer.as_ref().and_then(Weak::upgrade) {
-            let mut peer_state = peer.state.lock();
-            peer_state.error = Some(Errno::ECONNRESET);
-            peer_state.reset |= tcp;
+            reset_peer(&peer, tcp);
+        }
+        // Connections nobody accepted are reset too (Linux's
+        // inet_csk_listen_stop, and unix_release_sock's embryos): their
+        // clients read ECONNRESET, not end of file.
+        if let Some(listener) = state.listener.take() {
+            for pending in listener.pending {
+                let client = pending.state.lock().peer.as_ref().and_then(Weak::upgrade);
+                if let Some(client) = client {
+                    reset_peer(&client, tcp);
+                }
+            }
         }
         self.queue().wake_all();
     }
+}
+
+/// Tells `peer` its connection was reset (its next receive past its queue,
+/// or its `SO_ERROR`, says `ECONNRESET`); `tcp`: it also loses its peer
+/// name and may no longer send.
+fn reset_peer(peer: &Socket, tcp: bool) {
+    let mut peer_state = peer.state.lock();
+    peer_state.error = Some(Errno::ECONNRESET);
+    peer_state.reset |= tcp;
 }
 
 /// The descriptor of `socket` with status `flags` (`O_NONBLOCK` only).
@@ -1241,6 +1259,33 @@ pub(crate) mod tests {
         let client = connected(false);
         assert_eq!(recv(&client, 8), Ok(b"data".to_vec()));
         assert_eq!(recv(&client, 8), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn closing_a_listener_resets_the_connections_it_never_accepted() {
+        for domain in [Domain::Inet, Domain::Unix] {
+            let socket =
+                |ino| Socket::new(domain, SocketKind::Stream, 0, ME, ino, Arc::new(NoWaiters));
+            let listener = socket(1);
+            let at = if domain == Domain::Unix {
+                SocketAddress::Abstract(b"listener".to_vec())
+            } else {
+                SocketAddress::Inet(InetAddress {
+                    ip: crate::inet::IpAddress::V4_LOOPBACK,
+                    port: 80,
+                })
+            };
+            listener.set_address(at.clone()).unwrap();
+            listener.listen(4).unwrap();
+            let client = socket(2);
+            client
+                .connect_to(&listener, 3, at, Arc::new(NoWaiters))
+                .unwrap();
+            drop(listener);
+            // Nothing was sent either way: a reset, not end of file.
+            assert_eq!(recv(&client, 8), Err(Errno::ECONNRESET), "{domain:?}");
+            assert_eq!(recv(&client, 8), Ok(Vec::new()), "{domain:?}");
+        }
     }
 
     #[test]
