@@ -2,7 +2,11 @@
  * of service (IPv4) or hop limit and traffic class (IPv6) a sender sets
  * with socket options or sendmsg control messages, and a receiver gets
  * back with IP_RECVTTL/IP_RECVTOS or IPV6_RECVHOPLIMIT/IPV6_RECVTCLASS,
- * cut short as Linux's put_cmsg cuts them (Python's RFC 3542 tests). */
+ * cut short as Linux's put_cmsg cuts them (Python's RFC 3542 tests); and
+ * the address a datagram was sent to (IP_PKTINFO, IPV6_RECVPKTINFO),
+ * which a socket bound to the unspecified address needs to answer from
+ * it, and the source address a sender picks with a packet-info message. */
+#define _GNU_SOURCE /* struct in6_pktinfo (glibc) */
 #include "check.h"
 
 #include <arpa/inet.h>
@@ -227,7 +231,126 @@ static void ipv4_ttl_and_tos(void) {
     close(receiver);
 }
 
+/* A datagram socket of `family` bound to the unspecified address. */
+static int bound_to_any(int family, struct sockaddr_storage *at, socklen_t *len) {
+    int fd = socket(family, SOCK_DGRAM, 0);
+    CHECK(fd >= 0);
+    memset(at, 0, sizeof *at);
+    at->ss_family = family;
+    *len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+    CHECK_EQ(bind(fd, (struct sockaddr *)at, *len), 0);
+    CHECK_EQ(getsockname(fd, (struct sockaddr *)at, len), 0);
+    return fd;
+}
+
+static void ipv4_packet_info(void) {
+    struct sockaddr_storage at, from;
+    socklen_t len, from_len = sizeof from;
+    int receiver = bound_to_any(AF_INET, &at, &len);
+    int on = 1;
+    CHECK_EQ(setsockopt(receiver, IPPROTO_IP, IP_PKTINFO, &on, sizeof on), 0);
+    int sender = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(sender >= 0);
+    /* To 127.0.0.2: the receiver learns that address and the interface. */
+    struct sockaddr_in *to = (struct sockaddr_in *)&at;
+    to->sin_addr.s_addr = htonl(0x7f000002);
+    CHECK_EQ(send_with(sender, &at, len, NULL, 0), 4);
+    char control[64];
+    size_t got;
+    CHECK_EQ(receive(receiver, control, sizeof control, &got), 0);
+    struct cmsghdr *c = (struct cmsghdr *)control;
+    CHECK_EQ(got, CMSG_SPACE(sizeof(struct in_pktinfo)));
+    CHECK_EQ(c->cmsg_level, IPPROTO_IP);
+    CHECK_EQ(c->cmsg_type, IP_PKTINFO);
+    struct in_pktinfo info;
+    memcpy(&info, CMSG_DATA(c), sizeof info);
+    CHECK_EQ(info.ipi_ifindex, 1);
+    CHECK_EQ(ntohl(info.ipi_addr.s_addr), 0x7f000002);
+    CHECK_EQ(ntohl(info.ipi_spec_dst.s_addr), 0x7f000002);
+    /* A sender's IP_PKTINFO picks its source address. */
+    char out[CMSG_SPACE(sizeof(struct in_pktinfo))] = {0};
+    c = (struct cmsghdr *)out;
+    c->cmsg_len = CMSG_LEN(sizeof info);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    memset(&info, 0, sizeof info);
+    info.ipi_spec_dst.s_addr = htonl(0x7f000003);
+    memcpy(CMSG_DATA(c), &info, sizeof info);
+    CHECK_EQ(send_with(sender, &at, len, out, sizeof out), 4);
+    char data[8];
+    CHECK_EQ(recvfrom(receiver, data, sizeof data, 0, (struct sockaddr *)&from, &from_len), 4);
+    CHECK_EQ(ntohl(((struct sockaddr_in *)&from)->sin_addr.s_addr), 0x7f000003);
+    /* Only the loopback's interface and addresses. */
+    info.ipi_spec_dst.s_addr = htonl(0x0a000001);
+    memcpy(CMSG_DATA(c), &info, sizeof info);
+    errno = 0;
+    CHECK_EQ(send_with(sender, &at, len, out, sizeof out), -1);
+    CHECK_EQ(errno, ENETUNREACH);
+    info.ipi_spec_dst.s_addr = 0;
+    info.ipi_ifindex = 9999;
+    memcpy(CMSG_DATA(c), &info, sizeof info);
+    errno = 0;
+    CHECK_EQ(send_with(sender, &at, len, out, sizeof out), -1);
+    CHECK_EQ(errno, ENODEV);
+    close(sender);
+    close(receiver);
+}
+
+static void ipv6_packet_info(void) {
+    struct sockaddr_storage at;
+    socklen_t len;
+    int receiver = bound_to_any(AF_INET6, &at, &len);
+    int on = 1;
+    CHECK_EQ(setsockopt(receiver, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on), 0);
+    /* From an IPv6 socket to ::1, then from an IPv4 one to 127.0.0.1
+     * (dual stack): both as IPV6_PKTINFO, the second address mapped. */
+    for (int round = 0; round < 2; round++) {
+        int family = round == 0 ? AF_INET6 : AF_INET;
+        int sender = socket(family, SOCK_DGRAM, 0);
+        CHECK(sender >= 0);
+        struct sockaddr_storage to;
+        socklen_t to_len;
+        memset(&to, 0, sizeof to);
+        if (family == AF_INET6) {
+            struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&to;
+            in6->sin6_family = AF_INET6;
+            in6->sin6_addr = in6addr_loopback;
+            in6->sin6_port = ((struct sockaddr_in6 *)&at)->sin6_port;
+            to_len = sizeof *in6;
+        } else {
+            struct sockaddr_in *in = (struct sockaddr_in *)&to;
+            in->sin_family = AF_INET;
+            in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            in->sin_port = ((struct sockaddr_in6 *)&at)->sin6_port;
+            to_len = sizeof *in;
+        }
+        CHECK_EQ(send_with(sender, &to, to_len, NULL, 0), 4);
+        char control[64];
+        size_t got;
+        CHECK_EQ(receive(receiver, control, sizeof control, &got), 0);
+        struct cmsghdr *c = (struct cmsghdr *)control;
+        CHECK_EQ(got, CMSG_SPACE(sizeof(struct in6_pktinfo)));
+        CHECK_EQ(c->cmsg_level, IPPROTO_IPV6);
+        CHECK_EQ(c->cmsg_type, IPV6_PKTINFO);
+        struct in6_pktinfo info;
+        memcpy(&info, CMSG_DATA(c), sizeof info);
+        CHECK_EQ(info.ipi6_ifindex, 1);
+        struct in6_addr want = in6addr_loopback;
+        if (family == AF_INET) {
+            memset(&want, 0, sizeof want);
+            want.s6_addr[10] = want.s6_addr[11] = 0xff;
+            want.s6_addr[12] = 127;
+            want.s6_addr[15] = 1;
+        }
+        CHECK(memcmp(&info.ipi6_addr, &want, sizeof want) == 0);
+        close(sender);
+    }
+    close(receiver);
+}
+
 int main(void) {
+    ipv4_packet_info();
+    ipv6_packet_info();
     ipv6_hop_limit_and_traffic_class();
     ipv4_ttl_and_tos();
     puts("ip_cmsg: ok");

@@ -147,8 +147,8 @@ pub const DEFAULT_HOP_LIMIT: u8 = 64;
 
 /// The IP header fields of a datagram a receiver can ask to see
 /// (`IP_RECVTTL` and `IP_RECVTOS`, `IPV6_RECVHOPLIMIT` and
-/// `IPV6_RECVTCLASS`): as the sender set them, since the loopback
-/// delivers a packet without routing it.
+/// `IPV6_RECVTCLASS`, `IP_PKTINFO` and `IPV6_RECVPKTINFO`): as the sender
+/// set them, since the loopback delivers a packet without routing it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IpHeader {
     /// IPv6 (else IPv4, which a socket of either family may send).
@@ -157,17 +157,30 @@ pub struct IpHeader {
     pub hop_limit: u8,
     /// IPv4's type of service or IPv6's traffic class.
     pub traffic_class: u8,
+    /// The address the datagram was sent to (a socket bound to the
+    /// unspecified address learns which one from `IP_PKTINFO`).
+    pub destination: IpAddress,
 }
 
-/// What one `sendmsg` asked of its datagram's header with `IP_TTL` and
-/// `IP_TOS` or `IPV6_HOPLIMIT` and `IPV6_TCLASS` control messages; `None`
-/// leaves the socket's option in force.
+/// The loopback device's interface index, the only one a datagram here
+/// arrives on (`IP_PKTINFO`'s `ipi_ifindex`).
+pub const LOOPBACK_INTERFACE: i32 = 1;
+
+/// What one send asked of its datagram's header: with `IP_TTL` and
+/// `IP_TOS` or `IPV6_HOPLIMIT` and `IPV6_TCLASS` control messages (`None`
+/// leaves the socket's option in force), the source address with
+/// `IP_PKTINFO` or `IPV6_PKTINFO`, and the address it goes to (`sendto`'s;
+/// a connected socket's own otherwise).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IpHeaderRequest {
     /// The time to live or hop limit.
     pub hop_limit: Option<u8>,
     /// The type of service or traffic class.
     pub traffic_class: Option<u8>,
+    /// The source address, instead of the socket's (a loopback address).
+    pub source: Option<IpAddress>,
+    /// The destination address.
+    pub destination: Option<IpAddress>,
 }
 
 /// `IPPROTO_TCP`.

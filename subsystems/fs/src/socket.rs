@@ -27,7 +27,7 @@ use alloc::collections::{BTreeMap, VecDeque};
 
 use crate::inet::{
     DEFAULT_HOP_LIMIT, IP_TOS, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_TCLASS, IPV6_UNICAST_HOPS,
-    InetAddress, InetPorts, IpHeader, IpHeaderRequest, Protocol,
+    InetAddress, InetPorts, IpAddress, IpHeader, IpHeaderRequest, Protocol,
 };
 pub use crate::inet::{IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE};
 use alloc::sync::{Arc, Weak};
@@ -528,6 +528,7 @@ impl Socket {
             return Err(Errno::EPIPE);
         }
         let remote = self.state.lock().remote.clone();
+        let remote_ip = remote.as_ref().map(|(address, _)| address.ip);
         let target = match to {
             Some(target) => target,
             None if remote.is_some() => {
@@ -564,9 +565,20 @@ impl Socket {
             },
         };
         let from = match self.address() {
-            // A datagram comes from the loopback address it went out on.
-            SocketAddress::Inet(address) => SocketAddress::Inet(address.as_sent()),
+            // A datagram comes from the loopback address it went out on,
+            // or the one its IP_PKTINFO chose.
+            SocketAddress::Inet(address) => SocketAddress::Inet(match request.source {
+                Some(ip) if !ip.is_unspecified() => InetAddress {
+                    ip,
+                    port: address.port,
+                },
+                _ => address.as_sent(),
+            }),
             address => address,
+        };
+        let request = IpHeaderRequest {
+            destination: request.destination.or(remote_ip),
+            ..request
         };
         let ip = self.ip_header(&from, &target, request);
         let sent = {
@@ -621,7 +633,10 @@ impl Socket {
 
     /// The header of a datagram this Internet socket sends from `from` to
     /// `target`: IPv4 when either end is (a mapped address or an `AF_INET`
-    /// socket), its fields from `request`, else from the socket's options.
+    /// socket), its fields from `request`, else from the socket's options;
+    /// its destination the one the sender named, else the target's own
+    /// address, or the loopback address of the packet's family for a
+    /// target bound to the unspecified address.
     fn ip_header(
         &self,
         from: &SocketAddress,
@@ -631,6 +646,11 @@ impl Socket {
         if !self.domain.is_inet() || self.kind == SocketKind::Stream {
             return None;
         }
+        // Before this socket's lock: the target may be this very socket.
+        let target_ip = match target.address() {
+            SocketAddress::Inet(address) if !address.ip.is_unspecified() => Some(address.ip),
+            _ => None,
+        };
         let v4_from = matches!(from, SocketAddress::Inet(a) if a.ip.to_v4().is_some());
         let v6 = self.domain == Domain::Inet6 && target.domain == Domain::Inet6 && !v4_from;
         let state = self.state.lock();
@@ -652,7 +672,14 @@ impl Socket {
                 option(IPPROTO_IP, IP_TOS, 0),
             )
         };
+        let family_loopback = if v6 {
+            IpAddress::V6_LOOPBACK
+        } else {
+            IpAddress::V4_LOOPBACK
+        };
+        let destination = request.destination.or(target_ip).unwrap_or(family_loopback);
         Some(IpHeader {
+            destination,
             v6,
             hop_limit: request
                 .hop_limit

@@ -567,6 +567,47 @@ fn ipv4_datagrams_carry_ttl_and_a_one_byte_tos() {
 }
 
 #[test]
+fn ipv4_packet_info_names_the_destination_and_picks_the_source() {
+    const IP_PKTINFO: i32 = 8;
+    let w = World::new();
+    let receiver = w.call(Sysno::Socket, &[AF_INET, SOCK_DGRAM, 0]) as u64;
+    let any = put_address(&w, &sockaddr_in(7002, [0, 0, 0, 0]));
+    assert_eq!(w.call(Sysno::Bind, &[receiver, any, 16]), 0);
+    assert_eq!(
+        setsockopt_int(&w, receiver, IPPROTO_IP, IP_PKTINFO as u64, 1),
+        0
+    );
+    let sender = w.call(Sysno::Socket, &[AF_INET, SOCK_DGRAM, 0]) as u64;
+    let to = sockaddr_in(7002, [127, 0, 0, 2]);
+    assert_eq!(send_ping(&w, sender, &to, &[]), 4);
+    // struct in_pktinfo: the loopback's index, then the address twice.
+    let info = |a: [u8; 4]| [&1i32.to_ne_bytes()[..], &a, &a].concat();
+    let expected = cmsg(IPPROTO_IP, IP_PKTINFO, &info([127, 0, 0, 2]));
+    assert_eq!(receive_control(&w, receiver, 256), (expected, 0));
+    // As a control message on a send: the source address.
+    let source = [&0i32.to_ne_bytes()[..], &[127, 0, 0, 3], &[0; 4]].concat();
+    let control = cmsg(IPPROTO_IP, IP_PKTINFO, &source);
+    assert_eq!(send_ping(&w, sender, &to, &control), 4);
+    let from = w.alloc(16);
+    let from_len = w.put(&16u32);
+    let data = w.alloc(8);
+    assert_eq!(
+        w.call(Sysno::Recvfrom, &[receiver, data, 8, 0, from, from_len]),
+        4
+    );
+    assert_eq!(w.peek(from + 4, 4), [127, 0, 0, 3]);
+    let foreign = [&0i32.to_ne_bytes()[..], &[10, 0, 0, 1], &[0; 4]].concat();
+    let control = cmsg(IPPROTO_IP, IP_PKTINFO, &foreign);
+    assert_eq!(
+        send_ping(&w, sender, &to, &control),
+        err(Errno::ENETUNREACH)
+    );
+    let no_such_interface = [&7i32.to_ne_bytes()[..], &[0; 8]].concat();
+    let control = cmsg(IPPROTO_IP, IP_PKTINFO, &no_such_interface);
+    assert_eq!(send_ping(&w, sender, &to, &control), err(Errno::ENODEV));
+}
+
+#[test]
 fn a_unix_socket_bound_to_its_family_alone_gets_an_abstract_name() {
     const AF_UNIX: u16 = 1;
     let w = World::new();

@@ -173,7 +173,7 @@ pub(crate) fn datagram_target<K: Kernel>(
     ctx: &Context<'_, K>,
     socket: &Arc<Socket>,
     to: Name,
-) -> KernelResult<Option<Arc<Socket>>> {
+) -> KernelResult<(Option<Arc<Socket>>, IpAddress)> {
     let Name::Inet(to) = to else {
         return Err(Errno::EAFNOSUPPORT);
     };
@@ -182,5 +182,6 @@ pub(crate) fn datagram_target<K: Kernel>(
         return Err(Errno::EINVAL);
     }
     autobind(ctx, socket)?;
-    Ok(ctx.kernel.vfs().inet_ports().find(Protocol::of(socket), to))
+    let target = ctx.kernel.vfs().inet_ports().find(Protocol::of(socket), to);
+    Ok((target, to.ip))
 }

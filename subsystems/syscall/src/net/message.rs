@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 
 use abi::{Errno, KernelResult};
 use fs::FileDescription;
-use fs::inet::IpHeaderRequest;
+use fs::inet::{IpAddress, IpHeaderRequest, LOOPBACK_INTERFACE};
 use fs::socket::flags::{MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC};
 use fs::socket::{
     Direction, Domain, MAX_BUFFER, MAX_RIGHTS, Received, Socket, SocketCredentials, SocketKind,
@@ -20,8 +20,8 @@ use fs::socket::{
 
 use super::address::{encode, write_name};
 use super::options::{
-    IP_RECVTOS, IP_RECVTTL, IP_TOS, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_HOPLIMIT,
-    IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS, IPV6_TCLASS,
+    IP_PKTINFO, IP_RECVTOS, IP_RECVTTL, IP_TOS, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_HOPLIMIT,
+    IPV6_PKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_RECVTCLASS, IPV6_TCLASS,
 };
 use super::socket::{Destination, credentials, destination, socket_of};
 use crate::SyscallResult;
@@ -97,12 +97,13 @@ struct Control {
     ip: IpHeaderRequest,
 }
 
-/// An IP-level control message's value for `socket`: `IP_TTL` (1 to 255)
-/// and `IP_TOS` (an int or a byte, 0 to 255) at `IPPROTO_IP` for IPv4
-/// sockets, `IPV6_HOPLIMIT` and `IPV6_TCLASS` (-1, the socket's, to 255)
-/// at `IPPROTO_IPV6` for IPv6 ones; other types at those levels are
-/// `EINVAL`, other levels ignored (as Linux's `ip_cmsg_send` and
-/// `ip6_datagram_send_ctl`).
+/// An IP-level control message's value for `socket`: `IP_TTL` (1 to 255),
+/// `IP_TOS` (an int or a byte, 0 to 255) and `IP_PKTINFO` at `IPPROTO_IP`
+/// for IPv4 sockets, `IPV6_HOPLIMIT` and `IPV6_TCLASS` (-1, the socket's,
+/// to 255) and `IPV6_PKTINFO` at `IPPROTO_IPV6` for IPv6 ones; other types
+/// at those levels are `EINVAL`, other levels ignored (as Linux's
+/// `ip_cmsg_send` and `ip6_datagram_send_ctl`). A packet-info message
+/// names the source address and the interface ([`packet_source`]).
 fn ip_control(
     domain: Domain,
     (level, kind): (i32, i32),
@@ -131,6 +132,22 @@ fn ip_control(
         }
         (Domain::Inet6, IPPROTO_IPV6, IPV6_HOPLIMIT) => request.hop_limit = field(int()?, -1)?,
         (Domain::Inet6, IPPROTO_IPV6, IPV6_TCLASS) => request.traffic_class = field(int()?, -1)?,
+        // struct in_pktinfo { ifindex; spec_dst; addr }: the source is
+        // spec_dst.
+        (Domain::Inet, IPPROTO_IP, IP_PKTINFO) => {
+            let info = <[u8; 12]>::try_from(data).map_err(|_| Errno::EINVAL)?;
+            let interface = i32::from_ne_bytes([info[0], info[1], info[2], info[3]]);
+            let source = IpAddress::V4([info[4], info[5], info[6], info[7]]);
+            request.source = Some(packet_source(interface, source)?);
+        }
+        // struct in6_pktinfo { addr; ifindex }.
+        (Domain::Inet6, IPPROTO_IPV6, IPV6_PKTINFO) => {
+            let info = <[u8; 20]>::try_from(data).map_err(|_| Errno::EINVAL)?;
+            let mut address = [0u8; 16];
+            address.copy_from_slice(&info[..16]);
+            let interface = i32::from_ne_bytes([info[16], info[17], info[18], info[19]]);
+            request.source = Some(packet_source(interface, IpAddress::V6(address))?);
+        }
         (Domain::Inet, IPPROTO_IP, _) | (Domain::Inet6, IPPROTO_IPV6, _) => {
             return Err(Errno::EINVAL);
         }
@@ -276,7 +293,7 @@ fn send_all<K: Kernel>(
     (description, socket): (&FileDescription, &Arc<Socket>),
     outgoing: &Outgoing,
     mut rights: Vec<Arc<FileDescription>>,
-    (sender, to, ip): (SocketCredentials, Destination, IpHeaderRequest),
+    (sender, to, mut ip): (SocketCredentials, Destination, IpHeaderRequest),
     flags: i32,
 ) -> SyscallResult {
     let whole_messages = socket.kind() != SocketKind::Stream;
@@ -290,7 +307,10 @@ fn send_all<K: Kernel>(
     }
     let to = match to {
         Destination::Peer => None,
-        Destination::To(socket) => Some(socket),
+        Destination::To(socket, destination) => {
+            ip.destination = destination;
+            Some(socket)
+        }
         // UDP does not know whether anyone listens: the datagram is sent.
         Destination::Nowhere => {
             socket.refuse_datagram();
@@ -567,11 +587,49 @@ pub fn recvmsg<K: Kernel>(
         }
     }
     if let Some(ip) = received.ip {
+        let asked = |level, name| socket.option(level, name, 0) != 0;
+        // The address it was sent to comes first, as Linux puts it: to an
+        // IPv6 socket that asked, as IPV6_PKTINFO (an IPv4 packet's
+        // address mapped); to an IPv4 packet's receiver that asked, as
+        // IP_PKTINFO (whose local and destination addresses are the same
+        // on the loopback).
+        let interface = LOOPBACK_INTERFACE.to_ne_bytes();
+        if socket.domain() == Domain::Inet6 && asked(IPPROTO_IPV6, IPV6_RECVPKTINFO) {
+            let address = match ip.destination {
+                IpAddress::V6(address) => address,
+                IpAddress::V4(address) => IpAddress::mapped(address),
+            };
+            let mut info = [0u8; 20];
+            info[..16].copy_from_slice(&address);
+            info[16..].copy_from_slice(&interface);
+            push_cmsg(
+                &mut control,
+                (IPPROTO_IPV6, IPV6_PKTINFO),
+                &info,
+                room,
+                &mut out_flags,
+            );
+        }
+        if !ip.v6
+            && asked(IPPROTO_IP, IP_PKTINFO)
+            && let Some(address) = ip.destination.to_v4()
+        {
+            let mut info = [0u8; 12];
+            info[..4].copy_from_slice(&interface);
+            info[4..8].copy_from_slice(&address);
+            info[8..].copy_from_slice(&address);
+            push_cmsg(
+                &mut control,
+                (IPPROTO_IP, IP_PKTINFO),
+                &info,
+                room,
+                &mut out_flags,
+            );
+        }
         let hops = i32::from(ip.hop_limit).to_ne_bytes();
         let class = i32::from(ip.traffic_class).to_ne_bytes();
         // The packet's family decides: an IPv6 socket gets an IPv4
         // packet's fields as IPv4 messages.
-        let asked = |level, name| socket.option(level, name, 0) != 0;
         let wanted: [(bool, (i32, i32), &[u8]); 2] = if ip.v6 {
             [
                 (
@@ -622,6 +680,25 @@ pub fn recvmsg<K: Kernel>(
     } else {
         data.len()
     } as u64)
+}
+
+/// A packet-info control message's source address, checked: the
+/// loopback is the only interface (else `ENODEV`) and has only loopback
+/// addresses (else `ENETUNREACH` for IPv4, from its route lookup, and
+/// `EINVAL` for IPv6, each checked in Linux's order).
+fn packet_source(interface: i32, source: IpAddress) -> KernelResult<IpAddress> {
+    let foreign = !source.is_unspecified() && !source.is_loopback();
+    let v4 = matches!(source, IpAddress::V4(_));
+    if v4 && foreign {
+        return Err(Errno::ENETUNREACH);
+    }
+    if interface != 0 && interface != LOOPBACK_INTERFACE {
+        return Err(Errno::ENODEV);
+    }
+    if foreign {
+        return Err(Errno::EINVAL);
+    }
+    Ok(source)
 }
 
 /// Appends one control message `(level, type)` to what fits in `room`

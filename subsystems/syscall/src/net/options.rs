@@ -39,6 +39,15 @@ pub const IPV6_HOPLIMIT: i32 = 52;
 /// `IPV6_RECVTCLASS`: received datagrams come with their traffic class
 /// (`IPV6_TCLASS`).
 pub const IPV6_RECVTCLASS: i32 = 66;
+/// `IP_PKTINFO`: received datagrams come with the address they were sent
+/// to and the interface (a `struct in_pktinfo` of that name); as a control
+/// message on a send, the source address.
+pub const IP_PKTINFO: i32 = 8;
+/// `IPV6_RECVPKTINFO`: received datagrams come with the address they
+/// were sent to and the interface (`IPV6_PKTINFO`).
+pub const IPV6_RECVPKTINFO: i32 = 49;
+/// `IPV6_PKTINFO`: the control message of a `struct in6_pktinfo`.
+pub const IPV6_PKTINFO: i32 = 50;
 
 /// `SO_REUSEADDR`.
 pub const SO_REUSEADDR: i32 = 2;
@@ -97,6 +106,7 @@ const INET_OPTIONS: &[(i32, i32, i32, Shape)] = &[
     (IPPROTO_IP, 11, 0, Shape::Flag),              // IP_RECVERR
     (IPPROTO_IP, IP_RECVTTL, 0, Shape::Flag),
     (IPPROTO_IP, IP_RECVTOS, 0, Shape::Flag),
+    (IPPROTO_IP, IP_PKTINFO, 0, Shape::Flag),
     (IPPROTO_IP, 15, 0, Shape::Flag),        // IP_FREEBIND
     (IPPROTO_IP, 24, 0, Shape::Flag),        // IP_BIND_ADDRESS_NO_PORT
     (IPPROTO_IP, 33, 1, Shape::Int(0, 255)), // IP_MULTICAST_TTL
@@ -107,6 +117,7 @@ const INET_OPTIONS: &[(i32, i32, i32, Shape)] = &[
     (IPPROTO_IPV6, IPV6_V6ONLY, 0, Shape::Flag),
     (IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 0, Shape::Flag),
     (IPPROTO_IPV6, IPV6_RECVTCLASS, 0, Shape::Flag),
+    (IPPROTO_IPV6, IPV6_RECVPKTINFO, 0, Shape::Flag),
     (IPPROTO_IPV6, IPV6_TCLASS, 0, Shape::Int(-1, 255)), // -1 kept as 0
 ];
 

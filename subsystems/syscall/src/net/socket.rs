@@ -337,8 +337,9 @@ pub fn shutdown<K: Kernel>(ctx: &Context<'_, K>, fd: Fd, how: i32) -> SyscallRes
 pub(crate) enum Destination {
     /// The connected peer.
     Peer,
-    /// This socket.
-    To(Arc<Socket>),
+    /// This socket, and for an Internet datagram the address it was sent
+    /// to (`IP_PKTINFO` tells the receiver).
+    To(Arc<Socket>, Option<fs::inet::IpAddress>),
     /// Nowhere: a UDP datagram to a port nobody has bound is dropped.
     Nowhere,
     /// The kernel: a netlink request.
@@ -368,7 +369,7 @@ pub(crate) fn destination<K: Kernel>(
         },
         (Domain::Unix, _) => match name {
             Some(Name::Unix { name, is_abstract }) => {
-                Ok(Destination::To(unix::find(ctx, name, is_abstract)?))
+                Ok(Destination::To(unix::find(ctx, name, is_abstract)?, None))
             }
             Some(_) => Err(Errno::EINVAL),
             None => Ok(Destination::Peer),
@@ -377,8 +378,8 @@ pub(crate) fn destination<K: Kernel>(
             // The connected address, or EDESTADDRREQ: the socket knows.
             None => Ok(Destination::Peer),
             Some(name) => Ok(match inet::datagram_target(ctx, socket, name)? {
-                Some(target) => Destination::To(target),
-                None => Destination::Nowhere,
+                (Some(target), ip) => Destination::To(target, Some(ip)),
+                (None, _) => Destination::Nowhere,
             }),
         },
         _ => Ok(Destination::Peer),
