@@ -154,9 +154,7 @@ impl UserMemory for ActiveUserMemory {
         expected: u32,
         new: u32,
     ) -> KernelResult<u32> {
-        if word.addr() % 4 != 0 {
-            return Err(Errno::EINVAL);
-        }
+        word.check_aligned()?;
         // SAFETY: `word` lies in the user half (checked by `UserPtr`) and
         // is aligned, so the one `lock cmpxchg` touches one page; a fault
         // on it is caught by the fixup table.

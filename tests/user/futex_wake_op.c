@@ -65,6 +65,17 @@ static void start(pthread_t *thread, struct sleeper *s, _Atomic uint32_t *word) 
     }
 }
 
+/* Both words 0, a thread asleep on each; then the first word set to 1, so
+ * that its sleeper ends once woken. */
+static void both_asleep(pthread_t *a, struct sleeper *sa, _Atomic uint32_t *first, pthread_t *b,
+                        struct sleeper *sb, _Atomic uint32_t *second) {
+    atomic_store(first, 0);
+    atomic_store(second, 0);
+    start(a, sa, first);
+    start(b, sb, second);
+    atomic_store(first, 1);
+}
+
 int main(void) {
     static _Atomic uint32_t first, second;
     pthread_t a, b;
@@ -72,11 +83,7 @@ int main(void) {
 
     /* The comparison holds (old second == 0): both words' waiters wake.
      * The operation sets the second word to 1, which also ends b's loop. */
-    atomic_store(&first, 0);
-    atomic_store(&second, 0);
-    start(&a, &sa, &first);
-    start(&b, &sb, &second);
-    atomic_store(&first, 1);
+    both_asleep(&a, &sa, &first, &b, &sb, &second);
     CHECK_EQ(futex(&first, FUTEX_WAKE_OP, 1, 1, &second,
                    FUTEX_OP(FUTEX_OP_SET, 1, FUTEX_OP_CMP_EQ, 0)), 2);
     CHECK_EQ(atomic_load(&second), 1);
@@ -85,11 +92,7 @@ int main(void) {
 
     /* It fails (old second == 0, not > 5): only the first word's waiter
      * wakes, though the second word changes (0 + 7). */
-    atomic_store(&first, 0);
-    atomic_store(&second, 0);
-    start(&a, &sa, &first);
-    start(&b, &sb, &second);
-    atomic_store(&first, 1);
+    both_asleep(&a, &sa, &first, &b, &sb, &second);
     CHECK_EQ(futex(&first, FUTEX_WAKE_OP, 1, 1, &second,
                    FUTEX_OP(FUTEX_OP_ADD, 7, FUTEX_OP_CMP_GT, 5)), 1);
     CHECK_EQ(pthread_join(a, NULL), 0);

@@ -231,6 +231,19 @@ static void ipv4_ttl_and_tos(void) {
     close(receiver);
 }
 
+/* Receives a datagram that comes with one control message, (level,
+ * type) of `size` bytes, copied to `body`. */
+static void receive_only(int fd, int level, int type, void *body, size_t size) {
+    char control[64];
+    size_t got;
+    CHECK_EQ(receive(fd, control, sizeof control, &got), 0);
+    struct cmsghdr *c = (struct cmsghdr *)control;
+    CHECK_EQ(got, CMSG_SPACE(size));
+    CHECK_EQ(c->cmsg_level, level);
+    CHECK_EQ(c->cmsg_type, type);
+    memcpy(body, CMSG_DATA(c), size);
+}
+
 /* A datagram socket of `family` bound to the unspecified address. */
 static int bound_to_any(int family, struct sockaddr_storage *at, socklen_t *len) {
     int fd = socket(family, SOCK_DGRAM, 0);
@@ -255,21 +268,14 @@ static void ipv4_packet_info(void) {
     struct sockaddr_in *to = (struct sockaddr_in *)&at;
     to->sin_addr.s_addr = htonl(0x7f000002);
     CHECK_EQ(send_with(sender, &at, len, NULL, 0), 4);
-    char control[64];
-    size_t got;
-    CHECK_EQ(receive(receiver, control, sizeof control, &got), 0);
-    struct cmsghdr *c = (struct cmsghdr *)control;
-    CHECK_EQ(got, CMSG_SPACE(sizeof(struct in_pktinfo)));
-    CHECK_EQ(c->cmsg_level, IPPROTO_IP);
-    CHECK_EQ(c->cmsg_type, IP_PKTINFO);
     struct in_pktinfo info;
-    memcpy(&info, CMSG_DATA(c), sizeof info);
+    receive_only(receiver, IPPROTO_IP, IP_PKTINFO, &info, sizeof info);
     CHECK_EQ(info.ipi_ifindex, 1);
     CHECK_EQ(ntohl(info.ipi_addr.s_addr), 0x7f000002);
     CHECK_EQ(ntohl(info.ipi_spec_dst.s_addr), 0x7f000002);
     /* A sender's IP_PKTINFO picks its source address. */
     char out[CMSG_SPACE(sizeof(struct in_pktinfo))] = {0};
-    c = (struct cmsghdr *)out;
+    struct cmsghdr *c = (struct cmsghdr *)out;
     c->cmsg_len = CMSG_LEN(sizeof info);
     c->cmsg_level = IPPROTO_IP;
     c->cmsg_type = IP_PKTINFO;
@@ -325,15 +331,8 @@ static void ipv6_packet_info(void) {
             to_len = sizeof *in;
         }
         CHECK_EQ(send_with(sender, &to, to_len, NULL, 0), 4);
-        char control[64];
-        size_t got;
-        CHECK_EQ(receive(receiver, control, sizeof control, &got), 0);
-        struct cmsghdr *c = (struct cmsghdr *)control;
-        CHECK_EQ(got, CMSG_SPACE(sizeof(struct in6_pktinfo)));
-        CHECK_EQ(c->cmsg_level, IPPROTO_IPV6);
-        CHECK_EQ(c->cmsg_type, IPV6_PKTINFO);
         struct in6_pktinfo info;
-        memcpy(&info, CMSG_DATA(c), sizeof info);
+        receive_only(receiver, IPPROTO_IPV6, IPV6_PKTINFO, &info, sizeof info);
         CHECK_EQ(info.ipi6_ifindex, 1);
         struct in6_addr want = in6addr_loopback;
         if (family == AF_INET) {

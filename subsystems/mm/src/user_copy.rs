@@ -160,9 +160,7 @@ impl<P: PageTable, A: FrameAllocator, M: PhysicalMemory> UserMemory
         expected: u32,
         new: u32,
     ) -> KernelResult<u32> {
-        if word.addr() % 4 != 0 {
-            return Err(Errno::EINVAL);
-        }
+        word.check_aligned()?;
         let offset = (word.addr() % PAGE_SIZE) as usize;
         let frame = self.frame_for(VirtAddr(word.addr()).page_start(), Access::Write)?;
         let mut bytes = [0u8; 4];

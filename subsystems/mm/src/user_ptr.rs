@@ -156,6 +156,18 @@ impl<T> UserPtr<T> {
     }
 }
 
+impl UserPtr<u32> {
+    /// `EINVAL` unless the word is 4-byte aligned, as an atomic operation
+    /// on it needs ([`UserMemory::compare_exchange_u32`]).
+    pub fn check_aligned(self) -> KernelResult<()> {
+        if self.addr % 4 == 0 {
+            Ok(())
+        } else {
+            Err(Errno::EINVAL)
+        }
+    }
+}
+
 impl<T> Clone for UserPtr<T> {
     fn clone(&self) -> Self {
         *self

@@ -29,6 +29,19 @@ fn machine_with_two_pages() -> (Machine, crate::AddressSpace<crate::fake::FakePa
     (m, space)
 }
 
+/// A read-only page at `END + 0x1000` (the page at `END` stays unmapped).
+fn map_read_only_page_after_the_gap(
+    m: &mut Machine,
+    space: &mut crate::AddressSpace<crate::fake::FakePageTable>,
+) {
+    space
+        .mmap(
+            MapRequest::anonymous(0x1000, Perms::READ).at(Placement::Fixed(VirtAddr(END + 0x1000))),
+            &mut m.frames,
+        )
+        .unwrap();
+}
+
 #[test]
 fn kernel_half_non_canonical_and_wrapping_pointers_are_efault() {
     assert_eq!(UserAddr::new(USER_SPACE_END).err(), Some(Errno::EFAULT));
@@ -79,12 +92,7 @@ fn values_round_trip_through_user_memory_even_across_pages() {
 #[test]
 fn copies_touching_unmapped_or_read_only_memory_are_efault() {
     let (mut m, mut space) = machine_with_two_pages();
-    space
-        .mmap(
-            MapRequest::anonymous(0x1000, Perms::READ).at(Placement::Fixed(VirtAddr(END + 0x1000))),
-            &mut m.frames,
-        )
-        .unwrap();
+    map_read_only_page_after_the_gap(&mut m, &mut space);
     let mem = AddressSpaceMemory::new(&mut space, &mut m.frames, &m.phys);
     let straddling = UserPtr::<u64>::new(END - 4).unwrap();
     assert_eq!(read_value(&mem, straddling), Err(Errno::EFAULT));
@@ -102,12 +110,7 @@ fn copies_touching_unmapped_or_read_only_memory_are_efault() {
 #[test]
 fn compare_exchange_replaces_only_the_expected_value_of_a_writable_aligned_word() {
     let (mut m, mut space) = machine_with_two_pages();
-    space
-        .mmap(
-            MapRequest::anonymous(0x1000, Perms::READ).at(Placement::Fixed(VirtAddr(END + 0x1000))),
-            &mut m.frames,
-        )
-        .unwrap();
+    map_read_only_page_after_the_gap(&mut m, &mut space);
     let mem = AddressSpaceMemory::new(&mut space, &mut m.frames, &m.phys);
     let word = UserPtr::<u32>::new(BASE + 0x1ffc).unwrap();
     write_value(&mem, word, &7).unwrap();

@@ -189,9 +189,7 @@ impl UserMemory for FlatMemory {
         expected: u32,
         new: u32,
     ) -> KernelResult<u32> {
-        if word.addr() % 4 != 0 {
-            return Err(Errno::EINVAL);
-        }
+        word.check_aligned()?;
         let range = self.range(word.as_slice())?;
         let mut memory = self.0.lock().unwrap();
         let found = u32::from_ne_bytes(memory[range.clone()].try_into().unwrap());
