@@ -8,8 +8,9 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use sched::{CpuId, CpuSet, Priority};
 
+use super::threads::Court;
 use crate::ktest::{check, check_eq, ktest};
-use crate::task::{self, WaitQueue};
+use crate::task;
 use crate::time;
 
 /// Runs `body` in a new kernel thread that may run only on `cpu` (it
@@ -45,26 +46,13 @@ ktest! {
 ktest! {
     fn smp_ping_pong_between_the_first_and_last_cpu_loses_no_wake_up() {
         const ROUNDS: u64 = 5_000;
-        struct Court {
-            ball: AtomicU64,
-            to_ponger: WaitQueue,
-            to_pinger: WaitQueue,
-        }
-        let court = Arc::new(Court {
-            ball: AtomicU64::new(0),
-            to_ponger: WaitQueue::new(),
-            to_pinger: WaitQueue::new(),
-        });
+        let court = Court::new();
         let last = task::cpu_count() - 1;
         let pinger = {
             let court = court.clone();
             spawn_on(0, move || {
                 for round in 0..ROUNDS {
-                    court.ball.fetch_add(1, Ordering::SeqCst);
-                    court.to_ponger.wake_one();
-                    let _ = court.to_pinger.wait_until(false, None, || {
-                        court.ball.load(Ordering::SeqCst) == 2 * round + 2
-                    });
+                    let _ = court.serve(round, None);
                 }
             })
         };
@@ -72,21 +60,17 @@ ktest! {
             let court = court.clone();
             spawn_on(last, move || {
                 for round in 0..ROUNDS {
-                    let _ = court.to_ponger.wait_until(false, None, || {
-                        court.ball.load(Ordering::SeqCst) == 2 * round + 1
-                    });
-                    court.ball.fetch_add(1, Ordering::SeqCst);
-                    court.to_pinger.wake_one();
+                    court.return_serve(round);
                 }
             })
         };
         check!(pinger.is_ok() && ponger.is_ok());
         // A lost wake-up leaves both asleep: the deadline catches it.
         let deadline = time::now_ns() + 60_000_000_000;
-        while court.ball.load(Ordering::SeqCst) < 2 * ROUNDS && time::now_ns() < deadline {
+        while court.balls() < 2 * ROUNDS && time::now_ns() < deadline {
             task::sleep_until(time::now_ns() + 10_000_000);
         }
-        check_eq!(court.ball.load(Ordering::SeqCst), 2 * ROUNDS);
+        check_eq!(court.balls(), 2 * ROUNDS);
         pinger.unwrap_or_else(|_| unreachable!()).join();
         ponger.unwrap_or_else(|_| unreachable!()).join();
         Ok(())

@@ -10,44 +10,70 @@ use crate::ktest::{check, check_eq, ktest};
 use crate::task::{self, WaitQueue};
 use crate::time;
 
-ktest! {
-    fn threads_ping_pong_ten_thousand_times_through_wait_queues() {
-        const ROUNDS: u64 = 10_000;
-        struct Court {
-            ball: AtomicU64,
-            to_ponger: WaitQueue,
-            to_pinger: WaitQueue,
-        }
-        let court = Arc::new(Court {
+/// Two threads hitting a ball back and forth through two wait queues:
+/// the pinger serves the odd balls, the ponger returns the even ones, and
+/// each sleeps until the ball comes back, so a lost wake-up stops the
+/// game (the one-CPU ping-pong here, the cross-CPU one in `smp`).
+pub(super) struct Court {
+    ball: AtomicU64,
+    to_ponger: WaitQueue,
+    to_pinger: WaitQueue,
+}
+
+impl Court {
+    pub(super) fn new() -> Arc<Court> {
+        Arc::new(Court {
             ball: AtomicU64::new(0),
             to_ponger: WaitQueue::new(),
             to_pinger: WaitQueue::new(),
-        });
+        })
+    }
+
+    /// The pinger's `round`: serves, then waits (until `deadline`) for
+    /// the return.
+    pub(super) fn serve(&self, round: u64, deadline: Option<u64>) -> abi::KernelResult<()> {
+        self.ball.fetch_add(1, Ordering::SeqCst);
+        self.to_ponger.wake_one();
+        self.to_pinger
+            .wait_until(false, deadline, || self.balls() == 2 * round + 2)
+    }
+
+    /// The ponger's `round`: waits for the serve, then returns it.
+    pub(super) fn return_serve(&self, round: u64) {
+        let _ = self
+            .to_ponger
+            .wait_until(false, None, || self.balls() == 2 * round + 1);
+        self.ball.fetch_add(1, Ordering::SeqCst);
+        self.to_pinger.wake_one();
+    }
+
+    /// The balls hit so far.
+    pub(super) fn balls(&self) -> u64 {
+        self.ball.load(Ordering::SeqCst)
+    }
+}
+
+ktest! {
+    fn threads_ping_pong_ten_thousand_times_through_wait_queues() {
+        const ROUNDS: u64 = 10_000;
+        let court = Court::new();
         let ponger = {
             let court = court.clone();
             task::spawn("ponger", Priority::NORMAL, move || {
                 for round in 0..ROUNDS {
-                    let _ = court.to_ponger.wait_until(false, None, || {
-                        court.ball.load(Ordering::SeqCst) == 2 * round + 1
-                    });
-                    court.ball.fetch_add(1, Ordering::SeqCst);
-                    court.to_pinger.wake_one();
+                    court.return_serve(round);
                 }
             })
         };
         check!(ponger.is_ok());
         let start = arch::cpu::rdtsc();
         for round in 0..ROUNDS {
-            court.ball.fetch_add(1, Ordering::SeqCst);
-            court.to_ponger.wake_one();
-            let waited = court.to_pinger.wait_until(false, Some(time::now_ns() + 5_000_000_000), || {
-                court.ball.load(Ordering::SeqCst) == 2 * round + 2
-            });
+            let waited = court.serve(round, Some(time::now_ns() + 5_000_000_000));
             check_eq!(waited, Ok(()));
         }
         let cycles = arch::cpu::rdtsc() - start;
         ponger.unwrap_or_else(|_| unreachable!()).join();
-        check_eq!(court.ball.load(Ordering::SeqCst), 2 * ROUNDS);
+        check_eq!(court.balls(), 2 * ROUNDS);
         arch::serial::write_fmt(format_args!(
             "\n    figures: context switch {} cycles (round trip / 2) ... ",
             cycles / ROUNDS / 2
