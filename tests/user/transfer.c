@@ -1,12 +1,15 @@
 /* In-kernel copies: copy_file_range (with and without offset pointers,
  * short copies at end of file, overlap/append/flag errors), splice between
  * files and pipes (offsets, pipe to pipe, non-blocking and error cases),
- * tee (duplicates without consuming) and sendfile to a pipe and a file. */
+ * tee (duplicates without consuming), sendfile to a pipe and a file, and
+ * vmsplice between user memory and a pipe. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -341,6 +344,46 @@ static void test_sendfile(int src) {
     close(p[1]);
 }
 
+/* vmsplice: gathered user memory into a pipe's write end, then out of
+ * its read end scattered over two buffers; waits or EAGAIN with
+ * SPLICE_F_NONBLOCK; only pipe ends; EPIPE without a reader. */
+static void test_vmsplice(int src) {
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    struct iovec gather[2] = {{"user ", 5}, {"pages", 5}};
+    CHECK_EQ(vmsplice(p[1], gather, 2, 0), 10);
+    char first[6] = "......", second[6] = "......";
+    struct iovec scatter[2] = {{first, 6}, {second, 6}};
+    CHECK_EQ(vmsplice(p[0], scatter, 2, 0), 10);
+    CHECK(memcmp(first, "user p", 6) == 0);
+    CHECK(memcmp(second, "ages..", 6) == 0);
+    errno = 0;
+    CHECK_EQ(vmsplice(p[0], scatter, 2, SPLICE_F_NONBLOCK), -1);
+    CHECK_EQ(errno, EAGAIN);
+    /* A full pipe takes what fits, then says EAGAIN. */
+    CHECK_EQ(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+    static char big[1 << 16];
+    struct iovec all = {big, sizeof big};
+    ssize_t first_part = vmsplice(p[1], &all, 1, SPLICE_F_NONBLOCK);
+    CHECK(first_part > 0 && first_part <= (ssize_t)sizeof big);
+    errno = 0;
+    CHECK_EQ(vmsplice(p[1], &all, 1, SPLICE_F_NONBLOCK), -1);
+    CHECK_EQ(errno, EAGAIN);
+    errno = 0;
+    CHECK_EQ(vmsplice(src, gather, 2, 0), -1);
+    CHECK_EQ(errno, EBADF);
+    errno = 0;
+    CHECK_EQ(vmsplice(p[1], gather, 2, 0x10), -1);
+    CHECK_EQ(errno, EINVAL);
+    close(p[0]);
+    signal(SIGPIPE, SIG_IGN);
+    errno = 0;
+    CHECK_EQ(vmsplice(p[1], gather, 2, 0), -1);
+    CHECK_EQ(errno, EPIPE);
+    signal(SIGPIPE, SIG_DFL);
+    close(p[1]);
+}
+
 int main(void) {
     CHECK(mkdtemp(dir) != NULL);
     int src = open_file("source", O_RDWR | O_TRUNC);
@@ -351,6 +394,7 @@ int main(void) {
     test_splice(src);
     test_tee(src);
     test_sendfile(src);
+    test_vmsplice(src);
 
     close(src);
     remove_file("source");

@@ -267,6 +267,7 @@ system_call_table! {
     Sendfile => transfer::sendfile [out: Fd, input: Fd, offset: UserPtr<i64>, count: usize];
     Splice => transfer::splice [fd_in: Fd, off_in: UserPtr<i64>, fd_out: Fd, off_out: UserPtr<i64>, len: usize, flags: u32];
     Tee => transfer::tee [fd_in: Fd, fd_out: Fd, len: usize, flags: u32];
+    Vmsplice => transfer::vmsplice [fd: Fd, iov: UserPtr<IoVec>, count: usize, flags: u32];
     CopyFileRange => transfer::copy_file_range [fd_in: Fd, off_in: UserPtr<i64>, fd_out: Fd, off_out: UserPtr<i64>, len: usize, flags: u32];
     // System V shared memory (ipc/shm.rs).
     Shmget => shm::shmget [key: i32, size: u64, flags: u32];

@@ -268,3 +268,69 @@ fn edge_triggered_events_an_epoll_wait_could_not_copy_are_reported_again() {
         "each edge once"
     );
 }
+
+const SPLICE_F_NONBLOCK: u64 = 2;
+
+/// An `iovec` array for `parts` (each its own buffer): its address and
+/// the buffers' addresses.
+fn iovecs(w: &World, parts: &[&[u8]]) -> (u64, Vec<u64>) {
+    let buffers: Vec<u64> = parts
+        .iter()
+        .map(|part| {
+            let at = w.alloc(part.len());
+            w.poke(at, part);
+            at
+        })
+        .collect();
+    let vectors: Vec<abi::IoVec> = buffers
+        .iter()
+        .zip(parts)
+        .map(|(&base, part)| abi::IoVec {
+            base,
+            len: part.len() as u64,
+        })
+        .collect();
+    let array = w.alloc(16 * vectors.len());
+    for (n, vector) in vectors.iter().enumerate() {
+        w.poke(
+            array + 16 * n as u64,
+            &[vector.base.to_ne_bytes(), vector.len.to_ne_bytes()].concat(),
+        );
+    }
+    (array, buffers)
+}
+
+#[test]
+fn vmsplice_moves_user_memory_into_and_out_of_a_pipe() {
+    let w = World::new();
+    let (r, wr) = pipe(&w, 0);
+    let (gather, _) = iovecs(&w, &[b"user ", b"pages"]);
+    assert_eq!(w.call(Sysno::Vmsplice, &[wr as u64, gather, 2, 0]), 10);
+    // Out through the read end, scattered over two buffers.
+    let (scatter, buffers) = iovecs(&w, &[b"......", b"......"]);
+    assert_eq!(w.call(Sysno::Vmsplice, &[r as u64, scatter, 2, 0]), 10);
+    assert_eq!(w.peek(buffers[0], 6), b"user p");
+    assert_eq!(w.peek(buffers[1], 6), b"ages..");
+    // Empty now: SPLICE_F_NONBLOCK says EAGAIN rather than wait.
+    assert_eq!(
+        w.call(Sysno::Vmsplice, &[r as u64, scatter, 2, SPLICE_F_NONBLOCK]),
+        err(Errno::EAGAIN)
+    );
+    // Only pipe ends, known flags, and nothing to move is 0.
+    let file = w.open("/tmp/plain", 0o102); // O_RDWR | O_CREAT
+    assert_eq!(
+        w.call(Sysno::Vmsplice, &[file as u64, gather, 2, 0]),
+        err(Errno::EBADF)
+    );
+    assert_eq!(
+        w.call(Sysno::Vmsplice, &[wr as u64, gather, 2, 0x10]),
+        err(Errno::EINVAL)
+    );
+    assert_eq!(w.call(Sysno::Vmsplice, &[wr as u64, gather, 0, 0]), 0);
+    // With no reader left: EPIPE and SIGPIPE.
+    w.call(Sysno::Close, &[r as u64]);
+    assert_eq!(
+        w.call(Sysno::Vmsplice, &[wr as u64, gather, 2, 0]),
+        err(Errno::EPIPE)
+    );
+}

@@ -1,5 +1,6 @@
 //! Moving bytes between descriptors inside the kernel: `sendfile`,
-//! `splice`, `tee` and `copy_file_range`.
+//! `splice`, `tee` and `copy_file_range`; and `vmsplice`, between user
+//! memory and a pipe.
 //!
 //! All four copy through one bounded kernel buffer. A pipe input is peeked
 //! and only what the output took is consumed, and a seekable input is read
@@ -14,9 +15,9 @@ use abi::{Errno, KernelResult};
 use fs::{FileDescription, OpenFlags};
 
 use crate::SyscallResult;
-use crate::args::{Fd, UserPtr};
+use crate::args::{Fd, UserBuffer, UserPtr};
 use crate::context::Context;
-use crate::fs::io::{MAX_IO, blocking, kernel_buffer};
+use crate::fs::io::{MAX_IO, blocking, iovecs, kernel_buffer};
 use crate::kernel::Kernel;
 
 /// Largest piece moved per step.
@@ -354,6 +355,68 @@ pub fn tee<K: Kernel>(
         }
         result => Ok(result? as u64),
     }
+}
+
+/// `vmsplice(fd, iov, nr_segs, flags)`: the user memory the vectors name
+/// into a pipe through its write end, or the pipe's bytes out into them
+/// through its read end (an end open for writing writes, as on Linux).
+/// Linux maps the user pages into the pipe where it can; here they are
+/// copied, up to 64 KiB a call. A write waits for room (not with
+/// `SPLICE_F_NONBLOCK`) and takes what fits; a read waits for bytes and
+/// takes what is there. `EBADF` unless `fd` is a pipe end.
+pub fn vmsplice<K: Kernel>(
+    ctx: &Context<'_, K>,
+    fd: Fd,
+    iov: UserPtr<abi::IoVec>,
+    count: usize,
+    flags: u32,
+) -> SyscallResult {
+    if flags & !SPLICE_FLAGS != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let description = ctx.description(fd)?;
+    if description.file().pipe().is_none() || description.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    let access = description.access_mode();
+    let vectors = iovecs(ctx, iov, count)?;
+    let total = vectors
+        .iter()
+        .map(|vector| vector.len as usize)
+        .sum::<usize>()
+        .min(CHUNK);
+    if total == 0 {
+        return Ok(0);
+    }
+    let nonblock = flags & SPLICE_F_NONBLOCK != 0;
+    let mut buffer = kernel_buffer(total)?;
+    let mut pieces = vectors.iter().scan(0usize, |done, vector| {
+        let len = (vector.len as usize).min(total - *done);
+        let piece = (UserBuffer(vector.base), *done..*done + len);
+        *done += len;
+        Some(piece)
+    });
+    if access.writable() {
+        for (user, range) in pieces.by_ref() {
+            ctx.read_bytes_into(user, &mut buffer[range])?;
+        }
+        return match attempt(&description, nonblock, || description.write(&buffer)) {
+            Err(Errno::EPIPE) => {
+                ctx.kernel.raise_sigpipe();
+                Err(Errno::EPIPE)
+            }
+            result => Ok(result? as u64),
+        };
+    }
+    if !access.readable() {
+        return Err(Errno::EBADF);
+    }
+    let got = attempt(&description, nonblock, || description.read(&mut buffer))?;
+    for (user, range) in pieces.take_while(|(_, range)| range.start < got) {
+        let end = range.end.min(got);
+        ctx.write_bytes(user, &buffer[range.start..end])?;
+    }
+    Ok(got as u64)
 }
 
 /// `copy_file_range(fd_in, off_in, fd_out, off_out, len, flags)`: between
