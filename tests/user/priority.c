@@ -1,13 +1,55 @@
 /* Scheduling knobs a user can turn: nice values (raising is free, lowering
- * needs privilege) and CPU affinity. */
+ * needs privilege) of a process, a process group or a user's processes,
+ * and CPU affinity. */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
 
+/* PRIO_PGRP and PRIO_USER, in a group and under a uid of their own so
+ * that nothing else is reniced: a child process and its child. */
+static void groups_and_users(void) {
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        CHECK_EQ(setpgid(0, 0), 0);
+        CHECK_EQ(setresuid(4321, 4321, 4321), 0);
+        pid_t member = fork();
+        CHECK(member >= 0);
+        if (member == 0) {
+            for (;;) pause();
+        }
+        CHECK_EQ(setpriority(PRIO_PGRP, 0, 8), 0);
+        CHECK_EQ(getpriority(PRIO_PROCESS, member), 8);
+        CHECK_EQ(getpriority(PRIO_PGRP, getpgid(0)), 8);
+        CHECK_EQ(setpriority(PRIO_USER, 4321, 11), 0);
+        CHECK_EQ(getpriority(PRIO_PROCESS, member), 11);
+        CHECK_EQ(getpriority(PRIO_USER, 0), 11);
+        CHECK_EQ(setpriority(PRIO_PROCESS, 0, 13), 0);
+        CHECK_EQ(getpriority(PRIO_USER, 4321), 11); /* the highest */
+        errno = 0;
+        CHECK_EQ(setpriority(PRIO_USER, 4321, 2), -1);
+        CHECK_EQ(errno, EACCES);
+        errno = 0;
+        CHECK_EQ(getpriority(PRIO_USER, 4322), -1);
+        CHECK_EQ(errno, ESRCH);
+        errno = 0;
+        CHECK_EQ(getpriority(PRIO_PGRP, 99999), -1);
+        CHECK_EQ(errno, ESRCH);
+        CHECK_EQ(kill(member, SIGKILL), 0);
+        CHECK_EQ(waitpid(member, NULL, 0), member);
+        _exit(0);
+    }
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void) {
+    groups_and_users();
     errno = 0;
     CHECK_EQ(getpriority(PRIO_PROCESS, 0), 0);
     CHECK_EQ(errno, 0);

@@ -203,60 +203,113 @@ pub fn getrandom<K: Kernel>(
     Ok(count as u64)
 }
 
-fn priority_target<K: Kernel>(
+/// The processes `which` and `who` name: `PRIO_PROCESS`, one process (0
+/// the caller); `PRIO_PGRP`, a process group (0 the caller's);
+/// `PRIO_USER`, every process whose real uid is `who` (0 the caller's).
+/// `EINVAL` for another `which` or a negative `who`, `ESRCH` when none.
+fn priority_targets<K: Kernel>(
     ctx: &Context<'_, K>,
     which: i32,
     who: i32,
-) -> KernelResult<alloc::sync::Arc<Process<K::Env>>> {
+) -> KernelResult<Vec<alloc::sync::Arc<Process<K::Env>>>> {
     const PRIO_PROCESS: i32 = 0;
-    if which != PRIO_PROCESS {
+    const PRIO_PGRP: i32 = 1;
+    const PRIO_USER: i32 = 2;
+    if who < 0 {
         return Err(Errno::EINVAL);
     }
-    match who {
-        0 => Ok(ctx.process.clone()),
-        pid => ctx.kernel.processes().from_pid(pid).ok_or(Errno::ESRCH),
+    let table = ctx.kernel.processes();
+    let targets = match (which, who) {
+        (PRIO_PROCESS, 0) => alloc::vec![ctx.process.clone()],
+        (PRIO_PROCESS, pid) => table.from_pid(pid).into_iter().collect(),
+        (PRIO_PGRP, group) => {
+            let group = if group == 0 {
+                ctx.process.data().pgid()
+            } else {
+                group
+            };
+            table.processes_in_group(group)
+        }
+        (PRIO_USER, uid) => {
+            let uid = if uid == 0 {
+                ctx.process.data().credentials().uid()
+            } else {
+                uid as u32
+            };
+            let mut owned = table.all_processes();
+            owned.retain(|process| process.data().credentials().uid() == uid);
+            owned
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    // A zombie has no threads left to have a priority.
+    let targets: Vec<_> = targets
+        .into_iter()
+        .filter(|process| process.thread_count() > 0)
+        .collect();
+    if targets.is_empty() {
+        return Err(Errno::ESRCH);
     }
+    Ok(targets)
 }
 
-/// `getpriority(PRIO_PROCESS, pid)`: the raw call returns `20 - nice`
-/// (1..=40); libc converts.
+/// `getpriority(which, who)`: the highest priority (lowest nice value) of
+/// the threads named (`priority_targets`); the raw call returns
+/// `20 - nice` (1..=40), libc converts.
 pub fn getpriority<K: Kernel>(ctx: &Context<'_, K>, which: i32, who: i32) -> SyscallResult {
-    let target = priority_target(ctx, which, who)?;
-    let thread = target.threads().into_iter().next().ok_or(Errno::ESRCH)?;
-    let nice = ctx.kernel.thread_priority(&thread)?.nice();
-    Ok((20 - i64::from(nice)) as u64)
+    let mut best = None;
+    for process in priority_targets(ctx, which, who)? {
+        for thread in process.threads() {
+            let nice = ctx.kernel.thread_priority(&thread)?.nice();
+            best = best.max(Some(20 - i64::from(nice)));
+        }
+    }
+    best.map(|value| value as u64).ok_or(Errno::ESRCH)
 }
 
-/// `setpriority(PRIO_PROCESS, pid, nice)`: every thread of the process.
-/// Lowering the nice value (raising priority) needs `CAP_SYS_NICE`, and
-/// only the owner or a holder of it may change it at all.
+/// `setpriority(which, who, nice)`: every thread of every process named
+/// (`priority_targets`). Only the owner (the caller's effective uid is
+/// the process's real or effective one) or a holder of `CAP_SYS_NICE`
+/// may change a process (`EPERM`), and lowering a nice value (raising
+/// priority) needs `CAP_SYS_NICE` (`EACCES`). As Linux's `set_one_prio`,
+/// every process is tried; the answer is the last refusal, or success.
 pub fn setpriority<K: Kernel>(
     ctx: &Context<'_, K>,
     which: i32,
     who: i32,
     nice: i32,
 ) -> SyscallResult {
-    let target = priority_target(ctx, which, who)?;
-    let threads = target.threads();
-    let first = threads.first().ok_or(Errno::ESRCH)?;
+    let targets = priority_targets(ctx, which, who)?;
     let nice = nice.clamp(-20, 19);
-    let current = i32::from(ctx.kernel.thread_priority(first)?.nice());
+    let priority = sched::Priority::from_nice(nice)?;
+    let privileged = ctx.capable(CAP_SYS_NICE);
     // One process lock at a time: caller and target may be the same.
     let euid = ctx.process.data().credentials().euid();
-    let target_uid = target.data().credentials().uid();
-    if !ctx.capable(CAP_SYS_NICE) {
-        if euid != target_uid {
-            return Err(Errno::EPERM);
+    let mut answer = Ok(0);
+    for process in targets {
+        let threads = process.threads();
+        let Some(first) = threads.first() else {
+            continue;
+        };
+        let owner = {
+            let data = process.data();
+            let credentials = data.credentials();
+            euid == credentials.uid() || euid == credentials.euid()
+        };
+        let current = i32::from(ctx.kernel.thread_priority(first)?.nice());
+        if !privileged && !owner {
+            answer = Err(Errno::EPERM);
+            continue;
         }
-        if nice < current {
-            return Err(Errno::EACCES);
+        if !privileged && nice < current {
+            answer = Err(Errno::EACCES);
+            continue;
+        }
+        for thread in &threads {
+            ctx.kernel.set_thread_priority(thread, priority)?;
         }
     }
-    let priority = sched::Priority::from_nice(nice)?;
-    for thread in &threads {
-        ctx.kernel.set_thread_priority(thread, priority)?;
-    }
-    Ok(0)
+    answer
 }
 
 /// `prctl(option, arg2, ...)`: the name, dumpable flag, parent-death

@@ -167,11 +167,25 @@ fn nice_values_go_up_freely_but_down_only_for_root() {
         err(Errno::EPERM),
         "owned by root"
     );
+    // PRIO_PGRP, the caller's group: its own process changes, root's
+    // child refuses, and the call says so.
+    assert_eq!(w.call(Sysno::Setpriority, &[1, 0, 10]), err(Errno::EPERM));
+    assert_eq!(w.call(Sysno::Getpriority, &[0, 0]), 10, "nice 10");
     assert_eq!(
-        w.call(Sysno::Setpriority, &[1, 0, 10]),
-        err(Errno::EINVAL),
-        "PRIO_PGRP"
+        w.call(Sysno::Getpriority, &[1, 0]),
+        20,
+        "the group's highest: the child's nice 0"
     );
+    // PRIO_USER, the caller's real uid: only this process is 1000's.
+    assert_eq!(w.call(Sysno::Getpriority, &[2, 0]), 10);
+    assert_eq!(w.call(Sysno::Setpriority, &[2, 1000, 12]), 0);
+    assert_eq!(w.call(Sysno::Getpriority, &[2, 1000]), 8);
+    assert_eq!(
+        w.call(Sysno::Getpriority, &[2, 4242]),
+        err(Errno::ESRCH),
+        "nobody's"
+    );
+    assert_eq!(w.call(Sysno::Getpriority, &[3, 0]), err(Errno::EINVAL));
 }
 
 #[test]
