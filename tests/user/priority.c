@@ -1,10 +1,11 @@
 /* Scheduling knobs a user can turn: nice values (raising is free, lowering
  * needs privilege) of a process, a process group or a user's processes,
- * and CPU affinity. */
+ * I/O priorities (ionice), and CPU affinity. */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
@@ -48,8 +49,48 @@ static void groups_and_users(void) {
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO(class, level) ((class) << 13 | (level))
+
+static long ioprio_get(int which, int who) { return syscall(SYS_ioprio_get, which, who); }
+static long ioprio_set(int which, int who, int value) {
+    return syscall(SYS_ioprio_set, which, who, value);
+}
+
+/* What ionice sets is read back, inherited by a child, and checked. */
+static void io_priorities(void) {
+    CHECK_EQ(ioprio_get(IOPRIO_WHO_PROCESS, 0), 0); /* no class yet */
+    CHECK_EQ(ioprio_set(IOPRIO_WHO_PROCESS, 0, IOPRIO(2, 7)), 0);
+    CHECK_EQ(ioprio_get(IOPRIO_WHO_PROCESS, getpid()), IOPRIO(2, 7));
+    errno = 0;
+    CHECK_EQ(ioprio_set(IOPRIO_WHO_PROCESS, 0, IOPRIO(5, 0)), -1);
+    CHECK_EQ(errno, EINVAL);
+    errno = 0;
+    CHECK_EQ(ioprio_set(IOPRIO_WHO_PROCESS, 0, IOPRIO(0, 3)), -1);
+    CHECK_EQ(errno, EINVAL);
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        CHECK_EQ(ioprio_get(IOPRIO_WHO_PROCESS, 0), IOPRIO(2, 7)); /* inherited */
+        CHECK_EQ(setresuid(4321, 4321, 4321), 0);
+        errno = 0;
+        CHECK_EQ(ioprio_set(IOPRIO_WHO_PROCESS, 0, IOPRIO(1, 0)), -1); /* real time */
+        CHECK_EQ(errno, EPERM);
+        errno = 0;
+        CHECK_EQ(ioprio_set(IOPRIO_WHO_PROCESS, getppid(), IOPRIO(3, 0)), -1);
+        CHECK_EQ(errno, EPERM);
+        CHECK_EQ(ioprio_set(IOPRIO_WHO_PROCESS, 0, IOPRIO(3, 0)), 0);
+        _exit(ioprio_get(IOPRIO_WHO_PROCESS, 0) == IOPRIO(3, 0) ? 0 : 1);
+    }
+    int status;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_EQ(ioprio_set(IOPRIO_WHO_PROCESS, 0, 0), 0);
+}
+
 int main(void) {
     groups_and_users();
+    io_priorities();
     errno = 0;
     CHECK_EQ(getpriority(PRIO_PROCESS, 0), 0);
     CHECK_EQ(errno, 0);

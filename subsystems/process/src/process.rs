@@ -705,6 +705,7 @@ impl<E: ProcessEnv> Process<E> {
         let mut threads = self.threads.lock();
         if let Some(creator) = creator {
             self.inherit_seccomp(&thread, creator);
+            thread.inherit_from(creator);
         }
         threads.push(thread);
         self.thread_count.fetch_add(1, Ordering::AcqRel) == 0

@@ -473,6 +473,7 @@ impl<E: ProcessEnv> ProcessTable<E> {
         let thread = Arc::new(Thread::new(pid, pid, thread_data));
         if let Some(creator) = creator {
             child.inherit_seccomp(&thread, creator);
+            thread.inherit_from(creator);
         }
         inner.insert(child.clone(), thread.clone(), pgid, sid, &self.membership);
         Ok((child, thread))

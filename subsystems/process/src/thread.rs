@@ -86,6 +86,9 @@ pub struct Thread<E: ProcessEnv> {
     robust_list_head: AtomicU64,
     /// The CPU time it had run when it left its process (nanoseconds).
     exit_cpu_ns: AtomicU64,
+    /// `ioprio_set`'s value: class in bits 13-15, level below; 0 (no
+    /// class) until set.
+    io_priority: core::sync::atomic::AtomicU16,
     /// `sched_setscheduler`: the policy (low half, with
     /// `SCHED_RESET_ON_FORK`) and the static priority (high half).
     scheduling: AtomicU64,
@@ -121,6 +124,7 @@ impl<E: ProcessEnv> Thread<E> {
             clear_child_tid: AtomicU64::new(0),
             robust_list_head: AtomicU64::new(0),
             exit_cpu_ns: AtomicU64::new(0),
+            io_priority: core::sync::atomic::AtomicU16::new(0),
             scheduling: AtomicU64::new(0),
             seccomp: Mutex::new(Seccomp::default()),
             under_seccomp: AtomicBool::new(false),
@@ -270,6 +274,23 @@ impl<E: ProcessEnv> Thread<E> {
     /// keeps it in [`Process::cpu_ns`](crate::Process::cpu_ns).
     pub fn set_exit_cpu_ns(&self, ns: u64) {
         self.exit_cpu_ns.store(ns, Ordering::Relaxed);
+    }
+
+    /// The I/O priority (`ioprio_get`): class in bits 13-15, level below;
+    /// 0, no class, until set.
+    pub fn io_priority(&self) -> u16 {
+        self.io_priority.load(Ordering::Relaxed)
+    }
+
+    /// Sets the I/O priority (`ioprio_set`, already checked).
+    pub fn set_io_priority(&self, priority: u16) {
+        self.io_priority.store(priority, Ordering::Relaxed);
+    }
+
+    /// What a new thread takes from the thread that creates it (in its
+    /// process or a forked one): the I/O priority, as Linux's `copy_io`.
+    pub(crate) fn inherit_from(&self, creator: &Thread<E>) {
+        self.set_io_priority(creator.io_priority());
     }
 
     /// What [`Thread::set_exit_cpu_ns`] recorded (0 before the exit).

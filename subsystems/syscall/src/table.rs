@@ -26,7 +26,7 @@ use crate::ipc::{msg, sem, shm};
 use crate::kernel::Kernel;
 use crate::net::{message, options, socket};
 use crate::process::{
-    capabilities, credentials, ids, lifecycle, pidfd, ptrace, remote_memory, seccomp, wait,
+    capabilities, credentials, ids, ioprio, lifecycle, pidfd, ptrace, remote_memory, seccomp, wait,
 };
 use crate::signals::calls as signals;
 use crate::signals::posix_timers::{self, SigEvent};
@@ -439,6 +439,8 @@ system_call_table! {
     Getrandom => info::getrandom [buf: UserBuffer, count: usize, flags: u32];
     Getpriority => info::getpriority [which: i32, who: i32];
     Setpriority => info::setpriority [which: i32, who: i32, nice: i32];
+    IoprioSet => ioprio::ioprio_set [which: i32, who: i32, ioprio: i32];
+    IoprioGet => ioprio::ioprio_get [which: i32, who: i32];
     Prctl => info::prctl [option: u32, arg2: u64, arg3: u64, arg4: u64, arg5: u64];
     Personality => info::personality [persona: u32];
     Capget => capabilities::capget [header: UserPtr<CapUserHeader>, data: UserPtr<CapUserData>];

@@ -408,3 +408,35 @@ fn capabilities_follow_the_uid_and_capset_only_lowers_them() {
     assert_eq!(get(&w), (0, 0));
     assert_eq!(w.call(Sysno::Setuid, &[0]), err(Errno::EPERM));
 }
+
+#[test]
+fn io_priorities_are_kept_checked_and_compared_as_on_linux() {
+    const WHO_PROCESS: u64 = 1;
+    const WHO_PGRP: u64 = 2;
+    let class = |class: u64, level: u64| (class << 13) | level;
+    let w = World::new();
+    let get = |which, who| w.call(Sysno::IoprioGet, &[which, who]);
+    let set = |which, who, value| w.call(Sysno::IoprioSet, &[which, who, value]);
+    assert_eq!(get(WHO_PROCESS, 0), 0, "no class until set");
+    assert_eq!(set(WHO_PROCESS, 0, class(2, 7)), 0);
+    assert_eq!(get(WHO_PROCESS, 0), class(2, 7) as i64);
+    let tid = w.thread.tid() as u64;
+    assert_eq!(get(WHO_PROCESS, tid), class(2, 7) as i64);
+    for bad in [class(0, 1), class(2, 8), class(4, 0), 1 << 16] {
+        assert_eq!(set(WHO_PROCESS, 0, bad), err(Errno::EINVAL), "{bad:#x}");
+    }
+    assert_eq!(get(9, 0), err(Errno::EINVAL));
+    assert_eq!(get(WHO_PROCESS, 4242), err(Errno::ESRCH));
+    // A group compares its threads; one with no class counts as best
+    // effort 4, which beats best effort 7.
+    let (child, _) = w.fork();
+    assert_eq!(get(WHO_PGRP, 0), class(2, 4) as i64);
+    assert_eq!(set(WHO_PGRP, 0, class(3, 0)), 0, "idle, all of them");
+    assert_eq!(get(WHO_PGRP, 0), class(3, 0) as i64);
+    // Real time needs privilege; another user's threads are not ours.
+    w.become_user(1000, 1000);
+    assert_eq!(set(WHO_PROCESS, 0, class(1, 0)), err(Errno::EPERM));
+    let child_tid = child.threads()[0].tid() as u64;
+    assert_eq!(set(WHO_PROCESS, child_tid, class(2, 0)), err(Errno::EPERM));
+    assert_eq!(set(WHO_PROCESS, 0, class(2, 0)), 0);
+}

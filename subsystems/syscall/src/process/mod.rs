@@ -1,5 +1,5 @@
 //! Process and thread calls: ids and groups ([`ids`]), credentials
-//! ([`credentials`]), waiting for children ([`wait`], [`child_events`])
+//! ([`credentials`]), I/O priorities ([`ioprio`]), waiting for children ([`wait`], [`child_events`])
 //! and the life cycle: `clone`/`fork`/`vfork`, `execve`, `exit`,
 //! thread-local storage ([`lifecycle`]), and a thread's way out
 //! ([`exit`]).
@@ -15,6 +15,7 @@ pub mod coredump;
 pub mod credentials;
 pub mod exit;
 pub mod ids;
+pub mod ioprio;
 pub mod lifecycle;
 pub mod oom;
 pub mod pidfd;
