@@ -222,23 +222,14 @@ fn priority_targets<K: Kernel>(
     let targets = match (which, who) {
         (PRIO_PROCESS, 0) => alloc::vec![ctx.process.clone()],
         (PRIO_PROCESS, pid) => table.from_pid(pid).into_iter().collect(),
-        (PRIO_PGRP, group) => {
-            let group = if group == 0 {
-                ctx.process.data().pgid()
-            } else {
-                group
-            };
-            table.processes_in_group(group)
-        }
+        (PRIO_PGRP, group) => crate::process::ids::group_members(ctx, group),
         (PRIO_USER, uid) => {
             let uid = if uid == 0 {
                 ctx.process.data().credentials().uid()
             } else {
                 uid as u32
             };
-            let mut owned = table.all_processes();
-            owned.retain(|process| process.data().credentials().uid() == uid);
-            owned
+            crate::process::ids::processes_of_user(ctx, uid)
         }
         _ => return Err(Errno::EINVAL),
     };

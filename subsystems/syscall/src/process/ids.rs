@@ -476,3 +476,28 @@ pub fn sched_rr_get_interval<K: Kernel>(
     ctx.write(interval, &abi::Timespec::from_nanos(slice))?;
     Ok(0)
 }
+
+/// The processes of group `pgid`, the caller's for 0 (what `PRIO_PGRP` and
+/// `IOPRIO_WHO_PGRP` name).
+pub(crate) fn group_members<K: Kernel>(
+    ctx: &Context<'_, K>,
+    pgid: i32,
+) -> alloc::vec::Vec<alloc::sync::Arc<process::Process<K::Env>>> {
+    let pgid = if pgid == 0 {
+        ctx.process.data().pgid()
+    } else {
+        pgid
+    };
+    ctx.kernel.processes().processes_in_group(pgid)
+}
+
+/// The processes whose real uid is `uid` (what `PRIO_USER` and
+/// `IOPRIO_WHO_USER` name).
+pub(crate) fn processes_of_user<K: Kernel>(
+    ctx: &Context<'_, K>,
+    uid: u32,
+) -> alloc::vec::Vec<alloc::sync::Arc<process::Process<K::Env>>> {
+    let mut owned = ctx.kernel.processes().all_processes();
+    owned.retain(|process| process.data().credentials().uid() == uid);
+    owned
+}

@@ -64,23 +64,14 @@ fn threads<K: Kernel>(
                 tid => table.from_tid(tid).into_iter().collect(),
             });
         }
-        IOPRIO_WHO_PGRP => {
-            let group = if who == 0 {
-                ctx.process.data().pgid()
-            } else {
-                who
-            };
-            table.processes_in_group(group)
-        }
+        IOPRIO_WHO_PGRP => super::ids::group_members(ctx, who),
         IOPRIO_WHO_USER => {
             let uid = if who == 0 && zero_is_caller_uid {
                 ctx.process.data().credentials().uid()
             } else {
                 who as u32
             };
-            let mut owned = table.all_processes();
-            owned.retain(|process| process.data().credentials().uid() == uid);
-            owned
+            super::ids::processes_of_user(ctx, uid)
         }
         _ => return Err(Errno::EINVAL),
     };
