@@ -360,8 +360,6 @@ pub fn exit_thread() -> ! {
         syscall::process::exit::clear_child_tid(&RunningKernel, &link.process, &link.thread);
         let current = task::current();
         current.set_address_space(None);
-        // What it ran stays with its process's CPU clock.
-        link.thread.set_exit_cpu_ns(task::cpu_time_ns(current.id));
         finish_thread(&link);
         // The kernel thread keeps its link (and so the process structure)
         // until it is freed (at the next spawn or exit); everything the

@@ -62,7 +62,10 @@ fn now_on<K: Kernel>(ctx: &Context<'_, K>, clock: TimerClock) -> u64 {
     match clock {
         TimerClock::Realtime => realtime_ns(ctx.kernel),
         TimerClock::Monotonic => ctx.kernel.now_ns(),
-        TimerClock::ProcessCpu => crate::time::process_cpu_ns(ctx.kernel, ctx.process).1,
+        TimerClock::ProcessCpu => {
+            ctx.kernel.fold_cpu_time();
+            crate::time::process_cpu_ns(ctx.process).1
+        }
         // The clock of the thread that created it, whichever thread asks.
         TimerClock::ThreadCpu(owner) if owner != ctx.thread.tid() => ctx
             .process
