@@ -3,7 +3,9 @@
  * second word's old value passes the comparison (what glibc's older
  * condition variables and some runtimes use to hand over a lock and
  * signal at once). The waiters are asleep in the kernel (their state is
- * 'S' in /proc) before the call, so the counts it returns are exact. */
+ * 'S' in /proc) before the call, so the counts it returns are exact.
+ * A count of 0 or less wakes one waiter, as Linux's wake loops wake
+ * before they compare. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
@@ -99,6 +101,24 @@ int main(void) {
     CHECK_EQ(atomic_load(&second), 7);
     CHECK(asleep(atomic_load(&sb.tid)));
     CHECK_EQ(futex(&second, FUTEX_WAKE, 1, 0, NULL, 0), 1);
+    CHECK_EQ(pthread_join(b, NULL), 0);
+
+    /* Counts of 0 wake one waiter of each word. */
+    both_asleep(&a, &sa, &first, &b, &sb, &second);
+    CHECK_EQ(futex(&first, FUTEX_WAKE_OP, 0, 0, &second,
+                   FUTEX_OP(FUTEX_OP_SET, 1, FUTEX_OP_CMP_EQ, 0)), 2);
+    CHECK_EQ(pthread_join(a, NULL), 0);
+    CHECK_EQ(pthread_join(b, NULL), 0);
+
+    /* Two waiters on one word: FUTEX_WAKE with -1 wakes one of them, then
+     * with 0 the other. */
+    atomic_store(&first, 0);
+    start(&a, &sa, &first);
+    start(&b, &sb, &first);
+    atomic_store(&first, 1);
+    CHECK_EQ(futex(&first, FUTEX_WAKE, (uint32_t)-1, 0, NULL, 0), 1);
+    CHECK_EQ(futex(&first, FUTEX_WAKE, 0, 0, NULL, 0), 1);
+    CHECK_EQ(pthread_join(a, NULL), 0);
     CHECK_EQ(pthread_join(b, NULL), 0);
     puts("futex_wake_op: ok");
     return 0;

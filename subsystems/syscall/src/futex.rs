@@ -404,8 +404,7 @@ pub fn futex<K: Kernel>(
                 bitset
             };
             let key = key_of(ctx, word)?;
-            let count = value as usize;
-            Ok(ctx.kernel.futexes().wake(key, count, bitset) as u64)
+            Ok(ctx.kernel.futexes().wake(key, wake_count(value), bitset) as u64)
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
             // Both counts are C ints.
@@ -435,7 +434,7 @@ pub fn futex<K: Kernel>(
             // val3 (`bitset` here) encodes the operation; the second
             // count is the number passed in `timeout`'s place.
             let op = WakeOp::decode(bitset);
-            let wake2 = i32::try_from(timeout.address() as u32).map_or(0, |n| n.max(0));
+            let wake2 = wake_count(timeout.address() as u32);
             let first = key_of(ctx, word)?;
             let word2 = Word::new(UserPtr::new(address2), private);
             let second = key_of(ctx, word2)?;
@@ -444,14 +443,21 @@ pub fn futex<K: Kernel>(
             // anyone wakes (Linux's order).
             let wake_second = op.compare(old)?;
             let table = ctx.kernel.futexes();
-            let mut woken = table.wake(first, value as usize, FUTEX_BITSET_MATCH_ANY);
+            let mut woken = table.wake(first, wake_count(value), FUTEX_BITSET_MATCH_ANY);
             if wake_second {
-                woken += table.wake(second, wake2 as usize, FUTEX_BITSET_MATCH_ANY);
+                woken += table.wake(second, wake2, FUTEX_BITSET_MATCH_ANY);
             }
             Ok(woken as u64)
         }
         _ => Err(Errno::ENOSYS),
     }
+}
+
+/// How many waiters a wake count (a C int) reaches: Linux's wake loops
+/// wake a waiter before they compare the count, so 0 and a negative
+/// count wake one.
+fn wake_count(count: u32) -> usize {
+    (count as i32).max(1) as usize
 }
 
 /// `FUTEX_WAKE_OP`'s operation on the second word and the comparison of
