@@ -2,7 +2,8 @@
  * getrusage(RUSAGE_CHILDREN) and wait4's rusage once the child is reaped;
  * the CPU-time clocks count running, not sleeping; another thread's clock
  * (pthread_getcpuclockid) and another process's (clock_getcpuclockid)
- * read theirs. */
+ * read theirs; the clocks count to the nanosecond, not in ticks, and a
+ * thread that ended leaves its time in its process's clock. */
 #include <pthread.h>
 #include <sys/resource.h>
 #include <sys/times.h>
@@ -34,7 +35,30 @@ static double usage_seconds(const struct rusage *usage) {
            usage->ru_stime.tv_usec / 1e6;
 }
 
+/* While this thread spins for 30 ms its clock takes many distinct values
+ * (a clock kept in 4 ms ticks takes at most 8), each read no smaller than
+ * the one before, and the process clock, read after it, is never behind
+ * it. */
+static void clocks_are_fine_grained(void) {
+    int distinct = 0;
+    double last_thread = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+    double last_process = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    double start = now();
+    while (now() - start < 0.03) {
+        double thread = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+        double process = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+        CHECK(thread >= last_thread);
+        CHECK(process >= last_process);
+        CHECK(process >= thread);
+        distinct += thread != last_thread;
+        last_thread = thread;
+        last_process = process;
+    }
+    CHECK(distinct > 20);
+}
+
 int main(void) {
+    clocks_are_fine_grained();
     struct tms before;
     times(&before);
     CHECK_EQ(before.tms_cutime, 0);
@@ -83,10 +107,11 @@ int main(void) {
     CHECK(clock_seconds(CLOCK_THREAD_CPUTIME_ID) - mine0 < 0.1);
     CHECK_EQ(pthread_join(busy, NULL), 0);
     /* This process's clock by pid, as CLOCK_PROCESS_CPUTIME_ID reads it,
-     * and init's (any process may read another's). */
+     * with the joined thread's time in it, and init's (any process may
+     * read another's). */
     clockid_t process_clock;
     CHECK_EQ(clock_getcpuclockid(getpid(), &process_clock), 0);
-    CHECK(clock_seconds(process_clock) >= cpu);
+    CHECK(clock_seconds(process_clock) >= cpu + busy_spent);
     CHECK_EQ(clock_getcpuclockid(1, &process_clock), 0);
     CHECK(clock_seconds(process_clock) >= 0);
     return 0;

@@ -114,12 +114,7 @@ impl syscall::Kernel for RunningKernel {
     }
 
     fn thread_cpu_ns(&self, thread: &Thread<KernelEnv>) -> u64 {
-        let ticks = match thread.data().task() {
-            Some(id) if id == crate::task::current().id => crate::task::current().total_ticks(),
-            Some(id) => crate::task::thread(id).map_or(0, |t| t.total_ticks()),
-            None => 0,
-        };
-        ticks * crate::time::TICK_NS
+        thread.data().task().map_or(0, crate::task::cpu_time_ns)
     }
 
     fn realtime(&self) -> Timespec {

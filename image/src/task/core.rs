@@ -139,6 +139,14 @@ pub(super) fn with_scheduler<R>(f: impl FnOnce(&mut Scheduler) -> R) -> R {
     result
 }
 
+/// The CPU time thread `id` has run, in nanoseconds, the slice it is
+/// running now included (the scheduler's accounting at every switch, not
+/// sampled ticks); 0 for a thread the scheduler no longer knows.
+pub fn cpu_time_ns(id: ThreadId) -> u64 {
+    let now = crate::time::now_ns();
+    with_scheduler(|s| s.stats(id, now).map_or(0, |stats| stats.cpu_time_ns))
+}
+
 /// The running thread.
 pub fn current() -> &'static Thread {
     let pointer = arch::percpu::current() as *const Thread;

@@ -67,8 +67,6 @@ pub struct Thread {
     fs_base: AtomicU64,
     /// Ticks charged since they were last folded into the process.
     user_ticks: AtomicU64,
-    /// Every tick ever charged to this thread (`CLOCK_THREAD_CPUTIME_ID`).
-    total_ticks: AtomicU64,
     kernel_ticks: AtomicU64,
     /// How many process-crate locks the thread held when it was switched
     /// out (see `core::LockPreemption`): the running thread's count is
@@ -115,7 +113,6 @@ impl Thread {
             user: spin::Once::new(),
             fs_base: AtomicU64::new(0),
             user_ticks: AtomicU64::new(0),
-            total_ticks: AtomicU64::new(0),
             kernel_ticks: AtomicU64::new(0),
         }))
     }
@@ -211,12 +208,6 @@ impl Thread {
             &self.kernel_ticks
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        self.total_ticks.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Every tick charged to this thread since it started.
-    pub fn total_ticks(&self) -> u64 {
-        self.total_ticks.load(Ordering::Relaxed)
     }
 
     /// Whether [`Thread::take_ticks`] with `per` would take anything.

@@ -317,7 +317,7 @@ fn fold_whole_ticks(link: &UserLink) {
         syscall::signals::timers::charge_cpu_timers(
             &RunningKernel,
             &link.process,
-            link.thread.tid(),
+            &link.thread,
             user * scale * tick_ns,
             kernel * scale * tick_ns,
         );
@@ -360,6 +360,8 @@ pub fn exit_thread() -> ! {
         syscall::process::exit::clear_child_tid(&RunningKernel, &link.process, &link.thread);
         let current = task::current();
         current.set_address_space(None);
+        // What it ran stays with its process's CPU clock.
+        link.thread.set_exit_cpu_ns(task::cpu_time_ns(current.id));
         finish_thread(&link);
         // The kernel thread keeps its link (and so the process structure)
         // until it is freed (at the next spawn or exit); everything the

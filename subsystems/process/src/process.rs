@@ -415,6 +415,8 @@ pub struct Process<E: ProcessEnv> {
     fds: RankedMutex<FileDescriptions<E::Description>>,
     threads: RankedMutex<ThreadList<E>>,
     thread_count: AtomicUsize,
+    /// The CPU time of the threads that left, changed under `threads`.
+    exited_threads_cpu_ns: core::sync::atomic::AtomicU64,
     /// Mirrors `ProcessData::tracing.is_some()`, for the signal paths to
     /// check without a lock.
     traced: core::sync::atomic::AtomicBool,
@@ -562,6 +564,7 @@ impl<E: ProcessEnv> Process<E> {
             fds: RankedMutex::new(Rank::Descriptors, fds),
             threads: RankedMutex::new(Rank::Threads, ThreadList::new()),
             thread_count: AtomicUsize::new(0),
+            exited_threads_cpu_ns: core::sync::atomic::AtomicU64::new(0),
             traced: core::sync::atomic::AtomicBool::new(false),
             entry_work: core::sync::atomic::AtomicU8::new(0),
             stopped: core::sync::atomic::AtomicBool::new(false),
@@ -676,6 +679,18 @@ impl<E: ProcessEnv> Process<E> {
         self.threads.lock().clone()
     }
 
+    /// The process's CPU time in nanoseconds (`CLOCK_PROCESS_CPUTIME_ID`):
+    /// what its threads that left had run ([`Thread::set_exit_cpu_ns`])
+    /// plus `running(thread)` for each thread still in it, read with the
+    /// list locked so that a thread leaving meanwhile counts exactly once.
+    pub fn cpu_ns(&self, mut running: impl FnMut(&Thread<E>) -> u64) -> u64 {
+        let threads = self.threads.lock();
+        let exited = self.exited_threads_cpu_ns.load(Ordering::Relaxed);
+        threads
+            .iter()
+            .fold(exited, |sum, thread| sum.saturating_add(running(thread)))
+    }
+
     /// Runs `f` on the threads with their list locked, so that none joins
     /// meanwhile (`SECCOMP_FILTER_FLAG_TSYNC` changes them all at once).
     pub fn with_threads<R>(&self, f: impl FnOnce(&[Arc<Thread<E>>]) -> R) -> R {
@@ -701,6 +716,8 @@ impl<E: ProcessEnv> Process<E> {
         let mut threads = self.threads.lock();
         let index = threads.iter().position(|thread| thread.tid() == tid)?;
         let removed = threads.remove(index);
+        self.exited_threads_cpu_ns
+            .fetch_add(removed.exit_cpu_ns(), Ordering::Relaxed);
         let was_last = self.thread_count.fetch_sub(1, Ordering::AcqRel) == 1;
         Some((removed, was_last))
     }

@@ -84,6 +84,11 @@ pub struct Thread<E: ProcessEnv> {
     clear_child_tid: AtomicU64,
     /// `set_robust_list` head (0 = none).
     robust_list_head: AtomicU64,
+    /// The CPU time it had run when it left its process (nanoseconds).
+    exit_cpu_ns: AtomicU64,
+    /// How much of its CPU time (ns) its process's CPU-time timers have
+    /// been charged with.
+    cpu_ns_charged: AtomicU64,
     /// `ioprio_set`'s value: class in bits 13-15, level below; 0 (no
     /// class) until set.
     io_priority: core::sync::atomic::AtomicU16,
@@ -121,6 +126,8 @@ impl<E: ProcessEnv> Thread<E> {
             signal_check: AtomicBool::new(true),
             clear_child_tid: AtomicU64::new(0),
             robust_list_head: AtomicU64::new(0),
+            exit_cpu_ns: AtomicU64::new(0),
+            cpu_ns_charged: AtomicU64::new(0),
             io_priority: core::sync::atomic::AtomicU16::new(0),
             scheduling: AtomicU64::new(0),
             seccomp: Mutex::new(Seccomp::default()),
@@ -266,6 +273,28 @@ impl<E: ProcessEnv> Thread<E> {
         self.robust_list_head.load(Ordering::Relaxed)
     }
 
+    /// Records the CPU time the thread has run, in nanoseconds, as it exits:
+    /// the kernel sets it before the thread leaves its process, which then
+    /// keeps it in [`Process::cpu_ns`](crate::Process::cpu_ns).
+    pub fn set_exit_cpu_ns(&self, ns: u64) {
+        self.exit_cpu_ns.store(ns, Ordering::Relaxed);
+    }
+
+    /// Marks the thread's CPU time up to `now_ns` (its CPU clock read
+    /// now) as charged to its process's CPU-time timers, and returns what
+    /// had not been: each nanosecond is charged once, whichever threads
+    /// read clocks at the same time.
+    pub fn charge_cpu_ns(&self, now_ns: u64) -> u64 {
+        let before = self.cpu_ns_charged.fetch_max(now_ns, Ordering::Relaxed);
+        now_ns.saturating_sub(before)
+    }
+
+    /// The thread's CPU time (ns) its process's timers were last charged
+    /// up to ([`Thread::charge_cpu_ns`]).
+    pub fn cpu_ns_charged(&self) -> u64 {
+        self.cpu_ns_charged.load(Ordering::Relaxed)
+    }
+
     /// The I/O priority (`ioprio_get`): class in bits 13-15, level below;
     /// 0, no class, until set.
     pub fn io_priority(&self) -> u16 {
@@ -281,6 +310,11 @@ impl<E: ProcessEnv> Thread<E> {
     /// process or a forked one): the I/O priority, as Linux's `copy_io`.
     pub(crate) fn inherit_from(&self, creator: &Thread<E>) {
         self.set_io_priority(creator.io_priority());
+    }
+
+    /// What [`Thread::set_exit_cpu_ns`] recorded (0 before the exit).
+    pub(crate) fn exit_cpu_ns(&self) -> u64 {
+        self.exit_cpu_ns.load(Ordering::Relaxed)
     }
 
     /// Forget both user addresses, as `execve` does for the surviving thread.

@@ -143,6 +143,22 @@ fn last_thread_out_is_reported() {
 }
 
 #[test]
+fn cpu_time_of_threads_that_left_stays_with_the_process() {
+    let table = Table::default();
+    let init = boot_init(&table);
+    let second = table.add_thread(&init, ()).unwrap();
+    let third = table.add_thread(&init, ()).unwrap();
+    // Each running thread has run 100 ns so far.
+    assert_eq!(init.cpu_ns(|_| 100), 300);
+    second.set_exit_cpu_ns(250);
+    assert!(!table.remove_thread(&second));
+    assert_eq!(init.cpu_ns(|_| 100), 250 + 200);
+    third.set_exit_cpu_ns(40);
+    assert!(!table.remove_thread(&third));
+    assert_eq!(init.cpu_ns(|_| 0), 290, "only the threads that left");
+}
+
+#[test]
 fn dying_process_tells_every_thread_to_die() {
     let table = Table::default();
     let init = boot_init(&table);

@@ -29,22 +29,27 @@ fn clock_now<K: Kernel>(ctx: &Context<'_, K>, clock: u32) -> KernelResult<Timesp
         CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
             Ok(Timespec::from_nanos(ctx.kernel.now_ns()))
         }
-        CLOCK_PROCESS_CPUTIME_ID => {
-            ctx.kernel.fold_cpu_time();
-            Ok(Timespec::from_nanos(process_cpu_ns(ctx.process).1))
-        }
+        CLOCK_PROCESS_CPUTIME_ID => Ok(Timespec::from_nanos(
+            process_cpu_ns(ctx.kernel, ctx.process).1,
+        )),
         CLOCK_THREAD_CPUTIME_ID => Ok(Timespec::from_nanos(ctx.kernel.thread_cpu_ns(ctx.thread))),
         _ if (clock as i32) < 0 => cpu_clock_now(ctx, clock as i32).map(Timespec::from_nanos),
         _ => Err(Errno::EINVAL),
     }
 }
 
-/// The process's CPU time, user part and total, in nanoseconds (the
-/// caller folds its own running thread's ticks in first).
-pub(crate) fn process_cpu_ns<E: process::ProcessEnv>(process: &process::Process<E>) -> (u64, u64) {
-    let times = process.data().times();
-    let tick = 1_000_000_000 / crate::info::USER_HZ;
-    (times.user * tick, (times.user + times.kernel) * tick)
+/// The process's CPU time, user part and total, in nanoseconds: the total
+/// to the nanosecond from the scheduler's accounting of every thread
+/// ([`Kernel::thread_cpu_ns`], and what the threads that left had run);
+/// the user part from the sampled ticks (`times`), which the caller folds
+/// its own running thread's into first, bounded by the total.
+pub(crate) fn process_cpu_ns<K: Kernel>(
+    kernel: &K,
+    process: &process::Process<K::Env>,
+) -> (u64, u64) {
+    let total = process.cpu_ns(|thread| kernel.thread_cpu_ns(thread));
+    let user = process.data().times().user * (1_000_000_000 / crate::info::USER_HZ);
+    (user.min(total), total)
 }
 
 /// A CPU-time clock named by id, as `clock_getcpuclockid` and
@@ -79,10 +84,10 @@ fn cpu_clock_now<K: Kernel>(ctx: &Context<'_, K>, clock: i32) -> KernelResult<u6
     }
     let (user, total) = if id == 0 || id == ctx.process.pid() {
         ctx.kernel.fold_cpu_time();
-        process_cpu_ns(ctx.process)
+        process_cpu_ns(ctx.kernel, ctx.process)
     } else {
         let process = ctx.kernel.processes().from_pid(id).ok_or(Errno::EINVAL)?;
-        process_cpu_ns(&process)
+        process_cpu_ns(ctx.kernel, &process)
     };
     Ok(if which == USER { user } else { total })
 }

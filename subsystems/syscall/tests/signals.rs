@@ -1161,13 +1161,7 @@ fn cpu_time_interval_timers_count_down_what_the_process_runs() {
     assert_eq!(w.call(Sysno::Setitimer, &[2, timer(30), 0]), 0);
     // Sleeping (wall time) charges nothing.
     w.machine.advance(1_000_000_000);
-    syscall::signals::timers::charge_cpu_timers(
-        &*w.machine,
-        &w.process,
-        w.thread.tid(),
-        0,
-        20_000_000,
-    );
+    syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, &w.thread, 0, 20_000_000);
     assert_eq!(pending(&w), 0);
     let left = w.alloc(32);
     assert_eq!(w.call(Sysno::Getitimer, &[1, left]), 0);
@@ -1182,27 +1176,97 @@ fn cpu_time_interval_timers_count_down_what_the_process_runs() {
         10_000,
         "prof counts both"
     );
-    syscall::signals::timers::charge_cpu_timers(
-        &*w.machine,
-        &w.process,
-        w.thread.tid(),
-        10_000_000,
-        0,
-    );
+    syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, &w.thread, 10_000_000, 0);
     assert_eq!(pending(&w), bit(SIGPROF));
-    syscall::signals::timers::charge_cpu_timers(
-        &*w.machine,
-        &w.process,
-        w.thread.tid(),
-        20_000_000,
-        0,
-    );
+    syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, &w.thread, 20_000_000, 0);
     assert_eq!(pending(&w), bit(SIGPROF) | bit(SIGVTALRM));
     // A forked child starts with them disarmed.
     assert_eq!(w.call(Sysno::Setitimer, &[1, timer(30), 0]), 0);
     let (child, thread) = w.fork();
     assert_eq!(w.call_as(&child, &thread, Sysno::Getitimer, &[1, left]), 0);
     assert_eq!(w.get::<Itimerval>(left), Itimerval::default());
+}
+
+#[test]
+fn a_cpu_time_posix_timer_never_fires_before_its_clock_reads_the_expiry() {
+    use syscall::signals::posix_timers::SigEvent;
+    const CLOCK_PROCESS_CPUTIME_ID: u64 = 2;
+    const TIMER_ABSTIME: u64 = 1;
+    let w = World::new();
+    let tid = w.thread.tid();
+    let ran = |ms: u64| {
+        w.machine.cpu_ns.lock().unwrap().insert(tid, ms * 1_000_000);
+    };
+    // The kernel folds a thread's time every few ticks: what it ran
+    // since the last fold is charged to its timers at the next.
+    let fold =
+        || syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, &w.thread, 0, 0);
+    let ms = |n: i64| Timespec::from_nanos(n as u64 * 1_000_000);
+    mask(&w, SIG_BLOCK, bit(SIGUSR1));
+    let event = w.put(&SigEvent {
+        value: 7,
+        signo: SIGUSR1 as i32,
+        notify: 0,
+        thread: 0,
+        pad: [0; 11],
+    });
+    let id_out = w.alloc(4);
+    assert_eq!(
+        w.call(
+            Sysno::TimerCreate,
+            &[CLOCK_PROCESS_CPUTIME_ID, event, id_out]
+        ),
+        0
+    );
+    let id = u64::from(w.get::<u32>(id_out));
+    let setting = w.alloc(32);
+    let left = || {
+        assert_eq!(w.call(Sysno::TimerGettime, &[id, setting]), 0);
+        w.get::<[Timespec; 2]>(setting)[1]
+    };
+    let clock = || {
+        let ts = w.alloc(16);
+        assert_eq!(
+            w.call(Sysno::ClockGettime, &[CLOCK_PROCESS_CPUTIME_ID, ts]),
+            0
+        );
+        w.get::<Timespec>(ts)
+    };
+
+    // 5 ms run and not yet folded when a 10 ms timer is armed: they are
+    // before it, and do not count towards it.
+    ran(5);
+    let value = w.put(&[Timespec::default(), ms(10)]);
+    assert_eq!(w.call(Sysno::TimerSettime, &[id, 0, value, 0]), 0);
+    ran(12);
+    fold();
+    assert_eq!(pending(&w), 0, "7 ms of 10");
+    assert_eq!(left(), ms(3));
+    ran(14);
+    assert_eq!(left(), ms(1), "a read counts what was not folded yet");
+    ran(15);
+    fold();
+    assert_eq!(pending(&w), bit(SIGUSR1));
+    assert_eq!(clock(), ms(15));
+    assert_eq!(
+        w.call(Sysno::RtSigtimedwait, &[w.put(&bit(SIGUSR1)), 0, 0, 8]),
+        SIGUSR1 as i64
+    );
+
+    // An absolute expiry: the clock reads 15 ms, so it is 5 ms away.
+    let value = w.put(&[Timespec::default(), ms(20)]);
+    assert_eq!(
+        w.call(Sysno::TimerSettime, &[id, TIMER_ABSTIME, value, 0]),
+        0
+    );
+    assert_eq!(left(), ms(5));
+    ran(19);
+    fold();
+    assert_eq!(pending(&w), 0);
+    ran(20);
+    fold();
+    assert_eq!(pending(&w), bit(SIGUSR1));
+    assert!(clock() >= ms(20));
 }
 
 #[test]

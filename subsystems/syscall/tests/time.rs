@@ -103,8 +103,13 @@ fn cpu_clock_ids_read_a_thread_of_the_caller_or_any_process() {
         Ok(ms(other)),
         "user+system"
     );
-    // Any process's clock, but no thread of another process.
-    assert_eq!(as_child(cpu_clock(w.process.pid(), false, 2)), Ok(ms(0)));
+    // A process's clock is the sum of its threads'; any process's, but
+    // no thread of another process.
+    assert_eq!(as_child(cpu_clock(0, false, 2)), Ok(ms(me + other)));
+    assert_eq!(
+        as_child(cpu_clock(w.process.pid(), false, 2)),
+        Ok(ms(w.thread.tid()))
+    );
     let refused = err(Errno::EINVAL);
     assert_eq!(as_child(cpu_clock(w.thread.tid(), true, 2)), Err(refused));
     assert_eq!(

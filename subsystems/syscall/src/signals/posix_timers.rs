@@ -57,23 +57,25 @@ fn nanos(ts: Timespec) -> KernelResult<u64> {
     u64::try_from(ts.as_nanos_i128()).map_err(|_| Errno::EINVAL)
 }
 
-/// The time now on `clock`, in nanoseconds, for the calling thread.
+/// The time now on `clock`, in nanoseconds, for the calling thread. The
+/// CPU clocks are read as the timers are charged, everything run so far
+/// charged first ([`crate::signals::timers::catch_up_cpu_timers`]).
 fn now_on<K: Kernel>(ctx: &Context<'_, K>, clock: TimerClock) -> u64 {
     match clock {
         TimerClock::Realtime => realtime_ns(ctx.kernel),
         TimerClock::Monotonic => ctx.kernel.now_ns(),
         TimerClock::ProcessCpu => {
-            ctx.kernel.fold_cpu_time();
-            crate::time::process_cpu_ns(ctx.process).1
+            crate::signals::timers::catch_up_cpu_timers(ctx.kernel, ctx.process)
         }
         // The clock of the thread that created it, whichever thread asks.
-        TimerClock::ThreadCpu(owner) if owner != ctx.thread.tid() => ctx
-            .process
-            .threads()
-            .iter()
-            .find(|thread| thread.tid() == owner)
-            .map_or(0, |thread| ctx.kernel.thread_cpu_ns(thread)),
-        TimerClock::ThreadCpu(_) => ctx.kernel.thread_cpu_ns(ctx.thread),
+        TimerClock::ThreadCpu(owner) => {
+            crate::signals::timers::catch_up_cpu_timers(ctx.kernel, ctx.process);
+            ctx.process
+                .threads()
+                .iter()
+                .find(|thread| thread.tid() == owner)
+                .map_or(0, |thread| thread.cpu_ns_charged())
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 //! charged with CPU time as the kernel folds it into the process
 //! ([`charge_cpu_timers`]). POSIX timers fire in the same two places.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+use process::{Process, Thread};
 
 use signal::{SigInfo, Signal};
 
@@ -43,28 +45,40 @@ pub fn fire_real_timers<K: Kernel>(kernel: &K, now: u64) -> Option<u64> {
     next
 }
 
-/// The process ran `user_ns` in user mode and `system_ns` in the kernel:
+/// Thread `thread` of `process` ran `user_ns` in user mode and
+/// `system_ns` in the kernel (sampled ticks, as the kernel folds them):
 /// its CPU-time interval timers count down, and SIGVTALRM or SIGPROF go
-/// out for those that expired.
+/// out for those that expired. Its POSIX CPU-time timers count down what
+/// its CPU clock says it ran since they were last charged, to the
+/// nanosecond ([`Kernel::thread_cpu_ns`]): a timer never fires before
+/// the clock it counts reads its expiry.
 pub fn charge_cpu_timers<K: Kernel>(
     kernel: &K,
-    process: &alloc::sync::Arc<process::Process<K::Env>>,
-    tid: i32,
+    process: &Arc<Process<K::Env>>,
+    thread: &Thread<K::Env>,
     user_ns: u64,
     system_ns: u64,
 ) {
+    // Without POSIX timers the thread's clock is not read (it takes the
+    // scheduler's lock); arming one charges every thread first.
+    let cpu_ns = if process.data().signals().posix_timers().is_empty() {
+        0
+    } else {
+        thread.charge_cpu_ns(kernel.thread_cpu_ns(thread))
+    };
     let posix_notify = crate::signals::posix_timers::TIMER_NOTIFY.lock();
     let (virtual_due, prof_due, posix_due) = {
         let mut data = process.data();
         let signals = data.signals_mut();
         let (virtual_due, prof_due) = signals.charge_cpu_timers(user_ns, system_ns);
-        let spent = user_ns.saturating_add(system_ns);
-        let posix_due = if signals.posix_timers().is_empty() {
+        let posix_due = if cpu_ns == 0 {
             Vec::new()
         } else {
-            // The folded time is the calling thread's: it counts for the
-            // process and for that thread's own CPU clock.
-            signals.posix_timers_mut().charge(tid, spent, spent)
+            // The time is this thread's: it counts for the process and
+            // for the thread's own CPU clock.
+            signals
+                .posix_timers_mut()
+                .charge(thread.tid(), cpu_ns, cpu_ns)
         };
         (virtual_due, prof_due, posix_due)
     };
@@ -76,4 +90,35 @@ pub fn charge_cpu_timers<K: Kernel>(
     if prof_due {
         let _ = send(kernel, process, SigInfo::kernel(Signal::SIGPROF));
     }
+}
+
+/// Charges `process`'s POSIX CPU-time timers with what each of its threads
+/// has run and they were not yet charged with (the kernel charges a
+/// thread as it folds its ticks, every few of them), and returns the
+/// process's CPU clock as charged: a timer set or read now counts from the
+/// clocks as they read now, not from a fold some milliseconds back.
+pub(crate) fn catch_up_cpu_timers<K: Kernel>(kernel: &K, process: &Arc<Process<K::Env>>) -> u64 {
+    let mut charges: Vec<(i32, u64)> = Vec::new();
+    let clock = process.cpu_ns(|thread| {
+        let spent = thread.charge_cpu_ns(kernel.thread_cpu_ns(thread));
+        if spent > 0 {
+            charges.push((thread.tid(), spent));
+        }
+        thread.cpu_ns_charged()
+    });
+    if charges.is_empty() {
+        return clock;
+    }
+    let _notify = crate::signals::posix_timers::TIMER_NOTIFY.lock();
+    let due = {
+        let mut data = process.data();
+        let timers = data.signals_mut().posix_timers_mut();
+        let mut due = Vec::new();
+        for (tid, spent) in charges {
+            due.extend(timers.charge(tid, spent, spent));
+        }
+        due
+    };
+    crate::signals::posix_timers::notify_expiries(kernel, process, due);
+    clock
 }

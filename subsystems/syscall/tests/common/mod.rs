@@ -226,6 +226,9 @@ pub struct Machine {
     pub interrupts: Mutex<Vec<i32>>,
     /// What the scheduler has each thread doing, by tid (unset: running).
     pub scheduler_states: Mutex<std::collections::BTreeMap<i32, sched::ThreadState>>,
+    /// The CPU time a test gave a thread (ns), by tid; unset: its tid in
+    /// milliseconds.
+    pub cpu_ns: Mutex<std::collections::BTreeMap<i32, u64>>,
     pub alarm_changes: AtomicUsize,
     pub futexes: syscall::futex::FutexTable<Events>,
     pub shm_segments: syscall::ipc::shm::ShmSegments,
@@ -371,10 +374,12 @@ impl Kernel for Machine {
     /// The fake charges no time: its processes' times are what tests set.
     fn fold_cpu_time(&self) {}
 
-    /// A figure of its own for each thread (1 ms per unit of its tid), so
-    /// a test sees whose clock was read.
+    /// What a test set ([`Machine::cpu_ns`]), else a figure of its own for
+    /// each thread (1 ms per unit of its tid), so a test sees whose clock
+    /// was read.
     fn thread_cpu_ns(&self, thread: &Thread<Env>) -> u64 {
-        thread.tid() as u64 * 1_000_000
+        let set = self.cpu_ns.lock().unwrap().get(&thread.tid()).copied();
+        set.unwrap_or(thread.tid() as u64 * 1_000_000)
     }
 
     fn realtime(&self) -> Timespec {
@@ -809,6 +814,7 @@ impl World {
             stop_events: Events::default(),
             interrupts: Mutex::new(Vec::new()),
             scheduler_states: Mutex::default(),
+            cpu_ns: Mutex::default(),
             alarm_changes: AtomicUsize::new(0),
             futexes: syscall::futex::FutexTable::new(),
             shm_segments: lock::Mutex::new(ipc::ShmNamespace::new()),
