@@ -116,6 +116,28 @@ impl FpuState {
         }
     }
 
+    /// Writes the whole state in FXSAVE layout to user memory at `dst`, a
+    /// signal frame's FPU area (512 bytes). A state the entry stub saved
+    /// goes out with one `fxsave64` straight into `dst` (its SSE part
+    /// loaded back into the registers first), as Linux writes a frame's:
+    /// no completed image built and copied (about 100 instructions of
+    /// every signal delivery). Others are copied. Like
+    /// [`FpuState::image`], it must run on the thread that entered the
+    /// kernel with this state. `EFAULT` if `dst` cannot be written.
+    pub fn write_to_user(&self, dst: mm::UserSlice) -> abi::KernelResult<()> {
+        // SAFETY: `complete` is written only through `&mut self`, by
+        // `complete` (through `&self`, with no reference into the state
+        // live) or by the entry stub before Rust code sees the state.
+        let partial = unsafe { *self.complete.get() } == PARTIAL;
+        if partial && dst.addr() % 16 == 0 {
+            // SAFETY: a partial state is the entry stub's save of this
+            // thread's registers (see above), whose x87 part the CPU
+            // still holds; the area is 64-byte aligned.
+            return unsafe { crate::usercopy::fxsave_to_user(dst, self.image.get().cast()) };
+        }
+        mm::UserMemory::copy_to_user(&crate::usercopy::ActiveUserMemory, dst, self.image())
+    }
+
     /// Makes the state the initial one (what a signal handler starts
     /// with) without writing the image: the exit loads the initial image
     /// itself, and the image is filled only if something reads it first.

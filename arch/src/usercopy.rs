@@ -1,7 +1,8 @@
 //! Copies between kernel and user memory that survive bad user pointers.
 //!
-//! The copy is a `rep movsq` then a `rep movsb` for the tail (and the
-//! futex compare-and-exchange one `lock cmpxchg`), whose
+//! The copy is a `rep movsq` then a `rep movsb` for the tail (the futex
+//! compare-and-exchange one `lock cmpxchg`, a signal frame's FPU state
+//! one `fxsave64`), whose
 //! addresses are listed in an exception-fixup table: if it faults and the page-fault handler cannot resolve the fault
 //! (demand paging, copy-on-write), the handler calls [`fixup_for`] and
 //! resumes at the fixup stub instead, which makes the copy return an error.
@@ -31,7 +32,8 @@ pub fn smap_enabled() -> bool {
 unsafe extern "C" {
     fn arch_user_copy(dst: *mut u8, src: *const u8, len: usize) -> u64;
     fn arch_user_cmpxchg32(word: *mut u32, expected: u32, new: u32) -> u64;
-    static arch_fixup_table: [[u64; 2]; 3];
+    fn arch_user_fxsave(dst: *mut u8, partial_image: *const u8) -> u64;
+    static arch_fixup_table: [[u64; 2]; 4];
 }
 
 core::arch::global_asm!(
@@ -93,6 +95,58 @@ core::arch::global_asm!(
         ret
     .size arch_user_cmpxchg32, . - arch_user_cmpxchg32
 
+    // rdi: a 16-byte-aligned user address; rsi: an FXSAVE image whose
+    // MXCSR and xmm registers the entry stub saved (the x87 part is still
+    // in the CPU). rax: 0, or 1 after a fault. Clobbers xmm0-xmm15, which
+    // the C ABI lets a callee do; the caller's MXCSR is put back.
+    .section .text.arch_user_fxsave, "ax", @progbits
+    .global arch_user_fxsave
+    .type arch_user_fxsave, @function
+    arch_user_fxsave:
+        sub rsp, 8
+        stmxcsr [rsp]
+        ldmxcsr [rsi + 24]
+        movdqa xmm0, [rsi + 160]
+        movdqa xmm1, [rsi + 176]
+        movdqa xmm2, [rsi + 192]
+        movdqa xmm3, [rsi + 208]
+        movdqa xmm4, [rsi + 224]
+        movdqa xmm5, [rsi + 240]
+        movdqa xmm6, [rsi + 256]
+        movdqa xmm7, [rsi + 272]
+        movdqa xmm8, [rsi + 288]
+        movdqa xmm9, [rsi + 304]
+        movdqa xmm10, [rsi + 320]
+        movdqa xmm11, [rsi + 336]
+        movdqa xmm12, [rsi + 352]
+        movdqa xmm13, [rsi + 368]
+        movdqa xmm14, [rsi + 384]
+        movdqa xmm15, [rsi + 400]
+        cmp byte ptr [rip + arch_smap_enabled], 0
+        je 2f
+        stac
+    2:
+    arch_user_fxsave_insn:
+        fxsave64 [rdi]
+        cmp byte ptr [rip + arch_smap_enabled], 0
+        je 3f
+        clac
+    3:
+        ldmxcsr [rsp]
+        add rsp, 8
+        xor eax, eax
+        ret
+    arch_user_fxsave_fixup:
+        cmp byte ptr [rip + arch_smap_enabled], 0
+        je 4f
+        clac
+    4:
+        ldmxcsr [rsp]
+        add rsp, 8
+        mov eax, 1
+        ret
+    .size arch_user_fxsave, . - arch_user_fxsave
+
     .section .rodata.arch_fixup_table, "a", @progbits
     .balign 8
     .global arch_fixup_table
@@ -100,6 +154,7 @@ core::arch::global_asm!(
         .quad arch_user_copy_quads, arch_user_copy_fixup
         .quad arch_user_copy_bytes, arch_user_copy_fixup
         .quad arch_user_cmpxchg32_insn, arch_user_cmpxchg32_fixup
+        .quad arch_user_fxsave_insn, arch_user_fxsave_fixup
     "#
 );
 
@@ -112,6 +167,33 @@ pub fn fixup_for(rip: u64) -> Option<u64> {
         .iter()
         .find(|entry| entry[0] == rip)
         .map(|entry| entry[1])
+}
+
+/// Writes the FPU state whose SSE part the entry stub saved in
+/// `partial_image` (the x87 part still in the CPU) to user memory at `dst`
+/// with one `fxsave64`, as Linux writes a signal frame's FPU state: no
+/// completed image to build and copy. `EINVAL` unless `dst` is 512 bytes
+/// at a 16-byte boundary, `EFAULT` if it cannot be written.
+///
+/// # Safety
+///
+/// `partial_image` is the 16-byte-aligned FXSAVE area the entry stub
+/// filled on this thread's way into the kernel, whose x87 state the CPU
+/// still holds (no context switch reloaded it for another state since).
+pub(crate) unsafe fn fxsave_to_user(dst: UserSlice, partial_image: *const u8) -> KernelResult<()> {
+    if dst.len() != 512 || dst.addr() % 16 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: `dst` lies in the user half and is aligned as fxsave64
+    // needs, a fault on it is caught by the fixup table; the caller
+    // vouches for `partial_image`, whose MXCSR the entry stub read from
+    // the CPU (so loading it cannot fault).
+    let failed = unsafe { arch_user_fxsave(dst.addr() as *mut u8, partial_image) };
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(Errno::EFAULT)
+    }
 }
 
 /// User memory of the address space the CPU is running on.

@@ -1,11 +1,14 @@
 /* The FPU/SSE state survives the kernel: x87 registers, xmm registers and
  * MXCSR (a rounding mode) across system calls, sleeps (other threads run)
- * and a signal handler that starts clean and uses the FPU itself; a forked
- * child starts with its parent's state. */
+ * and a signal handler that starts clean and uses the FPU itself, and finds
+ * the interrupted state in its frame; a forked child starts with its
+ * parent's state. */
 #define _GNU_SOURCE
 #include <fenv.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
+#include <ucontext.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,8 +24,16 @@ static void get_xmm(uint8_t six[16], uint8_t thirteen[16]) {
 static volatile sig_atomic_t handled;
 static volatile int entry_round;
 static uint8_t entry_six[16], entry_thirteen[16];
-static void clobbering_handler(int sig) {
+/* What the frame's FXSAVE area held: xmm13, MXCSR, st(0). */
+static uint8_t frame_thirteen[16], frame_st0[10];
+static uint32_t frame_mxcsr;
+static void clobbering_handler(int sig, siginfo_t *info, void *context) {
     (void)sig;
+    (void)info;
+    const uint8_t *fxsave = (const uint8_t *)((ucontext_t *)context)->uc_mcontext.fpregs;
+    memcpy(frame_thirteen, fxsave + 160 + 13 * 16, 16);
+    memcpy(&frame_mxcsr, fxsave + 24, 4);
+    memcpy(frame_st0, fxsave + 32, 10);
     /* It starts with a clean FPU, as on Linux: the default rounding mode
      * and zeroed xmm registers, whatever the interrupted code had. */
     entry_round = fegetround();
@@ -66,7 +77,8 @@ int main(void) {
 
     /* A handler that clobbers everything: the interrupted state returns. */
     struct sigaction sa = {0};
-    sa.sa_handler = clobbering_handler;
+    sa.sa_sigaction = clobbering_handler;
+    sa.sa_flags = SA_SIGINFO;
     CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
     set_xmm(pattern);
     __asm__ volatile("fldt %0" ::"m"(pi));
@@ -78,6 +90,9 @@ int main(void) {
     static const uint8_t zeros[16];
     CHECK_EQ(entry_round, FE_TONEAREST);
     CHECK(!memcmp(entry_thirteen, zeros, 16));
+    CHECK(!memcmp(frame_thirteen, pattern, 16));
+    CHECK_EQ(frame_mxcsr & 0x6000, 0x6000); /* round toward zero */
+    CHECK(!memcmp(frame_st0, &pi, 10));
     CHECK(!memcmp(six, pattern, 16) && !memcmp(thirteen, pattern, 16));
     CHECK(after == pi);
     CHECK_EQ(fegetround(), FE_TOWARDZERO);

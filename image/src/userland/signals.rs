@@ -96,6 +96,13 @@ impl SavedRegisters for TrapRegisters<'_> {
         self.fpu.image_to_overwrite()
     }
 
+    /// Straight from the CPU where the entry stub left part of the
+    /// state there (`memory` is the running process's, which the CPU
+    /// writes to).
+    fn write_fpu_to_user(&self, _memory: &dyn UserMemory, dst: UserSlice) -> KernelResult<()> {
+        self.fpu.write_to_user(dst)
+    }
+
     fn reset_fpu(&mut self) {
         self.fpu.reset();
     }

@@ -4,6 +4,8 @@
 //! (`fork`, `sigaltstack`) go through this trait, so they run on the host
 //! against a plain struct.
 
+use abi::KernelResult;
+use mm::{UserMemory, UserSlice};
 use signal::{FaultContext, UserRegisters};
 
 /// Size of the legacy `fxsave` area every thread keeps.
@@ -40,6 +42,14 @@ pub trait SavedRegisters {
     /// the state elsewhere need not gather it first (`rt_sigreturn`).
     fn fpu_to_overwrite(&mut self) -> &mut [u8; FPU_AREA_SIZE] {
         self.fpu_mut()
+    }
+
+    /// Writes the FPU/SSE state in `fxsave` layout to `dst` of `memory`, a
+    /// signal frame's FPU area (the user memory of the thread whose state
+    /// this is). A kernel that keeps part of the state in the CPU
+    /// overrides it to store from there (Linux's `fxsave` into the frame).
+    fn write_fpu_to_user(&self, memory: &dyn UserMemory, dst: UserSlice) -> KernelResult<()> {
+        memory.copy_to_user(dst, self.fpu())
     }
 
     /// Resets the FPU/SSE state to its power-on value (a signal handler

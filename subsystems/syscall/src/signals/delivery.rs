@@ -407,10 +407,7 @@ fn enter_handler<K: Kernel>(
         UserSlice::new(plan.frame_address, size_of::<signal::RtSigFrame>())?,
         plan.frame.as_bytes(),
     )?;
-    memory.copy_to_user(
-        UserSlice::new(plan.fpstate_address, FPU_AREA_SIZE)?,
-        regs.fpu(),
-    )?;
+    regs.write_fpu_to_user(memory, UserSlice::new(plan.fpstate_address, FPU_AREA_SIZE)?)?;
     let mut handler = plan.handler_registers;
     handler.cs = K::SELECTORS.code;
     handler.ss = K::SELECTORS.data;
