@@ -1,5 +1,6 @@
 /* CPU time: a child's user time shows up in the parent's times(),
- * getrusage(RUSAGE_CHILDREN) and wait4's rusage once the child is reaped;
+ * getrusage(RUSAGE_CHILDREN) and wait4's rusage once the child is reaped,
+ * which agree with the child's own CPU clock;
  * the CPU-time clocks count running, not sleeping; another thread's clock
  * (pthread_getcpuclockid) and another process's (clock_getcpuclockid)
  * read theirs; the clocks count to the nanosecond, not in ticks, and a
@@ -81,6 +82,28 @@ int main(void) {
     struct rusage usage;
     CHECK_EQ(getrusage(RUSAGE_CHILDREN, &usage), 0);
     CHECK(usage_seconds(&usage) > 0);
+
+    /* A child's rusage is its CPU clock, not a sample of it: within the
+     * rounding of a hundredth of a second (sampled timer ticks could say
+     * 20 ms, or none, for 35 ms of running). */
+    int report[2];
+    CHECK_EQ(pipe(report), 0);
+    child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        double ran;
+        while ((ran = clock_seconds(CLOCK_PROCESS_CPUTIME_ID)) < 0.035) {
+        }
+        _exit(write(report[1], &ran, sizeof ran) == sizeof ran ? 0 : 1);
+    }
+    double ran = 0;
+    CHECK_EQ(read(report[0], &ran, sizeof ran), (long)sizeof ran);
+    CHECK_EQ(wait4(child, &status, 0, &child_usage), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    spent = usage_seconds(&child_usage);
+    CHECK(spent > ran - 0.006 && spent < ran + 0.006);
+    close(report[0]);
+    close(report[1]);
 
     /* Sleeping costs no CPU time; spinning does. */
     double cpu0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);

@@ -68,6 +68,8 @@ pub struct Thread {
     /// Ticks charged since they were last folded into the process.
     user_ticks: AtomicU64,
     kernel_ticks: AtomicU64,
+    /// The CPU time (ns) already folded into its process's times.
+    cpu_ns_folded: AtomicU64,
     /// How many process-crate locks the thread held when it was switched
     /// out (see `core::LockPreemption`): the running thread's count is
     /// its CPU's, swapped in and out at a switch.
@@ -114,6 +116,7 @@ impl Thread {
             fs_base: AtomicU64::new(0),
             user_ticks: AtomicU64::new(0),
             kernel_ticks: AtomicU64::new(0),
+            cpu_ns_folded: AtomicU64::new(0),
         }))
     }
 
@@ -234,6 +237,16 @@ impl Thread {
             whole
         };
         (take(&self.user_ticks), take(&self.kernel_ticks))
+    }
+
+    /// The CPU time (ns) already folded into its process's times.
+    pub fn cpu_ns_folded(&self) -> u64 {
+        self.cpu_ns_folded.load(Ordering::Relaxed)
+    }
+
+    /// Counts `ns` more CPU time as folded (only the thread itself folds).
+    pub fn add_cpu_ns_folded(&self, ns: u64) {
+        self.cpu_ns_folded.fetch_add(ns, Ordering::Relaxed);
     }
 
     /// The user FS base (TLS pointer) this thread runs with.

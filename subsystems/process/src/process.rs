@@ -27,7 +27,7 @@ use crate::ptrace::Tracing;
 use crate::rlimit::Rlimits;
 use crate::thread::Thread;
 
-/// CPU time in scheduler ticks.
+/// CPU time in `USER_HZ` ticks (hundredths of a second).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CpuTimes {
     /// Ticks spent in user mode.
@@ -37,6 +37,23 @@ pub struct CpuTimes {
 }
 
 impl CpuTimes {
+    /// `ticks` of CPU time split between user mode and the kernel as
+    /// `user_samples` and `kernel_samples` (timer ticks that found the
+    /// thread in each) are, as Linux scales its sampled split to the
+    /// precise total; all user time without samples (Linux's choice when
+    /// it saw no system time).
+    pub fn split(ticks: u64, user_samples: u64, kernel_samples: u64) -> CpuTimes {
+        let samples = u128::from(user_samples) + u128::from(kernel_samples);
+        let user = match samples {
+            0 => ticks,
+            _ => (u128::from(ticks) * u128::from(user_samples) / samples) as u64,
+        };
+        CpuTimes {
+            user,
+            kernel: ticks - user,
+        }
+    }
+
     pub(crate) fn add(&mut self, other: CpuTimes) {
         self.user = self.user.saturating_add(other.user);
         self.kernel = self.kernel.saturating_add(other.kernel);
@@ -833,5 +850,23 @@ impl<E: ProcessEnv> ProcessData<E> {
     pub(crate) fn add_children_times(&mut self, child: CpuTimes, grandchildren: CpuTimes) {
         self.children_times.add(child);
         self.children_times.add(grandchildren);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CpuTimes;
+
+    #[test]
+    fn the_precise_total_is_split_as_the_samples_are() {
+        let split = |t, u, k| {
+            let times = CpuTimes::split(t, u, k);
+            (times.user, times.kernel)
+        };
+        assert_eq!(split(10, 3, 1), (7, 3), "rounded towards the kernel");
+        assert_eq!(split(10, 0, 4), (0, 10));
+        assert_eq!(split(3, 0, 0), (3, 0), "no samples: user time");
+        assert_eq!(split(0, 5, 5), (0, 0));
+        assert_eq!(split(u64::MAX, u64::MAX, 1), (u64::MAX - 1, 1));
     }
 }
