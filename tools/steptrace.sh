@@ -4,7 +4,7 @@
 # its function: where the instructions of a kbench figure go.
 #
 #   tools/steptrace.sh signal            # kill(self) + handler + sigreturn
-#   tools/steptrace.sh read              # also: null, write
+#   tools/steptrace.sh read              # also: null, write, pipe (a round trip)
 #   tools/steptrace.sh read --lines read_pass   # per source line inside it
 #
 # The program (tools/steptrace/loop.c) calls marker() before each
@@ -13,7 +13,7 @@
 # and the test initramfs. Output goes to target/steptrace/.
 set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
-what=${1:?usage: tools/steptrace.sh signal|null|read|write [--lines FUNCTION]}
+what=${1:?usage: tools/steptrace.sh signal|null|read|write|pipe [--lines FUNCTION]}
 shift
 out=$repo/target/steptrace
 for tool in gdb musl-gcc cpio qemu-system-x86_64 addr2line; do

@@ -168,17 +168,13 @@ pub(super) fn current_id() -> ThreadId {
     current().id
 }
 
-/// Runs `decide` on the scheduler and takes, in the same hold of its
-/// lock, the wake reason of the thread the decision has this CPU run, for
-/// [`carry_out`] to hand over.
+/// Runs `decide` on the scheduler and takes, in the same hold of this
+/// CPU's lock, the wake reason of the thread the decision has this CPU
+/// run, for [`carry_out`] to hand over.
 pub(super) fn decide(
     decide: impl FnOnce(&Scheduler) -> abi::KernelResult<Decision>,
 ) -> abi::KernelResult<(Decision, Option<WakeReason>)> {
-    let cpu = this_cpu();
-    with_scheduler(|s| {
-        let decision = decide(s)?;
-        Ok((decision, s.take_resumed_wake_reason(cpu, decision)))
-    })
+    with_scheduler(|s| s.resuming(this_cpu(), decide))
 }
 
 /// Carries out `decision`, handing `wake_reason` (from [`decide`]) to the
@@ -683,12 +679,13 @@ pub(super) fn block_on(
         if interruptible {
             hand_over_deferred_interrupt(s, now);
         }
-        s.wait_on_unless(cpu, queue, interruptible, deadline, now, still_waiting)
-            .map(|decision| decision.map(|d| (d, s.take_resumed_wake_reason(cpu, d))))
+        s.resuming(cpu, |s| {
+            s.wait_on_unless(cpu, queue, interruptible, deadline, now, still_waiting)
+        })
     });
     match decision {
-        Ok(None) => return WakeReason::Woken,
-        Ok(Some((decision, reason))) => carry_out(decision, reason),
+        Ok((None, _)) => return WakeReason::Woken,
+        Ok((Some(decision), reason)) => carry_out(decision, reason),
         Err(error) => {
             log::error!("cannot block on {queue:?}: {error:?}");
             return WakeReason::Woken;

@@ -377,12 +377,13 @@ impl JoinHandle {
             let cpu = this_cpu();
             let finished = || self.thread.finished.load(Ordering::SeqCst);
             let decision = with_scheduler(|s| {
-                let decision = s
-                    .wait_on_unless(cpu, self.thread.exit_queue, false, None, now, || {
-                        !finished()
-                    })
-                    .ok()??;
-                Some((decision, s.take_resumed_wake_reason(cpu, decision)))
+                let queue = self.thread.exit_queue;
+                match s.resuming(cpu, |s| {
+                    s.wait_on_unless(cpu, queue, false, None, now, || !finished())
+                }) {
+                    Ok((Some(decision), reason)) => Some((decision, reason)),
+                    _ => None,
+                }
             });
             match decision {
                 None => return,

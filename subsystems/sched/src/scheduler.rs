@@ -38,14 +38,14 @@ use crate::cpu::{CpuId, CpuSet, MAX_CPUS};
 use crate::irq_lock::{InterruptControl, InterruptsOff, IrqSpinLock, IrqSpinLockGuard};
 use crate::priority::Priority;
 use crate::run_queue::{Departure, Lag, RunQueue, RunQueueConfig};
-use crate::state::{BlockReason, ThreadState, WakeReason};
+use crate::state::{BlockReason, ThreadState, WakeReason, WakeReasonSlot};
 use crate::thread_id::{ThreadId, ThreadMap};
 use crate::timer_queue::{TimerId, TimerQueue};
 use crate::wait_queue::{WaitQueueId, WaitQueues, Waiter};
 use abi::{Errno, KernelResult};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// How often each CPU's timer tick compares its run queue's load with
 /// the others' and takes a waiting thread from a busier one when that
@@ -180,6 +180,11 @@ struct CpuSlot<I: InterruptControl> {
     load: AtomicU64,
     len: AtomicUsize,
     waiting: AtomicUsize,
+    /// Inside [`Scheduler::resuming`] (this CPU's only): a decision
+    /// takes the wake reason of the thread it has the CPU run into
+    /// `resumed`.
+    handing_over: AtomicBool,
+    resumed: WakeReasonSlot,
 }
 
 type ShardGuard<'a, I> = IrqSpinLockGuard<'a, Shard, I>;
@@ -250,6 +255,8 @@ impl<I: InterruptControl> Scheduler<I> {
                     load: AtomicU64::new(0),
                     len: AtomicUsize::new(0),
                     waiting: AtomicUsize::new(0),
+                    handing_over: AtomicBool::new(false),
+                    resumed: WakeReasonSlot::new(),
                 })
                 .collect(),
             online: AtomicU64::new(CpuSet::first(cpu_count).bits()),
@@ -296,6 +303,9 @@ impl<I: InterruptControl> Scheduler<I> {
                 return Ok((shard, home));
             }
             drop(shard);
+            // Interrupts may be off: answer what other CPUs cannot wait
+            // for, as a lock's spin does.
+            I::relax();
             core::hint::spin_loop();
         }
     }
@@ -763,6 +773,13 @@ impl<I: InterruptControl> Scheduler<I> {
         }
         shard.on_cpu = next;
         self.publish(cpu, shard);
+        let slot = &self.cpus[cpu.0 as usize];
+        if slot.handing_over.load(Ordering::Relaxed) {
+            let reason = next
+                .and_then(|id| shard.threads.get_mut(&id))
+                .and_then(|rec| rec.wake_reason.take());
+            slot.resumed.put(reason);
+        }
         Ok(match next {
             _ if next == previous => Decision::Continue,
             Some(id) => Decision::SwitchTo(id),
@@ -1086,7 +1103,7 @@ impl<I: InterruptControl> Scheduler<I> {
             rec.wake_reason = Some(WakeReason::TimedOut);
             return self.schedule_locked(cpu, guard, now).map(Some);
         }
-        let waiter = Waiter { id, token };
+        let waiter = Waiter { id, token, cpu };
         if let Some(queue) = reason.queue() {
             let (lock, inner) = self.wait_shard(queue);
             lock.lock()
@@ -1191,6 +1208,7 @@ impl<I: InterruptControl> Scheduler<I> {
                 Waiter {
                     id,
                     token: rec.wait_token,
+                    cpu: home,
                 },
             );
         }
@@ -1276,18 +1294,23 @@ impl<I: InterruptControl> Scheduler<I> {
             let Some(waiter) = waiter else {
                 return Ok((None, 0));
             };
-            let woken = self.with_record(waiter.id, now, |this, shard, home| {
-                this.wake_in(
-                    shard,
-                    home,
-                    waiter.id,
-                    WakeReason::Woken,
-                    Some(waiter.token),
-                    waker,
-                    now,
-                )
-            });
-            if woken == Ok(true) {
+            // A waiting thread stays on the CPU it waits on: no need to
+            // look its home up.
+            let mut shard = self.lock(waiter.cpu)?;
+            let (woken, carry) = self.wake_in(
+                &mut shard,
+                waiter.cpu,
+                waiter.id,
+                WakeReason::Woken,
+                Some(waiter.token),
+                waker,
+                now,
+            )?;
+            drop(shard);
+            if let Some((carried, target)) = carry {
+                self.attach(carried, target, now)?;
+            }
+            if woken {
                 return Ok((Some(waiter.id), left));
             }
         }
@@ -1380,6 +1403,26 @@ impl<I: InterruptControl> Scheduler<I> {
             Decision::Idle => return None,
         };
         shard.threads.get_mut(&id)?.wake_reason.take()
+    }
+
+    /// Runs `decide` (a call on `cpu`'s behalf that returns a decision:
+    /// schedule, block, yield, exit) and takes, in the same hold of the
+    /// CPU's lock as the decision, the wake reason of the thread it has
+    /// the CPU run: [`Scheduler::take_resumed_wake_reason`] without a
+    /// second trip through the lock. With `decide`'s error, nothing is
+    /// taken.
+    pub fn resuming<T>(
+        &self,
+        cpu: CpuId,
+        decide: impl FnOnce(&Self) -> KernelResult<T>,
+    ) -> KernelResult<(T, Option<WakeReason>)> {
+        let slot = self.slot(cpu)?;
+        slot.resumed.put(None);
+        slot.handing_over.store(true, Ordering::Relaxed);
+        let result = decide(self);
+        slot.handing_over.store(false, Ordering::Relaxed);
+        let reason = slot.resumed.take();
+        Ok((result?, reason))
     }
 
     // ---- alarms ----------------------------------------------------------
@@ -1475,7 +1518,8 @@ impl<I: InterruptControl> Scheduler<I> {
                     ThreadState::Blocked(reason) if reason.queue().is_some() => {
                         alloc::vec![Waiter {
                             id,
-                            token: rec.wait_token
+                            token: rec.wait_token,
+                            cpu: rec.cpu,
                         }]
                     }
                     _ => Vec::new(),

@@ -1,5 +1,6 @@
 //! A FIFO of threads blocked on one event.
 
+use crate::cpu::CpuId;
 use crate::thread_id::ThreadId;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -11,16 +12,19 @@ use alloc::vec::Vec;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WaitQueueId(pub u64);
 
-/// One wait of one thread: the thread, and the token of that wait, which
-/// no other wait of any thread shares. A waker that took a waiter out and
-/// finds its thread no longer in that wait (it timed out, was interrupted,
-/// or waits again for something else) leaves it alone.
+/// One wait of one thread: the thread, the token of that wait, which no
+/// other wait of any thread shares, and the CPU whose share of the
+/// scheduler holds the thread while it waits. A waker that took a waiter
+/// out and finds its thread no longer in that wait (it timed out, was
+/// interrupted, or waits again for something else) leaves it alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Waiter {
     /// The waiting thread.
     pub id: ThreadId,
     /// Its wait's token.
     pub token: u64,
+    /// Its home CPU while it waits.
+    pub cpu: CpuId,
 }
 
 /// The threads waiting on one event, first come first woken.
@@ -196,6 +200,7 @@ mod tests {
         Waiter {
             id: ThreadId(id),
             token,
+            cpu: CpuId::BSP,
         }
     }
 

@@ -359,6 +359,39 @@ fn the_decision_that_resumes_a_thread_hands_over_its_wake_reason() {
 }
 
 #[test]
+fn a_decision_made_resuming_takes_the_reason_in_the_same_call() {
+    let mut m = Machine::new();
+    let q = m.sched.create_wait_queue();
+    m.spawn(1, Priority::NORMAL);
+    m.spawn(2, Priority::NORMAL);
+    assert_eq!(
+        m.sched.resuming(CPU, |s| s.schedule(CPU, 0)),
+        Ok((Decision::SwitchTo(t(1)), None))
+    );
+    let blocked = m
+        .sched
+        .resuming(CPU, |s| s.wait_on(CPU, q, true, Some(5 * MS), 0));
+    assert_eq!(blocked, Ok((Decision::SwitchTo(t(2)), None)));
+    m.now = 6 * MS;
+    m.sched.on_timer_tick(CPU, m.now, |_, _| {}).unwrap();
+    let decision = m.sched.resuming(CPU, |s| s.yield_current(CPU, 6 * MS));
+    assert_eq!(
+        decision,
+        Ok((Decision::SwitchTo(t(1)), Some(WakeReason::TimedOut)))
+    );
+    assert_eq!(m.sched.take_wake_reason(t(1)), Ok(None), "taken once");
+    // A failed decision hands nothing over.
+    assert_eq!(
+        m.sched.resuming(CPU, |s| s.schedule(CpuId(7), 0)),
+        Err(abi::Errno::EINVAL)
+    );
+    assert_eq!(
+        m.sched.resuming(CpuId(7), |s| s.schedule(CPU, 0)),
+        Err(abi::Errno::EINVAL)
+    );
+}
+
+#[test]
 fn uninterruptible_wait_ignores_interruption() {
     let mut m = Machine::new();
     let q = m.sched.create_wait_queue();
