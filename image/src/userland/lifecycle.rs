@@ -297,7 +297,7 @@ pub fn spawn_thread(
 pub fn fold_ticks(link: &UserLink) {
     // Checked inline: most returns to user mode have nothing to fold.
     if task::current().has_ticks_to_take(FOLD_EVERY_TICKS) {
-        fold_cpu_time(link, false);
+        fold_cpu_time(link, None);
     }
 }
 
@@ -308,19 +308,19 @@ const FOLD_EVERY_TICKS: u64 = 5;
 /// scheduler accounts it (to the nanosecond, like the CPU-time clocks),
 /// split between user mode and the kernel as the sampled timer ticks
 /// since the last fold are; what is left under a tick waits for the next
-/// fold, and at the thread's exit (`exiting`) counts to the nearest
-/// tick. Summing sampled ticks instead undercounted a thread that timer
+/// fold, and at the thread's exit (`exit_ns`: its CPU time then) counts
+/// to the nearest tick. Summing sampled ticks instead undercounted a thread that timer
 /// interrupts seldom caught, so `getrusage` could say less than the
 /// clocks (a child that spun for 30 ms of CPU time was reaped with none).
 #[inline(never)]
-fn fold_cpu_time(link: &UserLink, exiting: bool) {
+fn fold_cpu_time(link: &UserLink, exit_ns: Option<u64>) {
     let current = task::current();
     let tick_ns = 1_000_000_000 / syscall::info::USER_HZ;
-    let ran = task::cpu_time_ns(current.id).saturating_sub(current.cpu_ns_folded());
-    let ticks = if exiting {
-        (ran + tick_ns / 2) / tick_ns
-    } else {
-        ran / tick_ns
+    let cpu_ns = exit_ns.unwrap_or_else(|| task::cpu_time_ns(current.id));
+    let ran = cpu_ns.saturating_sub(current.cpu_ns_folded());
+    let ticks = match exit_ns {
+        Some(_) => (ran + tick_ns / 2) / tick_ns,
+        None => ran / tick_ns,
     };
     if ticks == 0 {
         return;
@@ -341,7 +341,6 @@ fn fold_cpu_time(link: &UserLink, exiting: bool) {
 /// Detaches the thread from its process; the last one finalizes the
 /// process (zombie, SIGCHLD, address space freed).
 fn finish_thread(link: &UserLink) {
-    fold_cpu_time(link, true);
     // Noted before the thread detaches: once the process ends, its parent
     // may reap it and read the report before this thread runs again.
     crate::profiler::note_exit(&link.process);
@@ -374,8 +373,10 @@ pub fn exit_thread() -> ! {
         syscall::process::exit::clear_child_tid(&RunningKernel, &link.process, &link.thread);
         let current = task::current();
         current.set_address_space(None);
-        // What it ran stays with its process's CPU clock.
-        link.thread.set_exit_cpu_ns(task::cpu_time_ns(current.id));
+        // What it ran stays with its process's CPU clock and times.
+        let cpu_ns = task::cpu_time_ns(current.id);
+        link.thread.set_exit_cpu_ns(cpu_ns);
+        fold_cpu_time(&link, Some(cpu_ns));
         finish_thread(&link);
         // The kernel thread keeps its link (and so the process structure)
         // until it is freed (at the next spawn or exit); everything the
