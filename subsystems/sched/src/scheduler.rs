@@ -624,6 +624,43 @@ impl<I: InterruptControl> Scheduler<I> {
         }
     }
 
+    /// Puts runnable thread `id` of `shard` (its home, `home`) into
+    /// `target`'s run queue: this shard's at once, another's once the
+    /// caller has released this lock (the move returned). It enters at
+    /// `lag`, or, woken, where it `departure`d from this queue (measured
+    /// against this queue, bounded by the sleeper credit).
+    #[allow(clippy::too_many_arguments)]
+    fn requeue(
+        &self,
+        shard: &mut Shard,
+        home: CpuId,
+        id: ThreadId,
+        target: CpuId,
+        lag: Lag,
+        departure: Option<Departure>,
+        now: u64,
+    ) -> KernelResult<Move> {
+        if target == home {
+            let rec = shard.threads.get_mut(&id).ok_or(Errno::ESRCH)?;
+            let priority = rec.priority;
+            rec.lag = Lag::default();
+            let queue = &mut shard.run_queue;
+            match departure {
+                Some(departure) => queue.enqueue_departed(id, priority, departure, now)?,
+                None => queue.enqueue_with_lag(id, priority, lag, now)?,
+            }
+            self.publish(home, shard);
+            return Ok(None);
+        }
+        let entry = match departure {
+            Some(departure) => Entry::Woken(shard.run_queue.lag_since(departure, now)),
+            None => Entry::Lag(lag),
+        };
+        let rec = shard.threads.remove(&id).ok_or(Errno::ESRCH)?;
+        self.publish(home, shard);
+        Ok(Some((Carried { id, rec, entry }, target)))
+    }
+
     // ---- thread lifecycle ----------------------------------------------
 
     /// Registers a new thread, runnable at once. `EEXIST` if the id is in
@@ -729,19 +766,12 @@ impl<I: InterruptControl> Scheduler<I> {
             && let Some(rec) = shard.threads.get(&running)
             && !rec.affinity.intersection(self.online_cpus()).contains(cpu)
         {
+            let target = self.place(rec.affinity, cpu);
             let lag = shard.run_queue.dequeue(running, now)?;
-            let mut rec = shard.threads.remove(&running).ok_or(Errno::ESRCH)?;
+            let rec = shard.threads.get_mut(&running).ok_or(Errno::ESRCH)?;
             rec.state.preempt()?;
             rec.stats.involuntary_switches += 1;
-            let target = self.place(rec.affinity, rec.cpu);
-            carry = Some((
-                Carried {
-                    id: running,
-                    rec,
-                    entry: Entry::Lag(lag),
-                },
-                target,
-            ));
+            carry = self.requeue(shard, cpu, running, target, lag, None, now)?;
         }
 
         if carry.is_some() || shard.run_queue.is_empty() {
@@ -931,22 +961,9 @@ impl<I: InterruptControl> Scheduler<I> {
                 return Ok((false, None));
             }
             rec.state.resume()?;
-            let lag = rec.lag;
-            let target = this.place(rec.affinity, rec.cpu);
-            if target == home {
-                let priority = rec.priority;
-                rec.lag = Lag::default();
-                shard.run_queue.enqueue_with_lag(id, priority, lag, now)?;
-                this.publish(home, shard);
-                return Ok((true, None));
-            }
-            let rec = shard.threads.remove(&id).ok_or(Errno::ESRCH)?;
-            let carried = Carried {
-                id,
-                rec,
-                entry: Entry::Lag(lag),
-            };
-            Ok((true, Some((carried, target))))
+            let (lag, target) = (rec.lag, this.place(rec.affinity, rec.cpu));
+            let carry = this.requeue(shard, home, id, target, lag, None, now)?;
+            Ok((true, carry))
         })
     }
 
@@ -979,16 +996,10 @@ impl<I: InterruptControl> Scheduler<I> {
             }
             match rec.state {
                 ThreadState::Runnable => {
+                    let target = this.place(affinity, rec.cpu);
                     let lag = shard.run_queue.dequeue(id, now)?;
-                    let rec = shard.threads.remove(&id).ok_or(Errno::ESRCH)?;
-                    this.publish(home, shard);
-                    let target = this.place(rec.affinity, rec.cpu);
-                    let carried = Carried {
-                        id,
-                        rec,
-                        entry: Entry::Lag(lag),
-                    };
-                    Ok(((), Some((carried, target))))
+                    let carry = this.requeue(shard, home, id, target, lag, None, now)?;
+                    Ok(((), carry))
                 }
                 ThreadState::Running => {
                     shard.run_queue.set_need_resched();
@@ -1212,24 +1223,17 @@ impl<I: InterruptControl> Scheduler<I> {
                 },
             );
         }
-        let target = self.place_woken(rec, waker);
-        if target == home {
-            let (priority, departure) = (rec.priority, rec.departure);
-            rec.lag = Lag::default();
-            shard
-                .run_queue
-                .enqueue_departed(id, priority, departure, now)?;
-            self.publish(home, shard);
-            return Ok((true, None));
-        }
-        let lag = shard.run_queue.lag_since(rec.departure, now);
-        let rec = shard.threads.remove(&id).ok_or(Errno::ESRCH)?;
-        let carried = Carried {
+        let (target, departure) = (self.place_woken(rec, waker), rec.departure);
+        let carry = self.requeue(
+            shard,
+            home,
             id,
-            rec,
-            entry: Entry::Woken(lag),
-        };
-        Ok((true, Some((carried, target))))
+            target,
+            Lag::default(),
+            Some(departure),
+            now,
+        )?;
+        Ok((true, carry))
     }
 
     /// Wakes `id` if it is blocked, with `reason`, whatever it waits for.
