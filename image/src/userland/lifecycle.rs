@@ -333,6 +333,7 @@ fn fold_cpu_time(link: &UserLink, exit_ns: Option<u64>) {
         &RunningKernel,
         &link.process,
         &link.thread,
+        cpu_ns,
         times.user * tick_ns,
         times.kernel * tick_ns,
     );

@@ -1159,9 +1159,17 @@ fn cpu_time_interval_timers_count_down_what_the_process_runs() {
     };
     assert_eq!(w.call(Sysno::Setitimer, &[1, timer(30), 0]), 0);
     assert_eq!(w.call(Sysno::Setitimer, &[2, timer(30), 0]), 0);
+    let clock = || w.machine.thread_cpu_ns(&w.thread);
     // Sleeping (wall time) charges nothing.
     w.machine.advance(1_000_000_000);
-    syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, &w.thread, 0, 20_000_000);
+    syscall::signals::timers::charge_cpu_timers(
+        &*w.machine,
+        &w.process,
+        &w.thread,
+        clock(),
+        0,
+        20_000_000,
+    );
     assert_eq!(pending(&w), 0);
     let left = w.alloc(32);
     assert_eq!(w.call(Sysno::Getitimer, &[1, left]), 0);
@@ -1176,9 +1184,23 @@ fn cpu_time_interval_timers_count_down_what_the_process_runs() {
         10_000,
         "prof counts both"
     );
-    syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, &w.thread, 10_000_000, 0);
+    syscall::signals::timers::charge_cpu_timers(
+        &*w.machine,
+        &w.process,
+        &w.thread,
+        clock(),
+        10_000_000,
+        0,
+    );
     assert_eq!(pending(&w), bit(SIGPROF));
-    syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, &w.thread, 20_000_000, 0);
+    syscall::signals::timers::charge_cpu_timers(
+        &*w.machine,
+        &w.process,
+        &w.thread,
+        clock(),
+        20_000_000,
+        0,
+    );
     assert_eq!(pending(&w), bit(SIGPROF) | bit(SIGVTALRM));
     // A forked child starts with them disarmed.
     assert_eq!(w.call(Sysno::Setitimer, &[1, timer(30), 0]), 0);
@@ -1199,8 +1221,16 @@ fn a_cpu_time_posix_timer_never_fires_before_its_clock_reads_the_expiry() {
     };
     // The kernel folds a thread's time every few ticks: what it ran
     // since the last fold is charged to its timers at the next.
-    let fold =
-        || syscall::signals::timers::charge_cpu_timers(&*w.machine, &w.process, &w.thread, 0, 0);
+    let fold = || {
+        syscall::signals::timers::charge_cpu_timers(
+            &*w.machine,
+            &w.process,
+            &w.thread,
+            w.machine.thread_cpu_ns(&w.thread),
+            0,
+            0,
+        )
+    };
     let ms = |n: i64| Timespec::from_nanos(n as u64 * 1_000_000);
     mask(&w, SIG_BLOCK, bit(SIGUSR1));
     let event = w.put(&SigEvent {

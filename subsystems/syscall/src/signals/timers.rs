@@ -46,26 +46,21 @@ pub fn fire_real_timers<K: Kernel>(kernel: &K, now: u64) -> Option<u64> {
 }
 
 /// Thread `thread` of `process` ran `user_ns` in user mode and
-/// `system_ns` in the kernel (sampled ticks, as the kernel folds them):
-/// its CPU-time interval timers count down, and SIGVTALRM or SIGPROF go
-/// out for those that expired. Its POSIX CPU-time timers count down what
-/// its CPU clock says it ran since they were last charged, to the
-/// nanosecond ([`Kernel::thread_cpu_ns`]): a timer never fires before
-/// the clock it counts reads its expiry.
+/// `system_ns` in the kernel (what the kernel folds into the process's
+/// times): its CPU-time interval timers count down, and SIGVTALRM or
+/// SIGPROF go out for those that expired. Its POSIX CPU-time timers count
+/// down what its CPU clock, which reads `cpu_ns` now (the kernel read it
+/// for the fold), advanced since they were last charged: a timer never
+/// fires before the clock it counts reads its expiry.
 pub fn charge_cpu_timers<K: Kernel>(
     kernel: &K,
     process: &Arc<Process<K::Env>>,
     thread: &Thread<K::Env>,
+    cpu_ns: u64,
     user_ns: u64,
     system_ns: u64,
 ) {
-    // Without POSIX timers the thread's clock is not read (it takes the
-    // scheduler's lock); arming one charges every thread first.
-    let cpu_ns = if process.data().signals().posix_timers().is_empty() {
-        0
-    } else {
-        thread.charge_cpu_ns(kernel.thread_cpu_ns(thread))
-    };
+    let cpu_ns = thread.charge_cpu_ns(cpu_ns);
     let posix_notify = crate::signals::posix_timers::TIMER_NOTIFY.lock();
     let (virtual_due, prof_due, posix_due) = {
         let mut data = process.data();
