@@ -95,7 +95,14 @@ pub fn share(space: UserAddressSpace) -> SharedAddressSpace {
 static CURRENT: [IrqMutex<Option<SharedAddressSpace>>; arch::percpu::MAX_CPUS] =
     [const { IrqMutex::new(None) }; arch::percpu::MAX_CPUS];
 
+/// This CPU's slot in [`CURRENT`]. Interrupts must be off from here until
+/// the caller is done with the slot: a thread preempted in between and moved
+/// would use the slot of a CPU it no longer runs on.
 fn this_cpu_space() -> &'static IrqMutex<Option<SharedAddressSpace>> {
+    debug_assert!(
+        !x86_64::instructions::interrupts::are_enabled(),
+        "a CPU's address-space slot picked with interrupts on"
+    );
     &CURRENT[arch::percpu::this_cpu() as usize]
 }
 
@@ -151,19 +158,30 @@ pub fn resolve_fault(address: u64, access: Access, interrupts_were_on: bool) -> 
 
 /// Makes `space` current if it is not already (the context switch calls
 /// this): CR3 is written only when the page table changes.
+///
+/// Exec and thread exit call it with interrupts on, so it turns them off
+/// itself from picking this CPU's slot to loading CR3: a thread moved to
+/// another CPU in between used to write its old CPU's slot, leaving that
+/// CPU's user thread faulting against another space (SIGSEGV on a page it
+/// had just mapped) and loading CR3 where the slot still named the old one.
 pub fn switch_to(space: Option<SharedAddressSpace>) {
-    let mut current = this_cpu_space().lock();
-    let same = match (&*current, &space) {
-        (None, None) => true,
-        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-        _ => false,
-    };
-    if same {
-        return;
-    }
-    match &space {
-        Some(space) => space.activate(),
-        None => kernel_page_table().lock().activate(),
-    }
-    *current = space;
+    let replaced = x86_64::instructions::interrupts::without_interrupts(|| {
+        let mut current = this_cpu_space().lock();
+        let same = match (&*current, &space) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        if same {
+            return None;
+        }
+        match &space {
+            Some(space) => space.activate(),
+            None => kernel_page_table().lock().activate(),
+        }
+        Some(core::mem::replace(&mut *current, space))
+    });
+    // The last reference to an exited process's space may go here: its
+    // page tables are freed with interrupts as they were, not under the slot.
+    drop(replaced);
 }
