@@ -510,6 +510,15 @@ impl HardwarePageTable {
     }
 }
 
+/// Runs a local flush and the shootdown of the other CPUs with interrupts
+/// off: a thread moved between the two would flush one CPU and then spare
+/// another, its new one, which may hold the old entry (it ran this space
+/// before, and a switch between threads of one space keeps the TLB).
+/// The shootdown's wait services other CPUs' requests while it spins.
+fn on_one_cpu(flush: impl FnOnce()) {
+    x86_64::instructions::interrupts::without_interrupts(flush)
+}
+
 fn set_raw(entry: &mut x86_64::structures::paging::page_table::PageTableEntry, raw: u64) {
     entry.set_addr(
         X86PhysAddr::new(raw & ADDRESS_MASK),
@@ -544,14 +553,17 @@ impl PageTable for HardwarePageTable {
         let entry = &mut table(current)[idx[3]];
         let replaced = !entry.is_unused();
         set_raw(entry, Self::leaf_raw(flags, frame));
-        if is_active(self.root) {
-            flush_page(page.0);
-        }
         // Another CPU may cache the entry replaced (a copy-on-write break
         // swaps the frame under a thread running elsewhere).
-        if replaced {
-            crate::tlb::shootdown_user_range(self.root.start().0, page.0, 1);
-        }
+        let root = self.root;
+        on_one_cpu(|| {
+            if is_active(root) {
+                flush_page(page.0);
+            }
+            if replaced {
+                crate::tlb::shootdown_user_range(root.start().0, page.0, 1);
+            }
+        });
         Ok(())
     }
 
@@ -616,17 +628,23 @@ impl PageTable for HardwarePageTable {
     }
 
     fn flush(&mut self, page: VirtAddr) {
-        if is_active(self.root) {
-            flush_page(page.0);
-        }
-        crate::tlb::shootdown_user_range(self.root.start().0, page.0, 1);
+        let root = self.root;
+        on_one_cpu(|| {
+            if is_active(root) {
+                flush_page(page.0);
+            }
+            crate::tlb::shootdown_user_range(root.start().0, page.0, 1);
+        });
     }
 
     fn flush_all(&mut self) {
-        if is_active(self.root) {
-            activate(self.root);
-        }
-        crate::tlb::shootdown_user(self.root.start().0);
+        let root = self.root;
+        on_one_cpu(|| {
+            if is_active(root) {
+                activate(root);
+            }
+            crate::tlb::shootdown_user(root.start().0);
+        });
     }
 
     /// Up to 32 pages are invalidated one by one here (Linux's
@@ -634,16 +652,19 @@ impl PageTable for HardwarePageTable {
     /// the other CPUs running this table do the same.
     fn flush_range(&mut self, from: VirtAddr, end: VirtAddr) {
         let pages = end.0.saturating_sub(from.0).div_ceil(PAGE_SIZE);
-        if is_active(self.root) {
-            if pages <= crate::tlb::MAX_RANGE_PAGES {
-                for page in 0..pages {
-                    flush_page(from.0 + page * PAGE_SIZE);
+        let root = self.root;
+        on_one_cpu(|| {
+            if is_active(root) {
+                if pages <= crate::tlb::MAX_RANGE_PAGES {
+                    for page in 0..pages {
+                        flush_page(from.0 + page * PAGE_SIZE);
+                    }
+                } else {
+                    activate(root);
                 }
-            } else {
-                activate(self.root);
             }
-        }
-        crate::tlb::shootdown_user_range(self.root.start().0, from.0, pages);
+            crate::tlb::shootdown_user_range(root.start().0, from.0, pages);
+        });
     }
 
     fn destroy<A: FrameAllocator>(self, frames: &mut A) {

@@ -123,7 +123,8 @@ fn others_online(me: u32) -> u64 {
 }
 
 /// Makes every other CPU with `root` in CR3 drop its non-global entries.
-/// Call after changing `root`'s entries and flushing locally.
+/// Call after changing `root`'s entries and flushing locally, with
+/// interrupts off since that flush (so "other" means other than it).
 pub fn shootdown_user(root: u64) {
     shootdown_of(root, Flush::User);
 }
@@ -131,7 +132,8 @@ pub fn shootdown_user(root: u64) {
 /// Makes every other CPU with `root` in CR3 drop its entries for the
 /// `pages` pages from `start` (page-aligned), one by one when there are
 /// at most [`MAX_RANGE_PAGES`], else all its non-global entries. Call
-/// after changing those entries and flushing locally.
+/// after changing those entries and flushing locally, with interrupts off
+/// since that flush.
 pub fn shootdown_user_range(root: u64, start: u64, pages: u64) {
     let flush = if (1..=MAX_RANGE_PAGES).contains(&pages) && start < 1 << 47 {
         Flush::UserRange(pack_range(start, pages))
@@ -142,6 +144,11 @@ pub fn shootdown_user_range(root: u64, start: u64, pages: u64) {
 }
 
 fn shootdown_of(root: u64, flush: Flush) {
+    // The caller flushed this CPU; on another, this one would be spared.
+    debug_assert!(
+        !x86_64::instructions::interrupts::are_enabled(),
+        "a shootdown with interrupts on may spare the CPU it moved to"
+    );
     let me = percpu::this_cpu();
     let others = others_online(me);
     if others == 0 {
@@ -151,8 +158,13 @@ fn shootdown_of(root: u64, flush: Flush) {
 }
 
 /// Makes every other CPU drop all its entries, global ones included (a
-/// kernel mapping went away or lost a permission).
+/// kernel mapping went away or lost a permission). Interrupts off since
+/// the local flush, as for [`shootdown_user`].
 pub fn shootdown_kernel() {
+    debug_assert!(
+        !x86_64::instructions::interrupts::are_enabled(),
+        "a shootdown with interrupts on may spare the CPU it moved to"
+    );
     let me = percpu::this_cpu();
     let others = others_online(me);
     if others == 0 {

@@ -150,16 +150,20 @@ impl Drop for KernelStack {
         }
         const PAGES: usize = (STACK_SIZE / PAGE) as usize;
         let mut frames = [0u64; PAGES];
-        let mut table = kernel_page_table().lock();
-        for (index, frame) in frames.iter_mut().enumerate() {
-            *frame = table
-                .unmap_4k(self.bottom() + index as u64 * PAGE)
-                .unwrap_or(0);
-        }
-        drop(table);
         // No CPU may still reach the frames through a stale entry once they
-        // are free, nor the slot once it is reused.
-        arch::tlb::shootdown_kernel();
+        // are free, nor the slot once it is reused. Interrupts stay off from
+        // the local flushes to the shootdown, which spares this CPU: a
+        // thread moved in between would spare a CPU it never flushed.
+        x86_64::instructions::interrupts::without_interrupts(|| {
+            let mut table = kernel_page_table().lock();
+            for (index, frame) in frames.iter_mut().enumerate() {
+                *frame = table
+                    .unmap_4k(self.bottom() + index as u64 * PAGE)
+                    .unwrap_or(0);
+            }
+            drop(table);
+            arch::tlb::shootdown_kernel();
+        });
         for physical in frames.into_iter().filter(|&p| p != 0) {
             let _ = KernelFrames.dec_ref(Frame(physical >> 12));
         }

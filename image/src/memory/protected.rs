@@ -134,15 +134,17 @@ fn release_slot(page: MappedSlot) {
         let len = cache.len;
         evicted[1..].copy_from_slice(&cache.pages[len..]);
     }
-    {
+    // No CPU may reach a frame through a stale entry once it is free, nor
+    // a slot once it is reused. Interrupts off from the local flushes to
+    // the shootdown, which spares this CPU (see `KernelStack`'s drop).
+    x86_64::instructions::interrupts::without_interrupts(|| {
         let mut table = kernel_page_table().lock();
         for page in &evicted {
             table.unmap_4k(SLOTS.base(page.slot));
         }
-    }
-    // No CPU may reach a frame through a stale entry once it is free, nor
-    // a slot once it is reused.
-    arch::tlb::shootdown_kernel();
+        drop(table);
+        arch::tlb::shootdown_kernel();
+    });
     for page in evicted {
         let _ = KernelFrames.dec_ref(Frame(page.physical >> 12));
         SLOTS.release(page.slot);
