@@ -7,7 +7,7 @@ use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering}
 
 use arch::percpu::MAX_CPUS;
 use arch::sync::IrqMutex;
-use sched::{CpuId, Decision, RunQueueConfig, Scheduler, ThreadId, WaitQueueId, WakeReason};
+use sched::{CpuId, Decision, RunQueueConfig, ThreadId, WaitQueueId, WakeReason};
 use spin::Once;
 use x86_64::instructions::interrupts;
 
@@ -18,7 +18,10 @@ use crate::memory::kstack::KernelStack;
 /// by `cpus=`/`nosmp`).
 static CPU_COUNT: AtomicU32 = AtomicU32::new(1);
 
-static SCHEDULER: IrqMutex<Option<Scheduler>> = IrqMutex::new(None);
+/// The scheduler, its CPUs' shares each behind a lock of their own.
+pub(super) type Scheduler = sched::Scheduler<arch::sync::LocalInterrupts>;
+
+static SCHEDULER: Once<Scheduler> = Once::new();
 pub(super) static THREADS: ThreadTable = ThreadTable::new();
 
 /// How many locks [`ThreadTable`] spreads the threads over.
@@ -119,23 +122,21 @@ impl Drop for InterruptsOff {
     }
 }
 
-/// Runs `f` on the scheduler. Callers hold [`InterruptsOff`] when the
-/// result is a decision they will carry out.
+/// Runs `f` on the scheduler (which locks what each call touches).
+/// Callers hold [`InterruptsOff`] when the result is a decision they will
+/// carry out.
 ///
 /// Any other CPU the call left wanting to reschedule (a thread woken or
-/// placed on its queue) gets a reschedule IPI once the lock is released.
-pub(super) fn with_scheduler<R>(f: impl FnOnce(&mut Scheduler) -> R) -> R {
-    let mut guard = SCHEDULER.lock();
-    let scheduler = guard
-        .as_mut()
+/// placed on its queue) gets a reschedule IPI afterwards.
+pub(super) fn with_scheduler<R>(f: impl FnOnce(&Scheduler) -> R) -> R {
+    let scheduler = SCHEDULER
+        .get()
         .expect("the scheduler is initialised at boot");
     let result = f(scheduler);
     if cpu_count() == 1 {
         return result;
     }
-    let wanted = scheduler.resched_cpus();
-    drop(guard);
-    send_reschedule_ipis(wanted);
+    send_reschedule_ipis(scheduler.take_resched_cpus());
     result
 }
 
@@ -167,17 +168,13 @@ pub(super) fn current_id() -> ThreadId {
     current().id
 }
 
-/// Runs `decide` on the scheduler and takes, in the same hold of its
-/// lock, the wake reason of the thread the decision has this CPU run, for
-/// [`carry_out`] to hand over.
+/// Runs `decide` on the scheduler and takes, in the same hold of this
+/// CPU's lock, the wake reason of the thread the decision has this CPU
+/// run, for [`carry_out`] to hand over.
 pub(super) fn decide(
-    decide: impl FnOnce(&mut Scheduler) -> abi::KernelResult<Decision>,
+    decide: impl FnOnce(&Scheduler) -> abi::KernelResult<Decision>,
 ) -> abi::KernelResult<(Decision, Option<WakeReason>)> {
-    let cpu = this_cpu();
-    with_scheduler(|s| {
-        let decision = decide(s)?;
-        Ok((decision, s.take_resumed_wake_reason(cpu, decision)))
-    })
+    with_scheduler(|s| s.resuming(this_cpu(), decide))
 }
 
 /// Carries out `decision`, handing `wake_reason` (from [`decide`]) to the
@@ -310,9 +307,10 @@ pub fn load_average() -> [u64; 3] {
 pub fn on_tick(now: u64) -> bool {
     let cpu = this_cpu();
     let (expired, runnable) = with_scheduler(|s| {
+        // The tick's answer includes a reschedule a wake-up asked for.
         let expired = s.on_timer_tick(cpu, now, |_, _| {}).unwrap_or(false);
         let runnable: usize = s.online_cpus().iter().map(|c| s.runnable_on(c)).sum();
-        (expired || s.need_resched(cpu), runnable)
+        (expired, runnable)
     });
     if cpu != CpuId::BSP {
         return expired;
@@ -591,10 +589,9 @@ pub fn clear_interrupt(id: ThreadId) {
     }
 }
 
-/// Under the scheduler lock, before the current thread blocks
-/// interruptibly: a request it deferred on itself goes to the scheduler,
-/// so the block returns at once.
-fn hand_over_deferred_interrupt(s: &mut Scheduler, now: u64) {
+/// Before the current thread blocks interruptibly: a request it deferred
+/// on itself goes to the scheduler, so the block returns at once.
+fn hand_over_deferred_interrupt(s: &Scheduler, now: u64) {
     let thread = current();
     if thread.interrupt.take_deferred() {
         let _ = s.interrupt(thread.id, now);
@@ -664,35 +661,32 @@ pub fn sleep_until(deadline: u64) -> WakeReason {
 }
 
 /// Blocks the current thread on `queue` (called by `WaitQueue`), unless
-/// `still_waiting`, asked under the scheduler lock that every wake also
-/// holds, says the reason to wait is gone: a wake on another CPU between a
-/// caller's check and its sleep is then never lost.
+/// `still_waiting`, asked once the thread is in the queue where every
+/// waker looks, says the reason to wait is gone: a wake on another CPU
+/// between a caller's check and its sleep is then never lost (see
+/// `sched::Scheduler::wait_on_unless`).
 pub(super) fn block_on(
     queue: WaitQueueId,
     interruptible: bool,
     deadline: Option<u64>,
-    still_waiting: impl FnOnce(&Scheduler) -> bool,
+    still_waiting: impl FnOnce() -> bool,
 ) -> WakeReason {
     check_may_sleep("blocking");
     let _off = InterruptsOff::new();
     let now = crate::time::now_ns();
     let cpu = this_cpu();
     let decision = with_scheduler(|s| {
-        if !still_waiting(s) {
-            return None;
-        }
         if interruptible {
             hand_over_deferred_interrupt(s, now);
         }
-        Some(
-            s.wait_on(cpu, queue, interruptible, deadline, now)
-                .map(|decision| (decision, s.take_resumed_wake_reason(cpu, decision))),
-        )
+        s.resuming(cpu, |s| {
+            s.wait_on_unless(cpu, queue, interruptible, deadline, now, still_waiting)
+        })
     });
     match decision {
-        None => return WakeReason::Woken,
-        Some(Ok((decision, reason))) => carry_out(decision, reason),
-        Some(Err(error)) => {
+        Ok((None, _)) => return WakeReason::Woken,
+        Ok((Some(decision), reason)) => carry_out(decision, reason),
+        Err(error) => {
             log::error!("cannot block on {queue:?}: {error:?}");
             return WakeReason::Woken;
         }
@@ -769,10 +763,10 @@ pub(super) fn thread_died() {
 pub fn init(stack: KernelStack, cpu_count: u32) {
     let now = crate::time::now_ns();
     let cpu_count = cpu_count.clamp(1, MAX_CPUS as u32);
-    let mut scheduler =
+    let scheduler =
         Scheduler::new(cpu_count, RunQueueConfig::default()).expect("a scheduler for every CPU");
     scheduler.set_online_cpus(sched::CpuSet::single(CpuId::BSP).expect("CPU 0 exists"));
-    *SCHEDULER.lock() = Some(scheduler);
+    SCHEDULER.call_once(|| scheduler);
     CPU_COUNT.store(cpu_count, Ordering::SeqCst);
 
     let main = Thread::adopt("kernel_main", stack).expect("the boot thread");
@@ -808,11 +802,7 @@ pub fn cpu_online(cpu: u32, idle: u64) -> ! {
     arch::percpu::set_current(idle);
     {
         let _off = InterruptsOff::new();
-        with_scheduler(|s| {
-            let mut online = s.online_cpus().bits();
-            online |= 1 << cpu;
-            s.set_online_cpus(sched::CpuSet::from_bits(online));
-        });
+        with_scheduler(|s| s.add_online_cpu(CpuId(cpu)));
     }
     idle_loop(0)
 }

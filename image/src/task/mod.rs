@@ -1,7 +1,8 @@
 //! Kernel threads, scheduling and blocking: the hardware shell around the
 //! `sched` crate's policy.
 //!
-//! One [`sched::Scheduler`] lives behind an interrupt-safe lock; this module
+//! One [`sched::Scheduler`] serves every CPU (each CPU's share of it
+//! behind a lock of its own, inside the `sched` crate); this module
 //! owns the threads it schedules ([`Thread`]: name, guarded kernel stack,
 //! saved context with FPU state), the idle thread, the freeing of exited
 //! threads (by the next thread to spawn or exit, outside their own
@@ -10,12 +11,13 @@
 //! "sleep" is never lost), [`sleep_until`], [`yield_now`], join.
 //!
 //! # Locking rules
-//! - The scheduler lock is an `IrqMutex`; code takes it with interrupts
-//!   already off ([`InterruptsOff`]) and keeps them off from the call that
-//!   returns a `Decision` until the context switch completes.
+//! - The scheduler's locks keep interrupts off while held; code calls it
+//!   with interrupts already off ([`InterruptsOff`]) and keeps them off
+//!   from the call that returns a `Decision` until the context switch
+//!   completes.
 //! - Lock order: an object's own lock (a pipe, a process), then the
-//!   scheduler, then the frame allocator and heap. The heap never calls the
-//!   scheduler.
+//!   scheduler's, then the frame allocator and heap. The heap never calls
+//!   the scheduler.
 //! - Interrupt handlers may wake threads but never block; only the tick
 //!   preempts, at the end of its handler.
 //! - The switch happens after the scheduler lock is released. A thread's

@@ -9,11 +9,11 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use abi::KernelResult;
 use arch::context::FpuArea;
 use arch::sync::IrqMutex;
-use sched::{CpuSet, Priority, Scheduler, ThreadId, WaitQueueId};
+use sched::{CpuSet, Priority, ThreadId, WaitQueueId};
 
 use super::core::{
-    InterruptsOff, THREADS, carry_out, current, decide, free_dead_threads, this_cpu, thread_died,
-    with_scheduler,
+    InterruptsOff, Scheduler, THREADS, carry_out, current, decide, free_dead_threads, this_cpu,
+    thread_died, with_scheduler,
 };
 use crate::memory::kstack::KernelStack;
 use crate::memory::user::SharedAddressSpace;
@@ -262,7 +262,7 @@ impl Thread {
         }
     }
 
-    pub(super) fn release_queues(&self, s: &mut Scheduler) {
+    pub(super) fn release_queues(&self, s: &Scheduler) {
         let _ = s.destroy_wait_queue(self.exit_queue);
     }
 }
@@ -375,14 +375,15 @@ impl JoinHandle {
             let _off = InterruptsOff::new();
             let now = crate::time::now_ns();
             let cpu = this_cpu();
+            let finished = || self.thread.finished.load(Ordering::SeqCst);
             let decision = with_scheduler(|s| {
-                if self.thread.finished.load(Ordering::SeqCst) {
-                    return None;
+                let queue = self.thread.exit_queue;
+                match s.resuming(cpu, |s| {
+                    s.wait_on_unless(cpu, queue, false, None, now, || !finished())
+                }) {
+                    Ok((Some(decision), reason)) => Some((decision, reason)),
+                    _ => None,
                 }
-                let decision = s
-                    .wait_on(cpu, self.thread.exit_queue, false, None, now)
-                    .ok()?;
-                Some((decision, s.take_resumed_wake_reason(cpu, decision)))
             });
             match decision {
                 None => return,

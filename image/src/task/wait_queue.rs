@@ -4,9 +4,9 @@
 //! another changes it and wakes the queue, then the first goes to sleep and
 //! never wakes. The event count closes the gap: read [`WaitQueue::sequence`]
 //! before checking the condition, and [`WaitQueue::wait_since`] sleeps only
-//! if no wake happened since; the check and the sleep are one step under
-//! the scheduler lock, and so is every wake that has a sleeper to wake (a
-//! queue counts its sleepers, so a wake of an empty queue is two atomic
+//! if no wake happened since: the count is checked once the thread is in
+//! the queue, where a wake that moved the count after the check finds it
+//! (a queue counts its sleepers, so a wake of an empty queue is two atomic
 //! operations).
 
 use alloc::sync::Weak;
@@ -39,7 +39,7 @@ impl WaitQueue {
     pub fn new() -> Self {
         let _off = InterruptsOff::new();
         Self {
-            id: with_scheduler(sched::Scheduler::create_wait_queue),
+            id: with_scheduler(super::core::Scheduler::create_wait_queue),
             sequence: AtomicU64::new(0),
             sleepers: AtomicU32::new(0),
             listeners: IrqMutex::new(Vec::new()),
@@ -55,12 +55,12 @@ impl WaitQueue {
     /// Sleeps unless the queue was woken since `seen` (from
     /// [`WaitQueue::sequence`]). `deadline` is monotonic ns.
     pub fn wait_since(&self, seen: u64, interruptible: bool, deadline: Option<u64>) -> WakeReason {
-        // Counted before the check, which is under the scheduler lock in
-        // the same step as the sleep: a wake either moved the count
-        // before the check (no sleep) or sees this sleeper (see
-        // `has_nobody_to_wake`) and takes the lock to wake it.
+        // Counted before the check, which comes once the thread is in the
+        // queue: a wake either moved the count before the check (no
+        // sleep) or sees this sleeper (see `has_nobody_to_wake`) and takes
+        // it out of the queue to wake it.
         self.sleepers.fetch_add(1, Ordering::SeqCst);
-        let reason = block_on(self.id, interruptible, deadline, |_| {
+        let reason = block_on(self.id, interruptible, deadline, || {
             self.sequence.load(Ordering::SeqCst) == seen
         });
         self.sleepers.fetch_sub(1, Ordering::SeqCst);

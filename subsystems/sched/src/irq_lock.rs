@@ -16,6 +16,43 @@ pub trait InterruptControl {
     fn relax() {}
 }
 
+/// Interrupt control that does nothing: for host tests and simulations
+/// that drive a [`crate::Scheduler`] without interrupts. A kernel must use
+/// one that really turns them off.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoInterrupts;
+
+impl InterruptControl for NoInterrupts {
+    fn disable() -> bool {
+        false
+    }
+
+    fn restore(_was_enabled: bool) {}
+}
+
+/// Interrupts off on this CPU until dropped (then restored as they were):
+/// for work that must not be interrupted between two locks.
+pub(crate) struct InterruptsOff<I: InterruptControl> {
+    was_enabled: bool,
+    _interrupts: PhantomData<fn() -> I>,
+}
+
+impl<I: InterruptControl> InterruptsOff<I> {
+    /// Turns interrupts off.
+    pub(crate) fn new() -> Self {
+        InterruptsOff {
+            was_enabled: I::disable(),
+            _interrupts: PhantomData,
+        }
+    }
+}
+
+impl<I: InterruptControl> Drop for InterruptsOff<I> {
+    fn drop(&mut self) {
+        I::restore(self.was_enabled);
+    }
+}
+
 /// A spinlock whose holder cannot be interrupted on its own CPU, so an
 /// interrupt handler that takes the same lock can never deadlock against the
 /// code it interrupted. Use it for anything interrupt handlers touch (the

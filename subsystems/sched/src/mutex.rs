@@ -1,6 +1,7 @@
 //! The policy of a sleeping mutex: ownership and direct hand-off.
 
 use crate::cpu::CpuId;
+use crate::irq_lock::InterruptControl;
 use crate::scheduler::{Decision, Scheduler};
 use crate::thread_id::ThreadId;
 use crate::wait_queue::WaitQueueId;
@@ -33,7 +34,7 @@ pub struct SleepMutex {
 
 impl SleepMutex {
     /// A free mutex, with its wait queue created in `sched`.
-    pub fn new(sched: &mut Scheduler) -> Self {
+    pub fn new<I: InterruptControl>(sched: &Scheduler<I>) -> Self {
         SleepMutex {
             owner: None,
             queue: sched.create_wait_queue(),
@@ -53,7 +54,11 @@ impl SleepMutex {
     /// Takes the mutex for the thread running on `cpu` if it is free.
     /// Returns whether it did; `EDEADLK` if that thread already holds it,
     /// `ESRCH` if the CPU idles.
-    pub fn try_lock(&mut self, sched: &Scheduler, cpu: CpuId) -> KernelResult<bool> {
+    pub fn try_lock<I: InterruptControl>(
+        &mut self,
+        sched: &Scheduler<I>,
+        cpu: CpuId,
+    ) -> KernelResult<bool> {
         let me = sched.current(cpu).ok_or(Errno::ESRCH)?;
         match self.owner {
             Some(owner) if owner == me => Err(Errno::EDEADLK),
@@ -68,9 +73,9 @@ impl SleepMutex {
     /// Takes the mutex for the thread running on `cpu`, blocking it if
     /// another thread holds it. `EDEADLK` if it already holds it, `ESRCH`
     /// if the CPU idles.
-    pub fn lock(
+    pub fn lock<I: InterruptControl>(
         &mut self,
-        sched: &mut Scheduler,
+        sched: &Scheduler<I>,
         cpu: CpuId,
         now: u64,
     ) -> KernelResult<LockOutcome> {
@@ -84,9 +89,9 @@ impl SleepMutex {
     /// Releases the mutex held by the thread running on `cpu`, handing it to
     /// the longest waiter, which is returned. `EPERM` if that thread is not
     /// the owner.
-    pub fn unlock(
+    pub fn unlock<I: InterruptControl>(
         &mut self,
-        sched: &mut Scheduler,
+        sched: &Scheduler<I>,
         cpu: CpuId,
         now: u64,
     ) -> KernelResult<Option<ThreadId>> {
@@ -100,7 +105,7 @@ impl SleepMutex {
 
     /// Frees the mutex's wait queue; the mutex must not be used afterwards.
     /// `EBUSY` while it is held.
-    pub fn destroy(&self, sched: &mut Scheduler) -> KernelResult<()> {
+    pub fn destroy<I: InterruptControl>(&self, sched: &Scheduler<I>) -> KernelResult<()> {
         if self.owner.is_some() {
             return Err(Errno::EBUSY);
         }
@@ -117,23 +122,23 @@ mod tests {
 
     #[test]
     fn unlock_hands_the_mutex_to_the_longest_waiter() {
-        let mut s = Scheduler::new(1, RunQueueConfig::default()).unwrap();
-        let mut m = SleepMutex::new(&mut s);
+        let s = Scheduler::<crate::NoInterrupts>::new(1, RunQueueConfig::default()).unwrap();
+        let mut m = SleepMutex::new(&s);
         for id in 1..=3 {
             s.spawn(ThreadId(id), Priority::NORMAL, CpuSet::ALL, 0)
                 .unwrap();
         }
         assert_eq!(s.schedule(CPU, 0), Ok(Decision::SwitchTo(ThreadId(1))));
-        assert_eq!(m.lock(&mut s, CPU, 0), Ok(LockOutcome::Acquired));
-        assert_eq!(m.lock(&mut s, CPU, 0), Err(Errno::EDEADLK));
+        assert_eq!(m.lock(&s, CPU, 0), Ok(LockOutcome::Acquired));
+        assert_eq!(m.lock(&s, CPU, 0), Err(Errno::EDEADLK));
         assert_eq!(s.yield_current(CPU, 0), Ok(Decision::SwitchTo(ThreadId(2))));
-        assert_eq!(m.unlock(&mut s, CPU, 0), Err(Errno::EPERM));
+        assert_eq!(m.unlock(&s, CPU, 0), Err(Errno::EPERM));
         assert_eq!(
-            m.lock(&mut s, CPU, 0),
+            m.lock(&s, CPU, 0),
             Ok(LockOutcome::Blocked(Decision::SwitchTo(ThreadId(3))))
         );
         assert_eq!(
-            m.lock(&mut s, CPU, 0),
+            m.lock(&s, CPU, 0),
             Ok(LockOutcome::Blocked(Decision::SwitchTo(ThreadId(1))))
         );
         assert_eq!(
@@ -142,10 +147,10 @@ mod tests {
             "lock waits ignore signals"
         );
 
-        assert_eq!(m.unlock(&mut s, CPU, 0), Ok(Some(ThreadId(2))));
+        assert_eq!(m.unlock(&s, CPU, 0), Ok(Some(ThreadId(2))));
         assert_eq!(m.owner(), Some(ThreadId(2)));
         // Thread 1 cannot take it back before thread 2 ran.
         assert_eq!(m.try_lock(&s, CPU), Ok(false));
-        assert_eq!(m.destroy(&mut s), Err(Errno::EBUSY));
+        assert_eq!(m.destroy(&s), Err(Errno::EBUSY));
     }
 }

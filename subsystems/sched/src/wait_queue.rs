@@ -1,15 +1,31 @@
 //! A FIFO of threads blocked on one event.
 
+use crate::cpu::CpuId;
 use crate::thread_id::ThreadId;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 /// Names a wait queue owned by a [`crate::Scheduler`]. Kernel objects (a
 /// pipe, a futex bucket, a sleeping mutex) hold the id, not the queue, so
-/// that a timeout or an interruption can take a waiter out of its queue under
-/// the scheduler's lock alone.
+/// that a timeout or an interruption can take a waiter out of its queue
+/// inside the scheduler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WaitQueueId(pub u64);
+
+/// One wait of one thread: the thread, the token of that wait, which no
+/// other wait of any thread shares, and the CPU whose share of the
+/// scheduler holds the thread while it waits. A waker that took a waiter
+/// out and finds its thread no longer in that wait (it timed out, was
+/// interrupted, or waits again for something else) leaves it alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Waiter {
+    /// The waiting thread.
+    pub id: ThreadId,
+    /// Its wait's token.
+    pub token: u64,
+    /// Its home CPU while it waits.
+    pub cpu: CpuId,
+}
 
 /// The threads waiting on one event, first come first woken.
 ///
@@ -17,7 +33,7 @@ pub struct WaitQueueId(pub u64);
 /// changes thread states around these operations.
 #[derive(Debug, Default)]
 pub struct WaitQueue {
-    waiters: VecDeque<ThreadId>,
+    waiters: VecDeque<Waiter>,
 }
 
 impl WaitQueue {
@@ -28,20 +44,22 @@ impl WaitQueue {
         }
     }
 
-    /// Appends `id`, which will be woken after every thread already waiting.
-    pub fn push(&mut self, id: ThreadId) {
-        self.waiters.push_back(id);
+    /// Appends `waiter`, which will be woken after every thread already
+    /// waiting.
+    pub fn push(&mut self, waiter: Waiter) {
+        self.waiters.push_back(waiter);
     }
 
     /// Takes the longest-waiting thread (wake-one).
-    pub fn pop(&mut self) -> Option<ThreadId> {
+    pub fn pop(&mut self) -> Option<Waiter> {
         self.waiters.pop_front()
     }
 
-    /// Takes `id` out wherever it is (its wait timed out or was interrupted);
-    /// returns whether it was there. O(n), and queues are short.
-    pub fn remove(&mut self, id: ThreadId) -> bool {
-        match self.waiters.iter().position(|&w| w == id) {
+    /// Takes `waiter` out wherever it is (its wait timed out or was
+    /// interrupted); returns whether it was there. O(n), and queues are
+    /// short; a waiter that ends its wait is most often the first.
+    pub fn remove(&mut self, waiter: Waiter) -> bool {
+        match self.waiters.iter().position(|&w| w == waiter) {
             Some(at) => {
                 self.waiters.remove(at);
                 true
@@ -50,9 +68,9 @@ impl WaitQueue {
         }
     }
 
-    /// Whether `id` is waiting here.
+    /// Whether thread `id` is waiting here.
     pub fn contains(&self, id: ThreadId) -> bool {
-        self.waiters.contains(&id)
+        self.waiters.iter().any(|w| w.id == id)
     }
 
     /// How many threads wait.
@@ -66,7 +84,7 @@ impl WaitQueue {
     }
 
     /// The waiters, first to be woken first.
-    pub fn iter(&self) -> impl Iterator<Item = ThreadId> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = Waiter> + '_ {
         self.waiters.iter().copied()
     }
 }
@@ -162,7 +180,7 @@ mod tests {
         let mut queues = WaitQueues::new();
         let a = queues.create();
         let b = queues.create();
-        queues.get_mut(a).unwrap().push(ThreadId(7));
+        queues.get_mut(a).unwrap().push(w(7, 1));
         assert!(queues.remove(a));
         assert!(!queues.remove(a));
         let c = queues.create();
@@ -178,26 +196,36 @@ mod tests {
         assert!(queues.get(WaitQueueId(1_000)).is_none());
     }
 
+    fn w(id: u64, token: u64) -> Waiter {
+        Waiter {
+            id: ThreadId(id),
+            token,
+            cpu: CpuId::BSP,
+        }
+    }
+
     #[test]
     fn waiters_are_woken_first_come_first_served() {
         let mut q = WaitQueue::new();
-        q.push(ThreadId(3));
-        q.push(ThreadId(1));
-        q.push(ThreadId(2));
-        assert_eq!(q.pop(), Some(ThreadId(3)));
-        assert_eq!(q.pop(), Some(ThreadId(1)));
-        assert_eq!(q.pop(), Some(ThreadId(2)));
+        q.push(w(3, 1));
+        q.push(w(1, 2));
+        q.push(w(2, 3));
+        assert_eq!(q.pop(), Some(w(3, 1)));
+        assert_eq!(q.pop(), Some(w(1, 2)));
+        assert_eq!(q.pop(), Some(w(2, 3)));
         assert_eq!(q.pop(), None);
     }
 
     #[test]
     fn removed_waiter_is_never_woken() {
         let mut q = WaitQueue::new();
-        q.push(ThreadId(1));
-        q.push(ThreadId(2));
-        assert!(q.remove(ThreadId(1)));
-        assert!(!q.remove(ThreadId(1)));
-        assert_eq!(q.pop(), Some(ThreadId(2)));
+        q.push(w(1, 1));
+        q.push(w(2, 2));
+        assert!(!q.remove(w(1, 9)), "another wait of the same thread");
+        assert!(q.remove(w(1, 1)));
+        assert!(!q.remove(w(1, 1)));
+        assert!(q.contains(ThreadId(2)));
+        assert_eq!(q.pop(), Some(w(2, 2)));
         assert!(q.is_empty());
     }
 }

@@ -2,8 +2,8 @@
 //! clock, one CPU driven by timer ticks.
 
 use sched::{
-    BlockReason, CpuId, CpuSet, Decision, Priority, RunQueueConfig, Scheduler, ThreadId,
-    ThreadState, WaitQueueId, WakeReason,
+    BlockReason, CpuId, CpuSet, Decision, NoInterrupts, Priority, RunQueueConfig, Scheduler,
+    ThreadId, ThreadState, WaitQueueId, WakeReason,
 };
 use std::collections::BTreeMap;
 
@@ -21,14 +21,14 @@ fn nice(n: i32) -> Priority {
 /// One CPU, a clock, and the kernel's side of the bargain: tick, and
 /// reschedule when told to.
 struct Machine {
-    sched: Scheduler,
+    sched: Scheduler<NoInterrupts>,
     now: u64,
 }
 
 impl Machine {
     fn new() -> Self {
         Machine {
-            sched: Scheduler::new(1, RunQueueConfig::default()).unwrap(),
+            sched: Scheduler::<NoInterrupts>::new(1, RunQueueConfig::default()).unwrap(),
             now: 0,
         }
     }
@@ -359,6 +359,39 @@ fn the_decision_that_resumes_a_thread_hands_over_its_wake_reason() {
 }
 
 #[test]
+fn a_decision_made_resuming_takes_the_reason_in_the_same_call() {
+    let mut m = Machine::new();
+    let q = m.sched.create_wait_queue();
+    m.spawn(1, Priority::NORMAL);
+    m.spawn(2, Priority::NORMAL);
+    assert_eq!(
+        m.sched.resuming(CPU, |s| s.schedule(CPU, 0)),
+        Ok((Decision::SwitchTo(t(1)), None))
+    );
+    let blocked = m
+        .sched
+        .resuming(CPU, |s| s.wait_on(CPU, q, true, Some(5 * MS), 0));
+    assert_eq!(blocked, Ok((Decision::SwitchTo(t(2)), None)));
+    m.now = 6 * MS;
+    m.sched.on_timer_tick(CPU, m.now, |_, _| {}).unwrap();
+    let decision = m.sched.resuming(CPU, |s| s.yield_current(CPU, 6 * MS));
+    assert_eq!(
+        decision,
+        Ok((Decision::SwitchTo(t(1)), Some(WakeReason::TimedOut)))
+    );
+    assert_eq!(m.sched.take_wake_reason(t(1)), Ok(None), "taken once");
+    // A failed decision hands nothing over.
+    assert_eq!(
+        m.sched.resuming(CPU, |s| s.schedule(CpuId(7), 0)),
+        Err(abi::Errno::EINVAL)
+    );
+    assert_eq!(
+        m.sched.resuming(CpuId(7), |s| s.schedule(CPU, 0)),
+        Err(abi::Errno::EINVAL)
+    );
+}
+
+#[test]
 fn uninterruptible_wait_ignores_interruption() {
     let mut m = Machine::new();
     let q = m.sched.create_wait_queue();
@@ -473,7 +506,7 @@ fn unknown_ids_are_reported_not_panicked() {
 
 #[test]
 fn pinned_threads_stay_on_their_cpu() {
-    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let s = Scheduler::<NoInterrupts>::new(2, RunQueueConfig::default()).unwrap();
     let cpu1 = CpuSet::single(CpuId(1)).unwrap();
     s.spawn(t(1), Priority::NORMAL, cpu1, 0).unwrap();
     s.spawn(t(2), Priority::NORMAL, cpu1, 0).unwrap();
@@ -503,36 +536,38 @@ fn pinned_threads_stay_on_their_cpu() {
 
 #[test]
 fn interrupting_a_thread_running_on_another_cpu_asks_that_cpu_to_reschedule() {
-    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let s = Scheduler::<NoInterrupts>::new(2, RunQueueConfig::default()).unwrap();
     let cpu1 = CpuSet::single(CpuId(1)).unwrap();
     s.spawn(t(1), Priority::NORMAL, cpu1, 0).unwrap();
     assert_eq!(s.schedule(CpuId(1), 0), Ok(Decision::SwitchTo(t(1))));
-    assert_eq!(s.resched_cpus(), CpuSet::EMPTY);
+    // The spawn asked CPU 1 to reschedule; that request is handed out once.
+    assert_eq!(s.take_resched_cpus(), cpu1);
+    assert_eq!(s.take_resched_cpus(), CpuSet::EMPTY);
     // A signal for it while it runs user code: its CPU must take an
     // interrupt (the kernel sends the reschedule IPI) to deliver it now.
     assert_eq!(s.interrupt(t(1), MS), Ok(false));
     assert!(s.need_resched(CpuId(1)));
-    assert_eq!(s.resched_cpus(), cpu1);
+    assert_eq!(s.take_resched_cpus(), cpu1);
     // Nothing else to run there: it goes on running.
     assert_eq!(s.schedule(CpuId(1), MS), Ok(Decision::Continue));
     assert_eq!(s.state(t(1)), Some(ThreadState::Running));
-    assert_eq!(s.resched_cpus(), CpuSet::EMPTY);
+    assert_eq!(s.take_resched_cpus(), CpuSet::EMPTY);
 }
 
 #[test]
 fn new_threads_spread_over_cpus() {
-    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let s = Scheduler::<NoInterrupts>::new(2, RunQueueConfig::default()).unwrap();
     for id in 1..=4 {
         s.spawn(t(id), Priority::NORMAL, CpuSet::ALL, 0).unwrap();
     }
     assert_eq!(s.runnable_on(CpuId(0)), 2);
     assert_eq!(s.runnable_on(CpuId(1)), 2);
-    assert_eq!(s.resched_cpus(), CpuSet::first(2));
+    assert_eq!(s.take_resched_cpus(), CpuSet::first(2));
 }
 
 #[test]
 fn a_new_thread_stays_on_its_creators_cpu_when_no_other_is_less_loaded() {
-    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let s = Scheduler::<NoInterrupts>::new(2, RunQueueConfig::default()).unwrap();
     // Two parents, one running on each CPU.
     s.spawn(t(1), Priority::NORMAL, CpuSet::ALL, 0).unwrap();
     s.spawn(t(2), Priority::NORMAL, CpuSet::ALL, 0).unwrap();
@@ -555,7 +590,7 @@ fn a_new_thread_stays_on_its_creators_cpu_when_no_other_is_less_loaded() {
 #[test]
 fn a_sync_wake_puts_the_sleeper_on_the_wakers_cpu() {
     let setup = || {
-        let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+        let s = Scheduler::<NoInterrupts>::new(2, RunQueueConfig::default()).unwrap();
         let q = s.create_wait_queue();
         s.spawn_near(t(1), Priority::NORMAL, CpuSet::ALL, Some(CpuId(0)), 0)
             .unwrap();
@@ -569,15 +604,15 @@ fn a_sync_wake_puts_the_sleeper_on_the_wakers_cpu() {
         (s, q)
     };
     // A plain wake sends it back to its own idle CPU.
-    let (mut s, q) = setup();
+    let (s, q) = setup();
     s.wake_all(q, MS).unwrap();
     assert_eq!(s.cpu_of(t(2)), Ok(CpuId(1)));
     // t1 wakes it on its way out: it takes t1's CPU, no IPI needed.
-    let (mut s, q) = setup();
+    let (s, q) = setup();
     assert_eq!(s.wake_all_sync(q, CpuId(0), MS), Ok(1));
     assert_eq!(s.cpu_of(t(2)), Ok(CpuId(0)));
     // Not when another thread already waits there.
-    let (mut s, q) = setup();
+    let (s, q) = setup();
     s.spawn(t(3), Priority::NORMAL, CpuSet::single(CpuId(0)).unwrap(), 0)
         .unwrap();
     assert_eq!(s.wake_one_sync(q, CpuId(0), MS), Ok(Some(t(2))));
@@ -655,7 +690,7 @@ fn only_long_uninterruptible_waits_count_as_hung() {
 
 #[test]
 fn a_busy_cpu_takes_from_a_longer_queue_at_the_balance_interval() {
-    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let s = Scheduler::<NoInterrupts>::new(2, RunQueueConfig::default()).unwrap();
     let cpu0 = CpuSet::single(CpuId(0)).unwrap();
     let cpu1 = CpuSet::single(CpuId(1)).unwrap();
     // Four threads queued on CPU 0, one on CPU 1; then all may go anywhere.
@@ -668,7 +703,7 @@ fn a_busy_cpu_takes_from_a_longer_queue_at_the_balance_interval() {
     for id in 1..=5 {
         s.set_affinity(t(id), CpuSet::ALL, 0).unwrap();
     }
-    let loads = |s: &Scheduler| (s.runnable_on(CpuId(0)), s.runnable_on(CpuId(1)));
+    let loads = |s: &Scheduler<NoInterrupts>| (s.runnable_on(CpuId(0)), s.runnable_on(CpuId(1)));
     let interval = sched::BALANCE_INTERVAL_NS;
     // Before the interval, nothing moves: CPU 1 is busy, not idle.
     s.on_timer_tick(CpuId(1), MS, |_, _| {}).unwrap();
@@ -695,7 +730,7 @@ fn a_busy_cpu_takes_from_a_longer_queue_at_the_balance_interval() {
 
 #[test]
 fn balancing_leaves_pinned_threads_where_they_are() {
-    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let s = Scheduler::<NoInterrupts>::new(2, RunQueueConfig::default()).unwrap();
     let cpu0 = CpuSet::single(CpuId(0)).unwrap();
     for id in 1..=4 {
         s.spawn(t(id), Priority::NORMAL, cpu0, 0).unwrap();
@@ -718,7 +753,7 @@ fn balancing_weighs_threads_by_priority_not_by_count() {
     // queues differ by one and nothing would move, leaving the two
     // normal threads half a CPU each while a background job has a whole
     // one; by weight (2,048 against 15) one of them moves.
-    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let s = Scheduler::<NoInterrupts>::new(2, RunQueueConfig::default()).unwrap();
     let cpu0 = CpuSet::single(CpuId(0)).unwrap();
     s.spawn(t(1), Priority::NORMAL, cpu0, 0).unwrap();
     s.spawn(t(2), Priority::NORMAL, cpu0, 0).unwrap();
@@ -748,7 +783,7 @@ fn balancing_weighs_threads_by_priority_not_by_count() {
 fn a_new_thread_goes_where_the_weight_is_least_not_the_count() {
     // CPU 0 runs one nice-0 thread, CPU 1 two nice-19 ones: a new thread
     // belongs on CPU 1 (30 against 1,024).
-    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let s = Scheduler::<NoInterrupts>::new(2, RunQueueConfig::default()).unwrap();
     s.spawn(t(1), Priority::NORMAL, CpuSet::single(CpuId(0)).unwrap(), 0)
         .unwrap();
     let cpu1 = CpuSet::single(CpuId(1)).unwrap();
@@ -767,7 +802,7 @@ fn a_new_thread_goes_where_the_weight_is_least_not_the_count() {
 /// preempted; every later handoff waited for a tick.)
 #[test]
 fn a_pinned_ping_pong_preempts_spinners_on_both_cpus() {
-    let mut s = Scheduler::new(2, RunQueueConfig::default()).unwrap();
+    let s = Scheduler::<NoInterrupts>::new(2, RunQueueConfig::default()).unwrap();
     let (c0, c1) = (CpuId(0), CpuId(1));
     let on = |cpu| CpuSet::single(cpu).unwrap();
     let to_q = s.create_wait_queue();

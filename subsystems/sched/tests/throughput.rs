@@ -1,7 +1,7 @@
 //! Rough cost of the hot paths on the host; run with
 //! `cargo test -p sched --release --test throughput -- --ignored --nocapture`.
 
-use sched::{CpuId, CpuSet, Priority, RunQueueConfig, Scheduler, ThreadId};
+use sched::{CpuId, CpuSet, NoInterrupts, Priority, RunQueueConfig, Scheduler, ThreadId};
 use std::time::Instant;
 
 const CPU: CpuId = CpuId::BSP;
@@ -10,7 +10,7 @@ const CPU: CpuId = CpuId::BSP;
 #[ignore = "a measurement, not a check"]
 fn cost_of_switch_and_block_wake() {
     for threads in [10u64, 1000] {
-        let mut s = Scheduler::new(1, RunQueueConfig::default()).unwrap();
+        let s = Scheduler::<NoInterrupts>::new(1, RunQueueConfig::default()).unwrap();
         for id in 0..threads {
             let prio = Priority::from_nice_clamped(id as i64 % 40 - 20);
             s.spawn(ThreadId(id), prio, CpuSet::ALL, 0).unwrap();
