@@ -208,9 +208,19 @@ enum Entry {
     Woken(Lag),
 }
 
-/// A thread's move to another CPU, decided under its old home's lock and
-/// made once that lock is released.
-type Move = Option<(Carried, CpuId)>;
+/// A thread's move to another CPU, decided under its old home's lock; the
+/// record is taken out ([`Scheduler::take_moving`]) in that hold and put
+/// into `target`'s shard once the lock is released. Small on purpose: it
+/// passes back through the wake and schedule paths on every call, and the
+/// record itself is copied only when a thread really moves.
+struct PendingMove {
+    id: ThreadId,
+    entry: Entry,
+    target: CpuId,
+}
+
+/// A move to make, if any (see [`PendingMove`]).
+type Move = Option<PendingMove>;
 
 /// Scheduling for a machine: one shard per CPU, the wait queues, the
 /// kernel's alarms. Every method takes `&self` and locks what it touches;
@@ -321,10 +331,7 @@ impl<I: InterruptControl> Scheduler<I> {
         let _off = InterruptsOff::<I>::new();
         let (mut shard, home) = self.lock_home(id)?;
         let (result, carry) = f(self, &mut shard, home)?;
-        drop(shard);
-        if let Some((carried, target)) = carry {
-            self.attach(carried, target, now)?;
-        }
+        self.release_and_move(shard, home, carry, now)?;
         Ok(result)
     }
 
@@ -358,6 +365,27 @@ impl<I: InterruptControl> Scheduler<I> {
         self.cpus
             .get(cpu.0 as usize)
             .map_or(u64::MAX, |slot| slot.load.load(Ordering::Relaxed))
+    }
+
+    /// Releases `guard`, the lock of `home`, making `pending`'s move if
+    /// there is one: the record leaves `home` in this hold and enters its
+    /// target's shard after (never two shard locks held). The record is
+    /// copied here only, so the path without a move copies nothing big.
+    fn release_and_move(
+        &self,
+        mut guard: ShardGuard<'_, I>,
+        home: CpuId,
+        pending: Move,
+        now: u64,
+    ) -> KernelResult<()> {
+        let Some(PendingMove { id, entry, target }) = pending else {
+            drop(guard);
+            return Ok(());
+        };
+        let rec = guard.threads.remove(&id).ok_or(Errno::ESRCH)?;
+        self.publish(home, &guard);
+        drop(guard);
+        self.attach(Carried { id, rec, entry }, target, now)
     }
 
     /// Puts a carried thread into `target`'s shard and run queue.
@@ -656,9 +684,7 @@ impl<I: InterruptControl> Scheduler<I> {
             Some(departure) => Entry::Woken(shard.run_queue.lag_since(departure, now)),
             None => Entry::Lag(lag),
         };
-        let rec = shard.threads.remove(&id).ok_or(Errno::ESRCH)?;
-        self.publish(home, shard);
-        Ok(Some((Carried { id, rec, entry }, target)))
+        Ok(Some(PendingMove { id, entry, target }))
     }
 
     // ---- thread lifecycle ----------------------------------------------
@@ -776,10 +802,7 @@ impl<I: InterruptControl> Scheduler<I> {
 
         if carry.is_some() || shard.run_queue.is_empty() {
             self.publish(cpu, shard);
-            drop(guard);
-            if let Some((carried, target)) = carry {
-                self.attach(carried, target, now)?;
-            }
+            self.release_and_move(guard, cpu, carry, now)?;
             if self.runnable_on(cpu) == 0 {
                 self.pull_from_busier(cpu, true, now)?;
             }
@@ -846,10 +869,7 @@ impl<I: InterruptControl> Scheduler<I> {
             }
             rec.timeout = None;
             let (_, carry) = self.wake_in(shard, cpu, id, WakeReason::TimedOut, None, None, now)?;
-            drop(guard);
-            if let Some((carried, target)) = carry {
-                self.attach(carried, target, now)?;
-            }
+            self.release_and_move(guard, cpu, carry, now)?;
         }
         if cpu == CpuId::BSP {
             loop {
@@ -1310,10 +1330,7 @@ impl<I: InterruptControl> Scheduler<I> {
                 waker,
                 now,
             )?;
-            drop(shard);
-            if let Some((carried, target)) = carry {
-                self.attach(carried, target, now)?;
-            }
+            self.release_and_move(shard, waiter.cpu, carry, now)?;
             if woken {
                 return Ok((Some(waiter.id), left));
             }
