@@ -101,6 +101,17 @@ pub const F_SEAL_FUTURE_WRITE: u32 = 0x10;
 /// Every seal `F_ADD_SEALS` knows.
 pub const F_SEAL_ALL: u32 = 0x1f;
 
+/// What a rename does with an existing target name (`renameat2`'s flags).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenameMode {
+    /// Replace a compatible target (plain `rename`).
+    Replace,
+    /// Fail with `EEXIST` if the target exists (`RENAME_NOREPLACE`).
+    NoReplace,
+    /// Swap the two names, which must both exist (`RENAME_EXCHANGE`).
+    Exchange,
+}
+
 /// A file, directory, symbolic link or device node inside a file system.
 ///
 /// Directory methods never receive `.` or `..`, nor names with `/` or longer
@@ -227,12 +238,16 @@ pub trait Inode: Send + Sync {
     }
 
     /// Moves entry `old_name` of this directory to `new_name` in `new_dir`
-    /// (same file system), replacing a compatible target as Linux does.
+    /// (same file system); `mode` says what happens to an existing
+    /// `new_name` (replaced if compatible, as Linux does; refused; or
+    /// swapped with the source). The check and the change are one step
+    /// against other changes of the file system's names.
     fn rename(
         &self,
         _old_name: &str,
         _new_dir: &Arc<dyn Inode>,
         _new_name: &str,
+        _mode: RenameMode,
     ) -> KernelResult<()> {
         Err(unsupported_entry_change(self.file_type()))
     }

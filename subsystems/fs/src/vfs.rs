@@ -15,7 +15,7 @@ use crate::custody::Custody;
 use crate::dentry_cache::DentryCache;
 use crate::description::FileDescription;
 use crate::file::{File, InodeFile};
-use crate::inode::{FileSystem, Inode, Owner, TimeChange};
+use crate::inode::{FileSystem, Inode, Owner, RenameMode, TimeChange};
 use crate::inotify;
 use crate::mount::MountTable;
 use crate::path::{ParentAndName, Resolver, check_path_length};
@@ -609,29 +609,20 @@ impl Vfs {
         ctx: &PathContext<'_>,
         new_path: &str,
     ) -> KernelResult<()> {
-        self.rename_checked(old_ctx, old_path, ctx, new_path, true)
+        self.rename_with(old_ctx, old_path, ctx, new_path, RenameMode::Replace)
     }
 
-    /// `renameat2(..., RENAME_NOREPLACE)`: as [`Vfs::rename_between`], but
-    /// `EEXIST` if `new_path` exists. (The check and the rename are not
-    /// one atomic step against a concurrent create of the same name.)
-    pub fn rename_noreplace_between(
+    /// `renameat2(..., flags)`: as [`Vfs::rename_between`], with `mode`
+    /// for an existing `new_path`: `EEXIST` (`RENAME_NOREPLACE`), or the
+    /// two names swapped (`RENAME_EXCHANGE`, `ENOENT` if `new_path` does
+    /// not exist). The file system checks and renames in one step.
+    pub fn rename_with(
         &self,
         old_ctx: &PathContext<'_>,
         old_path: &str,
         ctx: &PathContext<'_>,
         new_path: &str,
-    ) -> KernelResult<()> {
-        self.rename_checked(old_ctx, old_path, ctx, new_path, false)
-    }
-
-    fn rename_checked(
-        &self,
-        old_ctx: &PathContext<'_>,
-        old_path: &str,
-        ctx: &PathContext<'_>,
-        new_path: &str,
-        replace: bool,
+        mode: RenameMode,
     ) -> KernelResult<()> {
         let (old, source) = self.parent_and_name(old_ctx, old_path)?;
         let (new, target) = self.parent_and_name(ctx, new_path)?;
@@ -639,11 +630,22 @@ impl Vfs {
             return Err(Errno::EBUSY);
         }
         let source = source.ok_or(Errno::ENOENT)?;
-        if !replace && target.is_some() {
-            return Err(Errno::EEXIST);
+        match (mode, &target) {
+            (RenameMode::NoReplace, Some(_)) => return Err(Errno::EEXIST),
+            (RenameMode::Exchange, None) => return Err(Errno::ENOENT),
+            _ => {}
         }
-        let source_is_dir = source.inode().file_type() == FileType::Directory;
-        if !source_is_dir && (old.trailing_slash || new.trailing_slash) {
+        let is_dir = |custody: &Custody| custody.inode().file_type() == FileType::Directory;
+        let source_is_dir = is_dir(&source);
+        // A trailing slash names a directory: on a swap each name must be
+        // one if it carries a slash, on a move the source must be.
+        let exchanged_is_dir = mode == RenameMode::Exchange && target.as_ref().is_some_and(is_dir);
+        let slash_ok = if mode == RenameMode::Exchange {
+            (source_is_dir || !old.trailing_slash) && (exchanged_is_dir || !new.trailing_slash)
+        } else {
+            source_is_dir || !(old.trailing_slash || new.trailing_slash)
+        };
+        if !slash_ok {
             return Err(Errno::ENOTDIR);
         }
         if old.parent.id().dev != new.parent.id().dev {
@@ -660,42 +662,65 @@ impl Vfs {
         if let Some(target) = &target {
             self.check_sticky(ctx, &new.parent, target)?;
         }
-        // Moving a directory rewrites its `..`, which needs write access to it.
-        if source_is_dir && !old.parent.is_same_file(&new.parent) {
-            check_access(&source.inode().stat(), ctx.creds, Access::WRITE)?;
+        // Moving a directory rewrites its `..`, which needs write access to
+        // it; a swap moves both.
+        if !old.parent.is_same_file(&new.parent) {
+            if source_is_dir {
+                check_access(&source.inode().stat(), ctx.creds, Access::WRITE)?;
+            }
+            if exchanged_is_dir && let Some(target) = &target {
+                check_access(&target.inode().stat(), ctx.creds, Access::WRITE)?;
+            }
         }
         old.parent
             .inode()
-            .rename(&old.name, new.parent.inode(), &new.name)?;
+            .rename(&old.name, new.parent.inode(), &new.name, mode)?;
         let _ = self.dentries.forget(old.parent.id(), &old.name);
         let _ = self.dentries.forget(new.parent.id(), &new.name);
         if inotify::watching() {
-            // Linux's order: the two entry events, the replaced file's
-            // link count, the moved inode's own event.
-            let cookie = inotify::next_cookie();
-            let is_dir = if source_is_dir { inotify::IN_ISDIR } else { 0 };
-            inotify::child_event(
-                &old.parent,
-                &old.name,
-                inotify::IN_MOVED_FROM | is_dir,
-                cookie,
-            );
-            inotify::child_event(
-                &new.parent,
-                &new.name,
-                inotify::IN_MOVED_TO | is_dir,
-                cookie,
-            );
-            let replaced = target.as_ref().filter(|t| !t.is_same_file(&source));
-            if let Some(replaced) = replaced {
-                inotify::link_count_changed(replaced.inode());
-            }
-            inotify::inode_event(source.inode(), inotify::IN_MOVE_SELF);
-            if let Some(replaced) = replaced {
-                inotify::name_gone(replaced.inode());
+            if mode == RenameMode::Exchange
+                && let Some(target) = &target
+            {
+                // Linux reports a swap as two moves, each with its cookie.
+                Self::report_move(&old, &new, &source, None);
+                Self::report_move(&new, &old, target, None);
+            } else {
+                let replaced = target.as_ref().filter(|t| !t.is_same_file(&source));
+                Self::report_move(&old, &new, &source, replaced);
             }
         }
         Ok(())
+    }
+
+    /// The inotify events of `moved` going from `from` to `to`, replacing
+    /// `replaced`, in Linux's order: the two entry events, the replaced
+    /// file's link count, the moved inode's own event.
+    fn report_move(
+        from: &ParentAndName,
+        to: &ParentAndName,
+        moved: &Custody,
+        replaced: Option<&Custody>,
+    ) {
+        let cookie = inotify::next_cookie();
+        let is_dir = if moved.inode().file_type() == FileType::Directory {
+            inotify::IN_ISDIR
+        } else {
+            0
+        };
+        inotify::child_event(
+            &from.parent,
+            &from.name,
+            inotify::IN_MOVED_FROM | is_dir,
+            cookie,
+        );
+        inotify::child_event(&to.parent, &to.name, inotify::IN_MOVED_TO | is_dir, cookie);
+        if let Some(replaced) = replaced {
+            inotify::link_count_changed(replaced.inode());
+        }
+        inotify::inode_event(moved.inode(), inotify::IN_MOVE_SELF);
+        if let Some(replaced) = replaced {
+            inotify::name_gone(replaced.inode());
+        }
     }
 
     /// `readlink`: `EINVAL` unless `path` names a symbolic link.

@@ -176,6 +176,39 @@ fn a_rename_pairs_its_two_entry_events_by_cookie() {
 }
 
 #[test]
+fn an_exchange_reports_two_moves_and_deletes_nothing() {
+    let world = World::with_dev(104);
+    world.vfs.mkdir(&world.su(), "/a", 0o755).unwrap();
+    world.vfs.mkdir(&world.su(), "/b", 0o755).unwrap();
+    world.write_file("/a/x", b"");
+    world.write_file("/b/y", b"");
+    let ino = instance();
+    let a = watch(&world, &ino, "/a", IN_MOVED_FROM | IN_MOVED_TO);
+    let b = watch(&world, &ino, "/b", IN_MOVED_FROM | IN_MOVED_TO);
+    let y = watch(&world, &ino, "/b/y", IN_MOVE_SELF | IN_DELETE_SELF);
+    let su = world.su();
+    world
+        .vfs
+        .rename_with(&su, "/a/x", &su, "/b/y", fs::RenameMode::Exchange)
+        .unwrap();
+    let events = drain(&ino, true);
+    let seen: Vec<_> = events.iter().map(|e| (e.wd, e.mask, &*e.name)).collect();
+    assert_eq!(
+        seen,
+        [
+            (a, IN_MOVED_FROM, "x"),
+            (b, IN_MOVED_TO, "y"),
+            (b, IN_MOVED_FROM, "y"),
+            (a, IN_MOVED_TO, "x"),
+            (y, IN_MOVE_SELF, ""),
+        ]
+    );
+    assert_eq!(events[0].cookie, events[1].cookie);
+    assert_eq!(events[2].cookie, events[3].cookie);
+    assert_ne!(events[0].cookie, events[2].cookie);
+}
+
+#[test]
 fn listing_a_directory_reports_open_access_and_close_on_it() {
     let world = World::with_dev(109);
     world.vfs.mkdir(&world.su(), "/d", 0o755).unwrap();

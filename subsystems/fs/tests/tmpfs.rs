@@ -6,7 +6,7 @@ use std::sync::{Arc, Weak};
 
 use abi::Errno;
 use common::{World, names_in};
-use fs::{Credentials, FileType, Inode, OpenFlags, PathContext, TimeChange, Timespec};
+use fs::{Credentials, FileType, Inode, OpenFlags, PathContext, RenameMode, TimeChange, Timespec};
 
 #[test]
 fn files_grow_sparsely_and_truncate() {
@@ -211,6 +211,69 @@ fn rename_follows_linux_rules_for_directories() {
     assert!(n >= 48);
     let dotdot_ino = u64::from_ne_bytes(buf[24..32].try_into().unwrap());
     assert_eq!(dotdot_ino, full_ino);
+}
+
+#[test]
+fn rename_noreplace_refuses_an_existing_name_and_moves_to_a_free_one() {
+    let w = World::new();
+    let su = w.su();
+    w.write_file("/a", b"a");
+    w.write_file("/b", b"b");
+    let noreplace =
+        |from: &str, to: &str| w.vfs.rename_with(&su, from, &su, to, RenameMode::NoReplace);
+    assert_eq!(noreplace("/a", "/b"), Err(Errno::EEXIST));
+    // Linux refuses even two names of one file.
+    w.vfs.link(&su, "/a", "/a2", false).unwrap();
+    assert_eq!(noreplace("/a", "/a2"), Err(Errno::EEXIST));
+    assert_eq!(w.read_file("/b"), b"b");
+    noreplace("/a", "/c").unwrap();
+    assert_eq!(w.read_file("/c"), b"a");
+    assert_eq!(w.vfs.stat(&su, "/a", true).unwrap_err(), Errno::ENOENT);
+}
+
+#[test]
+fn rename_exchange_swaps_two_names_of_any_type() {
+    let w = World::new();
+    let su = w.su();
+    let exchange = |a: &str, b: &str| w.vfs.rename_with(&su, a, &su, b, RenameMode::Exchange);
+    let nlink = |path: &str| w.vfs.stat(&su, path, true).unwrap().nlink;
+    w.write_file("/x", b"x");
+    w.write_file("/y", b"y");
+    exchange("/x", "/y").unwrap();
+    assert_eq!(w.read_file("/x"), b"y");
+    assert_eq!(w.read_file("/y"), b"x");
+    assert_eq!(exchange("/x", "/missing"), Err(Errno::ENOENT));
+
+    // A directory and a file in two directories: each directory's link
+    // count follows the subdirectory, and the moved one's `..` its parent.
+    w.vfs.mkdir(&su, "/p", 0o755).unwrap();
+    w.vfs.mkdir(&su, "/q", 0o755).unwrap();
+    w.vfs.mkdir(&su, "/p/dir", 0o755).unwrap();
+    w.write_file("/p/dir/inside", b"in");
+    w.write_file("/q/file", b"f");
+    assert_eq!((nlink("/p"), nlink("/q")), (3, 2));
+    exchange("/p/dir", "/q/file").unwrap();
+    assert_eq!((nlink("/p"), nlink("/q")), (2, 3));
+    assert_eq!(w.read_file("/q/file/inside"), b"in");
+    assert_eq!(w.read_file("/p/dir"), b"f");
+    let q_ino = w.vfs.stat(&su, "/q", true).unwrap().ino;
+    let moved = w
+        .vfs
+        .open(&su, "/q/file", OpenFlags::O_DIRECTORY, 0)
+        .unwrap();
+    let mut entries = [0u8; 64];
+    assert!(moved.getdents64(&mut entries).unwrap() >= 48);
+    let dotdot_ino = u64::from_ne_bytes(entries[24..32].try_into().unwrap());
+    assert_eq!(dotdot_ino, q_ino, "the moved directory's `..`");
+
+    // Neither may end up inside itself; a slash names a directory.
+    w.vfs.mkdir(&su, "/q/file/deep", 0o755).unwrap();
+    assert_eq!(exchange("/q/file", "/q/file/deep"), Err(Errno::EINVAL));
+    assert_eq!(exchange("/q/file/deep", "/q/file"), Err(Errno::EINVAL));
+    assert_eq!(exchange("/x/", "/y"), Err(Errno::ENOTDIR));
+    assert_eq!(exchange("/x", "/q/file/"), Ok(()));
+    assert_eq!(w.read_file("/q/file"), b"y");
+    assert_eq!(w.read_file("/x/inside"), b"in");
 }
 
 #[test]

@@ -12,6 +12,8 @@ const S_IFLNK: u32 = 0o120000;
 const AT_FDCWD: u64 = abi::AT_FDCWD as u64;
 const AT_REMOVEDIR: u64 = 0x200;
 const RENAME_NOREPLACE: u64 = 1;
+const RENAME_EXCHANGE: u64 = 2;
+const RENAME_WHITEOUT: u64 = 4;
 const UTIME_NOW: i64 = (1 << 30) - 1;
 const UTIME_OMIT: i64 = (1 << 30) - 2;
 const R_OK: u64 = 4;
@@ -172,6 +174,30 @@ fn rename_replaces_the_target_and_noreplace_refuses() {
         err(Errno::EEXIST)
     );
     assert_eq!(contents(&w, "/victim"), b"new contents");
+}
+
+#[test]
+fn renameat2_exchanges_and_refuses_flags_it_cannot_combine() {
+    let w = World::new();
+    create(&w, "/x", b"x");
+    create(&w, "/y", b"y");
+    let (x, y) = (w.string("/x"), w.string("/y"));
+    let rename2 = |flags: u64| w.call(Sysno::Renameat2, &[AT_FDCWD, x, AT_FDCWD, y, flags]);
+    assert_eq!(rename2(RENAME_EXCHANGE), 0);
+    assert_eq!(contents(&w, "/x"), b"y");
+    assert_eq!(contents(&w, "/y"), b"x");
+    for refused in [RENAME_EXCHANGE | RENAME_NOREPLACE, RENAME_WHITEOUT, 1 << 3] {
+        assert_eq!(rename2(refused), err(Errno::EINVAL), "flags {refused:#x}");
+    }
+    assert_eq!(contents(&w, "/x"), b"y");
+    let missing = w.string("/missing");
+    assert_eq!(
+        w.call(
+            Sysno::Renameat2,
+            &[AT_FDCWD, x, AT_FDCWD, missing, RENAME_EXCHANGE]
+        ),
+        err(Errno::ENOENT)
+    );
 }
 
 #[test]

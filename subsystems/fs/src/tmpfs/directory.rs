@@ -69,6 +69,15 @@ impl<T> Directory<T> {
         self.entries.insert(name, Slot { cookie, inode });
     }
 
+    /// Puts `inode` under the existing `name` in its place (a readdir in
+    /// progress sees the entry where it was), returning the one it held;
+    /// `None` if `name` is absent.
+    pub fn replace(&mut self, name: &str, inode: Arc<T>) -> Option<Arc<T>> {
+        let slot = self.entries.get_mut(name)?;
+        self.version = self.version.wrapping_add(1);
+        Some(core::mem::replace(&mut slot.inode, inode))
+    }
+
     /// Removes `name`, returning its inode.
     pub fn remove(&mut self, name: &str) -> Option<Arc<T>> {
         let slot = self.entries.remove(name)?;

@@ -27,7 +27,7 @@ use lock::Mutex;
 
 use crate::clock::Clock;
 use crate::device::CharacterDevice;
-use crate::inode::{DirEntry, FileSystem, Inode, InodeId, Owner, TimeChange};
+use crate::inode::{DirEntry, FileSystem, Inode, InodeId, Owner, RenameMode, TimeChange};
 use crate::types::{FileType, Stat, Timespec, mode};
 use crate::xattr::ExtendedAttributes;
 
@@ -375,6 +375,137 @@ impl TmpfsInode {
         }
         false
     }
+
+    /// A rename's move: `source` (entry `old_name` of `self`) becomes
+    /// `new_name` of `new_dir`, replacing a compatible `target`. Under the
+    /// namespace lock.
+    fn move_entry(
+        &self,
+        old_name: &str,
+        new_dir: &Arc<TmpfsInode>,
+        new_name: &str,
+        source: Arc<TmpfsInode>,
+        target: Option<Arc<TmpfsInode>>,
+        now: Timespec,
+    ) -> KernelResult<()> {
+        if let Some(target) = &target {
+            // Two names of one inode: Linux does nothing and succeeds.
+            if Arc::ptr_eq(&source, target) {
+                return Ok(());
+            }
+        }
+        let source_is_dir = source.kind == FileType::Directory;
+        if source_is_dir && new_dir.is_within(&source) {
+            return Err(Errno::EINVAL);
+        }
+        if let Some(target) = &target {
+            match (source_is_dir, target.kind == FileType::Directory) {
+                (true, false) => return Err(Errno::ENOTDIR),
+                (false, true) => return Err(Errno::EISDIR),
+                (true, true) if !target.is_empty_directory() => return Err(Errno::ENOTEMPTY),
+                _ => {}
+            }
+            // Drop the replaced name first; its inode lives on while open.
+            new_dir.with_state(|state| {
+                if let Ok(dir) = state.directory_mut() {
+                    dir.remove(new_name);
+                }
+                if target.kind == FileType::Directory {
+                    state.meta.nlink -= 1;
+                }
+            });
+            target.with_state(|state| {
+                state.meta.nlink = if target.kind == FileType::Directory {
+                    0
+                } else {
+                    state.meta.nlink - 1
+                };
+                state.meta.ctime = now;
+            });
+        }
+        let moves_between_directories = self.ino != new_dir.ino;
+        self.with_state(|state| {
+            if let Ok(dir) = state.directory_mut() {
+                dir.remove(old_name);
+            }
+            if source_is_dir && moves_between_directories {
+                state.meta.nlink -= 1;
+            }
+            state.touch_modified(now);
+        });
+        new_dir.with_state(|state| {
+            if let Ok(dir) = state.directory_mut() {
+                dir.insert(new_name, source.clone());
+            }
+            if source_is_dir && moves_between_directories {
+                state.meta.nlink += 1;
+            }
+            state.touch_modified(now);
+        });
+        source.with_state(|state| {
+            if let Content::Directory(dir) = &mut state.content {
+                dir.parent = Arc::downgrade(new_dir);
+            }
+            state.meta.ctime = now;
+        });
+        Ok(())
+    }
+
+    /// `RENAME_EXCHANGE`: `source` (entry `old_name` of `self`) and
+    /// `target` (entry `new_name` of `new_dir`) swap names, whatever their
+    /// types; neither may end up inside itself. Under the namespace lock.
+    fn exchange(
+        &self,
+        old_name: &str,
+        new_dir: &Arc<TmpfsInode>,
+        new_name: &str,
+        source: Arc<TmpfsInode>,
+        target: Arc<TmpfsInode>,
+        now: Timespec,
+    ) -> KernelResult<()> {
+        if Arc::ptr_eq(&source, &target) {
+            return Ok(());
+        }
+        let source_is_dir = source.kind == FileType::Directory;
+        let target_is_dir = target.kind == FileType::Directory;
+        if (source_is_dir && new_dir.is_within(&source))
+            || (target_is_dir && self.is_within(&target))
+        {
+            return Err(Errno::EINVAL);
+        }
+        let this = self.this.upgrade().ok_or(Errno::ENOENT)?;
+        // A directory's `..` is a link to its parent: a swap between two
+        // directories moves one link each way when only one is a directory.
+        let between = self.ino != new_dir.ino;
+        let (into_new, into_old) = (u64::from(source_is_dir), u64::from(target_is_dir));
+        self.with_state(|state| {
+            if let Ok(dir) = state.directory_mut() {
+                dir.replace(old_name, target.clone());
+            }
+            if between {
+                state.meta.nlink = state.meta.nlink + into_old - into_new;
+            }
+            state.touch_modified(now);
+        });
+        new_dir.with_state(|state| {
+            if let Ok(dir) = state.directory_mut() {
+                dir.replace(new_name, source.clone());
+            }
+            if between {
+                state.meta.nlink = state.meta.nlink + into_new - into_old;
+            }
+            state.touch_modified(now);
+        });
+        for (moved, parent) in [(&source, new_dir), (&target, &this)] {
+            moved.with_state(|state| {
+                if let Content::Directory(dir) = &mut state.content {
+                    dir.parent = Arc::downgrade(parent);
+                }
+                state.meta.ctime = now;
+            });
+        }
+        Ok(())
+    }
 }
 
 impl Inode for TmpfsInode {
@@ -660,7 +791,13 @@ impl Inode for TmpfsInode {
         Ok(())
     }
 
-    fn rename(&self, old_name: &str, new_dir: &Arc<dyn Inode>, new_name: &str) -> KernelResult<()> {
+    fn rename(
+        &self,
+        old_name: &str,
+        new_dir: &Arc<dyn Inode>,
+        new_name: &str,
+        mode: RenameMode,
+    ) -> KernelResult<()> {
         let new_dir = self.downcast(new_dir)?;
         let _namespace = self.shared.namespace.lock();
         let now = self.shared.now();
@@ -673,67 +810,15 @@ impl Inode for TmpfsInode {
         if new_dir.with_state(|state| state.meta.nlink) == 0 {
             return Err(Errno::ENOENT);
         }
-        if let Some(target) = &target {
-            // Two names of one inode: Linux does nothing and succeeds.
-            if Arc::ptr_eq(&source, target) {
-                return Ok(());
+        match (mode, target) {
+            // Linux refuses before it looks whether both are one inode.
+            (RenameMode::NoReplace, Some(_)) => Err(Errno::EEXIST),
+            (RenameMode::Exchange, None) => Err(Errno::ENOENT),
+            (RenameMode::Exchange, Some(target)) => {
+                self.exchange(old_name, &new_dir, new_name, source, target, now)
             }
+            (_, target) => self.move_entry(old_name, &new_dir, new_name, source, target, now),
         }
-        let source_is_dir = source.kind == FileType::Directory;
-        if source_is_dir && new_dir.is_within(&source) {
-            return Err(Errno::EINVAL);
-        }
-        if let Some(target) = &target {
-            match (source_is_dir, target.kind == FileType::Directory) {
-                (true, false) => return Err(Errno::ENOTDIR),
-                (false, true) => return Err(Errno::EISDIR),
-                (true, true) if !target.is_empty_directory() => return Err(Errno::ENOTEMPTY),
-                _ => {}
-            }
-            // Drop the replaced name first; its inode lives on while open.
-            new_dir.with_state(|state| {
-                if let Ok(dir) = state.directory_mut() {
-                    dir.remove(new_name);
-                }
-                if target.kind == FileType::Directory {
-                    state.meta.nlink -= 1;
-                }
-            });
-            target.with_state(|state| {
-                state.meta.nlink = if target.kind == FileType::Directory {
-                    0
-                } else {
-                    state.meta.nlink - 1
-                };
-                state.meta.ctime = now;
-            });
-        }
-        let moves_between_directories = self.ino != new_dir.ino;
-        self.with_state(|state| {
-            if let Ok(dir) = state.directory_mut() {
-                dir.remove(old_name);
-            }
-            if source_is_dir && moves_between_directories {
-                state.meta.nlink -= 1;
-            }
-            state.touch_modified(now);
-        });
-        new_dir.with_state(|state| {
-            if let Ok(dir) = state.directory_mut() {
-                dir.insert(new_name, source.clone());
-            }
-            if source_is_dir && moves_between_directories {
-                state.meta.nlink += 1;
-            }
-            state.touch_modified(now);
-        });
-        source.with_state(|state| {
-            if let Content::Directory(dir) = &mut state.content {
-                dir.parent = Arc::downgrade(&new_dir);
-            }
-            state.meta.ctime = now;
-        });
-        Ok(())
     }
 
     fn readlink(&self) -> KernelResult<String> {

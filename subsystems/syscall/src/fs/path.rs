@@ -5,7 +5,7 @@ use abi::{
     AT_EACCESS, AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, Errno,
     KernelResult, STATX_BASIC_STATS, Stat, Statx,
 };
-use fs::OpenFlags;
+use fs::{OpenFlags, RenameMode};
 
 use crate::SyscallResult;
 use crate::args::{AtFlags, DirFd, Fd, Mode, UserBuffer, UserPath, UserPtr};
@@ -317,8 +317,11 @@ pub fn readlink<K: Kernel>(
     readlinkat(ctx, DirFd::Cwd, path, buf, size)
 }
 
-/// `renameat2(olddirfd, old, newdirfd, new, flags)`: no flags are
-/// supported (`RENAME_NOREPLACE` and friends give `EINVAL`).
+/// `renameat2(olddirfd, old, newdirfd, new, flags)`: `RENAME_NOREPLACE`
+/// (`EEXIST` for an existing `new`) and `RENAME_EXCHANGE` (the two names
+/// swapped); together, or with any other flag, `EINVAL`.
+/// `RENAME_WHITEOUT` (a union mount's whiteout) is `EINVAL` too, as on
+/// file systems without whiteouts.
 pub fn renameat2<K: Kernel>(
     ctx: &Context<'_, K>,
     olddir: DirFd,
@@ -327,21 +330,21 @@ pub fn renameat2<K: Kernel>(
     new: UserPath,
     flags: u32,
 ) -> SyscallResult {
-    // RENAME_EXCHANGE and RENAME_WHITEOUT are not supported.
     const RENAME_NOREPLACE: u32 = 1;
-    if flags & !RENAME_NOREPLACE != 0 {
-        return Err(Errno::EINVAL);
-    }
+    const RENAME_EXCHANGE: u32 = 2;
+    let mode = match flags {
+        0 => RenameMode::Replace,
+        RENAME_NOREPLACE => RenameMode::NoReplace,
+        RENAME_EXCHANGE => RenameMode::Exchange,
+        _ => return Err(Errno::EINVAL),
+    };
     let old = ctx.read_path(old, false)?;
     let new = ctx.read_path(new, false)?;
     let old_base = ctx.path_base(olddir, &old)?;
     let new_base = ctx.path_base(newdir, &new)?;
-    let vfs = ctx.kernel.vfs();
-    if flags & RENAME_NOREPLACE != 0 {
-        vfs.rename_noreplace_between(&old_base.context(), &old, &new_base.context(), &new)?;
-    } else {
-        vfs.rename_between(&old_base.context(), &old, &new_base.context(), &new)?;
-    }
+    ctx.kernel
+        .vfs()
+        .rename_with(&old_base.context(), &old, &new_base.context(), &new, mode)?;
     Ok(0)
 }
 
