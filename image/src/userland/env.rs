@@ -66,6 +66,10 @@ impl ProcessEnv for KernelEnv {
         Ok(space.clone())
     }
 
+    fn address_space_identity(space: &SharedAddressSpace) -> Option<usize> {
+        Some(Arc::as_ptr(space) as usize)
+    }
+
     fn reaped(pid: process::Pid) {
         if let Ok(pid) = u32::try_from(pid) {
             super::procfs::forget_process(pid);

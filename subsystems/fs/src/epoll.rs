@@ -165,6 +165,18 @@ impl Epoll {
             .any(|d| d.file().epoll().is_some_and(|e| self.reaches(e)))
     }
 
+    /// The description of the `nth` item (from 0) registered under
+    /// descriptor number `fd`, if it is still open (`kcmp`'s
+    /// `KCMP_EPOLL_TFD`; one number can name several descriptions over
+    /// time, each its own item).
+    pub fn target(&self, fd: i32, nth: usize) -> Option<Arc<FileDescription>> {
+        self.items
+            .lock()
+            .range((fd, 0)..=(fd, usize::MAX))
+            .nth(nth)
+            .and_then(|(_, item)| item.description.upgrade())
+    }
+
     /// `epoll_ctl(op, fd, event)` with `description` open as `fd`:
     /// `EEXIST` (add twice), `ENOENT` (change or remove what is not there),
     /// `EPERM` (a regular file or directory: always ready, Linux refuses

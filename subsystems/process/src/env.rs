@@ -50,6 +50,14 @@ pub trait ProcessEnv: Sized + Send + Sync + 'static {
         Err(abi::Errno::EINVAL)
     }
 
+    /// What names `space` itself, equal for every handle on one address
+    /// space (`kcmp(KCMP_VM)`). The default, for an environment that cannot
+    /// share ([`ProcessEnv::share_address_space`]), has none: each process
+    /// then has its own, and its identity stands for its memory.
+    fn address_space_identity(_space: &Self::AddressSpace) -> Option<usize> {
+        None
+    }
+
     /// `pid` has just left the process table (it was reaped), for caches
     /// keyed by pid (procfs's dentries). Runs under the table lock: it
     /// must not take process or table locks. The default does nothing.

@@ -26,7 +26,8 @@ use crate::ipc::{msg, sem, shm};
 use crate::kernel::Kernel;
 use crate::net::{message, options, socket};
 use crate::process::{
-    capabilities, credentials, ids, ioprio, lifecycle, pidfd, ptrace, remote_memory, seccomp, wait,
+    capabilities, credentials, ids, ioprio, kcmp, lifecycle, pidfd, ptrace, remote_memory, seccomp,
+    wait,
 };
 use crate::signals::calls as signals;
 use crate::signals::posix_timers::{self, SigEvent};
@@ -260,6 +261,7 @@ system_call_table! {
     PidfdOpen => pidfd::pidfd_open [pid: i32, flags: u32];
     PidfdSendSignal => pidfd::pidfd_send_signal [fd: Fd, signum: i32, info: UserPtr<RawSigInfo>, flags: u32];
     PidfdGetfd => pidfd::pidfd_getfd [fd: Fd, target_fd: i32, flags: u32];
+    Kcmp => kcmp::kcmp [pid1: i32, pid2: i32, kind: i32, idx1: u64, idx2: u64];
     // Signals as descriptors (signals/signalfd.rs).
     Signalfd => signalfd::signalfd [fd: i32, mask: UserPtr<u64>, size: usize];
     Signalfd4 => signalfd::signalfd4 [fd: i32, mask: UserPtr<u64>, size: usize, flags: u32];

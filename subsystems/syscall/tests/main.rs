@@ -10,6 +10,7 @@ mod futex;
 mod fuzz;
 mod info;
 mod inotify;
+mod kcmp;
 mod lifecycle;
 mod memory;
 mod memory_lock;

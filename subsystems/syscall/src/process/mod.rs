@@ -16,6 +16,7 @@ pub mod credentials;
 pub mod exit;
 pub mod ids;
 pub mod ioprio;
+pub mod kcmp;
 pub mod lifecycle;
 pub mod oom;
 pub mod pidfd;

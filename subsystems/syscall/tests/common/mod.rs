@@ -104,6 +104,10 @@ impl ProcessEnv for Env {
         Ok(space.clone())
     }
 
+    fn address_space_identity(space: &Space) -> Option<usize> {
+        Some(Arc::as_ptr(space) as usize)
+    }
+
     fn fork_address_space(space: &mut Space) -> KernelResult<Space> {
         let mut parent = space.lock().unwrap();
         let table = FakePageTable::new(&mut Frames)?;
