@@ -127,6 +127,7 @@ pub use devices::console::ConsolePort;
 pub use devices::tty::ControllingTerminal;
 pub use file::File;
 pub use inode::{DirEntry, FileSystem, Inode, InodeId, Owner, RenameMode, TimeChange};
+pub use path::Restrictions;
 pub use tmpfs::Tmpfs;
 pub use types::{AccessMode, FileType, OpenFlags, PollEvents, Stat, Timespec};
 pub use vfs::{PathContext, Vfs};

@@ -45,6 +45,67 @@ pub fn check_path_length(path: &str) -> KernelResult<()> {
     Ok(())
 }
 
+/// Limits on one resolution, from `openat2`'s `RESOLVE_*` flags; the
+/// default limits nothing (every other call). Mount points are told by
+/// their file systems' device numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Restrictions {
+    /// `RESOLVE_NO_XDEV`: crossing a mount point, either way, fails with
+    /// `EXDEV`.
+    pub no_xdev: bool,
+    /// `RESOLVE_NO_MAGICLINKS`: a procfs magic link fails with `ELOOP`.
+    pub no_magic_links: bool,
+    /// `RESOLVE_NO_SYMLINKS`: following any symbolic link fails with
+    /// `ELOOP`.
+    pub no_symlinks: bool,
+    /// `RESOLVE_BENEATH`: the resolution may not leave its root (the
+    /// caller passes the starting directory as the root): an absolute
+    /// path or link, or `..` from the root, fails with `EXDEV`.
+    pub beneath: bool,
+    /// `RESOLVE_IN_ROOT`: the caller passes the starting directory as the
+    /// root, as if chrooted there; only magic links are refused here.
+    pub in_root: bool,
+}
+
+impl Restrictions {
+    /// Whether the resolution is kept inside a directory (`BENEATH` or
+    /// `IN_ROOT`), where a magic link could lead out (`EXDEV`).
+    fn scoped(&self) -> bool {
+        self.beneath || self.in_root
+    }
+
+    /// Before following the symbolic link found at a component.
+    pub fn check_symlink(&self) -> KernelResult<()> {
+        if self.no_symlinks {
+            return Err(Errno::ELOOP);
+        }
+        Ok(())
+    }
+
+    /// Before jumping through a magic link in directory `from` to
+    /// `target`, in Linux's order of checks.
+    pub fn check_magic_link(&self, from: &Custody, target: &Custody) -> KernelResult<()> {
+        if self.no_symlinks || self.no_magic_links {
+            return Err(Errno::ELOOP);
+        }
+        if self.no_xdev && from.id().dev != target.id().dev {
+            return Err(Errno::EXDEV);
+        }
+        if self.scoped() {
+            return Err(Errno::EXDEV);
+        }
+        Ok(())
+    }
+
+    /// Before stepping from `from` to `to` across what may be a mount.
+    pub fn check_crossing(&self, from: &Custody, to: &Custody) -> KernelResult<()> {
+        if self.no_xdev && from.id().dev != to.id().dev {
+            return Err(Errno::EXDEV);
+        }
+        Ok(())
+    }
+}
+
 /// One resolution: the context it runs in and the symbolic links it has
 /// followed so far (shared by nested link targets, as Linux counts them).
 pub struct Resolver<'a> {
@@ -53,6 +114,7 @@ pub struct Resolver<'a> {
     root: &'a Custody,
     creds: &'a Credentials,
     symlinks_followed: u32,
+    restrictions: Restrictions,
 }
 
 impl<'a> Resolver<'a> {
@@ -71,7 +133,25 @@ impl<'a> Resolver<'a> {
             root,
             creds,
             symlinks_followed: 0,
+            restrictions: Restrictions::default(),
         }
+    }
+
+    /// This resolver, limited by `restrictions`.
+    pub fn restricted(mut self, restrictions: Restrictions) -> Resolver<'a> {
+        self.restrictions = restrictions;
+        self
+    }
+
+    /// Where an absolute path or link target starts, coming from `from`:
+    /// the root, unless the resolution must stay beneath it or on one
+    /// mount.
+    fn jump_to_root(&self, from: &Custody) -> KernelResult<Custody> {
+        if self.restrictions.beneath {
+            return Err(Errno::EXDEV);
+        }
+        self.restrictions.check_crossing(from, self.root)?;
+        Ok(self.root.clone())
     }
 
     /// Resolves `path` from `base` (ignored for absolute paths). The last
@@ -90,7 +170,7 @@ impl<'a> Resolver<'a> {
         check_path_length(path)?;
         let trailing_slash = path.ends_with('/');
         let mut current = if path.starts_with('/') {
-            self.root.clone()
+            self.jump_to_root(base)?
         } else {
             base.clone()
         };
@@ -107,7 +187,7 @@ impl<'a> Resolver<'a> {
                 Step::Moved(next) => current = next,
                 Step::Link { dir, target } => {
                     current = if target.starts_with('/') {
-                        self.root.clone()
+                        self.jump_to_root(&dir)?
                     } else {
                         dir
                     };
@@ -126,6 +206,9 @@ impl<'a> Resolver<'a> {
     /// directory.
     pub fn resolve_parent(&mut self, base: &Custody, path: &str) -> KernelResult<ParentAndName> {
         check_path_length(path)?;
+        if path.starts_with('/') {
+            self.jump_to_root(base)?;
+        }
         let trimmed = path.trim_end_matches('/');
         let trailing_slash = trimmed.len() != path.len();
         let (parent, name) = match trimmed.rfind('/') {
@@ -198,22 +281,31 @@ impl<'a> Resolver<'a> {
         match component {
             "." => Ok(Step::Moved(current)),
             ".." => {
-                // The chroot root is its own parent, as is the top of the tree.
+                // The chroot root is its own parent, as is the top of the
+                // tree; a resolution kept beneath its root may not try.
                 if current.is_same_file(self.root) {
+                    if self.restrictions.beneath {
+                        return Err(Errno::EXDEV);
+                    }
                     return Ok(Step::Moved(current));
                 }
-                Ok(Step::Moved(current.parent().cloned().unwrap_or(current)))
+                let parent = current.parent().cloned().unwrap_or_else(|| current.clone());
+                self.restrictions.check_crossing(&current, &parent)?;
+                Ok(Step::Moved(parent))
             }
             name => {
                 let child = self.lookup_child(&current, name)?;
+                self.restrictions.check_crossing(&current, &child)?;
                 if !follow || child.inode().file_type() != FileType::Symlink {
                     return Ok(Step::Moved(child));
                 }
+                self.restrictions.check_symlink()?;
                 self.symlinks_followed += 1;
                 if self.symlinks_followed > MAX_SYMLINKS {
                     return Err(Errno::ELOOP);
                 }
                 if let Some(target) = child.inode().magic_link() {
+                    self.restrictions.check_magic_link(&current, &target)?;
                     return Ok(Step::Moved(target));
                 }
                 let target = child.inode().readlink()?;

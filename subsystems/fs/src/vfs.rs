@@ -18,7 +18,7 @@ use crate::file::{File, InodeFile};
 use crate::inode::{FileSystem, Inode, Owner, RenameMode, TimeChange};
 use crate::inotify;
 use crate::mount::MountTable;
-use crate::path::{ParentAndName, Resolver, check_path_length};
+use crate::path::{ParentAndName, Resolver, Restrictions, check_path_length};
 use crate::types::{FileType, MAX_SYMLINKS, OpenFlags, Stat, mode};
 
 /// Who resolves a path and from where: the directory relative paths start
@@ -186,6 +186,14 @@ impl Vfs {
         Resolver::new(&self.mounts, &self.dentries, ctx.root, ctx.creds)
     }
 
+    fn restricted_resolver<'a>(
+        &'a self,
+        ctx: &PathContext<'a>,
+        restrictions: Restrictions,
+    ) -> Resolver<'a> {
+        self.resolver(ctx).restricted(restrictions)
+    }
+
     /// Resolves `path` from `ctx.base` with `ctx.root` as `/`, following a final
     /// symbolic link when `follow_last` (`AT_SYMLINK_NOFOLLOW` clears it).
     pub fn resolve(
@@ -213,13 +221,25 @@ impl Vfs {
         ctx: &PathContext<'_>,
         path: &str,
     ) -> KernelResult<(ParentAndName, Option<Custody>)> {
-        let mut resolver = self.resolver(ctx);
+        self.restricted_parent_and_name(ctx, path, Restrictions::default())
+    }
+
+    fn restricted_parent_and_name(
+        &self,
+        ctx: &PathContext<'_>,
+        path: &str,
+        restrictions: Restrictions,
+    ) -> KernelResult<(ParentAndName, Option<Custody>)> {
+        let mut resolver = self.restricted_resolver(ctx, restrictions);
         let target = resolver.resolve_parent(ctx.base, path)?;
         let existing = if target.is_dot_or_dotdot() {
             None
         } else {
             match resolver.lookup_child(&target.parent, &target.name) {
-                Ok(child) => Some(child),
+                Ok(child) => {
+                    restrictions.check_crossing(&target.parent, &child)?;
+                    Some(child)
+                }
                 Err(Errno::ENOENT) => None,
                 Err(other) => return Err(other),
             }
@@ -237,7 +257,21 @@ impl Vfs {
         flags: OpenFlags,
         perm: u32,
     ) -> KernelResult<Arc<FileDescription>> {
-        self.open_following(ctx, path, flags, perm, 0)
+        self.open_following(ctx, path, flags, perm, 0, Restrictions::default())
+    }
+
+    /// `openat2`: [`Vfs::open`] with the resolution limited by
+    /// `restrictions` (for `BENEATH` and `IN_ROOT` the caller makes the
+    /// starting directory `ctx.root`).
+    pub fn open_restricted(
+        &self,
+        ctx: &PathContext<'_>,
+        path: &str,
+        flags: OpenFlags,
+        perm: u32,
+        restrictions: Restrictions,
+    ) -> KernelResult<Arc<FileDescription>> {
+        self.open_following(ctx, path, flags, perm, 0, restrictions)
     }
 
     /// `open` after `links_followed` symbolic links: with `O_CREAT`, a final
@@ -249,13 +283,14 @@ impl Vfs {
         flags: OpenFlags,
         perm: u32,
         links_followed: u32,
+        restrictions: Restrictions,
     ) -> KernelResult<Arc<FileDescription>> {
         let access = flags.access_mode().ok_or(Errno::EINVAL)?;
         let path_only = flags.contains(OpenFlags::O_PATH);
         let follow = !flags.contains(OpenFlags::O_NOFOLLOW);
         let mut created = false;
         let custody = if flags.contains(OpenFlags::O_CREAT) && !path_only {
-            let (target, existing) = self.parent_and_name(ctx, path)?;
+            let (target, existing) = self.restricted_parent_and_name(ctx, path, restrictions)?;
             if target.is_dot_or_dotdot() || target.trailing_slash {
                 return Err(Errno::EISDIR);
             }
@@ -265,8 +300,12 @@ impl Vfs {
                     if !follow || links_followed >= MAX_SYMLINKS {
                         return Err(Errno::ELOOP);
                     }
+                    restrictions.check_symlink()?;
                     match existing.inode().magic_link() {
-                        Some(custody) => custody,
+                        Some(custody) => {
+                            restrictions.check_magic_link(&target.parent, &custody)?;
+                            custody
+                        }
                         None => {
                             let link_target = existing.inode().readlink()?;
                             let from_link = PathContext {
@@ -279,6 +318,7 @@ impl Vfs {
                                 flags,
                                 perm,
                                 links_followed + 1,
+                                restrictions,
                             );
                         }
                     }
@@ -307,7 +347,9 @@ impl Vfs {
                 }
             }
         } else {
-            let custody = self.resolve(ctx, path, follow)?;
+            let custody = self
+                .restricted_resolver(ctx, restrictions)
+                .resolve(ctx.base, path, follow)?;
             if !follow && !path_only && custody.inode().file_type() == FileType::Symlink {
                 return Err(Errno::ELOOP);
             }

@@ -4,7 +4,7 @@ mod common;
 
 use abi::Errno;
 use common::World;
-use fs::{Credentials, FileType, OpenFlags, PathContext, Tmpfs};
+use fs::{Credentials, FileType, OpenFlags, PathContext, Restrictions, Tmpfs};
 use std::sync::Arc;
 
 fn kind(world: &World, path: &str) -> Result<FileType, Errno> {
@@ -291,4 +291,41 @@ fn unmount_uncovers_the_original_directory() {
         w.vfs.unmount("/mnt", &w.root_creds).err(),
         Some(Errno::EINVAL)
     );
+}
+
+#[test]
+fn no_xdev_stops_at_a_mount_point_either_way() {
+    let w = World::new();
+    w.vfs.mkdir(&w.su(), "/mnt", 0o755).unwrap();
+    w.vfs
+        .mount("/mnt", Tmpfs::new(2, w.clock.clone()), &w.root_creds)
+        .unwrap();
+    w.write_file("/mnt/inside", b"");
+    w.write_file("/top", b"");
+    let no_xdev = Restrictions {
+        no_xdev: true,
+        ..Restrictions::default()
+    };
+    let open = |ctx: &PathContext<'_>, path: &str| {
+        w.vfs
+            .open_restricted(ctx, path, OpenFlags::empty(), 0, no_xdev)
+            .map(|_| ())
+    };
+    assert_eq!(open(&w.su(), "/mnt/inside"), Err(Errno::EXDEV), "down");
+    assert_eq!(open(&w.su(), "/top"), Ok(()));
+    let on_mount = w.vfs.resolve(&w.su(), "/mnt", true).unwrap();
+    let from_mount = PathContext {
+        base: &on_mount,
+        ..w.su()
+    };
+    assert_eq!(open(&from_mount, "inside"), Ok(()));
+    assert_eq!(open(&from_mount, "../top"), Err(Errno::EXDEV), "up");
+    assert_eq!(
+        open(&from_mount, "/top"),
+        Err(Errno::EXDEV),
+        "to another root"
+    );
+    // Unlimited, the same walks cross.
+    let plain = w.vfs.open(&from_mount, "../top", OpenFlags::empty(), 0);
+    assert!(plain.is_ok());
 }

@@ -247,6 +247,15 @@ pub struct PathBase {
 }
 
 impl PathBase {
+    /// This context with its starting directory as the root too (`openat2`'s
+    /// `RESOLVE_BENEATH` and `RESOLVE_IN_ROOT`).
+    pub fn rooted_at_base(self) -> PathBase {
+        PathBase {
+            root: self.base.clone(),
+            ..self
+        }
+    }
+
     /// The VFS's view of it.
     pub fn context(&self) -> PathContext<'_> {
         PathContext {

@@ -157,6 +157,7 @@ system_call_table! {
     // Paths (fs/path.rs).
     Open => path::open [path: UserPath, flags: OpenFlags, mode: Mode];
     Openat => path::openat [dirfd: DirFd, path: UserPath, flags: OpenFlags, mode: Mode];
+    Openat2 => path::openat2 [dirfd: DirFd, path: UserPath, how: UserBuffer, size: usize];
     Creat => path::creat [path: UserPath, mode: Mode];
     Stat => path::stat [path: UserPath, buf: UserPtr<Stat>];
     Lstat => path::lstat [path: UserPath, buf: UserPtr<Stat>];

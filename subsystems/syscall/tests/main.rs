@@ -15,6 +15,7 @@ mod lifecycle;
 mod memory;
 mod memory_lock;
 mod msg;
+mod openat2;
 mod paths;
 mod pipes;
 mod proc;

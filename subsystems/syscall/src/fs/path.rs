@@ -32,6 +32,115 @@ pub fn openat<K: Kernel>(
     Ok(ctx.install(description, flags.contains(OpenFlags::O_CLOEXEC))? as u64)
 }
 
+/// `struct open_how`'s first version: what `openat2` reads at least.
+const OPEN_HOW_SIZE_VER0: usize = 24;
+/// The largest `struct open_how` `openat2` takes (Linux: a page).
+const OPEN_HOW_SIZE_MAX: usize = 4096;
+/// Every flag `open` knows (Linux's `VALID_OPEN_FLAGS`): the access mode
+/// through `__O_TMPFILE`, without the unused bits 2 to 5.
+const VALID_OPEN_FLAGS: u64 = 0o37777703;
+const O_PATH_BIT: u64 = 0o10000000;
+/// What `O_PATH` may come with (Linux's `O_PATH_FLAGS`): `O_PATH`,
+/// `O_DIRECTORY`, `O_NOFOLLOW`, `O_CLOEXEC`.
+const O_PATH_FLAGS: u64 = O_PATH_BIT | 0o200000 | 0o400000 | 0o2000000;
+const O_TMPFILE_BIT: u64 = 0o20000000;
+const RESOLVE_NO_XDEV: u64 = 0x01;
+const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+const RESOLVE_NO_SYMLINKS: u64 = 0x04;
+const RESOLVE_BENEATH: u64 = 0x08;
+const RESOLVE_IN_ROOT: u64 = 0x10;
+const RESOLVE_CACHED: u64 = 0x20;
+
+/// `openat2(dirfd, path, how, size)`: `openat` with `struct open_how`
+/// (flags, mode, resolve), checked strictly as Linux does: unknown flags,
+/// a mode without `O_CREAT`, `O_PATH` with flags it does not take, or
+/// `BENEATH` with `IN_ROOT`, are `EINVAL`; a larger struct than known
+/// must end in zeros (`E2BIG`). The `RESOLVE_*` flags limit the
+/// resolution ([`fs::Restrictions`]); for `BENEATH` and `IN_ROOT`, `dirfd`
+/// is the root, even for an absolute path. `RESOLVE_CACHED` asks for a
+/// lookup without I/O, which every lookup here is, but refuses what
+/// could write (`O_CREAT`, `O_TRUNC`, `O_TMPFILE`) with `EAGAIN`.
+pub fn openat2<K: Kernel>(
+    ctx: &Context<'_, K>,
+    dirfd: DirFd,
+    path: UserPath,
+    how: UserBuffer,
+    size: usize,
+) -> SyscallResult {
+    if size < OPEN_HOW_SIZE_VER0 {
+        return Err(Errno::EINVAL);
+    }
+    if size > OPEN_HOW_SIZE_MAX {
+        return Err(Errno::E2BIG);
+    }
+    let mut known = [0u8; OPEN_HOW_SIZE_VER0];
+    ctx.read_bytes_into(how, &mut known)?;
+    // A newer caller's fields this kernel does not know must be unset.
+    let mut rest = [0u8; 64];
+    let mut at = OPEN_HOW_SIZE_VER0;
+    while at < size {
+        let chunk = (size - at).min(rest.len());
+        ctx.read_bytes_into(UserBuffer(how.0 + at as u64), &mut rest[..chunk])?;
+        if rest[..chunk].iter().any(|&byte| byte != 0) {
+            return Err(Errno::E2BIG);
+        }
+        at += chunk;
+    }
+    let field = |index: usize| {
+        let bytes = &known[index * 8..index * 8 + 8];
+        u64::from_ne_bytes(bytes.try_into().unwrap_or([0; 8]))
+    };
+    let (flags, mode, resolve) = (field(0), field(1), field(2));
+    let known_resolve = RESOLVE_NO_XDEV
+        | RESOLVE_NO_MAGICLINKS
+        | RESOLVE_NO_SYMLINKS
+        | RESOLVE_BENEATH
+        | RESOLVE_IN_ROOT
+        | RESOLVE_CACHED;
+    if flags & !VALID_OPEN_FLAGS != 0 || resolve & !known_resolve != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let creates = flags & (u64::from(OpenFlags::O_CREAT.bits()) | O_TMPFILE_BIT) != 0;
+    if (creates && mode & !0o7777 != 0) || (!creates && mode != 0) {
+        return Err(Errno::EINVAL);
+    }
+    if flags & O_PATH_BIT != 0 && flags & !O_PATH_FLAGS != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if resolve & RESOLVE_BENEATH != 0 && resolve & RESOLVE_IN_ROOT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let writes = u64::from(OpenFlags::O_TRUNC.bits()) | u64::from(OpenFlags::O_CREAT.bits());
+    if resolve & RESOLVE_CACHED != 0 && flags & (writes | O_TMPFILE_BIT) != 0 {
+        return Err(Errno::EAGAIN);
+    }
+    let restrictions = fs::Restrictions {
+        no_xdev: resolve & RESOLVE_NO_XDEV != 0,
+        no_magic_links: resolve & RESOLVE_NO_MAGICLINKS != 0,
+        no_symlinks: resolve & RESOLVE_NO_SYMLINKS != 0,
+        beneath: resolve & RESOLVE_BENEATH != 0,
+        in_root: resolve & RESOLVE_IN_ROOT != 0,
+    };
+    let flags = OpenFlags::from_bits_truncate(flags as u32);
+    let path = ctx.read_path(path, false)?;
+    let perm = (mode as u32) & 0o7777 & !ctx.umask();
+    let base = if restrictions.beneath || restrictions.in_root {
+        // The directory is the root, whatever the path: `dirfd` is used
+        // even for an absolute one.
+        ctx.path_base(dirfd, ".")?.rooted_at_base()
+    } else {
+        ctx.path_base(dirfd, &path)?
+    };
+    let description =
+        ctx.kernel
+            .vfs()
+            .open_restricted(&base.context(), &path, flags, perm, restrictions)?;
+    if !flags.contains(OpenFlags::O_NOCTTY) {
+        crate::fs::terminal::acquire_on_open(ctx, &description);
+    }
+    Ok(ctx.install(description, flags.contains(OpenFlags::O_CLOEXEC))? as u64)
+}
+
 /// `open(path, flags, mode)`.
 pub fn open<K: Kernel>(
     ctx: &Context<'_, K>,
