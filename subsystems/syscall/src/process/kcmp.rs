@@ -76,6 +76,8 @@ pub fn kcmp<K: Kernel>(
             (address(&first), address(&second))
         }
         KCMP_EPOLL_TFD => {
+            // Linux's order: the first file, the slot, the epoll instance.
+            let compared = file(&first, idx1)?;
             let slot = ctx.read(UserPtr::<KcmpEpollSlot>::new(idx2))?;
             let epoll = file(&second, u64::from(slot.efd))?;
             let epoll = epoll.file().epoll().ok_or(Errno::EINVAL)?;
@@ -83,7 +85,7 @@ pub fn kcmp<K: Kernel>(
                 .ok()
                 .and_then(|fd| epoll.target(fd, slot.toff as usize))
                 .ok_or(Errno::ENOENT)?;
-            (address(&file(&first, idx1)?), address(&target))
+            (address(&compared), address(&target))
         }
         _ => return Err(Errno::EINVAL),
     };
