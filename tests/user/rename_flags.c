@@ -66,8 +66,12 @@ static unsigned long listed_parent(const char *path) {
 }
 
 int main(void) {
-    CHECK_EQ(mkdir("rename_flags", 0755), 0);
-    CHECK_EQ(chdir("rename_flags"), 0);
+    /* A directory of this run's own: the musl and glibc builds of this
+     * test run one after the other in the same directory. */
+    char own[64];
+    snprintf(own, sizeof own, "rename_flags.%d", (int)getpid());
+    CHECK_EQ(mkdir(own, 0755), 0);
+    CHECK_EQ(chdir(own), 0);
     put("a", "alpha");
     put("b", "beta");
 
