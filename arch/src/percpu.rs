@@ -51,12 +51,24 @@ pub struct CpuLocal {
     preemption_off: AtomicU32,
     /// Preemptions deferred while that count was not zero.
     preemptions_deferred: AtomicU32,
+    /// The [`crate::trap::FpuState`] of the system call running on this
+    /// CPU, whose user SSE state may still be in the registers: where the
+    /// `#NM` handler saves it (`gs:[SYSCALL_FPU_OFFSET]`).
+    syscall_fpu: AtomicU64,
+    /// This CPU's CR0 with TS set, which the `syscall` entry loads
+    /// (`gs:[SYSCALL_CR0_OFFSET]`): one load instead of a read-modify-write.
+    syscall_cr0: AtomicU64,
 }
 
 static_assertions::const_assert_eq!(core::mem::offset_of!(CpuLocal, kernel_stack_top), 8);
 static_assertions::const_assert_eq!(core::mem::offset_of!(CpuLocal, user_rsp), 16);
 static_assertions::const_assert_eq!(core::mem::offset_of!(CpuLocal, current), 24);
 static_assertions::const_assert_eq!(core::mem::offset_of!(CpuLocal, index), 32);
+
+/// Where the entry assembly finds [`CpuLocal`]'s `syscall_fpu`.
+pub(crate) const SYSCALL_FPU_OFFSET: usize = core::mem::offset_of!(CpuLocal, syscall_fpu);
+/// Where the entry assembly finds [`CpuLocal`]'s `syscall_cr0`.
+pub(crate) const SYSCALL_CR0_OFFSET: usize = core::mem::offset_of!(CpuLocal, syscall_cr0);
 
 impl CpuLocal {
     const fn new() -> Self {
@@ -71,6 +83,8 @@ impl CpuLocal {
             online: AtomicU32::new(0),
             preemption_off: AtomicU32::new(0),
             preemptions_deferred: AtomicU32::new(0),
+            syscall_fpu: AtomicU64::new(0),
+            syscall_cr0: AtomicU64::new(0),
         }
     }
 
@@ -124,6 +138,11 @@ pub fn init(index: u32, apic_id: u32) {
     // The user GS base, loaded by the first `swapgs` to ring 3.
     KernelGsBase::write(x86_64::VirtAddr::zero());
     GsBase::write(x86_64::VirtAddr::new(address));
+}
+
+/// Records the CR0 value (TS set) the `syscall` entry loads on this CPU.
+pub(crate) fn set_syscall_cr0(value: u64) {
+    this().syscall_cr0.store(value, Ordering::Relaxed);
 }
 
 /// Marks this CPU online: it takes part in TLB shootdowns from now on.

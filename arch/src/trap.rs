@@ -13,7 +13,10 @@
 //! through the interrupt), saves the SSE registers and MXCSR into a
 //! 64-byte-aligned FXSAVE-layout area ([`FpuState`]), loads the kernel's
 //! MXCSR and calls the registered handler. Returning restores everything in
-//! reverse and `iretq`s (or `sysretq`).
+//! reverse and `iretq`s (or `sysretq`). System calls build the same frame
+//! in their own entry ([`crate::syscall`]), which saves the SSE registers
+//! only once kernel code is about to use them: vector 7 (`#NM`) has its
+//! own stub, which does that save.
 //!
 //! Why only the SSE part: the kernel links the precompiled `core`, which
 //! uses `xmm` registers anywhere (copies, formatting), but no Rust code for
@@ -21,7 +24,7 @@
 //! in the CPU when the kernel returns, even across context switches (which
 //! save and restore the whole state). A full `fxsave64`/`fxrstor64` pair
 //! costs about 740 ns under QEMU's TCG against 150 ns for the 32 `movdqa`s,
-//! on every system call. When the kernel needs the whole image (a signal
+//! on every entry that saves. When the kernel needs the whole image (a signal
 //! frame, a fork, ptrace, a core dump) [`FpuState::image`] completes it from
 //! the CPU; once the kernel has written a whole image the exit restores it
 //! with `fxrstor64`, and a state reset to the initial one (a signal
@@ -77,12 +80,17 @@ pub const FPU_IMAGE_SIZE: usize = 512;
 /// Where the entry stub keeps [`FpuState`]'s "complete" flag, after the
 /// image.
 const COMPLETE_FLAG_OFFSET: usize = FPU_IMAGE_SIZE;
+/// The same offset, for the `syscall` entry (which sets it to [`LIVE`]).
+pub(crate) const LIVE_FLAG_OFFSET: usize = COMPLETE_FLAG_OFFSET;
 /// The flag's values: the entry saved only MXCSR and the `xmm` registers;
 /// the image holds the whole state; the state is the initial one and the
-/// image was not written (the exit loads the initial image directly).
+/// image was not written (the exit loads the initial image directly);
+/// nothing is saved, the state is still in the CPU with CR0.TS set (the
+/// `syscall` entry's, see [`crate::syscall`]).
 const PARTIAL: u8 = 0;
 const COMPLETE: u8 = 1;
 const INITIAL: u8 = 2;
+pub(crate) const LIVE: u8 = 3;
 /// Offset of MXCSR in an FXSAVE image.
 const MXCSR_OFFSET: usize = 24;
 /// Offset of the first `xmm` register in an FXSAVE image.
@@ -125,6 +133,7 @@ impl FpuState {
     /// [`FpuState::image`], it must run on the thread that entered the
     /// kernel with this state. `EFAULT` if `dst` cannot be written.
     pub fn write_to_user(&self, dst: mm::UserSlice) -> abi::KernelResult<()> {
+        self.settle();
         // SAFETY: `complete` is written only through `&mut self`, by
         // `complete` (through `&self`, with no reference into the state
         // live) or by the entry stub before Rust code sees the state.
@@ -142,6 +151,7 @@ impl FpuState {
     /// with) without writing the image: the exit loads the initial image
     /// itself, and the image is filled only if something reads it first.
     pub fn reset(&mut self) {
+        self.discard_live();
         *self.complete.get_mut() = INITIAL;
     }
 
@@ -167,12 +177,14 @@ impl FpuState {
     /// state is used: the old state is not completed from the CPU first
     /// (`rt_sigreturn` copies a whole image in).
     pub fn image_to_overwrite(&mut self) -> &mut [u8; FPU_IMAGE_SIZE] {
+        self.discard_live();
         *self.complete.get_mut() = COMPLETE;
         self.image.get_mut()
     }
 
     /// Replaces the whole state (no need to complete the old one first).
     pub fn set_image(&mut self, image: &[u8; FPU_IMAGE_SIZE]) {
+        self.discard_live();
         *self.image.get_mut() = *image;
         *self.complete.get_mut() = COMPLETE;
     }
@@ -189,6 +201,7 @@ impl FpuState {
     /// the CPU, keeping the saved MXCSR and `xmm` registers; writes out a
     /// reset state's initial image.
     fn complete(&self) {
+        self.settle();
         // SAFETY: `complete` and `image` are only written here (through
         // `&self`, before any reference into the image exists: see
         // `image`), through `&mut self`, or by the entry stub before Rust
@@ -225,12 +238,42 @@ impl FpuState {
         }
     }
 
+    /// Saves a state a system call left live in the CPU (see
+    /// [`crate::syscall`]) into the area as the interrupt entry would
+    /// have (MXCSR and `xmm`), before anything reads it.
+    #[inline]
+    fn settle(&self) {
+        // SAFETY: a volatile read, as the `#NM` handler may have saved the
+        // state (and changed the flag) since the last look.
+        if unsafe { self.complete.get().read_volatile() } == LIVE {
+            // SAFETY: a live state is this CPU's running system call's, in
+            // the registers, and this is its area (the caller runs on the
+            // thread that entered the kernel with it, as `image` says).
+            unsafe { arch_fpu_settle(self.image.get().cast()) };
+        }
+    }
+
+    /// Lets go of a state live in the CPU that the caller replaces whole:
+    /// CR0.TS is cleared first, so no `#NM` handler saves the old
+    /// registers over the new state afterwards.
+    #[inline]
+    fn discard_live(&mut self) {
+        // SAFETY: as in `settle`.
+        if unsafe { self.complete.get().read_volatile() } == LIVE {
+            // SAFETY: clearing TS only lets SSE instructions run; the
+            // live registers' values are no longer wanted.
+            unsafe { core::arch::asm!("clts", options(nostack, preserves_flags)) };
+        }
+    }
+
     /// A complete copy of another thread's state: its entry area (`xmm`,
     /// MXCSR) over `x87_source`, the whole image its last context switch
     /// saved (which holds its x87 state, untouched by the kernel since).
     fn merged_copy(&self, x87_source: &[u8; FPU_IMAGE_SIZE]) -> [u8; FPU_IMAGE_SIZE] {
         // SAFETY: the caller reads a state no one else is using.
         unsafe {
+            // A thread leaves the CPU only after `#NM` saved a live state.
+            debug_assert_ne!(*self.complete.get(), LIVE);
             let image = &*self.image.get();
             match *self.complete.get() {
                 PARTIAL => {}
@@ -249,6 +292,13 @@ impl FpuState {
 
 #[repr(C, align(64))]
 struct FxsaveArea([u8; FPU_IMAGE_SIZE]);
+
+unsafe extern "C" {
+    /// Clears CR0.TS and saves MXCSR and the `xmm` registers into the
+    /// FXSAVE-layout area at `area` (64-byte aligned), marking it
+    /// partial; loads the kernel's MXCSR.
+    fn arch_fpu_settle(area: *mut u8);
+}
 
 /// The kernel's handler for every vector.
 pub type TrapHandler = fn(&mut TrapFrame, &mut FpuState);
@@ -313,15 +363,6 @@ pub unsafe fn saved_user_frame(stack_top: u64) -> Option<TrapFrame> {
     frame.from_user().then_some(frame)
 }
 
-static SYSCALL_HANDLER: Once<TrapHandler> = Once::new();
-
-/// Registers the handler of entries through `syscall` (vector
-/// [`crate::syscall::SYSCALL_VECTOR`]), called without going through the
-/// general handler. Only the first call has an effect.
-pub fn set_syscall_handler(handler: TrapHandler) {
-    SYSCALL_HANDLER.call_once(|| handler);
-}
-
 /// Registers the kernel's trap handler. Only the first call has an effect.
 pub fn set_handler(handler: TrapHandler) {
     HANDLER.call_once(|| handler);
@@ -332,19 +373,13 @@ extern "C" fn arch_trap_dispatch(frame: *mut TrapFrame, fpu: *mut FpuState) {
     // SAFETY: the entry stub passes pointers to the frame and FPU area it
     // just built on this stack; nothing else aliases them during the call.
     let (frame, fpu) = unsafe { (&mut *frame, &mut *fpu) };
-    // System calls, the most frequent entry, go straight to their handler;
-    // everything else is out of line, so this path builds no stack frame.
-    if frame.vector == crate::syscall::SYSCALL_VECTOR
-        && let Some(handler) = SYSCALL_HANDLER.get()
-    {
-        return handler(frame, fpu);
-    }
-    dispatch_other(frame, fpu);
+    dispatch(frame, fpu);
 }
 
-/// Every entry but a system call's: the kernel's trap handler.
-#[inline(never)]
-fn dispatch_other(frame: &mut TrapFrame, fpu: &mut FpuState) {
+/// Every entry but a system call's (see [`crate::syscall`]): the kernel's
+/// trap handler.
+#[inline(always)]
+fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
     match HANDLER.get() {
         Some(handler) => handler(frame, fpu),
         None => {
@@ -380,6 +415,9 @@ core::arch::global_asm!(
     .macro TRAP_STUB vector
     .balign 16
     trap_stub_\vector:
+    .if \vector == 7
+        jmp trap_device_not_available
+    .endif
     .if (\vector == 8) || (\vector == 10) || (\vector == 11) || (\vector == 12) || (\vector == 13) || (\vector == 14) || (\vector == 17) || (\vector == 21) || (\vector == 29) || (\vector == 30)
     .else
         push 0
@@ -409,6 +447,18 @@ core::arch::global_asm!(
         .set vector, vector + 1
     .endr
     .noaltmacro
+
+    /* xmm0-xmm15 to and from their places in an FXSAVE-layout area. */
+    .macro SAVE_XMM base
+    .irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+        movdqa [\base + 160 + 16 * \n], xmm\n
+    .endr
+    .endm
+    .macro RESTORE_XMM base
+    .irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+        movdqa xmm\n, [\base + 160 + 16 * \n]
+    .endr
+    .endm
 
     .section .text.trap_common, "ax", @progbits
     .global trap_common
@@ -495,46 +545,18 @@ core::arch::global_asm!(
         sub rsp, 576
         and rsp, -64
         stmxcsr [rsp + 24]
-        movdqa [rsp + 160], xmm0
-        movdqa [rsp + 176], xmm1
-        movdqa [rsp + 192], xmm2
-        movdqa [rsp + 208], xmm3
-        movdqa [rsp + 224], xmm4
-        movdqa [rsp + 240], xmm5
-        movdqa [rsp + 256], xmm6
-        movdqa [rsp + 272], xmm7
-        movdqa [rsp + 288], xmm8
-        movdqa [rsp + 304], xmm9
-        movdqa [rsp + 320], xmm10
-        movdqa [rsp + 336], xmm11
-        movdqa [rsp + 352], xmm12
-        movdqa [rsp + 368], xmm13
-        movdqa [rsp + 384], xmm14
-        movdqa [rsp + 400], xmm15
+        SAVE_XMM rsp
         mov byte ptr [rsp + 512], 0
         ldmxcsr [rip + arch_kernel_mxcsr]
         mov rsi, rsp
         call arch_trap_dispatch
+    .global trap_restore_fpu
+    trap_restore_fpu:
         /* A state the kernel completed or replaced goes back whole. */
         cmp byte ptr [rsp + 512], 0
         jne 12f
         ldmxcsr [rsp + 24]
-        movdqa xmm0, [rsp + 160]
-        movdqa xmm1, [rsp + 176]
-        movdqa xmm2, [rsp + 192]
-        movdqa xmm3, [rsp + 208]
-        movdqa xmm4, [rsp + 224]
-        movdqa xmm5, [rsp + 240]
-        movdqa xmm6, [rsp + 256]
-        movdqa xmm7, [rsp + 272]
-        movdqa xmm8, [rsp + 288]
-        movdqa xmm9, [rsp + 304]
-        movdqa xmm10, [rsp + 320]
-        movdqa xmm11, [rsp + 336]
-        movdqa xmm12, [rsp + 352]
-        movdqa xmm13, [rsp + 368]
-        movdqa xmm14, [rsp + 384]
-        movdqa xmm15, [rsp + 400]
+        RESTORE_XMM rsp
         jmp 13f
     12:
         cmp byte ptr [rsp + 512], {initial_flag}
@@ -544,6 +566,8 @@ core::arch::global_asm!(
     14:
         fxrstor64 [rip + {initial}]
     13:
+    .global trap_leave
+    trap_leave:
         lea rsp, [rbp + 16]
     .global trap_restore_registers
     trap_restore_registers:
@@ -601,6 +625,50 @@ core::arch::global_asm!(
         iretq
     .size trap_common, . - trap_common
 
+    /* #NM: kernel code is about to touch the SSE registers while a
+       system call's user state is still live in them (CR0.TS set by the
+       `syscall` entry, the only place that sets it). Save it into that
+       call's area as arch_fpu_settle does, clear TS and retry the
+       instruction. Runs on the interrupt IST stack with interrupts off
+       and touches neither the interrupted stack nor any SSE register
+       before TS is clear. Any other #NM (from ring 3, or with no live
+       state) goes to the kernel's handler like every exception. */
+    .section .text.trap_device_not_available, "ax", @progbits
+    trap_device_not_available:
+        test qword ptr [rsp + 8], 3
+        jnz 2f
+        push rax
+        mov rax, gs:[{syscall_fpu}]
+        cmp byte ptr [rax + 512], {live}
+        jne 1f
+        clts
+        stmxcsr [rax + 24]
+        SAVE_XMM rax
+        mov byte ptr [rax + 512], 0
+        ldmxcsr [rip + arch_kernel_mxcsr]
+        pop rax
+        iretq
+    1:
+        pop rax
+    2:
+        push 0
+        push 7
+        jmp trap_common
+
+    /* rdi: an FXSAVE-layout area (64-byte aligned). Clears TS first: an
+       interrupt from here on saves and restores the registers itself. */
+    .section .text.arch_fpu_settle, "ax", @progbits
+    .global arch_fpu_settle
+    .type arch_fpu_settle, @function
+    arch_fpu_settle:
+        clts
+        stmxcsr [rdi + 24]
+        SAVE_XMM rdi
+        mov byte ptr [rdi + 512], 0
+        ldmxcsr [rip + arch_kernel_mxcsr]
+        ret
+    .size arch_fpu_settle, . - arch_fpu_settle
+
     /* The MXCSR kernel code runs with (all exceptions masked), whatever
        the interrupted code had set. */
     .section .rodata.arch_kernel_mxcsr, "a", @progbits
@@ -619,6 +687,8 @@ core::arch::global_asm!(
     "#,
     initial = sym crate::context::INITIAL_FPU_AREA,
     initial_flag = const INITIAL,
+    syscall_fpu = const crate::percpu::SYSCALL_FPU_OFFSET,
+    live = const LIVE,
 );
 
 unsafe extern "C" {

@@ -54,7 +54,7 @@ extern "C" fn kernel_entry(protocol: u32, info_address: u32) -> ! {
     arch::gdt::init(boot::boot_stack_top());
     arch::trap::set_kernel_stack_top(boot::boot_stack_top());
     arch::trap::set_handler(trap::handle);
-    arch::trap::set_syscall_handler(syscall::dispatch);
+    arch::syscall::set_handler(syscall::dispatch);
     arch::idt::init();
     arch::pic::remap_and_mask();
 

@@ -53,7 +53,6 @@ pub fn handle(frame: &mut TrapFrame, fpu: &mut FpuState) {
         arch::cpu::halt_forever();
     }
     match frame.vector {
-        arch::syscall::SYSCALL_VECTOR => crate::syscall::dispatch(frame, fpu),
         vector @ 0..=31 if frame.from_user() => user_exception(frame, vector),
         3 => {
             BREAKPOINTS.fetch_add(1, Ordering::SeqCst);

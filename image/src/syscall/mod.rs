@@ -64,12 +64,14 @@ fn unknown(number: u64) -> SyscallResult {
 /// Serves the system call in `frame`. The common case (an untraced
 /// caller) is one function from the entry to the way out: serving,
 /// writing rax and the return checks are inlined here.
-pub fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
+pub extern "C" fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
     x86_64::instructions::interrupts::enable();
     // One lookup of the calling thread serves the whole call.
     match crate::userland::current_link() {
-        // Tracing and seccomp filters: one load says whether either is.
-        Ok(link) if link.process.has_entry_work() => dispatch_with_entry_work(link, frame, fpu),
+        // Tracing, seccomp filters and `log=trace`: the slow way.
+        Ok(link) if link.process.has_entry_work() || log::log_enabled!(log::Level::Trace) => {
+            dispatch_with_entry_work(link, frame, fpu)
+        }
         Ok(link) => {
             let number = frame.rax;
             serve_into(link, frame, fpu, number);
@@ -93,7 +95,8 @@ fn without_process(frame: &mut TrapFrame) {
 }
 
 /// Serves call `number` for `link` and puts the result or `-errno` in
-/// rax.
+/// rax. The arguments are not kept (nothing takes their address), so each
+/// handler's are read from the frame where its arm needs them.
 #[inline(always)]
 fn serve_into(
     link: &crate::userland::UserLink,
@@ -104,12 +107,7 @@ fn serve_into(
     let args = [
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
     ];
-    let rax = serve(link, frame, fpu, number, args);
-    // `log=trace` on the command line shows every call.
-    if log::log_enabled!(log::Level::Trace) {
-        trace_call(number, &args, rax);
-    }
-    frame.rax = rax;
+    frame.rax = serve(link, frame, fpu, number, args);
 }
 
 #[cold]
@@ -131,7 +129,8 @@ fn leave(link: &crate::userland::UserLink, frame: &mut TrapFrame, fpu: &mut FpuS
 /// A call of a traced process or of a thread under seccomp: it may stop
 /// for its tracer on the way in, which may change the call or skip it,
 /// then go through the thread's filters, which may skip it too, and it
-/// may stop for the tracer on the way out.
+/// may stop for the tracer on the way out. With `log=trace` on the
+/// command line every call comes this way and is logged.
 #[cold]
 fn dispatch_with_entry_work(
     link: &crate::userland::UserLink,
@@ -139,31 +138,45 @@ fn dispatch_with_entry_work(
     fpu: &mut FpuState,
 ) {
     let mut number = frame.rax;
-    let mut regs = TrapRegisters {
-        frame: &mut *frame,
-        fpu: &mut *fpu,
+    let entry_work = link.process.has_entry_work();
+    let entered = if entry_work {
+        let mut regs = TrapRegisters {
+            frame: &mut *frame,
+            fpu: &mut *fpu,
+        };
+        syscall::entry_work(
+            &RunningKernel,
+            &link.process,
+            &link.thread,
+            &mut regs,
+            number,
+        )
+    } else {
+        Some(number)
     };
-    let entered = syscall::entry_work(
-        &RunningKernel,
-        &link.process,
-        &link.thread,
-        &mut regs,
-        number,
-    );
     if let Some(changed) = entered {
         number = changed;
+        let args = [
+            frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
+        ];
         serve_into(link, frame, fpu, number);
+        // `log=trace` on the command line shows every call.
+        if log::log_enabled!(log::Level::Trace) {
+            trace_call(number, &args, frame.rax);
+        }
     }
-    let mut regs = TrapRegisters {
-        frame: &mut *frame,
-        fpu: &mut *fpu,
-    };
-    syscall::process::ptrace::syscall_exit(
-        &RunningKernel,
-        &link.process,
-        &link.thread,
-        &mut regs,
-        number,
-    );
+    if entry_work {
+        let mut regs = TrapRegisters {
+            frame: &mut *frame,
+            fpu: &mut *fpu,
+        };
+        syscall::process::ptrace::syscall_exit(
+            &RunningKernel,
+            &link.process,
+            &link.thread,
+            &mut regs,
+            number,
+        );
+    }
     leave(link, frame, fpu, number);
 }
