@@ -114,9 +114,14 @@ fn retry_waiting<R>(
 
 /// Reads and writes up to this many bytes use a buffer on the stack.
 const SMALL_IO: usize = 256;
-/// Reads and writes of up to this many bytes (eventfd counters, a
-/// character, a short line) use a smaller stack buffer still.
+/// Reads and writes of up to this many bytes (a short line) use a smaller
+/// stack buffer still.
 const TINY_IO: usize = 32;
+/// Reads and writes of up to a word (a character, an eventfd counter, a
+/// pipe used to wake a thread) use one word of stack: zeroing it is one
+/// store, where zeroing more is a vector store that makes a system call
+/// save the caller's SSE registers (see `arch::syscall`).
+const WORD_IO: usize = 8;
 
 #[track_caller]
 pub(crate) fn kernel_buffer(len: usize) -> KernelResult<crate::context::IoBuffer> {
@@ -194,10 +199,14 @@ fn read_pass<K: Kernel>(
     }
     // Small reads (most of them) go through the stack, in a buffer no
     // larger than needed: safe Rust zeroes all of it first.
+    let mut word;
     let mut tiny;
     let mut small;
     let mut large;
-    let data: &mut [u8] = if count <= TINY_IO {
+    let data: &mut [u8] = if count <= WORD_IO {
+        word = [0u8; WORD_IO];
+        &mut word[..count]
+    } else if count <= TINY_IO {
         tiny = [0u8; TINY_IO];
         &mut tiny[..count]
     } else if count <= SMALL_IO {
@@ -292,10 +301,15 @@ fn write_pass<K: Kernel>(
     offset: Option<i64>,
 ) -> SyscallResult {
     // Small writes (most of them) copy through the stack, as small reads.
+    let mut word;
     let mut tiny;
     let mut small;
     let large;
-    let data: &[u8] = if count <= TINY_IO {
+    let data: &[u8] = if count <= WORD_IO {
+        word = [0u8; WORD_IO];
+        ctx.read_bytes_into(buffer, &mut word[..count])?;
+        &word[..count]
+    } else if count <= TINY_IO {
         tiny = [0u8; TINY_IO];
         ctx.read_bytes_into(buffer, &mut tiny[..count])?;
         &tiny[..count]
