@@ -219,6 +219,7 @@ pub fn on_timer_interrupt(from_user: bool) {
         arch::pic::end_of_interrupt(PIT_LINE);
     }
     crate::task::charge_tick(from_user);
+    crate::userland::lifecycle::request_fold_if_due();
     // Every CPU ticks; the machine-wide chores are the boot CPU's.
     if arch::percpu::this_cpu() == 0 {
         TICKS.fetch_add(1, Ordering::Relaxed);

@@ -108,8 +108,8 @@ impl syscall::Kernel for RunningKernel {
         crate::time::now_ns()
     }
     fn fold_cpu_time(&self) {
-        if let Ok(link) = crate::userland::current() {
-            crate::userland::lifecycle::fold_ticks(&link);
+        if let Ok(link) = crate::userland::current_link() {
+            crate::userland::lifecycle::fold_ticks(link);
         }
     }
 

@@ -293,11 +293,26 @@ pub fn spawn_thread(
 /// into its process's CPU times (`times`, `getrusage`, and the parent's
 /// children times once it is reaped) and charges its interval timers,
 /// once it has collected a few timer ticks (about every 20 ms of running).
+/// Runs when a call asks for the times and on a return to user mode that
+/// looks at the thread's signals, which the tick that makes a fold due
+/// asks for ([`request_fold_if_due`]): a return with nothing to fold does
+/// not look at the tick counts.
 #[inline]
 pub fn fold_ticks(link: &UserLink) {
-    // Checked inline: most returns to user mode have nothing to fold.
     if task::current().has_ticks_to_take(FOLD_EVERY_TICKS) {
         fold_cpu_time(link, None);
+    }
+}
+
+/// After a timer tick was charged to the running thread: once it has a
+/// fold due, its next return to user mode looks
+/// ([`process::Thread::request_signal_check`]) and folds.
+pub fn request_fold_if_due() {
+    let current = task::current();
+    if current.has_ticks_to_take(FOLD_EVERY_TICKS)
+        && let Some(link) = current.user_link()
+    {
+        link.thread.request_signal_check();
     }
 }
 

@@ -134,7 +134,7 @@ impl SavedRegisters for TrapRegisters<'_> {
 /// when something asked for a look. A dying thread leaves here.
 pub fn on_return_to_user(frame: &mut TrapFrame, fpu: &mut FpuState) {
     if let Ok(link) = super::current_link() {
-        return_to_user(link, frame, fpu, |regs| {
+        return_to_user(frame, fpu, |regs| {
             delivery::on_return_from_interrupt(&RunningKernel, &link.process, &link.thread, regs)
         });
     }
@@ -150,24 +150,21 @@ pub fn return_from_syscall(
     fpu: &mut FpuState,
     number: u64,
 ) {
-    return_to_user(link, frame, fpu, |regs| {
+    return_to_user(frame, fpu, |regs| {
         delivery::on_return_from_syscall(&RunningKernel, &link.process, &link.thread, regs, number)
     });
 }
 
-/// Folds the thread's CPU time, has `deliver` look at its signals, and
+/// Has `deliver` look at the thread's signals (and fold its CPU time,
+/// when a tick asked for a look: [`lifecycle::request_fold_if_due`]), and
 /// leaves through the exit path if the thread is to die.
 #[inline(always)]
 fn return_to_user(
-    link: &super::UserLink,
     frame: &mut TrapFrame,
     fpu: &mut FpuState,
     deliver: impl FnOnce(&mut TrapRegisters) -> UserReturn,
 ) {
-    let outcome = {
-        lifecycle::fold_ticks(link);
-        deliver(&mut TrapRegisters { frame, fpu })
-    };
+    let outcome = deliver(&mut TrapRegisters { frame, fpu });
     // Only the borrowed link stays on this stack, which is no reference
     // count: the thread may end here and never return.
     if outcome == UserReturn::ExitThread {

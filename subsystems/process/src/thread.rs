@@ -226,7 +226,8 @@ impl<E: ProcessEnv> Thread<E> {
     /// Has the thread look at its signal state (and whether it should
     /// die) on its next return to user mode. Call it after a change that
     /// may give the thread something to do there: a signal posted to it
-    /// or its process, a signal unblocked, a saved mask restored. Until
+    /// or its process, a signal unblocked, a saved mask restored, or
+    /// kernel work due on the way out (the kernel's CPU-time fold). Until
     /// then a return may skip the look, and its locks.
     pub fn request_signal_check(&self) {
         self.signal_check.store(true, Ordering::Release);

@@ -157,6 +157,9 @@ pub fn on_return_to_user<K: Kernel>(
 ) -> UserReturn {
     // This return looks whatever was requested: the request is taken.
     thread.take_signal_check();
+    // A timer tick may have asked for this look to fold the thread's CPU
+    // time (which may post SIGVTALRM or SIGPROF, seen below).
+    kernel.fold_cpu_time();
     let mut syscall = syscall;
     let interrupted = regs.return_value() == Errno::EINTR.to_syscall_return() as u64;
     let mut handled = false;
