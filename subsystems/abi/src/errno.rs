@@ -3,8 +3,13 @@
 /// A Linux error number, as the syscall layer returns it negated in `rax`.
 ///
 /// Only Linux's values exist, so converting to the user ABI is a cast.
+/// Word-sized on purpose: a `Result<u64, Errno>` then keeps both variants'
+/// payloads in the same word and comes back from a function in two
+/// registers; with a 4-byte `Errno` it is returned through memory, which
+/// the compiler copies with vector instructions (a system call that runs
+/// one saves the caller's SSE registers first).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(i32)]
+#[repr(i64)]
 pub enum Errno {
     /// Operation not permitted.
     EPERM = 1,
