@@ -103,11 +103,47 @@ core::arch::global_asm!(
         lea rdi, [rbp + 16]
         mov rsi, rsp
         call qword ptr [rip + {handler}]
-        /* Nothing touched the user's SSE registers: they are still live. */
+        /* Anything but a state still live leaves the common way. */
         cmp byte ptr [rsp + {live_flag}], {live}
         jne trap_restore_fpu
+        /* Nothing touched the user's SSE registers: they are still live. */
         clts
-        jmp trap_leave
+        lea rsp, [rbp + 16]
+        /* sysretq's conditions, as trap_restore_registers checks them
+           (less the vector: this frame is a syscall's); a frame that
+           fails one leaves the common way, which finds the same and
+           takes iretq. */
+        cmp qword ptr [rsp + 18 * 8], 0x33
+        jne trap_restore_registers
+        mov rax, [rsp + 17 * 8]
+        cmp rax, [rsp + 12 * 8]
+        jne trap_restore_registers
+        mov rcx, 0x00007ffffffff000
+        cmp rax, rcx
+        jae trap_restore_registers
+        mov rax, [rsp + 19 * 8]
+        cmp rax, [rsp + 4 * 8]
+        jne trap_restore_registers
+        test rax, 0x10100
+        jnz trap_restore_registers
+        pop r15
+        pop r14
+        pop r13
+        pop r12
+        pop r11
+        pop r10
+        pop r9
+        pop r8
+        pop rbp
+        pop rdi
+        pop rsi
+        pop rdx
+        pop rcx
+        pop rbx
+        pop rax
+        mov rsp, [rsp + 5 * 8]
+        swapgs
+        sysretq
     .size arch_syscall_entry, . - arch_syscall_entry
     "#,
     live_flag = const LIVE_FLAG_OFFSET,
