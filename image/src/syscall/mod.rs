@@ -11,7 +11,6 @@ pub mod kernel;
 
 use abi::{Errno, KernelResult, Sysno};
 use arch::trap::{FpuState, TrapFrame};
-use core::cell::RefCell;
 
 use crate::userland::signals::TrapRegisters;
 
@@ -40,14 +39,16 @@ fn serve(
     number: u64,
     args: [u64; 6],
 ) -> u64 {
-    let registers = RefCell::new(TrapRegisters { frame, fpu });
-    let ctx = syscall::Context {
-        kernel: &RunningKernel,
-        process: &link.process,
-        thread: &link.thread,
-        registers: &registers,
-    };
-    match syscall::serve_number(&ctx, number, args) {
+    let registers = TrapRegisters { frame, fpu };
+    let served = syscall::serve_number_with(
+        &RunningKernel,
+        &link.process,
+        &link.thread,
+        registers,
+        number,
+        args,
+    );
+    match served {
         Some(rax) => rax,
         None => syscall::to_rax(unknown(number)),
     }

@@ -80,7 +80,7 @@ pub use context::{Context, PathBase};
 pub use entry::entry_work;
 pub use kernel::{EventQueue, Kernel, MemoryStats, UserThreadData};
 pub use registers::{PlainRegisters, SavedRegisters};
-pub use table::{ROWS, Row, from_rax, serve, serve_number, to_rax};
+pub use table::{ROWS, Row, from_rax, serve, serve_number, serve_number_with, to_rax};
 pub use unknown::UnknownCalls;
 
 /// What a handler returns: a non-negative value for `rax`, or an errno.

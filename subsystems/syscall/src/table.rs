@@ -15,6 +15,10 @@ use abi::{
 use fs::OpenFlags;
 use signal::{KernelSigAction, RawSigInfo, StackT};
 
+use alloc::sync::Arc;
+use core::cell::RefCell;
+use process::{Process, Thread};
+
 use crate::SyscallResult;
 use crate::args::{AtFlags, DirFd, Fd, FromArg, Mode, OptionalId, UserBuffer, UserPath, UserPtr};
 use crate::context::Context;
@@ -29,6 +33,7 @@ use crate::process::{
     capabilities, credentials, ids, ioprio, kcmp, lifecycle, pidfd, ptrace, remote_memory, seccomp,
     wait,
 };
+use crate::registers::SavedRegisters;
 use crate::signals::calls as signals;
 use crate::signals::posix_timers::{self, SigEvent};
 use crate::signals::signalfd;
@@ -100,6 +105,36 @@ macro_rules! system_call_table {
             // `Result` kept on the stack across the jump.
             Some(match number {
                 $(numbers::$sysno => {
+                    let mut next = 0;
+                    $(
+                        let $arg = <$ty as FromArg>::from_arg(args[next]);
+                        next += 1;
+                    )*
+                    to_rax($handler(ctx $(, $arg)*))
+                })*
+                _ => return None,
+            })
+        }
+
+        /// [`serve_number`] given the context's parts rather than the
+        /// context: each arm builds the [`Context`] itself, so an arm
+        /// whose handler is inlined and reads only part of it (`getpid`
+        /// reads the process) stores nothing for the rest. The system-call
+        /// entry's path.
+        #[allow(unused_assignments, unused_mut, unused_variables)]
+        #[inline(always)]
+        pub fn serve_number_with<'a, K: Kernel, R: SavedRegisters + 'a>(
+            kernel: &'a K,
+            process: &'a Arc<Process<K::Env>>,
+            thread: &'a Arc<Thread<K::Env>>,
+            registers: R,
+            number: u64,
+            args: [u64; 6],
+        ) -> Option<u64> {
+            Some(match number {
+                $(numbers::$sysno => {
+                    let registers = RefCell::new(registers);
+                    let ctx = &Context { kernel, process, thread, registers: &registers };
                     let mut next = 0;
                     $(
                         let $arg = <$ty as FromArg>::from_arg(args[next]);
