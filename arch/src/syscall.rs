@@ -42,7 +42,8 @@ pub const SYSCALL_VECTOR: u64 = 256;
 
 /// The kernel's system-call handler: the caller's registers, and its FPU
 /// state, which may still be live in the CPU (see the module docs; the
-/// [`FpuState`] methods save it before they read or replace it).
+/// [`FpuState`] methods save it before they read or replace it). It runs
+/// with interrupts enabled.
 pub type SyscallHandler = extern "C" fn(&mut TrapFrame, &mut FpuState);
 
 /// The handler the entry calls, through this pointer (one indirect call).
@@ -94,15 +95,19 @@ core::arch::global_asm!(
         push rcx
         push rbp
         mov rbp, rsp
+        /* The FPU area, 64-byte aligned as the stack top is (see
+           trap::set_kernel_stack_top): 24 words below it, 576 bytes. */
         sub rsp, 576
-        and rsp, -64
         mov byte ptr [rsp + {live_flag}], {live}
         mov gs:[{syscall_fpu}], rsp
         mov rax, gs:[{syscall_cr0}]
         mov cr0, rax
         lea rdi, [rbp + 16]
         mov rsi, rsp
+        /* The handler runs with interrupts on, and returns with them off. */
+        sti
         call qword ptr [rip + {handler}]
+        cli
         /* Anything but a state still live leaves the common way. */
         cmp byte ptr [rsp + {live_flag}], {live}
         jne trap_restore_fpu

@@ -307,7 +307,11 @@ static HANDLER: Once<TrapHandler> = Once::new();
 
 /// Sets the stack that interrupts from ring 3 continue on, on this CPU
 /// (the scheduler sets it to the current thread's stack on every switch).
+///
+/// The top must be 64-byte aligned: the `syscall` entry finds its FPU
+/// area's alignment there.
 pub fn set_kernel_stack_top(top: u64) {
+    debug_assert_eq!(top % 64, 0, "kernel stack top {top:#x} not 64-byte aligned");
     crate::percpu::set_kernel_stack_top(top);
 }
 

@@ -37,7 +37,7 @@ pub const KERNEL_VMA: u64 = 0xffff_ffff_8000_0000;
 /// two 12 KiB `BootInfo`s and their scratch space on it in debug builds.
 pub const BOOT_STACK_SIZE: usize = 256 * 1024;
 
-#[repr(C, align(16))]
+#[repr(C, align(64))]
 struct BootStack([u8; BOOT_STACK_SIZE]);
 
 #[unsafe(export_name = "boot_kernel_stack")]

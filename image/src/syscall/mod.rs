@@ -62,11 +62,11 @@ fn unknown(number: u64) -> SyscallResult {
     Err(Errno::ENOSYS)
 }
 
-/// Serves the system call in `frame`. The common case (an untraced
+/// Serves the system call in `frame` (with interrupts on: the entry
+/// enables them around this call). The common case (an untraced
 /// caller) is one function from the entry to the way out: serving,
 /// writing rax and the return checks are inlined here.
 pub extern "C" fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
-    x86_64::instructions::interrupts::enable();
     // One lookup of the calling thread serves the whole call.
     match crate::userland::current_link() {
         // Tracing, seccomp filters and `log=trace`: the slow way.
@@ -80,7 +80,6 @@ pub extern "C" fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
         }
         Err(_) => without_process(frame),
     }
-    x86_64::instructions::interrupts::disable();
 }
 
 /// A `syscall` from a thread with no process (none runs user code
