@@ -150,8 +150,14 @@ pub fn return_from_syscall(
     fpu: &mut FpuState,
     number: u64,
 ) {
+    // Decided on the frame's rax: the registers' view is built only for
+    // a look.
+    if !delivery::syscall_return_looks(&link.process, &link.thread, frame.rax) {
+        return;
+    }
     return_to_user(frame, fpu, |regs| {
-        delivery::on_return_from_syscall(&RunningKernel, &link.process, &link.thread, regs, number)
+        let sysno = abi::Sysno::try_from(number).ok();
+        delivery::on_return_to_user(&RunningKernel, &link.process, &link.thread, regs, sysno)
     });
 }
 

@@ -116,13 +116,25 @@ pub fn on_return_from_syscall<K: Kernel>(
     regs: &mut dyn SavedRegisters,
     number: u64,
 ) -> UserReturn {
-    if !thread.take_signal_check()
-        && !process.is_traced()
-        && regs.return_value() != Errno::EINTR.to_syscall_return() as u64
-    {
+    if !syscall_return_looks(process, thread, regs.return_value()) {
         return UserReturn::Resume;
     }
     on_return_to_user(kernel, process, thread, regs, Sysno::try_from(number).ok())
+}
+
+/// Whether the return from a system call that answered `rax` takes
+/// [`on_return_to_user`]'s look, as [`on_return_from_syscall`] decides
+/// (taking a requested check): for a caller that builds the registers'
+/// view only when it does.
+#[inline]
+pub fn syscall_return_looks<E: process::ProcessEnv>(
+    process: &Process<E>,
+    thread: &Thread<E>,
+    rax: u64,
+) -> bool {
+    thread.take_signal_check()
+        || process.is_traced()
+        || rax == Errno::EINTR.to_syscall_return() as u64
 }
 
 /// [`on_return_to_user`] for the return from an interrupt or exception,
