@@ -83,6 +83,44 @@ pub trait SavedRegisters {
     }
 }
 
+/// A borrowed view is a view: [`crate::serve_number_with`] takes the
+/// registers by value, and a caller that keeps them passes `&mut`.
+impl<R: SavedRegisters + ?Sized> SavedRegisters for &mut R {
+    fn registers(&self) -> UserRegisters {
+        (**self).registers()
+    }
+    fn set_registers(&mut self, registers: &UserRegisters) {
+        (**self).set_registers(registers)
+    }
+    fn fpu(&self) -> &[u8; FPU_AREA_SIZE] {
+        (**self).fpu()
+    }
+    fn fpu_mut(&mut self) -> &mut [u8; FPU_AREA_SIZE] {
+        (**self).fpu_mut()
+    }
+    fn fpu_to_overwrite(&mut self) -> &mut [u8; FPU_AREA_SIZE] {
+        (**self).fpu_to_overwrite()
+    }
+    fn write_fpu_to_user(&self, memory: &dyn UserMemory, dst: UserSlice) -> KernelResult<()> {
+        (**self).write_fpu_to_user(memory, dst)
+    }
+    fn reset_fpu(&mut self) {
+        (**self).reset_fpu()
+    }
+    fn fault(&self) -> FaultContext {
+        (**self).fault()
+    }
+    fn return_value(&self) -> u64 {
+        (**self).return_value()
+    }
+    fn stack_pointer(&self) -> u64 {
+        (**self).stack_pointer()
+    }
+    fn set_return_value(&mut self, value: u64) {
+        (**self).set_return_value(value)
+    }
+}
+
 /// Saved state as plain data: what a host test or a freshly created
 /// thread holds.
 #[derive(Clone, Debug)]

@@ -136,3 +136,23 @@ fn rax_says_a_value_or_an_errno_and_reads_back_the_same() {
     // Below -4095 a value is a value (an address, an offset), as in libc.
     assert_eq!(syscall::from_rax((-4096i64) as u64), Ok((-4096i64) as u64));
 }
+
+#[test]
+fn the_entrys_path_serves_what_the_table_serves() {
+    let w = crate::common::World::new();
+    let pid = w.call(Sysno::Getpid, &[]);
+    assert_eq!(w.call_entry(Sysno::Getpid.number(), &[]), Some(pid));
+    assert_eq!(
+        w.call_entry(Sysno::Getppid.number(), &[]),
+        Some(w.call(Sysno::Getppid, &[]))
+    );
+    // A failure is -errno, and arguments reach the handler.
+    assert_eq!(
+        w.call_entry(Sysno::Close.number(), &[1_000]),
+        Some(-i64::from(abi::Errno::EBADF.value()))
+    );
+    let umask = w.call(Sysno::Umask, &[0o027]);
+    assert_eq!(w.call_entry(Sysno::Umask.number(), &[0o077]), Some(0o027));
+    assert_eq!(w.call(Sysno::Umask, &[umask as u64]), 0o077);
+    assert_eq!(w.call_entry(10_000, &[]), None);
+}

@@ -903,6 +903,25 @@ impl World {
         syscall::serve_number(&ctx, number, raw).map(|rax| rax as i64)
     }
 
+    /// Serves the raw number `number` the way the kernel's entry does
+    /// ([`syscall::serve_number_with`]: each arm builds its own context
+    /// around the registers), with the registers [`World::call`] sees.
+    pub fn call_entry(&self, number: u64, args: &[u64]) -> Option<i64> {
+        let mut raw = [0u64; 6];
+        raw[..args.len()].copy_from_slice(args);
+        let mut registers = self.registers.borrow().clone();
+        let rax = syscall::serve_number_with(
+            &*self.machine,
+            &self.process,
+            &self.thread,
+            &mut registers,
+            number,
+            raw,
+        );
+        *self.registers.borrow_mut() = registers;
+        rax.map(|rax| rax as i64)
+    }
+
     pub fn call_as(
         &self,
         process: &Arc<Process<Env>>,
