@@ -92,6 +92,15 @@ impl UserSlice {
         self.len == 0
     }
 
+    /// The first `len` bytes of this slice (all of it if it is shorter):
+    /// inside a checked slice, so nothing to check again.
+    pub fn prefix(&self, len: usize) -> UserSlice {
+        UserSlice {
+            addr: self.addr,
+            len: len.min(self.len),
+        }
+    }
+
     /// The bytes `[offset, offset + len)` of this slice; `EFAULT` if they
     /// are not all inside it.
     pub fn subslice(&self, offset: usize, len: usize) -> KernelResult<UserSlice> {
@@ -317,4 +326,23 @@ pub fn copy_string_array_from_user<M: UserMemory + ?Sized>(
         strings.push(string);
     }
     Ok(strings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prefix_stays_inside_its_slice() {
+        let slice = UserSlice::new(0x1000, 64).unwrap();
+        let head = slice.prefix(10);
+        assert_eq!((head.addr(), head.len()), (0x1000, 10));
+        let all = slice.prefix(100);
+        assert_eq!((all.addr(), all.len()), (0x1000, 64));
+        assert!(slice.prefix(0).is_empty());
+        // Even the last byte below the user end: nothing is re-checked,
+        // nothing can overflow.
+        let last = UserSlice::new(USER_SPACE_END - 1, 1).unwrap();
+        assert_eq!(last.prefix(usize::MAX).len(), 1);
+    }
 }

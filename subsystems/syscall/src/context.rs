@@ -122,6 +122,11 @@ impl<K: Kernel> Context<'_, K> {
             .copy_to_user(UserSlice::new(buffer.0, bytes.len())?, bytes)
     }
 
+    /// Writes `bytes` to `slice`, already checked, of the same length.
+    pub fn write_bytes_to(&self, slice: UserSlice, bytes: &[u8]) -> KernelResult<()> {
+        self.memory().copy_to_user(slice, bytes)
+    }
+
     /// A NUL-terminated string of at most `max` bytes (NUL included).
     pub fn read_c_string(&self, address: u64, max: usize) -> KernelResult<Vec<u8>> {
         mm::copy_string_from_user(self.memory(), mm::UserAddr::new(address)?, max, None)

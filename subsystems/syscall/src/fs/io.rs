@@ -186,7 +186,7 @@ fn read_pass<K: Kernel>(
     count: usize,
     offset: Option<i64>,
 ) -> SyscallResult {
-    mm::UserSlice::new(buffer.0, count)?;
+    let user = mm::UserSlice::new(buffer.0, count)?;
     let nature = description.nature();
     if offset.is_none() && nature.terminal {
         crate::fs::terminal::check_read(ctx, description)?;
@@ -228,7 +228,7 @@ fn read_pass<K: Kernel>(
             description.read(data)
         })?,
     };
-    if let Err(error) = ctx.write_bytes(buffer, &data[..n]) {
+    if let Err(error) = ctx.write_bytes_to(user.prefix(n), &data[..n]) {
         give_back(description, &data[..n], offset);
         return Err(error);
     }
