@@ -28,6 +28,49 @@
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 
+/// The general registers pushed in [`trap::TrapFrame`] order, as assembly
+/// text: shared by the trap and `syscall` entries.
+macro_rules! push_general_registers {
+    () => {
+        "push rax
+        push rbx
+        push rcx
+        push rdx
+        push rsi
+        push rdi
+        push rbp
+        push r8
+        push r9
+        push r10
+        push r11
+        push r12
+        push r13
+        push r14
+        push r15"
+    };
+}
+
+/// The reverse of `push_general_registers!`.
+macro_rules! pop_general_registers {
+    () => {
+        "pop r15
+        pop r14
+        pop r13
+        pop r12
+        pop r11
+        pop r10
+        pop r9
+        pop r8
+        pop rbp
+        pop rdi
+        pop rsi
+        pop rdx
+        pop rcx
+        pop rbx
+        pop rax"
+    };
+}
+
 pub mod apic;
 pub mod backtrace;
 pub mod context;

@@ -75,21 +75,9 @@ core::arch::global_asm!(
         push rcx
         push 0
         push 256
-        push rax
-        push rbx
-        push rcx
-        push rdx
-        push rsi
-        push rdi
-        push rbp
-        push r8
-        push r9
-        push r10
-        push r11
-        push r12
-        push r13
-        push r14
-        push r15
+    "#,
+    push_general_registers!(),
+    r#"
         /* The frame link, as trap_common builds it: backtraces run on
            into the user rip. */
         push rcx
@@ -131,21 +119,9 @@ core::arch::global_asm!(
         jne trap_restore_registers
         test rax, 0x10100
         jnz trap_restore_registers
-        pop r15
-        pop r14
-        pop r13
-        pop r12
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        pop rbp
-        pop rdi
-        pop rsi
-        pop rdx
-        pop rcx
-        pop rbx
-        pop rax
+    "#,
+    pop_general_registers!(),
+    r#"
         mov rsp, [rsp + 5 * 8]
         swapgs
         sysretq

@@ -527,21 +527,9 @@ core::arch::global_asm!(
         pop rax
     .global trap_save_registers
     trap_save_registers:
-        push rax
-        push rbx
-        push rcx
-        push rdx
-        push rsi
-        push rdi
-        push rbp
-        push r8
-        push r9
-        push r10
-        push r11
-        push r12
-        push r13
-        push r14
-        push r15
+    "#,
+    push_general_registers!(),
+    r#"
         mov rdi, rsp
         push qword ptr [rdi + 17 * 8]
         push rbp
@@ -600,21 +588,9 @@ core::arch::global_asm!(
     7:
         mov qword ptr [rsp + 15 * 8], 0
     6:
-        pop r15
-        pop r14
-        pop r13
-        pop r12
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        pop rbp
-        pop rdi
-        pop rsi
-        pop rdx
-        pop rcx
-        pop rbx
-        pop rax
+    "#,
+    pop_general_registers!(),
+    r#"
         cmp qword ptr [rsp], 256
         jne 8f
         mov rsp, [rsp + 5 * 8]

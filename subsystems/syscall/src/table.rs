@@ -69,6 +69,19 @@ pub struct Row {
     pub args: &'static [&'static str],
 }
 
+/// One row's arm: decodes the arguments from `args` in register order
+/// and calls the handler with `ctx`, answering what goes back in `rax`.
+macro_rules! call_row {
+    ($ctx:expr, $args:ident, $handler:path, $($arg:ident: $ty:ty),*) => {{
+        let mut next = 0;
+        $(
+            let $arg = <$ty as FromArg>::from_arg($args[next]);
+            next += 1;
+        )*
+        to_rax($handler($ctx $(, $arg)*))
+    }};
+}
+
 macro_rules! system_call_table {
     ($($sysno:ident => $handler:path [$($arg:ident: $ty:ty),*];)*) => {
         /// The rows' numbers as constants, so that a raw number from `rax`
@@ -104,14 +117,7 @@ macro_rules! system_call_table {
             // cannot fail returns its value in a register, with no
             // `Result` kept on the stack across the jump.
             Some(match number {
-                $(numbers::$sysno => {
-                    let mut next = 0;
-                    $(
-                        let $arg = <$ty as FromArg>::from_arg(args[next]);
-                        next += 1;
-                    )*
-                    to_rax($handler(ctx $(, $arg)*))
-                })*
+                $(numbers::$sysno => call_row!(ctx, args, $handler, $($arg: $ty),*),)*
                 _ => return None,
             })
         }
@@ -135,12 +141,7 @@ macro_rules! system_call_table {
                 $(numbers::$sysno => {
                     let registers = RefCell::new(registers);
                     let ctx = &Context { kernel, process, thread, registers: &registers };
-                    let mut next = 0;
-                    $(
-                        let $arg = <$ty as FromArg>::from_arg(args[next]);
-                        next += 1;
-                    )*
-                    to_rax($handler(ctx $(, $arg)*))
+                    call_row!(ctx, args, $handler, $($arg: $ty),*)
                 })*
                 _ => return None,
             })
