@@ -882,8 +882,11 @@ fn sa_resethand_runs_the_handler_once() {
 fn a_corrupt_frame_at_sigreturn_kills_with_sigsegv() {
     let w = World::new();
     let (child, thread) = w.fork();
-    // A stack pointer nowhere near user memory.
+    // A stack pointer nowhere near user memory, and an FPU state of the
+    // caller's own.
     w.registers.borrow_mut().registers.rsp = 0x10;
+    w.registers.borrow_mut().fpu[160..176].fill(0xab);
+    w.registers.borrow_mut().fpu[24..28].copy_from_slice(&0x6000u32.to_le_bytes());
     w.call_as(&child, &thread, Sysno::RtSigreturn, &[]);
     // RLIMIT_CORE is 0 by default: no core, and the status says so.
     assert_eq!(
@@ -893,6 +896,10 @@ fn a_corrupt_frame_at_sigreturn_kills_with_sigsegv() {
             core_dumped: false
         })
     );
+    // The FPU state is left clean, as Linux clears it for a bad frame.
+    let registers = w.registers.borrow();
+    assert_eq!(registers.fpu[160..176], [0; 16]);
+    assert_eq!(registers.fpu[24..28], 0x1f80u32.to_le_bytes());
 }
 
 #[test]

@@ -443,6 +443,11 @@ pub fn sigreturn<K: Kernel>(
 ) -> Result<u64, UserReturn> {
     let base = signal::sigreturn_frame_address(regs.stack_pointer());
     let memory = kernel.user_memory();
+    // The FPU state is reset first: the frame's replaces it below, and a
+    // frame that fails leaves it clean, as Linux clears it. A kernel that
+    // keeps the caller's state in the CPU then need not save it only to
+    // have it overwritten.
+    regs.reset_fpu();
     let restored = (|| -> KernelResult<_> {
         let mut uc = UContext::new_zeroed();
         memory.copy_from_user(
@@ -454,7 +459,8 @@ pub fn sigreturn<K: Kernel>(
         )?;
         let restored = signal::restore_from_frame(&uc, K::SELECTORS)?;
         // The FPU image goes straight into the saved state: a frame that
-        // fails here kills the process, so a partial copy is never run.
+        // fails here kills the process, so a partial copy is never run
+        // (and the state is reset again for its core dump).
         match restored.fpstate {
             Some(address) => {
                 let area = regs.fpu_to_overwrite();
@@ -489,6 +495,7 @@ pub fn sigreturn<K: Kernel>(
                 "pid {}: bad signal frame at {base:#x} ({error}): SIGSEGV",
                 process.pid()
             );
+            regs.reset_fpu();
             kill_with_segv(kernel, process, thread, &*regs);
             Err(UserReturn::ExitThread)
         }
