@@ -48,7 +48,8 @@ pub fn enable_sse() {
     unsafe { Cr0::write(cr0) };
     let mut cr4 = Cr4::read();
     cr4.insert(Cr4Flags::OSFXSR | Cr4Flags::OSXMMEXCPT_ENABLE);
-    // SAFETY: as above; the kernel saves this state on every entry.
+    // SAFETY: as above; the kernel saves this state before its own code
+    // uses the registers (on entry, or at `#NM` for a system call).
     unsafe { Cr4::write(cr4) };
 }
 
