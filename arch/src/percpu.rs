@@ -185,44 +185,15 @@ pub fn current() -> u64 {
     pointer
 }
 
-/// Where the preemption count lives in the block.
-const PREEMPTION_OFF: usize = core::mem::offset_of!(CpuLocal, preemption_off);
-const DEFERRED_OFF: usize = core::mem::offset_of!(CpuLocal, preemptions_deferred);
-
-/// The running thread takes a lock: one instruction, no lock prefix
+/// Where the preemption count lives in the block: `gs:[PREEMPTION_OFF]`
+/// is the running thread's lock count (a `u32`), which the kernel's lock
+/// hooks add to and subtract from with one instruction, no lock prefix
 /// (only this CPU, and interrupts that give back what they take, touch
-/// the count). Also a compiler barrier, so the count changes before the
-/// lock is taken.
-#[inline]
-pub fn preemption_disable() {
-    // SAFETY: as in `this`: gs:[PREEMPTION_OFF] is this CPU's count.
-    unsafe {
-        core::arch::asm!("add dword ptr gs:[{off}], 1", off = const PREEMPTION_OFF, options(nostack));
-    }
-}
-
-/// The running thread let a lock go; whether that was its last one and a
-/// preemption was deferred meanwhile (the caller then preempts).
-#[inline]
-pub fn preemption_enable() -> bool {
-    let deferred: u32;
-    // SAFETY: as in `preemption_disable`; gs:[DEFERRED_OFF] is this CPU's
-    // deferred count, read only when the lock count reached zero.
-    unsafe {
-        core::arch::asm!(
-            "xor {deferred:e}, {deferred:e}",
-            "sub dword ptr gs:[{off}], 1",
-            "jnz 2f",
-            "mov {deferred:e}, dword ptr gs:[{deferred_off}]",
-            "2:",
-            off = const PREEMPTION_OFF,
-            deferred_off = const DEFERRED_OFF,
-            deferred = out(reg) deferred,
-            options(nostack),
-        );
-    }
-    deferred != 0
-}
+/// it).
+pub const PREEMPTION_OFF: usize = core::mem::offset_of!(CpuLocal, preemption_off);
+/// Where the count of preemptions deferred while that count was not zero
+/// lives (`gs:[DEFERRED_OFF]`, a `u32`).
+pub const DEFERRED_OFF: usize = core::mem::offset_of!(CpuLocal, preemptions_deferred);
 
 /// How many locks the running thread holds.
 pub fn preemption_count() -> u32 {

@@ -445,17 +445,54 @@ struct LockPreemption;
 const MAX_DEFERRED_PREEMPTIONS: u32 = 2;
 
 // The count is the CPU's (a thread's own travels with it through
-// `switch_to`): one add or subtract on `gs`, no locked instruction.
-impl lock::PreemptionControl for LockPreemption {
-    fn disable(&self) {
-        arch::percpu::preemption_disable();
+// `switch_to`): one add or subtract on `gs`, no locked instruction. Every
+// lock and unlock of every subsystem crate calls these two, so they are
+// the instructions themselves, not Rust functions around them.
+impl LockPreemption {
+    /// The running thread takes a lock. Also a compiler barrier (a call),
+    /// so the count changes before the lock is taken.
+    #[unsafe(naked)]
+    extern "C" fn disable() {
+        core::arch::naked_asm!(
+            "add dword ptr gs:[{count}], 1",
+            "ret",
+            count = const arch::percpu::PREEMPTION_OFF,
+        )
     }
 
-    fn enable(&self) {
-        if arch::percpu::preemption_enable() && interrupts::are_enabled() {
+    /// The running thread let a lock go: when that was its last one and
+    /// the tick deferred a preemption meanwhile, the preemption happens
+    /// now ([`LockPreemption::deferred`]). The deferred count is read only
+    /// when the lock count reached zero.
+    #[unsafe(naked)]
+    extern "C" fn enable() {
+        core::arch::naked_asm!(
+            "sub dword ptr gs:[{count}], 1",
+            "jnz 2f",
+            "cmp dword ptr gs:[{deferred}], 0",
+            "jne {slow}",
+            "2:",
+            "ret",
+            count = const arch::percpu::PREEMPTION_OFF,
+            deferred = const arch::percpu::DEFERRED_OFF,
+            slow = sym LockPreemption::deferred,
+        )
+    }
+
+    /// The last lock went and a preemption was deferred: it happens now,
+    /// unless interrupts are off (the holder of an `IrqMutex` switches
+    /// when the tick comes back).
+    extern "C" fn deferred() {
+        if interrupts::are_enabled() {
             preempt();
         }
     }
+
+    /// The hooks the `lock` crate calls.
+    const HOOKS: lock::PreemptionHooks = lock::PreemptionHooks {
+        disable: LockPreemption::disable,
+        enable: LockPreemption::enable,
+    };
 }
 
 /// Reschedule requests already sent and not yet answered, one bit per
@@ -783,7 +820,7 @@ pub fn init(stack: KernelStack, cpu_count: u32) {
 
     let idle = Thread::new_unscheduled("idle", idle_loop).expect("the idle thread");
     IDLE[0].call_once(|| idle);
-    lock::set_preemption_control(&LockPreemption);
+    lock::set_preemption_hooks(LockPreemption::HOOKS);
 }
 
 /// The idle thread of an application processor, adopting `stack`, the

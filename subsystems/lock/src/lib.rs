@@ -9,10 +9,10 @@
 //! rule added: while a guard lives, preemption is off on the holder's CPU.
 //!
 //! This crate owns the rule, not the mechanism. A reuser whose kernel
-//! preempts kernel code implements [`PreemptionControl`] (typically a
+//! preempts kernel code fills in [`PreemptionHooks`] (typically a
 //! per-CPU count, with a preemption the timer deferred carried out when
-//! the count returns to zero) and installs it once with
-//! [`set_preemption_control`]. Until then, and in host tests, the locks
+//! the count returns to zero) and installs them once with
+//! [`set_preemption_hooks`]. Until then, and in host tests, the locks
 //! are plain spin locks. Every subsystem crate takes its spin locks from
 //! here, so no lock of any crate can be held by a preempted thread.
 //!
@@ -29,5 +29,5 @@ mod preemption;
 mod rwlock;
 
 pub use mutex::{Mutex, MutexGuard};
-pub use preemption::{PreemptionControl, set_preemption_control};
+pub use preemption::{PreemptionHooks, set_preemption_hooks};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};

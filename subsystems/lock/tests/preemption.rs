@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 
-use lock::{Mutex, PreemptionControl, RwLock, set_preemption_control};
+use lock::{Mutex, PreemptionHooks, RwLock, set_preemption_hooks};
 
 thread_local! {
     /// How deep this thread's preemption is off.
@@ -13,25 +13,19 @@ thread_local! {
     static FREE_AT_ENABLE: Cell<Option<bool>> = const { Cell::new(None) };
 }
 
-struct CountingControl;
+extern "C" fn disable() {
+    DEPTH.with(|d| d.set(d.get() + 1));
+}
 
-impl PreemptionControl for CountingControl {
-    fn disable(&self) {
-        DEPTH.with(|d| d.set(d.get() + 1));
-    }
-
-    fn enable(&self) {
-        DEPTH.with(|d| d.set(d.get() - 1));
-        if let Some(lock) = WATCHED.with(Cell::get) {
-            FREE_AT_ENABLE.with(|f| f.set(Some(!lock.is_locked())));
-        }
+extern "C" fn enable() {
+    DEPTH.with(|d| d.set(d.get() - 1));
+    if let Some(lock) = WATCHED.with(Cell::get) {
+        FREE_AT_ENABLE.with(|f| f.set(Some(!lock.is_locked())));
     }
 }
 
-static CONTROL: CountingControl = CountingControl;
-
 fn depth() -> u32 {
-    set_preemption_control(&CONTROL);
+    set_preemption_hooks(PreemptionHooks { disable, enable });
     DEPTH.with(Cell::get)
 }
 

@@ -140,7 +140,7 @@ mod order {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lock::{PreemptionControl, set_preemption_control};
+    use lock::{PreemptionHooks, set_preemption_hooks};
 
     extern crate std;
 
@@ -153,25 +153,21 @@ mod tests {
         static FREE_AT_ENABLE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
     }
 
-    struct CountingControl;
+    extern "C" fn disable() {
+        DEPTH.with(|d| d.set(d.get() + 1));
+    }
 
-    impl PreemptionControl for CountingControl {
-        fn disable(&self) {
-            DEPTH.with(|d| d.set(d.get() + 1));
-        }
-        fn enable(&self) {
-            DEPTH.with(|d| d.set(d.get() - 1));
-            if let Some(lock) = WATCHED.with(|w| w.get()) {
-                FREE_AT_ENABLE.with(|f| f.set(!lock.inner.is_locked()));
-            }
+    extern "C" fn enable() {
+        DEPTH.with(|d| d.set(d.get() - 1));
+        if let Some(lock) = WATCHED.with(|w| w.get()) {
+            FREE_AT_ENABLE.with(|f| f.set(!lock.inner.is_locked()));
         }
     }
 
     #[test]
     fn a_held_lock_keeps_preemption_off_until_it_is_free() {
-        static CONTROL: CountingControl = CountingControl;
         static WATCHED_LOCK: RankedMutex<u32> = RankedMutex::new(Rank::Table, 0);
-        set_preemption_control(&CONTROL);
+        set_preemption_hooks(PreemptionHooks { disable, enable });
         let data = RankedMutex::new(Rank::ProcessData, 0);
         let table = WATCHED_LOCK.lock();
         assert_eq!(DEPTH.with(|d| d.get()), 1);
