@@ -219,6 +219,40 @@ fn a_blocked_signal_stays_pending_until_unblocked_then_runs_its_handler() {
 }
 
 #[test]
+fn kill_of_its_own_process_reaches_the_thread_that_does_not_block_it() {
+    // One thread: the sender takes it, interrupted and requested to look.
+    let w = World::new();
+    handle(&w, SIGUSR1, HANDLER, 0, 0);
+    let own = w.process.pid() as u64;
+    assert_eq!(w.call(Sysno::Kill, &[own, SIGUSR1]), 0);
+    assert_eq!(*w.machine.interrupts.lock().unwrap(), [w.thread.tid()]);
+    set_user_state(&w);
+    assert_eq!(w.return_to_user(None), UserReturn::Resume);
+    assert_eq!(w.registers.borrow().registers.rip, HANDLER);
+
+    // Two threads, the sender blocking it: the other one is woken for it.
+    let TwoThreads {
+        child,
+        first,
+        second,
+        pid,
+    } = child_with_two_threads(&w);
+    let block = w.put(&bit(SIGUSR2));
+    assert_eq!(
+        w.call_as(
+            &child,
+            &first,
+            Sysno::RtSigprocmask,
+            &[SIG_BLOCK, block, 0, 8]
+        ),
+        0
+    );
+    w.machine.interrupts.lock().unwrap().clear();
+    assert_eq!(w.call_as(&child, &first, Sysno::Kill, &[pid, SIGUSR2]), 0);
+    assert_eq!(*w.machine.interrupts.lock().unwrap(), [second.tid()]);
+}
+
+#[test]
 fn a_second_pending_signal_gets_its_frame_at_the_next_return_over_the_first() {
     let w = World::new();
     handle(&w, SIGUSR1, HANDLER, 0, 0);

@@ -16,7 +16,7 @@ use crate::args::UserPtr;
 use crate::context::Context;
 use crate::kernel::{Kernel, UserThreadData};
 use crate::signals::delivery::{self, UserReturn};
-use crate::signals::send::{may_signal, send, send_to_thread};
+use crate::signals::send::{may_signal, send, send_from, send_to_thread};
 
 fn optional_signal(signum: i32) -> Result<Option<Signal>, Errno> {
     if signum == 0 {
@@ -212,10 +212,12 @@ fn send_kill<K: Kernel>(
     {
         return Ok(());
     }
-    send(
+    send_from(
         ctx.kernel,
         target,
         SigInfo::kill(signal, sender_pid, sender_uid),
+        ctx.process,
+        ctx.thread,
     )
 }
 

@@ -110,6 +110,32 @@ pub fn send<K: Kernel>(
     process: &Arc<Process<K::Env>>,
     info: SigInfo,
 ) -> KernelResult<()> {
+    send_to_process(kernel, process, info, None)
+}
+
+/// [`send`] from `sender`, the calling thread of `sender_process`. A
+/// process signalling itself while it has one thread (`kill(getpid(),
+/// ...)`, `raise` in a single-threaded program) takes no snapshot of its
+/// thread list: its only thread is the sender, since only a thread of the
+/// process could add another.
+pub fn send_from<K: Kernel>(
+    kernel: &K,
+    process: &Arc<Process<K::Env>>,
+    info: SigInfo,
+    sender_process: &Arc<Process<K::Env>>,
+    sender: &Arc<Thread<K::Env>>,
+) -> KernelResult<()> {
+    let only_thread = Arc::ptr_eq(process, sender_process) && process.thread_count() == 1;
+    send_to_process(kernel, process, info, only_thread.then_some(sender))
+}
+
+/// [`send`], given the process's only thread when the caller knows it.
+fn send_to_process<K: Kernel>(
+    kernel: &K,
+    process: &Arc<Process<K::Env>>,
+    info: SigInfo,
+    only_thread: Option<&Arc<Thread<K::Env>>>,
+) -> KernelResult<()> {
     let signal = info.signal;
     // A dying process takes no more signals (checked below, under the
     // lock the posting takes anyway, for the others).
@@ -134,13 +160,20 @@ pub fn send<K: Kernel>(
         continue_process(kernel, process);
         crate::process::ptrace::notify_continue(kernel, process);
     }
-    let threads = process.threads();
+    let snapshot;
+    let threads: &[Arc<Thread<K::Env>>] = match only_thread {
+        Some(thread) => core::slice::from_ref(thread),
+        None => {
+            snapshot = process.threads();
+            &snapshot
+        }
+    };
     let (outcome, target) = {
         // Every thread's signal state, locked in list order; most
         // processes have one thread, whose guard needs no collection.
         let mut only;
         let mut many: smallvec::SmallVec<[_; 4]>;
-        let guards: &mut [_] = match threads.as_slice() {
+        let guards: &mut [_] = match threads {
             [thread] => {
                 only = [thread.data().signals().lock()];
                 &mut only
@@ -171,7 +204,7 @@ pub fn send<K: Kernel>(
     // An ignored signal is discarded and wakes no one.
     if outcome != PostOutcome::Ignored {
         // Any thread that does not block it may take it on its way out.
-        for thread in &threads {
+        for thread in threads {
             thread.request_signal_check();
         }
         if let Some(thread) = target.and_then(|tid| threads.iter().find(|t| t.tid() == tid)) {
