@@ -527,13 +527,21 @@ pub fn on_reschedule_ipi() {
 /// Interrupts thread `id`'s interruptible wait (signals, `exit_group`):
 /// it returns `Interrupted`, and so do its later waits until cleared.
 pub fn interrupt(id: ThreadId) {
-    let _off = InterruptsOff::new();
     // A thread interrupting itself is not waiting: no lock, no wake (see
-    // `sched::InterruptRequest`).
+    // `sched::InterruptRequest`), and interrupts may stay on: the request
+    // is one atomic `or`, into which a handler's own request also goes.
     if id == current_id() {
         current().interrupt.defer();
         return;
     }
+    interrupt_other(id);
+}
+
+/// [`interrupt`] of a thread other than the current one: out of line, so
+/// the common self-interruption needs no stack frame.
+#[inline(never)]
+fn interrupt_other(id: ThreadId) {
+    let _off = InterruptsOff::new();
     let thread = THREADS.get(id);
     let now = crate::time::now_ns();
     with_scheduler(|s| {
@@ -611,14 +619,23 @@ pub fn dump_threads() {
 /// Clears a pending interruption of thread `id` once its signals were
 /// handled, so its next interruptible wait sleeps again.
 pub fn clear_interrupt(id: ThreadId) {
+    // The current thread's own request is one atomic swap (see
+    // `interrupt`); the scheduler's flag, if set, needs its lock.
+    if id == current_id() && !current().interrupt.clear() {
+        return;
+    }
+    clear_interrupt_slow(id);
+}
+
+/// [`clear_interrupt`] of another thread, or of the current one whose
+/// request reached the scheduler: out of line, as in `interrupt`.
+#[inline(never)]
+fn clear_interrupt_slow(id: ThreadId) {
     let _off = InterruptsOff::new();
-    let in_scheduler = if id == current_id() {
-        current().interrupt.clear()
-    } else {
-        THREADS
+    let in_scheduler = id == current_id()
+        || THREADS
             .get(id)
-            .is_none_or(|thread| thread.interrupt.clear())
-    };
+            .is_none_or(|thread| thread.interrupt.clear());
     if in_scheduler {
         with_scheduler(|s| {
             let _ = s.clear_interrupt(id);

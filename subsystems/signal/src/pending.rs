@@ -101,8 +101,9 @@ impl PendingSignals {
             let index = self.queue.iter().position(|info| info.signal == signal);
             index.and_then(|index| self.queue.remove(index))
         };
-        // Another instance (a real-time signal queues them) keeps it pending.
-        if !self.queue.iter().any(|info| info.signal == signal) {
+        // Another instance (a real-time signal queues them) keeps it
+        // pending; a standard signal has at most one (`post` coalesces).
+        if !signal.is_realtime() || !self.queue.iter().any(|info| info.signal == signal) {
             self.set.remove(signal);
         }
         taken.unwrap_or_else(|| SigInfo::kill(signal, 0, 0))
