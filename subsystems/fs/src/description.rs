@@ -63,6 +63,10 @@ pub struct FileDescription {
     custody: Option<Custody>,
     access: AccessMode,
     path_only: bool,
+    /// What `read` and `write` fail with before they start, if anything
+    /// (`EBADF` for the access mode or `O_PATH`, `EISDIR`): all of it is
+    /// fixed at open, so every call tests one word, not three fields.
+    refusals: (Option<Errno>, Option<Errno>),
     /// The shared offset.
     position: Position,
     /// `O_APPEND`, `O_NONBLOCK`, ... (never the access mode or creation
@@ -172,6 +176,15 @@ impl FileDescription {
         let file_type = inode.as_ref().map(|inode| inode.file_type());
         let directory = file_type == Some(FileType::Directory);
         let serialized = directory || file_type == Some(FileType::Regular);
+        let path_only = flags.contains(OpenFlags::O_PATH);
+        let read_refusal = if path_only || !access.readable() {
+            Some(Errno::EBADF)
+        } else if directory {
+            Some(Errno::EISDIR)
+        } else {
+            None
+        };
+        let write_refusal = (path_only || !access.writable()).then_some(Errno::EBADF);
         Ok(Arc::new(FileDescription {
             nature: file.nature(),
             file,
@@ -179,7 +192,8 @@ impl FileDescription {
             directory,
             custody,
             access,
-            path_only: flags.contains(OpenFlags::O_PATH),
+            path_only,
+            refusals: (read_refusal, write_refusal),
             position: Position::new(serialized),
             status: AtomicU32::new((flags & OpenFlags::SETTABLE_STATUS).bits()),
         }))
@@ -251,20 +265,17 @@ impl FileDescription {
     }
 
     fn check_readable(&self) -> KernelResult<()> {
-        if self.path_only || !self.access.readable() {
-            return Err(Errno::EBADF);
+        match self.refusals.0 {
+            Some(error) => Err(error),
+            None => Ok(()),
         }
-        if self.is_directory() {
-            return Err(Errno::EISDIR);
-        }
-        Ok(())
     }
 
     fn check_writable(&self) -> KernelResult<()> {
-        if self.path_only || !self.access.writable() {
-            return Err(Errno::EBADF);
+        match self.refusals.1 {
+            Some(error) => Err(error),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// `read`: at the shared offset, advancing it.
@@ -296,7 +307,17 @@ impl FileDescription {
     /// load when nothing in the machine is watched).
     #[inline]
     fn report_transfer(&self, result: &KernelResult<usize>, mask: u32) {
-        if inotify::watching() && matches!(result, Ok(moved) if *moved > 0) {
+        if inotify::watching() {
+            self.report_moved(result, mask);
+        }
+    }
+
+    /// The rest of [`FileDescription::report_transfer`] once something in
+    /// the machine is watched: out of line, so the common case is one load
+    /// and one branch.
+    #[inline(never)]
+    fn report_moved(&self, result: &KernelResult<usize>, mask: u32) {
+        if matches!(result, Ok(moved) if *moved > 0) {
             self.report(mask);
         }
     }

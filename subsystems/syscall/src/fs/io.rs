@@ -25,11 +25,24 @@ pub const MAX_RW_COUNT: usize = 0x7fff_f000;
 /// Retries `attempt` until it stops saying `EAGAIN`, sleeping on the
 /// description's wait queue in between, unless the description is
 /// non-blocking. `EINTR` if a signal interrupts the sleep.
+#[inline(always)]
 pub fn blocking<R>(
     description: &FileDescription,
-    attempt: impl FnMut() -> KernelResult<R>,
+    mut attempt: impl FnMut() -> KernelResult<R>,
 ) -> KernelResult<R> {
+    if !may_wait(description) {
+        return attempt();
+    }
     retry_waiting(description, (|| None, || 0, || {}), attempt)
+}
+
+/// Whether an attempt on `description` that says `EAGAIN` may be waited
+/// out: asked inline, before any of the waiting loop's state is built, so
+/// a call on a file that never waits (a device, a regular file) costs two
+/// loads.
+#[inline(always)]
+fn may_wait(description: &FileDescription) -> bool {
+    description.nature().waitable && !description.is_nonblocking()
 }
 
 /// [`blocking`] for a call that moves data `direction` through what may
@@ -37,12 +50,16 @@ pub fn blocking<R>(
 /// and then fails with `EAGAIN`, and a signal that cuts such a wait
 /// short fails the call with `EINTR` even under `SA_RESTART` (Linux's
 /// `sock_intr_errno`).
+#[inline(always)]
 pub fn blocking_io<K: Kernel, R>(
     ctx: &Context<'_, K>,
     description: &FileDescription,
     direction: Direction,
-    attempt: impl FnMut() -> KernelResult<R>,
+    mut attempt: impl FnMut() -> KernelResult<R>,
 ) -> KernelResult<R> {
+    if !may_wait(description) {
+        return attempt();
+    }
     let now = || ctx.kernel.now_ns();
     let deadline = || {
         let socket = description.file().socket()?;
@@ -78,10 +95,8 @@ fn retry_waiting<R>(
     ),
     mut attempt: impl FnMut() -> KernelResult<R>,
 ) -> KernelResult<R> {
-    // Nothing to wait for: EAGAIN stands.
-    if !description.nature().waitable || description.is_nonblocking() {
-        return attempt();
-    }
+    // Nothing to wait for: EAGAIN stands (the callers ask `may_wait`
+    // first; a description made non-blocking meanwhile is seen below).
     let Some(queue) = description.wait_queue() else {
         return attempt();
     };
@@ -178,7 +193,10 @@ fn in_passes(count: usize, mut pass: impl FnMut(usize, usize) -> SyscallResult) 
 /// One pass of [`read_into_user`]. The user buffer is checked before the
 /// file is read, and a read whose copy-out fails gives its bytes back (a
 /// file's offset moves back, a pipe takes them again): reading first and
-/// failing with `EFAULT` afterwards would lose them.
+/// failing with `EFAULT` afterwards would lose them. Inlined into its
+/// callers: a call frame of its own cost every small read about 20
+/// instructions.
+#[inline(always)]
 fn read_pass<K: Kernel>(
     ctx: &Context<'_, K>,
     description: &Arc<FileDescription>,
@@ -292,7 +310,8 @@ fn write_from_user<K: Kernel>(
     })
 }
 
-/// One pass of [`write_from_user`].
+/// One pass of [`write_from_user`] (inlined, as [`read_pass`]).
+#[inline(always)]
 fn write_pass<K: Kernel>(
     ctx: &Context<'_, K>,
     description: &Arc<FileDescription>,
