@@ -9,7 +9,7 @@
 
 pub mod kernel;
 
-use abi::{Errno, KernelResult, Sysno};
+use abi::{Errno, KernelResult};
 use arch::trap::{FpuState, TrapFrame};
 
 use crate::userland::signals::TrapRegisters;
@@ -67,31 +67,17 @@ fn unknown(number: u64) -> SyscallResult {
 /// caller) is one function from the entry to the way out: serving,
 /// writing rax and the return checks are inlined here.
 pub extern "C" fn dispatch(frame: &mut TrapFrame, fpu: &mut FpuState) {
-    // One lookup of the calling thread serves the whole call.
-    match crate::userland::current_link() {
-        // Tracing, seccomp filters and `log=trace`: the slow way.
-        Ok(link) if link.process.has_entry_work() || log::log_enabled!(log::Level::Trace) => {
-            dispatch_with_entry_work(link, frame, fpu)
-        }
-        Ok(link) => {
-            let number = frame.rax;
-            serve_into(link, frame, fpu, number);
-            leave(link, frame, fpu, number);
-        }
-        Err(_) => without_process(frame),
+    // One lookup of the calling thread serves the whole call; a thread
+    // that executes `syscall` is always a user thread.
+    let link = crate::userland::syscall_caller_link();
+    // Tracing, seccomp filters and `log=trace`: the slow way.
+    if link.process.has_entry_work() || log::log_enabled!(log::Level::Trace) {
+        dispatch_with_entry_work(link, frame, fpu);
+        return;
     }
-}
-
-/// A `syscall` from a thread with no process (none runs user code
-/// without one): `ENOSYS` for an unknown number, else `ESRCH`.
-#[cold]
-#[inline(never)]
-fn without_process(frame: &mut TrapFrame) {
-    let result = match Sysno::try_from(frame.rax) {
-        Ok(_) => Err(Errno::ESRCH),
-        Err(_) => unknown(frame.rax),
-    };
-    frame.rax = syscall::to_rax(result);
+    let number = frame.rax;
+    serve_into(link, frame, fpu, number);
+    leave(link, frame, fpu, number);
 }
 
 /// Serves call `number` for `link` and puts the result or `-errno` in

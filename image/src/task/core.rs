@@ -158,6 +158,22 @@ pub fn current() -> &'static Thread {
     unsafe { &*pointer }
 }
 
+/// [`current`] without its check for an empty slot (the system-call path,
+/// where a thread always runs).
+///
+/// # Safety
+///
+/// This CPU runs a thread: [`init`] ran (on the boot CPU) or
+/// [`prepare_idle`] did (on the others).
+#[inline(always)]
+pub unsafe fn current_unchecked() -> &'static Thread {
+    let pointer = arch::percpu::current() as *const Thread;
+    debug_assert!(!pointer.is_null(), "no current thread before task::init");
+    // SAFETY: the slot is set (the caller says so) and points at a thread
+    // kept alive as in `current`.
+    unsafe { &*pointer }
+}
+
 /// The thread with id `id`, if it still exists.
 pub fn thread(id: ThreadId) -> Option<Arc<Thread>> {
     THREADS.get(id)

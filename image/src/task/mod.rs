@@ -38,10 +38,10 @@ mod wait_queue;
 
 pub use self::core::{
     RESCHEDULE_VECTOR, affinity, charge_tick, clear_interrupt, context_switches, cpu_count,
-    cpu_online, cpu_ticks, cpu_time_ns, current, dead_threads, free_dead_threads, init, interrupt,
-    load_average, on_reschedule_ipi, on_tick, preempt, prepare_idle, priority, set_affinity,
-    set_priority, settle_off_cpu, sleep_until, start, start_hung_task_detector, state, thread,
-    yield_now,
+    cpu_online, cpu_ticks, cpu_time_ns, current, current_unchecked, dead_threads,
+    free_dead_threads, init, interrupt, load_average, on_reschedule_ipi, on_tick, preempt,
+    prepare_idle, priority, set_affinity, set_priority, settle_off_cpu, sleep_until, start,
+    start_hung_task_detector, state, thread, yield_now,
 };
 pub use mutex::{Mutex, MutexGuard};
 pub use thread::{JoinHandle, UserEntry, exit, spawn, spawn_user};

@@ -192,6 +192,18 @@ impl Thread {
         self.user.get()
     }
 
+    /// [`Thread::user_link`] of a thread that runs user code, with no look
+    /// at the link's state.
+    ///
+    /// # Safety
+    ///
+    /// [`Thread::set_user`] has run for this thread (as it has for every
+    /// thread that ever ran user code: it is called before the first run).
+    pub unsafe fn user_link_unchecked(&self) -> &UserLink {
+        // SAFETY: the caller says the `Once` is complete.
+        unsafe { self.user.get_unchecked() }
+    }
+
     /// Whether this kernel thread runs a user thread.
     pub fn is_user(&self) -> bool {
         self.user.get().is_some()

@@ -63,3 +63,15 @@ pub fn current() -> KernelResult<UserLink> {
 pub fn current_link() -> KernelResult<&'static UserLink> {
     crate::task::current().user_link().ok_or(Errno::ESRCH)
 }
+
+/// [`current_link`] on the system-call path, unchecked: only user code
+/// executes `syscall` (the entry returns with `sysretq`, to user mode
+/// only), and only a kernel thread linked to a user thread runs user
+/// code, so the CPU's current-thread slot and the thread's link are both
+/// set. Two tests and a load less on every call.
+#[inline(always)]
+pub fn syscall_caller_link() -> &'static UserLink {
+    // SAFETY: a thread runs (the caller), and it is a user thread, so
+    // `set_user` ran before it first did (see above).
+    unsafe { crate::task::current_unchecked().user_link_unchecked() }
+}
