@@ -97,21 +97,33 @@ impl WaitQueue {
     }
 
     /// Wakes every waiter, and the listeners.
+    #[inline]
     pub fn wake_all(&self) {
         self.wake_all_from(None);
     }
 
     /// [`WaitQueue::wake_all`] for a caller about to sleep or exit: a
     /// woken thread may take this CPU (the scheduler's sync wake-up).
+    #[inline]
     pub fn wake_all_sync(&self) {
         self.wake_all_from(Some(super::core::this_cpu()));
     }
 
-    /// Wakes every waiter; `waker`: the CPU of a sync wake-up.
+    /// Wakes every waiter; `waker`: the CPU of a sync wake-up. Most wakes
+    /// find nobody (a pipe written with no reader asleep, a signal nobody
+    /// waits for): that test is inlined into the caller, the rest is not,
+    /// so it costs no stack frame.
+    #[inline(always)]
     fn wake_all_from(&self, waker: Option<sched::CpuId>) {
         if self.has_nobody_to_wake() {
             return;
         }
+        self.wake_all_waiting(waker);
+    }
+
+    /// [`WaitQueue::wake_all_from`] once someone waits or listens.
+    #[inline(never)]
+    fn wake_all_waiting(&self, waker: Option<sched::CpuId>) {
         let _off = InterruptsOff::new();
         let now = crate::time::now_ns();
         with_scheduler(|s| {
@@ -144,10 +156,18 @@ impl WaitQueue {
     }
 
     /// Wakes up to `count` waiters, longest first; returns how many woke.
+    #[inline]
     pub fn wake(&self, count: usize) -> usize {
         if self.has_nobody_to_wake() {
             return 0;
         }
+        self.wake_waiting(count)
+    }
+
+    /// [`WaitQueue::wake`] once someone waits or listens (out of line, as
+    /// in `wake_all_from`).
+    #[inline(never)]
+    fn wake_waiting(&self, count: usize) -> usize {
         let _off = InterruptsOff::new();
         let now = crate::time::now_ns();
         let woken = with_scheduler(|s| {
@@ -162,10 +182,17 @@ impl WaitQueue {
     }
 
     /// Wakes the longest waiter.
+    #[inline]
     pub fn wake_one(&self) {
         if self.has_nobody_to_wake() {
             return;
         }
+        self.wake_one_waiting();
+    }
+
+    /// [`WaitQueue::wake_one`] once someone waits or listens.
+    #[inline(never)]
+    fn wake_one_waiting(&self) {
         let _off = InterruptsOff::new();
         let now = crate::time::now_ns();
         with_scheduler(|s| {
