@@ -111,6 +111,7 @@ pub fn action_for_delivery(
 /// signals are consumed on the way. `None` when nothing deliverable is
 /// pending: the caller then restores a `rt_sigsuspend` mask with
 /// [`ThreadSignalState::restore_saved_mask`].
+#[inline]
 pub fn next_signal_to_deliver(
     thread: &mut ThreadSignalState,
     process: &mut ProcessSignalState,
@@ -122,10 +123,14 @@ pub fn next_signal_to_deliver(
     }
     loop {
         let allowed = !thread.blocked();
-        let info = thread
-            .pending_mut()
-            .take_next(allowed)
-            .or_else(|| process.shared_pending_mut().take_next(allowed))?;
+        // The thread's own queue first, then the process's: chosen before
+        // anything is taken, so the info moves once, straight out.
+        let queue = if (thread.pending().set() & allowed).is_empty() {
+            process.shared_pending_mut()
+        } else {
+            thread.pending_mut()
+        };
+        let info = queue.take_next(allowed)?;
         process.note_taken(&info);
         let signal = info.signal;
         let action = action_for_delivery(process, signal, thread.blocked(), thread.mask_to_save())

@@ -85,6 +85,7 @@ impl PendingSignals {
     /// Removes and returns the signal Linux would deliver next among
     /// `allowed`: a synchronous fault signal first, else the lowest number;
     /// for real-time signals, the oldest instance.
+    #[inline]
     pub fn take_next(&mut self, allowed: SigSet) -> Option<SigInfo> {
         let signal = (self.set & allowed).next_to_deliver()?;
         Some(self.take(signal))
@@ -94,15 +95,27 @@ impl PendingSignals {
     /// pending (a signal whose info was lost yields `SI_USER` from pid 0).
     fn take(&mut self, signal: Signal) -> SigInfo {
         // Most often the oldest entry: popped without a search, and
-        // without shifting the rest.
-        let taken = if self.queue.front().is_some_and(|info| info.signal == signal) {
-            self.queue.pop_front()
-        } else {
-            let index = self.queue.iter().position(|info| info.signal == signal);
-            index.and_then(|index| self.queue.remove(index))
-        };
+        // without shifting the rest. A standard signal has one instance
+        // at most (`post` coalesces): once it is taken the signal is no
+        // longer pending, decided before the info moves so that it moves
+        // once, straight to the caller.
+        if self.queue.front().is_some_and(|info| info.signal == signal) && !signal.is_realtime() {
+            self.set.remove(signal);
+            if let Some(info) = self.queue.pop_front() {
+                return info;
+            }
+        }
+        self.take_searching(signal)
+    }
+
+    /// [`PendingSignals::take`] of a real-time signal, or of one not at
+    /// the front of the queue.
+    #[inline(never)]
+    fn take_searching(&mut self, signal: Signal) -> SigInfo {
+        let index = self.queue.iter().position(|info| info.signal == signal);
+        let taken = index.and_then(|index| self.queue.remove(index));
         // Another instance (a real-time signal queues them) keeps it
-        // pending; a standard signal has at most one (`post` coalesces).
+        // pending; a standard signal has at most one.
         if !signal.is_realtime() || !self.queue.iter().any(|info| info.signal == signal) {
             self.set.remove(signal);
         }

@@ -32,6 +32,7 @@ pub struct FramePlacement {
 /// not already on it; the fxsave area first (64-byte aligned), the frame
 /// below it. `EFAULT` if it would wrap or overflow the alternate stack:
 /// the caller then kills with SIGSEGV.
+#[inline]
 pub fn place_frame(rsp: u64, altstack: &AltStack, onstack: bool) -> KernelResult<FramePlacement> {
     let nested = altstack.is_on(rsp);
     let mut sp = rsp.checked_sub(RED_ZONE).ok_or(Errno::EFAULT)?;
@@ -100,6 +101,7 @@ pub fn plan_signal_frame(request: &FrameRequest<'_>) -> KernelResult<FramePlan> 
 
 /// Where the frame for `request` goes ([`place_frame`] with the action's
 /// `SA_ONSTACK`): the fallible half of [`plan_signal_frame`].
+#[inline]
 pub fn place_request(request: &FrameRequest<'_>) -> KernelResult<FramePlacement> {
     let onstack = request.invocation.action.flags.contains(SaFlags::ONSTACK);
     place_frame(request.registers.rsp, request.altstack, onstack)

@@ -229,6 +229,7 @@ impl ThreadSignalState {
 
     /// `rt_sigreturn` read a valid frame: reinstall its mask and alternate
     /// stack (errors from the latter are ignored, as on Linux).
+    #[inline]
     pub fn finish_sigreturn(&mut self, restored: &RestoredContext) {
         // Whatever the handler interrupted returned EINTR: nothing is
         // left to restart (Linux's `do_no_restart_syscall`).
