@@ -200,6 +200,7 @@ fn kill_one<K: Kernel>(
 
 /// Sends what `kill` sends; init gets only the signals it installed
 /// handlers for.
+#[inline]
 fn send_kill<K: Kernel>(
     ctx: &Context<'_, K>,
     target: &Arc<Process<K::Env>>,

@@ -252,11 +252,11 @@ pub fn on_return_to_user<K: Kernel>(
                 delivery.info = SigInfo::from_user(delivery.signal, &raw);
             }
         }
-        match delivery.action {
+        match &delivery.action {
             Action::Terminate { core_dump } => {
                 // The core is written before the process dies, so a parent
                 // that reaps it finds the file.
-                let core_dumped = core_dump
+                let core_dumped = *core_dump
                     && crate::process::coredump::dump_core(
                         kernel,
                         process,
@@ -316,7 +316,7 @@ pub fn on_return_to_user<K: Kernel>(
             Action::Handler(invocation) => {
                 entered_handler = true;
                 apply_restart(thread, regs, syscall.take(), Some(invocation.action.flags));
-                if let Err(error) = enter_handler(kernel, thread, regs, &delivery.info, &invocation)
+                if let Err(error) = enter_handler(kernel, thread, regs, &delivery.info, invocation)
                 {
                     log::info!(
                         "pid {}: cannot build a signal frame ({error}): SIGSEGV",
@@ -423,10 +423,8 @@ fn enter_handler<K: Kernel>(
         plan.frame.as_bytes(),
     )?;
     regs.write_fpu_to_user(memory, UserSlice::new(plan.fpstate_address, FPU_AREA_SIZE)?)?;
-    let mut handler = plan.handler_registers;
-    handler.cs = K::SELECTORS.code;
-    handler.ss = K::SELECTORS.data;
-    regs.set_registers(&handler);
+    // The plan's registers carry `K::SELECTORS` (the request's) already.
+    regs.set_registers(&plan.handler_registers);
     // The handler starts with a clean FPU, as on Linux.
     regs.reset_fpu();
     Ok(())

@@ -17,16 +17,25 @@ use crate::kernel::{EventQueue, Kernel, UserThreadData};
 use crate::process::child_events::{ChildNotifyGuard, lock_for_every_waiter};
 
 /// Linux's permission rule for `sender` signalling `target`.
+#[inline]
 pub fn may_signal<K: Kernel>(
     sender: &Process<K::Env>,
     target: &Process<K::Env>,
     signal: Option<Signal>,
 ) -> bool {
-    // A process may always signal itself: no credentials to read.
-    if sender.pid() == target.pid() {
-        return true;
-    }
-    // One process lock at a time.
+    // A process may always signal itself: no credentials to read, and no
+    // call (`raise`, `abort` and the like take this way).
+    sender.pid() == target.pid() || may_signal_other::<K>(sender, target, signal)
+}
+
+/// [`may_signal`] of another process: both processes' credentials and
+/// sessions, one process lock at a time.
+#[inline(never)]
+fn may_signal_other<K: Kernel>(
+    sender: &Process<K::Env>,
+    target: &Process<K::Env>,
+    signal: Option<Signal>,
+) -> bool {
     let ids = |p: &Process<K::Env>| {
         let data = p.data();
         let c = data.credentials();
@@ -203,12 +212,13 @@ fn send_to_process<K: Kernel>(
     };
     // An ignored signal is discarded and wakes no one.
     if outcome != PostOutcome::Ignored {
-        // Any thread that does not block it may take it on its way out.
+        // Any thread that does not block it may take it on its way out;
+        // the target, asked to look first, is woken for it. One pass.
         for thread in threads {
             thread.request_signal_check();
-        }
-        if let Some(thread) = target.and_then(|tid| threads.iter().find(|t| t.tid() == tid)) {
-            kernel.interrupt(thread);
+            if target == Some(thread.tid()) {
+                kernel.interrupt(thread);
+            }
         }
         kernel.signal_waiters().wake_all();
     }
