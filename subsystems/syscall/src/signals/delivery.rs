@@ -57,6 +57,7 @@ pub fn restart_code(sysno: Sysno) -> Option<RestartCode> {
     }
 }
 
+#[inline]
 fn apply_restart<E: process::ProcessEnv>(
     thread: &Thread<E>,
     regs: &mut dyn SavedRegisters,
@@ -69,10 +70,24 @@ fn apply_restart<E: process::ProcessEnv>(
     let Some(sysno) = syscall.filter(|&sysno| sysno != Sysno::RtSigreturn) else {
         return;
     };
-    let mut registers = regs.registers();
-    if registers.rax != Errno::EINTR.to_syscall_return() as u64 {
+    // Only an interrupted call restarts: asked of `rax` alone, inline,
+    // before any copy of the registers is made.
+    if regs.return_value() != Errno::EINTR.to_syscall_return() as u64 {
         return;
     }
+    restart_interrupted(thread, regs, sysno, handler);
+}
+
+/// The rest of [`apply_restart`], for a call that returned `EINTR`.
+#[inline(never)]
+fn restart_interrupted<E: process::ProcessEnv>(
+    thread: &Thread<E>,
+    regs: &mut dyn SavedRegisters,
+    sysno: Sysno,
+    handler: Option<signal::SaFlags>,
+) where
+    E::ThreadData: UserThreadData,
+{
     // A call that left a restart block asks to go on through
     // `restart_syscall`; a handler ends it, and the block with it (so a
     // handler that never returns leaves nothing stale). A
@@ -93,6 +108,7 @@ fn apply_restart<E: process::ProcessEnv>(
         }
         return;
     }
+    let mut registers = regs.registers();
     registers.rax = code.to_syscall_return() as u64;
     signal::apply_restart(&mut registers, decision, sysno.number());
     regs.set_registers(&registers);
