@@ -108,9 +108,7 @@ impl syscall::Kernel for RunningKernel {
         crate::time::now_ns()
     }
     fn fold_cpu_time(&self) {
-        if let Ok(link) = crate::userland::current_link() {
-            crate::userland::lifecycle::fold_ticks(link);
-        }
+        crate::userland::lifecycle::fold_current_ticks();
     }
 
     fn thread_cpu_ns(&self, thread: &Thread<KernelEnv>) -> u64 {
@@ -122,10 +120,11 @@ impl syscall::Kernel for RunningKernel {
     }
 
     fn signal_waiters(&self) -> Arc<dyn fs::WaitQueue> {
-        static SIGNAL_WAITERS: spin::Once<Arc<crate::task::WaitQueue>> = spin::Once::new();
-        SIGNAL_WAITERS
-            .call_once(|| Arc::new(crate::task::WaitQueue::new()))
-            .clone()
+        signal_waiters().clone()
+    }
+
+    fn wake_signal_waiters(&self) {
+        signal_waiters().wake_all();
     }
 
     fn set_realtime(&self, now: Timespec) -> KernelResult<()> {
@@ -460,4 +459,10 @@ impl syscall::Kernel for RunningKernel {
         log::info!("reboot: restarting");
         crate::power::restart()
     }
+}
+
+/// The queue every posted signal wakes.
+fn signal_waiters() -> &'static Arc<crate::task::WaitQueue> {
+    static SIGNAL_WAITERS: spin::Once<Arc<crate::task::WaitQueue>> = spin::Once::new();
+    SIGNAL_WAITERS.call_once(|| Arc::new(crate::task::WaitQueue::new()))
 }

@@ -295,11 +295,15 @@ pub fn spawn_thread(
 /// once it has collected a few timer ticks (about every 20 ms of running).
 /// Runs when a call asks for the times and on a return to user mode that
 /// looks at the thread's signals, which the tick that makes a fold due
-/// asks for ([`request_fold_if_due`]): a return with nothing to fold does
-/// not look at the tick counts.
+/// asks for ([`request_fold_if_due`]): a return with nothing to fold
+/// looks at the tick counts only, not at the thread's link. Nothing for a
+/// kernel thread.
 #[inline]
-pub fn fold_ticks(link: &UserLink) {
-    if task::current().has_ticks_to_take(FOLD_EVERY_TICKS) {
+pub fn fold_current_ticks() {
+    let current = task::current();
+    if current.has_ticks_to_take(FOLD_EVERY_TICKS)
+        && let Some(link) = current.user_link()
+    {
         fold_cpu_time(link, None);
     }
 }

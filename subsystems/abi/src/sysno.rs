@@ -36,6 +36,7 @@ macro_rules! system_calls {
         impl TryFrom<u64> for Sysno {
             type Error = UnknownSysno;
 
+            #[inline]
             fn try_from(number: u64) -> Result<Sysno, UnknownSysno> {
                 match number {
                     $($number => Ok(Sysno::$variant),)*

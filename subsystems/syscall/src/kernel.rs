@@ -133,6 +133,13 @@ pub trait Kernel: Sized {
     /// The queue every posted signal wakes (signalfd readers sleep on it).
     fn signal_waiters(&self) -> Arc<dyn fs::WaitQueue>;
 
+    /// Wakes [`Kernel::signal_waiters`] (every post does). A kernel whose
+    /// queue is a static overrides it to wake it without a reference
+    /// count or a virtual call.
+    fn wake_signal_waiters(&self) {
+        self.signal_waiters().wake_all();
+    }
+
     /// The clocks timer descriptors read and the wake at their expiry.
     fn timer_clock(&self) -> Arc<dyn fs::timerfd::TimerClock>;
 

@@ -255,7 +255,7 @@ pub fn finish_thread<K: Kernel>(
         Err(error) => log::error!("finalizing pid {} failed: {error}", process.pid()),
     }
     // Its pidfds turn readable (pollers sleep on the signal queue).
-    kernel.signal_waiters().wake_all();
+    kernel.wake_signal_waiters();
     true
 }
 

@@ -220,7 +220,7 @@ fn send_to_process<K: Kernel>(
                 kernel.interrupt(thread);
             }
         }
-        kernel.signal_waiters().wake_all();
+        kernel.wake_signal_waiters();
     }
     Ok(())
 }
@@ -268,6 +268,6 @@ pub fn send_to_thread<K: Kernel>(
     }
     thread.request_signal_check();
     kernel.interrupt(thread);
-    kernel.signal_waiters().wake_all();
+    kernel.wake_signal_waiters();
     Ok(())
 }
