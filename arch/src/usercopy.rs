@@ -31,9 +31,10 @@ pub fn smap_enabled() -> bool {
 
 unsafe extern "C" {
     fn arch_user_copy(dst: *mut u8, src: *const u8, len: usize) -> u64;
+    fn arch_user_zero(dst: *mut u8, len: usize) -> usize;
     fn arch_user_cmpxchg32(word: *mut u32, expected: u32, new: u32) -> u64;
     fn arch_user_fxsave(dst: *mut u8, partial_image: *const u8) -> u64;
-    static arch_fixup_table: [[u64; 2]; 4];
+    static arch_fixup_table: [[u64; 2]; 6];
 }
 
 core::arch::global_asm!(
@@ -68,6 +69,45 @@ core::arch::global_asm!(
         mov eax, 1
         ret
     .size arch_user_copy, . - arch_user_copy
+
+    // rdi: user destination, rsi: length. rax: the bytes not zeroed
+    // (0, or what was left at the first fault), as Linux's clear_user. A
+    // fault in the quadword loop goes on a byte at a time, so the count
+    // is exact when the buffer ends inside a word.
+    .section .text.arch_user_zero, "ax", @progbits
+    .global arch_user_zero
+    .type arch_user_zero, @function
+    arch_user_zero:
+        mov rcx, rsi
+        xor eax, eax
+        cmp byte ptr [rip + arch_smap_enabled], 0
+        je 2f
+        stac
+    2:
+        shr rcx, 3
+    arch_user_zero_quads:
+        rep stosq
+        mov ecx, esi
+        and ecx, 7
+    arch_user_zero_bytes:
+        rep stosb
+        cmp byte ptr [rip + arch_smap_enabled], 0
+        je 3f
+        clac
+    3:
+        ret
+    arch_user_zero_quads_fixup:
+        and esi, 7
+        lea rcx, [rsi + rcx * 8]
+        jmp arch_user_zero_bytes
+    arch_user_zero_bytes_fixup:
+        mov rax, rcx
+        cmp byte ptr [rip + arch_smap_enabled], 0
+        je 4f
+        clac
+    4:
+        ret
+    .size arch_user_zero, . - arch_user_zero
 
     // rax: the value found (zero-extended), or 1 << 32 after a fault.
     .section .text.arch_user_cmpxchg32, "ax", @progbits
@@ -153,6 +193,8 @@ core::arch::global_asm!(
     arch_fixup_table:
         .quad arch_user_copy_quads, arch_user_copy_fixup
         .quad arch_user_copy_bytes, arch_user_copy_fixup
+        .quad arch_user_zero_quads, arch_user_zero_quads_fixup
+        .quad arch_user_zero_bytes, arch_user_zero_bytes_fixup
         .quad arch_user_cmpxchg32_insn, arch_user_cmpxchg32_fixup
         .quad arch_user_fxsave_insn, arch_user_fxsave_fixup
     "#
@@ -228,6 +270,13 @@ impl UserMemory for ActiveUserMemory {
         } else {
             Err(Errno::EFAULT)
         }
+    }
+
+    fn zero_user(&self, dst: UserSlice) -> usize {
+        // SAFETY: `dst` was checked to lie entirely in the user half; a
+        // fault on it is caught by the fixup table.
+        let left = unsafe { arch_user_zero(dst.addr() as *mut u8, dst.len()) };
+        dst.len() - left
     }
 
     fn compare_exchange_u32(

@@ -211,6 +211,32 @@ pub trait UserMemory {
     /// prefix may have been written). `EINVAL` if the lengths differ.
     fn copy_to_user(&self, dst: UserSlice, src: &[u8]) -> KernelResult<()>;
 
+    /// Zeroes `dst` from its start and says how many bytes it zeroed
+    /// before one could not be written (all of them when none failed):
+    /// Linux's `clear_user`, for a read of `/dev/zero`, which returns
+    /// what it zeroed. The default copies a block of zeros at a time (a
+    /// byte at a time in a block that faults); `arch` stores them
+    /// without a source.
+    fn zero_user(&self, dst: UserSlice) -> usize {
+        const ZEROS: [u8; 256] = [0; 256];
+        let mut done = 0;
+        while done < dst.len() {
+            let step = (dst.len() - done).min(ZEROS.len());
+            let block = dst.prefix(done + step).subslice(done, step);
+            if block
+                .and_then(|block| self.copy_to_user(block, &ZEROS[..step]))
+                .is_err()
+            {
+                let byte = |at: usize| dst.subslice(at, 1).and_then(|b| self.copy_to_user(b, &[0]));
+                return (done..done + step)
+                    .find(|&at| byte(at).is_err())
+                    .unwrap_or(done + step);
+            }
+            done += step;
+        }
+        done
+    }
+
     /// Replaces the word at `word` with `new` if it holds `expected`, in
     /// one atomic step against every other thread of the address space
     /// (futex words that other CPUs change meanwhile): the value found,
@@ -344,5 +370,47 @@ mod tests {
         // nothing can overflow.
         let last = UserSlice::new(USER_SPACE_END - 1, 1).unwrap();
         assert_eq!(last.prefix(usize::MAX).len(), 1);
+    }
+
+    /// User memory at 0x1000 of `len` writable bytes, filled with 0xaa.
+    struct Window(core::cell::RefCell<alloc::vec::Vec<u8>>);
+
+    impl UserMemory for Window {
+        fn copy_from_user(&self, _dst: &mut [u8], _src: UserSlice) -> KernelResult<()> {
+            unreachable!("zeroing reads nothing")
+        }
+
+        fn copy_to_user(&self, dst: UserSlice, src: &[u8]) -> KernelResult<()> {
+            let mut bytes = self.0.borrow_mut();
+            let start = (dst.addr() - 0x1000) as usize;
+            let end = start + src.len();
+            if end > bytes.len() {
+                return Err(Errno::EFAULT);
+            }
+            bytes[start..end].copy_from_slice(src);
+            Ok(())
+        }
+
+        fn compare_exchange_u32(&self, _: UserPtr<u32>, _: u32, _: u32) -> KernelResult<u32> {
+            unreachable!()
+        }
+    }
+
+    #[test]
+    fn zeroing_user_memory_covers_every_byte_up_to_the_first_fault() {
+        let memory = Window(core::cell::RefCell::new(alloc::vec![0xaa; 1000]));
+        assert_eq!(memory.zero_user(UserSlice::new(0x1001, 700).unwrap()), 700);
+        let bytes = memory.0.borrow().clone();
+        assert_eq!(bytes[0], 0xaa);
+        assert!(bytes[1..701].iter().all(|&byte| byte == 0));
+        assert_eq!(bytes[701], 0xaa);
+        // Past the window: every byte up to its end, not a block less.
+        let zeroed = memory.zero_user(UserSlice::new(0x1000 + 500, 600).unwrap());
+        assert_eq!(zeroed, 500);
+        assert!(memory.0.borrow()[500..].iter().all(|&byte| byte == 0));
+        assert_eq!(
+            memory.zero_user(UserSlice::new(0x1000 + 1000, 8).unwrap()),
+            0
+        );
     }
 }
