@@ -137,6 +137,9 @@ pub struct FileNature {
     /// as a socket's does when it connects, but not whether there is one):
     /// its operations may say `EAGAIN` and be retried after a wake.
     pub waitable: bool,
+    /// Plain reads and writes move no bytes through a kernel buffer
+    /// ([`File::is_direct`]: the memory devices); its offset stays 0.
+    pub direct: bool,
 }
 
 impl core::fmt::Debug for FileDescription {
@@ -259,8 +262,13 @@ impl FileDescription {
         self.status().contains(OpenFlags::O_NONBLOCK)
     }
 
-    /// The current offset.
+    /// The current offset (always 0 for a file whose reads and writes
+    /// are direct, as `lseek` says: what its vectored forms advance is
+    /// not a position).
     pub fn offset(&self) -> u64 {
+        if self.nature.direct {
+            return 0;
+        }
         self.position.get()
     }
 
@@ -287,6 +295,16 @@ impl FileDescription {
             return self.read_at_offset(buf);
         }
         let result = self.read_at_offset(buf);
+        self.report_transfer(&result, inotify::IN_ACCESS);
+        result
+    }
+
+    /// `read` of a file that [`File::is_direct`] ([`FileNature::direct`]):
+    /// straight into `target`, the offset untouched.
+    #[inline]
+    pub fn read_direct(&self, target: &dyn crate::direct::ReadTarget) -> KernelResult<usize> {
+        self.check_readable()?;
+        let result = self.file.read_direct(target);
         self.report_transfer(&result, inotify::IN_ACCESS);
         result
     }
@@ -351,6 +369,17 @@ impl FileDescription {
             return self.write_at_offset(buf);
         }
         let result = self.write_at_offset(buf);
+        self.report_transfer(&result, inotify::IN_MODIFY);
+        result
+    }
+
+    /// `write` of `len` bytes to a file that [`File::is_direct`]
+    /// ([`FileNature::direct`]): the bytes are not read, the offset is
+    /// untouched.
+    #[inline]
+    pub fn write_direct(&self, len: usize) -> KernelResult<usize> {
+        self.check_writable()?;
+        let result = self.file.write_direct(len);
         self.report_transfer(&result, inotify::IN_MODIFY);
         result
     }

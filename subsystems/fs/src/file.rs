@@ -26,6 +26,30 @@ pub trait File: Send + Sync {
         Err(Errno::EINVAL)
     }
 
+    /// Whether reads and writes skip the kernel buffer: the caller asks
+    /// [`File::read_direct`] and [`File::write_direct`] instead of
+    /// [`File::read`] and [`File::write`] for a plain `read` or `write`,
+    /// and the description's offset reads as 0 (Linux's memory devices
+    /// keep `f_pos` at 0; such a file answers `lseek` itself, through
+    /// [`File::seek_positions`]). Asked once, at open ([`File::nature`]).
+    fn is_direct(&self) -> bool {
+        false
+    }
+
+    /// Fills at most `target.len()` bytes of the caller's memory and says
+    /// how many it filled, for a file that [`File::is_direct`]; never
+    /// asked of any other.
+    fn read_direct(&self, _target: &dyn crate::direct::ReadTarget) -> KernelResult<usize> {
+        Err(Errno::EINVAL)
+    }
+
+    /// Takes a write of `len` bytes without reading them (a device that
+    /// discards or refuses what it is given), for a file that
+    /// [`File::is_direct`]; never asked of any other.
+    fn write_direct(&self, _len: usize) -> KernelResult<usize> {
+        Err(Errno::EINVAL)
+    }
+
     /// Puts back `bytes`, the last a [`File::read`] of a stream took, to
     /// be read first again: the read's copy to user memory failed, and the
     /// bytes must not be lost (Linux leaves them in a pipe). Returns
@@ -174,6 +198,7 @@ pub trait File: Send + Sync {
             signalfd: self.signal_mask().is_some(),
             pseudo_terminal: self.pseudo_terminal().is_some(),
             waitable: self.wait_queue().is_some(),
+            direct: self.is_direct(),
         }
     }
 

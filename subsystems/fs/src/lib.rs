@@ -18,7 +18,8 @@
 //! [`types`] (ABI values, `Stat`), [`credentials`] (permission checks),
 //! [`inode`] and [`file`](mod@file) (the traits), [`custody`], [`path`] (resolution),
 //! [`dentry_cache`] (recently resolved components),
-//! [`mount`], [`description`], [`vfs`] (path-level operations), [`tmpfs`],
+//! [`mount`], [`description`], [`direct`] (I/O without a kernel buffer),
+//! [`vfs`] (path-level operations), [`tmpfs`],
 //! [`devfs`] with [`devices`] and [`csprng`], [`pipe`], [`cpio`] and
 //! [`initramfs`], [`dirent`] (`getdents64` records), [`clock`], [`wait`],
 //! [`file_pages`] (where file content lives), [`name`] (file names as
@@ -33,6 +34,8 @@
 //!   to make it reachable through a device node.
 //! - [`file_pages::FilePages`] to keep regular files' content in the
 //!   kernel's page cache, shared with mappings.
+//! - [`direct::ReadTarget`]: the caller's memory, for a file that
+//!   reads without a kernel buffer (the system-call layer implements it).
 //! - [`Clock`] (timestamps), [`WaitQueue`] (sleeping on `EAGAIN`),
 //!   [`EntropySource`] (seeding `/dev/urandom`), [`ConsolePort`] (console),
 //!   [`ControllingTerminal`] (`/dev/tty`).
@@ -90,6 +93,7 @@ pub mod description;
 pub mod devfs;
 pub mod device;
 pub mod devices;
+pub mod direct;
 pub mod dirent;
 pub mod epoll;
 pub mod eventfd;

@@ -627,3 +627,67 @@ fn extended_attributes_are_set_read_listed_and_removed() {
         err(Errno::ENOENT)
     );
 }
+
+#[test]
+fn memory_devices_read_and_write_without_a_kernel_copy_and_stay_at_offset_zero() {
+    use fs::devices::memory::{FullDevice, NullDevice, ZeroDevice};
+    use std::sync::Arc;
+    let w = World::new();
+    let install = |file: Arc<dyn fs::File>, flags: u32| {
+        let flags = fs::OpenFlags::from_bits_retain(flags);
+        let description = fs::FileDescription::new(file, None, flags).unwrap();
+        w.process.fds().lock().open(description, false).unwrap() as u64
+    };
+    let (seek_set, seek_cur) = (0, 1);
+    let zero = install(Arc::new(ZeroDevice), O_RDWR);
+    // More than one block of the zeroing, and not a byte past the count.
+    let buffer = w.alloc(600);
+    w.poke(buffer, &[0xaa; 600]);
+    assert_eq!(w.call(Sysno::Read, &[zero, buffer, 599]), 599);
+    assert_eq!(w.peek(buffer, 600), [vec![0; 599], vec![0xaa]].concat());
+    // Linux's `null_lseek`: the offset stays 0, and every seek lands on 0.
+    assert_eq!(w.call(Sysno::Lseek, &[zero, 0, seek_cur]), 0);
+    assert_eq!(w.call(Sysno::Lseek, &[zero, 4096, seek_set]), 0);
+    assert_eq!(w.call(Sysno::Lseek, &[zero, 0, 7]), err(Errno::EINVAL));
+    // Zeros into memory that is not there: EFAULT.
+    let unmapped = USER_BASE + USER_SIZE as u64;
+    assert_eq!(
+        w.call(Sysno::Read, &[zero, unmapped, 8]),
+        err(Errno::EFAULT)
+    );
+    // Memory that ends part-way: the bytes before the end, as Linux.
+    w.poke(unmapped - 8, &[0xaa; 8]);
+    assert_eq!(w.call(Sysno::Read, &[zero, unmapped - 8, 64]), 8);
+    assert_eq!(w.peek(unmapped - 8, 8), [0; 8]);
+    assert_eq!(w.call(Sysno::Write, &[zero, buffer, 5]), 5);
+
+    // A write to /dev/null never reads its buffer: unmapped user memory
+    // is written from (Linux's `write_null`); an address outside user
+    // space is still EFAULT (`access_ok`).
+    let null = install(Arc::new(NullDevice), O_RDWR);
+    assert_eq!(w.call(Sysno::Write, &[null, unmapped, 8]), 8);
+    assert_eq!(
+        w.call(Sysno::Write, &[null, 0xffff_8000_0000_0000, 8]),
+        err(Errno::EFAULT)
+    );
+    assert_eq!(w.call(Sysno::Read, &[null, buffer, 8]), 0);
+    assert_eq!(w.call(Sysno::Lseek, &[null, 0, seek_cur]), 0);
+
+    let full = install(Arc::new(FullDevice), O_RDWR);
+    assert_eq!(w.call(Sysno::Write, &[full, buffer, 1]), err(Errno::ENOSPC));
+    w.poke(buffer, &[0xaa; 4]);
+    assert_eq!(w.call(Sysno::Read, &[full, buffer, 4]), 4);
+    assert_eq!(w.peek(buffer, 4), [0; 4]);
+
+    // The access mode still holds.
+    let read_only = install(Arc::new(NullDevice), O_RDONLY);
+    assert_eq!(
+        w.call(Sysno::Write, &[read_only, buffer, 1]),
+        err(Errno::EBADF)
+    );
+    let write_only = install(Arc::new(ZeroDevice), O_WRONLY);
+    assert_eq!(
+        w.call(Sysno::Read, &[write_only, buffer, 1]),
+        err(Errno::EBADF)
+    );
+}

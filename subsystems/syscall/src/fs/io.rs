@@ -373,6 +373,53 @@ fn write_pass<K: Kernel>(
     Ok(result? as u64)
 }
 
+/// The caller's buffer of a direct read ([`fs::direct::ReadTarget`]):
+/// a checked slice of its memory.
+struct UserTarget<'a, K: Kernel> {
+    kernel: &'a K,
+    slice: mm::UserSlice,
+}
+
+impl<K: Kernel> fs::direct::ReadTarget for UserTarget<'_, K> {
+    fn len(&self) -> usize {
+        self.slice.len()
+    }
+
+    fn fill_zeros(&self) -> KernelResult<usize> {
+        match self.kernel.user_memory().zero_user(self.slice) {
+            0 if !self.slice.is_empty() => Err(Errno::EFAULT),
+            zeroed => Ok(zeroed),
+        }
+    }
+}
+
+/// A plain read of a file whose reads are direct (a memory device): no
+/// kernel buffer, no copy. The buffer is checked to lie in user space
+/// first, as Linux's `access_ok`.
+#[inline(always)]
+fn read_direct<K: Kernel>(
+    ctx: &Context<'_, K>,
+    description: &FileDescription,
+    buffer: UserBuffer,
+    count: usize,
+) -> SyscallResult {
+    let slice = mm::UserSlice::new(buffer.0, count.min(MAX_RW_COUNT))?;
+    let target = UserTarget {
+        kernel: ctx.kernel,
+        slice,
+    };
+    Ok(description.read_direct(&target)? as u64)
+}
+
+/// A plain write to a file whose writes are direct: its bytes are never
+/// read (writing to `/dev/null` from any user buffer succeeds, as on
+/// Linux), but must lie in user space.
+#[inline(always)]
+fn write_direct(description: &FileDescription, buffer: UserBuffer, count: usize) -> SyscallResult {
+    let slice = mm::UserSlice::new(buffer.0, count.min(MAX_RW_COUNT))?;
+    Ok(description.write_direct(slice.len())? as u64)
+}
+
 /// `read(fd, buf, count)`.
 pub fn read<K: Kernel>(
     ctx: &Context<'_, K>,
@@ -380,10 +427,13 @@ pub fn read<K: Kernel>(
     buf: UserBuffer,
     count: usize,
 ) -> SyscallResult {
-    counted_read(
-        ctx,
-        read_into_user(ctx, &ctx.description(fd)?, buf, count, None),
-    )
+    let description = ctx.description(fd)?;
+    let result = if description.nature().direct {
+        read_direct(ctx, &description, buf, count)
+    } else {
+        read_into_user(ctx, &description, buf, count, None)
+    };
+    counted_read(ctx, result)
 }
 
 /// `write(fd, buf, count)`.
@@ -393,10 +443,13 @@ pub fn write<K: Kernel>(
     buf: UserBuffer,
     count: usize,
 ) -> SyscallResult {
-    counted_write(
-        ctx,
-        write_from_user(ctx, &ctx.description(fd)?, buf, count, None),
-    )
+    let description = ctx.description(fd)?;
+    let result = if description.nature().direct {
+        write_direct(&description, buf, count)
+    } else {
+        write_from_user(ctx, &description, buf, count, None)
+    };
+    counted_write(ctx, result)
 }
 
 /// `pread64(fd, buf, count, offset)`.
