@@ -38,7 +38,7 @@ use lock::Mutex;
 
 use crate::description::FileDescription;
 use crate::file::File;
-use crate::types::{OpenFlags, PollEvents, Stat};
+use crate::types::{OpenFlags, PollEvents, Stat, Timespec};
 use crate::wait::WaitQueue;
 
 /// `SOCK_STREAM`.
@@ -156,6 +156,8 @@ struct Message {
     from: SocketAddress,
     /// An Internet datagram's header fields.
     ip: Option<IpHeader>,
+    /// When it arrived, on the wall clock, if the sender said.
+    arrival: Option<Timespec>,
 }
 
 /// What a receive returned.
@@ -173,6 +175,10 @@ pub struct Received {
     pub from: Option<SocketAddress>,
     /// An Internet datagram's header fields.
     pub ip: Option<IpHeader>,
+    /// When the message arrived, on the wall clock (`SO_TIMESTAMP`), if
+    /// its sender said: a stream's read gives the last message's it took
+    /// bytes from.
+    pub arrival: Option<Timespec>,
 }
 
 /// Which way a blocking socket call waits: each way has its own timeout.
@@ -515,14 +521,16 @@ impl Socket {
     ///
     /// An Internet datagram's header takes the socket's options
     /// (`IP_TTL`, `IP_TOS`, `IPV6_UNICAST_HOPS`, `IPV6_TCLASS`) where
-    /// `request` sets nothing.
+    /// `request` sets nothing. `arrival` is when the message arrives, on
+    /// the wall clock: here, where nothing is in flight, when it is sent
+    /// (`SO_TIMESTAMP`; `None` from a sender without a clock).
     pub fn send(
         &self,
         data: &[u8],
         rights: Vec<Arc<FileDescription>>,
         sender: SocketCredentials,
         to: Option<Arc<Socket>>,
-        request: IpHeaderRequest,
+        (request, arrival): (IpHeaderRequest, Option<Timespec>),
     ) -> KernelResult<usize> {
         if self.state.lock().write_shut {
             return Err(Errno::EPIPE);
@@ -623,6 +631,7 @@ impl Socket {
                 credentials: sender,
                 from,
                 ip,
+                arrival,
             });
             len
         };
@@ -709,6 +718,7 @@ impl Socket {
                 credentials,
                 from: SocketAddress::Unnamed,
                 ip: None,
+                arrival: None,
             });
         }
         self.wake();
@@ -732,6 +742,7 @@ impl Socket {
                 credentials: SocketCredentials::default(),
                 from,
                 ip: None,
+                arrival: None,
             });
         }
         self.wake();
@@ -825,6 +836,7 @@ impl Socket {
                         if index == 0 {
                             received.credentials = message.credentials;
                         }
+                        received.arrival = message.arrival;
                         index += 1;
                     }
                     received.full_len = received.len;
@@ -863,6 +875,7 @@ impl Socket {
                             credentials: front.credentials,
                             from: front.from.clone(),
                             ip: front.ip,
+                            arrival: front.arrival,
                         }
                     } else {
                         let message = state.inbox.pop_front().ok_or(Errno::EAGAIN)?;
@@ -877,6 +890,7 @@ impl Socket {
                     received.credentials = message.credentials;
                     received.from = Some(message.from);
                     received.ip = message.ip;
+                    received.arrival = message.arrival;
                 }
             }
         }
@@ -1172,12 +1186,14 @@ impl File for SocketFile {
             self.0.ask_kernel(buf);
             return Ok(buf.len());
         }
+        // No clock here: a message written with write(2) is stamped
+        // when it is read, if its reader asks.
         self.0.send(
             buf,
             Vec::new(),
             self.0.owner,
             None,
-            IpHeaderRequest::default(),
+            (IpHeaderRequest::default(), None),
         )
     }
 
@@ -1265,7 +1281,10 @@ pub(crate) mod tests {
             let (client, server, at) = tcp_connection(|_| {});
             server.set_linger(linger, 0);
             let none = IpHeaderRequest::default();
-            assert_eq!(server.send(b"data", Vec::new(), ME, None, none), Ok(4));
+            assert_eq!(
+                server.send(b"data", Vec::new(), ME, None, (none, None)),
+                Ok(4)
+            );
             drop(server);
             // A reset ends the connection at once; a plain close does not.
             let name = if linger { Err(Errno::ENOTCONN) } else { Ok(at) };
@@ -1279,7 +1298,7 @@ pub(crate) mod tests {
         assert_eq!(client.peer_address(), Err(Errno::ENOTCONN));
         let none = IpHeaderRequest::default();
         assert_eq!(
-            client.send(b"x", Vec::new(), ME, None, none),
+            client.send(b"x", Vec::new(), ME, None, (none, None)),
             Err(Errno::EPIPE)
         );
         // Without SO_LINGER: end of file, and the peer keeps its name.
@@ -1320,8 +1339,8 @@ pub(crate) mod tests {
         for kind in [SocketKind::Stream, SocketKind::SeqPacket] {
             let (a, b) = pair(kind);
             let none = IpHeaderRequest::default();
-            assert_eq!(a.send(b"unread", Vec::new(), ME, None, none), Ok(6));
-            assert_eq!(b.send(b"queued", Vec::new(), ME, None, none), Ok(6));
+            assert_eq!(a.send(b"unread", Vec::new(), ME, None, (none, None)), Ok(6));
+            assert_eq!(b.send(b"queued", Vec::new(), ME, None, (none, None)), Ok(6));
             drop(b);
             // A stream's bytes come first, a packet socket's error first.
             let (first, second) = if kind == SocketKind::Stream {
@@ -1351,9 +1370,12 @@ pub(crate) mod tests {
         drop(server);
         let none = IpHeaderRequest::default();
         let big = alloc::vec![0u8; 100_000];
-        assert_eq!(client.send(&big, Vec::new(), ME, None, none), Ok(8192));
         assert_eq!(
-            client.send(&big, Vec::new(), ME, None, none),
+            client.send(&big, Vec::new(), ME, None, (none, None)),
+            Ok(8192)
+        );
+        assert_eq!(
+            client.send(&big, Vec::new(), ME, None, (none, None)),
             Err(Errno::EPIPE)
         );
     }
@@ -1387,17 +1409,35 @@ pub(crate) mod tests {
     fn a_stream_pair_carries_bytes_both_ways_and_ends() {
         let (a, b) = pair(SocketKind::Stream);
         assert_eq!(
-            a.send(b"hello ", Vec::new(), ME, None, IpHeaderRequest::default()),
+            a.send(
+                b"hello ",
+                Vec::new(),
+                ME,
+                None,
+                (IpHeaderRequest::default(), None)
+            ),
             Ok(6)
         );
         assert_eq!(
-            a.send(b"world", Vec::new(), ME, None, IpHeaderRequest::default()),
+            a.send(
+                b"world",
+                Vec::new(),
+                ME,
+                None,
+                (IpHeaderRequest::default(), None)
+            ),
             Ok(5)
         );
         assert_eq!(recv(&b, 64).unwrap(), b"hello world");
         assert_eq!(recv(&b, 64).err(), Some(Errno::EAGAIN));
         assert_eq!(
-            b.send(b"back", Vec::new(), ME, None, IpHeaderRequest::default()),
+            b.send(
+                b"back",
+                Vec::new(),
+                ME,
+                None,
+                (IpHeaderRequest::default(), None)
+            ),
             Ok(4)
         );
         assert_eq!(recv(&a, 2).unwrap(), b"ba");
@@ -1406,7 +1446,13 @@ pub(crate) mod tests {
         drop(a);
         assert_eq!(recv(&b, 8).unwrap(), b"", "end of stream");
         assert_eq!(
-            b.send(b"x", Vec::new(), ME, None, IpHeaderRequest::default()),
+            b.send(
+                b"x",
+                Vec::new(),
+                ME,
+                None,
+                (IpHeaderRequest::default(), None)
+            ),
             Err(Errno::EPIPE)
         );
         assert!(b.readiness().contains(PollEvents::POLLHUP));
@@ -1415,16 +1461,34 @@ pub(crate) mod tests {
     #[test]
     fn a_stream_takes_back_bytes_a_read_could_not_copy_and_a_datagram_does_not() {
         let (a, b) = pair(SocketKind::Stream);
-        a.send(b"abcdef", Vec::new(), ME, None, IpHeaderRequest::default())
-            .unwrap();
+        a.send(
+            b"abcdef",
+            Vec::new(),
+            ME,
+            None,
+            (IpHeaderRequest::default(), None),
+        )
+        .unwrap();
         let taken = recv(&b, 4).unwrap();
-        a.send(b"gh", Vec::new(), ME, None, IpHeaderRequest::default())
-            .unwrap();
+        a.send(
+            b"gh",
+            Vec::new(),
+            ME,
+            None,
+            (IpHeaderRequest::default(), None),
+        )
+        .unwrap();
         assert!(b.unread(&taken));
         assert_eq!(recv(&b, 64).unwrap(), b"abcdefgh");
         let (c, d) = pair(SocketKind::Datagram);
-        c.send(b"one", Vec::new(), ME, None, IpHeaderRequest::default())
-            .unwrap();
+        c.send(
+            b"one",
+            Vec::new(),
+            ME,
+            None,
+            (IpHeaderRequest::default(), None),
+        )
+        .unwrap();
         let taken = recv(&d, 8).unwrap();
         assert!(!d.unread(&taken));
         assert_eq!(recv(&d, 8).err(), Some(Errno::EAGAIN));
@@ -1433,10 +1497,22 @@ pub(crate) mod tests {
     #[test]
     fn datagrams_keep_their_boundaries_and_truncate() {
         let (a, b) = pair(SocketKind::Datagram);
-        a.send(b"one", Vec::new(), ME, None, IpHeaderRequest::default())
-            .unwrap();
-        a.send(b"three", Vec::new(), ME, None, IpHeaderRequest::default())
-            .unwrap();
+        a.send(
+            b"one",
+            Vec::new(),
+            ME,
+            None,
+            (IpHeaderRequest::default(), None),
+        )
+        .unwrap();
+        a.send(
+            b"three",
+            Vec::new(),
+            ME,
+            None,
+            (IpHeaderRequest::default(), None),
+        )
+        .unwrap();
         let mut buf = [0u8; 2];
         let got = b.receive(&mut buf, true).unwrap();
         assert_eq!((got.len, got.full_len), (2, 3), "peeked");
@@ -1452,12 +1528,24 @@ pub(crate) mod tests {
         assert_eq!(b.buffer_sizes().0, MIN_BUFFER);
         let big = alloc::vec![7u8; MIN_BUFFER + 100];
         assert_eq!(
-            a.send(&big, Vec::new(), ME, None, IpHeaderRequest::default()),
+            a.send(
+                &big,
+                Vec::new(),
+                ME,
+                None,
+                (IpHeaderRequest::default(), None)
+            ),
             Ok(MIN_BUFFER)
         );
         assert!(!a.readiness().contains(PollEvents::POLLOUT));
         assert_eq!(
-            a.send(&big, Vec::new(), ME, None, IpHeaderRequest::default()),
+            a.send(
+                &big,
+                Vec::new(),
+                ME,
+                None,
+                (IpHeaderRequest::default(), None)
+            ),
             Err(Errno::EAGAIN)
         );
         assert_eq!(recv(&b, 100).unwrap().len(), 100);
@@ -1469,13 +1557,25 @@ pub(crate) mod tests {
         let (a, b) = pair(SocketKind::Stream);
         a.shutdown(1).unwrap();
         assert_eq!(
-            a.send(b"x", Vec::new(), ME, None, IpHeaderRequest::default()),
+            a.send(
+                b"x",
+                Vec::new(),
+                ME,
+                None,
+                (IpHeaderRequest::default(), None)
+            ),
             Err(Errno::EPIPE)
         );
         assert_eq!(recv(&b, 4).unwrap(), b"", "the peer sees end of file");
         assert!(b.readiness().contains(PollEvents::POLLRDHUP));
         assert_eq!(
-            b.send(b"ok", Vec::new(), ME, None, IpHeaderRequest::default()),
+            b.send(
+                b"ok",
+                Vec::new(),
+                ME,
+                None,
+                (IpHeaderRequest::default(), None)
+            ),
             Ok(2)
         );
         assert_eq!(recv(&a, 4).unwrap(), b"ok");

@@ -708,3 +708,58 @@ fn socket_timeouts_read_back_as_timevals_and_are_checked_as_linux() {
     assert_eq!(set(SO_RCVTIMEO, [0, 0], 16), 0);
     assert_eq!(get(SO_RCVTIMEO), [0, 0]);
 }
+
+#[test]
+fn a_datagram_carries_the_time_it_was_sent_when_its_receiver_asks() {
+    const SO_TIMESTAMP: u64 = 29;
+    const SO_TIMESTAMPNS: u64 = 35;
+    const SO_TIMESTAMPNS_NEW: u64 = 64;
+    const SOL_SOCKET: u64 = 1;
+    let w = World::new();
+    let receiver = w.call(Sysno::Socket, &[AF_INET, SOCK_DGRAM, 0]) as u64;
+    let here = sockaddr_in(7002, [127, 0, 0, 1]);
+    let at = put_address(&w, &here);
+    assert_eq!(w.call(Sysno::Bind, &[receiver, at, 16]), 0);
+    let sender = w.call(Sysno::Socket, &[AF_INET, SOCK_DGRAM, 0]) as u64;
+    let wall = |w: &World| syscall::Kernel::realtime(&*w.machine);
+    // Not asked: no control message.
+    assert_eq!(send_ping(&w, sender, &here, &[]), 4);
+    assert_eq!(receive_control(&w, receiver, 256), (Vec::new(), 0));
+    // Asked in microseconds: the send's time, not the (later) read's.
+    assert_eq!(setsockopt_int(&w, receiver, SOL_SOCKET, SO_TIMESTAMP, 1), 0);
+    let sent = wall(&w);
+    assert_eq!(send_ping(&w, sender, &here, &[]), 4);
+    w.machine.advance(5_000_000);
+    let mut timeval = sent.sec.to_ne_bytes().to_vec();
+    timeval.extend_from_slice(&(sent.nsec / 1000).to_ne_bytes());
+    let expected = cmsg(SOL_SOCKET, SO_TIMESTAMP as i32, &timeval);
+    assert_eq!(receive_control(&w, receiver, 256), (expected, 0));
+    // In nanoseconds, under the new type; no room for it: MSG_CTRUNC.
+    assert_eq!(
+        setsockopt_int(&w, receiver, SOL_SOCKET, SO_TIMESTAMPNS_NEW, 1),
+        0
+    );
+    let sent = wall(&w);
+    assert_eq!(send_ping(&w, sender, &here, &[]), 4);
+    let mut timespec = sent.sec.to_ne_bytes().to_vec();
+    timespec.extend_from_slice(&sent.nsec.to_ne_bytes());
+    let expected = cmsg(SOL_SOCKET, SO_TIMESTAMPNS_NEW as i32, &timespec);
+    assert_eq!(receive_control(&w, receiver, 256), (expected, 0));
+    assert_eq!(send_ping(&w, sender, &here, &[]), 4);
+    assert_eq!(receive_control(&w, receiver, 8), (Vec::new(), MSG_CTRUNC));
+    // Each form reads back alone; any form turned off turns stamping off.
+    let value = w.alloc(4);
+    let len = w.put(&4u32);
+    let read = |name| {
+        assert_eq!(
+            w.call(Sysno::Getsockopt, &[receiver, SOL_SOCKET, name, value, len]),
+            0
+        );
+        w.get::<i32>(value)
+    };
+    assert_eq!((read(SO_TIMESTAMPNS_NEW), read(SO_TIMESTAMPNS)), (1, 0));
+    assert_eq!(setsockopt_int(&w, receiver, SOL_SOCKET, SO_TIMESTAMP, 0), 0);
+    assert_eq!(read(SO_TIMESTAMPNS_NEW), 0);
+    assert_eq!(send_ping(&w, sender, &here, &[]), 4);
+    assert_eq!(receive_control(&w, receiver, 256), (Vec::new(), 0));
+}

@@ -3,7 +3,8 @@
 //! `SCM_RIGHTS` (descriptors) and `SCM_CREDENTIALS` control messages
 //! between Unix sockets, the IP header's TTL or hop limit and type of
 //! service or traffic class as control messages of UDP datagrams (set on
-//! send, reported on receive when asked for), and the `MSG_*` flags.
+//! send, reported on receive when asked for), arrival times
+//! (`SO_TIMESTAMP`, `SO_TIMESTAMPNS`), and the `MSG_*` flags.
 
 use abi::capability::{CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN};
 use alloc::sync::Arc;
@@ -22,6 +23,7 @@ use super::address::{encode, write_name};
 use super::options::{
     IP_PKTINFO, IP_RECVTOS, IP_RECVTTL, IP_TOS, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_HOPLIMIT,
     IPV6_PKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_RECVTCLASS, IPV6_TCLASS,
+    timestamp_message,
 };
 use super::socket::{Destination, credentials, destination, socket_of};
 use crate::SyscallResult;
@@ -305,6 +307,9 @@ fn send_all<K: Kernel>(
     if whole_messages && outgoing.len > longest {
         return Err(Errno::EMSGSIZE);
     }
+    // Nothing is in flight here: a message arrives as it is sent, and
+    // that is its arrival time (`SO_TIMESTAMP`).
+    let arrival = Some(ctx.kernel.realtime());
     let to = match to {
         Destination::Peer => None,
         Destination::To(socket, destination) => {
@@ -345,7 +350,13 @@ fn send_all<K: Kernel>(
             read_at = Some(sent);
         }
         let chunk_rights = core::mem::take(&mut rights);
-        match socket.send(&data, chunk_rights.clone(), sender, to.clone(), ip) {
+        match socket.send(
+            &data,
+            chunk_rights.clone(),
+            sender,
+            to.clone(),
+            (ip, arrival),
+        ) {
             Ok(n) => {
                 sent += n;
                 if sent == outgoing.len || n == 0 && data.is_empty() {
@@ -548,10 +559,29 @@ pub fn recvmsg<K: Kernel>(
         out_flags |= MSG_TRUNC;
     }
     let data = &data[..at];
-    // Control messages: credentials first, then descriptors, as Linux;
-    // for an Internet datagram, the header fields asked for.
+    // Control messages: the arrival time first, then credentials, then
+    // descriptors, as Linux; for an Internet datagram, the header fields
+    // asked for.
     let room = usize::try_from(header.control_len).unwrap_or(0);
     let mut control = Vec::new();
+    // Stamped as it arrived, or now, as Linux stamps a message that came
+    // without a time when it is read. A Unix stream's reads carry no
+    // time on Linux.
+    let arrival = || received.arrival.unwrap_or_else(|| ctx.kernel.realtime());
+    let stamped = socket.domain() != Domain::Unix || socket.kind() != SocketKind::Stream;
+    if let Some((kind, [seconds, fraction])) =
+        timestamp_message(&socket, arrival).filter(|_| stamped)
+    {
+        let mut body = seconds.to_ne_bytes().to_vec();
+        body.extend_from_slice(&fraction.to_ne_bytes());
+        push_cmsg(
+            &mut control,
+            (SOL_SOCKET, kind),
+            &body,
+            room,
+            &mut out_flags,
+        );
+    }
     if socket.pass_credentials() && !socket.domain().is_inet() {
         let c = received.credentials;
         let mut body = c.pid.to_ne_bytes().to_vec();

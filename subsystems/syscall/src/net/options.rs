@@ -4,9 +4,10 @@
 //! With only a loopback device, most IP and TCP options change nothing
 //! a program can observe (`TCP_NODELAY`, `IP_TOS`, keep-alive timers):
 //! they are checked as Linux checks them, kept, and read back. The ones
-//! that matter are applied: buffer sizes, `SO_PASSCRED`, `SO_ERROR`, and
-//! `SO_REUSEADDR`, `SO_REUSEPORT` and `IPV6_V6ONLY`, which decide who may
-//! share a port.
+//! that matter are applied: buffer sizes, `SO_PASSCRED`, `SO_ERROR`,
+//! `SO_TIMESTAMP` and `SO_TIMESTAMPNS` (arrival times as control
+//! messages), and `SO_REUSEADDR`, `SO_REUSEPORT` and `IPV6_V6ONLY`,
+//! which decide who may share a port.
 
 use alloc::vec::Vec;
 
@@ -72,11 +73,90 @@ const SO_RCVTIMEO: [i32; 2] = [20, 66];
 /// `SO_SNDTIMEO`, likewise.
 const SO_SNDTIMEO: [i32; 2] = [21, 67];
 const SO_ACCEPTCONN: i32 = 30;
+/// `SO_TIMESTAMP`: received messages come with their arrival time as a
+/// `struct timeval` (`SCM_TIMESTAMP`, the same number); the `_NEW` form
+/// with the 64-bit `struct __kernel_sock_timeval`, the same layout on
+/// x86-64 under its own message type.
+pub const SO_TIMESTAMP: i32 = 29;
+/// `SO_TIMESTAMPNS`: likewise as a `struct timespec` (`SCM_TIMESTAMPNS`).
+pub const SO_TIMESTAMPNS: i32 = 35;
+/// `SO_TIMESTAMP_NEW`.
+pub const SO_TIMESTAMP_NEW: i32 = 63;
+/// `SO_TIMESTAMPNS_NEW`.
+pub const SO_TIMESTAMPNS_NEW: i32 = 64;
 const SO_PROTOCOL: i32 = 38;
 const SO_DOMAIN: i32 = 39;
 
 /// `IPV6_V6ONLY`.
 pub const IPV6_V6ONLY: i32 = 26;
+
+/// How a socket stamps what it receives, as Linux's socket flags: kept
+/// as one value under `SO_TIMESTAMP`'s name. `SOCK_RCVTSTAMP`: stamp
+/// at all.
+const STAMP: i32 = 1;
+/// `SOCK_RCVTSTAMPNS`: in nanoseconds (`SO_TIMESTAMPNS`).
+const STAMP_NS: i32 = 2;
+/// `SOCK_TSTAMP_NEW`: under the `_NEW` message types.
+const STAMP_NEW: i32 = 4;
+
+/// The control message a socket's receive carries for an arrival at
+/// `at()` (the wall clock, asked only if needed), if the socket asked
+/// for one with `SO_TIMESTAMP` or `SO_TIMESTAMPNS` (or their `_NEW`
+/// forms): its type and its two 64-bit words, a `timeval` or a
+/// `timespec`.
+pub fn timestamp_message(
+    socket: &Socket,
+    at: impl FnOnce() -> abi::Timespec,
+) -> Option<(i32, [i64; 2])> {
+    let mode = socket.option(SOL_SOCKET, SO_TIMESTAMP, 0);
+    if mode & STAMP == 0 {
+        return None;
+    }
+    let at = at();
+    let new = mode & STAMP_NEW != 0;
+    Some(if mode & STAMP_NS != 0 {
+        let kind = if new {
+            SO_TIMESTAMPNS_NEW
+        } else {
+            SO_TIMESTAMPNS
+        };
+        (kind, [at.sec, at.nsec])
+    } else {
+        let kind = if new { SO_TIMESTAMP_NEW } else { SO_TIMESTAMP };
+        (kind, [at.sec, at.nsec / 1000])
+    })
+}
+
+/// `setsockopt` of one of the four timestamp options to `on`, as Linux's
+/// `sock_set_timestamp`: on, it says which form; off, it turns stamping
+/// off whichever form was on.
+fn set_timestamps(socket: &Socket, name: i32, on: bool) {
+    let mode = if on {
+        let ns = matches!(name, SO_TIMESTAMPNS | SO_TIMESTAMPNS_NEW);
+        let new = matches!(name, SO_TIMESTAMP_NEW | SO_TIMESTAMPNS_NEW);
+        STAMP | if ns { STAMP_NS } else { 0 } | if new { STAMP_NEW } else { 0 }
+    } else {
+        0
+    };
+    socket.set_option(SOL_SOCKET, SO_TIMESTAMP, mode);
+}
+
+/// `getsockopt` of one of the four timestamp options: whether stamping
+/// is on in exactly that form.
+fn timestamps_in_form(socket: &Socket, name: i32) -> bool {
+    let mode = socket.option(SOL_SOCKET, SO_TIMESTAMP, 0);
+    let ns = matches!(name, SO_TIMESTAMPNS | SO_TIMESTAMPNS_NEW);
+    let new = matches!(name, SO_TIMESTAMP_NEW | SO_TIMESTAMPNS_NEW);
+    mode & STAMP != 0 && (mode & STAMP_NS != 0) == ns && (mode & STAMP_NEW != 0) == new
+}
+
+/// The four timestamp options' names.
+const TIMESTAMP_OPTIONS: [i32; 4] = [
+    SO_TIMESTAMP,
+    SO_TIMESTAMPNS,
+    SO_TIMESTAMP_NEW,
+    SO_TIMESTAMPNS_NEW,
+];
 
 /// Boolean socket-level options kept for every socket: set and read back
 /// as 0 or 1.
@@ -203,6 +283,9 @@ fn option_bytes(socket: &Socket, level: i32, name: i32) -> KernelResult<Vec<u8>>
             int(socket.option(SOL_SOCKET, name, 0))
         }
         SO_ACCEPTCONN => int(i32::from(socket.is_listening())),
+        name if TIMESTAMP_OPTIONS.contains(&name) => {
+            int(i32::from(timestamps_in_form(socket, name)))
+        }
         SO_PASSCRED => int(i32::from(socket.pass_credentials())),
         SO_RCVBUF => int(socket.buffer_sizes().0 as i32),
         SO_SNDBUF => int(socket.buffer_sizes().1 as i32),
@@ -345,6 +428,7 @@ pub fn setsockopt<K: Kernel>(
     }
     match name {
         SO_PASSCRED => socket.set_pass_credentials(value != 0),
+        name if TIMESTAMP_OPTIONS.contains(&name) => set_timestamps(&socket, name, value != 0),
         SO_RCVBUF => socket.set_buffer_size(true, value.max(0) as usize),
         SO_SNDBUF => socket.set_buffer_size(false, value.max(0) as usize),
         name if SOCKET_FLAGS.contains(&name) => {
