@@ -13,16 +13,8 @@ use abi::KernelResult;
 ///
 /// [`File::read_direct`]: crate::File::read_direct
 pub trait ReadTarget {
-    /// How many bytes the read may put.
-    fn len(&self) -> usize;
-
-    /// Whether the read may put nothing (a read of 0 bytes).
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Zeroes the buffer and says how many bytes that was (one call for
-    /// a read of zeros, the commonest direct read): all of it, or the
+    /// Zeroes the buffer and says how many bytes that was (a read of
+    /// `/dev/zero` or `/dev/full` is this one call): all of it, or the
     /// bytes before the first that cannot be written, `EFAULT` if that is
     /// the first (Linux's `read_iter_zero`).
     fn fill_zeros(&self) -> KernelResult<usize>;

@@ -36,9 +36,9 @@ pub trait File: Send + Sync {
         false
     }
 
-    /// Fills at most `target.len()` bytes of the caller's memory and says
-    /// how many it filled, for a file that [`File::is_direct`]; never
-    /// asked of any other.
+    /// Fills the caller's buffer, `target`, and says how many bytes it
+    /// filled, for a file that [`File::is_direct`]; never asked of any
+    /// other.
     fn read_direct(&self, _target: &dyn crate::direct::ReadTarget) -> KernelResult<usize> {
         Err(Errno::EINVAL)
     }

@@ -1237,6 +1237,12 @@ pub(crate) mod tests {
         Socket::pair(kind, ME, (1, 2), Arc::new(NoWaiters))
     }
 
+    /// Sends `data` as `ME`, to the peer, with no header options or
+    /// arrival time.
+    pub(crate) fn send(socket: &Socket, data: &[u8]) -> KernelResult<usize> {
+        socket.send(data, Vec::new(), ME, None, Default::default())
+    }
+
     /// Receives up to `n` bytes as a vector.
     pub(crate) fn recv(socket: &Socket, n: usize) -> KernelResult<Vec<u8>> {
         let mut buf = alloc::vec![0u8; n];
@@ -1280,11 +1286,7 @@ pub(crate) mod tests {
         let connected = |linger: bool| {
             let (client, server, at) = tcp_connection(|_| {});
             server.set_linger(linger, 0);
-            let none = IpHeaderRequest::default();
-            assert_eq!(
-                server.send(b"data", Vec::new(), ME, None, (none, None)),
-                Ok(4)
-            );
+            assert_eq!(send(&server, b"data"), Ok(4));
             drop(server);
             // A reset ends the connection at once; a plain close does not.
             let name = if linger { Err(Errno::ENOTCONN) } else { Ok(at) };
@@ -1296,11 +1298,7 @@ pub(crate) mod tests {
         assert_eq!(recv(&client, 8), Err(Errno::ECONNRESET));
         assert_eq!(recv(&client, 8), Ok(Vec::new()), "then end of file");
         assert_eq!(client.peer_address(), Err(Errno::ENOTCONN));
-        let none = IpHeaderRequest::default();
-        assert_eq!(
-            client.send(b"x", Vec::new(), ME, None, (none, None)),
-            Err(Errno::EPIPE)
-        );
+        assert_eq!(send(&client, b"x"), Err(Errno::EPIPE));
         // Without SO_LINGER: end of file, and the peer keeps its name.
         let client = connected(false);
         assert_eq!(recv(&client, 8), Ok(b"data".to_vec()));
@@ -1338,9 +1336,8 @@ pub(crate) mod tests {
     fn a_unix_close_with_bytes_unread_resets_the_peer() {
         for kind in [SocketKind::Stream, SocketKind::SeqPacket] {
             let (a, b) = pair(kind);
-            let none = IpHeaderRequest::default();
-            assert_eq!(a.send(b"unread", Vec::new(), ME, None, (none, None)), Ok(6));
-            assert_eq!(b.send(b"queued", Vec::new(), ME, None, (none, None)), Ok(6));
+            assert_eq!(send(&a, b"unread"), Ok(6));
+            assert_eq!(send(&b, b"queued"), Ok(6));
             drop(b);
             // A stream's bytes come first, a packet socket's error first.
             let (first, second) = if kind == SocketKind::Stream {
@@ -1368,16 +1365,9 @@ pub(crate) mod tests {
         // After the peer's close, a send is taken up to the send buffer.
         client.set_buffer_size(false, 4096);
         drop(server);
-        let none = IpHeaderRequest::default();
         let big = alloc::vec![0u8; 100_000];
-        assert_eq!(
-            client.send(&big, Vec::new(), ME, None, (none, None)),
-            Ok(8192)
-        );
-        assert_eq!(
-            client.send(&big, Vec::new(), ME, None, (none, None)),
-            Err(Errno::EPIPE)
-        );
+        assert_eq!(send(&client, &big), Ok(8192));
+        assert_eq!(send(&client, &big), Err(Errno::EPIPE));
     }
 
     #[test]
@@ -1408,87 +1398,30 @@ pub(crate) mod tests {
     #[test]
     fn a_stream_pair_carries_bytes_both_ways_and_ends() {
         let (a, b) = pair(SocketKind::Stream);
-        assert_eq!(
-            a.send(
-                b"hello ",
-                Vec::new(),
-                ME,
-                None,
-                (IpHeaderRequest::default(), None)
-            ),
-            Ok(6)
-        );
-        assert_eq!(
-            a.send(
-                b"world",
-                Vec::new(),
-                ME,
-                None,
-                (IpHeaderRequest::default(), None)
-            ),
-            Ok(5)
-        );
+        assert_eq!(send(&a, b"hello "), Ok(6));
+        assert_eq!(send(&a, b"world"), Ok(5));
         assert_eq!(recv(&b, 64).unwrap(), b"hello world");
         assert_eq!(recv(&b, 64).err(), Some(Errno::EAGAIN));
-        assert_eq!(
-            b.send(
-                b"back",
-                Vec::new(),
-                ME,
-                None,
-                (IpHeaderRequest::default(), None)
-            ),
-            Ok(4)
-        );
+        assert_eq!(send(&b, b"back"), Ok(4));
         assert_eq!(recv(&a, 2).unwrap(), b"ba");
         assert_eq!(recv(&a, 2).unwrap(), b"ck");
         assert_eq!(b.peer_credentials(), ME);
         drop(a);
         assert_eq!(recv(&b, 8).unwrap(), b"", "end of stream");
-        assert_eq!(
-            b.send(
-                b"x",
-                Vec::new(),
-                ME,
-                None,
-                (IpHeaderRequest::default(), None)
-            ),
-            Err(Errno::EPIPE)
-        );
+        assert_eq!(send(&b, b"x"), Err(Errno::EPIPE));
         assert!(b.readiness().contains(PollEvents::POLLHUP));
     }
 
     #[test]
     fn a_stream_takes_back_bytes_a_read_could_not_copy_and_a_datagram_does_not() {
         let (a, b) = pair(SocketKind::Stream);
-        a.send(
-            b"abcdef",
-            Vec::new(),
-            ME,
-            None,
-            (IpHeaderRequest::default(), None),
-        )
-        .unwrap();
+        send(&a, b"abcdef").unwrap();
         let taken = recv(&b, 4).unwrap();
-        a.send(
-            b"gh",
-            Vec::new(),
-            ME,
-            None,
-            (IpHeaderRequest::default(), None),
-        )
-        .unwrap();
+        send(&a, b"gh").unwrap();
         assert!(b.unread(&taken));
         assert_eq!(recv(&b, 64).unwrap(), b"abcdefgh");
         let (c, d) = pair(SocketKind::Datagram);
-        c.send(
-            b"one",
-            Vec::new(),
-            ME,
-            None,
-            (IpHeaderRequest::default(), None),
-        )
-        .unwrap();
+        send(&c, b"one").unwrap();
         let taken = recv(&d, 8).unwrap();
         assert!(!d.unread(&taken));
         assert_eq!(recv(&d, 8).err(), Some(Errno::EAGAIN));
@@ -1497,22 +1430,8 @@ pub(crate) mod tests {
     #[test]
     fn datagrams_keep_their_boundaries_and_truncate() {
         let (a, b) = pair(SocketKind::Datagram);
-        a.send(
-            b"one",
-            Vec::new(),
-            ME,
-            None,
-            (IpHeaderRequest::default(), None),
-        )
-        .unwrap();
-        a.send(
-            b"three",
-            Vec::new(),
-            ME,
-            None,
-            (IpHeaderRequest::default(), None),
-        )
-        .unwrap();
+        send(&a, b"one").unwrap();
+        send(&a, b"three").unwrap();
         let mut buf = [0u8; 2];
         let got = b.receive(&mut buf, true).unwrap();
         assert_eq!((got.len, got.full_len), (2, 3), "peeked");
@@ -1527,27 +1446,9 @@ pub(crate) mod tests {
         b.set_buffer_size(true, 1);
         assert_eq!(b.buffer_sizes().0, MIN_BUFFER);
         let big = alloc::vec![7u8; MIN_BUFFER + 100];
-        assert_eq!(
-            a.send(
-                &big,
-                Vec::new(),
-                ME,
-                None,
-                (IpHeaderRequest::default(), None)
-            ),
-            Ok(MIN_BUFFER)
-        );
+        assert_eq!(send(&a, &big), Ok(MIN_BUFFER));
         assert!(!a.readiness().contains(PollEvents::POLLOUT));
-        assert_eq!(
-            a.send(
-                &big,
-                Vec::new(),
-                ME,
-                None,
-                (IpHeaderRequest::default(), None)
-            ),
-            Err(Errno::EAGAIN)
-        );
+        assert_eq!(send(&a, &big), Err(Errno::EAGAIN));
         assert_eq!(recv(&b, 100).unwrap().len(), 100);
         assert!(a.readiness().contains(PollEvents::POLLOUT));
     }
@@ -1556,28 +1457,10 @@ pub(crate) mod tests {
     fn shutdown_ends_one_direction() {
         let (a, b) = pair(SocketKind::Stream);
         a.shutdown(1).unwrap();
-        assert_eq!(
-            a.send(
-                b"x",
-                Vec::new(),
-                ME,
-                None,
-                (IpHeaderRequest::default(), None)
-            ),
-            Err(Errno::EPIPE)
-        );
+        assert_eq!(send(&a, b"x"), Err(Errno::EPIPE));
         assert_eq!(recv(&b, 4).unwrap(), b"", "the peer sees end of file");
         assert!(b.readiness().contains(PollEvents::POLLRDHUP));
-        assert_eq!(
-            b.send(
-                b"ok",
-                Vec::new(),
-                ME,
-                None,
-                (IpHeaderRequest::default(), None)
-            ),
-            Ok(2)
-        );
+        assert_eq!(send(&b, b"ok"), Ok(2));
         assert_eq!(recv(&a, 4).unwrap(), b"ok");
         assert_eq!(a.shutdown(3), Err(Errno::EINVAL));
     }

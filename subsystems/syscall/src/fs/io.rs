@@ -381,10 +381,6 @@ struct UserTarget<'a, K: Kernel> {
 }
 
 impl<K: Kernel> fs::direct::ReadTarget for UserTarget<'_, K> {
-    fn len(&self) -> usize {
-        self.slice.len()
-    }
-
     fn fill_zeros(&self) -> KernelResult<usize> {
         match self.kernel.user_memory().zero_user(self.slice) {
             0 if !self.slice.is_empty() => Err(Errno::EFAULT),
